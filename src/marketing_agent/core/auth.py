@@ -1,0 +1,99 @@
+"""Who is calling and what they may do: roles, permissions and the route dependencies.
+
+The gateway resolves the caller (JWT or API key) by overriding `get_principal`; every module's
+router depends on `authorize(permission)`, so no route of a module is open by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Depends
+
+from marketing_agent.core.errors import Forbidden, Unauthorized
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MARKETER = "marketer"
+    REVIEWER = "reviewer"
+    ANALYST = "analyst"
+    VIEWER = "viewer"
+
+
+class Permission(StrEnum):
+    READ = "read"  # campaigns, stats, contacts (without exports)
+    CAMPAIGNS_WRITE = "campaigns:write"
+    CONTACTS_WRITE = "contacts:write"
+    REVIEWS_DECIDE = "reviews:decide"
+    ANALYTICS_READ = "analytics:read"
+    ANALYTICS_WRITE = "analytics:write"
+    AGENT_USE = "agent:use"
+    COMPLIANCE_READ = "compliance:read"
+    COMPLIANCE_WRITE = "compliance:write"
+    SENDERS_MANAGE = "senders:manage"
+    USERS_MANAGE = "users:manage"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MARKETER: frozenset(
+        {
+            Permission.READ,
+            Permission.CAMPAIGNS_WRITE,
+            Permission.CONTACTS_WRITE,
+            Permission.ANALYTICS_READ,
+            Permission.AGENT_USE,
+            Permission.COMPLIANCE_WRITE,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {Permission.READ, Permission.REVIEWS_DECIDE, Permission.ANALYTICS_READ,
+         Permission.COMPLIANCE_READ}
+    ),
+    Role.ANALYST: frozenset(
+        {Permission.READ, Permission.ANALYTICS_READ, Permission.ANALYTICS_WRITE}
+    ),
+    Role.VIEWER: frozenset({Permission.READ}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a user, or an API key acting with its owner's role."""
+
+    user_id: int
+    username: str
+    role: Role
+    via: str = "jwt"  # "jwt" | "api_key" | "system"
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    @property
+    def actor(self) -> str:
+        """How this caller is named in the audit log."""
+        return f"user:{self.username}"
+
+
+SYSTEM = Principal(user_id=0, username="system", role=Role.ADMIN, via="system")
+
+
+async def get_principal() -> Principal:
+    """Overridden by the gateway; without it every protected route refuses."""
+    raise Unauthorized("No authentication backend is installed")
+
+
+def authorize(permission: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    """Returns a dependency that admits callers whose role grants `permission`."""
+
+    async def dependency(principal: Principal = Depends(get_principal)) -> Principal:
+        if not principal.can(permission):
+            raise Forbidden(f"Role '{principal.role}' lacks permission '{permission}'")
+        return principal
+
+    dependency.__name__ = f"authorize_{permission.replace(':', '_')}"
+    return dependency

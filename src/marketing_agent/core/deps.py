@@ -1,0 +1,32 @@
+"""FastAPI dependencies shared by every module's router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.database
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+    """A unit of work per request: committed when the handler returns, rolled back on error."""
+    async with db.session() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+CurrentSettings = Annotated[Settings, Depends(get_settings_dep)]
