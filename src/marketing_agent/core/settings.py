@@ -30,11 +30,13 @@ class Settings(BaseSettings):
         None, description="Signs JWTs and derives the encryption key; generated into data_dir if unset."
     )
     access_token_minutes: int = 60 * 12
+    api_rate_per_min: float = Field(1200, description="Requests per minute per client address.")
+    login_rate_per_min: float = Field(10, description="Login attempts per minute per address.")
 
     llm_provider: Literal["auto", "offline", "anthropic", "openai"] = "auto"
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
-    anthropic_model: str = "claude-sonnet-4-5"
+    anthropic_model: str = "claude-sonnet-5-5"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"

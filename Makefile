@@ -1,0 +1,52 @@
+# Marketing Intelligence Agent — the two commands a new machine needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+UI_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html
+UI_OUT := src/marketing_agent/gateway/static/index.html
+
+.PHONY: run test install ui lint typecheck check bench clean e2e-deps openapi
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The built UI is committed, so Node is needed only when the UI's sources change.
+ui:
+	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+run: install
+	$(BIN)/marketing-agent run --demo
+
+e2e-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the end-to-end test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "could not install chromium"; exit 1; }; }
+
+test: install e2e-deps
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: install
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+bench: install
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+openapi: install
+	$(BIN)/marketing-agent openapi --output frontend/openapi.json
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+import { QueryClientProvider } from "@tanstack/react-query";
+import { App as AntApp, ConfigProvider, Spin } from "antd";
+import { lazy, Suspense, useEffect, type ReactNode } from "react";
+import { BrowserRouter, Navigate, Route, Routes, useLocation } from "react-router";
+
+import { useSession } from "./auth/session";
+import { AppLayout } from "./layout/AppLayout";
+import { LoginPage } from "./pages/Login/LoginPage";
+import { queryClient } from "./queryClient";
+
+// One chunk a page: the login screen loads without the tables and statistics of the others.
+const CampaignsPage = lazy(() => import("./pages/Campaigns/CampaignsPage"));
+const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail/CampaignDetailPage"));
+const ReviewQueuePage = lazy(() => import("./pages/ReviewQueue/ReviewQueuePage"));
+const ContactsPage = lazy(() => import("./pages/Contacts/ContactsPage"));
+const SendersPage = lazy(() => import("./pages/Senders/SendersPage"));
+const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { token } = useSession();
+  const location = useLocation();
+  if (!token) return <Navigate to="/login" replace state={{ from: `${location.pathname}${location.search}` }} />;
+  return children;
+}
+
+/** Forget every cached answer when the user signs out or the session expires. */
+function ClearCacheOnSignOut() {
+  const { token } = useSession();
+  useEffect(() => {
+    if (!token) queryClient.clear();
+  }, [token]);
+  return null;
+}
+
+const pageFallback = (
+  <div style={{ padding: 48, textAlign: "center" }}>
+    <Spin />
+  </div>
+);
+
+export function AppRoot() {
+  return (
+    <ConfigProvider theme={{ token: { colorPrimary: "#1677ff", borderRadius: 8 } }}>
+      <AntApp>
+        <QueryClientProvider client={queryClient}>
+          <BrowserRouter>
+            <ClearCacheOnSignOut />
+            <Routes>
+              <Route path="/login" element={<LoginPage />} />
+              <Route
+                element={
+                  <RequireAuth>
+                    <AppLayout />
+                  </RequireAuth>
+                }
+              >
+                <Route index element={<Navigate to="/campaigns" replace />} />
+                <Route path="campaigns" element={<Suspense fallback={pageFallback}><CampaignsPage /></Suspense>} />
+                <Route path="campaigns/:id" element={<Suspense fallback={pageFallback}><CampaignDetailPage /></Suspense>} />
+                <Route path="reviews" element={<Suspense fallback={pageFallback}><ReviewQueuePage /></Suspense>} />
+                <Route path="contacts" element={<Suspense fallback={pageFallback}><ContactsPage /></Suspense>} />
+                <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
+                <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
+              </Route>
+            </Routes>
+          </BrowserRouter>
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}

@@ -1,0 +1,70 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { isLive } from "../components/campaignStatus";
+import { api, unwrap } from "./client";
+import { keys } from "./keys";
+import type { Campaign, CampaignCreate, CampaignStatus } from "./types";
+
+export const LIVE_POLL_MS = 2_000;
+
+export function useCampaigns(status: CampaignStatus | undefined, limit: number, offset: number) {
+  return useQuery({
+    queryKey: keys.campaignList(status, limit, offset),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/orchestrator/campaigns", { params: { query: { status, limit, offset } } })),
+    placeholderData: (previous) => previous,
+    // Keep statuses fresh while something on the page is moving.
+    refetchInterval: (query) => (query.state.data?.items.some((c) => isLive(c.status)) ? 5_000 : false),
+  });
+}
+
+export function useCampaign(id: number) {
+  return useQuery({
+    queryKey: keys.campaign(id),
+    queryFn: () => unwrap(api.GET("/api/v1/orchestrator/campaigns/{campaign_id}", { params: { path: { campaign_id: id } } })),
+    refetchInterval: (query) => (query.state.data && isLive(query.state.data.status) ? LIVE_POLL_MS : false),
+  });
+}
+
+export function useCreateCampaign() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CampaignCreate) => unwrap(api.POST("/api/v1/orchestrator/campaigns", { body })),
+    onSuccess: (campaign) => {
+      client.setQueryData(keys.campaign(campaign.id), campaign);
+      void client.invalidateQueries({ queryKey: keys.campaigns });
+      void client.invalidateQueries({ queryKey: keys.reviews });
+    },
+  });
+}
+
+export type CampaignAction = "submit" | "pause" | "resume" | "cancel";
+
+function postAction(action: CampaignAction, id: number): Promise<Campaign> {
+  const params = { params: { path: { campaign_id: id } } };
+  switch (action) {
+    case "submit":
+      return unwrap(api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/submit", params));
+    case "pause":
+      return unwrap(api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/pause", params));
+    case "resume":
+      return unwrap(api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/resume", params));
+    case "cancel":
+      return unwrap(api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/cancel", params));
+  }
+}
+
+export function useCampaignAction(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (action: CampaignAction) => postAction(action, id),
+    onSuccess: (campaign) => {
+      client.setQueryData(keys.campaign(id), campaign);
+      void client.invalidateQueries({ queryKey: keys.campaigns });
+      void client.invalidateQueries({ queryKey: keys.reviews });
+      void client.invalidateQueries({ queryKey: keys.results(id) });
+    },
+    // A refused transition (409) usually means the campaign moved on elsewhere: show where it is now.
+    onError: () => void client.invalidateQueries({ queryKey: keys.campaign(id) }),
+  });
+}

@@ -1,0 +1,45 @@
+/** Live campaign results: per-variant counters, the funnel and the experiment's statistics. */
+import { useQuery } from "@tanstack/react-query";
+
+import { api, unwrap } from "./client";
+import { keys } from "./keys";
+import { ApiError } from "./problem";
+
+function interval(live: boolean, ms: number): number | false {
+  return live ? ms : false;
+}
+
+export function useCampaignStats(id: number, live: boolean, pollMs: number) {
+  return useQuery({
+    queryKey: keys.stats(id),
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/campaigns/{campaign_id}/stats", { params: { path: { campaign_id: id } } })),
+    refetchInterval: interval(live, pollMs),
+  });
+}
+
+export function useCampaignFunnel(id: number, live: boolean, pollMs: number) {
+  return useQuery({
+    queryKey: keys.funnel(id),
+    queryFn: () => unwrap(api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel", { params: { path: { campaign_id: id } } })),
+    refetchInterval: interval(live, pollMs),
+  });
+}
+
+/** The experiment results of a campaign (conversions per send), or null when it has no experiment. */
+export function useCampaignExperiment(id: number, live: boolean, pollMs: number) {
+  return useQuery({
+    queryKey: keys.experiment(id),
+    queryFn: async () => {
+      try {
+        const report = await unwrap(
+          api.GET("/api/v1/experiments/campaigns/{campaign_id}", { params: { path: { campaign_id: id } } }),
+        );
+        return report.results;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    refetchInterval: interval(live, pollMs),
+  });
+}

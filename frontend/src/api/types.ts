@@ -1,0 +1,47 @@
+/**
+ * Names for the API's shapes, taken from the generated schema by path, so they hold whatever the
+ * backend calls its components. When the OpenAPI changes, `npm run gen:api` and `tsc` say what moved.
+ */
+import type { paths } from "./schema";
+
+type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type Ok<Op> = Op extends { responses: { 200: infer R } }
+  ? JsonOf<R>
+  : Op extends { responses: { 201: infer R } }
+    ? JsonOf<R>
+    : never;
+type BodyOf<Op> = Op extends { requestBody?: { content: { "application/json": infer T } } } ? T : never;
+
+type CampaignPath = paths["/api/v1/orchestrator/campaigns/{campaign_id}"];
+type ReviewsPath = paths["/api/v1/orchestrator/reviews"];
+
+export type TokenResponse = Ok<paths["/api/v1/auth/login"]["post"]>;
+export type LoginRequest = BodyOf<paths["/api/v1/auth/login"]["post"]>;
+export type User = Ok<paths["/api/v1/auth/me"]["get"]>;
+export type Role = User["role"];
+
+export type Campaign = Ok<CampaignPath["get"]>;
+export type CampaignStatus = Campaign["status"];
+export type CampaignPage = Ok<paths["/api/v1/orchestrator/campaigns"]["get"]>;
+export type CampaignCreate = BodyOf<paths["/api/v1/orchestrator/campaigns"]["post"]>;
+export type RiskReason = Campaign["risk_reasons"][number];
+export type Variant = Campaign["variants"][number];
+export type DeliveryCounts = NonNullable<Campaign["delivery_counts"]>;
+
+export type ReviewPage = Ok<ReviewsPath["get"]>;
+export type ReviewItem = ReviewPage["items"][number];
+export type ReviewStatus = ReviewItem["status"];
+
+export type ContactPage = Ok<paths["/api/v1/orchestrator/contacts"]["get"]>;
+export type Contact = ContactPage["items"][number];
+export type SegmentPage = Ok<paths["/api/v1/orchestrator/segments"]["get"]>;
+export type Segment = SegmentPage["items"][number];
+export type Sender = Ok<paths["/api/v1/telegram/senders"]["get"]>[number];
+
+export type CampaignStats = Ok<paths["/api/v1/analytics/campaigns/{campaign_id}/stats"]["get"]>;
+export type VariantStats = CampaignStats["variants"][number];
+export type Funnel = Ok<paths["/api/v1/analytics/campaigns/{campaign_id}/funnel"]["get"]>;
+export type FunnelStep = Funnel["steps"][number];
+export type ExperimentReport = Ok<paths["/api/v1/experiments/campaigns/{campaign_id}"]["get"]>;
+export type ExperimentResults = ExperimentReport["results"];
+export type ArmResult = ExperimentResults["arms"][number];

@@ -1,0 +1,52 @@
+/**
+ * How a campaign's status reads on screen, and which action buttons to offer in it. The state machine
+ * lives in the server, which refuses an illegal transition with a 409 that the page shows.
+ */
+import type { CampaignAction } from "../api/campaigns";
+import type { CampaignStatus } from "../api/types";
+
+export const STATUS_LABEL: Record<CampaignStatus, string> = {
+  draft: "Draft",
+  pending_review: "Pending review",
+  approved: "Approved",
+  scheduled: "Scheduled",
+  running: "Running",
+  paused: "Paused",
+  completed: "Completed",
+  cancelled: "Cancelled",
+};
+
+export const STATUS_COLOR: Record<CampaignStatus, string> = {
+  draft: "default",
+  pending_review: "orange",
+  approved: "cyan",
+  scheduled: "geekblue",
+  running: "processing",
+  paused: "gold",
+  completed: "success",
+  cancelled: "default",
+};
+
+export const CAMPAIGN_STATUSES = Object.keys(STATUS_LABEL) as CampaignStatus[];
+
+const LIVE: ReadonlySet<CampaignStatus> = new Set(["approved", "scheduled", "running"]);
+
+/** A campaign about to send or sending: its page polls for fresh numbers. */
+export function isLive(status: CampaignStatus): boolean {
+  return LIVE.has(status);
+}
+
+const ACTIONS: Record<CampaignStatus, CampaignAction[]> = {
+  draft: ["submit", "cancel"],
+  pending_review: ["cancel"],
+  approved: ["cancel"],
+  scheduled: ["cancel"],
+  running: ["pause", "cancel"],
+  paused: ["resume", "cancel"],
+  completed: [],
+  cancelled: [],
+};
+
+export function actionsFor(status: CampaignStatus): CampaignAction[] {
+  return ACTIONS[status];
+}

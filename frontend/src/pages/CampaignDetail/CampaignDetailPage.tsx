@@ -1,0 +1,139 @@
+/** One campaign: status and actions, strategy, variants, delivery, and live per-variant results. */
+import { ArrowLeftOutlined } from "@ant-design/icons";
+import { useQueryClient } from "@tanstack/react-query";
+import { Alert, Card, Col, Descriptions, Flex, Result, Row, Skeleton, Space, Tag, Typography } from "antd";
+import { useEffect, useRef } from "react";
+import { Link, useParams } from "react-router";
+
+import { LIVE_POLL_MS, useCampaign } from "../../api/campaigns";
+import { useSegments, useSenders } from "../../api/directory";
+import { keys } from "../../api/keys";
+import { asApiError } from "../../api/problem";
+import type { Campaign, CampaignStatus } from "../../api/types";
+import { isLive } from "../../components/campaignStatus";
+import { formatDateTime } from "../../components/format";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { RiskReasons, RiskScore } from "../../components/Risk";
+import { StatusTag } from "../../components/StatusTag";
+import { CampaignActions } from "./CampaignActions";
+import { DeliveryCard } from "./DeliveryCard";
+import { LiveResults } from "./LiveResults";
+import { VariantsCard } from "./VariantsCard";
+
+/** When sending stops (completed, paused, cancelled), fetch the results once more for the final numbers. */
+function useRefreshResultsWhenSendingStops(campaign: Campaign | undefined) {
+  const client = useQueryClient();
+  const previous = useRef<CampaignStatus | undefined>(undefined);
+  useEffect(() => {
+    if (!campaign) return;
+    if (previous.current !== undefined && previous.current !== campaign.status) {
+      void client.invalidateQueries({ queryKey: keys.results(campaign.id) });
+    }
+    previous.current = campaign.status;
+  }, [campaign, client]);
+}
+
+function Overview({ campaign }: { campaign: Campaign }) {
+  const senders = useSenders();
+  const segments = useSegments();
+  const sender = senders.data?.find((s) => s.id === campaign.sender_id);
+  const segment = segments.data?.items.find((s) => s.id === campaign.segment_id);
+  return (
+    <Card title="Overview">
+      <Descriptions
+        column={{ xs: 1, md: 2 }}
+        size="small"
+        items={[
+          { key: "goal", label: "Brief / goal", span: "filled", children: <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{campaign.goal}</Typography.Text> },
+          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
+          { key: "purpose", label: "Purpose", children: campaign.purpose },
+          { key: "sender", label: "Sender", children: sender ? `${sender.name} (${sender.transport})` : (campaign.sender_id ?? "Default") },
+          { key: "segment", label: "Segment", children: campaign.segment_id === null ? "All consenting contacts" : (segment?.name ?? campaign.segment_id) },
+          {
+            key: "agent",
+            label: "Strategist",
+            children: (
+              <Space size={4}>
+                {campaign.agent_provider}
+                {campaign.agent_offline && <Tag color="warning">offline: templates used</Tag>}
+              </Space>
+            ),
+          },
+          { key: "created", label: "Created", children: formatDateTime(campaign.created_at) },
+          { key: "start_at", label: "Start at", children: campaign.start_at ? formatDateTime(campaign.start_at) : "As soon as approved" },
+          { key: "started", label: "Sending started", children: formatDateTime(campaign.started_at) },
+          { key: "finished", label: "Finished", children: formatDateTime(campaign.completed_at) },
+          { key: "reasons", label: "Risk reasons", span: "filled", children: <RiskReasons reasons={campaign.risk_reasons} /> },
+        ]}
+      />
+    </Card>
+  );
+}
+
+export default function CampaignDetailPage() {
+  const id = Number(useParams().id);
+  const campaignQuery = useCampaign(id);
+  const campaign = campaignQuery.data;
+  useRefreshResultsWhenSendingStops(campaign);
+
+  if (!Number.isInteger(id) || id <= 0) return <Result status="404" title="No such campaign" />;
+  if (campaignQuery.isLoading) return <Skeleton active paragraph={{ rows: 8 }} />;
+  if (!campaign) {
+    const problem = campaignQuery.error ? asApiError(campaignQuery.error) : null;
+    if (problem?.status === 404) {
+      return <Result status="404" title="No such campaign" extra={<Link to="/campaigns">Back to campaigns</Link>} />;
+    }
+    return <ProblemAlert error={campaignQuery.error} />;
+  }
+
+  const live = isLive(campaign.status);
+  return (
+    <Space orientation="vertical" size={16} style={{ width: "100%" }}>
+      <Link to="/campaigns">
+        <ArrowLeftOutlined aria-hidden /> Campaigns
+      </Link>
+      <Flex justify="space-between" align="center" gap={12} wrap>
+        <Space size={12} align="center" wrap>
+          <Typography.Title level={2} style={{ margin: 0 }}>
+            {campaign.name}
+          </Typography.Title>
+          <span role="status" aria-label="Campaign status" aria-live="polite">
+            <StatusTag status={campaign.status} />
+          </span>
+        </Space>
+        <CampaignActions campaign={campaign} />
+      </Flex>
+      {campaign.status === "pending_review" && (
+        <Alert
+          type="warning"
+          showIcon
+          title="Waiting for a reviewer"
+          description={
+            <>
+              The safety guard flagged this campaign. It is sent only after approval in the{" "}
+              <Link to="/reviews">Review queue</Link>.
+            </>
+          }
+        />
+      )}
+      {campaignQuery.error && <ProblemAlert error={campaignQuery.error} />}
+      <Overview campaign={campaign} />
+      <Row gutter={[16, 16]}>
+        <Col xs={24} xl={12}>
+          <Card title="Strategy" style={{ height: "100%" }}>
+            {campaign.strategy ? (
+              <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{campaign.strategy}</Typography.Paragraph>
+            ) : (
+              <Typography.Text type="secondary">No strategy: the variants were written by hand.</Typography.Text>
+            )}
+          </Card>
+        </Col>
+        <Col xs={24} xl={12}>
+          <VariantsCard variants={campaign.variants} />
+        </Col>
+      </Row>
+      <DeliveryCard counts={campaign.delivery_counts} />
+      <LiveResults campaignId={campaign.id} live={live} pollMs={LIVE_POLL_MS} />
+    </Space>
+  );
+}

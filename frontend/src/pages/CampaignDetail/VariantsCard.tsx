@@ -1,0 +1,32 @@
+import { Card, Divider, Flex, Tag, Typography } from "antd";
+import { Fragment } from "react";
+
+import type { Variant } from "../../api/types";
+import { formatPercent } from "../../components/format";
+
+export function VariantsCard({ variants }: { variants: Variant[] }) {
+  const totalWeight = variants.reduce((sum, v) => sum + v.weight, 0);
+  return (
+    <Card title="Variants" style={{ height: "100%" }}>
+      {variants.length === 0 && <Typography.Text type="secondary">No variants</Typography.Text>}
+      {variants.map((variant, index) => (
+        <Fragment key={variant.key}>
+          {index > 0 && <Divider style={{ marginBlock: 12 }} />}
+          <Flex gap={12} align="start" role="group" aria-label={`Variant ${variant.key}`}>
+            <Tag color={variant.key === "A" ? "blue" : "purple"} style={{ marginTop: 2 }}>
+              {variant.key}
+            </Tag>
+            <div style={{ flex: 1 }}>
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+                Variant {variant.key}
+                {variant.key === "A" ? " · control" : ""}
+                {totalWeight > 0 ? ` · ${formatPercent(variant.weight / totalWeight, 0)} of traffic` : ""}
+              </Typography.Text>
+              <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{variant.text}</Typography.Paragraph>
+            </div>
+          </Flex>
+        </Fragment>
+      ))}
+    </Card>
+  );
+}

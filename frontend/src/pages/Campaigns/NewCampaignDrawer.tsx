@@ -1,0 +1,237 @@
+/**
+ * The creation form. The AI strategist writes the strategy and variants unless the user writes them;
+ * the safety guard scores the result, and the answer (status, risk and reasons) is shown here.
+ */
+import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { Alert, Button, Descriptions, Drawer, Flex, Form, Input, InputNumber, Result, Select, Switch, Typography } from "antd";
+import { useState } from "react";
+import { useNavigate } from "react-router";
+
+import { useCreateCampaign } from "../../api/campaigns";
+import { useSegments, useSenders } from "../../api/directory";
+import { asApiError, formPath } from "../../api/problem";
+import type { Campaign, CampaignCreate } from "../../api/types";
+import { RiskReasons, RiskScore } from "../../components/Risk";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { StatusTag } from "../../components/StatusTag";
+
+interface FormValues {
+  name: string;
+  goal: string;
+  variant_count: number;
+  cta_url?: string;
+  sender_id?: number;
+  segment_id?: number;
+  own_variants: boolean;
+  variants?: { text: string }[];
+}
+
+const INITIAL: Partial<FormValues> = { variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
+
+function toRequest(values: FormValues): CampaignCreate {
+  const body: CampaignCreate = {
+    name: values.name.trim(),
+    goal: values.goal.trim(),
+    purpose: "marketing",
+    sender_id: values.sender_id ?? null,
+    segment_id: values.segment_id ?? null,
+    cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
+  };
+  if (values.own_variants) body.variants = (values.variants ?? []).map((v) => ({ text: v.text }));
+  else body.variant_count = values.variant_count;
+  return body;
+}
+
+function CreatedCampaign({ campaign, onAnother }: { campaign: Campaign; onAnother: () => void }) {
+  const navigate = useNavigate();
+  const inReview = campaign.status === "pending_review";
+  return (
+    <section aria-label="Created campaign">
+      <Result
+        status={inReview ? "warning" : "success"}
+        title={`Campaign “${campaign.name}” created`}
+        subTitle={
+          inReview
+            ? "The safety guard found risks: a reviewer must approve it before anything is sent."
+            : "Submit it from its page when you are ready to send."
+        }
+        style={{ paddingBlock: 16 }}
+      />
+      {campaign.agent_offline && (
+        <Alert
+          type="info"
+          showIcon
+          title="The AI strategist was offline; the variants come from the built-in templates."
+          style={{ marginBottom: 16 }}
+        />
+      )}
+      <Descriptions
+        column={1}
+        bordered
+        size="small"
+        items={[
+          { key: "status", label: "Status", children: <StatusTag status={campaign.status} /> },
+          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
+          { key: "reasons", label: "Risk reasons", children: <RiskReasons reasons={campaign.risk_reasons} compact /> },
+          { key: "variants", label: "Variants", children: campaign.variants.map((v) => v.key).join(", ") || "—" },
+        ]}
+      />
+      <Flex gap={8} justify="flex-end" style={{ marginTop: 24 }}>
+        <Button onClick={onAnother}>Create another</Button>
+        <Button type="primary" onClick={() => navigate(`/campaigns/${campaign.id}`)}>
+          Open campaign
+        </Button>
+      </Flex>
+    </section>
+  );
+}
+
+export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [form] = Form.useForm<FormValues>();
+  const create = useCreateCampaign();
+  const senders = useSenders();
+  const segments = useSegments();
+  const [created, setCreated] = useState<Campaign | null>(null);
+  const ownVariants = Form.useWatch("own_variants", form) ?? false;
+
+  const reset = () => {
+    setCreated(null);
+    create.reset();
+    form.resetFields();
+  };
+
+  const onFinish = (values: FormValues) => {
+    create.mutate(toRequest(values), {
+      onSuccess: setCreated,
+      onError: (error) => {
+        const fields = asApiError(error).errors.map((e) => ({ name: formPath(e.loc), errors: [e.msg] }));
+        const known = fields.filter((f) => f.name.length > 0 && form.getFieldInstance(f.name as never) !== undefined);
+        if (known.length === 0) return;
+        form.setFields(known as Parameters<typeof form.setFields>[0]);
+        form.scrollToField(known[0]!.name as never, { block: "center" });
+      },
+    });
+  };
+
+  return (
+    <Drawer
+      title="New campaign"
+      open={open}
+      size={560}
+      destroyOnHidden
+      onClose={onClose}
+      afterOpenChange={(visible) => {
+        if (!visible) reset();
+      }}
+    >
+      {created ? (
+        <CreatedCampaign campaign={created} onAnother={reset} />
+      ) : (
+        <>
+          <Form<FormValues>
+            form={form}
+            name="new-campaign"
+            layout="vertical"
+            initialValues={INITIAL}
+            onFinish={onFinish}
+            disabled={create.isPending}
+            scrollToFirstError
+          >
+            <Form.Item label="Name" name="name" rules={[{ required: true, whitespace: true, message: "Give the campaign a name" }]}>
+              <Input maxLength={200} placeholder="Spring sale" />
+            </Form.Item>
+            <Form.Item
+              label="Brief / goal"
+              name="goal"
+              extra="Who it is for, what you offer and what the reader should do. The strategist and the safety guard both read it."
+              rules={[{ required: true, whitespace: true, message: "Describe the goal of the campaign" }]}
+            >
+              <Input.TextArea rows={4} placeholder="Bring lapsed subscribers back with 20% off the annual plan until Sunday." />
+            </Form.Item>
+            <Form.Item label="Write the variants myself" name="own_variants" valuePropName="checked" extra="Otherwise the AI strategist writes them.">
+              <Switch />
+            </Form.Item>
+            {ownVariants ? (
+              <Form.List name="variants">
+                {(fields, { add, remove }) => (
+                  <>
+                    {fields.map((field, index) => (
+                      <Flex key={field.key} gap={8} align="start">
+                        <Form.Item
+                          name={[field.name, "text"]}
+                          label={`Variant ${String.fromCharCode(65 + index)}`}
+                          rules={[{ required: true, whitespace: true, message: "Write the message text" }]}
+                          style={{ flex: 1 }}
+                        >
+                          <Input.TextArea rows={3} />
+                        </Form.Item>
+                        {fields.length > 1 && (
+                          <Button
+                            type="text"
+                            aria-label={`Remove variant ${String.fromCharCode(65 + index)}`}
+                            icon={<MinusCircleOutlined aria-hidden />}
+                            onClick={() => remove(field.name)}
+                            style={{ marginTop: 30 }}
+                          />
+                        )}
+                      </Flex>
+                    ))}
+                    {fields.length < 5 && (
+                      <Form.Item>
+                        <Button type="dashed" icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "" })} block>
+                          Add variant
+                        </Button>
+                      </Form.Item>
+                    )}
+                  </>
+                )}
+              </Form.List>
+            ) : (
+              <Form.Item
+                label="Number of variants"
+                name="variant_count"
+                extra="Variants are A/B tested against each other; A is the control."
+                rules={[{ required: true, type: "integer", min: 1, max: 5, message: "Between 1 and 5" }]}
+              >
+                <InputNumber min={1} max={5} precision={0} style={{ width: 120 }} />
+              </Form.Item>
+            )}
+            <Form.Item label="CTA URL" name="cta_url" rules={[{ type: "url", message: "Enter a full URL, like https://example.com/offer" }]}>
+              <Input placeholder="https://example.com/offer" inputMode="url" />
+            </Form.Item>
+            <Form.Item label="Sender" name="sender_id" extra="Leave empty for the default sender.">
+              <Select
+                allowClear
+                placeholder="Default sender"
+                loading={senders.isLoading}
+                options={(senders.data ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.kind}, ${s.transport})` }))}
+              />
+            </Form.Item>
+            <Form.Item label="Segment" name="segment_id" extra="Only contacts who consented to this sender and purpose receive it.">
+              <Select
+                allowClear
+                placeholder="All consenting contacts"
+                loading={segments.isLoading}
+                options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.size})` }))}
+              />
+            </Form.Item>
+            {create.isPending && (
+              <Typography.Paragraph type="secondary">
+                The strategist is writing the variants and the safety guard is checking them…
+              </Typography.Paragraph>
+            )}
+            <ProblemAlert error={create.error} />
+            <Flex gap={8} justify="flex-end">
+              <Button onClick={onClose} disabled={false}>
+                Cancel
+              </Button>
+              <Button type="primary" htmlType="submit" loading={create.isPending}>
+                Create campaign
+              </Button>
+            </Flex>
+          </Form>
+        </>
+      )}
+    </Drawer>
+  );
+}

@@ -1,0 +1,52 @@
+"""What a model's tokens cost, in micro-USD, from a small table of list prices.
+
+Prices are USD per million tokens, which is the same number as micro-USD per token. A model is
+matched by the longest prefix in the table, so dated snapshots find their family's price.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+# (input, output) in USD per million tokens: list prices from the providers' model pages
+# (November 2026), without batch or cache prices. Models priced by tier (Haiku 5.5) are absent.
+PRICES_USD_PER_MTOK: dict[str, tuple[str, str]] = {
+    "claude-fable-5-2": ("8", "40"),
+    "claude-fable-5-1": ("10", "50"),
+    "claude-opus-5-5": ("4", "20"),
+    "claude-opus-5": ("5", "25"),
+    "claude-sonnet-5": ("2", "10"),  # Sonnet 5 and 5.5
+    "claude-opus-4-8": ("5", "25"),
+    "claude-opus-4-7": ("5", "25"),
+    "claude-opus-4-6": ("5", "25"),
+    "claude-opus-4-5": ("5", "25"),
+    "claude-opus-4": ("15", "75"),  # Opus 4 and 4.1
+    "claude-sonnet-4": ("3", "15"),  # Sonnet 4, 4.5 and 4.6
+    "claude-3-7-sonnet": ("3", "15"),
+    "claude-3-5-sonnet": ("3", "15"),
+    "claude-haiku-4-5": ("1", "5"),
+    "claude-3-5-haiku": ("0.80", "4"),
+    "claude-3-haiku": ("0.25", "1.25"),
+    "gpt-4o-mini": ("0.15", "0.60"),
+    "gpt-4o": ("2.50", "10"),
+    "gpt-4.1-mini": ("0.40", "1.60"),
+    "gpt-4.1": ("2", "8"),
+}
+
+
+def price_of(model: str) -> tuple[Decimal, Decimal] | None:
+    """Returns (input, output) USD per million tokens of `model`, or None when unknown."""
+    matches = [prefix for prefix in PRICES_USD_PER_MTOK if model.startswith(prefix)]
+    if not matches:
+        return None
+    input_price, output_price = PRICES_USD_PER_MTOK[max(matches, key=len)]
+    return Decimal(input_price), Decimal(output_price)
+
+
+def cost_usd_micros(model: str, *, input_tokens: int, output_tokens: int) -> int | None:
+    """Returns the cost of these tokens in micro-USD, or None when the model's price is unknown."""
+    price = price_of(model)
+    if price is None:
+        return None
+    total = input_tokens * price[0] + output_tokens * price[1]
+    return int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))

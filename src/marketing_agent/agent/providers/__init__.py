@@ -1,0 +1,1 @@
+"""The strategist's providers: offline templates, Anthropic's Claude, OpenAI-compatible servers."""

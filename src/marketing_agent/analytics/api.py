@@ -1,0 +1,47 @@
+"""HTTP API of the analytics module: campaign stats, funnels, and ingesting external events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from marketing_agent.analytics import service
+from marketing_agent.analytics.schemas import (
+    CampaignStats,
+    EventCreate,
+    EventRead,
+    EventType,
+    Funnel,
+)
+from marketing_agent.core.auth import Permission, Principal, authorize
+from marketing_agent.core.deps import DbSession
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+
+CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
+CanWrite = Annotated[Principal, Depends(authorize(Permission.ANALYTICS_WRITE))]
+FunnelSteps = Annotated[
+    list[EventType] | None,
+    Query(description="Steps in order; defaults to sent, delivered, read, clicked, converted."),
+]
+
+
+@router.get("/campaigns/{campaign_id}/stats")
+async def campaign_stats(campaign_id: int, session: DbSession, principal: CanRead) -> CampaignStats:
+    return await service.campaign_stats(session=session, campaign_id=campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/funnel")
+async def campaign_funnel(
+    campaign_id: int, session: DbSession, principal: CanRead, steps: FunnelSteps = None
+) -> Funnel:
+    return await service.funnel(
+        session=session, campaign_id=campaign_id, steps=steps or service.DEFAULT_FUNNEL
+    )
+
+
+@router.post("/events", status_code=201)
+async def record_event(event_in: EventCreate, session: DbSession, principal: CanWrite) -> EventRead:
+    event = await service.record_event(session=session, event_in=event_in)
+    return EventRead.model_validate(event)

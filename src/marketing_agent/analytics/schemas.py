@@ -1,0 +1,94 @@
+"""Pydantic schemas of the analytics module: events in and out, campaign stats, funnels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+
+class EventType(StrEnum):
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    CLICKED = "clicked"
+    REPLIED = "replied"
+    CONVERTED = "converted"
+    UNSUBSCRIBED = "unsubscribed"
+    FAILED = "failed"
+
+
+class EventCreate(BaseModel):
+    """An event to record. `occurred_at` defaults to now; revenue belongs to conversions only."""
+
+    type: EventType
+    campaign_id: int | None = Field(None, gt=0, validate_default=True)
+    variant_key: str | None = Field(None, min_length=1, max_length=16)
+    contact_id: int | None = Field(None, gt=0)
+    sender_id: int | None = Field(None, gt=0)
+    occurred_at: AwareDatetime | None = None
+    properties: dict[str, Any] = Field(default_factory=dict)
+    value_usd_micros: int | None = Field(None, ge=0, description="Revenue of a conversion.")
+
+    @field_validator("campaign_id")
+    @classmethod
+    def _conversion_needs_campaign(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None and info.data.get("type") == EventType.CONVERTED:
+            raise ValueError("a conversion must name the campaign it is attributed to")
+        return value
+
+    @field_validator("value_usd_micros")
+    @classmethod
+    def _revenue_only_on_conversions(cls, value: int | None, info: ValidationInfo) -> int | None:
+        event_type = info.data.get("type")
+        if value is not None and event_type is not None and event_type != EventType.CONVERTED:
+            raise ValueError("revenue can only be recorded on a conversion")
+        return value
+
+
+class EventRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    type: EventType
+    campaign_id: int | None
+    variant_key: str | None
+    contact_id: int | None
+    sender_id: int | None
+    occurred_at: AwareDatetime
+    properties: dict[str, Any]
+    value_usd_micros: int | None
+
+
+class VariantStats(BaseModel):
+    """Distinct contacts with each event type in one variant (None: events without a variant)."""
+
+    variant_key: str | None
+    sent: int = 0
+    delivered: int = 0
+    read: int = 0
+    clicked: int = 0
+    replied: int = 0
+    converted: int = 0
+    unsubscribed: int = 0
+    failed: int = 0
+    revenue_usd_micros: int = 0
+
+
+class CampaignStats(BaseModel):
+    campaign_id: int
+    variants: list[VariantStats]
+    totals: VariantStats = Field(description='Every variant together, keyed "all".')
+
+
+class FunnelStep(BaseModel):
+    name: EventType
+    count: int
+    conversion_from_previous: float = Field(description="1.0 for the first step.")
+    conversion_from_start: float
+
+
+class Funnel(BaseModel):
+    campaign_id: int
+    steps: list[FunnelStep]

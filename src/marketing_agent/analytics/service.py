@@ -1,0 +1,285 @@
+"""The analytics module's public API: record events, campaign stats, ordered funnels, erasure.
+
+Counts are of distinct people. An event's person is its contact, else the random stand-in an
+erasure left (`anonymous_id`), else the event itself (an external event naming no contact).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Integer,
+    Table,
+    and_,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from marketing_agent.analytics import live
+from marketing_agent.analytics.models import Event
+from marketing_agent.analytics.schemas import (
+    CampaignStats,
+    EventCreate,
+    EventType,
+    Funnel,
+    FunnelStep,
+    VariantStats,
+)
+from marketing_agent.core import clock
+from marketing_agent.core.errors import ValidationFailed, field_error
+from marketing_agent.core.logging import get_logger
+
+__all__ = [
+    "DEFAULT_FUNNEL",
+    "RETAINED_PROPERTY_KEYS",
+    "CampaignStats",
+    "EventCreate",
+    "EventType",
+    "Funnel",
+    "VariantStats",
+    "campaign_stats",
+    "erase_contact",
+    "funnel",
+    "record_event",
+    "record_events",
+]
+
+log = get_logger(__name__)
+
+DEFAULT_FUNNEL = (
+    EventType.SENT,
+    EventType.DELIVERED,
+    EventType.READ,
+    EventType.CLICKED,
+    EventType.CONVERTED,
+)
+
+# The only event properties an erasure keeps: dimensions that say nothing about the person.
+RETAINED_PROPERTY_KEYS = frozenset({"currency", "error_code", "link_key", "source"})
+
+_KNOWN_TYPES = frozenset(EventType)
+_CHUNK = 900  # stay under SQLite's bound-parameter limit
+# Stand-ins for erased contacts lie far below -event.id, the person of a contactless event.
+_ANONYMOUS_BASE = 2**40
+
+
+async def record_event(*, session: AsyncSession, event_in: EventCreate) -> Event:
+    """Records one event, filling a missing variant from the contact's earlier events."""
+    row = _row(event_in, clock.now())
+    await _attribute_variants(session, [row])
+    event = Event(**row)
+    session.add(event)
+    await session.flush()
+    live.stage(session, _increments([row]))
+    return event
+
+
+async def record_events(*, session: AsyncSession, events: Sequence[EventCreate]) -> int:
+    """Records many events with one executemany INSERT; returns how many were recorded."""
+    if not events:
+        return 0
+    now = clock.now()
+    rows = [_row(event_in, now) for event_in in events]
+    await _attribute_variants(session, rows)
+    # Core, not ORM, insert: the ORM splits rows by which values are None into several batches.
+    await session.execute(insert(cast(Table, Event.__table__)), rows)
+    live.stage(session, _increments(rows))
+    return len(rows)
+
+
+async def campaign_stats(*, session: AsyncSession, campaign_id: int) -> CampaignStats:
+    """Returns distinct people per event type for each variant of a campaign and in total."""
+    people = func.count(_person(Event).distinct())
+    revenue = func.sum(Event.value_usd_micros)
+    of_campaign = Event.campaign_id == campaign_id
+    per_variant = (
+        select(literal_column("0", Integer()), Event.variant_key, Event.type, people, revenue)
+        .where(of_campaign)
+        .group_by(Event.variant_key, Event.type)
+    )
+    # Totals are counted again rather than summed: a person in two variants counts once.
+    overall = (
+        select(literal_column("1", Integer()), null(), Event.type, people, revenue)
+        .where(of_campaign)
+        .group_by(Event.type)
+    )
+    rows: Sequence[Any] = (await session.execute(union_all(per_variant, overall))).all()
+
+    variants: dict[str | None, VariantStats] = {}
+    totals = VariantStats(variant_key="all")
+    for is_total, variant_key, event_type, count, value in rows:
+        if event_type not in _KNOWN_TYPES:
+            continue
+        stats = (
+            totals
+            if is_total
+            else variants.setdefault(variant_key, VariantStats(variant_key=variant_key))
+        )
+        setattr(stats, event_type, int(count))
+        if event_type == EventType.CONVERTED:
+            stats.revenue_usd_micros = int(value or 0)
+    ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
+    return CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+
+
+async def funnel(
+    *, session: AsyncSession, campaign_id: int, steps: Sequence[EventType] = DEFAULT_FUNNEL
+) -> Funnel:
+    """Returns an ordered funnel: a person reaches step k after each earlier step, in order."""
+    _check_steps(steps)
+    reached = _reached(campaign_id, steps)
+    counts_query = select(
+        *(select(func.count()).select_from(cte).scalar_subquery() for cte in reached)
+    )
+    counts = [int(n) for n in (await session.execute(counts_query)).one()]
+
+    result: list[FunnelStep] = []
+    for i, (step, count) in enumerate(zip(steps, counts, strict=True)):
+        previous = counts[i - 1] if i else count
+        result.append(
+            FunnelStep(
+                name=step,
+                count=count,
+                conversion_from_previous=_ratio(count, previous) if i else 1.0,
+                conversion_from_start=_ratio(count, counts[0]),
+            )
+        )
+    return Funnel(campaign_id=campaign_id, steps=result)
+
+
+async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
+    """Anonymises a contact's events (GDPR): no contact id, no identifying properties."""
+    events = (await session.scalars(select(Event).where(Event.contact_id == contact_id))).all()
+    # One stand-in per campaign: enough for per-campaign aggregates, links nothing across them.
+    stand_ins: dict[int | None, int] = {}
+    for event in events:
+        if event.campaign_id not in stand_ins:
+            stand_ins[event.campaign_id] = -(_ANONYMOUS_BASE + secrets.randbelow(2**62))
+        event.contact_id = None
+        event.anonymous_id = stand_ins[event.campaign_id]
+        event.properties = {
+            k: v for k, v in (event.properties or {}).items() if k in RETAINED_PROPERTY_KEYS
+        }
+    await session.flush()
+    log.info("analytics.contact_erased", events=len(events))
+    return len(events)
+
+
+def _row(event_in: EventCreate, now: datetime) -> dict[str, Any]:
+    occurred_at = event_in.occurred_at or now
+    return {
+        "type": event_in.type.value,
+        "campaign_id": event_in.campaign_id,
+        "variant_key": event_in.variant_key,
+        "contact_id": event_in.contact_id,
+        "sender_id": event_in.sender_id,
+        "occurred_at": occurred_at.astimezone(clock.UTC),
+        "properties": event_in.properties,
+        "value_usd_micros": event_in.value_usd_micros,
+        "anonymous_id": None,
+    }
+
+
+async def _attribute_variants(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Gives variant-less events of a known contact the variant that contact was sent.
+
+    A shop reporting a conversion knows the campaign and the contact, not our variant key; the
+    experiment needs it. The splitter is sticky, so any earlier event of the pair tells.
+    """
+    wanted: defaultdict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if row["variant_key"] is None and row["campaign_id"] and row["contact_id"]:
+            wanted[row["campaign_id"]].add(row["contact_id"])
+    if not wanted:
+        return
+    known: dict[tuple[int, int], str] = {}
+    for campaign_id, contact_ids in wanted.items():
+        ids = sorted(contact_ids)
+        for start in range(0, len(ids), _CHUNK):
+            result = await session.execute(
+                select(Event.contact_id, Event.variant_key)
+                .where(
+                    Event.campaign_id == campaign_id,
+                    Event.contact_id.in_(ids[start : start + _CHUNK]),
+                    Event.variant_key.is_not(None),
+                )
+                .order_by(Event.id)
+            )
+            for contact_id, variant_key in result:
+                if contact_id is not None and variant_key is not None:
+                    known[(campaign_id, contact_id)] = variant_key
+    for row in rows:
+        pair = (row["campaign_id"], row["contact_id"])
+        if row["variant_key"] is not None:
+            known[pair] = row["variant_key"]
+        elif pair in known:
+            row["variant_key"] = known[pair]
+
+
+def _increments(rows: Sequence[dict[str, Any]]) -> Counter[live.CounterKey]:
+    return Counter(
+        (row["campaign_id"], row["variant_key"], row["type"])
+        for row in rows
+        if row["campaign_id"] is not None
+    )
+
+
+def _person(event: Any) -> ColumnElement[int]:
+    """The person an event is about, as an integer (see the module docstring)."""
+    person: ColumnElement[int] = func.coalesce(event.contact_id, event.anonymous_id, -event.id)
+    return person
+
+
+def _reached(campaign_id: int, steps: Sequence[EventType]) -> list[CTE]:
+    """Per step, the people who reached it and the earliest time they did, after the last step."""
+    first = (
+        select(_person(Event).label("person"), func.min(Event.occurred_at).label("at"))
+        .where(Event.campaign_id == campaign_id, Event.type == steps[0])
+        .group_by(_person(Event))
+        .cte("funnel_step_0")
+    )
+    reached = [first]
+    for i, step in enumerate(steps[1:], start=1):
+        previous = reached[-1]
+        later = aliased(Event)
+        reached.append(
+            select(previous.c.person, func.min(later.occurred_at).label("at"))
+            .join_from(
+                previous,
+                later,
+                and_(
+                    later.campaign_id == campaign_id,
+                    later.type == step,
+                    _person(later) == previous.c.person,
+                    later.occurred_at >= previous.c.at,
+                ),
+            )
+            .group_by(previous.c.person)
+            .cte(f"funnel_step_{i}")
+        )
+    return reached
+
+
+def _check_steps(steps: Sequence[EventType]) -> None:
+    where = ("query", "steps")
+    if not steps:
+        raise ValidationFailed([field_error(where, "a funnel needs at least one step")])
+    if len(set(steps)) != len(steps):
+        raise ValidationFailed([field_error(where, "funnel steps must be distinct")])
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0

@@ -1,0 +1,36 @@
+"""Start-up work shared by the CLI's commands: migrate, the first admin, demo data."""
+
+from __future__ import annotations
+
+from marketing_agent.compliance import service as compliance
+from marketing_agent.compliance.schemas import AuditVerification
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
+from marketing_agent.gateway import service as gateway
+from marketing_agent.migrate import upgrade
+
+
+async def prepare(settings: Settings, *, demo: bool, admin_password: str | None) -> str | None:
+    """Migrates, makes sure an admin exists and seeds the demo; returns a new admin password."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await upgrade(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            password = await gateway.ensure_admin(session=session, password=admin_password)
+        if demo:
+            from marketing_agent.demo import seed_demo
+
+            await seed_demo(db)
+    finally:
+        await db.dispose()
+    return password
+
+
+async def verify_audit(settings: Settings) -> AuditVerification:
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            return await compliance.verify_audit_chain(session=session)
+    finally:
+        await db.dispose()

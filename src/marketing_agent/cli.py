@@ -1,0 +1,136 @@
+"""The `marketing-agent` command: run the app, migrate, the simulated demo, and operations."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from marketing_agent.core.errors import MarketingAgentError
+from marketing_agent.core.settings import Settings, get_settings
+
+app = typer.Typer(help="Marketing Intelligence Agent: consent-first campaigns on Telegram.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: MarketingAgentError) -> None:
+    err_console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
+    for error in getattr(exc, "errors", []):
+        loc = ".".join(str(part) for part in error["loc"])
+        err_console.print(f"  [red]•[/] {loc}: {error['msg']}")
+    raise typer.Exit(2)
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    if data_dir is not None:
+        os.environ["MA_DATA_DIR"] = str(data_dir)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and keys live.")]
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Create or upgrade the database schema."""
+    from marketing_agent.migrate import upgrade_settings
+
+    settings = _settings(data_dir)
+    upgrade_settings(settings)
+    console.print(f"[green]Database ready:[/] {_safe_url(settings.resolved_database_url)}")
+
+
+@app.command()
+def run(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[bool, typer.Option(help="Seed demo contacts, consents and a bot.")] = True,
+    admin_password: Annotated[str | None, typer.Option(help="Set the admin's password.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Everything in one process: API, admin UI, scheduler and worker, on the embedded default."""
+    import uvicorn
+
+    from marketing_agent.bootstrap import prepare
+    from marketing_agent.gateway.app import create_app
+
+    settings = _settings(data_dir)
+    host, port = host or settings.host, port or settings.port
+    try:
+        password = asyncio.run(prepare(settings, demo=demo, admin_password=admin_password))
+    except MarketingAgentError as exc:
+        _fail(exc)
+    url = f"http://{host}:{port}/"
+    console.print(f"\n[bold green]Marketing Intelligence Agent[/] is starting at [bold]{url}[/]")
+    if password:
+        console.print(f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/]")
+    else:
+        console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
+    console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def demo(
+    contacts: Annotated[int, typer.Option(min=1, max=1_000_000, help="Simulated contacts.")] = 5000,
+    variants: Annotated[int, typer.Option(min=1, max=5, help="Message variants.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed of the simulated recipients.")] = 7,
+) -> None:
+    """A full campaign on the Telegram simulator's virtual clock, ending in a table per variant."""
+    from marketing_agent.demo import run_terminal_demo
+
+    try:
+        asyncio.run(run_terminal_demo(console, contacts=contacts, variant_count=variants, seed=seed))
+    except MarketingAgentError as exc:
+        _fail(exc)
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Recompute the whole audit chain and report the first tampered entry."""
+    from marketing_agent.bootstrap import verify_audit
+
+    settings = _settings(data_dir)
+    result = asyncio.run(verify_audit(settings))
+    if result.ok:
+        console.print(f"[green]Audit log intact:[/] {result.checked} entries verified.")
+        return
+    err_console.print(
+        f"[bold red]Audit log tampered:[/] entry {result.first_bad_seq}: {result.reason} "
+        f"({result.checked} entries before it are intact)."
+    )
+    raise typer.Exit(1)
+
+
+@app.command()
+def openapi(output: Annotated[Path | None, typer.Option(help="File to write.")] = None) -> None:
+    """Print the OpenAPI schema (the front end's client is generated from it)."""
+    from marketing_agent.gateway.app import create_app
+
+    schema = json.dumps(create_app(Settings()).openapi(), indent=2)
+    if output:
+        output.write_text(schema + "\n")
+    else:
+        sys.stdout.write(schema + "\n")
+
+
+def _safe_url(url: str) -> str:
+    """Returns the URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,139 @@
+"""The FastAPI app factory: every module's router, auth, errors, metrics, health and the UI.
+
+`create_app` builds the app; its lifespan opens the database and, for the one-process role,
+runs the scheduler and the delivery worker beside the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from marketing_agent import __version__
+from marketing_agent.agent.api import router as agent_router
+from marketing_agent.analytics.api import router as analytics_router
+from marketing_agent.compliance.api import router as compliance_router
+from marketing_agent.core.auth import get_principal
+from marketing_agent.core.crypto import SecretBox, load_secret_key
+from marketing_agent.core.db import Database
+from marketing_agent.core.logging import configure_logging, get_logger
+from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.experiments.api import router as experiments_router
+from marketing_agent.gateway import middleware, problems
+from marketing_agent.gateway.api import router as auth_router
+from marketing_agent.gateway.security import resolve_principal
+from marketing_agent.orchestrator.api import router as orchestrator_router
+from marketing_agent.orchestrator.scheduled import run_scheduler
+from marketing_agent.orchestrator.worker import DeliveryWorker
+from marketing_agent.safety.api import router as safety_router
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.api import router as telegram_router
+
+log = get_logger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+ROUTERS = (
+    auth_router, orchestrator_router, agent_router, telegram_router, safety_router,
+    analytics_router, experiments_router, compliance_router,
+)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Builds the app; pass `database` to share one (tests), else one is opened from settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json=settings.log_json)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = database or Database(settings.resolved_database_url)
+        secret = load_secret_key(settings)
+        app.state.settings = settings
+        app.state.database = db
+        app.state.jwt_secret = secret
+        app.state.secret_box = SecretBox(secret)
+        stop = asyncio.Event()
+        tasks = _start_background(db, settings, stop)
+        log.info("app.started", database=db.engine.dialect.name, background=len(tasks))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await telegram.shutdown()
+            if database is None:
+                await db.dispose()
+            log.info("app.stopped")
+
+    app = FastAPI(
+        title="Marketing Intelligence Agent", version=__version__, lifespan=lifespan,
+        description="Consent-first marketing campaigns on Telegram.",
+    )
+    app.dependency_overrides[get_principal] = resolve_principal
+    problems.install(app)
+    middleware.install(app, api_rate_per_min=settings.api_rate_per_min,
+                       login_rate_per_min=settings.login_rate_per_min)
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_operational_routes(app)
+    _add_ui(app)
+    return app
+
+
+def _start_background(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+    tasks = []
+    if settings.run_scheduler:
+        tasks.append(asyncio.create_task(run_scheduler(db, stop, poll_s=settings.scheduler_poll_s)))
+    if settings.run_worker:
+        worker = DeliveryWorker(db, batch_size=settings.worker_batch_size)
+        tasks.append(asyncio.create_task(worker.run_forever(stop, idle_s=settings.worker_poll_s)))
+    return tasks
+
+
+def _add_operational_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers."""
+        try:
+            async with request.app.state.database.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means "not ready"; the reason is reported
+            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+        return JSONResponse({"status": "ready", "database": "ok"})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _add_ui(app: FastAPI) -> None:
+    """Serves the built admin UI at `/`, with every non-API path falling back to index.html."""
+    index = STATIC_DIR / "index.html"
+    if (STATIC_DIR / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=STATIC_DIR / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def ui(path: str) -> Response:
+        if path.startswith(("api/", "docs", "openapi")):
+            return JSONResponse(
+                {"type": "about:blank", "title": "Not Found", "status": 404, "detail": path},
+                status_code=404, media_type="application/problem+json",
+            )
+        candidate = (STATIC_DIR / path).resolve()
+        if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        if index.exists():
+            return FileResponse(index)
+        return JSONResponse({"detail": "The admin UI is not built; run `make ui`."}, 404)

@@ -1,0 +1,324 @@
+"""The seed's flows, readable top to bottom.
+
+- Campaign creation: strategist (agent) → safety guard → draft, or review when risky.
+- Human in the loop: a review item → a reviewer's decision → the campaign goes on or stops.
+- Launch: a due campaign starts running; its audience becomes one delivery row per contact.
+- Inbound: what recipients did (read, click, reply, convert, /stop) becomes events and consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.agent import service as agent
+from marketing_agent.agent.schemas import CampaignBrief
+from marketing_agent.agent.tools import AgentTools
+from marketing_agent.analytics import service as analytics
+from marketing_agent.analytics.schemas import EventCreate
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core import clock
+from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
+from marketing_agent.experiments import service as experiments
+from marketing_agent.experiments.schemas import Arm
+from marketing_agent.orchestrator import service
+from marketing_agent.orchestrator.models import Campaign, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator.rendering import render_text
+from marketing_agent.orchestrator.schemas import CampaignCreate, ReviewStatus
+from marketing_agent.orchestrator.state_machine import CampaignStatus
+from marketing_agent.safety import service as safety
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.transport import InboundEvent
+
+log = get_logger(__name__)
+VARIANT_KEYS = "ABCDE"
+SYSTEM_ACTOR = "system:orchestrator"
+
+
+async def create_campaign(
+    *, session: AsyncSession, settings: Settings, campaign_in: CampaignCreate, actor: str
+) -> Campaign:
+    """Creates a campaign: the strategist drafts variants, the safety guard scores them, and a
+    risky campaign goes straight to the review queue."""
+    sender_id = await _resolve_sender(session=session, sender_id=campaign_in.sender_id)
+    if campaign_in.segment_id is not None:
+        await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
+
+    campaign = Campaign(
+        name=campaign_in.name, goal=campaign_in.goal, status=CampaignStatus.DRAFT.value,
+        sender_id=sender_id, segment_id=campaign_in.segment_id, purpose=campaign_in.purpose,
+        cta_url=str(campaign_in.cta_url) if campaign_in.cta_url else None,
+        created_by=actor, start_at=campaign_in.start_at, created_at=clock.now(),
+    )
+    session.add(campaign)
+    await session.flush()
+
+    drafts = await _draft_variants(
+        session=session, settings=settings, campaign=campaign, campaign_in=campaign_in
+    )
+    for key, (text, weight, rationale) in zip(VARIANT_KEYS, drafts, strict=False):
+        session.add(Variant(campaign_id=campaign.id, key=key, text=text, weight=weight,
+                            rationale=rationale))
+    await session.flush()
+    await session.refresh(campaign, ["variants"])
+
+    await _score_risk(session=session, campaign=campaign)
+    await experiments.create_experiment(
+        session=session, campaign_id=campaign.id,
+        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants], control_key="A",
+    )
+    await compliance.audit(
+        session=session, actor=actor, action="campaign.created", entity_type="campaign",
+        entity_id=campaign.id,
+        data={"risk_score": campaign.risk_score, "provider": campaign.agent_provider,
+              "variants": len(campaign.variants)},
+    )
+    if _needs_review(settings, campaign):
+        await _raise_review(session=session, campaign=campaign, actor=actor)
+    return campaign
+
+
+async def _resolve_sender(*, session: AsyncSession, sender_id: int | None) -> int:
+    if sender_id is not None:
+        sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+        return sender.id
+    senders = [s for s in await telegram.list_senders(session=session) if s.status == "active"]
+    if not senders:
+        raise ValidationFailed(
+            [field_error(("body", "sender_id"), "no active sender exists: add a bot first")]
+        )
+    return senders[0].id
+
+
+async def _draft_variants(
+    *, session: AsyncSession, settings: Settings, campaign: Campaign, campaign_in: CampaignCreate
+) -> list[tuple[str, float, str | None]]:
+    """Returns (text, weight, rationale) per variant: the user's own, or the strategist's."""
+    if campaign_in.variants:
+        campaign.agent_provider = "manual"
+        campaign.agent_offline = True
+        return [(v.text, v.weight, None) for v in campaign_in.variants]
+
+    async def describe_audience() -> dict[str, Any]:
+        return await service.describe_audience(session=session, segment_id=campaign.segment_id)
+
+    async def check_content(text: str) -> dict[str, Any]:
+        verdict = await safety.check_content(session=session, text=render_text(text, None))
+        return verdict.model_dump()
+
+    plan = await agent.plan_campaign(
+        session=session, settings=settings,
+        brief=CampaignBrief(
+            name=campaign_in.name, goal=campaign_in.goal, variant_count=campaign_in.variant_count,
+            call_to_action_url=campaign.cta_url,
+        ),
+        tools=AgentTools(describe_audience=describe_audience, check_content=check_content),
+        campaign_id=campaign.id,
+    )
+    campaign.strategy = plan.strategy
+    campaign.agent_provider = plan.provider
+    campaign.agent_offline = plan.offline
+    return [(v.text, 1.0, v.rationale) for v in plan.variants]
+
+
+async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
+    """Scores every variant as a recipient would see it; the campaign's risk is the worst."""
+    score, reasons = 0.0, []
+    for variant in campaign.variants:
+        verdict = await safety.check_content(session=session, text=render_text(variant.text, None))
+        score = max(score, verdict.risk_score)
+        reasons += [
+            {"code": r.code, "message": f"Variant {variant.key}: {r.message}", "severity": r.severity}
+            for r in verdict.reasons
+        ]
+    campaign.risk_score = round(score, 3)
+    campaign.risk_reasons = reasons
+    await session.flush()
+
+
+def _needs_review(settings: Settings, campaign: Campaign) -> bool:
+    blocked = any(r["severity"] == "block" for r in campaign.risk_reasons)
+    return settings.review_all or blocked or campaign.risk_score >= settings.review_risk_threshold
+
+
+async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str) -> ReviewItem:
+    await service.transition(
+        session=session, campaign=campaign, target=CampaignStatus.PENDING_REVIEW, actor=actor
+    )
+    reason = (
+        f"Risk score {campaign.risk_score:.2f}: "
+        + "; ".join(r["message"] for r in campaign.risk_reasons[:5])
+        if campaign.risk_reasons else "Every campaign is reviewed (MA_REVIEW_ALL)."
+    )
+    item = ReviewItem(
+        campaign_id=campaign.id, reason=reason, risk_score=campaign.risk_score,
+        risk_reasons=campaign.risk_reasons, status=ReviewStatus.OPEN.value, created_at=clock.now(),
+    )
+    session.add(item)
+    await session.flush()
+    await compliance.audit(
+        session=session, actor=actor, action="review.raised", entity_type="campaign",
+        entity_id=campaign.id, data={"review_id": item.id, "risk_score": campaign.risk_score},
+    )
+    return item
+
+
+async def submit_campaign(
+    *, session: AsyncSession, settings: Settings, campaign_id: int, actor: str
+) -> Campaign:
+    """Sends a draft on: to review when risky, else approved by policy and scheduled."""
+    campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    if campaign.status != CampaignStatus.DRAFT:
+        raise Conflict(f"Only a draft can be submitted; this campaign is '{campaign.status}'.")
+    await _score_risk(session=session, campaign=campaign)
+    if _needs_review(settings, campaign):
+        await _raise_review(session=session, campaign=campaign, actor=actor)
+        return campaign
+    await service.transition(
+        session=session, campaign=campaign, target=CampaignStatus.APPROVED, actor=actor,
+        data={"by": "policy", "risk_score": campaign.risk_score},
+    )
+    return await _schedule(session=session, campaign=campaign, actor=actor)
+
+
+async def decide_review(
+    *, session: AsyncSession, review_id: int, approve: bool, note: str | None, actor: str
+) -> ReviewItem:
+    """Records a reviewer's decision: approve schedules the campaign, reject cancels it."""
+    item = await service.get_review_or_raise(session=session, review_id=review_id)
+    if item.status != ReviewStatus.OPEN:
+        raise Conflict(f"Review item {review_id} was already decided ({item.status}).")
+    campaign = await service.get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
+    item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value
+    item.decided_by, item.decided_at, item.note = actor, clock.now(), note
+    await compliance.audit(
+        session=session, actor=actor, action=f"review.{item.status}", entity_type="campaign",
+        entity_id=campaign.id, data={"review_id": item.id, "note": note or ""},
+    )
+    if approve:
+        await service.transition(
+            session=session, campaign=campaign, target=CampaignStatus.APPROVED, actor=actor,
+            data={"review_id": item.id},
+        )
+        await _schedule(session=session, campaign=campaign, actor=actor)
+    else:
+        await service.cancel_campaign(session=session, campaign_id=campaign.id, actor=actor)
+    await session.flush()
+    return item
+
+
+async def _schedule(*, session: AsyncSession, campaign: Campaign, actor: str) -> Campaign:
+    if campaign.start_at is None:
+        campaign.start_at = clock.now()
+    return await service.transition(
+        session=session, campaign=campaign, target=CampaignStatus.SCHEDULED, actor=actor,
+        data={"start_at": campaign.start_at.isoformat()},
+    )
+
+
+async def start_due_campaigns(*, session: AsyncSession) -> list[int]:
+    """Starts every scheduled campaign whose time has come; returns their ids."""
+    due = (
+        await session.scalars(
+            select(Campaign).where(
+                Campaign.status == CampaignStatus.SCHEDULED.value, Campaign.start_at <= clock.now()
+            )
+        )
+    ).all()
+    for campaign in due:
+        queued = await materialise_audience(session=session, campaign=campaign)
+        await service.transition(
+            session=session, campaign=campaign, target=CampaignStatus.RUNNING,
+            actor=SYSTEM_ACTOR, data={"deliveries": queued},
+        )
+        log.info("campaign.started", campaign_id=campaign.id, deliveries=queued)
+    return [c.id for c in due]
+
+
+async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> int:
+    """Writes one queued delivery per contact of the audience, each with its sticky variant.
+
+    Consent is not filtered here: it is checked when each message is sent, so a withdrawal
+    between now and then is honoured.
+    """
+    audience = await service.audience_contact_ids(session=session, segment_id=campaign.segment_id)
+    experiment = await experiments.get_experiment_for_campaign(
+        session=session, campaign_id=campaign.id
+    )
+    rows = [
+        {
+            "campaign_id": campaign.id, "contact_id": contact_id, "sender_id": campaign.sender_id,
+            "variant_key": experiments.assign(experiment, contact_id) if experiment else "A",
+            "status": "queued", "attempts": 0,
+        }
+        for contact_id, _ in audience
+    ]
+    for start in range(0, len(rows), 5000):
+        await session.execute(insert(Delivery), rows[start : start + 5000])
+    return len(rows)
+
+
+async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
+    """Marks running campaigns with nothing left to send as completed."""
+    running = (
+        await session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.RUNNING))
+    ).all()
+    finished = []
+    for campaign in running:
+        pending = await session.scalar(
+            select(func.count(Delivery.id)).where(
+                Delivery.campaign_id == campaign.id, Delivery.status.in_(("queued", "sending"))
+            )
+        )
+        if not pending:
+            await service.transition(
+                session=session, campaign=campaign, target=CampaignStatus.COMPLETED,
+                actor=SYSTEM_ACTOR,
+            )
+            finished.append(campaign.id)
+            log.info("campaign.completed", campaign_id=campaign.id)
+    return finished
+
+
+INBOUND_EVENT_TYPES = {"read": "read", "click": "clicked", "reply": "replied",
+                       "converted": "converted"}
+
+
+async def handle_inbound(
+    *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+) -> int:
+    """Turns what recipients did into analytics events; /stop withdraws consent at once."""
+    recorded: list[EventCreate] = []
+    for event in events:
+        contact = await service.get_contact_by_telegram_id(session=session, telegram_id=event.chat_id)
+        if contact is None:
+            continue
+        delivery = None
+        if event.message_id is not None:
+            delivery = await service.find_delivery_by_message(
+                session=session, sender_id=sender_id, message_id=event.message_id
+            )
+        if event.kind == "stop":
+            await compliance.withdraw_consent(
+                session=session, contact_id=contact.id, sender_id=sender_id, purposes=None,
+                source="telegram_stop", proof={"text": event.text or "/stop"},
+                actor=f"contact:{contact.id}",
+            )
+            kind = "unsubscribed"
+        elif event.kind in INBOUND_EVENT_TYPES:
+            kind = INBOUND_EVENT_TYPES[event.kind]
+        else:
+            continue
+        recorded.append(EventCreate(
+            type=kind, campaign_id=delivery.campaign_id if delivery else None,
+            variant_key=delivery.variant_key if delivery else None, contact_id=contact.id,
+            sender_id=sender_id, occurred_at=event.occurred_at,
+        ))
+    if recorded:
+        await analytics.record_events(session=session, events=recorded)
+    return len(recorded)

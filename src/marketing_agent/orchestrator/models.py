@@ -1,0 +1,116 @@
+"""Tables of the orchestrator: contacts, segments, campaigns, variants, deliveries, reviews."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from marketing_agent.core import clock
+from marketing_agent.core.db import Base, IdMixin, IdType, JsonType, TimestampMixin, UtcDateTime
+
+
+class Contact(IdMixin, TimestampMixin, Base):
+    """A person we may reach on Telegram (their private chat id)."""
+
+    __tablename__ = "orchestrator_contacts"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class Segment(IdMixin, TimestampMixin, Base):
+    """A named audience: contacts matching a tag and attribute filter."""
+
+    __tablename__ = "orchestrator_segments"
+
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    filter: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class Campaign(IdMixin, TimestampMixin, Base):
+    __tablename__ = "orchestrator_campaigns"
+
+    name: Mapped[str] = mapped_column(String(200))
+    goal: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    sender_id: Mapped[int] = mapped_column(IdType)
+    segment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orchestrator_segments.id"), nullable=True
+    )
+    purpose: Mapped[str] = mapped_column(String(64), default="marketing")
+    cta_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    strategy: Mapped[str | None] = mapped_column(Text, nullable=True)
+    agent_provider: Mapped[str] = mapped_column(String(64), default="manual")
+    agent_offline: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(128))
+    start_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UtcDateTime, default=lambda: clock.now(), onupdate=lambda: clock.now()
+    )
+
+    variants: Mapped[list[Variant]] = relationship(
+        order_by="Variant.key", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class Variant(IdMixin, Base):
+    """One message text of a campaign; `key` is its arm in the campaign's experiment."""
+
+    __tablename__ = "orchestrator_variants"
+    __table_args__ = (UniqueConstraint("campaign_id", "key"),)
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("orchestrator_campaigns.id"))
+    key: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Delivery(IdMixin, Base):
+    """One message to one contact in one campaign: the unique row is the idempotency key."""
+
+    __tablename__ = "orchestrator_deliveries"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "contact_id"),
+        Index("ix_delivery_claim", "status", "campaign_id", "not_before"),
+        Index("ix_delivery_message", "sender_id", "message_id"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("orchestrator_campaigns.id"))
+    contact_id: Mapped[int] = mapped_column(IdType)
+    sender_id: Mapped[int] = mapped_column(IdType)
+    variant_key: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16))  # queued sending sent failed skipped
+    reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ReviewItem(IdMixin, TimestampMixin, Base):
+    """A risky step waiting for a human decision."""
+
+    __tablename__ = "orchestrator_review_items"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("orchestrator_campaigns.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -1,0 +1,279 @@
+"""The orchestrator's public API: contacts, segments, campaigns, deliveries and reviews.
+
+Multi-step processes (creating a campaign with the strategist, launching, inbound events) live
+in `flows.py`; this file keeps the single-entity operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core import clock
+from marketing_agent.core.errors import Conflict, NotFound
+from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Segment
+from marketing_agent.orchestrator.schemas import (
+    CampaignRead,
+    ContactCreate,
+    DeliveryCounts,
+    ReviewItemRead,
+    SegmentCreate,
+    SegmentFilter,
+    SegmentRead,
+)
+from marketing_agent.orchestrator.state_machine import CampaignStatus, check_transition
+
+# Contacts ------------------------------------------------------------------------------------
+
+async def create_contact(*, session: AsyncSession, contact_in: ContactCreate) -> Contact:
+    """Creates a contact; a second contact with the same Telegram id is a conflict."""
+    exists = await session.scalar(
+        select(Contact.id).where(Contact.telegram_id == contact_in.telegram_id)
+    )
+    if exists:
+        raise Conflict(f"A contact with telegram_id {contact_in.telegram_id} exists (id {exists}).")
+    contact = Contact(**contact_in.model_dump(), created_at=clock.now())
+    session.add(contact)
+    await session.flush()
+    return contact
+
+async def get_contact(*, session: AsyncSession, contact_id: int) -> Contact | None:
+    return await session.get(Contact, contact_id)
+
+async def get_contact_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Contact | None:
+    return await session.scalar(select(Contact).where(Contact.telegram_id == telegram_id))
+
+async def list_contacts(
+    *, session: AsyncSession, limit: int = 100, offset: int = 0
+) -> tuple[Sequence[Contact], int]:
+    """Returns a page of contacts, newest first, and the total."""
+    total = await session.scalar(select(func.count(Contact.id))) or 0
+    rows = (
+        await session.scalars(select(Contact).order_by(Contact.id.desc()).limit(limit).offset(offset))
+    ).all()
+    return rows, total
+
+# Segments ------------------------------------------------------------------------------------
+
+def matches(segment_filter: SegmentFilter, *, tags: Sequence[str], attributes: dict[str, Any],
+            language: str | None) -> bool:
+    """Returns whether a contact with these properties belongs to the segment."""
+    tag_set = set(tags or ())
+    if segment_filter.tags_any and not tag_set.intersection(segment_filter.tags_any):
+        return False
+    if segment_filter.tags_all and not tag_set.issuperset(segment_filter.tags_all):
+        return False
+    if segment_filter.languages and language not in segment_filter.languages:
+        return False
+    return all((attributes or {}).get(k) == v for k, v in segment_filter.attributes.items())
+
+async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) -> Segment:
+    segment = Segment(
+        name=segment_in.name, filter=segment_in.filter.model_dump(), created_at=clock.now()
+    )
+    session.add(segment)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A segment named '{segment_in.name}' exists.") from exc
+    return segment
+
+async def get_segment_or_raise(*, session: AsyncSession, segment_id: int) -> Segment:
+    segment = await session.get(Segment, segment_id)
+    if segment is None:
+        raise NotFound(f"Segment {segment_id} does not exist.")
+    return segment
+
+async def audience_contact_ids(
+    *, session: AsyncSession, segment_id: int | None
+) -> list[tuple[int, int]]:
+    """Returns (contact id, telegram id) of every contact in the segment (all when None)."""
+    seg_filter = None
+    if segment_id is not None:
+        segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+        seg_filter = SegmentFilter.model_validate(segment.filter)
+    rows = await session.execute(
+        select(Contact.id, Contact.telegram_id, Contact.tags, Contact.attributes, Contact.language)
+        .order_by(Contact.id)
+    )
+    return [
+        (cid, tg)
+        for cid, tg, tags, attrs, lang in rows
+        if seg_filter is None or matches(seg_filter, tags=tags, attributes=attrs, language=lang)
+    ]
+
+async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
+    """Returns every segment with its current size."""
+    segments = (await session.scalars(select(Segment).order_by(Segment.id))).all()
+    result = []
+    for segment in segments:
+        size = len(await audience_contact_ids(session=session, segment_id=segment.id))
+        read = SegmentRead.model_validate(segment)
+        result.append(read.model_copy(update={"size": size}))
+    return result
+
+async def describe_audience(*, session: AsyncSession, segment_id: int | None) -> dict[str, Any]:
+    """Returns a summary of an audience for the strategist: size, top tags, languages."""
+    ids = {cid for cid, _ in await audience_contact_ids(session=session, segment_id=segment_id)}
+    tags: dict[str, int] = {}
+    languages: dict[str, int] = {}
+    for contact_id, contact_tags, lang in await session.execute(
+        select(Contact.id, Contact.tags, Contact.language)
+    ):
+        if contact_id not in ids:
+            continue
+        for tag in contact_tags or ():
+            tags[tag] = tags.get(tag, 0) + 1
+        languages[lang or "unknown"] = languages.get(lang or "unknown", 0) + 1
+    top_tags = sorted(tags.items(), key=lambda kv: -kv[1])[:10]
+    return {"size": len(ids), "top_tags": dict(top_tags), "languages": languages,
+            "segment_id": segment_id}
+
+# Campaigns -----------------------------------------------------------------------------------
+
+async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> Campaign:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Campaign {campaign_id} does not exist.")
+    return campaign
+
+async def list_campaigns(
+    *, session: AsyncSession, status: CampaignStatus | None = None, limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Campaign], int]:
+    query = select(Campaign)
+    if status is not None:
+        query = query.where(Campaign.status == status.value)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = (
+        await session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset))
+    ).all()
+    return rows, total
+
+async def delivery_counts(
+    *, session: AsyncSession, campaign_ids: Sequence[int]
+) -> dict[int, DeliveryCounts]:
+    """Returns the number of deliveries in each status, per campaign."""
+    counts = {cid: DeliveryCounts() for cid in campaign_ids}
+    if not campaign_ids:
+        return counts
+    rows = await session.execute(
+        select(Delivery.campaign_id, Delivery.status, func.count())
+        .where(Delivery.campaign_id.in_(campaign_ids))
+        .group_by(Delivery.campaign_id, Delivery.status)
+    )
+    for campaign_id, status, n in rows:
+        setattr(counts[campaign_id], status, n)
+    return counts
+
+async def read_campaigns(
+    *, session: AsyncSession, campaigns: Sequence[Campaign]
+) -> list[CampaignRead]:
+    """Returns the API view of campaigns, with their delivery counts."""
+    counts = await delivery_counts(session=session, campaign_ids=[c.id for c in campaigns])
+    return [
+        CampaignRead.model_validate(c).model_copy(update={"delivery_counts": counts[c.id]})
+        for c in campaigns
+    ]
+
+async def transition(
+    *, session: AsyncSession, campaign: Campaign, target: CampaignStatus, actor: str,
+    data: dict[str, Any] | None = None,
+) -> Campaign:
+    """Moves a campaign to `target` if the lifecycle allows it, and audits the change."""
+    previous = campaign.status
+    check_transition(previous, target)
+    campaign.status = target.value
+    now = clock.now()
+    campaign.updated_at = now
+    if target is CampaignStatus.RUNNING and campaign.started_at is None:
+        campaign.started_at = now
+    if target in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED):
+        campaign.completed_at = now
+    await session.flush()
+    await compliance.audit(
+        session=session, actor=actor, action=f"campaign.{target.value}",
+        entity_type="campaign", entity_id=campaign.id,
+        data={"from": previous, "to": target.value, **(data or {})},
+    )
+    return campaign
+
+async def pause_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
+    campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    return await transition(
+        session=session, campaign=campaign, target=CampaignStatus.PAUSED, actor=actor
+    )
+
+async def resume_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
+    campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    return await transition(
+        session=session, campaign=campaign, target=CampaignStatus.RUNNING, actor=actor
+    )
+
+async def cancel_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
+    """Cancels a campaign; its queued deliveries are skipped and never sent."""
+    campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    await transition(
+        session=session, campaign=campaign, target=CampaignStatus.CANCELLED, actor=actor
+    )
+
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.campaign_id == campaign.id, Delivery.status == "queued")
+        .values(status="skipped", reason="campaign_cancelled", updated_at=clock.now())
+    )
+    return campaign
+
+async def list_deliveries(
+    *, session: AsyncSession, campaign_id: int, status: str | None = None, limit: int = 100,
+    offset: int = 0,
+) -> tuple[Sequence[Delivery], int]:
+    query = select(Delivery).where(Delivery.campaign_id == campaign_id)
+    if status:
+        query = query.where(Delivery.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = (await session.scalars(query.order_by(Delivery.id).limit(limit).offset(offset))).all()
+    return rows, total
+
+async def find_delivery_by_message(
+    *, session: AsyncSession, sender_id: int, message_id: int
+) -> Delivery | None:
+    """Returns the delivery that sent `message_id` from `sender_id` (for replies and clicks)."""
+    return await session.scalar(
+        select(Delivery).where(Delivery.sender_id == sender_id, Delivery.message_id == message_id)
+    )
+
+# Reviews -------------------------------------------------------------------------------------
+
+async def get_review_or_raise(*, session: AsyncSession, review_id: int) -> ReviewItem:
+    item = await session.get(ReviewItem, review_id)
+    if item is None:
+        raise NotFound(f"Review item {review_id} does not exist.")
+    return item
+
+async def list_reviews(
+    *, session: AsyncSession, status: str | None = "open", limit: int = 50, offset: int = 0
+) -> tuple[list[ReviewItemRead], int]:
+    """Returns review items (oldest open first) with their campaign names."""
+    query = select(ReviewItem, Campaign.name).join(Campaign, Campaign.id == ReviewItem.campaign_id)
+    if status:
+        query = query.where(ReviewItem.status == status)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.execute(query.order_by(ReviewItem.id).limit(limit).offset(offset))
+    items = [
+        ReviewItemRead.model_validate(item).model_copy(update={"campaign_name": name})
+        for item, name in rows
+    ]
+    return items, total
+
+
+async def read_review(*, session: AsyncSession, review_id: int) -> ReviewItemRead:
+    """Returns one review item with its campaign's name."""
+    item = await get_review_or_raise(session=session, review_id=review_id)
+    campaign = await get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
+    return ReviewItemRead.model_validate(item).model_copy(update={"campaign_name": campaign.name})

@@ -1,0 +1,164 @@
+"""The sender rate limiter: paces one sender so that none of Telegram's limits is ever broken.
+
+Every limit of the sender's profile holds at once: the global rate as smooth spacing (30 sent at
+the end of one second and 30 at the start of the next would break the window spanning both), one
+message per chat every `private_per_chat_s`, and `group_per_min` per group in any sliding minute.
+A FloodWait pauses the whole sender for exactly the time Telegram asked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from marketing_agent.core.clock import Clock, get_clock
+from marketing_agent.core.logging import get_logger
+from marketing_agent.telegram.profiles import SenderProfile
+
+log = get_logger(__name__)
+
+# Each spacing is widened by this much so float noise in clock arithmetic can never put two
+# sends a hair closer than a limit allows; at 30/s it costs 0.003 % of the rate.
+_MARGIN_S = 1e-6
+# A sleeper that wakes this close to its time is on time (a sleep may end an ulp early).
+_TOLERANCE_S = 1e-9
+_GROUP_WINDOW_S = 60.0
+_GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
+_PRUNE_START = 10_000
+
+
+@dataclass(frozen=True)
+class _Reservation:
+    """A slot taken for one send, with what is needed to give it back."""
+
+    chat_id: int
+    group: bool
+    slot: float
+    previous: float | None  # the chat's last slot before this one (private chats)
+
+
+class SenderRateLimiter:
+    """Keeps every limit of one sender's profile; one instance per sender per process."""
+
+    def __init__(self, profile: SenderProfile, clock: Clock | None = None) -> None:
+        if profile.global_per_s <= 0 or profile.group_per_min <= 0:
+            raise ValueError("a profile's rates must be positive")
+        self.profile = profile
+        self._clock_override = clock
+        self._interval_s = 1.0 / profile.global_per_s + _MARGIN_S
+        self._chat_gap_s = profile.private_per_chat_s + _MARGIN_S
+        self._next_global = -math.inf
+        self._paused_until = -math.inf
+        self._chat_last: dict[int, float] = {}
+        self._group_slots: dict[int, deque[float]] = {}
+        self._prune_at = _PRUNE_START
+
+    @property
+    def paused_until(self) -> datetime | None:
+        """Returns when the current pause ends, or None when the sender is not paused."""
+        time = self._time()
+        remaining = self._paused_until - time.monotonic()
+        if remaining <= 0:
+            return None
+        return time.now() + timedelta(seconds=remaining)
+
+    def pause(self, seconds: float) -> None:
+        """Pauses the whole sender for `seconds` from now (a FloodWait's retry_after)."""
+        until = self._time().monotonic() + max(seconds, 0.0)
+        if until > self._paused_until:
+            self._paused_until = until
+            log.info("ratelimit.paused", profile=self.profile.name, seconds=seconds)
+
+    async def acquire(self, chat_id: int, chat_kind: str = "private") -> None:
+        """Waits until a message to `chat_id` may be sent and takes that slot."""
+        group = _is_group(chat_kind)
+        time = self._time()
+        while True:
+            now = time.monotonic()
+            ready = self._ready_at(chat_id, group, now)
+            if ready - now > _TOLERANCE_S:
+                await time.sleep(ready - now)
+                continue
+            reservation = self._reserve(chat_id, group, now)
+            try:
+                if reservation.slot - now > _TOLERANCE_S:
+                    await time.sleep(reservation.slot - now)
+            except BaseException:  # cancelled while waiting: the slot goes back
+                self._release(reservation)
+                raise
+            if reservation.slot >= self._paused_until - _TOLERANCE_S:
+                return
+            # A FloodWait arrived while we waited for the slot: queue again behind the pause.
+            self._release(reservation)
+
+    def _ready_at(self, chat_id: int, group: bool, now: float) -> float:
+        """Returns the earliest time the chat's own limits and any pause allow a send."""
+        ready = self._paused_until
+        if not group:
+            last = self._chat_last.get(chat_id)
+            return ready if last is None else max(ready, last + self._chat_gap_s)
+        slots = self._group_slots.get(chat_id)
+        if not slots:
+            return ready
+        while slots and slots[0] + _GROUP_WINDOW_S + _MARGIN_S <= now:
+            slots.popleft()
+        if slots:
+            ready = max(ready, slots[-1] + self._chat_gap_s)
+        if len(slots) >= self.profile.group_per_min:
+            oldest_in_window = slots[-self.profile.group_per_min]
+            ready = max(ready, oldest_in_window + _GROUP_WINDOW_S + _MARGIN_S)
+        return ready
+
+    def _reserve(self, chat_id: int, group: bool, now: float) -> _Reservation:
+        """Takes the next global slot; the caller has checked the chat is ready by `now`."""
+        slot = max(now, self._next_global)
+        self._next_global = slot + self._interval_s
+        previous = None
+        if group:
+            self._group_slots.setdefault(chat_id, deque()).append(slot)
+        else:
+            previous = self._chat_last.get(chat_id)
+            self._chat_last[chat_id] = slot
+        self._prune(now)
+        return _Reservation(chat_id=chat_id, group=group, slot=slot, previous=previous)
+
+    def _release(self, reservation: _Reservation) -> None:
+        """Gives a chat slot back; the global slot stays spent, which is only ever slower."""
+        chat_id = reservation.chat_id
+        if reservation.group:
+            slots = self._group_slots.get(chat_id)
+            if slots is not None and reservation.slot in slots:
+                slots.remove(reservation.slot)
+            return
+        if self._chat_last.get(chat_id) != reservation.slot:
+            return  # a later send to this chat was reserved after it; leave its spacing alone
+        if reservation.previous is None:
+            del self._chat_last[chat_id]
+        else:
+            self._chat_last[chat_id] = reservation.previous
+
+    def _prune(self, now: float) -> None:
+        """Forgets chats whose last send can no longer constrain anything (bounds memory)."""
+        if len(self._chat_last) + len(self._group_slots) <= self._prune_at:
+            return
+        self._chat_last = {
+            chat: last for chat, last in self._chat_last.items() if last + self._chat_gap_s > now
+        }
+        self._group_slots = {
+            chat: slots for chat, slots in self._group_slots.items()
+            if slots and slots[-1] + _GROUP_WINDOW_S + _MARGIN_S > now
+        }
+        self._prune_at = max(_PRUNE_START, 2 * (len(self._chat_last) + len(self._group_slots)))
+
+    def _time(self) -> Clock:
+        return self._clock_override or get_clock()
+
+
+def _is_group(chat_kind: str) -> bool:
+    if chat_kind == "private":
+        return False
+    if chat_kind in _GROUP_KINDS:
+        return True
+    raise ValueError(f"unknown chat kind '{chat_kind}'")

@@ -1,0 +1,101 @@
+"""The safety module's public API: the content check, the blacklist and the senders' limiters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core.errors import Conflict, NotFound
+from marketing_agent.core.logging import get_logger
+from marketing_agent.safety.content import check_text, default_blacklist_with, normalize_term
+from marketing_agent.safety.models import BlacklistTerm
+from marketing_agent.safety.ratelimit import SenderRateLimiter
+from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Severity
+from marketing_agent.telegram.profiles import SenderProfile
+
+log = get_logger(__name__)
+
+_limiters: dict[int, SenderRateLimiter] = {}
+
+
+async def check_content(
+    *, session: AsyncSession | None, text: str, max_len: int = 4096
+) -> ContentVerdict:
+    """Checks the exact text to be sent against the default and the user's blacklist and rules."""
+    extra: list[tuple[str, Severity]] = []
+    if session is not None:
+        rows = await session.execute(select(BlacklistTerm.term, BlacklistTerm.severity))
+        extra = [(term, _severity(severity)) for term, severity in rows]
+    verdict = check_text(text, max_len=max_len, blacklist=default_blacklist_with(extra))
+    if not verdict.allowed:
+        # Codes only: the text and the matches may hold personal data.
+        blocking = [r.code for r in verdict.reasons if r.severity == "block"]
+        log.info("content.blocked", codes=blocking)
+    return verdict
+
+
+async def list_blacklist(*, session: AsyncSession) -> Sequence[BlacklistTerm]:
+    """Returns the user's blacklist terms, alphabetically."""
+    return (await session.scalars(select(BlacklistTerm).order_by(BlacklistTerm.term))).all()
+
+
+async def add_blacklist_term(
+    *, session: AsyncSession, term_in: BlacklistTermCreate, actor: str = "system"
+) -> BlacklistTerm:
+    """Adds a term (stored normalised); raises Conflict when it is already there."""
+    term = normalize_term(term_in.term)
+    if await session.scalar(select(BlacklistTerm.id).where(BlacklistTerm.term == term)):
+        raise Conflict(f"'{term}' is already on the blacklist")
+    row = BlacklistTerm(term=term, severity=term_in.severity)
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # added concurrently between the check and the insert
+        raise Conflict(f"'{term}' is already on the blacklist") from exc
+    await compliance.audit(
+        session=session, actor=actor, action="blacklist.term_added", entity_type="blacklist_term",
+        entity_id=row.id, data={"term": term, "severity": row.severity},
+    )
+    log.info("blacklist.term_added", term_id=row.id, severity=row.severity)
+    return row
+
+
+async def remove_blacklist_term(
+    *, session: AsyncSession, term_id: int, actor: str = "system"
+) -> None:
+    """Removes a term; raises NotFound when there is no such term."""
+    row = await session.get(BlacklistTerm, term_id)
+    if row is None:
+        raise NotFound(f"Blacklist term {term_id} not found")
+    await session.delete(row)
+    await session.flush()
+    await compliance.audit(
+        session=session, actor=actor, action="blacklist.term_removed",
+        entity_type="blacklist_term", entity_id=term_id, data={"term": row.term},
+    )
+    log.info("blacklist.term_removed", term_id=term_id)
+
+
+def rate_limiter(*, sender_id: int, profile: SenderProfile) -> SenderRateLimiter:
+    """Returns this process's limiter for a sender (a new one if its profile changed)."""
+    limiter = _limiters.get(sender_id)
+    if limiter is None or limiter.profile != profile:
+        limiter = _limiters[sender_id] = SenderRateLimiter(profile)
+    return limiter
+
+
+def reset_rate_limiters() -> None:
+    """Forgets every sender's limiter (tests, and a clock swap)."""
+    _limiters.clear()
+
+
+def _severity(value: str) -> Severity:
+    if value == "info":
+        return "info"
+    if value == "block":
+        return "block"
+    return "warn"

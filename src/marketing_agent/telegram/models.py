@@ -1,0 +1,29 @@
+"""Tables of the telegram module: the senders (bots and user accounts) campaigns go out from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketing_agent.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
+
+
+class Sender(IdMixin, TimestampMixin, Base):
+    """A bot or user account we send from; its token or session string is stored encrypted."""
+
+    __tablename__ = "telegram_senders"
+
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # bot | user
+    transport: Mapped[str] = mapped_column(String(16))  # simulator | botapi | telethon
+    profile: Mapped[str] = mapped_column(String(32))  # a key of telegram.profiles.PROFILES
+    # A SecretBox token; never returned by the API, never logged.
+    secret_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active|paused|unhealthy
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, default=None)
+
+    @property
+    def has_secret(self) -> bool:
+        return self.secret_encrypted is not None

@@ -1,0 +1,88 @@
+"""The one interface every transport implements (simulator, Bot API, Telethon).
+
+A transport answers each send with a `SendOutcome` instead of raising, so the delivery worker
+decides once, in one place, whether to retry, pause the sender or give up on a recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal, Protocol
+
+ChatKind = Literal["private", "group"]
+InboundKind = Literal["read", "click", "reply", "converted", "stop", "start"]
+
+
+class SendStatus(StrEnum):
+    SENT = "sent"
+    RETRY_AFTER = "retry_after"  # FloodWait: pause the whole sender for retry_after_s
+    RETRY_BACKOFF = "retry_backoff"  # transient (timeout, 5xx): retry later with backoff
+    PERMANENT = "permanent"  # this recipient can never get it (blocked, too_long, ...)
+    SENDER_UNHEALTHY = "sender_unhealthy"  # the sender itself is restricted, banned or closed
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: a link (`url`) or a callback the bot receives (`callback_data`)."""
+
+    text: str
+    url: str | None = None
+    callback_data: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one chat, exactly as it will be sent."""
+
+    chat_id: int
+    text: str
+    chat_kind: ChatKind = "private"
+    parse_mode: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    random_id: int | None = None  # idempotency key: a resend with the same id delivers nothing
+    # Free metadata (campaign_id, variant_key): real transports ignore it, the simulator uses it
+    # to pick the simulated recipients' behaviour per variant.
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What happened to one send."""
+
+    status: SendStatus
+    message_id: int | None = None
+    retry_after_s: float | None = None
+    reason: str | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is SendStatus.SENT
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """Something a recipient did: read, clicked, replied, converted, stopped or started the bot."""
+
+    kind: InboundKind
+    chat_id: int
+    occurred_at: datetime
+    message_id: int | None = None
+    text: str | None = None
+    payload: Mapping[str, str] = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    async def send(self, message: OutgoingMessage) -> SendOutcome:
+        """Sends one message; never raises for a Telegram-side refusal."""
+        ...
+
+    async def fetch_updates(self) -> list[InboundEvent]:
+        """Returns, and forgets, the inbound events whose time has come."""
+        ...
+
+    async def close(self) -> None:
+        """Releases connections; the transport sends nothing afterwards."""
+        ...

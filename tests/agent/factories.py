@@ -1,0 +1,108 @@
+"""Test data for the agent module: briefs, settings, tools that record their calls, a test app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from marketing_agent.agent.models import LlmUsage
+from marketing_agent.agent.schemas import CampaignBrief
+from marketing_agent.agent.tools import AgentTools
+from marketing_agent.core.auth import Principal, Role, get_principal
+from marketing_agent.core.db import Database
+from marketing_agent.core.errors import MarketingAgentError
+from marketing_agent.core.settings import Settings
+
+AUDIENCE = {"size": 1200, "top_tags": {"boots": 400, "vip": 120}, "languages": {"en": 1100}}
+
+
+async def ensure_tables(db: Database) -> None:
+    """Creates the agent's table where the migrations have not (yet)."""
+    async with db.engine.begin() as conn:
+        await conn.run_sync(
+            lambda sync_conn: LlmUsage.metadata.create_all(
+                sync_conn, tables=[LlmUsage.__table__], checkfirst=True
+            )
+        )
+
+
+def brief(**overrides: Any) -> CampaignBrief:
+    values: dict[str, Any] = {
+        "name": "Winter sale", "goal": "Announce our winter sale, 20% off boots",
+        "variant_count": 2, "call_to_action_url": "https://shop.example/winter",
+    }
+    return CampaignBrief(**(values | overrides))
+
+
+def settings(**overrides: Any) -> Settings:
+    """Settings from these values only, never from the environment's .env file."""
+    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+
+def verdict(*, allowed: bool = True, risk: float = 0.0, reasons: Sequence[str] = ()) -> dict[str, Any]:
+    return {"allowed": allowed, "risk_score": risk,
+            "reasons": [{"code": "test", "message": r, "severity": "warn"} for r in reasons]}
+
+
+@dataclass
+class ToolSpy:
+    """Tools that answer like the orchestrator's and remember every call.
+
+    `flag` words make check_content refuse any text containing them (case-insensitive).
+    """
+
+    audience: dict[str, Any] = field(default_factory=lambda: dict(AUDIENCE))
+    flag: tuple[str, ...] = ()
+    audience_calls: int = 0
+    checked: list[str] = field(default_factory=list)
+
+    def tools(self, **options: Any) -> AgentTools:
+        return AgentTools(describe_audience=self.describe_audience,
+                          check_content=self.check_content, **options)
+
+    async def describe_audience(self) -> dict[str, Any]:
+        self.audience_calls += 1
+        return self.audience
+
+    async def check_content(self, text: str) -> dict[str, Any]:
+        self.checked.append(text)
+        hits = [w for w in self.flag if w.lower() in text.lower()]
+        if hits:
+            return verdict(allowed=False, risk=0.9, reasons=[f"contains '{w}'" for w in hits])
+        return verdict()
+
+
+def build_app(db: Database, router: APIRouter, *, role: Role, app_settings: Settings) -> FastAPI:
+    """The router behind a caller of `role`, with errors as problem+json like the gateway."""
+    app = FastAPI()
+    app.state.database = db
+    app.state.settings = app_settings
+    app.include_router(router)
+
+    async def principal() -> Principal:
+        return Principal(user_id=1, username="tester", role=role)
+
+    async def problem(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, MarketingAgentError)
+        body = {"title": exc.title, "status": exc.status, "detail": exc.detail}
+        return JSONResponse(body, status_code=exc.status, media_type="application/problem+json")
+
+    app.dependency_overrides[get_principal] = principal
+    app.add_exception_handler(MarketingAgentError, problem)
+    return app
+
+
+@asynccontextmanager
+async def api_client(
+    db: Database, router: APIRouter, *, role: Role, app_settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(db, router, role=role, app_settings=app_settings)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client

@@ -1,0 +1,160 @@
+"""A scripted LLM server on 127.0.0.1 for the providers' tests: real HTTP, real SDK, no internet.
+
+Each request is recorded (path, headers, JSON body) and answered by the next scripted reply, or
+by a function of the request. Helpers build Anthropic Messages and OpenAI chat replies.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Recorded:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Script = list[Reply] | Callable[[Recorded], Reply]
+
+
+class FakeLLMServer:
+    """Answers POSTs with scripted replies; `requests` holds what the client really sent."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> FakeLLMServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _answer(self, request: Recorded) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            if callable(self.script):
+                return self.script(request)
+            if not self.script:
+                return Reply(500, {"type": "error", "error": {"type": "api_error",
+                                                              "message": "script exhausted"}})
+            return self.script.pop(0)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b"{}"
+                recorded = Recorded(
+                    path=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=json.loads(raw or b"{}"),
+                )
+                reply = server._answer(recorded)
+                payload = json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@contextmanager
+def fake_llm(script: Script) -> Iterator[FakeLLMServer]:
+    server = FakeLLMServer(script).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# Anthropic Messages API ------------------------------------------------------------------------
+
+def claude_message(
+    *blocks: dict[str, Any], input_tokens: int, output_tokens: int,
+    model: str = "claude-sonnet-5-5", stop_reason: str = "tool_use",
+) -> Reply:
+    return Reply(200, {
+        "id": "msg_test", "type": "message", "role": "assistant", "model": model,
+        "content": list(blocks), "stop_reason": stop_reason, "stop_sequence": None,
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+    })
+
+
+def tool_use(tool_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "tool_use", "id": tool_id, "name": name, "input": tool_input}
+
+
+def text_block(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def claude_error(status: int, kind: str, message: str, **headers: str) -> Reply:
+    return Reply(status, {"type": "error", "error": {"type": kind, "message": message}},
+                 {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+# OpenAI chat completions ---------------------------------------------------------------------
+
+def chat_tool_calls(
+    *calls: tuple[str, str, dict[str, Any]], prompt_tokens: int, completion_tokens: int,
+    model: str = "gpt-4o-mini-2024-07-18",
+) -> Reply:
+    return Reply(200, {
+        "id": "chatcmpl-test", "object": "chat.completion", "model": model,
+        "choices": [{
+            "index": 0, "finish_reason": "tool_calls",
+            "message": {"role": "assistant", "content": None, "tool_calls": [
+                {"id": call_id, "type": "function",
+                 "function": {"name": name, "arguments": json.dumps(arguments)}}
+                for call_id, name, arguments in calls
+            ]},
+        }],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
+    })

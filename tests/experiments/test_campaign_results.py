@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import pytest
+
+from marketing_agent.analytics import service as analytics
+from marketing_agent.core.auth import Role
+from marketing_agent.core.db import Database
+from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed
+from marketing_agent.experiments import service as experiments
+from marketing_agent.experiments.api import router
+from marketing_agent.experiments.schemas import Arm
+from tests.analytics.factories import api_client, event
+
+AB = [Arm(key="A"), Arm(key="B")]
+
+
+def sends_and_conversions(
+    variant_key: str, *, sent: int, converted: int, first_contact: int, campaign_id: int = 1
+) -> list[analytics.EventCreate]:
+    contacts = range(first_contact, first_contact + sent)
+    return [
+        *(
+            event("sent", contact_id=c, variant_key=variant_key, campaign_id=campaign_id)
+            for c in contacts
+        ),
+        *(
+            event(
+                "converted",
+                contact_id=c,
+                variant_key=variant_key,
+                campaign_id=campaign_id,
+                minute=60,
+            )
+            for c in contacts[:converted]
+        ),
+    ]
+
+
+async def test_results_read_the_campaigns_analytics(any_db: Database) -> None:
+    async with any_db.session() as session:
+        await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
+        await analytics.record_events(
+            session=session,
+            events=[
+                *sends_and_conversions("A", sent=300, converted=15, first_contact=1),
+                *sends_and_conversions("B", sent=300, converted=45, first_contact=1001),
+                *sends_and_conversions("B", sent=50, converted=50, first_contact=1, campaign_id=2),
+            ],
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=1)
+
+    control, challenger = results.arms
+    assert (control.key, control.trials, control.successes) == ("A", 300, 15)
+    assert (challenger.key, challenger.trials, challenger.successes) == ("B", 300, 45)
+    assert challenger.chance_to_beat_control is not None
+    assert challenger.chance_to_beat_control > 0.99
+    assert results.leader == "B"
+
+
+async def test_an_arm_nobody_was_sent_yet_is_reported_without_data(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(
+            session=session, campaign_id=7, arms=[*AB, Arm(key="C", weight=0.5)]
+        )
+        await analytics.record_events(
+            session=session,
+            events=sends_and_conversions("A", sent=10, converted=1, first_contact=1, campaign_id=7),
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=7)
+
+    assert [(a.key, a.trials, a.rate) for a in results.arms] == [
+        ("A", 10, 0.1),
+        ("B", 0, None),
+        ("C", 0, None),
+    ]
+
+
+async def test_a_campaign_has_at_most_one_valid_experiment(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
+        with pytest.raises(Conflict):
+            await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
+        with pytest.raises(ValidationFailed):
+            await experiments.create_experiment(
+                session=session, campaign_id=2, arms=AB, control_key="Z"
+            )
+        with pytest.raises(NotFound):
+            await experiments.campaign_results(session=session, campaign_id=3)
+
+
+async def test_assignment_is_sticky_and_within_the_arms(db: Database) -> None:
+    async with db.session() as session:
+        experiment = await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
+        again = await experiments.get_experiment_for_campaign(session=session, campaign_id=1)
+
+    assert again is not None
+    first = [experiments.assign(experiment, contact_id) for contact_id in range(1, 200)]
+    assert first == [experiments.assign(again, contact_id) for contact_id in range(1, 200)]
+    assert set(first) == {"A", "B"}
+
+
+async def test_a_viewer_reads_an_experiment_and_gets_404_without_one(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
+        await analytics.record_events(
+            session=session,
+            events=sends_and_conversions("B", sent=20, converted=4, first_contact=1),
+        )
+
+    async with api_client(db, router, role=Role.VIEWER) as client:
+        found = await client.get("/api/v1/experiments/campaigns/1")
+        missing = await client.get("/api/v1/experiments/campaigns/2")
+
+    assert found.status_code == 200
+    body = found.json()
+    assert body["experiment"]["arms"] == [{"key": "A", "weight": 1.0}, {"key": "B", "weight": 1.0}]
+    assert [a["successes"] for a in body["results"]["arms"]] == [0, 4]
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"

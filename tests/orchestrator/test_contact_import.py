@@ -1,0 +1,57 @@
+"""CSV import: a file is imported whole or not at all, and every problem is reported at once."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from tests.factories import database_of, headers_for, make_sender
+
+GOOD = (
+    "telegram_id,first_name,language,timezone,tags,consent_at,consent_proof,city\n"
+    "1001,Ann,en,Europe/Berlin,vip;boots,2026-05-01T10:00:00Z,/start from shop footer,Berlin\n"
+    "1002,Bob,de,,boots,,,Hamburg\n"
+)
+BAD = (
+    "telegram_id,first_name,timezone,consent_at\n"
+    "1001,Ann,Europe/Berlin,2026-05-01T10:00:00Z\n"
+    "abc,Bob,,\n"
+    "1003,Cy,Mars/Olympus,\n"
+    "1001,Dup,,yesterday\n"
+)
+
+
+async def _import(client: httpx.AsyncClient, headers: dict, csv: str, query: str = "") -> httpx.Response:
+    return await client.post(f"/api/v1/orchestrator/contacts/import{query}", headers=headers,
+                             files={"file": ("contacts.csv", csv.encode(), "text/csv")})
+
+
+async def test_good_file_imports_contacts_attributes_and_consent(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    headers = await headers_for(client, db)
+    response = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
+    assert response.status_code == 200, response.text
+    assert response.json() == {"created": 2, "updated": 0, "consents_recorded": 1}
+    contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()["items"]
+    ann = next(c for c in contacts if c["telegram_id"] == 1001)
+    assert ann["tags"] == ["vip", "boots"] and ann["attributes"] == {"city": "Berlin"}
+    history = (await client.get(f"/api/v1/compliance/contacts/{ann['id']}/consents",
+                                headers=headers)).json()
+    assert history[0]["status"] == "granted" and history[0]["source"] == "import"
+
+
+async def test_bad_file_imports_nothing_and_reports_every_row(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    headers = await headers_for(client, db)
+    response = await _import(client, headers, BAD)
+    assert response.status_code == 422
+    locations = {tuple(e["loc"][2:]) for e in response.json()["errors"] if e["loc"][1] == "rows"}
+    assert {(3, "telegram_id"), (4, "timezone"), (5, "telegram_id"), (5, "consent_at")} <= locations
+    assert any(e["loc"] == ["query", "sender_id"] for e in response.json()["errors"])
+    contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
+    assert contacts["total"] == 0
