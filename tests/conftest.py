@@ -118,9 +118,15 @@ def virtual_clock() -> Iterator[VirtualClock]:
 def settings(tmp_path: Path) -> Settings:
     """Settings for an app under test: background loops off (tests drive them), fixed secret."""
     return Settings(
-        data_dir=tmp_path / "data", secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
-        run_worker=False, run_scheduler=False, log_json=True, log_level="WARNING",
-        login_rate_per_min=1000, api_rate_per_min=100000, llm_provider="offline",
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
+        run_worker=False,
+        run_scheduler=False,
+        log_json=True,
+        log_level="WARNING",
+        login_rate_per_min=1000,
+        api_rate_per_min=100000,
+        llm_provider="offline",
     )
 
 

@@ -28,7 +28,8 @@ async def make_user(db: Database, role: Role = Role.ADMIN) -> str:
     username = f"{role.value}{next(_ids)}"
     async with db.session() as session:
         await gateway.create_user(
-            session=session, user_in=UserCreate(username=username, password=PASSWORD, role=role),
+            session=session,
+            user_in=UserCreate(username=username, password=PASSWORD, role=role),
             actor="test",
         )
     return username
@@ -43,7 +44,9 @@ async def login(client: httpx.AsyncClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-async def headers_for(client: httpx.AsyncClient, db: Database, role: Role = Role.ADMIN) -> dict[str, str]:
+async def headers_for(
+    client: httpx.AsyncClient, db: Database, role: Role = Role.ADMIN
+) -> dict[str, str]:
     return await login(client, await make_user(db, role))
 
 
@@ -55,7 +58,11 @@ async def make_sender(db: Database) -> int:
 
 
 async def make_contacts(
-    db: Database, count: int, *, sender_id: int | None, purpose: str = "marketing",
+    db: Database,
+    count: int,
+    *,
+    sender_id: int | None,
+    purpose: str = "marketing",
     tags: Sequence[str] = (),
 ) -> list[int]:
     """Creates contacts; with `sender_id`, each one has granted consent to it."""
@@ -65,8 +72,9 @@ async def make_contacts(
             n = next(_ids)
             contact = await orchestrator.create_contact(
                 session=session,
-                contact_in=ContactCreate(telegram_id=10_000_000 + n, first_name=f"Person{n}",
-                                         tags=list(tags)),
+                contact_in=ContactCreate(
+                    telegram_id=10_000_000 + n, first_name=f"Person{n}", tags=list(tags)
+                ),
             )
             ids.append(contact.id)
             if sender_id is not None:
@@ -74,11 +82,18 @@ async def make_contacts(
     return ids
 
 
-async def grant_consent(session: AsyncSession, contact_id: int, sender_id: int, purpose: str) -> None:
+async def grant_consent(
+    session: AsyncSession, contact_id: int, sender_id: int, purpose: str
+) -> None:
     await compliance.record_consent(
         session=session,
-        consent_in=ConsentCreate(contact_id=contact_id, sender_id=sender_id, purpose=purpose,
-                                 source="test", proof={"text": "Yes, subscribe"}),
+        consent_in=ConsentCreate(
+            contact_id=contact_id,
+            sender_id=sender_id,
+            purpose=purpose,
+            source="test",
+            proof={"text": "Yes, subscribe"},
+        ),
         actor="test",
     )
 

@@ -15,8 +15,11 @@ from rich.console import Console
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 
-app = typer.Typer(help="Marketing Intelligence Agent: consent-first campaigns on Telegram.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Marketing Intelligence Agent: consent-first campaigns on Telegram.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 console = Console()
@@ -91,7 +94,9 @@ def demo(
     from marketing_agent.demo import run_terminal_demo
 
     try:
-        asyncio.run(run_terminal_demo(console, contacts=contacts, variant_count=variants, seed=seed))
+        asyncio.run(
+            run_terminal_demo(console, contacts=contacts, variant_count=variants, seed=seed)
+        )
     except MarketingAgentError as exc:
         _fail(exc)
 

@@ -27,7 +27,7 @@ async def ensure_tables(db: Database) -> None:
     async with db.engine.begin() as conn:
         await conn.run_sync(
             lambda sync_conn: LlmUsage.metadata.create_all(
-                sync_conn, tables=[LlmUsage.__table__], checkfirst=True
+                sync_conn, tables=[LlmUsage.__table__], checkfirst=True  # type: ignore[list-item]
             )
         )
 
@@ -45,7 +45,9 @@ def settings(**overrides: Any) -> Settings:
     return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
 
 
-def verdict(*, allowed: bool = True, risk: float = 0.0, reasons: Sequence[str] = ()) -> dict[str, Any]:
+def verdict(
+    *, allowed: bool = True, risk: float = 0.0, reasons: Sequence[str] = ()
+) -> dict[str, Any]:
     return {"allowed": allowed, "risk_score": risk,
             "reasons": [{"code": "test", "message": r, "severity": "warn"} for r in reasons]}
 

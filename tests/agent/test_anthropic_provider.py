@@ -23,7 +23,7 @@ from tests.agent.fake_llm import (
 
 KEY = "sk-ant-test-key"
 VARIANT_A = "Hi {first_name}! Our winter sale is on: 20% off boots. https://shop.example/winter"
-VARIANT_B = "Cold feet? Boots are 20% off this week. https://shop.example/winter Reply /stop to opt out."
+VARIANT_B = "Cold feet? Boots are 20% off this week. https://shop.example/winter Reply /stop."
 SUBMISSION = {
     "strategy": "Lead with the discount; test a playful hook against a plain announcement.",
     "variants": [
@@ -84,14 +84,18 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     [check] = tool_results(third)
     assert check["tool_use_id"] == "toolu_chk"
     assert json.loads(str(check["content"]))["allowed"] is True
-    assert third.body["messages"][3]["content"][0] == {"type": "text", "text": "Checking variant A."}
+    assert third.body["messages"][3]["content"][0] == {
+        "type": "text", "text": "Checking variant A."
+    }
 
     assert spy.audience_calls == 1 and spy.checked == [VARIANT_A]
     assert [(v.key, v.text) for v in plan.variants] == [("A", VARIANT_A), ("B", VARIANT_B)]
     assert plan.strategy == SUBMISSION["strategy"]
     assert (plan.provider, plan.offline) == ("anthropic", False)
     assert plan.model == "claude-sonnet-5-5"
-    assert [c.name for c in plan.tool_calls] == ["describe_audience", "check_content", "submit_plan"]
+    assert [c.name for c in plan.tool_calls] == [
+        "describe_audience", "check_content", "submit_plan"
+    ]
     assert (plan.usage.input_tokens, plan.usage.output_tokens) == (450, 450)
     assert plan.usage.cost_usd_micros == 450 * 2 + 450 * 10  # $2 and $10 per million tokens
     assert plan.notes == [
@@ -103,7 +107,8 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
 async def test_an_invalid_submission_goes_back_to_claude_to_correct() -> None:
     short = {"strategy": "x", "variants": [SUBMISSION["variants"][0]]}  # type: ignore[index]
     script = [
-        claude_message(tool_use("toolu_1", "submit_plan", short), input_tokens=10, output_tokens=10),
+        claude_message(tool_use("toolu_1", "submit_plan", short),
+                       input_tokens=10, output_tokens=10),
         claude_message(tool_use("toolu_2", "submit_plan", SUBMISSION),
                        input_tokens=10, output_tokens=10),
     ]
@@ -124,7 +129,8 @@ async def test_a_flagged_variant_is_noted_for_the_reviewer() -> None:
         claude_message(tool_use("t1", "check_content", {"text": VARIANT_A}),
                        tool_use("t2", "check_content", {"text": VARIANT_B}),
                        input_tokens=10, output_tokens=10),
-        claude_message(tool_use("t3", "submit_plan", SUBMISSION), input_tokens=10, output_tokens=10),
+        claude_message(tool_use("t3", "submit_plan", SUBMISSION),
+                       input_tokens=10, output_tokens=10),
     ]
 
     with fake_llm(script) as server:

@@ -11,23 +11,12 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventCreate, EventType
 from marketing_agent.core.auth import Principal, Role, get_principal
 from marketing_agent.core.db import Database
 from marketing_agent.core.errors import MarketingAgentError
-from marketing_agent.experiments.models import Experiment
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-async def ensure_tables(db: Database) -> None:
-    """Creates the analytics and experiments tables where the migrations have not (yet)."""
-    tables = [Event.metadata.tables[t.__tablename__] for t in (Event, Experiment)]
-    async with db.engine.begin() as conn:
-        await conn.run_sync(
-            lambda sync_conn: Event.metadata.create_all(sync_conn, tables=tables, checkfirst=True)
-        )
 
 
 def event(

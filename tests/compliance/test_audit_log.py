@@ -14,8 +14,14 @@ from marketing_agent.core.db import Database
 async def _write_entries(db: Database, n: int) -> None:
     async with db.session() as session:
         for i in range(n):
-            await compliance.audit(session=session, actor="user:alice", action="campaign.approved",
-                                   entity_type="campaign", entity_id=i, data={"risk": 0.1 * i})
+            await compliance.audit(
+                session=session,
+                actor="user:alice",
+                action="campaign.approved",
+                entity_type="campaign",
+                entity_id=i,
+                data={"risk": 0.1 * i},
+            )
 
 
 async def test_intact_chain_verifies(any_db: Database) -> None:
@@ -30,9 +36,9 @@ async def test_edited_row_is_detected_with_its_position(any_db: Database) -> Non
     db = any_db
     await _write_entries(db, 5)
     async with db.session() as session:
-        await session.execute(text(
-            "UPDATE compliance_audit_log SET actor = 'user:mallory' WHERE seq = 3"
-        ))
+        await session.execute(
+            text("UPDATE compliance_audit_log SET actor = 'user:mallory' WHERE seq = 3")
+        )
     async with db.session() as session:
         result = await compliance.verify_audit_chain(session=session)
     assert not result.ok
@@ -55,7 +61,9 @@ async def test_cli_audit_verify_reports_tampering_with_exit_code(db: Database, t
     ok = subprocess.run(
         [sys.executable, "-m", "marketing_agent.cli", "audit", "verify"],
         env={"MA_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "MA_DATA_DIR": str(tmp_path)},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ok.returncode == 0, ok.stderr
     assert "3 entries verified" in ok.stdout
@@ -64,7 +72,9 @@ async def test_cli_audit_verify_reports_tampering_with_exit_code(db: Database, t
     bad = subprocess.run(
         [sys.executable, "-m", "marketing_agent.cli", "audit", "verify"],
         env={"MA_DATABASE_URL": url, "PATH": "/usr/bin:/bin", "MA_DATA_DIR": str(tmp_path)},
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 1
     assert "entry 2" in bad.stderr and "Traceback" not in bad.stderr

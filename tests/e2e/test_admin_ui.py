@@ -175,16 +175,23 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
 ) -> None:
     log_in(page, server.admin_password)
 
-    # A marketer writes a brief with a promise the safety guard does not let through unreviewed.
+    # A marketer writes the messages herself, with promises the safety guard does not let through
+    # unreviewed. (One blacklisted phrase alone is only a warning, and the AI strategist rewrites
+    # flagged drafts, so the variants are hand-written with two phrases each.)
     name = f"Spring launch {uuid.uuid4().hex[:6]}"
     page.get_by_role("button", name="New campaign").click()
     form = page.get_by_role("dialog", name="New campaign")
     form.get_by_label("Name", exact=True).fill(name)
     form.get_by_label("Brief").fill(
-        "Tell subscribers about the spring collection: guaranteed results in a week, "
-        "20% off until Sunday."
+        "Tell subscribers about the spring collection: guaranteed results, 20% off until Sunday."
     )
-    form.get_by_label("Number of variants").fill("2")
+    form.get_by_role("switch", name="Write the variants myself").click()
+    form.get_by_label("Variant A", exact=True).fill(
+        "Spring collection: guaranteed results in a week, risk-free. 20% off until Sunday."
+    )
+    form.get_by_label("Variant B", exact=True).fill(
+        "Guaranteed to refresh your wardrobe, and risk-free: spring styles at 20% off."
+    )
     form.get_by_label("CTA URL").fill("https://example.com/spring")
     form.get_by_role("button", name="Create campaign").click()
     created = form.get_by_role("region", name="Created campaign")

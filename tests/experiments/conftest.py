@@ -1,5 +1,5 @@
-"""The same database fixtures as the analytics tests (the tables of both modules ensured)."""
+"""The experiments tests share the analytics tests' session-per-backend fixture."""
 
-from tests.analytics.conftest import any_db, any_session, db
+from tests.analytics.conftest import any_session
 
-__all__ = ["any_db", "any_session", "db"]
+__all__ = ["any_session"]

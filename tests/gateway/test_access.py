@@ -7,8 +7,8 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 
 from marketing_agent.core.auth import Role, get_principal
-from tests.routes import api_routes
 from tests.factories import database_of, headers_for, make_user
+from tests.routes import api_routes
 
 OPEN = {"/healthz", "/readyz", "/metrics", "/api/v1/auth/login", "/{path:path}"}
 
@@ -26,7 +26,9 @@ async def test_no_route_is_open_except_health_login_metrics_and_the_ui_shell(app
     assert unprotected == OPEN
 
 
-async def test_protected_route_without_credentials_is_401_problem(client: httpx.AsyncClient) -> None:
+async def test_protected_route_without_credentials_is_401_problem(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.get("/api/v1/orchestrator/campaigns")
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -50,11 +52,14 @@ async def test_wrong_password_is_refused_without_saying_which_part_was_wrong(
     assert wrong.json()["detail"] == unknown.json()["detail"]
 
 
-async def test_viewer_reads_but_cannot_create_or_decide(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_viewer_reads_but_cannot_create_or_decide(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
     viewer = await headers_for(client, database_of(app), Role.VIEWER)
     assert (await client.get("/api/v1/orchestrator/campaigns", headers=viewer)).status_code == 200
-    create = await client.post("/api/v1/orchestrator/campaigns", headers=viewer,
-                               json={"name": "x", "goal": "boots sale"})
+    create = await client.post(
+        "/api/v1/orchestrator/campaigns", headers=viewer, json={"name": "x", "goal": "boots sale"}
+    )
     assert create.status_code == 403
     assert "campaigns:write" in create.json()["detail"]
     decide = await client.post("/api/v1/orchestrator/reviews/1/approve", headers=viewer)
@@ -65,7 +70,9 @@ async def test_api_key_is_shown_once_and_works_until_revoked(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     headers = await headers_for(client, database_of(app), Role.ANALYST)
-    created = (await client.post("/api/v1/auth/api-keys", json={"name": "bi"}, headers=headers)).json()
+    created = (
+        await client.post("/api/v1/auth/api-keys", json={"name": "bi"}, headers=headers)
+    ).json()
     key = created["key"]
     listed = (await client.get("/api/v1/auth/api-keys", headers=headers)).json()
     assert "key" not in listed[0] and listed[0]["prefix"] == key[:10]

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.routes import api_routes
 from tests.factories import database_of, headers_for
+from tests.routes import api_routes
 
 GARBAGE_BODIES = [{"name": 12345, "goal": None, "unexpected": [1, 2]}, [], "not json"]
 

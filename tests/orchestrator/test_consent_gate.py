@@ -25,13 +25,17 @@ async def test_contact_without_consent_is_skipped_with_the_reason(
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     await run_until_idle(db)
 
-    skipped = (await client.get(
-        f"/api/v1/orchestrator/campaigns/{campaign['id']}/deliveries?status=skipped",
-        headers=headers)).json()
+    skipped = (
+        await client.get(
+            f"/api/v1/orchestrator/campaigns/{campaign['id']}/deliveries?status=skipped",
+            headers=headers,
+        )
+    ).json()
     assert skipped["total"] == 2
     assert {d["reason"] for d in skipped["items"]} == {"no_consent"}
-    final = (await client.get(f"/api/v1/orchestrator/campaigns/{campaign['id']}",
-                              headers=headers)).json()
+    final = (
+        await client.get(f"/api/v1/orchestrator/campaigns/{campaign['id']}", headers=headers)
+    ).json()
     assert final["delivery_counts"]["sent"] == 3
 
 
@@ -48,8 +52,12 @@ async def test_withdrawn_consent_blocks_send_already_queued(
         await flows.start_due_campaigns(session=session)
     async with db.session() as session:  # ...then one person sends /stop
         await compliance.withdraw_consent(
-            session=session, contact_id=contact_ids[0], sender_id=sender_id, purposes=None,
-            source="telegram_stop", actor="test",
+            session=session,
+            contact_id=contact_ids[0],
+            sender_id=sender_id,
+            purposes=None,
+            source="telegram_stop",
+            actor="test",
         )
     await run_until_idle(db)
 
@@ -79,6 +87,8 @@ async def test_second_worker_run_sends_nothing_twice(
     await scheduled.tick(db)
     assert telegram.pool().simulator(sender_id).stats.sent == received_before
     async with db.session() as session:
-        rows, total = await orchestrator.list_deliveries(session=session, campaign_id=campaign["id"])
+        rows, total = await orchestrator.list_deliveries(
+            session=session, campaign_id=campaign["id"]
+        )
     assert total == 30 and all(d.status == "sent" for d in rows)
     assert len({d.message_id for d in rows}) == 30

@@ -21,9 +21,14 @@ BAD = (
 )
 
 
-async def _import(client: httpx.AsyncClient, headers: dict, csv: str, query: str = "") -> httpx.Response:
-    return await client.post(f"/api/v1/orchestrator/contacts/import{query}", headers=headers,
-                             files={"file": ("contacts.csv", csv.encode(), "text/csv")})
+async def _import(
+    client: httpx.AsyncClient, headers: dict, csv: str, query: str = ""
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/orchestrator/contacts/import{query}",
+        headers=headers,
+        files={"file": ("contacts.csv", csv.encode(), "text/csv")},
+    )
 
 
 async def test_good_file_imports_contacts_attributes_and_consent(
@@ -38,8 +43,9 @@ async def test_good_file_imports_contacts_attributes_and_consent(
     contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()["items"]
     ann = next(c for c in contacts if c["telegram_id"] == 1001)
     assert ann["tags"] == ["vip", "boots"] and ann["attributes"] == {"city": "Berlin"}
-    history = (await client.get(f"/api/v1/compliance/contacts/{ann['id']}/consents",
-                                headers=headers)).json()
+    history = (
+        await client.get(f"/api/v1/compliance/contacts/{ann['id']}/consents", headers=headers)
+    ).json()
     assert history[0]["status"] == "granted" and history[0]["source"] == "import"
 
 

@@ -91,6 +91,7 @@ async def test_ignoring_a_flood_wait_keeps_the_sender_refused_until_it_ends(
     assert still_refused.status is SendStatus.RETRY_AFTER
     assert after_the_wait.status is SendStatus.SENT
     assert sim.stats.flood_waits == 2
+    assert sim.stats.ignored_flood_waits == 1
 
 
 async def test_paid_broadcast_sends_a_thousand_a_second(virtual_clock: VirtualClock) -> None:

@@ -716,7 +716,7 @@ export interface components {
              * Weight
              * @default 1
              */
-            weight?: number;
+            weight: number;
         };
         /**
          * ArmResultRead
@@ -805,7 +805,7 @@ export interface components {
              * @default warn
              * @enum {string}
              */
-            severity?: "info" | "warn" | "block";
+            severity: "info" | "warn" | "block";
         };
         /** BlacklistTermRead */
         BlacklistTermRead: {
@@ -847,18 +847,18 @@ export interface components {
              * Tone
              * @default friendly
              */
-            tone?: string;
+            tone: string;
             /**
              * Language
              * @description BCP 47 tag, e.g. 'en'.
              * @default en
              */
-            language?: string;
+            language: string;
             /**
              * Variant Count
              * @default 2
              */
-            variant_count?: number;
+            variant_count: number;
             /** Call To Action Url */
             call_to_action_url?: string | null;
         };
@@ -885,12 +885,12 @@ export interface components {
              * Purpose
              * @default marketing
              */
-            purpose?: string;
+            purpose: string;
             /**
              * Variant Count
              * @default 2
              */
-            variant_count?: number;
+            variant_count: number;
             /**
              * Variants
              * @description Your own texts; when given the strategist is skipped.
@@ -988,9 +988,9 @@ export interface components {
              * Purpose
              * @default marketing
              */
-            purpose?: string;
+            purpose: string;
             /** @default granted */
-            status?: components["schemas"]["ConsentStatus"];
+            status: components["schemas"]["ConsentStatus"];
             /**
              * Source
              * @description Where the decision was made.
@@ -1112,27 +1112,27 @@ export interface components {
              * Queued
              * @default 0
              */
-            queued?: number;
+            queued: number;
             /**
              * Sending
              * @default 0
              */
-            sending?: number;
+            sending: number;
             /**
              * Sent
              * @default 0
              */
-            sent?: number;
+            sent: number;
             /**
              * Failed
              * @default 0
              */
-            failed?: number;
+            failed: number;
             /**
              * Skipped
              * @default 0
              */
-            skipped?: number;
+            skipped: number;
         };
         /** DeliveryRead */
         DeliveryRead: {
@@ -1416,7 +1416,7 @@ export interface components {
              * Campaign Name
              * @default
              */
-            campaign_name?: string;
+            campaign_name: string;
             /** Reason */
             reason: string;
             /** Risk Score */
@@ -1494,7 +1494,7 @@ export interface components {
              * Size
              * @default 0
              */
-            size?: number;
+            size: number;
             /**
              * Created At
              * Format: date-time
@@ -1506,15 +1506,15 @@ export interface components {
             /** Name */
             name: string;
             /** @default bot */
-            kind?: components["schemas"]["SenderKind"];
+            kind: components["schemas"]["SenderKind"];
             /** @default simulator */
-            transport?: components["schemas"]["TransportKind"];
+            transport: components["schemas"]["TransportKind"];
             /**
              * Profile
              * @description One of: bot, paid_broadcast, user.
              * @default bot
              */
-            profile?: string;
+            profile: string;
             /**
              * Secret
              * @description Bot token or session string; stored encrypted, never returned.
@@ -1546,15 +1546,15 @@ export interface components {
             /** Name */
             name: string;
             /** @default bot */
-            kind?: components["schemas"]["SenderKind"];
+            kind: components["schemas"]["SenderKind"];
             /** @default simulator */
-            transport?: components["schemas"]["TransportKind"];
+            transport: components["schemas"]["TransportKind"];
             /**
              * Profile
              * @description One of: bot, paid_broadcast, user.
              * @default bot
              */
-            profile?: string;
+            profile: string;
             /** Id */
             id: number;
             status: components["schemas"]["SenderStatus"];
@@ -1581,7 +1581,7 @@ export interface components {
              * Token Type
              * @default bearer
              */
-            token_type?: string;
+            token_type: string;
             /** Expires In */
             expires_in: number;
             user: components["schemas"]["UserRead"];
@@ -1615,17 +1615,17 @@ export interface components {
              * Input Tokens
              * @default 0
              */
-            input_tokens?: number;
+            input_tokens: number;
             /**
              * Output Tokens
              * @default 0
              */
-            output_tokens?: number;
+            output_tokens: number;
             /**
              * Cost Usd Micros
              * @default 0
              */
-            cost_usd_micros?: number;
+            cost_usd_micros: number;
         };
         /** UsageSummary */
         UsageSummary: {
@@ -1662,7 +1662,7 @@ export interface components {
             /** Password */
             password: string;
             /** @default viewer */
-            role?: components["schemas"]["Role"];
+            role: components["schemas"]["Role"];
         };
         /** UserRead */
         UserRead: {
@@ -1675,7 +1675,7 @@ export interface components {
              * Is Active
              * @default true
              */
-            is_active?: boolean;
+            is_active: boolean;
         };
         /** ValidationError */
         ValidationError: {
@@ -1707,7 +1707,7 @@ export interface components {
              * Weight
              * @default 1
              */
-            weight?: number;
+            weight: number;
         };
         /** VariantRead */
         VariantRead: {
@@ -1731,47 +1731,47 @@ export interface components {
              * Sent
              * @default 0
              */
-            sent?: number;
+            sent: number;
             /**
              * Delivered
              * @default 0
              */
-            delivered?: number;
+            delivered: number;
             /**
              * Read
              * @default 0
              */
-            read?: number;
+            read: number;
             /**
              * Clicked
              * @default 0
              */
-            clicked?: number;
+            clicked: number;
             /**
              * Replied
              * @default 0
              */
-            replied?: number;
+            replied: number;
             /**
              * Converted
              * @default 0
              */
-            converted?: number;
+            converted: number;
             /**
              * Unsubscribed
              * @default 0
              */
-            unsubscribed?: number;
+            unsubscribed: number;
             /**
              * Failed
              * @default 0
              */
-            failed?: number;
+            failed: number;
             /**
              * Revenue Usd Micros
              * @default 0
              */
-            revenue_usd_micros?: number;
+            revenue_usd_micros: number;
         };
     };
     responses: never;

@@ -165,13 +165,16 @@ def _summarise_input(tool_input: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def truncate(text: str, limit: int) -> str:
-    """Returns `text` cut to at most `limit` characters, saying how much was left out."""
+    """Returns `text` cut to at most `limit` characters, saying how many were left out."""
     if len(text) <= limit:
         return text
-    marker = f"… [truncated {len(text) - limit} chars]"
-    if limit <= len(marker):
-        return text[:limit]
-    return text[: limit - len(marker)] + marker
+    keep = limit
+    while keep > 0:
+        marker = f"… [truncated {len(text) - keep} chars]"
+        if keep + len(marker) <= limit:
+            return text[:keep] + marker
+        keep = limit - len(marker)  # the count's own width changes the room left
+    return text[:limit]
 
 
 def parse_submission(

@@ -49,7 +49,9 @@ def compute_hash(
 async def _advance_head(session: AsyncSession) -> tuple[int, str]:
     """Takes the next sequence number; the UPDATE locks the head until the caller commits."""
     result = await session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
         .returning(AuditHead.seq, AuditHead.last_hash)
     )
     row = result.one_or_none()
@@ -84,8 +86,14 @@ async def append(
         prev_hash=prev_hash,
     )
     entry.hash = compute_hash(
-        prev_hash=prev_hash, seq=seq, occurred_at=occurred_at, actor=actor, action=action,
-        entity_type=entity_type, entity_id=str(entity_id), data=payload,
+        prev_hash=prev_hash,
+        seq=seq,
+        occurred_at=occurred_at,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        data=payload,
     )
     session.add(entry)
     await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
@@ -100,7 +108,10 @@ async def verify_chain(*, session: AsyncSession, batch: int = 5000) -> AuditVeri
     while True:
         rows = (
             await session.scalars(
-                select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
             )
         ).all()
         if not rows:
@@ -117,7 +128,9 @@ async def verify_chain(*, session: AsyncSession, batch: int = 5000) -> AuditVeri
     head = await session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.last_hash != expected_prev):
         return AuditVerification(
-            ok=False, checked=checked, first_bad_seq=checked + 1,
+            ok=False,
+            checked=checked,
+            first_bad_seq=checked + 1,
             reason="entries at the end of the log are missing",
         )
     return AuditVerification(ok=True, checked=checked)
@@ -129,9 +142,14 @@ def _check_entry(entry: AuditEntry, *, expected_prev: str, expected_seq: int) ->
     if entry.prev_hash != expected_prev:
         return "previous-hash link broken (a row was removed or reordered)"
     recomputed = compute_hash(
-        prev_hash=entry.prev_hash, seq=entry.seq, occurred_at=entry.occurred_at,
-        actor=entry.actor, action=entry.action, entity_type=entry.entity_type,
-        entity_id=entry.entity_id, data=entry.data,
+        prev_hash=entry.prev_hash,
+        seq=entry.seq,
+        occurred_at=entry.occurred_at,
+        actor=entry.actor,
+        action=entry.action,
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        data=entry.data,
     )
     if recomputed != entry.hash:
         return "content does not match its hash (the row was edited)"

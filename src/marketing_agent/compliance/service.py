@@ -38,11 +38,19 @@ async def record_consent(
         action=f"consent.{consent_in.status.value}",
         entity_type="contact",
         entity_id=consent_in.contact_id,
-        data={"sender_id": consent_in.sender_id, "purpose": consent_in.purpose,
-              "source": consent_in.source},
+        data={
+            "sender_id": consent_in.sender_id,
+            "purpose": consent_in.purpose,
+            "source": consent_in.source,
+        },
     )
-    log.info("consent.recorded", contact_id=record.contact_id, sender_id=record.sender_id,
-             purpose=record.purpose, status=record.status)
+    log.info(
+        "consent.recorded",
+        contact_id=record.contact_id,
+        sender_id=record.sender_id,
+        purpose=record.purpose,
+        status=record.status,
+    )
     return record
 
 
@@ -55,39 +63,57 @@ async def record_consents(
     now = clock.now()
     session.add_all(
         ConsentRecord(
-            contact_id=c.contact_id, sender_id=c.sender_id, purpose=c.purpose,
-            status=c.status.value, source=c.source, proof=c.proof, recorded_at=now,
+            contact_id=c.contact_id,
+            sender_id=c.sender_id,
+            purpose=c.purpose,
+            status=c.status.value,
+            source=c.source,
+            proof=c.proof,
+            recorded_at=now,
         )
         for c in consents
     )
     await session.flush()
     await audit_log.append(
-        session=session, actor=actor, action="consent.bulk_recorded", entity_type="consent",
-        entity_id="batch", data={"count": len(consents),
-                                 "contact_ids": [c.contact_id for c in consents][:1000]},
+        session=session,
+        actor=actor,
+        action="consent.bulk_recorded",
+        entity_type="consent",
+        entity_id="batch",
+        data={"count": len(consents), "contact_ids": [c.contact_id for c in consents][:1000]},
     )
     return len(consents)
 
 
 async def withdraw_consent(
-    *, session: AsyncSession, contact_id: int, sender_id: int, purposes: Sequence[str] | None,
-    source: str, proof: dict[str, Any] | None = None, actor: str,
+    *,
+    session: AsyncSession,
+    contact_id: int,
+    sender_id: int,
+    purposes: Sequence[str] | None,
+    source: str,
+    proof: dict[str, Any] | None = None,
+    actor: str,
 ) -> int:
     """Withdraws consent at once for the given purposes (all recorded ones when None)."""
     if purposes is None:
         purposes = (
             await session.scalars(
-                select(ConsentRecord.purpose).where(
-                    ConsentRecord.contact_id == contact_id, ConsentRecord.sender_id == sender_id
-                ).distinct()
+                select(ConsentRecord.purpose)
+                .where(ConsentRecord.contact_id == contact_id, ConsentRecord.sender_id == sender_id)
+                .distinct()
             )
         ).all()
     for purpose in purposes:
         await record_consent(
             session=session,
             consent_in=ConsentCreate(
-                contact_id=contact_id, sender_id=sender_id, purpose=purpose,
-                status=ConsentStatus.WITHDRAWN, source=source, proof=proof or {},
+                contact_id=contact_id,
+                sender_id=sender_id,
+                purpose=purpose,
+                status=ConsentStatus.WITHDRAWN,
+                source=source,
+                proof=proof or {},
             ),
             actor=actor,
         )
@@ -136,26 +162,40 @@ async def consent_history(*, session: AsyncSession, contact_id: int) -> Sequence
     """Returns every consent decision of a contact, oldest first (the proof trail)."""
     return (
         await session.scalars(
-            select(ConsentRecord).where(ConsentRecord.contact_id == contact_id)
+            select(ConsentRecord)
+            .where(ConsentRecord.contact_id == contact_id)
             .order_by(ConsentRecord.id)
         )
     ).all()
 
 
 async def audit(
-    *, session: AsyncSession, actor: str, action: str, entity_type: str,
-    entity_id: str | int, data: dict[str, Any] | None = None,
+    *,
+    session: AsyncSession,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str | int,
+    data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Appends a state change or decision to the audit log, in the caller's transaction."""
     return await audit_log.append(
-        session=session, actor=actor, action=action, entity_type=entity_type,
-        entity_id=entity_id, data=data,
+        session=session,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        data=data,
     )
 
 
 async def list_audit(
-    *, session: AsyncSession, entity_type: str | None = None, entity_id: str | None = None,
-    limit: int = 100, offset: int = 0,
+    *,
+    session: AsyncSession,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> tuple[Sequence[AuditEntry], int]:
     """Returns audit entries, newest first, with the total count of the filter."""
     query = select(AuditEntry)

@@ -51,8 +51,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.REVIEWER: frozenset(
-        {Permission.READ, Permission.REVIEWS_DECIDE, Permission.ANALYTICS_READ,
-         Permission.COMPLIANCE_READ}
+        {
+            Permission.READ,
+            Permission.REVIEWS_DECIDE,
+            Permission.ANALYTICS_READ,
+            Permission.COMPLIANCE_READ,
+        }
     ),
     Role.ANALYST: frozenset(
         {Permission.READ, Permission.ANALYTICS_READ, Permission.ANALYTICS_WRITE}

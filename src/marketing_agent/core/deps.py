@@ -22,7 +22,9 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_session(db: Annotated[Database, Depends(get_database)]) -> AsyncIterator[AsyncSession]:
+async def get_session(
+    db: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
     """A unit of work per request: committed when the handler returns, rolled back on error."""
     async with db.session() as session:
         yield session

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     secret_key: SecretStr | None = Field(
-        None, description="Signs JWTs and derives the encryption key; generated into data_dir if unset."
+        None,
+        description="Signs JWTs and derives the encryption key; generated into data_dir if unset.",
     )
     access_token_minutes: int = 60 * 12
     api_rate_per_min: float = Field(1200, description="Requests per minute per client address.")

@@ -31,12 +31,15 @@ KeyID = Annotated[int, Path(gt=0)]
 async def login(
     body: LoginRequest, request: Request, session: DbSession, settings: CurrentSettings
 ) -> TokenResponse:
-    user = await service.authenticate(session=session, username=body.username, password=body.password)
+    user = await service.authenticate(
+        session=session, username=body.username, password=body.password
+    )
     token, expires_in = service.issue_access_token(
         user=user, secret=request.app.state.jwt_secret, minutes=settings.access_token_minutes
     )
-    return TokenResponse(access_token=token, expires_in=expires_in,
-                         user=UserRead.model_validate(user))
+    return TokenResponse(
+        access_token=token, expires_in=expires_in, user=UserRead.model_validate(user)
+    )
 
 
 @router.get("/me")

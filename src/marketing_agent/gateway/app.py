@@ -40,8 +40,14 @@ from marketing_agent.telegram.api import router as telegram_router
 log = get_logger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 ROUTERS = (
-    auth_router, orchestrator_router, agent_router, telegram_router, safety_router,
-    analytics_router, experiments_router, compliance_router,
+    auth_router,
+    orchestrator_router,
+    agent_router,
+    telegram_router,
+    safety_router,
+    analytics_router,
+    experiments_router,
+    compliance_router,
 )
 
 
@@ -73,13 +79,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             log.info("app.stopped")
 
     app = FastAPI(
-        title="Marketing Intelligence Agent", version=__version__, lifespan=lifespan,
+        title="Marketing Intelligence Agent",
+        version=__version__,
+        lifespan=lifespan,
         description="Consent-first marketing campaigns on Telegram.",
     )
     app.dependency_overrides[get_principal] = resolve_principal
     problems.install(app)
-    middleware.install(app, api_rate_per_min=settings.api_rate_per_min,
-                       login_rate_per_min=settings.login_rate_per_min)
+    middleware.install(
+        app,
+        api_rate_per_min=settings.api_rate_per_min,
+        login_rate_per_min=settings.login_rate_per_min,
+    )
     for router in ROUTERS:
         app.include_router(router)
     _add_operational_routes(app)
@@ -87,7 +98,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     return app
 
 
-def _start_background(db: Database, settings: Settings, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+def _start_background(
+    db: Database, settings: Settings, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
     tasks = []
     if settings.run_scheduler:
         tasks.append(asyncio.create_task(run_scheduler(db, stop, poll_s=settings.scheduler_poll_s)))
@@ -129,7 +142,8 @@ def _add_ui(app: FastAPI) -> None:
         if path.startswith(("api/", "docs", "openapi")):
             return JSONResponse(
                 {"type": "about:blank", "title": "Not Found", "status": 404, "detail": path},
-                status_code=404, media_type="application/problem+json",
+                status_code=404,
+                media_type="application/problem+json",
             )
         candidate = (STATIC_DIR / path).resolve()
         if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:

@@ -15,9 +15,7 @@ from marketing_agent.gateway.problems import problem
 
 log = get_logger("marketing_agent.access")
 
-HTTP_REQUESTS = Counter(
-    "ma_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("ma_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "ma_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
 )
@@ -71,9 +69,14 @@ def install(app: FastAPI, *, api_rate_per_min: float, login_rate_per_min: float)
         HTTP_LATENCY.labels(request.method, route).observe(elapsed)
         response.headers["X-Request-ID"] = request_id
         if request.url.path.startswith("/api/"):
-            log.info("http.request", method=request.method, path=request.url.path,
-                     status=response.status_code, ms=round(elapsed * 1000, 1),
-                     request_id=request_id)
+            log.info(
+                "http.request",
+                method=request.method,
+                path=request.url.path,
+                status=response.status_code,
+                ms=round(elapsed * 1000, 1),
+                request_id=request_id,
+            )
         return response
 
 
@@ -88,6 +91,11 @@ def _rate_limit(
     wait_s = limiter.take(f"{client}:{'login' if limiter is login_limiter else 'api'}")
     if not wait_s:
         return None
-    return problem(request, status=429, title="Too many requests",
-                   detail="Slow down and retry after the time given.", type_slug="rate-limited",
-                   retry_after_s=max(1, round(wait_s)))
+    return problem(
+        request,
+        status=429,
+        title="Too many requests",
+        detail="Slow down and retry after the time given.",
+        type_slug="rate-limited",
+        retry_after_s=max(1, round(wait_s)),
+    )

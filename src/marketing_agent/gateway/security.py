@@ -26,7 +26,9 @@ async def resolve_principal(
     """Installed as the override of `core.auth.get_principal` by the app factory."""
     token = credentials.credentials if credentials else None
     if api_key or (token and token.startswith(service.API_KEY_PREFIX)):
-        principal = await service.principal_from_api_key(session=session, key=api_key or token or "")
+        principal = await service.principal_from_api_key(
+            session=session, key=api_key or token or ""
+        )
     elif token:
         principal = service.principal_from_token(token=token, secret=request.app.state.jwt_secret)
     else:

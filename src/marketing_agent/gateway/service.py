@@ -32,14 +32,20 @@ async def create_user(*, session: AsyncSession, user_in: UserCreate, actor: str)
     if await get_user_by_name(session=session, username=user_in.username):
         raise Conflict(f"User '{user_in.username}' exists.")
     user = User(
-        username=user_in.username, password_hash=_hasher.hash(user_in.password),
-        role=user_in.role.value, created_at=clock.now(),
+        username=user_in.username,
+        password_hash=_hasher.hash(user_in.password),
+        role=user_in.role.value,
+        created_at=clock.now(),
     )
     session.add(user)
     await session.flush()
     await compliance.audit(
-        session=session, actor=actor, action="user.created", entity_type="user",
-        entity_id=user.id, data={"username": user.username, "role": user.role},
+        session=session,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        data={"username": user.username, "role": user.role},
     )
     return user
 
@@ -77,8 +83,11 @@ def issue_access_token(*, user: User, secret: str, minutes: int) -> tuple[str, i
     """Returns a signed JWT for the user and its lifetime in seconds."""
     now = clock.now()
     claims = {
-        "sub": str(user.id), "name": user.username, "role": user.role,
-        "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "sub": str(user.id),
+        "name": user.username,
+        "role": user.role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
     }
     return jwt.encode(claims, secret, algorithm=JWT_ALGORITHM), minutes * 60
 
@@ -88,29 +97,42 @@ def principal_from_token(*, token: str, secret: str) -> Principal:
     try:
         # Expiry is checked against our clock, not the library's, so virtual time works too.
         claims = jwt.decode(
-            token, secret, algorithms=[JWT_ALGORITHM],
+            token,
+            secret,
+            algorithms=[JWT_ALGORITHM],
             options={"require": ["exp", "sub"], "verify_exp": False, "verify_iat": False},
         )
         if int(claims["exp"]) < clock.now().timestamp():
             raise jwt.ExpiredSignatureError("expired")
-        return Principal(user_id=int(claims["sub"]), username=str(claims["name"]),
-                         role=Role(claims["role"]), via="jwt")
+        return Principal(
+            user_id=int(claims["sub"]),
+            username=str(claims["name"]),
+            role=Role(claims["role"]),
+            via="jwt",
+        )
     except (jwt.PyJWTError, KeyError, ValueError) as exc:
         raise Unauthorized("The access token is invalid or expired; log in again.") from exc
 
 
-async def create_api_key(
-    *, session: AsyncSession, user_id: int, name: str
-) -> tuple[ApiKey, str]:
+async def create_api_key(*, session: AsyncSession, user_id: int, name: str) -> tuple[ApiKey, str]:
     """Creates an API key; returns the row and the key itself, which is never stored."""
     key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-    row = ApiKey(user_id=user_id, name=name, prefix=key[:10], key_hash=hash_token(key),
-                 created_at=clock.now())
+    row = ApiKey(
+        user_id=user_id,
+        name=name,
+        prefix=key[:10],
+        key_hash=hash_token(key),
+        created_at=clock.now(),
+    )
     session.add(row)
     await session.flush()
     await compliance.audit(
-        session=session, actor=f"user_id:{user_id}", action="api_key.created",
-        entity_type="api_key", entity_id=row.id, data={"name": name, "prefix": row.prefix},
+        session=session,
+        actor=f"user_id:{user_id}",
+        action="api_key.created",
+        entity_type="api_key",
+        entity_id=row.id,
+        data={"name": name, "prefix": row.prefix},
     )
     return row, key
 
@@ -154,7 +176,8 @@ async def ensure_admin(
         return None
     password = password or secrets.token_urlsafe(12)
     await create_user(
-        session=session, user_in=UserCreate(username=username, password=password, role=Role.ADMIN),
+        session=session,
+        user_in=UserCreate(username=username, password=password, role=Role.ADMIN),
         actor="system:setup",
     )
     return password

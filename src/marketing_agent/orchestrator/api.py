@@ -39,6 +39,7 @@ ReviewID = Annotated[int, Path(gt=0, description="The review item's id")]
 
 # Contacts and segments -----------------------------------------------------------------------
 
+
 @router.get("/contacts")
 async def list_contacts(
     session: DbSession, principal: CanRead, limit: Limit = 100, offset: Offset = 0
@@ -61,8 +62,9 @@ async def import_contacts(
     file: UploadFile,
     session: DbSession,
     principal: CanWriteContacts,
-    sender_id: Annotated[int | None, Query(gt=0, description="Sender the consents were given to")]
-    = None,
+    sender_id: Annotated[
+        int | None, Query(gt=0, description="Sender the consents were given to")
+    ] = None,
     purpose: Annotated[str, Query(min_length=1, max_length=64)] = "marketing",
 ) -> ImportResult:
     """Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
@@ -91,6 +93,7 @@ async def create_segment(
 
 # Campaigns -----------------------------------------------------------------------------------
 
+
 @router.get("/campaigns")
 async def list_campaigns(
     session: DbSession,
@@ -108,7 +111,9 @@ async def list_campaigns(
 
 @router.post("/campaigns", status_code=201)
 async def create_campaign(
-    campaign_in: CampaignCreate, session: DbSession, settings: CurrentSettings,
+    campaign_in: CampaignCreate,
+    session: DbSession,
+    settings: CurrentSettings,
     principal: CanWriteCampaigns,
 ) -> CampaignRead:
     """Creates a campaign: the strategist drafts the variants, the safety guard scores them;
@@ -129,7 +134,9 @@ async def get_campaign(
 
 @router.post("/campaigns/{campaign_id}/submit")
 async def submit_campaign(
-    campaign_id: CampaignID, session: DbSession, settings: CurrentSettings,
+    campaign_id: CampaignID,
+    session: DbSession,
+    settings: CurrentSettings,
     principal: CanWriteCampaigns,
 ) -> CampaignRead:
     campaign = await flows.submit_campaign(
@@ -170,24 +177,39 @@ async def cancel_campaign(
 
 @router.get("/campaigns/{campaign_id}/deliveries")
 async def list_deliveries(
-    campaign_id: CampaignID, session: DbSession, principal: CanRead,
-    status: DeliveryStatus | None = None, limit: Limit = 100, offset: Offset = 0,
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    status: DeliveryStatus | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> Page[DeliveryRead]:
     await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
     rows, total = await service.list_deliveries(
-        session=session, campaign_id=campaign_id, status=status.value if status else None,
-        limit=limit, offset=offset,
+        session=session,
+        campaign_id=campaign_id,
+        status=status.value if status else None,
+        limit=limit,
+        offset=offset,
     )
-    return Page(items=[DeliveryRead.model_validate(r) for r in rows], total=total, limit=limit,
-                offset=offset)
+    return Page(
+        items=[DeliveryRead.model_validate(r) for r in rows],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 # Review queue --------------------------------------------------------------------------------
 
+
 @router.get("/reviews")
 async def list_reviews(
-    session: DbSession, principal: CanRead, status: ReviewStatus | None = ReviewStatus.OPEN,
-    limit: Limit = 50, offset: Offset = 0,
+    session: DbSession,
+    principal: CanRead,
+    status: ReviewStatus | None = ReviewStatus.OPEN,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[ReviewItemRead]:
     items, total = await service.list_reviews(
         session=session, status=status.value if status else None, limit=limit, offset=offset
@@ -197,23 +219,33 @@ async def list_reviews(
 
 @router.post("/reviews/{review_id}/approve")
 async def approve_review(
-    review_id: ReviewID, session: DbSession, principal: CanDecideReviews,
+    review_id: ReviewID,
+    session: DbSession,
+    principal: CanDecideReviews,
     decision: Annotated[ReviewDecision | None, Body()] = None,
 ) -> ReviewItemRead:
     item = await flows.decide_review(
-        session=session, review_id=review_id, approve=True, note=decision.note if decision else None,
+        session=session,
+        review_id=review_id,
+        approve=True,
+        note=decision.note if decision else None,
         actor=principal.actor,
     )
-    return (await service.read_review(session=session, review_id=item.id))
+    return await service.read_review(session=session, review_id=item.id)
 
 
 @router.post("/reviews/{review_id}/reject")
 async def reject_review(
-    review_id: ReviewID, session: DbSession, principal: CanDecideReviews,
+    review_id: ReviewID,
+    session: DbSession,
+    principal: CanDecideReviews,
     decision: Annotated[ReviewDecision | None, Body()] = None,
 ) -> ReviewItemRead:
     item = await flows.decide_review(
-        session=session, review_id=review_id, approve=False, note=decision.note if decision else None,
+        session=session,
+        review_id=review_id,
+        approve=False,
+        note=decision.note if decision else None,
         actor=principal.actor,
     )
-    return (await service.read_review(session=session, review_id=item.id))
+    return await service.read_review(session=session, review_id=item.id)

@@ -24,8 +24,9 @@ CONSENT_COLUMNS = {"consent_at", "consent_proof"}
 MAX_ROWS = 200_000
 
 
-def parse_rows(data: bytes) -> tuple[list[tuple[ContactCreate, datetime | None, str]],
-                                     list[dict[str, Any]]]:
+def parse_rows(
+    data: bytes,
+) -> tuple[list[tuple[ContactCreate, datetime | None, str]], list[dict[str, Any]]]:
     """Returns the valid rows and the errors of the invalid ones (row numbers count the header)."""
     try:
         text = data.decode("utf-8-sig")
@@ -46,10 +47,12 @@ def parse_rows(data: bytes) -> tuple[list[tuple[ContactCreate, datetime | None, 
             continue
         contact, _, _ = parsed
         if contact.telegram_id in seen:
-            errors.append(field_error(
-                ("body", "rows", line, "telegram_id"),
-                f"duplicate of row {seen[contact.telegram_id]}",
-            ))
+            errors.append(
+                field_error(
+                    ("body", "rows", line, "telegram_id"),
+                    f"duplicate of row {seen[contact.telegram_id]}",
+                )
+            )
             continue
         seen[contact.telegram_id] = line
         rows.append(parsed)
@@ -71,8 +74,12 @@ def _parse_row(
             if consent_at.tzinfo is None:
                 raise ValueError
         except ValueError:
-            errors.append(field_error(("body", "rows", line, "consent_at"),
-                                      "must be an ISO time with a zone, e.g. 2026-05-01T10:00:00Z"))
+            errors.append(
+                field_error(
+                    ("body", "rows", line, "consent_at"),
+                    "must be an ISO time with a zone, e.g. 2026-05-01T10:00:00Z",
+                )
+            )
     try:
         contact = ContactCreate.model_validate(payload)
     except ValidationError as exc:
@@ -91,20 +98,28 @@ async def import_contacts(
     rows, errors = parse_rows(data)
     wants_consent = any(consent_at for _, consent_at, _ in rows)
     if wants_consent and sender_id is None:
-        errors.append(field_error(("query", "sender_id"),
-                                  "the file has consent_at values: name the sender they were given to"))
-    if errors:
-        raise ValidationFailed(errors, detail=f"{len(errors)} problem(s) in the file; nothing imported")
-    existing = {
-        tg: cid
-        for cid, tg in await session.execute(
-            select(Contact.id, Contact.telegram_id).where(
-                Contact.telegram_id.in_([c.telegram_id for c, _, _ in rows])
+        errors.append(
+            field_error(
+                ("query", "sender_id"),
+                "the file has consent_at values: name the sender they were given to",
             )
         )
-    } if len(rows) <= 900 else {
-        tg: cid for cid, tg in await session.execute(select(Contact.id, Contact.telegram_id))
-    }
+    if errors:
+        raise ValidationFailed(
+            errors, detail=f"{len(errors)} problem(s) in the file; nothing imported"
+        )
+    existing = (
+        {
+            tg: cid
+            for cid, tg in await session.execute(
+                select(Contact.id, Contact.telegram_id).where(
+                    Contact.telegram_id.in_([c.telegram_id for c, _, _ in rows])
+                )
+            )
+        }
+        if len(rows) <= 900
+        else {tg: cid for cid, tg in await session.execute(select(Contact.id, Contact.telegram_id))}
+    )
     created = updated = 0
     by_tg: dict[int, Contact] = {}
     for contact_in, _, _ in rows:
@@ -121,15 +136,22 @@ async def import_contacts(
     await session.flush()
     consents = [
         ConsentCreate(
-            contact_id=by_tg[c.telegram_id].id, sender_id=sender_id, purpose=purpose,
-            source="import", proof={"consent_at": consent_at.isoformat(), "proof": proof},
+            contact_id=by_tg[c.telegram_id].id,
+            sender_id=sender_id,
+            purpose=purpose,
+            source="import",
+            proof={"consent_at": consent_at.isoformat(), "proof": proof},
         )
         for c, consent_at, proof in rows
         if consent_at is not None and sender_id is not None
     ]
     recorded = await compliance.record_consents(session=session, consents=consents, actor=actor)
     await compliance.audit(
-        session=session, actor=actor, action="contacts.imported", entity_type="contacts",
-        entity_id="import", data={"created": created, "updated": updated, "consents": recorded},
+        session=session,
+        actor=actor,
+        action="contacts.imported",
+        entity_type="contacts",
+        entity_id="import",
+        data={"created": created, "updated": updated, "consents": recorded},
     )
     return ImportResult(created=created, updated=updated, consents_recorded=recorded)

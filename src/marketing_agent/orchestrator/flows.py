@@ -50,10 +50,16 @@ async def create_campaign(
         await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
 
     campaign = Campaign(
-        name=campaign_in.name, goal=campaign_in.goal, status=CampaignStatus.DRAFT.value,
-        sender_id=sender_id, segment_id=campaign_in.segment_id, purpose=campaign_in.purpose,
+        name=campaign_in.name,
+        goal=campaign_in.goal,
+        status=CampaignStatus.DRAFT.value,
+        sender_id=sender_id,
+        segment_id=campaign_in.segment_id,
+        purpose=campaign_in.purpose,
         cta_url=str(campaign_in.cta_url) if campaign_in.cta_url else None,
-        created_by=actor, start_at=campaign_in.start_at, created_at=clock.now(),
+        created_by=actor,
+        start_at=campaign_in.start_at,
+        created_at=clock.now(),
     )
     session.add(campaign)
     await session.flush()
@@ -62,21 +68,30 @@ async def create_campaign(
         session=session, settings=settings, campaign=campaign, campaign_in=campaign_in
     )
     for key, (text, weight, rationale) in zip(VARIANT_KEYS, drafts, strict=False):
-        session.add(Variant(campaign_id=campaign.id, key=key, text=text, weight=weight,
-                            rationale=rationale))
+        session.add(
+            Variant(campaign_id=campaign.id, key=key, text=text, weight=weight, rationale=rationale)
+        )
     await session.flush()
     await session.refresh(campaign, ["variants"])
 
     await _score_risk(session=session, campaign=campaign)
     await experiments.create_experiment(
-        session=session, campaign_id=campaign.id,
-        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants], control_key="A",
+        session=session,
+        campaign_id=campaign.id,
+        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants],
+        control_key="A",
     )
     await compliance.audit(
-        session=session, actor=actor, action="campaign.created", entity_type="campaign",
+        session=session,
+        actor=actor,
+        action="campaign.created",
+        entity_type="campaign",
         entity_id=campaign.id,
-        data={"risk_score": campaign.risk_score, "provider": campaign.agent_provider,
-              "variants": len(campaign.variants)},
+        data={
+            "risk_score": campaign.risk_score,
+            "provider": campaign.agent_provider,
+            "variants": len(campaign.variants),
+        },
     )
     if _needs_review(settings, campaign):
         await _raise_review(session=session, campaign=campaign, actor=actor)
@@ -112,9 +127,12 @@ async def _draft_variants(
         return verdict.model_dump()
 
     plan = await agent.plan_campaign(
-        session=session, settings=settings,
+        session=session,
+        settings=settings,
         brief=CampaignBrief(
-            name=campaign_in.name, goal=campaign_in.goal, variant_count=campaign_in.variant_count,
+            name=campaign_in.name,
+            goal=campaign_in.goal,
+            variant_count=campaign_in.variant_count,
             call_to_action_url=campaign.cta_url,
         ),
         tools=AgentTools(describe_audience=describe_audience, check_content=check_content),
@@ -133,7 +151,11 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
         verdict = await safety.check_content(session=session, text=render_text(variant.text, None))
         score = max(score, verdict.risk_score)
         reasons += [
-            {"code": r.code, "message": f"Variant {variant.key}: {r.message}", "severity": r.severity}
+            {
+                "code": r.code,
+                "message": f"Variant {variant.key}: {r.message}",
+                "severity": r.severity,
+            }
             for r in verdict.reasons
         ]
     campaign.risk_score = round(score, 3)
@@ -153,17 +175,26 @@ async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str
     reason = (
         f"Risk score {campaign.risk_score:.2f}: "
         + "; ".join(r["message"] for r in campaign.risk_reasons[:5])
-        if campaign.risk_reasons else "Every campaign is reviewed (MA_REVIEW_ALL)."
+        if campaign.risk_reasons
+        else "Every campaign is reviewed (MA_REVIEW_ALL)."
     )
     item = ReviewItem(
-        campaign_id=campaign.id, reason=reason, risk_score=campaign.risk_score,
-        risk_reasons=campaign.risk_reasons, status=ReviewStatus.OPEN.value, created_at=clock.now(),
+        campaign_id=campaign.id,
+        reason=reason,
+        risk_score=campaign.risk_score,
+        risk_reasons=campaign.risk_reasons,
+        status=ReviewStatus.OPEN.value,
+        created_at=clock.now(),
     )
     session.add(item)
     await session.flush()
     await compliance.audit(
-        session=session, actor=actor, action="review.raised", entity_type="campaign",
-        entity_id=campaign.id, data={"review_id": item.id, "risk_score": campaign.risk_score},
+        session=session,
+        actor=actor,
+        action="review.raised",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        data={"review_id": item.id, "risk_score": campaign.risk_score},
     )
     return item
 
@@ -180,7 +211,10 @@ async def submit_campaign(
         await _raise_review(session=session, campaign=campaign, actor=actor)
         return campaign
     await service.transition(
-        session=session, campaign=campaign, target=CampaignStatus.APPROVED, actor=actor,
+        session=session,
+        campaign=campaign,
+        target=CampaignStatus.APPROVED,
+        actor=actor,
         data={"by": "policy", "risk_score": campaign.risk_score},
     )
     return await _schedule(session=session, campaign=campaign, actor=actor)
@@ -197,12 +231,19 @@ async def decide_review(
     item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value
     item.decided_by, item.decided_at, item.note = actor, clock.now(), note
     await compliance.audit(
-        session=session, actor=actor, action=f"review.{item.status}", entity_type="campaign",
-        entity_id=campaign.id, data={"review_id": item.id, "note": note or ""},
+        session=session,
+        actor=actor,
+        action=f"review.{item.status}",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        data={"review_id": item.id, "note": note or ""},
     )
     if approve:
         await service.transition(
-            session=session, campaign=campaign, target=CampaignStatus.APPROVED, actor=actor,
+            session=session,
+            campaign=campaign,
+            target=CampaignStatus.APPROVED,
+            actor=actor,
             data={"review_id": item.id},
         )
         await _schedule(session=session, campaign=campaign, actor=actor)
@@ -216,7 +257,10 @@ async def _schedule(*, session: AsyncSession, campaign: Campaign, actor: str) ->
     if campaign.start_at is None:
         campaign.start_at = clock.now()
     return await service.transition(
-        session=session, campaign=campaign, target=CampaignStatus.SCHEDULED, actor=actor,
+        session=session,
+        campaign=campaign,
+        target=CampaignStatus.SCHEDULED,
+        actor=actor,
         data={"start_at": campaign.start_at.isoformat()},
     )
 
@@ -233,8 +277,11 @@ async def start_due_campaigns(*, session: AsyncSession) -> list[int]:
     for campaign in due:
         queued = await materialise_audience(session=session, campaign=campaign)
         await service.transition(
-            session=session, campaign=campaign, target=CampaignStatus.RUNNING,
-            actor=SYSTEM_ACTOR, data={"deliveries": queued},
+            session=session,
+            campaign=campaign,
+            target=CampaignStatus.RUNNING,
+            actor=SYSTEM_ACTOR,
+            data={"deliveries": queued},
         )
         log.info("campaign.started", campaign_id=campaign.id, deliveries=queued)
     return [c.id for c in due]
@@ -252,9 +299,12 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
     )
     rows = [
         {
-            "campaign_id": campaign.id, "contact_id": contact_id, "sender_id": campaign.sender_id,
+            "campaign_id": campaign.id,
+            "contact_id": contact_id,
+            "sender_id": campaign.sender_id,
             "variant_key": experiments.assign(experiment, contact_id) if experiment else "A",
-            "status": "queued", "attempts": 0,
+            "status": "queued",
+            "attempts": 0,
         }
         for contact_id, _ in audience
     ]
@@ -277,7 +327,9 @@ async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
         )
         if not pending:
             await service.transition(
-                session=session, campaign=campaign, target=CampaignStatus.COMPLETED,
+                session=session,
+                campaign=campaign,
+                target=CampaignStatus.COMPLETED,
                 actor=SYSTEM_ACTOR,
             )
             finished.append(campaign.id)
@@ -285,8 +337,12 @@ async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
     return finished
 
 
-INBOUND_EVENT_TYPES = {"read": "read", "click": "clicked", "reply": "replied",
-                       "converted": "converted"}
+INBOUND_EVENT_TYPES = {
+    "read": "read",
+    "click": "clicked",
+    "reply": "replied",
+    "converted": "converted",
+}
 
 
 async def handle_inbound(
@@ -295,7 +351,9 @@ async def handle_inbound(
     """Turns what recipients did into analytics events; /stop withdraws consent at once."""
     recorded: list[EventCreate] = []
     for event in events:
-        contact = await service.get_contact_by_telegram_id(session=session, telegram_id=event.chat_id)
+        contact = await service.get_contact_by_telegram_id(
+            session=session, telegram_id=event.chat_id
+        )
         if contact is None:
             continue
         delivery = None
@@ -305,8 +363,12 @@ async def handle_inbound(
             )
         if event.kind == "stop":
             await compliance.withdraw_consent(
-                session=session, contact_id=contact.id, sender_id=sender_id, purposes=None,
-                source="telegram_stop", proof={"text": event.text or "/stop"},
+                session=session,
+                contact_id=contact.id,
+                sender_id=sender_id,
+                purposes=None,
+                source="telegram_stop",
+                proof={"text": event.text or "/stop"},
                 actor=f"contact:{contact.id}",
             )
             kind = "unsubscribed"
@@ -314,11 +376,18 @@ async def handle_inbound(
             kind = INBOUND_EVENT_TYPES[event.kind]
         else:
             continue
-        recorded.append(EventCreate(
-            type=kind, campaign_id=delivery.campaign_id if delivery else None,
-            variant_key=delivery.variant_key if delivery else None, contact_id=contact.id,
-            sender_id=sender_id, occurred_at=event.occurred_at,
-        ))
+        if delivery is None and kind != "unsubscribed":
+            continue  # a reaction to a message that is not ours to attribute
+        recorded.append(
+            EventCreate(
+                type=kind,
+                campaign_id=delivery.campaign_id if delivery else None,
+                variant_key=delivery.variant_key if delivery else None,
+                contact_id=contact.id,
+                sender_id=sender_id,
+                occurred_at=event.occurred_at,
+            )
+        )
     if recorded:
         await analytics.record_events(session=session, events=recorded)
     return len(recorded)

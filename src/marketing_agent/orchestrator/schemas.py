@@ -21,6 +21,7 @@ class DeliveryStatus(StrEnum):
 
 # Contacts ------------------------------------------------------------------------------------
 
+
 class ContactBase(BaseModel):
     telegram_id: int = Field(gt=0, description="The person's Telegram user id (private chat id).")
     username: str | None = Field(None, max_length=64)
@@ -63,6 +64,7 @@ class ImportResult(BaseModel):
 
 # Segments ------------------------------------------------------------------------------------
 
+
 class SegmentFilter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -88,6 +90,7 @@ class SegmentRead(BaseModel):
 
 
 # Campaigns -----------------------------------------------------------------------------------
+
 
 class VariantIn(BaseModel):
     text: str = Field(min_length=1, max_length=4096)
@@ -175,6 +178,7 @@ class DeliveryRead(BaseModel):
 
 
 # Reviews -------------------------------------------------------------------------------------
+
 
 class ReviewStatus(StrEnum):
     OPEN = "open"

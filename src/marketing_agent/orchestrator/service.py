@@ -30,6 +30,7 @@ from marketing_agent.orchestrator.state_machine import CampaignStatus, check_tra
 
 # Contacts ------------------------------------------------------------------------------------
 
+
 async def create_contact(*, session: AsyncSession, contact_in: ContactCreate) -> Contact:
     """Creates a contact; a second contact with the same Telegram id is a conflict."""
     exists = await session.scalar(
@@ -42,11 +43,14 @@ async def create_contact(*, session: AsyncSession, contact_in: ContactCreate) ->
     await session.flush()
     return contact
 
+
 async def get_contact(*, session: AsyncSession, contact_id: int) -> Contact | None:
     return await session.get(Contact, contact_id)
 
+
 async def get_contact_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Contact | None:
     return await session.scalar(select(Contact).where(Contact.telegram_id == telegram_id))
+
 
 async def list_contacts(
     *, session: AsyncSession, limit: int = 100, offset: int = 0
@@ -54,14 +58,23 @@ async def list_contacts(
     """Returns a page of contacts, newest first, and the total."""
     total = await session.scalar(select(func.count(Contact.id))) or 0
     rows = (
-        await session.scalars(select(Contact).order_by(Contact.id.desc()).limit(limit).offset(offset))
+        await session.scalars(
+            select(Contact).order_by(Contact.id.desc()).limit(limit).offset(offset)
+        )
     ).all()
     return rows, total
 
+
 # Segments ------------------------------------------------------------------------------------
 
-def matches(segment_filter: SegmentFilter, *, tags: Sequence[str], attributes: dict[str, Any],
-            language: str | None) -> bool:
+
+def matches(
+    segment_filter: SegmentFilter,
+    *,
+    tags: Sequence[str],
+    attributes: dict[str, Any],
+    language: str | None,
+) -> bool:
     """Returns whether a contact with these properties belongs to the segment."""
     tag_set = set(tags or ())
     if segment_filter.tags_any and not tag_set.intersection(segment_filter.tags_any):
@@ -71,6 +84,7 @@ def matches(segment_filter: SegmentFilter, *, tags: Sequence[str], attributes: d
     if segment_filter.languages and language not in segment_filter.languages:
         return False
     return all((attributes or {}).get(k) == v for k, v in segment_filter.attributes.items())
+
 
 async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) -> Segment:
     segment = Segment(
@@ -83,11 +97,13 @@ async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) ->
         raise Conflict(f"A segment named '{segment_in.name}' exists.") from exc
     return segment
 
+
 async def get_segment_or_raise(*, session: AsyncSession, segment_id: int) -> Segment:
     segment = await session.get(Segment, segment_id)
     if segment is None:
         raise NotFound(f"Segment {segment_id} does not exist.")
     return segment
+
 
 async def audience_contact_ids(
     *, session: AsyncSession, segment_id: int | None
@@ -98,14 +114,16 @@ async def audience_contact_ids(
         segment = await get_segment_or_raise(session=session, segment_id=segment_id)
         seg_filter = SegmentFilter.model_validate(segment.filter)
     rows = await session.execute(
-        select(Contact.id, Contact.telegram_id, Contact.tags, Contact.attributes, Contact.language)
-        .order_by(Contact.id)
+        select(
+            Contact.id, Contact.telegram_id, Contact.tags, Contact.attributes, Contact.language
+        ).order_by(Contact.id)
     )
     return [
         (cid, tg)
         for cid, tg, tags, attrs, lang in rows
         if seg_filter is None or matches(seg_filter, tags=tags, attributes=attrs, language=lang)
     ]
+
 
 async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
     """Returns every segment with its current size."""
@@ -116,6 +134,7 @@ async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
         read = SegmentRead.model_validate(segment)
         result.append(read.model_copy(update={"size": size}))
     return result
+
 
 async def describe_audience(*, session: AsyncSession, segment_id: int | None) -> dict[str, Any]:
     """Returns a summary of an audience for the strategist: size, top tags, languages."""
@@ -131,10 +150,16 @@ async def describe_audience(*, session: AsyncSession, segment_id: int | None) ->
             tags[tag] = tags.get(tag, 0) + 1
         languages[lang or "unknown"] = languages.get(lang or "unknown", 0) + 1
     top_tags = sorted(tags.items(), key=lambda kv: -kv[1])[:10]
-    return {"size": len(ids), "top_tags": dict(top_tags), "languages": languages,
-            "segment_id": segment_id}
+    return {
+        "size": len(ids),
+        "top_tags": dict(top_tags),
+        "languages": languages,
+        "segment_id": segment_id,
+    }
+
 
 # Campaigns -----------------------------------------------------------------------------------
+
 
 async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> Campaign:
     campaign = await session.get(Campaign, campaign_id)
@@ -142,8 +167,12 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
         raise NotFound(f"Campaign {campaign_id} does not exist.")
     return campaign
 
+
 async def list_campaigns(
-    *, session: AsyncSession, status: CampaignStatus | None = None, limit: int = 50,
+    *,
+    session: AsyncSession,
+    status: CampaignStatus | None = None,
+    limit: int = 50,
     offset: int = 0,
 ) -> tuple[Sequence[Campaign], int]:
     query = select(Campaign)
@@ -154,6 +183,7 @@ async def list_campaigns(
         await session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset))
     ).all()
     return rows, total
+
 
 async def delivery_counts(
     *, session: AsyncSession, campaign_ids: Sequence[int]
@@ -171,6 +201,7 @@ async def delivery_counts(
         setattr(counts[campaign_id], status, n)
     return counts
 
+
 async def read_campaigns(
     *, session: AsyncSession, campaigns: Sequence[Campaign]
 ) -> list[CampaignRead]:
@@ -181,8 +212,13 @@ async def read_campaigns(
         for c in campaigns
     ]
 
+
 async def transition(
-    *, session: AsyncSession, campaign: Campaign, target: CampaignStatus, actor: str,
+    *,
+    session: AsyncSession,
+    campaign: Campaign,
+    target: CampaignStatus,
+    actor: str,
     data: dict[str, Any] | None = None,
 ) -> Campaign:
     """Moves a campaign to `target` if the lifecycle allows it, and audits the change."""
@@ -197,11 +233,15 @@ async def transition(
         campaign.completed_at = now
     await session.flush()
     await compliance.audit(
-        session=session, actor=actor, action=f"campaign.{target.value}",
-        entity_type="campaign", entity_id=campaign.id,
+        session=session,
+        actor=actor,
+        action=f"campaign.{target.value}",
+        entity_type="campaign",
+        entity_id=campaign.id,
         data={"from": previous, "to": target.value, **(data or {})},
     )
     return campaign
+
 
 async def pause_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
     campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
@@ -209,11 +249,13 @@ async def pause_campaign(*, session: AsyncSession, campaign_id: int, actor: str)
         session=session, campaign=campaign, target=CampaignStatus.PAUSED, actor=actor
     )
 
+
 async def resume_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
     campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
     return await transition(
         session=session, campaign=campaign, target=CampaignStatus.RUNNING, actor=actor
     )
+
 
 async def cancel_campaign(*, session: AsyncSession, campaign_id: int, actor: str) -> Campaign:
     """Cancels a campaign; its queued deliveries are skipped and never sent."""
@@ -229,8 +271,13 @@ async def cancel_campaign(*, session: AsyncSession, campaign_id: int, actor: str
     )
     return campaign
 
+
 async def list_deliveries(
-    *, session: AsyncSession, campaign_id: int, status: str | None = None, limit: int = 100,
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    status: str | None = None,
+    limit: int = 100,
     offset: int = 0,
 ) -> tuple[Sequence[Delivery], int]:
     query = select(Delivery).where(Delivery.campaign_id == campaign_id)
@@ -240,6 +287,7 @@ async def list_deliveries(
     rows = (await session.scalars(query.order_by(Delivery.id).limit(limit).offset(offset))).all()
     return rows, total
 
+
 async def find_delivery_by_message(
     *, session: AsyncSession, sender_id: int, message_id: int
 ) -> Delivery | None:
@@ -248,13 +296,16 @@ async def find_delivery_by_message(
         select(Delivery).where(Delivery.sender_id == sender_id, Delivery.message_id == message_id)
     )
 
+
 # Reviews -------------------------------------------------------------------------------------
+
 
 async def get_review_or_raise(*, session: AsyncSession, review_id: int) -> ReviewItem:
     item = await session.get(ReviewItem, review_id)
     if item is None:
         raise NotFound(f"Review item {review_id} does not exist.")
     return item
+
 
 async def list_reviews(
     *, session: AsyncSession, status: str | None = "open", limit: int = 50, offset: int = 0

@@ -113,7 +113,8 @@ class DeliveryWorker:
                 results.append((job, change))
             for job, change in results:
                 await session.execute(
-                    update(Delivery).where(Delivery.id == job.delivery_id)
+                    update(Delivery)
+                    .where(Delivery.id == job.delivery_id)
                     .values(updated_at=clock.now(), **change)
                 )
             if events:
@@ -142,38 +143,59 @@ class DeliveryWorker:
         limiter = self._limiter(job.sender_id, campaign["profile"])
         await limiter.acquire(contact["telegram_id"], "private")
         outcome = await telegram.send_message(
-            sender_id=job.sender_id, profile_name=campaign["profile"],
+            sender_id=job.sender_id,
+            profile_name=campaign["profile"],
             message=OutgoingMessage(
-                chat_id=contact["telegram_id"], text=text,
+                chat_id=contact["telegram_id"],
+                text=text,
                 tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
             ),
         )
         return self._record_outcome(job, outcome, limiter, events)
 
     def _record_outcome(
-        self, job: _Job, outcome: SendOutcome, limiter: SenderRateLimiter,
+        self,
+        job: _Job,
+        outcome: SendOutcome,
+        limiter: SenderRateLimiter,
         events: list[EventCreate],
     ) -> dict[str, Any]:
         now = clock.now()
-        base = {"campaign_id": job.campaign_id, "variant_key": job.variant_key,
-                "contact_id": job.contact_id, "sender_id": job.sender_id, "occurred_at": now}
+        base = {
+            "campaign_id": job.campaign_id,
+            "variant_key": job.variant_key,
+            "contact_id": job.contact_id,
+            "sender_id": job.sender_id,
+            "occurred_at": now,
+        }
         if outcome.status is SendStatus.SENT:
             events.append(EventCreate(type="sent", **base))
             events.append(EventCreate(type="delivered", **base))
-            return {"status": "sent", "message_id": outcome.message_id, "sent_at": now,
-                    "reason": None}
+            return {
+                "status": "sent",
+                "message_id": outcome.message_id,
+                "sent_at": now,
+                "reason": None,
+            }
         if outcome.status is SendStatus.RETRY_AFTER:
             wait_s = outcome.retry_after_s or 1.0
             limiter.pause(wait_s)
             log.warning("delivery.flood_wait", sender_id=job.sender_id, retry_after_s=wait_s)
-            return {"status": "queued", "attempts": job.attempts - 1,
-                    "not_before": now + timedelta(seconds=wait_s), "reason": "flood_wait"}
+            return {
+                "status": "queued",
+                "attempts": job.attempts - 1,
+                "not_before": now + timedelta(seconds=wait_s),
+                "reason": "flood_wait",
+            }
         if outcome.status is SendStatus.PERMANENT or job.attempts >= MAX_ATTEMPTS:
             events.append(EventCreate(type="failed", properties={"reason": outcome.reason}, **base))
             return {"status": "failed", "reason": (outcome.reason or outcome.status.value)[:255]}
-        backoff_s = min(2 ** job.attempts, 300)
-        return {"status": "queued", "not_before": now + timedelta(seconds=backoff_s),
-                "reason": outcome.reason or outcome.status.value}
+        backoff_s = min(2**job.attempts, 300)
+        return {
+            "status": "queued",
+            "not_before": now + timedelta(seconds=backoff_s),
+            "reason": outcome.reason or outcome.status.value,
+        }
 
     def _limiter(self, sender_id: int, profile_name: str) -> SenderRateLimiter:
         if sender_id not in self._limiters:
@@ -197,23 +219,35 @@ async def _load_context(session: AsyncSession, jobs: list[_Job]) -> _Context:
     ).all():
         sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
         campaigns[campaign.id] = {
-            "status": campaign.status, "purpose": campaign.purpose, "profile": sender.profile,
+            "status": campaign.status,
+            "purpose": campaign.purpose,
+            "profile": sender.profile,
             "variants": {v.key: v.text for v in campaign.variants},
         }
     contact_ids = [j.contact_id for j in jobs]
     contacts = {
-        row.id: {"telegram_id": row.telegram_id, "first_name": row.first_name,
-                 "username": row.username}
-        for row in (await session.execute(
-            select(Contact.id, Contact.telegram_id, Contact.first_name, Contact.username)
-            .where(Contact.id.in_(contact_ids))
-        ))
+        row.id: {
+            "telegram_id": row.telegram_id,
+            "first_name": row.first_name,
+            "username": row.username,
+        }
+        for row in (
+            await session.execute(
+                select(Contact.id, Contact.telegram_id, Contact.first_name, Contact.username).where(
+                    Contact.id.in_(contact_ids)
+                )
+            )
+        )
     }
     consent: dict[int, bool] = {}
-    for campaign_id, campaign in campaigns.items():
+    for campaign_id, loaded in campaigns.items():
         sender_jobs = [j for j in jobs if j.campaign_id == campaign_id]
-        consent.update(await compliance.consent_in_force(
-            session=session, contact_ids=[j.contact_id for j in sender_jobs],
-            sender_id=sender_jobs[0].sender_id, purpose=campaign["purpose"],
-        ))
+        consent.update(
+            await compliance.consent_in_force(
+                session=session,
+                contact_ids=[j.contact_id for j in sender_jobs],
+                sender_id=sender_jobs[0].sender_id,
+                purpose=loaded["purpose"],
+            )
+        )
     return _Context(campaigns=campaigns, contacts=contacts, consent=consent)

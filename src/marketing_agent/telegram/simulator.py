@@ -91,6 +91,7 @@ class SimulatorStats:
     attempts: int = 0  # sends that passed the flood checks (delivered or refused)
     sent: int = 0
     flood_waits: int = 0
+    ignored_flood_waits: int = 0  # sends made while a FloodWait was still running
     permanent_failures: int = 0
     transient_failures: int = 0
     deduplicated: int = 0
@@ -266,11 +267,10 @@ class TelegramSimulator:
     def _check_limits(self, message: OutgoingMessage, now: float) -> SendOutcome | None:
         """Returns a FloodWait if this send would break a limit, else None."""
         chat_id = message.chat_id
-        if now < self._penalty_until - _TOLERANCE_S:
-            return self._flood_wait(self._penalty_until - now, scope="sender")
-        chat_penalty = self._chat_penalty_until.get(chat_id, -math.inf)
-        if now < chat_penalty - _TOLERANCE_S:
-            return self._flood_wait(chat_penalty - now, scope="chat")
+        penalty_until = max(self._penalty_until, self._chat_penalty_until.get(chat_id, -math.inf))
+        if now < penalty_until - _TOLERANCE_S:
+            self.stats.ignored_flood_waits += 1
+            return self._flood_wait(penalty_until - now, scope="ignored")
         recent = _prune(self._recent, now - self._window_s)
         if len(recent) >= self._window_capacity:
             outcome = self._flood_wait(recent[0] + self._window_s - now, scope="global")

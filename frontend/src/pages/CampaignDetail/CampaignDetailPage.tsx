@@ -9,7 +9,7 @@ import { LIVE_POLL_MS, useCampaign } from "../../api/campaigns";
 import { useSegments, useSenders } from "../../api/directory";
 import { keys } from "../../api/keys";
 import { asApiError } from "../../api/problem";
-import type { Campaign, CampaignStatus } from "../../api/types";
+import type { Campaign, CampaignStatus, DeliveryCounts } from "../../api/types";
 import { isLive } from "../../components/campaignStatus";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -19,6 +19,8 @@ import { CampaignActions } from "./CampaignActions";
 import { DeliveryCard } from "./DeliveryCard";
 import { LiveResults } from "./LiveResults";
 import { VariantsCard } from "./VariantsCard";
+
+const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
 
 /** When sending stops (completed, paused, cancelled), fetch the results once more for the final numbers. */
 function useRefreshResultsWhenSendingStops(campaign: Campaign | undefined) {
@@ -132,7 +134,7 @@ export default function CampaignDetailPage() {
           <VariantsCard variants={campaign.variants} />
         </Col>
       </Row>
-      <DeliveryCard counts={campaign.delivery_counts} />
+      <DeliveryCard counts={campaign.delivery_counts ?? NO_DELIVERIES} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={LIVE_POLL_MS} />
     </Space>
   );

@@ -1,94 +1,121 @@
 /**
  * Per-variant results and the funnel, polled every two seconds while the campaign sends. Rates,
- * credible intervals and the chance to beat the control come from the experiments API as they are.
+ * credible intervals and the chances come from the experiments API as they are.
  */
-import { Badge, Card, Col, Progress, Row, Space, Table, Tooltip, Typography } from "antd";
+import { Badge, Card, Col, Progress, Row, Space, Table, Tag, Tooltip, Typography } from "antd";
 import type { TableProps } from "antd";
 
 import { useCampaignExperiment, useCampaignFunnel, useCampaignStats } from "../../api/results";
-import type { Arm, Experiment, FunnelStep, VariantStats } from "../../api/types";
+import type { ArmResult, ExperimentResults, FunnelStep, VariantStats } from "../../api/types";
 import { formatCount, formatPercent } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+
+type Count = Exclude<keyof VariantStats, "variant_key">;
 
 interface ResultRow {
   key: string;
   label: string;
   stats: VariantStats;
-  arm: Arm | undefined;
+  arm: ArmResult | undefined;
   isControl: boolean;
+  isTotal: boolean;
 }
 
 const METRIC_NAME: Record<string, string> = {
   converted: "Conversion",
-  conversion: "Conversion",
   clicked: "Click",
-  click: "Click",
   read: "Read",
   replied: "Reply",
   delivered: "Delivery",
+  unsubscribed: "Unsubscribe",
 };
 
-function rateCell(row: ResultRow, experiment: Experiment | null | undefined) {
+function RateCell({ row, results }: { row: ResultRow; results: ExperimentResults | null | undefined }) {
   if (row.arm) {
+    const { rate, ci_low, ci_high } = row.arm;
     return (
-      <Tooltip title={`95% credible interval ${formatPercent(row.arm.ci_low)} – ${formatPercent(row.arm.ci_high)}`}>
+      <Tooltip title={`95% credible interval: ${formatPercent(ci_low)} to ${formatPercent(ci_high)}`}>
         <span>
-          {formatPercent(row.arm.rate)}{" "}
+          {formatPercent(rate)}{" "}
           <Typography.Text type="secondary">
-            ({formatPercent(row.arm.ci_low)}–{formatPercent(row.arm.ci_high)})
+            ({formatPercent(ci_low)}–{formatPercent(ci_high)})
           </Typography.Text>
         </span>
       </Tooltip>
     );
   }
-  // No experiment yet (or the totals row): the plain ratio, with no interval to claim.
-  const metric = experiment?.metric ?? "converted";
-  const successes = metric in row.stats ? Number(row.stats[metric as keyof VariantStats]) : row.stats.converted;
-  return row.stats.sent > 0 ? formatPercent(successes / row.stats.sent) : "—";
+  // The totals row (or no experiment): the observed ratio alone, with no interval to claim.
+  const metric = (results?.metric ?? "converted") as Count;
+  const exposure = (results?.exposure ?? "sent") as Count;
+  const trials = row.stats[exposure];
+  return trials > 0 ? formatPercent(row.stats[metric] / trials) : "—";
 }
 
-function columns(experiment: Experiment | null | undefined): TableProps<ResultRow>["columns"] {
-  const metricName = METRIC_NAME[experiment?.metric ?? "converted"] ?? experiment?.metric ?? "Conversion";
-  const count = (key: keyof VariantStats, title: string) => ({
+function columns(results: ExperimentResults | null | undefined): TableProps<ResultRow>["columns"] {
+  const metricName = METRIC_NAME[results?.metric ?? "converted"] ?? results?.metric ?? "Conversion";
+  const count = (key: Count, title: string) => ({
     title,
     key,
     align: "right" as const,
-    render: (_: unknown, row: ResultRow) => formatCount(Number(row.stats[key])),
+    render: (_: unknown, row: ResultRow) => formatCount(row.stats[key]),
   });
+  const chance = (value: number | null | undefined, row: ResultRow) =>
+    row.isTotal ? "—" : formatPercent(value);
   return [
-    { title: "Variant", dataIndex: "label", key: "label", render: (label: string, row) => (row.key === "all" ? <strong>{label}</strong> : label) },
+    {
+      title: "Variant",
+      dataIndex: "label",
+      key: "label",
+      render: (label: string, row) => (row.isTotal ? <strong>{label}</strong> : label),
+    },
     count("sent", "Sent"),
     count("delivered", "Delivered"),
     count("read", "Read"),
     count("clicked", "Clicked"),
     count("converted", "Converted"),
-    { title: `${metricName} rate (95% CI)`, key: "rate", align: "right", render: (_, row) => rateCell(row, experiment) },
+    {
+      title: `${metricName} rate (95% CI)`,
+      key: "rate",
+      align: "right",
+      render: (_, row) => <RateCell row={row} results={results} />,
+    },
     {
       title: "Chance to beat control",
-      key: "p_beat",
+      key: "beat_control",
       align: "right",
-      render: (_, row) => (row.isControl ? <Typography.Text type="secondary">control</Typography.Text> : formatPercent(row.arm?.chance_to_beat_control)),
+      render: (_, row) =>
+        row.isControl ? <Typography.Text type="secondary">control</Typography.Text> : chance(row.arm?.chance_to_beat_control, row),
+    },
+    {
+      title: "Chance to be best",
+      key: "be_best",
+      align: "right",
+      render: (_, row) => chance(row.arm?.chance_to_be_best, row),
     },
     {
       title: "Lift",
       key: "lift",
       align: "right",
-      render: (_, row) => (row.isControl || row.arm?.lift == null ? "—" : `${row.arm.lift >= 0 ? "+" : ""}${formatPercent(row.arm.lift)}`),
+      render: (_, row) => {
+        const lift = row.arm?.lift;
+        if (row.isControl || lift === null || lift === undefined) return "—";
+        return `${lift >= 0 ? "+" : ""}${formatPercent(lift)}`;
+      },
     },
-    count("failed", "Failed"),
   ];
 }
 
-function toRows(variants: VariantStats[], totals: VariantStats | undefined, experiment: Experiment | null | undefined): ResultRow[] {
-  const control = experiment?.control_key ?? "A";
+function toRows(variants: VariantStats[], totals: VariantStats | undefined, results: ExperimentResults | null | undefined): ResultRow[] {
+  const control = results?.control_key ?? "A";
   const rows: ResultRow[] = variants.map((stats) => ({
-    key: stats.variant_key,
-    label: `Variant ${stats.variant_key}`,
+    key: stats.variant_key ?? "none",
+    label: stats.variant_key ? `Variant ${stats.variant_key}` : "No variant",
     stats,
-    arm: experiment?.arms.find((arm) => arm.key === stats.variant_key),
+    arm: results?.arms.find((arm) => arm.key === stats.variant_key),
     isControl: stats.variant_key === control,
+    isTotal: false,
   }));
-  if (totals) rows.push({ key: "all", label: "All variants", stats: totals, arm: undefined, isControl: false });
+  if (totals) rows.push({ key: "all", label: "All variants", stats: totals, arm: undefined, isControl: false, isTotal: true });
   return rows;
 }
 
@@ -128,9 +155,10 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
   const stats = useCampaignStats(campaignId, live, pollMs);
   const funnel = useCampaignFunnel(campaignId, live, pollMs);
   const experiment = useCampaignExperiment(campaignId, live, pollMs);
-  const rows = toRows(stats.data?.variants ?? [], stats.data?.totals, experiment.data);
+  const results = experiment.data;
+  const rows = toRows(stats.data?.variants ?? [], stats.data?.totals, results);
 
-  const liveBadge = live ? (
+  const status = live ? (
     <Badge status="processing" text={`Live · every ${pollMs / 1000} s`} />
   ) : (
     <Badge status="default" text="Not sending" />
@@ -139,13 +167,21 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
   return (
     <Row gutter={[16, 16]}>
       <Col xs={24} xxl={16}>
-        <Card title="Results per variant" extra={liveBadge}>
+        <Card
+          title="Results per variant"
+          extra={
+            <Space size={12}>
+              {results?.leader && <Tag color="green">Leading: variant {results.leader}</Tag>}
+              {status}
+            </Space>
+          }
+        >
           <ProblemAlert error={stats.error ?? experiment.error} />
           <section aria-label="Per-variant results">
             <Table<ResultRow>
               rowKey="key"
               size="middle"
-              columns={columns(experiment.data)}
+              columns={columns(results)}
               dataSource={rows}
               loading={stats.isLoading}
               pagination={false}
@@ -153,10 +189,11 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
               locale={{ emptyText: "No results yet" }}
             />
           </section>
-          {experiment.data && (
+          {results && (
             <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-              Metric: {experiment.data.metric}; control: variant {experiment.data.control_key}. In brackets, the 95% credible
-              interval of each rate; “chance to beat control” is the probability that the variant’s rate is higher than the control’s.
+              Rate: {results.metric} per {results.exposure} message; control: variant {results.control_key}. In brackets, the
+              95% credible interval; “chance to beat control” is the probability that the variant’s true rate is higher than
+              the control’s.
             </Typography.Paragraph>
           )}
         </Card>

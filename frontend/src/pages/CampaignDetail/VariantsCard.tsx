@@ -23,6 +23,11 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
                 {totalWeight > 0 ? ` · ${formatPercent(variant.weight / totalWeight, 0)} of traffic` : ""}
               </Typography.Text>
               <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{variant.text}</Typography.Paragraph>
+              {variant.rationale && (
+                <Typography.Text type="secondary" italic style={{ fontSize: 12 }}>
+                  Why: {variant.rationale}
+                </Typography.Text>
+              )}
             </div>
           </Flex>
         </Fragment>

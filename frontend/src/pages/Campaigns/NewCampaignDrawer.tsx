@@ -36,9 +36,12 @@ function toRequest(values: FormValues): CampaignCreate {
     sender_id: values.sender_id ?? null,
     segment_id: values.segment_id ?? null,
     cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
+    variant_count: values.variant_count,
   };
-  if (values.own_variants) body.variants = (values.variants ?? []).map((v) => ({ text: v.text }));
-  else body.variant_count = values.variant_count;
+  if (values.own_variants) {
+    body.variants = (values.variants ?? []).map((v) => ({ text: v.text, weight: 1 }));
+    body.variant_count = body.variants.length;
+  }
   return body;
 }
 

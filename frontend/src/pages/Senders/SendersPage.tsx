@@ -4,16 +4,26 @@ import type { TableProps } from "antd";
 
 import { useSenders } from "../../api/directory";
 import type { Sender } from "../../api/types";
+import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 
-const STATUS_COLOR: Record<string, string> = { active: "success", paused: "gold", flood_wait: "orange", banned: "error", disabled: "default" };
+const STATUS_COLOR: Record<string, string> = { active: "success", paused: "gold", unhealthy: "error" };
 
 const columns: TableProps<Sender>["columns"] = [
   { title: "Name", dataIndex: "name" },
   { title: "Kind", dataIndex: "kind" },
   { title: "Transport", dataIndex: "transport" },
   { title: "Limits profile", dataIndex: "profile" },
-  { title: "Status", dataIndex: "status", render: (s: string) => <Tag color={STATUS_COLOR[s] ?? "default"}>{s}</Tag> },
+  {
+    title: "Status",
+    dataIndex: "status",
+    render: (status: string, sender) => (
+      <>
+        <Tag color={STATUS_COLOR[status] ?? "default"}>{status}</Tag>
+        {sender.paused_until && <Typography.Text type="secondary">until {formatDateTime(sender.paused_until)}</Typography.Text>}
+      </>
+    ),
+  },
   {
     title: "Secret",
     dataIndex: "has_secret",

@@ -1,0 +1,139 @@
+"""Senders: secrets stored encrypted and never shown; sends go through their transport."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core.clock import VirtualClock
+from marketing_agent.core.crypto import SecretBox
+from marketing_agent.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.schemas import SenderRead
+from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
+from marketing_agent.telegram.transport import SendStatus
+from tests.telegram.factories import message, sender_in
+
+TOKEN = "123456:AAE-secret-bot-token"
+
+
+async def test_secret_is_stored_encrypted_and_never_shown(session: AsyncSession) -> None:
+    box = SecretBox("test-secret-key")
+
+    sender = await telegram.create_sender(
+        session=session, sender_in=sender_in(secret=TOKEN), secret_box=box
+    )
+    shown = SenderRead.model_validate(sender).model_dump_json()
+
+    assert sender.secret_encrypted is not None and TOKEN not in sender.secret_encrypted
+    assert box.decrypt(sender.secret_encrypted) == TOKEN
+    assert TOKEN not in shown and "secret_encrypted" not in shown
+    assert SenderRead.model_validate(sender).has_secret is True
+
+
+async def test_secret_without_an_encryption_key_is_refused(session: AsyncSession) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        await telegram.create_sender(session=session, sender_in=sender_in(secret=TOKEN))
+
+    assert refused.value.errors[0]["loc"] == ["body", "secret"]
+
+
+async def test_sender_names_are_unique(session: AsyncSession) -> None:
+    await telegram.create_sender(session=session, sender_in=sender_in(name="Shop bot"))
+
+    with pytest.raises(Conflict):
+        await telegram.create_sender(session=session, sender_in=sender_in(name="Shop bot"))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"profile": "turbo"},
+        {"transport": "carrier-pigeon"},
+        {"kind": "user", "transport": "botapi"},
+    ],
+)
+def test_unknown_profile_transport_or_misfit_is_rejected(fields: dict[str, str]) -> None:
+    with pytest.raises(ValidationError):
+        sender_in(**fields)
+
+
+async def test_creating_a_sender_is_audited(session: AsyncSession) -> None:
+    sender = await telegram.create_sender(
+        session=session, sender_in=sender_in(), actor="user:alice"
+    )
+
+    entries, _ = await compliance.list_audit(
+        session=session, entity_type="sender", entity_id=str(sender.id)
+    )
+
+    assert [(e.action, e.actor) for e in entries] == [("sender.created", "user:alice")]
+
+
+async def test_demo_sender_is_created_once(session: AsyncSession) -> None:
+    first = await telegram.ensure_demo_sender(session=session)
+    second = await telegram.ensure_demo_sender(session=session)
+
+    assert first.id == second.id
+    assert (first.kind, first.transport, first.profile) == ("bot", "simulator", "bot")
+    assert [s.name for s in await telegram.list_senders(session=session)] == [
+        telegram.DEMO_SENDER_NAME
+    ]
+    assert telegram.get_profile(first).global_per_s == 30
+
+
+async def test_get_sender_or_raise_says_not_found(session: AsyncSession) -> None:
+    assert await telegram.get_sender(session=session, sender_id=999) is None
+    with pytest.raises(NotFound):
+        await telegram.get_sender_or_raise(session=session, sender_id=999)
+
+
+async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_as_events(
+    session: AsyncSession, virtual_clock: VirtualClock
+) -> None:
+    sender = await telegram.ensure_demo_sender(session=session)
+    instant_reader = RecipientBehaviour(read_p=1.0, read_delay_s=0.0, click_p=0.0, stop_p=0.0)
+    telegram.pool().configure_simulator(sender.id, behaviour=BehaviourModel(default=instant_reader))
+
+    outcome = await telegram.send_message(
+        sender_id=sender.id, profile_name=sender.profile, message=message(77)
+    )
+    events = await telegram.fetch_updates(sender_id=sender.id)
+
+    assert outcome.status is SendStatus.SENT
+    assert [(e.kind, e.chat_id, e.message_id) for e in events] == [
+        ("read", 77, outcome.message_id)
+    ]
+    assert telegram.pool().simulator(sender.id).stats.received == {77: 1}
+
+
+async def test_real_transports_say_they_arrive_with_the_telegram_layer(
+    session: AsyncSession,
+) -> None:
+    sender = await telegram.create_sender(session=session, sender_in=sender_in(transport="botapi"))
+
+    with pytest.raises(Unavailable, match="Telegram-layer issue"):
+        await telegram.send_message(
+            sender_id=sender.id, profile_name=sender.profile, message=message(1)
+        )
+
+
+async def test_sender_never_loaded_in_this_process_is_refused_not_guessed() -> None:
+    with pytest.raises(Unavailable, match="not loaded"):
+        await telegram.send_message(sender_id=4242, profile_name="bot", message=message(1))
+
+
+async def test_pausing_a_sender_records_until_when(
+    session: AsyncSession, virtual_clock: VirtualClock
+) -> None:
+    sender = await telegram.create_sender(session=session, sender_in=sender_in())
+    until = virtual_clock.now().replace(hour=1)
+
+    paused = await telegram.set_sender_status(
+        session=session, sender_id=sender.id, status=telegram.SenderStatus.PAUSED,
+        paused_until=until,
+    )
+
+    assert (paused.status, paused.paused_until) == ("paused", until)
