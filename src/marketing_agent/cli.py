@@ -76,7 +76,9 @@ def run(
         _fail(exc)
     url = f"http://{host}:{port}/"
     console.print(f"\n[bold green]Marketing Intelligence Agent[/] is starting at [bold]{url}[/]")
-    if password:
+    if admin_password:
+        console.print("  log in as [bold]admin[/] with the password you gave")
+    elif password:
         console.print(f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/]")
     else:
         console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")

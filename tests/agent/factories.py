@@ -11,7 +11,6 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from marketing_agent.agent.models import LlmUsage
 from marketing_agent.agent.schemas import CampaignBrief
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Principal, Role, get_principal
@@ -20,16 +19,6 @@ from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings
 
 AUDIENCE = {"size": 1200, "top_tags": {"boots": 400, "vip": 120}, "languages": {"en": 1100}}
-
-
-async def ensure_tables(db: Database) -> None:
-    """Creates the agent's table where the migrations have not (yet)."""
-    async with db.engine.begin() as conn:
-        await conn.run_sync(
-            lambda sync_conn: LlmUsage.metadata.create_all(
-                sync_conn, tables=[LlmUsage.__table__], checkfirst=True  # type: ignore[list-item]
-            )
-        )
 
 
 def brief(**overrides: Any) -> CampaignBrief:

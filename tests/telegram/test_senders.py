@@ -11,7 +11,7 @@ from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.schemas import SenderRead
+from marketing_agent.telegram.schemas import SenderRead, SenderStatus
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 from marketing_agent.telegram.transport import SendStatus
 from tests.telegram.factories import message, sender_in
@@ -132,7 +132,7 @@ async def test_pausing_a_sender_records_until_when(
     until = virtual_clock.now().replace(hour=1)
 
     paused = await telegram.set_sender_status(
-        session=session, sender_id=sender.id, status=telegram.SenderStatus.PAUSED,
+        session=session, sender_id=sender.id, status=SenderStatus.PAUSED,
         paused_until=until,
     )
 

@@ -3,7 +3,7 @@
  * lives in the server, which refuses an illegal transition with a 409 that the page shows.
  */
 import type { CampaignAction } from "../api/campaigns";
-import type { CampaignStatus } from "../api/types";
+import type { Campaign, CampaignStatus } from "../api/types";
 
 export const STATUS_LABEL: Record<CampaignStatus, string> = {
   draft: "Draft",
@@ -49,4 +49,9 @@ const ACTIONS: Record<CampaignStatus, CampaignAction[]> = {
 
 export function actionsFor(status: CampaignStatus): CampaignAction[] {
   return ACTIONS[status];
+}
+
+/** The user wrote the variants: no strategist ran (the server records the provider as "manual"). */
+export function isHandWritten(campaign: Pick<Campaign, "agent_provider">): boolean {
+  return campaign.agent_provider === "manual";
 }

@@ -50,7 +50,7 @@ def _request_tools(session: AsyncSession) -> AgentTools:
 
     async def check_content(text: str) -> dict[str, Any]:
         # Imported here so the agent module loads (and is tested) without the safety module.
-        from marketing_agent.safety import service as safety  # type: ignore[attr-defined,unused-ignore]
+        from marketing_agent.safety import service as safety
 
         verdict = await safety.check_content(session=session, text=text)
         result: dict[str, Any] = verdict.model_dump(mode="json")

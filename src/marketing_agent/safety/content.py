@@ -64,6 +64,7 @@ _CARD = re.compile(r"\d(?:[ -]?\d){12,18}(?![\d-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ .\-/\u00a0]?(?:\(\d{1,5}\)|\d)){6,16}(?!\w)"
 )
+# Matched at the start of a candidate: "01.02.2026 10" is a date, "912 345-67-89" a phone.
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[ .,\u00a0]\d{3})+")  # 1 299 000: a price, not a phone
 _NANP = re.compile(r"(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
@@ -252,7 +253,7 @@ def _looks_like_phone(candidate: str) -> bool:
         return 8 <= digits <= 15  # E.164: at most 15 digits with the country code
     if candidate.startswith("00"):
         return 10 <= digits <= 17
-    if _DATE_LIKE.search(candidate) or _GROUPED_NUMBER.fullmatch(candidate):
+    if _DATE_LIKE.match(candidate) or _GROUPED_NUMBER.fullmatch(candidate):
         return False
     if candidate.startswith(("0", "(", "8 (", "8-")):  # a trunk prefix or an area code
         return 9 <= digits <= 12

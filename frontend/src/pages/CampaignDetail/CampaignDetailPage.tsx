@@ -10,7 +10,7 @@ import { useSegments, useSenders } from "../../api/directory";
 import { keys } from "../../api/keys";
 import { asApiError } from "../../api/problem";
 import type { Campaign, CampaignStatus, DeliveryCounts } from "../../api/types";
-import { isLive } from "../../components/campaignStatus";
+import { isHandWritten, isLive } from "../../components/campaignStatus";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
@@ -49,15 +49,15 @@ function Overview({ campaign }: { campaign: Campaign }) {
           { key: "goal", label: "Brief / goal", span: "filled", children: <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{campaign.goal}</Typography.Text> },
           { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
           { key: "purpose", label: "Purpose", children: campaign.purpose },
-          { key: "sender", label: "Sender", children: sender ? `${sender.name} (${sender.transport})` : (campaign.sender_id ?? "Default") },
+          { key: "sender", label: "Sender", children: sender?.name ?? campaign.sender_id },
           { key: "segment", label: "Segment", children: campaign.segment_id === null ? "All consenting contacts" : (segment?.name ?? campaign.segment_id) },
           {
             key: "agent",
             label: "Strategist",
             children: (
               <Space size={4}>
-                {campaign.agent_provider}
-                {campaign.agent_offline && <Tag color="warning">offline: templates used</Tag>}
+                {isHandWritten(campaign) ? "none: variants written by hand" : campaign.agent_provider}
+                {campaign.agent_offline && !isHandWritten(campaign) && <Tag color="warning">offline: templates used</Tag>}
               </Space>
             ),
           },

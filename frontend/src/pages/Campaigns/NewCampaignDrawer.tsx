@@ -13,6 +13,7 @@ import { asApiError, formPath } from "../../api/problem";
 import type { Campaign, CampaignCreate } from "../../api/types";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { isHandWritten } from "../../components/campaignStatus";
 import { StatusTag } from "../../components/StatusTag";
 
 interface FormValues {
@@ -60,7 +61,7 @@ function CreatedCampaign({ campaign, onAnother }: { campaign: Campaign; onAnothe
         }
         style={{ paddingBlock: 16 }}
       />
-      {campaign.agent_offline && (
+      {campaign.agent_offline && !isHandWritten(campaign) && (
         <Alert
           type="info"
           showIcon
@@ -207,7 +208,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
                 allowClear
                 placeholder="Default sender"
                 loading={senders.isLoading}
-                options={(senders.data ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.kind}, ${s.transport})` }))}
+                options={(senders.data ?? []).map((s) => ({ value: s.id, label: `${s.name} · ${s.kind}` }))}
               />
             </Form.Item>
             <Form.Item label="Segment" name="segment_id" extra="Only contacts who consented to this sender and purpose receive it.">

@@ -103,7 +103,7 @@ _LOWER_FIRST_WORDS = {"our", "the", "a", "an", "new", "this", "these", "we", "my
 # Words that read as pressure or hype; a sober rewrite leaves them out.
 _HYPE = re.compile(
     r"\b(?:guaranteed?|risk[- ]free|act now|hurry|limited time|last chance|urgent(?:ly)?|"
-    r"once in a lifetime|100\s?%|winner|miracle|instant(?:ly)?|free)\b",
+    r"once in a lifetime|winner|miracle|instant(?:ly)?)\b|\b100\s?%",
     re.IGNORECASE,
 )
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
@@ -178,6 +178,8 @@ class OfflineProvider:
         first_reasons: list[str] = []
         reasons: list[str] = []
         for attempt, (text, rationale) in enumerate(drafts):
+            if attempt and text == drafts[attempt - 1][0]:
+                continue  # nothing to soften: the same text would get the same verdict
             verdict = await drafting.check(text)
             if verdict is None:
                 drafting.notes.append(
@@ -254,8 +256,10 @@ def _sober(headline: str) -> str:
     text = _SYMBOLS.sub("", headline)
     text = _HYPE.sub("", text)
     text = re.sub(r"([!?])\1+", r"\1", text).replace("!", ".")
-    text = " ".join(w.capitalize() if len(w) > 3 and w.isupper() else w for w in text.split())
-    return re.sub(r"\s+([,.;:])", r"\1", text).strip(" ,.;:")
+    text = " ".join(w.lower() if len(w) > 3 and w.isupper() else w for w in text.split())
+    text = re.sub(r"\s+([,.;:])", r"\1", text)
+    text = re.sub(r"([,.;:])[,.;:]+", r"\1", text)  # what a removed word left behind
+    return text.strip(" ,.;:")
 
 
 def _strategy(
