@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UI_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html
 UI_OUT := src/marketing_agent/gateway/static/index.html
 
-.PHONY: run test install ui lint typecheck check bench clean e2e-deps openapi
+.PHONY: run test install ui lint typecheck check bench clean e2e-deps openapi screenshot
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +24,16 @@ ui:
 run: install
 	$(BIN)/marketing-agent run --demo
 
+# Debian's Chromium drives the end-to-end test (Playwright's own browser download is not used).
 e2e-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for the end-to-end test"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	@command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || { \
+	  echo "Installing Debian's chromium and an emoji font for the end-to-end test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-color-emoji >/dev/null) \
 	  || { echo "could not install chromium"; exit 1; }; }
+
+screenshot: install e2e-deps
+	MA_E2E_SCREENSHOT=docs/screenshot.png $(BIN)/pytest -q tests/e2e
 
 test: install e2e-deps
 	$(BIN)/pytest -q

@@ -1,1 +1,1 @@
-"""The safety module."""
+"""The safety module: the content check, the blacklist and the per-sender rate limiter."""

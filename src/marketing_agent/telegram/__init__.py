@@ -1,1 +1,1 @@
-"""The telegram module."""
+"""The telegram module: senders, their transports (simulator, Bot API, Telethon) and the pool."""

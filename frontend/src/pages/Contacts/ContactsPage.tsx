@@ -24,13 +24,23 @@ const contactColumns: TableProps<Contact>["columns"] = [
   { title: "Added", dataIndex: "created_at", width: 180, render: (iso: string) => formatDateTime(iso) },
 ];
 
+/** "tags any of vip, new · language en": only the parts of the filter that are set. */
+function describeFilter(filter: Segment["filter"]): string {
+  const parts: string[] = [];
+  if (filter.tags_any?.length) parts.push(`tags any of ${filter.tags_any.join(", ")}`);
+  if (filter.tags_all?.length) parts.push(`tags all of ${filter.tags_all.join(", ")}`);
+  if (filter.languages?.length) parts.push(`language ${filter.languages.join(", ")}`);
+  for (const [key, value] of Object.entries(filter.attributes ?? {})) parts.push(`${key} = ${JSON.stringify(value)}`);
+  return parts.join(" · ") || "everyone";
+}
+
 const segmentColumns: TableProps<Segment>["columns"] = [
   { title: "Segment", dataIndex: "name" },
   { title: "Contacts", dataIndex: "size", align: "right", width: 120, render: (n: number) => formatCount(n) },
   {
     title: "Filter",
     dataIndex: "filter",
-    render: (filter: unknown) => <Typography.Text code>{JSON.stringify(filter)}</Typography.Text>,
+    render: (filter: Segment["filter"]) => describeFilter(filter),
   },
 ];
 
