@@ -39,8 +39,8 @@ test: install e2e-deps
 	$(BIN)/pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests migrations $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests migrations $(wildcard benchmarks)
 
 typecheck: install
 	$(BIN)/mypy

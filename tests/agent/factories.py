@@ -23,8 +23,10 @@ AUDIENCE = {"size": 1200, "top_tags": {"boots": 400, "vip": 120}, "languages": {
 
 def brief(**overrides: Any) -> CampaignBrief:
     values: dict[str, Any] = {
-        "name": "Winter sale", "goal": "Announce our winter sale, 20% off boots",
-        "variant_count": 2, "call_to_action_url": "https://shop.example/winter",
+        "name": "Winter sale",
+        "goal": "Announce our winter sale, 20% off boots",
+        "variant_count": 2,
+        "call_to_action_url": "https://shop.example/winter",
     }
     return CampaignBrief(**(values | overrides))
 
@@ -37,8 +39,11 @@ def settings(**overrides: Any) -> Settings:
 def verdict(
     *, allowed: bool = True, risk: float = 0.0, reasons: Sequence[str] = ()
 ) -> dict[str, Any]:
-    return {"allowed": allowed, "risk_score": risk,
-            "reasons": [{"code": "test", "message": r, "severity": "warn"} for r in reasons]}
+    return {
+        "allowed": allowed,
+        "risk_score": risk,
+        "reasons": [{"code": "test", "message": r, "severity": "warn"} for r in reasons],
+    }
 
 
 @dataclass
@@ -54,8 +59,9 @@ class ToolSpy:
     checked: list[str] = field(default_factory=list)
 
     def tools(self, **options: Any) -> AgentTools:
-        return AgentTools(describe_audience=self.describe_audience,
-                          check_content=self.check_content, **options)
+        return AgentTools(
+            describe_audience=self.describe_audience, check_content=self.check_content, **options
+        )
 
     async def describe_audience(self) -> dict[str, Any]:
         self.audience_calls += 1

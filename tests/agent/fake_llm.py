@@ -65,8 +65,13 @@ class FakeLLMServer:
             if callable(self.script):
                 return self.script(request)
             if not self.script:
-                return Reply(500, {"type": "error", "error": {"type": "api_error",
-                                                              "message": "script exhausted"}})
+                return Reply(
+                    500,
+                    {
+                        "type": "error",
+                        "error": {"type": "api_error", "message": "script exhausted"},
+                    },
+                )
             return self.script.pop(0)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -116,15 +121,27 @@ def closed_port_url() -> str:
 
 # Anthropic Messages API ------------------------------------------------------------------------
 
+
 def claude_message(
-    *blocks: dict[str, Any], input_tokens: int, output_tokens: int,
-    model: str = "claude-sonnet-5-5", stop_reason: str = "tool_use",
+    *blocks: dict[str, Any],
+    input_tokens: int,
+    output_tokens: int,
+    model: str = "claude-sonnet-5-5",
+    stop_reason: str = "tool_use",
 ) -> Reply:
-    return Reply(200, {
-        "id": "msg_test", "type": "message", "role": "assistant", "model": model,
-        "content": list(blocks), "stop_reason": stop_reason, "stop_sequence": None,
-        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
-    })
+    return Reply(
+        200,
+        {
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": list(blocks),
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+        },
+    )
 
 
 def tool_use(tool_id: str, name: str, tool_input: dict[str, Any]) -> dict[str, Any]:
@@ -136,25 +153,46 @@ def text_block(text: str) -> dict[str, Any]:
 
 
 def claude_error(status: int, kind: str, message: str, **headers: str) -> Reply:
-    return Reply(status, {"type": "error", "error": {"type": kind, "message": message}},
-                 {k.replace("_", "-"): v for k, v in headers.items()})
+    return Reply(
+        status,
+        {"type": "error", "error": {"type": kind, "message": message}},
+        {k.replace("_", "-"): v for k, v in headers.items()},
+    )
 
 
 # OpenAI chat completions ---------------------------------------------------------------------
 
+
 def chat_tool_calls(
-    *calls: tuple[str, str, dict[str, Any]], prompt_tokens: int, completion_tokens: int,
+    *calls: tuple[str, str, dict[str, Any]],
+    prompt_tokens: int,
+    completion_tokens: int,
     model: str = "gpt-4o-mini-2024-07-18",
 ) -> Reply:
-    return Reply(200, {
-        "id": "chatcmpl-test", "object": "chat.completion", "model": model,
-        "choices": [{
-            "index": 0, "finish_reason": "tool_calls",
-            "message": {"role": "assistant", "content": None, "tool_calls": [
-                {"id": call_id, "type": "function",
-                 "function": {"name": name, "arguments": json.dumps(arguments)}}
-                for call_id, name, arguments in calls
-            ]},
-        }],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
-    })
+    return Reply(
+        200,
+        {
+            "id": "chatcmpl-test",
+            "object": "chat.completion",
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "tool_calls",
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {
+                                "id": call_id,
+                                "type": "function",
+                                "function": {"name": name, "arguments": json.dumps(arguments)},
+                            }
+                            for call_id, name, arguments in calls
+                        ],
+                    },
+                }
+            ],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
+        },
+    )

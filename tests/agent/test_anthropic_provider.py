@@ -46,13 +46,18 @@ def tool_results(request: Recorded) -> list[dict[str, object]]:
 async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     spy = ToolSpy()
     script = [
-        claude_message(tool_use("toolu_aud", "describe_audience", {}),
-                       input_tokens=100, output_tokens=20),
-        claude_message(text_block("Checking variant A."),
-                       tool_use("toolu_chk", "check_content", {"text": VARIANT_A}),
-                       input_tokens=150, output_tokens=30),
-        claude_message(tool_use("toolu_sub", "submit_plan", SUBMISSION),
-                       input_tokens=200, output_tokens=400),
+        claude_message(
+            tool_use("toolu_aud", "describe_audience", {}), input_tokens=100, output_tokens=20
+        ),
+        claude_message(
+            text_block("Checking variant A."),
+            tool_use("toolu_chk", "check_content", {"text": VARIANT_A}),
+            input_tokens=150,
+            output_tokens=30,
+        ),
+        claude_message(
+            tool_use("toolu_sub", "submit_plan", SUBMISSION), input_tokens=200, output_tokens=400
+        ),
     ]
 
     with fake_llm(script) as server:
@@ -65,7 +70,9 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     assert "anthropic-version" in first.headers
     assert first.body["model"] == "claude-sonnet-5-5"
     assert [t["name"] for t in first.body["tools"]] == [
-        "describe_audience", "check_content", "submit_plan"
+        "describe_audience",
+        "check_content",
+        "submit_plan",
     ]
     assert "tool_choice" not in first.body  # the newest models reject forced tool use
     assert "consent-first" in first.body["system"] and "4096" in first.body["system"]
@@ -75,8 +82,9 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     # Round 2 carries the assistant's tool_use back, then the audience as its tool_result.
     assert second.body["messages"][1] == {
         "role": "assistant",
-        "content": [{"type": "tool_use", "id": "toolu_aud", "name": "describe_audience",
-                     "input": {}}],
+        "content": [
+            {"type": "tool_use", "id": "toolu_aud", "name": "describe_audience", "input": {}}
+        ],
     }
     [audience] = tool_results(second)
     assert audience["type"] == "tool_result" and audience["tool_use_id"] == "toolu_aud"
@@ -85,7 +93,8 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     assert check["tool_use_id"] == "toolu_chk"
     assert json.loads(str(check["content"]))["allowed"] is True
     assert third.body["messages"][3]["content"][0] == {
-        "type": "text", "text": "Checking variant A."
+        "type": "text",
+        "text": "Checking variant A.",
     }
 
     assert spy.audience_calls == 1 and spy.checked == [VARIANT_A]
@@ -94,7 +103,9 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
     assert (plan.provider, plan.offline) == ("anthropic", False)
     assert plan.model == "claude-sonnet-5-5"
     assert [c.name for c in plan.tool_calls] == [
-        "describe_audience", "check_content", "submit_plan"
+        "describe_audience",
+        "check_content",
+        "submit_plan",
     ]
     assert (plan.usage.input_tokens, plan.usage.output_tokens) == (450, 450)
     assert plan.usage.cost_usd_micros == 450 * 2 + 450 * 10  # $2 and $10 per million tokens
@@ -107,10 +118,12 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
 async def test_an_invalid_submission_goes_back_to_claude_to_correct() -> None:
     short = {"strategy": "x", "variants": [SUBMISSION["variants"][0]]}  # type: ignore[index]
     script = [
-        claude_message(tool_use("toolu_1", "submit_plan", short),
-                       input_tokens=10, output_tokens=10),
-        claude_message(tool_use("toolu_2", "submit_plan", SUBMISSION),
-                       input_tokens=10, output_tokens=10),
+        claude_message(
+            tool_use("toolu_1", "submit_plan", short), input_tokens=10, output_tokens=10
+        ),
+        claude_message(
+            tool_use("toolu_2", "submit_plan", SUBMISSION), input_tokens=10, output_tokens=10
+        ),
     ]
 
     with fake_llm(script) as server:
@@ -126,11 +139,15 @@ async def test_an_invalid_submission_goes_back_to_claude_to_correct() -> None:
 async def test_a_flagged_variant_is_noted_for_the_reviewer() -> None:
     spy = ToolSpy(flag=("cold feet",))
     script = [
-        claude_message(tool_use("t1", "check_content", {"text": VARIANT_A}),
-                       tool_use("t2", "check_content", {"text": VARIANT_B}),
-                       input_tokens=10, output_tokens=10),
-        claude_message(tool_use("t3", "submit_plan", SUBMISSION),
-                       input_tokens=10, output_tokens=10),
+        claude_message(
+            tool_use("t1", "check_content", {"text": VARIANT_A}),
+            tool_use("t2", "check_content", {"text": VARIANT_B}),
+            input_tokens=10,
+            output_tokens=10,
+        ),
+        claude_message(
+            tool_use("t3", "submit_plan", SUBMISSION), input_tokens=10, output_tokens=10
+        ),
     ]
 
     with fake_llm(script) as server:
@@ -192,9 +209,11 @@ async def test_an_unreachable_api_is_unavailable() -> None:
 
 async def test_a_model_that_never_submits_stops_at_max_rounds() -> None:
     def always_audience(request: Recorded) -> Reply:
-        return claude_message(tool_use(f"toolu_{len(request.body['messages'])}",
-                                       "describe_audience", {}),
-                              input_tokens=5, output_tokens=5)
+        return claude_message(
+            tool_use(f"toolu_{len(request.body['messages'])}", "describe_audience", {}),
+            input_tokens=5,
+            output_tokens=5,
+        )
 
     with fake_llm(always_audience) as server:
         with pytest.raises(PlanNotProduced) as caught:
@@ -213,8 +232,12 @@ async def test_a_model_that_never_submits_stops_at_max_rounds() -> None:
 
 
 async def test_a_refusal_is_reported_as_a_declined_brief() -> None:
-    refusal = claude_message(text_block("I can't help with that."), input_tokens=5,
-                             output_tokens=5, stop_reason="refusal")
+    refusal = claude_message(
+        text_block("I can't help with that."),
+        input_tokens=5,
+        output_tokens=5,
+        stop_reason="refusal",
+    )
 
     with fake_llm([refusal]) as server:
         with pytest.raises(BriefRefused, match="declined"):
@@ -223,10 +246,15 @@ async def test_a_refusal_is_reported_as_a_declined_brief() -> None:
 
 async def test_a_reply_without_a_tool_call_is_nudged_towards_submit_plan() -> None:
     script = [
-        claude_message(text_block("Here are some ideas..."), input_tokens=5, output_tokens=5,
-                       stop_reason="end_turn"),
-        claude_message(tool_use("toolu_1", "submit_plan", SUBMISSION),
-                       input_tokens=5, output_tokens=5),
+        claude_message(
+            text_block("Here are some ideas..."),
+            input_tokens=5,
+            output_tokens=5,
+            stop_reason="end_turn",
+        ),
+        claude_message(
+            tool_use("toolu_1", "submit_plan", SUBMISSION), input_tokens=5, output_tokens=5
+        ),
     ]
 
     with fake_llm(script) as server:

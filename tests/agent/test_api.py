@@ -14,8 +14,12 @@ from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
 from tests.agent.factories import api_client, settings
 
-BODY = {"name": "Winter sale", "goal": "Announce our winter sale, 20% off boots",
-        "variant_count": 3, "call_to_action_url": "https://shop.example/winter"}
+BODY = {
+    "name": "Winter sale",
+    "goal": "Announce our winter sale, 20% off boots",
+    "variant_count": 3,
+    "call_to_action_url": "https://shop.example/winter",
+}
 
 
 class Verdict(SimpleNamespace):
@@ -67,9 +71,13 @@ async def test_the_provider_route_says_which_strategist_is_set_up(db: Database) 
     async with api_client(db, router, role=Role.MARKETER, app_settings=app_settings) as client:
         response = await client.get("/api/v1/agent/provider")
 
-    assert response.json() == {"provider": "offline", "model": "templates-v1", "offline": True,
-                               "configured": True,
-                               "detail": "Plans come from templates, without an LLM."}
+    assert response.json() == {
+        "provider": "offline",
+        "model": "templates-v1",
+        "offline": True,
+        "configured": True,
+        "detail": "Plans come from templates, without an LLM.",
+    }
 
 
 async def test_a_viewer_may_neither_plan_nor_see_usage(db: Database) -> None:

@@ -56,8 +56,10 @@ async def test_a_variant_the_safety_guard_flags_is_rewritten() -> None:
     assert spy.checked[-1] == c.text and b.text in spy.checked
     assert len({a.text, b.text, c.text}) == 3
     rewritten = [n for n in plan.notes if "rewritten" in n]
-    assert rewritten == ["Variant B was rewritten: the safety guard flagged the first draft "
-                         "(contains 'Got a minute')."]
+    assert rewritten == [
+        "Variant B was rewritten: the safety guard flagged the first draft "
+        "(contains 'Got a minute')."
+    ]
 
 
 async def test_a_flagged_goal_is_left_out_of_the_rewrite() -> None:

@@ -14,24 +14,31 @@ from tests.agent.fake_llm import Reply, chat_tool_calls, fake_llm
 
 SUBMISSION: dict[str, Any] = {
     "strategy": "Plain news against a seasonal hook.",
-    "variants": [{"text": "Winter sale: 20% off boots.", "rationale": "plain"},
-                 {"text": "Cold feet? Boots are 20% off.", "rationale": "hook"}],
+    "variants": [
+        {"text": "Winter sale: 20% off boots.", "rationale": "plain"},
+        {"text": "Cold feet? Boots are 20% off.", "rationale": "hook"},
+    ],
 }
 
 
 async def test_a_compatible_server_plans_through_function_tools() -> None:
     spy = ToolSpy()
     script = [
-        chat_tool_calls(("call_1", "describe_audience", {}),
-                        ("call_2", "check_content", {"text": "Winter sale: 20% off boots."}),
-                        prompt_tokens=600, completion_tokens=100),
-        chat_tool_calls(("call_3", "submit_plan", SUBMISSION),
-                        prompt_tokens=400, completion_tokens=400),
+        chat_tool_calls(
+            ("call_1", "describe_audience", {}),
+            ("call_2", "check_content", {"text": "Winter sale: 20% off boots."}),
+            prompt_tokens=600,
+            completion_tokens=100,
+        ),
+        chat_tool_calls(
+            ("call_3", "submit_plan", SUBMISSION), prompt_tokens=400, completion_tokens=400
+        ),
     ]
 
     with fake_llm(script) as server:
-        provider = OpenAICompatProvider("sk-openai-test", "gpt-4o-mini",
-                                        base_url=server.url + "/v1")
+        provider = OpenAICompatProvider(
+            "sk-openai-test", "gpt-4o-mini", base_url=server.url + "/v1"
+        )
         plan = await provider.plan_campaign(brief(), spy.tools())
 
     first, second = server.requests
@@ -39,7 +46,9 @@ async def test_a_compatible_server_plans_through_function_tools() -> None:
     assert first.headers["authorization"] == "Bearer sk-openai-test"
     assert [m["role"] for m in first.body["messages"]] == ["system", "user"]
     assert [t["function"]["name"] for t in first.body["tools"]] == [
-        "describe_audience", "check_content", "submit_plan"
+        "describe_audience",
+        "check_content",
+        "submit_plan",
     ]
     tool_messages = [m for m in second.body["messages"] if m["role"] == "tool"]
     assert [m["tool_call_id"] for m in tool_messages] == ["call_1", "call_2"]

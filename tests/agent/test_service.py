@@ -13,21 +13,30 @@ from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
 from tests.agent.factories import ToolSpy, brief, settings
 from tests.agent.fake_llm import claude_message, fake_llm, tool_use
 
-SUBMISSION = {"strategy": "s", "variants": [{"text": "One", "rationale": "a"},
-                                            {"text": "Two", "rationale": "b"}]}
+SUBMISSION = {
+    "strategy": "s",
+    "variants": [{"text": "One", "rationale": "a"}, {"text": "Two", "rationale": "b"}],
+}
 
 
 def test_auto_means_offline_without_a_key_and_claude_with_one() -> None:
     offline = agent.select_provider(settings(llm_provider="auto", review_risk_threshold=0.3))
-    claude = agent.select_provider(settings(
-        llm_provider="auto", anthropic_api_key="sk-ant-x", anthropic_model="claude-sonnet-5-5",
-        anthropic_base_url="http://127.0.0.1:9", agent_max_tool_rounds=4,
-    ))
+    claude = agent.select_provider(
+        settings(
+            llm_provider="auto",
+            anthropic_api_key="sk-ant-x",
+            anthropic_model="claude-sonnet-5-5",
+            anthropic_base_url="http://127.0.0.1:9",
+            agent_max_tool_rounds=4,
+        )
+    )
 
     assert isinstance(offline, OfflineProvider) and offline.risk_threshold == 0.3
     assert isinstance(claude, AnthropicProvider)
     assert (claude.model, claude.base_url, claude.max_rounds) == (
-        "claude-sonnet-5-5", "http://127.0.0.1:9", 4
+        "claude-sonnet-5-5",
+        "http://127.0.0.1:9",
+        4,
     )
 
 
@@ -56,37 +65,56 @@ def test_the_provider_description_never_shows_the_key() -> None:
 
 async def test_an_offline_plan_records_a_usage_row(session: AsyncSession) -> None:
     plan = await agent.plan_campaign(
-        session=session, settings=settings(llm_provider="offline"), brief=brief(),
-        tools=ToolSpy().tools(), campaign_id=42,
+        session=session,
+        settings=settings(llm_provider="offline"),
+        brief=brief(),
+        tools=ToolSpy().tools(),
+        campaign_id=42,
     )
 
     [row] = (await session.scalars(select(LlmUsage))).all()
     assert plan.offline
     assert (row.campaign_id, row.provider, row.model, row.purpose) == (
-        42, "offline", "templates-v1", "plan_campaign"
+        42,
+        "offline",
+        "templates-v1",
+        "plan_campaign",
     )
     assert (row.input_tokens, row.output_tokens, row.cost_usd_micros) == (0, 0, 0)
     assert row.created_at.tzinfo is not None
 
 
 async def test_usage_is_summed_by_provider_and_model(session: AsyncSession) -> None:
-    script = [claude_message(tool_use("t1", "submit_plan", SUBMISSION),
-                             input_tokens=1000, output_tokens=200)]
+    script = [
+        claude_message(
+            tool_use("t1", "submit_plan", SUBMISSION), input_tokens=1000, output_tokens=200
+        )
+    ]
     with fake_llm(script) as server:
-        claude = settings(anthropic_api_key="sk-ant-x", anthropic_base_url=server.url,
-                          anthropic_model="claude-sonnet-5-5")
-        plan = await agent.plan_campaign(session=session, settings=claude, brief=brief(),
-                                         tools=ToolSpy().tools(), campaign_id=7)
+        claude = settings(
+            anthropic_api_key="sk-ant-x",
+            anthropic_base_url=server.url,
+            anthropic_model="claude-sonnet-5-5",
+        )
+        plan = await agent.plan_campaign(
+            session=session, settings=claude, brief=brief(), tools=ToolSpy().tools(), campaign_id=7
+        )
     for campaign_id in (7, None):
-        await agent.plan_campaign(session=session, settings=settings(llm_provider="offline"),
-                                  brief=brief(), tools=ToolSpy().tools(), campaign_id=campaign_id)
+        await agent.plan_campaign(
+            session=session,
+            settings=settings(llm_provider="offline"),
+            brief=brief(),
+            tools=ToolSpy().tools(),
+            campaign_id=campaign_id,
+        )
 
     summary = await agent.usage_summary(session=session)
     of_campaign = await agent.usage_summary(session=session, campaign_id=7)
 
     assert plan.usage.cost_usd_micros == 1000 * 2 + 200 * 10
     assert [(t.provider, t.model, t.calls) for t in summary.by_model] == [
-        ("anthropic", "claude-sonnet-5-5", 1), ("offline", "templates-v1", 2)
+        ("anthropic", "claude-sonnet-5-5", 1),
+        ("offline", "templates-v1", 2),
     ]
     assert (summary.calls, summary.input_tokens, summary.output_tokens) == (3, 1000, 200)
     assert summary.cost_usd_micros == 4000

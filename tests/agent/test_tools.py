@@ -59,8 +59,14 @@ async def test_a_check_returns_the_guards_verdict_as_json() -> None:
 def test_a_submission_lists_every_problem_at_once() -> None:
     with pytest.raises(InvalidSubmission) as caught:
         parse_submission(
-            {"strategy": "", "variants": [{"text": "x" * 5000, "rationale": "r"},
-                                          {"text": "same"}, {"text": "same"}]},
+            {
+                "strategy": "",
+                "variants": [
+                    {"text": "x" * 5000, "rationale": "r"},
+                    {"text": "same"},
+                    {"text": "same"},
+                ],
+            },
             variant_count=2,
         )
 
@@ -73,14 +79,17 @@ def test_a_submission_lists_every_problem_at_once() -> None:
 
 def test_a_valid_submission_gets_lettered_variants() -> None:
     strategy, variants = parse_submission(
-        {"strategy": " Test the hook. ", "variants": [{"text": " One ", "rationale": "a"},
-                                                      {"text": "Two"}]},
+        {
+            "strategy": " Test the hook. ",
+            "variants": [{"text": " One ", "rationale": "a"}, {"text": "Two"}],
+        },
         variant_count=2,
     )
 
     assert strategy == "Test the hook."
     assert [(v.key, v.text, v.rationale) for v in variants] == [
-        ("A", "One", "a"), ("B", "Two", "(none given)")
+        ("A", "One", "a"),
+        ("B", "Two", "(none given)"),
     ]
 
 

@@ -58,5 +58,6 @@ async def test_blacklist_changes_are_audited(session: AsyncSession) -> None:
     entries, _ = await compliance.list_audit(session=session, entity_type="blacklist_term")
 
     assert [(e.action, e.actor) for e in reversed(entries)] == [
-        ("blacklist.term_added", "user:bob"), ("blacklist.term_removed", "user:bob")
+        ("blacklist.term_added", "user:bob"),
+        ("blacklist.term_removed", "user:bob"),
     ]

@@ -44,8 +44,10 @@ def test_a_clean_message_passes_with_no_risk() -> None:
         ("Sale! New stock! Low prices! Come in!", "exclamations"),
         ("Details: bit.ly/spring-sale", "link_shortener"),
         ("Details: https://tinyurl.com/spring", "link_shortener"),
-        ("a https://a.example b https://b.example c https://c.example d https://d.example",
-         "many_links"),
+        (
+            "a https://a.example b https://b.example c https://c.example d https://d.example",
+            "many_links",
+        ),
         ("", "empty_text"),
     ],
 )
@@ -57,9 +59,17 @@ def test_each_rule_fires_on_its_example_and_not_on_clean_text(text: str, code: s
 @pytest.mark.parametrize(
     "phone",
     [
-        "+1 (555) 123-4567", "+44 20 7946 0958", "+7 912 345-67-89", "+33 1 23 45 67 89",
-        "0049 30 1234567", "(555) 123-4567", "555-123-4567", "030 1234567", "0151 23456789",
-        "8 (912) 345-67-89", "+491511234567",
+        "+1 (555) 123-4567",
+        "+44 20 7946 0958",
+        "+7 912 345-67-89",
+        "+33 1 23 45 67 89",
+        "0049 30 1234567",
+        "(555) 123-4567",
+        "555-123-4567",
+        "030 1234567",
+        "0151 23456789",
+        "8 (912) 345-67-89",
+        "+491511234567",
     ],
 )
 def test_phone_numbers_in_international_and_national_formats_are_found(phone: str) -> None:
@@ -110,7 +120,7 @@ def test_the_blacklisted_phrase_is_located_in_the_text() -> None:
     reason = next(r for r in check_text(text).reasons if r.code == "blacklist_term")
 
     assert reason.span is not None
-    assert text[reason.span[0]:reason.span[1]] == "risk-free"
+    assert text[reason.span[0] : reason.span[1]] == "risk-free"
 
 
 def test_over_length_text_blocks_and_telegram_counts_emoji_twice() -> None:
@@ -145,7 +155,8 @@ async def test_the_users_own_blacklist_terms_apply(session: AsyncSession) -> Non
 
     assert not with_user_terms.allowed
     assert {(r.match, r.severity) for r in with_user_terms.reasons} == {
-        ("black   friday", "block"), ("Cheap", "info")
+        ("black   friday", "block"),
+        ("Cheap", "info"),
     }
     assert defaults_only.allowed and defaults_only.reasons == []
 

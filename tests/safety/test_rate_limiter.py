@@ -40,8 +40,11 @@ def _mixed_messages(count: int, *, seed: int) -> deque[OutgoingMessage]:
 
 
 async def _deliver_all(
-    limiter: SenderRateLimiter, sim: TelegramSimulator, queue: deque[OutgoingMessage],
-    *, workers: int = 16,
+    limiter: SenderRateLimiter,
+    sim: TelegramSimulator,
+    queue: deque[OutgoingMessage],
+    *,
+    workers: int = 16,
 ) -> None:
     """Sends the queue like the delivery workers do: pace, send, honour a FloodWait, retry."""
 
@@ -191,7 +194,9 @@ def test_limiter_never_allows_more_than_the_profile_in_any_window(
     pauses: list[tuple[float, float]],
 ) -> None:
     profile = SenderProfile(
-        name="property", global_per_s=per_s, private_per_chat_s=per_chat_s,
+        name="property",
+        global_per_s=per_s,
+        private_per_chat_s=per_chat_s,
         group_per_min=group_per_min,
     )
     log = _run_on_virtual_clock(profile, requests, pauses)
@@ -241,9 +246,7 @@ def _run_on_virtual_clock(
         log.append(("pause", clock.monotonic(), 0, seconds))
 
     async def main() -> None:
-        await asyncio.gather(
-            *(request(*r) for r in requests), *(flood_wait(*p) for p in pauses)
-        )
+        await asyncio.gather(*(request(*r) for r in requests), *(flood_wait(*p) for p in pauses))
 
     # A loop of its own: hypothesis drives this test synchronously, example after example.
     loop = asyncio.new_event_loop()

@@ -16,8 +16,13 @@ async def test_admin_creates_a_sender_and_its_token_never_comes_back(db: Databas
     async with api_client(db, router, secret_box=box) as client:
         created = await client.post(
             "/api/v1/telegram/senders",
-            json={"name": "Shop bot", "kind": "bot", "transport": "simulator",
-                  "profile": "bot", "secret": TOKEN},
+            json={
+                "name": "Shop bot",
+                "kind": "bot",
+                "transport": "simulator",
+                "profile": "bot",
+                "secret": TOKEN,
+            },
         )
         listed = await client.get("/api/v1/telegram/senders")
         one = await client.get(f"/api/v1/telegram/senders/{created.json()['id']}")

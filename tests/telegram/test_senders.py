@@ -103,9 +103,7 @@ async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_a
     events = await telegram.fetch_updates(sender_id=sender.id)
 
     assert outcome.status is SendStatus.SENT
-    assert [(e.kind, e.chat_id, e.message_id) for e in events] == [
-        ("read", 77, outcome.message_id)
-    ]
+    assert [(e.kind, e.chat_id, e.message_id) for e in events] == [("read", 77, outcome.message_id)]
     assert telegram.pool().simulator(sender.id).stats.received == {77: 1}
 
 
@@ -132,7 +130,9 @@ async def test_pausing_a_sender_records_until_when(
     until = virtual_clock.now().replace(hour=1)
 
     paused = await telegram.set_sender_status(
-        session=session, sender_id=sender.id, status=SenderStatus.PAUSED,
+        session=session,
+        sender_id=sender.id,
+        status=SenderStatus.PAUSED,
         paused_until=until,
     )
 

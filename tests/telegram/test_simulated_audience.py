@@ -103,8 +103,7 @@ async def test_clicks_follow_reads_and_conversions_follow_clicks(
     sim = TelegramSimulator(PROFILES["bot"], BehaviourModel(default=eager), seed=11)
     button = Button(text="Shop now", url="https://shop.example.com/spring")
     messages = [
-        OutgoingMessage(chat_id=i + 1, text="Spring sale", buttons=((button,),))
-        for i in range(400)
+        OutgoingMessage(chat_id=i + 1, text="Spring sale", buttons=((button,),)) for i in range(400)
     ]
     await _send_paced(sim, virtual_clock, messages)
     virtual_clock.advance(30 * 86_400)

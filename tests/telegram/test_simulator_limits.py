@@ -112,5 +112,7 @@ async def test_user_account_profile_is_one_message_a_second(virtual_clock: Virtu
     third = await sim.send(message(2))
 
     assert [first.status, second.status, third.status] == [
-        SendStatus.SENT, SendStatus.RETRY_AFTER, SendStatus.SENT
+        SendStatus.SENT,
+        SendStatus.RETRY_AFTER,
+        SendStatus.SENT,
     ]

@@ -30,7 +30,12 @@ class PlanConversation:
     """The state of one plan's exchange with a model, whatever the provider."""
 
     def __init__(
-        self, *, provider: str, model: str, brief: CampaignBrief, tools: AgentTools,
+        self,
+        *,
+        provider: str,
+        model: str,
+        brief: CampaignBrief,
+        tools: AgentTools,
         risk_threshold: float,
     ) -> None:
         self.provider = provider
@@ -66,25 +71,39 @@ class PlanConversation:
         except InvalidSubmission as exc:
             self.last_problem = str(exc)
             raw = tool_input.get("variants")
-            self.records.append(ToolCallRecord(
-                name=SUBMIT_PLAN, input={"variants": len(raw) if isinstance(raw, list) else 0},
-                output_summary=truncate(f"rejected: {exc}", 200),
-            ))
+            self.records.append(
+                ToolCallRecord(
+                    name=SUBMIT_PLAN,
+                    input={"variants": len(raw) if isinstance(raw, list) else 0},
+                    output_summary=truncate(f"rejected: {exc}", 200),
+                )
+            )
             raise
-        self.records.append(ToolCallRecord(
-            name=SUBMIT_PLAN, input={"variants": len(variants)}, output_summary="accepted",
-        ))
+        self.records.append(
+            ToolCallRecord(
+                name=SUBMIT_PLAN,
+                input={"variants": len(variants)},
+                output_summary="accepted",
+            )
+        )
         notes = safety_notes(variants, self.ledger, risk_threshold=self.risk_threshold)
         cost = cost_usd_micros(
-            self.usage.model, input_tokens=self.usage.input_tokens,
+            self.usage.model,
+            input_tokens=self.usage.input_tokens,
             output_tokens=self.usage.output_tokens,
         )
         if cost is None:
             notes.append(f"No price is known for model '{self.usage.model}'; cost recorded as 0.")
         self.usage.cost_usd_micros = cost or 0
         return CampaignPlan(
-            strategy=strategy, variants=variants, provider=self.provider, model=self.usage.model,
-            offline=False, notes=notes, usage=self.usage, tool_calls=self.records,
+            strategy=strategy,
+            variants=variants,
+            provider=self.provider,
+            model=self.usage.model,
+            offline=False,
+            notes=notes,
+            usage=self.usage,
+            tool_calls=self.records,
         )
 
     def out_of_rounds(self, *, who: str, max_rounds: int) -> PlanNotProduced:

@@ -15,7 +15,8 @@ class CampaignBrief(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     goal: str = Field(
-        min_length=3, max_length=2000,
+        min_length=3,
+        max_length=2000,
         description="The brief in the marketer's words, e.g. 'Announce our winter sale, 20% off'.",
     )
     audience_description: str | None = Field(None, max_length=2000)

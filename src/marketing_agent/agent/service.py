@@ -40,7 +40,9 @@ def select_provider(settings: Settings) -> Provider:
                 "or use MA_LLM_PROVIDER=offline (templates, no LLM)."
             )
         return AnthropicProvider(
-            key, settings.anthropic_model, base_url=settings.anthropic_base_url,
+            key,
+            settings.anthropic_model,
+            base_url=settings.anthropic_base_url,
             max_rounds=settings.agent_max_tool_rounds,
             risk_threshold=settings.review_risk_threshold,
         )
@@ -52,7 +54,9 @@ def select_provider(settings: Settings) -> Provider:
                 "is set. Set them, or use MA_LLM_PROVIDER=offline (templates, no LLM)."
             )
         return OpenAICompatProvider(
-            openai_key, settings.openai_model, base_url=settings.openai_base_url,
+            openai_key,
+            settings.openai_model,
+            base_url=settings.openai_base_url,
             max_rounds=settings.agent_max_tool_rounds,
             risk_threshold=settings.review_risk_threshold,
         )
@@ -74,19 +78,34 @@ def describe_provider(settings: Settings) -> ProviderInfo:
     try:
         provider = select_provider(settings)
     except ProviderNotConfigured as exc:
-        return ProviderInfo(provider=settings.llm_provider, model="", offline=False,
-                            configured=False, detail=exc.detail)
+        return ProviderInfo(
+            provider=settings.llm_provider,
+            model="",
+            offline=False,
+            configured=False,
+            detail=exc.detail,
+        )
     offline = provider.name == OfflineProvider.name
     detail = (
-        "Plans come from templates, without an LLM." if offline
+        "Plans come from templates, without an LLM."
+        if offline
         else f"Plans are written by {provider.model} through tool use."
     )
-    return ProviderInfo(provider=provider.name, model=provider.model, offline=offline,
-                        configured=True, detail=detail)
+    return ProviderInfo(
+        provider=provider.name,
+        model=provider.model,
+        offline=offline,
+        configured=True,
+        detail=detail,
+    )
 
 
 async def plan_campaign(
-    *, session: AsyncSession, settings: Settings, brief: CampaignBrief, tools: AgentTools,
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    brief: CampaignBrief,
+    tools: AgentTools,
     campaign_id: int | None = None,
 ) -> CampaignPlan:
     """Asks the configured strategist for a plan and records what it cost."""
@@ -96,9 +115,15 @@ async def plan_campaign(
         session=session, usage=plan.usage, purpose=PURPOSE_PLAN, campaign_id=campaign_id
     )
     log.info(
-        "agent.plan_ready", campaign_id=campaign_id, provider=plan.provider, model=plan.model,
-        offline=plan.offline, variants=len(plan.variants), tool_calls=len(plan.tool_calls),
-        input_tokens=plan.usage.input_tokens, output_tokens=plan.usage.output_tokens,
+        "agent.plan_ready",
+        campaign_id=campaign_id,
+        provider=plan.provider,
+        model=plan.model,
+        offline=plan.offline,
+        variants=len(plan.variants),
+        tool_calls=len(plan.tool_calls),
+        input_tokens=plan.usage.input_tokens,
+        output_tokens=plan.usage.output_tokens,
         cost_usd_micros=plan.usage.cost_usd_micros,
     )
     return plan
@@ -109,32 +134,45 @@ async def record_usage(
 ) -> LlmUsage:
     """Records the tokens and cost of one piece of strategist work."""
     row = LlmUsage(
-        campaign_id=campaign_id, provider=usage.provider, model=usage.model,
-        input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-        cost_usd_micros=usage.cost_usd_micros, purpose=purpose, created_at=clock.now(),
+        campaign_id=campaign_id,
+        provider=usage.provider,
+        model=usage.model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost_usd_micros=usage.cost_usd_micros,
+        purpose=purpose,
+        created_at=clock.now(),
     )
     session.add(row)
     await session.flush()
     return row
 
 
-async def usage_summary(
-    *, session: AsyncSession, campaign_id: int | None = None
-) -> UsageSummary:
+async def usage_summary(*, session: AsyncSession, campaign_id: int | None = None) -> UsageSummary:
     """Returns calls, tokens and cost by provider and model (of one campaign when given)."""
-    query = select(
-        LlmUsage.provider,
-        LlmUsage.model,
-        func.count(LlmUsage.id),
-        func.coalesce(func.sum(LlmUsage.input_tokens), 0),
-        func.coalesce(func.sum(LlmUsage.output_tokens), 0),
-        func.coalesce(func.sum(LlmUsage.cost_usd_micros), 0),
-    ).group_by(LlmUsage.provider, LlmUsage.model).order_by(LlmUsage.provider, LlmUsage.model)
+    query = (
+        select(
+            LlmUsage.provider,
+            LlmUsage.model,
+            func.count(LlmUsage.id),
+            func.coalesce(func.sum(LlmUsage.input_tokens), 0),
+            func.coalesce(func.sum(LlmUsage.output_tokens), 0),
+            func.coalesce(func.sum(LlmUsage.cost_usd_micros), 0),
+        )
+        .group_by(LlmUsage.provider, LlmUsage.model)
+        .order_by(LlmUsage.provider, LlmUsage.model)
+    )
     if campaign_id is not None:
         query = query.where(LlmUsage.campaign_id == campaign_id)
     totals = [
-        UsageTotal(provider=provider, model=model, calls=calls, input_tokens=int(tokens_in),
-                   output_tokens=int(tokens_out), cost_usd_micros=int(cost))
+        UsageTotal(
+            provider=provider,
+            model=model,
+            calls=calls,
+            input_tokens=int(tokens_in),
+            output_tokens=int(tokens_out),
+            cost_usd_micros=int(cost),
+        )
         for provider, model, calls, tokens_in, tokens_out, cost in await session.execute(query)
     ]
     return UsageSummary(

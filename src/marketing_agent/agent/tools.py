@@ -132,7 +132,8 @@ async def run_tool(tools: AgentTools, name: str, tool_input: Mapping[str, Any]) 
         return _error(name, tool_input, f"The tool failed ({type(exc).__name__}).")
     content = truncate(json.dumps(data, default=str, ensure_ascii=False), tools.max_output_chars)
     record = ToolCallRecord(
-        name=name, input=_summarise_input(tool_input),
+        name=name,
+        input=_summarise_input(tool_input),
         output_summary=truncate(content, SUMMARY_CHARS),
     )
     return ToolOutcome(content=content, is_error=False, record=record, data=data)
@@ -242,10 +243,14 @@ def safety_notes(
     for variant in variants:
         verdict = ledger.verdicts.get(variant.text)
         if verdict is None:
-            notes.append(f"Variant {variant.key} was not checked by the safety guard before it "
-                         "was submitted; it is checked again before anything is sent.")
+            notes.append(
+                f"Variant {variant.key} was not checked by the safety guard before it "
+                "was submitted; it is checked again before anything is sent."
+            )
         elif is_flagged(verdict, risk_threshold=risk_threshold):
             why = "; ".join(reason_messages(verdict)) or "risk score over the threshold"
-            notes.append(f"Variant {variant.key} is flagged by the safety guard ({why}); "
-                         "a reviewer should look at it.")
+            notes.append(
+                f"Variant {variant.key} is flagged by the safety guard ({why}); "
+                "a reviewer should look at it."
+            )
     return notes

@@ -16,12 +16,32 @@ from marketing_agent.telegram.profiles import telegram_text_length
 
 # Spammy or deceptive phrases flagged for every user; their own terms come from the database.
 DEFAULT_BLACKLIST: tuple[str, ...] = (
-    "guaranteed", "100% guaranteed", "risk-free", "no risk", "act now", "100% free",
-    "double your money", "crypto giveaway", "get rich quick", "make money fast",
-    "earn money fast", "free money", "you have won", "you've won", "claim your prize",
-    "once in a lifetime", "no strings attached", "this is not spam", "miracle cure",
-    "lose weight fast", "verify your account", "send your password", "wire transfer",
-    "гарантированный доход", "без риска", "быстрый заработок",
+    "guaranteed",
+    "100% guaranteed",
+    "risk-free",
+    "no risk",
+    "act now",
+    "100% free",
+    "double your money",
+    "crypto giveaway",
+    "get rich quick",
+    "make money fast",
+    "earn money fast",
+    "free money",
+    "you have won",
+    "you've won",
+    "claim your prize",
+    "once in a lifetime",
+    "no strings attached",
+    "this is not spam",
+    "miracle cure",
+    "lose weight fast",
+    "verify your account",
+    "send your password",
+    "wire transfer",
+    "гарантированный доход",
+    "без риска",
+    "быстрый заработок",
 )
 
 # Risk each reason adds, by code. Reasons combine as independent evidence (noisy-OR):
@@ -46,9 +66,28 @@ EXCLAMATION_RUN_MAX = 2  # "!!!" is flagged, "!!" is not
 LINKS_MAX = 3
 
 _SHORTENERS = (
-    "bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "cutt.ly",
-    "rebrand.ly", "shorturl.at", "rb.gy", "tiny.cc", "bl.ink", "s.id", "t.ly", "clck.ru",
-    "v.gd", "lnkd.in", "shorte.st", "adf.ly", "tr.ee", "qr.ae",
+    "bit.ly",
+    "tinyurl.com",
+    "t.co",
+    "goo.gl",
+    "ow.ly",
+    "is.gd",
+    "buff.ly",
+    "cutt.ly",
+    "rebrand.ly",
+    "shorturl.at",
+    "rb.gy",
+    "tiny.cc",
+    "bl.ink",
+    "s.id",
+    "t.ly",
+    "clck.ru",
+    "v.gd",
+    "lnkd.in",
+    "shorte.st",
+    "adf.ly",
+    "tr.ee",
+    "qr.ae",
 )
 _SHORTENER = re.compile(
     r"(?<![\w.-])(?:https?://)?(?:www\.)?(?:"
@@ -92,8 +131,7 @@ class Blacklist:
         found: dict[str, Reason] = {}
         for severity, lower_pattern, any_case_pattern in self.patterns:
             matches = (
-                lower_pattern.finditer(lowered) if same_length
-                else any_case_pattern.finditer(text)
+                lower_pattern.finditer(lowered) if same_length else any_case_pattern.finditer(text)
             )
             for match in matches:
                 key = _term_key(match.group(0))
@@ -102,8 +140,11 @@ class Blacklist:
                 start, end = match.span()
                 term = self.terms.get(key, text[start:end])
                 found[key] = Reason(
-                    code="blacklist_term", severity=severity, match=text[start:end],
-                    span=(start, end), message=f"Contains the blacklisted phrase '{term}'",
+                    code="blacklist_term",
+                    severity=severity,
+                    match=text[start:end],
+                    span=(start, end),
+                    message=f"Contains the blacklisted phrase '{term}'",
                 )
         return list(found.values())
 
@@ -203,16 +244,20 @@ def _term_pattern(term: str) -> str:
 
 def _check_length(text: str, max_len: int) -> list[Reason]:
     if not text.strip():
-        return [Reason(
-            code="empty_text", severity="block", message="Telegram refuses an empty message"
-        )]
+        return [
+            Reason(code="empty_text", severity="block", message="Telegram refuses an empty message")
+        ]
     length = telegram_text_length(text)
     if length <= max_len:
         return []
-    return [Reason(
-        code="too_long", severity="block", span=(0, len(text)),
-        message=f"{length} characters; Telegram accepts at most {max_len}",
-    )]
+    return [
+        Reason(
+            code="too_long",
+            severity="block",
+            span=(0, len(text)),
+            message=f"{length} characters; Telegram accepts at most {max_len}",
+        )
+    ]
 
 
 def _check_pii(text: str) -> list[Reason]:
@@ -225,24 +270,38 @@ def _check_pii(text: str) -> list[Reason]:
         digits = _NON_DIGIT.sub("", match.group(0))
         if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
             taken.append(match.span())
-            reasons.append(Reason(
-                code="pii_card", severity="block", span=match.span(),
-                match=f"•••• {digits[-4:]}", message="Contains a payment card number",
-            ))
+            reasons.append(
+                Reason(
+                    code="pii_card",
+                    severity="block",
+                    span=match.span(),
+                    match=f"•••• {digits[-4:]}",
+                    message="Contains a payment card number",
+                )
+            )
     for match in _EMAIL.finditer(text) if "@" in text else ():
         taken.append(match.span())
-        reasons.append(Reason(
-            code="pii_email", severity="warn", span=match.span(), match=_mask_email(match.group(0)),
-            message="Contains an e-mail address",
-        ))
+        reasons.append(
+            Reason(
+                code="pii_email",
+                severity="warn",
+                span=match.span(),
+                match=_mask_email(match.group(0)),
+                message="Contains an e-mail address",
+            )
+        )
     for match in _PHONE.finditer(text):
         if _overlaps(match.span(), taken) or not _looks_like_phone(match.group(0)):
             continue
-        reasons.append(Reason(
-            code="pii_phone", severity="warn", span=match.span(),
-            match="•••" + _NON_DIGIT.sub("", match.group(0))[-2:],
-            message="Contains a phone number",
-        ))
+        reasons.append(
+            Reason(
+                code="pii_phone",
+                severity="warn",
+                span=match.span(),
+                match="•••" + _NON_DIGIT.sub("", match.group(0))[-2:],
+                message="Contains a phone number",
+            )
+        )
     return reasons
 
 
@@ -265,10 +324,13 @@ def _check_shouting(text: str) -> list[Reason]:
     cased = upper + sum(map(str.islower, text))
     if cased < SHOUTING_MIN_LETTERS or upper / cased < SHOUTING_UPPER_RATIO:
         return []
-    return [Reason(
-        code="shouting", severity="warn",
-        message=f"{round(100 * upper / cased)}% of the letters are capitals",
-    )]
+    return [
+        Reason(
+            code="shouting",
+            severity="warn",
+            message=f"{round(100 * upper / cased)}% of the letters are capitals",
+        )
+    ]
 
 
 def _check_exclamations(text: str) -> list[Reason]:
@@ -276,10 +338,14 @@ def _check_exclamations(text: str) -> list[Reason]:
     run = _EXCLAMATION_RUN.search(text) if count > EXCLAMATION_RUN_MAX else None
     if count <= EXCLAMATIONS_MAX and run is None:
         return []
-    return [Reason(
-        code="exclamations", severity="warn", span=run.span() if run else None,
-        message=f"{count} exclamation marks" + (" in a row" if run else ""),
-    )]
+    return [
+        Reason(
+            code="exclamations",
+            severity="warn",
+            span=run.span() if run else None,
+            message=f"{count} exclamation marks" + (" in a row" if run else ""),
+        )
+    ]
 
 
 def _check_links(text: str) -> list[Reason]:
@@ -288,18 +354,26 @@ def _check_links(text: str) -> list[Reason]:
     # Substring tests are far cheaper than the pattern, and most texts name no shortener.
     maybe_shortened = any(domain in lowered for domain in _SHORTENERS)
     for match in _SHORTENER.finditer(text) if maybe_shortened else ():
-        reasons.append(Reason(
-            code="link_shortener", severity="warn", span=match.span(), match=match.group(0),
-            message="A link shortener hides where the link goes",
-        ))
+        reasons.append(
+            Reason(
+                code="link_shortener",
+                severity="warn",
+                span=match.span(),
+                match=match.group(0),
+                message="A link shortener hides where the link goes",
+            )
+        )
     url_spans = [m.span() for m in _URL.finditer(text)]
     bare = [r.span for r in reasons if r.span and not _overlaps(r.span, url_spans)]
     links = len(url_spans) + len(bare)
     if links > LINKS_MAX:
-        reasons.append(Reason(
-            code="many_links", severity="warn",
-            message=f"{links} links; more than {LINKS_MAX} reads as spam",
-        ))
+        reasons.append(
+            Reason(
+                code="many_links",
+                severity="warn",
+                message=f"{links} links; more than {LINKS_MAX} reads as spam",
+            )
+        )
     return reasons
 
 

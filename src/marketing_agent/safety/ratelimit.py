@@ -169,7 +169,8 @@ class SenderRateLimiter:
             chat: last for chat, last in self._chat_last.items() if last + self._chat_gap_s > now
         }
         self._group_slots = {
-            chat: slots for chat, slots in self._group_slots.items()
+            chat: slots
+            for chat, slots in self._group_slots.items()
             if slots and slots[-1] + _GROUP_WINDOW_S + _MARGIN_S > now
         }
         self._prune_at = max(_PRUNE_START, 2 * (len(self._chat_last) + len(self._group_slots)))

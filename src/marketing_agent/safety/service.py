@@ -57,8 +57,12 @@ async def add_blacklist_term(
     except IntegrityError as exc:  # added concurrently between the check and the insert
         raise Conflict(f"'{term}' is already on the blacklist") from exc
     await compliance.audit(
-        session=session, actor=actor, action="blacklist.term_added", entity_type="blacklist_term",
-        entity_id=row.id, data={"term": term, "severity": row.severity},
+        session=session,
+        actor=actor,
+        action="blacklist.term_added",
+        entity_type="blacklist_term",
+        entity_id=row.id,
+        data={"term": term, "severity": row.severity},
     )
     log.info("blacklist.term_added", term_id=row.id, severity=row.severity)
     return row
@@ -74,8 +78,12 @@ async def remove_blacklist_term(
     await session.delete(row)
     await session.flush()
     await compliance.audit(
-        session=session, actor=actor, action="blacklist.term_removed",
-        entity_type="blacklist_term", entity_id=term_id, data={"term": row.term},
+        session=session,
+        actor=actor,
+        action="blacklist.term_removed",
+        entity_type="blacklist_term",
+        entity_id=term_id,
+        data={"term": row.term},
     )
     log.info("blacklist.term_removed", term_id=term_id)
 

@@ -75,15 +75,28 @@ async def create_sender(
     except IntegrityError as exc:  # a concurrent request took the name between check and insert
         raise Conflict(f"A sender named '{sender_in.name}' already exists") from exc
     await compliance.audit(
-        session=session, actor=actor, action="sender.created", entity_type="sender",
+        session=session,
+        actor=actor,
+        action="sender.created",
+        entity_type="sender",
         entity_id=sender.id,
-        data={"name": sender.name, "kind": sender.kind, "transport": sender.transport,
-              "profile": sender.profile, "has_secret": sender.has_secret},
+        data={
+            "name": sender.name,
+            "kind": sender.kind,
+            "transport": sender.transport,
+            "profile": sender.profile,
+            "has_secret": sender.has_secret,
+        },
     )
     await _pool.forget(sender.id)  # a new row never inherits a transport left under its id
     await _remember(sender)
-    log.info("sender.created", sender_id=sender.id, kind=sender.kind,
-             transport=sender.transport, profile=sender.profile)
+    log.info(
+        "sender.created",
+        sender_id=sender.id,
+        kind=sender.kind,
+        transport=sender.transport,
+        profile=sender.profile,
+    )
     return sender
 
 
@@ -133,7 +146,10 @@ async def set_sender_status(
     sender.paused_until = paused_until if status is SenderStatus.PAUSED else None
     await session.flush()
     await compliance.audit(
-        session=session, actor=actor, action=f"sender.{status.value}", entity_type="sender",
+        session=session,
+        actor=actor,
+        action=f"sender.{status.value}",
+        entity_type="sender",
         entity_id=sender.id,
         data={"paused_until": paused_until.isoformat() if paused_until else None},
     )
@@ -149,7 +165,9 @@ async def ensure_demo_sender(*, session: AsyncSession) -> Sender:
     return await create_sender(
         session=session,
         sender_in=SenderCreate(
-            name=DEMO_SENDER_NAME, kind=SenderKind.BOT, transport=TransportKind.SIMULATOR,
+            name=DEMO_SENDER_NAME,
+            kind=SenderKind.BOT,
+            transport=TransportKind.SIMULATOR,
             profile="bot",
         ),
     )
@@ -173,8 +191,13 @@ async def send_message(
     outcome = await transport.send(message)
     if outcome.status is not SendStatus.SENT:
         # Never the chat id or the text: both identify a person.
-        log.info("telegram.send_refused", sender_id=sender_id, status=outcome.status.value,
-                 reason=outcome.reason, retry_after_s=outcome.retry_after_s)
+        log.info(
+            "telegram.send_refused",
+            sender_id=sender_id,
+            status=outcome.status.value,
+            reason=outcome.reason,
+            retry_after_s=outcome.retry_after_s,
+        )
     return outcome
 
 
@@ -186,7 +209,9 @@ async def fetch_updates(*, sender_id: int) -> list[InboundEvent]:
 async def _remember(sender: Sender) -> None:
     await _pool.register(
         SenderSpec(
-            sender_id=sender.id, transport=sender.transport, profile_name=sender.profile,
+            sender_id=sender.id,
+            transport=sender.transport,
+            profile_name=sender.profile,
             secret_encrypted=sender.secret_encrypted,
         )
     )

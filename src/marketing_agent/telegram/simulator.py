@@ -64,8 +64,13 @@ class RecipientBehaviour:
         for name in ("read_p", "click_p", "reply_p", "convert_p", "stop_p"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be a probability in [0, 1]")
-        for name in ("read_delay_s", "click_delay_s", "reply_delay_s", "convert_delay_s",
-                     "stop_delay_s"):
+        for name in (
+            "read_delay_s",
+            "click_delay_s",
+            "reply_delay_s",
+            "convert_delay_s",
+            "stop_delay_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
 
@@ -168,8 +173,10 @@ class TelegramSimulator:
 
     def set_faults(self, *, transient_failure_p: float, lost_response_p: float) -> None:
         """Sets how often a send times out undelivered, or is delivered but its answer lost."""
-        for name, p in (("transient_failure_p", transient_failure_p),
-                        ("lost_response_p", lost_response_p)):
+        for name, p in (
+            ("transient_failure_p", transient_failure_p),
+            ("lost_response_p", lost_response_p),
+        ):
             if not 0.0 <= p <= 1.0:
                 raise ValueError(f"{name} must be a probability in [0, 1]")
         self._transient_failure_p = transient_failure_p
@@ -190,7 +197,12 @@ class TelegramSimulator:
         self._health_problem = problem
 
     def simulate_user_action(
-        self, kind: InboundKind, chat_id: int, *, text: str | None = None, delay_s: float = 0.0,
+        self,
+        kind: InboundKind,
+        chat_id: int,
+        *,
+        text: str | None = None,
+        delay_s: float = 0.0,
         payload: Mapping[str, str] | None = None,
     ) -> InboundEvent:
         """Schedules something a person does unprompted, such as starting the bot."""
@@ -199,8 +211,11 @@ class TelegramSimulator:
             if self._recipient_states.get(chat_id) == "blocked":
                 del self._recipient_states[chat_id]
         event = InboundEvent(
-            kind=kind, chat_id=chat_id, occurred_at=self._now() + timedelta(seconds=delay_s),
-            text=text, payload=dict(payload or {}),
+            kind=kind,
+            chat_id=chat_id,
+            occurred_at=self._now() + timedelta(seconds=delay_s),
+            text=text,
+            payload=dict(payload or {}),
         )
         self._schedule(event)
         return event
@@ -327,8 +342,8 @@ class TelegramSimulator:
         last = self._chat_last.get(chat_id)
         if last is not None:
             gap = now - last
-            stats.min_chat_gap_s = gap if stats.min_chat_gap_s is None else min(
-                stats.min_chat_gap_s, gap
+            stats.min_chat_gap_s = (
+                gap if stats.min_chat_gap_s is None else min(stats.min_chat_gap_s, gap)
             )
         self._chat_last[chat_id] = now
         if message.chat_kind == "group":
@@ -369,13 +384,25 @@ class TelegramSimulator:
             self._stopped_at[chat_id] = stop_at  # later sends find the bot blocked
 
     def _react(
-        self, kind: InboundKind, chat_id: int, at: datetime, message_id: int, *,
-        text: str | None = None, payload: Mapping[str, str] | None = None,
+        self,
+        kind: InboundKind,
+        chat_id: int,
+        at: datetime,
+        message_id: int,
+        *,
+        text: str | None = None,
+        payload: Mapping[str, str] | None = None,
     ) -> None:
-        self._schedule(InboundEvent(
-            kind=kind, chat_id=chat_id, occurred_at=at, message_id=message_id, text=text,
-            payload=dict(payload or {}),
-        ))
+        self._schedule(
+            InboundEvent(
+                kind=kind,
+                chat_id=chat_id,
+                occurred_at=at,
+                message_id=message_id,
+                text=text,
+                payload=dict(payload or {}),
+            )
+        )
 
     def _schedule(self, event: InboundEvent) -> None:
         heapq.heappush(self._events, (event.occurred_at, next(self._event_seq), event))

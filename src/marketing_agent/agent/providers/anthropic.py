@@ -67,7 +67,9 @@ class AnthropicProvider:
 
     async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
         async with anthropic.AsyncAnthropic(
-            api_key=self._api_key, base_url=self.base_url, max_retries=self._max_retries,
+            api_key=self._api_key,
+            base_url=self.base_url,
+            max_retries=self._max_retries,
             timeout=self._timeout_s,
         ) as client:
             return await _Conversation(self, client, brief, tools).run()
@@ -77,14 +79,20 @@ class _Conversation:
     """One plan's exchange with Claude: the messages so far, and the shared bookkeeping."""
 
     def __init__(
-        self, provider: AnthropicProvider, client: anthropic.AsyncAnthropic,
-        brief: CampaignBrief, tools: AgentTools,
+        self,
+        provider: AnthropicProvider,
+        client: anthropic.AsyncAnthropic,
+        brief: CampaignBrief,
+        tools: AgentTools,
     ) -> None:
         self.provider = provider
         self.client = client
         self.brief = brief
         self.state = PlanConversation(
-            provider=provider.name, model=provider.model, brief=brief, tools=tools,
+            provider=provider.name,
+            model=provider.model,
+            brief=brief,
+            tools=tools,
             risk_threshold=provider.risk_threshold,
         )
         self.messages: list[dict[str, Any]] = [
@@ -95,7 +103,8 @@ class _Conversation:
         for round_no in range(1, self.provider.max_rounds + 1):
             response = await self._send()
             self.state.add_usage(
-                model=response.model, input_tokens=response.usage.input_tokens,
+                model=response.model,
+                input_tokens=response.usage.input_tokens,
                 output_tokens=response.usage.output_tokens,
             )
             if response.stop_reason == "refusal":
@@ -106,8 +115,12 @@ class _Conversation:
             last_next = round_no + 1 == self.provider.max_rounds
             plan = await self._handle(response, next_is_last=last_next)
             if plan is not None:
-                log.info("agent.plan_submitted", provider=self.provider.name,
-                         model=plan.model, rounds=round_no)
+                log.info(
+                    "agent.plan_submitted",
+                    provider=self.provider.name,
+                    model=plan.model,
+                    rounds=round_no,
+                )
                 return plan
         raise self.state.out_of_rounds(who="Claude", max_rounds=self.provider.max_rounds)
 
@@ -169,8 +182,12 @@ def _raise_unavailable(exc: anthropic.APIError, *, base_url: str | None) -> NoRe
             "MA_ANTHROPIC_BASE_URL, or use MA_LLM_PROVIDER=offline."
         ) from exc
     status = getattr(exc, "status_code", None)
-    log.warning("agent.provider_failed", provider=ANTHROPIC_PROVIDER, status=status,
-                error=type(exc).__name__)
+    log.warning(
+        "agent.provider_failed",
+        provider=ANTHROPIC_PROVIDER,
+        status=status,
+        error=type(exc).__name__,
+    )
     if isinstance(exc, anthropic.AuthenticationError):
         detail = "Anthropic rejected the API key (401). Check MA_ANTHROPIC_API_KEY."
     elif isinstance(exc, anthropic.PermissionDeniedError):

@@ -48,12 +48,15 @@ class Tone:
 TONES: dict[str, Tone] = {
     "friendly": Tone("Hi {first_name}!", "Hi {first_name},", "Take a look:", "Got a minute?"),
     "playful": Tone("Hey {first_name} 👋", "Hey {first_name},", "Peek here:", "Guess what?"),
-    "formal": Tone("Dear {first_name},", "Dear {first_name},", "Details:",
-                   "May we share some news?"),
-    "professional": Tone("Hello {first_name},", "Hello {first_name},", "Details:",
-                         "A quick update for you."),
-    "enthusiastic": Tone("Hi {first_name}!", "Hi {first_name},", "See it here:",
-                         "Ready for some good news?"),
+    "formal": Tone(
+        "Dear {first_name},", "Dear {first_name},", "Details:", "May we share some news?"
+    ),
+    "professional": Tone(
+        "Hello {first_name},", "Hello {first_name},", "Details:", "A quick update for you."
+    ),
+    "enthusiastic": Tone(
+        "Hi {first_name}!", "Hi {first_name},", "See it here:", "Ready for some good news?"
+    ),
 }
 DEFAULT_TONE = "friendly"
 
@@ -66,19 +69,36 @@ class Angle:
 
 
 ANGLES: tuple[Angle, ...] = (
-    Angle("direct", Template("${greeting}Here is our news: $news. $cta\n\n$optout"),
-          "The control: the news stated plainly, with one clear call to action."),
-    Angle("question", Template("${greeting}${question}We think you will like this: $news. $cta"
-                               "\n\n$optout"),
-          "Opens with a question to draw the reader in before the offer."),
-    Angle("personal", Template("${greeting}You asked to hear from us, so here it is first-hand: "
-                               "$news. $cta\n\n$optout"),
-          "Reminds the reader they chose to hear from us, which builds trust."),
-    Angle("short", Template("$headline. $cta\n\n$optout"),
-          "As short as possible: tests whether brevity beats a greeting."),
-    Angle("helpful", Template("${greeting}In case it is useful to you: $news. Any questions? Just "
-                              "reply to this message. $cta\n\n$optout"),
-          "Invites a reply, which tests conversation against a pure click."),
+    Angle(
+        "direct",
+        Template("${greeting}Here is our news: $news. $cta\n\n$optout"),
+        "The control: the news stated plainly, with one clear call to action.",
+    ),
+    Angle(
+        "question",
+        Template("${greeting}${question}We think you will like this: $news. $cta\n\n$optout"),
+        "Opens with a question to draw the reader in before the offer.",
+    ),
+    Angle(
+        "personal",
+        Template(
+            "${greeting}You asked to hear from us, so here it is first-hand: $news. $cta\n\n$optout"
+        ),
+        "Reminds the reader they chose to hear from us, which builds trust.",
+    ),
+    Angle(
+        "short",
+        Template("$headline. $cta\n\n$optout"),
+        "As short as possible: tests whether brevity beats a greeting.",
+    ),
+    Angle(
+        "helpful",
+        Template(
+            "${greeting}In case it is useful to you: $news. Any questions? Just "
+            "reply to this message. $cta\n\n$optout"
+        ),
+        "Invites a reply, which tests conversation against a pure click.",
+    ),
 )
 
 # A rewrite of last resort: it does not quote the brief, so nothing the brief said is flagged.
@@ -170,10 +190,14 @@ class OfflineProvider:
         key, angle = VARIANT_KEYS[index], ANGLES[index]
         drafts = (
             (_fill(angle.template, brief, tone, sober=False), angle.rationale),
-            (_fill(angle.template, brief, tone, sober=True),
-             f"A sober rewrite of the {angle.name} angle: no hook, pressure words or symbols."),
-            (_fill(NEUTRAL_TEMPLATES[index], brief, tone, sober=True),
-             "A neutral rewrite that does not quote the brief."),
+            (
+                _fill(angle.template, brief, tone, sober=True),
+                f"A sober rewrite of the {angle.name} angle: no hook, pressure words or symbols.",
+            ),
+            (
+                _fill(NEUTRAL_TEMPLATES[index], brief, tone, sober=True),
+                "A neutral rewrite that does not quote the brief.",
+            ),
         )
         first_reasons: list[str] = []
         reasons: list[str] = []

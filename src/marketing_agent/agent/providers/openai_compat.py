@@ -61,7 +61,10 @@ class OpenAICompatProvider:
             base_url=self.base_url, headers=headers, timeout=self._timeout_s
         ) as client:
             state = PlanConversation(
-                provider=self.name, model=self.model, brief=brief, tools=tools,
+                provider=self.name,
+                model=self.model,
+                brief=brief,
+                tools=tools,
                 risk_threshold=self.risk_threshold,
             )
             messages: list[dict[str, Any]] = [
@@ -72,15 +75,20 @@ class OpenAICompatProvider:
                 reply = await self._complete(client, brief, messages)
                 usage = reply.get("usage") or {}
                 state.add_usage(
-                    model=reply.get("model"), input_tokens=int(usage.get("prompt_tokens") or 0),
+                    model=reply.get("model"),
+                    input_tokens=int(usage.get("prompt_tokens") or 0),
                     output_tokens=int(usage.get("completion_tokens") or 0),
                 )
                 plan = await _handle(state, messages, reply)
                 if round_no + 1 == self.max_rounds:
                     messages.append({"role": "user", "content": LAST_ROUND_PROMPT})
                 if plan is not None:
-                    log.info("agent.plan_submitted", provider=self.name, model=plan.model,
-                             rounds=round_no)
+                    log.info(
+                        "agent.plan_submitted",
+                        provider=self.name,
+                        model=plan.model,
+                        rounds=round_no,
+                    )
                     return plan
             raise state.out_of_rounds(who=f"The model '{self.model}'", max_rounds=self.max_rounds)
 
@@ -93,16 +101,21 @@ class OpenAICompatProvider:
             "messages": messages,
             "max_tokens": self.max_tokens,
             "tools": [
-                {"type": "function", "function": {"name": t["name"],
-                 "description": t["description"], "parameters": t["input_schema"]}}
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t["name"],
+                        "description": t["description"],
+                        "parameters": t["input_schema"],
+                    },
+                }
                 for t in tool_specs(variant_count=brief.variant_count)
             ],
         }
         try:
             response = await client.post("/chat/completions", json=body)
         except httpx.HTTPError as exc:
-            log.warning("agent.provider_unreachable", provider=self.name,
-                        error=type(exc).__name__)
+            log.warning("agent.provider_unreachable", provider=self.name, error=type(exc).__name__)
             raise Unavailable(
                 f"The connection to the model server at {self.base_url} failed "
                 f"({type(exc).__name__}). Check MA_OPENAI_BASE_URL, or use MA_LLM_PROVIDER=offline."
@@ -125,8 +138,13 @@ async def _handle(
     choice = reply["choices"][0]
     message = choice.get("message") or {}
     calls = message.get("tool_calls") or []
-    messages.append({"role": "assistant", "content": message.get("content"),
-                     **({"tool_calls": calls} if calls else {})})
+    messages.append(
+        {
+            "role": "assistant",
+            "content": message.get("content"),
+            **({"tool_calls": calls} if calls else {}),
+        }
+    )
     if not calls:
         reason = choice.get("finish_reason")
         state.last_problem = f"the model stopped without a tool call ({reason})"
