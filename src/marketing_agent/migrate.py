@@ -27,7 +27,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     """Migrates the database at `url` to `revision`."""
     engine = create_async_engine(url)
     async with engine.begin() as connection:
