@@ -1,4 +1,4 @@
-"""Test data for the agent module: briefs, settings, tools that record their calls, a test app."""
+"""Test data for the agent module: briefs, settings, tools that record their calls, the app."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from asgi_lifespan import LifespanManager
 
 from marketing_agent.agent.schemas import CampaignBrief
 from marketing_agent.agent.tools import AgentTools
-from marketing_agent.core.auth import Principal, Role, get_principal
 from marketing_agent.core.db import Database
-from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings
+from marketing_agent.gateway.app import create_app
 
 AUDIENCE = {"size": 1200, "top_tags": {"boots": 400, "vip": 120}, "languages": {"en": 1100}}
 
@@ -75,31 +73,11 @@ class ToolSpy:
         return verdict()
 
 
-def build_app(db: Database, router: APIRouter, *, role: Role, app_settings: Settings) -> FastAPI:
-    """The router behind a caller of `role`, with errors as problem+json like the gateway."""
-    app = FastAPI()
-    app.state.database = db
-    app.state.settings = app_settings
-    app.include_router(router)
-
-    async def principal() -> Principal:
-        return Principal(user_id=1, username="tester", role=role)
-
-    async def problem(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, MarketingAgentError)
-        body = {"title": exc.title, "status": exc.status, "detail": exc.detail}
-        return JSONResponse(body, status_code=exc.status, media_type="application/problem+json")
-
-    app.dependency_overrides[get_principal] = principal
-    app.add_exception_handler(MarketingAgentError, problem)
-    return app
-
-
 @asynccontextmanager
-async def api_client(
-    db: Database, router: APIRouter, *, role: Role, app_settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(db, router, role=role, app_settings=app_settings)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield client
+async def app_client(app_settings: Settings, db: Database) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app started with `app_settings` on `db`, and a client on it."""
+    app = create_app(app_settings, database=db)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client

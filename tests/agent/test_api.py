@@ -1,18 +1,15 @@
-"""The agent's routes, with a stand-in safety guard so these tests need no other module."""
+"""The agent's routes through the real app: real logins, roles and the real safety guard."""
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType, SimpleNamespace
-from typing import Any
+import httpx
+from fastapi import FastAPI
 
-import pytest
-
-import marketing_agent.safety as safety_package
-from marketing_agent.agent.api import router
 from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
-from tests.agent.factories import api_client, settings
+from marketing_agent.core.settings import Settings
+from tests.agent.factories import app_client
+from tests.factories import database_of, headers_for
 
 BODY = {
     "name": "Winter sale",
@@ -22,55 +19,57 @@ BODY = {
 }
 
 
-class Verdict(SimpleNamespace):
-    def model_dump(self, mode: str = "python") -> dict[str, Any]:
-        return dict(vars(self))
-
-
-@pytest.fixture
-def safety_guard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Installs a safety service that refuses "Got a minute"; returns the texts it checked."""
-    checked: list[str] = []
-
-    async def check_content(*, session: object, text: str, max_len: int = 4096) -> Verdict:
-        assert session is not None
-        checked.append(text)
-        bad = "Got a minute" in text
-        reasons = [{"code": "hook", "message": "question hook", "severity": "block"}] if bad else []
-        return Verdict(allowed=not bad, risk_score=0.9 if bad else 0.0, reasons=reasons)
-
-    module = ModuleType("marketing_agent.safety.service")
-    module.check_content = check_content  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "marketing_agent.safety.service", module)
-    monkeypatch.setattr(safety_package, "service", module, raising=False)
-    return checked
-
-
 async def test_a_marketer_gets_a_plan_checked_by_the_safety_guard(
-    db: Database, safety_guard: list[str]
+    client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    app_settings = settings(llm_provider="offline")
-    async with api_client(db, router, role=Role.MARKETER, app_settings=app_settings) as client:
-        response = await client.post("/api/v1/agent/plan", json=BODY)
-        usage = await client.get("/api/v1/agent/usage")
+    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+    # Variant B of the offline plan opens with "Got a minute?"; the user's blacklist refuses it.
+    term = await client.post(
+        "/api/v1/safety/blacklist",
+        json={"term": "Got a minute", "severity": "block"},
+        headers=marketer,
+    )
 
+    response = await client.post("/api/v1/agent/plan", json=BODY, headers=marketer)
+    usage = await client.get("/api/v1/agent/usage", headers=marketer)
+
+    assert term.status_code == 201
     assert response.status_code == 200
     plan = response.json()
     assert [v["key"] for v in plan["variants"]] == ["A", "B", "C"]
     assert plan["offline"] is True and plan["provider"] == "offline"
     assert "no audience selected" in plan["strategy"]
-    assert any("Variant B was rewritten" in n for n in plan["notes"])
+    rewritten = [n for n in plan["notes"] if "Variant B was rewritten" in n]
+    assert len(rewritten) == 1 and "blacklisted phrase 'got a minute'" in rewritten[0]
     assert "Got a minute" not in plan["variants"][1]["text"]
-    assert len(safety_guard) == 4  # three drafts and one rewrite
+    checks = [c for c in plan["tool_calls"] if c["name"] == "check_content"]
+    assert len(checks) == 4  # three drafts and one rewrite
     assert usage.status_code == 200
     assert usage.json()["calls"] == 1
 
 
-async def test_the_provider_route_says_which_strategist_is_set_up(db: Database) -> None:
-    app_settings = settings(llm_provider="offline")
-    async with api_client(db, router, role=Role.MARKETER, app_settings=app_settings) as client:
-        response = await client.get("/api/v1/agent/provider")
+async def test_without_a_blacklist_hit_no_variant_is_rewritten(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    marketer = await headers_for(client, database_of(app), Role.MARKETER)
 
+    response = await client.post("/api/v1/agent/plan", json=BODY, headers=marketer)
+
+    plan = response.json()
+    assert response.status_code == 200
+    assert "Got a minute?" in plan["variants"][1]["text"]
+    assert not any("rewritten" in n for n in plan["notes"])
+    assert len([c for c in plan["tool_calls"] if c["name"] == "check_content"]) == 3
+
+
+async def test_the_provider_route_says_which_strategist_is_set_up(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+
+    response = await client.get("/api/v1/agent/provider", headers=marketer)
+
+    assert response.status_code == 200
     assert response.json() == {
         "provider": "offline",
         "model": "templates-v1",
@@ -80,40 +79,58 @@ async def test_the_provider_route_says_which_strategist_is_set_up(db: Database) 
     }
 
 
-async def test_a_viewer_may_neither_plan_nor_see_usage(db: Database) -> None:
-    app_settings = settings(llm_provider="offline")
-    async with api_client(db, router, role=Role.VIEWER, app_settings=app_settings) as client:
-        plan = await client.post("/api/v1/agent/plan", json=BODY)
-        usage = await client.get("/api/v1/agent/usage")
+async def test_a_viewer_may_neither_plan_nor_see_usage(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+
+    plan = await client.post("/api/v1/agent/plan", json=BODY, headers=viewer)
+    usage = await client.get("/api/v1/agent/usage", headers=viewer)
 
     assert (plan.status_code, usage.status_code) == (403, 403)
+    assert plan.headers["content-type"].startswith("application/problem+json")
+    assert "agent:use" in plan.json()["detail"]
+    assert "analytics:read" in usage.json()["detail"]
 
 
-async def test_an_analyst_sees_usage_but_may_not_plan(db: Database) -> None:
-    app_settings = settings(llm_provider="offline")
-    async with api_client(db, router, role=Role.ANALYST, app_settings=app_settings) as client:
-        plan = await client.post("/api/v1/agent/plan", json=BODY)
-        usage = await client.get("/api/v1/agent/usage", params={"campaign_id": 3})
+async def test_an_analyst_sees_usage_but_may_not_plan(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    analyst = await headers_for(client, database_of(app), Role.ANALYST)
+
+    plan = await client.post("/api/v1/agent/plan", json=BODY, headers=analyst)
+    usage = await client.get("/api/v1/agent/usage", params={"campaign_id": 3}, headers=analyst)
 
     assert plan.status_code == 403
     assert usage.status_code == 200 and usage.json()["calls"] == 0
 
 
-async def test_a_bad_brief_is_refused_with_every_field(db: Database) -> None:
-    app_settings = settings(llm_provider="offline")
+async def test_a_bad_brief_is_refused_with_every_field(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    marketer = await headers_for(client, database_of(app), Role.MARKETER)
     bad = {"name": "", "goal": "Sale", "variant_count": 9, "call_to_action_url": "ftp://x"}
-    async with api_client(db, router, role=Role.MARKETER, app_settings=app_settings) as client:
-        response = await client.post("/api/v1/agent/plan", json=bad)
+
+    response = await client.post("/api/v1/agent/plan", json=bad, headers=marketer)
 
     assert response.status_code == 422
-    fields = {tuple(e["loc"]) for e in response.json()["detail"]}
+    assert response.headers["content-type"].startswith("application/problem+json")
+    fields = {tuple(e["loc"]) for e in response.json()["errors"]}
     assert fields == {("body", "name"), ("body", "variant_count"), ("body", "call_to_action_url")}
 
 
-async def test_an_unconfigured_provider_is_a_503_with_what_to_do(db: Database) -> None:
-    app_settings = settings(llm_provider="anthropic")
-    async with api_client(db, router, role=Role.MARKETER, app_settings=app_settings) as client:
-        response = await client.post("/api/v1/agent/plan", json=BODY)
+async def test_an_unconfigured_provider_is_a_503_with_what_to_do(
+    settings: Settings, db: Database
+) -> None:
+    claude_without_key = settings.model_copy(
+        update={"llm_provider": "anthropic", "anthropic_api_key": None}
+    )
+    async with app_client(claude_without_key, db) as client:
+        marketer = await headers_for(client, db, Role.MARKETER)
+        response = await client.post("/api/v1/agent/plan", json=BODY, headers=marketer)
+        provider = await client.get("/api/v1/agent/provider", headers=marketer)
 
     assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
     assert "MA_ANTHROPIC_API_KEY" in response.json()["detail"]
+    assert provider.json()["configured"] is False

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed
 from marketing_agent.experiments import service as experiments
-from marketing_agent.experiments.api import router
 from marketing_agent.experiments.schemas import Arm
-from tests.analytics.factories import api_client, event
+from tests.analytics.factories import event
+from tests.factories import database_of, headers_for
 
 AB = [Arm(key="A"), Arm(key="B")]
 
@@ -101,7 +103,10 @@ async def test_assignment_is_sticky_and_within_the_arms(db: Database) -> None:
     assert set(first) == {"A", "B"}
 
 
-async def test_a_viewer_reads_an_experiment_and_gets_404_without_one(db: Database) -> None:
+async def test_a_viewer_reads_an_experiment_and_gets_404_without_one(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
     async with db.session() as session:
         await experiments.create_experiment(session=session, campaign_id=1, arms=AB)
         await analytics.record_events(
@@ -109,9 +114,10 @@ async def test_a_viewer_reads_an_experiment_and_gets_404_without_one(db: Databas
             events=sends_and_conversions("B", sent=20, converted=4, first_contact=1),
         )
 
-    async with api_client(db, router, role=Role.VIEWER) as client:
-        found = await client.get("/api/v1/experiments/campaigns/1")
-        missing = await client.get("/api/v1/experiments/campaigns/2")
+    viewer = await headers_for(client, db, Role.VIEWER)
+
+    found = await client.get("/api/v1/experiments/campaigns/1", headers=viewer)
+    missing = await client.get("/api/v1/experiments/campaigns/2", headers=viewer)
 
     assert found.status_code == 200
     body = found.json()
@@ -119,3 +125,4 @@ async def test_a_viewer_reads_an_experiment_and_gets_404_without_one(db: Databas
     assert [a["successes"] for a in body["results"]["arms"]] == [0, 4]
     assert missing.status_code == 404
     assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["detail"] == "Campaign 2 has no experiment"
