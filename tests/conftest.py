@@ -127,6 +127,9 @@ def settings(tmp_path: Path) -> Settings:
         login_rate_per_min=1000,
         api_rate_per_min=100000,
         llm_provider="offline",
+        # The virtual clock starts at midnight UTC, inside the default quiet hours; the
+        # scheduling tests set their own windows.
+        quiet_hours="off",
     )
 
 
@@ -144,3 +147,25 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[str]:
+    """A key prefix of the test's own on the Redis server, its keys deleted afterwards; fails
+    loudly in CI when Redis is unreachable."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        await client.ping()
+    except (OSError, redis.RedisError) as exc:
+        await client.aclose()
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis is not reachable: {exc}")
+    prefix = f"ma_test_{uuid.uuid4().hex[:12]}"
+    yield prefix
+    keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
+    for start in range(0, len(keys), 500):
+        await client.delete(*keys[start : start + 500])
+    await client.aclose()

@@ -22,6 +22,10 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+deliveries_app = typer.Typer(
+    help="Dead-lettered and in-doubt deliveries, and their re-drive.", no_args_is_help=True
+)
+app.add_typer(deliveries_app, name="deliveries")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -84,6 +88,114 @@ def run(
         console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
     console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def scheduler(data_dir: DataDir = None) -> None:
+    """Only the scheduler: recurring runs, due campaigns, completions and inbound updates.
+
+    One is active at a time; on PostgreSQL (MA_DATABASE_URL) more stand by and one takes over
+    within seconds when the active one dies. Run `marketing-agent migrate` first.
+    """
+    from marketing_agent.orchestrator.scheduled import serve_scheduler
+
+    settings = _settings(data_dir)
+    try:
+        asyncio.run(serve_scheduler(settings))
+    except MarketingAgentError as exc:
+        _fail(exc)
+
+
+@app.command()
+def api(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """The API and admin UI only, no background loops: any number behind a load balancer
+    (scale mode, with MA_DATABASE_URL and MA_REDIS_URL). Run `migrate` once before."""
+    import uvicorn
+
+    from marketing_agent.gateway.app import create_app
+
+    settings = _settings(data_dir).model_copy(update={"run_worker": False, "run_scheduler": False})
+    host, port = host or settings.host, port or settings.port
+    console.print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """The delivery worker only: any number of processes share the queue (PostgreSQL) and the
+    senders' limits (Redis when MA_REDIS_URL is set). SIGTERM or Ctrl-C stops it cleanly."""
+    from marketing_agent.orchestrator.runner import run_worker
+
+    settings = _settings(data_dir)
+    try:
+        asyncio.run(run_worker(settings))
+    except MarketingAgentError as exc:
+        _fail(exc)
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    state: Annotated[str, typer.Option(help="dead or in_doubt (or any delivery state).")] = "dead",
+    campaign: Annotated[int | None, typer.Option(help="Only this campaign.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    data_dir: DataDir = None,
+) -> None:
+    """List deliveries in a state: the dead letters (`dead`) and the in-doubt sends."""
+    from rich.table import Table
+
+    from marketing_agent.orchestrator.runner import list_deliveries
+
+    settings = _settings(data_dir)
+    try:
+        rows, total = asyncio.run(
+            list_deliveries(settings, state=state, campaign_id=campaign, limit=limit)
+        )
+    except MarketingAgentError as exc:
+        _fail(exc)
+    table = Table(title=f"{total} deliveries in state '{state}'")
+    for column in ("id", "campaign", "contact", "attempts", "reason", "updated"):
+        table.add_column(column)
+    for row in rows:
+        updated = row.updated_at.isoformat(timespec="seconds") if row.updated_at else ""
+        table.add_row(
+            str(row.id),
+            str(row.campaign_id),
+            str(row.contact_id),
+            str(row.attempts),
+            row.reason or "",
+            updated,
+        )
+    console.print(table)
+
+
+@deliveries_app.command("redrive")
+def deliveries_redrive(
+    campaign: Annotated[int, typer.Argument(help="The campaign's id.")],
+    dead: Annotated[bool, typer.Option(help="Queue the dead-lettered deliveries again.")] = True,
+    in_doubt: Annotated[
+        bool, typer.Option(help="Queue the in-doubt ones again (a bot may send them twice).")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="Who asks, for the audit log.")] = "cli:operator",
+    data_dir: DataDir = None,
+) -> None:
+    """Queue a campaign's dead-lettered and/or in-doubt deliveries again (audited)."""
+    from marketing_agent.orchestrator.runner import redrive
+
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(
+            redrive(settings, campaign_id=campaign, dead=dead, in_doubt=in_doubt, actor=actor)
+        )
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Re-driven:[/] {result.requeued} deliveries of campaign {campaign} queued again "
+        f"({result.dead} dead-lettered, {result.in_doubt} in doubt)."
+    )
 
 
 @app.command()

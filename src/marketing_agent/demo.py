@@ -7,6 +7,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -139,7 +140,9 @@ async def run_terminal_demo(
 ) -> None:
     """Runs one campaign to `contacts` simulated people and prints the per-variant verdict."""
     configure_logging("WARNING", json=False)
-    previous_clock = clock.set_clock(VirtualClock())
+    # A Tuesday at 15:00 UTC: afternoon in Europe, morning in New York, so that every contact
+    # is inside the default send hours (MA_QUIET_HOURS) in their own time zone.
+    previous_clock = clock.set_clock(VirtualClock(datetime(2026, 1, 6, 15, 0, tzinfo=UTC)))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ma-demo-") as folder:
         settings = Settings(data_dir=Path(folder), llm_provider="offline", review_all=False)

@@ -92,7 +92,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     log_path = data_dir / "server.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "MA_DATA_DIR": str(data_dir), "MA_LOG_JSON": "false"}
+    # No quiet hours: the demo's contacts live in Europe and New York; the test runs at any hour.
+    env = {
+        **os.environ,
+        "MA_DATA_DIR": str(data_dir),
+        "MA_LOG_JSON": "false",
+        "MA_QUIET_HOURS": "off",
+    }
     command = [
         server_executable(), "run", "--host", "127.0.0.1", "--port", str(port),
         "--demo", "--admin-password", ADMIN_PASSWORD,

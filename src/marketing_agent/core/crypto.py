@@ -1,9 +1,14 @@
-"""Secrets at rest: Fernet encryption with a key derived from the settings' secret key."""
+"""Secrets at rest: Fernet encryption with a key derived from the settings' secret key.
+
+Rotation: a SecretBox encrypts with its first key and decrypts with any; the previous keys come
+from MA_SECRET_KEY_PREVIOUS and data_dir/secret.key.previous while a rotation settles.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 from pathlib import Path
 
@@ -18,18 +23,56 @@ class SecretUnreadable(MarketingAgentError):
     type_slug = "secret-unreadable"
 
 
+KEY_FILE = "secret.key"
+PREVIOUS_KEYS_FILE = "secret.key.previous"
+
+
 def load_secret_key(settings: Settings) -> str:
     """Returns the secret key: from settings, else from data_dir/secret.key (created once)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
-    path = Path(settings.data_dir) / "secret.key"
+    path = Path(settings.data_dir) / KEY_FILE
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    key = generate_secret_key()
+    write_key_file(path, key)
     return key
+
+
+def load_previous_secret_keys(settings: Settings) -> list[str]:
+    """Returns the older keys that still decrypt: MA_SECRET_KEY_PREVIOUS (comma-separated),
+    then the lines of data_dir/secret.key.previous (written by a rotation in key-file mode)."""
+    keys: list[str] = []
+    if settings.secret_key_previous is not None:
+        keys += [k.strip() for k in settings.secret_key_previous.get_secret_value().split(",")]
+    path = Path(settings.data_dir) / PREVIOUS_KEYS_FILE
+    if path.exists():
+        keys += [line.strip() for line in path.read_text().splitlines()]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def load_secret_box(settings: Settings) -> SecretBox:
+    """Returns a SecretBox that encrypts with the current key and decrypts with any known one."""
+    current = load_secret_key(settings)
+    older = [k for k in load_previous_secret_keys(settings) if k != current]
+    return SecretBox(current, *older)
+
+
+def generate_secret_key() -> str:
+    """Returns a new random secret key."""
+    return secrets.token_urlsafe(48)
+
+
+def write_key_file(path: Path, content: str) -> None:
+    """Writes a key file readable by its owner only, atomically (a crash leaves the old one)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
 
 
 def _fernet_key(secret: str, purpose: str) -> bytes:
@@ -54,7 +97,19 @@ class SecretBox:
             raise SecretUnreadable() from exc
 
     def rotate(self, token: str) -> str:
-        return self._box.rotate(token.encode()).decode()
+        """Returns the token re-encrypted with the newest key; raises SecretUnreadable."""
+        try:
+            return self._box.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretUnreadable() from exc
+
+    def can_decrypt(self, token: str) -> bool:
+        """Returns True when one of this box's keys opens `token`."""
+        try:
+            self.decrypt(token)
+        except SecretUnreadable:
+            return False
+        return True
 
 
 def hash_token(token: str) -> str:

@@ -1,4 +1,5 @@
-"""HTTP API of the orchestrator: contacts, segments, campaigns and the review queue."""
+"""HTTP API of the orchestrator: contacts, segments, campaigns, deliveries (dead letters, in doubt,
+re-drive) and the review queue."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from marketing_agent.orchestrator.schemas import (
     DeliveryRead,
     DeliveryStatus,
     ImportResult,
+    RedriveRequest,
+    RedriveResult,
     ReviewDecision,
     ReviewItemRead,
     ReviewStatus,
@@ -197,6 +200,38 @@ async def list_deliveries(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.get("/deliveries")
+async def list_deliveries_in_state(
+    session: DbSession,
+    principal: CanRead,
+    state: Annotated[
+        DeliveryStatus, Query(description="dead (dead-lettered) or in_doubt, or any other state")
+    ],
+    campaign_id: Annotated[int | None, Query(gt=0)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> Page[DeliveryRead]:
+    """Deliveries in one state across campaigns: the dead letters and the in-doubt sends."""
+    rows, total = await service.list_deliveries_in_state(
+        session=session, status=state.value, campaign_id=campaign_id, limit=limit, offset=offset
+    )
+    items = [DeliveryRead.model_validate(r) for r in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("/campaigns/{campaign_id}/redrive")
+async def redrive_campaign(
+    campaign_id: CampaignID,
+    redrive_in: RedriveRequest,
+    session: DbSession,
+    principal: CanWriteCampaigns,
+) -> RedriveResult:
+    """Queues the campaign's dead-lettered and/or in-doubt deliveries again (audited)."""
+    return await service.redrive_campaign(
+        session=session, campaign_id=campaign_id, redrive_in=redrive_in, actor=principal.actor
     )
 
 

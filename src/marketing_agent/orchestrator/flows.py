@@ -2,16 +2,19 @@
 
 - Campaign creation: strategist (agent) → safety guard → draft, or review when risky.
 - Human in the loop: a review item → a reviewer's decision → the campaign goes on or stops.
-- Launch: a due campaign starts running; its audience becomes one delivery row per contact.
+- Launch: a due campaign starts running; its audience becomes one delivery row per contact,
+  each not before its contact's send window opens (local time, outside quiet hours).
+- Recurrence: a recurring campaign is a template; each cron run becomes a child campaign.
 - Inbound: what recipients did (read, click, reply, convert, /stop) becomes events and consent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent import service as agent
@@ -26,7 +29,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import service
+from marketing_agent.orchestrator import scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import render_text
 from marketing_agent.orchestrator.schemas import CampaignCreate, ReviewStatus
@@ -38,6 +41,7 @@ from marketing_agent.telegram.transport import InboundEvent
 log = get_logger(__name__)
 VARIANT_KEYS = "ABCDE"
 SYSTEM_ACTOR = "system:orchestrator"
+SCHEDULER_ACTOR = "system:scheduler"
 
 
 async def create_campaign(
@@ -45,6 +49,7 @@ async def create_campaign(
 ) -> Campaign:
     """Creates a campaign: the strategist drafts variants, the safety guard scores them, and a
     risky campaign goes straight to the review queue."""
+    timing = _timing_fields(settings, campaign_in)
     sender_id = await _resolve_sender(session=session, sender_id=campaign_in.sender_id)
     if campaign_in.segment_id is not None:
         await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
@@ -60,6 +65,7 @@ async def create_campaign(
         created_by=actor,
         start_at=campaign_in.start_at,
         created_at=clock.now(),
+        **timing,
     )
     session.add(campaign)
     await session.flush()
@@ -96,6 +102,45 @@ async def create_campaign(
     if _needs_review(settings, campaign):
         await _raise_review(session=session, campaign=campaign, actor=actor)
     return campaign
+
+
+def _timing_fields(settings: Settings, campaign_in: CampaignCreate) -> dict[str, Any]:
+    """Returns the campaign's timing columns, defaults resolved from the settings now (so a
+    campaign shows, and keeps, the rules it runs by); raises with every contradiction at once."""
+    quiet = (
+        campaign_in.quiet_hours
+        if "quiet_hours" in campaign_in.model_fields_set
+        else scheduling.parse_optional_window(settings.quiet_hours)
+    )
+    fields: dict[str, Any] = {
+        "send_window": str(campaign_in.send_window) if campaign_in.send_window else None,
+        "quiet_hours": str(quiet) if quiet else None,
+        "timezone": campaign_in.timezone or settings.default_timezone,
+        "recurrence": campaign_in.recurrence,
+        "recurrence_until": campaign_in.recurrence_until,
+        "recurrence_max_runs": campaign_in.recurrence_max_runs,
+    }
+    errors = []
+    rule = scheduling.SendRule.parse(fields["send_window"], fields["quiet_hours"])
+    if not rule.is_satisfiable():
+        errors.append(
+            field_error(
+                ("body", "send_window"),
+                f"the send window {fields['send_window']} lies entirely within the quiet hours "
+                f"{fields['quiet_hours']}: no message could ever be sent",
+            )
+        )
+    for name in ("recurrence_until", "recurrence_max_runs"):
+        if getattr(campaign_in, name) is not None and campaign_in.recurrence is None:
+            errors.append(field_error(("body", name), "applies only with a recurrence (cron)"))
+    until = campaign_in.recurrence_until
+    if until is not None and until <= max(campaign_in.start_at or clock.now(), clock.now()):
+        errors.append(
+            field_error(("body", "recurrence_until"), "must be later than now and than start_at")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return fields
 
 
 async def _resolve_sender(*, session: AsyncSession, sender_id: int | None) -> int:
@@ -256,22 +301,36 @@ async def decide_review(
 async def _schedule(*, session: AsyncSession, campaign: Campaign, actor: str) -> Campaign:
     if campaign.start_at is None:
         campaign.start_at = clock.now()
+    data = {"start_at": campaign.start_at.isoformat()}
+    if campaign.recurrence:
+        # The first run is the first cron time at or after start_at.
+        first = campaign.start_at - timedelta(microseconds=1)
+        campaign.next_run_at = _next_run(campaign, after=first)
+        data["next_run_at"] = campaign.next_run_at.isoformat() if campaign.next_run_at else ""
     return await service.transition(
         session=session,
         campaign=campaign,
         target=CampaignStatus.SCHEDULED,
         actor=actor,
-        data={"start_at": campaign.start_at.isoformat()},
+        data=data,
     )
 
 
 async def start_due_campaigns(*, session: AsyncSession) -> list[int]:
-    """Starts every scheduled campaign whose time has come; returns their ids."""
+    """Starts every scheduled campaign whose time has come; returns their ids.
+
+    Recurring templates never start themselves: `create_due_runs` makes their runs.
+    """
     due = (
         await session.scalars(
-            select(Campaign).where(
-                Campaign.status == CampaignStatus.SCHEDULED.value, Campaign.start_at <= clock.now()
+            select(Campaign)
+            .where(
+                Campaign.status == CampaignStatus.SCHEDULED.value,
+                Campaign.start_at <= clock.now(),
+                Campaign.recurrence.is_(None),
             )
+            .order_by(Campaign.id)
+            .with_for_update(skip_locked=True)
         )
     ).all()
     for campaign in due:
@@ -288,15 +347,23 @@ async def start_due_campaigns(*, session: AsyncSession) -> list[int]:
 
 
 async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> int:
-    """Writes one queued delivery per contact of the audience, each with its sticky variant.
+    """Writes one queued delivery per contact of the audience, each with its sticky variant and
+    the first moment its contact's local time is inside the send window and outside quiet
+    hours (`not_before`, with the reason it waits; none when it may go now).
 
     Consent is not filtered here: it is checked when each message is sent, so a withdrawal
-    between now and then is honoured.
+    between now and then is honoured. The window is checked again at send time too.
     """
     audience = await service.audience_contact_ids(session=session, segment_id=campaign.segment_id)
     experiment = await experiments.get_experiment_for_campaign(
         session=session, campaign_id=campaign.id
     )
+    zones = await scheduling.contact_zones(session, (cid for cid, _ in audience))
+    rule, now = scheduling.SendRule.of(campaign), clock.now()
+    waits = {
+        zone: scheduling.first_send_time(rule, now, zone, campaign.timezone or "UTC")
+        for zone in {None, *zones.values()}
+    }
     rows = [
         {
             "campaign_id": campaign.id,
@@ -305,6 +372,8 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
             "variant_key": experiments.assign(experiment, contact_id) if experiment else "A",
             "status": "queued",
             "attempts": 0,
+            "not_before": waits[zones.get(contact_id)][0],
+            "reason": waits[zones.get(contact_id)][1],
         }
         for contact_id, _ in audience
     ]
@@ -314,9 +383,14 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
 
 
 async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
-    """Marks running campaigns with nothing left to send as completed."""
+    """Marks running campaigns with nothing left to send as completed (a recurring template
+    completes after its last run instead)."""
     running = (
-        await session.scalars(select(Campaign).where(Campaign.status == CampaignStatus.RUNNING))
+        await session.scalars(
+            select(Campaign).where(
+                Campaign.status == CampaignStatus.RUNNING, Campaign.recurrence.is_(None)
+            )
+        )
     ).all()
     finished = []
     for campaign in running:
@@ -335,6 +409,171 @@ async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
             finished.append(campaign.id)
             log.info("campaign.completed", campaign_id=campaign.id)
     return finished
+
+
+async def skip_leftovers_of_cancelled(*, session: AsyncSession) -> int:
+    """Skips deliveries queued again after their campaign was cancelled (a send under way at
+    the cancel, handed back by the worker); returns how many."""
+    cancelled = select(Campaign.id).where(Campaign.status == CampaignStatus.CANCELLED.value)
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.status == "queued", Delivery.campaign_id.in_(cancelled))
+        .values(status="skipped", reason="campaign_cancelled", updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def create_due_runs(*, session: AsyncSession) -> list[int]:
+    """Makes the run of every recurring campaign whose cron time has come; returns the new
+    campaigns' ids. Runs missed while the scheduler was down collapse into one; those that
+    fall while the template is paused are skipped (audited), so resuming sends nothing stale."""
+    now = clock.now()
+    templates = (
+        await session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.recurrence.is_not(None),
+                Campaign.status.in_(
+                    (CampaignStatus.SCHEDULED, CampaignStatus.RUNNING, CampaignStatus.PAUSED)
+                ),
+                or_(
+                    Campaign.next_run_at <= now,
+                    and_(Campaign.next_run_at.is_(None), Campaign.status != CampaignStatus.PAUSED),
+                ),
+            )
+            .order_by(Campaign.id)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    created = []
+    for template in templates:
+        if template.status == CampaignStatus.PAUSED:
+            await _skip_paused_run(session=session, template=template, now=now)
+            continue
+        if template.status == CampaignStatus.SCHEDULED:
+            await service.transition(
+                session=session,
+                campaign=template,
+                target=CampaignStatus.RUNNING,
+                actor=SCHEDULER_ACTOR,
+                data={"recurrence": template.recurrence or ""},
+            )
+        if template.next_run_at is not None:
+            run = await _create_run(session=session, template=template, due=template.next_run_at)
+            created.append(run.id)
+            template.next_run_at = _next_run(template, after=max(now, template.next_run_at))
+        if template.next_run_at is None:
+            await service.transition(
+                session=session,
+                campaign=template,
+                target=CampaignStatus.COMPLETED,
+                actor=SCHEDULER_ACTOR,
+                data={"runs": template.runs},
+            )
+    await session.flush()
+    return created
+
+
+def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
+    """Returns the template's next cron time after `after`, or None when its series is over."""
+    if not template.recurrence:
+        return None
+    if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
+        return None
+    zone = scheduling.zone_named(template.timezone)
+    following = scheduling.next_occurrence(template.recurrence, after, zone)
+    if template.recurrence_until is not None and following > template.recurrence_until:
+        return None
+    return following
+
+
+async def _skip_paused_run(*, session: AsyncSession, template: Campaign, now: datetime) -> None:
+    due = template.next_run_at
+    template.next_run_at = _next_run(template, after=now)
+    await compliance.audit(
+        session=session,
+        actor=SCHEDULER_ACTOR,
+        action="campaign.run_skipped",
+        entity_type="campaign",
+        entity_id=template.id,
+        data={
+            "due": due.isoformat() if due else "",
+            "reason": "paused",
+            "next_run_at": template.next_run_at.isoformat() if template.next_run_at else "",
+        },
+    )
+
+
+async def _create_run(*, session: AsyncSession, template: Campaign, due: datetime) -> Campaign:
+    """Clones the template into its next run: a scheduled campaign of its own (content approved
+    with the template and checked again as each message is sent), with its own experiment."""
+    template.runs += 1
+    suffix = f" · run {template.runs}"
+    run = Campaign(
+        name=template.name[: 200 - len(suffix)] + suffix,
+        goal=template.goal,
+        status=CampaignStatus.SCHEDULED.value,
+        sender_id=template.sender_id,
+        segment_id=template.segment_id,
+        purpose=template.purpose,
+        cta_url=template.cta_url,
+        risk_score=template.risk_score,
+        risk_reasons=template.risk_reasons,
+        strategy=template.strategy,
+        agent_provider=template.agent_provider,
+        agent_offline=template.agent_offline,
+        created_by=template.created_by,
+        start_at=due,
+        send_window=template.send_window,
+        quiet_hours=template.quiet_hours,
+        timezone=template.timezone,
+        parent_campaign_id=template.id,
+        occurrence=template.runs,
+        created_at=clock.now(),
+    )
+    session.add(run)
+    await session.flush()
+    for variant in template.variants:
+        session.add(
+            Variant(
+                campaign_id=run.id,
+                key=variant.key,
+                text=variant.text,
+                weight=variant.weight,
+                rationale=variant.rationale,
+            )
+        )
+    await session.flush()
+    await session.refresh(run, ["variants"])
+    await experiments.create_experiment(
+        session=session,
+        campaign_id=run.id,
+        arms=[Arm(key=v.key, weight=v.weight) for v in run.variants],
+        control_key=run.variants[0].key if run.variants else "A",
+    )
+    await compliance.audit(
+        session=session,
+        actor=SCHEDULER_ACTOR,
+        action="campaign.run_created",
+        entity_type="campaign",
+        entity_id=template.id,
+        data={"run_campaign_id": run.id, "run": run.occurrence, "due": due.isoformat()},
+    )
+    await compliance.audit(
+        session=session,
+        actor=SCHEDULER_ACTOR,
+        action="campaign.scheduled",
+        entity_type="campaign",
+        entity_id=run.id,
+        data={
+            "parent_campaign_id": template.id,
+            "run": run.occurrence,
+            "start_at": due.isoformat(),
+        },
+    )
+    log.info("campaign.run_created", campaign_id=template.id, run_campaign_id=run.id)
+    return run
 
 
 INBOUND_EVENT_TYPES = {

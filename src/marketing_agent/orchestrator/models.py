@@ -37,6 +37,8 @@ class Segment(IdMixin, TimestampMixin, Base):
 
 class Campaign(IdMixin, TimestampMixin, Base):
     __tablename__ = "orchestrator_campaigns"
+    # Two schedulers racing over one template cannot both create its run N.
+    __table_args__ = (UniqueConstraint("parent_campaign_id", "occurrence"),)
 
     name: Mapped[str] = mapped_column(String(200))
     goal: Mapped[str] = mapped_column(Text)
@@ -54,6 +56,22 @@ class Campaign(IdMixin, TimestampMixin, Base):
     agent_offline: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(128))
     start_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When each contact may be reached, in their local time (orchestrator/scheduling.py):
+    # "HH:MM-HH:MM" or None (any time of day / no quiet hours); `timezone` is for contacts
+    # without one of their own.
+    send_window: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    quiet_hours: Mapped[str | None] = mapped_column(String(11), nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # A recurring campaign is a template: each cron run becomes a child campaign of its own.
+    recurrence: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    recurrence_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    recurrence_max_runs: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    next_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    parent_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orchestrator_campaigns.id"), nullable=True, index=True
+    )
+    occurrence: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
@@ -86,19 +104,27 @@ class Delivery(IdMixin, Base):
         UniqueConstraint("campaign_id", "contact_id"),
         Index("ix_delivery_claim", "status", "campaign_id", "not_before"),
         Index("ix_delivery_message", "sender_id", "message_id"),
+        Index("ix_delivery_lease", "status", "lease_until"),
     )
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("orchestrator_campaigns.id"))
     contact_id: Mapped[int] = mapped_column(IdType)
     sender_id: Mapped[int] = mapped_column(IdType)
     variant_key: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16))  # queued sending sent failed skipped
+    # queued → sending → sent | failed | skipped | dead | in_doubt (orchestrator/queue.py)
+    status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(255), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The worker holding a `sending` row, and until when; an expired lease is recovered.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Written with the claim, before any send, and reused by every retry: the transport's
+    # idempotency key (MTProto random_id; the simulator deduplicates by it).
+    random_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class ReviewItem(IdMixin, TimestampMixin, Base):

@@ -1,24 +1,42 @@
-"""Periodic jobs of the orchestrator: start due campaigns, complete finished ones, and pull
-inbound events (reads, clicks, replies, /stop) from every sender."""
+"""Periodic jobs of the orchestrator: make the runs of recurring campaigns, start due campaigns,
+complete finished ones, and pull inbound events (reads, clicks, replies, /stop) from every sender.
+
+Exactly one scheduler is active. On PostgreSQL the active one holds a session-level advisory
+lock on a dedicated connection; the others stand by and take the lock when its holder's session
+ends (a crash closes it). On SQLite there is one process, so the scheduler simply runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import signal
+from contextlib import suppress
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from marketing_agent.core.db import Database
-from marketing_agent.core.logging import get_logger
+from marketing_agent.core.logging import configure_logging, get_logger
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import flows
 from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
+# The advisory lock key of the scheduler's lead: "ma-sched" as a big-endian 63-bit integer.
+LEADER_LOCK_KEY = int.from_bytes(b"ma-sched", "big") >> 1
+_LOCK_CALL_TIMEOUT_S = 5.0  # a lock connection slower than this counts as lost
 
 
 async def tick(db: Database) -> None:
     """Runs every periodic job once."""
     async with db.session() as session:
+        await flows.create_due_runs(session=session)
+    async with db.session() as session:
         await flows.start_due_campaigns(session=session)
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
+        await flows.skip_leftovers_of_cancelled(session=session)
     await pull_inbound(db)
 
 
@@ -38,14 +56,138 @@ async def pull_inbound(db: Database) -> int:
     return recorded
 
 
-async def run_scheduler(db: Database, stop: asyncio.Event, *, poll_s: float = 0.5) -> None:
-    """Ticks until `stop` is set; a failed tick is logged and the next one goes on."""
+async def run_scheduler(
+    db: Database, stop: asyncio.Event, *, poll_s: float = 0.5, leader_retry_s: float = 1.0
+) -> None:
+    """Ticks until `stop` is set, as the one active scheduler: on PostgreSQL it first waits to
+    be the leader (standing by, retrying every `leader_retry_s`), and stands by again if it
+    loses the lead; elsewhere it ticks at once."""
+    if db.engine.dialect.name != "postgresql":
+        await _tick_until(db, stop, poll_s=poll_s, lease=None)
+        return
+    lease = SchedulerLease(db.url)
+    announced_standby = False
+    try:
+        while not stop.is_set():
+            if await lease.try_acquire():
+                announced_standby = False
+                log.info("scheduler.leading", lock_key=LEADER_LOCK_KEY)
+                await _tick_until(db, stop, poll_s=poll_s, lease=lease)
+                if not stop.is_set():
+                    log.warning("scheduler.lead_lost")
+                continue
+            if not announced_standby:
+                log.info("scheduler.standby", lock_key=LEADER_LOCK_KEY)
+                announced_standby = True
+            await _wait(stop, leader_retry_s)
+    finally:
+        await lease.release()
+
+
+async def _tick_until(
+    db: Database, stop: asyncio.Event, *, poll_s: float, lease: SchedulerLease | None
+) -> None:
+    """Ticks every `poll_s` until `stop`, or until the lease (when there is one) is lost."""
     while not stop.is_set():
+        if lease is not None and not await lease.still_held():
+            return
         try:
             await tick(db)
         except Exception:
             log.exception("scheduler.tick_failed")
+        await _wait(stop, poll_s)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+class SchedulerLease:
+    """The scheduler's lead on PostgreSQL: `pg_try_advisory_lock` held by the session of a
+    dedicated connection. The server releases it the moment that session ends, so a killed
+    leader's lock frees itself; TCP keepalives bound how long a vanished host keeps it."""
+
+    def __init__(self, url: str) -> None:
+        self._engine: AsyncEngine = create_async_engine(url, poolclass=NullPool)
+        self._conn: AsyncConnection | None = None
+
+    async def try_acquire(self) -> bool:
+        """Takes the lead if nobody holds it; returns whether this process now leads."""
         try:
-            await asyncio.wait_for(stop.wait(), timeout=poll_s)
-        except TimeoutError:
-            pass
+            if self._conn is None:
+                conn = await self._engine.connect()
+                self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                for setting in (
+                    "SET application_name = 'marketing-agent scheduler'",
+                    "SET tcp_keepalives_idle = 5",
+                    "SET tcp_keepalives_interval = 2",
+                    "SET tcp_keepalives_count = 3",
+                ):
+                    await self._conn.execute(text(setting))
+            acquired = await asyncio.wait_for(
+                self._conn.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
+                ),
+                timeout=_LOCK_CALL_TIMEOUT_S,
+            )
+        except Exception as exc:  # database unreachable: stand by and try again
+            log.warning("scheduler.lock_unavailable", error=type(exc).__name__)
+            await self._drop_connection()
+            return False
+        return bool(acquired)
+
+    async def still_held(self) -> bool:
+        """Returns whether this session still holds the lock; a broken connection does not."""
+        if self._conn is None:
+            return False
+        try:
+            held = await asyncio.wait_for(
+                self._conn.scalar(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
+                        " AND classid::bigint = :high AND objid::bigint = :low)"
+                    ),
+                    {"high": LEADER_LOCK_KEY >> 32, "low": LEADER_LOCK_KEY & 0xFFFFFFFF},
+                ),
+                timeout=_LOCK_CALL_TIMEOUT_S,
+            )
+        except Exception as exc:
+            log.warning("scheduler.lock_check_failed", error=type(exc).__name__)
+            await self._drop_connection()
+            return False
+        return bool(held)
+
+    async def release(self) -> None:
+        """Gives the lead up (closing the session releases the lock) and closes the engine."""
+        await self._drop_connection()
+        await self._engine.dispose()
+
+    async def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with suppress(Exception):
+                await conn.close()
+
+
+async def serve_scheduler(settings: Settings) -> None:
+    """The `marketing-agent scheduler` role: only the scheduler loop, until SIGINT or SIGTERM."""
+    configure_logging(settings.log_level, json=settings.log_json)
+    db = Database(settings.resolved_database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("scheduler.started", database=db.engine.dialect.name)
+    try:
+        await run_scheduler(
+            db,
+            stop,
+            poll_s=settings.scheduler_poll_s,
+            leader_retry_s=settings.scheduler_leader_retry_s,
+        )
+    finally:
+        await telegram.shutdown()
+        await db.dispose()
+        log.info("scheduler.stopped")

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
-from marketing_agent.core.errors import Conflict, NotFound
+from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Segment
 from marketing_agent.orchestrator.schemas import (
     CampaignRead,
     ContactCreate,
     DeliveryCounts,
+    RedriveRequest,
+    RedriveResult,
     ReviewItemRead,
     SegmentCreate,
     SegmentFilter,
@@ -188,17 +191,27 @@ async def list_campaigns(
 async def delivery_counts(
     *, session: AsyncSession, campaign_ids: Sequence[int]
 ) -> dict[int, DeliveryCounts]:
-    """Returns the number of deliveries in each status, per campaign."""
+    """Returns the number of deliveries in each status, per campaign, with the reasons of the
+    skipped and of the waiting ones."""
     counts = {cid: DeliveryCounts() for cid in campaign_ids}
     if not campaign_ids:
         return counts
     rows = await session.execute(
-        select(Delivery.campaign_id, Delivery.status, func.count())
+        select(Delivery.campaign_id, Delivery.status, Delivery.reason, func.count())
         .where(Delivery.campaign_id.in_(campaign_ids))
-        .group_by(Delivery.campaign_id, Delivery.status)
+        .group_by(Delivery.campaign_id, Delivery.status, Delivery.reason)
     )
-    for campaign_id, status, n in rows:
-        setattr(counts[campaign_id], status, n)
+    for campaign_id, status, reason, n in rows:
+        campaign_counts = counts[campaign_id]
+        if hasattr(campaign_counts, status):
+            setattr(campaign_counts, status, getattr(campaign_counts, status) + n)
+        # Why deliveries were skipped, or wait (send window, quiet hours, a FloodWait...).
+        by_reason = {
+            "skipped": campaign_counts.skipped_reasons,
+            "queued": campaign_counts.waiting_reasons,
+        }
+        if reason and status in by_reason:
+            by_reason[status][reason] = by_reason[status].get(reason, 0) + n
     return counts
 
 
@@ -286,6 +299,57 @@ async def list_deliveries(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (await session.scalars(query.order_by(Delivery.id).limit(limit).offset(offset))).all()
     return rows, total
+
+
+async def list_deliveries_in_state(
+    *,
+    session: AsyncSession,
+    status: str,
+    campaign_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[Sequence[Delivery], int]:
+    """Returns deliveries in one state across campaigns (dead letters, in doubt), oldest first."""
+    query = select(Delivery).where(Delivery.status == status)
+    if campaign_id is not None:
+        query = query.where(Delivery.campaign_id == campaign_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = (await session.scalars(query.order_by(Delivery.id).limit(limit).offset(offset))).all()
+    return rows, total
+
+
+async def redrive_campaign(
+    *, session: AsyncSession, campaign_id: int, redrive_in: RedriveRequest, actor: str
+) -> RedriveResult:
+    """Queues a campaign's dead-lettered and/or in-doubt deliveries again, and audits it."""
+    campaign = await get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    if campaign.status == CampaignStatus.CANCELLED:
+        raise Conflict(f"Campaign {campaign_id} is cancelled; its deliveries cannot be re-driven.")
+    states = [
+        state
+        for state, chosen in ((queue.DEAD, redrive_in.dead), (queue.IN_DOUBT, redrive_in.in_doubt))
+        if chosen
+    ]
+    if not states:
+        raise ValidationFailed(
+            [field_error(("body",), "choose dead and/or in_doubt deliveries to re-drive")]
+        )
+    counts = await queue.redrive(session, campaign_id=campaign_id, states=states, now=clock.now())
+    result = RedriveResult(
+        campaign_id=campaign_id,
+        requeued=sum(counts.values()),
+        dead=counts.get(queue.DEAD, 0),
+        in_doubt=counts.get(queue.IN_DOUBT, 0),
+    )
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="campaign.redriven",
+        entity_type="campaign",
+        entity_id=campaign_id,
+        data=result.model_dump(),
+    )
+    return result
 
 
 async def find_delivery_by_message(

@@ -1,18 +1,30 @@
-"""The delivery worker: claims queued deliveries, checks consent and content at send time,
+"""The delivery worker: claims due deliveries in chunks, checks consent and content at send time,
 keeps the sender's limits, sends through the sender's transport and records the outcome.
 
-A claimed row is `sending` before anything is sent, so a second worker run never sends it
-again. What happens to a row caught in `sending` by a crash is the delivery engine's issue.
+Per campaign, a pipeline of chunks (a chunk is about `chunk_s` seconds of sending at the
+sender's rate):
+
+    claim + pre-check (one transaction) → send, concurrently under the limiter → record
+                  chunk n+1 is claimed while chunk n sends; chunk n-1 is recorded meanwhile
+
+A claimed row is committed as `sending` (with its random_id) before any of its sends starts, so
+a worker killed at any instant leaves nothing unknown: orchestrator/queue.py recovers it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import timedelta
+import math
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service as analytics
@@ -21,233 +33,406 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
-from marketing_agent.orchestrator.models import Campaign, Contact, Delivery
+from marketing_agent.orchestrator import queue, scheduling
+from marketing_agent.orchestrator.models import Campaign, Contact
+from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
 from marketing_agent.orchestrator.rendering import render_text
-from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
-from marketing_agent.safety.ratelimit import SenderRateLimiter
+from marketing_agent.safety.ratelimit import LearnedRate, RateLimits, SenderLimiter
+from marketing_agent.safety.service import ContentPolicy
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.profiles import get_profile_by_name
-from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
+from marketing_agent.telegram.profiles import SenderProfile, get_profile_by_name
+from marketing_agent.telegram.transport import (
+    ChatKind,
+    OutgoingMessage,
+    SendOutcome,
+    SendStatus,
+)
 
 log = get_logger(__name__)
-MAX_ATTEMPTS = 5
-CHUNK = 25  # sends between commits and campaign-status checks (pause takes effect within ~1 s)
+MAX_ATTEMPTS = queue.MAX_ATTEMPTS
+# A chat (or a paused sender) not ready within this is handed back to the queue rather than
+# waited for inside a chunk, so a chunk's lease and the in-doubt window stay short.
+MAX_CHAT_WAIT_S = 2.0
+# How long one run_once keeps feeding one campaign before giving the others a turn (real time).
+RUN_SLICE_S = 5.0
+
+SendFunction = Callable[..., Awaitable[SendOutcome]]  # (sender_id=, profile_name=, message=)
 
 
 @dataclass
-class _Job:
-    delivery_id: int
+class _Send:
+    """A delivery that passed every pre-check, with the exact text that will be sent."""
+
+    job: ClaimedDelivery
+    chat_id: int
+    chat_kind: ChatKind
+    text: str
+
+
+@dataclass
+class _Chunk:
+    """A claimed chunk of one campaign: what to send, and what is already decided."""
+
     campaign_id: int
-    contact_id: int
     sender_id: int
-    variant_key: str
-    attempts: int
+    profile: SenderProfile
+    sends: list[_Send]
+    outcomes: Outcomes = field(default_factory=Outcomes)
+    events: list[EventCreate] = field(default_factory=list)
+    learned: LearnedRate | None = None
+    decided_early: int = 0  # skipped at the pre-check, written with the claim
 
 
 class DeliveryWorker:
-    """Sends queued deliveries; one instance per process, any number of processes."""
+    """Sends due deliveries; one instance per process, any number of processes."""
 
-    def __init__(self, db: Database, *, batch_size: int = 200) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        batch_size: int = 200,
+        limits: RateLimits | None = None,
+        worker_id: str | None = None,
+        lease_s: float = 60.0,
+        chunk_s: float = 1.0,
+        send: SendFunction | None = None,
+    ) -> None:
         self.db = db
         self.batch_size = batch_size
-        self._limiters: dict[int, SenderRateLimiter] = {}
+        self.limits = limits or safety.open_rate_limits(redis_url=None)
+        self.worker_id = worker_id or _worker_id()
+        self.lease_s = lease_s
+        self.chunk_s = chunk_s
+        self._send = send or telegram.send_message
+        self._limiters: dict[int, SenderLimiter] = {}
+        # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
+        # that failed half-way expire and are recovered like a dead worker's.
+        self._in_flight: set[int] = set()
+        self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
-        """Processes batches until `stop` is set, sleeping briefly when there is nothing to do."""
-        while not stop.is_set():
-            try:
-                done = await self.run_once()
-            except Exception:
-                log.exception("worker.batch_failed")
-                done = 0
-            if not done:
+        """Processes work until `stop` is set, renewing its leases and recovering dead workers'
+        rows on the side, and sleeping briefly when there is nothing to do."""
+        keeper = asyncio.create_task(self._keep_leases(stop))
+        try:
+            while not stop.is_set():
                 try:
-                    await asyncio.wait_for(stop.wait(), timeout=idle_s)
-                except TimeoutError:
-                    pass
+                    done = await self.run_once()
+                except Exception:
+                    log.exception("worker.batch_failed", worker_id=self.worker_id)
+                    done = 0
+                if not done:
+                    try:
+                        await asyncio.wait_for(stop.wait(), timeout=idle_s)
+                    except TimeoutError:
+                        pass
+        finally:
+            keeper.cancel()
+            await asyncio.gather(keeper, return_exceptions=True)
 
     async def run_once(self) -> int:
-        """Claims and processes one batch; returns how many deliveries it finished."""
+        """Recovers expired leases, then feeds every runnable campaign for a while; returns how
+        many deliveries it finished."""
+        await self.recover()
         async with self.db.session() as session:
-            jobs = await self._claim(session)
+            campaign_ids = await queue.runnable_campaigns(session, now=clock.now())
+        done = await asyncio.gather(*(self._run_campaign(cid) for cid in campaign_ids))
+        return sum(done)
+
+    async def recover(self) -> queue.Recovered:
+        """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
+        async with self.db.session() as session:
+            senders = await telegram.list_senders(session=session)
+            idempotent = {s.id for s in senders if s.transport in queue.IDEMPOTENT_TRANSPORTS}
+            recovered = await queue.recover_expired(
+                session, now=clock.now(), idempotent_senders=idempotent
+            )
+        if recovered.requeued or recovered.in_doubt or recovered.dead:
+            log.warning(
+                "worker.leases_recovered",
+                worker_id=self.worker_id,
+                requeued=recovered.requeued,
+                in_doubt=recovered.in_doubt,
+                dead=recovered.dead,
+            )
+        return recovered
+
+    async def _run_campaign(self, campaign_id: int) -> int:
+        """Pipelines one campaign's chunks: claim the next while this one sends, record the
+        previous meanwhile."""
         finished = 0
-        for start in range(0, len(jobs), CHUNK):
-            finished += await self._process_chunk(jobs[start : start + CHUNK])
+        deadline = time.monotonic() + RUN_SLICE_S
+        chunk = await self._process_chunk(campaign_id)
+        recording: asyncio.Task[int] | None = None
+        try:
+            while chunk is not None:
+                sending = asyncio.create_task(self._send_chunk(chunk))
+                upcoming = None
+                if time.monotonic() < deadline:
+                    upcoming = await self._process_chunk(campaign_id)
+                await sending
+                if recording is not None:
+                    finished += await recording
+                recording = asyncio.create_task(self._record_chunk(chunk))
+                chunk = upcoming
+            if recording is not None:
+                finished += await recording
+        except Exception:
+            # What was claimed and not recorded is left to lease expiry and recovery, exactly
+            # as if this worker had died: no guess about what was sent.
+            self._in_flight.clear()
+            raise
         return finished
 
-    async def _claim(self, session: AsyncSession) -> list[_Job]:
-        now = clock.now()
-        query = (
-            select(Delivery)
-            .join(Campaign, Campaign.id == Delivery.campaign_id)
-            .where(
-                Delivery.status == "queued",
-                Campaign.status == CampaignStatus.RUNNING.value,
-                (Delivery.not_before.is_(None)) | (Delivery.not_before <= now),
-            )
-            .order_by(Delivery.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True, of=Delivery)
-        )
-        rows = (await session.scalars(query)).all()
-        if not rows:
-            return []
-        await session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_([d.id for d in rows]))
-            .values(status="sending", attempts=Delivery.attempts + 1, updated_at=now)
-        )
-        return [
-            _Job(d.id, d.campaign_id, d.contact_id, d.sender_id, d.variant_key, d.attempts + 1)
-            for d in rows
-        ]
-
-    async def _process_chunk(self, jobs: list[_Job]) -> int:
+    async def _process_chunk(self, campaign_id: int) -> _Chunk | None:
+        """Claims a chunk and pre-checks each delivery at send time (consent, render, content),
+        in one transaction; the ones that fail are decided here and never sent."""
         async with self.db.session() as session:
-            context = await _load_context(session, jobs)
-            results: list[tuple[_Job, dict[str, Any]]] = []
-            events: list[EventCreate] = []
-            for job in jobs:
-                change = await self._deliver(session, job, context, events)
-                results.append((job, change))
-            for job, change in results:
-                await session.execute(
-                    update(Delivery)
-                    .where(Delivery.id == job.delivery_id)
-                    .values(updated_at=clock.now(), **change)
+            campaign = await _load_campaign(session, campaign_id)
+            if campaign is None:
+                return None
+            sender_id, profile, variants, purpose = campaign
+            limiter = await self._limiter(session, sender_id, profile)
+            claimed = await queue.claim(
+                session,
+                campaign_id=campaign_id,
+                worker_id=self.worker_id,
+                limit=self._chunk_size(limiter),
+                lease_s=self.lease_s,
+                now=clock.now(),
+            )
+            if not claimed:
+                return None
+            self._in_flight.update(job.id for job in claimed)
+            chunk = _Chunk(campaign_id=campaign_id, sender_id=sender_id, profile=profile, sends=[])
+            contacts = await _load_contacts(session, claimed)
+            consent = await compliance.consent_in_force(
+                session=session,
+                contact_ids=[job.contact_id for job in claimed],
+                sender_id=sender_id,
+                purpose=purpose,
+            )
+            policy = await safety.load_content_policy(session=session)
+            # Send windows and quiet hours in the contact's zone, and the frequency cap.
+            holds = await scheduling.hold_unsendable(session, claimed)
+            for job in claimed:
+                hold = holds.get(job.id)
+                decision = (
+                    hold.change(job.attempts)
+                    if hold is not None
+                    else self._check_before_send(job, variants, contacts, consent, policy)
                 )
-            if events:
-                await analytics.record_events(session=session, events=events)
-        return sum(1 for _, change in results if change["status"] != "queued")
+                if isinstance(decision, _Send):
+                    chunk.sends.append(decision)
+                else:
+                    chunk.outcomes.other[job.id] = decision
+            if chunk.outcomes.other:  # decided without a send: written with the claim
+                await queue.record(
+                    session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                )
+                chunk.decided_early = len(chunk.outcomes.other)
+                self._in_flight.difference_update(chunk.outcomes.other)
+                chunk.outcomes = Outcomes()
+        return chunk
 
-    async def _deliver(
-        self, session: AsyncSession, job: _Job, context: _Context, events: list[EventCreate]
-    ) -> dict[str, Any]:
-        campaign = context.campaigns[job.campaign_id]
-        if campaign["status"] == CampaignStatus.CANCELLED:
-            return {"status": "skipped", "reason": "campaign_cancelled"}
-        if campaign["status"] != CampaignStatus.RUNNING:
-            return {"status": "queued", "attempts": job.attempts - 1}  # paused: put it back
-        if not context.consent.get(job.contact_id, False):
-            return {"status": "skipped", "reason": "no_consent"}
-        contact = context.contacts.get(job.contact_id)
+    def _check_before_send(
+        self,
+        job: ClaimedDelivery,
+        variants: dict[str, str],
+        contacts: dict[int, dict[str, Any]],
+        consent: dict[int, bool],
+        policy: ContentPolicy,
+    ) -> _Send | dict[str, Any]:
+        """Returns the send, or the columns of a delivery that must not be sent now."""
+        if not consent.get(job.contact_id, False):
+            return {"status": queue.SKIPPED, "reason": "no_consent"}
+        contact = contacts.get(job.contact_id)
         if contact is None:
-            return {"status": "skipped", "reason": "contact_erased"}
-        text = render_text(campaign["variants"][job.variant_key], contact)
-        verdict = await safety.check_content(session=session, text=text)
+            return {"status": queue.SKIPPED, "reason": "contact_erased"}
+        text = render_text(variants[job.variant_key], contact)
+        verdict = policy.check(text)
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
-            return {"status": "skipped", "reason": f"content_blocked:{codes}"[:255]}
+            return {"status": queue.SKIPPED, "reason": f"content_blocked:{codes}"[:255]}
+        chat_id = contact["telegram_id"]
+        return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
 
-        limiter = self._limiter(job.sender_id, campaign["profile"])
-        await limiter.acquire(contact["telegram_id"], "private")
-        outcome = await telegram.send_message(
+    async def _send_chunk(self, chunk: _Chunk) -> None:
+        """Sends a chunk's messages concurrently: the limiter orders them into slots, so a chat
+        that must wait never holds up the others."""
+        limiter = self._limiters[chunk.sender_id]
+        await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+
+    async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
+        job = item.job
+        busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
+        if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
+            until = clock.now() + timedelta(seconds=busy_s)
+            chunk.outcomes.other[job.id] = queue.put_back(
+                job.attempts, until=until, reason="sender_or_chat_busy"
+            )
+            return
+        stopped = self._gate.hold(job.campaign_id, job.attempts)  # paused or cancelled
+        if stopped is not None:
+            chunk.outcomes.other[job.id] = stopped
+            return
+        outcome = await self._send(
             sender_id=job.sender_id,
-            profile_name=campaign["profile"],
+            profile_name=chunk.profile.name,
             message=OutgoingMessage(
-                chat_id=contact["telegram_id"],
-                text=text,
+                chat_id=item.chat_id,
+                text=item.text,
+                chat_kind=item.chat_kind,
+                random_id=job.random_id,
                 tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
             ),
         )
-        return self._record_outcome(job, outcome, limiter, events)
+        await self._record_outcome(chunk, job, outcome, limiter)
 
-    def _record_outcome(
-        self,
-        job: _Job,
-        outcome: SendOutcome,
-        limiter: SenderRateLimiter,
-        events: list[EventCreate],
-    ) -> dict[str, Any]:
+    async def _record_outcome(
+        self, chunk: _Chunk, job: ClaimedDelivery, outcome: SendOutcome, limiter: SenderLimiter
+    ) -> None:
         now = clock.now()
-        base = {
-            "campaign_id": job.campaign_id,
-            "variant_key": job.variant_key,
-            "contact_id": job.contact_id,
-            "sender_id": job.sender_id,
-            "occurred_at": now,
-        }
         if outcome.status is SendStatus.SENT:
-            events.append(EventCreate(type="sent", **base))
-            events.append(EventCreate(type="delivered", **base))
-            return {
-                "status": "sent",
-                "message_id": outcome.message_id,
-                "sent_at": now,
-                "reason": None,
-            }
+            chunk.outcomes.sent.append((job.id, outcome.message_id))
+            chunk.events.append(_event("sent", job, now))
+            chunk.events.append(_event("delivered", job, now))
+            return
         if outcome.status is SendStatus.RETRY_AFTER:
+            # Telegram says we were too fast: our model of the limit was wrong. Pause the whole
+            # sender for the time asked (every worker, in scale mode) and learn a lower rate.
             wait_s = outcome.retry_after_s or 1.0
-            limiter.pause(wait_s)
-            log.warning("delivery.flood_wait", sender_id=job.sender_id, retry_after_s=wait_s)
-            return {
-                "status": "queued",
-                "attempts": job.attempts - 1,
-                "not_before": now + timedelta(seconds=wait_s),
-                "reason": "flood_wait",
-            }
-        if outcome.status is SendStatus.PERMANENT or job.attempts >= MAX_ATTEMPTS:
-            events.append(EventCreate(type="failed", properties={"reason": outcome.reason}, **base))
-            return {"status": "failed", "reason": (outcome.reason or outcome.status.value)[:255]}
-        backoff_s = min(2**job.attempts, 300)
-        return {
-            "status": "queued",
-            "not_before": now + timedelta(seconds=backoff_s),
-            "reason": outcome.reason or outcome.status.value,
-        }
+            chunk.learned = await limiter.flood_wait(wait_s)
+            log.warning(
+                "delivery.flood_wait",
+                sender_id=job.sender_id,
+                retry_after_s=wait_s,
+                rate_share=round(chunk.learned.share, 4),
+            )
+            chunk.outcomes.other[job.id] = queue.put_back(
+                job.attempts, until=now + timedelta(seconds=wait_s), reason="flood_wait"
+            )
+            return
+        reason = (outcome.reason or outcome.status.value)[:255]
+        if outcome.status is SendStatus.PERMANENT:
+            chunk.outcomes.other[job.id] = {"status": queue.FAILED, "reason": reason}
+            chunk.events.append(_event("failed", job, now, reason=reason))
+            return
+        retry = queue.retry_later(job.attempts, reason=reason, now=now)
+        if retry["status"] == queue.DEAD:
+            log.warning("delivery.dead_lettered", delivery_id=job.id, reason=reason)
+            chunk.events.append(_event("failed", job, now, reason=reason))
+        chunk.outcomes.other[job.id] = retry
 
-    def _limiter(self, sender_id: int, profile_name: str) -> SenderRateLimiter:
-        if sender_id not in self._limiters:
-            self._limiters[sender_id] = SenderRateLimiter(get_profile_by_name(profile_name))
-        return self._limiters[sender_id]
-
-
-@dataclass
-class _Context:
-    campaigns: dict[int, dict[str, Any]]
-    contacts: dict[int, dict[str, Any]]
-    consent: dict[int, bool]
-
-
-async def _load_context(session: AsyncSession, jobs: list[_Job]) -> _Context:
-    """Loads what a chunk needs in a few queries: campaigns, contacts and consent in force."""
-    campaign_ids = {j.campaign_id for j in jobs}
-    campaigns: dict[int, dict[str, Any]] = {}
-    for campaign in (
-        await session.scalars(select(Campaign).where(Campaign.id.in_(campaign_ids)))
-    ).all():
-        sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
-        campaigns[campaign.id] = {
-            "status": campaign.status,
-            "purpose": campaign.purpose,
-            "profile": sender.profile,
-            "variants": {v.key: v.text for v in campaign.variants},
-        }
-    contact_ids = [j.contact_id for j in jobs]
-    contacts = {
-        row.id: {
-            "telegram_id": row.telegram_id,
-            "first_name": row.first_name,
-            "username": row.username,
-        }
-        for row in (
-            await session.execute(
-                select(Contact.id, Contact.telegram_id, Contact.first_name, Contact.username).where(
-                    Contact.id.in_(contact_ids)
+    async def _record_chunk(self, chunk: _Chunk) -> int:
+        """Writes a chunk's outcomes and events in one transaction; returns how many finished."""
+        async with self.db.session() as session:
+            await queue.record(
+                session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+            )
+            if chunk.events:
+                await analytics.record_events(session=session, events=chunk.events)
+            if chunk.learned is not None:
+                await safety.save_learned_rate(
+                    session=session, sender_id=chunk.sender_id, learned=chunk.learned
                 )
+        self._in_flight.difference_update(item.job.id for item in chunk.sends)
+        requeued = sum(1 for v in chunk.outcomes.other.values() if v["status"] == queue.QUEUED)
+        return chunk.decided_early + len(chunk.outcomes) - requeued
+
+    async def _keep_leases(self, stop: asyncio.Event) -> None:
+        """Renews this worker's leases and recovers expired ones, a few times per lease."""
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.lease_s / 3)
+                return
+            except TimeoutError:
+                pass
+            try:
+                async with self.db.session() as session:
+                    await queue.renew_leases(
+                        session,
+                        worker_id=self.worker_id,
+                        delivery_ids=sorted(self._in_flight),
+                        lease_s=self.lease_s,
+                        now=clock.now(),
+                    )
+                await self.recover()
+            except Exception:
+                log.exception("worker.lease_keeping_failed", worker_id=self.worker_id)
+
+    async def _limiter(
+        self, session: AsyncSession, sender_id: int, profile: SenderProfile
+    ) -> SenderLimiter:
+        limiter = self._limiters.get(sender_id)
+        if limiter is None or limiter.profile != profile:
+            learned = await safety.load_learned_rate(session=session, sender_id=sender_id)
+            limiter = self.limits.limiter(sender_id, profile, learned)
+            self._limiters[sender_id] = limiter
+        return limiter
+
+    def _chunk_size(self, limiter: SenderLimiter) -> int:
+        """Returns about `chunk_s` seconds of sending at the sender's rate, within the batch."""
+        rate = limiter.profile.global_per_s
+        return max(1, min(self.batch_size, math.ceil(rate * self.chunk_s)))
+
+    async def close(self) -> None:
+        """Releases the limits' connections (Redis)."""
+        await self.limits.close()
+
+
+def _chat_kind(chat_id: int) -> ChatKind:
+    # Telegram's convention: users have positive ids, groups and supergroups negative ones.
+    return "group" if chat_id < 0 else "private"
+
+
+def _event(
+    kind: str, job: ClaimedDelivery, now: datetime, reason: str | None = None
+) -> EventCreate:
+    return EventCreate(
+        type=kind,
+        campaign_id=job.campaign_id,
+        variant_key=job.variant_key,
+        contact_id=job.contact_id,
+        sender_id=job.sender_id,
+        occurred_at=now,
+        properties={"reason": reason} if reason else {},
+    )
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+async def _load_campaign(
+    session: AsyncSession, campaign_id: int
+) -> tuple[int, SenderProfile, dict[str, str], str] | None:
+    """Returns (sender id, profile, variant texts by key, purpose) of a campaign."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
+    variants = {v.key: v.text for v in campaign.variants}
+    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose
+
+
+async def _load_contacts(
+    session: AsyncSession, jobs: list[ClaimedDelivery]
+) -> dict[int, dict[str, Any]]:
+    """Returns what rendering and sending need of each contact, in one query per 900."""
+    ids = [j.contact_id for j in jobs]
+    contacts: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 900):
+        rows = await session.execute(
+            select(Contact.id, Contact.telegram_id, Contact.first_name, Contact.username).where(
+                Contact.id.in_(ids[start : start + 900])
             )
         )
-    }
-    consent: dict[int, bool] = {}
-    for campaign_id, loaded in campaigns.items():
-        sender_jobs = [j for j in jobs if j.campaign_id == campaign_id]
-        consent.update(
-            await compliance.consent_in_force(
-                session=session,
-                contact_ids=[j.contact_id for j in sender_jobs],
-                sender_id=sender_jobs[0].sender_id,
-                purpose=loaded["purpose"],
-            )
-        )
-    return _Context(campaigns=campaigns, contacts=contacts, consent=consent)
+        for contact_id, telegram_id, first_name, username in rows:
+            contacts[contact_id] = {
+                "telegram_id": telegram_id,
+                "first_name": first_name,
+                "username": username,
+            }
+    return contacts

@@ -3,7 +3,13 @@
 Every limit of the sender's profile holds at once: the global rate as smooth spacing (30 sent at
 the end of one second and 30 at the start of the next would break the window spanning both), one
 message per chat every `private_per_chat_s`, and `group_per_min` per group in any sliding minute.
-A FloodWait pauses the whole sender for exactly the time Telegram asked.
+A FloodWait pauses the whole sender for exactly the time Telegram asked, and, since it means our
+model of the limit was wrong, lowers the rate we use for that sender (`LearnedRate`): by 10 % a
+FloodWait, never below half the profile's rate, recovering towards the full rate with a half-life
+of an hour without FloodWaits.
+
+This file keeps the limits inside one process (the embedded default); `ratelimit_redis.py` keeps
+the same limits for every worker process at once through Redis (scale mode).
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import math
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from marketing_agent.core.clock import Clock, VirtualClock, get_clock
 from marketing_agent.core.logging import get_logger
@@ -30,6 +37,66 @@ _GROUP_WINDOW_S = 60.0
 _REAL_CLOCK_MARGIN_SHARE = 0.002
 _GROUP_KINDS = frozenset({"group", "supergroup", "channel"})
 _PRUNE_START = 10_000
+# What one FloodWait teaches: the rate we use drops by this factor, never below the floor, and
+# the lost share comes back with this half-life once FloodWaits stop.
+FLOOD_WAIT_RATE_STEP = 0.9
+MIN_RATE_SHARE = 0.5
+RATE_RECOVERY_HALF_LIFE_S = 3600.0
+
+
+@dataclass(frozen=True)
+class LearnedRate:
+    """The share of its profile's global rate a sender keeps after FloodWaits, as learned."""
+
+    share: float = 1.0
+    learned_at: datetime | None = None
+    flood_waits: int = 0
+
+    def share_at(self, now: datetime) -> float:
+        """Returns the share in force at `now`: the lost part recovers with a half-life."""
+        if self.share >= 1.0 or self.learned_at is None:
+            return 1.0
+        elapsed_s = max((now - self.learned_at).total_seconds(), 0.0)
+        lost: float = (1.0 - self.share) * 0.5 ** (elapsed_s / RATE_RECOVERY_HALF_LIFE_S)
+        return 1.0 - lost
+
+    def after_flood_wait(self, now: datetime) -> LearnedRate:
+        """Returns what a new FloodWait at `now` teaches: a lower share, bounded below."""
+        share = max(MIN_RATE_SHARE, self.share_at(now) * FLOOD_WAIT_RATE_STEP)
+        return LearnedRate(share=share, learned_at=now, flood_waits=self.flood_waits + 1)
+
+
+class SenderLimiter(Protocol):
+    """What the delivery worker needs of one sender's limits, in one process or shared."""
+
+    profile: SenderProfile
+
+    async def acquire(
+        self, chat_id: int, chat_kind: str = "private", *, max_wait_s: float | None = None
+    ) -> float | None:
+        """Waits for a slot and takes it (None), or returns how long until the chat is ready
+        when that is more than `max_wait_s` (nothing taken)."""
+        ...
+
+    async def flood_wait(self, seconds: float) -> LearnedRate:
+        """Pauses the sender for `seconds` and learns a lower rate; returns what was learned."""
+        ...
+
+    async def learned(self) -> LearnedRate:
+        """Returns the rate learned so far."""
+        ...
+
+
+class RateLimits(Protocol):
+    """Hands out one limiter per sender."""
+
+    def limiter(
+        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+    ) -> SenderLimiter:
+        """Returns the sender's limiter; `learned` seeds a new one with a stored rate."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -45,7 +112,12 @@ class _Reservation:
 class SenderRateLimiter:
     """Keeps every limit of one sender's profile; one instance per sender per process."""
 
-    def __init__(self, profile: SenderProfile, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        profile: SenderProfile,
+        clock: Clock | None = None,
+        learned: LearnedRate | None = None,
+    ) -> None:
         if profile.global_per_s <= 0 or profile.group_per_min <= 0:
             raise ValueError("a profile's rates must be positive")
         self.profile = profile
@@ -53,7 +125,10 @@ class SenderRateLimiter:
         margin_s = _MARGIN_S
         if not isinstance(clock or get_clock(), VirtualClock):
             margin_s = max(_MARGIN_S, _REAL_CLOCK_MARGIN_SHARE / profile.global_per_s)
+        self._margin_s = margin_s
+        self._learned = learned or LearnedRate()
         self._interval_s = 1.0 / profile.global_per_s + margin_s
+        self._apply_learned()
         self._chat_gap_s = profile.private_per_chat_s + _MARGIN_S
         self._next_global = -math.inf
         self._paused_until = -math.inf
@@ -70,6 +145,31 @@ class SenderRateLimiter:
             return None
         return time.now() + timedelta(seconds=remaining)
 
+    async def flood_wait(self, seconds: float) -> LearnedRate:
+        """Pauses the sender for `seconds` and lowers the rate it is paced at (see the top)."""
+        self.pause(seconds)
+        self._learned = self._learned.after_flood_wait(self._time().now())
+        self._apply_learned()
+        log.warning(
+            "ratelimit.rate_lowered",
+            profile=self.profile.name,
+            share=round(self._learned.share, 4),
+            flood_waits=self._learned.flood_waits,
+        )
+        return self._learned
+
+    async def learned(self) -> LearnedRate:
+        return self._learned
+
+    @property
+    def rate_per_s(self) -> float:
+        """Returns the global rate this limiter paces at now (the profile's, or less)."""
+        return 1.0 / self._interval_s
+
+    def _apply_learned(self) -> None:
+        share = self._learned.share_at(self._time().now())
+        self._interval_s = 1.0 / (self.profile.global_per_s * share) + self._margin_s
+
     def pause(self, seconds: float) -> None:
         """Pauses the whole sender for `seconds` from now (a FloodWait's retry_after)."""
         until = self._time().monotonic() + max(seconds, 0.0)
@@ -77,16 +177,27 @@ class SenderRateLimiter:
             self._paused_until = until
             log.info("ratelimit.paused", profile=self.profile.name, seconds=seconds)
 
-    async def acquire(self, chat_id: int, chat_kind: str = "private") -> None:
-        """Waits until a message to `chat_id` may be sent and takes that slot."""
+    async def acquire(
+        self, chat_id: int, chat_kind: str = "private", *, max_wait_s: float | None = None
+    ) -> float | None:
+        """Waits until a message to `chat_id` may be sent and takes that slot (returns None).
+
+        With `max_wait_s`, a chat (or a paused sender) that is not ready within that time is not
+        waited for: nothing is taken and the seconds until it is ready are returned, so the
+        caller can send to other chats meanwhile. The wait for the global slot always counts.
+        """
         group = _is_group(chat_kind)
         time = self._time()
         while True:
             now = time.monotonic()
             ready = self._ready_at(chat_id, group, now)
             if ready - now > _TOLERANCE_S:
+                if max_wait_s is not None and ready - now > max_wait_s:
+                    return ready - now
                 await time.sleep(ready - now)
                 continue
+            if self._learned.share < 1.0:
+                self._apply_learned()  # the learned share recovers as time passes
             reservation = self._reserve(chat_id, group, now)
             try:
                 if reservation.slot - now > _TOLERANCE_S:
@@ -96,7 +207,7 @@ class SenderRateLimiter:
                 raise
             if reservation.slot >= self._paused_until - _TOLERANCE_S:
                 self._settle(reservation, time.monotonic())
-                return
+                return None
             # A FloodWait arrived while we waited for the slot: queue again behind the pause.
             self._release(reservation)
 
@@ -185,3 +296,51 @@ def _is_group(chat_kind: str) -> bool:
     if chat_kind in _GROUP_KINDS:
         return True
     raise ValueError(f"unknown chat kind '{chat_kind}'")
+
+
+class LocalRateLimits:
+    """Limiters kept in this process: right when one process sends for each sender."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[int, SenderRateLimiter] = {}
+
+    def limiter(
+        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+    ) -> SenderRateLimiter:
+        limiter = self._limiters.get(sender_id)
+        if limiter is None or limiter.profile != profile:
+            limiter = self._limiters[sender_id] = SenderRateLimiter(profile, learned=learned)
+        return limiter
+
+    async def close(self) -> None:
+        self._limiters.clear()
+
+
+class UnlimitedSender:
+    """No limits at all: only for measuring the pipeline's own speed (benchmarks)."""
+
+    def __init__(self, profile: SenderProfile) -> None:
+        self.profile = profile
+
+    async def acquire(
+        self, chat_id: int, chat_kind: str = "private", *, max_wait_s: float | None = None
+    ) -> float | None:
+        return None
+
+    async def flood_wait(self, seconds: float) -> LearnedRate:
+        return LearnedRate()
+
+    async def learned(self) -> LearnedRate:
+        return LearnedRate()
+
+
+class NoRateLimits:
+    """Hands out `UnlimitedSender`s (benchmarks of the pipeline, never production)."""
+
+    def limiter(
+        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+    ) -> UnlimitedSender:
+        return UnlimitedSender(profile)
+
+    async def close(self) -> None:
+        return None

@@ -1,4 +1,5 @@
-"""The safety module's public API: the content check, the blacklist and the senders' limiters."""
+"""The safety module's public API: the content check (and its policy loaded once for a chunk of
+sends), the blacklist, and the senders' limiters with the rates they learned."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
+from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound
 from marketing_agent.core.logging import get_logger
-from marketing_agent.safety.content import check_text, default_blacklist_with, normalize_term
-from marketing_agent.safety.models import BlacklistTerm
-from marketing_agent.safety.ratelimit import SenderRateLimiter
+from marketing_agent.safety.content import (
+    Blacklist,
+    check_text,
+    default_blacklist_with,
+    normalize_term,
+)
+from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
+from marketing_agent.safety.ratelimit import (
+    LearnedRate,
+    LocalRateLimits,
+    RateLimits,
+    SenderRateLimiter,
+)
 from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Severity
 from marketing_agent.telegram.profiles import SenderProfile
 
@@ -26,16 +38,37 @@ async def check_content(
     *, session: AsyncSession | None, text: str, max_len: int = 4096
 ) -> ContentVerdict:
     """Checks the exact text to be sent against the default and the user's blacklist and rules."""
+    policy = await load_content_policy(session=session, max_len=max_len)
+    return policy.check(text)
+
+
+class ContentPolicy:
+    """The content rules as they stand now, loaded once: `check` runs without a query, so the
+    delivery worker can check every rendered text of a chunk in its exact form cheaply."""
+
+    def __init__(self, blacklist: Blacklist, *, max_len: int = 4096) -> None:
+        self._blacklist = blacklist
+        self._max_len = max_len
+
+    def check(self, text: str) -> ContentVerdict:
+        """Checks the exact text to be sent against the blacklist and the rules."""
+        verdict = check_text(text, max_len=self._max_len, blacklist=self._blacklist)
+        if not verdict.allowed:
+            # Codes only: the text and the matches may hold personal data.
+            blocking = [r.code for r in verdict.reasons if r.severity == "block"]
+            log.info("content.blocked", codes=blocking)
+        return verdict
+
+
+async def load_content_policy(
+    *, session: AsyncSession | None, max_len: int = 4096
+) -> ContentPolicy:
+    """Returns the content policy with the user's blacklist as it is in the database now."""
     extra: list[tuple[str, Severity]] = []
     if session is not None:
         rows = await session.execute(select(BlacklistTerm.term, BlacklistTerm.severity))
         extra = [(term, _severity(severity)) for term, severity in rows]
-    verdict = check_text(text, max_len=max_len, blacklist=default_blacklist_with(extra))
-    if not verdict.allowed:
-        # Codes only: the text and the matches may hold personal data.
-        blocking = [r.code for r in verdict.reasons if r.severity == "block"]
-        log.info("content.blocked", codes=blocking)
-    return verdict
+    return ContentPolicy(default_blacklist_with(extra), max_len=max_len)
 
 
 async def list_blacklist(*, session: AsyncSession) -> Sequence[BlacklistTerm]:
@@ -86,6 +119,36 @@ async def remove_blacklist_term(
         data={"term": row.term},
     )
     log.info("blacklist.term_removed", term_id=term_id)
+
+
+def open_rate_limits(*, redis_url: str | None, prefix: str = "ma") -> RateLimits:
+    """Returns the senders' limits: shared by every process through Redis when a URL is given,
+    else kept in this process (the embedded default)."""
+    if redis_url:
+        from marketing_agent.safety.ratelimit_redis import RedisRateLimits
+
+        return RedisRateLimits(redis_url, prefix=prefix)
+    return LocalRateLimits()
+
+
+async def load_learned_rate(*, session: AsyncSession, sender_id: int) -> LearnedRate | None:
+    """Returns the rate a sender learned from FloodWaits (as stored), or None."""
+    row = await session.get(LearnedSenderRate, sender_id)
+    if row is None:
+        return None
+    return LearnedRate(share=row.rate_share, learned_at=row.learned_at, flood_waits=row.flood_waits)
+
+
+async def save_learned_rate(*, session: AsyncSession, sender_id: int, learned: LearnedRate) -> None:
+    """Stores what a sender's FloodWaits taught, so a restarted worker keeps it."""
+    row = await session.get(LearnedSenderRate, sender_id)
+    if row is None:
+        row = LearnedSenderRate(sender_id=sender_id)
+        session.add(row)
+    row.rate_share = learned.share
+    row.flood_waits = learned.flood_waits
+    row.learned_at = learned.learned_at or clock.now()
+    await session.flush()
 
 
 def rate_limiter(*, sender_id: int, profile: SenderProfile) -> SenderRateLimiter:

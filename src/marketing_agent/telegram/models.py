@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
@@ -23,6 +23,12 @@ class Sender(IdMixin, TimestampMixin, Base):
     secret_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active|paused|unhealthy
     paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, default=None)
+    # Why it is paused or unhealthy (peer_flood, session_revoked, connection_lost, ...).
+    status_reason: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    # User accounts (telethon): the app's api_id from my.telegram.org and its api_hash, which is
+    # a secret like the session string in secret_encrypted (a SecretBox token, never shown).
+    api_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    api_hash_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
 
     @property
     def has_secret(self) -> bool:

@@ -2,24 +2,47 @@
 
 Senders become known to the pool when the service loads them from the database, so a send
 needs no query; a sender that was never loaded in this process is refused, never guessed.
+The pool also keeps each sender's health (its stored status, and problems its transport reported
+since), refuses sends of a paused or unhealthy sender, and holds the reports until the service
+writes them to the database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from marketing_agent.core import clock
+from marketing_agent.core.crypto import SecretBox, SecretUnreadable
 from marketing_agent.core.errors import NotFound, Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.telegram.profiles import get_profile_by_name
+from marketing_agent.telegram.schemas import SenderStatus
 from marketing_agent.telegram.simulator import BehaviourModel, TelegramSimulator
-from marketing_agent.telegram.transport import Transport
+from marketing_agent.telegram.transport import SendOutcome, SendStatus, Transport
+
+if TYPE_CHECKING:  # Telethon takes a second to import: only processes with user accounts pay
+    from marketing_agent.telegram.telethon_transport import (
+        MTProtoClient,
+        TelethonCredentials,
+        TelethonTransport,
+    )
 
 log = get_logger(__name__)
 
 _NOT_YET = {
     "botapi": "The Bot API transport arrives with the Telegram-layer issue",
-    "telethon": "The Telethon (user account) transport arrives with the Telegram-layer issue",
 }
+# PEER_FLOOD comes with no duration (the account is spam-limited towards non-contacts until
+# Telegram lifts it; @SpamBot tells). We pause the account for a day, never switch accounts.
+PEER_FLOOD_PAUSE = timedelta(hours=24)
+_PAUSES = {"peer_flood": PEER_FLOOD_PAUSE}
+# Not the sender's health: the transport was closed by this process (shutdown, rebuild).
+_NOT_HEALTH = frozenset({"transport_closed"})
+
+TelethonClientFactory = Callable[["TelethonCredentials"], "MTProtoClient"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,27 @@ class SenderSpec:
     transport: str  # simulator | botapi | telethon
     profile_name: str
     secret_encrypted: str | None = field(default=None, repr=False)  # decrypted on connect
+    api_id: int | None = None  # user accounts (telethon)
+    api_hash_encrypted: str | None = field(default=None, repr=False)  # decrypted on connect
+
+
+@dataclass(frozen=True)
+class SenderHealth:
+    """Whether a sender may send: as stored, or as its transport just found out."""
+
+    status: SenderStatus
+    paused_until: datetime | None = None  # for PAUSED; None pauses until an operator resumes
+    reason: str | None = None
+
+    def refusal(self, now: datetime) -> SendOutcome | None:
+        """Returns the outcome of any send while in this state, or None when sends may go."""
+        if self.status is SenderStatus.ACTIVE:
+            return None
+        if self.status is SenderStatus.PAUSED:
+            if self.paused_until is not None and self.paused_until <= now:
+                return None
+            return SendOutcome(SendStatus.SENDER_UNHEALTHY, reason="sender_paused")
+        return SendOutcome(SendStatus.SENDER_UNHEALTHY, reason="sender_unhealthy")
 
 
 @dataclass(frozen=True)
@@ -49,6 +93,80 @@ class TransportPool:
         self._specs: dict[int, SenderSpec] = {}
         self._transports: dict[int, Transport] = {}
         self._simulator_settings: dict[int, SimulatorSettings] = {}
+        self._health: dict[int, SenderHealth] = {}
+        self._unsaved_health: dict[int, SenderHealth] = {}  # reports the database lacks yet
+        self._secret_box: SecretBox | None = None
+        self._secret_box_injected = False
+        self._telethon_clients: TelethonClientFactory | None = None  # None: real clients
+
+    def use_secret_box(self, box: SecretBox) -> None:
+        """Sets the key that decrypts the senders' secrets when their transports connect."""
+        self._secret_box = box
+        self._secret_box_injected = True
+
+    def secret_box(self) -> SecretBox:
+        """Returns the decryption key: the one set, else the settings' (current and previous)."""
+        if self._secret_box is None:
+            from marketing_agent.core.crypto import load_secret_box
+            from marketing_agent.core.settings import get_settings
+
+            self._secret_box = load_secret_box(get_settings())
+        return self._secret_box
+
+    def use_telethon_clients(self, factory: TelethonClientFactory) -> None:
+        """Sets how user accounts' MTProto clients are made (tests inject their own)."""
+        self._telethon_clients = factory
+
+    async def observe_health(self, sender_id: int, health: SenderHealth) -> None:
+        """Records a sender's stored status; an unsaved newer report wins until it is saved.
+
+        A sender made active again gets a fresh transport (a new connection, no old problem)."""
+        if sender_id in self._unsaved_health:
+            return
+        previous = self._health.get(sender_id)
+        self._health[sender_id] = health
+        recovered = health.status is SenderStatus.ACTIVE
+        if recovered and previous is not None and previous.status is not SenderStatus.ACTIVE:
+            await self.close(sender_id)
+
+    def report_problem(self, sender_id: int, reason: str | None) -> SenderHealth | None:
+        """Records what a transport found wrong with its sender (PEER_FLOOD pauses it for a
+        while, anything else makes it unhealthy); returns the new health, None if not news."""
+        if reason in _NOT_HEALTH:
+            return None
+        reason = reason or "unhealthy"
+        pause = _PAUSES.get(reason)
+        if pause is not None:
+            health = SenderHealth(SenderStatus.PAUSED, clock.now() + pause, reason)
+        else:
+            health = SenderHealth(SenderStatus.UNHEALTHY, None, reason)
+        current = self._health.get(sender_id)
+        if current is not None and current.refusal(clock.now()) is not None:
+            return None  # already held back; the first reason stands
+        self._health[sender_id] = health
+        self._unsaved_health[sender_id] = health
+        log.warning(
+            "telegram.sender_held",
+            sender_id=sender_id,
+            status=health.status.value,
+            reason=reason,
+            paused_until=health.paused_until.isoformat() if health.paused_until else None,
+        )
+        return health
+
+    def forget_unsaved_health(self, sender_id: int) -> None:
+        """Drops a pending report (an operator's decision supersedes it)."""
+        self._unsaved_health.pop(sender_id, None)
+
+    def take_unsaved_health(self) -> dict[int, SenderHealth]:
+        """Returns, and forgets, the reports the database does not have yet."""
+        unsaved, self._unsaved_health = self._unsaved_health, {}
+        return unsaved
+
+    def refusal(self, sender_id: int) -> SendOutcome | None:
+        """Returns why a sender may not send now (paused, unhealthy), or None."""
+        health = self._health.get(sender_id)
+        return health.refusal(clock.now()) if health is not None else None
 
     async def register(self, spec: SenderSpec) -> None:
         """Records how to reach a sender; a changed transport or profile is rebuilt on next use."""
@@ -59,6 +177,11 @@ class TransportPool:
 
     def is_registered(self, sender_id: int) -> bool:
         return sender_id in self._specs
+
+    def transport_of(self, sender_id: int) -> str:
+        """Returns the sender's transport kind (simulator, botapi, telethon), or "unknown"."""
+        spec = self._specs.get(sender_id)
+        return spec.transport if spec is not None else "unknown"
 
     def get(self, sender_id: int, *, profile_name: str | None = None) -> Transport:
         """Returns the sender's transport, creating it on first use."""
@@ -124,6 +247,8 @@ class TransportPool:
         await self.close(sender_id)
         self._specs.pop(sender_id, None)
         self._simulator_settings.pop(sender_id, None)
+        self._health.pop(sender_id, None)
+        self._unsaved_health.pop(sender_id, None)
 
     async def close_all(self) -> None:
         """Closes every transport and forgets every sender."""
@@ -131,8 +256,23 @@ class TransportPool:
             await self.close(sender_id)
         self._specs.clear()
         self._simulator_settings.clear()
+        self._health.clear()
+        if self._unsaved_health:  # rediscovered by the next process that uses the sender
+            log.warning("telegram.health_unsaved_at_shutdown", senders=len(self._unsaved_health))
+        self._unsaved_health.clear()
+
+    def telethon(self, sender_id: int) -> TelethonTransport:
+        """Returns the sender's user-account transport (groups and channels need it)."""
+        from marketing_agent.telegram.telethon_transport import TelethonTransport
+
+        transport = self.get(sender_id)
+        if not isinstance(transport, TelethonTransport):
+            raise NotFound(f"Sender {sender_id} is not a user account (telethon transport)")
+        return transport
 
     def _build(self, spec: SenderSpec, profile_name: str) -> Transport:
+        if spec.transport == "telethon":
+            return self._build_telethon(spec, profile_name)
         if spec.transport in _NOT_YET:
             raise Unavailable(f"{_NOT_YET[spec.transport]}; use the simulator transport until then")
         if spec.transport != "simulator":
@@ -145,4 +285,49 @@ class TransportPool:
             transient_failure_p=settings.transient_failure_p,
             lost_response_p=settings.lost_response_p,
             label=f"sender:{spec.sender_id}",
+        )
+
+    def _build_telethon(self, spec: SenderSpec, profile_name: str) -> TelethonTransport:
+        from marketing_agent.telegram.telethon_transport import (
+            TelethonTransport,
+            open_telethon_client,
+        )
+
+        sender_id = spec.sender_id
+        make_client = self._telethon_clients or open_telethon_client
+
+        def open_client() -> MTProtoClient:  # decrypts only when the connection opens
+            return make_client(self._telethon_credentials(spec))
+
+        def on_unhealthy(reason: str) -> None:
+            self.report_problem(sender_id, reason)
+
+        return TelethonTransport(
+            open_client,
+            get_profile_by_name(profile_name),
+            label=f"sender:{sender_id}",
+            on_unhealthy=on_unhealthy,
+        )
+
+    def _telethon_credentials(self, spec: SenderSpec) -> TelethonCredentials:
+        if not (spec.secret_encrypted and spec.api_hash_encrypted and spec.api_id):
+            raise ValueError("the user account has no session or API credentials")
+        try:
+            return self._decrypt_credentials(spec, self.secret_box())
+        except SecretUnreadable:
+            if self._secret_box_injected:
+                raise
+            # `keys rotate` may have replaced the key files since this process read them.
+            self._secret_box = None
+            return self._decrypt_credentials(spec, self.secret_box())
+
+    @staticmethod
+    def _decrypt_credentials(spec: SenderSpec, box: SecretBox) -> TelethonCredentials:
+        from marketing_agent.telegram.telethon_transport import TelethonCredentials
+
+        assert spec.api_id is not None and spec.api_hash_encrypted and spec.secret_encrypted
+        return TelethonCredentials(
+            api_id=spec.api_id,
+            api_hash=box.decrypt(spec.api_hash_encrypted),
+            session=box.decrypt(spec.secret_encrypted),
         )

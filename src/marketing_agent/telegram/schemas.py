@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
@@ -60,6 +62,9 @@ class SenderRead(SenderBase):
     id: int
     status: SenderStatus
     paused_until: datetime | None
+    status_reason: str | None = Field(
+        None, description="Why it is paused or unhealthy (peer_flood, session_revoked, ...)."
+    )
     has_secret: bool
     created_at: datetime
 
@@ -73,3 +78,63 @@ class SenderProfileRead(BaseModel):
     group_per_min: int
     max_text_len: int
     max_caption_len: int
+
+
+_API_HASH = re.compile(r"^[0-9a-f]{32}$")
+_PHONE_NOISE = re.compile(r"[\s().-]")
+
+
+class AccountLoginStart(BaseModel):
+    """Starts logging a user account in: Telegram sends a code to the account's apps."""
+
+    name: str = Field(min_length=1, max_length=128, description="The new sender's name.")
+    api_id: int = Field(gt=0, description="From my.telegram.org, API development tools.")
+    api_hash: SecretStr = Field(
+        description="From my.telegram.org; stored encrypted, never returned."
+    )
+    phone: SecretStr = Field(
+        description="The account's number in international format (+...); used to log in, "
+        "never stored."
+    )
+
+    @field_validator("api_hash")
+    @classmethod
+    def _api_hash_shape(cls, value: SecretStr) -> SecretStr:
+        if not _API_HASH.match(value.get_secret_value().strip().lower()):
+            raise ValueError("an api_hash is 32 hexadecimal characters (from my.telegram.org)")
+        return SecretStr(value.get_secret_value().strip().lower())
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: SecretStr) -> SecretStr:
+        digits = _PHONE_NOISE.sub("", value.get_secret_value()).removeprefix("+")
+        if not (digits.isdigit() and 6 <= len(digits) <= 15):
+            raise ValueError("use the international format: + then 6 to 15 digits")
+        return SecretStr("+" + digits)
+
+
+class AccountLoginCode(BaseModel):
+    code: SecretStr = Field(description="The login code Telegram sent to the account's apps.")
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: SecretStr) -> SecretStr:
+        code = _PHONE_NOISE.sub("", value.get_secret_value())
+        if not (code.isdigit() and 3 <= len(code) <= 10):
+            raise ValueError("the code is the digits Telegram sent")
+        return SecretStr(code)
+
+
+class AccountLoginPassword(BaseModel):
+    password: SecretStr = Field(
+        min_length=1, description="The account's two-step verification password."
+    )
+
+
+class AccountLoginStep(BaseModel):
+    """Where a login stands: the step it expects next, or the sender it created."""
+
+    login_id: str
+    next: Literal["code", "password", "done"]
+    expires_in_s: float | None = Field(None, description="Until the pending login is dropped.")
+    sender: SenderRead | None = None

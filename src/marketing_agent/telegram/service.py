@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
-from marketing_agent.core.crypto import SecretBox
+from marketing_agent.core import clock
+from marketing_agent.core.crypto import SecretBox, SecretUnreadable
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
+from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
 from marketing_agent.telegram.models import Sender
-from marketing_agent.telegram.pool import SenderSpec, TransportPool
+from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
 from marketing_agent.telegram.profiles import PROFILES, SenderProfile, get_profile_by_name
 from marketing_agent.telegram.schemas import (
     SenderCreate,
@@ -29,9 +32,20 @@ from marketing_agent.telegram.transport import (
     SendStatus,
 )
 
+if TYPE_CHECKING:
+    from marketing_agent.telegram.telethon_transport import (
+        ChatCreationKind,
+        CreatedChat,
+        MembershipResult,
+    )
+
 log = get_logger(__name__)
 
 DEMO_SENDER_NAME = "Demo bot (simulator)"
+# The columns of a sender holding SecretBox tokens (key rotation re-encrypts each of them).
+ENCRYPTED_COLUMNS = ("secret_encrypted", "api_hash_encrypted")
+# Outcome reasons that are a wait Telegram asked for (not one we keep by ourselves meanwhile).
+_TELEGRAM_WAITS = frozenset({"flood_wait", "slow_mode"})
 
 _pool = TransportPool()
 
@@ -44,6 +58,11 @@ def pool() -> TransportPool:
 async def shutdown() -> None:
     """Closes every transport of this process."""
     await _pool.close_all()
+
+
+def use_secret_box(box: SecretBox) -> None:
+    """Sets the key this process decrypts senders' secrets with (default: from the settings)."""
+    _pool.use_secret_box(box)
 
 
 async def create_sender(
@@ -102,9 +121,10 @@ async def create_sender(
 
 async def get_sender(*, session: AsyncSession, sender_id: int) -> Sender | None:
     """Returns the sender, or None."""
+    await record_sender_health(session=session)
     sender = await session.get(Sender, sender_id)
     if sender is not None:
-        await _remember(sender)
+        await _settle(session, sender)
     return sender
 
 
@@ -120,15 +140,16 @@ async def get_sender_by_name(*, session: AsyncSession, name: str) -> Sender | No
     """Returns the sender called `name`, or None."""
     sender = await session.scalar(select(Sender).where(Sender.name == name))
     if sender is not None:
-        await _remember(sender)
+        await _settle(session, sender)
     return sender
 
 
 async def list_senders(*, session: AsyncSession) -> Sequence[Sender]:
     """Returns every sender, oldest first."""
+    await record_sender_health(session=session)
     senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
     for sender in senders:
-        await _remember(sender)
+        await _settle(session, sender)
     return senders
 
 
@@ -139,11 +160,49 @@ async def set_sender_status(
     status: SenderStatus,
     paused_until: datetime | None = None,
     actor: str = "system",
+    reason: str | None = None,
 ) -> Sender:
     """Marks a sender active, paused (until a time) or unhealthy, and audits the change."""
+    _pool.forget_unsaved_health(sender_id)  # this decision supersedes a pending report
     sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    await _apply_status(session, sender, status, paused_until, actor=actor, reason=reason)
+    await _remember(sender)
+    return sender
+
+
+async def record_sender_health(*, session: AsyncSession) -> int:
+    """Writes what transports found about their senders (PEER_FLOOD, a revoked session, a
+    connection given up on) to the database, audited; returns how many senders changed.
+
+    Runs whenever senders are loaded, so the worker and the scheduler record it within a tick."""
+    unsaved = _pool.take_unsaved_health()
+    for sender_id, health in unsaved.items():
+        sender = await session.get(Sender, sender_id)
+        if sender is None:
+            continue
+        await _apply_status(
+            session,
+            sender,
+            health.status,
+            health.paused_until,
+            actor="system:telegram",
+            reason=health.reason,
+        )
+    return len(unsaved)
+
+
+async def _apply_status(
+    session: AsyncSession,
+    sender: Sender,
+    status: SenderStatus,
+    paused_until: datetime | None,
+    *,
+    actor: str,
+    reason: str | None,
+) -> None:
     sender.status = status.value
     sender.paused_until = paused_until if status is SenderStatus.PAUSED else None
+    sender.status_reason = reason if status is not SenderStatus.ACTIVE else None
     await session.flush()
     await compliance.audit(
         session=session,
@@ -151,10 +210,12 @@ async def set_sender_status(
         action=f"sender.{status.value}",
         entity_type="sender",
         entity_id=sender.id,
-        data={"paused_until": paused_until.isoformat() if paused_until else None},
+        data={
+            "paused_until": paused_until.isoformat() if paused_until else None,
+            "reason": reason,
+        },
     )
-    log.info("sender.status_changed", sender_id=sender.id, status=sender.status)
-    return sender
+    log.info("sender.status_changed", sender_id=sender.id, status=sender.status, reason=reason)
 
 
 async def ensure_demo_sender(*, session: AsyncSession) -> Sender:
@@ -186,9 +247,20 @@ def list_profiles() -> list[SenderProfile]:
 async def send_message(
     *, sender_id: int, profile_name: str, message: OutgoingMessage
 ) -> SendOutcome:
-    """Sends one message through the sender's transport; the caller paces and retries."""
+    """Sends one message through the sender's transport; the caller paces and retries.
+
+    A paused or unhealthy sender is refused here (SENDER_UNHEALTHY) without reaching Telegram;
+    each FloodWait is counted and logged; a sender-level problem pauses (PEER_FLOOD) or marks
+    the sender unhealthy, to be recorded in the database when senders are next loaded."""
+    held = _pool.refusal(sender_id)
+    if held is not None:
+        return held
     transport = _pool.get(sender_id, profile_name=profile_name)
     outcome = await transport.send(message)
+    if outcome.status is SendStatus.RETRY_AFTER and outcome.reason in _TELEGRAM_WAITS:
+        _record_flood_wait(sender_id, outcome)
+    elif outcome.status is SendStatus.SENDER_UNHEALTHY:
+        _pool.report_problem(sender_id, outcome.reason)
     if outcome.status is not SendStatus.SENT:
         # Never the chat id or the text: both identify a person.
         log.info(
@@ -206,6 +278,169 @@ async def fetch_updates(*, sender_id: int) -> list[InboundEvent]:
     return await _pool.get(sender_id).fetch_updates()
 
 
+async def create_user_account(
+    *,
+    session: AsyncSession,
+    name: str,
+    api_id: int,
+    api_hash: str,
+    session_string: str,
+    secret_box: SecretBox,
+    actor: str = "system",
+) -> Sender:
+    """Stores a logged-in user account as a telethon sender, its session and api_hash
+    encrypted; raises Conflict when the name is taken."""
+    if await get_sender_by_name(session=session, name=name) is not None:
+        raise Conflict(f"A sender named '{name}' already exists")
+    sender = Sender(
+        name=name,
+        kind=SenderKind.USER.value,
+        transport=TransportKind.TELETHON.value,
+        profile="user",
+        secret_encrypted=secret_box.encrypt(session_string),
+        api_id=api_id,
+        api_hash_encrypted=secret_box.encrypt(api_hash),
+        status=SenderStatus.ACTIVE.value,
+    )
+    session.add(sender)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A sender named '{name}' already exists") from exc
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.created",
+        entity_type="sender",
+        entity_id=sender.id,
+        data={
+            "name": sender.name,
+            "kind": sender.kind,
+            "transport": sender.transport,
+            "profile": sender.profile,
+            "has_secret": True,
+            "via": "login",
+        },
+    )
+    await _pool.forget(sender.id)
+    await _remember(sender)
+    log.info("sender.created", sender_id=sender.id, kind=sender.kind, transport=sender.transport)
+    return sender
+
+
+async def reencrypt_secrets(
+    *, session: AsyncSession, secret_box: SecretBox, actor: str = "system"
+) -> tuple[int, int]:
+    """Re-encrypts every sender's secrets with the box's newest key, all or nothing; returns
+    (senders, secrets). Raises SecretUnreadable, changing nothing, if any secret resists."""
+    senders = (await session.scalars(select(Sender).order_by(Sender.id).with_for_update())).all()
+    unreadable = sorted(
+        {
+            sender.id
+            for sender in senders
+            for column in ENCRYPTED_COLUMNS
+            if (token := getattr(sender, column)) and not secret_box.can_decrypt(token)
+        }
+    )
+    if unreadable:
+        raise SecretUnreadable(
+            f"No known key opens the secrets of senders {unreadable}; nothing was re-encrypted"
+        )
+    secrets = 0
+    for sender in senders:
+        for column in ENCRYPTED_COLUMNS:
+            token = getattr(sender, column)
+            if token:
+                setattr(sender, column, secret_box.rotate(token))
+                secrets += 1
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="secrets.reencrypted",
+        entity_type="secret_key",
+        entity_id="senders",
+        data={"senders": len(senders), "secrets": secrets},
+    )
+    log.info("secrets.reencrypted", senders=len(senders), secrets=secrets)
+    return len(senders), secrets
+
+
+async def create_chat(
+    *, session: AsyncSession, sender_id: int, title: str, about: str = "", kind: ChatCreationKind
+) -> CreatedChat:
+    """Creates a group (supergroup) or a channel owned by a user account; audited."""
+    await get_sender_or_raise(session=session, sender_id=sender_id)
+    created = await _pool.telethon(sender_id).create_chat(title=title, about=about, kind=kind)
+    if created.chat_id is not None:
+        await compliance.audit(
+            session=session,
+            actor="system:telegram",
+            action="telegram.chat_created",
+            entity_type="sender",
+            entity_id=sender_id,
+            data={"chat_id": created.chat_id, "kind": kind},
+        )
+    return created
+
+
+async def add_chat_members(
+    *,
+    session: AsyncSession,
+    sender_id: int,
+    chat_id: int,
+    telegram_ids: Sequence[int],
+    consenting_ids: Collection[int],
+) -> MembershipResult:
+    """Adds people to a user account's group or channel: only those in `consenting_ids`, which
+    the caller has checked are consenting now (see TelethonTransport.add_members); audited."""
+    await get_sender_or_raise(session=session, sender_id=sender_id)
+    result = await _pool.telethon(sender_id).add_members(
+        chat_id, telegram_ids, consenting_ids=consenting_ids
+    )
+    if result.stopped_by is not None and result.stopped_by.status is SendStatus.SENDER_UNHEALTHY:
+        _pool.report_problem(sender_id, result.stopped_by.reason)
+    await compliance.audit(
+        session=session,
+        actor="system:telegram",
+        action="telegram.members_added",
+        entity_type="sender",
+        entity_id=sender_id,
+        data={
+            "chat_id": chat_id,
+            "added": len(result.added),
+            "refused": len(result.refused),
+            "not_tried": len(result.not_tried),
+        },
+    )
+    return result
+
+
+def _record_flood_wait(sender_id: int, outcome: SendOutcome) -> None:
+    """Counts a FloodWait and logs it as an event of its own (independent of analytics)."""
+    transport = _pool.transport_of(sender_id)
+    wait_s = outcome.retry_after_s or 0.0
+    FLOOD_WAITS.labels(sender_id=str(sender_id), transport=transport).inc()
+    FLOOD_WAIT_SECONDS.labels(transport=transport).observe(wait_s)
+    log.warning(
+        "telegram.flood_wait",
+        sender_id=sender_id,
+        transport=transport,
+        retry_after_s=wait_s,
+        reason=outcome.reason,
+    )
+
+
+async def _settle(session: AsyncSession, sender: Sender) -> None:
+    """Resumes a sender whose pause has run out, then tells the pool what is stored."""
+    until = sender.paused_until
+    if sender.status == SenderStatus.PAUSED.value and until is not None and until <= clock.now():
+        await _apply_status(
+            session, sender, SenderStatus.ACTIVE, None, actor="system", reason="pause_elapsed"
+        )
+    await _remember(sender)
+
+
 async def _remember(sender: Sender) -> None:
     await _pool.register(
         SenderSpec(
@@ -213,5 +448,11 @@ async def _remember(sender: Sender) -> None:
             transport=sender.transport,
             profile_name=sender.profile,
             secret_encrypted=sender.secret_encrypted,
+            api_id=sender.api_id,
+            api_hash_encrypted=sender.api_hash_encrypted,
         )
+    )
+    await _pool.observe_health(
+        sender.id,
+        SenderHealth(SenderStatus(sender.status), sender.paused_until, sender.status_reason),
     )
