@@ -1,14 +1,16 @@
 """Pipeline overhead: messages per second through claim → pre-check (consent, render, content)
 → send (simulator, zero latency, no limits) → record → events, on the real clock.
 
-Embedded (SQLite, one worker) and PostgreSQL (MA_BENCH_POSTGRES_URL, default the local test
-server; one worker). Also the peak Python memory (tracemalloc) of the embedded run, which holds
-its whole audience in flight in the database. Target: ≥ 5,000/s embedded on one core."""
+Embedded (SQLite, one worker); PostgreSQL (MA_BENCH_POSTGRES_URL, default the local test server)
+with one worker in this process, then 1, 2 and 4 worker processes. Also the peak Python memory
+(tracemalloc) of the embedded run, whose whole audience is in flight in the database.
+Target: at least 5,000/s embedded on one core."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from marketing_agent.core.db import Database
 from marketing_agent.migrate import upgrade
+from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety.ratelimit import NoRateLimits
 from marketing_agent.telegram import service as telegram
@@ -74,6 +77,65 @@ async def drop(name: str) -> None:
     await admin.dispose()
 
 
+async def worker_process(url: str) -> None:
+    """One worker of the multi-process run: says it is ready, then drains the queue."""
+    db = Database(url)
+    worker = DeliveryWorker(db, batch_size=1000, limits=NoRateLimits())
+    print("ready", flush=True)
+    sys.stdin.readline()  # the campaign has started
+    while True:
+        if await worker.run_once():
+            continue
+        async with db.session() as session:
+            campaign_ids = await orchestrator.list_campaigns(session=session)
+            counts = await orchestrator.delivery_counts(
+                session=session, campaign_ids=[c.id for c in campaign_ids[0]]
+            )
+        if not any(c.queued or c.sending for c in counts.values()):
+            break
+        await asyncio.sleep(0.01)
+    await telegram.shutdown()
+    await db.dispose()
+
+
+async def run_processes(workers: int) -> float:
+    """Returns messages per second of `workers` worker processes on a fresh PostgreSQL."""
+    pg, name = await postgres_database()
+    try:
+        sender_id = await seed(pg, contacts=MESSAGES, profile=UNBOUNDED.name)
+        processes = [
+            subprocess.Popen(  # noqa: ASYNC220 (started once, before the measurement)
+                [sys.executable, __file__, "--worker", pg.url],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, "MA_LOG_LEVEL": "ERROR"},
+            )
+            for _ in range(workers)
+        ]
+        for process in processes:
+            assert process.stdout is not None
+            process.stdout.readline()  # imported, connected: ready
+        await start_campaigns(pg, sender_id=sender_id)
+        started = time.perf_counter()
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write(b"go\n")
+            process.stdin.flush()
+        for process in processes:
+            process.wait()
+        elapsed = time.perf_counter() - started
+        async with pg.session() as session:
+            campaigns, _ = await orchestrator.list_campaigns(session=session)
+            counts = await orchestrator.delivery_counts(
+                session=session, campaign_ids=[c.id for c in campaigns]
+            )
+        assert sum(c.sent for c in counts.values()) == MESSAGES, counts
+        return MESSAGES / elapsed
+    finally:
+        await pg.dispose()
+        await drop(name)
+
+
 async def main() -> None:
     db = await sqlite_database()
     rate, _ = await run(db)
@@ -86,11 +148,17 @@ async def main() -> None:
     pg, name = await postgres_database()
     try:
         rate, _ = await run(pg)
-        print(f"PostgreSQL, 1 worker:         {rate:,.0f} messages/s over {MESSAGES:,}")
+        print(f"PostgreSQL, 1 worker (in this process): {rate:,.0f} messages/s")
     finally:
         await pg.dispose()
         await drop(name)
+    for workers in (1, 2, 4):
+        rate = await run_processes(workers)
+        print(f"PostgreSQL, {workers} worker process(es): {rate:,.0f} messages/s")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        asyncio.run(worker_process(sys.argv[2]))
+    else:
+        asyncio.run(main())

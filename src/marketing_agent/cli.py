@@ -26,6 +26,13 @@ deliveries_app = typer.Typer(
     help="Dead-lettered and in-doubt deliveries, and their re-drive.", no_args_is_help=True
 )
 app.add_typer(deliveries_app, name="deliveries")
+accounts_app = typer.Typer(
+    help="Telegram senders: bots and user accounts, their logins and health.",
+    no_args_is_help=True,
+)
+app.add_typer(accounts_app, name="accounts")
+keys_app = typer.Typer(help="The key that encrypts stored secrets.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -195,6 +202,99 @@ def deliveries_redrive(
     console.print(
         f"[green]Re-driven:[/] {result.requeued} deliveries of campaign {campaign} queued again "
         f"({result.dead} dead-lettered, {result.in_doubt} in doubt)."
+    )
+
+
+@accounts_app.command("login")
+def accounts_login(
+    name: Annotated[str, typer.Option(help="The new sender's name.")],
+    api_id: Annotated[int, typer.Option(help="From my.telegram.org, API development tools.")],
+    phone: Annotated[str, typer.Option(help="The account's number, international format (+...).")],
+    api_hash: Annotated[
+        str | None, typer.Option(help="From my.telegram.org; asked (hidden) when not given.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Log a Telegram user account in (code, then the 2FA password if it has one) and store it
+    as a sender; its session and api_hash are kept encrypted."""
+    from marketing_agent.core.crypto import load_secret_box
+    from marketing_agent.core.db import Database
+    from marketing_agent.telegram.accounts import LoginRegistry, login_interactively
+
+    settings = _settings(data_dir)
+    secret = api_hash or typer.prompt("api_hash", hide_input=True)
+
+    async def ask_secret(label: str) -> str:
+        answer: str = await asyncio.to_thread(typer.prompt, label, hide_input=True)
+        return answer
+
+    async def log_in() -> tuple[int, str]:
+        db = Database(settings.resolved_database_url)
+        registry = LoginRegistry()
+        try:
+            sender = await login_interactively(
+                db=db,
+                secret_box=load_secret_box(settings),
+                registry=registry,
+                name=name,
+                api_id=api_id,
+                api_hash=secret,
+                phone=phone,
+                ask_secret=ask_secret,
+                say=lambda text: console.print(text),
+            )
+            return sender.id, sender.name
+        finally:
+            await registry.close()
+            await db.dispose()
+
+    try:
+        sender_id, sender_name = asyncio.run(log_in())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Logged in:[/] user account [bold]{sender_name}[/] is sender {sender_id} "
+        "(transport telethon, profile user)."
+    )
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_secret_key: Annotated[
+        str | None,
+        typer.Option(help="The new key (at least 32 characters); generated when not given."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Re-encrypt every stored secret (bot tokens, sessions, api hashes) with a new key, in one
+    transaction; see docs/telegram.md for switching MA_SECRET_KEY afterwards."""
+    from marketing_agent.telegram.accounts import rotate_secret_key
+
+    settings = _settings(data_dir)
+    try:
+        rotation = asyncio.run(rotate_secret_key(settings, new_key=new_secret_key))
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Re-encrypted[/] {rotation.secrets} secrets of {rotation.senders} senders "
+        "with the new key."
+    )
+    if rotation.key_file is not None:
+        console.print(
+            f"The new key is in {rotation.key_file}; the old ones stay readable from "
+            f"{rotation.key_file.name}.previous. Restart every process."
+        )
+        return
+    if settings.secret_key is not None and settings.secret_key.get_secret_value() == new_secret_key:
+        console.print("Every secret now uses MA_SECRET_KEY: remove MA_SECRET_KEY_PREVIOUS.")
+        return
+    if rotation.generated:
+        console.print(f"New key (shown once): [bold]{rotation.new_key}[/]")
+    console.print(
+        "Now set MA_SECRET_KEY to the new key and MA_SECRET_KEY_PREVIOUS to the old one on "
+        "every process and restart them (until then they cannot open the re-encrypted "
+        "secrets); then run `keys rotate --new-secret-key` with the new key once more and "
+        "remove MA_SECRET_KEY_PREVIOUS. Switching first avoids that gap: docs/telegram.md."
     )
 
 

@@ -1,5 +1,6 @@
 """One active scheduler on PostgreSQL: two real `marketing-agent scheduler` processes, the leader
-killed with SIGKILL, the standby taking over and starting due campaigns within seconds."""
+killed with SIGKILL, the standby taking over and starting due campaigns within seconds. On
+SQLite (one process) the scheduler simply runs."""
 
 from __future__ import annotations
 
@@ -17,11 +18,10 @@ from sqlalchemy import text
 
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator.scheduled import LEADER_LOCK_KEY, SchedulerLease
+from marketing_agent.orchestrator.scheduled import LEADER_LOCK_KEY, SchedulerLease, run_scheduler
 from tests.factories import make_contacts, make_sender
 from tests.orchestrator.scheduling_support import campaign, launch
 
-pytestmark = pytest.mark.postgres
 TAKEOVER_LIMIT_S = 5.0
 
 
@@ -70,6 +70,7 @@ async def wait_until(condition: object, timeout_s: float, what: str) -> float:
     pytest.fail(f"not within {timeout_s} s: {what}")
 
 
+@pytest.mark.postgres
 async def test_standby_takes_over_when_the_leader_is_killed(
     pg_db: Database, settings: Settings, tmp_path: Path
 ) -> None:
@@ -118,6 +119,7 @@ async def test_standby_takes_over_when_the_leader_is_killed(
             scheduler.stop()
 
 
+@pytest.mark.postgres
 async def test_lost_lock_connection_ends_the_lead_and_frees_it(pg_db: Database) -> None:
     first, second = SchedulerLease(pg_db.url), SchedulerLease(pg_db.url)
     try:
@@ -141,3 +143,22 @@ async def test_lost_lock_connection_ends_the_lead_and_frees_it(pg_db: Database) 
     finally:
         await first.release()
         await second.release()
+
+
+async def test_scheduler_on_sqlite_runs_without_an_election(
+    db: Database, settings: Settings
+) -> None:
+    sender_id = await make_sender(db)
+    await make_contacts(db, 2, sender_id=sender_id)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(run_scheduler(db, stop, poll_s=0.05))
+    try:
+        campaign_id = await launch(db, settings, sender_id=sender_id, quiet_hours=None)
+
+        async def running() -> bool:
+            return (await campaign(db, campaign_id)).status == "running"
+
+        await wait_until(running, 5, "the scheduler starts a due campaign")
+    finally:
+        stop.set()
+        await loop

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         1.0, gt=0, description="How often a standby scheduler tries to take over the lead."
     )
 
+    telegram_bot_api_url: str = Field(
+        "https://api.telegram.org",
+        description="Bot API server of bots without their own: Telegram's, a self-hosted "
+        "telegram-bot-api, or `marketing-agent simulator serve`.",
+    )
+
     default_timezone: str = Field(
         "UTC", description="IANA zone of contacts without one, unless the campaign names one."
     )

@@ -415,9 +415,12 @@ async def skip_leftovers_of_cancelled(*, session: AsyncSession) -> int:
     """Skips deliveries queued again after their campaign was cancelled (a send under way at
     the cancel, handed back by the worker); returns how many."""
     cancelled = select(Campaign.id).where(Campaign.status == CampaignStatus.CANCELLED.value)
+    leftover = and_(Delivery.status == "queued", Delivery.campaign_id.in_(cancelled))
+    if await session.scalar(select(Delivery.id).where(leftover).limit(1)) is None:
+        return 0  # the usual case: no write, so SQLite's write lock is not taken every tick
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.status == "queued", Delivery.campaign_id.in_(cancelled))
+        .where(leftover)
         .values(status="skipped", reason="campaign_cancelled", updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )

@@ -128,29 +128,28 @@ async def claim(
     )
     # Random high bits per claim, the row's id below: unique, unguessable, one statement.
     random_base = secrets.randbits(30) * _ID_SPACE
+    table = _TABLE.c
+    # Core, not ORM: the claim is on the hot path and needs no identity map.
     rows = await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(due.scalar_subquery()))
+        update(_TABLE)
+        .where(table.id.in_(due.scalar_subquery()))
         .values(
             status=SENDING,
             claimed_by=worker_id,
             lease_until=now + timedelta(seconds=lease_s),
-            attempts=Delivery.attempts + 1,
-            random_id=func.coalesce(
-                Delivery.random_id, literal(random_base) + Delivery.id % _ID_SPACE
-            ),
+            attempts=table.attempts + 1,
+            random_id=func.coalesce(table.random_id, literal(random_base) + table.id % _ID_SPACE),
             updated_at=now,
         )
         .returning(
-            Delivery.id,
-            Delivery.campaign_id,
-            Delivery.contact_id,
-            Delivery.sender_id,
-            Delivery.variant_key,
-            Delivery.attempts,
-            Delivery.random_id,
+            table.id,
+            table.campaign_id,
+            table.contact_id,
+            table.sender_id,
+            table.variant_key,
+            table.attempts,
+            table.random_id,
         )
-        .execution_options(synchronize_session=False)
     )
     claimed = [
         ClaimedDelivery(

@@ -44,11 +44,11 @@ _SEARCH_DAYS = 9  # any satisfiable rule opens within two days; DST days need a 
 # Daily windows --------------------------------------------------------------------------------
 
 
-def parse_clock_time(text: str) -> time:
+def parse_clock_time(value: str) -> time:
     """Returns the wall-clock time of "HH:MM" (24-hour); raises ValueError otherwise."""
-    match = _CLOCK_TIME.match(text.strip()) if isinstance(text, str) else None
+    match = _CLOCK_TIME.match(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise ValueError(f"'{text}' is not a time of day as HH:MM (00:00 to 23:59)")
+        raise ValueError(f"'{value}' is not a time of day as HH:MM (00:00 to 23:59)")
     return time(int(match[1]), int(match[2]))
 
 
@@ -64,11 +64,11 @@ class DailyWindow:
             raise ValueError("start and end must differ (a window of no time, or of all day)")
 
     @classmethod
-    def parse(cls, text: str) -> DailyWindow:
+    def parse(cls, value: str) -> DailyWindow:
         """Returns the window written "HH:MM-HH:MM"; raises ValueError otherwise."""
-        start, sep, end = text.partition("-")
+        start, sep, end = value.partition("-")
         if not sep:
-            raise ValueError(f"'{text}' is not a window as HH:MM-HH:MM, e.g. 21:00-09:00")
+            raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM, e.g. 21:00-09:00")
         return cls(parse_clock_time(start), parse_clock_time(end))
 
     def contains(self, moment: time) -> bool:
@@ -80,11 +80,11 @@ class DailyWindow:
         return f"{self.start:%H:%M}-{self.end:%H:%M}"
 
 
-def parse_optional_window(text: str | None) -> DailyWindow | None:
-    """Returns the window in `text`, or None when it is empty or "off"."""
-    if text is None or text.strip().lower() in _OFF:
+def parse_optional_window(value: str | None) -> DailyWindow | None:
+    """Returns the window in `value`, or None when it is empty or "off"."""
+    if value is None or value.strip().lower() in _OFF:
         return None
-    return DailyWindow.parse(text)
+    return DailyWindow.parse(value)
 
 
 def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -395,7 +395,7 @@ async def _over_frequency_cap(
     if not jobs or not cap.enabled:
         return []
     contact_ids = sorted({j.contact_id for j in jobs})
-    if session.get_bind().dialect.name == "postgresqlX":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(
             text(
                 "SELECT pg_advisory_xact_lock(:space, k) FROM"

@@ -109,6 +109,8 @@ class DeliveryWorker:
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
         # that failed half-way expire and are recovered like a dead worker's.
         self._in_flight: set[int] = set()
+        # A campaign's sender, profile, texts and purpose, read once per run slice.
+        self._campaigns: dict[int, tuple[int, SenderProfile, dict[str, str], str]] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
@@ -163,6 +165,7 @@ class DeliveryWorker:
         previous meanwhile."""
         finished = 0
         deadline = time.monotonic() + RUN_SLICE_S
+        self._campaigns.pop(campaign_id, None)  # read afresh once per slice
         chunk = await self._process_chunk(campaign_id)
         recording: asyncio.Task[int] | None = None
         try:
@@ -189,9 +192,12 @@ class DeliveryWorker:
         """Claims a chunk and pre-checks each delivery at send time (consent, render, content),
         in one transaction; the ones that fail are decided here and never sent."""
         async with self.db.session() as session:
-            campaign = await _load_campaign(session, campaign_id)
+            campaign = self._campaigns.get(campaign_id) or await _load_campaign(
+                session, campaign_id
+            )
             if campaign is None:
                 return None
+            self._campaigns[campaign_id] = campaign
             sender_id, profile, variants, purpose = campaign
             limiter = await self._limiter(session, sender_id, profile)
             claimed = await queue.claim(

@@ -99,10 +99,11 @@ class TransportPool:
         self._secret_box_injected = False
         self._telethon_clients: TelethonClientFactory | None = None  # None: real clients
 
-    def use_secret_box(self, box: SecretBox) -> None:
-        """Sets the key that decrypts the senders' secrets when their transports connect."""
+    def use_secret_box(self, box: SecretBox | None) -> None:
+        """Sets the key that decrypts the senders' secrets when their transports connect
+        (None: the settings' keys)."""
         self._secret_box = box
-        self._secret_box_injected = True
+        self._secret_box_injected = box is not None
 
     def secret_box(self) -> SecretBox:
         """Returns the decryption key: the one set, else the settings' (current and previous)."""
@@ -113,8 +114,9 @@ class TransportPool:
             self._secret_box = load_secret_box(get_settings())
         return self._secret_box
 
-    def use_telethon_clients(self, factory: TelethonClientFactory) -> None:
-        """Sets how user accounts' MTProto clients are made (tests inject their own)."""
+    def use_telethon_clients(self, factory: TelethonClientFactory | None) -> None:
+        """Sets how user accounts' MTProto clients are made (tests inject their own; None:
+        real Telethon clients)."""
         self._telethon_clients = factory
 
     async def observe_health(self, sender_id: int, health: SenderHealth) -> None:

@@ -60,7 +60,7 @@ async def shutdown() -> None:
     await _pool.close_all()
 
 
-def use_secret_box(box: SecretBox) -> None:
+def use_secret_box(box: SecretBox | None) -> None:
     """Sets the key this process decrypts senders' secrets with (default: from the settings)."""
     _pool.use_secret_box(box)
 

@@ -319,9 +319,12 @@ class TelegramSimulator:
 
     def _refusal(self, message: OutgoingMessage) -> str | None:
         """Returns why Telegram would refuse this message for good, or None."""
-        if not message.text.strip():
+        if message.media is not None:  # the text is a caption: it may be empty, not long
+            if telegram_text_length(message.text) > self.profile.max_caption_len:
+                return "caption_too_long"
+        elif not message.text.strip():
             return "empty_text"
-        if telegram_text_length(message.text) > self.profile.max_text_len:
+        elif telegram_text_length(message.text) > self.profile.max_text_len:
             return "too_long"
         if message.chat_id == 0:
             return "invalid_peer"

@@ -13,7 +13,9 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 ChatKind = Literal["private", "group"]
-InboundKind = Literal["read", "click", "reply", "converted", "stop", "start"]
+# "consent_yes": a person pressed a bot's opt-in button (double opt-in, telegram/consent_bot.py).
+InboundKind = Literal["read", "click", "reply", "converted", "stop", "start", "consent_yes"]
+MediaKind = Literal["photo", "document"]
 
 
 class SendStatus(StrEnum):
@@ -34,14 +36,28 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Media:
+    """A photo or a document; the message's text is its caption (at most 1024 characters)."""
+
+    kind: MediaKind
+    url: str | None = None  # an HTTP URL Telegram fetches, or a file_id it gave earlier
+    path: str | None = None  # a file on this machine, uploaded with the message
+
+    def __post_init__(self) -> None:
+        if (self.url is None) == (self.path is None):
+            raise ValueError("a media item has exactly one of url and path")
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One message to one chat, exactly as it will be sent."""
 
     chat_id: int
-    text: str
+    text: str  # the caption when `media` is set (may then be empty)
     chat_kind: ChatKind = "private"
     parse_mode: str | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
+    media: Media | None = None
     random_id: int | None = None  # idempotency key: a resend with the same id delivers nothing
     # Free metadata (campaign_id, variant_key): real transports ignore it, the simulator uses it
     # to pick the simulated recipients' behaviour per variant.
