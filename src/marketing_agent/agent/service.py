@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent.errors import ProviderNotConfigured
 from marketing_agent.agent.models import LlmUsage
-from marketing_agent.agent.providers.anthropic import AnthropicProvider
 from marketing_agent.agent.providers.base import Provider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
@@ -39,6 +38,9 @@ def select_provider(settings: Settings) -> Provider:
                 "MA_LLM_PROVIDER is 'anthropic' but MA_ANTHROPIC_API_KEY is not set. Set the key, "
                 "or use MA_LLM_PROVIDER=offline (templates, no LLM)."
             )
+        # Imported here: the SDK takes ~2 s to import, and offline installs never need it.
+        from marketing_agent.agent.providers.anthropic import AnthropicProvider
+
         return AnthropicProvider(
             key,
             settings.anthropic_model,
