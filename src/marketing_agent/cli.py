@@ -6,14 +6,19 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from marketing_agent.core.db import Database
 
 app = typer.Typer(
     help="Marketing Intelligence Agent: consent-first campaigns on Telegram.",
@@ -33,6 +38,10 @@ accounts_app = typer.Typer(
 app.add_typer(accounts_app, name="accounts")
 keys_app = typer.Typer(help="The key that encrypts stored secrets.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+simulator_app = typer.Typer(
+    help="The Telegram simulator, served as a Bot API server.", no_args_is_help=True
+)
+app.add_typer(simulator_app, name="simulator")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -258,6 +267,184 @@ def accounts_login(
     )
 
 
+@accounts_app.command("add-bot")
+def accounts_add_bot(
+    name: Annotated[str, typer.Option(help="The new sender's name.")],
+    token: Annotated[
+        str | None, typer.Option(help="From @BotFather; asked (hidden) when not given.")
+    ] = None,
+    profile: Annotated[str, typer.Option(help="bot, or paid_broadcast (1000/s, paid).")] = "bot",
+    bot_api_url: Annotated[
+        str | None, typer.Option(help="Its Bot API server (default MA_TELEGRAM_BOT_API_URL).")
+    ] = None,
+    double_opt_in: Annotated[
+        bool, typer.Option(help="Record consent only on the 'Yes, subscribe' press.")
+    ] = False,
+    opt_in_text: Annotated[str | None, typer.Option(help="What people agree to.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a bot: its token is checked with getMe, then stored encrypted."""
+    from pydantic import ValidationError
+
+    from marketing_agent.core.crypto import load_secret_box
+    from marketing_agent.core.errors import ValidationFailed, field_error
+    from marketing_agent.telegram import service as telegram
+    from marketing_agent.telegram.schemas import SenderCreate
+
+    settings = _settings(data_dir)
+    secret = token or typer.prompt("Bot token", hide_input=True)
+    try:
+        sender_in = SenderCreate(
+            name=name,
+            kind="bot",  # type: ignore[arg-type]
+            transport="botapi",  # type: ignore[arg-type]
+            profile=profile,
+            secret=secret,  # type: ignore[arg-type]
+            bot_api_url=bot_api_url,
+            double_opt_in=double_opt_in,
+            opt_in_text=opt_in_text,
+        )
+    except ValidationError as exc:  # the messages never quote the token
+        _fail(ValidationFailed([field_error(e["loc"], e["msg"]) for e in exc.errors()]))
+
+    async def add() -> tuple[int, str | None]:
+        identity = await telegram.check_bot_token(
+            token=secret, bot_api_url=bot_api_url or settings.telegram_bot_api_url
+        )
+        async with _database(settings) as db, db.session() as session:
+            sender = await telegram.create_sender(
+                session=session,
+                sender_in=sender_in,
+                secret_box=load_secret_box(settings),
+                actor="cli",
+                bot_username=identity.username,
+            )
+            return sender.id, identity.username
+
+    try:
+        sender_id, username = asyncio.run(add())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Added:[/] bot [bold]@{username}[/] is sender {sender_id} "
+        f"(transport botapi, profile {profile})."
+    )
+    console.print(f"Deep link for opt-ins: https://t.me/{username}?start=<source>")
+
+
+@accounts_app.command("list")
+def accounts_list(data_dir: DataDir = None) -> None:
+    """List the senders: bots and user accounts, their status and how updates arrive."""
+    from rich.table import Table
+
+    from marketing_agent.telegram import service as telegram
+
+    settings = _settings(data_dir)
+
+    async def load() -> list[tuple[str, ...]]:
+        async with _database(settings) as db, db.session() as session:
+            senders = await telegram.list_senders(session=session)
+            return [
+                (
+                    str(s.id),
+                    s.name,
+                    s.kind,
+                    s.transport,
+                    s.profile,
+                    s.status + (f" ({s.status_reason})" if s.status_reason else ""),
+                    f"@{s.bot_username}" if s.bot_username else "",
+                    ("webhook" if s.webhook_url else "polling") if s.transport == "botapi" else "",
+                )
+                for s in senders
+            ]
+
+    table = Table("id", "name", "kind", "transport", "profile", "status", "bot", "updates")
+    for row in asyncio.run(load()):
+        table.add_row(*row)
+    console.print(table)
+
+
+@accounts_app.command("test")
+def accounts_test(
+    sender_id: Annotated[int, typer.Argument(help="The sender to test.")],
+    chat_id: Annotated[int, typer.Option(help="A chat that has started the bot.")],
+    text: Annotated[str, typer.Option(help="The message.")] = (
+        "Test message from Marketing Intelligence Agent."
+    ),
+    data_dir: DataDir = None,
+) -> None:
+    """Send one test message; says what Telegram answered."""
+    from marketing_agent.core.crypto import load_secret_box
+    from marketing_agent.telegram import service as telegram
+
+    settings = _settings(data_dir)
+
+    async def send() -> Any:
+        telegram.use_secret_box(load_secret_box(settings))
+        async with _database(settings) as db, db.session() as session:
+            return await telegram.send_test_message(
+                session=session, sender_id=sender_id, chat_id=chat_id, text=text, actor="cli"
+            )
+
+    try:
+        result = asyncio.run(send())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    who = f"@{result.bot_username}" if result.bot_username else f"sender {sender_id}"
+    if result.ok:
+        console.print(f"[green]Sent[/] by {who}: message {result.message_id}.")
+        return
+    wait = f", retry after {result.retry_after_s:.0f} s" if result.retry_after_s else ""
+    err_console.print(f"[bold red]Not sent[/] by {who}: {result.status} ({result.reason}{wait}).")
+    raise typer.Exit(1)
+
+
+@simulator_app.command("serve")
+def simulator_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8081,
+    profile: Annotated[str, typer.Option(help="Limits of its bots: bot, paid_broadcast.")] = "bot",
+    token: Annotated[
+        str | None, typer.Option(help="The first bot's token (made up when not given).")
+    ] = None,
+    username: Annotated[str | None, typer.Option(help="The first bot's username.")] = None,
+) -> None:
+    """Serve the Telegram simulator as a Bot API server (sendMessage, getUpdates, webhooks ...);
+    people are played through its /sim/ routes (see docs/telegram.md)."""
+    import uvicorn
+
+    from marketing_agent.telegram.simulator_http import SimulatedBotApi
+
+    try:
+        simulated = SimulatedBotApi(profile=profile)
+        bot = simulated.add_bot(token=token, username=username)
+    except MarketingAgentError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        err_console.print(f"[bold red]Cannot start:[/] {exc}")
+        raise typer.Exit(2) from None
+    url = f"http://{host}:{port}"
+    console.print(f"[bold green]Simulated Bot API[/] at [bold]{url}[/] (profile {profile})")
+    console.print(f"  bot @{bot.username}, token [bold]{bot.token}[/] (simulated, not Telegram's)")
+    console.print(
+        f"  add it: marketing-agent accounts add-bot --name Sim --bot-api-url {url} "
+        f"--token {bot.token}"
+    )
+    console.print(
+        f"  a person writes: curl -X POST {url}/sim/users/42/send -H "
+        "'content-type: application/json' -d '{\"text\": \"/start shop\"}'"
+    )
+    # No access log: its lines would carry the bots' tokens (they are in the Bot API's paths).
+    uvicorn.run(
+        simulated.app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=2,  # long polls would hold Ctrl-C for their whole timeout
+    )
+
+
 @keys_app.command("rotate")
 def keys_rotate(
     new_secret_key: Annotated[
@@ -342,6 +529,20 @@ def openapi(output: Annotated[Path | None, typer.Option(help="File to write.")] 
         output.write_text(schema + "\n")
     else:
         sys.stdout.write(schema + "\n")
+
+
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[Database]:
+    """Opens the settings' database; closes it and this process's transports afterwards."""
+    from marketing_agent.core.db import Database
+    from marketing_agent.telegram import service as telegram
+
+    db = Database(settings.resolved_database_url)
+    try:
+        yield db
+    finally:
+        await telegram.shutdown()
+        await db.dispose()
 
 
 def _safe_url(url: str) -> str:

@@ -10,7 +10,16 @@ from marketing_agent.core.auth import Role, get_principal
 from tests.factories import database_of, headers_for, make_user
 from tests.routes import api_routes
 
-OPEN = {"/healthz", "/readyz", "/metrics", "/api/v1/auth/login", "/{path:path}"}
+OPEN = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/api/v1/auth/login",
+    "/{path:path}",
+    # Telegram posts bots' updates here and cannot log in: it proves itself with the secret
+    # given to it with setWebhook (X-Telegram-Bot-Api-Secret-Token, compared in constant time).
+    "/api/v1/telegram/webhook/{sender_id}",
+}
 
 
 def _depends_on_principal(dependant: Dependant) -> bool:

@@ -1,12 +1,14 @@
-"""Every telegram test starts with an empty transport pool, so no simulator leaks between tests."""
+"""Every telegram test starts with an empty transport pool, so no simulator leaks between tests;
+the simulated Bot API runs over HTTP for the tests of the Bot API transport."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from marketing_agent.telegram import service as telegram
+from tests.telegram.bot_api_server import BotApiServer, People, add_bot
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +16,19 @@ async def _fresh_pool() -> AsyncIterator[None]:
     await telegram.shutdown()
     yield
     await telegram.shutdown()
+
+
+@pytest.fixture(scope="session")
+def bot_api_server() -> Iterator[BotApiServer]:
+    """The simulated Bot API over real HTTP on 127.0.0.1, shared by the session's tests."""
+    server = BotApiServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+async def people(bot_api_server: BotApiServer) -> AsyncIterator[People]:
+    """A fresh bot on the simulated Bot API and the people who talk to it."""
+    crowd = People(bot_api_server.url, await add_bot(bot_api_server.url))
+    yield crowd
+    await crowd.close()

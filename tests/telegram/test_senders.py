@@ -107,15 +107,12 @@ async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_a
     assert telegram.pool().simulator(sender.id).stats.received == {77: 1}
 
 
-async def test_real_transports_say_they_arrive_with_the_telegram_layer(
-    session: AsyncSession,
-) -> None:
-    sender = await telegram.create_sender(session=session, sender_in=sender_in(transport="botapi"))
-
-    with pytest.raises(Unavailable, match="Telegram-layer issue"):
-        await telegram.send_message(
-            sender_id=sender.id, profile_name=sender.profile, message=message(1)
-        )
+def test_a_bot_api_sender_needs_a_bot_token() -> None:
+    with pytest.raises(ValidationError, match="bot token"):
+        sender_in(transport="botapi")
+    with pytest.raises(ValidationError, match="bot token"):
+        sender_in(transport="botapi", secret="not a token")
+    assert sender_in(transport="botapi", secret=TOKEN).secret is not None
 
 
 async def test_sender_never_loaded_in_this_process_is_refused_not_guessed() -> None:

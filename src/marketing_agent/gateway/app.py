@@ -22,7 +22,7 @@ from marketing_agent.agent.api import router as agent_router
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
-from marketing_agent.core.crypto import SecretBox, load_secret_key
+from marketing_agent.core.crypto import load_secret_box, load_secret_key
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings, get_settings
@@ -30,11 +30,14 @@ from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import resolve_principal
+from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
 from marketing_agent.orchestrator.worker import DeliveryWorker
+from marketing_agent.safety import service as safety
 from marketing_agent.safety.api import router as safety_router
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.api import get_inbound_handler
 from marketing_agent.telegram.api import router as telegram_router
 
 log = get_logger(__name__)
@@ -64,7 +67,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.settings = settings
         app.state.database = db
         app.state.jwt_secret = secret
-        app.state.secret_box = SecretBox(secret)
+        app.state.secret_box = load_secret_box(settings)
+        telegram.use_secret_box(app.state.secret_box)
         stop = asyncio.Event()
         tasks = _start_background(db, settings, stop)
         log.info("app.started", database=db.engine.dialect.name, background=len(tasks))
@@ -85,6 +89,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         description="Consent-first marketing campaigns on Telegram.",
     )
     app.dependency_overrides[get_principal] = resolve_principal
+    # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
+    app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
     problems.install(app)
     middleware.install(
         app,
@@ -105,9 +111,17 @@ def _start_background(
     if settings.run_scheduler:
         tasks.append(asyncio.create_task(run_scheduler(db, stop, poll_s=settings.scheduler_poll_s)))
     if settings.run_worker:
-        worker = DeliveryWorker(db, batch_size=settings.worker_batch_size)
-        tasks.append(asyncio.create_task(worker.run_forever(stop, idle_s=settings.worker_poll_s)))
+        limits = safety.open_rate_limits(redis_url=settings.redis_url, prefix=settings.redis_prefix)
+        worker = DeliveryWorker(db, batch_size=settings.worker_batch_size, limits=limits)
+        tasks.append(asyncio.create_task(_run_worker(worker, stop, idle_s=settings.worker_poll_s)))
     return tasks
+
+
+async def _run_worker(worker: DeliveryWorker, stop: asyncio.Event, *, idle_s: float) -> None:
+    try:
+        await worker.run_forever(stop, idle_s=idle_s)
+    finally:
+        await worker.close()  # releases the shared limits' Redis connection
 
 
 def _add_operational_routes(app: FastAPI) -> None:

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from marketing_agent.agent.tools import AgentTools
 from marketing_agent.analytics import service as analytics
 from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
+from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
@@ -30,13 +32,16 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
 from marketing_agent.orchestrator import scheduling, service
-from marketing_agent.orchestrator.models import Campaign, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import render_text
-from marketing_agent.orchestrator.schemas import CampaignCreate, ReviewStatus
+from marketing_agent.orchestrator.schemas import CampaignCreate, ContactCreate, ReviewStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import InboundEvent
+from marketing_agent.telegram.transport import InboundEvent, OutgoingMessage, SendStatus
+
+if TYPE_CHECKING:  # the type of what telegram.get_sender returns, never its table
+    from marketing_agent.telegram.models import Sender
 
 log = get_logger(__name__)
 VARIANT_KEYS = "ABCDE"
@@ -585,24 +590,38 @@ INBOUND_EVENT_TYPES = {
     "reply": "replied",
     "converted": "converted",
 }
+# A reply or a button press is the person talking to us: recorded even when it answers no
+# campaign's message (attributed to none); reads and conversions need their delivery.
+UNATTRIBUTED_EVENT_TYPES = frozenset({"replied", "clicked"})
+CONSENT_PURPOSE = "marketing"
+ANSWER_MAX_WAIT_S = 5.0  # a bot's consent answer waits this long for its limiter, at most
 
 
 async def handle_inbound(
     *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
 ) -> int:
-    """Turns what recipients did into analytics events; /stop withdraws consent at once."""
+    """Turns what people did into consent decisions, the bot's answers and analytics events:
+    /start (with double opt-in: the "Yes, subscribe" press) records consent with its proof,
+    creating the contact if new; STOP withdraws it at once; replies and button presses become
+    events. The bot's answers go out last, through its transport and rate limiter. Returns how
+    many analytics events were recorded."""
+    sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+    answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:
+        if event.kind in ("start", "consent_yes"):
+            answers += await _subscribe(session=session, sender=sender, event=event)
+            continue
+        if event.kind == "stop":
+            answers.append(
+                telegram.consent_reply("unsubscribed", sender=sender, chat_id=event.chat_id)
+            )
         contact = await service.get_contact_by_telegram_id(
             session=session, telegram_id=event.chat_id
         )
         if contact is None:
             continue
-        delivery = None
-        if event.message_id is not None:
-            delivery = await service.find_delivery_by_message(
-                session=session, sender_id=sender_id, message_id=event.message_id
-            )
+        delivery = await _delivery_answered(session, sender_id, contact.id, event)
         if event.kind == "stop":
             await compliance.withdraw_consent(
                 session=session,
@@ -610,7 +629,7 @@ async def handle_inbound(
                 sender_id=sender_id,
                 purposes=None,
                 source="telegram_stop",
-                proof={"text": event.text or "/stop"},
+                proof={"text": event.text or "/stop", "button": event.payload.get("data")},
                 actor=f"contact:{contact.id}",
             )
             kind = "unsubscribed"
@@ -618,7 +637,7 @@ async def handle_inbound(
             kind = INBOUND_EVENT_TYPES[event.kind]
         else:
             continue
-        if delivery is None and kind != "unsubscribed":
+        if delivery is None and kind not in UNATTRIBUTED_EVENT_TYPES and kind != "unsubscribed":
             continue  # a reaction to a message that is not ours to attribute
         recorded.append(
             EventCreate(
@@ -628,8 +647,121 @@ async def handle_inbound(
                 contact_id=contact.id,
                 sender_id=sender_id,
                 occurred_at=event.occurred_at,
+                properties={"data": event.payload["data"]} if "data" in event.payload else {},
             )
         )
     if recorded:
         await analytics.record_events(session=session, events=recorded)
+    if answers and telegram.answers_people(sender):
+        await _answer(sender, answers)
     return len(recorded)
+
+
+async def _subscribe(
+    *, session: AsyncSession, sender: Sender, event: InboundEvent
+) -> list[OutgoingMessage]:
+    """Records the consent a /start or an opt-in press gives (or asks first, with double
+    opt-in); returns the bot's answer."""
+    if event.chat_id <= 0:
+        return []  # a group: nobody's personal consent
+    source = event.payload.get("source", "direct")
+    contact = await service.get_contact_by_telegram_id(session=session, telegram_id=event.chat_id)
+    if contact is not None and await compliance.has_consent(
+        session=session, contact_id=contact.id, sender_id=sender.id, purpose=CONSENT_PURPOSE
+    ):
+        return [telegram.consent_reply("already_subscribed", sender=sender, chat_id=event.chat_id)]
+    if event.kind == "start" and sender.double_opt_in:  # nothing is kept before the press
+        prompt = telegram.consent_reply(
+            "opt_in_prompt", sender=sender, chat_id=event.chat_id, source=source
+        )
+        return [prompt]
+    if contact is None:
+        contact = await _create_contact_of(session, sender.id, event, source)
+    await compliance.record_consent(
+        session=session,
+        consent_in=ConsentCreate(
+            contact_id=contact.id,
+            sender_id=sender.id,
+            purpose=CONSENT_PURPOSE,
+            source=f"bot:{source}"[:64],
+            proof=telegram.consent_proof(sender=sender, event=event),
+        ),
+        actor=f"contact:{contact.id}",
+    )
+    return [telegram.consent_reply("subscribed", sender=sender, chat_id=event.chat_id)]
+
+
+async def _create_contact_of(
+    session: AsyncSession, sender_id: int, event: InboundEvent, source: str
+) -> Contact:
+    """Creates the contact of a person who subscribed through a bot; audited."""
+    payload = event.payload
+    contact = await service.create_contact(
+        session=session,
+        contact_in=ContactCreate(
+            telegram_id=event.chat_id,
+            username=(payload.get("username") or "")[:64] or None,
+            first_name=(payload.get("first_name") or "")[:128] or None,
+            language=(payload.get("language") or "")[:16] or None,
+            attributes={"opt_in_source": source},
+        ),
+    )
+    await compliance.audit(
+        session=session,
+        actor=f"contact:{contact.id}",
+        action="contact.created",
+        entity_type="contact",
+        entity_id=contact.id,
+        data={"via": "telegram_bot", "sender_id": sender_id, "source": source},
+    )
+    return contact
+
+
+async def _delivery_answered(
+    session: AsyncSession, sender_id: int, contact_id: int, event: InboundEvent
+) -> Delivery | None:
+    """Returns the delivery an event is about: the message it names (Bot API message ids are
+    per chat, so the contact is part of the key), else, for a plain reply or STOP, the last
+    message the sender sent that contact (what it answers, as far as we can tell)."""
+    query = select(Delivery).where(
+        Delivery.sender_id == sender_id, Delivery.contact_id == contact_id
+    )
+    if event.message_id is not None:
+        return await session.scalar(query.where(Delivery.message_id == event.message_id))
+    if event.kind not in ("reply", "stop"):
+        return None
+    return await session.scalar(
+        query.where(Delivery.status == "sent").order_by(Delivery.sent_at.desc()).limit(1)
+    )
+
+
+async def _answer(sender: Sender, answers: Sequence[OutgoingMessage]) -> None:
+    """Sends the bot's answers to people's own commands (transactional, not marketing) through
+    its transport, concurrently and paced by its rate limiter; a FloodWait is waited out once.
+    They go out before the caller commits, so a batch holds its transaction for about its
+    size divided by the sender's rate (an update batch is at most 100: 3.3 s at 30/s)."""
+    profile = telegram.get_profile(sender)
+    limiter = safety.rate_limiter(sender_id=sender.id, profile=profile)
+
+    async def answer(message: OutgoingMessage) -> None:
+        outcome = None
+        for _attempt in range(2):
+            busy_s = await limiter.acquire(
+                message.chat_id, message.chat_kind, max_wait_s=ANSWER_MAX_WAIT_S
+            )
+            if busy_s is not None:
+                break  # the decision is recorded all the same; only the answer is dropped
+            outcome = await telegram.send_message(
+                sender_id=sender.id, profile_name=sender.profile, message=message
+            )
+            if outcome.status is not SendStatus.RETRY_AFTER:
+                break
+            await limiter.flood_wait(outcome.retry_after_s or 1.0)
+        log.info(
+            "consent.answered",
+            sender_id=sender.id,
+            status=outcome.status.value if outcome else "chat_busy",
+            reason=outcome.reason if outcome else None,
+        )
+
+    await asyncio.gather(*(answer(message) for message in answers))

@@ -44,13 +44,23 @@ class RedriveResult(BaseModel):
 
 
 class ContactBase(BaseModel):
-    telegram_id: int = Field(gt=0, description="The person's Telegram user id (private chat id).")
+    telegram_id: int = Field(
+        description="The chat id: a person's Telegram user id (private chat), or a group's "
+        "negative id (sent under the group limits).",
+    )
     username: str | None = Field(None, max_length=64)
     first_name: str | None = Field(None, max_length=128)
     language: str | None = Field(None, max_length=16)
     timezone: str | None = Field(None, max_length=64)
     tags: list[str] = Field(default_factory=list)
     attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("telegram_id")
+    @classmethod
+    def real_chat(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("0 is not a Telegram chat id")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -50,6 +50,8 @@ from marketing_agent.telegram.transport import (
 )
 
 log = get_logger(__name__)
+# How long the deliveries of a sender that cannot send wait before they are looked at again.
+SENDER_HOLD_S = 60.0
 MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 # A chat (or a paused sender) not ready within this is handed back to the queue rather than
 # waited for inside a chunk, so a chunk's lease and the in-doubt window stay short.
@@ -321,6 +323,14 @@ class DeliveryWorker:
             )
             return
         reason = (outcome.reason or outcome.status.value)[:255]
+        if outcome.status is SendStatus.SENDER_UNHEALTHY:
+            # The sender itself cannot send (PEER_FLOOD pause, revoked session, ban): its
+            # recipients wait for it, without spending attempts, and never move to another
+            # account (that would be evading Telegram's anti-spam).
+            chunk.outcomes.other[job.id] = queue.put_back(
+                job.attempts, until=now + timedelta(seconds=SENDER_HOLD_S), reason=reason
+            )
+            return
         if outcome.status is SendStatus.PERMANENT:
             chunk.outcomes.other[job.id] = {"status": queue.FAILED, "reason": reason}
             chunk.events.append(_event("failed", job, now, reason=reason))

@@ -1,16 +1,20 @@
-"""HTTP API of the telegram module: the senders campaigns go out from, their profiles, and the
-login of user accounts (phone → code → 2FA password)."""
+"""HTTP API of the telegram module: the senders campaigns go out from, their profiles, the
+login of user accounts (phone → code → 2FA password), bots' tests and webhooks, and the webhook
+route Telegram posts bots' updates to."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Sequence
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.deps import DbSession
-from marketing_agent.core.errors import Unavailable
+from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
     AccountLoginCode,
@@ -20,7 +24,12 @@ from marketing_agent.telegram.schemas import (
     SenderCreate,
     SenderProfileRead,
     SenderRead,
+    SenderTestRequest,
+    SenderTestResult,
+    TransportKind,
+    WebhookSet,
 )
+from marketing_agent.telegram.transport import InboundEvent
 
 router = APIRouter(prefix="/api/v1/telegram", tags=["telegram"])
 
@@ -47,6 +56,23 @@ def get_logins() -> accounts.LoginRegistry:
 Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
 
 
+class InboundHandler(Protocol):
+    """Turns people's updates into consent and events (the orchestrator's handle_inbound)."""
+
+    def __call__(
+        self, *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+    ) -> Awaitable[int]: ...
+
+
+def get_inbound_handler() -> InboundHandler | None:
+    """Returns what handles webhook updates: the app factory provides the orchestrator's (this
+    module may not import it), as it provides the principal resolver; None: not wired."""
+    return None
+
+
+WebhookHandler = Annotated[InboundHandler | None, Depends(get_inbound_handler)]
+
+
 @router.get("/senders")
 async def list_senders(session: DbSession, principal: CanRead) -> list[SenderRead]:
     senders = await service.list_senders(session=session)
@@ -57,8 +83,18 @@ async def list_senders(session: DbSession, principal: CanRead) -> list[SenderRea
 async def create_sender(
     sender_in: SenderCreate, session: DbSession, principal: CanManage, secret_box: AppSecretBox
 ) -> SenderRead:
+    bot_username = None
+    if sender_in.transport is TransportKind.BOTAPI and sender_in.secret is not None:
+        identity = await service.check_bot_token(  # a wrong token is refused before it is stored
+            token=sender_in.secret.get_secret_value(), bot_api_url=sender_in.bot_api_url
+        )
+        bot_username = identity.username
     sender = await service.create_sender(
-        session=session, sender_in=sender_in, secret_box=secret_box, actor=principal.actor
+        session=session,
+        sender_in=sender_in,
+        secret_box=secret_box,
+        actor=principal.actor,
+        bot_username=bot_username,
     )
     return SenderRead.model_validate(sender)
 
@@ -67,6 +103,67 @@ async def create_sender(
 async def get_sender(sender_id: int, session: DbSession, principal: CanRead) -> SenderRead:
     sender = await service.get_sender_or_raise(session=session, sender_id=sender_id)
     return SenderRead.model_validate(sender)
+
+
+@router.post("/senders/{sender_id}/test")
+async def send_sender_test(
+    sender_id: int, test_in: SenderTestRequest, session: DbSession, principal: CanManage
+) -> SenderTestResult:
+    """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
+    return await service.send_test_message(
+        session=session,
+        sender_id=sender_id,
+        chat_id=test_in.chat_id,
+        text=test_in.text,
+        actor=principal.actor,
+    )
+
+
+@router.put("/senders/{sender_id}/webhook")
+async def set_webhook(
+    sender_id: int, webhook_in: WebhookSet, session: DbSession, principal: CanManage
+) -> SenderRead:
+    """Makes Telegram post the bot's updates to this API instead of long polling."""
+    sender = await service.set_webhook(
+        session=session,
+        sender_id=sender_id,
+        public_url=webhook_in.public_url,
+        actor=principal.actor,
+    )
+    return SenderRead.model_validate(sender)
+
+
+@router.delete("/senders/{sender_id}/webhook")
+async def delete_webhook(sender_id: int, session: DbSession, principal: CanManage) -> SenderRead:
+    """Goes back to long polling for the bot's updates."""
+    sender = await service.delete_webhook(
+        session=session, sender_id=sender_id, actor=principal.actor
+    )
+    return SenderRead.model_validate(sender)
+
+
+@router.post("/webhook/{sender_id}")
+async def receive_webhook_update(
+    sender_id: int,
+    request: Request,
+    session: DbSession,
+    handle: WebhookHandler,
+    secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
+) -> JSONResponse:
+    """Where Telegram posts a bot's updates. Open (no login): Telegram proves itself with the
+    secret set with the webhook. Answered after the update is handled and committed; an error
+    makes Telegram post it again later."""
+    await service.check_webhook_secret(session=session, sender_id=sender_id, presented=secret_token)
+    try:
+        data: Any = await request.json()
+    except ValueError:
+        raise ValidationFailed([field_error(("body",), "not JSON")]) from None
+    events, answer = service.read_webhook_update(data)
+    if events:
+        if handle is None:
+            raise Unavailable("This process does not handle inbound updates")
+        await handle(session=session, sender_id=sender_id, events=events)
+    return JSONResponse(answer)
 
 
 @router.get("/profiles")

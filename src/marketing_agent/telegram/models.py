@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
@@ -29,6 +29,17 @@ class Sender(IdMixin, TimestampMixin, Base):
     # a secret like the session string in secret_encrypted (a SecretBox token, never shown).
     api_id: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
     api_hash_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    # Bots (botapi): their Bot API server (None: MA_TELEGRAM_BOT_API_URL), the username getMe
+    # gave, the consent conversation's settings, and the webhook when one delivers updates
+    # (its secret only as a SHA-256 digest: it is compared, never sent again).
+    bot_api_url: Mapped[str | None] = mapped_column(String(512), nullable=True, default=None)
+    bot_username: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
+    double_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    opt_in_text: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    webhook_url: Mapped[str | None] = mapped_column(String(512), nullable=True, default=None)
+    webhook_secret_sha256: Mapped[str | None] = mapped_column(
+        String(64), nullable=True, default=None
+    )
 
     @property
     def has_secret(self) -> bool:

@@ -23,7 +23,8 @@ from marketing_agent.telegram.schemas import SenderStatus
 from marketing_agent.telegram.simulator import BehaviourModel, TelegramSimulator
 from marketing_agent.telegram.transport import SendOutcome, SendStatus, Transport
 
-if TYPE_CHECKING:  # Telethon takes a second to import: only processes with user accounts pay
+if TYPE_CHECKING:  # Telethon and aiogram take a second to import: only processes using them pay
+    from marketing_agent.telegram.botapi import BotApiTransport
     from marketing_agent.telegram.telethon_transport import (
         MTProtoClient,
         TelethonCredentials,
@@ -32,9 +33,6 @@ if TYPE_CHECKING:  # Telethon takes a second to import: only processes with user
 
 log = get_logger(__name__)
 
-_NOT_YET = {
-    "botapi": "The Bot API transport arrives with the Telegram-layer issue",
-}
 # PEER_FLOOD comes with no duration (the account is spam-limited towards non-contacts until
 # Telegram lifts it; @SpamBot tells). We pause the account for a day, never switch accounts.
 PEER_FLOOD_PAUSE = timedelta(hours=24)
@@ -55,6 +53,8 @@ class SenderSpec:
     secret_encrypted: str | None = field(default=None, repr=False)  # decrypted on connect
     api_id: int | None = None  # user accounts (telethon)
     api_hash_encrypted: str | None = field(default=None, repr=False)  # decrypted on connect
+    bot_api_url: str | None = None  # bots (botapi); None: MA_TELEGRAM_BOT_API_URL
+    webhook: bool = False  # bots whose updates Telegram posts to the API (no long polling)
 
 
 @dataclass(frozen=True)
@@ -275,8 +275,8 @@ class TransportPool:
     def _build(self, spec: SenderSpec, profile_name: str) -> Transport:
         if spec.transport == "telethon":
             return self._build_telethon(spec, profile_name)
-        if spec.transport in _NOT_YET:
-            raise Unavailable(f"{_NOT_YET[spec.transport]}; use the simulator transport until then")
+        if spec.transport == "botapi":
+            return self._build_botapi(spec, profile_name)
         if spec.transport != "simulator":
             raise Unavailable(f"Unknown transport '{spec.transport}'")
         settings = self._simulator_settings.get(spec.sender_id, SimulatorSettings())
@@ -288,6 +288,50 @@ class TransportPool:
             lost_response_p=settings.lost_response_p,
             label=f"sender:{spec.sender_id}",
         )
+
+    def botapi(self, sender_id: int) -> BotApiTransport:
+        """Returns the sender's Bot API transport (getMe, webhooks)."""
+        from marketing_agent.telegram.botapi import BotApiTransport
+
+        transport = self.get(sender_id)
+        if not isinstance(transport, BotApiTransport):
+            raise NotFound(f"Sender {sender_id} is not a Bot API bot (botapi transport)")
+        return transport
+
+    def _build_botapi(self, spec: SenderSpec, profile_name: str) -> BotApiTransport:
+        from marketing_agent.telegram.botapi import BotApiTransport
+
+        sender_id = spec.sender_id
+
+        def token() -> str:  # decrypted only when the connection opens
+            if not spec.secret_encrypted:
+                raise SecretUnreadable("the bot has no token")
+            try:
+                return self.secret_box().decrypt(spec.secret_encrypted)
+            except SecretUnreadable:
+                if self._secret_box_injected:
+                    raise
+                self._secret_box = None  # `keys rotate` may have replaced the key files
+                return self.secret_box().decrypt(spec.secret_encrypted)
+
+        def on_unhealthy(reason: str) -> None:
+            self.report_problem(sender_id, reason)
+
+        return BotApiTransport(
+            token,
+            server_url=spec.bot_api_url or self.default_bot_api_url(),
+            profile=get_profile_by_name(profile_name),
+            paid_broadcast=profile_name == "paid_broadcast",
+            receive_by_polling=not spec.webhook,
+            label=f"sender:{sender_id}",
+            on_unhealthy=on_unhealthy,
+        )
+
+    def default_bot_api_url(self) -> str:
+        """Returns the Bot API server of bots that name none (MA_TELEGRAM_BOT_API_URL)."""
+        from marketing_agent.core.settings import get_settings
+
+        return get_settings().telegram_bot_api_url
 
     def _build_telethon(self, spec: SenderSpec, profile_name: str) -> TelethonTransport:
         from marketing_agent.telegram.telethon_transport import (

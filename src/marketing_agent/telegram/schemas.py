@@ -34,12 +34,42 @@ class SenderBase(BaseModel):
     kind: SenderKind = SenderKind.BOT
     transport: TransportKind = TransportKind.SIMULATOR
     profile: str = Field("bot", description=f"One of: {', '.join(PROFILES)}.")
+    bot_api_url: str | None = Field(
+        None,
+        max_length=512,
+        description="Bot API server of this bot (botapi): Telegram's, a self-hosted "
+        "telegram-bot-api or the simulator; default MA_TELEGRAM_BOT_API_URL.",
+    )
+    double_opt_in: bool = Field(
+        False,
+        description="Consent through the bot is recorded only when the person presses "
+        "'Yes, subscribe' under the opt-in text, not on /start alone (botapi).",
+    )
+    opt_in_text: str | None = Field(
+        None,
+        min_length=1,
+        max_length=1024,
+        description="What the person agrees to; shown by the bot and kept as proof "
+        "(default: a text naming the sender).",
+    )
+
+
+_BOT_TOKEN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,128}$")
 
 
 class SenderCreate(SenderBase):
     secret: SecretStr | None = Field(
-        None, description="Bot token or session string; stored encrypted, never returned."
+        None,
+        description="Bot token (from @BotFather) or session string; stored encrypted, "
+        "never returned.",
     )
+
+    @field_validator("bot_api_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("an http(s) URL, e.g. https://api.telegram.org")
+        return value.rstrip("/") if value else value
 
     @field_validator("profile")
     @classmethod
@@ -53,6 +83,12 @@ class SenderCreate(SenderBase):
         # The Bot API authenticates bots only; a user account needs an MTProto client.
         if self.kind is SenderKind.USER and self.transport is TransportKind.BOTAPI:
             raise ValueError("a user account cannot use the botapi transport; use telethon")
+        if self.transport is TransportKind.BOTAPI:
+            token = self.secret.get_secret_value() if self.secret is not None else ""
+            if not _BOT_TOKEN.match(token):  # never echoed: it is a secret
+                raise ValueError("a botapi sender needs its bot token from @BotFather as secret")
+        elif self.bot_api_url is not None or self.double_opt_in:
+            raise ValueError("bot_api_url and double_opt_in apply to the botapi transport only")
         return self
 
 
@@ -66,7 +102,47 @@ class SenderRead(SenderBase):
         None, description="Why it is paused or unhealthy (peer_flood, session_revoked, ...)."
     )
     has_secret: bool
+    bot_username: str | None = Field(None, description="The bot's @username, from getMe.")
+    webhook_url: str | None = Field(
+        None, description="Where Telegram posts the bot's updates; None: long polling."
+    )
     created_at: datetime
+
+
+class SenderTestRequest(BaseModel):
+    chat_id: int = Field(
+        description="A chat that has started the bot: a person's Telegram id, or a group's "
+        "negative id."
+    )
+    text: str = Field(
+        "Test message from Marketing Intelligence Agent.", min_length=1, max_length=4096
+    )
+
+
+class SenderTestResult(BaseModel):
+    """What Telegram answered to a test message (a refusal is a result, not an error)."""
+
+    ok: bool
+    status: str = Field(description="sent, retry_after, retry_backoff, permanent, ...")
+    reason: str | None = None
+    message_id: int | None = None
+    retry_after_s: float | None = None
+    bot_username: str | None = None
+
+
+class WebhookSet(BaseModel):
+    public_url: str = Field(
+        max_length=400,
+        description="Where Telegram reaches this API, e.g. https://marketing.example.com; "
+        "updates are posted to <public_url>/api/v1/telegram/webhook/<sender id>.",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("an http(s) URL; Telegram itself accepts only https")
+        return value.rstrip("/")
 
 
 class SenderProfileRead(BaseModel):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import hashlib
+import hmac
+import secrets
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,8 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.crypto import SecretBox, SecretUnreadable
-from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from marketing_agent.core.errors import (
+    Conflict,
+    Forbidden,
+    MarketingAgentError,
+    NotFound,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+    field_error,
+)
 from marketing_agent.core.logging import get_logger
+from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
 from marketing_agent.telegram.models import Sender
 from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
@@ -23,6 +36,7 @@ from marketing_agent.telegram.schemas import (
     SenderCreate,
     SenderKind,
     SenderStatus,
+    SenderTestResult,
     TransportKind,
 )
 from marketing_agent.telegram.transport import (
@@ -33,6 +47,7 @@ from marketing_agent.telegram.transport import (
 )
 
 if TYPE_CHECKING:
+    from marketing_agent.telegram.botapi import BotIdentity
     from marketing_agent.telegram.telethon_transport import (
         ChatCreationKind,
         CreatedChat,
@@ -56,7 +71,10 @@ def pool() -> TransportPool:
 
 
 async def shutdown() -> None:
-    """Closes every transport of this process."""
+    """Closes every transport and pending user-account login of this process."""
+    from marketing_agent.telegram.accounts import logins
+
+    await logins().close()
     await _pool.close_all()
 
 
@@ -71,6 +89,7 @@ async def create_sender(
     sender_in: SenderCreate,
     secret_box: SecretBox | None = None,
     actor: str = "system",
+    bot_username: str | None = None,
 ) -> Sender:
     """Creates a sender with its secret encrypted; raises Conflict when the name is taken."""
     if await get_sender_by_name(session=session, name=sender_in.name) is not None:
@@ -87,6 +106,10 @@ async def create_sender(
         profile=sender_in.profile,
         secret_encrypted=secret_box.encrypt(secret) if secret and secret_box else None,
         status=SenderStatus.ACTIVE.value,
+        bot_api_url=sender_in.bot_api_url,
+        bot_username=bot_username,
+        double_opt_in=sender_in.double_opt_in,
+        opt_in_text=sender_in.opt_in_text,
     )
     session.add(sender)
     try:
@@ -105,6 +128,8 @@ async def create_sender(
             "transport": sender.transport,
             "profile": sender.profile,
             "has_secret": sender.has_secret,
+            "bot_api_url": sender.bot_api_url,
+            "double_opt_in": sender.double_opt_in,
         },
     )
     await _pool.forget(sender.id)  # a new row never inherits a transport left under its id
@@ -416,6 +441,248 @@ async def add_chat_members(
     return result
 
 
+# -- bots (Bot API) ------------------------------------------------------------------------------
+
+# Where Telegram posts a bot's updates, under the API's public address (telegram/api.py).
+WEBHOOK_PATH = "/api/v1/telegram/webhook/{sender_id}"
+
+
+async def check_bot_token(*, token: str, bot_api_url: str | None = None) -> BotIdentity:
+    """Asks the Bot API whom a token belongs to, before it is stored; raises ValidationFailed
+    when it is refused and Unavailable when the server cannot be reached."""
+    from marketing_agent.telegram.botapi import BotApiRefused, BotApiTransport
+
+    transport = BotApiTransport(
+        lambda: token,
+        server_url=bot_api_url or _pool.default_bot_api_url(),
+        profile=get_profile_by_name("bot"),
+        receive_by_polling=False,
+        label="token-check",
+    )
+    try:
+        return await transport.get_me()
+    except BotApiRefused as refused:
+        raise _refusal_problem(refused.outcome, ("body", "secret")) from None
+    finally:
+        await transport.close()
+
+
+async def identify_bot(*, session: AsyncSession, sender_id: int) -> BotIdentity:
+    """Asks Telegram whom the sender's token belongs to and keeps the bot's username."""
+    from marketing_agent.telegram.botapi import BotApiRefused
+
+    sender = await _bot_or_raise(session, sender_id)
+    try:
+        identity = await _pool.botapi(sender_id).get_me()
+    except BotApiRefused as refused:
+        _report_refusal(sender_id, refused.outcome)
+        raise _refusal_problem(refused.outcome, ("path", "sender_id")) from None
+    await _keep_username(session, sender, identity.username)
+    return identity
+
+
+async def send_test_message(
+    *, session: AsyncSession, sender_id: int, chat_id: int, text: str, actor: str = "system"
+) -> SenderTestResult:
+    """Sends one test message (a bot first asks getMe, even while held back, to tell what is
+    wrong with it); Telegram's refusal is a result, not an error. Audited."""
+    from marketing_agent.telegram.botapi import BotApiRefused
+
+    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    outcome: SendOutcome | None = None
+    if sender.transport == TransportKind.BOTAPI.value:
+        try:
+            identity = await _pool.botapi(sender_id).get_me()
+        except BotApiRefused as refused:
+            _report_refusal(sender_id, refused.outcome)
+            outcome = refused.outcome  # the bot itself is refused: nothing to send
+        else:
+            await _keep_username(session, sender, identity.username)
+    if outcome is None:
+        message = OutgoingMessage(
+            chat_id=chat_id,
+            text=text,
+            chat_kind="group" if chat_id < 0 else "private",
+            tags={"purpose": "test"},
+        )
+        outcome = await send_message(
+            sender_id=sender_id, profile_name=sender.profile, message=message
+        )
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.tested",
+        entity_type="sender",
+        entity_id=sender_id,
+        data={"chat_id": chat_id, "status": outcome.status.value, "reason": outcome.reason},
+    )
+    return SenderTestResult(
+        ok=outcome.delivered,
+        status=outcome.status.value,
+        reason=outcome.reason,
+        message_id=outcome.message_id,
+        retry_after_s=outcome.retry_after_s,
+        bot_username=sender.bot_username,
+    )
+
+
+async def set_webhook(
+    *, session: AsyncSession, sender_id: int, public_url: str, actor: str = "system"
+) -> Sender:
+    """Makes Telegram post the bot's updates to this API (with a new secret it must present)
+    instead of long polling; audited."""
+    from marketing_agent.telegram.botapi import BotApiRefused
+
+    sender = await _bot_or_raise(session, sender_id)
+    url = public_url.rstrip("/") + WEBHOOK_PATH.format(sender_id=sender_id)
+    secret = secrets.token_urlsafe(32)  # Telegram allows A-Z a-z 0-9 _ -, up to 256
+    try:
+        await _pool.botapi(sender_id).set_webhook(url, secret_token=secret)
+    except BotApiRefused as refused:
+        _report_refusal(sender_id, refused.outcome)
+        raise _refusal_problem(refused.outcome, ("body", "public_url")) from None
+    sender.webhook_url = url
+    sender.webhook_secret_sha256 = _sha256(secret)
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.webhook_set",
+        entity_type="sender",
+        entity_id=sender_id,
+        data={"url": url},
+    )
+    await _remember(sender)  # a changed spec: the transport is rebuilt without its poller
+    log.info("sender.webhook_set", sender_id=sender_id)
+    return sender
+
+
+async def delete_webhook(*, session: AsyncSession, sender_id: int, actor: str = "system") -> Sender:
+    """Goes back to long polling for the bot's updates; audited."""
+    from marketing_agent.telegram.botapi import BotApiRefused
+
+    sender = await _bot_or_raise(session, sender_id)
+    try:
+        await _pool.botapi(sender_id).delete_webhook()
+    except BotApiRefused as refused:
+        _report_refusal(sender_id, refused.outcome)
+        raise _refusal_problem(refused.outcome, ("path", "sender_id")) from None
+    sender.webhook_url = None
+    sender.webhook_secret_sha256 = None
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.webhook_deleted",
+        entity_type="sender",
+        entity_id=sender_id,
+    )
+    await _remember(sender)
+    log.info("sender.webhook_deleted", sender_id=sender_id)
+    return sender
+
+
+async def check_webhook_secret(
+    *, session: AsyncSession, sender_id: int, presented: str | None
+) -> None:
+    """Accepts a webhook call only with the secret its sender's webhook was set with (compared
+    in constant time); raises Unauthorized without one, Forbidden with any other, or for a
+    sender without a webhook (the same answer: the caller learns nothing about senders)."""
+    if not presented:
+        raise Unauthorized("The X-Telegram-Bot-Api-Secret-Token header is missing")
+    expected = await session.scalar(
+        select(Sender.webhook_secret_sha256).where(Sender.id == sender_id)
+    )
+    if not hmac.compare_digest(_sha256(presented), expected or "-" * 64):
+        log.warning("telegram.webhook_refused", sender_id=sender_id)
+        raise Forbidden("Wrong webhook secret")
+
+
+def read_webhook_update(data: Any) -> tuple[list[InboundEvent], dict[str, Any]]:
+    """Returns what a webhook's update says people did, and the body to answer it with."""
+    from marketing_agent.telegram.botapi import events_of_update, parse_update, webhook_answer
+
+    update = parse_update(data)
+    if update is None:
+        raise ValidationFailed([field_error(("body",), "not a Telegram update")])
+    return events_of_update(update), webhook_answer(update)
+
+
+def answers_people(sender: Sender) -> bool:
+    """Returns whether the sender holds the consent conversation (a bot on the Bot API); the
+    in-process simulator plays recipients who read nothing, user accounts run no bot."""
+    return sender.kind == SenderKind.BOT.value and sender.transport == TransportKind.BOTAPI.value
+
+
+def opt_in_text(sender: Sender) -> str:
+    """Returns the text a person agrees to by subscribing to the sender."""
+    name = f"@{sender.bot_username}" if sender.bot_username else sender.name
+    return consent_bot.opt_in_text(custom_text=sender.opt_in_text, name=name)
+
+
+def consent_reply(
+    kind: consent_bot.ReplyKind,
+    *,
+    sender: Sender,
+    chat_id: int,
+    source: str = consent_bot.DIRECT_SOURCE,
+) -> OutgoingMessage:
+    """Returns the bot's answer in the consent conversation (a transactional reply)."""
+    shown = ""
+    if kind == "opt_in_prompt" or (kind == "subscribed" and not sender.double_opt_in):
+        shown = opt_in_text(sender)
+    return consent_bot.reply(kind, chat_id=chat_id, source=source, shown_text=shown)
+
+
+def consent_proof(*, sender: Sender, event: InboundEvent) -> dict[str, Any]:
+    """Returns the proof of an opt-in by `event` (a /start, or the opt-in button's press)."""
+    double = event.kind == "consent_yes"
+    payload: Mapping[str, str] = event.payload
+    shown = payload.get("message_text") if double else None
+    return consent_bot.consent_proof(
+        event=event,
+        sender_id=sender.id,
+        bot=f"@{sender.bot_username}" if sender.bot_username else sender.name,
+        double_opt_in=double,
+        shown_text=shown or opt_in_text(sender),
+        recorded_at=clock.now(),
+    )
+
+
+async def _bot_or_raise(session: AsyncSession, sender_id: int) -> Sender:
+    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    if sender.transport != TransportKind.BOTAPI.value:
+        raise ValidationFailed(
+            [field_error(("path", "sender_id"), "this sender is not a Bot API bot (botapi)")]
+        )
+    return sender
+
+
+async def _keep_username(session: AsyncSession, sender: Sender, username: str | None) -> None:
+    if username and sender.bot_username != username:
+        sender.bot_username = username
+        await session.flush()
+
+
+def _report_refusal(sender_id: int, outcome: SendOutcome) -> None:
+    if outcome.status is SendStatus.SENDER_UNHEALTHY:
+        _pool.report_problem(sender_id, outcome.reason)
+
+
+def _refusal_problem(outcome: SendOutcome, loc: tuple[str, ...]) -> MarketingAgentError:
+    """Returns the problem a refused Bot API call (other than a send) is to the caller."""
+    reason = outcome.reason or outcome.status.value
+    if outcome.status is SendStatus.SENDER_UNHEALTHY:
+        return ValidationFailed([field_error(loc, f"Telegram refused the bot's token ({reason})")])
+    if outcome.status is SendStatus.PERMANENT:
+        return ValidationFailed([field_error(loc, f"Telegram refused it ({reason})")])
+    return Unavailable(f"The Bot API server did not answer as expected ({reason}); try again")
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def _record_flood_wait(sender_id: int, outcome: SendOutcome) -> None:
     """Counts a FloodWait and logs it as an event of its own (independent of analytics)."""
     transport = _pool.transport_of(sender_id)
@@ -450,6 +717,8 @@ async def _remember(sender: Sender) -> None:
             secret_encrypted=sender.secret_encrypted,
             api_id=sender.api_id,
             api_hash_encrypted=sender.api_hash_encrypted,
+            bot_api_url=sender.bot_api_url,
+            webhook=sender.webhook_url is not None,
         )
     )
     await _pool.observe_health(

@@ -1,0 +1,166 @@
+"""Updates of a Bot API bot: long polling against the simulated Bot API over HTTP, and what each
+update means (start with its deep-link source, stop, reply, a button press)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram.types import Update
+
+from marketing_agent.telegram.botapi import BotApiTransport, events_of_update
+from marketing_agent.telegram.profiles import get_profile_by_name
+from marketing_agent.telegram.transport import Button, InboundEvent, OutgoingMessage
+from tests.telegram.bot_api_server import People
+
+
+async def fetch_until(transport: BotApiTransport, count: int) -> list[InboundEvent]:
+    """Fetches as the scheduler does (every few tens of ms here) until `count` events came."""
+    events: list[InboundEvent] = []
+    for _ in range(200):
+        events += await transport.fetch_updates()
+        if len(events) >= count:
+            return events
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"only {len(events)} of {count} events arrived")
+
+
+async def test_long_polling_receives_a_start_with_its_source_and_a_button_press(
+    people: People,
+) -> None:
+    transport = people.transport()
+    try:
+        assert await transport.fetch_updates() == []  # starts long polling
+        sent = await transport.send(
+            OutgoingMessage(
+                chat_id=61, text="Sale!", buttons=((Button("More", callback_data="more"),),)
+            )
+        )
+        await people.says(
+            61, "/start shop_footer", first_name="Ann", username="ann", language_code="de"
+        )
+        await people.presses(61, "more")
+        start, click = await fetch_until(transport, 2)
+    finally:
+        await transport.close()
+
+    assert (start.kind, start.chat_id, start.text) == ("start", 61, "/start shop_footer")
+    assert {k: start.payload[k] for k in ("source", "first_name", "username", "language")} == {
+        "source": "shop_footer",
+        "first_name": "Ann",
+        "username": "ann",
+        "language": "de",
+    }
+    assert (click.kind, click.chat_id, click.message_id) == ("click", 61, sent.message_id)
+    assert (click.payload["data"], click.payload["message_text"]) == ("more", "Sale!")
+    assert (await people.bot_state())["answered_callbacks"] == 1  # the spinner stops
+
+
+async def test_an_update_is_confirmed_to_telegram_only_after_it_was_handed_out(
+    people: People,
+) -> None:
+    transport = people.transport()
+    try:
+        await transport.fetch_updates()
+        await people.says(62, "Hello")
+        await asyncio.sleep(0.3)  # the poller has it, but nobody took it yet
+        kept = (await people.bot_state())["pending_updates"]
+        [reply] = await fetch_until(transport, 1)
+        for _ in range(100):
+            if (await people.bot_state())["pending_updates"] == 0:
+                break
+            await asyncio.sleep(0.02)
+        confirmed = (await people.bot_state())["pending_updates"]
+    finally:
+        await transport.close()
+
+    assert (reply.kind, reply.text) == ("reply", "Hello")
+    assert (kept, confirmed) == (1, 0)
+
+
+async def test_polling_with_a_revoked_token_stops_and_reports_the_sender(people: People) -> None:
+    problems: list[str] = []
+    transport = BotApiTransport(
+        lambda: "123456:revoked",
+        server_url=people.server_url,
+        profile=get_profile_by_name("bot"),
+        on_unhealthy=problems.append,
+    )
+    try:
+        await transport.fetch_updates()
+        for _ in range(100):
+            if problems:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await transport.close()
+
+    assert problems == ["unauthorized"]
+
+
+def update(**body: Any) -> Update:
+    return Update.model_validate({"update_id": 1, **body})
+
+
+def message(text: str, *, chat: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    return {
+        "message_id": 9,
+        "date": 1_790_000_000,
+        "chat": chat or {"id": 70, "type": "private"},
+        "from": {"id": 70, "is_bot": False, "first_name": "Bo"},
+        "text": text,
+        **extra,
+    }
+
+
+def press(data: str, shown: str = "Get news from @shop_bot?") -> dict[str, Any]:
+    return {
+        "id": "q1",
+        "chat_instance": "c",
+        "from": {"id": 70, "is_bot": False, "first_name": "Bo"},
+        "data": data,
+        "message": {
+            "message_id": 5,
+            "date": 1_790_000_000,
+            "chat": {"id": 70, "type": "private"},
+            "text": shown,
+        },
+    }
+
+
+def test_stop_words_commands_and_the_unsubscribe_button_are_stops() -> None:
+    texts = ["STOP", "stop!", "Unsubscribe.", "/stop", "/unsubscribe"]
+    kinds = [events_of_update(update(message=message(t)))[0].kind for t in texts]
+    button = events_of_update(update(callback_query=press("optout")))[0]
+
+    assert kinds == ["stop"] * 5
+    assert (button.kind, button.payload["data"]) == ("stop", "optout")
+
+
+def test_the_opt_in_button_is_a_consent_with_the_text_the_person_saw() -> None:
+    [event] = events_of_update(update(callback_query=press("optin:shop_footer")))
+
+    assert (event.kind, event.chat_id, event.message_id) == ("consent_yes", 70, 5)
+    assert event.payload["source"] == "shop_footer"
+    assert event.payload["message_text"] == "Get news from @shop_bot?"
+
+
+def test_start_without_a_valid_source_is_direct_and_other_words_are_replies() -> None:
+    bare = events_of_update(update(message=message("/start")))[0]
+    odd = events_of_update(update(message=message("/start ../../etc")))[0]
+    answer = events_of_update(
+        update(message=message("How much?", reply_to_message=message("Sale!", message_id=4)))
+    )[0]
+
+    assert (bare.kind, bare.payload["source"]) == ("start", "direct")
+    assert odd.payload["source"] == "direct"
+    assert (answer.kind, answer.text, answer.message_id) == ("reply", "How much?", 4)
+
+
+def test_group_chatter_and_other_bots_are_not_people_answering_us() -> None:
+    group = message("STOP", chat={"id": -100_5, "type": "supergroup", "title": "Fans"})
+    bot = message("/start x") | {"from": {"id": 71, "is_bot": True, "first_name": "B"}}
+
+    assert events_of_update(update(message=group)) == []
+    assert events_of_update(update(message=bot)) == []
+    assert events_of_update(update(edited_message=message("edited"))) == []
