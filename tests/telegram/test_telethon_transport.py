@@ -9,8 +9,9 @@ import pytest
 from telethon import errors, types
 
 from marketing_agent.core.clock import VirtualClock
+from marketing_agent.telegram.consent_bot import is_stop_request
 from marketing_agent.telegram.profiles import get_profile_by_name
-from marketing_agent.telegram.telethon_transport import TelethonTransport, is_stop_request
+from marketing_agent.telegram.telethon_transport import TelethonTransport
 from marketing_agent.telegram.transport import Button, OutgoingMessage, SendStatus
 from tests.telegram.mtproto import ScriptedTelegram
 

@@ -352,15 +352,6 @@ async def redrive_campaign(
     return result
 
 
-async def find_delivery_by_message(
-    *, session: AsyncSession, sender_id: int, message_id: int
-) -> Delivery | None:
-    """Returns the delivery that sent `message_id` from `sender_id` (for replies and clicks)."""
-    return await session.scalar(
-        select(Delivery).where(Delivery.sender_id == sender_id, Delivery.message_id == message_id)
-    )
-
-
 # Reviews -------------------------------------------------------------------------------------
 
 

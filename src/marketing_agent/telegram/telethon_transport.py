@@ -21,6 +21,7 @@ from telethon.helpers import generate_random_long
 
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
+from marketing_agent.telegram.consent_bot import is_stop_request
 from marketing_agent.telegram.profiles import SenderProfile, telegram_text_length
 from marketing_agent.telegram.transport import (
     InboundEvent,
@@ -44,7 +45,6 @@ RECONNECT_CAP_S = 60.0
 FLOOD_JITTER_MAX_S = 1.0
 # What a recipient writes to stop hearing from us (compared case-insensitively, without the
 # trailing punctuation).
-STOP_WORDS = frozenset({"stop", "/stop", "unsubscribe", "/unsubscribe"})
 _INBOUND_BUFFER = 10_000  # events kept for fetch_updates; the oldest go first if nobody fetches
 _SENT_MEMORY = 100_000  # random_id -> message id, so a resend in this process costs nothing
 _TRACKED_CHATS = 50_000  # chats whose unread outgoing message ids we keep for read receipts
@@ -180,13 +180,6 @@ def _rpc_reason(exc: BaseException) -> str:
     # Telegram's own error code (e.g. CHAT_RESTRICTED), never the request: it holds the peer.
     message = getattr(exc, "message", None) or type(exc).__name__
     return str(message).lower()[:64]
-
-
-def is_stop_request(text: str | None) -> bool:
-    """Returns True when a recipient's message asks us to stop writing."""
-    if not text:
-        return False
-    return text.strip().rstrip(".!").strip().lower() in STOP_WORDS
 
 
 class TelethonTransport:
