@@ -124,7 +124,7 @@ async def create_campaign(
     campaign = await flows.create_campaign(
         session=session, settings=settings, campaign_in=campaign_in, actor=principal.actor
     )
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -132,7 +132,7 @@ async def get_campaign(
     campaign_id: CampaignID, session: DbSession, principal: CanRead
 ) -> CampaignRead:
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.post("/campaigns/{campaign_id}/submit")
@@ -145,7 +145,7 @@ async def submit_campaign(
     campaign = await flows.submit_campaign(
         session=session, settings=settings, campaign_id=campaign_id, actor=principal.actor
     )
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.post("/campaigns/{campaign_id}/pause")
@@ -155,7 +155,7 @@ async def pause_campaign(
     campaign = await service.pause_campaign(
         session=session, campaign_id=campaign_id, actor=principal.actor
     )
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.post("/campaigns/{campaign_id}/resume")
@@ -165,7 +165,7 @@ async def resume_campaign(
     campaign = await service.resume_campaign(
         session=session, campaign_id=campaign_id, actor=principal.actor
     )
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.post("/campaigns/{campaign_id}/cancel")
@@ -175,7 +175,7 @@ async def cancel_campaign(
     campaign = await service.cancel_campaign(
         session=session, campaign_id=campaign_id, actor=principal.actor
     )
-    return (await service.read_campaigns(session=session, campaigns=[campaign]))[0]
+    return await service.read_campaign(session=session, campaign=campaign)
 
 
 @router.get("/campaigns/{campaign_id}/deliveries")

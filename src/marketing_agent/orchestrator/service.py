@@ -226,6 +226,11 @@ async def read_campaigns(
     ]
 
 
+async def read_campaign(*, session: AsyncSession, campaign: Campaign) -> CampaignRead:
+    """Returns the API view of one campaign, with its delivery counts."""
+    return (await read_campaigns(session=session, campaigns=[campaign]))[0]
+
+
 async def transition(
     *,
     session: AsyncSession,

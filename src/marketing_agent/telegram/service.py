@@ -111,35 +111,15 @@ async def create_sender(
         double_opt_in=sender_in.double_opt_in,
         opt_in_text=sender_in.opt_in_text,
     )
-    session.add(sender)
-    try:
-        await session.flush()
-    except IntegrityError as exc:  # a concurrent request took the name between check and insert
-        raise Conflict(f"A sender named '{sender_in.name}' already exists") from exc
-    await compliance.audit(
+    await _insert_sender(
         session=session,
+        sender=sender,
         actor=actor,
-        action="sender.created",
-        entity_type="sender",
-        entity_id=sender.id,
-        data={
-            "name": sender.name,
-            "kind": sender.kind,
-            "transport": sender.transport,
-            "profile": sender.profile,
+        audit_data={
             "has_secret": sender.has_secret,
             "bot_api_url": sender.bot_api_url,
             "double_opt_in": sender.double_opt_in,
         },
-    )
-    await _pool.forget(sender.id)  # a new row never inherits a transport left under its id
-    await _remember(sender)
-    log.info(
-        "sender.created",
-        sender_id=sender.id,
-        kind=sender.kind,
-        transport=sender.transport,
-        profile=sender.profile,
     )
     return sender
 
@@ -327,29 +307,9 @@ async def create_user_account(
         api_hash_encrypted=secret_box.encrypt(api_hash),
         status=SenderStatus.ACTIVE.value,
     )
-    session.add(sender)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"A sender named '{name}' already exists") from exc
-    await compliance.audit(
-        session=session,
-        actor=actor,
-        action="sender.created",
-        entity_type="sender",
-        entity_id=sender.id,
-        data={
-            "name": sender.name,
-            "kind": sender.kind,
-            "transport": sender.transport,
-            "profile": sender.profile,
-            "has_secret": True,
-            "via": "login",
-        },
+    await _insert_sender(
+        session=session, sender=sender, actor=actor, audit_data={"has_secret": True, "via": "login"}
     )
-    await _pool.forget(sender.id)
-    await _remember(sender)
-    log.info("sender.created", sender_id=sender.id, kind=sender.kind, transport=sender.transport)
     return sender
 
 
@@ -724,4 +684,38 @@ async def _remember(sender: Sender) -> None:
     await _pool.observe_health(
         sender.id,
         SenderHealth(SenderStatus(sender.status), sender.paused_until, sender.status_reason),
+    )
+
+
+async def _insert_sender(
+    *, session: AsyncSession, sender: Sender, actor: str, audit_data: dict[str, Any]
+) -> None:
+    """Inserts a new sender, audits it and loads it into the pool."""
+    session.add(sender)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent request took the name between check and insert
+        raise Conflict(f"A sender named '{sender.name}' already exists") from exc
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.created",
+        entity_type="sender",
+        entity_id=sender.id,
+        data={
+            "name": sender.name,
+            "kind": sender.kind,
+            "transport": sender.transport,
+            "profile": sender.profile,
+            **audit_data,
+        },
+    )
+    await _pool.forget(sender.id)  # a new row never inherits a transport left under its id
+    await _remember(sender)
+    log.info(
+        "sender.created",
+        sender_id=sender.id,
+        kind=sender.kind,
+        transport=sender.transport,
+        profile=sender.profile,
     )
