@@ -203,6 +203,10 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
         "Guaranteed to refresh your wardrobe, and risk-free: spring styles at 20% off."
     )
     form.get_by_label("CTA URL").fill("https://example.com/spring")
+    # The schedule is optional and folded away; its defaults send as soon as the campaign is approved.
+    form.get_by_role("button", name="Advanced: schedule").click()
+    expect(form.get_by_label("Start at")).to_be_visible()
+    expect(form.get_by_label("Repeat (cron)")).to_be_visible()
     form.get_by_role("button", name="Create campaign").click()
     created = form.get_by_role("region", name="Created campaign")
     expect(created).to_be_visible(timeout=60_000)
@@ -240,6 +244,10 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
         sent = sent_per_variant(page)
     assert set(sent) == variant_keys, sent
     assert all(n > 0 for n in sent.values()), sent
+
+    delivery = page.get_by_role("region", name="Delivery counts")
+    expect(delivery).to_contain_text("Dead")
+    expect(delivery).to_contain_text("In doubt")
 
     funnel = page.get_by_role("region", name="Funnel")
     expect(funnel.get_by_role("progressbar").first).to_be_visible()

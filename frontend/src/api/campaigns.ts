@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { isLive } from "../components/campaignStatus";
 import { api, unwrap } from "./client";
 import { keys } from "./keys";
-import type { Campaign, CampaignCreate, CampaignStatus } from "./types";
+import type { Campaign, CampaignCreate, CampaignStatus, RedriveRequest } from "./types";
 
 export const LIVE_POLL_MS = 2_000;
 
@@ -66,5 +66,19 @@ export function useCampaignAction(id: number) {
     },
     // A refused transition (409) usually means the campaign moved on elsewhere: show where it is now.
     onError: () => void client.invalidateQueries({ queryKey: keys.campaign(id) }),
+  });
+}
+
+/** Queue a campaign's dead-lettered and/or in-doubt deliveries again. */
+export function useRedrive(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RedriveRequest) =>
+      unwrap(api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/redrive", { params: { path: { campaign_id: id } }, body })),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: keys.campaign(id) });
+      void client.invalidateQueries({ queryKey: keys.campaigns });
+      void client.invalidateQueries({ queryKey: keys.results(id) });
+    },
   });
 }

@@ -273,6 +273,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orchestrator/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Deliveries In State
+         * @description Deliveries in one state across campaigns: the dead letters and the in-doubt sends.
+         */
+        get: operations["list_deliveries_in_state_api_v1_orchestrator_deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redrive Campaign
+         * @description Queues the campaign's dead-lettered and/or in-doubt deliveries again (audited).
+         */
+        post: operations["redrive_campaign_api_v1_orchestrator_campaigns__campaign_id__redrive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orchestrator/reviews": {
         parameters: {
             query?: never;
@@ -410,6 +450,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/telegram/senders/{sender_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send Sender Test
+         * @description Sends one message to a chat that started the bot; Telegram's refusal is the result.
+         */
+        post: operations["send_sender_test_api_v1_telegram_senders__sender_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/senders/{sender_id}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Webhook
+         * @description Makes Telegram post the bot's updates to this API instead of long polling.
+         */
+        put: operations["set_webhook_api_v1_telegram_senders__sender_id__webhook_put"];
+        post?: never;
+        /**
+         * Delete Webhook
+         * @description Goes back to long polling for the bot's updates.
+         */
+        delete: operations["delete_webhook_api_v1_telegram_senders__sender_id__webhook_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/webhook/{sender_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive Webhook Update
+         * @description Where Telegram posts a bot's updates. Open (no login): Telegram proves itself with the
+         *     secret set with the webhook. Answered after the update is handled and committed; an error
+         *     makes Telegram post it again later.
+         */
+        post: operations["receive_webhook_update_api_v1_telegram_webhook__sender_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/telegram/profiles": {
         parameters: {
             query?: never;
@@ -422,6 +528,86 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/accounts/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start Account Login
+         * @description Asks Telegram to send a login code to the account; the pending login expires.
+         */
+        post: operations["start_account_login_api_v1_telegram_accounts_login_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/accounts/login/{login_id}/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Account Login Code
+         * @description Signs in with the code; the answer says whether the 2FA password comes next.
+         */
+        post: operations["submit_account_login_code_api_v1_telegram_accounts_login__login_id__code_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/accounts/login/{login_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Submit Account Login Password
+         * @description Finishes the login with the account's two-step verification password.
+         */
+        post: operations["submit_account_login_password_api_v1_telegram_accounts_login__login_id__password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/telegram/accounts/login/{login_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Cancel Account Login
+         * @description Abandons a pending login.
+         */
+        delete: operations["cancel_account_login_api_v1_telegram_accounts_login__login_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -659,6 +845,71 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AccountLoginCode */
+        AccountLoginCode: {
+            /**
+             * Code
+             * Format: password
+             * @description The login code Telegram sent to the account's apps.
+             */
+            code: string;
+        };
+        /** AccountLoginPassword */
+        AccountLoginPassword: {
+            /**
+             * Password
+             * Format: password
+             * @description The account's two-step verification password.
+             */
+            password: string;
+        };
+        /**
+         * AccountLoginStart
+         * @description Starts logging a user account in: Telegram sends a code to the account's apps.
+         */
+        AccountLoginStart: {
+            /**
+             * Name
+             * @description The new sender's name.
+             */
+            name: string;
+            /**
+             * Api Id
+             * @description From my.telegram.org, API development tools.
+             */
+            api_id: number;
+            /**
+             * Api Hash
+             * Format: password
+             * @description From my.telegram.org; stored encrypted, never returned.
+             */
+            api_hash: string;
+            /**
+             * Phone
+             * Format: password
+             * @description The account's number in international format (+...); used to log in, never stored.
+             */
+            phone: string;
+        };
+        /**
+         * AccountLoginStep
+         * @description Where a login stands: the step it expects next, or the sender it created.
+         */
+        AccountLoginStep: {
+            /** Login Id */
+            login_id: string;
+            /**
+             * Next
+             * @enum {string}
+             */
+            next: "code" | "password" | "done";
+            /**
+             * Expires In S
+             * @description Until the pending login is dropped.
+             */
+            expires_in_s?: number | null;
+            sender?: components["schemas"]["SenderRead"] | null;
+        };
         /** ApiKeyCreate */
         ApiKeyCreate: {
             /** Name */
@@ -903,6 +1154,30 @@ export interface components {
              * @description Start time; None starts on approval.
              */
             start_at?: string | null;
+            /** @description When contacts may be reached, in each one's local time, e.g. {"start": "09:00", "end": "20:00"}; None means any time of day. */
+            send_window?: components["schemas"]["DailyWindowIn"] | null;
+            /** @description Local hours when nothing is sent. Omit it for MA_QUIET_HOURS; null turns quiet hours off for this campaign. */
+            quiet_hours?: components["schemas"]["DailyWindowIn"] | null;
+            /**
+             * Timezone
+             * @description IANA zone for contacts without one; defaults to MA_DEFAULT_TIMEZONE. A recurring campaign's cron runs in it too.
+             */
+            timezone?: string | null;
+            /**
+             * Recurrence
+             * @description Cron (minute hour day month weekday) of a recurring campaign, e.g. '0 9 * * MON': each run becomes a campaign of its own.
+             */
+            recurrence?: string | null;
+            /**
+             * Recurrence Until
+             * @description No run after this moment.
+             */
+            recurrence_until?: string | null;
+            /**
+             * Recurrence Max Runs
+             * @description Runs at most.
+             */
+            recurrence_max_runs?: number | null;
         };
         /** CampaignPlan */
         CampaignPlan: {
@@ -951,6 +1226,37 @@ export interface components {
             agent_offline: boolean;
             /** Start At */
             start_at: string | null;
+            send_window?: components["schemas"]["DailyWindowRead"] | null;
+            quiet_hours?: components["schemas"]["DailyWindowRead"] | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Recurrence */
+            recurrence?: string | null;
+            /** Recurrence Until */
+            recurrence_until?: string | null;
+            /** Recurrence Max Runs */
+            recurrence_max_runs?: number | null;
+            /**
+             * Next Run At
+             * @description A recurring campaign's next run.
+             */
+            next_run_at?: string | null;
+            /**
+             * Runs
+             * @description Runs a recurring campaign has made so far.
+             * @default 0
+             */
+            runs: number;
+            /**
+             * Parent Campaign Id
+             * @description The recurring campaign of a run.
+             */
+            parent_campaign_id?: number | null;
+            /**
+             * Occurrence
+             * @description Which run of its recurring campaign.
+             */
+            occurrence?: number | null;
             /** Started At */
             started_at: string | null;
             /** Completed At */
@@ -1036,7 +1342,7 @@ export interface components {
         ContactCreate: {
             /**
              * Telegram Id
-             * @description The person's Telegram user id (private chat id).
+             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
              */
             telegram_id: number;
             /** Username */
@@ -1058,7 +1364,7 @@ export interface components {
         ContactRead: {
             /**
              * Telegram Id
-             * @description The person's Telegram user id (private chat id).
+             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
              */
             telegram_id: number;
             /** Username */
@@ -1106,6 +1412,30 @@ export interface components {
             /** Reasons */
             reasons?: components["schemas"]["Reason"][];
         };
+        /**
+         * DailyWindowIn
+         * @description A daily span of the contact's local wall-clock time; it may cross midnight.
+         */
+        DailyWindowIn: {
+            /**
+             * Start
+             * @description HH:MM, 24-hour, included.
+             * @example 09:00
+             */
+            start: string;
+            /**
+             * End
+             * @description HH:MM, 24-hour, excluded; before start = next day.
+             */
+            end: string;
+        };
+        /** DailyWindowRead */
+        DailyWindowRead: {
+            /** Start */
+            start: string;
+            /** End */
+            end: string;
+        };
         /** DeliveryCounts */
         DeliveryCounts: {
             /**
@@ -1133,11 +1463,37 @@ export interface components {
              * @default 0
              */
             skipped: number;
+            /**
+             * Dead
+             * @default 0
+             */
+            dead: number;
+            /**
+             * In Doubt
+             * @default 0
+             */
+            in_doubt: number;
+            /**
+             * Skipped Reasons
+             * @description Why deliveries were skipped, e.g. frequency_cap.
+             */
+            skipped_reasons?: {
+                [key: string]: number;
+            };
+            /**
+             * Waiting Reasons
+             * @description Why queued deliveries wait, e.g. send_window or quiet_hours.
+             */
+            waiting_reasons?: {
+                [key: string]: number;
+            };
         };
         /** DeliveryRead */
         DeliveryRead: {
             /** Id */
             id: number;
+            /** Campaign Id */
+            campaign_id: number;
             /** Contact Id */
             contact_id: number;
             /** Variant Key */
@@ -1149,12 +1505,14 @@ export interface components {
             attempts: number;
             /** Sent At */
             sent_at: string | null;
+            /** Updated At */
+            updated_at?: string | null;
         };
         /**
          * DeliveryStatus
          * @enum {string}
          */
-        DeliveryStatus: "queued" | "sending" | "sent" | "failed" | "skipped";
+        DeliveryStatus: "queued" | "sending" | "sent" | "failed" | "skipped" | "dead" | "in_doubt";
         /**
          * EventCreate
          * @description An event to record. `occurred_at` defaults to now; revenue belongs to conversions only.
@@ -1401,6 +1759,35 @@ export interface components {
                 number
             ] | null;
         };
+        /**
+         * RedriveRequest
+         * @description Which of a campaign's parked deliveries to queue again.
+         */
+        RedriveRequest: {
+            /**
+             * Dead
+             * @description Queue the dead-lettered deliveries again.
+             * @default true
+             */
+            dead: boolean;
+            /**
+             * In Doubt
+             * @description Queue the in-doubt deliveries again: through the Bot API a recipient may then get the message twice.
+             * @default false
+             */
+            in_doubt: boolean;
+        };
+        /** RedriveResult */
+        RedriveResult: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Requeued */
+            requeued: number;
+            /** Dead */
+            dead: number;
+            /** In Doubt */
+            in_doubt: number;
+        };
         /** ReviewDecision */
         ReviewDecision: {
             /** Note */
@@ -1516,8 +1903,24 @@ export interface components {
              */
             profile: string;
             /**
+             * Bot Api Url
+             * @description Bot API server of this bot (botapi): Telegram's, a self-hosted telegram-bot-api or the simulator; default MA_TELEGRAM_BOT_API_URL.
+             */
+            bot_api_url?: string | null;
+            /**
+             * Double Opt In
+             * @description Consent through the bot is recorded only when the person presses 'Yes, subscribe' under the opt-in text, not on /start alone (botapi).
+             * @default false
+             */
+            double_opt_in: boolean;
+            /**
+             * Opt In Text
+             * @description What the person agrees to; shown by the bot and kept as proof (default: a text naming the sender).
+             */
+            opt_in_text?: string | null;
+            /**
              * Secret
-             * @description Bot token or session string; stored encrypted, never returned.
+             * @description Bot token (from @BotFather) or session string; stored encrypted, never returned.
              */
             secret?: string | null;
         };
@@ -1555,13 +1958,44 @@ export interface components {
              * @default bot
              */
             profile: string;
+            /**
+             * Bot Api Url
+             * @description Bot API server of this bot (botapi): Telegram's, a self-hosted telegram-bot-api or the simulator; default MA_TELEGRAM_BOT_API_URL.
+             */
+            bot_api_url?: string | null;
+            /**
+             * Double Opt In
+             * @description Consent through the bot is recorded only when the person presses 'Yes, subscribe' under the opt-in text, not on /start alone (botapi).
+             * @default false
+             */
+            double_opt_in: boolean;
+            /**
+             * Opt In Text
+             * @description What the person agrees to; shown by the bot and kept as proof (default: a text naming the sender).
+             */
+            opt_in_text?: string | null;
             /** Id */
             id: number;
             status: components["schemas"]["SenderStatus"];
             /** Paused Until */
             paused_until: string | null;
+            /**
+             * Status Reason
+             * @description Why it is paused or unhealthy (peer_flood, session_revoked, ...).
+             */
+            status_reason?: string | null;
             /** Has Secret */
             has_secret: boolean;
+            /**
+             * Bot Username
+             * @description The bot's @username, from getMe.
+             */
+            bot_username?: string | null;
+            /**
+             * Webhook Url
+             * @description Where Telegram posts the bot's updates; None: long polling.
+             */
+            webhook_url?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1573,6 +2007,40 @@ export interface components {
          * @enum {string}
          */
         SenderStatus: "active" | "paused" | "unhealthy";
+        /** SenderTestRequest */
+        SenderTestRequest: {
+            /**
+             * Chat Id
+             * @description A chat that has started the bot: a person's Telegram id, or a group's negative id.
+             */
+            chat_id: number;
+            /**
+             * Text
+             * @default Test message from Marketing Intelligence Agent.
+             */
+            text: string;
+        };
+        /**
+         * SenderTestResult
+         * @description What Telegram answered to a test message (a refusal is a result, not an error).
+         */
+        SenderTestResult: {
+            /** Ok */
+            ok: boolean;
+            /**
+             * Status
+             * @description sent, retry_after, retry_backoff, permanent, ...
+             */
+            status: string;
+            /** Reason */
+            reason?: string | null;
+            /** Message Id */
+            message_id?: number | null;
+            /** Retry After S */
+            retry_after_s?: number | null;
+            /** Bot Username */
+            bot_username?: string | null;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -1772,6 +2240,14 @@ export interface components {
              * @default 0
              */
             revenue_usd_micros: number;
+        };
+        /** WebhookSet */
+        WebhookSet: {
+            /**
+             * Public Url
+             * @description Where Telegram reaches this API, e.g. https://marketing.example.com; updates are posted to <public_url>/api/v1/telegram/webhook/<sender id>.
+             */
+            public_url: string;
         };
     };
     responses: never;
@@ -2395,6 +2871,79 @@ export interface operations {
             };
         };
     };
+    list_deliveries_in_state_api_v1_orchestrator_deliveries_get: {
+        parameters: {
+            query: {
+                /** @description dead (dead-lettered) or in_doubt, or any other state */
+                state: components["schemas"]["DeliveryStatus"];
+                campaign_id?: number | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DeliveryRead_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    redrive_campaign_api_v1_orchestrator_campaigns__campaign_id__redrive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedriveRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedriveResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_reviews_api_v1_orchestrator_reviews_get: {
         parameters: {
             query?: {
@@ -2670,6 +3219,140 @@ export interface operations {
             };
         };
     };
+    send_sender_test_api_v1_telegram_senders__sender_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sender_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SenderTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderTestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_webhook_api_v1_telegram_senders__sender_id__webhook_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sender_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v1_telegram_senders__sender_id__webhook_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sender_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    receive_webhook_update_api_v1_telegram_webhook__sender_id__post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "X-Telegram-Bot-Api-Secret-Token"?: string | null;
+            };
+            path: {
+                sender_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_profiles_api_v1_telegram_profiles_get: {
         parameters: {
             query?: never;
@@ -2686,6 +3369,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SenderProfileRead"][];
+                };
+            };
+        };
+    };
+    start_account_login_api_v1_telegram_accounts_login_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountLoginStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountLoginStep"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_account_login_code_api_v1_telegram_accounts_login__login_id__code_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                login_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountLoginCode"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountLoginStep"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    submit_account_login_password_api_v1_telegram_accounts_login__login_id__password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                login_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AccountLoginPassword"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountLoginStep"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    cancel_account_login_api_v1_telegram_accounts_login__login_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                login_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

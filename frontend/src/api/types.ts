@@ -45,3 +45,10 @@ export type FunnelStep = Funnel["steps"][number];
 export type ExperimentReport = Ok<paths["/api/v1/experiments/campaigns/{campaign_id}"]["get"]>;
 export type ExperimentResults = ExperimentReport["results"];
 export type ArmResult = ExperimentResults["arms"][number];
+
+export type RedriveRequest = BodyOf<paths["/api/v1/orchestrator/campaigns/{campaign_id}/redrive"]["post"]>;
+export type RedriveResult = Ok<paths["/api/v1/orchestrator/campaigns/{campaign_id}/redrive"]["post"]>;
+export type SenderCreate = BodyOf<paths["/api/v1/telegram/senders"]["post"]>;
+export type SenderTestRequest = BodyOf<paths["/api/v1/telegram/senders/{sender_id}/test"]["post"]>;
+export type SenderTestResult = Ok<paths["/api/v1/telegram/senders/{sender_id}/test"]["post"]>;
+export type DailyWindow = NonNullable<CampaignCreate["send_window"]>;

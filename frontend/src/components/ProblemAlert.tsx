@@ -10,11 +10,13 @@ export function ProblemAlert({ error, onClose }: { error: unknown; onClose?: () 
     const where = formPath(e.loc).join(".");
     return where ? `${where}: ${e.msg}` : e.msg;
   });
+  // A 403 is the server's role rule, not a fault: say so plainly, with the server's own words under it.
+  const forbidden = problem.status === 403;
   return (
     <Alert
-      type="error"
+      type={forbidden ? "warning" : "error"}
       showIcon
-      title={problem.title}
+      title={forbidden ? `${problem.title}: your role may not do this; ask an admin` : problem.title}
       closable={onClose ? { onClose } : false}
       description={
         problem.detail || fieldErrors.length > 0 ? (

@@ -9,7 +9,11 @@ export function useNotifyProblem(): (error: unknown) => void {
   return useCallback(
     (error: unknown) => {
       const problem = asApiError(error);
-      notification.error({ title: problem.title, description: problem.detail ?? problem.errors.map((e) => e.msg).join("; ") });
+      const forbidden = problem.status === 403;
+      notification[forbidden ? "warning" : "error"]({
+        title: forbidden ? `${problem.title}: your role may not do this; ask an admin` : problem.title,
+        description: problem.detail ?? problem.errors.map((e) => e.msg).join("; "),
+      });
     },
     [notification],
   );

@@ -30,5 +30,7 @@ async def get_session(
         yield session
 
 
-DbSession = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the unit of work commits before the response is sent, so a client that
+# is told "201 Created" (or Telegram's webhook that gets its 200) can rely on it.
+DbSession = Annotated[AsyncSession, Depends(get_session, scope="function")]
 CurrentSettings = Annotated[Settings, Depends(get_settings_dep)]

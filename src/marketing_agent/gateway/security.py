@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.deps import get_session
+from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import Unauthorized
 from marketing_agent.gateway import service
 
@@ -19,7 +18,7 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 async def resolve_principal(
     request: Request,
-    session: Annotated[AsyncSession, Depends(get_session)],
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     api_key: Annotated[str | None, Depends(api_key_header)],
 ) -> Principal:

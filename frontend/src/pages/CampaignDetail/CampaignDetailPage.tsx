@@ -20,7 +20,7 @@ import { DeliveryCard } from "./DeliveryCard";
 import { LiveResults } from "./LiveResults";
 import { VariantsCard } from "./VariantsCard";
 
-const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0 };
+const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, dead: 0, in_doubt: 0 };
 
 /** When sending stops (completed, paused, cancelled), fetch the results once more for the final numbers. */
 function useRefreshResultsWhenSendingStops(campaign: Campaign | undefined) {
@@ -63,6 +63,34 @@ function Overview({ campaign }: { campaign: Campaign }) {
           },
           { key: "created", label: "Created", children: formatDateTime(campaign.created_at) },
           { key: "start_at", label: "Start at", children: campaign.start_at ? formatDateTime(campaign.start_at) : "As soon as approved" },
+          {
+            key: "window",
+            label: "Send window",
+            children: campaign.send_window ? `${campaign.send_window.start}–${campaign.send_window.end} local time` : "Any time of day",
+          },
+          {
+            key: "quiet",
+            label: "Quiet hours",
+            children: campaign.quiet_hours ? `${campaign.quiet_hours.start}–${campaign.quiet_hours.end}` : "None",
+          },
+          { key: "timezone", label: "Time zone", children: campaign.timezone ?? "Server default" },
+          ...(campaign.recurrence
+            ? [
+                {
+                  key: "recurrence",
+                  label: "Repeats",
+                  children: (
+                    <Space size={4} wrap>
+                      <Typography.Text code>{campaign.recurrence}</Typography.Text>
+                      <span>
+                        {campaign.runs} run{campaign.runs === 1 ? "" : "s"} so far
+                        {campaign.next_run_at ? `, next ${formatDateTime(campaign.next_run_at)}` : ""}
+                      </span>
+                    </Space>
+                  ),
+                },
+              ]
+            : []),
           { key: "started", label: "Sending started", children: formatDateTime(campaign.started_at) },
           { key: "finished", label: "Finished", children: formatDateTime(campaign.completed_at) },
           { key: "reasons", label: "Risk reasons", span: "filled", children: <RiskReasons reasons={campaign.risk_reasons} /> },
@@ -134,7 +162,7 @@ export default function CampaignDetailPage() {
           <VariantsCard variants={campaign.variants} />
         </Col>
       </Row>
-      <DeliveryCard counts={campaign.delivery_counts ?? NO_DELIVERIES} />
+      <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={LIVE_POLL_MS} />
     </Space>
   );

@@ -3,7 +3,7 @@
  * the safety guard scores the result, and the answer (status, risk and reasons) is shown here.
  */
 import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
-import { Alert, Button, Descriptions, Drawer, Flex, Form, Input, InputNumber, Result, Select, Switch, Typography } from "antd";
+import { Alert, Button, Collapse, Descriptions, Drawer, Flex, Form, Input, InputNumber, Result, Select, Switch, Typography } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 
@@ -15,8 +15,9 @@ import { RiskReasons, RiskScore } from "../../components/Risk";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { isHandWritten } from "../../components/campaignStatus";
 import { StatusTag } from "../../components/StatusTag";
+import { SCHEDULE_DEFAULTS, SCHEDULE_FIELDS, ScheduleFields, scheduleRequest, type ScheduleValues } from "./ScheduleFields";
 
-interface FormValues {
+interface FormValues extends ScheduleValues {
   name: string;
   goal: string;
   variant_count: number;
@@ -27,7 +28,7 @@ interface FormValues {
   variants?: { text: string }[];
 }
 
-const INITIAL: Partial<FormValues> = { variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
+const INITIAL: Partial<FormValues> = { ...SCHEDULE_DEFAULTS, variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
 
 function toRequest(values: FormValues): CampaignCreate {
   const body: CampaignCreate = {
@@ -38,6 +39,7 @@ function toRequest(values: FormValues): CampaignCreate {
     segment_id: values.segment_id ?? null,
     cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
     variant_count: values.variant_count,
+    ...scheduleRequest(values),
   };
   if (values.own_variants) {
     body.variants = (values.variants ?? []).map((v) => ({ text: v.text, weight: 1 }));
@@ -97,22 +99,39 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
   const segments = useSegments();
   const [created, setCreated] = useState<Campaign | null>(null);
   const ownVariants = Form.useWatch("own_variants", form) ?? false;
+  const [advanced, setAdvanced] = useState<string[]>([]);
+  // A field error inside the collapsed schedule section would go unseen: open it.
+  const revealSchedule = (names: (string | number)[][]) => {
+    if (names.some((name) => SCHEDULE_FIELDS.has(String(name[0])))) setAdvanced(["schedule"]);
+  };
 
   const reset = () => {
     setCreated(null);
+    setAdvanced([]);
     create.reset();
     form.resetFields();
+  };
+
+  /** The form field a server error belongs to: the path itself, or for a whole window its start input. */
+  const fieldFor = (path: (string | number)[]): (string | number)[] | null => {
+    const known = (name: (string | number)[]) => name.length > 0 && form.getFieldInstance(name as never) !== undefined;
+    if (path[0] === "quiet_hours" && path.length === 1 && known(["quiet_mode"])) return ["quiet_mode"];
+    for (const candidate of [path, [...path, "start"], path.slice(0, 1)]) if (known(candidate)) return candidate;
+    return null;
   };
 
   const onFinish = (values: FormValues) => {
     create.mutate(toRequest(values), {
       onSuccess: setCreated,
       onError: (error) => {
-        const fields = asApiError(error).errors.map((e) => ({ name: formPath(e.loc), errors: [e.msg] }));
-        const known = fields.filter((f) => f.name.length > 0 && form.getFieldInstance(f.name as never) !== undefined);
-        if (known.length === 0) return;
-        form.setFields(known as Parameters<typeof form.setFields>[0]);
-        form.scrollToField(known[0]!.name as never, { block: "center" });
+        const fields = asApiError(error)
+          .errors.map((e) => ({ name: fieldFor(formPath(e.loc)), errors: [e.msg] }))
+          .filter((f): f is { name: (string | number)[]; errors: string[] } => f.name !== null);
+        if (fields.length === 0) return;
+        revealSchedule(fields.map((f) => f.name));
+        form.setFields(fields as Parameters<typeof form.setFields>[0]);
+        const first = fields[0]!.name;
+        setTimeout(() => form.scrollToField(first as never, { block: "center" }), 0);
       },
     });
   };
@@ -138,6 +157,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
             layout="vertical"
             initialValues={INITIAL}
             onFinish={onFinish}
+            onFinishFailed={({ errorFields }) => revealSchedule(errorFields.map((f) => f.name))}
             disabled={create.isPending}
             scrollToFirstError
           >
@@ -219,6 +239,12 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
                 options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.size})` }))}
               />
             </Form.Item>
+            <Collapse
+              activeKey={advanced}
+              onChange={(keys) => setAdvanced(Array.isArray(keys) ? keys : [keys])}
+              style={{ marginBottom: 24 }}
+              items={[{ key: "schedule", label: "Advanced: schedule", forceRender: true, children: <ScheduleFields /> }]}
+            />
             {create.isPending && (
               <Typography.Paragraph type="secondary">
                 The strategist is writing the variants and the safety guard is checking them…
