@@ -9,6 +9,7 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.orchestrator import flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
+from marketing_agent.telegram import service as telegram
 from tests.factories import database_of, headers_for, make_contacts, make_sender
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
 
@@ -78,7 +79,6 @@ async def test_second_worker_run_sends_nothing_twice(
     campaign = await create(client, headers, name="Once", goal="Boots", variants=SAFE)
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     await run_until_idle(db)
-    from marketing_agent.telegram import service as telegram
 
     received_before = telegram.pool().simulator(sender_id).stats.sent
     assert received_before == 30
@@ -92,3 +92,40 @@ async def test_second_worker_run_sends_nothing_twice(
         )
     assert total == 30 and all(d.status == "sent" for d in rows)
     assert len({d.message_id for d in rows}) == 30
+
+
+async def test_stop_arriving_after_the_claim_is_honoured_before_the_send(
+    client: httpx.AsyncClient, app: FastAPI, virtual_clock: object
+) -> None:
+    """A chunk is claimed (and consent checked) while the previous one is still sending; a STOP
+    in between must still stop that person's message."""
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    contact_ids = await make_contacts(db, 3, sender_id=sender_id)
+    headers = await headers_for(client, db)
+    campaign = await create(client, headers, name="Race", goal="Boots", variants=SAFE)
+    await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
+    async with db.session() as session:
+        await flows.start_due_campaigns(session=session)
+    worker = DeliveryWorker(db)
+    chunk = await worker._process_chunk(campaign["id"])  # claimed, consent checked
+    assert chunk is not None and len(chunk.sends) == 3
+    async with db.session() as session:  # ...and then the person sends STOP
+        await compliance.withdraw_consent(
+            session=session,
+            contact_id=contact_ids[1],
+            sender_id=sender_id,
+            purposes=None,
+            source="telegram_stop",
+            actor="test",
+        )
+    await worker._send_chunk(chunk)
+    await worker._record_chunk(chunk)
+
+    async with db.session() as session:
+        rows, _ = await orchestrator.list_deliveries(session=session, campaign_id=campaign["id"])
+    by_contact = {d.contact_id: (d.status, d.reason) for d in rows}
+    assert by_contact[contact_ids[1]] == ("skipped", "no_consent")
+    assert by_contact[contact_ids[0]][0] == by_contact[contact_ids[2]][0] == "sent"
+    received = telegram.pool().simulator(sender_id).stats.received
+    assert len(received) == 2

@@ -80,6 +80,7 @@ class _Chunk:
     sender_id: int
     profile: SenderProfile
     sends: list[_Send]
+    purpose: str = "marketing"
     outcomes: Outcomes = field(default_factory=Outcomes)
     events: list[EventCreate] = field(default_factory=list)
     learned: LearnedRate | None = None
@@ -213,7 +214,13 @@ class DeliveryWorker:
             if not claimed:
                 return None
             self._in_flight.update(job.id for job in claimed)
-            chunk = _Chunk(campaign_id=campaign_id, sender_id=sender_id, profile=profile, sends=[])
+            chunk = _Chunk(
+                campaign_id=campaign_id,
+                sender_id=sender_id,
+                profile=profile,
+                sends=[],
+                purpose=purpose,
+            )
             contacts = await _load_contacts(session, claimed)
             consent = await compliance.consent_in_force(
                 session=session,
@@ -270,7 +277,32 @@ class DeliveryWorker:
         """Sends a chunk's messages concurrently: the limiter orders them into slots, so a chat
         that must wait never holds up the others."""
         limiter = self._limiters[chunk.sender_id]
+        await self._drop_withdrawn(chunk)
         await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+
+    async def _drop_withdrawn(self, chunk: _Chunk) -> None:
+        """Checks consent once more just before the chunk goes out: a STOP that arrived after
+        the claim (the previous chunk was still sending) is honoured, not sent past."""
+        if not chunk.sends:
+            return
+        async with self.db.session() as session:
+            consent = await compliance.consent_in_force(
+                session=session,
+                contact_ids=[item.job.contact_id for item in chunk.sends],
+                sender_id=chunk.sender_id,
+                purpose=chunk.purpose,
+            )
+        keep = []
+        for item in chunk.sends:
+            if consent.get(item.job.contact_id, False):
+                keep.append(item)
+            else:
+                chunk.outcomes.other[item.job.id] = {
+                    "status": queue.SKIPPED,
+                    "reason": "no_consent",
+                }
+                self._in_flight.discard(item.job.id)
+        chunk.sends = keep
 
     async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
         job = item.job
