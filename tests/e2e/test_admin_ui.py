@@ -203,7 +203,7 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
         "Guaranteed to refresh your wardrobe, and risk-free: spring styles at 20% off."
     )
     form.get_by_label("CTA URL").fill("https://example.com/spring")
-    # The schedule is optional and folded away; its defaults send as soon as the campaign is approved.
+    # The schedule is optional and folded away; by default it sends once approved.
     form.get_by_role("button", name="Advanced: schedule").click()
     expect(form.get_by_label("Start at")).to_be_visible()
     expect(form.get_by_label("Repeat (cron)")).to_be_visible()

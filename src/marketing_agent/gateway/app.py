@@ -109,10 +109,22 @@ def _start_background(
 ) -> list[asyncio.Task[None]]:
     tasks = []
     if settings.run_scheduler:
-        tasks.append(asyncio.create_task(run_scheduler(db, stop, poll_s=settings.scheduler_poll_s)))
+        scheduler = run_scheduler(
+            db,
+            stop,
+            poll_s=settings.scheduler_poll_s,
+            leader_retry_s=settings.scheduler_leader_retry_s,
+        )
+        tasks.append(asyncio.create_task(scheduler))
     if settings.run_worker:
         limits = safety.open_rate_limits(redis_url=settings.redis_url, prefix=settings.redis_prefix)
-        worker = DeliveryWorker(db, batch_size=settings.worker_batch_size, limits=limits)
+        worker = DeliveryWorker(
+            db,
+            batch_size=settings.worker_batch_size,
+            limits=limits,
+            lease_s=settings.worker_lease_s,
+            chunk_s=settings.worker_chunk_s,
+        )
         tasks.append(asyncio.create_task(_run_worker(worker, stop, idle_s=settings.worker_poll_s)))
     return tasks
 
@@ -137,7 +149,8 @@ def _add_operational_routes(app: FastAPI) -> None:
             async with request.app.state.database.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any failure means "not ready"; the reason is reported
-            return JSONResponse({"status": "unavailable", "database": str(exc)[:200]}, 503)
+            # The type only: this route is open, and a driver's message can name hosts and users.
+            return JSONResponse({"status": "unavailable", "database": type(exc).__name__}, 503)
         return JSONResponse({"status": "ready", "database": "ok"})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from contextlib import suppress
 
 from sqlalchemy import text
@@ -21,6 +22,7 @@ from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import flows
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.transport import InboundEvent
 
 log = get_logger(__name__)
 # The advisory lock key of the scheduler's lead: "ma-sched" as a big-endian 63-bit integer.
@@ -46,13 +48,33 @@ async def pull_inbound(db: Database) -> int:
         senders = await telegram.list_senders(session=session)
     recorded = 0
     for sender in senders:
-        events = await telegram.fetch_updates(sender_id=sender.id)
-        if not events:
-            continue
+        try:
+            events = await telegram.fetch_updates(sender_id=sender.id)
+        except Exception:
+            log.exception("inbound.fetch_failed", sender_id=sender.id)
+            continue  # one sender's trouble never stops the others'
+        if events:
+            recorded += await _record_inbound(db, sender.id, events)
+    return recorded
+
+
+async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> int:
+    """Records a batch in one transaction; if that fails, each event in its own, so one bad
+    event cannot sink the others (a STOP among them must never be lost)."""
+    try:
         async with db.session() as session:
-            recorded += await flows.handle_inbound(
-                session=session, sender_id=sender.id, events=events
-            )
+            return await flows.handle_inbound(session=session, sender_id=sender_id, events=events)
+    except Exception:
+        log.exception("inbound.batch_failed", sender_id=sender_id, events=len(events))
+    recorded = 0
+    for event in events:
+        try:
+            async with db.session() as session:
+                recorded += await flows.handle_inbound(
+                    session=session, sender_id=sender_id, events=[event]
+                )
+        except Exception:
+            log.exception("inbound.event_failed", sender_id=sender_id, kind=event.kind)
     return recorded
 
 

@@ -238,6 +238,15 @@ class BotApiTransport:
         long polling (unless a webhook delivers this bot's updates)."""
         if self._closed:
             return []
+        poller = self._poller
+        if poller is not None and poller.done() and not poller.cancelled():
+            error = poller.exception()
+            if error is not None:
+                # A poller that died of an error it could not map is restarted, not left dead:
+                # the bot's STOPs would otherwise go unheard until the process restarts. (One
+                # that stopped by itself, on a revoked token, stays stopped.)
+                log.error("botapi.poller_died", sender=self.label, error=type(error).__name__)
+                self._poller = None
         if self._receive_by_polling and self._poller is None:
             self._poller = asyncio.create_task(self._poll(), name=f"poll:{self.label}")
         events, self._inbound = self._inbound, []
