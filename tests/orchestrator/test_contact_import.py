@@ -61,3 +61,30 @@ async def test_bad_file_imports_nothing_and_reports_every_row(
     assert any(e["loc"] == ["query", "sender_id"] for e in response.json()["errors"])
     contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
     assert contacts["total"] == 0
+
+
+async def test_reimporting_a_narrower_file_keeps_what_it_does_not_mention(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    headers = await headers_for(client, db)
+    await _import(client, headers, GOOD, f"?sender_id={sender_id}")
+    narrower = "telegram_id,first_name\n1001,Annie\n"
+    response = await _import(client, headers, narrower)
+    assert response.json()["updated"] == 1
+    contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()["items"]
+    ann = next(c for c in contacts if c["telegram_id"] == 1001)
+    assert ann["first_name"] == "Annie"
+    assert ann["timezone"] == "Europe/Berlin"  # quiet hours keep following her own zone
+    assert ann["tags"] == ["vip", "boots"] and ann["attributes"] == {"city": "Berlin"}
+
+
+async def test_unreadable_csv_is_a_422_naming_the_file(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+    huge = 'telegram_id,first_name\n1,"' + "x" * 200_000 + '"\n'
+    response = await _import(client, headers, huge)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "file"]

@@ -38,6 +38,19 @@ def parse_rows(
     rows: list[tuple[ContactCreate, datetime | None, str]] = []
     errors: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
+    try:
+        _parse_all(reader, rows, errors, seen)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit
+        errors.append(field_error(("body", "file"), f"not a readable CSV file: {exc}"))
+    return rows, errors
+
+
+def _parse_all(
+    reader: csv.DictReader[str],
+    rows: list[tuple[ContactCreate, datetime | None, str]],
+    errors: list[dict[str, Any]],
+    seen: dict[int, int],
+) -> None:
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
             errors.append(field_error(("body", "file"), f"more than {MAX_ROWS} rows"))
@@ -56,7 +69,6 @@ def parse_rows(
             continue
         seen[contact.telegram_id] = line
         rows.append(parsed)
-    return rows, errors
 
 
 def _parse_row(
@@ -64,9 +76,12 @@ def _parse_row(
 ) -> tuple[ContactCreate, datetime | None, str] | None:
     values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
     attributes = {k: v for k, v in values.items() if k not in KNOWN | CONSENT_COLUMNS and v}
-    payload: dict[str, Any] = {k: values.get(k) or None for k in KNOWN - {"tags"}}
-    payload["tags"] = [t.strip() for t in values.get("tags", "").split(";") if t.strip()]
-    payload["attributes"] = attributes
+    # Only the file's own columns are set, so re-importing a narrower file keeps the rest.
+    payload: dict[str, Any] = {k: values[k] or None for k in KNOWN - {"tags"} if k in values}
+    if "tags" in values:
+        payload["tags"] = [t.strip() for t in values["tags"].split(";") if t.strip()]
+    if attributes:
+        payload["attributes"] = attributes
     consent_at = None
     if values.get("consent_at"):
         try:
@@ -125,7 +140,9 @@ async def import_contacts(
     for contact_in, _, _ in rows:
         if contact_in.telegram_id in existing:
             contact = await session.get_one(Contact, existing[contact_in.telegram_id])
-            for field, value in contact_in.model_dump().items():
+            for field, value in contact_in.model_dump(exclude_unset=True).items():
+                if field == "attributes":
+                    value = {**(contact.attributes or {}), **value}
                 setattr(contact, field, value)
             updated += 1
         else:
