@@ -223,14 +223,9 @@ class BotApiTransport:
         if refusal is not None:
             return SendOutcome(SendStatus.PERMANENT, reason=refusal)
         try:
-            sent = await self._deliver(self._open(), message)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            outcome = outcome_for_error(exc)
-            if outcome is None:
-                raise
-            return outcome
+            sent = await self._call(lambda bot: self._deliver(bot, message))
+        except BotApiRefused as refused:
+            return refused.outcome
         return SendOutcome(SendStatus.SENT, message_id=sent.message_id)
 
     async def fetch_updates(self) -> list[InboundEvent]:
