@@ -29,7 +29,8 @@ from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
-from marketing_agent.gateway.security import resolve_principal
+from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
+from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.database = db
         app.state.jwt_secret = secret
         app.state.secret_box = load_secret_box(settings)
+        _install_access(app, settings)
         telegram.use_secret_box(app.state.secret_box)
         stop = asyncio.Event()
         tasks = _start_background(db, settings, stop)
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await telegram.shutdown()
+            await app.state.login_throttle.close()
             if database is None:
                 await db.dispose()
             log.info("app.stopped")
@@ -102,6 +105,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _add_operational_routes(app)
     _add_ui(app)
     return app
+
+
+def _install_access(app: FastAPI, settings: Settings) -> None:
+    """Puts the per-process access state on the app: cached user states, the login throttle
+    (shared through Redis in scale mode) and the trusted proxies."""
+    app.state.user_states = UserStateCache(settings.user_state_cache_s)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.login_throttle = open_login_throttle(
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
+        window_s=settings.login_lockout_s,
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
 
 
 def _start_background(
