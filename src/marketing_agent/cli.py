@@ -86,7 +86,7 @@ def run(
     import uvicorn
 
     from marketing_agent.bootstrap import prepare
-    from marketing_agent.gateway.app import create_app
+    from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 
     settings = _settings(data_dir)
     host, port = host or settings.host, port or settings.port
@@ -103,7 +103,7 @@ def run(
     else:
         console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
     console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -132,12 +132,12 @@ def api(
     (scale mode, with MA_DATABASE_URL and MA_REDIS_URL). Run `migrate` once before."""
     import uvicorn
 
-    from marketing_agent.gateway.app import create_app
+    from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 
     settings = _settings(data_dir).model_copy(update={"run_worker": False, "run_scheduler": False})
     host, port = host or settings.host, port or settings.port
     console.print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 @app.command()

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -42,6 +43,9 @@ from marketing_agent.telegram.api import get_inbound_handler
 from marketing_agent.telegram.api import router as telegram_router
 
 log = get_logger(__name__)
+# X-Forwarded-For is read by the app itself, and only from MA_TRUSTED_PROXIES; uvicorn's own
+# proxy handling would believe it from any client connecting through 127.0.0.1.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 STATIC_DIR = Path(__file__).parent / "static"
 ROUTERS = (
     auth_router,

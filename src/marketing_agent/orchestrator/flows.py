@@ -26,7 +26,7 @@ from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
-from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
@@ -278,6 +278,11 @@ async def decide_review(
     if item.status != ReviewStatus.OPEN:
         raise Conflict(f"Review item {review_id} was already decided ({item.status}).")
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
+    if approve and actor in await _authors(session=session, campaign=campaign):
+        raise Forbidden(
+            "You created or last edited this campaign; another reviewer must approve it.",
+            reason="self-approval",
+        )
     item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value
     item.decided_by, item.decided_at, item.note = actor, clock.now(), note
     await compliance.audit(
@@ -301,6 +306,20 @@ async def decide_review(
         await service.cancel_campaign(session=session, campaign_id=campaign.id, actor=actor)
     await session.flush()
     return item
+
+
+# Audit actions that make their actor an author of the campaign, who may not approve it.
+AUTHOR_ACTIONS = frozenset(
+    {"campaign.created", "campaign.updated", "campaign.variants_updated", "review.raised"}
+)
+
+
+async def _authors(*, session: AsyncSession, campaign: Campaign) -> set[str]:
+    """Returns who wrote the campaign: its creator and whoever edited or submitted it since."""
+    entries, _ = await compliance.list_audit(
+        session=session, entity_type="campaign", entity_id=str(campaign.id), limit=1000
+    )
+    return {campaign.created_by} | {e.actor for e in entries if e.action in AUTHOR_ACTIONS}
 
 
 async def _schedule(*, session: AsyncSession, campaign: Campaign, actor: str) -> Campaign:

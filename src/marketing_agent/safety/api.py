@@ -19,7 +19,7 @@ from marketing_agent.safety.schemas import (
 router = APIRouter(prefix="/api/v1/safety", tags=["safety"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
-CanWrite = Annotated[Principal, Depends(authorize(Permission.CAMPAIGNS_WRITE))]
+CanManage = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
 
 
 @router.post("/check")
@@ -37,13 +37,13 @@ async def list_blacklist(session: DbSession, principal: CanRead) -> list[Blackli
 
 @router.post("/blacklist", status_code=201)
 async def add_blacklist_term(
-    term_in: BlacklistTermCreate, session: DbSession, principal: CanWrite
+    term_in: BlacklistTermCreate, session: DbSession, principal: CanManage
 ) -> BlacklistTermRead:
     row = await service.add_blacklist_term(session=session, term_in=term_in, actor=principal.actor)
     return BlacklistTermRead.model_validate(row)
 
 
 @router.delete("/blacklist/{term_id}", status_code=204)
-async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanWrite) -> Response:
+async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanManage) -> Response:
     await service.remove_blacklist_term(session=session, term_id=term_id, actor=principal.actor)
     return Response(status_code=204)
