@@ -42,8 +42,13 @@ simulator_app = typer.Typer(
     help="The Telegram simulator, served as a Bot API server.", no_args_is_help=True
 )
 app.add_typer(simulator_app, name="simulator")
+users_app = typer.Typer(help="Users of the admin UI and API.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console()
 err_console = Console(stderr=True)
+# Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
+BOT_TOKEN_ENV = "MA_BOT_TOKEN"  # noqa: S105 - the variable's name, not a token
+ADMIN_PASSWORD_ENV = "MA_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
 def _fail(exc: MarketingAgentError) -> None:
@@ -98,8 +103,13 @@ def run(
     console.print(f"\n[bold green]Marketing Intelligence Agent[/] is starting at [bold]{url}[/]")
     if admin_password:
         console.print("  log in as [bold]admin[/] with the password you gave")
+    elif password and demo:
+        console.print(f"  log in as [bold]admin[/] with the password [bold]{password}[/]")
     elif password:
-        console.print(f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/]")
+        console.print(
+            f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/] "
+            "(change it at the first login)"
+        )
     else:
         console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
     console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
@@ -270,9 +280,6 @@ def accounts_login(
 @accounts_app.command("add-bot")
 def accounts_add_bot(
     name: Annotated[str, typer.Option(help="The new sender's name.")],
-    token: Annotated[
-        str | None, typer.Option(help="From @BotFather; asked (hidden) when not given.")
-    ] = None,
     profile: Annotated[str, typer.Option(help="bot, or paid_broadcast (1000/s, paid).")] = "bot",
     bot_api_url: Annotated[
         str | None, typer.Option(help="Its Bot API server (default MA_TELEGRAM_BOT_API_URL).")
@@ -283,16 +290,25 @@ def accounts_add_bot(
     opt_in_text: Annotated[str | None, typer.Option(help="What people agree to.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Add a bot: its token is checked with getMe, then stored encrypted."""
+    """Add a bot: its token is checked with getMe, then stored encrypted.
+
+    The token (from @BotFather) is read from MA_BOT_TOKEN or asked hidden, never taken as an
+    argument, so it does not show in `ps` or the shell's history."""
     from pydantic import ValidationError
 
     from marketing_agent.core.crypto import load_secret_box
     from marketing_agent.core.errors import ValidationFailed, field_error
+    from marketing_agent.core.settings import check_bot_api_url
     from marketing_agent.telegram import service as telegram
     from marketing_agent.telegram.schemas import SenderCreate
 
     settings = _settings(data_dir)
-    secret = token or typer.prompt("Bot token", hide_input=True)
+    secret = os.environ.get(BOT_TOKEN_ENV) or typer.prompt("Bot token", hide_input=True)
+    if bot_api_url is not None:
+        try:
+            check_bot_api_url(bot_api_url, allow_insecure=settings.allow_insecure_bot_api_url)
+        except ValueError as exc:
+            _fail(ValidationFailed([field_error(("bot_api_url",), str(exc))]))
     try:
         sender_in = SenderCreate(
             name=name,
@@ -427,8 +443,8 @@ def simulator_serve(
     console.print(f"[bold green]Simulated Bot API[/] at [bold]{url}[/] (profile {profile})")
     console.print(f"  bot @{bot.username}, token [bold]{bot.token}[/] (simulated, not Telegram's)")
     console.print(
-        f"  add it: marketing-agent accounts add-bot --name Sim --bot-api-url {url} "
-        f"--token {bot.token}"
+        f"  add it: {BOT_TOKEN_ENV}={bot.token} marketing-agent accounts add-bot --name Sim "
+        f"--bot-api-url {url}"
     )
     console.print(
         f"  a person writes: curl -X POST {url}/sim/users/42/send -H "
@@ -517,6 +533,47 @@ def audit_verify(data_dir: DataDir = None) -> None:
         f"({result.checked} entries before it are intact)."
     )
     raise typer.Exit(1)
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    username: Annotated[str, typer.Option(help="The admin's username.")] = "admin",
+    generate: Annotated[
+        bool,
+        typer.Option(help="Generate a one-time password, to be changed at the first login."),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an admin (the first one of a scale deployment: run `migrate` first).
+
+    The password comes from MA_ADMIN_PASSWORD, else a hidden prompt (asked twice); with
+    --generate a one-time password is printed once and must be changed at the first login."""
+    from marketing_agent.core.errors import ValidationFailed, field_error
+    from marketing_agent.gateway import service as gateway
+
+    settings = _settings(data_dir)
+    password: str | None = None
+    if not generate:
+        password = os.environ.get(ADMIN_PASSWORD_ENV) or typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
+        if len(password) < 10:
+            _fail(ValidationFailed([field_error(("password",), "at least 10 characters")]))
+
+    async def create() -> tuple[int, str]:
+        async with _database(settings) as db, db.session() as session:
+            user, made = await gateway.create_admin(
+                session=session, username=username, password=password
+            )
+            return user.id, made
+
+    try:
+        user_id, made = asyncio.run(create())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(f"[green]Created:[/] admin [bold]{username}[/] (user {user_id}).")
+    if password is None:
+        console.print(f"  one-time password [bold]{made}[/] — it must be changed at first login")
 
 
 @app.command()

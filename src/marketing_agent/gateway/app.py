@@ -24,7 +24,7 @@ from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
 from marketing_agent.core.crypto import load_secret_box, load_secret_key
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_data_dir(settings.data_dir)
         db = database or Database(settings.resolved_database_url)
         secret = load_secret_key(settings)
         app.state.settings = settings
