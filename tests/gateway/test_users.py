@@ -173,7 +173,7 @@ async def test_changing_the_own_password_needs_the_current_one(
     assert (await client.get(CAMPAIGNS, headers=headers)).status_code == 200
 
 
-async def test_the_last_admin_cannot_be_demoted_disabled_or_deleted(
+async def test_no_admin_locks_themselves_out_and_the_last_admin_stays(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     db = database_of(app)
@@ -191,7 +191,9 @@ async def test_the_last_admin_cannot_be_demoted_disabled_or_deleted(
         f"{USERS}/{other_id}", json={"is_active": False}, headers=admin
     )
 
+    self_reset = await client.post(f"{USERS}/{me['id']}/password-reset", headers=admin)
     assert demote.status_code == delete.status_code == self_disable.status_code == 409
+    assert self_reset.status_code == 409
     assert other_disable.status_code == 200
     assert (await client.get(CAMPAIGNS, headers=admin)).status_code == 200
 

@@ -199,6 +199,8 @@ async def reset_password(
     """Gives the user a generated one-time password, to be changed at the next login; returns
     the user and the password (shown once)."""
     user = await get_user_or_raise(session=session, user_id=user_id)
+    if user.id == actor.user_id:
+        raise Conflict("Change your own password with POST /api/v1/auth/password.")
     password = generate_password()
     await set_password(session=session, user=user, password=password, must_change=True)
     await compliance.audit(
