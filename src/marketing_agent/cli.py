@@ -84,7 +84,10 @@ def run(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option(help="Seed demo contacts, consents and a bot.")] = True,
-    admin_password: Annotated[str | None, typer.Option(help="Set the admin's password.")] = None,
+    admin_password: Annotated[
+        str | None,
+        typer.Option(help="Set the admin's password (better: MA_ADMIN_PASSWORD, not in `ps`)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Everything in one process: API, admin UI, scheduler and worker, on the embedded default."""
@@ -95,6 +98,7 @@ def run(
 
     settings = _settings(data_dir)
     host, port = host or settings.host, port or settings.port
+    admin_password = admin_password or os.environ.get(ADMIN_PASSWORD_ENV)
     try:
         password = asyncio.run(prepare(settings, demo=demo, admin_password=admin_password))
     except MarketingAgentError as exc:

@@ -138,6 +138,20 @@ async def test_failures_through_one_api_process_lock_the_account_in_another_thro
     assert after.status_code == 200
 
 
+async def test_without_its_redis_the_login_is_refused_with_503_not_let_through(
+    settings: Settings, db: Database
+) -> None:
+    gone = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{_free_port()}/0"})
+    username = await make_user(db)
+    app = create_app(gone, database=db)
+    async with LifespanManager(app), _client(app, "198.51.100.40") as client:
+        response = await _attempt(client, username, PASSWORD)
+
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "Redis" in response.json()["detail"]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

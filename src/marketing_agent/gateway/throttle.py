@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import uuid
 from collections import deque
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from marketing_agent.core import clock
-from marketing_agent.core.errors import RateLimited
+from marketing_agent.core.errors import RateLimited, Unavailable
+
+T = TypeVar("T")
 
 
 class FailureLog(Protocol):
@@ -61,21 +64,38 @@ class RedisFailureLog:
     def _key(self, key: str) -> str:
         return f"{self._prefix}:login:{key}"
 
+    async def _run(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Runs a Redis call; without Redis logins are refused (503), never let through."""
+        import redis.asyncio as redis
+
+        try:
+            return await call()
+        except (OSError, redis.RedisError) as exc:
+            raise Unavailable(
+                "Logins are paused: the login throttle's Redis is unreachable."
+            ) from exc
+
     async def recent(self, key: str, *, since: float) -> list[float]:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(self._key(key), "-inf", f"({since}")
-            pipe.zrange(self._key(key), 0, -1, withscores=True)
-            _, rows = await pipe.execute()
-        return [float(score) for _, score in rows]
+        async def read() -> list[Any]:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(self._key(key), "-inf", f"({since}")
+                pipe.zrange(self._key(key), 0, -1, withscores=True)
+                _, rows = await pipe.execute()
+            return list(rows)
+
+        return [float(score) for _, score in await self._run(read)]
 
     async def add(self, key: str, *, at: float, keep_s: float) -> None:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(self._key(key), {uuid.uuid4().hex: at})
-            pipe.expire(self._key(key), max(1, int(keep_s) + 1))
-            await pipe.execute()
+        async def write() -> None:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(self._key(key), {uuid.uuid4().hex: at})
+                pipe.expire(self._key(key), max(1, int(keep_s) + 1))
+                await pipe.execute()
+
+        await self._run(write)
 
     async def clear(self, key: str) -> None:
-        await self._redis.delete(self._key(key))
+        await self._run(lambda: self._redis.delete(self._key(key)))
 
     async def close(self) -> None:
         await self._redis.aclose()
