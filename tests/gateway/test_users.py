@@ -20,6 +20,7 @@ from tests.factories import PASSWORD, database_of, headers_for, login, make_user
 
 CAMPAIGNS = "/api/v1/orchestrator/campaigns"
 USERS = "/api/v1/auth/users"
+ROLES = "/api/v1/auth/roles"
 
 
 async def _user_id(client: httpx.AsyncClient, admin: dict[str, str], username: str) -> int:
@@ -96,6 +97,21 @@ async def test_a_deleted_users_token_and_api_key_stop_and_the_user_is_gone(
     assert (await client.get(CAMPAIGNS, headers={"X-API-Key": key["key"]})).status_code == 401
     assert (await client.get(f"{USERS}/{user_id}", headers=admin)).status_code == 404
     assert username not in [u["username"] for u in (await client.get(USERS, headers=admin)).json()]
+    again = await client.post(USERS, json={"username": username}, headers=admin)
+    assert again.status_code == 201  # the name is free for someone new
+    assert (await client.get(CAMPAIGNS, headers=analyst)).status_code == 401
+
+
+async def test_every_user_sees_the_roles_and_what_each_may_do(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+
+    roles = {r["role"]: r["permissions"] for r in (await client.get(ROLES, headers=viewer)).json()}
+
+    assert set(roles) == {"admin", "marketer", "reviewer", "analyst", "viewer"}
+    assert "safety:manage" in roles["admin"] and "safety:manage" not in roles["marketer"]
+    assert roles["viewer"] == ["read"]
 
 
 async def test_an_invited_user_must_change_the_one_time_password_before_anything_else(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from marketing_agent.core.auth import Permission, Principal, authorize
+from marketing_agent.core.auth import ROLE_PERMISSIONS, Permission, Principal, Role, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound, Unauthorized
 from marketing_agent.gateway import service
@@ -18,6 +18,7 @@ from marketing_agent.gateway.schemas import (
     LoginRequest,
     PasswordChange,
     PasswordResetRead,
+    RoleRead,
     TokenResponse,
     UserCreate,
     UserCreated,
@@ -97,6 +98,14 @@ async def change_password(
     )
     _forget(request, user.id)
     return _token_response(request, settings, user)
+
+
+@router.get("/roles")
+async def list_roles(principal: AnyUser) -> list[RoleRead]:
+    """Every role with the permissions it grants (what the Users page offers to pick from)."""
+    return [
+        RoleRead(role=role, permissions=sorted(ROLE_PERMISSIONS[role], key=str)) for role in Role
+    ]
 
 
 @router.get("/users")

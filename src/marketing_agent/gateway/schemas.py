@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketing_agent.core.auth import Role
+from marketing_agent.core.auth import Permission, Role
 
 
 class LoginRequest(BaseModel):
@@ -65,6 +65,11 @@ class PasswordResetRead(BaseModel):
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: Password
+
+
+class RoleRead(BaseModel):
+    role: Role
+    permissions: list[Permission] = Field(description="What the role may do, sorted.")
 
 
 class TokenResponse(BaseModel):

@@ -158,7 +158,10 @@ async def delete_user(*, session: AsyncSession, user_id: int, actor: Principal) 
     if user.role == Role.ADMIN:
         await _keep_an_admin(session=session, user=user, actor=actor, verb="delete")
     now = clock.now()
+    username = user.username
     user.deleted_at, user.is_active = now, False
+    # The tombstone frees the name for a new user ('#' is not allowed in usernames).
+    user.username = f"{username[:40]}#deleted-{user.id}"
     user.token_version += 1
     keys = await session.scalars(
         select(ApiKey).where(ApiKey.user_id == user.id, ApiKey.revoked_at.is_(None))
@@ -172,7 +175,7 @@ async def delete_user(*, session: AsyncSession, user_id: int, actor: Principal) 
         action="user.deleted",
         entity_type="user",
         entity_id=user.id,
-        data={"username": user.username},
+        data={"username": username},
     )
 
 
