@@ -580,6 +580,38 @@ def users_create_admin(
         console.print(f"  one-time password [bold]{made}[/] — it must be changed at first login")
 
 
+@users_app.command("reset-password")
+def users_reset_password(
+    username: Annotated[str, typer.Argument(help="Whose password to reset.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give a user (e.g. an admin who forgot theirs) a one-time password, printed once; their
+    sessions end and they must change it at the next login."""
+    from marketing_agent.core.auth import SYSTEM
+    from marketing_agent.core.errors import NotFound
+    from marketing_agent.gateway import service as gateway
+
+    settings = _settings(data_dir)
+
+    async def reset() -> str:
+        async with _database(settings) as db, db.session() as session:
+            user = await gateway.get_user_by_name(session=session, username=username)
+            if user is None or user.deleted_at is not None:
+                raise NotFound(f"User '{username}' does not exist.")
+            _, password = await gateway.reset_password(
+                session=session, user_id=user.id, actor=SYSTEM
+            )
+            return password
+
+    try:
+        password = asyncio.run(reset())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Reset:[/] one-time password for [bold]{username}[/]: [bold]{password}[/]"
+    )
+
+
 @app.command()
 def openapi(output: Annotated[Path | None, typer.Option(help="File to write.")] = None) -> None:
     """Print the OpenAPI schema (the front end's client is generated from it)."""

@@ -37,10 +37,12 @@ async def test_the_sqlite_file_and_its_wal_and_shm_are_owner_only_in_an_owner_on
         from marketing_agent.gateway import service as gateway
 
         await gateway.ensure_admin(session=session, username="second")
+        first = await gateway.get_user_by_name(session=session, username="admin")
         files = sorted(p.name for p in settings.data_dir.iterdir())
         modes = {p.name: _mode(p) for p in settings.data_dir.iterdir()}
     await db.dispose()
 
+    assert first is not None and first.must_change_password  # `run --no-demo`: one-time
     assert {"marketing_agent.db-wal", "marketing_agent.db-shm"} <= set(files)
     assert _mode(settings.data_dir) == 0o700
     assert all(mode == 0o600 for mode in modes.values()), modes
@@ -190,3 +192,15 @@ def test_a_generated_first_admin_password_must_be_changed_at_first_login(
     assert login.status_code == 200
     assert refused.status_code == 403
     assert refused.json()["title"] == "Password change required"
+
+
+def test_reset_password_from_the_cli_prints_a_one_time_password(cli_env: None) -> None:
+    from marketing_agent.cli import app as cli
+
+    CliRunner().invoke(cli, ["users", "create-admin", "--generate", "--username", "boss"])
+    reset = CliRunner().invoke(cli, ["users", "reset-password", "boss"])
+    unknown = CliRunner().invoke(cli, ["users", "reset-password", "nobody"])
+
+    assert reset.exit_code == 0, reset.output
+    assert "one-time password for boss" in reset.output
+    assert unknown.exit_code == 2 and "does not exist" in unknown.output
