@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
@@ -30,6 +30,25 @@ from marketing_agent.gateway.throttle import LoginThrottle
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
+
+def _problems(**answers: str) -> dict[int | str, dict[str, Any]]:
+    """Documents a route's problem+json answers: `_problems(e409="why")`."""
+    return {
+        int(code.removeprefix("e")): {
+            "description": text,
+            "content": {"application/problem+json": {}},
+        }
+        for code, text in answers.items()
+    }
+
+
+NOT_LOGGED_IN = "Not logged in, or the token stopped (user disabled, deleted, re-roled, reset)."
+ONE_TIME = (
+    "Forbidden: the role lacks the permission, or the caller's password is one-time "
+    "(type .../password-change-required: change it first)."
+)
+ADMIN_ERRORS = _problems(e401=NOT_LOGGED_IN, e403=ONE_TIME, e404="No such user (or deleted).")
+
 AnyUser = Annotated[Principal, Depends(authorize(Permission.READ))]
 Admin = Annotated[Principal, Depends(authorize(Permission.USERS_MANAGE))]
 KeyID = Annotated[int, Path(gt=0)]
@@ -51,7 +70,14 @@ def _forget(request: Request, user_id: int) -> None:
     cache.forget(user_id)
 
 
-@router.post("/login")
+@router.post(
+    "/login",
+    responses=_problems(
+        e401="Wrong username or password (the same answer for both).",
+        e429="Too many failed logins for the account or from the address; see Retry-After.",
+        e503="The shared login throttle (Redis) is unreachable; logins are paused.",
+    ),
+)
 async def login(
     body: LoginRequest, request: Request, session: DbSession, settings: CurrentSettings
 ) -> TokenResponse:
@@ -80,7 +106,14 @@ async def me(principal: AnyUser, session: DbSession) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.post("/password")
+@router.post(
+    "/password",
+    responses=_problems(
+        e401=NOT_LOGGED_IN,
+        e403="The current password is wrong.",
+        e422="The new password is too short or the same as the current one.",
+    ),
+)
 async def change_password(
     body: PasswordChange,
     principal: AnyUser,
@@ -108,13 +141,17 @@ async def list_roles(principal: AnyUser) -> list[RoleRead]:
     ]
 
 
-@router.get("/users")
+@router.get("/users", responses=ADMIN_ERRORS)
 async def list_users(principal: Admin, session: DbSession) -> list[UserRead]:
     """Every user that was not deleted, oldest first."""
     return [UserRead.model_validate(u) for u in await service.list_users(session=session)]
 
 
-@router.post("/users", status_code=201)
+@router.post(
+    "/users",
+    status_code=201,
+    responses={**ADMIN_ERRORS, **_problems(e409="The username is taken.")},
+)
 async def create_user(user_in: UserCreate, principal: Admin, session: DbSession) -> UserCreated:
     """Invites a user: the password given, or a generated one, is one-time and shown once."""
     user, password = await service.invite_user(
@@ -123,13 +160,19 @@ async def create_user(user_in: UserCreate, principal: Admin, session: DbSession)
     return UserCreated(**UserRead.model_validate(user).model_dump(), one_time_password=password)
 
 
-@router.get("/users/{user_id}")
+@router.get("/users/{user_id}", responses=ADMIN_ERRORS)
 async def get_user(user_id: UserID, principal: Admin, session: DbSession) -> UserRead:
     user = await service.get_user_or_raise(session=session, user_id=user_id)
     return UserRead.model_validate(user)
 
 
-@router.patch("/users/{user_id}")
+@router.patch(
+    "/users/{user_id}",
+    responses={
+        **ADMIN_ERRORS,
+        **_problems(e409="It would demote or disable yourself or the last active admin."),
+    },
+)
 async def update_user(
     user_id: UserID, user_in: UserUpdate, principal: Admin, request: Request, session: DbSession
 ) -> UserRead:
@@ -142,7 +185,14 @@ async def update_user(
     return UserRead.model_validate(user)
 
 
-@router.delete("/users/{user_id}", status_code=204)
+@router.delete(
+    "/users/{user_id}",
+    status_code=204,
+    responses={
+        **ADMIN_ERRORS,
+        **_problems(e409="It would delete yourself or the last active admin."),
+    },
+)
 async def delete_user(
     user_id: UserID, principal: Admin, request: Request, session: DbSession
 ) -> Response:
@@ -152,7 +202,13 @@ async def delete_user(
     return Response(status_code=204)
 
 
-@router.post("/users/{user_id}/password-reset")
+@router.post(
+    "/users/{user_id}/password-reset",
+    responses={
+        **ADMIN_ERRORS,
+        **_problems(e409="Your own password: change it with POST /api/v1/auth/password."),
+    },
+)
 async def reset_password(
     user_id: UserID, principal: Admin, request: Request, session: DbSession
 ) -> PasswordResetRead:
