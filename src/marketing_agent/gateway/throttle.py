@@ -10,8 +10,11 @@ from typing import Any, Protocol, TypeVar
 
 from marketing_agent.core import clock
 from marketing_agent.core.errors import RateLimited, Unavailable
+from marketing_agent.core.logging import get_logger
 
 T = TypeVar("T")
+log = get_logger(__name__)
+MAX_MEMORY_KEYS = 10_000
 
 
 class FailureLog(Protocol):
@@ -44,6 +47,10 @@ class MemoryFailureLog:
 
     async def add(self, key: str, *, at: float, keep_s: float) -> None:
         self._failures.setdefault(key, deque()).append(at)
+        if len(self._failures) > MAX_MEMORY_KEYS:  # many addresses: drop the ones gone quiet
+            stale = [k for k, v in self._failures.items() if not v or v[-1] < at - keep_s]
+            for k in stale:
+                del self._failures[k]
 
     async def clear(self, key: str) -> None:
         self._failures.pop(key, None)
@@ -135,6 +142,7 @@ class LoginThrottle:
                 frees_at = sorted(failures)[len(failures) - limit] + self.window_s
                 wait_s = max(wait_s, frees_at - now)
         if wait_s > 0:
+            log.warning("auth.login_locked", retry_after_s=round(wait_s))
             raise RateLimited(
                 "Too many failed logins for this account or from this address; try again later.",
                 retry_after_s=max(1, int(wait_s + 0.999)),
