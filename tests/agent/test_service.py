@@ -77,7 +77,7 @@ async def test_an_offline_plan_records_a_usage_row(session: AsyncSession) -> Non
     assert (row.campaign_id, row.provider, row.model, row.purpose) == (
         42,
         "offline",
-        "templates-v1",
+        "templates-v2",
         "plan_campaign",
     )
     assert (row.input_tokens, row.output_tokens, row.cost_usd_micros) == (0, 0, 0)
@@ -114,7 +114,7 @@ async def test_usage_is_summed_by_provider_and_model(session: AsyncSession) -> N
     assert plan.usage.cost_usd_micros == 1000 * 2 + 200 * 10
     assert [(t.provider, t.model, t.calls) for t in summary.by_model] == [
         ("anthropic", "claude-sonnet-5-5", 1),
-        ("offline", "templates-v1", 2),
+        ("offline", "templates-v2", 2),
     ]
     assert (summary.calls, summary.input_tokens, summary.output_tokens) == (3, 1000, 200)
     assert summary.cost_usd_micros == 4000
