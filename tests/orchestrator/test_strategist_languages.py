@@ -6,12 +6,17 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import ContactCreate
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
+from tests.agent.factories import app_client
+from tests.agent.fake_llm import claude_message, fake_llm, tool_use
 from tests.factories import database_of, grant_consent, headers_for, make_sender
 
 LANGUAGES = {"fr": 3, "de": 2, "en": 1, "ja": 1}
@@ -97,3 +102,52 @@ async def test_a_brief_that_says_nothing_is_a_422_naming_the_fields(
     assert response.status_code == 422
     problem: dict[str, Any] = response.json()
     assert "product or offer" in str(problem)
+
+
+async def test_texts_an_llm_wrote_are_marked_and_wait_for_a_person(
+    db: Database, settings: Settings
+) -> None:
+    submission = {
+        "strategy": "Plain offer against a question.",
+        "variants": [
+            {
+                "text": "Hi {first_name}! Boots are 20% off. Reply /stop to unsubscribe.",
+                "rationale": "Plain.",
+            },
+            {
+                "text": "Cold feet, {first_name}? Boots 20% off. Reply /stop to unsubscribe.",
+                "rationale": "Hook.",
+            },
+        ],
+    }
+    script = [
+        claude_message(
+            tool_use("toolu_sub", "submit_plan", submission), input_tokens=10, output_tokens=10
+        )
+    ]
+    with fake_llm(script) as server:
+        claude = settings.model_copy(
+            update={
+                "llm_provider": "anthropic",
+                "anthropic_api_key": SecretStr("sk-ant-test"),
+                "anthropic_base_url": server.url,
+            }
+        )
+        async with app_client(claude, db) as client:
+            await make_sender(db)
+            headers = await headers_for(client, db)
+            created = await client.post(
+                "/api/v1/orchestrator/campaigns",
+                json={"name": "Boots", "brief": {"product": "Boots", "offer": "20% off"}},
+                headers=headers,
+            )
+            reviews = (await client.get("/api/v1/orchestrator/reviews", headers=headers)).json()
+            audit = (await client.get("/api/v1/compliance/audit", headers=headers)).json()
+
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    assert campaign["ai_generated"] is True and campaign["agent_provider"] == "anthropic"
+    assert campaign["status"] == "pending_review"
+    assert "An LLM wrote these texts" in reviews["items"][0]["reason"]
+    entry = next(e for e in audit["items"] if e["action"] == "campaign.created")
+    assert entry["data"]["ai_generated"] is True

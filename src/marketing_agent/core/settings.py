@@ -55,6 +55,9 @@ class Settings(BaseSettings):
 
     review_risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
     review_all: bool = Field(False, description="Send every campaign to human review.")
+    review_ai_content: bool = Field(
+        True, description="Send every campaign whose texts an LLM wrote to human review."
+    )
 
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2

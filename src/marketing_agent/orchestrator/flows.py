@@ -34,7 +34,12 @@ from marketing_agent.experiments.schemas import Arm
 from marketing_agent.orchestrator import scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
-from marketing_agent.orchestrator.schemas import CampaignCreate, ContactCreate, ReviewStatus
+from marketing_agent.orchestrator.schemas import (
+    CampaignCreate,
+    ContactCreate,
+    ReviewStatus,
+    is_ai_generated,
+)
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
@@ -108,11 +113,12 @@ async def create_campaign(
         data={
             "risk_score": campaign.risk_score,
             "provider": campaign.agent_provider,
+            "ai_generated": is_ai_generated(campaign.agent_provider),
             "variants": len(campaign.variants),
         },
     )
     if _needs_review(settings, campaign):
-        await _raise_review(session=session, campaign=campaign, actor=actor)
+        await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
     return campaign
 
 
@@ -238,10 +244,18 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
 
 def _needs_review(settings: Settings, campaign: Campaign) -> bool:
     blocked = any(r["severity"] == "block" for r in campaign.risk_reasons)
-    return settings.review_all or blocked or campaign.risk_score >= settings.review_risk_threshold
+    ai_written = settings.review_ai_content and is_ai_generated(campaign.agent_provider)
+    return (
+        settings.review_all
+        or ai_written
+        or blocked
+        or campaign.risk_score >= settings.review_risk_threshold
+    )
 
 
-async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str) -> ReviewItem:
+async def _raise_review(
+    *, session: AsyncSession, settings: Settings, campaign: Campaign, actor: str
+) -> ReviewItem:
     await service.transition(
         session=session, campaign=campaign, target=CampaignStatus.PENDING_REVIEW, actor=actor
     )
@@ -249,6 +263,9 @@ async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str
         f"Risk score {campaign.risk_score:.2f}: "
         + "; ".join(r["message"] for r in campaign.risk_reasons[:5])
         if campaign.risk_reasons
+        else "An LLM wrote these texts; a person reviews them before they are sent "
+        "(MA_REVIEW_AI_CONTENT)."
+        if is_ai_generated(campaign.agent_provider) and settings.review_ai_content
         else "Every campaign is reviewed (MA_REVIEW_ALL)."
     )
     item = ReviewItem(
@@ -281,7 +298,7 @@ async def submit_campaign(
         raise Conflict(f"Only a draft can be submitted; this campaign is '{campaign.status}'.")
     await _score_risk(session=session, campaign=campaign)
     if _needs_review(settings, campaign):
-        await _raise_review(session=session, campaign=campaign, actor=actor)
+        await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
         return campaign
     await service.transition(
         session=session,

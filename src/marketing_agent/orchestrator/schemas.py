@@ -6,10 +6,23 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
+
+
+def is_ai_generated(provider: str) -> bool:
+    """Whether a campaign's texts were written by an LLM (not by a person or fixed templates)."""
+    return provider not in ("manual", "offline")
 
 
 class DeliveryStatus(StrEnum):
@@ -334,6 +347,14 @@ class CampaignRead(BaseModel):
     created_at: datetime
     variants: list[VariantRead]
     delivery_counts: DeliveryCounts = Field(default_factory=DeliveryCounts)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Whether an LLM wrote the texts (EU AI Act art. 50 transparency); false for "
+        "your own texts and the offline templates."
+    )
+    @property
+    def ai_generated(self) -> bool:
+        return is_ai_generated(self.agent_provider)
 
 
 class DeliveryRead(BaseModel):
