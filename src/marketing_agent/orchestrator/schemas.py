@@ -274,6 +274,13 @@ class CampaignCreate(BaseModel):
     def cron(cls, value: str | None) -> str | None:
         return None if value is None else scheduling.check_cron(value)
 
+    @field_validator("goal")
+    @classmethod
+    def goal_says_something(cls, value: str) -> str:
+        if value.strip() and len(value.strip()) < 3:
+            raise ValueError("a goal needs at least 3 characters (or leave it empty)")
+        return value
+
     @model_validator(mode="after")
     def says_what_to_send(self) -> CampaignCreate:
         named = self.brief is not None and bool(self.brief.product or self.brief.offer)
