@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -44,6 +45,8 @@ simulator_app = typer.Typer(
 app.add_typer(simulator_app, name="simulator")
 users_app = typer.Typer(help="Users of the admin UI and API.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+campaigns_app = typer.Typer(help="Campaigns: create one from a brief.", no_args_is_help=True)
+app.add_typer(campaigns_app, name="campaigns")
 console = Console()
 err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
@@ -520,6 +523,103 @@ def demo(
         )
     except MarketingAgentError as exc:
         _fail(exc)
+
+
+@campaigns_app.command("create")
+def campaigns_create(
+    name: Annotated[str, typer.Option(help="The campaign's name.")],
+    product: Annotated[
+        str | None, typer.Option(help="What it is about, e.g. 'Winter boots'.")
+    ] = None,
+    offer: Annotated[str | None, typer.Option(help="The offer, e.g. '20% off'.")] = None,
+    deadline: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The offer's last day.")
+    ] = None,
+    goal: Annotated[str, typer.Option(help="Free text for the strategist (optional).")] = "",
+    cta_url: Annotated[str | None, typer.Option(help="The link to send people to.")] = None,
+    call_to_action: Annotated[str | None, typer.Option(help="The link's lead.")] = None,
+    tone: Annotated[
+        str, typer.Option(help="friendly, playful, formal, professional, enthusiastic.")
+    ] = "friendly",
+    language: Annotated[
+        list[str] | None, typer.Option(help="A language to write in (repeat).")
+    ] = None,
+    variants: Annotated[int, typer.Option(min=1, max=5, help="How many variants to test.")] = 2,
+    segment: Annotated[
+        int | None, typer.Option(help="The segment's id; all contacts if none.")
+    ] = None,
+    sender: Annotated[
+        int | None, typer.Option(help="The sender's id; the first active if none.")
+    ] = None,
+    submit: Annotated[
+        bool, typer.Option(help="Submit it: to review if needed, else schedule.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a campaign from a brief: the strategist writes the variants, the safety guard
+    scores them, and a risky or AI-written campaign goes to review."""
+    from pydantic import ValidationError
+    from rich.table import Table
+
+    from marketing_agent.orchestrator import flows
+    from marketing_agent.orchestrator.schemas import BriefIn, CampaignCreate
+
+    settings = _settings(data_dir)
+    languages = language or []
+    try:
+        campaign_in = CampaignCreate(
+            name=name,
+            goal=goal,
+            brief=BriefIn(
+                product=product,
+                offer=offer,
+                deadline=deadline.date() if deadline else None,
+                call_to_action=call_to_action,
+                tone=tone,  # type: ignore[arg-type]
+                language=languages[0] if languages else "en",
+                languages=languages,
+            ),
+            cta_url=cta_url,  # type: ignore[arg-type]
+            variant_count=variants,
+            segment_id=segment,
+            sender_id=sender,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(part) for part in error["loc"]) or "brief"
+            message = error["msg"].removeprefix("Value error, ")
+            err_console.print(f"[red]•[/] {loc}: {message}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+    async def create() -> Any:
+        async with _database(settings) as db, db.session() as session:
+            campaign = await flows.create_campaign(
+                session=session, settings=settings, campaign_in=campaign_in, actor="cli"
+            )
+            if submit and campaign.status == "draft":
+                campaign = await flows.submit_campaign(
+                    session=session, settings=settings, campaign_id=campaign.id, actor="cli"
+                )
+            await session.commit()
+            return campaign
+
+    with console.status("The strategist is writing the variants…"):
+        try:
+            campaign = asyncio.run(create())
+        except MarketingAgentError as exc:
+            _fail(exc)
+    console.print(
+        f"[green]Campaign {campaign.id}[/] '{campaign.name}': {campaign.status}, risk "
+        f"{campaign.risk_score:.2f}, written by {campaign.agent_provider}."
+    )
+    if campaign.strategy:
+        console.print(campaign.strategy)
+    table = Table("variant", "language", "text", show_lines=True)
+    for variant in campaign.variants:
+        table.add_row(variant.key, "main", variant.text)
+        for tag, text in sorted((variant.translations or {}).items()):
+            table.add_row("", tag, text)
+    console.print(table)
 
 
 @audit_app.command("verify")

@@ -73,7 +73,7 @@ async def test_the_provider_route_says_which_strategist_is_set_up(
     assert response.status_code == 200
     assert response.json() == {
         "provider": "offline",
-        "model": "templates-v1",
+        "model": "templates-v2",
         "offline": True,
         "configured": True,
         "detail": "Plans come from templates, without an LLM.",

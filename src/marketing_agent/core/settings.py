@@ -94,9 +94,17 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     agent_max_tool_rounds: int = 6
+    llm_fallback: Literal["offline", "none"] = Field(
+        "offline",
+        description="What plans when the LLM cannot be reached: the offline templates, or none "
+        "(the request fails with a 503).",
+    )
 
     review_risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
     review_all: bool = Field(False, description="Send every campaign to human review.")
+    review_ai_content: bool = Field(
+        True, description="Send every campaign whose texts an LLM wrote to human review."
+    )
 
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2
