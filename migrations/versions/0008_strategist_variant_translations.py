@@ -1,7 +1,7 @@
 """Variants carry their translations: the same angle in each language of the audience.
 
-Revision ID: 0007_strategist
-Revises: 0006_merge_heads
+Revision ID: 0008_strategist
+Revises: 0007_access
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0007_strategist"
-down_revision: str | Sequence[str] | None = "0006_merge_heads"
+revision: str = "0008_strategist"
+down_revision: str | Sequence[str] | None = "0007_access"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
