@@ -86,7 +86,9 @@ async def seed(
                 ],
                 actor="bench",
             )
-        return sender.id
+    # Each of them started the bot (the simulator, like Telegram, refuses anyone else).
+    telegram.pool().simulator(sender.id).add_started_chats(row["telegram_id"] for row in rows)
+    return sender.id
 
 
 async def start_campaigns(db: Database, *, sender_id: int, count: int = 1) -> list[int]:
