@@ -29,7 +29,8 @@ def event(kind: InboundKind, chat_id: int) -> InboundEvent:
     return InboundEvent(kind=kind, chat_id=chat_id, occurred_at=AT)
 
 
-async def test_only_chats_the_bot_heard_from_count_as_reachable(db: Database) -> None:
+async def test_only_chats_the_bot_heard_from_count_as_reachable(any_db: Database) -> None:
+    db = any_db  # the upsert is written per dialect
     async with db.session() as session:
         bot = await telegram.create_sender(session=session, sender_in=sender_in())
         account = await telegram.create_sender(
