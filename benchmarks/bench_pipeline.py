@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import UNBOUNDED, seed, sqlite_database, start_campaigns
+from _support import UNBOUNDED, chat_ids, seed, sqlite_database, start_campaigns
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -81,6 +81,9 @@ async def worker_process(url: str) -> None:
     """One worker of the multi-process run: says it is ready, then drains the queue."""
     db = Database(url)
     worker = DeliveryWorker(db, batch_size=1000, limits=NoRateLimits())
+    async with db.session() as session:  # this process's simulator learns who started the bot
+        for sender in await telegram.list_senders(session=session):
+            telegram.pool().simulator(sender.id).add_started_chats(chat_ids(MESSAGES))
     print("ready", flush=True)
     sys.stdin.readline()  # the campaign has started
     while True:

@@ -75,6 +75,14 @@ class People:
             poll_timeout_s=2,
         )
 
+    async def started(self, *chat_ids: int) -> None:
+        """These people started the bot earlier (negative ids: groups it was added to), without
+        an update: Telegram lets the bot write only to them."""
+        response = await self._http.post(
+            f"/sim/bots/{self.bot.username}/chats", json={"chat_ids": list(chat_ids)}
+        )
+        assert response.status_code == 200, response.text
+
     async def says(self, chat_id: int, text: str, **person: Any) -> None:
         """The person writes `text` to the bot."""
         body = {"bot": self.bot.username, "text": text, **person}

@@ -28,6 +28,7 @@ async def fetch_until(transport: BotApiTransport, count: int) -> list[InboundEve
 async def test_long_polling_receives_a_start_with_its_source_and_a_button_press(
     people: People,
 ) -> None:
+    await people.started(61)
     transport = people.transport()
     try:
         assert await transport.fetch_updates() == []  # starts long polling

@@ -665,6 +665,7 @@ async def handle_inbound(
     events. The bot's answers go out last, through its transport and rate limiter. Returns how
     many analytics events were recorded."""
     sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+    await telegram.record_chats_seen(session=session, sender_id=sender_id, events=events)
     answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:

@@ -1,13 +1,14 @@
-"""Tables of the telegram module: the senders (bots and user accounts) campaigns go out from."""
+"""Tables of the telegram module: the senders (bots and user accounts) campaigns go out from, and
+the chats each bot has heard from."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketing_agent.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
+from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
 
 
 class Sender(IdMixin, TimestampMixin, Base):
@@ -44,3 +45,19 @@ class Sender(IdMixin, TimestampMixin, Base):
     @property
     def has_secret(self) -> bool:
         return self.secret_encrypted is not None
+
+
+class BotChat(Base):
+    """A chat a bot has received an update from (a /start, a message, a button press).
+
+    Telegram lets a bot write only to people who started it and to groups it is in; this is the
+    product's record of who did, so it can say before a send who is out of reach."""
+
+    __tablename__ = "telegram_bot_chats"
+
+    sender_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("telegram_senders.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -9,7 +9,9 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +31,7 @@ from marketing_agent.core.errors import (
 from marketing_agent.core.logging import get_logger
 from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
-from marketing_agent.telegram.models import Sender
+from marketing_agent.telegram.models import BotChat, Sender
 from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
 from marketing_agent.telegram.profiles import PROFILES, SenderProfile, get_profile_by_name
 from marketing_agent.telegram.schemas import (
@@ -566,6 +568,80 @@ def read_webhook_update(data: Any) -> tuple[list[InboundEvent], dict[str, Any]]:
     if update is None:
         raise ValidationFailed([field_error(("body",), "not a Telegram update")])
     return events_of_update(update), webhook_answer(update)
+
+
+# Updates that come from a person in the bot's chat (a read receipt or a purchase on a website
+# does not); a group's update says the bot is in it.
+_KINDS_FROM_THE_CHAT = frozenset({"start", "consent_yes", "reply", "click", "stop"})
+_IN_LIST_CHUNK = 5000  # SQLite allows 32766 bound parameters in one statement
+
+
+async def record_chats_seen(
+    *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+) -> int:
+    """Remembers the chats an update came from (Telegram lets a bot write only to those);
+    returns how many chats the events named."""
+    seen: dict[int, datetime] = {}
+    for event in events:
+        if event.kind in _KINDS_FROM_THE_CHAT and event.chat_id != 0:
+            seen[event.chat_id] = max(seen.get(event.chat_id, event.occurred_at), event.occurred_at)
+    await _upsert_chats(session, sender_id, seen)
+    return len(seen)
+
+
+async def record_chats_started(
+    *, session: AsyncSession, sender_id: int, chat_ids: Collection[int], at: datetime
+) -> None:
+    """Records chats that started the bot before the product heard from them (a demo's people
+    whose /start was handled elsewhere)."""
+    await _upsert_chats(session, sender_id, dict.fromkeys(chat_ids, at))
+
+
+async def count_unreachable(
+    *, session: AsyncSession, sender_id: int, telegram_ids: Collection[int]
+) -> int:
+    """Returns how many of `telegram_ids` never started the sender's bot (no update of theirs
+    has reached it), so a send to them would fail with `chat_not_found`; 0 for a user account,
+    which may write to anyone."""
+    sender = await session.get(Sender, sender_id)
+    if sender is None:
+        raise NotFound(f"Sender {sender_id} not found")
+    if sender.kind != SenderKind.BOT.value:
+        return 0
+    wanted = sorted(set(telegram_ids))
+    known = 0
+    for start in range(0, len(wanted), _IN_LIST_CHUNK):
+        chunk = wanted[start : start + _IN_LIST_CHUNK]
+        known += (
+            await session.scalar(
+                select(func.count())
+                .select_from(BotChat)
+                .where(BotChat.sender_id == sender_id, BotChat.chat_id.in_(chunk))
+            )
+            or 0
+        )
+    return len(wanted) - known
+
+
+async def _upsert_chats(
+    session: AsyncSession, sender_id: int, seen: Mapping[int, datetime]
+) -> None:
+    if not seen:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {"sender_id": sender_id, "chat_id": chat_id, "first_seen_at": at, "last_seen_at": at}
+        for chat_id, at in sorted(seen.items())
+    ]
+    for start in range(0, len(rows), _IN_LIST_CHUNK // 4):  # four parameters a row
+        statement = insert(BotChat).values(rows[start : start + _IN_LIST_CHUNK // 4])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[BotChat.sender_id, BotChat.chat_id],
+                set_={"last_seen_at": statement.excluded.last_seen_at},
+            )
+        )
 
 
 def answers_people(sender: Sender) -> bool:
