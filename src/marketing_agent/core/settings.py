@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     review_risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
     review_all: bool = Field(False, description="Send every campaign to human review.")
 
+    experiment_min_trials_per_arm: int = Field(
+        100, ge=0, description="Trials every arm needs before any arm may be called the winner."
+    )
+    experiment_chance_to_win: float = Field(
+        0.95, gt=0.5, lt=1, description="Chance to be best at which an arm is the winner."
+    )
+
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2
     worker_lease_s: float = Field(
