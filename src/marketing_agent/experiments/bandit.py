@@ -20,8 +20,8 @@ class BanditPolicy:
     # runner-up (it identifies the best arm faster, at a cost in conversions).
     top_two: bool = False
     top_two_beta: float = 0.5  # chance of sending the sampled best in top-two Thompson sampling
-    burn_in_per_arm: int = 100  # mature trials every arm gets before weights move off equal
-    floor_weight: float = 0.01  # every arm keeps at least this share while the campaign sends
+    burn_in_per_arm: int = 50  # mature trials every arm gets before weights move off equal
+    floor_weight: float = 0.005  # every arm keeps at least this share while the campaign sends
     maturity_s: float = 3600.0  # a send is evidence only after this long
 
 
