@@ -120,6 +120,32 @@ async def test_no_arm_leads_while_every_arm_has_zero_conversions(db: Database) -
     assert all(a.ci_low == 0.0 and a.rate == 0.0 for a in results.arms)
 
 
+async def test_an_arm_that_makes_people_opt_out_breaches_its_guardrail(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(session=session, campaign_id=8, arms=AB)
+        await analytics.record_events(
+            session=session,
+            events=[
+                *sends_and_conversions("A", sent=400, converted=20, first_contact=1, campaign_id=8),
+                *sends_and_conversions(
+                    "B", sent=400, converted=30, first_contact=501, campaign_id=8
+                ),
+                *(
+                    event("unsubscribed", contact_id=c, variant_key="B", campaign_id=8, minute=5)
+                    for c in range(501, 541)
+                ),
+                event("unsubscribed", contact_id=1, variant_key="A", campaign_id=8, minute=5),
+            ],
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=8)
+
+    opt_outs = {g.key: g for g in results.guardrails if g.metric == "unsubscribed"}
+    assert opt_outs["B"].rate == pytest.approx(0.1) and opt_outs["B"].breached
+    assert opt_outs["A"].rate == pytest.approx(0.0025) and not opt_outs["A"].breached
+    assert any("Guardrail: B's unsubscribed rate is 10.0%" in w for w in results.warnings)
+
+
 async def test_an_arm_nobody_was_sent_yet_is_reported_without_data(db: Database) -> None:
     async with db.session() as session:
         await experiments.create_experiment(

@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     experiment_chance_to_win: float = Field(
         0.95, gt=0.5, lt=1, description="Chance to be best at which an arm is the winner."
     )
+    experiment_opt_out_guardrail: float = Field(
+        0.02, ge=0, le=1, description="Opt-out rate per arm above which its guardrail is breached."
+    )
+    experiment_failed_guardrail: float = Field(
+        0.05, ge=0, le=1, description="Failed-send rate per arm above which it is breached."
+    )
 
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2

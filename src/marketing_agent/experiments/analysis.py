@@ -44,6 +44,8 @@ class DecisionRule:
 
     min_trials_per_arm: int = 100
     chance_to_win: float = 0.95
+    opt_out_guardrail: float = 0.02  # an arm's opt-out rate confidently above this is breached
+    failed_guardrail: float = 0.05  # the same for failed sends (a blocked bot, a deleted chat)
 
 
 @dataclass(frozen=True)

@@ -133,11 +133,26 @@ class AnalysisFields(BaseModel):
     warnings: list[str]
 
 
+class GuardrailRead(BaseModel):
+    """A rate that must stay low in every arm (opt-outs, failed sends such as a blocked bot)."""
+
+    key: str
+    metric: analytics.EventType
+    rate: float | None = Field(description="Contacts with the event / contacts sent to.")
+    ci_low: float | None = Field(description="Wilson interval of the rate.")
+    ci_high: float | None
+    threshold: float
+    breached: bool = Field(
+        description="True when even the interval's low end is above the threshold."
+    )
+
+
 class ExperimentResults(AnalysisFields):
     experiment_id: int
     campaign_id: int
     metric: analytics.EventType
     exposure: analytics.EventType
+    guardrails: list[GuardrailRead] = Field(default_factory=list)
 
 
 class AnalysisRead(AnalysisFields):

@@ -16,7 +16,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import power, splitter
+from marketing_agent.experiments import frequentist, power, splitter
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
@@ -26,6 +26,7 @@ from marketing_agent.experiments.schemas import (
     Arm,
     ExperimentResults,
     ExperimentStatus,
+    GuardrailRead,
     SampleSizeRead,
     SampleSizeRequest,
 )
@@ -101,6 +102,7 @@ async def campaign_results(
     stats = await analytics.campaign_stats(session=session, campaign_id=campaign_id)
     by_key = {variant.variant_key: variant for variant in stats.variants}
     counts: list[ArmCounts] = []
+    guardrails = _guardrails(stats.variants, arms_of(experiment), rule or DecisionRule())
     for arm in arms_of(experiment):
         variant = by_key.get(arm.key)
         trials = getattr(variant, exposure.value) if variant else 0
@@ -123,21 +125,60 @@ async def campaign_results(
         rule=rule or DecisionRule(),
         weights=[arm.weight for arm in arms_of(experiment)],
     )
+    fields = analysis_fields(analysis)
+    fields["warnings"] = fields["warnings"] + [
+        f"Guardrail: {g.key}'s {g.metric.value} rate is {g.rate:.1%} (at least "
+        f"{g.ci_low:.1%}), above the {g.threshold:.1%} limit."
+        for g in guardrails
+        if g.breached and g.rate is not None and g.ci_low is not None
+    ]
     return ExperimentResults(
         experiment_id=experiment.id,
         campaign_id=campaign_id,
         metric=metric,
         exposure=exposure,
-        **analysis_fields(analysis),
+        guardrails=guardrails,
+        **fields,
     )
 
 
 def decision_rule(settings: Settings) -> DecisionRule:
-    """Returns the deployment's decision rule (minimum trials per arm, chance to win)."""
+    """Returns the deployment's decision rule (minimum trials, chance to win, guardrails)."""
     return DecisionRule(
         min_trials_per_arm=settings.experiment_min_trials_per_arm,
         chance_to_win=settings.experiment_chance_to_win,
+        opt_out_guardrail=settings.experiment_opt_out_guardrail,
+        failed_guardrail=settings.experiment_failed_guardrail,
     )
+
+
+def _guardrails(
+    variants: Sequence[analytics.VariantStats], arms: Sequence[Arm], rule: DecisionRule
+) -> list[GuardrailRead]:
+    """Returns each arm's opt-out and failed-send rates against the rule's thresholds."""
+    by_key = {variant.variant_key: variant for variant in variants}
+    reads: list[GuardrailRead] = []
+    for arm in arms:
+        variant = by_key.get(arm.key)
+        sent = variant.sent if variant else 0
+        for metric, threshold in (
+            (analytics.EventType.UNSUBSCRIBED, rule.opt_out_guardrail),
+            (analytics.EventType.FAILED, rule.failed_guardrail),
+        ):
+            events = min(sent, getattr(variant, metric.value) if variant else 0)
+            interval = frequentist.wilson_interval(events, sent)
+            reads.append(
+                GuardrailRead(
+                    key=arm.key,
+                    metric=metric,
+                    rate=events / sent if sent else None,
+                    ci_low=interval[0] if interval else None,
+                    ci_high=interval[1] if interval else None,
+                    threshold=threshold,
+                    breached=interval is not None and interval[0] > threshold,
+                )
+            )
+    return reads
 
 
 def analyse_counts(*, request: AnalyseRequest, rule: DecisionRule) -> AnalysisRead:
