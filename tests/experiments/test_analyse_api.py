@@ -132,3 +132,50 @@ async def test_sample_size_says_whether_the_audience_is_enough(
     assert small.json()["power_with_audience"] < 0.8
     assert large.json()["audience_sufficient"] is True
     assert impossible.status_code == 422
+
+
+async def test_value_per_recipient_is_compared_with_welchs_t_test(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+    # A: 50 buyers of 20.0 in 1000; B: 80 buyers of 20.0 in 1000.
+    body = {
+        "control": "A",
+        "arms": [
+            {
+                "key": "A",
+                "trials": 1000,
+                "successes": 50,
+                "value_sum": 1000,
+                "value_sum_squares": 20000,
+            },
+            {
+                "key": "B",
+                "trials": 1000,
+                "successes": 80,
+                "value_sum": 1600,
+                "value_sum_squares": 32000,
+            },
+        ],
+    }
+    inconsistent = {
+        "control": "A",
+        "arms": [
+            {"key": "A", "trials": 10, "successes": 1, "value_sum": 100, "value_sum_squares": 5},
+            {"key": "B", "trials": 10, "successes": 1},
+        ],
+    }
+
+    response = await client.post("/api/v1/experiments/analyse", json=body, headers=viewer)
+    refused = await client.post("/api/v1/experiments/analyse", json=inconsistent, headers=viewer)
+
+    assert response.status_code == 200, response.text
+    a, b = (arm["revenue"] for arm in response.json()["arms"])
+    assert a["mean_per_recipient"] == pytest.approx(1.0) and a["p_value"] is None
+    assert b["difference"] == pytest.approx(0.6) and b["engine"].startswith("frequentist")
+    assert b["ci_low"] < 0.6 < b["ci_high"] and b["p_value"] < 0.05
+    assert refused.status_code == 422
+    assert [e["loc"] for e in refused.json()["errors"]] == [
+        ["body", "arms"],
+        ["body", "arms", 0, "value_sum_squares"],
+    ]

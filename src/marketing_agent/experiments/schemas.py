@@ -64,6 +64,18 @@ class SequentialRead(BaseModel):
     p_value: float = Field(description="Always-valid p-value (1 / mixture e-value).")
 
 
+class RevenueRead(BaseModel):
+    """Value per recipient (e.g. revenue) against the control: Welch's t test."""
+
+    engine: str
+    mean_per_recipient: float
+    difference: float | None = Field(description="Mean minus the control's; None for it.")
+    ci_low: float | None
+    ci_high: float | None
+    lift: float | None
+    p_value: float | None
+
+
 class ArmResultRead(BaseModel):
     """One arm: flat fields are Bayesian (but `p_value`); each engine's own numbers are nested."""
 
@@ -98,6 +110,7 @@ class ArmResultRead(BaseModel):
     rate_ci_high_frequentist: float | None
     frequentist: FrequentistRead | None
     sequential: SequentialRead | None
+    revenue: RevenueRead | None = None
     verdict: ArmVerdict
     reason: str
 
@@ -170,6 +183,12 @@ class AnalyseArm(BaseModel):
     successes: int = Field(ge=0)
     weight: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="Planned traffic share, for the SRM check."
+    )
+    value_sum: float | None = Field(
+        None, allow_inf_nan=False, description="Sum of a value per recipient, e.g. revenue."
+    )
+    value_sum_squares: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Sum of its squares (for its variance)."
     )
 
 

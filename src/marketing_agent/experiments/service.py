@@ -27,6 +27,7 @@ from marketing_agent.experiments.schemas import (
     ExperimentResults,
     ExperimentStatus,
     GuardrailRead,
+    RevenueRead,
     SampleSizeRead,
     SampleSizeRequest,
 )
@@ -206,7 +207,43 @@ def analyse_counts(*, request: AnalyseRequest, rule: DecisionRule) -> AnalysisRe
         confidence=request.confidence,
         weights=None if any(w is None for w in weights) else [w or 0.0 for w in weights],
     )
-    return AnalysisRead(**analysis_fields(analysis))
+    read = AnalysisRead(**analysis_fields(analysis))
+    if request.arms[0].value_sum is not None:
+        _add_revenue(request, read)
+    return read
+
+
+def _add_revenue(request: AnalyseRequest, read: AnalysisRead) -> None:
+    """Sets each arm's Welch comparison of value per recipient against the control."""
+    summaries = {
+        arm.key: frequentist.MeanSummary(
+            n=arm.trials,
+            mean=(arm.value_sum or 0.0) / arm.trials if arm.trials else 0.0,
+            variance=_sample_variance(
+                arm.value_sum or 0.0, arm.value_sum_squares or 0.0, arm.trials
+            ),
+        )
+        for arm in request.arms
+    }
+    control = summaries[request.control]
+    for arm in read.arms:
+        summary = summaries[arm.key]
+        test = None if arm.key == request.control else frequentist.welch_t_test(control, summary)
+        arm.revenue = RevenueRead(
+            engine=frequentist.ENGINE_WELCH,
+            mean_per_recipient=summary.mean,
+            difference=test.difference if test else None,
+            ci_low=test.ci_low if test else None,
+            ci_high=test.ci_high if test else None,
+            lift=test.lift if test else None,
+            p_value=test.p_value if test else None,
+        )
+
+
+def _sample_variance(total: float, squares: float, n: int) -> float:
+    if n < 2:
+        return 0.0
+    return max(0.0, (squares - total * total / n) / (n - 1))
 
 
 def plan_sample_size(*, request: SampleSizeRequest) -> SampleSizeRead:
@@ -286,6 +323,25 @@ def _check_request(request: AnalyseRequest) -> None:
         errors.append(
             field_error(("body", "control"), f"control '{request.control}' is not among the arms")
         )
+    values = [(arm.value_sum is None, arm.value_sum_squares is None) for arm in request.arms]
+    if len(set(values)) > 1 or (values and values[0][0] != values[0][1]):
+        errors.append(
+            field_error(
+                ("body", "arms"),
+                "give value_sum and value_sum_squares for every arm or for none",
+            )
+        )
+    for i, arm in enumerate(request.arms):
+        if arm.value_sum is None or arm.value_sum_squares is None or not arm.trials:
+            continue
+        # Cauchy-Schwarz: the sum of squares is at least sum^2 / n (rounding aside).
+        if arm.value_sum_squares < arm.value_sum**2 / arm.trials * (1 - 1e-9):
+            errors.append(
+                field_error(
+                    ("body", "arms", i, "value_sum_squares"),
+                    "is smaller than value_sum^2 / trials: not the squares of those values",
+                )
+            )
     given = [arm.weight is not None for arm in request.arms]
     if any(given) and not all(given):
         errors.append(field_error(("body", "arms"), "give a weight for every arm or for none"))
