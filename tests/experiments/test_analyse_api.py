@@ -179,3 +179,23 @@ async def test_value_per_recipient_is_compared_with_welchs_t_test(
         ["body", "arms"],
         ["body", "arms", 0, "value_sum_squares"],
     ]
+
+
+async def test_arms_without_any_trials_are_not_enough_data_even_without_a_minimum(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+    empty = {
+        "control": "A",
+        "arms": [
+            {"key": "A", "trials": 0, "successes": 0},
+            {"key": "B", "trials": 0, "successes": 0},
+        ],
+        "min_trials_per_arm": 0,
+    }
+
+    response = await client.post("/api/v1/experiments/analyse", json=empty, headers=viewer)
+
+    assert response.status_code == 200
+    assert response.json()["verdict"] == "not_enough_data"
+    assert [a["rate"] for a in response.json()["arms"]] == [None, None]

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import special
 
 from marketing_agent.experiments.stats import (
     ArmCounts,
@@ -150,3 +151,13 @@ def test_impossible_counts_a_missing_control_and_a_bad_prior_are_refused() -> No
         analyse_arms([ArmCounts("A", trials=5, successes=1)], "Z")
     with pytest.raises(ValueError, match="prior"):
         analyse_arms([ArmCounts("A", trials=5, successes=1)], "A", prior=BetaPrior(0, 1))
+
+
+def test_huge_counts_are_answered_by_the_integral_not_a_billion_term_sum() -> None:
+    arms = [ArmCounts("A", 10**9, 5 * 10**8), ArmCounts("B", 10**9, 5 * 10**8 + 30_000)]
+
+    _, b = analyse_arms(arms, "A")
+
+    # The normal approximation is excellent here: z = 3e-5 / sqrt(2 * 0.25 / 1e9).
+    z = 30_000 / 10**9 / (2 * 0.25 / 10**9) ** 0.5
+    assert b.chance_to_beat_control == pytest.approx(float(special.ndtr(z)), abs=1e-4)

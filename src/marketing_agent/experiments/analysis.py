@@ -153,7 +153,13 @@ def _decide(
             f"Not enough data yet: every arm needs {rule.min_trials_per_arm} trials; {listed}.",
         )
     best = max(bayesian, key=lambda r: r.chance_to_be_best or 0.0)
-    chance = best.chance_to_be_best or 0.0
+    if best.chance_to_be_best is None:
+        return (
+            Verdict.NOT_ENOUGH_DATA,
+            None,
+            "Not enough data yet: fewer than two arms have trials.",
+        )
+    chance = best.chance_to_be_best
     if chance >= rule.chance_to_win:
         loss = best.expected_loss or 0.0
         return (
