@@ -179,8 +179,8 @@ class PriorIn(BaseModel):
 
 class AnalyseArm(BaseModel):
     key: str = Field(min_length=1, max_length=64)
-    trials: int = Field(ge=0)
-    successes: int = Field(ge=0)
+    trials: int = Field(ge=0, le=10**12)
+    successes: int = Field(ge=0, le=10**12)
     weight: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="Planned traffic share, for the SRM check."
     )
