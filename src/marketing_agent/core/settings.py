@@ -106,6 +106,19 @@ class Settings(BaseSettings):
         True, description="Send every campaign whose texts an LLM wrote to human review."
     )
 
+    experiment_min_trials_per_arm: int = Field(
+        100, ge=0, description="Trials every arm needs before any arm may be called the winner."
+    )
+    experiment_chance_to_win: float = Field(
+        0.95, gt=0.5, lt=1, description="Chance to be best at which an arm is the winner."
+    )
+    experiment_opt_out_guardrail: float = Field(
+        0.02, ge=0, le=1, description="Opt-out rate per arm above which its guardrail is breached."
+    )
+    experiment_failed_guardrail: float = Field(
+        0.05, ge=0, le=1, description="Failed-send rate per arm above which it is breached."
+    )
+
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2
     worker_lease_s: float = Field(
