@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
+from marketing_agent.safety.normalise import normalise_phrase
+from marketing_agent.safety.phrases import Phrase, PhraseMatch, PhraseMatcher
 from marketing_agent.safety.schemas import ContentVerdict, Reason, Severity
+from marketing_agent.safety.signals import (
+    SIGNAL_CODES,
+    SIGNAL_MESSAGES,
+    SIGNAL_PHRASES,
+    check_emoji,
+    check_exclamations,
+    check_shouting,
+)
 from marketing_agent.telegram.profiles import telegram_text_length
 
 # Spammy or deceptive phrases flagged for every user; their own terms come from the database.
@@ -53,16 +62,15 @@ WEIGHTS: dict[str, float] = {
     "pii_phone": 0.25,
     "shouting": 0.3,
     "exclamations": 0.2,
+    "emoji_flood": 0.2,
+    "urgency": 0.15,
+    "too_good_to_be_true": 0.35,
     "link_shortener": 0.3,
     "many_links": 0.25,
 }
 # A blacklisted phrase weighs by the severity it was given.
 SEVERITY_WEIGHTS: dict[str, float] = {"info": 0.1, "warn": 0.35, "block": 1.0}
 
-SHOUTING_MIN_LETTERS = 12  # "SALE" or "OK" alone is not shouting
-SHOUTING_UPPER_RATIO = 0.7
-EXCLAMATIONS_MAX = 3  # more than this in one message is flagged
-EXCLAMATION_RUN_MAX = 2  # "!!!" is flagged, "!!" is not
 LINKS_MAX = 3
 
 _SHORTENERS = (
@@ -107,46 +115,27 @@ _PHONE = re.compile(
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[ .,\u00a0]\d{3})+")  # 1 299 000: a price, not a phone
 _NANP = re.compile(r"(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
-_EXCLAMATION_RUN = re.compile(rf"[!！‼]{{{EXCLAMATION_RUN_MAX + 1},}}")
-_EXCLAMATION_MARKS = ("!", "！", "‼")
 _NON_DIGIT = re.compile(r"\D")
-_HYPHEN = r"[-‐‑\s]?"  # "risk-free" also matches "risk free" and "riskfree"
-_SPACE_OR_HYPHEN = re.compile(r"[-‐‑\s]+")
-_APOSTROPHE = "['’]"  # typographic apostrophes are as common as straight ones
 
 
-@dataclass(frozen=True)
 class Blacklist:
-    """Blacklist terms compiled into one pattern per severity."""
+    """Phrase lists compiled into one automaton (see `phrases.py`): case, accents, look-alike
+    letters, invisible characters, separators, run-together words, leetspeak and repeated
+    letters do not hide a phrase, and a phrase never matches inside a longer word."""
 
-    # Each pattern twice: case-sensitive over the lower-cased text (three times faster), and
-    # case-insensitive for the rare text whose lower-casing changes its length (spans must hold).
-    patterns: tuple[tuple[Severity, re.Pattern[str], re.Pattern[str]], ...]
-    terms: dict[str, str]  # term key -> the term as configured
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        # A phrase given twice (in any spelling that normalises alike) keeps its last setting.
+        by_key: dict[str, Phrase] = {}
+        for phrase in phrases:
+            key = normalise_phrase(phrase.text)
+            if key:
+                by_key[key] = phrase
+        self.phrases = tuple(by_key.values())
+        self._matcher = PhraseMatcher(list(self.phrases))
 
     def find(self, text: str) -> list[Reason]:
-        """Returns one reason per distinct blacklisted term in `text`."""
-        lowered = text.lower()
-        same_length = len(lowered) == len(text)
-        found: dict[str, Reason] = {}
-        for severity, lower_pattern, any_case_pattern in self.patterns:
-            matches = (
-                lower_pattern.finditer(lowered) if same_length else any_case_pattern.finditer(text)
-            )
-            for match in matches:
-                key = _term_key(match.group(0))
-                if key in found:
-                    continue
-                start, end = match.span()
-                term = self.terms.get(key, text[start:end])
-                found[key] = Reason(
-                    code="blacklist_term",
-                    severity=severity,
-                    match=text[start:end],
-                    span=(start, end),
-                    message=f"Contains the blacklisted phrase '{term}'",
-                )
-        return list(found.values())
+        """Returns one reason per distinct phrase found in `text`, located in `text`."""
+        return [_phrase_reason(match) for match in self._matcher.find(text)]
 
 
 def normalize_term(term: str) -> str:
@@ -155,26 +144,44 @@ def normalize_term(term: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def compile_blacklist(terms: tuple[tuple[str, Severity], ...]) -> Blacklist:
-    """Compiles (term, severity) pairs; a term given twice keeps its last severity."""
-    by_term: dict[str, Severity] = {}
-    for term, severity in terms:
-        by_term[normalize_term(term)] = severity
-    patterns: list[tuple[Severity, re.Pattern[str], re.Pattern[str]]] = []
-    for severity in ("block", "warn", "info"):
-        chosen = sorted((t for t, s in by_term.items() if s == severity), key=len, reverse=True)
-        if chosen:
-            # Boundaries by lookaround, not \b, so terms that start or end with "%" or "!" work.
-            regex = r"(?<!\w)(?:" + "|".join(_term_pattern(t) for t in chosen) + r")(?!\w)"
-            patterns.append((severity, re.compile(regex), re.compile(regex, re.IGNORECASE)))
-    return Blacklist(patterns=tuple(patterns), terms={_term_key(t): t for t in by_term})
+def compile_blacklist(
+    terms: tuple[tuple[str, Severity], ...], categories: tuple[str, ...] = ()
+) -> Blacklist:
+    """Compiles (term, severity) pairs, with the built-in signal phrases; a term given twice
+    keeps its last severity. `categories` names each term's category (default "blacklist")."""
+    phrases = list(SIGNAL_PHRASES)
+    for index, (term, severity) in enumerate(terms):
+        category = categories[index] if index < len(categories) else "blacklist"
+        phrases.append(Phrase(text=term, severity=severity, category=category))
+    return Blacklist(phrases)
 
 
-def default_blacklist_with(extra: Iterable[tuple[str, Severity]] = ()) -> Blacklist:
+def default_blacklist_with(
+    extra: Iterable[tuple[str, Severity]] = (), categories: Iterable[str] = ()
+) -> Blacklist:
     """Returns the default phrases (as warnings) plus `extra`, which win on a clash."""
     pairs: list[tuple[str, Severity]] = [(t, "warn") for t in DEFAULT_BLACKLIST]
+    extra = list(extra)
     pairs.extend(extra)
-    return compile_blacklist(tuple(pairs))
+    names = ["blacklist"] * len(DEFAULT_BLACKLIST) + list(categories)
+    return compile_blacklist(tuple(pairs), tuple(names))
+
+
+def _phrase_reason(match: PhraseMatch) -> Reason:
+    phrase = match.phrase
+    code = SIGNAL_CODES.get(phrase.category, "blacklist_term")
+    if code == "blacklist_term":
+        message = f"Contains the blacklisted phrase '{phrase.text}'"
+    else:
+        message = f"{SIGNAL_MESSAGES[code]}: '{phrase.text}'"
+    return Reason(
+        code=code,
+        severity=phrase.severity,
+        match=match.matched,
+        span=match.span,
+        message=message,
+        category=phrase.category,
+    )
 
 
 def check_text(
@@ -185,8 +192,9 @@ def check_text(
     reasons += _check_length(text, max_len)
     reasons += (blacklist or default_blacklist_with()).find(text)
     reasons += _check_pii(text)
-    reasons += _check_shouting(text)
-    reasons += _check_exclamations(text)
+    reasons += check_shouting(text)
+    reasons += check_exclamations(text)
+    reasons += check_emoji(text)
     reasons += _check_links(text)
     reasons.sort(key=_reason_order)
     return ContentVerdict(
@@ -215,11 +223,6 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _term_key(phrase: str) -> str:
-    """Returns what identifies a term however it is spaced or hyphenated ("risk free")."""
-    return _SPACE_OR_HYPHEN.sub("", phrase.lower()).replace("’", "'")
-
-
 def _weight(reason: Reason) -> float:
     if reason.severity == "block":
         return 1.0
@@ -231,15 +234,6 @@ def _weight(reason: Reason) -> float:
 def _reason_order(reason: Reason) -> tuple[int, int]:
     rank = {"block": 0, "warn": 1, "info": 2}[reason.severity]
     return rank, reason.span[0] if reason.span else -1
-
-
-def _term_pattern(term: str) -> str:
-    """Returns the regex of one normalised term: any run of spaces, a hyphen optional."""
-    words = [
-        re.escape(word).replace(r"\-", _HYPHEN).replace("'", _APOSTROPHE)
-        for word in term.split(" ")
-    ]
-    return r"\s+".join(words)
 
 
 def _check_length(text: str, max_len: int) -> list[Reason]:
@@ -317,35 +311,6 @@ def _looks_like_phone(candidate: str) -> bool:
     if candidate.startswith(("0", "(", "8 (", "8-")):  # a trunk prefix or an area code
         return 9 <= digits <= 12
     return _NANP.fullmatch(candidate) is not None
-
-
-def _check_shouting(text: str) -> list[Reason]:
-    upper = sum(map(str.isupper, text))
-    cased = upper + sum(map(str.islower, text))
-    if cased < SHOUTING_MIN_LETTERS or upper / cased < SHOUTING_UPPER_RATIO:
-        return []
-    return [
-        Reason(
-            code="shouting",
-            severity="warn",
-            message=f"{round(100 * upper / cased)}% of the letters are capitals",
-        )
-    ]
-
-
-def _check_exclamations(text: str) -> list[Reason]:
-    count = sum(text.count(mark) for mark in _EXCLAMATION_MARKS)
-    run = _EXCLAMATION_RUN.search(text) if count > EXCLAMATION_RUN_MAX else None
-    if count <= EXCLAMATIONS_MAX and run is None:
-        return []
-    return [
-        Reason(
-            code="exclamations",
-            severity="warn",
-            span=run.span() if run else None,
-            message=f"{count} exclamation marks" + (" in a row" if run else ""),
-        )
-    ]
 
 
 def _check_links(text: str) -> list[Reason]:

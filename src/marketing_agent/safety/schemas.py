@@ -18,6 +18,7 @@ class Reason(BaseModel):
     severity: Severity
     match: str | None = None
     span: tuple[int, int] | None = None  # [start, end) in the checked text
+    category: str | None = None  # the phrase list a matched phrase belongs to
 
 
 class ContentVerdict(BaseModel):
