@@ -6,13 +6,14 @@ text exactly as rendered. Each finding is a `Reason`; the risk score combines th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from marketing_agent.safety.links import check_links
 from marketing_agent.safety.normalise import normalise_phrase
 from marketing_agent.safety.phrases import Phrase, PhraseMatch, PhraseMatcher
-from marketing_agent.safety.schemas import ContentVerdict, Reason, Severity
+from marketing_agent.safety.pii import find_pii, luhn_valid
+from marketing_agent.safety.schemas import ContentVerdict, Decision, Reason, Severity
 from marketing_agent.safety.signals import (
     SIGNAL_CODES,
     SIGNAL_MESSAGES,
@@ -21,7 +22,7 @@ from marketing_agent.safety.signals import (
     check_exclamations,
     check_shouting,
 )
-from marketing_agent.telegram.profiles import telegram_text_length
+from marketing_agent.safety.telegram_rules import check_length
 
 # Spammy or deceptive phrases flagged for every user; their own terms come from the database.
 DEFAULT_BLACKLIST: tuple[str, ...] = (
@@ -65,57 +66,18 @@ WEIGHTS: dict[str, float] = {
     "emoji_flood": 0.2,
     "urgency": 0.15,
     "too_good_to_be_true": 0.35,
+    "pii_iban": 0.3,
+    "pii_crypto": 0.35,
+    "pii_ip": 0.2,
     "link_shortener": 0.3,
+    "link_text_mismatch": 0.5,
     "many_links": 0.25,
+    "no_opt_out": 0.5,
 }
 # A blacklisted phrase weighs by the severity it was given.
 SEVERITY_WEIGHTS: dict[str, float] = {"info": 0.1, "warn": 0.35, "block": 1.0}
 
-LINKS_MAX = 3
-
-_SHORTENERS = (
-    "bit.ly",
-    "tinyurl.com",
-    "t.co",
-    "goo.gl",
-    "ow.ly",
-    "is.gd",
-    "buff.ly",
-    "cutt.ly",
-    "rebrand.ly",
-    "shorturl.at",
-    "rb.gy",
-    "tiny.cc",
-    "bl.ink",
-    "s.id",
-    "t.ly",
-    "clck.ru",
-    "v.gd",
-    "lnkd.in",
-    "shorte.st",
-    "adf.ly",
-    "tr.ee",
-    "qr.ae",
-)
-_SHORTENER = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:www\.)?(?:"
-    + "|".join(re.escape(d) for d in _SHORTENERS)
-    + r")(?![\w-]|\.\w)(?:/\S*)?",
-    re.IGNORECASE,
-)
-_URL = re.compile(r"(?<![\w@])(?:https?://|www\.|t\.me/)[^\s<>\"']+", re.IGNORECASE)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?!\w)")
-# Starts with \d, not a lookbehind, so the engine can skip ahead to digits; the left boundary
-# is checked in Python.
-_CARD = re.compile(r"\d(?:[ -]?\d){12,18}(?![\d-])")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ .\-/\u00a0]?(?:\(\d{1,5}\)|\d)){6,16}(?!\w)"
-)
-# Matched at the start of a candidate: "01.02.2026 10" is a date, "912 345-67-89" a phone.
-_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
-_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[ .,\u00a0]\d{3})+")  # 1 299 000: a price, not a phone
-_NANP = re.compile(r"(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
-_NON_DIGIT = re.compile(r"\D")
+REVIEW_THRESHOLD = 0.5  # the default; each workspace sets its own
 
 
 class Blacklist:
@@ -185,23 +147,36 @@ def _phrase_reason(match: PhraseMatch) -> Reason:
 
 
 def check_text(
-    text: str, *, max_len: int = 4096, blacklist: Blacklist | None = None
+    text: str,
+    *,
+    max_len: int = 4096,
+    blacklist: Blacklist | None = None,
+    parse_mode: str | None = None,
+    allowed_domains: Iterable[str] = (),
+    review_threshold: float = REVIEW_THRESHOLD,
 ) -> ContentVerdict:
     """Checks the exact text to be sent and returns the verdict with every reason found."""
     reasons: list[Reason] = []
-    reasons += _check_length(text, max_len)
+    reasons += check_length(text, max_len=max_len, parse_mode=parse_mode)
     reasons += (blacklist or default_blacklist_with()).find(text)
     reasons += _check_pii(text)
     reasons += check_shouting(text)
     reasons += check_exclamations(text)
     reasons += check_emoji(text)
-    reasons += _check_links(text)
-    reasons.sort(key=_reason_order)
-    return ContentVerdict(
-        allowed=not any(r.severity == "block" for r in reasons),
-        risk_score=risk_score(reasons),
-        reasons=reasons,
-    )
+    reasons += check_links(text, parse_mode=parse_mode, allowed_domains=allowed_domains)
+    return verdict_of(reasons, review_threshold=review_threshold)
+
+
+def verdict_of(
+    reasons: Iterable[Reason], *, review_threshold: float = REVIEW_THRESHOLD
+) -> ContentVerdict:
+    """Returns the one verdict of a set of reasons: block on any blocking reason, review when
+    the combined risk reaches the threshold, else allow."""
+    ordered = sorted(reasons, key=_reason_order)
+    score = risk_score(ordered)
+    blocked = any(r.severity == "block" for r in ordered)
+    decision: Decision = "block" if blocked else "review" if score >= review_threshold else "allow"
+    return ContentVerdict(allowed=not blocked, decision=decision, risk_score=score, reasons=ordered)
 
 
 def risk_score(reasons: Iterable[Reason]) -> float:
@@ -212,15 +187,40 @@ def risk_score(reasons: Iterable[Reason]) -> float:
     return round(1.0 - keep, 3)
 
 
-def luhn_valid(digits: str) -> bool:
-    """Returns whether a digit string passes the Luhn checksum of payment card numbers."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+# What each entity means for an outgoing marketing message: a leaked card or secret is blocked.
+PII_SEVERITY: dict[str, Severity] = {
+    "card": "block",
+    "secret": "block",
+    "email": "warn",
+    "phone": "warn",
+    "iban": "warn",
+    "crypto": "warn",
+    "ip": "warn",
+}
+PII_MESSAGES = {
+    "card": "Contains a payment card number",
+    "secret": "Contains a secret (an API key or token)",
+    "email": "Contains an e-mail address",
+    "phone": "Contains a phone number",
+    "iban": "Contains a bank account number (IBAN)",
+    "crypto": "Contains a crypto wallet address",
+    "ip": "Contains an IP address",
+}
+
+
+def _check_pii(text: str) -> list[Reason]:
+    """Finds personal data and secrets (see `pii.py`); the match shown is masked."""
+    return [
+        Reason(
+            code=f"pii_{finding.entity}",
+            severity=PII_SEVERITY[finding.entity],
+            span=finding.span,
+            match=finding.masked,
+            message=PII_MESSAGES[finding.entity],
+            category=finding.kind,
+        )
+        for finding in find_pii(text)
+    ]
 
 
 def _weight(reason: Reason) -> float:
@@ -236,116 +236,4 @@ def _reason_order(reason: Reason) -> tuple[int, int]:
     return rank, reason.span[0] if reason.span else -1
 
 
-def _check_length(text: str, max_len: int) -> list[Reason]:
-    if not text.strip():
-        return [
-            Reason(code="empty_text", severity="block", message="Telegram refuses an empty message")
-        ]
-    length = telegram_text_length(text)
-    if length <= max_len:
-        return []
-    return [
-        Reason(
-            code="too_long",
-            severity="block",
-            span=(0, len(text)),
-            message=f"{length} characters; Telegram accepts at most {max_len}",
-        )
-    ]
-
-
-def _check_pii(text: str) -> list[Reason]:
-    """Finds payment cards (Luhn-valid), e-mail addresses and phone numbers."""
-    reasons: list[Reason] = []
-    taken: list[tuple[int, int]] = []
-    for match in _CARD.finditer(text):
-        if match.start() > 0 and text[match.start() - 1] in "0123456789-":
-            continue  # the tail of a longer number
-        digits = _NON_DIGIT.sub("", match.group(0))
-        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
-            taken.append(match.span())
-            reasons.append(
-                Reason(
-                    code="pii_card",
-                    severity="block",
-                    span=match.span(),
-                    match=f"•••• {digits[-4:]}",
-                    message="Contains a payment card number",
-                )
-            )
-    for match in _EMAIL.finditer(text) if "@" in text else ():
-        taken.append(match.span())
-        reasons.append(
-            Reason(
-                code="pii_email",
-                severity="warn",
-                span=match.span(),
-                match=_mask_email(match.group(0)),
-                message="Contains an e-mail address",
-            )
-        )
-    for match in _PHONE.finditer(text):
-        if _overlaps(match.span(), taken) or not _looks_like_phone(match.group(0)):
-            continue
-        reasons.append(
-            Reason(
-                code="pii_phone",
-                severity="warn",
-                span=match.span(),
-                match="•••" + _NON_DIGIT.sub("", match.group(0))[-2:],
-                message="Contains a phone number",
-            )
-        )
-    return reasons
-
-
-def _looks_like_phone(candidate: str) -> bool:
-    """Tells a phone number from a date, a price or an order number of similar shape."""
-    digits = sum(ch.isdigit() for ch in candidate)
-    if candidate.startswith("+"):
-        return 8 <= digits <= 15  # E.164: at most 15 digits with the country code
-    if candidate.startswith("00"):
-        return 10 <= digits <= 17
-    if _DATE_LIKE.match(candidate) or _GROUPED_NUMBER.fullmatch(candidate):
-        return False
-    if candidate.startswith(("0", "(", "8 (", "8-")):  # a trunk prefix or an area code
-        return 9 <= digits <= 12
-    return _NANP.fullmatch(candidate) is not None
-
-
-def _check_links(text: str) -> list[Reason]:
-    reasons: list[Reason] = []
-    lowered = text.lower()
-    # Substring tests are far cheaper than the pattern, and most texts name no shortener.
-    maybe_shortened = any(domain in lowered for domain in _SHORTENERS)
-    for match in _SHORTENER.finditer(text) if maybe_shortened else ():
-        reasons.append(
-            Reason(
-                code="link_shortener",
-                severity="warn",
-                span=match.span(),
-                match=match.group(0),
-                message="A link shortener hides where the link goes",
-            )
-        )
-    url_spans = [m.span() for m in _URL.finditer(text)]
-    bare = [r.span for r in reasons if r.span and not _overlaps(r.span, url_spans)]
-    links = len(url_spans) + len(bare)
-    if links > LINKS_MAX:
-        reasons.append(
-            Reason(
-                code="many_links",
-                severity="warn",
-                message=f"{links} links; more than {LINKS_MAX} reads as spam",
-            )
-        )
-    return reasons
-
-
-def _overlaps(span: tuple[int, int], others: Iterable[tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in others)
-
-
-def _mask_email(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
+__all__ = ["luhn_valid"]

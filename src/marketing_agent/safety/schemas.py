@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Severity = Literal["info", "warn", "block"]
+Decision = Literal["allow", "review", "block"]
 
 
 class Reason(BaseModel):
@@ -23,6 +24,9 @@ class Reason(BaseModel):
 
 class ContentVerdict(BaseModel):
     allowed: bool = Field(description="False when any reason has severity 'block'.")
+    decision: Decision = Field(
+        "allow", description="block on a blocking reason, review at the risk threshold, else allow."
+    )
     risk_score: float = Field(ge=0.0, le=1.0, description="Reasons combined, 0 = clean.")
     reasons: list[Reason] = Field(default_factory=list)
 

@@ -3,7 +3,7 @@ sends), the blacklist, and the senders' limiters with the rates they learned."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +20,9 @@ from marketing_agent.safety.content import (
     normalize_term,
 )
 from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
+from marketing_agent.safety.pii import ENTITIES, Entity, PiiFinding
+from marketing_agent.safety.pii import find_pii as _find_pii
+from marketing_agent.safety.pii import redact as _redact
 from marketing_agent.safety.ratelimit import (
     LearnedRate,
     LocalRateLimits,
@@ -40,6 +43,17 @@ async def check_content(
     """Checks the exact text to be sent against the default and the user's blacklist and rules."""
     policy = await load_content_policy(session=session, max_len=max_len)
     return policy.check(text)
+
+
+def find_pii(text: str, *, entities: Iterable[Entity] = ENTITIES) -> list[PiiFinding]:
+    """Returns the personal data and secrets in `text` (validated, masked, located)."""
+    return _find_pii(text, entities=entities)
+
+
+def redact(text: str, *, entities: Iterable[Entity] = ENTITIES) -> str:
+    """Returns `text` with each e-mail, phone, card, IBAN, crypto address, IP address and
+    secret replaced by its type in brackets ("[EMAIL]"): for stored data and LLM prompts."""
+    return _redact(text, entities=entities)
 
 
 class ContentPolicy:

@@ -205,11 +205,13 @@ def check_exclamations(text: str) -> list[Reason]:
     run = _EXCLAMATION_RUN.search(text) if count > EXCLAMATION_RUN_MAX else None
     if count <= EXCLAMATIONS_MAX and run is None:
         return []
+    first = min(i for i in (text.find(m) for m in _EXCLAMATION_MARKS) if i >= 0)
+    last = max(text.rfind(m) for m in _EXCLAMATION_MARKS)
     return [
         Reason(
             code="exclamations",
             severity="warn",
-            span=run.span() if run else None,
+            span=run.span() if run else (first, last + 1),
             message=f"{count} exclamation marks" + (" in a row" if run else ""),
         )
     ]
@@ -219,7 +221,7 @@ def check_emoji(text: str) -> list[Reason]:
     """Flags a flood of emoji: many in one message, or several in a row."""
     if text.isascii():
         return []
-    emoji = _EMOJI.findall(text)
+    emoji = [m.span() for m in _EMOJI.finditer(text)]
     run = _EMOJI_RUN.search(text) if len(emoji) > EMOJI_RUN_MAX else None
     if len(emoji) <= EMOJI_MAX and run is None:
         return []
@@ -227,7 +229,7 @@ def check_emoji(text: str) -> list[Reason]:
         Reason(
             code="emoji_flood",
             severity="warn",
-            span=run.span() if run else None,
+            span=run.span() if run else (emoji[0][0], emoji[-1][1]),
             message=f"{len(emoji)} emoji" + (" in a row" if run else ""),
         )
     ]
