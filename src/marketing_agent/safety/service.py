@@ -1,5 +1,6 @@
 """The safety module's public API: the content check (and its policy loaded once for a chunk of
-sends), the blacklist, and the senders' limiters with the rates they learned."""
+sends), the PII scanner and redaction, the blacklist and phrase lists, and the senders' limiters
+with the rates they learned."""
 
 from __future__ import annotations
 
@@ -20,6 +21,17 @@ from marketing_agent.safety.content import (
     normalize_term,
 )
 from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
+from marketing_agent.safety.phrase_lists import (
+    add_phrase,
+    create_phrase_list,
+    delete_phrase_list,
+    enabled_phrases,
+    get_phrase_list,
+    list_phrase_lists,
+    list_phrases,
+    remove_phrase,
+    update_phrase_list,
+)
 from marketing_agent.safety.pii import ENTITIES, Entity, PiiFinding
 from marketing_agent.safety.pii import find_pii as _find_pii
 from marketing_agent.safety.pii import redact as _redact
@@ -33,6 +45,17 @@ from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, 
 from marketing_agent.telegram.profiles import SenderProfile
 
 log = get_logger(__name__)
+
+__all__ = [
+    "add_phrase",
+    "create_phrase_list",
+    "delete_phrase_list",
+    "get_phrase_list",
+    "list_phrase_lists",
+    "list_phrases",
+    "remove_phrase",
+    "update_phrase_list",
+]
 
 _limiters: dict[int, SenderRateLimiter] = {}
 
@@ -79,10 +102,16 @@ async def load_content_policy(
 ) -> ContentPolicy:
     """Returns the content policy with the user's blacklist as it is in the database now."""
     extra: list[tuple[str, Severity]] = []
+    categories: list[str] = []
     if session is not None:
+        for phrase in await enabled_phrases(session=session):
+            extra.append((phrase.text, phrase.severity))
+            categories.append(phrase.category)
         rows = await session.execute(select(BlacklistTerm.term, BlacklistTerm.severity))
-        extra = [(term, _severity(severity)) for term, severity in rows]
-    return ContentPolicy(default_blacklist_with(extra), max_len=max_len)
+        for term, severity in rows:  # the blacklist last: it wins over a list on a clash
+            extra.append((term, _severity(severity)))
+            categories.append("blacklist")
+    return ContentPolicy(default_blacklist_with(extra, categories), max_len=max_len)
 
 
 async def list_blacklist(*, session: AsyncSession) -> Sequence[BlacklistTerm]:
