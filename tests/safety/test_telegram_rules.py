@@ -187,3 +187,30 @@ def test_the_verdict_is_allow_review_or_block_with_a_score_and_each_reason() -> 
     assert {r.code for r in review.reasons} == {"shouting", "exclamations", "link_shortener"}
     assert block.decision == "block" and block.risk_score == 1.0
     assert check_text("HUGE SALE TODAY", review_threshold=0.2).decision == "review"
+
+
+def test_the_policy_adds_the_way_out_checks_buttons_and_follows_the_settings() -> None:
+    from marketing_agent.core.settings import Settings
+    from marketing_agent.safety.content import default_blacklist_with
+    from marketing_agent.safety.service import ContentPolicy, ContentRules
+
+    settings = Settings(safety_opt_out="add", safety_link_allowlist="example.com, shop.test")
+    policy = ContentPolicy(default_blacklist_with(), rules=ContentRules.from_settings(settings))
+    blocking = ContentPolicy(default_blacklist_with(), rules=ContentRules(opt_out="block"))
+
+    sent, verdict = policy.prepare("Spring is here: https://shop.example.com")
+    _, elsewhere = policy.prepare("Spring is here: https://other.example.org /stop")
+    _, bad_button = policy.prepare("Hi /stop", buttons=[[Button("x", callback_data="x" * 70)]])
+    _, refused = blocking.prepare("Spring is here.")
+    _, caption = policy.prepare("x" * 1100 + " /stop", caption=True)
+    _, from_a_person = blocking.prepare("Spring is here.", marketing_from_bot=False)
+
+    assert sent.endswith(OPT_OUT_LINE)
+    assert verdict.decision == "allow" and [r.code for r in verdict.reasons] == ["opt_out_added"]
+    assert elsewhere.decision == "block"
+    assert [r.code for r in elsewhere.reasons] == ["link_not_allowed"]
+    assert bad_button.decision == "block"
+    assert refused.decision == "block" and refused.reasons[0].code == "no_opt_out"
+    assert [r.code for r in caption.reasons] == ["too_long"]
+    assert from_a_person.decision == "allow"
+    assert policy.check("Same text") is policy.check("Same text")  # identical renders: once

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
 
     review_risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
     review_all: bool = Field(False, description="Send every campaign to human review.")
+    safety_opt_out: Literal["add", "block", "off"] = Field(
+        "add", description="A bot's marketing message without a way out: add the line, block it."
+    )
+    safety_link_allowlist: str = Field(
+        "", description="Comma-separated domains links may point to; empty allows any."
+    )
 
     worker_batch_size: int = 200
     worker_poll_s: float = 0.2

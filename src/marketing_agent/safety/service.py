@@ -5,6 +5,7 @@ with the rates they learned."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -14,11 +15,14 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 from marketing_agent.safety.content import (
+    REVIEW_THRESHOLD,
     Blacklist,
     check_text,
     default_blacklist_with,
     normalize_term,
+    verdict_of,
 )
 from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
 from marketing_agent.safety.phrase_lists import (
@@ -41,8 +45,15 @@ from marketing_agent.safety.ratelimit import (
     RateLimits,
     SenderRateLimiter,
 )
-from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Severity
+from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Reason, Severity
+from marketing_agent.safety.telegram_rules import (
+    CAPTION_MAX,
+    OptOutMode,
+    check_buttons,
+    ensure_opt_out,
+)
 from marketing_agent.telegram.profiles import SenderProfile
+from marketing_agent.telegram.transport import Button
 
 log = get_logger(__name__)
 
@@ -79,26 +90,89 @@ def redact(text: str, *, entities: Iterable[Entity] = ENTITIES) -> str:
     return _redact(text, entities=entities)
 
 
+@dataclass(frozen=True)
+class ContentRules:
+    """The workspace's settings for the content check (see core/settings.py)."""
+
+    review_threshold: float = REVIEW_THRESHOLD
+    allowed_domains: tuple[str, ...] = ()
+    opt_out: OptOutMode = "off"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ContentRules:
+        """Returns the rules the settings ask for."""
+        domains = tuple(d.strip() for d in settings.safety_link_allowlist.split(",") if d.strip())
+        return cls(
+            review_threshold=settings.review_risk_threshold,
+            allowed_domains=domains,
+            opt_out=settings.safety_opt_out,
+        )
+
+
 class ContentPolicy:
     """The content rules as they stand now, loaded once: `check` runs without a query, so the
-    delivery worker can check every rendered text of a chunk in its exact form cheaply."""
+    delivery worker can check every rendered text of a chunk in its exact form cheaply;
+    identical renders are checked once."""
 
-    def __init__(self, blacklist: Blacklist, *, max_len: int = 4096) -> None:
+    _CACHE_MAX = 4096
+
+    def __init__(
+        self, blacklist: Blacklist, *, max_len: int = 4096, rules: ContentRules | None = None
+    ) -> None:
         self._blacklist = blacklist
         self._max_len = max_len
+        self.rules = rules or ContentRules()
+        self._verdicts: dict[tuple[str, str | None, int], ContentVerdict] = {}
 
-    def check(self, text: str) -> ContentVerdict:
-        """Checks the exact text to be sent against the blacklist and the rules."""
-        verdict = check_text(text, max_len=self._max_len, blacklist=self._blacklist)
+    def check(
+        self, text: str, *, parse_mode: str | None = None, max_len: int | None = None
+    ) -> ContentVerdict:
+        """Checks the exact text to be sent against the phrase lists and the rules."""
+        limit = max_len or self._max_len
+        key = (text, parse_mode, limit)
+        cached = self._verdicts.get(key)
+        if cached is not None:
+            return cached
+        verdict = check_text(
+            text,
+            max_len=limit,
+            blacklist=self._blacklist,
+            parse_mode=parse_mode,
+            allowed_domains=self.rules.allowed_domains,
+            review_threshold=self.rules.review_threshold,
+        )
         if not verdict.allowed:
             # Codes only: the text and the matches may hold personal data.
             blocking = [r.code for r in verdict.reasons if r.severity == "block"]
             log.info("content.blocked", codes=blocking)
+        if len(self._verdicts) < self._CACHE_MAX:
+            self._verdicts[key] = verdict
         return verdict
+
+    def prepare(
+        self,
+        text: str,
+        *,
+        buttons: Sequence[Sequence[Button]] = (),
+        parse_mode: str | None = None,
+        caption: bool = False,
+        marketing_from_bot: bool = True,
+    ) -> tuple[str, ContentVerdict]:
+        """Returns the text to send (with the opt-out line when the rules add it) and its one
+        verdict: the content check, Telegram's button rules and the way-out rule together."""
+        notes: list[Reason] = []
+        if marketing_from_bot:
+            text, notes = ensure_opt_out(text, buttons, mode=self.rules.opt_out)
+        verdict = self.check(text, parse_mode=parse_mode, max_len=CAPTION_MAX if caption else None)
+        extra = notes + check_buttons(buttons)
+        if not extra:
+            return text, verdict
+        reasons = [*verdict.reasons, *extra]
+        return text, verdict_of(reasons, review_threshold=self.rules.review_threshold)
 
 
 async def load_content_policy(
-    *, session: AsyncSession | None, max_len: int = 4096
+    *, session: AsyncSession | None, max_len: int = 4096, rules: ContentRules | None = None
 ) -> ContentPolicy:
     """Returns the content policy with the user's blacklist as it is in the database now."""
     extra: list[tuple[str, Severity]] = []
@@ -111,7 +185,8 @@ async def load_content_policy(
         for term, severity in rows:  # the blacklist last: it wins over a list on a clash
             extra.append((term, _severity(severity)))
             categories.append("blacklist")
-    return ContentPolicy(default_blacklist_with(extra, categories), max_len=max_len)
+    blacklist = default_blacklist_with(extra, categories)
+    return ContentPolicy(blacklist, max_len=max_len, rules=rules)
 
 
 async def list_blacklist(*, session: AsyncSession) -> Sequence[BlacklistTerm]:
