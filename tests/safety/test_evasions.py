@@ -161,3 +161,25 @@ def test_a_phrase_is_found_wherever_it_stands_between_word_breaks(
     assert [m.phrase.text for m in matches] == ["free money"]
     start, end = matches[0].span
     assert text[start:end] == "free money"
+
+
+def test_a_chunk_of_texts_scanned_at_once_gives_what_each_text_gives_alone() -> None:
+    texts = [
+        "Claim your fr33 money",
+        "f r e e",  # spelt letters at a text's end do not join the next text's
+        "m o n e y and GetRich quick",
+        "",
+        "Бeз pиска!",
+        "Nothing here",
+    ]
+
+    assert MATCHER.find_many(texts) == [MATCHER.find(t) for t in texts]
+    assert [len(found) for found in MATCHER.find_many(texts)] == [1, 0, 1, 0, 1, 0]
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.sampled_from(CLEAN_MARKETING + ["free money", "f.r.e.e", "m-o-n-e-y"]), max_size=6)
+)
+def test_scanning_a_chunk_never_changes_any_text_s_findings(texts: list[str]) -> None:
+    assert MATCHER.find_many(texts) == [MATCHER.find(t) for t in texts]

@@ -99,6 +99,10 @@ class Blacklist:
         """Returns one reason per distinct phrase found in `text`, located in `text`."""
         return [_phrase_reason(match) for match in self._matcher.find(text)]
 
+    def find_many(self, texts: list[str]) -> list[list[Reason]]:
+        """Returns `find` of each text, all scanned in one pass."""
+        return [[_phrase_reason(m) for m in found] for found in self._matcher.find_many(texts)]
+
 
 def normalize_term(term: str) -> str:
     """Returns the form terms are stored and compared in: lower case, single spaces."""

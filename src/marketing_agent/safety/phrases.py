@@ -9,12 +9,21 @@ repeated in the text ("as" is not "ass"), and a word of letters is not matched b
 
 from __future__ import annotations
 
+import bisect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ahocorasick
 
-from marketing_agent.safety.normalise import Normalised, normalise
+from marketing_agent.safety.normalise import (
+    MARKER,
+    SEPARATOR,
+    Normalised,
+    Piece,
+    normalise,
+    normalise_many,
+)
 from marketing_agent.safety.schemas import Severity
 
 # Partial joins ("getrich quick") are keyed for phrases of up to this many words; longer phrases
@@ -57,9 +66,8 @@ class PhraseMatcher:
         self.phrases = tuple(phrases)
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Key]] = {}
-        for phrase in phrases:
-            for key_text, key in _keys_of(phrase):
-                keys.setdefault(key_text, []).append(key)
+        for key_text, key in _keys_of(self.phrases):
+            keys.setdefault(key_text, []).append(key)
         for key_text, entries in keys.items():
             self._automaton.add_word(key_text, tuple(entries))
         self._empty = not keys
@@ -68,76 +76,79 @@ class PhraseMatcher:
 
     def find(self, text: str) -> list[PhraseMatch]:
         """Returns the first occurrence of each phrase found in `text`, in text order."""
-        if self._empty or not text:
-            return []
-        norm = normalise(text)
-        found: dict[Phrase, PhraseMatch] = {}
+        return self.find_many([text])[0]
+
+    def find_many(self, texts: Sequence[str]) -> list[list[PhraseMatch]]:
+        """Returns `find` of each text, normalising and scanning them all in one pass (what a
+        worker does with a chunk of rendered messages: the fixed costs are paid once)."""
+        if self._empty or not texts:
+            return [[] for _ in texts]
+        joined = SEPARATOR.join(t.replace(MARKER[0], " ") for t in texts)
+        starts = list(itertools.accumulate((len(t) + len(SEPARATOR) for t in texts), initial=0))
+        norm = normalise(joined)
+        found: list[dict[Phrase, PhraseMatch]] = [{} for _ in texts]
         for last, entries in self._automaton.iter(norm.text):
             for key in entries:
-                if key.phrase in found:
-                    continue
                 first = last - key.length + 1
-                if not _holds(norm, first, key):
-                    continue
                 start, end = norm.span(first + 1, last - 1)
-                found[key.phrase] = PhraseMatch(
-                    phrase=key.phrase, span=(start, end), matched=text[start:end]
+                owner = bisect.bisect_right(starts, start) - 1
+                if key.phrase in found[owner] or not _holds(norm, first, key):
+                    continue
+                text, offset = texts[owner], starts[owner]
+                span = (start - offset, min(end - offset, len(text)))
+                found[owner][key.phrase] = PhraseMatch(
+                    phrase=key.phrase, span=span, matched=text[span[0] : span[1]]
                 )
-        return sorted(found.values(), key=lambda m: m.span)
+        return [sorted(f.values(), key=lambda m: m.span) for f in found]
 
 
-def _keys_of(phrase: Phrase) -> list[tuple[str, _Key]]:
-    """Returns the automaton keys of a phrase: its words spaced, joined, and partly joined."""
-    norm = normalise(phrase.text)
-    words = _original_words(phrase.text, norm)
-    if not words:
-        return []
-    gaps = len(words) - 1
-    if len(words) <= _MAX_WORDS_FOR_PARTIAL_JOINS:
-        joins = list(itertools.product((" ", ""), repeat=gaps))
-    else:
-        joins = [(" ",) * gaps, ("",) * gaps]
-    keys: list[tuple[str, _Key]] = []
-    seen: set[str] = set()
-    for join in joins:
-        variant = words[0] + "".join(sep + word for sep, word in zip(join, words[1:], strict=True))
-        variant_norm = normalise(variant)
-        if variant_norm.text in seen or not variant_norm.text.strip():
+def _keys_of(phrases: Sequence[Phrase]) -> list[tuple[str, _Key]]:
+    """Returns the automaton keys of the phrases: words spaced, joined, and partly joined."""
+    variants: list[tuple[Phrase, str]] = []
+    for phrase, piece in zip(phrases, normalise_many([p.text for p in phrases]), strict=True):
+        words = _original_words(piece)
+        gaps = len(words) - 1
+        if not words:
             continue
-        seen.add(variant_norm.text)
-        keys.append((variant_norm.text, _key_of(phrase, variant_norm)))
+        if len(words) <= _MAX_WORDS_FOR_PARTIAL_JOINS:
+            joins = list(itertools.product((" ", ""), repeat=gaps))
+        else:
+            joins = [(" ",) * gaps, ("",) * gaps]
+        for join in joins:
+            glued = zip(join, words[1:], strict=True)
+            variants.append((phrase, words[0] + "".join(sep + word for sep, word in glued)))
+    keys: list[tuple[str, _Key]] = []
+    seen: set[tuple[Phrase, str]] = set()
+    for (phrase, _), piece in zip(variants, normalise_many([v for _, v in variants]), strict=True):
+        if (phrase, piece.text) in seen or not piece.text.strip():
+            continue
+        seen.add((phrase, piece.text))
+        keys.append((piece.text, _key_of(phrase, piece)))
     return keys
 
 
-def _original_words(text: str, norm: Normalised) -> list[str]:
-    """Returns the phrase's words as written, split where normalisation puts word breaks."""
-    words: list[str] = []
+def _words(piece: Piece) -> list[tuple[int, int]]:
+    """Returns the (first, last) positions of each word of a normalised piece."""
+    words: list[tuple[int, int]] = []
     first = None
-    for index, char in enumerate(norm.text):
+    for index, char in enumerate(piece.text):
         if char != " " and first is None:
             first = index
         elif char == " " and first is not None:
-            start, end = norm.span(first, index - 1)
-            words.append(text[start:end])
+            words.append((first, index - 1))
             first = None
     return words
 
 
-def _key_of(phrase: Phrase, norm: Normalised) -> _Key:
-    words: list[tuple[int, int, bool]] = []
-    first = None
-    for index, char in enumerate(norm.text):
-        if char != " " and first is None:
-            first = index
-        elif char == " " and first is not None:
-            words.append((first, index - 1, not norm.all_digits(first, index - 1)))
-            first = None
-    runs = tuple(
-        (index, norm.run(index))
-        for index, char in enumerate(norm.text)
-        if char != " " and norm.run(index) > 1
-    )
-    return _Key(phrase=phrase, length=len(norm.text), runs=runs, words=tuple(words))
+def _original_words(piece: Piece) -> list[str]:
+    """Returns the phrase's words as written, split where normalisation puts word breaks."""
+    return [piece.original[piece.spans[a][0] : piece.spans[b][1]] for a, b in _words(piece)]
+
+
+def _key_of(phrase: Phrase, piece: Piece) -> _Key:
+    words = tuple((a, b, not piece.all_digits(a, b)) for a, b in _words(piece))
+    runs = tuple((index, run) for index, run in enumerate(piece.runs) if run > 1)
+    return _Key(phrase=phrase, length=len(piece.text), runs=runs, words=words)
 
 
 def _holds(norm: Normalised, first: int, key: _Key) -> bool:
