@@ -183,3 +183,16 @@ def test_a_chunk_of_texts_scanned_at_once_gives_what_each_text_gives_alone() -> 
 )
 def test_scanning_a_chunk_never_changes_any_text_s_findings(texts: list[str]) -> None:
     assert MATCHER.find_many(texts) == [MATCHER.find(t) for t in texts]
+
+
+def test_a_policy_checks_a_chunk_of_renders_as_it_checks_each_alone() -> None:
+    from marketing_agent.safety.service import ContentPolicy
+
+    texts = ["Claim your fr33 m0ney!!!", "Hi Anna, new linen shirts", "Card 4111 1111 1111 1111"]
+    texts.append(texts[0])
+    chunk = ContentPolicy(default_blacklist_with()).check_many(texts)
+    alone = [ContentPolicy(default_blacklist_with()).check(t) for t in texts]
+
+    assert chunk == alone
+    assert [v.decision for v in chunk] == ["allow", "allow", "block", "allow"]
+    assert [r.code for r in chunk[0].reasons] == ["blacklist_term", "exclamations"]

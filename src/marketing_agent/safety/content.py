@@ -158,11 +158,15 @@ def check_text(
     parse_mode: str | None = None,
     allowed_domains: Iterable[str] = (),
     review_threshold: float = REVIEW_THRESHOLD,
+    phrase_reasons: list[Reason] | None = None,
 ) -> ContentVerdict:
-    """Checks the exact text to be sent and returns the verdict with every reason found."""
+    """Checks the exact text to be sent and returns the verdict with every reason found
+    (`phrase_reasons`: the phrase matches when a chunk was scanned at once with `find_many`)."""
     reasons: list[Reason] = []
     reasons += check_length(text, max_len=max_len, parse_mode=parse_mode)
-    reasons += (blacklist or default_blacklist_with()).find(text)
+    if phrase_reasons is None:
+        phrase_reasons = (blacklist or default_blacklist_with()).find(text)
+    reasons += phrase_reasons
     reasons += _check_pii(text)
     reasons += check_shouting(text)
     reasons += check_exclamations(text)

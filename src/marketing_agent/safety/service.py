@@ -141,13 +141,36 @@ class ContentPolicy:
             allowed_domains=self.rules.allowed_domains,
             review_threshold=self.rules.review_threshold,
         )
+        self._remember(key, verdict)
+        return verdict
+
+    def _remember(self, key: tuple[str, str | None, int], verdict: ContentVerdict) -> None:
         if not verdict.allowed:
             # Codes only: the text and the matches may hold personal data.
             blocking = [r.code for r in verdict.reasons if r.severity == "block"]
             log.info("content.blocked", codes=blocking)
         if len(self._verdicts) < self._CACHE_MAX:
             self._verdicts[key] = verdict
-        return verdict
+
+    def check_many(
+        self, texts: Sequence[str], *, parse_mode: str | None = None
+    ) -> list[ContentVerdict]:
+        """Returns `check` of each text, the phrase lists scanned for all of them in one pass
+        (a worker's chunk of renders: the per-text fixed costs are paid once)."""
+        unique = [
+            t for t in dict.fromkeys(texts) if (t, parse_mode, self._max_len) not in self._verdicts
+        ]
+        for text, phrases in zip(unique, self._blacklist.find_many(unique), strict=True):
+            verdict = check_text(
+                text,
+                max_len=self._max_len,
+                parse_mode=parse_mode,
+                allowed_domains=self.rules.allowed_domains,
+                review_threshold=self.rules.review_threshold,
+                phrase_reasons=phrases,
+            )
+            self._remember((text, parse_mode, self._max_len), verdict)
+        return [self.check(text, parse_mode=parse_mode) for text in texts]
 
     def prepare(
         self,
