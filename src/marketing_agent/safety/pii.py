@@ -118,7 +118,7 @@ def _find_emails(text: str) -> list[PiiFinding]:
 
 # --- payment cards ------------------------------------------------------------------------
 
-_CARD = re.compile(r"(?<![\d+\-])\d(?:[ -]?\d){11,18}(?![\d-])")
+_CARD = re.compile(r"\d(?<![\d+\-]\d)(?:[ -]?\d){11,18}(?![\d-])")
 _CARD_GROUPS = re.compile(r"[ -]")
 
 
@@ -197,7 +197,7 @@ IBAN_LENGTHS: dict[str, int] = {
     "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24,
     "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }  # fmt: skip
-_IBAN = re.compile(r"(?<![A-Za-z0-9])([A-Z]{2})(\d{2})((?: ?[A-Z0-9]){11,30})")
+_IBAN = re.compile(r"([A-Z](?<![A-Za-z0-9][A-Z])[A-Z])(\d{2})((?: ?[A-Z0-9]){11,30})")
 
 
 def iban_valid(iban: str) -> bool:
@@ -241,7 +241,7 @@ _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_ADDRESS = re.compile(r"[13](?<![\w][13])[1-9A-HJ-NP-Za-km-z]{25,34}(?![\w])")
 _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_ADDRESS = re.compile(
-    r"(?<![\w])(?:bc1[02-9ac-hj-np-z]{11,71}|BC1[02-9AC-HJ-NP-Z]{11,71})(?![\w])"
+    r"(?:b(?<![\w]b)c1[02-9ac-hj-np-z]{11,71}|B(?<![\w]B)C1[02-9AC-HJ-NP-Z]{11,71})(?![\w])"
 )
 _ETH_ADDRESS = re.compile(r"(?<![\w])0x[0-9a-fA-F]{40}(?![\w])")
 
@@ -307,7 +307,7 @@ def _find_crypto(text: str) -> list[PiiFinding]:
     for match in _BASE58_ADDRESS.finditer(text):
         if base58check_valid(match.group(0)):
             found.append(PiiFinding("crypto", "bitcoin", match.span(), _mask_middle(match)))
-    for match in _BECH32_ADDRESS.finditer(text):
+    for match in _BECH32_ADDRESS.finditer(text) if "bc1" in text or "BC1" in text else ():
         if bech32_valid(match.group(0)):
             found.append(PiiFinding("crypto", "bitcoin", match.span(), _mask_middle(match)))
     for match in _ETH_ADDRESS.finditer(text) if "0x" in text else ():
