@@ -23,6 +23,7 @@ from marketing_agent.safety.schemas import (
     RedactRequest,
     RedactResponse,
 )
+from marketing_agent.safety.telegram_rules import CAPTION_MAX, TEXT_MAX
 
 router = APIRouter(prefix="/api/v1/safety", tags=["safety"])
 
@@ -34,7 +35,12 @@ CanWrite = Annotated[Principal, Depends(authorize(Permission.CAMPAIGNS_WRITE))]
 async def check_content(
     check_in: ContentCheckRequest, session: DbSession, principal: CanRead
 ) -> ContentVerdict:
-    return await service.check_content(session=session, text=check_in.text)
+    return await service.check_content(
+        session=session,
+        text=check_in.text,
+        parse_mode=check_in.parse_mode,
+        max_len=CAPTION_MAX if check_in.caption else TEXT_MAX,
+    )
 
 
 @router.get("/blacklist")

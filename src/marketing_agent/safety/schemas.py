@@ -33,6 +33,10 @@ class ContentVerdict(BaseModel):
 
 class ContentCheckRequest(BaseModel):
     text: str = Field(max_length=100_000, description="The exact text that would be sent.")
+    parse_mode: Literal["HTML", "MarkdownV2", "Markdown"] | None = Field(
+        None, description="How Telegram will read the text's markup; none means plain text."
+    )
+    caption: bool = Field(False, description="The text is a photo's or document's caption.")
 
 
 class RedactRequest(BaseModel):

@@ -72,11 +72,16 @@ _limiters: dict[int, SenderRateLimiter] = {}
 
 
 async def check_content(
-    *, session: AsyncSession | None, text: str, max_len: int = 4096
+    *,
+    session: AsyncSession | None,
+    text: str,
+    max_len: int = 4096,
+    parse_mode: str | None = None,
+    rules: ContentRules | None = None,
 ) -> ContentVerdict:
-    """Checks the exact text to be sent against the default and the user's blacklist and rules."""
-    policy = await load_content_policy(session=session, max_len=max_len)
-    return policy.check(text)
+    """Checks the exact text to be sent against the phrase lists, the blacklist and the rules."""
+    policy = await load_content_policy(session=session, max_len=max_len, rules=rules)
+    return policy.check(text, parse_mode=parse_mode)
 
 
 def find_pii(text: str, *, entities: Iterable[Entity] = ENTITIES) -> list[PiiFinding]:
