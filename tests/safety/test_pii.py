@@ -199,3 +199,16 @@ def test_redaction_replaces_each_entity_with_its_type() -> None:
     )
     assert safety.redact(text, entities=["email"]).startswith("Write to [EMAIL] or call +44")
     assert safety.redact("Nothing personal here.") == "Nothing personal here."
+
+
+def test_national_identifiers_are_found_only_with_their_check_digits() -> None:
+    from marketing_agent.safety.pii import cpf_valid, dni_valid
+
+    assert cpf_valid("111.444.777-35") and not cpf_valid("111.444.777-36")
+    assert dni_valid("12345678Z") and dni_valid("X1234567L") and not dni_valid("12345678A")
+    assert entities("CPF 111.444.777-35, DNI 12345678-Z") == [
+        ("national_id", "111.444.777-35"),
+        ("national_id", "12345678-Z"),
+    ]
+    assert entities("CPF 111.444.777-36, DNI 12345678A") == []
+    assert not check_text("Meu CPF: 111.444.777-35").allowed

@@ -204,6 +204,7 @@ PII_SEVERITY: dict[str, Severity] = {
     "iban": "warn",
     "crypto": "warn",
     "ip": "warn",
+    "national_id": "block",
 }
 PII_MESSAGES = {
     "card": "Contains a payment card number",
@@ -213,6 +214,7 @@ PII_MESSAGES = {
     "iban": "Contains a bank account number (IBAN)",
     "crypto": "Contains a crypto wallet address",
     "ip": "Contains an IP address",
+    "national_id": "Contains a national identity number",
 }
 
 

@@ -18,8 +18,17 @@ from typing import Literal
 import phonenumbers
 from Crypto.Hash import keccak
 
-Entity = Literal["email", "phone", "card", "iban", "crypto", "ip", "secret"]
-ENTITIES: tuple[Entity, ...] = ("email", "phone", "card", "iban", "crypto", "ip", "secret")
+Entity = Literal["email", "phone", "card", "iban", "crypto", "ip", "secret", "national_id"]
+ENTITIES: tuple[Entity, ...] = (
+    "email",
+    "phone",
+    "card",
+    "iban",
+    "crypto",
+    "ip",
+    "secret",
+    "national_id",
+)
 
 # Regions tried, in order, for numbers written without a country code.
 DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
@@ -64,6 +73,7 @@ def find_pii(
         ("card", _find_cards),
         ("email", _find_emails),
         ("ip", _find_ips),
+        ("national_id", _find_national_ids),
     )
     for entity, finder in finders:
         if entity in wanted:
@@ -388,6 +398,45 @@ def _find_secrets(text: str) -> list[PiiFinding]:
                 value = match.group(0)
                 masked = value[: value.find(":") + 1 or 4] + "…"
                 found.append(PiiFinding("secret", kind, match.span(), masked))
+    return found
+
+
+# --- national identifiers ---------------------------------------------------------------
+
+# Written in their usual form only, so that an arbitrary run of digits is not taken for one.
+_CPF = re.compile(r"(?<![\d.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d.-])")  # Brazil
+_DNI = re.compile(r"(?<![\w])(?:\d{8}|[XYZ]\d{7})-?[A-Z](?![\w])")  # Spain: DNI and NIE
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def cpf_valid(cpf: str) -> bool:
+    """Returns whether a Brazilian CPF's two check digits (mod 11) hold."""
+    digits = [int(c) for c in cpf if c.isdigit()]
+    if len(digits) != 11 or len(set(digits)) == 1:
+        return False
+    for size in (9, 10):
+        total = sum(d * w for d, w in zip(digits[:size], range(size + 1, 1, -1), strict=True))
+        if (total * 10 % 11) % 10 != digits[size]:
+            return False
+    return True
+
+
+def dni_valid(dni: str) -> bool:
+    """Returns whether a Spanish DNI or NIE has its check letter (mod 23)."""
+    compact = dni.replace("-", "")
+    number = compact[:-1].replace("X", "0").replace("Y", "1").replace("Z", "2")
+    return number.isdigit() and _DNI_LETTERS[int(number) % 23] == compact[-1]
+
+
+def _find_national_ids(text: str) -> list[PiiFinding]:
+    found = []
+    for match in _CPF.finditer(text) if "." in text else ():
+        if cpf_valid(match.group(0)):
+            found.append(PiiFinding("national_id", "br_cpf", match.span(), "•••.•••.•••-••"))
+    for match in _DNI.finditer(text):
+        if dni_valid(match.group(0)):
+            masked = "••••" + match.group(0)[-4:]
+            found.append(PiiFinding("national_id", "es_dni", match.span(), masked))
     return found
 
 
