@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import AuditVerification
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.settings import Settings
 from marketing_agent.gateway import service as gateway
 from marketing_agent.migrate import upgrade
@@ -12,12 +12,16 @@ from marketing_agent.migrate import upgrade
 
 async def prepare(settings: Settings, *, demo: bool, admin_password: str | None) -> str | None:
     """Migrates, makes sure an admin exists and seeds the demo; returns a new admin password."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings.data_dir)
     await upgrade(settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
     try:
         async with db.session() as session:
-            password = await gateway.ensure_admin(session=session, password=admin_password)
+            # The demo's generated password is not one-time: `make run` is a local sandbox whose
+            # admin logs straight in. Elsewhere it must be changed at the first login.
+            password = await gateway.ensure_admin(
+                session=session, password=admin_password, must_change=not demo
+            )
         if demo:
             from marketing_agent.demo import seed_demo
 

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -42,8 +43,15 @@ simulator_app = typer.Typer(
     help="The Telegram simulator, served as a Bot API server.", no_args_is_help=True
 )
 app.add_typer(simulator_app, name="simulator")
+users_app = typer.Typer(help="Users of the admin UI and API.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+campaigns_app = typer.Typer(help="Campaigns: create one from a brief.", no_args_is_help=True)
+app.add_typer(campaigns_app, name="campaigns")
 console = Console()
 err_console = Console(stderr=True)
+# Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
+BOT_TOKEN_ENV = "MA_BOT_TOKEN"  # noqa: S105 - the variable's name, not a token
+ADMIN_PASSWORD_ENV = "MA_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
 def _fail(exc: MarketingAgentError) -> None:
@@ -79,17 +87,21 @@ def run(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[bool, typer.Option(help="Seed demo contacts, consents and a bot.")] = True,
-    admin_password: Annotated[str | None, typer.Option(help="Set the admin's password.")] = None,
+    admin_password: Annotated[
+        str | None,
+        typer.Option(help="Set the admin's password (better: MA_ADMIN_PASSWORD, not in `ps`)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Everything in one process: API, admin UI, scheduler and worker, on the embedded default."""
     import uvicorn
 
     from marketing_agent.bootstrap import prepare
-    from marketing_agent.gateway.app import create_app
+    from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 
     settings = _settings(data_dir)
     host, port = host or settings.host, port or settings.port
+    admin_password = admin_password or os.environ.get(ADMIN_PASSWORD_ENV)
     try:
         password = asyncio.run(prepare(settings, demo=demo, admin_password=admin_password))
     except MarketingAgentError as exc:
@@ -98,12 +110,17 @@ def run(
     console.print(f"\n[bold green]Marketing Intelligence Agent[/] is starting at [bold]{url}[/]")
     if admin_password:
         console.print("  log in as [bold]admin[/] with the password you gave")
+    elif password and demo:
+        console.print(f"  log in as [bold]admin[/] with the password [bold]{password}[/]")
     elif password:
-        console.print(f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/]")
+        console.print(
+            f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/] "
+            "(change it at the first login)"
+        )
     else:
         console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
     console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -132,12 +149,12 @@ def api(
     (scale mode, with MA_DATABASE_URL and MA_REDIS_URL). Run `migrate` once before."""
     import uvicorn
 
-    from marketing_agent.gateway.app import create_app
+    from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 
     settings = _settings(data_dir).model_copy(update={"run_worker": False, "run_scheduler": False})
     host, port = host or settings.host, port or settings.port
     console.print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -270,9 +287,6 @@ def accounts_login(
 @accounts_app.command("add-bot")
 def accounts_add_bot(
     name: Annotated[str, typer.Option(help="The new sender's name.")],
-    token: Annotated[
-        str | None, typer.Option(help="From @BotFather; asked (hidden) when not given.")
-    ] = None,
     profile: Annotated[str, typer.Option(help="bot, or paid_broadcast (1000/s, paid).")] = "bot",
     bot_api_url: Annotated[
         str | None, typer.Option(help="Its Bot API server (default MA_TELEGRAM_BOT_API_URL).")
@@ -283,16 +297,25 @@ def accounts_add_bot(
     opt_in_text: Annotated[str | None, typer.Option(help="What people agree to.")] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Add a bot: its token is checked with getMe, then stored encrypted."""
+    """Add a bot: its token is checked with getMe, then stored encrypted.
+
+    The token (from @BotFather) is read from MA_BOT_TOKEN or asked hidden, never taken as an
+    argument, so it does not show in `ps` or the shell's history."""
     from pydantic import ValidationError
 
     from marketing_agent.core.crypto import load_secret_box
     from marketing_agent.core.errors import ValidationFailed, field_error
+    from marketing_agent.core.settings import check_bot_api_url
     from marketing_agent.telegram import service as telegram
     from marketing_agent.telegram.schemas import SenderCreate
 
     settings = _settings(data_dir)
-    secret = token or typer.prompt("Bot token", hide_input=True)
+    secret = os.environ.get(BOT_TOKEN_ENV) or typer.prompt("Bot token", hide_input=True)
+    if bot_api_url is not None:
+        try:
+            check_bot_api_url(bot_api_url, allow_insecure=settings.allow_insecure_bot_api_url)
+        except ValueError as exc:
+            _fail(ValidationFailed([field_error(("bot_api_url",), str(exc))]))
     try:
         sender_in = SenderCreate(
             name=name,
@@ -427,8 +450,8 @@ def simulator_serve(
     console.print(f"[bold green]Simulated Bot API[/] at [bold]{url}[/] (profile {profile})")
     console.print(f"  bot @{bot.username}, token [bold]{bot.token}[/] (simulated, not Telegram's)")
     console.print(
-        f"  add it: marketing-agent accounts add-bot --name Sim --bot-api-url {url} "
-        f"--token {bot.token}"
+        f"  add it: {BOT_TOKEN_ENV}={bot.token} marketing-agent accounts add-bot --name Sim "
+        f"--bot-api-url {url}"
     )
     console.print(
         f"  a person writes: curl -X POST {url}/sim/users/42/send -H "
@@ -502,6 +525,103 @@ def demo(
         _fail(exc)
 
 
+@campaigns_app.command("create")
+def campaigns_create(
+    name: Annotated[str, typer.Option(help="The campaign's name.")],
+    product: Annotated[
+        str | None, typer.Option(help="What it is about, e.g. 'Winter boots'.")
+    ] = None,
+    offer: Annotated[str | None, typer.Option(help="The offer, e.g. '20% off'.")] = None,
+    deadline: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The offer's last day.")
+    ] = None,
+    goal: Annotated[str, typer.Option(help="Free text for the strategist (optional).")] = "",
+    cta_url: Annotated[str | None, typer.Option(help="The link to send people to.")] = None,
+    call_to_action: Annotated[str | None, typer.Option(help="The link's lead.")] = None,
+    tone: Annotated[
+        str, typer.Option(help="friendly, playful, formal, professional, enthusiastic.")
+    ] = "friendly",
+    language: Annotated[
+        list[str] | None, typer.Option(help="A language to write in (repeat).")
+    ] = None,
+    variants: Annotated[int, typer.Option(min=1, max=5, help="How many variants to test.")] = 2,
+    segment: Annotated[
+        int | None, typer.Option(help="The segment's id; all contacts if none.")
+    ] = None,
+    sender: Annotated[
+        int | None, typer.Option(help="The sender's id; the first active if none.")
+    ] = None,
+    submit: Annotated[
+        bool, typer.Option(help="Submit it: to review if needed, else schedule.")
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a campaign from a brief: the strategist writes the variants, the safety guard
+    scores them, and a risky or AI-written campaign goes to review."""
+    from pydantic import ValidationError
+    from rich.table import Table
+
+    from marketing_agent.orchestrator import flows
+    from marketing_agent.orchestrator.schemas import BriefIn, CampaignCreate
+
+    settings = _settings(data_dir)
+    languages = language or []
+    try:
+        campaign_in = CampaignCreate(
+            name=name,
+            goal=goal,
+            brief=BriefIn(
+                product=product,
+                offer=offer,
+                deadline=deadline.date() if deadline else None,
+                call_to_action=call_to_action,
+                tone=tone,  # type: ignore[arg-type]
+                language=languages[0] if languages else "en",
+                languages=languages,
+            ),
+            cta_url=cta_url,  # type: ignore[arg-type]
+            variant_count=variants,
+            segment_id=segment,
+            sender_id=sender,
+        )
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(part) for part in error["loc"]) or "brief"
+            message = error["msg"].removeprefix("Value error, ")
+            err_console.print(f"[red]•[/] {loc}: {message}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+    async def create() -> Any:
+        async with _database(settings) as db, db.session() as session:
+            campaign = await flows.create_campaign(
+                session=session, settings=settings, campaign_in=campaign_in, actor="cli"
+            )
+            if submit and campaign.status == "draft":
+                campaign = await flows.submit_campaign(
+                    session=session, settings=settings, campaign_id=campaign.id, actor="cli"
+                )
+            await session.commit()
+            return campaign
+
+    with console.status("The strategist is writing the variants…"):
+        try:
+            campaign = asyncio.run(create())
+        except MarketingAgentError as exc:
+            _fail(exc)
+    console.print(
+        f"[green]Campaign {campaign.id}[/] '{campaign.name}': {campaign.status}, risk "
+        f"{campaign.risk_score:.2f}, written by {campaign.agent_provider}."
+    )
+    if campaign.strategy:
+        console.print(campaign.strategy)
+    table = Table("variant", "language", "text", show_lines=True)
+    for variant in campaign.variants:
+        table.add_row(variant.key, "main", variant.text)
+        for tag, text in sorted((variant.translations or {}).items()):
+            table.add_row("", tag, text)
+    console.print(table)
+
+
 @audit_app.command("verify")
 def audit_verify(data_dir: DataDir = None) -> None:
     """Recompute the whole audit chain and report the first tampered entry."""
@@ -517,6 +637,79 @@ def audit_verify(data_dir: DataDir = None) -> None:
         f"({result.checked} entries before it are intact)."
     )
     raise typer.Exit(1)
+
+
+@users_app.command("create-admin")
+def users_create_admin(
+    username: Annotated[str, typer.Option(help="The admin's username.")] = "admin",
+    generate: Annotated[
+        bool,
+        typer.Option(help="Generate a one-time password, to be changed at the first login."),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Create an admin (the first one of a scale deployment: run `migrate` first).
+
+    The password comes from MA_ADMIN_PASSWORD, else a hidden prompt (asked twice); with
+    --generate a one-time password is printed once and must be changed at the first login."""
+    from marketing_agent.core.errors import ValidationFailed, field_error
+    from marketing_agent.gateway import service as gateway
+
+    settings = _settings(data_dir)
+    password: str | None = None
+    if not generate:
+        password = os.environ.get(ADMIN_PASSWORD_ENV) or typer.prompt(
+            "Password", hide_input=True, confirmation_prompt=True
+        )
+        if len(password) < 10:
+            _fail(ValidationFailed([field_error(("password",), "at least 10 characters")]))
+
+    async def create() -> tuple[int, str]:
+        async with _database(settings) as db, db.session() as session:
+            user, made = await gateway.create_admin(
+                session=session, username=username, password=password
+            )
+            return user.id, made
+
+    try:
+        user_id, made = asyncio.run(create())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(f"[green]Created:[/] admin [bold]{username}[/] (user {user_id}).")
+    if password is None:
+        console.print(f"  one-time password [bold]{made}[/] — it must be changed at first login")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: Annotated[str, typer.Argument(help="Whose password to reset.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Give a user (e.g. an admin who forgot theirs) a one-time password, printed once; their
+    sessions end and they must change it at the next login."""
+    from marketing_agent.core.auth import SYSTEM
+    from marketing_agent.core.errors import NotFound
+    from marketing_agent.gateway import service as gateway
+
+    settings = _settings(data_dir)
+
+    async def reset() -> str:
+        async with _database(settings) as db, db.session() as session:
+            user = await gateway.get_user_by_name(session=session, username=username)
+            if user is None or user.deleted_at is not None:
+                raise NotFound(f"User '{username}' does not exist.")
+            _, password = await gateway.reset_password(
+                session=session, user_id=user.id, actor=SYSTEM
+            )
+            return password
+
+    try:
+        password = asyncio.run(reset())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Reset:[/] one-time password for [bold]{username}[/]: [bold]{password}[/]"
+    )
 
 
 @app.command()

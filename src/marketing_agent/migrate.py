@@ -9,6 +9,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from marketing_agent.core.db import make_data_dir, secure_sqlite_file
 from marketing_agent.core.settings import Settings
 
 
@@ -29,6 +30,7 @@ def alembic_config(url: str) -> Config:
 
 async def upgrade(url: str, revision: str = "heads") -> None:
     """Migrates the database at `url` to `revision`."""
+    secure_sqlite_file(url)
     engine = create_async_engine(url)
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade_sync, url, revision)
@@ -42,5 +44,5 @@ def _upgrade_sync(connection: object, url: str, revision: str) -> None:
 
 
 def upgrade_settings(settings: Settings) -> None:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_dir(settings.data_dir)
     asyncio.run(upgrade(settings.resolved_database_url))

@@ -263,3 +263,31 @@ async def test_a_reply_without_a_tool_call_is_nudged_towards_submit_plan() -> No
     nudge = server.requests[1].body["messages"][-1]
     assert nudge["role"] == "user" and "submit_plan" in nudge["content"][0]["text"]
     assert len(plan.variants) == 2
+
+
+async def test_claude_is_asked_for_every_language_and_its_translations_are_kept() -> None:
+    submission = {
+        "strategy": SUBMISSION["strategy"],
+        "variants": [
+            {**SUBMISSION["variants"][0], "translations": {"fr": "Bottes -20 %. Répondez /stop."}},
+            {**SUBMISSION["variants"][1], "translations": {"fr-FR": "Froid aux pieds ? /stop"}},
+        ],
+    }
+    script = [
+        claude_message(
+            tool_use("toolu_sub", "submit_plan", submission), input_tokens=10, output_tokens=10
+        )
+    ]
+
+    with fake_llm(script) as server:
+        plan = await provider(server.url).plan_campaign(
+            brief(product="Winter boots", offer="20% off", languages=["en", "fr"]),
+            ToolSpy().tools(),
+        )
+
+    request = server.requests[0].body
+    assert "'fr'" in request["system"] and "translations" in request["system"]
+    assert "Product: Winter boots" in request["messages"][0]["content"]
+    assert "Offer: 20% off" in request["messages"][0]["content"]
+    assert plan.variants[0].translations == {"fr": "Bottes -20 %. Répondez /stop."}
+    assert plan.variants[1].translations == {"fr": "Froid aux pieds ? /stop"}

@@ -23,11 +23,12 @@ async def test_a_marketer_gets_a_plan_checked_by_the_safety_guard(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
     marketer = await headers_for(client, database_of(app), Role.MARKETER)
-    # Variant B of the offline plan opens with "Got a minute?"; the user's blacklist refuses it.
+    admin = await headers_for(client, database_of(app), Role.ADMIN)
+    # Variant B of the offline plan opens with "Got a minute?"; the admin's blacklist refuses it.
     term = await client.post(
         "/api/v1/safety/blacklist",
         json={"term": "Got a minute", "severity": "block"},
-        headers=marketer,
+        headers=admin,
     )
 
     response = await client.post("/api/v1/agent/plan", json=BODY, headers=marketer)
@@ -72,7 +73,7 @@ async def test_the_provider_route_says_which_strategist_is_set_up(
     assert response.status_code == 200
     assert response.json() == {
         "provider": "offline",
-        "model": "templates-v1",
+        "model": "templates-v2",
         "offline": True,
         "configured": True,
         "detail": "Plans come from templates, without an LLM.",

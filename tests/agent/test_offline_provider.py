@@ -86,13 +86,15 @@ async def test_a_variant_still_flagged_after_rewriting_is_handed_to_a_reviewer()
     assert plan.variants[0].text == spy.checked[-1]
 
 
-async def test_an_unknown_tone_and_another_language_are_noted() -> None:
+async def test_an_unknown_tone_and_a_language_without_templates_are_noted() -> None:
     plan = await OfflineProvider().plan_campaign(
-        brief(tone="sarcastic", language="de"), ToolSpy().tools()
+        brief(tone="sarcastic", languages=["ja", "de"]), ToolSpy().tools()
     )
 
     assert any("tone 'sarcastic'" in n for n in plan.notes)
-    assert any("English only" in n and "'de'" in n for n in plan.notes)
+    assert any("no text was written for 'ja'" in n for n in plan.notes)
+    assert all(v.language == "de" for v in plan.variants)
+    assert all(v.text.endswith("Zum Abbestellen antworten Sie mit /stop.") for v in plan.variants)
 
 
 async def test_a_formal_tone_changes_the_greeting_and_no_link_asks_for_a_reply() -> None:
@@ -131,3 +133,112 @@ async def test_a_failing_audience_tool_does_not_stop_the_plan() -> None:
 )
 def test_the_goal_becomes_news_for_the_recipient(goal: str, headline: str) -> None:
     assert headline_of(goal) == headline
+
+
+# What a marketer types into the free-text goal: some of it is news, much of it is a brief.
+BRIEFS_WITH_INSTRUCTIONS = [
+    "Tell our subscribers who like boots about the new winter boots collection and get them "
+    "to click through to the shop",
+    "We want our customers to know the spring sale starts Monday, make sure they open the link",
+    "Remind users that their cart is waiting, try to get them to buy",
+    "Let everyone know about the new store in Lyon; target people who bought last year",
+    "Push the VIP segment to upgrade, they should feel special",
+    "Get them to download the app, our audience loves discounts",
+    "Encourage customers who visited last week to come back for 10% off",
+]
+INSTRUCTION_WORDS = (
+    "get them",
+    "tell our",
+    "subscribers",
+    "customers",
+    "make sure",
+    "we want",
+    "who like",
+    "click through",
+    "target",
+    "segment",
+    "they should",
+    "our audience",
+    "try to",
+)
+
+
+@pytest.mark.parametrize("goal", BRIEFS_WITH_INSTRUCTIONS)
+async def test_instructions_in_the_brief_never_reach_the_customer(goal: str) -> None:
+    plan = await OfflineProvider().plan_campaign(
+        brief(goal=goal, variant_count=5), ToolSpy().tools()
+    )
+
+    for variant in plan.variants:
+        for text in [variant.text, *variant.translations.values()]:
+            lowered = text.lower()
+            assert not [w for w in INSTRUCTION_WORDS if w in lowered], text
+            assert text.endswith("Reply /stop to unsubscribe.")
+    assert any("reads as instructions" in n for n in plan.notes)
+    assert goal not in plan.strategy
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"product": "Winter boots", "offer": "20% off"},
+        {"product": "The Lyon store", "offer": "Open on Sundays now"},
+        {"offer": "Free delivery on every order"},
+        {"product": "Our new app"},
+    ],
+)
+async def test_a_structured_brief_is_written_as_a_headline_with_its_call_to_action(
+    fields: dict[str, str],
+) -> None:
+    plan = await OfflineProvider().plan_campaign(
+        brief(goal="", call_to_action="Shop the boots", variant_count=3, **fields),
+        ToolSpy().tools(),
+    )
+
+    for variant in plan.variants:
+        for value in fields.values():
+            assert value in variant.text or value[:1].upper() + value[1:] in variant.text
+        assert "Shop the boots: https://shop.example/winter" in variant.text
+    assert len({v.text for v in plan.variants}) == 3
+
+
+async def test_each_audience_language_gets_its_own_text_of_every_variant() -> None:
+    spy = ToolSpy(audience={"size": 900, "languages": {"fr": 500, "de": 300, "en": 100}})
+
+    plan = await OfflineProvider().plan_campaign(
+        brief(goal="", product="Winter boots", offer="20% off", variant_count=2), spy.tools()
+    )
+
+    for variant in plan.variants:
+        assert variant.language == "en"
+        assert set(variant.translations) == {"fr", "de"}
+        assert variant.translations["fr"].endswith("Pour vous désabonner, répondez /stop.")
+        assert variant.translations["de"].endswith("Zum Abbestellen antworten Sie mit /stop.")
+        assert "Winter boots: 20% off." in variant.translations["fr"]
+    assert spy.checked.count(plan.variants[0].translations["fr"]) == 1  # every text is checked
+    assert "Français" in plan.strategy and "Deutsch" in plan.strategy
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "until 7 December"),
+        ("ru", "до 7 декабря"),
+        ("de", "bis 7. Dezember"),
+        ("fr", "jusqu'au 7 décembre"),
+        ("es", "hasta el 7 de diciembre"),
+        ("pt", "até 7 de dezembro"),
+    ],
+)
+async def test_the_deadline_is_written_in_each_language(language: str, words: str) -> None:
+    plan = await OfflineProvider().plan_campaign(
+        brief(goal="", product="Boots", offer="-20%", deadline="2026-12-07", languages=[language]),
+        ToolSpy().tools(),
+    )
+
+    assert all(words in v.text for v in plan.variants)
+
+
+def test_a_brief_must_say_what_it_is_about() -> None:
+    with pytest.raises(ValueError, match="give the product or the offer"):
+        brief(goal="")

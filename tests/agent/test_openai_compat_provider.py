@@ -68,10 +68,32 @@ async def test_bad_arguments_are_sent_back_and_server_errors_are_unavailable() -
     script = [broken, Reply(502, {"error": {"message": "upstream down"}})]
 
     with fake_llm(script) as server:
-        provider = OpenAICompatProvider(None, "local-model", base_url=server.url + "/v1")
+        provider = OpenAICompatProvider(
+            None, "local-model", base_url=server.url + "/v1", max_retries=0
+        )
         with pytest.raises(Unavailable, match=r"The model server failed \(502\)"):
             await provider.plan_campaign(brief(), ToolSpy().tools())
 
-    assert "authorization" not in server.requests[0].headers  # no key, no header
+    # No key configured: local servers ignore it, the SDK needs one.
+    assert server.requests[0].headers["authorization"] == "Bearer not-needed"
     [tool_message] = [m for m in server.requests[1].body["messages"] if m["role"] == "tool"]
     assert "not valid JSON" in tool_message["content"]
+
+
+async def test_a_rate_limited_server_is_retried_by_the_sdk_then_plans() -> None:
+    script = [
+        Reply(429, {"error": {"message": "slow down"}}, {"retry-after-ms": "20"}),
+        Reply(503, {"error": {"message": "overloaded"}}, {"retry-after-ms": "20"}),
+        chat_tool_calls(
+            ("call_1", "submit_plan", SUBMISSION), prompt_tokens=5, completion_tokens=5
+        ),
+    ]
+
+    with fake_llm(script) as server:
+        provider = OpenAICompatProvider(
+            "sk-openai-test", "gpt-4o-mini", base_url=server.url + "/v1", max_retries=2
+        )
+        plan = await provider.plan_campaign(brief(), ToolSpy().tools())
+
+    assert len(server.requests) == 3
+    assert [v.text for v in plan.variants] == [v["text"] for v in SUBMISSION["variants"]]

@@ -10,6 +10,7 @@ from marketing_agent.agent.models import LlmUsage
 from marketing_agent.agent.providers.anthropic import AnthropicProvider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
+from marketing_agent.core.errors import Unavailable
 from tests.agent.factories import ToolSpy, brief, settings
 from tests.agent.fake_llm import claude_message, fake_llm, tool_use
 
@@ -77,7 +78,7 @@ async def test_an_offline_plan_records_a_usage_row(session: AsyncSession) -> Non
     assert (row.campaign_id, row.provider, row.model, row.purpose) == (
         42,
         "offline",
-        "templates-v1",
+        "templates-v2",
         "plan_campaign",
     )
     assert (row.input_tokens, row.output_tokens, row.cost_usd_micros) == (0, 0, 0)
@@ -114,7 +115,7 @@ async def test_usage_is_summed_by_provider_and_model(session: AsyncSession) -> N
     assert plan.usage.cost_usd_micros == 1000 * 2 + 200 * 10
     assert [(t.provider, t.model, t.calls) for t in summary.by_model] == [
         ("anthropic", "claude-sonnet-5-5", 1),
-        ("offline", "templates-v1", 2),
+        ("offline", "templates-v2", 2),
     ]
     assert (summary.calls, summary.input_tokens, summary.output_tokens) == (3, 1000, 200)
     assert summary.cost_usd_micros == 4000
@@ -125,3 +126,38 @@ async def test_an_empty_ledger_sums_to_zero(session: AsyncSession) -> None:
     summary = await agent.usage_summary(session=session)
 
     assert summary.by_model == [] and summary.calls == summary.cost_usd_micros == 0
+
+
+async def test_an_unreachable_llm_falls_back_to_the_offline_templates_and_says_why(
+    session: AsyncSession,
+) -> None:
+    from tests.agent.fake_llm import closed_port_url
+
+    claude = settings(
+        llm_provider="anthropic",
+        anthropic_api_key="sk-ant-test",
+        anthropic_base_url=closed_port_url(),
+    )
+
+    plan = await agent.plan_campaign(
+        session=session, settings=claude, brief=brief(), tools=ToolSpy().tools()
+    )
+
+    assert plan.offline is True and plan.provider == "offline"
+    assert "could not be used" in plan.notes[0] and "MA_LLM_FALLBACK" in plan.notes[0]
+
+
+async def test_without_a_fallback_an_unreachable_llm_is_unavailable(session: AsyncSession) -> None:
+    from tests.agent.fake_llm import closed_port_url
+
+    claude = settings(
+        llm_provider="anthropic",
+        anthropic_api_key="sk-ant-test",
+        anthropic_base_url=closed_port_url(),
+        llm_fallback="none",
+    )
+
+    with pytest.raises(Unavailable):
+        await agent.plan_campaign(
+            session=session, settings=claude, brief=brief(), tools=ToolSpy().tools()
+        )

@@ -143,13 +143,40 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
     context.close()
 
 
-def log_in(page: Page, password: str) -> None:
+def log_in(page: Page, password: str, username: str = "admin") -> None:
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/login$"))
-    page.get_by_label("Username").fill("admin")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Campaigns")).to_be_visible()
+
+
+def make_reviewer(server: Server) -> tuple[str, str]:
+    """Invites a reviewer through the API and sets their own password, as they would at their
+    first login; returns the username and password. (Nobody approves their own campaign, so the
+    admin who creates it needs a second person.)"""
+    username, password = f"rita{uuid.uuid4().hex[:6]}", "rita-reviews-carefully"
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        admin = api.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": server.admin_password}
+        ).json()["access_token"]
+        invited = api.post(
+            "/api/v1/auth/users",
+            json={"username": username, "role": "reviewer"},
+            headers={"Authorization": f"Bearer {admin}"},
+        ).json()
+        first = api.post(
+            "/api/v1/auth/login",
+            json={"username": username, "password": invited["one_time_password"]},
+        ).json()["access_token"]
+        changed = api.post(
+            "/api/v1/auth/password",
+            json={"current_password": invited["one_time_password"], "new_password": password},
+            headers={"Authorization": f"Bearer {first}"},
+        )
+        assert changed.status_code == 200, changed.text
+    return username, password
 
 
 def sent_per_variant(page: Page) -> dict[str, int]:
@@ -181,7 +208,7 @@ def test_wrong_password_shows_the_servers_problem(page: Page) -> None:
 
 
 def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
-    page: Page, server: Server
+    page: Page, server: Server, browser: Browser
 ) -> None:
     log_in(page, server.admin_password)
 
@@ -213,15 +240,23 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
     expect(created).to_contain_text("Pending review")
     form.get_by_role("button", name="Close").click()
 
-    # A reviewer approves it from the queue, with a note for the audit log.
-    page.get_by_role("menuitem", name="Review queue").click()
-    item = page.get_by_role("row").filter(has=page.get_by_role("link", name=name, exact=True))
+    # A reviewer (not the admin who wrote it) approves it from the queue, with a note for the
+    # audit log; then the admin watches it.
+    reviewer_name, reviewer_password = make_reviewer(server)
+    context = browser.new_context(base_url=server.url, viewport={"width": 1440, "height": 900})
+    reviewer = context.new_page()
+    log_in(reviewer, reviewer_password, username=reviewer_name)
+    reviewer.get_by_role("menuitem", name="Review queue").click()
+    item = reviewer.get_by_role("row").filter(
+        has=reviewer.get_by_role("link", name=name, exact=True)
+    )
     expect(item).to_be_visible()
     item.get_by_role("button", name="Approve").click()
-    decision = page.get_by_role("dialog").filter(has_text=f"Approve “{name}”?")
+    decision = reviewer.get_by_role("dialog").filter(has_text=f"Approve “{name}”?")
     decision.get_by_label("Note").fill("Claim checked against the refund policy.")
     decision.get_by_role("button", name="Approve").click()
     expect(item).to_be_hidden()
+    context.close()
 
     # Its page shows the sending live until every recipient has been handled.
     page.get_by_role("menuitem", name="Campaigns").click()

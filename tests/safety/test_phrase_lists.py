@@ -15,26 +15,27 @@ BASE = "/api/v1/safety/phrase-lists"
 async def test_a_list_is_created_changed_and_deleted_with_its_version_and_audit_trail(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+    admin = await headers_for(client, database_of(app), Role.ADMIN)
     created = await client.post(
         BASE,
         json={"name": "Scams", "category": "scam", "phrases": ["crypto doubler", "wallet drain"]},
-        headers=marketer,
+        headers=admin,
     )
     list_url = f"{BASE}/{created.json()['id']}"
     added = await client.post(
-        f"{list_url}/phrases", json={"text": "seed phrase", "severity": "block"}, headers=marketer
+        f"{list_url}/phrases",
+        json={"text": "seed phrase", "severity": "block"},
+        headers=admin,
     )
-    renamed = await client.patch(list_url, json={"name": "Scam phrases"}, headers=marketer)
-    phrases = await client.get(f"{list_url}/phrases", headers=marketer)
-    removed = await client.delete(f"{list_url}/phrases/{added.json()['id']}", headers=marketer)
-    after = await client.get(list_url, headers=marketer)
-    admin = await headers_for(client, database_of(app), Role.ADMIN)
+    renamed = await client.patch(list_url, json={"name": "Scam phrases"}, headers=admin)
+    phrases = await client.get(f"{list_url}/phrases", headers=admin)
+    removed = await client.delete(f"{list_url}/phrases/{added.json()['id']}", headers=admin)
+    after = await client.get(list_url, headers=admin)
     audit = await client.get(
         "/api/v1/compliance/audit", params={"entity_type": "phrase_list"}, headers=admin
     )
-    deleted = await client.delete(list_url, headers=marketer)
-    gone = await client.get(list_url, headers=marketer)
+    deleted = await client.delete(list_url, headers=admin)
+    gone = await client.get(list_url, headers=admin)
 
     assert created.status_code == 201
     assert created.json()["version"] == 1 and created.json()["phrase_count"] == 2
@@ -59,21 +60,23 @@ async def test_a_list_is_created_changed_and_deleted_with_its_version_and_audit_
 async def test_list_phrases_apply_to_checks_at_their_severity_even_disguised(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+    admin = await headers_for(client, database_of(app), Role.ADMIN)
     created = await client.post(
         BASE,
         json={"name": "Rivals", "category": "competitors", "default_severity": "block"},
-        headers=marketer,
+        headers=admin,
     )
     list_url = f"{BASE}/{created.json()['id']}"
-    await client.post(f"{list_url}/phrases", json={"text": "MegaShop"}, headers=marketer)
+    await client.post(f"{list_url}/phrases", json={"text": "MegaShop"}, headers=admin)
 
     disguised = await client.post(
-        "/api/v1/safety/check", json={"text": "Cheaper than M-e-g-a-S-h-0-p!"}, headers=marketer
+        "/api/v1/safety/check",
+        json={"text": "Cheaper than M-e-g-a-S-h-0-p!"},
+        headers=admin,
     )
-    await client.patch(list_url, json={"enabled": False}, headers=marketer)
+    await client.patch(list_url, json={"enabled": False}, headers=admin)
     switched_off = await client.post(
-        "/api/v1/safety/check", json={"text": "Cheaper than MegaShop!"}, headers=marketer
+        "/api/v1/safety/check", json={"text": "Cheaper than MegaShop!"}, headers=admin
     )
 
     verdict = disguised.json()
@@ -87,8 +90,8 @@ async def test_list_phrases_apply_to_checks_at_their_severity_even_disguised(
 async def test_bad_input_is_a_clear_4xx_naming_every_bad_phrase(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    marketer = await headers_for(client, database_of(app), Role.MARKETER)
-    await client.post(BASE, json={"name": "Taken", "category": "spam"}, headers=marketer)
+    admin = await headers_for(client, database_of(app), Role.ADMIN)
+    await client.post(BASE, json={"name": "Taken", "category": "spam"}, headers=admin)
 
     duplicates = await client.post(
         BASE,
@@ -97,14 +100,14 @@ async def test_bad_input_is_a_clear_4xx_naming_every_bad_phrase(
             "category": "spam",
             "phrases": ["free money", "ok", "FREE-money", "!!"],
         },
-        headers=marketer,
+        headers=admin,
     )
-    taken = await client.post(BASE, json={"name": "Taken", "category": "spam"}, headers=marketer)
+    taken = await client.post(BASE, json={"name": "Taken", "category": "spam"}, headers=admin)
     bad_category = await client.post(
-        BASE, json={"name": "X", "category": "Not A Slug"}, headers=marketer
+        BASE, json={"name": "X", "category": "Not A Slug"}, headers=admin
     )
-    missing = await client.post(f"{BASE}/999999/phrases", json={"text": "x"}, headers=marketer)
-    listed = await client.get(BASE, headers=marketer)
+    missing = await client.post(f"{BASE}/999999/phrases", json={"text": "x"}, headers=admin)
+    listed = await client.get(BASE, headers=admin)
 
     assert duplicates.status_code == 422
     assert duplicates.headers["content-type"].startswith("application/problem+json")
@@ -119,17 +122,31 @@ async def test_bad_input_is_a_clear_4xx_naming_every_bad_phrase(
 async def test_a_phrase_already_on_the_list_in_another_spelling_is_a_conflict(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
-    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+    admin = await headers_for(client, database_of(app), Role.ADMIN)
     created = await client.post(
-        BASE, json={"name": "Spam", "category": "spam", "phrases": ["free money"]}, headers=marketer
+        BASE,
+        json={"name": "Spam", "category": "spam", "phrases": ["free money"]},
+        headers=admin,
     )
 
     again = await client.post(
-        f"{BASE}/{created.json()['id']}/phrases", json={"text": "FREE-Money"}, headers=marketer
+        f"{BASE}/{created.json()['id']}/phrases", json={"text": "FREE-Money"}, headers=admin
     )
 
     assert again.status_code == 409
     assert "free money" in again.json()["detail"]
+
+
+async def test_only_an_admin_may_change_phrase_lists(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    marketer = await headers_for(client, database_of(app), Role.MARKETER)
+
+    created = await client.post(BASE, json={"name": "X", "category": "spam"}, headers=marketer)
+    listed = await client.get(BASE, headers=marketer)
+
+    assert created.status_code == 403
+    assert listed.status_code == 200
 
 
 async def test_anyone_signed_in_may_redact_a_text(client: httpx.AsyncClient, app: FastAPI) -> None:

@@ -2,28 +2,51 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one text message
 VARIANT_KEYS = "ABCDE"
 
 
 class CampaignBrief(BaseModel):
-    """What the marketer wants; the strategist turns it into a strategy and variants."""
+    """What the marketer wants, field by field; the strategist turns it into a strategy and
+    variants. Free text (`goal`) is optional once the product or offer is given."""
 
     name: str = Field(min_length=1, max_length=200)
     goal: str = Field(
-        min_length=3,
+        "",
         max_length=2000,
-        description="The brief in the marketer's words, e.g. 'Announce our winter sale, 20% off'.",
+        description="Free text in the marketer's words, e.g. 'Announce our winter sale'. "
+        "Optional when `product` or `offer` is given; the offline strategist never quotes "
+        "instructions from it.",
     )
+    product: str | None = Field(
+        None, max_length=200, description="What the message is about, e.g. 'Winter boots'."
+    )
+    offer: str | None = Field(None, max_length=200, description="The offer, e.g. '20% off'.")
+    deadline: date | None = Field(None, description="The last day of the offer, if it ends.")
     audience_description: str | None = Field(None, max_length=2000)
-    tone: str = Field("friendly", min_length=1, max_length=40)
-    language: str = Field("en", min_length=2, max_length=16, description="BCP 47 tag, e.g. 'en'.")
-    variant_count: int = Field(2, ge=1, le=len(VARIANT_KEYS))
+    call_to_action: str | None = Field(
+        None,
+        max_length=80,
+        description="The link's lead in the first language, e.g. 'Shop the boots'; other "
+        "languages use their own default.",
+    )
     call_to_action_url: str | None = Field(None, max_length=2048)
+    tone: str = Field("friendly", min_length=1, max_length=40)
+    language: str = Field(
+        "en", min_length=2, max_length=16, description="The main language, a BCP 47 tag."
+    )
+    languages: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Every language to write in (BCP 47 tags); empty means the main language "
+        "plus the audience's own languages.",
+    )
+    variant_count: int = Field(2, ge=1, le=len(VARIANT_KEYS))
 
     @field_validator("call_to_action_url")
     @classmethod
@@ -35,11 +58,39 @@ class CampaignBrief(BaseModel):
             raise ValueError("must be an http:// or https:// URL")
         return value
 
+    @field_validator("product", "offer", "call_to_action")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        return value or None
+
+    @field_validator("languages")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        for tag in value:
+            if not 2 <= len(tag.strip()) <= 16:
+                raise ValueError(f"'{tag}' is not a BCP 47 language tag")
+        return [tag.strip() for tag in value]
+
+    @model_validator(mode="after")
+    def _says_something(self) -> CampaignBrief:
+        if not (self.product or self.offer or len(self.goal.strip()) >= 3):
+            raise ValueError("give the product or the offer, or describe the goal (3+ characters)")
+        return self
+
 
 class VariantDraft(BaseModel):
     key: str = Field(pattern=r"^[A-E]$")
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     rationale: str
+    language: str | None = Field(None, description="The language of `text` (BCP 47).")
+    translations: dict[str, str] = Field(
+        default_factory=dict,
+        description="The same variant in other languages, by BCP 47 tag; a contact whose "
+        "language is here receives that text.",
+    )
 
 
 class Usage(BaseModel):

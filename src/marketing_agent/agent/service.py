@@ -20,6 +20,7 @@ from marketing_agent.agent.schemas import (
 )
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core import clock
+from marketing_agent.core.errors import Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 
@@ -110,9 +111,23 @@ async def plan_campaign(
     tools: AgentTools,
     campaign_id: int | None = None,
 ) -> CampaignPlan:
-    """Asks the configured strategist for a plan and records what it cost."""
+    """Asks the configured strategist for a plan and records what it cost; when it cannot be
+    reached and MA_LLM_FALLBACK is "offline", the offline templates plan instead, saying why."""
     provider = select_provider(settings)
-    plan = await provider.plan_campaign(brief, tools)
+    try:
+        plan = await provider.plan_campaign(brief, tools)
+    except Unavailable as exc:
+        if settings.llm_fallback != "offline" or provider.name == OfflineProvider.name:
+            raise
+        log.warning("agent.fallback", provider=provider.name, reason=type(exc).__name__)
+        plan = await OfflineProvider(risk_threshold=settings.review_risk_threshold).plan_campaign(
+            brief, tools
+        )
+        plan.notes.insert(
+            0,
+            f"The {provider.name} strategist could not be used ({exc.detail}); the offline "
+            "templates planned this campaign instead (MA_LLM_FALLBACK=offline).",
+        )
     await record_usage(
         session=session, usage=plan.usage, purpose=PURPOSE_PLAN, campaign_id=campaign_id
     )

@@ -109,6 +109,18 @@ def tool_specs(*, variant_count: int) -> list[dict[str, Any]]:
                             "properties": {
                                 "text": {"type": "string", "maxLength": MAX_MESSAGE_CHARS},
                                 "rationale": {"type": "string"},
+                                "translations": {
+                                    "type": "object",
+                                    "description": (
+                                        "The same variant in each other language of the brief, "
+                                        "keyed by language code (e.g. 'fr'); `text` is in the "
+                                        "main language."
+                                    ),
+                                    "additionalProperties": {
+                                        "type": "string",
+                                        "maxLength": MAX_MESSAGE_CHARS,
+                                    },
+                                },
                             },
                             "required": ["text", "rationale"],
                         },
@@ -211,10 +223,38 @@ def parse_submission(
             continue
         seen.add(text)
         reason = rationale.strip() if isinstance(rationale, str) else ""
-        variants.append(VariantDraft(key=key, text=text, rationale=reason or "(none given)"))
+        translations = _translations(item.get("translations"), key, problems)
+        variants.append(
+            VariantDraft(
+                key=key, text=text, rationale=reason or "(none given)", translations=translations
+            )
+        )
     if problems or not isinstance(strategy, str):
         raise InvalidSubmission("The plan was not accepted: " + " ".join(problems))
     return strategy.strip(), variants
+
+
+def _translations(raw: Any, key: str, problems: list[str]) -> dict[str, str]:
+    """Returns a submitted variant's translations by language, noting every bad one."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(f"Variant {key}: 'translations' must be an object of language: text.")
+        return {}
+    translations: dict[str, str] = {}
+    for language, text in raw.items():
+        if not isinstance(text, str) or not text.strip():
+            problems.append(
+                f"Variant {key}: the '{language}' translation must be a non-empty text."
+            )
+        elif len(text) > MAX_MESSAGE_CHARS:
+            problems.append(
+                f"Variant {key}: the '{language}' translation has {len(text)} characters; "
+                f"Telegram allows {MAX_MESSAGE_CHARS}."
+            )
+        else:
+            translations[str(language).strip().lower().split("-", 1)[0]] = text.strip()
+    return translations
 
 
 def is_flagged(verdict: Mapping[str, Any], *, risk_threshold: float) -> bool:

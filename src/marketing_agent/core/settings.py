@@ -11,10 +11,32 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _DAILY_WINDOW = re.compile(r"^((?:[01]\d|2[0-3]):[0-5]\d)-((?:[01]\d|2[0-3]):[0-5]\d)$")
+
+
+def check_bot_api_url(url: str, *, allow_insecure: bool) -> None:
+    """Raises ValueError unless the Bot API server is https or on a loopback address (plain
+    http elsewhere would carry the bot's token, which is in every path, over the network)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("an http(s) URL, e.g. https://api.telegram.org")
+    if parts.scheme == "https" or allow_insecure or parts.hostname == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(parts.hostname).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(
+            "must be https, or http on a loopback address (127.0.0.1, ::1, localhost); "
+            "an admin can allow others with MA_ALLOW_INSECURE_BOT_API_URL"
+        )
 
 
 class Settings(BaseSettings):
@@ -43,6 +65,26 @@ class Settings(BaseSettings):
     access_token_minutes: int = 60 * 12
     api_rate_per_min: float = Field(1200, description="Requests per minute per client address.")
     login_rate_per_min: float = Field(10, description="Login attempts per minute per address.")
+    login_lockout_s: float = Field(
+        900, gt=0, description="Window over which failed logins are counted (and locked out)."
+    )
+    login_max_failures_per_account: int = Field(
+        5, ge=0, description="Failed logins of one account in the window before it is locked."
+    )
+    login_max_failures_per_address: int = Field(
+        30, ge=0, description="Failed logins from one address in the window before it is locked."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For "
+        "is believed; empty = the peer address is the client.",
+    )
+    user_state_cache_s: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds an API process trusts its copy of a user's state (disabled, role, "
+        "token version) before re-reading it.",
+    )
 
     llm_provider: Literal["auto", "offline", "anthropic", "openai"] = "auto"
     anthropic_api_key: SecretStr | None = None
@@ -52,9 +94,17 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     agent_max_tool_rounds: int = 6
+    llm_fallback: Literal["offline", "none"] = Field(
+        "offline",
+        description="What plans when the LLM cannot be reached: the offline templates, or none "
+        "(the request fails with a 503).",
+    )
 
     review_risk_threshold: float = Field(0.5, ge=0.0, le=1.0)
     review_all: bool = Field(False, description="Send every campaign to human review.")
+    review_ai_content: bool = Field(
+        True, description="Send every campaign whose texts an LLM wrote to human review."
+    )
     safety_opt_out: Literal["add", "block", "off"] = Field(
         "add", description="A bot's marketing message without a way out: add the line, block it."
     )
@@ -86,6 +136,12 @@ class Settings(BaseSettings):
         "telegram-bot-api, or `marketing-agent simulator serve`.",
     )
 
+    allow_insecure_bot_api_url: bool = Field(
+        False,
+        description="Allow Bot API servers other than https or a loopback address "
+        "(plain http reveals the bots' tokens on the network).",
+    )
+
     default_timezone: str = Field(
         "UTC", description="IANA zone of contacts without one, unless the campaign names one."
     )
@@ -109,6 +165,20 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}', e.g. Europe/Berlin") from exc
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for part in value.split(","):
+            if not part.strip():
+                continue
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"'{part.strip()}' is not an address or CIDR") from exc
+        return value
+
     @field_validator("quiet_hours")
     @classmethod
     def _daily_window(cls, value: str) -> str:
@@ -119,6 +189,16 @@ class Settings(BaseSettings):
         if match is None or match[1] == match[2]:
             raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM (e.g. 21:00-09:00) or off")
         return value
+
+    @model_validator(mode="after")
+    def _safe_bot_api_url(self) -> Settings:
+        try:
+            check_bot_api_url(
+                self.telegram_bot_api_url, allow_insecure=self.allow_insecure_bot_api_url
+            )
+        except ValueError as exc:
+            raise ValueError(f"telegram_bot_api_url: {exc}") from exc
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -23,13 +24,14 @@ from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
 from marketing_agent.core.crypto import load_secret_box, load_secret_key
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
-from marketing_agent.gateway.security import resolve_principal
+from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
+from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
@@ -41,6 +43,9 @@ from marketing_agent.telegram.api import get_inbound_handler
 from marketing_agent.telegram.api import router as telegram_router
 
 log = get_logger(__name__)
+# X-Forwarded-For is read by the app itself, and only from MA_TRUSTED_PROXIES; uvicorn's own
+# proxy handling would believe it from any client connecting through 127.0.0.1.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False, "server_header": False}
 STATIC_DIR = Path(__file__).parent / "static"
 ROUTERS = (
     auth_router,
@@ -61,13 +66,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        make_data_dir(settings.data_dir)
         db = database or Database(settings.resolved_database_url)
         secret = load_secret_key(settings)
         app.state.settings = settings
         app.state.database = db
         app.state.jwt_secret = secret
         app.state.secret_box = load_secret_box(settings)
+        _install_access(app, settings)
         telegram.use_secret_box(app.state.secret_box)
         stop = asyncio.Event()
         tasks = _start_background(db, settings, stop)
@@ -78,6 +84,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await telegram.shutdown()
+            await app.state.login_throttle.close()
             if database is None:
                 await db.dispose()
             log.info("app.stopped")
@@ -102,6 +109,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     _add_operational_routes(app)
     _add_ui(app)
     return app
+
+
+def _install_access(app: FastAPI, settings: Settings) -> None:
+    """Puts the per-process access state on the app: cached user states, the login throttle
+    (shared through Redis in scale mode) and the trusted proxies."""
+    app.state.user_states = UserStateCache(settings.user_state_cache_s)
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    app.state.login_throttle = open_login_throttle(
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
+        window_s=settings.login_lockout_s,
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_address=settings.login_max_failures_per_address,
+    )
 
 
 def _start_background(

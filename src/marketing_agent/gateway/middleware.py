@@ -1,4 +1,4 @@
-"""Request ids, access logs, Prometheus metrics and a per-client rate limit."""
+"""Request ids, access logs, Prometheus metrics, a per-client rate limit and security headers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from prometheus_client import Counter, Histogram
 
 from marketing_agent.core.logging import get_logger
 from marketing_agent.gateway.problems import problem
+from marketing_agent.gateway.security import client_address
 
 log = get_logger("marketing_agent.access")
 
@@ -41,6 +42,43 @@ class ClientRateLimiter:
         return (1 - tokens) / self.rate_per_s
 
 
+# The built admin UI loads only its own scripts; Ant Design injects <style> elements at run
+# time, hence 'unsafe-inline' for styles only. Swagger UI (/docs, /redoc) is FastAPI's page with
+# an inline script and assets from jsDelivr. API answers are data and may load nothing.
+UI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def _add_security_headers(request: Request, response: Response) -> None:
+    path = request.url.path
+    if path.startswith(("/docs", "/redoc")):
+        csp = DOCS_CSP
+    elif path.startswith(("/api/", "/openapi.json", "/metrics", "/healthz", "/readyz")):
+        csp = API_CSP
+    else:
+        csp = UI_CSP
+    response.headers.setdefault("Content-Security-Policy", csp)
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+
+
 def _route_name(request: Request) -> str:
     route = request.scope.get("route")
     return getattr(route, "path", "unmatched")
@@ -68,6 +106,7 @@ def install(app: FastAPI, *, api_rate_per_min: float, login_rate_per_min: float)
         HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
         HTTP_LATENCY.labels(request.method, route).observe(elapsed)
         response.headers["X-Request-ID"] = request_id
+        _add_security_headers(request, response)
         if request.url.path.startswith("/api/"):
             log.info(
                 "http.request",
@@ -86,7 +125,7 @@ def _rate_limit(
     path = request.url.path
     if not path.startswith("/api/"):
         return None
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, getattr(request.app.state, "trusted_proxies", ()))
     limiter = login_limiter if path == "/api/v1/auth/login" else api_limiter
     wait_s = limiter.take(f"{client}:{'login' if limiter is login_limiter else 'api'}")
     if not wait_s:

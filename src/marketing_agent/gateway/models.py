@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, TimestampMixin, UtcDateTime
@@ -17,6 +17,13 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped whenever the user's access changes (disabled, re-roled, password set, deleted):
+    # tokens carry the version they were issued at and stop working once it moves on.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A one-time password (generated, or set by an admin) must be replaced at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ApiKey(IdMixin, TimestampMixin, Base):

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketing_agent.core.auth import Role
+from marketing_agent.core.auth import Permission, Role
 
 
 class LoginRequest(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+
+
+Password = Annotated[str, Field(min_length=10, max_length=256)]
 
 
 class UserRead(BaseModel):
@@ -20,13 +24,52 @@ class UserRead(BaseModel):
     id: int
     username: str
     role: Role
-    is_active: bool = True
+    is_active: bool = Field(True, description="A disabled user cannot log in; tokens stop.")
+    must_change_password: bool = Field(
+        False, description="The password is one-time: it must be changed before anything else."
+    )
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=10, max_length=256)
+    password: Password | None = Field(
+        None,
+        description="A one-time password for the new user; generated when not given. Either "
+        "way the user must change it at the first login.",
+    )
     role: Role = Role.VIEWER
+
+
+class UserCreated(UserRead):
+    one_time_password: str = Field(
+        description="Shown once: hand it to the user, who must change it at the first login."
+    )
+
+
+class UserUpdate(BaseModel):
+    """Only the fields given change; either change ends the user's current sessions."""
+
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class PasswordResetRead(BaseModel):
+    user: UserRead
+    one_time_password: str = Field(
+        description="Shown once: the user must change it at the next login."
+    )
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: Password
+
+
+class RoleRead(BaseModel):
+    role: Role
+    permissions: list[Permission] = Field(description="What the role may do, sorted.")
 
 
 class TokenResponse(BaseModel):

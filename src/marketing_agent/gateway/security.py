@@ -1,19 +1,68 @@
-"""Resolves the caller of a request: a Bearer JWT, or an API key (Bearer ma_… or X-API-Key)."""
+"""Resolves the caller of a request: a Bearer JWT, or an API key (Bearer ma_… or X-API-Key).
+
+Every request re-checks the user behind a JWT (active, role, token version), through a short
+per-process cache on `app.state`, so a disabled, deleted or re-roled user is stopped at once.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import time
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Principal
 from marketing_agent.core.deps import DbSession
-from marketing_agent.core.errors import Unauthorized
+from marketing_agent.core.errors import Forbidden, Unauthorized
 from marketing_agent.gateway import service
+from marketing_agent.gateway.service import UserState
 
 bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/login, or an API key")
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+# What a user with a one-time password may still do: see who they are, and change it.
+PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password"})
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class PasswordChangeRequired(Forbidden):
+    title = "Password change required"
+    type_slug = "password-change-required"
+
+
+class UserStateCache:
+    """Users' access states read from the database, each trusted for `ttl_s` seconds.
+
+    One per app (on `app.state.user_states`); a change made through this process is seen at
+    once (`forget`), one made through another process within `ttl_s`."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._states: dict[int, tuple[float, UserState]] = {}
+
+    async def get(
+        self, *, session: AsyncSession, user_id: int, min_version: int = 0
+    ) -> UserState | None:
+        """Returns the user's state, re-read when stale or older than a token that names
+        `min_version` (the token was issued after the cached read)."""
+        now = time.monotonic()
+        cached = self._states.get(user_id)
+        if cached and cached[0] > now and cached[1].token_version >= min_version:
+            return cached[1]
+        state = await service.load_user_state(session=session, user_id=user_id)
+        if state is None:
+            self._states.pop(user_id, None)
+        elif self.ttl_s > 0:
+            self._states[user_id] = (now + self.ttl_s, state)
+        return state
+
+    def forget(self, user_id: int) -> None:
+        self._states.pop(user_id, None)
 
 
 async def resolve_principal(
@@ -29,8 +78,67 @@ async def resolve_principal(
             session=session, key=api_key or token or ""
         )
     elif token:
-        principal = service.principal_from_token(token=token, secret=request.app.state.jwt_secret)
+        principal = await _principal_from_jwt(request, session, token)
     else:
         raise Unauthorized("Log in first: send 'Authorization: Bearer <token>' or 'X-API-Key'.")
     request.state.principal = principal
     return principal
+
+
+async def _principal_from_jwt(request: Request, session: AsyncSession, token: str) -> Principal:
+    claims = service.decode_access_token(token=token, secret=request.app.state.jwt_secret)
+    cache: UserStateCache = request.app.state.user_states
+    state = await cache.get(
+        session=session, user_id=claims.user_id, min_version=claims.token_version
+    )
+    if state is None or not state.active:
+        raise Unauthorized("Your user is disabled or deleted.")
+    if state.token_version != claims.token_version:
+        raise Unauthorized("Your access changed since this token was issued; log in again.")
+    if state.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired(
+            "Your password is one-time: change it (POST /api/v1/auth/password) first."
+        )
+    return Principal(user_id=state.user_id, username=state.username, role=state.role, via="jwt")
+
+
+def parse_networks(addresses: str) -> list[IPNetwork]:
+    """Returns the networks of a comma-separated list of addresses or CIDRs."""
+    return [
+        ipaddress.ip_network(part.strip(), strict=False)
+        for part in addresses.split(",")
+        if part.strip()
+    ]
+
+
+def client_address(request: Request, trusted_proxies: Sequence[IPNetwork]) -> str:
+    """Returns the client's address: the peer's, unless the peer is a trusted proxy, then the
+    nearest untrusted address of X-Forwarded-For (a client can prepend anything to it)."""
+    peer = request.client.host if request.client else "unknown"
+    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    address = peer
+    for hop in reversed([h for h in hops if h]):
+        if not _is_ip(hop):
+            break
+        address = hop
+        if not _is_trusted(hop, trusted_proxies):
+            break
+    return address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_trusted(address: str, trusted: Sequence[IPNetwork]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)

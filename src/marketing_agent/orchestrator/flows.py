@@ -26,15 +26,20 @@ from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
-from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
 from marketing_agent.orchestrator import scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
-from marketing_agent.orchestrator.rendering import render_text
-from marketing_agent.orchestrator.schemas import CampaignCreate, ContactCreate, ReviewStatus
+from marketing_agent.orchestrator.rendering import VariantTexts, render_text
+from marketing_agent.orchestrator.schemas import (
+    CampaignCreate,
+    ContactCreate,
+    ReviewStatus,
+    is_ai_generated,
+)
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
@@ -61,7 +66,7 @@ async def create_campaign(
 
     campaign = Campaign(
         name=campaign_in.name,
-        goal=campaign_in.goal,
+        goal=_goal_of(campaign_in),
         status=CampaignStatus.DRAFT.value,
         sender_id=sender_id,
         segment_id=campaign_in.segment_id,
@@ -78,9 +83,16 @@ async def create_campaign(
     drafts = await _draft_variants(
         session=session, settings=settings, campaign=campaign, campaign_in=campaign_in
     )
-    for key, (text, weight, rationale) in zip(VARIANT_KEYS, drafts, strict=False):
+    for key, (text, weight, rationale, translations) in zip(VARIANT_KEYS, drafts, strict=False):
         session.add(
-            Variant(campaign_id=campaign.id, key=key, text=text, weight=weight, rationale=rationale)
+            Variant(
+                campaign_id=campaign.id,
+                key=key,
+                text=text,
+                weight=weight,
+                rationale=rationale,
+                translations=translations,
+            )
         )
     await session.flush()
     await session.refresh(campaign, ["variants"])
@@ -101,11 +113,12 @@ async def create_campaign(
         data={
             "risk_score": campaign.risk_score,
             "provider": campaign.agent_provider,
+            "ai_generated": is_ai_generated(campaign.agent_provider),
             "variants": len(campaign.variants),
         },
     )
     if _needs_review(settings, campaign):
-        await _raise_review(session=session, campaign=campaign, actor=actor)
+        await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
     return campaign
 
 
@@ -160,14 +173,36 @@ async def _resolve_sender(*, session: AsyncSession, sender_id: int | None) -> in
     return senders[0].id
 
 
+def _goal_of(campaign_in: CampaignCreate) -> str:
+    """Returns the campaign's goal as shown in lists: the free text, else the brief's subject."""
+    if campaign_in.goal.strip():
+        return campaign_in.goal
+    fields = campaign_in.brief
+    subject = ": ".join(p for p in (fields.product, fields.offer) if p) if fields else ""
+    return subject or "Own variants"
+
+
+def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> CampaignBrief:
+    """Returns the strategist's brief: the structured fields where given, the free text too."""
+    fields = campaign_in.brief.model_dump() if campaign_in.brief else {}
+    return CampaignBrief(
+        name=campaign_in.name,
+        goal=campaign_in.goal,
+        variant_count=campaign_in.variant_count,
+        call_to_action_url=cta_url,
+        **fields,
+    )
+
+
 async def _draft_variants(
     *, session: AsyncSession, settings: Settings, campaign: Campaign, campaign_in: CampaignCreate
-) -> list[tuple[str, float, str | None]]:
-    """Returns (text, weight, rationale) per variant: the user's own, or the strategist's."""
+) -> list[tuple[str, float, str | None, dict[str, str]]]:
+    """Returns (text, weight, rationale, translations) per variant: the user's own, or the
+    strategist's."""
     if campaign_in.variants:
         campaign.agent_provider = "manual"
         campaign.agent_offline = True
-        return [(v.text, v.weight, None) for v in campaign_in.variants]
+        return [(v.text, v.weight, None, {}) for v in campaign_in.variants]
 
     async def describe_audience() -> dict[str, Any]:
         return await service.describe_audience(session=session, segment_id=campaign.segment_id)
@@ -179,35 +214,29 @@ async def _draft_variants(
     plan = await agent.plan_campaign(
         session=session,
         settings=settings,
-        brief=CampaignBrief(
-            name=campaign_in.name,
-            goal=campaign_in.goal,
-            variant_count=campaign_in.variant_count,
-            call_to_action_url=campaign.cta_url,
-        ),
+        brief=_brief_of(campaign_in, campaign.cta_url),
         tools=AgentTools(describe_audience=describe_audience, check_content=check_content),
         campaign_id=campaign.id,
     )
     campaign.strategy = plan.strategy
     campaign.agent_provider = plan.provider
     campaign.agent_offline = plan.offline
-    return [(v.text, 1.0, v.rationale) for v in plan.variants]
+    return [(v.text, 1.0, v.rationale, dict(v.translations)) for v in plan.variants]
 
 
 async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
     """Scores every variant as a recipient would see it; the campaign's risk is the worst."""
     score, reasons = 0.0, []
     for variant in campaign.variants:
-        verdict = await safety.check_content(session=session, text=render_text(variant.text, None))
-        score = max(score, verdict.risk_score)
-        reasons += [
-            {
-                "code": r.code,
-                "message": f"Variant {variant.key}: {r.message}",
-                "severity": r.severity,
-            }
-            for r in verdict.reasons
-        ]
+        texts = VariantTexts(variant.text, variant.translations or {})
+        for language, text in texts.all_texts():
+            verdict = await safety.check_content(session=session, text=render_text(text, None))
+            score = max(score, verdict.risk_score)
+            label = f"Variant {variant.key}" + (f" ({language})" if language else "")
+            reasons += [
+                {"code": r.code, "message": f"{label}: {r.message}", "severity": r.severity}
+                for r in verdict.reasons
+            ]
     campaign.risk_score = round(score, 3)
     campaign.risk_reasons = reasons
     await session.flush()
@@ -215,10 +244,18 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
 
 def _needs_review(settings: Settings, campaign: Campaign) -> bool:
     blocked = any(r["severity"] == "block" for r in campaign.risk_reasons)
-    return settings.review_all or blocked or campaign.risk_score >= settings.review_risk_threshold
+    ai_written = settings.review_ai_content and is_ai_generated(campaign.agent_provider)
+    return (
+        settings.review_all
+        or ai_written
+        or blocked
+        or campaign.risk_score >= settings.review_risk_threshold
+    )
 
 
-async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str) -> ReviewItem:
+async def _raise_review(
+    *, session: AsyncSession, settings: Settings, campaign: Campaign, actor: str
+) -> ReviewItem:
     await service.transition(
         session=session, campaign=campaign, target=CampaignStatus.PENDING_REVIEW, actor=actor
     )
@@ -226,6 +263,9 @@ async def _raise_review(*, session: AsyncSession, campaign: Campaign, actor: str
         f"Risk score {campaign.risk_score:.2f}: "
         + "; ".join(r["message"] for r in campaign.risk_reasons[:5])
         if campaign.risk_reasons
+        else "An LLM wrote these texts; a person reviews them before they are sent "
+        "(MA_REVIEW_AI_CONTENT)."
+        if is_ai_generated(campaign.agent_provider) and settings.review_ai_content
         else "Every campaign is reviewed (MA_REVIEW_ALL)."
     )
     item = ReviewItem(
@@ -258,7 +298,7 @@ async def submit_campaign(
         raise Conflict(f"Only a draft can be submitted; this campaign is '{campaign.status}'.")
     await _score_risk(session=session, campaign=campaign)
     if _needs_review(settings, campaign):
-        await _raise_review(session=session, campaign=campaign, actor=actor)
+        await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
         return campaign
     await service.transition(
         session=session,
@@ -278,6 +318,11 @@ async def decide_review(
     if item.status != ReviewStatus.OPEN:
         raise Conflict(f"Review item {review_id} was already decided ({item.status}).")
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
+    if approve and actor in await _authors(session=session, campaign=campaign):
+        raise Forbidden(
+            "You created or last edited this campaign; another reviewer must approve it.",
+            reason="self-approval",
+        )
     item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value
     item.decided_by, item.decided_at, item.note = actor, clock.now(), note
     await compliance.audit(
@@ -301,6 +346,20 @@ async def decide_review(
         await service.cancel_campaign(session=session, campaign_id=campaign.id, actor=actor)
     await session.flush()
     return item
+
+
+# Audit actions that make their actor an author of the campaign, who may not approve it.
+AUTHOR_ACTIONS = frozenset(
+    {"campaign.created", "campaign.updated", "campaign.variants_updated", "review.raised"}
+)
+
+
+async def _authors(*, session: AsyncSession, campaign: Campaign) -> set[str]:
+    """Returns who wrote the campaign: its creator and whoever edited or submitted it since."""
+    entries, _ = await compliance.list_audit(
+        session=session, entity_type="campaign", entity_id=str(campaign.id), limit=1000
+    )
+    return {campaign.created_by} | {e.actor for e in entries if e.action in AUTHOR_ACTIONS}
 
 
 async def _schedule(*, session: AsyncSession, campaign: Campaign, actor: str) -> Campaign:

@@ -94,6 +94,8 @@ class Variant(IdMixin, Base):
     text: Mapped[str] = mapped_column(Text)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The same variant in other languages, by primary subtag: {"fr": "...", "de": "..."}.
+    translations: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
 
 
 class Delivery(IdMixin, Base):

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
+
+
+def is_ai_generated(provider: str) -> bool:
+    """Whether a campaign's texts were written by an LLM (not by a person or fixed templates)."""
+    return provider not in ("manual", "offline")
 
 
 class DeliveryStatus(StrEnum):
@@ -135,6 +148,11 @@ class VariantRead(BaseModel):
     text: str
     weight: float
     rationale: str | None = None
+    translations: dict[str, str] = Field(
+        default_factory=dict,
+        description="The same variant in other languages, by language (e.g. 'fr'): a contact "
+        "whose language is listed receives that text, everyone else `text`.",
+    )
 
 
 class RiskReason(BaseModel):
@@ -177,9 +195,34 @@ class DailyWindowIn(BaseModel):
         return f"{self.start}-{self.end}"
 
 
+class BriefIn(BaseModel):
+    """The strategist's brief, field by field (all optional; say at least what it is about)."""
+
+    product: str | None = Field(None, max_length=200, description="e.g. 'Winter boots'.")
+    offer: str | None = Field(None, max_length=200, description="e.g. '20% off'.")
+    deadline: date | None = Field(None, description="The offer's last day, if it ends.")
+    call_to_action: str | None = Field(
+        None, max_length=80, description="The link's lead, e.g. 'Shop the boots'."
+    )
+    audience_description: str | None = Field(None, max_length=2000)
+    tone: Literal["friendly", "playful", "formal", "professional", "enthusiastic"] = "friendly"
+    language: str = Field("en", min_length=2, max_length=16, description="Main language.")
+    languages: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Every language to write in; empty: the main one plus the audience's.",
+    )
+
+
 class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    goal: str = Field(min_length=3, max_length=4000, description="The brief for the strategist.")
+    goal: str = Field(
+        "",
+        max_length=4000,
+        description="The brief in free text; optional when `brief` names the product or offer "
+        "or `variants` are given.",
+    )
+    brief: BriefIn | None = Field(None, description="The brief, field by field.")
     sender_id: int | None = Field(None, gt=0, description="Defaults to the first active sender.")
     segment_id: int | None = Field(None, gt=0, description="None means every contact.")
     purpose: str = Field("marketing", min_length=1, max_length=64)
@@ -230,6 +273,23 @@ class CampaignCreate(BaseModel):
     @classmethod
     def cron(cls, value: str | None) -> str | None:
         return None if value is None else scheduling.check_cron(value)
+
+    @field_validator("goal")
+    @classmethod
+    def goal_says_something(cls, value: str) -> str:
+        if value.strip() and len(value.strip()) < 3:
+            raise ValueError("a goal needs at least 3 characters (or leave it empty)")
+        return value
+
+    @model_validator(mode="after")
+    def says_what_to_send(self) -> CampaignCreate:
+        named = self.brief is not None and bool(self.brief.product or self.brief.offer)
+        if not (self.variants or named or len(self.goal.strip()) >= 3):
+            raise ValueError(
+                "say what the campaign is about: the brief's product or offer, a goal of at "
+                "least 3 characters, or your own variants"
+            )
+        return self
 
 
 class DeliveryCounts(BaseModel):
@@ -294,6 +354,14 @@ class CampaignRead(BaseModel):
     created_at: datetime
     variants: list[VariantRead]
     delivery_counts: DeliveryCounts = Field(default_factory=DeliveryCounts)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Whether an LLM wrote the texts (EU AI Act art. 50 transparency); false for "
+        "your own texts and the offline templates."
+    )
+    @property
+    def ai_generated(self) -> bool:
+        return is_ai_generated(self.agent_provider)
 
 
 class DeliveryRead(BaseModel):

@@ -36,7 +36,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
-from marketing_agent.orchestrator.rendering import render_text
+from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.ratelimit import LearnedRate, RateLimits, SenderLimiter
 from marketing_agent.safety.service import ContentPolicy
@@ -113,7 +113,7 @@ class DeliveryWorker:
         # that failed half-way expire and are recovered like a dead worker's.
         self._in_flight: set[int] = set()
         # A campaign's sender, profile, texts and purpose, read once per run slice.
-        self._campaigns: dict[int, tuple[int, SenderProfile, dict[str, str], str]] = {}
+        self._campaigns: dict[int, tuple[int, SenderProfile, dict[str, VariantTexts], str]] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
@@ -254,7 +254,7 @@ class DeliveryWorker:
     def _check_before_send(
         self,
         job: ClaimedDelivery,
-        variants: dict[str, str],
+        variants: dict[str, VariantTexts],
         contacts: dict[int, dict[str, Any]],
         consent: dict[int, bool],
         policy: ContentPolicy,
@@ -265,7 +265,8 @@ class DeliveryWorker:
         contact = contacts.get(job.contact_id)
         if contact is None:
             return {"status": queue.SKIPPED, "reason": "contact_erased"}
-        text = render_text(variants[job.variant_key], contact)
+        template = variants[job.variant_key].for_language(contact.get("language"))
+        text = render_text(template, contact)
         verdict = policy.check(text)
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
@@ -455,13 +456,13 @@ def _worker_id() -> str:
 
 async def _load_campaign(
     session: AsyncSession, campaign_id: int
-) -> tuple[int, SenderProfile, dict[str, str], str] | None:
+) -> tuple[int, SenderProfile, dict[str, VariantTexts], str] | None:
     """Returns (sender id, profile, variant texts by key, purpose) of a campaign."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
-    variants = {v.key: v.text for v in campaign.variants}
+    variants = {v.key: VariantTexts(v.text, v.translations or {}) for v in campaign.variants}
     return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose
 
 
@@ -473,14 +474,19 @@ async def _load_contacts(
     contacts: dict[int, dict[str, Any]] = {}
     for start in range(0, len(ids), 900):
         rows = await session.execute(
-            select(Contact.id, Contact.telegram_id, Contact.first_name, Contact.username).where(
-                Contact.id.in_(ids[start : start + 900])
-            )
+            select(
+                Contact.id,
+                Contact.telegram_id,
+                Contact.first_name,
+                Contact.username,
+                Contact.language,
+            ).where(Contact.id.in_(ids[start : start + 900]))
         )
-        for contact_id, telegram_id, first_name, username in rows:
+        for contact_id, telegram_id, first_name, username, language in rows:
             contacts[contact_id] = {
                 "telegram_id": telegram_id,
                 "first_name": first_name,
                 "username": username,
+                "language": language,
             }
     return contacts

@@ -28,7 +28,7 @@ from marketing_agent.safety.telegram_rules import CAPTION_MAX, TEXT_MAX
 router = APIRouter(prefix="/api/v1/safety", tags=["safety"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
-CanWrite = Annotated[Principal, Depends(authorize(Permission.CAMPAIGNS_WRITE))]
+CanManage = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
 
 
 @router.post("/check")
@@ -51,14 +51,14 @@ async def list_blacklist(session: DbSession, principal: CanRead) -> list[Blackli
 
 @router.post("/blacklist", status_code=201)
 async def add_blacklist_term(
-    term_in: BlacklistTermCreate, session: DbSession, principal: CanWrite
+    term_in: BlacklistTermCreate, session: DbSession, principal: CanManage
 ) -> BlacklistTermRead:
     row = await service.add_blacklist_term(session=session, term_in=term_in, actor=principal.actor)
     return BlacklistTermRead.model_validate(row)
 
 
 @router.delete("/blacklist/{term_id}", status_code=204)
-async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanWrite) -> Response:
+async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanManage) -> Response:
     await service.remove_blacklist_term(session=session, term_id=term_id, actor=principal.actor)
     return Response(status_code=204)
 
@@ -79,7 +79,7 @@ async def list_phrase_lists(session: DbSession, principal: CanRead) -> list[Phra
 
 @router.post("/phrase-lists", status_code=201)
 async def create_phrase_list(
-    list_in: PhraseListCreate, session: DbSession, principal: CanWrite
+    list_in: PhraseListCreate, session: DbSession, principal: CanManage
 ) -> PhraseListRead:
     return await service.create_phrase_list(session=session, list_in=list_in, actor=principal.actor)
 
@@ -93,7 +93,7 @@ async def get_phrase_list(
 
 @router.patch("/phrase-lists/{list_id}")
 async def update_phrase_list(
-    list_id: ListID, list_in: PhraseListUpdate, session: DbSession, principal: CanWrite
+    list_id: ListID, list_in: PhraseListUpdate, session: DbSession, principal: CanManage
 ) -> PhraseListRead:
     return await service.update_phrase_list(
         session=session, list_id=list_id, list_in=list_in, actor=principal.actor
@@ -101,7 +101,7 @@ async def update_phrase_list(
 
 
 @router.delete("/phrase-lists/{list_id}", status_code=204)
-async def delete_phrase_list(list_id: ListID, session: DbSession, principal: CanWrite) -> Response:
+async def delete_phrase_list(list_id: ListID, session: DbSession, principal: CanManage) -> Response:
     await service.delete_phrase_list(session=session, list_id=list_id, actor=principal.actor)
     return Response(status_code=204)
 
@@ -114,7 +114,7 @@ async def list_phrases(list_id: ListID, session: DbSession, principal: CanRead) 
 
 @router.post("/phrase-lists/{list_id}/phrases", status_code=201)
 async def add_phrase(
-    list_id: ListID, phrase_in: PhraseCreate, session: DbSession, principal: CanWrite
+    list_id: ListID, phrase_in: PhraseCreate, session: DbSession, principal: CanManage
 ) -> PhraseRead:
     row = await service.add_phrase(
         session=session, list_id=list_id, phrase_in=phrase_in, actor=principal.actor
@@ -124,7 +124,7 @@ async def add_phrase(
 
 @router.delete("/phrase-lists/{list_id}/phrases/{phrase_id}", status_code=204)
 async def remove_phrase(
-    list_id: ListID, phrase_id: PhraseID, session: DbSession, principal: CanWrite
+    list_id: ListID, phrase_id: PhraseID, session: DbSession, principal: CanManage
 ) -> Response:
     await service.remove_phrase(
         session=session, list_id=list_id, phrase_id=phrase_id, actor=principal.actor

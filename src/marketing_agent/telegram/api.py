@@ -15,6 +15,7 @@ from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
+from marketing_agent.core.settings import check_bot_api_url, get_settings
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
     AccountLoginCode,
@@ -79,10 +80,25 @@ async def list_senders(session: DbSession, principal: CanRead) -> list[SenderRea
     return [SenderRead.model_validate(s) for s in senders]
 
 
+def _check_bot_api_url(request: Request, url: str) -> None:
+    """Raises 422 unless the URL is https or loopback, or an admin allowed others."""
+    settings = getattr(request.app.state, "settings", None) or get_settings()
+    try:
+        check_bot_api_url(url, allow_insecure=settings.allow_insecure_bot_api_url)
+    except ValueError as exc:
+        raise ValidationFailed([field_error(("body", "bot_api_url"), str(exc))]) from exc
+
+
 @router.post("/senders", status_code=201)
 async def create_sender(
-    sender_in: SenderCreate, session: DbSession, principal: CanManage, secret_box: AppSecretBox
+    sender_in: SenderCreate,
+    session: DbSession,
+    principal: CanManage,
+    secret_box: AppSecretBox,
+    request: Request,
 ) -> SenderRead:
+    if sender_in.bot_api_url is not None:
+        _check_bot_api_url(request, sender_in.bot_api_url)
     bot_username = None
     if sender_in.transport is TransportKind.BOTAPI and sender_in.secret is not None:
         identity = await service.check_bot_token(  # a wrong token is refused before it is stored

@@ -1,16 +1,27 @@
-"""The offline strategist: a plan from fixed templates, without any LLM, and saying so.
+"""The offline strategist: a plan from hand-written templates per language, without any LLM,
+and saying so.
 
-It works through the same tools as an LLM would (the audience summary, the safety guard), and
-rewrites a variant the guard flags, so a fresh install plans campaigns that pass the same checks.
+It writes from the brief's fields (product, offer, deadline, call to action, tone, languages),
+never from instructions meant for us ("tell our subscribers ...", "get them to click"), gives
+every language of the audience its own text of each variant, works through the same tools as an
+LLM would (the audience summary, the safety guard), and rewrites a variant the guard flags.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from string import Template
 from typing import Any
 
+from marketing_agent.agent.providers.copy_templates import (
+    ANGLE_LAYOUTS,
+    ANGLE_NAMES,
+    ANGLE_RATIONALES,
+    COPY,
+    DEFAULT_LANGUAGE,
+    LanguageCopy,
+    language_of,
+)
 from marketing_agent.agent.schemas import (
     VARIANT_KEYS,
     CampaignBrief,
@@ -29,88 +40,19 @@ from marketing_agent.agent.tools import (
 )
 
 OFFLINE_PROVIDER = "offline"
-OFFLINE_MODEL = "templates-v1"
-OPT_OUT = "Reply /stop to unsubscribe."
+OFFLINE_MODEL = "templates-v2"
+OPT_OUT = COPY[DEFAULT_LANGUAGE].opt_out
+DEFAULT_TONE = "friendly"
 OFFLINE_NOTE = (
     "Produced offline from templates, without an LLM. Set MA_ANTHROPIC_API_KEY (or "
     "MA_LLM_PROVIDER) to have a strategist write each message for this brief."
 )
+MAX_HEADLINE_CHARS = 160
 
-
-@dataclass(frozen=True)
-class Tone:
-    greeting: str
-    plain_greeting: str
-    cta_lead: str
-    question: str
-
-
-TONES: dict[str, Tone] = {
-    "friendly": Tone("Hi {first_name}!", "Hi {first_name},", "Take a look:", "Got a minute?"),
-    "playful": Tone("Hey {first_name} 👋", "Hey {first_name},", "Peek here:", "Guess what?"),
-    "formal": Tone(
-        "Dear {first_name},", "Dear {first_name},", "Details:", "May we share some news?"
-    ),
-    "professional": Tone(
-        "Hello {first_name},", "Hello {first_name},", "Details:", "A quick update for you."
-    ),
-    "enthusiastic": Tone(
-        "Hi {first_name}!", "Hi {first_name},", "See it here:", "Ready for some good news?"
-    ),
-}
-DEFAULT_TONE = "friendly"
-
-
-@dataclass(frozen=True)
-class Angle:
-    name: str
-    template: Template  # $greeting, $question, $headline (sentence start), $news (mid-sentence)
-    rationale: str
-
-
-ANGLES: tuple[Angle, ...] = (
-    Angle(
-        "direct",
-        Template("${greeting}Here is our news: $news. $cta\n\n$optout"),
-        "The control: the news stated plainly, with one clear call to action.",
-    ),
-    Angle(
-        "question",
-        Template("${greeting}${question}We think you will like this: $news. $cta\n\n$optout"),
-        "Opens with a question to draw the reader in before the offer.",
-    ),
-    Angle(
-        "personal",
-        Template(
-            "${greeting}You asked to hear from us, so here it is first-hand: $news. $cta\n\n$optout"
-        ),
-        "Reminds the reader they chose to hear from us, which builds trust.",
-    ),
-    Angle(
-        "short",
-        Template("$headline. $cta\n\n$optout"),
-        "As short as possible: tests whether brevity beats a greeting.",
-    ),
-    Angle(
-        "helpful",
-        Template(
-            "${greeting}In case it is useful to you: $news. Any questions? Just "
-            "reply to this message. $cta\n\n$optout"
-        ),
-        "Invites a reply, which tests conversation against a pure click.",
-    ),
+_AUDIENCE = (
+    r"(?:our |the |all |your )?"
+    r"(?:customers|subscribers|users|people|everyone|followers|clients|audience)"
 )
-
-# A rewrite of last resort: it does not quote the brief, so nothing the brief said is flagged.
-NEUTRAL_TEMPLATES: tuple[Template, ...] = (
-    Template("${greeting}We have an update we think you will find useful. $cta\n\n$optout"),
-    Template("${greeting}There is something new from us that may interest you. $cta\n\n$optout"),
-    Template("${greeting}A short note with news from us. $cta\n\n$optout"),
-    Template("${greeting}We would like to share a small update with you. $cta\n\n$optout"),
-    Template("${greeting}Here is a quick update from our team. $cta\n\n$optout"),
-)
-
-_AUDIENCE = r"(?:our |the |all )?(?:customers|subscribers|users|people|everyone|followers|clients)"
 _INSTRUCTION = re.compile(
     r"^\s*(?:please\s+)?(?:"
     rf"announce|promote|advertise|share|introduce|tell {_AUDIENCE}(?: about| that)?|"
@@ -119,7 +61,18 @@ _INSTRUCTION = re.compile(
     r")\s*:?\s+",
     re.IGNORECASE,
 )
-_LOWER_FIRST_WORDS = {"our", "the", "a", "an", "new", "this", "these", "we", "my", "your"}
+# Words that show a text talks to us about the customers rather than to a customer: such a goal
+# is a brief, and quoting it would send our instructions to the people we write to.
+_BRIEF_TALK = re.compile(
+    r"\b(?:get|make|encourage|convince|push|ask|remind|tell|let|urge|persuade)\s+"
+    r"(?:them|people|customers|subscribers|users|everyone|folks)\b"
+    r"|\b(?:our|the|all|my)\s+(?:customers|subscribers|users|audience|followers|clients|"
+    r"segment|list)\b"
+    r"|\b(?:who|that)\s+(?:like|liked|love|loved|bought|buy|purchased|visited|opened)\b"
+    r"|\b(?:we|i)\s+(?:want|need|would like|'d like)\b|\bmake sure\b|\btry to\b|\bthey\b|\bthem\b"
+    r"|\bclick[- ]?through\b|\bconversions?\b|\bcampaign\b|\btarget(?:ing)?\b|\bbrief\b",
+    re.IGNORECASE,
+)
 # Words that read as pressure or hype; a sober rewrite leaves them out.
 _HYPE = re.compile(
     r"\b(?:guaranteed?|risk[- ]free|act now|hurry|limited time|last chance|urgent(?:ly)?|"
@@ -149,6 +102,19 @@ class _Drafting:
         return outcome.data
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """What a message says, per language: the headline, or None where only a neutral line fits."""
+
+    headlines: dict[str, str | None]
+
+    def of(self, language: str, *, sober: bool) -> str | None:
+        headline = self.headlines.get(language)
+        if headline is None or not sober:
+            return headline
+        return _sober(headline) or None
+
+
 class OfflineProvider:
     """Builds a strategy and distinct variants from templates; no network, no tokens."""
 
@@ -162,18 +128,29 @@ class OfflineProvider:
         drafting = _Drafting(tools=tools, risk_threshold=self.risk_threshold)
         drafting.notes.append(OFFLINE_NOTE)
         tone = _tone(brief, drafting.notes)
-        if not brief.language.lower().startswith("en"):
-            drafting.notes.append(
-                f"The offline templates are English only; the brief asked for '{brief.language}'. "
-                "Translate the variants before sending, or configure an LLM provider."
-            )
         audience = await drafting.describe_audience()
-        variants = [
-            await self._draft_variant(drafting, brief, tone, index)
-            for index in range(brief.variant_count)
-        ]
+        languages = _languages(brief, audience, drafting.notes)
+        subject = _subject(brief, languages, drafting.notes)
+        variants = []
+        for index in range(brief.variant_count):
+            texts = {
+                language: await self._draft_text(
+                    drafting, brief, subject, tone, index, language, main=language == languages[0]
+                )
+                for language in languages
+            }
+            main = languages[0]
+            variants.append(
+                VariantDraft(
+                    key=VARIANT_KEYS[index],
+                    text=texts[main],
+                    rationale=ANGLE_RATIONALES[ANGLE_NAMES[index]],
+                    language=main,
+                    translations={k: v for k, v in texts.items() if k != main},
+                )
+            )
         return CampaignPlan(
-            strategy=_strategy(brief, audience, variants),
+            strategy=_strategy(brief, audience, variants, subject, languages),
             variants=variants,
             provider=self.name,
             model=self.model,
@@ -183,82 +160,160 @@ class OfflineProvider:
             tool_calls=drafting.records,
         )
 
-    async def _draft_variant(
-        self, drafting: _Drafting, brief: CampaignBrief, tone: Tone, index: int
-    ) -> VariantDraft:
-        """Drafts and checks one variant; a flagged draft is rewritten soberly, then neutrally."""
-        key, angle = VARIANT_KEYS[index], ANGLES[index]
+    async def _draft_text(
+        self,
+        drafting: _Drafting,
+        brief: CampaignBrief,
+        subject: _Subject,
+        tone: str,
+        index: int,
+        language: str,
+        *,
+        main: bool,
+    ) -> str:
+        """Drafts and checks one variant in one language; a flagged draft is rewritten soberly,
+        then neutrally (without quoting the brief)."""
+        key, angle = VARIANT_KEYS[index], ANGLE_NAMES[index]
+        copy = COPY[language]
         drafts = (
-            (_fill(angle.template, brief, tone, sober=False), angle.rationale),
-            (
-                _fill(angle.template, brief, tone, sober=True),
-                f"A sober rewrite of the {angle.name} angle: no hook, pressure words or symbols.",
-            ),
-            (
-                _fill(NEUTRAL_TEMPLATES[index], brief, tone, sober=True),
-                "A neutral rewrite that does not quote the brief.",
-            ),
+            _compose(copy, brief, subject.of(language, sober=False), tone, angle, index, main),
+            _compose(copy, brief, subject.of(language, sober=True), "formal", angle, index, main),
+            _compose(copy, brief, None, "formal", angle, index, main),
         )
+        label = f"Variant {key}" + ("" if main else f" ({copy.name})")
         first_reasons: list[str] = []
         reasons: list[str] = []
-        for attempt, (text, rationale) in enumerate(drafts):
-            if attempt and text == drafts[attempt - 1][0]:
+        text = drafts[0]
+        for attempt, text in enumerate(drafts):
+            if attempt and text == drafts[attempt - 1]:
                 continue  # nothing to soften: the same text would get the same verdict
             verdict = await drafting.check(text)
             if verdict is None:
                 drafting.notes.append(
-                    f"Variant {key} could not be checked by the safety guard; it is checked "
+                    f"{label} could not be checked by the safety guard; it is checked "
                     "again before anything is sent."
                 )
-                return VariantDraft(key=key, text=text, rationale=rationale)
+                return text
             if not is_flagged(verdict, risk_threshold=drafting.risk_threshold):
                 if attempt:
                     why = "; ".join(first_reasons) or "risk score over the threshold"
                     drafting.notes.append(
-                        f"Variant {key} was rewritten: the safety guard flagged the first draft "
-                        f"({why})."
+                        f"{label} was rewritten: the safety guard flagged the first draft ({why})."
                     )
-                return VariantDraft(key=key, text=text, rationale=rationale)
+                return text
             reasons = reason_messages(verdict)
             if attempt == 0:
                 first_reasons = reasons
         drafting.notes.append(
-            f"Variant {key} is still flagged by the safety guard after rewriting "
-            f"({'; '.join(reasons) or 'high risk score'}); a reviewer "
-            "should look at it."
+            f"{label} is still flagged by the safety guard after rewriting "
+            f"({'; '.join(reasons) or 'high risk score'}); a reviewer should look at it."
         )
-        return VariantDraft(key=key, text=text, rationale=rationale)
+        return text
 
 
-def _tone(brief: CampaignBrief, notes: list[str]) -> Tone:
-    tone = TONES.get(brief.tone.strip().lower())
-    if tone is None:
+def _languages(
+    brief: CampaignBrief, audience: dict[str, Any] | None, notes: list[str]
+) -> list[str]:
+    """Returns the languages to write in, the main one first: the brief's, or else the main
+    language plus every language the audience speaks that we have templates for."""
+    asked = list(brief.languages)
+    if not asked:
+        spoken = (audience or {}).get("languages") or {}
+        ranked = sorted(spoken.items(), key=lambda item: -int(item[1]))
+        asked = [brief.language, *(str(tag) for tag, _ in ranked if tag != "unknown")]
+    chosen: list[str] = []
+    missing: list[str] = []
+    for tag in asked:
+        language = language_of(tag)
+        if language is None:
+            missing.append(tag)
+        elif language not in chosen:
+            chosen.append(language)
+    if missing:
+        notes.append(
+            "The offline templates cover " + ", ".join(sorted(COPY)) + "; no text was written "
+            f"for {', '.join(repr(t) for t in missing)}. Those contacts receive the "
+            f"{COPY[chosen[0] if chosen else DEFAULT_LANGUAGE].name} text unless you add a "
+            "translation, or configure an LLM provider."
+        )
+    return chosen or [DEFAULT_LANGUAGE]
+
+
+def _tone(brief: CampaignBrief, notes: list[str]) -> str:
+    tone = brief.tone.strip().lower()
+    if tone not in COPY[DEFAULT_LANGUAGE].greetings:
         notes.append(
             f"The tone '{brief.tone}' has no offline template; the {DEFAULT_TONE} one was used."
         )
-        return TONES[DEFAULT_TONE]
+        return DEFAULT_TONE
     return tone
 
 
-def _fill(template: Template, brief: CampaignBrief, tone: Tone, *, sober: bool) -> str:
+def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _Subject:
+    """Returns the headline per language: product and offer as the marketer typed them, with
+    the deadline in each language's words; else the free-text goal, when it is news rather
+    than a brief, for the main language only."""
+    if brief.product or brief.offer:
+        parts = [p for p in (brief.product, brief.offer) if p]
+        core = _capitalised(": ".join(parts))
+        return _Subject(
+            {
+                language: core.rstrip(" .!") + _deadline(COPY[language], brief) + "."
+                for language in languages
+            }
+        )
     headline = headline_of(brief.goal)
-    if sober:
-        headline = _sober(headline) or headline
-    cta = (
-        f"{tone.cta_lead} {brief.call_to_action_url}"
-        if brief.call_to_action_url
-        else "Reply to this message if you would like to know more."
-    )
-    greeting = tone.plain_greeting if sober else tone.greeting
-    return template.substitute(
-        # "Dear Alex," starts a letter: the text goes on the next line; "Hi Alex!" goes on.
-        greeting=greeting + ("\n" if greeting.endswith(",") else " "),
-        question="" if sober else tone.question + " ",
-        headline=headline[:1].upper() + headline[1:],
-        news=_mid_sentence(headline),
+    if _BRIEF_TALK.search(headline) or len(headline) > MAX_HEADLINE_CHARS:
+        notes.append(
+            "The goal reads as instructions to us, not as news for the customer, so the "
+            "offline templates did not quote it. Give the product and the offer (and a "
+            "deadline) as separate fields to have them in the message."
+        )
+        return _Subject(dict.fromkeys(languages))
+    main = languages[0]
+    if len(languages) > 1:
+        notes.append(
+            "Only the main language's text quotes the goal (the offline strategist cannot "
+            "translate free text); give the product and the offer as fields to have them in "
+            "every language."
+        )
+    sentence = _capitalised(headline).rstrip(" .!?") + _deadline(COPY[main], brief) + "."
+    return _Subject({language: sentence if language == main else None for language in languages})
+
+
+def _deadline(copy: LanguageCopy, brief: CampaignBrief) -> str:
+    return copy.deadline(brief.deadline) if brief.deadline else ""
+
+
+def _compose(
+    copy: LanguageCopy,
+    brief: CampaignBrief,
+    headline: str | None,
+    tone: str,
+    angle: str,
+    index: int,
+    main: bool,
+) -> str:
+    """Returns one variant's text in one language."""
+    if brief.call_to_action_url:
+        lead = brief.call_to_action if main and brief.call_to_action else None
+        cta = (
+            f"{lead.rstrip(' :')}: {brief.call_to_action_url}"
+            if lead
+            else copy.cta_with_link[tone].substitute(url=brief.call_to_action_url)
+        )
+    else:
+        cta = copy.cta_reply
+    text = ANGLE_LAYOUTS[angle].substitute(
+        greeting=copy.greetings[tone],
+        question=copy.questions[tone],
+        personal=copy.personal,
+        helpful=copy.helpful,
+        headline=headline or copy.neutral[index],
         cta=cta,
-        optout=OPT_OUT,
+        optout=copy.opt_out,
     )
+    return text
 
 
 def headline_of(goal: str) -> str:
@@ -269,11 +324,11 @@ def headline_of(goal: str) -> str:
     return headline or text
 
 
-def _mid_sentence(headline: str) -> str:
-    first, _, rest = headline.partition(" ")
-    if first.lower() in _LOWER_FIRST_WORDS and first[:1].isupper() and not first.isupper():
-        return first.lower() + (" " + rest if rest else "")
-    return headline
+def _capitalised(text: str) -> str:
+    first = text.partition(" ")[0]
+    if first.isupper() and len(first) > 1:
+        return text  # an acronym or brand in capitals stays as typed
+    return text[:1].upper() + text[1:]
 
 
 def _sober(headline: str) -> str:
@@ -283,14 +338,19 @@ def _sober(headline: str) -> str:
     text = " ".join(w.lower() if len(w) > 3 and w.isupper() else w for w in text.split())
     text = re.sub(r"\s+([,.;:])", r"\1", text)
     text = re.sub(r"([,.;:])[,.;:]+", r"\1", text)  # what a removed word left behind
-    return text.strip(" ,.;:")
+    text = text.strip(" ,.;:")
+    return _capitalised(text) + "." if text else ""
 
 
 def _strategy(
-    brief: CampaignBrief, audience: dict[str, Any] | None, variants: list[VariantDraft]
+    brief: CampaignBrief,
+    audience: dict[str, Any] | None,
+    variants: list[VariantDraft],
+    subject: _Subject,
+    languages: list[str],
 ) -> str:
     angles = "; ".join(
-        f"{v.key}{' (control)' if v.key == 'A' else ''}: {ANGLES[i].name}"
+        f"{v.key}{' (control)' if v.key == 'A' else ''}: {ANGLE_NAMES[i]}"
         for i, v in enumerate(variants)
     )
     cta = f"the same link ({brief.call_to_action_url})" if brief.call_to_action_url else "a reply"
@@ -302,17 +362,19 @@ def _strategy(
         if len(variants) > 1
         else f"One variant ({angles}) with {cta} as the call to action; no A/B test."
     )
+    headline = subject.headlines.get(languages[0])
+    about = f"Message: {headline} " if headline else "Message: a neutral update (see notes). "
+    written_in = ", ".join(COPY[language].name for language in languages)
     return (
         "Offline plan, produced from templates without an LLM. "
-        f"Goal: {headline_of(brief.goal)}. Audience: {_describe(audience, brief)}. {test} "
+        f"{about}Audience: {_describe(audience, brief)}. Written in: {written_in}; each "
+        f"contact receives the text in their language when there is one. {test} "
         "Every variant says how to opt out."
     )
 
 
 def _describe(audience: dict[str, Any] | None, brief: CampaignBrief) -> str:
     parts: list[str] = []
-    if brief.audience_description:
-        parts.append(brief.audience_description.strip().rstrip("."))
     if audience is None:
         parts.append("the audience summary was unavailable")
     elif "size" in audience:
@@ -323,4 +385,6 @@ def _describe(audience: dict[str, Any] | None, brief: CampaignBrief) -> str:
             parts.append("languages " + ", ".join(str(k) for k in list(audience["languages"])[:3]))
     elif audience.get("note"):
         parts.append(str(audience["note"]))
+    if brief.audience_description and not parts:
+        parts.append("as described in the brief")
     return "; ".join(parts) or "not described"

@@ -1,15 +1,17 @@
-"""The strategist on any OpenAI-compatible server (`/v1/chat/completions` with tools), via httpx.
+"""The strategist on any OpenAI-compatible server (`/v1/chat/completions` with tools), through
+the official `openai` SDK with `base_url`: OpenAI itself, Ollama, vLLM, llama.cpp's server.
 
 The same loop as the Anthropic provider in OpenAI's wire format: function tools, `tool_calls`
-with JSON-encoded arguments, and `role: tool` messages carrying the results.
+with JSON-encoded arguments, and `role: tool` messages carrying the results. The SDK retries
+429s, 5xx and connection errors with exponential backoff (`max_retries`).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn, cast
 
-import httpx
+import openai
 
 from marketing_agent.agent.conversation import PlanConversation
 from marketing_agent.agent.prompts import (
@@ -27,6 +29,8 @@ log = get_logger(__name__)
 
 OPENAI_PROVIDER = "openai"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Local servers (Ollama, vLLM, llama.cpp) ignore the key, but the SDK insists on one.
+NO_KEY = "not-needed"
 
 
 class OpenAICompatProvider:
@@ -43,6 +47,7 @@ class OpenAICompatProvider:
         max_rounds: int = 6,
         max_tokens: int = 4096,
         timeout_s: float = 60.0,
+        max_retries: int = 2,
         risk_threshold: float = 0.5,
     ) -> None:
         if max_rounds < 1:
@@ -54,79 +59,79 @@ class OpenAICompatProvider:
         self.risk_threshold = risk_threshold
         self._api_key = api_key
         self._timeout_s = timeout_s
+        self._max_retries = max_retries
 
     async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
-        headers = {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-        async with httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, timeout=self._timeout_s
-        ) as client:
-            state = PlanConversation(
-                provider=self.name,
-                model=self.model,
-                brief=brief,
-                tools=tools,
-                risk_threshold=self.risk_threshold,
+        client = openai.AsyncOpenAI(
+            api_key=self._api_key or NO_KEY,
+            base_url=self.base_url,
+            timeout=self._timeout_s,
+            max_retries=self._max_retries,
+        )
+        try:
+            return await self._plan(client, brief, tools)
+        finally:
+            await client.close()
+
+    async def _plan(
+        self, client: openai.AsyncOpenAI, brief: CampaignBrief, tools: AgentTools
+    ) -> CampaignPlan:
+        state = PlanConversation(
+            provider=self.name,
+            model=self.model,
+            brief=brief,
+            tools=tools,
+            risk_threshold=self.risk_threshold,
+        )
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": render_system_prompt(brief)},
+            {"role": "user", "content": render_user_prompt(brief)},
+        ]
+        for round_no in range(1, self.max_rounds + 1):
+            reply = await self._complete(client, brief, messages)
+            usage = reply.get("usage") or {}
+            state.add_usage(
+                model=reply.get("model"),
+                input_tokens=int(usage.get("prompt_tokens") or 0),
+                output_tokens=int(usage.get("completion_tokens") or 0),
             )
-            messages: list[dict[str, Any]] = [
-                {"role": "system", "content": render_system_prompt(brief)},
-                {"role": "user", "content": render_user_prompt(brief)},
-            ]
-            for round_no in range(1, self.max_rounds + 1):
-                reply = await self._complete(client, brief, messages)
-                usage = reply.get("usage") or {}
-                state.add_usage(
-                    model=reply.get("model"),
-                    input_tokens=int(usage.get("prompt_tokens") or 0),
-                    output_tokens=int(usage.get("completion_tokens") or 0),
+            plan = await _handle(state, messages, reply)
+            if round_no + 1 == self.max_rounds:
+                messages.append({"role": "user", "content": LAST_ROUND_PROMPT})
+            if plan is not None:
+                log.info(
+                    "agent.plan_submitted", provider=self.name, model=plan.model, rounds=round_no
                 )
-                plan = await _handle(state, messages, reply)
-                if round_no + 1 == self.max_rounds:
-                    messages.append({"role": "user", "content": LAST_ROUND_PROMPT})
-                if plan is not None:
-                    log.info(
-                        "agent.plan_submitted",
-                        provider=self.name,
-                        model=plan.model,
-                        rounds=round_no,
-                    )
-                    return plan
-            raise state.out_of_rounds(who=f"The model '{self.model}'", max_rounds=self.max_rounds)
+                return plan
+        raise state.out_of_rounds(who=f"The model '{self.model}'", max_rounds=self.max_rounds)
 
     async def _complete(
-        self, client: httpx.AsyncClient, brief: CampaignBrief, messages: list[dict[str, Any]]
+        self, client: openai.AsyncOpenAI, brief: CampaignBrief, messages: list[dict[str, Any]]
     ) -> dict[str, Any]:
+        """Returns one chat completion as plain JSON (the loop works on the wire format)."""
+        functions = [
+            {
+                "type": "function",
+                "function": {
+                    "name": t["name"],
+                    "description": t["description"],
+                    "parameters": t["input_schema"],
+                },
+            }
+            for t in tool_specs(variant_count=brief.variant_count)
+        ]
         # tool_choice stays "auto": not every compatible server accepts forced tool use.
-        body = {
-            "model": self.model,
-            "messages": messages,
-            "max_tokens": self.max_tokens,
-            "tools": [
-                {
-                    "type": "function",
-                    "function": {
-                        "name": t["name"],
-                        "description": t["description"],
-                        "parameters": t["input_schema"],
-                    },
-                }
-                for t in tool_specs(variant_count=brief.variant_count)
-            ],
-        }
         try:
-            response = await client.post("/chat/completions", json=body)
-        except httpx.HTTPError as exc:
-            log.warning("agent.provider_unreachable", provider=self.name, error=type(exc).__name__)
-            raise Unavailable(
-                f"The connection to the model server at {self.base_url} failed "
-                f"({type(exc).__name__}). Check MA_OPENAI_BASE_URL, or use MA_LLM_PROVIDER=offline."
-            ) from exc
-        if response.status_code >= 400:
-            _raise_for_status(response)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise Unavailable("The model server answered with something that is not JSON.") from exc
-        if not isinstance(data, dict) or not data.get("choices"):
+            completion = await client.chat.completions.create(
+                model=self.model,
+                messages=cast(Any, messages),
+                max_tokens=self.max_tokens,
+                tools=cast(Any, functions),
+            )
+        except openai.APIError as exc:
+            _raise_unavailable(exc, base_url=self.base_url)
+        data = completion.model_dump(mode="json", exclude_none=True)
+        if not data.get("choices"):
             raise Unavailable("The model server's answer has no choices.")
         return data
 
@@ -175,24 +180,32 @@ def _arguments(raw: Any) -> dict[str, Any]:
     return arguments
 
 
-def _raise_for_status(response: httpx.Response) -> None:
-    status = response.status_code
+def _raise_unavailable(exc: openai.APIError, *, base_url: str) -> NoReturn:
+    """Raises `Unavailable` saying what went wrong and what to do, without the SDK's traceback."""
+    if isinstance(exc, openai.APIConnectionError):
+        kind = "timed out" if isinstance(exc, openai.APITimeoutError) else "failed"
+        log.warning("agent.provider_unreachable", provider=OPENAI_PROVIDER, error=kind)
+        raise Unavailable(
+            f"The connection to the model server at {base_url} {kind}. Check "
+            "MA_OPENAI_BASE_URL, or use MA_LLM_PROVIDER=offline."
+        ) from exc
+    status = getattr(exc, "status_code", None)
     log.warning("agent.provider_failed", provider=OPENAI_PROVIDER, status=status)
-    if status == 401:
+    if isinstance(exc, openai.AuthenticationError):
         detail = "The model server rejected the API key (401). Check MA_OPENAI_API_KEY."
-    elif status == 429:
+    elif isinstance(exc, openai.RateLimitError):
         detail = "The model server's rate limit was reached (429). Try again in a minute."
-    elif status >= 500:
+    elif isinstance(status, int) and status >= 500:
         detail = f"The model server failed ({status}). Try again in a few minutes."
+    elif isinstance(exc, openai.APIStatusError):
+        detail = f"The model server answered HTTP {status}: {_error_message(exc)}"
     else:
-        detail = f"The model server answered HTTP {status}: {_error_message(response)}"
-    raise Unavailable(detail)
+        detail = f"The model server gave an unusable answer: {type(exc).__name__}."
+    raise Unavailable(detail) from exc
 
 
-def _error_message(response: httpx.Response) -> str:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return "no details given."
+def _error_message(exc: openai.APIError) -> str:
+    body = exc.body
+    error = body.get("error") if isinstance(body, dict) else body
     message = error.get("message") if isinstance(error, dict) else error
     return str(message)[:200] if message else "no details given."

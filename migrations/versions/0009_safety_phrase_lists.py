@@ -1,7 +1,7 @@
 """safety phrase lists: named, categorised, versioned lists of phrases with severities
 
-Revision ID: 0007_safety_phrase_lists
-Revises: 0006_merge_heads
+Revision ID: 0009_safety
+Revises: 0008_strategist
 Create Date: 2026-12-01 09:40:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import marketing_agent.core.db
 
-revision: str = "0007_safety_phrase_lists"
-down_revision: str | None = "0006_merge_heads"
+revision: str = "0009_safety"
+down_revision: str | None = "0008_strategist"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

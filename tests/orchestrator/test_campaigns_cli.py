@@ -1,0 +1,59 @@
+"""`marketing-agent campaigns create`: a campaign from a structured brief, from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from marketing_agent.cli import app
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import get_settings
+from tests.factories import make_sender
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A migrated data folder with the demo bot, used by the CLI through MA_DATA_DIR."""
+    data_dir = tmp_path / "cli"
+    monkeypatch.setenv("MA_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("MA_LLM_PROVIDER", "offline")
+    for name in ("MA_SECRET_KEY", "MA_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+
+    async def seed() -> None:
+        database = Database(get_settings().resolved_database_url)
+        await make_sender(database)
+        await database.dispose()
+
+    asyncio.run(seed())
+    yield data_dir
+    get_settings.cache_clear()
+
+
+def test_a_campaign_is_written_in_every_language_asked_for(cli_data_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "campaigns", "create", "--name", "Boots", "--product", "Winter boots",
+            "--offer", "20% off", "--deadline", "2026-12-07", "--language", "en",
+            "--language", "fr", "--cta-url", "https://shop.example/boots", "--variants", "2",
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "Campaign 1" in result.output and "draft" in result.output
+    assert "Winter boots: 20% off until 7 December." in result.output
+    assert "jusqu'au 7 décembre" in result.output
+    assert "written by offline" in result.output
+
+
+def test_a_brief_that_names_nothing_is_refused_with_the_reason(cli_data_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["campaigns", "create", "--name", "Empty"])
+
+    assert result.exit_code == 2
+    assert "product or offer" in result.output
