@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from marketing_agent.safety.links import check_links
-from marketing_agent.safety.normalise import normalise_phrase
+from marketing_agent.safety.normalise import normalise_many
 from marketing_agent.safety.phrases import Phrase, PhraseMatch, PhraseMatcher
 from marketing_agent.safety.pii import find_pii, luhn_valid
 from marketing_agent.safety.schemas import ContentVerdict, Decision, Reason, Severity
@@ -88,8 +88,9 @@ class Blacklist:
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         # A phrase given twice (in any spelling that normalises alike) keeps its last setting.
         by_key: dict[str, Phrase] = {}
-        for phrase in phrases:
-            key = normalise_phrase(phrase.text)
+        listed = list(phrases)
+        for phrase, piece in zip(listed, normalise_many([p.text for p in listed]), strict=True):
+            key = piece.text.strip()
             if key:
                 by_key[key] = phrase
         self.phrases = tuple(by_key.values())
