@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     review_ai_content: bool = Field(
         True, description="Send every campaign whose texts an LLM wrote to human review."
     )
+    safety_opt_out: Literal["add", "block", "off"] = Field(
+        "add", description="A bot's marketing message without a way out: add the line, block it."
+    )
+    safety_link_allowlist: str = Field(
+        "", description="Comma-separated domains links may point to; empty allows any."
+    )
 
     experiment_min_trials_per_arm: int = Field(
         100, ge=0, description="Trials every arm needs before any arm may be called the winner."
