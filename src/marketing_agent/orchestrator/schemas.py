@@ -6,7 +6,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -294,6 +302,26 @@ class CampaignRead(BaseModel):
     created_at: datetime
     variants: list[VariantRead]
     delivery_counts: DeliveryCounts = Field(default_factory=DeliveryCounts)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Deliveries an operator must look at: in_doubt (maybe sent) or dead."
+    )
+    @property
+    def needs_attention(self) -> bool:
+        return self.attention_reason is not None
+
+    @computed_field(description="Why the campaign needs attention, in words.")  # type: ignore[prop-decorator]
+    @property
+    def attention_reason(self) -> str | None:
+        counts, reasons = self.delivery_counts, []
+        if counts.in_doubt:
+            reasons.append(
+                f"{counts.in_doubt} deliveries in doubt: a worker died during their send, so "
+                "they may or may not have arrived; re-drive them to resend"
+            )
+        if counts.dead:
+            reasons.append(f"{counts.dead} deliveries dead-lettered after repeated failures")
+        return "; ".join(reasons) or None
 
 
 class DeliveryRead(BaseModel):

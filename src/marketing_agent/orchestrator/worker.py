@@ -8,7 +8,10 @@ sender's rate):
                   chunk n+1 is claimed while chunk n sends; chunk n-1 is recorded meanwhile
 
 A claimed row is committed as `sending` (with its random_id) before any of its sends starts, so
-a worker killed at any instant leaves nothing unknown: orchestrator/queue.py recovers it.
+a worker killed at any instant leaves nothing unknown: orchestrator/queue.py recovers it. Through
+a transport without an idempotency key (the Bot API) the attempt journal also commits
+`attempted_at` on a few rows at a time just before their requests may leave, and at most
+`max_in_flight` requests are under way per worker: a killed worker leaves only those in doubt.
 """
 
 from __future__ import annotations
@@ -58,8 +61,11 @@ MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 MAX_CHAT_WAIT_S = 2.0
 # How long one run_once keeps feeding one campaign before giving the others a turn (real time).
 RUN_SLICE_S = 5.0
+# Send requests under way at once per worker: what a kill can leave in doubt on the Bot API.
+MAX_REQUESTS_IN_FLIGHT = 8
 
 SendFunction = Callable[..., Awaitable[SendOutcome]]  # (sender_id=, profile_name=, message=)
+_CampaignInfo = tuple[int, SenderProfile, dict[str, str], str, bool]
 
 
 @dataclass
@@ -85,6 +91,7 @@ class _Chunk:
     events: list[EventCreate] = field(default_factory=list)
     learned: LearnedRate | None = None
     decided_early: int = 0  # skipped at the pre-check, written with the claim
+    journaled: bool = False  # no idempotency key: each send is journaled before it may leave
 
 
 class DeliveryWorker:
@@ -100,6 +107,7 @@ class DeliveryWorker:
         lease_s: float = 60.0,
         chunk_s: float = 1.0,
         send: SendFunction | None = None,
+        max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
     ) -> None:
         self.db = db
         self.batch_size = batch_size
@@ -112,9 +120,12 @@ class DeliveryWorker:
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
         # that failed half-way expire and are recovered like a dead worker's.
         self._in_flight: set[int] = set()
-        # A campaign's sender, profile, texts and purpose, read once per run slice.
-        self._campaigns: dict[int, tuple[int, SenderProfile, dict[str, str], str]] = {}
+        # A campaign's sender, profile, texts, purpose and whether its transport deduplicates
+        # resends, read once per run slice.
+        self._campaigns: dict[int, _CampaignInfo] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
+        self._requests = asyncio.Semaphore(max_in_flight)
+        self._journal = _AttemptJournal(db, self.worker_id)
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
         """Processes work until `stop` is set, renewing its leases and recovering dead workers'
@@ -201,7 +212,7 @@ class DeliveryWorker:
             if campaign is None:
                 return None
             self._campaigns[campaign_id] = campaign
-            sender_id, profile, variants, purpose = campaign
+            sender_id, profile, variants, purpose, idempotent = campaign
             limiter = await self._limiter(session, sender_id, profile)
             claimed = await queue.claim(
                 session,
@@ -220,6 +231,7 @@ class DeliveryWorker:
                 profile=profile,
                 sends=[],
                 purpose=purpose,
+                journaled=not idempotent,
             )
             contacts = await _load_contacts(session, claimed)
             consent = await compliance.consent_in_force(
@@ -306,28 +318,38 @@ class DeliveryWorker:
 
     async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
         job = item.job
-        busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
-        if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
-            until = clock.now() + timedelta(seconds=busy_s)
-            chunk.outcomes.other[job.id] = queue.put_back(
-                job.attempts, until=until, reason="sender_or_chat_busy"
+        async with self._requests:  # bounds the requests under way (and so those in doubt)
+            if chunk.journaled:
+                admitted = await self._journal.admit(job.id)
+                if admitted is None:  # the journal could not be written: not sent, back later
+                    chunk.outcomes.other[job.id] = queue.put_back(
+                        job.attempts, until=None, reason="attempt_journal_failed"
+                    )
+                    return
+                if not admitted:  # the lease was taken back meanwhile: no longer ours
+                    return
+            busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
+            if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
+                until = clock.now() + timedelta(seconds=busy_s)
+                chunk.outcomes.other[job.id] = queue.put_back(
+                    job.attempts, until=until, reason="sender_or_chat_busy"
+                )
+                return
+            stopped = self._gate.hold(job.campaign_id, job.attempts)  # paused or cancelled
+            if stopped is not None:
+                chunk.outcomes.other[job.id] = stopped
+                return
+            outcome = await self._send(
+                sender_id=job.sender_id,
+                profile_name=chunk.profile.name,
+                message=OutgoingMessage(
+                    chat_id=item.chat_id,
+                    text=item.text,
+                    chat_kind=item.chat_kind,
+                    random_id=job.random_id,
+                    tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
+                ),
             )
-            return
-        stopped = self._gate.hold(job.campaign_id, job.attempts)  # paused or cancelled
-        if stopped is not None:
-            chunk.outcomes.other[job.id] = stopped
-            return
-        outcome = await self._send(
-            sender_id=job.sender_id,
-            profile_name=chunk.profile.name,
-            message=OutgoingMessage(
-                chat_id=item.chat_id,
-                text=item.text,
-                chat_kind=item.chat_kind,
-                random_id=job.random_id,
-                tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
-            ),
-        )
         await self._record_outcome(chunk, job, outcome, limiter)
 
     async def _record_outcome(
@@ -430,6 +452,46 @@ class DeliveryWorker:
         await self.limits.close()
 
 
+class _AttemptJournal:
+    """Commits `attempted_at` on rows just before their send requests may leave, for every row
+    waiting at that moment in one statement (group commit): one round trip serves up to
+    `max_in_flight` sends, and only rows whose requests are about to leave are marked."""
+
+    def __init__(self, db: Database, worker_id: str) -> None:
+        self._db = db
+        self._worker_id = worker_id
+        self._waiting: dict[int, asyncio.Future[bool | None]] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    async def admit(self, delivery_id: int) -> bool | None:
+        """Returns True once the row is journaled, False if this worker no longer holds it,
+        None if the journal could not be written (then it must not be sent)."""
+        answer: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
+        self._waiting[delivery_id] = answer
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await answer
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, {}
+            try:
+                async with self._db.session() as session:
+                    held = await queue.journal_attempts(
+                        session,
+                        worker_id=self._worker_id,
+                        delivery_ids=sorted(batch),
+                        now=clock.now(),
+                    )
+            except Exception:
+                log.exception("worker.attempt_journal_failed", rows=len(batch))
+                for answer in batch.values():
+                    answer.set_result(None)
+                continue
+            for delivery_id, answer in batch.items():
+                answer.set_result(delivery_id in held)
+
+
 def _chat_kind(chat_id: int) -> ChatKind:
     # Telegram's convention: users have positive ids, groups and supergroups negative ones.
     return "group" if chat_id < 0 else "private"
@@ -453,16 +515,16 @@ def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-async def _load_campaign(
-    session: AsyncSession, campaign_id: int
-) -> tuple[int, SenderProfile, dict[str, str], str] | None:
-    """Returns (sender id, profile, variant texts by key, purpose) of a campaign."""
+async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignInfo | None:
+    """Returns (sender id, profile, variant texts by key, purpose, whether the sender's
+    transport deduplicates resends) of a campaign."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
     variants = {v.key: v.text for v in campaign.variants}
-    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose
+    idempotent = sender.transport in queue.IDEMPOTENT_TRANSPORTS
+    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose, idempotent
 
 
 async def _load_contacts(

@@ -244,6 +244,10 @@ class TelegramSimulator:
             due.append(heapq.heappop(self._events)[2])
         return due
 
+    def confirm_updates(self) -> None:
+        """Nothing to confirm: handed-out events are gone (an in-process simulator's are lost
+        with its process anyway)."""
+
     async def close(self) -> None:
         """Stops sending; later sends answer SENDER_UNHEALTHY."""
         self._closed = True
