@@ -90,7 +90,7 @@ class _Chunk:
     outcomes: Outcomes = field(default_factory=Outcomes)
     events: list[EventCreate] = field(default_factory=list)
     learned: LearnedRate | None = None
-    decided_early: int = 0  # skipped at the pre-check, written with the claim
+    decided_early: int = 0  # finished and written before the chunk's record (pre-check, journal)
     journaled: bool = False  # no idempotency key: each send is journaled before it may leave
 
 
@@ -125,7 +125,7 @@ class DeliveryWorker:
         self._campaigns: dict[int, _CampaignInfo] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
         self._requests = asyncio.Semaphore(max_in_flight)
-        self._journal = _AttemptJournal(db, self.worker_id)
+        self._journal_group = max_in_flight
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
         """Processes work until `stop` is set, renewing its leases and recovering dead workers'
@@ -286,11 +286,52 @@ class DeliveryWorker:
         return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
 
     async def _send_chunk(self, chunk: _Chunk) -> None:
-        """Sends a chunk's messages concurrently: the limiter orders them into slots, so a chat
-        that must wait never holds up the others."""
+        """Sends a chunk's messages concurrently (at most `max_in_flight` requests under way):
+        the limiter orders them into slots, so a chat that must wait never holds up the others.
+        Through a transport without an idempotency key, group by group (_journal_attempts)."""
         limiter = self._limiters[chunk.sender_id]
         await self._drop_withdrawn(chunk)
-        await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+        if not chunk.journaled:
+            await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+            return
+        # No idempotency key: a few at a time, each group journaled as attempted (together with
+        # the previous group's outcomes) before its first request, so a kill leaves at most one
+        # group in doubt.
+        for start in range(0, len(chunk.sends), self._journal_group):
+            group = chunk.sends[start : start + self._journal_group]
+            held = await self._journal_attempts(chunk, group)
+            await asyncio.gather(
+                *(self._deliver(chunk, item, limiter) for item in group if item.job.id in held)
+            )
+
+    async def _journal_attempts(self, chunk: _Chunk, group: list[_Send]) -> set[int]:
+        """Writes the outcomes so far and marks `group` attempted, in one transaction; returns
+        the rows still this worker's (only those may be sent). If that fails, the group is
+        handed back unsent and the outcomes stay for the chunk's record."""
+        try:
+            async with self.db.session() as session:
+                await queue.record(
+                    session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                )
+                if chunk.events:
+                    await analytics.record_events(session=session, events=chunk.events)
+                held = await queue.journal_attempts(
+                    session,
+                    worker_id=self.worker_id,
+                    delivery_ids=[item.job.id for item in group],
+                    now=clock.now(),
+                )
+        except Exception:
+            log.exception("worker.attempt_journal_failed", campaign_id=chunk.campaign_id)
+            for item in group:
+                chunk.outcomes.other[item.job.id] = queue.put_back(
+                    item.job.attempts, until=None, reason="attempt_journal_failed"
+                )
+            return set()
+        requeued = sum(1 for v in chunk.outcomes.other.values() if v["status"] == queue.QUEUED)
+        chunk.decided_early += len(chunk.outcomes) - requeued
+        chunk.outcomes, chunk.events = Outcomes(), []
+        return held
 
     async def _drop_withdrawn(self, chunk: _Chunk) -> None:
         """Checks consent once more just before the chunk goes out: a STOP that arrived after
@@ -319,15 +360,6 @@ class DeliveryWorker:
     async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
         job = item.job
         async with self._requests:  # bounds the requests under way (and so those in doubt)
-            if chunk.journaled:
-                admitted = await self._journal.admit(job.id)
-                if admitted is None:  # the journal could not be written: not sent, back later
-                    chunk.outcomes.other[job.id] = queue.put_back(
-                        job.attempts, until=None, reason="attempt_journal_failed"
-                    )
-                    return
-                if not admitted:  # the lease was taken back meanwhile: no longer ours
-                    return
             busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
             if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
                 until = clock.now() + timedelta(seconds=busy_s)
@@ -450,46 +482,6 @@ class DeliveryWorker:
     async def close(self) -> None:
         """Releases the limits' connections (Redis)."""
         await self.limits.close()
-
-
-class _AttemptJournal:
-    """Commits `attempted_at` on rows just before their send requests may leave, for every row
-    waiting at that moment in one statement (group commit): one round trip serves up to
-    `max_in_flight` sends, and only rows whose requests are about to leave are marked."""
-
-    def __init__(self, db: Database, worker_id: str) -> None:
-        self._db = db
-        self._worker_id = worker_id
-        self._waiting: dict[int, asyncio.Future[bool | None]] = {}
-        self._writer: asyncio.Task[None] | None = None
-
-    async def admit(self, delivery_id: int) -> bool | None:
-        """Returns True once the row is journaled, False if this worker no longer holds it,
-        None if the journal could not be written (then it must not be sent)."""
-        answer: asyncio.Future[bool | None] = asyncio.get_running_loop().create_future()
-        self._waiting[delivery_id] = answer
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        return await answer
-
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting, {}
-            try:
-                async with self._db.session() as session:
-                    held = await queue.journal_attempts(
-                        session,
-                        worker_id=self._worker_id,
-                        delivery_ids=sorted(batch),
-                        now=clock.now(),
-                    )
-            except Exception:
-                log.exception("worker.attempt_journal_failed", rows=len(batch))
-                for answer in batch.values():
-                    answer.set_result(None)
-                continue
-            for delivery_id, answer in batch.items():
-                answer.set_result(delivery_id in held)
 
 
 def _chat_kind(chat_id: int) -> ChatKind:
