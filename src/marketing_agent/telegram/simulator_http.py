@@ -6,7 +6,8 @@ setWebhook, deleteWebhook, getWebhookInfo) in Telegram's JSON shape, each bot ba
 `TelegramSimulator` that keeps its profile's limits and refuses like Telegram (429 with
 retry_after, 403 blocked, 400 too long, chat not found). People are played through `/sim/`
 routes: they write to a bot or press its buttons (queued as updates, or posted to the bot's
-webhook), block it, and show what the bot sent them.
+webhook), block it, and show what the bot sent them (`/sim/bots/<name>/sent`: everything it
+delivered, also messages whose answer was lost).
 """
 
 from __future__ import annotations
@@ -173,6 +174,7 @@ class SimulatedBotApi:
                 Route("/sim/bots/{username}", self._sim_bot, methods=["GET"]),
                 Route("/sim/bots/{username}/health", self._sim_health, methods=["POST"]),
                 Route("/sim/bots/{username}/faults", self._sim_faults, methods=["POST"]),
+                Route("/sim/bots/{username}/sent", self._sim_sent, methods=["GET"]),
                 Route("/sim/users/{chat_id:int}/send", self._sim_send, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/state", self._sim_state, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/messages", self._sim_messages, methods=["GET"]),
@@ -256,10 +258,11 @@ class SimulatedBotApi:
             return _error(status, description)
         if outcome.status is SendStatus.SENDER_UNHEALTHY:
             return _error(401, "Unauthorized")
-        if outcome.status is SendStatus.RETRY_BACKOFF:
-            return _error(
-                502 if outcome.reason == "response_lost" else 500, "Internal Server Error"
-            )
+        lost = outcome.status is SendStatus.RETRY_BACKOFF and outcome.reason == "response_lost"
+        if outcome.status is SendStatus.RETRY_BACKOFF and not lost:
+            return _error(500, "Internal Server Error")
+        # Recorded before the answer leaves: a message whose answer is lost (a fault, or the
+        # sender killed meanwhile) was delivered all the same, and shows in the log.
         message = _message_json(bot, outcome.message_id or 0, chat_id, visible, kind, markup)
         bot.sent.append(
             {
@@ -273,8 +276,11 @@ class SimulatedBotApi:
                 "media": media,
                 "allow_paid_broadcast": _as_bool(params.get("allow_paid_broadcast")),
                 "message": message,
+                "response_lost": lost,
             }
         )
+        if lost:
+            return _error(502, "Bad Gateway")
         return _ok(message)
 
     async def _get_updates(
@@ -419,6 +425,24 @@ class SimulatedBotApi:
                 "webhook": webhook,
                 "webhook_last_error": bot.webhook_last_error,
             }
+        )
+
+    async def _sim_sent(self, request: Request) -> JSONResponse:
+        """Every message the bot delivered, to anyone, oldest first (also those whose answer
+        never reached the bot): how tests count duplicates and losses."""
+        bot = self._by_username.get(request.path_params["username"])
+        if bot is None:
+            return JSONResponse({"detail": "no such bot"}, status_code=404)
+        return JSONResponse(
+            [
+                {
+                    "message_id": m["message_id"],
+                    "chat_id": m["chat_id"],
+                    "text": m["text"],
+                    "response_lost": m["response_lost"],
+                }
+                for m in bot.sent
+            ]
         )
 
     async def _sim_health(self, request: Request) -> JSONResponse:
