@@ -17,7 +17,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator import service as orchestrator
-from marketing_agent.orchestrator.worker import MAX_REQUESTS_IN_FLIGHT, DeliveryWorker
+from marketing_agent.orchestrator.worker import DeliveryWorker, journal_group_size
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.profiles import PROFILES
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
@@ -130,7 +130,7 @@ async def test_bot_api_send_caught_by_a_crash_is_in_doubt_until_an_operator_redr
     sent = campaign["delivery_counts"]["sent"]
     # Only the rows whose request may have left when the worker died are in doubt (the one group
     # journaled as attempted), not the whole chunk claimed: the others were queued again and sent.
-    assert 0 < doubt <= MAX_REQUESTS_IN_FLIGHT  # never silent, never more than were in flight
+    assert 0 < doubt <= journal_group_size(PROFILES["bot"])  # never silent, nor more than a group
     assert sent + doubt == 40
     assert 0 < telegram_side.stats.sent - sent <= doubt  # the in-doubt rows that did arrive
     assert campaign["status"] == "completed"

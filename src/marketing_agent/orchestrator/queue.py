@@ -179,16 +179,23 @@ async def renew_leases(
     now: datetime,
 ) -> int:
     """Extends the lease of the rows this worker holds and is still working on; returns how
-    many."""
+    many. Rows another transaction is writing right now (this worker's own journal or record)
+    are skipped, not waited for: a renewal that waited could deadlock with them, and the next
+    renewal, a third of a lease later, catches them."""
     renewed = 0
     for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
-        result = await session.execute(
-            update(Delivery)
+        free = (
+            select(Delivery.id)
             .where(
                 Delivery.id.in_(delivery_ids[start : start + 900]),
                 Delivery.status == SENDING,
                 Delivery.claimed_by == worker_id,
             )
+            .with_for_update(skip_locked=True)
+        )
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(free.scalar_subquery()))
             .values(lease_until=now + timedelta(seconds=lease_s))
             .execution_options(synchronize_session=False)
         )

@@ -61,8 +61,12 @@ MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 MAX_CHAT_WAIT_S = 2.0
 # How long one run_once keeps feeding one campaign before giving the others a turn (real time).
 RUN_SLICE_S = 5.0
-# Send requests under way at once per worker: what a kill can leave in doubt on the Bot API.
-MAX_REQUESTS_IN_FLIGHT = 8
+# Send requests under way at once per worker, and per Bot API journal group: about
+# JOURNAL_WINDOW_S of the sender's rate (8 for a 30/s bot, 50 for a 1000/s paid broadcast), so
+# a fast sender keeps its rate over a real network's latency; a kill leaves one group in doubt.
+MAX_REQUESTS_IN_FLIGHT = 64
+MIN_JOURNAL_GROUP = 8
+JOURNAL_WINDOW_S = 0.05
 
 SendFunction = Callable[..., Awaitable[SendOutcome]]  # (sender_id=, profile_name=, message=)
 _CampaignInfo = tuple[int, SenderProfile, dict[str, str], str, bool]
@@ -125,7 +129,7 @@ class DeliveryWorker:
         self._campaigns: dict[int, _CampaignInfo] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
         self._requests = asyncio.Semaphore(max_in_flight)
-        self._journal_group = max_in_flight
+        self._max_in_flight = max_in_flight
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
         """Processes work until `stop` is set, renewing its leases and recovering dead workers'
@@ -297,8 +301,9 @@ class DeliveryWorker:
         # No idempotency key: a few at a time, each group journaled as attempted (together with
         # the previous group's outcomes) before its first request, so a kill leaves at most one
         # group in doubt.
-        for start in range(0, len(chunk.sends), self._journal_group):
-            group = chunk.sends[start : start + self._journal_group]
+        size = min(journal_group_size(chunk.profile), self._max_in_flight)
+        for start in range(0, len(chunk.sends), size):
+            group = chunk.sends[start : start + size]
             held = await self._journal_attempts(chunk, group)
             await asyncio.gather(
                 *(self._deliver(chunk, item, limiter) for item in group if item.job.id in held)
@@ -482,6 +487,14 @@ class DeliveryWorker:
     async def close(self) -> None:
         """Releases the limits' connections (Redis)."""
         await self.limits.close()
+
+
+def journal_group_size(profile: SenderProfile) -> int:
+    """Returns how many sends of a sender without an idempotency key are journaled (and under
+    way) together: about JOURNAL_WINDOW_S of its rate, within MIN_JOURNAL_GROUP and
+    MAX_REQUESTS_IN_FLIGHT."""
+    size = math.ceil(profile.global_per_s * JOURNAL_WINDOW_S)
+    return max(MIN_JOURNAL_GROUP, min(MAX_REQUESTS_IN_FLIGHT, size))
 
 
 def _chat_kind(chat_id: int) -> ChatKind:
