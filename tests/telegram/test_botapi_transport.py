@@ -345,3 +345,22 @@ def test_every_aiogram_error_is_one_outcome(error: Exception, status: str, reaso
 def test_an_error_that_is_not_telegrams_is_not_hidden() -> None:
     assert outcome_for_error(KeyError("bug")) is None
     assert issubclass(TelegramEntityTooLarge, TelegramNetworkError)  # why its order matters
+
+
+async def test_a_message_whose_answer_was_lost_still_shows_in_the_delivery_log(
+    people: People,
+) -> None:
+    await people.set_faults(lost_response_p=1.0)
+    transport = people.transport()
+    try:
+        lost = await transport.send(OutgoingMessage(chat_id=91, text="Sale!"))
+        await people.set_faults(lost_response_p=0.0)
+        resent = await transport.send(OutgoingMessage(chat_id=92, text="Sale!"))
+    finally:
+        await transport.close()
+
+    assert lost.status is SendStatus.RETRY_BACKOFF  # the bot cannot know it arrived
+    assert resent.status is SendStatus.SENT
+    delivered = await people.delivered()
+    assert [(m["chat_id"], m["response_lost"]) for m in delivered] == [(91, True), (92, False)]
+    assert [m["text"] for m in await people.received(91)] == ["Sale!"]

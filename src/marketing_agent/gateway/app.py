@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
-    app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
+    app.dependency_overrides[get_inbound_handler] = lambda: flows.apply_inbound
     problems.install(app)
     middleware.install(
         app,

@@ -363,6 +363,26 @@ class CampaignRead(BaseModel):
     def ai_generated(self) -> bool:
         return is_ai_generated(self.agent_provider)
 
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Deliveries an operator must look at: in_doubt (maybe sent) or dead."
+    )
+    @property
+    def needs_attention(self) -> bool:
+        return self.attention_reason is not None
+
+    @computed_field(description="Why the campaign needs attention, in words.")  # type: ignore[prop-decorator]
+    @property
+    def attention_reason(self) -> str | None:
+        counts, reasons = self.delivery_counts, []
+        if counts.in_doubt:
+            reasons.append(
+                f"{counts.in_doubt} deliveries in doubt: a worker died during their send, so "
+                "they may or may not have arrived; re-drive them to resend"
+            )
+        if counts.dead:
+            reasons.append(f"{counts.dead} deliveries dead-lettered after repeated failures")
+        return "; ".join(reasons) or None
+
 
 class DeliveryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)

@@ -4,17 +4,18 @@ route Telegram posts bots' updates to."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.crypto import SecretBox
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.db import Database
+from marketing_agent.core.deps import DbSession, get_database
 from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
+from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import check_bot_api_url, get_settings
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
@@ -30,8 +31,8 @@ from marketing_agent.telegram.schemas import (
     TransportKind,
     WebhookSet,
 )
-from marketing_agent.telegram.transport import InboundEvent
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1/telegram", tags=["telegram"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
@@ -58,20 +59,21 @@ Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
 
 
 class InboundHandler(Protocol):
-    """Turns people's updates into consent and events (the orchestrator's handle_inbound)."""
+    """Applies a sender's stored updates: consent and events (the orchestrator's
+    apply_inbound)."""
 
-    def __call__(
-        self, *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
-    ) -> Awaitable[int]: ...
+    def __call__(self, *, db: Database, sender_id: int) -> Awaitable[int]: ...
 
 
 def get_inbound_handler() -> InboundHandler | None:
-    """Returns what handles webhook updates: the app factory provides the orchestrator's (this
-    module may not import it), as it provides the principal resolver; None: not wired."""
+    """Returns what applies webhook updates: the app factory provides the orchestrator's (this
+    module may not import it), as it provides the principal resolver; None: not wired (the
+    scheduler applies what the webhook stored)."""
     return None
 
 
 WebhookHandler = Annotated[InboundHandler | None, Depends(get_inbound_handler)]
+AppDatabase = Annotated[Database, Depends(get_database)]
 
 
 @router.get("/senders")
@@ -163,12 +165,14 @@ async def receive_webhook_update(
     sender_id: int,
     request: Request,
     session: DbSession,
+    db: AppDatabase,
     handle: WebhookHandler,
     secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> JSONResponse:
     """Where Telegram posts a bot's updates. Open (no login): Telegram proves itself with the
-    secret set with the webhook. Answered after the update is handled and committed; an error
-    makes Telegram post it again later."""
+    secret set with the webhook. The update is stored and committed before the 200 (an error
+    makes Telegram post it again later), then applied and answered; what fails there is
+    applied by the scheduler from the store."""
     await service.check_webhook_secret(session=session, sender_id=sender_id, presented=secret_token)
     try:
         data: Any = await request.json()
@@ -176,9 +180,13 @@ async def receive_webhook_update(
         raise ValidationFailed([field_error(("body",), "not JSON")]) from None
     events, answer = service.read_webhook_update(data)
     if events:
-        if handle is None:
-            raise Unavailable("This process does not handle inbound updates")
-        await handle(session=session, sender_id=sender_id, events=events)
+        async with db.session() as store:
+            await service.store_inbound(session=store, sender_id=sender_id, events=events)
+        if handle is not None:
+            try:
+                await handle(db=db, sender_id=sender_id)
+            except Exception:
+                log.exception("telegram.webhook_apply_failed", sender_id=sender_id)
     return JSONResponse(answer)
 
 

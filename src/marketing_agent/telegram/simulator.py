@@ -269,6 +269,10 @@ class TelegramSimulator:
             due.append(heapq.heappop(self._events)[2])
         return due
 
+    def confirm_updates(self) -> None:
+        """Nothing to confirm: handed-out events are gone (an in-process simulator's are lost
+        with its process anyway)."""
+
     async def close(self) -> None:
         """Stops sending; later sends answer SENDER_UNHEALTHY."""
         self._closed = True
@@ -300,8 +304,11 @@ class TelegramSimulator:
         message_id = self._deliver(message, now)
         if self._draw(self._lost_response_p):
             # Delivered, but the answer never came back: only random_id makes a retry safe.
+            # (The message id is what Telegram knows; the sender never sees it.)
             self.stats.transient_failures += 1
-            return SendOutcome(SendStatus.RETRY_BACKOFF, reason="response_lost")
+            return SendOutcome(
+                SendStatus.RETRY_BACKOFF, message_id=message_id, reason="response_lost"
+            )
         return SendOutcome(SendStatus.SENT, message_id=message_id)
 
     def _check_limits(self, message: OutgoingMessage, now: float) -> SendOutcome | None:

@@ -8,7 +8,8 @@ retry_after, 403 blocked, 400 too long; 400 chat not found for anyone who never 
 Text markup (`parse_mode`) is parsed as Telegram parses it (telegram/markup.py): the message
 carries its `entities`, broken markup is a 400. People are played through `/sim/` routes: they
 write to a bot (which starts it) or press its buttons (queued as updates, or posted to the bot's
-webhook), block it, and show what the bot sent them.
+webhook), block it, and show what the bot sent them (`/sim/bots/<name>/sent`: everything it
+delivered, also messages whose answer was lost).
 """
 
 from __future__ import annotations
@@ -211,6 +212,7 @@ class SimulatedBotApi:
                 Route("/sim/bots/{username}/health", self._sim_health, methods=["POST"]),
                 Route("/sim/bots/{username}/faults", self._sim_faults, methods=["POST"]),
                 Route("/sim/bots/{username}/chats", self._sim_chats, methods=["POST"]),
+                Route("/sim/bots/{username}/sent", self._sim_sent, methods=["GET"]),
                 Route("/sim/users/{chat_id:int}/send", self._sim_send, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/state", self._sim_state, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/messages", self._sim_messages, methods=["GET"]),
@@ -301,10 +303,11 @@ class SimulatedBotApi:
             return _error(status, description)
         if outcome.status is SendStatus.SENDER_UNHEALTHY:
             return _error(401, "Unauthorized")
-        if outcome.status is SendStatus.RETRY_BACKOFF:
-            return _error(
-                502 if outcome.reason == "response_lost" else 500, "Internal Server Error"
-            )
+        lost = outcome.status is SendStatus.RETRY_BACKOFF and outcome.reason == "response_lost"
+        if outcome.status is SendStatus.RETRY_BACKOFF and not lost:
+            return _error(500, "Internal Server Error")
+        # Recorded before the answer leaves: a message whose answer is lost (a fault, or the
+        # sender killed meanwhile) was delivered all the same, and shows in the log.
         message = _message_json(bot, outcome.message_id or 0, chat_id, formatted, kind, markup_json)
         bot.sent.append(
             {
@@ -318,8 +321,11 @@ class SimulatedBotApi:
                 "media": media,
                 "allow_paid_broadcast": _as_bool(params.get("allow_paid_broadcast")),
                 "message": message,
+                "response_lost": lost,
             }
         )
+        if lost:
+            return _error(502, "Bad Gateway")
         return _ok(message)
 
     async def _get_updates(
@@ -473,6 +479,24 @@ class SimulatedBotApi:
                 "webhook": webhook,
                 "webhook_last_error": bot.webhook_last_error,
             }
+        )
+
+    async def _sim_sent(self, request: Request) -> JSONResponse:
+        """Every message the bot delivered, to anyone, oldest first (also those whose answer
+        never reached the bot): how tests count duplicates and losses."""
+        bot = self._by_username.get(request.path_params["username"])
+        if bot is None:
+            return JSONResponse({"detail": "no such bot"}, status_code=404)
+        return JSONResponse(
+            [
+                {
+                    "message_id": m["message_id"],
+                    "chat_id": m["chat_id"],
+                    "text": m["text"],
+                    "response_lost": m["response_lost"],
+                }
+                for m in bot.sent
+            ]
         )
 
     async def _sim_health(self, request: Request) -> JSONResponse:
