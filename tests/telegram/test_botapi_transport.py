@@ -350,6 +350,7 @@ def test_an_error_that_is_not_telegrams_is_not_hidden() -> None:
 async def test_a_message_whose_answer_was_lost_still_shows_in_the_delivery_log(
     people: People,
 ) -> None:
+    await people.started(91, 92)
     await people.set_faults(lost_response_p=1.0)
     transport = people.transport()
     try:
