@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     access_token_minutes: int = 60 * 12
     api_rate_per_min: float = Field(1200, description="Requests per minute per client address.")
     login_rate_per_min: float = Field(10, description="Login attempts per minute per address.")
+    max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    max_import_bytes: int = Field(
+        20_000_000, ge=1024, description="Largest CSV file the contacts import accepts."
+    )
 
     llm_provider: Literal["auto", "offline", "anthropic", "openai"] = "auto"
     anthropic_api_key: SecretStr | None = None
@@ -99,7 +105,7 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe"
             raise ValueError(f"unknown time zone '{value}', e.g. Europe/Berlin") from exc
         return value
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound
+from marketing_agent.core.validation import DbId
 from marketing_agent.gateway import service
 from marketing_agent.gateway.schemas import (
     ApiKeyCreate,
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 AnyUser = Annotated[Principal, Depends(authorize(Permission.READ))]
 Admin = Annotated[Principal, Depends(authorize(Permission.USERS_MANAGE))]
-KeyID = Annotated[int, Path(gt=0)]
+KeyID = Annotated[DbId, Path(description="The API key's id")]
 
 
 @router.post("/login")

@@ -96,6 +96,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app,
         api_rate_per_min=settings.api_rate_per_min,
         login_rate_per_min=settings.login_rate_per_min,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
     )
     for router in ROUTERS:
         app.include_router(router)

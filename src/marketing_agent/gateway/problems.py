@@ -1,13 +1,19 @@
-"""Every error as RFC 9457 problem+json, mapped once for the whole app."""
+"""Every error as RFC 9457 problem+json, mapped once for the whole app.
+
+An unexpected exception is answered with a plain 500 problem and logged by type, place and SQL
+statement only: a driver's message carries the query's parameters (names, phone numbers)."""
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketing_agent.core.errors import MarketingAgentError, ValidationFailed
 from marketing_agent.core.logging import get_logger
@@ -46,7 +52,62 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+def describe_failure(exc: BaseException) -> dict[str, Any]:
+    """Returns what a log may say about an unexpected exception: its type, the line it came
+    from, and for a database error the SQL statement and driver error type, never the message
+    (which holds the bound parameters)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    facts: dict[str, Any] = {"error": type(exc).__qualname__, "where": where}
+    if isinstance(exc, StatementError):
+        facts["statement"] = (exc.statement or "")[:500]
+        facts["driver_error"] = type(exc.orig).__qualname__ if exc.orig is not None else None
+    return facts
+
+
+def _internal_error(request: Request) -> JSONResponse:
+    return problem(
+        request,
+        status=500,
+        title="Internal error",
+        detail="Something went wrong on our side; the request id is in the logs.",
+        type_slug="internal",
+    )
+
+
+class ServerErrorGuard:
+    """Answers an exception no handler took with a 500 problem (nothing of the exception in the
+    body) and keeps it from reaching the server, whose own log would print the message."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the last line of defence: every exception is answered
+            request = Request(scope)
+            log.error("request.failed", path=request.url.path, **describe_failure(exc))
+            if not started:  # else the response is cut short: nothing more can be said
+                await _internal_error(request)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
+    """Maps every error to problem+json; call it before the other middleware is added, so the
+    server-error guard sits innermost and the access log still sees the 500."""
+    app.add_middleware(ServerErrorGuard)
+
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> JSONResponse:
         return problem(
@@ -94,11 +155,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("request.failed", path=request.url.path)
-        return problem(
-            request,
-            status=500,
-            title="Internal error",
-            detail="Something went wrong on our side; the request id is in the logs.",
-            type_slug="internal",
-        )
+        # Reached only by an error raised outside the guard (in a middleware).
+        log.error("request.failed", path=request.url.path, **describe_failure(exc))
+        return _internal_error(request)

@@ -8,6 +8,12 @@ from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from marketing_agent.core.validation import (
+    DbId,
+    TelegramChatId,
+    check_plausible_time,
+    check_zone_name,
+)
 from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
@@ -44,7 +50,7 @@ class RedriveResult(BaseModel):
 
 
 class ContactBase(BaseModel):
-    telegram_id: int = Field(
+    telegram_id: TelegramChatId = Field(
         description="The chat id: a person's Telegram user id (private chat), or a group's "
         "negative id (sent under the group limits).",
     )
@@ -65,15 +71,7 @@ class ContactBase(BaseModel):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone '{value}'") from exc
-        return value
+        return None if value is None else check_zone_name(value)
 
 
 class ContactCreate(ContactBase):
@@ -125,7 +123,7 @@ class SegmentRead(BaseModel):
 
 class VariantIn(BaseModel):
     text: str = Field(min_length=1, max_length=4096)
-    weight: float = Field(1.0, gt=0)
+    weight: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
 
 
 class VariantRead(BaseModel):
@@ -180,8 +178,8 @@ class DailyWindowIn(BaseModel):
 class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     goal: str = Field(min_length=3, max_length=4000, description="The brief for the strategist.")
-    sender_id: int | None = Field(None, gt=0, description="Defaults to the first active sender.")
-    segment_id: int | None = Field(None, gt=0, description="None means every contact.")
+    sender_id: DbId | None = Field(None, description="Defaults to the first active sender.")
+    segment_id: DbId | None = Field(None, description="None means every contact.")
     purpose: str = Field("marketing", min_length=1, max_length=64)
     variant_count: int = Field(2, ge=1, le=5)
     variants: list[VariantIn] | None = Field(
@@ -219,7 +217,7 @@ class CampaignCreate(BaseModel):
     def aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone, e.g. 2026-12-01T09:00:00Z")
-        return value
+        return None if value is None else check_plausible_time(value)
 
     @field_validator("timezone")
     @classmethod

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
+from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
@@ -44,6 +45,10 @@ async def add_blacklist_term(
 
 
 @router.delete("/blacklist/{term_id}", status_code=204)
-async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanWrite) -> Response:
+async def remove_blacklist_term(
+    term_id: Annotated[DbId, Path(description="The term's id")],
+    session: DbSession,
+    principal: CanWrite,
+) -> Response:
     await service.remove_blacklist_term(session=session, term_id=term_id, actor=principal.actor)
     return Response(status_code=204)

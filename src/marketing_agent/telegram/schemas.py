@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from marketing_agent.core.validation import TelegramChatId
 from marketing_agent.telegram.profiles import PROFILES
 
 
@@ -110,7 +111,7 @@ class SenderRead(SenderBase):
 
 
 class SenderTestRequest(BaseModel):
-    chat_id: int = Field(
+    chat_id: TelegramChatId = Field(
         description="A chat that has started the bot: a person's Telegram id, or a group's "
         "negative id."
     )
@@ -164,7 +165,9 @@ class AccountLoginStart(BaseModel):
     """Starts logging a user account in: Telegram sends a code to the account's apps."""
 
     name: str = Field(min_length=1, max_length=128, description="The new sender's name.")
-    api_id: int = Field(gt=0, description="From my.telegram.org, API development tools.")
+    api_id: int = Field(
+        gt=0, le=2**31 - 1, description="From my.telegram.org, API development tools."
+    )
     api_hash: SecretStr = Field(
         description="From my.telegram.org; stored encrypted, never returned."
     )
