@@ -14,7 +14,7 @@ from marketing_agent.core.validation import (
     check_plausible_time,
     check_zone_name,
 )
-from marketing_agent.orchestrator import scheduling
+from marketing_agent.orchestrator import rendering, scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
 
@@ -122,8 +122,17 @@ class SegmentRead(BaseModel):
 
 
 class VariantIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4096)
+    text: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The message; {first_name} and {username} are filled per contact.",
+    )
     weight: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
+
+    @field_validator("text")
+    @classmethod
+    def known_placeholders(cls, value: str) -> str:
+        return rendering.check_template(value)
 
 
 class VariantRead(BaseModel):
