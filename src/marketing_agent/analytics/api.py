@@ -16,6 +16,7 @@ from marketing_agent.analytics.schemas import (
 )
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
+from marketing_agent.core.references import References, ensure_references
 from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -46,6 +47,15 @@ async def campaign_funnel(
 
 
 @router.post("/events", status_code=201)
-async def record_event(event_in: EventCreate, session: DbSession, principal: CanWrite) -> EventRead:
+async def record_event(
+    event_in: EventCreate, session: DbSession, principal: CanWrite, references: References
+) -> EventRead:
+    await ensure_references(
+        references,
+        session=session,
+        contact_id=event_in.contact_id,
+        sender_id=event_in.sender_id,
+        campaign_id=event_in.campaign_id,
+    )
     event = await service.record_event(session=session, event_in=event_in)
     return EventRead.model_validate(event)

@@ -25,12 +25,14 @@ from marketing_agent.core.auth import get_principal
 from marketing_agent.core.crypto import load_secret_box, load_secret_key
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
+from marketing_agent.core.references import get_reference_check
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import resolve_principal
 from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
 from marketing_agent.orchestrator.worker import DeliveryWorker
@@ -91,6 +93,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
     app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
+    # Consents and events name contacts, senders and campaigns their modules may not import.
+    app.dependency_overrides[get_reference_check] = lambda: orchestrator.check_references
     problems.install(app)
     middleware.install(
         app,

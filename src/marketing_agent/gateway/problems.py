@@ -11,16 +11,54 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from marketing_agent.core.auth import get_principal
 from marketing_agent.core.errors import MarketingAgentError, ValidationFailed
 from marketing_agent.core.logging import get_logger
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://marketing-agent.dev/problems/"
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+_DESCRIPTIONS = {
+    401: "Not authenticated: no, an expired or a wrong credential",
+    403: "Your role lacks the permission this route needs",
+    404: "Something the request names does not exist",
+    409: "The request conflicts with the current state (e.g. a campaign's status)",
+    413: "The request body is larger than this route accepts",
+    422: "Invalid input: every bad field is listed in `errors`, each with its location",
+    429: "Too many requests: retry after the `Retry-After` seconds",
+}
+
+
+class FieldProblem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem; some carry more members (`retry_after_s`, `max_bytes`, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Returns the `responses=` of a route that may answer these problems (problem+json)."""
+    return {status: {"description": _DESCRIPTIONS[status], "model": Problem} for status in statuses}
 
 
 def problem(
@@ -30,6 +68,7 @@ def problem(
     title: str,
     detail: str,
     type_slug: str,
+    headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
     body = {
@@ -41,8 +80,10 @@ def problem(
         "request_id": getattr(request.state, "request_id", None),
         **extra,
     }
-    headers = {"Retry-After": str(extra["retry_after_s"])} if "retry_after_s" in extra else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    headers = dict(headers or {})
+    if "retry_after_s" in extra:
+        headers["Retry-After"] = str(extra["retry_after_s"])
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers or None)
 
 
 def _clean_errors(errors: Any) -> list[dict[str, Any]]:
@@ -107,6 +148,7 @@ def install(app: FastAPI) -> None:
     """Maps every error to problem+json; call it before the other middleware is added, so the
     server-error guard sits innermost and the access log still sees the 500."""
     app.add_middleware(ServerErrorGuard)
+    _document_problems(app)
 
     @app.exception_handler(ValidationFailed)
     async def validation_failed(request: Request, exc: ValidationFailed) -> JSONResponse:
@@ -151,6 +193,7 @@ def install(app: FastAPI) -> None:
             title=str(exc.detail),
             detail=str(exc.detail),
             type_slug=slug,
+            headers=dict(exc.headers or {}),  # e.g. a 405's Allow
         )
 
     @app.exception_handler(Exception)
@@ -158,3 +201,55 @@ def install(app: FastAPI) -> None:
         # Reached only by an error raised outside the guard (in a middleware).
         log.error("request.failed", path=request.url.path, **describe_failure(exc))
         return _internal_error(request)
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Makes the OpenAPI document state, per route, the problems it may answer, as
+    application/problem+json: the routes are known only once every router is included, so
+    this runs when the document is first asked for."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        for route in _walk(app.routes):
+            for status, response in problem_responses(*_problem_statuses(route)).items():
+                route.responses.setdefault(status, response)
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if status.startswith("4") and "application/json" in content:
+                        response["content"] = {PROBLEM_JSON: content["application/json"]}
+        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
+        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problem_statuses(route: APIRoute) -> set[int]:
+    if not route.path.startswith("/api/"):
+        return set()
+    statuses = {401, 422, 429}  # any credential can be wrong; any input; the rate limit
+    if _needs_principal(route.dependant):
+        statuses.add(403)
+    if route.dependant.path_params:
+        statuses.add(404)
+    if (route.methods or set()) & _WRITES:
+        statuses |= {404, 409, 413}
+    return statuses
+
+
+def _needs_principal(dependant: Any) -> bool:
+    return any(dep.call is get_principal or _needs_principal(dep) for dep in dependant.dependencies)
+
+
+def _walk(routes: Any) -> Any:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _walk(included.routes)
