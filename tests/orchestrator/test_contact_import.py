@@ -88,3 +88,34 @@ async def test_unreadable_csv_is_a_422_naming_the_file(
     response = await _import(client, headers, huge)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["body", "file"]
+
+
+async def test_reimporting_the_same_file_adds_no_consent_records(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    headers = await headers_for(client, db)
+    first = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
+    again = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
+    assert first.json() == {"created": 2, "updated": 0, "consents_recorded": 1}
+    assert again.json() == {"created": 0, "updated": 2, "consents_recorded": 0}
+    contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
+    ann = next(c for c in contacts["items"] if c["telegram_id"] == 1001)
+    history = await client.get(f"/api/v1/compliance/contacts/{ann['id']}/consents", headers=headers)
+    assert len(history.json()) == 1
+    newer = GOOD.replace("2026-05-01T10:00:00Z", "2026-06-01T10:00:00Z")  # new evidence: recorded
+    assert (await _import(client, headers, newer, f"?sender_id={sender_id}")).json()[
+        "consents_recorded"
+    ] == 1
+
+
+async def test_an_import_for_a_missing_sender_is_refused(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+    response = await _import(client, headers, GOOD, "?sender_id=424242")
+    assert response.status_code == 422
+    assert ["query", "sender_id"] in [e["loc"] for e in response.json()["errors"]]
+    contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
+    assert contacts["total"] == 0
