@@ -322,3 +322,49 @@ async def test_an_unexpected_error_is_a_plain_500_that_logs_no_parameters(
     logged = logs.getvalue()
     assert "request.failed" in logged and "INSERT INTO contacts" in logged
     assert phone not in logged
+
+
+def test_the_openapi_document_states_each_routes_problems(app: FastAPI) -> None:
+    spec = app.openapi()
+    checked = 0
+    for path, operations in spec["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"401", "422", "429"}
+            if "{" in path or method in {"post", "put", "patch", "delete"}:
+                expected.add("404")
+            if path not in {"/api/v1/auth/login"} and "/webhook/" not in path:
+                expected.add("403")
+            assert expected <= responses.keys(), (method, path, sorted(responses))
+            for status, response in responses.items():
+                if status.startswith("4"):
+                    assert list(response["content"]) == ["application/problem+json"], (path, status)
+            checked += 1
+    assert checked >= 40
+    assert "Problem" in spec["components"]["schemas"]
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+
+
+async def test_a_method_a_path_does_not_serve_is_405_with_every_allowed_method(
+    client: httpx.AsyncClient,
+) -> None:
+    wrong = await client.get("/api/v1/auth/login")
+    assert wrong.status_code == 405
+    assert wrong.headers["allow"] == "POST"
+    both = await client.put("/api/v1/orchestrator/contacts")
+    assert both.status_code == 405 and both.headers["allow"] == "GET, POST"
+    assert both.headers["content-type"].startswith("application/problem+json")
+    unknown = await client.get("/api/v1/nowhere")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_body_that_is_not_text_is_a_422(client: httpx.AsyncClient, app: FastAPI) -> None:
+    response = await client.post(
+        "/api/v1/auth/login",
+        content=b"\xee\x86\x98\xff",
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text

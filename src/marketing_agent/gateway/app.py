@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
@@ -171,13 +172,10 @@ def _add_ui(app: FastAPI) -> None:
         app.mount("/assets", StaticFiles(directory=STATIC_DIR / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def ui(path: str) -> Response:
+    async def ui(path: str, request: Request) -> Response:
         if path.startswith(("api/", "docs", "openapi")):
-            return JSONResponse(
-                {"type": "about:blank", "title": "Not Found", "status": 404, "detail": path},
-                status_code=404,
-                media_type="application/problem+json",
-            )
+            # A path the API serves with other methods is a 405 with Allow, else a 404.
+            raise StarletteHTTPException(405 if problems.allowed_methods(request) else 404)
         candidate = (STATIC_DIR / path).resolve()
         if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
             return FileResponse(candidate)

@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,45 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from marketing_agent.core.auth import get_principal
 from marketing_agent.core.errors import MarketingAgentError, ValidationFailed
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.openapi import PROBLEM_DESCRIPTIONS, Problem
 
 log = get_logger(__name__)
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://marketing-agent.dev/problems/"
+_PROBLEM_REF = "#/components/schemas/Problem"
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-_DESCRIPTIONS = {
-    401: "Not authenticated: no, an expired or a wrong credential",
-    403: "Your role lacks the permission this route needs",
-    404: "Something the request names does not exist",
-    409: "The request conflicts with the current state (e.g. a campaign's status)",
-    413: "The request body is larger than this route accepts",
-    422: "Invalid input: every bad field is listed in `errors`, each with its location",
-    429: "Too many requests: retry after the `Retry-After` seconds",
-}
-
-
-class FieldProblem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class Problem(BaseModel):
-    """An RFC 9457 problem; some carry more members (`retry_after_s`, `max_bytes`, ...)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    request_id: str | None = None
-    errors: list[FieldProblem] | None = None
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """Returns the `responses=` of a route that may answer these problems (problem+json)."""
-    return {status: {"description": _DESCRIPTIONS[status], "model": Problem} for status in statuses}
 
 
 def problem(
@@ -98,7 +65,8 @@ def describe_failure(exc: BaseException) -> dict[str, Any]:
     from, and for a database error the SQL statement and driver error type, never the message
     (which holds the bound parameters)."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f"{frames[-1].filename}:{frames[-1].lineno} in {frames[-1].name}" if frames else ""
+    ours = [f for f in frames if "marketing_agent" in f.filename] or frames
+    where = f"{ours[-1].filename}:{ours[-1].lineno} in {ours[-1].name}" if ours else ""
     facts: dict[str, Any] = {"error": type(exc).__qualname__, "where": where}
     if isinstance(exc, StatementError):
         facts["statement"] = (exc.statement or "")[:500]
@@ -186,6 +154,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI could not decode the body: bad input like any other
+            return problem(
+                request,
+                status=422,
+                title="Validation failed",
+                detail="The body could not be read as JSON",
+                type_slug="validation",
+                errors=[{"loc": ["body"], "msg": str(exc.detail), "type": "json_invalid"}],
+            )
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path has, not just its first route's
+            headers["Allow"] = ", ".join(allowed_methods(request))
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
         return problem(
             request,
@@ -193,7 +173,7 @@ def install(app: FastAPI) -> None:
             title=str(exc.detail),
             detail=str(exc.detail),
             type_slug=slug,
-            headers=dict(exc.headers or {}),  # e.g. a 405's Allow
+            headers=headers,
         )
 
     @app.exception_handler(Exception)
@@ -212,21 +192,33 @@ def _document_problems(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is not None:
             return app.openapi_schema
-        for route in _walk(app.routes):
-            for status, response in problem_responses(*_problem_statuses(route)).items():
-                route.responses.setdefault(status, response)
         schema = generate()
-        for operations in schema.get("paths", {}).values():
-            for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if status.startswith("4") and "application/json" in content:
-                        response["content"] = {PROBLEM_JSON: content["application/json"]}
-        schema.get("components", {}).get("schemas", {}).pop("HTTPValidationError", None)
-        schema.get("components", {}).get("schemas", {}).pop("ValidationError", None)
+        statuses = {
+            (route.path, method.lower()): _problem_statuses(route)
+            for route in _walk(app.routes)
+            for method in route.methods or ()
+        }
+        _add_problem_schema(schema.setdefault("components", {}).setdefault("schemas", {}))
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status in sorted(statuses.get((path, method), ())):
+                    responses.setdefault(str(status), {"description": PROBLEM_DESCRIPTIONS[status]})
+                for status, response in responses.items():
+                    if status.startswith("4"):
+                        response["content"] = {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}}
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_problem_schema(components: dict[str, Any]) -> None:
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in problem_schema.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    components.setdefault("Problem", problem_schema)
+    for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, not ours
+        components.pop(unused, None)
 
 
 def _problem_statuses(route: APIRoute) -> set[int]:
@@ -253,3 +245,12 @@ def _walk(routes: Any) -> Any:
         included = getattr(route, "original_router", None)
         if included is not None:
             yield from _walk(included.routes)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Returns the methods the API serves at the request's path (none: an unknown path)."""
+    methods: set[str] = set()
+    for route in _walk(request.app.routes):
+        if route.include_in_schema and route.path_regex.match(request.url.path):
+            methods |= route.methods or set()
+    return sorted(methods)

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 
 from marketing_agent.core.validation import (
     DbId,
@@ -186,7 +194,7 @@ class DailyWindowIn(BaseModel):
 
 class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
-    goal: str = Field(min_length=3, max_length=4000, description="The brief for the strategist.")
+    goal: str = Field(min_length=3, max_length=2000, description="The brief for the strategist.")
     sender_id: DbId | None = Field(None, description="Defaults to the first active sender.")
     segment_id: DbId | None = Field(None, description="None means every contact.")
     purpose: str = Field("marketing", min_length=1, max_length=64)
@@ -194,7 +202,7 @@ class CampaignCreate(BaseModel):
     variants: list[VariantIn] | None = Field(
         None, max_length=5, description="Your own texts; when given the strategist is skipped."
     )
-    cta_url: AnyHttpUrl | None = None
+    cta_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] | None = None
     start_at: datetime | None = Field(None, description="Start time; None starts on approval.")
     send_window: DailyWindowIn | None = Field(
         None,

@@ -15,6 +15,7 @@ from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
+from marketing_agent.core.openapi import problem_responses
 from marketing_agent.core.validation import DbId
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
@@ -146,7 +147,7 @@ async def delete_webhook(
     return SenderRead.model_validate(sender)
 
 
-@router.post("/webhook/{sender_id}")
+@router.post("/webhook/{sender_id}", responses=problem_responses(403))  # a wrong secret
 async def receive_webhook_update(
     sender_id: SenderID,
     request: Request,
