@@ -58,11 +58,14 @@ def api_server(pg_db: Database, tmp_path: Path) -> Iterator[str]:
         "MA_API_RATE_PER_MIN": "100000000",
         "MA_LOGIN_RATE_PER_MIN": "100000000",
         "MA_LLM_PROVIDER": "offline",
-        "MA_LOG_LEVEL": "WARNING",
+        "MA_LOG_LEVEL": "INFO",  # each request's status and time, in api.log
         "MA_QUIET_HOURS": "off",
     }
     port = _free_port()
-    log = (tmp_path / "api.log").open("wb")
+    log_path = Path(os.environ.get("MA_FUZZ_OUTPUT", tmp_path / "schemathesis.txt")).with_suffix(
+        ".api.log"
+    )
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [str(BIN / "marketing-agent"), "api", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
@@ -79,7 +82,7 @@ def api_server(pg_db: Database, tmp_path: Path) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.2)
         else:
-            pytest.fail("the API did not start: " + (tmp_path / "api.log").read_text())
+            pytest.fail("the API did not start: " + log_path.read_text())
         yield base
     finally:
         process.terminate()

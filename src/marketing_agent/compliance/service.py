@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from typing import Any, cast
@@ -116,9 +117,14 @@ async def _not_yet_recorded(
                 )
             )
             recorded.update(_decision_key(cid, status, proof or {}) for cid, status, proof in rows)
-    return [
-        c for c in consents if _decision_key(c.contact_id, c.status.value, c.proof) not in recorded
-    ]
+    fresh = []
+    for start in range(0, len(consents), _BATCH):
+        batch = consents[start : start + _BATCH]
+        fresh += [
+            c for c in batch if _decision_key(c.contact_id, c.status.value, c.proof) not in recorded
+        ]
+        await asyncio.sleep(0)  # a large import must not hold up the API's other requests
+    return fresh
 
 
 async def withdraw_consent(

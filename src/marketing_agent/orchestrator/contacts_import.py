@@ -136,17 +136,20 @@ async def import_contacts(
             errors, detail=f"{len(errors)} problem(s) in the file; nothing imported"
         )
     ids, created, updated = await _write_contacts(session, [c for c, _, _ in rows])
-    consents = [
-        ConsentCreate(
-            contact_id=ids[c.telegram_id],
-            sender_id=sender_id,
-            purpose=purpose,
-            source="import",
-            proof={"consent_at": consent_at.isoformat(), "proof": proof},
-        )
-        for c, consent_at, proof in rows
-        if consent_at is not None and sender_id is not None
-    ]
+    consents: list[ConsentCreate] = []
+    for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
+        consents += [
+            ConsentCreate(
+                contact_id=ids[c.telegram_id],
+                sender_id=sender_id,
+                purpose=purpose,
+                source="import",
+                proof={"consent_at": consent_at.isoformat(), "proof": proof},
+            )
+            for c, consent_at, proof in rows[start : start + BATCH]
+            if consent_at is not None and sender_id is not None
+        ]
+        await asyncio.sleep(0)  # let the API's other requests in between batches
     recorded = await compliance.record_consents(session=session, consents=consents, actor=actor)
     await compliance.audit(
         session=session,
