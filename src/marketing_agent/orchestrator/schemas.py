@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     UrlConstraints,
     field_validator,
     model_validator,
@@ -39,8 +40,8 @@ class DeliveryStatus(StrEnum):
 class RedriveRequest(BaseModel):
     """Which of a campaign's parked deliveries to queue again."""
 
-    dead: bool = Field(True, description="Queue the dead-lettered deliveries again.")
-    in_doubt: bool = Field(
+    dead: StrictBool = Field(True, description="Queue the dead-lettered deliveries again.")
+    in_doubt: StrictBool = Field(
         False,
         description="Queue the in-doubt deliveries again: through the Bot API a recipient may "
         "then get the message twice.",
