@@ -8,13 +8,12 @@ import asyncio
 import os
 import statistics
 import time
-from pathlib import Path
 
 import httpx
+from _support import settings, sqlite_database  # type: ignore[import-not-found]
 from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
-from _support import settings, sqlite_database  # type: ignore[import-not-found]
 from marketing_agent.core.auth import Role
 from marketing_agent.gateway import service as gateway
 from marketing_agent.gateway.app import create_app
@@ -100,7 +99,6 @@ async def main() -> None:
                     f"max {max(latencies) * 1000:.0f} ms"
                 )
     await db.dispose()
-    Path(db.url.removeprefix("sqlite+aiosqlite:///")).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

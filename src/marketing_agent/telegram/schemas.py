@@ -7,7 +7,15 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from marketing_agent.core.validation import TelegramChatId
 from marketing_agent.telegram.profiles import PROFILES
@@ -41,7 +49,7 @@ class SenderBase(BaseModel):
         description="Bot API server of this bot (botapi): Telegram's, a self-hosted "
         "telegram-bot-api or the simulator; default MA_TELEGRAM_BOT_API_URL.",
     )
-    double_opt_in: bool = Field(
+    double_opt_in: StrictBool = Field(
         False,
         description="Consent through the bot is recorded only when the person presses "
         "'Yes, subscribe' under the opt-in text, not on /start alone (botapi).",
