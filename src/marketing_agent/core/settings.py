@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="Seconds an API process trusts its copy of a user's state (disabled, role, "
         "token version) before re-reading it.",
     )
+    max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    max_import_bytes: int = Field(
+        20_000_000, ge=1024, description="Largest CSV file the contacts import accepts."
+    )
 
     llm_provider: Literal["auto", "offline", "anthropic", "openai"] = "auto"
     anthropic_api_key: SecretStr | None = None
@@ -174,7 +180,7 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe"
             raise ValueError(f"unknown time zone '{value}', e.g. Europe/Berlin") from exc
         return value
 

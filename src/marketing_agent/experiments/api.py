@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound
+from marketing_agent.core.validation import DbId
 from marketing_agent.experiments import service
 from marketing_agent.experiments.schemas import (
     AnalyseRequest,
@@ -27,7 +28,7 @@ CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
 
 @router.get("/campaigns/{campaign_id}")
 async def campaign_experiment(
-    campaign_id: int,
+    campaign_id: Annotated[DbId, Path(description="The campaign's id")],
     session: DbSession,
     principal: CanRead,
     settings: CurrentSettings,

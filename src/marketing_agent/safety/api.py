@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
+from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
@@ -58,7 +59,11 @@ async def add_blacklist_term(
 
 
 @router.delete("/blacklist/{term_id}", status_code=204)
-async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanManage) -> Response:
+async def remove_blacklist_term(
+    term_id: Annotated[DbId, Path(description="The term's id")],
+    session: DbSession,
+    principal: CanManage,
+) -> Response:
     await service.remove_blacklist_term(session=session, term_id=term_id, actor=principal.actor)
     return Response(status_code=204)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
 from marketing_agent.core.auth import Permission, Principal, authorize
@@ -16,7 +16,9 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.deps import DbSession, get_database
 from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.openapi import problem_responses
 from marketing_agent.core.settings import check_bot_api_url, get_settings
+from marketing_agent.core.validation import DbId
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
     AccountLoginCode,
@@ -36,6 +38,7 @@ log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1/telegram", tags=["telegram"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
+SenderID = Annotated[DbId, Path(description="The sender's id")]
 CanManage = Annotated[Principal, Depends(authorize(Permission.SENDERS_MANAGE))]
 
 
@@ -118,14 +121,14 @@ async def create_sender(
 
 
 @router.get("/senders/{sender_id}")
-async def get_sender(sender_id: int, session: DbSession, principal: CanRead) -> SenderRead:
+async def get_sender(sender_id: SenderID, session: DbSession, principal: CanRead) -> SenderRead:
     sender = await service.get_sender_or_raise(session=session, sender_id=sender_id)
     return SenderRead.model_validate(sender)
 
 
 @router.post("/senders/{sender_id}/test")
 async def send_sender_test(
-    sender_id: int, test_in: SenderTestRequest, session: DbSession, principal: CanManage
+    sender_id: SenderID, test_in: SenderTestRequest, session: DbSession, principal: CanManage
 ) -> SenderTestResult:
     """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
     return await service.send_test_message(
@@ -139,7 +142,7 @@ async def send_sender_test(
 
 @router.put("/senders/{sender_id}/webhook")
 async def set_webhook(
-    sender_id: int, webhook_in: WebhookSet, session: DbSession, principal: CanManage
+    sender_id: SenderID, webhook_in: WebhookSet, session: DbSession, principal: CanManage
 ) -> SenderRead:
     """Makes Telegram post the bot's updates to this API instead of long polling."""
     sender = await service.set_webhook(
@@ -152,7 +155,9 @@ async def set_webhook(
 
 
 @router.delete("/senders/{sender_id}/webhook")
-async def delete_webhook(sender_id: int, session: DbSession, principal: CanManage) -> SenderRead:
+async def delete_webhook(
+    sender_id: SenderID, session: DbSession, principal: CanManage
+) -> SenderRead:
     """Goes back to long polling for the bot's updates."""
     sender = await service.delete_webhook(
         session=session, sender_id=sender_id, actor=principal.actor
@@ -160,9 +165,9 @@ async def delete_webhook(sender_id: int, session: DbSession, principal: CanManag
     return SenderRead.model_validate(sender)
 
 
-@router.post("/webhook/{sender_id}")
+@router.post("/webhook/{sender_id}", responses=problem_responses(403))  # a wrong secret
 async def receive_webhook_update(
-    sender_id: int,
+    sender_id: SenderID,
     request: Request,
     session: DbSession,
     db: AppDatabase,
