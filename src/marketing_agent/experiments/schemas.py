@@ -211,7 +211,10 @@ class AnalyseRequest(BaseModel):
     arms: list[AnalyseArm] = Field(min_length=2, max_length=20)
     prior: PriorIn | None = Field(None, description="Beta prior of every arm; flat by default.")
     min_trials_per_arm: int | None = Field(
-        None, ge=0, description="The rule's minimum; the deployment's setting by default."
+        None,
+        ge=0,
+        le=10**12,
+        description="The rule's minimum; the deployment's setting by default.",
     )
     chance_to_win: float | None = Field(None, gt=0.5, lt=1)
     confidence: float = Field(0.95, gt=0.5, lt=1)
@@ -226,7 +229,10 @@ class SampleSizeRequest(BaseModel):
     alpha: float = Field(0.05, gt=0, lt=1)
     arms: int = Field(2, ge=2, le=20)
     audience: int | None = Field(
-        None, ge=0, description="Recipients available; the answer says whether they suffice."
+        None,
+        ge=0,
+        le=10**12,
+        description="Recipients available; the answer says whether they suffice.",
     )
 
 

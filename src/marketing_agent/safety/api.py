@@ -68,8 +68,8 @@ async def remove_blacklist_term(
     return Response(status_code=204)
 
 
-ListID = Annotated[int, Path(description="The phrase list's id.")]
-PhraseID = Annotated[int, Path(description="The phrase's id.")]
+ListID = Annotated[DbId, Path(description="The phrase list's id.")]
+PhraseID = Annotated[DbId, Path(description="The phrase's id.")]
 
 
 @router.post("/redact")
