@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from marketing_agent.core.auth import Permission, Principal, authorize
+from marketing_agent.core.auth import ROLE_PERMISSIONS, Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound
 from marketing_agent.gateway import service
@@ -15,6 +15,7 @@ from marketing_agent.gateway.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     LoginRequest,
+    MeRead,
     TokenResponse,
     UserCreate,
     UserRead,
@@ -43,11 +44,13 @@ async def login(
 
 
 @router.get("/me")
-async def me(principal: AnyUser, session: DbSession) -> UserRead:
+async def me(principal: AnyUser, session: DbSession) -> MeRead:
+    """Returns the signed-in user with the permissions of their role."""
     user = await service.get_user_by_name(session=session, username=principal.username)
     if user is None:
         raise NotFound("Your user no longer exists.")
-    return UserRead.model_validate(user)
+    permissions = sorted(ROLE_PERMISSIONS[principal.role])
+    return MeRead(**UserRead.model_validate(user).model_dump(), permissions=permissions)
 
 
 @router.get("/users")

@@ -27,6 +27,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
+from marketing_agent.gateway import docs as api_docs
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import resolve_principal
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=__version__,
         lifespan=lifespan,
         description="Consent-first marketing campaigns on Telegram.",
+        docs_url=None,  # served offline by gateway.docs
+        redoc_url=None,
     )
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
@@ -100,6 +103,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in ROUTERS:
         app.include_router(router)
     _add_operational_routes(app)
+    api_docs.install(app)
     _add_ui(app)
     return app
 

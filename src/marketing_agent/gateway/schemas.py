@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketing_agent.core.auth import Role
+from marketing_agent.core.auth import Permission, Role
 
 
 class LoginRequest(BaseModel):
@@ -21,6 +21,12 @@ class UserRead(BaseModel):
     username: str
     role: Role
     is_active: bool = True
+
+
+class MeRead(UserRead):
+    """The signed-in user with what their role may do, so the UI hides what would be refused."""
+
+    permissions: list[Permission]
 
 
 class UserCreate(BaseModel):
