@@ -14,6 +14,12 @@ const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail/CampaignDet
 const ReviewQueuePage = lazy(() => import("./pages/ReviewQueue/ReviewQueuePage"));
 const ContactsPage = lazy(() => import("./pages/Contacts/ContactsPage"));
 const SendersPage = lazy(() => import("./pages/Senders/SendersPage"));
+const DashboardPage = lazy(() => import("./pages/Dashboard/DashboardPage"));
+const ContactDetailPage = lazy(() => import("./pages/ContactDetail/ContactDetailPage"));
+const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
+const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
+const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
+const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -54,11 +60,16 @@ export function AppRoot() {
                   </RequireAuth>
                 }
               >
-                <Route index element={<Navigate to="/campaigns" replace />} />
+                <Route index element={<Suspense fallback={pageFallback}><DashboardPage /></Suspense>} />
                 <Route path="campaigns" element={<Suspense fallback={pageFallback}><CampaignsPage /></Suspense>} />
                 <Route path="campaigns/:id" element={<Suspense fallback={pageFallback}><CampaignDetailPage /></Suspense>} />
                 <Route path="reviews" element={<Suspense fallback={pageFallback}><ReviewQueuePage /></Suspense>} />
                 <Route path="contacts" element={<Suspense fallback={pageFallback}><ContactsPage /></Suspense>} />
+                <Route path="contacts/:id" element={<Suspense fallback={pageFallback}><ContactDetailPage /></Suspense>} />
+                <Route path="segments" element={<Suspense fallback={pageFallback}><SegmentsPage /></Suspense>} />
+                <Route path="audit" element={<Suspense fallback={pageFallback}><AuditLogPage /></Suspense>} />
+                <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
+                <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>

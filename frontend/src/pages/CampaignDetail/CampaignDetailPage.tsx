@@ -10,7 +10,7 @@ import { useSegments, useSenders } from "../../api/directory";
 import { keys } from "../../api/keys";
 import { asApiError } from "../../api/problem";
 import type { Campaign, CampaignStatus, DeliveryCounts } from "../../api/types";
-import { isHandWritten, isLive } from "../../components/campaignStatus";
+import { isHandWritten, isLive, resultsStillMoving } from "../../components/campaignStatus";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
@@ -116,7 +116,9 @@ export default function CampaignDetailPage() {
     return <ProblemAlert error={campaignQuery.error} />;
   }
 
-  const live = isLive(campaign.status);
+  // Sending: every 2 s. After it stops, events still arrive for a day: every 10 s.
+  const live = resultsStillMoving(campaign);
+  const pollMs = isLive(campaign.status) ? LIVE_POLL_MS : 10_000;
   return (
     <Space orientation="vertical" size={16} style={{ width: "100%" }}>
       <Link to="/campaigns">
@@ -163,7 +165,7 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
-      <LiveResults campaignId={campaign.id} live={live} pollMs={LIVE_POLL_MS} />
+      <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
     </Space>
   );
 }
