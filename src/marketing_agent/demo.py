@@ -225,8 +225,8 @@ async def _seed_history(db: Database, settings: Settings, *, vip_segment_id: int
                 campaign_in = campaign_in.model_copy(update={"segment_id": vip_segment_id})
             await _launch(db, settings, campaign_in)
             await _send_all(db)
-            for _ in range(96):  # two simulated days of reads, clicks, conversions and /stop
-                virtual.advance(1800)
+            for _ in range(48):  # two simulated days of reads, clicks, conversions and /stop
+                virtual.advance(3600)
                 await scheduled.pull_inbound(db)
             await scheduled.tick(db)
     finally:

@@ -18,11 +18,11 @@ export const STATUS_LABEL: Record<CampaignStatus, string> = {
 
 export const STATUS_COLOR: Record<CampaignStatus, string> = {
   draft: "default",
-  pending_review: "orange",
-  approved: "cyan",
+  pending_review: "warning",
+  approved: "blue",
   scheduled: "geekblue",
   running: "processing",
-  paused: "gold",
+  paused: "warning",
   completed: "success",
   cancelled: "default",
 };

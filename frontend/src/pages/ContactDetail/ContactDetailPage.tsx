@@ -21,9 +21,11 @@ function Proof({ proof }: { proof: Record<string, unknown> }) {
   return (
     <dl style={{ margin: 0 }}>
       {entries.map(([key, value]) => (
-        <div key={key}>
-          <Typography.Text type="secondary">{key}: </Typography.Text>
-          <Typography.Text>{typeof value === "string" ? value : JSON.stringify(value)}</Typography.Text>
+        <div key={key} style={{ display: "flex", gap: 4 }}>
+          <dt>
+            <Typography.Text type="secondary">{key}:</Typography.Text>
+          </dt>
+          <dd style={{ margin: 0 }}>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
         </div>
       ))}
     </dl>
