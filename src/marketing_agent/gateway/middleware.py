@@ -69,7 +69,9 @@ def install(app: FastAPI, *, api_rate_per_min: float, login_rate_per_min: float)
         HTTP_LATENCY.labels(request.method, route).observe(elapsed)
         response.headers["X-Request-ID"] = request_id
         if request.url.path.startswith("/api/"):
-            log.info(
+            # The UI polls its reads every few seconds: those are debug, writes and errors info.
+            quiet = request.method == "GET" and response.status_code < 400
+            (log.debug if quiet else log.info)(
                 "http.request",
                 method=request.method,
                 path=request.url.path,
