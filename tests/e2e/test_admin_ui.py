@@ -59,6 +59,7 @@ def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
     # unreviewed. (One blacklisted phrase alone is only a warning, and the AI strategist rewrites
     # flagged drafts, so the variants are hand-written with two phrases each.)
     name = f"Spring launch {uuid.uuid4().hex[:6]}"
+    page.get_by_role("menuitem", name="Campaigns").click()
     page.get_by_role("button", name="New campaign").click()
     form = page.get_by_role("dialog", name="New campaign")
     form.get_by_label("Name", exact=True).fill(name)

@@ -243,3 +243,17 @@ async def test_api_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> N
         assert "cdn.jsdelivr" not in page and "/docs-assets/" in page
     asset = await client.get("/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200 and len(asset.content) > 100_000
+
+
+async def test_deliveries_export_names_variant_and_outcome(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    await make_sender(db)
+    headers = await headers_for(client, db, Role.MARKETER)
+    draft = await _campaign(client, headers, "Spring is here.")
+    response = await client.get(f"{API}/campaigns/{draft['id']}/deliveries/export", headers=headers)
+    assert response.status_code == 200
+    assert response.text.splitlines()[0].startswith("delivery_id,contact_id,telegram_id")
+    missing = await client.get(f"{API}/campaigns/999/deliveries/export", headers=headers)
+    assert missing.status_code == 404

@@ -506,6 +506,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/deliveries/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Deliveries
+         * @description The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason.
+         */
+        get: operations["export_deliveries_api_v1_orchestrator_campaigns__campaign_id__deliveries_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orchestrator/deliveries": {
         parameters: {
             query?: never;
@@ -3762,6 +3782,36 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_DeliveryRead_"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_deliveries_api_v1_orchestrator_campaigns__campaign_id__deliveries_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -415,6 +415,22 @@ async def list_deliveries(
     )
 
 
+@router.get("/campaigns/{campaign_id}/deliveries/export", response_class=Response)
+async def export_deliveries(
+    campaign_id: CampaignID, session: DbSession, principal: CanWriteContacts
+) -> Response:
+    """The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason."""
+    await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    body = await contacts_export.export_deliveries(session=session, campaign_id=campaign_id)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-deliveries.csv"'
+        },
+    )
+
+
 @router.get("/deliveries")
 async def list_deliveries_in_state(
     session: DbSession,

@@ -1,5 +1,6 @@
-"""CSV export of contacts, safe to open in a spreadsheet: a text cell that starts with = + - @
-(or a tab or carriage return) is prefixed with ' so it is never run as a formula."""
+"""CSV export of contacts and of a campaign's deliveries, safe to open in a spreadsheet: a text
+cell that starts with = + - @ (or a tab or carriage return) is prefixed with ' so it is never run
+as a formula."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
-from marketing_agent.orchestrator.models import Contact
+from marketing_agent.orchestrator.models import Contact, Delivery
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("telegram_id", "username", "first_name", "language", "timezone", "tags", "consent")
@@ -54,3 +55,43 @@ async def export_contacts(*, session: AsyncSession) -> str:
         for c in contacts
     )
     return write_csv([*COLUMNS, *attribute_keys], rows)
+
+
+DELIVERY_COLUMNS = (
+    "delivery_id",
+    "contact_id",
+    "telegram_id",
+    "first_name",
+    "variant",
+    "status",
+    "reason",
+    "attempts",
+    "sent_at",
+)
+
+
+async def export_deliveries(*, session: AsyncSession, campaign_id: int) -> str:
+    """Returns a campaign's deliveries as CSV: who got which variant, and what became of it."""
+    rows = await session.execute(
+        select(Delivery, Contact.telegram_id, Contact.first_name)
+        .join(Contact, Contact.id == Delivery.contact_id, isouter=True)
+        .where(Delivery.campaign_id == campaign_id)
+        .order_by(Delivery.id)
+    )
+    return write_csv(
+        DELIVERY_COLUMNS,
+        (
+            [
+                d.id,
+                d.contact_id,
+                telegram_id or "",
+                first_name or "",
+                d.variant_key,
+                d.status,
+                d.reason or "",
+                d.attempts,
+                d.sent_at.isoformat() if d.sent_at else "",
+            ]
+            for d, telegram_id, first_name in rows
+        ),
+    )

@@ -16,6 +16,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { StatusTag } from "../../components/StatusTag";
 import { CampaignActions } from "./CampaignActions";
+import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
 import { LiveResults } from "./LiveResults";
 import { VariantsCard } from "./VariantsCard";
@@ -166,6 +167,7 @@ export default function CampaignDetailPage() {
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
+      <DeliveriesTable campaignId={campaign.id} />
     </Space>
   );
 }
