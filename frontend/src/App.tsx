@@ -69,6 +69,7 @@ const THEME = {
     colorTextDescription: "rgba(0, 0, 0, 0.65)",
     colorTextTertiary: "rgba(0, 0, 0, 0.6)",
     colorTextPlaceholder: "rgba(0, 0, 0, 0.58)",
+    colorTextDisabled: "rgba(0, 0, 0, 0.56)", // also empty tables' text
   },
 };
 

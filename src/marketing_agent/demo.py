@@ -168,6 +168,9 @@ async def seed_demo(
         )
         telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=False))
         await _seed_history(db, demo_settings, vip_segment_id=segment_ids[0])
+        # The simulator remembers the virtual clock's times (per-chat limits, pending reactions):
+        # forget it, so the server builds a fresh one on the real clock.
+        await telegram.pool().close(sender.id)
         telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast))
         await _seed_running(db, demo_settings)
     return DemoSeed(sender_id=sender.id, contacts=result.created)

@@ -257,3 +257,23 @@ async def test_deliveries_export_names_variant_and_outcome(
     assert response.text.splitlines()[0].startswith("delivery_id,contact_id,telegram_id")
     missing = await client.get(f"{API}/campaigns/999/deliveries/export", headers=headers)
     assert missing.status_code == 404
+
+
+async def test_a_contacts_tags_are_edited_and_audited(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    [contact_id] = await make_contacts(db, 1, sender_id=None, tags=["old"])
+    headers = await headers_for(client, db, Role.MARKETER)
+    response = await client.patch(
+        f"{API}/contacts/{contact_id}", headers=headers, json={"tags": [" vip ", "vip", "boots"]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["tags"] == ["vip", "boots"]
+    bad = await client.patch(
+        f"{API}/contacts/{contact_id}", headers=headers, json={"timezone": "Mars/X"}
+    )
+    assert bad.status_code == 422
+    viewer = await headers_for(client, db, Role.VIEWER)
+    refused = await client.patch(f"{API}/contacts/{contact_id}", headers=viewer, json={"tags": []})
+    assert refused.status_code == 403

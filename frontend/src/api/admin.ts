@@ -38,6 +38,19 @@ export function useContact(id: number) {
   });
 }
 
+export function useUpdateContactTags(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (tags: string[]) =>
+      unwrap(api.PATCH("/api/v1/orchestrator/contacts/{contact_id}", { params: { path: { contact_id: id } }, body: { tags } })),
+    onSuccess: (detail) => {
+      client.setQueryData(adminKeys.contact(id), detail);
+      void client.invalidateQueries({ queryKey: adminKeys.contacts });
+      void client.invalidateQueries({ queryKey: ["segments"] });
+    },
+  });
+}
+
 export function useUnsubscribe(id: number) {
   const client = useQueryClient();
   return useMutation({

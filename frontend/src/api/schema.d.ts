@@ -172,7 +172,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Contact
+         * @description Edits a contact's tags, attributes, names, language or time zone (audited).
+         */
+        patch: operations["update_contact_api_v1_orchestrator_contacts__contact_id__patch"];
         trace?: never;
     };
     "/api/v1/orchestrator/contacts/{contact_id}/unsubscribe": {
@@ -1725,6 +1729,26 @@ export interface components {
              */
             consent?: ("granted" | "withdrawn" | "none") | null;
         };
+        /**
+         * ContactUpdate
+         * @description Changes to a contact's profile; the Telegram id and consent are not edited here.
+         */
+        ContactUpdate: {
+            /** Username */
+            username?: string | null;
+            /** First Name */
+            first_name?: string | null;
+            /** Language */
+            language?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            } | null;
+        };
         /** ContentCheckRequest */
         ContentCheckRequest: {
             /**
@@ -3078,6 +3102,42 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_contact_api_v1_orchestrator_contacts__contact_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpdate"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

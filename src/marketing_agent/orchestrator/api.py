@@ -32,6 +32,7 @@ from marketing_agent.orchestrator.schemas import (
     ContactCreate,
     ContactDetail,
     ContactRead,
+    ContactUpdate,
     DeliveryRead,
     DeliveryStatus,
     ImportPreview,
@@ -110,6 +111,20 @@ async def get_contact(
     contact_id: ContactID, session: DbSession, principal: CanRead
 ) -> ContactDetail:
     """A contact with its consent history (with proof) and its latest deliveries."""
+    return await _contact_detail(session, contact_id)
+
+
+@router.patch("/contacts/{contact_id}")
+async def update_contact(
+    contact_id: ContactID,
+    contact_in: ContactUpdate,
+    session: DbSession,
+    principal: CanWriteContacts,
+) -> ContactDetail:
+    """Edits a contact's tags, attributes, names, language or time zone (audited)."""
+    await service.update_contact(
+        session=session, contact_id=contact_id, contact_in=contact_in, actor=principal.actor
+    )
     return await _contact_detail(session, contact_id)
 
 

@@ -81,6 +81,34 @@ class ContactCreate(ContactBase):
     pass
 
 
+class ContactUpdate(BaseModel):
+    """Changes to a contact's profile; the Telegram id and consent are not edited here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(None, max_length=64)
+    first_name: str | None = Field(None, max_length=128)
+    language: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=64)
+    tags: list[str] | None = Field(None, max_length=100)
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else scheduling.check_zone_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def clean_tags(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        tags = list(dict.fromkeys(t.strip() for t in value if t.strip()))
+        if any(len(t) > 64 for t in tags):
+            raise ValueError("a tag is at most 64 characters")
+        return tags
+
+
 ConsentState = Literal["granted", "withdrawn", "none"]
 
 

@@ -22,6 +22,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignRead,
     ContactCreate,
     ContactRead,
+    ContactUpdate,
     DeliveryCounts,
     RedriveRequest,
     RedriveResult,
@@ -126,6 +127,27 @@ async def get_contact_or_raise(*, session: AsyncSession, contact_id: int) -> Con
     contact = await session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(f"Contact {contact_id} does not exist.")
+    return contact
+
+
+async def update_contact(
+    *, session: AsyncSession, contact_id: int, contact_in: ContactUpdate, actor: str
+) -> Contact:
+    """Applies the given profile fields (tags, attributes, names, language, time zone); audited."""
+    contact = await get_contact_or_raise(session=session, contact_id=contact_id)
+    changes = contact_in.model_dump(exclude_unset=True)
+    empty: dict[str, Any] = {"tags": [], "attributes": {}}
+    for field, value in changes.items():
+        setattr(contact, field, empty.get(field) if value is None and field in empty else value)
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="contact.updated",
+        entity_type="contact",
+        entity_id=contact_id,
+        data={"fields": sorted(changes)},
+    )
     return contact
 
 

@@ -1,9 +1,10 @@
 /** One contact: profile, consent history with its proof, messages as a timeline, manual unsubscribe. */
 import { ArrowLeftOutlined } from "@ant-design/icons";
-import { App, Card, Descriptions, Flex, Popconfirm, Result, Skeleton, Space, Table, Tag, Timeline, Typography } from "antd";
+import { App, Button, Card, Descriptions, Flex, Popconfirm, Result, Select, Skeleton, Space, Table, Tag, Timeline, Typography } from "antd";
+import { useState } from "react";
 import { Link, useParams } from "react-router";
 
-import { useContact, useUnsubscribe } from "../../api/admin";
+import { useContact, useUnsubscribe, useUpdateContactTags } from "../../api/admin";
 import { asApiError } from "../../api/problem";
 import type { ConsentRecord, Delivery } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
@@ -29,6 +30,50 @@ function Proof({ proof }: { proof: Record<string, unknown> }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+function TagsEditor({ contactId, tags }: { contactId: number; tags: string[] }) {
+  const [editing, setEditing] = useState<string[] | null>(null);
+  const save = useUpdateContactTags(contactId);
+  const { can, reason } = usePermissions();
+  const notifyProblem = useNotifyProblem();
+  if (editing === null) {
+    return (
+      <Space size={4} wrap>
+        {tags.length ? tags.map((t) => <Tag key={t}>{t}</Tag>) : "—"}
+        <PermittedButton permission="contacts:write" size="small" onClick={() => setEditing(tags)}>
+          Edit tags
+        </PermittedButton>
+      </Space>
+    );
+  }
+  return (
+    <Space wrap>
+      <Select
+        mode="tags"
+        aria-label="Tags"
+        style={{ minWidth: 220 }}
+        value={editing}
+        onChange={setEditing}
+        tokenSeparators={[",", " "]}
+        open={false}
+        suffixIcon={null}
+        disabled={!can("contacts:write")}
+        title={reason("contacts:write")}
+      />
+      <Button
+        type="primary"
+        size="small"
+        loading={save.isPending}
+        onClick={() => save.mutate(editing, { onSuccess: () => setEditing(null), onError: notifyProblem })}
+      >
+        Save tags
+      </Button>
+      <Button size="small" onClick={() => setEditing(null)}>
+        Cancel
+      </Button>
+    </Space>
   );
 }
 
@@ -93,7 +138,7 @@ export default function ContactDetailPage() {
             { key: "user", label: "Username", children: c.username ? `@${c.username}` : "—" },
             { key: "lang", label: "Language", children: c.language ?? "—" },
             { key: "tz", label: "Time zone", children: c.timezone ?? "—" },
-            { key: "tags", label: "Tags", children: c.tags?.length ? c.tags.map((t) => <Tag key={t}>{t}</Tag>) : "—" },
+            { key: "tags", label: "Tags", children: <TagsEditor contactId={c.id} tags={c.tags ?? []} /> },
             { key: "added", label: "Added", children: formatDateTime(c.created_at) },
             ...Object.entries(c.attributes ?? {}).map(([key, value]) => ({ key: `a-${key}`, label: key, children: String(value) })),
           ]}
