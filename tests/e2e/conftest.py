@@ -35,6 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 ADMIN_PASSWORD = "e2e-Admin-pass-7481"
+# Assertions wait for the page; on a busy 2-core machine a lazily loaded page takes a while.
+expect.set_options(timeout=15_000)
+
 # The demo simulates weeks of history at start-up: ~15 s on an idle 2-core machine, more when busy.
 STARTUP_TIMEOUT_S = 120
 

@@ -39,12 +39,15 @@ function Eta({ campaign, rate }: { campaign: Campaign; rate: number | undefined 
   if (campaign.status === "paused") return <>paused</>;
   if (left === 0) return <>finishing</>;
   const waiting = Object.values(counts.waiting_reasons ?? {}).reduce((a, b) => a + b, 0);
-  const eta = rate ? formatDuration(left / rate) : "—";
+  // Messages held by send windows or quiet hours go when their window opens, not at the rate.
+  const ready = Math.max(0, left - waiting);
+  if (ready === 0) return <>{formatCount(waiting)} wait for their send window or quiet hours to end</>;
+  const eta = rate ? formatDuration(ready / rate) : "—";
   return (
     <>
       {eta}
       {waiting > 0 && (
-        <Typography.Text type="secondary"> · {formatCount(waiting)} wait for their send window</Typography.Text>
+        <Typography.Text type="secondary"> · then {formatCount(waiting)} wait for their send window</Typography.Text>
       )}
     </>
   );
