@@ -169,6 +169,10 @@ SERIOUS = {"serious", "critical"}
 
 def assert_accessible(page: Page) -> None:
     """Runs axe-core (WCAG 2 A/AA rules) on the page; fails on any serious or critical violation."""
+    # A drawer or dialog still fading in has translucent text: check what settles on screen.
+    page.wait_for_function(
+        "document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000
+    )
     page.add_script_tag(path=str(AXE_JS))
     result: dict[str, Any] = page.evaluate(
         """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})"""
