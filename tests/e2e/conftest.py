@@ -171,7 +171,9 @@ def assert_accessible(page: Page) -> None:
     """Runs axe-core (WCAG 2 A/AA rules) on the page; fails on any serious or critical violation."""
     # A drawer or dialog still fading in has translucent text: check what settles on screen.
     page.wait_for_function(
-        "document.getAnimations().every(a => a.playState !== 'running')", timeout=10_000
+        "document.getAnimations().every(a => a.playState !== 'running'"
+        " || a.effect?.getComputedTiming().endTime === Infinity)",  # a spinner never ends
+        timeout=10_000,
     )
     page.add_script_tag(path=str(AXE_JS))
     result: dict[str, Any] = page.evaluate(
