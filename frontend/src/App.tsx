@@ -14,6 +14,12 @@ const CampaignDetailPage = lazy(() => import("./pages/CampaignDetail/CampaignDet
 const ReviewQueuePage = lazy(() => import("./pages/ReviewQueue/ReviewQueuePage"));
 const ContactsPage = lazy(() => import("./pages/Contacts/ContactsPage"));
 const SendersPage = lazy(() => import("./pages/Senders/SendersPage"));
+const DashboardPage = lazy(() => import("./pages/Dashboard/DashboardPage"));
+const ContactDetailPage = lazy(() => import("./pages/ContactDetail/ContactDetailPage"));
+const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
+const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
+const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
+const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -38,9 +44,38 @@ const pageFallback = (
   </div>
 );
 
+// Darker than Ant Design's defaults where they fall short of WCAG AA contrast (4.5:1): the primary
+// blue behind white menu text, and secondary/description text on white.
+const THEME = {
+  token: {
+    colorPrimary: "#0958d9",
+    colorLink: "#0958d9",
+    colorInfo: "#0958d9",
+    colorSuccess: "#237804",
+    colorWarning: "#ad4e00",
+    colorError: "#cf1322",
+    // The light backgrounds of status tags and alerts, kept at Ant Design's defaults (a darker seed
+    // colour would otherwise derive a darker background).
+    colorSuccessBg: "#f6ffed",
+    colorSuccessBorder: "#b7eb8f",
+    colorWarningBg: "#fffbe6",
+    colorWarningBorder: "#ffe58f",
+    colorErrorBg: "#fff2f0",
+    colorErrorBorder: "#ffccc7",
+    colorInfoBg: "#e6f4ff",
+    colorInfoBorder: "#91caff",
+    borderRadius: 8,
+    colorTextSecondary: "rgba(0, 0, 0, 0.65)",
+    colorTextDescription: "rgba(0, 0, 0, 0.65)",
+    colorTextTertiary: "rgba(0, 0, 0, 0.6)",
+    colorTextPlaceholder: "rgba(0, 0, 0, 0.58)",
+    colorTextDisabled: "rgba(0, 0, 0, 0.56)", // also empty tables' text
+  },
+};
+
 export function AppRoot() {
   return (
-    <ConfigProvider theme={{ token: { colorPrimary: "#1677ff", borderRadius: 8 } }}>
+    <ConfigProvider theme={THEME}>
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
@@ -54,11 +89,16 @@ export function AppRoot() {
                   </RequireAuth>
                 }
               >
-                <Route index element={<Navigate to="/campaigns" replace />} />
+                <Route index element={<Suspense fallback={pageFallback}><DashboardPage /></Suspense>} />
                 <Route path="campaigns" element={<Suspense fallback={pageFallback}><CampaignsPage /></Suspense>} />
                 <Route path="campaigns/:id" element={<Suspense fallback={pageFallback}><CampaignDetailPage /></Suspense>} />
                 <Route path="reviews" element={<Suspense fallback={pageFallback}><ReviewQueuePage /></Suspense>} />
                 <Route path="contacts" element={<Suspense fallback={pageFallback}><ContactsPage /></Suspense>} />
+                <Route path="contacts/:id" element={<Suspense fallback={pageFallback}><ContactDetailPage /></Suspense>} />
+                <Route path="segments" element={<Suspense fallback={pageFallback}><SegmentsPage /></Suspense>} />
+                <Route path="audit" element={<Suspense fallback={pageFallback}><AuditLogPage /></Suspense>} />
+                <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
+                <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>

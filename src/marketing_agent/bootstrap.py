@@ -25,7 +25,7 @@ async def prepare(settings: Settings, *, demo: bool, admin_password: str | None)
         if demo:
             from marketing_agent.demo import seed_demo
 
-            await seed_demo(db)
+            await seed_demo(db, settings=settings, history=True)
     finally:
         await db.dispose()
     return password

@@ -6,7 +6,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -99,28 +99,81 @@ def run(
     from marketing_agent.bootstrap import prepare
     from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 
-    settings = _settings(data_dir)
+    settings = _for_terminal(_settings(data_dir))
     host, port = host or settings.host, port or settings.port
+    _refuse_busy_port(host, port)
     admin_password = admin_password or os.environ.get(ADMIN_PASSWORD_ENV)
     try:
         password = asyncio.run(prepare(settings, demo=demo, admin_password=admin_password))
     except MarketingAgentError as exc:
         _fail(exc)
     url = f"http://{host}:{port}/"
-    console.print(f"\n[bold green]Marketing Intelligence Agent[/] is starting at [bold]{url}[/]")
     if admin_password:
-        console.print("  log in as [bold]admin[/] with the password you gave")
+        login = "  log in as [bold]admin[/] with the password you gave"
     elif password and demo:
-        console.print(f"  log in as [bold]admin[/] with the password [bold]{password}[/]")
+        login = f"  log in as [bold]admin[/] with the password [bold]{password}[/]"
     elif password:
-        console.print(
+        login = (
             f"  log in as [bold]admin[/] with the one-time password [bold]{password}[/] "
             "(change it at the first login)"
         )
     else:
-        console.print("  log in as [bold]admin[/] (password unchanged; --admin-password sets it)")
-    console.print("  API docs at " + url + "docs · Ctrl-C stops\n")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
+        login = "  log in as [bold]admin[/] (password unchanged; --admin-password sets it)"
+
+    def banner() -> None:
+        # Printed once the server listens, so the start-up logs come before it and the
+        # password is the last thing on the screen.
+        console.print(f"\n[bold green]Marketing Intelligence Agent[/] is running at [bold]{url}[/]")
+        console.print("  API docs at " + url + "docs · Ctrl-C stops")
+        console.print(login + "\n")
+
+    config = uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS
+    )
+    _serve_with_banner(config, banner)
+
+
+def _for_terminal(settings: Settings) -> Settings:
+    """On a terminal, unless MA_LOG_JSON / MA_LOG_LEVEL say otherwise: human-readable logs of
+    warnings and errors only, so the login banner stays visible."""
+    if not sys.stderr.isatty():
+        return settings
+    update: dict[str, Any] = {}
+    if "MA_LOG_JSON" not in os.environ:
+        update["log_json"] = False
+    if "MA_LOG_LEVEL" not in os.environ:
+        update["log_level"] = "WARNING"
+    return settings.model_copy(update=update)
+
+
+def _refuse_busy_port(host: str, port: int) -> None:
+    """Stops with one clear line, before any start-up work, when the port is taken."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            console.print(
+                f"[red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Another server "
+                "may be running there; stop it or choose another port with --port."
+            )
+            raise typer.Exit(1) from exc
+
+
+def _serve_with_banner(config: Any, banner: Callable[[], None]) -> None:
+    """Runs uvicorn and prints the login banner once it listens."""
+    import uvicorn
+
+    class BannerServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                banner()
+
+    BannerServer(config).run()
 
 
 @app.command()

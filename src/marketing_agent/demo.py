@@ -9,7 +9,7 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -26,7 +26,12 @@ from marketing_agent.experiments import service as experiments
 from marketing_agent.migrate import upgrade
 from marketing_agent.orchestrator import contacts_import, flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
-from marketing_agent.orchestrator.schemas import CampaignCreate, SegmentCreate, SegmentFilter
+from marketing_agent.orchestrator.schemas import (
+    CampaignCreate,
+    SegmentCreate,
+    SegmentFilter,
+    VariantIn,
+)
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
@@ -93,18 +98,22 @@ def demo_behaviour(*, fast: bool) -> BehaviourModel:
 def demo_contacts_csv(count: int, *, seed: int, consent_share: float = 0.95) -> bytes:
     """Returns a contacts CSV; most rows carry the time and proof of a /start opt-in."""
     rng = random.Random(seed)
-    lines = ["telegram_id,first_name,language,timezone,tags,consent_at,consent_proof"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(
+        ["telegram_id", "first_name", "language", "timezone", "tags", "consent_at", "consent_proof"]
+    )
     for n in range(count):
         language, timezone = rng.choice(LANGUAGES)
         tags = ";".join(sorted(rng.sample(TAGS, rng.randint(0, 2))))
         consented = rng.random() < consent_share
         consent_at = DEMO_OPT_IN_AT.isoformat() if consented else ""
-        proof = "pressed 'Yes, subscribe' after /start shop_footer" if consented else ""
-        lines.append(
-            f"{700_000_000 + n},{rng.choice(FIRST_NAMES)},{language},{timezone},"
-            f"{tags},{consent_at},{proof}"
+        # A comma inside the proof: the csv writer quotes it, so it arrives whole.
+        proof = "pressed 'Yes, subscribe' after /start shop_footer, in the bot" if consented else ""
+        writer.writerow(
+            [700_000_000 + n, rng.choice(FIRST_NAMES), language, timezone, tags, consent_at, proof]
         )
-    return ("\n".join(lines) + "\n").encode()
+    return out.getvalue().encode()
 
 
 def _chats_that_started(csv_data: bytes) -> list[int]:
@@ -119,10 +128,29 @@ class DemoSeed:
     contacts: int
 
 
+DEMO_SEGMENTS = (
+    SegmentCreate(name="VIP customers", filter=SegmentFilter(tags_any=["vip"])),
+    SegmentCreate(
+        name="Boots fans in Germany", filter=SegmentFilter(tags_any=["boots"], languages=["de"])
+    ),
+    SegmentCreate(
+        name="Newsletter, consented",
+        filter=SegmentFilter(tags_all=["newsletter"], consent="granted"),
+    ),
+)
+
+
 async def seed_demo(
-    db: Database, *, contacts: int = 300, seed: int = 7, fast: bool = True
+    db: Database,
+    *,
+    contacts: int = 300,
+    seed: int = 7,
+    fast: bool = True,
+    settings: Settings | None = None,
+    history: bool = False,
 ) -> DemoSeed:
-    """Creates the demo bot, contacts with recorded consent and a segment, once."""
+    """Creates the demo bot, contacts with recorded consent and segments, once; with `history`,
+    also campaigns that finished weeks ago (on a virtual clock) and one sending now."""
     async with db.session() as session:
         sender = await telegram.ensure_demo_sender(session=session)
         existing = (await orchestrator.list_contacts(session=session, limit=1))[1]
@@ -145,11 +173,133 @@ async def seed_demo(
         await telegram.record_chats_started(
             session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT
         )
-        await orchestrator.create_segment(
-            session=session,
-            segment_in=SegmentCreate(name="VIP customers", filter=SegmentFilter(tags_any=["vip"])),
+        segment_ids = [
+            (await orchestrator.create_segment(session=session, segment_in=segment_in)).id
+            for segment_in in DEMO_SEGMENTS
+        ]
+    if history:
+        demo_settings = (settings or Settings()).model_copy(
+            update={"llm_provider": "offline", "review_all": False}
         )
+        telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=False))
+        await _seed_history(db, demo_settings, vip_segment_id=segment_ids[0])
+        # The simulator remembers the virtual clock's times (per-chat limits, pending reactions):
+        # forget it, so the server builds a fresh one on the real clock.
+        await telegram.pool().close(sender.id)
+        telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast))
+        await _seed_running(db, demo_settings)
     return DemoSeed(sender_id=sender.id, contacts=result.created)
+
+
+HISTORY = (
+    # (days ago, campaign): an A/B/C test to everyone, then a flagged one that went through review.
+    (
+        20,
+        CampaignCreate(
+            name="Winter boots sale",
+            goal="Announce the winter boots sale: 20% off all boots until Sunday",
+            cta_url="https://shop.example/boots",  # type: ignore[arg-type]
+            quiet_hours=None,
+            variants=[
+                VariantIn(text="Hi {first_name}, winter boots are 20% off until Sunday."),
+                VariantIn(text="{first_name}, cold feet? Every boot is 20% off this week."),
+                VariantIn(
+                    text="Last pairs in your size, {first_name}: 20% off boots until Sunday."
+                ),
+            ],
+        ),
+    ),
+    (
+        9,
+        CampaignCreate(
+            name="VIP early access",
+            goal="Give VIP customers early access to the spring collection",
+            cta_url="https://shop.example/spring",  # type: ignore[arg-type]
+            quiet_hours=None,
+            variants=[
+                VariantIn(
+                    text="Guaranteed the best spring styles, risk-free: VIP early access today."
+                ),
+                VariantIn(text="{first_name}, as a VIP you shop the spring collection first."),
+            ],
+        ),
+    ),
+)
+
+
+async def _seed_history(db: Database, settings: Settings, *, vip_segment_id: int) -> None:
+    """Runs the HISTORY campaigns on a virtual clock set weeks back, reactions over two days."""
+    real = clock.get_clock()
+    today = real.now().replace(hour=15, minute=0, second=0, microsecond=0)
+    # One virtual clock for the whole history: its monotonic time (the rate limiter's) never
+    # goes back between campaigns.
+    virtual = VirtualClock(today - timedelta(days=HISTORY[0][0]))
+    clock.set_clock(virtual)
+    try:
+        for days_ago, campaign_in in HISTORY:
+            gap_s = (today - timedelta(days=days_ago) - virtual.now()).total_seconds()
+            virtual.advance(max(0.0, gap_s))
+            if days_ago < 10:
+                campaign_in = campaign_in.model_copy(update={"segment_id": vip_segment_id})
+            await _launch(db, settings, campaign_in)
+            await _send_all(db)
+            for _ in range(48):  # two simulated days of reads, clicks, conversions and /stop
+                virtual.advance(3600)
+                await scheduled.pull_inbound(db)
+            await scheduled.tick(db)
+    finally:
+        clock.set_clock(real)
+
+
+async def _launch(db: Database, settings: Settings, campaign_in: CampaignCreate) -> int:
+    """Creates the campaign: the demo reviewer approves a flagged one; a safe one is submitted."""
+    async with db.session() as session:
+        campaign = await flows.create_campaign(
+            session=session, settings=settings, campaign_in=campaign_in, actor=DEMO_ACTOR
+        )
+        campaign_id, status = campaign.id, campaign.status
+    async with db.session() as session:
+        if status == CampaignStatus.PENDING_REVIEW:
+            reviews, _ = await orchestrator.list_reviews(session=session)
+            review = next(r for r in reviews if r.campaign_id == campaign_id)
+            await flows.decide_review(
+                session=session,
+                review_id=review.id,
+                approve=True,
+                note="Claims checked with the shop's returns policy.",
+                actor="user:demo-reviewer",
+            )
+        else:
+            await flows.submit_campaign(
+                session=session, settings=settings, campaign_id=campaign_id, actor=DEMO_ACTOR
+            )
+    return campaign_id
+
+
+async def _send_all(db: Database) -> None:
+    await scheduled.tick(db)
+    worker = DeliveryWorker(db, batch_size=500)
+    try:
+        while await worker.run_once():
+            pass
+    finally:
+        await worker.close()
+
+
+async def _seed_running(db: Database, settings: Settings) -> None:
+    """A campaign sending now to contacts in 09:00-10:00 of their own day; the others wait."""
+    await _launch(
+        db,
+        settings,
+        CampaignCreate(
+            name="Spring newsletter",
+            goal="Monthly newsletter: what is new in spring",
+            cta_url="https://shop.example/new",  # type: ignore[arg-type]
+            quiet_hours=None,
+            send_window={"start": "09:00", "end": "10:00"},  # type: ignore[arg-type]
+            variants=[VariantIn(text="Hi {first_name}, here is what is new this spring.")],
+        ),
+    )
 
 
 async def run_terminal_demo(

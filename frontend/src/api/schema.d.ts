@@ -28,7 +28,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Me */
+        /**
+         * Me
+         * @description Returns the signed-in user with the permissions of their role.
+         */
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
@@ -91,6 +94,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orchestrator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description The home dashboard: campaigns in flight and just finished, senders today, opt-outs.
+         */
+        get: operations["get_overview_api_v1_orchestrator_overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orchestrator/contacts": {
         parameters: {
             query?: never;
@@ -98,11 +121,98 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Contacts */
+        /**
+         * List Contacts
+         * @description Contacts, newest first; `q` matches name, username, Telegram id or a tag.
+         */
         get: operations["list_contacts_api_v1_orchestrator_contacts_get"];
         put?: never;
         /** Create Contact */
         post: operations["create_contact_api_v1_orchestrator_contacts_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/contacts/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Contacts
+         * @description Every contact as CSV (cells that a spreadsheet would run as formulas are quoted).
+         */
+        get: operations["export_contacts_api_v1_orchestrator_contacts_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/contacts/{contact_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Contact
+         * @description A contact with its consent history (with proof) and its latest deliveries.
+         */
+        get: operations["get_contact_api_v1_orchestrator_contacts__contact_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Contact
+         * @description Edits a contact's tags, attributes, names, language or time zone (audited).
+         */
+        patch: operations["update_contact_api_v1_orchestrator_contacts__contact_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orchestrator/contacts/{contact_id}/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsubscribe Contact
+         * @description Withdraws the contact's consent to every sender at once (audited).
+         */
+        post: operations["unsubscribe_contact_api_v1_orchestrator_contacts__contact_id__unsubscribe_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/contacts/import/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Contacts Import
+         * @description Reads a CSV and returns its column mapping, first rows and every error; writes nothing.
+         */
+        post: operations["preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -122,7 +232,7 @@ export interface paths {
          * Import Contacts
          * @description Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
          *     ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-         *     at all.
+         *     at all (with `valid_only`: every valid row, whole).
          */
         post: operations["import_contacts_api_v1_orchestrator_contacts_import_post"];
         delete?: never;
@@ -149,6 +259,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orchestrator/segments/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Segment
+         * @description How many contacts a filter matches now, with a sample of them.
+         */
+        post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/segments/{segment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Segment
+         * @description Deletes a segment that no campaign uses (409 otherwise).
+         */
+        delete: operations["delete_segment_api_v1_orchestrator_segments__segment_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Segment */
+        patch: operations["update_segment_api_v1_orchestrator_segments__segment_id__patch"];
+        trace?: never;
+    };
     "/api/v1/orchestrator/campaigns": {
         parameters: {
             query?: never;
@@ -156,7 +307,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Campaigns */
+        /**
+         * List Campaigns
+         * @description Campaigns, newest first unless `sort` says otherwise; `q` matches the name.
+         */
         get: operations["list_campaigns_api_v1_orchestrator_campaigns_get"];
         put?: never;
         /**
@@ -180,6 +334,89 @@ export interface paths {
         };
         /** Get Campaign */
         get: operations["get_campaign_api_v1_orchestrator_campaigns__campaign_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update Campaign
+         * @description Edits a draft or a campaign waiting for review; changed texts are scored again and a
+         *     risky campaign (re-)enters the review queue.
+         */
+        patch: operations["update_campaign_api_v1_orchestrator_campaigns__campaign_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Clone Campaign
+         * @description A new draft with the same texts, audience and timing, checked like a new campaign.
+         */
+        post: operations["clone_campaign_api_v1_orchestrator_campaigns__campaign_id__clone_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive Campaign
+         * @description Hides a campaign that is not sending from the default list.
+         */
+        post: operations["archive_campaign_api_v1_orchestrator_campaigns__campaign_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unarchive Campaign */
+        post: operations["unarchive_campaign_api_v1_orchestrator_campaigns__campaign_id__unarchive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/launch-preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Launch Preview
+         * @description Who would receive the campaign if sent now (after consent, frequency cap and quiet
+         *     hours), how long it takes at the sender's limit and when the first message may go.
+         */
+        get: operations["launch_preview_api_v1_orchestrator_campaigns__campaign_id__launch_preview_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -265,6 +502,26 @@ export interface paths {
         };
         /** List Deliveries */
         get: operations["list_deliveries_api_v1_orchestrator_campaigns__campaign_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orchestrator/campaigns/{campaign_id}/deliveries/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Deliveries
+         * @description The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason.
+         */
+        get: operations["export_deliveries_api_v1_orchestrator_campaigns__campaign_id__deliveries_export_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1080,6 +1337,11 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Body_preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post */
+        Body_preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post: {
+            /** File */
+            file: string;
+        };
         /**
          * CampaignBrief
          * @description What the marketer wants; the strategist turns it into a strategy and variants.
@@ -1269,6 +1531,11 @@ export interface components {
             /** Variants */
             variants: components["schemas"]["VariantRead"][];
             delivery_counts?: components["schemas"]["DeliveryCounts"];
+            /**
+             * Archived At
+             * @description Hidden from the default list.
+             */
+            archived_at?: string | null;
         };
         /** CampaignStats */
         CampaignStats: {
@@ -1284,6 +1551,30 @@ export interface components {
          * @enum {string}
          */
         CampaignStatus: "draft" | "pending_review" | "approved" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
+        /**
+         * CampaignUpdate
+         * @description Changes to a draft (or a campaign waiting for review); changed texts are scored again.
+         */
+        CampaignUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Goal */
+            goal?: string | null;
+            /** Segment Id */
+            segment_id?: number | null;
+            /** Sender Id */
+            sender_id?: number | null;
+            /** Cta Url */
+            cta_url?: string | null;
+            /** Variants */
+            variants?: components["schemas"]["VariantIn"][] | null;
+            /** Start At */
+            start_at?: string | null;
+            send_window?: components["schemas"]["DailyWindowIn"] | null;
+            quiet_hours?: components["schemas"]["DailyWindowIn"] | null;
+            /** Timezone */
+            timezone?: string | null;
+        };
         /** ConsentCreate */
         ConsentCreate: {
             /** Contact Id */
@@ -1360,6 +1651,50 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ContactDetail */
+        ContactDetail: {
+            /**
+             * Telegram Id
+             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             */
+            telegram_id: number;
+            /** Username */
+            username?: string | null;
+            /** First Name */
+            first_name?: string | null;
+            /** Language */
+            language?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Tags */
+            tags?: string[];
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Consent
+             * @description Marketing consent now: granted (to some sender), withdrawn, or none recorded. Filled in lists and on the contact's page.
+             */
+            consent?: ("granted" | "withdrawn" | "none") | null;
+            /**
+             * Consents
+             * @description Every consent decision, oldest first.
+             */
+            consents: components["schemas"]["ConsentRead"][];
+            /**
+             * Deliveries
+             * @description The latest 100 messages, newest first.
+             */
+            deliveries: components["schemas"]["DeliveryRead"][];
+        };
         /** ContactRead */
         ContactRead: {
             /**
@@ -1388,6 +1723,31 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Consent
+             * @description Marketing consent now: granted (to some sender), withdrawn, or none recorded. Filled in lists and on the contact's page.
+             */
+            consent?: ("granted" | "withdrawn" | "none") | null;
+        };
+        /**
+         * ContactUpdate
+         * @description Changes to a contact's profile; the Telegram id and consent are not edited here.
+         */
+        ContactUpdate: {
+            /** Username */
+            username?: string | null;
+            /** First Name */
+            first_name?: string | null;
+            /** Language */
+            language?: string | null;
+            /** Timezone */
+            timezone?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Attributes */
+            attributes?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ContentCheckRequest */
         ContentCheckRequest: {
@@ -1639,6 +1999,42 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** ImportColumn */
+        ImportColumn: {
+            /** Name */
+            name: string;
+            /**
+             * Maps To
+             * @description The contact field, consent_at/consent_proof, or attribute.
+             */
+            maps_to: string;
+        };
+        /**
+         * ImportPreview
+         * @description What an import would do, without writing anything.
+         */
+        ImportPreview: {
+            /** Columns */
+            columns: components["schemas"]["ImportColumn"][];
+            /**
+             * Sample
+             * @description The first rows as read from the file.
+             */
+            sample: {
+                [key: string]: string;
+            }[];
+            /** Rows */
+            rows: number;
+            /** Valid Rows */
+            valid_rows: number;
+            /**
+             * Errors
+             * @description Every problem, with its row and column.
+             */
+            errors: {
+                [key: string]: unknown;
+            }[];
+        };
         /** ImportResult */
         ImportResult: {
             /** Created */
@@ -1647,6 +2043,55 @@ export interface components {
             updated: number;
             /** Consents Recorded */
             consents_recorded: number;
+            /**
+             * Skipped Rows
+             * @description Invalid rows left out (valid_only imports).
+             * @default 0
+             */
+            skipped_rows: number;
+        };
+        /**
+         * LaunchPreview
+         * @description Who a campaign would reach if it were sent now, and how long it would take.
+         */
+        LaunchPreview: {
+            /**
+             * Audience
+             * @description Contacts in the segment (or all contacts).
+             */
+            audience: number;
+            /**
+             * Without Consent
+             * @description No marketing consent in force for the sender.
+             */
+            without_consent: number;
+            /**
+             * Capped
+             * @description Over the frequency cap now.
+             */
+            capped: number;
+            /** Will Receive */
+            will_receive: number;
+            /**
+             * Held By Quiet Hours
+             * @description Of those receiving: wait for their window.
+             */
+            held_by_quiet_hours: number;
+            /**
+             * Rate Per S
+             * @description The sender's bulk rate limit.
+             */
+            rate_per_s: number;
+            /** Expected Duration S */
+            expected_duration_s: number;
+            /**
+             * Starts At
+             * Format: date-time
+             * @description When the first message may go.
+             */
+            starts_at: string;
+            /** Timezone */
+            timezone: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -1654,6 +2099,46 @@ export interface components {
             username: string;
             /** Password */
             password: string;
+        };
+        /**
+         * MeRead
+         * @description The signed-in user with what their role may do, so the UI hides what would be refused.
+         */
+        MeRead: {
+            /** Id */
+            id: number;
+            /** Username */
+            username: string;
+            role: components["schemas"]["Role"];
+            /**
+             * Is Active
+             * @default true
+             */
+            is_active: boolean;
+            /** Permissions */
+            permissions: components["schemas"]["Permission"][];
+        };
+        /**
+         * Overview
+         * @description The home dashboard: what is in flight, what finished, and the senders' day.
+         */
+        Overview: {
+            /** In Flight */
+            in_flight: components["schemas"]["CampaignRead"][];
+            /** Recent */
+            recent: components["schemas"]["CampaignRead"][];
+            /** Senders */
+            senders: components["schemas"]["SenderDay"][];
+            /** Open Reviews */
+            open_reviews: number;
+            /** Opt Outs Today */
+            opt_outs_today: number;
+            /** Opt Outs 7D */
+            opt_outs_7d: number;
+            /** Contacts */
+            contacts: number;
+            /** Consented */
+            consented: number;
         };
         /** Page[AuditEntryRead] */
         Page_AuditEntryRead_: {
@@ -1721,6 +2206,11 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /**
+         * Permission
+         * @enum {string}
+         */
+        Permission: "read" | "campaigns:write" | "contacts:write" | "reviews:decide" | "analytics:read" | "analytics:write" | "agent:use" | "compliance:read" | "compliance:write" | "senders:manage" | "users:manage";
         /**
          * ProviderInfo
          * @description Which strategist plans campaigns, for the UI; never a key.
@@ -1869,6 +2359,25 @@ export interface components {
             };
             /** Languages */
             languages?: string[];
+            /**
+             * Timezones
+             * @description IANA zones, any of them.
+             */
+            timezones?: string[];
+            /**
+             * Consent
+             * @description Marketing consent now (see ContactRead.consent).
+             * @default any
+             * @enum {string}
+             */
+            consent: "any" | "granted" | "withdrawn" | "none";
+        };
+        /** SegmentPreview */
+        SegmentPreview: {
+            /** Size */
+            size: number;
+            /** Sample */
+            sample: components["schemas"]["ContactRead"][];
         };
         /** SegmentRead */
         SegmentRead: {
@@ -1887,6 +2396,12 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /** SegmentUpdate */
+        SegmentUpdate: {
+            /** Name */
+            name?: string | null;
+            filter?: components["schemas"]["SegmentFilter"] | null;
         };
         /** SenderCreate */
         SenderCreate: {
@@ -1923,6 +2438,26 @@ export interface components {
              * @description Bot token (from @BotFather) or session string; stored encrypted, never returned.
              */
             secret?: string | null;
+        };
+        /** SenderDay */
+        SenderDay: {
+            /** Sender Id */
+            sender_id: number;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+            /** Status Reason */
+            status_reason: string | null;
+            /** Sent Today */
+            sent_today: number;
+            /** Rate Per S */
+            rate_per_s: number;
+            /**
+             * Daily Capacity
+             * @description Messages the rate limit allows in 24 hours.
+             */
+            daily_capacity: number;
         };
         /**
          * SenderKind
@@ -2306,7 +2841,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserRead"];
+                    "application/json": components["schemas"]["MeRead"];
                 };
             };
         };
@@ -2448,6 +2983,26 @@ export interface operations {
             };
         };
     };
+    get_overview_api_v1_orchestrator_overview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+        };
+    };
     list_contacts_api_v1_orchestrator_contacts_get: {
         parameters: {
             query?: {
@@ -2455,6 +3010,9 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
+                /** @description Text to look for. */
+                q?: string | null;
+                tag?: string | null;
             };
             header?: never;
             path?: never;
@@ -2515,12 +3073,168 @@ export interface operations {
             };
         };
     };
+    export_contacts_api_v1_orchestrator_contacts_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    get_contact_api_v1_orchestrator_contacts__contact_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_contact_api_v1_orchestrator_contacts__contact_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unsubscribe_contact_api_v1_orchestrator_contacts__contact_id__unsubscribe_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactDetail"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post: {
+        parameters: {
+            query?: {
+                /** @description Sender the consents were given to */
+                sender_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     import_contacts_api_v1_orchestrator_contacts_import_post: {
         parameters: {
             query?: {
                 /** @description Sender the consents were given to */
                 sender_id?: number | null;
                 purpose?: string;
+                /** @description Leave out the rows with errors and import the others. */
+                valid_only?: boolean;
             };
             header?: never;
             path?: never;
@@ -2605,6 +3319,105 @@ export interface operations {
             };
         };
     };
+    preview_segment_api_v1_orchestrator_segments_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentFilter"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentPreview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_segment_api_v1_orchestrator_segments__segment_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The segment's id */
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_segment_api_v1_orchestrator_segments__segment_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The segment's id */
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SegmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_campaigns_api_v1_orchestrator_campaigns_get: {
         parameters: {
             query?: {
@@ -2613,6 +3426,12 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
+                /** @description Text to look for. */
+                q?: string | null;
+                /** @description created_at, name, status or started_at; a leading - sorts descending. */
+                sort?: string;
+                /** @description List the archived campaigns instead. */
+                archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -2692,6 +3511,170 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_campaign_api_v1_orchestrator_campaigns__campaign_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clone_campaign_api_v1_orchestrator_campaigns__campaign_id__clone_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archive_campaign_api_v1_orchestrator_campaigns__campaign_id__archive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unarchive_campaign_api_v1_orchestrator_campaigns__campaign_id__unarchive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    launch_preview_api_v1_orchestrator_campaigns__campaign_id__launch_preview_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaunchPreview"];
                 };
             };
             /** @description Validation Error */
@@ -2859,6 +3842,36 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_DeliveryRead_"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_deliveries_api_v1_orchestrator_campaigns__campaign_id__deliveries_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

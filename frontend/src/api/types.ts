@@ -17,7 +17,7 @@ type ReviewsPath = paths["/api/v1/orchestrator/reviews"];
 
 export type TokenResponse = Ok<paths["/api/v1/auth/login"]["post"]>;
 export type LoginRequest = BodyOf<paths["/api/v1/auth/login"]["post"]>;
-export type User = Ok<paths["/api/v1/auth/me"]["get"]>;
+export type User = TokenResponse["user"];
 export type Role = User["role"];
 
 export type Campaign = Ok<CampaignPath["get"]>;
@@ -52,3 +52,24 @@ export type SenderCreate = BodyOf<paths["/api/v1/telegram/senders"]["post"]>;
 export type SenderTestRequest = BodyOf<paths["/api/v1/telegram/senders/{sender_id}/test"]["post"]>;
 export type SenderTestResult = Ok<paths["/api/v1/telegram/senders/{sender_id}/test"]["post"]>;
 export type DailyWindow = NonNullable<CampaignCreate["send_window"]>;
+
+type ContactPath = paths["/api/v1/orchestrator/contacts/{contact_id}"];
+export type Me = Ok<paths["/api/v1/auth/me"]["get"]>;
+export type Permission = Me["permissions"][number];
+export type ContactDetail = Ok<ContactPath["get"]>;
+export type ConsentRecord = ContactDetail["consents"][number];
+export type Delivery = ContactDetail["deliveries"][number];
+export type ConsentState = NonNullable<Contact["consent"]>;
+export type ImportPreview = Ok<paths["/api/v1/orchestrator/contacts/import/preview"]["post"]>;
+export type ImportResult = Ok<paths["/api/v1/orchestrator/contacts/import"]["post"]>;
+export type SegmentFilter = Segment["filter"];
+export type SegmentPreview = Ok<paths["/api/v1/orchestrator/segments/preview"]["post"]>;
+export type CampaignUpdate = BodyOf<CampaignPath["patch"]>;
+export type LaunchPreview = Ok<paths["/api/v1/orchestrator/campaigns/{campaign_id}/launch-preview"]["get"]>;
+export type Overview = Ok<paths["/api/v1/orchestrator/overview"]["get"]>;
+export type SenderDay = Overview["senders"][number];
+export type AuditPage = Ok<paths["/api/v1/compliance/audit"]["get"]>;
+export type AuditEntry = AuditPage["items"][number];
+export type AuditVerification = Ok<paths["/api/v1/compliance/audit/verify"]["get"]>;
+export type ApiKey = Ok<paths["/api/v1/auth/api-keys"]["get"]>[number];
+export type ApiKeyCreated = Ok<paths["/api/v1/auth/api-keys"]["post"]>;

@@ -4,9 +4,9 @@ import { Space, Tag, Tooltip, Typography } from "antd";
 import type { RiskReason } from "../api/types";
 
 function scoreColor(score: number): string {
-  if (score >= 0.6) return "red";
-  if (score >= 0.3) return "orange";
-  return "green";
+  if (score >= 0.6) return "error";
+  if (score >= 0.3) return "warning";
+  return "success";
 }
 
 export function RiskScore({ score }: { score: number }) {
@@ -19,7 +19,7 @@ export function RiskScore({ score }: { score: number }) {
   );
 }
 
-const SEVERITY_COLOR: Record<string, string> = { block: "red", high: "red", warn: "orange", medium: "orange", info: "blue", low: "blue" };
+const SEVERITY_COLOR: Record<string, string> = { block: "error", high: "error", warn: "warning", medium: "warning", info: "blue", low: "blue" };
 
 export function RiskReasons({ reasons, compact = false }: { reasons: RiskReason[]; compact?: boolean }) {
   if (reasons.length === 0) return <Typography.Text type="secondary">No risk found</Typography.Text>;

@@ -18,11 +18,11 @@ export const STATUS_LABEL: Record<CampaignStatus, string> = {
 
 export const STATUS_COLOR: Record<CampaignStatus, string> = {
   draft: "default",
-  pending_review: "orange",
-  approved: "cyan",
+  pending_review: "warning",
+  approved: "blue",
   scheduled: "geekblue",
   running: "processing",
-  paused: "gold",
+  paused: "warning",
   completed: "success",
   cancelled: "default",
 };
@@ -34,6 +34,21 @@ const LIVE: ReadonlySet<CampaignStatus> = new Set(["approved", "scheduled", "run
 /** A campaign about to send or sending: its page polls for fresh numbers. */
 export function isLive(status: CampaignStatus): boolean {
   return LIVE.has(status);
+}
+
+const DAY_MS = 86_400_000;
+const SETTLING: ReadonlySet<CampaignStatus> = new Set(["completed", "paused", "cancelled"]);
+
+/**
+ * Whether a campaign's results may still change: while it sends, and for a day after it stopped
+ * (reads, clicks, conversions and opt-outs keep arriving), unless it is archived.
+ */
+export function resultsStillMoving(campaign: Pick<Campaign, "status" | "completed_at" | "archived_at">, now = Date.now()): boolean {
+  if (campaign.archived_at) return false;
+  if (isLive(campaign.status)) return true;
+  if (!SETTLING.has(campaign.status)) return false;
+  const stopped = campaign.completed_at ? new Date(campaign.completed_at).getTime() : now;
+  return now - stopped < DAY_MS;
 }
 
 const ACTIONS: Record<CampaignStatus, CampaignAction[]> = {

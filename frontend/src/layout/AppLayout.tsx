@@ -1,14 +1,21 @@
-/** The frame of every signed-in page: side menu, the user's name and role, and Log out. */
+/** The frame of every signed-in page: navigation to every area (a drawer on phones), the user's role, Log out. */
 import {
+  ApiOutlined,
   AuditOutlined,
   ContactsOutlined,
+  DashboardOutlined,
+  FileSearchOutlined,
+  FilterOutlined,
   LogoutOutlined,
+  MenuOutlined,
   NotificationOutlined,
   SendOutlined,
+  SettingOutlined,
   UserOutlined,
 } from "@ant-design/icons";
-import { Avatar, Badge, Button, Layout, Menu, Space, Tag, Typography, theme } from "antd";
+import { Avatar, Badge, Button, Drawer, Grid, Layout, Menu, Space, Tag, Typography, theme } from "antd";
 import type { MenuProps } from "antd";
+import { useState } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
 
 import { useMe } from "../api/auth";
@@ -17,25 +24,27 @@ import { session, useSession } from "../auth/session";
 
 const { Header, Sider, Content } = Layout;
 
-const SECTIONS = [
+export const SECTIONS = [
+  { key: "/", label: "Dashboard", icon: <DashboardOutlined aria-hidden /> },
   { key: "/campaigns", label: "Campaigns", icon: <NotificationOutlined aria-hidden /> },
   { key: "/reviews", label: "Review queue", icon: <AuditOutlined aria-hidden /> },
   { key: "/contacts", label: "Contacts", icon: <ContactsOutlined aria-hidden /> },
+  { key: "/segments", label: "Segments", icon: <FilterOutlined aria-hidden /> },
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
+  { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
+  { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
+  { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },
 ];
 
 function selectedSection(pathname: string): string {
-  return SECTIONS.find((s) => pathname === s.key || pathname.startsWith(`${s.key}/`))?.key ?? "/campaigns";
+  if (pathname === "/") return "/";
+  return SECTIONS.find((s) => s.key !== "/" && (pathname === s.key || pathname.startsWith(`${s.key}/`)))?.key ?? "/";
 }
 
-export function AppLayout() {
-  const { token: design } = theme.useToken();
+function Navigation({ onNavigate }: { onNavigate?: () => void }) {
   const location = useLocation();
   const navigate = useNavigate();
-  const { user } = useSession();
-  useMe();
   const openReviews = useOpenReviewCount();
-
   const items: MenuProps["items"] = SECTIONS.map((section) => ({
     key: section.key,
     icon: section.icon,
@@ -49,44 +58,84 @@ export function AppLayout() {
         section.label
       ),
   }));
+  return (
+    <nav aria-label="Main">
+      <Menu
+        theme="dark"
+        mode="inline"
+        selectedKeys={[selectedSection(location.pathname)]}
+        items={items}
+        onClick={({ key }) => {
+          navigate(key);
+          onNavigate?.();
+        }}
+      />
+    </nav>
+  );
+}
+
+const BRAND = "Marketing Intelligence Agent";
+
+export function AppLayout() {
+  const { token: design } = theme.useToken();
+  const screens = Grid.useBreakpoint();
+  const narrow = !screens.lg;
+  const [menuOpen, setMenuOpen] = useState(false);
+  const { user } = useSession();
+  const me = useMe();
+  const role = me.data?.role ?? user?.role;
 
   return (
     <Layout style={{ minHeight: "100vh" }}>
-      <Sider breakpoint="lg" collapsedWidth={0} width={220} theme="dark">
-        <div style={{ padding: "18px 20px", color: "#fff", fontWeight: 600, lineHeight: 1.3 }}>
-          Marketing Intelligence Agent
-        </div>
-        <nav aria-label="Main">
-          <Menu
-            theme="dark"
-            mode="inline"
-            selectedKeys={[selectedSection(location.pathname)]}
-            items={items}
-            onClick={({ key }) => navigate(key)}
-          />
-        </nav>
-      </Sider>
-      <Layout>
+      {!narrow && (
+        <Sider width={220} theme="dark">
+          <div style={{ padding: "18px 20px", color: "#fff", fontWeight: 600, lineHeight: 1.3 }}>{BRAND}</div>
+          <Navigation />
+        </Sider>
+      )}
+      {narrow && (
+        <Drawer
+          title={BRAND}
+          placement="left"
+          size={260}
+          open={menuOpen}
+          onClose={() => setMenuOpen(false)}
+          styles={{ body: { padding: 0, background: "#001529" } }}
+        >
+          <Navigation onNavigate={() => setMenuOpen(false)} />
+        </Drawer>
+      )}
+      <Layout style={{ minWidth: 0 }}>
         <Header
           style={{
             background: design.colorBgContainer,
-            paddingInline: 24,
+            paddingInline: narrow ? 12 : 24,
             display: "flex",
-            justifyContent: "flex-end",
+            justifyContent: narrow ? "space-between" : "flex-end",
             alignItems: "center",
+            gap: 8,
             borderBottom: `1px solid ${design.colorBorderSecondary}`,
           }}
         >
-          <Space size={12}>
-            <Avatar size="small" icon={<UserOutlined aria-hidden />} />
+          {narrow && (
+            <Button icon={<MenuOutlined aria-hidden />} onClick={() => setMenuOpen(true)} aria-expanded={menuOpen}>
+              Menu
+            </Button>
+          )}
+          <Space size={narrow ? 6 : 12}>
+            {!narrow && <Avatar size="small" icon={<UserOutlined aria-hidden />} />}
             <Typography.Text strong>{user?.username ?? "…"}</Typography.Text>
-            {user && <Tag color="blue">{user.role}</Tag>}
+            {role && (
+              <Tag color="blue" aria-label={`Role: ${role}`}>
+                {role}
+              </Tag>
+            )}
             <Button icon={<LogoutOutlined aria-hidden />} onClick={() => session.signOut()}>
               Log out
             </Button>
           </Space>
         </Header>
-        <Content style={{ padding: 24 }}>
+        <Content style={{ padding: narrow ? 12 : 24, minWidth: 0 }}>
           <main>
             <Outlet />
           </main>

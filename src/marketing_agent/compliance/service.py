@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
@@ -198,6 +199,43 @@ async def has_consent(
         session=session, contact_ids=[contact_id], sender_id=sender_id, purpose=purpose
     )
     return status[contact_id]
+
+
+async def consent_states(
+    *, session: AsyncSession, contact_ids: Sequence[int] | None, purpose: str = "marketing"
+) -> dict[int, str]:
+    """Returns each contact's consent for `purpose` now: "granted" when some sender's newest
+    decision grants it, "withdrawn" when every recorded one is withdrawn; contacts with no
+    record are absent. `contact_ids` None means every contact."""
+    newest = select(func.max(ConsentRecord.id)).where(ConsentRecord.purpose == purpose)
+    if contact_ids is not None:
+        if not contact_ids:
+            return {}
+        newest = newest.where(ConsentRecord.contact_id.in_(list(contact_ids)))
+    newest = newest.group_by(ConsentRecord.contact_id, ConsentRecord.sender_id)
+    rows = await session.execute(
+        select(ConsentRecord.contact_id, ConsentRecord.status).where(
+            ConsentRecord.id.in_(newest.scalar_subquery())
+        )
+    )
+    states: dict[int, str] = {}
+    for contact_id, status in rows:
+        if status == ConsentStatus.GRANTED or contact_id not in states:
+            states[contact_id] = "granted" if status == ConsentStatus.GRANTED else "withdrawn"
+    return states
+
+
+async def count_withdrawals(*, session: AsyncSession, since: datetime) -> int:
+    """Returns how many consent withdrawals (opt-outs) were recorded since `since`."""
+    return (
+        await session.scalar(
+            select(func.count(ConsentRecord.id)).where(
+                ConsentRecord.status == ConsentStatus.WITHDRAWN,
+                ConsentRecord.recorded_at >= since,
+            )
+        )
+        or 0
+    )
 
 
 async def consent_history(*, session: AsyncSession, contact_id: int) -> Sequence[ConsentRecord]:

@@ -66,6 +66,19 @@ async def create_experiment(
     return experiment
 
 
+async def replace_arms(*, session: AsyncSession, campaign_id: int, arms: Sequence[Arm]) -> None:
+    """Replaces the arms of a campaign's experiment before anything was sent (a draft's edit)."""
+    splitter.validate_arms(arms)
+    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    if experiment is None:
+        await create_experiment(session=session, campaign_id=campaign_id, arms=arms)
+        return
+    experiment.arms = [arm.model_dump() for arm in arms]
+    if experiment.control_key not in {arm.key for arm in arms}:
+        experiment.control_key = arms[0].key
+    await session.flush()
+
+
 async def get_experiment_for_campaign(
     *, session: AsyncSession, campaign_id: int
 ) -> Experiment | None:

@@ -17,6 +17,7 @@ from marketing_agent.gateway.schemas import (
     ApiKeyCreated,
     ApiKeyRead,
     LoginRequest,
+    MeRead,
     PasswordChange,
     PasswordResetRead,
     RoleRead,
@@ -100,11 +101,13 @@ async def login(
 
 
 @router.get("/me")
-async def me(principal: AnyUser, session: DbSession) -> UserRead:
+async def me(principal: AnyUser, session: DbSession) -> MeRead:
+    """Returns the signed-in user with the permissions of their role."""
     user = await service.get_user_by_name(session=session, username=principal.username)
     if user is None:
         raise NotFound("Your user no longer exists.")
-    return UserRead.model_validate(user)
+    permissions = sorted(ROLE_PERMISSIONS[principal.role])
+    return MeRead(**UserRead.model_validate(user).model_dump(), permissions=permissions)
 
 
 @router.post(

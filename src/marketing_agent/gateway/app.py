@@ -30,6 +30,7 @@ from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.references import get_reference_check
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
+from marketing_agent.gateway import docs as api_docs
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=__version__,
         lifespan=lifespan,
         description="Consent-first marketing campaigns on Telegram.",
+        docs_url=None,  # served offline by gateway.docs
+        redoc_url=None,
     )
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
@@ -114,6 +117,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     for router in ROUTERS:
         app.include_router(router)
     _add_operational_routes(app)
+    api_docs.install(app)
     _add_ui(app)
     return app
 

@@ -123,7 +123,9 @@ def install(
         response.headers["X-Request-ID"] = request_id
         _add_security_headers(request, response)
         if request.url.path.startswith("/api/"):
-            log.info(
+            # The UI polls its reads every few seconds: those are debug, writes and errors info.
+            quiet = request.method == "GET" and response.status_code < 400
+            (log.debug if quiet else log.info)(
                 "http.request",
                 method=request.method,
                 path=request.url.path,

@@ -32,6 +32,12 @@ class UserRead(BaseModel):
     last_login_at: datetime | None = None
 
 
+class MeRead(UserRead):
+    """The signed-in user with what their role may do, so the UI hides what would be refused."""
+
+    permissions: list[Permission]
+
+
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: Password | None = Field(

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, UploadFile
+from fastapi import APIRouter, Body, Path, Query, Response, UploadFile
 
+from marketing_agent.compliance import service as compliance
+from marketing_agent.compliance.schemas import ConsentRead
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
-from marketing_agent.orchestrator import contacts_import, flows, service
+from marketing_agent.orchestrator import (
+    contacts_export,
+    contacts_import,
+    editing,
+    flows,
+    overview,
+    service,
+)
 from marketing_agent.orchestrator.auth import (
     CanDecideReviews,
     CanRead,
@@ -20,18 +29,27 @@ from marketing_agent.orchestrator.auth import (
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignRead,
+    CampaignUpdate,
     ContactCreate,
+    ContactDetail,
     ContactRead,
+    ContactUpdate,
     DeliveryRead,
     DeliveryStatus,
+    ImportPreview,
     ImportResult,
+    LaunchPreview,
+    Overview,
     RedriveRequest,
     RedriveResult,
     ReviewDecision,
     ReviewItemRead,
     ReviewStatus,
     SegmentCreate,
+    SegmentFilter,
+    SegmentPreview,
     SegmentRead,
+    SegmentUpdate,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
@@ -39,6 +57,23 @@ router = APIRouter(prefix="/api/v1/orchestrator", tags=["orchestrator"])
 
 CampaignID = Annotated[DbId, Path(description="The campaign's id")]
 ReviewID = Annotated[DbId, Path(description="The review item's id")]
+ContactID = Annotated[DbId, Path(description="The contact's id")]
+SegmentID = Annotated[DbId, Path(description="The segment's id")]
+Search = Annotated[str | None, Query(max_length=200, description="Text to look for.")]
+CampaignSort = Annotated[
+    str,
+    Query(
+        pattern=r"^-?(created_at|name|status|started_at)$",
+        description="created_at, name, status or started_at; a leading - sorts descending.",
+    ),
+]
+SAMPLE_SIZE = 10
+
+
+@router.get("/overview")
+async def get_overview(session: DbSession, principal: CanRead) -> Overview:
+    """The home dashboard: campaigns in flight and just finished, senders today, opt-outs."""
+    return await overview.read_overview(session=session)
 
 
 # Contacts and segments -----------------------------------------------------------------------
@@ -46,11 +81,85 @@ ReviewID = Annotated[DbId, Path(description="The review item's id")]
 
 @router.get("/contacts")
 async def list_contacts(
-    session: DbSession, principal: CanRead, limit: Limit = 100, offset: Offset = 0
+    session: DbSession,
+    principal: CanRead,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    q: Search = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[ContactRead]:
-    rows, total = await service.list_contacts(session=session, limit=limit, offset=offset)
-    items = [ContactRead.model_validate(r) for r in rows]
+    """Contacts, newest first; `q` matches name, username, Telegram id or a tag."""
+    rows, total = await service.list_contacts(
+        session=session, limit=limit, offset=offset, search=q, tag=tag
+    )
+    items = await service.read_contacts(session=session, contacts=rows)
     return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/contacts/export", response_class=Response)
+async def export_contacts(session: DbSession, principal: CanWriteContacts) -> Response:
+    """Every contact as CSV (cells that a spreadsheet would run as formulas are quoted)."""
+    body = await contacts_export.export_contacts(session=session)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="contacts.csv"'},
+    )
+
+
+@router.get("/contacts/{contact_id}")
+async def get_contact(
+    contact_id: ContactID, session: DbSession, principal: CanRead
+) -> ContactDetail:
+    """A contact with its consent history (with proof) and its latest deliveries."""
+    return await _contact_detail(session, contact_id)
+
+
+@router.patch("/contacts/{contact_id}")
+async def update_contact(
+    contact_id: ContactID,
+    contact_in: ContactUpdate,
+    session: DbSession,
+    principal: CanWriteContacts,
+) -> ContactDetail:
+    """Edits a contact's tags, attributes, names, language or time zone (audited)."""
+    await service.update_contact(
+        session=session, contact_id=contact_id, contact_in=contact_in, actor=principal.actor
+    )
+    return await _contact_detail(session, contact_id)
+
+
+@router.post("/contacts/{contact_id}/unsubscribe")
+async def unsubscribe_contact(
+    contact_id: ContactID, session: DbSession, principal: CanWriteContacts
+) -> ContactDetail:
+    """Withdraws the contact's consent to every sender at once (audited)."""
+    await service.unsubscribe_contact(session=session, contact_id=contact_id, actor=principal.actor)
+    return await _contact_detail(session, contact_id)
+
+
+async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:
+    contact = await service.get_contact_or_raise(session=session, contact_id=contact_id)
+    read = (await service.read_contacts(session=session, contacts=[contact]))[0]
+    consents = await compliance.consent_history(session=session, contact_id=contact_id)
+    deliveries = await service.list_contact_deliveries(session=session, contact_id=contact_id)
+    return ContactDetail(
+        **read.model_dump(),
+        consents=[ConsentRead.model_validate(c) for c in consents],
+        deliveries=[DeliveryRead.model_validate(d) for d in deliveries],
+    )
+
+
+@router.post("/contacts/import/preview")
+async def preview_contacts_import(
+    file: UploadFile,
+    principal: CanWriteContacts,
+    sender_id: Annotated[
+        int | None, Query(gt=0, description="Sender the consents were given to")
+    ] = None,
+) -> ImportPreview:
+    """Reads a CSV and returns its column mapping, first rows and every error; writes nothing."""
+    return contacts_import.preview_import(await file.read(), sender_id=sender_id)
 
 
 @router.post("/contacts", status_code=201)
@@ -70,13 +179,21 @@ async def import_contacts(
         DbId | None, Query(description="Sender the consents were given to")
     ] = None,
     purpose: Annotated[str, Query(min_length=1, max_length=64)] = "marketing",
+    valid_only: Annotated[
+        bool, Query(description="Leave out the rows with errors and import the others.")
+    ] = False,
 ) -> ImportResult:
     """Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
     ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-    at all."""
+    at all (with `valid_only`: every valid row, whole)."""
     data = await file.read()
     return await contacts_import.import_contacts(
-        session=session, data=data, sender_id=sender_id, purpose=purpose, actor=principal.actor
+        session=session,
+        data=data,
+        sender_id=sender_id,
+        purpose=purpose,
+        actor=principal.actor,
+        valid_only=valid_only,
     )
 
 
@@ -95,6 +212,42 @@ async def create_segment(
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
 
+@router.post("/segments/preview")
+async def preview_segment(
+    segment_filter: SegmentFilter, session: DbSession, principal: CanRead
+) -> SegmentPreview:
+    """How many contacts a filter matches now, with a sample of them."""
+    ids = await service.filter_contact_ids(session=session, segment_filter=segment_filter)
+    sample = await service.get_contacts(
+        session=session, contact_ids=[c for c, _ in ids[:SAMPLE_SIZE]]
+    )
+    return SegmentPreview(
+        size=len(ids), sample=await service.read_contacts(session=session, contacts=sample)
+    )
+
+
+@router.patch("/segments/{segment_id}")
+async def update_segment(
+    segment_id: SegmentID,
+    segment_in: SegmentUpdate,
+    session: DbSession,
+    principal: CanWriteCampaigns,
+) -> SegmentRead:
+    segment = await service.update_segment(
+        session=session, segment_id=segment_id, segment_in=segment_in
+    )
+    size = len(await service.audience_contact_ids(session=session, segment_id=segment.id))
+    return SegmentRead.model_validate(segment).model_copy(update={"size": size})
+
+
+@router.delete("/segments/{segment_id}", status_code=204)
+async def delete_segment(
+    segment_id: SegmentID, session: DbSession, principal: CanWriteCampaigns
+) -> None:
+    """Deletes a segment that no campaign uses (409 otherwise)."""
+    await service.delete_segment(session=session, segment_id=segment_id)
+
+
 # Campaigns -----------------------------------------------------------------------------------
 
 
@@ -105,9 +258,19 @@ async def list_campaigns(
     status: CampaignStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    q: Search = None,
+    sort: CampaignSort = "-created_at",
+    archived: Annotated[bool, Query(description="List the archived campaigns instead.")] = False,
 ) -> Page[CampaignRead]:
+    """Campaigns, newest first unless `sort` says otherwise; `q` matches the name."""
     rows, total = await service.list_campaigns(
-        session=session, status=status, limit=limit, offset=offset
+        session=session,
+        status=status,
+        limit=limit,
+        offset=offset,
+        search=q,
+        sort=sort,
+        archived=archived,
     )
     items = await service.read_campaigns(session=session, campaigns=rows)
     return Page(items=items, total=total, limit=limit, offset=offset)
@@ -134,6 +297,70 @@ async def get_campaign(
 ) -> CampaignRead:
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
     return await service.read_campaign(session=session, campaign=campaign)
+
+
+@router.patch("/campaigns/{campaign_id}")
+async def update_campaign(
+    campaign_id: CampaignID,
+    campaign_in: CampaignUpdate,
+    session: DbSession,
+    settings: CurrentSettings,
+    principal: CanWriteCampaigns,
+) -> CampaignRead:
+    """Edits a draft or a campaign waiting for review; changed texts are scored again and a
+    risky campaign (re-)enters the review queue."""
+    campaign = await editing.update_campaign(
+        session=session,
+        settings=settings,
+        campaign_id=campaign_id,
+        campaign_in=campaign_in,
+        actor=principal.actor,
+    )
+    return await service.read_campaign(session=session, campaign=campaign)
+
+
+@router.post("/campaigns/{campaign_id}/clone", status_code=201)
+async def clone_campaign(
+    campaign_id: CampaignID,
+    session: DbSession,
+    settings: CurrentSettings,
+    principal: CanWriteCampaigns,
+) -> CampaignRead:
+    """A new draft with the same texts, audience and timing, checked like a new campaign."""
+    campaign = await editing.clone_campaign(
+        session=session, settings=settings, campaign_id=campaign_id, actor=principal.actor
+    )
+    return await service.read_campaign(session=session, campaign=campaign)
+
+
+@router.post("/campaigns/{campaign_id}/archive")
+async def archive_campaign(
+    campaign_id: CampaignID, session: DbSession, principal: CanWriteCampaigns
+) -> CampaignRead:
+    """Hides a campaign that is not sending from the default list."""
+    campaign = await editing.archive_campaign(
+        session=session, campaign_id=campaign_id, archived=True, actor=principal.actor
+    )
+    return await service.read_campaign(session=session, campaign=campaign)
+
+
+@router.post("/campaigns/{campaign_id}/unarchive")
+async def unarchive_campaign(
+    campaign_id: CampaignID, session: DbSession, principal: CanWriteCampaigns
+) -> CampaignRead:
+    campaign = await editing.archive_campaign(
+        session=session, campaign_id=campaign_id, archived=False, actor=principal.actor
+    )
+    return await service.read_campaign(session=session, campaign=campaign)
+
+
+@router.get("/campaigns/{campaign_id}/launch-preview")
+async def launch_preview(
+    campaign_id: CampaignID, session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> LaunchPreview:
+    """Who would receive the campaign if sent now (after consent, frequency cap and quiet
+    hours), how long it takes at the sender's limit and when the first message may go."""
+    return await editing.launch_preview(session=session, settings=settings, campaign_id=campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/submit")
@@ -201,6 +428,22 @@ async def list_deliveries(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+@router.get("/campaigns/{campaign_id}/deliveries/export", response_class=Response)
+async def export_deliveries(
+    campaign_id: CampaignID, session: DbSession, principal: CanWriteContacts
+) -> Response:
+    """The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason."""
+    await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    body = await contacts_export.export_deliveries(session=session, campaign_id=campaign_id)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="campaign-{campaign_id}-deliveries.csv"'
+        },
     )
 
 

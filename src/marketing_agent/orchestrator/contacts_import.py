@@ -19,7 +19,12 @@ from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.orchestrator.models import Contact
-from marketing_agent.orchestrator.schemas import ContactCreate, ImportResult
+from marketing_agent.orchestrator.schemas import (
+    ContactCreate,
+    ImportColumn,
+    ImportPreview,
+    ImportResult,
+)
 from marketing_agent.telegram import service as telegram
 
 KNOWN = {"telegram_id", "username", "first_name", "language", "timezone", "tags"}
@@ -28,10 +33,13 @@ MAX_ROWS = 200_000
 BATCH = 1000  # rows per INSERT and ids per IN (...), under every driver's limits
 
 
-def parse_rows(
-    data: bytes,
-) -> tuple[list[tuple[ContactCreate, datetime | None, str]], list[dict[str, Any]]]:
-    """Returns the valid rows and the errors of the invalid ones (row numbers count the header)."""
+Row = tuple[ContactCreate, datetime | None, str]
+PREVIEW_ROWS = 10
+
+
+def _parse_numbered(data: bytes) -> tuple[list[tuple[int, Row]], list[dict[str, Any]]]:
+    """Returns the valid rows with their line numbers, and the errors of the invalid ones (row
+    numbers count the header)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -39,7 +47,7 @@ def parse_rows(
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "telegram_id" not in reader.fieldnames:
         return [], [field_error(("body", "file"), "the header must include a telegram_id column")]
-    rows: list[tuple[ContactCreate, datetime | None, str]] = []
+    rows: list[tuple[int, Row]] = []
     errors: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
     try:
@@ -51,7 +59,7 @@ def parse_rows(
 
 def _parse_all(
     reader: csv.DictReader[str],
-    rows: list[tuple[ContactCreate, datetime | None, str]],
+    rows: list[tuple[int, Row]],
     errors: list[dict[str, Any]],
     seen: dict[int, int],
 ) -> None:
@@ -72,7 +80,7 @@ def _parse_all(
             )
             continue
         seen[contact.telegram_id] = line
-        rows.append(parsed)
+        rows.append((line, parsed))
 
 
 def _parse_row(
@@ -110,14 +118,75 @@ def _parse_row(
     return contact, consent_at, values.get("consent_proof", "")
 
 
+def _error_lines(errors: list[dict[str, Any]]) -> set[int] | None:
+    """Returns the row numbers the errors name, or None when an error is about the whole file."""
+    lines = set()
+    for error in errors:
+        loc = error.get("loc", ())
+        if len(loc) < 3 or loc[1] != "rows":
+            return None
+        lines.add(int(loc[2]))
+    return lines
+
+
+def preview_import(data: bytes, *, sender_id: int | None) -> ImportPreview:
+    """Returns how the file's columns map, its first rows and every error; writes nothing."""
+    numbered, errors = _parse_numbered(data)
+    errors += _consent_errors([row for _, row in numbered], sender_id)
+    columns: list[ImportColumn] = []
+    sample: list[dict[str, str]] = []
+    total = 0
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        for name in reader.fieldnames or []:
+            maps_to = name if name in KNOWN | CONSENT_COLUMNS else "attribute"
+            columns.append(ImportColumn(name=name, maps_to=maps_to))
+        for raw in reader:
+            total += 1
+            if len(sample) < PREVIEW_ROWS:
+                sample.append({k: v or "" for k, v in raw.items() if k is not None})
+    except (UnicodeDecodeError, csv.Error):
+        pass
+    bad = _error_lines(errors)
+    valid = 0 if bad is None else sum(1 for line, _ in numbered if line not in bad)
+    return ImportPreview(
+        columns=columns, sample=sample, rows=total, valid_rows=valid, errors=errors
+    )
+
+
+def _consent_errors(rows: list[Row], sender_id: int | None) -> list[dict[str, Any]]:
+    if sender_id is None and any(consent_at for _, consent_at, _ in rows):
+        return [
+            field_error(
+                ("query", "sender_id"),
+                "the file has consent_at values: name the sender they were given to",
+            )
+        ]
+    return []
+
+
 async def import_contacts(
-    *, session: AsyncSession, data: bytes, sender_id: int | None, purpose: str, actor: str
+    *,
+    session: AsyncSession,
+    data: bytes,
+    sender_id: int | None,
+    purpose: str,
+    actor: str,
+    valid_only: bool = False,
 ) -> ImportResult:
     """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
 
     Parsing runs in a thread and rows are written in batches, so a large file does not hold up
-    the event loop (the API's other requests, /healthz)."""
-    rows, errors = await asyncio.to_thread(parse_rows, data)
+    the event loop (the API's other requests, /healthz). With `valid_only` the rows with errors
+    are left out and the others imported whole (an error about the whole file still stops it)."""
+    numbered, errors = await asyncio.to_thread(_parse_numbered, data)
+    skipped = 0
+    bad = _error_lines(errors) if valid_only else None
+    if bad is not None and errors:
+        skipped = len(bad)
+        numbered = [(line, row) for line, row in numbered if line not in bad]
+        errors = []
+    rows = [row for _, row in numbered]
     wants_consent = any(consent_at for _, consent_at, _ in rows)
     if wants_consent and sender_id is None:
         errors.append(
@@ -159,7 +228,9 @@ async def import_contacts(
         entity_id="import",
         data={"created": created, "updated": updated, "consents": recorded},
     )
-    return ImportResult(created=created, updated=updated, consents_recorded=recorded)
+    return ImportResult(
+        created=created, updated=updated, consents_recorded=recorded, skipped_rows=skipped
+    )
 
 
 async def _write_contacts(

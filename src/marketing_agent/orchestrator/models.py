@@ -74,6 +74,8 @@ class Campaign(IdMixin, TimestampMixin, Base):
     occurrence: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Archived campaigns leave the default list; nothing else about them changes.
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         UtcDateTime, default=lambda: clock.now(), onupdate=lambda: clock.now()
     )

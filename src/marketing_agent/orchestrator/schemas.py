@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from marketing_agent.compliance.schemas import ConsentRead
 from marketing_agent.core.validation import (
     DbId,
     TelegramChatId,
@@ -93,17 +94,69 @@ class ContactCreate(ContactBase):
     pass
 
 
+class ContactUpdate(BaseModel):
+    """Changes to a contact's profile; the Telegram id and consent are not edited here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str | None = Field(None, max_length=64)
+    first_name: str | None = Field(None, max_length=128)
+    language: str | None = Field(None, max_length=16)
+    timezone: str | None = Field(None, max_length=64)
+    tags: list[str] | None = Field(None, max_length=100)
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else scheduling.check_zone_name(value)
+
+    @field_validator("tags")
+    @classmethod
+    def clean_tags(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        tags = list(dict.fromkeys(t.strip() for t in value if t.strip()))
+        if any(len(t) > 64 for t in tags):
+            raise ValueError("a tag is at most 64 characters")
+        return tags
+
+
+ConsentState = Literal["granted", "withdrawn", "none"]
+
+
 class ContactRead(ContactBase):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
     created_at: datetime
+    consent: ConsentState | None = Field(
+        None,
+        description="Marketing consent now: granted (to some sender), withdrawn, or none "
+        "recorded. Filled in lists and on the contact's page.",
+    )
+
+
+class ImportColumn(BaseModel):
+    name: str
+    maps_to: str = Field(description="The contact field, consent_at/consent_proof, or attribute.")
+
+
+class ImportPreview(BaseModel):
+    """What an import would do, without writing anything."""
+
+    columns: list[ImportColumn]
+    sample: list[dict[str, str]] = Field(description="The first rows as read from the file.")
+    rows: int
+    valid_rows: int
+    errors: list[dict[str, Any]] = Field(description="Every problem, with its row and column.")
 
 
 class ImportResult(BaseModel):
     created: int
     updated: int
     consents_recorded: int
+    skipped_rows: int = Field(0, description="Invalid rows left out (valid_only imports).")
 
 
 # Segments ------------------------------------------------------------------------------------
@@ -116,11 +169,25 @@ class SegmentFilter(BaseModel):
     tags_all: list[str] = Field(default_factory=list, description="Has every one of these.")
     attributes: dict[str, Any] = Field(default_factory=dict, description="Equals each value.")
     languages: list[str] = Field(default_factory=list)
+    timezones: list[str] = Field(default_factory=list, description="IANA zones, any of them.")
+    consent: Literal["any", "granted", "withdrawn", "none"] = Field(
+        "any", description="Marketing consent now (see ContactRead.consent)."
+    )
 
 
 class SegmentCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     filter: SegmentFilter = Field(default_factory=SegmentFilter)
+
+
+class SegmentUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=128)
+    filter: SegmentFilter | None = None
+
+
+class SegmentPreview(BaseModel):
+    size: int
+    sample: list[ContactRead]
 
 
 class SegmentRead(BaseModel):
@@ -363,6 +430,7 @@ class CampaignRead(BaseModel):
     created_at: datetime
     variants: list[VariantRead]
     delivery_counts: DeliveryCounts = Field(default_factory=DeliveryCounts)
+    archived_at: datetime | None = Field(None, description="Hidden from the default list.")
 
     @computed_field(  # type: ignore[prop-decorator]
         description="Whether an LLM wrote the texts (EU AI Act art. 50 transparency); false for "
@@ -393,6 +461,72 @@ class CampaignRead(BaseModel):
         return "; ".join(reasons) or None
 
 
+class CampaignUpdate(BaseModel):
+    """Changes to a draft (or a campaign waiting for review); changed texts are scored again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, min_length=1, max_length=200)
+    goal: str | None = Field(None, min_length=3, max_length=4000)
+    segment_id: int | None = Field(None, gt=0)
+    sender_id: int | None = Field(None, gt=0)
+    cta_url: AnyHttpUrl | None = None
+    variants: list[VariantIn] | None = Field(None, min_length=1, max_length=5)
+    start_at: datetime | None = None
+    send_window: DailyWindowIn | None = None
+    quiet_hours: DailyWindowIn | None = None
+    timezone: str | None = Field(None, max_length=64)
+
+    @field_validator("start_at")
+    @classmethod
+    def aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a time zone, e.g. 2026-12-01T09:00:00Z")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def known_timezone(cls, value: str | None) -> str | None:
+        return None if value is None else scheduling.check_zone_name(value)
+
+
+class LaunchPreview(BaseModel):
+    """Who a campaign would reach if it were sent now, and how long it would take."""
+
+    audience: int = Field(description="Contacts in the segment (or all contacts).")
+    without_consent: int = Field(description="No marketing consent in force for the sender.")
+    capped: int = Field(description="Over the frequency cap now.")
+    will_receive: int
+    held_by_quiet_hours: int = Field(description="Of those receiving: wait for their window.")
+    rate_per_s: float = Field(description="The sender's bulk rate limit.")
+    expected_duration_s: float
+    starts_at: datetime = Field(description="When the first message may go.")
+    timezone: str
+
+
+class SenderDay(BaseModel):
+    sender_id: int
+    name: str
+    status: str
+    status_reason: str | None
+    sent_today: int
+    rate_per_s: float
+    daily_capacity: int = Field(description="Messages the rate limit allows in 24 hours.")
+
+
+class Overview(BaseModel):
+    """The home dashboard: what is in flight, what finished, and the senders' day."""
+
+    in_flight: list[CampaignRead]
+    recent: list[CampaignRead]
+    senders: list[SenderDay]
+    open_reviews: int
+    opt_outs_today: int
+    opt_outs_7d: int
+    contacts: int
+    consented: int
+
+
 class DeliveryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -405,6 +539,11 @@ class DeliveryRead(BaseModel):
     attempts: int
     sent_at: datetime | None
     updated_at: datetime | None = None
+
+
+class ContactDetail(ContactRead):
+    consents: list[ConsentRead] = Field(description="Every consent decision, oldest first.")
+    deliveries: list[DeliveryRead] = Field(description="The latest 100 messages, newest first.")
 
 
 # Reviews -------------------------------------------------------------------------------------

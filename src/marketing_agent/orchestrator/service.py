@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,8 @@ from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, Rev
 from marketing_agent.orchestrator.schemas import (
     CampaignRead,
     ContactCreate,
+    ContactRead,
+    ContactUpdate,
     DeliveryCounts,
     RedriveRequest,
     RedriveResult,
@@ -28,6 +30,7 @@ from marketing_agent.orchestrator.schemas import (
     SegmentCreate,
     SegmentFilter,
     SegmentRead,
+    SegmentUpdate,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus, check_transition
 from marketing_agent.telegram import service as telegram
@@ -80,16 +83,117 @@ async def check_references(
 
 
 async def list_contacts(
-    *, session: AsyncSession, limit: int = 100, offset: int = 0
+    *,
+    session: AsyncSession,
+    limit: int = 100,
+    offset: int = 0,
+    search: str | None = None,
+    tag: str | None = None,
 ) -> tuple[Sequence[Contact], int]:
-    """Returns a page of contacts, newest first, and the total."""
-    total = await session.scalar(select(func.count(Contact.id))) or 0
+    """Returns a page of contacts, newest first, and the total; `search` matches the name,
+    username, Telegram id or a tag, `tag` one tag exactly."""
+    query = select(Contact)
+    if search and search.strip():
+        term = search.strip().lstrip("@")
+        like = f"%{term.lower()}%"
+        conditions: list[ColumnElement[bool]] = [
+            func.lower(Contact.first_name).like(like),
+            func.lower(Contact.username).like(like),
+            cast(Contact.tags, String).like(f'%"{term}"%'),
+        ]
+        if term.lstrip("-").isdigit():
+            conditions.append(Contact.telegram_id == int(term))
+        query = query.where(or_(*conditions))
+    if tag:
+        query = query.where(cast(Contact.tags, String).like(f'%"{tag}"%'))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
-        await session.scalars(
-            select(Contact).order_by(Contact.id.desc()).limit(limit).offset(offset)
-        )
+        await session.scalars(query.order_by(Contact.id.desc()).limit(limit).offset(offset))
     ).all()
     return rows, total
+
+
+async def read_contacts(*, session: AsyncSession, contacts: Sequence[Contact]) -> list[ContactRead]:
+    """Returns the API view of contacts with their consent state now."""
+    states = await compliance.consent_states(session=session, contact_ids=[c.id for c in contacts])
+    return [
+        ContactRead.model_validate(c).model_copy(update={"consent": states.get(c.id, "none")})
+        for c in contacts
+    ]
+
+
+async def get_contacts(*, session: AsyncSession, contact_ids: Sequence[int]) -> Sequence[Contact]:
+    """Returns these contacts, in id order."""
+    if not contact_ids:
+        return []
+    return (
+        await session.scalars(
+            select(Contact).where(Contact.id.in_(list(contact_ids))).order_by(Contact.id)
+        )
+    ).all()
+
+
+async def list_contact_deliveries(
+    *, session: AsyncSession, contact_id: int, limit: int = 100
+) -> Sequence[Delivery]:
+    """Returns the contact's latest deliveries, newest first."""
+    return (
+        await session.scalars(
+            select(Delivery)
+            .where(Delivery.contact_id == contact_id)
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def get_contact_or_raise(*, session: AsyncSession, contact_id: int) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.")
+    return contact
+
+
+async def update_contact(
+    *, session: AsyncSession, contact_id: int, contact_in: ContactUpdate, actor: str
+) -> Contact:
+    """Applies the given profile fields (tags, attributes, names, language, time zone); audited."""
+    contact = await get_contact_or_raise(session=session, contact_id=contact_id)
+    changes = contact_in.model_dump(exclude_unset=True)
+    empty: dict[str, Any] = {"tags": [], "attributes": {}}
+    for field, value in changes.items():
+        setattr(contact, field, empty.get(field) if value is None and field in empty else value)
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="contact.updated",
+        entity_type="contact",
+        entity_id=contact_id,
+        data={"fields": sorted(changes)},
+    )
+    return contact
+
+
+async def unsubscribe_contact(*, session: AsyncSession, contact_id: int, actor: str) -> int:
+    """Withdraws every consent the contact gave, to every sender, at once; returns how many."""
+    await get_contact_or_raise(session=session, contact_id=contact_id)
+    senders = {
+        r.sender_id
+        for r in await compliance.consent_history(session=session, contact_id=contact_id)
+    }
+    withdrawn = 0
+    for sender_id in sorted(senders):
+        withdrawn += await compliance.withdraw_consent(
+            session=session,
+            contact_id=contact_id,
+            sender_id=sender_id,
+            purposes=None,
+            source="admin",
+            proof={"by": actor, "how": "unsubscribed by hand in the admin UI"},
+            actor=actor,
+        )
+    return withdrawn
 
 
 # Segments ------------------------------------------------------------------------------------
@@ -101,8 +205,14 @@ def matches(
     tags: Sequence[str],
     attributes: dict[str, Any],
     language: str | None,
+    timezone: str | None = None,
+    consent: str = "none",
 ) -> bool:
     """Returns whether a contact with these properties belongs to the segment."""
+    if segment_filter.consent != "any" and consent != segment_filter.consent:
+        return False
+    if segment_filter.timezones and timezone not in segment_filter.timezones:
+        return False
     tag_set = set(tags or ())
     if segment_filter.tags_any and not tag_set.intersection(segment_filter.tags_any):
         return False
@@ -125,6 +235,65 @@ async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) ->
     return segment
 
 
+async def update_segment(
+    *, session: AsyncSession, segment_id: int, segment_in: SegmentUpdate
+) -> Segment:
+    segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    if segment_in.name is not None:
+        segment.name = segment_in.name
+    if segment_in.filter is not None:
+        segment.filter = segment_in.filter.model_dump()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"A segment named '{segment_in.name}' exists.") from exc
+    return segment
+
+
+async def delete_segment(*, session: AsyncSession, segment_id: int) -> None:
+    """Deletes a segment no campaign uses."""
+    segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    used = await session.scalar(
+        select(func.count(Campaign.id)).where(Campaign.segment_id == segment_id)
+    )
+    if used:
+        raise Conflict(f"Segment '{segment.name}' is used by {used} campaign(s); it stays.")
+    await session.delete(segment)
+    await session.flush()
+
+
+async def filter_contact_ids(
+    *, session: AsyncSession, segment_filter: SegmentFilter | None
+) -> list[tuple[int, int]]:
+    """Returns (contact id, telegram id) of every contact the filter matches (all when None)."""
+    rows = await session.execute(
+        select(
+            Contact.id,
+            Contact.telegram_id,
+            Contact.tags,
+            Contact.attributes,
+            Contact.language,
+            Contact.timezone,
+        ).order_by(Contact.id)
+    )
+    states: dict[int, str] = {}
+    if segment_filter is not None and segment_filter.consent != "any":
+        states = await compliance.consent_states(session=session, contact_ids=None)
+    return [
+        (cid, tg)
+        for cid, tg, tags, attrs, lang, zone in rows
+        if segment_filter is None
+        or matches(
+            segment_filter,
+            tags=tags,
+            attributes=attrs,
+            language=lang,
+            timezone=zone,
+            consent=states.get(cid, "none"),
+        )
+    ]
+
+
 async def get_segment_or_raise(*, session: AsyncSession, segment_id: int) -> Segment:
     segment = await session.get(Segment, segment_id)
     if segment is None:
@@ -140,16 +309,7 @@ async def audience_contact_ids(
     if segment_id is not None:
         segment = await get_segment_or_raise(session=session, segment_id=segment_id)
         seg_filter = SegmentFilter.model_validate(segment.filter)
-    rows = await session.execute(
-        select(
-            Contact.id, Contact.telegram_id, Contact.tags, Contact.attributes, Contact.language
-        ).order_by(Contact.id)
-    )
-    return [
-        (cid, tg)
-        for cid, tg, tags, attrs, lang in rows
-        if seg_filter is None or matches(seg_filter, tags=tags, attributes=attrs, language=lang)
-    ]
+    return await filter_contact_ids(session=session, segment_filter=seg_filter)
 
 
 async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
@@ -195,19 +355,39 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
     return campaign
 
 
+CAMPAIGN_SORTS = {
+    "created_at": Campaign.id,
+    "name": Campaign.name,
+    "status": Campaign.status,
+    "started_at": Campaign.started_at,
+}
+
+
 async def list_campaigns(
     *,
     session: AsyncSession,
     status: CampaignStatus | None = None,
     limit: int = 50,
     offset: int = 0,
+    search: str | None = None,
+    sort: str = "-created_at",
+    archived: bool = False,
 ) -> tuple[Sequence[Campaign], int]:
+    """Returns a page of campaigns and the total; `sort` is a key of CAMPAIGN_SORTS, with a
+    leading "-" for descending; archived campaigns only when `archived`."""
     query = select(Campaign)
     if status is not None:
         query = query.where(Campaign.status == status.value)
+    if search and search.strip():
+        query = query.where(func.lower(Campaign.name).like(f"%{search.strip().lower()}%"))
+    query = query.where(
+        Campaign.archived_at.is_not(None) if archived else Campaign.archived_at.is_(None)
+    )
+    column = CAMPAIGN_SORTS[sort.lstrip("-")]
+    order = column.desc() if sort.startswith("-") else column.asc()
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
-        await session.scalars(query.order_by(Campaign.id.desc()).limit(limit).offset(offset))
+        await session.scalars(query.order_by(order, Campaign.id.desc()).limit(limit).offset(offset))
     ).all()
     return rows, total
 

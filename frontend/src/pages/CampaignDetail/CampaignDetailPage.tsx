@@ -10,12 +10,13 @@ import { useSegments, useSenders } from "../../api/directory";
 import { keys } from "../../api/keys";
 import { asApiError } from "../../api/problem";
 import type { Campaign, CampaignStatus, DeliveryCounts } from "../../api/types";
-import { isHandWritten, isLive } from "../../components/campaignStatus";
+import { isHandWritten, isLive, resultsStillMoving } from "../../components/campaignStatus";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { StatusTag } from "../../components/StatusTag";
 import { CampaignActions } from "./CampaignActions";
+import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
 import { LiveResults } from "./LiveResults";
 import { VariantsCard } from "./VariantsCard";
@@ -116,7 +117,9 @@ export default function CampaignDetailPage() {
     return <ProblemAlert error={campaignQuery.error} />;
   }
 
-  const live = isLive(campaign.status);
+  // Sending: every 2 s. After it stops, events still arrive for a day: every 10 s.
+  const live = resultsStillMoving(campaign);
+  const pollMs = isLive(campaign.status) ? LIVE_POLL_MS : 10_000;
   return (
     <Space orientation="vertical" size={16} style={{ width: "100%" }}>
       <Link to="/campaigns">
@@ -163,7 +166,8 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
-      <LiveResults campaignId={campaign.id} live={live} pollMs={LIVE_POLL_MS} />
+      <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
+      <DeliveriesTable campaignId={campaign.id} />
     </Space>
   );
 }

@@ -171,7 +171,7 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
           title="Results per variant"
           extra={
             <Space size={12}>
-              {results?.leader && <Tag color="green">Leading: variant {results.leader}</Tag>}
+              {results?.leader && <Tag color="success">Leading: variant {results.leader}</Tag>}
               {status}
             </Space>
           }

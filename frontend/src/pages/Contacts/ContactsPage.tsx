@@ -1,90 +1,103 @@
-/** The audience: contacts (paged) and the segments built from them. */
-import { Card, Space, Table, Tag, Typography } from "antd";
+/** Contacts: search by name, username, Telegram id or tag, consent state, paging; import and export CSV. */
+import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
+import { Card, Flex, Table, Tag, Typography } from "antd";
 import type { TableProps } from "antd";
 import { useState } from "react";
+import { Link } from "react-router";
 
-import { useContacts, useSegments } from "../../api/directory";
-import type { Contact, Segment } from "../../api/types";
+import { downloadContactsCsv, useContactList } from "../../api/admin";
+import type { Contact } from "../../api/types";
+import { ConsentTag } from "../../components/ConsentTag";
 import { formatCount, formatDateTime } from "../../components/format";
+import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { SearchBox } from "../../components/SearchBox";
+import { useNotifyProblem } from "../../components/useNotifyProblem";
+import { useUrlTable } from "../../components/useUrlState";
+import { ImportDrawer } from "./ImportDrawer";
 
-const PAGE_SIZE = 50;
-
-const contactColumns: TableProps<Contact>["columns"] = [
-  { title: "Name", key: "name", render: (_, c) => c.first_name ?? <Typography.Text type="secondary">—</Typography.Text> },
+const columns: TableProps<Contact>["columns"] = [
+  {
+    title: "Name",
+    key: "name",
+    render: (_, c) => <Link to={`/contacts/${c.id}`}>{c.first_name || c.username || `Contact ${c.id}`}</Link>,
+  },
   { title: "Username", dataIndex: "username", render: (u: string | null) => (u ? `@${u}` : "—") },
   { title: "Telegram ID", dataIndex: "telegram_id" },
-  { title: "Language", dataIndex: "language", width: 100, render: (v: string | null) => v ?? "—" },
+  { title: "Consent", dataIndex: "consent", render: (state: Contact["consent"]) => <ConsentTag state={state} /> },
+  { title: "Language", dataIndex: "language", render: (v: string | null) => v ?? "—" },
   { title: "Time zone", dataIndex: "timezone", render: (v: string | null) => v ?? "—" },
   {
     title: "Tags",
     dataIndex: "tags",
     render: (tags: string[]) => (tags.length ? tags.map((t) => <Tag key={t}>{t}</Tag>) : "—"),
   },
-  { title: "Added", dataIndex: "created_at", width: 180, render: (iso: string) => formatDateTime(iso) },
-];
-
-/** "tags any of vip, new · language en": only the parts of the filter that are set. */
-function describeFilter(filter: Segment["filter"]): string {
-  const parts: string[] = [];
-  if (filter.tags_any?.length) parts.push(`tags any of ${filter.tags_any.join(", ")}`);
-  if (filter.tags_all?.length) parts.push(`tags all of ${filter.tags_all.join(", ")}`);
-  if (filter.languages?.length) parts.push(`language ${filter.languages.join(", ")}`);
-  for (const [key, value] of Object.entries(filter.attributes ?? {})) parts.push(`${key} = ${JSON.stringify(value)}`);
-  return parts.join(" · ") || "everyone";
-}
-
-const segmentColumns: TableProps<Segment>["columns"] = [
-  { title: "Segment", dataIndex: "name" },
-  { title: "Contacts", dataIndex: "size", align: "right", width: 120, render: (n: number) => formatCount(n) },
   {
-    title: "Filter",
-    dataIndex: "filter",
-    render: (filter: Segment["filter"]) => describeFilter(filter),
+    title: "Attributes",
+    dataIndex: "attributes",
+    render: (attributes: Record<string, unknown>) =>
+      Object.entries(attributes ?? {})
+        .map(([k, v]) => `${k}: ${String(v)}`)
+        .join(", ") || "—",
   },
+  { title: "Added", dataIndex: "created_at", render: (iso: string) => formatDateTime(iso) },
 ];
 
 export default function ContactsPage() {
-  const [page, setPage] = useState(1);
-  const contacts = useContacts(PAGE_SIZE, (page - 1) * PAGE_SIZE);
-  const segments = useSegments();
+  const table = useUrlTable(50);
+  const [importing, setImporting] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const notifyProblem = useNotifyProblem();
+  const contacts = useContactList({ q: table.q || undefined, limit: table.pageSize, offset: table.offset });
+
+  const exportCsv = () => {
+    setExporting(true);
+    downloadContactsCsv()
+      .catch(notifyProblem)
+      .finally(() => setExporting(false));
+  };
 
   return (
-    <Space orientation="vertical" size={16} style={{ width: "100%" }}>
-      <Typography.Title level={2} style={{ margin: 0 }}>
-        Contacts
-      </Typography.Title>
-      <Card title="Segments" styles={{ body: { padding: 0 } }}>
-        <ProblemAlert error={segments.error} />
-        <Table<Segment>
-          rowKey="id"
-          size="small"
-          columns={segmentColumns}
-          dataSource={segments.data?.items ?? []}
-          loading={segments.isLoading}
-          pagination={false}
-          locale={{ emptyText: "No segments" }}
-        />
-      </Card>
-      <Card title={`Contacts${contacts.data ? ` (${formatCount(contacts.data.total)})` : ""}`} styles={{ body: { padding: 0 } }}>
-        <ProblemAlert error={contacts.error} />
+    <>
+      <Flex justify="space-between" align="center" gap={12} wrap style={{ marginBottom: 16 }}>
+        <Typography.Title level={2} style={{ margin: 0 }}>
+          Contacts
+        </Typography.Title>
+        <Flex gap={8} wrap>
+          <PermittedButton permission="contacts:write" icon={<UploadOutlined aria-hidden />} onClick={() => setImporting(true)}>
+            Import CSV
+          </PermittedButton>
+          <PermittedButton permission="contacts:write" icon={<DownloadOutlined aria-hidden />} loading={exporting} onClick={exportCsv}>
+            Export CSV
+          </PermittedButton>
+        </Flex>
+      </Flex>
+      <Flex style={{ marginBottom: 16 }}>
+        <SearchBox table={table} label="Search contacts" placeholder="Name, @username, Telegram id or tag" />
+      </Flex>
+      <ProblemAlert error={contacts.error} />
+      <Card
+        title={`${contacts.data ? formatCount(contacts.data.total) : "…"} contact${contacts.data?.total === 1 ? "" : "s"}`}
+        styles={{ body: { padding: 0 } }}
+      >
         <Table<Contact>
           rowKey="id"
           size="small"
-          columns={contactColumns}
+          columns={columns}
           dataSource={contacts.data?.items ?? []}
           loading={contacts.isLoading}
           scroll={{ x: "max-content" }}
           pagination={{
-            current: page,
-            pageSize: PAGE_SIZE,
+            current: table.page,
+            pageSize: table.pageSize,
             total: contacts.data?.total ?? 0,
             showSizeChanger: false,
-            onChange: setPage,
+            onChange: (page) => table.set({ page }),
           }}
-          locale={{ emptyText: "No contacts" }}
+          locale={{ emptyText: table.q ? "No contact matches." : "No contacts yet: import a CSV." }}
         />
       </Card>
-    </Space>
+      <ImportDrawer open={importing} onClose={() => setImporting(false)} />
+    </>
   );
 }

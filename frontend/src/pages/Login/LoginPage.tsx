@@ -10,9 +10,9 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 
 function returnPath(state: unknown): string {
   if (typeof state === "object" && state !== null && "from" in state && typeof state.from === "string") {
-    return state.from.startsWith("/") && !state.from.startsWith("/login") ? state.from : "/campaigns";
+    return state.from.startsWith("/") && !state.from.startsWith("/login") ? state.from : "/";
   }
-  return "/campaigns";
+  return "/";
 }
 
 export function LoginPage() {

@@ -11,7 +11,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 
 const PAGE_SIZE = 20;
-const REVIEW_STATUS_COLOR: Record<ReviewStatus, string> = { open: "orange", approved: "success", rejected: "error" };
+const REVIEW_STATUS_COLOR: Record<ReviewStatus, string> = { open: "warning", approved: "success", rejected: "error" };
 
 interface Pending {
   item: ReviewItem;

@@ -11,7 +11,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { AddBotDrawer } from "./AddBotDrawer";
 import { SendTestModal } from "./SendTestModal";
 
-const STATUS_COLOR: Record<string, string> = { active: "success", paused: "gold", unhealthy: "error" };
+const STATUS_COLOR: Record<string, string> = { active: "success", paused: "warning", unhealthy: "error" };
 
 function columns(onTest: (sender: Sender) => void): TableProps<Sender>["columns"] {
   return [
@@ -31,7 +31,7 @@ function columns(onTest: (sender: Sender) => void): TableProps<Sender>["columns"
     {
       title: "Double opt-in",
       dataIndex: "double_opt_in",
-      render: (on: boolean | undefined) => (on ? <Tag color="green">on</Tag> : <Typography.Text type="secondary">off</Typography.Text>),
+      render: (on: boolean | undefined) => (on ? <Tag color="success">on</Tag> : <Typography.Text type="secondary">off</Typography.Text>),
     },
     {
       title: "Status",

@@ -1,0 +1,187 @@
+/**
+ * Edit a draft (or a campaign waiting for review): name, brief, audience, link and the variants, each
+ * with its weight, placeholders, a Telegram length counter (UTF-16 units) and a live preview for a
+ * chosen contact. Changed texts are scored again by the server and may send the campaign to review.
+ */
+import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
+import { Alert, App, Button, Card, Drawer, Flex, Form, Input, InputNumber, Select, Space, Typography } from "antd";
+import { useState } from "react";
+
+import { useContactList } from "../../api/admin";
+import { useUpdateCampaign } from "../../api/campaigns";
+import { useSegments } from "../../api/directory";
+import type { Campaign, CampaignUpdate, Contact } from "../../api/types";
+import { STATUS_LABEL } from "../../components/campaignStatus";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { PLACEHOLDERS, renderPreview, TELEGRAM_TEXT_LIMIT, telegramLength } from "../../components/rendering";
+
+interface Values {
+  name: string;
+  goal: string;
+  segment_id?: number | null;
+  cta_url?: string;
+  variants: { text: string; weight: number }[];
+}
+
+function LengthCounter({ text }: { text: string }) {
+  const length = telegramLength(text);
+  const over = length > TELEGRAM_TEXT_LIMIT;
+  return (
+    <Typography.Text type={over ? "danger" : "secondary"} aria-live="polite">
+      {length} / {TELEGRAM_TEXT_LIMIT} characters (Telegram counts UTF-16 units)
+    </Typography.Text>
+  );
+}
+
+export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Campaign; open: boolean; onClose: () => void }) {
+  const [form] = Form.useForm<Values>();
+  const variants = (Form.useWatch("variants", form) as Values["variants"] | undefined) ?? [];
+  const [search, setSearch] = useState("");
+  const [previewId, setPreviewId] = useState<number | undefined>(undefined);
+  const contacts = useContactList({ q: search || undefined, limit: 20, offset: 0 });
+  const segments = useSegments();
+  const update = useUpdateCampaign(campaign.id);
+  const { message } = App.useApp();
+  const previewContact: Contact | null = contacts.data?.items.find((c) => c.id === previewId) ?? null;
+
+  const insert = (index: number, name: string) => {
+    const current = form.getFieldValue(["variants", index, "text"]) ?? "";
+    form.setFieldValue(["variants", index, "text"], `${current}{${name}}`);
+  };
+
+  const submit = async () => {
+    const values = await form.validateFields();
+    const body: CampaignUpdate = {
+      name: values.name.trim(),
+      goal: values.goal.trim(),
+      segment_id: values.segment_id ?? null,
+      cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
+      variants: values.variants.map((v) => ({ text: v.text, weight: v.weight })),
+    };
+    update.mutate(body, {
+      onSuccess: (saved) => {
+        void message.success(
+          saved.status === "pending_review"
+            ? "Saved. The new texts need a reviewer's approval."
+            : `Saved: ${STATUS_LABEL[saved.status].toLowerCase()}`,
+        );
+        onClose();
+      },
+    });
+  };
+
+  return (
+    <Drawer
+      title={`Edit “${campaign.name}”`}
+      open={open}
+      onClose={onClose}
+      size={Math.min(820, window.innerWidth)}
+      destroyOnHidden
+      footer={
+        <Flex justify="end" gap={8}>
+          <Button onClick={onClose}>Close</Button>
+          <Button type="primary" loading={update.isPending} onClick={submit}>
+            Save changes
+          </Button>
+        </Flex>
+      }
+    >
+      <Alert
+        type="info"
+        showIcon
+        style={{ marginBottom: 16 }}
+        title="Changed texts are checked by the safety guard again; a risky campaign goes to the review queue."
+      />
+      <ProblemAlert error={update.error} />
+      <Form<Values>
+        form={form}
+        layout="vertical"
+        initialValues={{
+          name: campaign.name,
+          goal: campaign.goal,
+          segment_id: campaign.segment_id,
+          cta_url: campaign.cta_url ?? "",
+          variants: campaign.variants.map((v) => ({ text: v.text, weight: v.weight })),
+        }}
+      >
+        <Form.Item name="name" label="Name" rules={[{ required: true, message: "Name the campaign" }]}>
+          <Input maxLength={200} />
+        </Form.Item>
+        <Form.Item name="goal" label="Brief" rules={[{ required: true, min: 3, message: "Describe the goal" }]}>
+          <Input.TextArea autoSize={{ minRows: 2, maxRows: 6 }} />
+        </Form.Item>
+        <Form.Item name="segment_id" label="Audience">
+          <Select
+            allowClear
+            placeholder="All contacts"
+            options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.size})` }))}
+          />
+        </Form.Item>
+        <Form.Item name="cta_url" label="Link (CTA URL)">
+          <Input placeholder="https://…" />
+        </Form.Item>
+        <Form.Item label="Preview for contact" htmlFor="preview-contact">
+          <Select<number>
+            id="preview-contact"
+            showSearch={{ filterOption: false, onSearch: setSearch }}
+            allowClear
+            placeholder="A sample contact (Alex)"
+            value={previewId}
+            onChange={setPreviewId}
+            options={(contacts.data?.items ?? []).map((c) => ({
+              value: c.id,
+              label: `${c.first_name ?? c.username ?? c.telegram_id}${c.username ? ` @${c.username}` : ""}`,
+            }))}
+          />
+        </Form.Item>
+        <Form.List name="variants">
+          {(fields, { add, remove }) => (
+            <Space orientation="vertical" size={12} style={{ width: "100%" }}>
+              {fields.map((field, index) => {
+                const key = "ABCDE"[index];
+                const text = variants[index]?.text ?? "";
+                return (
+                  <Card key={field.key} size="small" title={`Variant ${key}`} extra={fields.length > 1 && (
+                    <Button type="text" icon={<MinusCircleOutlined aria-hidden />} aria-label={`Remove variant ${key}`} onClick={() => remove(field.name)} />
+                  )}>
+                    <Form.Item
+                      name={[field.name, "text"]}
+                      label={`Text of variant ${key}`}
+                      rules={[
+                        { required: true, message: "Write the message" },
+                        { validator: (_, value: string) => (telegramLength(value ?? "") > TELEGRAM_TEXT_LIMIT ? Promise.reject(new Error("Longer than Telegram allows")) : Promise.resolve()) },
+                      ]}
+                      extra={<LengthCounter text={text} />}
+                    >
+                      <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} />
+                    </Form.Item>
+                    <Flex gap={8} wrap align="center" style={{ marginBottom: 8 }}>
+                      <Typography.Text type="secondary">Insert:</Typography.Text>
+                      {PLACEHOLDERS.map((p) => (
+                        <Button key={p} size="small" onClick={() => insert(field.name, p)} aria-label={`Insert {${p}} into variant ${key}`}>
+                          {`{${p}}`}
+                        </Button>
+                      ))}
+                      <Form.Item name={[field.name, "weight"]} label="Weight" style={{ margin: 0 }} layout="horizontal">
+                        <InputNumber min={0.01} step={0.5} aria-label={`Weight of variant ${key}`} />
+                      </Form.Item>
+                    </Flex>
+                    <section aria-label={`Preview of variant ${key}`}>
+                      <Typography.Text type="secondary">Preview: </Typography.Text>
+                      <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{renderPreview(text, previewContact)}</Typography.Text>
+                    </section>
+                  </Card>
+                );
+              })}
+              {fields.length < 5 && (
+                <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", weight: 1 })}>
+                  Add variant
+                </Button>
+              )}
+            </Space>
+          )}
+        </Form.List>
+      </Form>
+    </Drawer>
+  );
+}

@@ -1,0 +1,84 @@
+/** Before Submit: who will receive it after consent, frequency cap and quiet hours, how long it takes at
+ * the sender's limit, and when the first message may go, in the campaign's time zone. */
+import { Alert, Descriptions, Modal, Skeleton, Typography } from "antd";
+
+import { useLaunchPreview } from "../../api/campaigns";
+import type { Campaign } from "../../api/types";
+import { formatCount } from "../../components/format";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { formatDuration } from "../Dashboard/DashboardPage";
+
+function inZone(iso: string, zone: string): string {
+  try {
+    return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: zone }).format(new Date(iso));
+  } catch {
+    return new Date(iso).toISOString();
+  }
+}
+
+export function SubmitConfirm({
+  campaign,
+  open,
+  busy,
+  onConfirm,
+  onCancel,
+}: {
+  campaign: Campaign;
+  open: boolean;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const preview = useLaunchPreview(campaign.id, open);
+  const p = preview.data;
+  const soon = p ? new Date(p.starts_at).getTime() - Date.now() < 60_000 : true;
+  return (
+    <Modal
+      open={open}
+      title={`Submit “${campaign.name}”?`}
+      okText="Submit"
+      okButtonProps={{ loading: busy, disabled: !p }}
+      cancelText="Back"
+      onOk={onConfirm}
+      onCancel={onCancel}
+      destroyOnHidden
+    >
+      <ProblemAlert error={preview.error} />
+      {!p ? (
+        <Skeleton active />
+      ) : (
+        <section aria-label="Reach">
+          <Typography.Paragraph strong style={{ fontSize: 16 }}>
+            {formatCount(p.will_receive)} of {formatCount(p.audience)} will receive it
+            {p.capped ? `; ${formatCount(p.capped)} capped` : ""}
+            {p.without_consent ? `; ${formatCount(p.without_consent)} without consent` : ""}.
+          </Typography.Paragraph>
+          <Descriptions
+            size="small"
+            column={1}
+            items={[
+              { key: "audience", label: "Audience", children: formatCount(p.audience) },
+              { key: "consent", label: "No consent in force (not sent)", children: formatCount(p.without_consent) },
+              { key: "cap", label: "Over the frequency cap (skipped)", children: formatCount(p.capped) },
+              { key: "quiet", label: "Wait for quiet hours to end", children: formatCount(p.held_by_quiet_hours) },
+              {
+                key: "duration",
+                label: "Expected duration",
+                children: `${formatDuration(p.expected_duration_s)} at ${p.rate_per_s} messages/s (the sender's limit)`,
+              },
+              {
+                key: "start",
+                label: `Sending starts (${p.timezone})`,
+                children: soon ? `now (${inZone(p.starts_at, p.timezone)})` : inZone(p.starts_at, p.timezone),
+              },
+            ]}
+          />
+          {p.will_receive === 0 && <Alert type="warning" showIcon title="Nobody would receive this campaign now." />}
+          <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+            Consent and the cap are checked again for each message as it is sent.
+          </Typography.Paragraph>
+        </section>
+      )}
+    </Modal>
+  );
+}

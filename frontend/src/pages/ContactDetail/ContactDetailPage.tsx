@@ -1,0 +1,194 @@
+/** One contact: profile, consent history with its proof, messages as a timeline, manual unsubscribe. */
+import { ArrowLeftOutlined } from "@ant-design/icons";
+import { App, Button, Card, Descriptions, Flex, Popconfirm, Result, Select, Skeleton, Space, Table, Tag, Timeline, Typography } from "antd";
+import { useState } from "react";
+import { Link, useParams } from "react-router";
+
+import { useContact, useUnsubscribe, useUpdateContactTags } from "../../api/admin";
+import { asApiError } from "../../api/problem";
+import type { ConsentRecord, Delivery } from "../../api/types";
+import { usePermissions } from "../../auth/permissions";
+import { ConsentTag } from "../../components/ConsentTag";
+import { formatDateTime } from "../../components/format";
+import { PermittedButton } from "../../components/Permitted";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { useNotifyProblem } from "../../components/useNotifyProblem";
+
+const DELIVERY_COLOR: Record<string, string> = { sent: "green", failed: "red", skipped: "gray", dead: "red", in_doubt: "orange" };
+
+function Proof({ proof }: { proof: Record<string, unknown> }) {
+  const entries = Object.entries(proof ?? {});
+  if (entries.length === 0) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <dl style={{ margin: 0 }}>
+      {entries.map(([key, value]) => (
+        <div key={key} style={{ display: "flex", gap: 4 }}>
+          <dt>
+            <Typography.Text type="secondary">{key}:</Typography.Text>
+          </dt>
+          <dd style={{ margin: 0 }}>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function TagsEditor({ contactId, tags }: { contactId: number; tags: string[] }) {
+  const [editing, setEditing] = useState<string[] | null>(null);
+  const save = useUpdateContactTags(contactId);
+  const { can, reason } = usePermissions();
+  const notifyProblem = useNotifyProblem();
+  if (editing === null) {
+    return (
+      <Space size={4} wrap>
+        {tags.length ? tags.map((t) => <Tag key={t}>{t}</Tag>) : "—"}
+        <PermittedButton permission="contacts:write" size="small" onClick={() => setEditing(tags)}>
+          Edit tags
+        </PermittedButton>
+      </Space>
+    );
+  }
+  return (
+    <Space wrap>
+      <Select
+        mode="tags"
+        aria-label="Tags"
+        style={{ minWidth: 220 }}
+        value={editing}
+        onChange={setEditing}
+        tokenSeparators={[",", " "]}
+        open={false}
+        suffixIcon={null}
+        disabled={!can("contacts:write")}
+        title={reason("contacts:write")}
+      />
+      <Button
+        type="primary"
+        size="small"
+        loading={save.isPending}
+        onClick={() => save.mutate(editing, { onSuccess: () => setEditing(null), onError: notifyProblem })}
+      >
+        Save tags
+      </Button>
+      <Button size="small" onClick={() => setEditing(null)}>
+        Cancel
+      </Button>
+    </Space>
+  );
+}
+
+export default function ContactDetailPage() {
+  const id = Number(useParams().id);
+  const contact = useContact(id);
+  const unsubscribe = useUnsubscribe(id);
+  const { can } = usePermissions();
+  const { message } = App.useApp();
+  const notifyProblem = useNotifyProblem();
+
+  if (contact.isLoading) return <Skeleton active />;
+  if (!contact.data) {
+    if (contact.error && asApiError(contact.error).status === 404)
+      return <Result status="404" title="No such contact" extra={<Link to="/contacts">Back to contacts</Link>} />;
+    return <ProblemAlert error={contact.error} />;
+  }
+  const c = contact.data;
+  const name = c.first_name || c.username || `Contact ${c.id}`;
+
+  return (
+    <Space orientation="vertical" size={16} style={{ width: "100%" }}>
+      <Link to="/contacts">
+        <ArrowLeftOutlined aria-hidden /> Contacts
+      </Link>
+      <Flex justify="space-between" align="center" gap={12} wrap>
+        <Space align="center" wrap>
+          <Typography.Title level={2} style={{ margin: 0 }}>
+            {name}
+          </Typography.Title>
+          <span role="status" aria-label="Consent">
+            <ConsentTag state={c.consent} />
+          </span>
+        </Space>
+        {c.consent === "granted" && (
+          <Popconfirm
+            title="Unsubscribe this contact?"
+            description="Consent to every sender is withdrawn now; nothing more is sent."
+            okText="Unsubscribe"
+            okButtonProps={{ danger: true }}
+            cancelText="Keep"
+            disabled={!can("contacts:write")}
+            onConfirm={() =>
+              unsubscribe.mutate(undefined, {
+                onSuccess: () => void message.success(`${name} is unsubscribed`),
+                onError: notifyProblem,
+              })
+            }
+          >
+            <PermittedButton permission="contacts:write" danger loading={unsubscribe.isPending}>
+              Unsubscribe
+            </PermittedButton>
+          </Popconfirm>
+        )}
+      </Flex>
+      <Card title="Profile">
+        <Descriptions
+          size="small"
+          column={{ xs: 1, md: 2 }}
+          items={[
+            { key: "tg", label: "Telegram ID", children: c.telegram_id },
+            { key: "user", label: "Username", children: c.username ? `@${c.username}` : "—" },
+            { key: "lang", label: "Language", children: c.language ?? "—" },
+            { key: "tz", label: "Time zone", children: c.timezone ?? "—" },
+            { key: "tags", label: "Tags", children: <TagsEditor contactId={c.id} tags={c.tags ?? []} /> },
+            { key: "added", label: "Added", children: formatDateTime(c.created_at) },
+            ...Object.entries(c.attributes ?? {}).map(([key, value]) => ({ key: `a-${key}`, label: key, children: String(value) })),
+          ]}
+        />
+      </Card>
+      <Card title="Consent history" styles={{ body: { padding: 0 } }}>
+        <section aria-label="Consent history">
+          <Table<ConsentRecord>
+            rowKey="id"
+            size="small"
+            pagination={false}
+            scroll={{ x: "max-content" }}
+            dataSource={c.consents}
+            locale={{ emptyText: "No consent recorded: nothing is sent to this contact." }}
+            columns={[
+              { title: "When", dataIndex: "recorded_at", render: (iso: string) => formatDateTime(iso) },
+              {
+                title: "Decision",
+                dataIndex: "status",
+                render: (status: string) => <Tag color={status === "granted" ? "success" : "error"}>{status}</Tag>,
+              },
+              { title: "Sender", dataIndex: "sender_id" },
+              { title: "Purpose", dataIndex: "purpose" },
+              { title: "Source", dataIndex: "source" },
+              { title: "Proof", dataIndex: "proof", render: (proof: Record<string, unknown>) => <Proof proof={proof} /> },
+            ]}
+          />
+        </section>
+      </Card>
+      <Card title="Messages">
+        <section aria-label="Messages">
+          {c.deliveries.length === 0 ? (
+            <Typography.Text type="secondary">No message yet.</Typography.Text>
+          ) : (
+            <Timeline
+              items={c.deliveries.map((d: Delivery) => ({
+                key: d.id,
+                color: DELIVERY_COLOR[d.status] ?? "blue",
+                content: (
+                  <>
+                    <Link to={`/campaigns/${d.campaign_id}`}>Campaign {d.campaign_id}</Link>, variant {d.variant_key}:{" "}
+                    <strong>{d.status}</strong>
+                    {d.reason ? ` (${d.reason})` : ""} · {formatDateTime(d.sent_at ?? d.updated_at)}
+                  </>
+                ),
+              }))}
+            />
+          )}
+        </section>
+      </Card>
+    </Space>
+  );
+}

@@ -1,1 +1,0 @@
-import{t as e}from"./button-DXeVcaPn.js";import{t}from"./result-CuaUVTe8.js";import{c as n,u as r}from"./react-BSiaI2Y9.js";var i=r();function a(){let r=n();return(0,i.jsx)(t,{status:`404`,title:`Page not found`,subTitle:`There is nothing at this address.`,extra:(0,i.jsx)(e,{type:`primary`,onClick:()=>r(`/campaigns`),children:`Back to campaigns`})})}export{a as default};

@@ -1,0 +1,289 @@
+"""Changing campaigns after creation: edit a draft (changed texts are scored again and may go
+back to review), clone, archive; and the numbers shown before Submit (reach, cap, duration)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core import clock
+from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.core.settings import Settings
+from marketing_agent.experiments import service as experiments
+from marketing_agent.experiments.schemas import Arm
+from marketing_agent.orchestrator import flows, queue, scheduling, service
+from marketing_agent.orchestrator.models import Campaign, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator.schemas import (
+    CampaignCreate,
+    CampaignUpdate,
+    LaunchPreview,
+    ReviewStatus,
+    VariantIn,
+)
+from marketing_agent.orchestrator.state_machine import CampaignStatus
+from marketing_agent.telegram import service as telegram
+
+EDITABLE = (CampaignStatus.DRAFT.value, CampaignStatus.PENDING_REVIEW.value)
+
+
+async def update_campaign(
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    campaign_id: int,
+    campaign_in: CampaignUpdate,
+    actor: str,
+) -> Campaign:
+    """Applies changes to a draft or a campaign waiting for review. New texts are scored again:
+    a risky draft goes to review; an edit under review closes the open item and raises a new
+    one when still risky, else the campaign goes back to draft."""
+    campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    if campaign.status not in EDITABLE:
+        raise Conflict(
+            f"Only a draft or a campaign waiting for review can be edited; this one is "
+            f"'{campaign.status}'. Clone it to change it."
+        )
+    changes = campaign_in.model_dump(exclude_unset=True)
+    await _check_references(session, campaign_in, changes)
+    for field in ("name", "goal", "segment_id", "sender_id", "start_at", "timezone"):
+        if field in changes:
+            setattr(campaign, field, changes[field])
+    if "cta_url" in changes:
+        campaign.cta_url = str(campaign_in.cta_url) if campaign_in.cta_url else None
+    for field in ("send_window", "quiet_hours"):
+        if field in changes:
+            window = getattr(campaign_in, field)
+            setattr(campaign, field, str(window) if window else None)
+    _check_windows(campaign)
+    texts_changed = campaign_in.variants is not None and _texts_differ(campaign, campaign_in)
+    if campaign_in.variants is not None:
+        await _replace_variants(session, campaign, campaign_in.variants)
+    campaign.updated_at = clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="campaign.updated",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        data={"fields": sorted(changes), "texts_changed": texts_changed},
+    )
+    if texts_changed:
+        await _review_again(session=session, settings=settings, campaign=campaign, actor=actor)
+    return campaign
+
+
+async def _check_references(
+    session: AsyncSession, campaign_in: CampaignUpdate, changes: dict[str, Any]
+) -> None:
+    if campaign_in.segment_id is not None:
+        await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
+    if campaign_in.sender_id is not None:
+        await telegram.get_sender_or_raise(session=session, sender_id=campaign_in.sender_id)
+    if "sender_id" in changes and campaign_in.sender_id is None:
+        raise ValidationFailed([field_error(("body", "sender_id"), "a campaign needs a sender")])
+
+
+def _check_windows(campaign: Campaign) -> None:
+    rule = scheduling.SendRule.parse(campaign.send_window, campaign.quiet_hours)
+    if not rule.is_satisfiable():
+        raise ValidationFailed(
+            [
+                field_error(
+                    ("body", "send_window"),
+                    f"the send window {campaign.send_window} lies entirely within the quiet "
+                    f"hours {campaign.quiet_hours}: no message could ever be sent",
+                )
+            ]
+        )
+
+
+def _texts_differ(campaign: Campaign, campaign_in: CampaignUpdate) -> bool:
+    old = [v.text for v in campaign.variants]
+    return old != [v.text for v in campaign_in.variants or []]
+
+
+async def _replace_variants(
+    session: AsyncSession, campaign: Campaign, variants: list[VariantIn]
+) -> None:
+    """Replaces the variants and the experiment's arms (nothing was sent yet)."""
+    rationales = {v.key: v.rationale for v in campaign.variants}
+    old_texts = {v.key: v.text for v in campaign.variants}
+    campaign.variants.clear()
+    await session.flush()
+    for key, variant_in in zip(flows.VARIANT_KEYS, variants, strict=False):
+        keep = old_texts.get(key) == variant_in.text
+        campaign.variants.append(
+            Variant(
+                key=key,
+                text=variant_in.text,
+                weight=variant_in.weight,
+                rationale=rationales.get(key) if keep else None,
+            )
+        )
+    await session.flush()
+    await experiments.replace_arms(
+        session=session,
+        campaign_id=campaign.id,
+        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants],
+    )
+
+
+async def _review_again(
+    *, session: AsyncSession, settings: Settings, campaign: Campaign, actor: str
+) -> None:
+    await flows._score_risk(session=session, campaign=campaign)
+    if campaign.status == CampaignStatus.PENDING_REVIEW:
+        open_items = (
+            await session.scalars(
+                select(ReviewItem).where(
+                    ReviewItem.campaign_id == campaign.id,
+                    ReviewItem.status == ReviewStatus.OPEN.value,
+                )
+            )
+        ).all()
+        for item in open_items:
+            # Superseded: the texts it was raised for no longer exist.
+            item.status = ReviewStatus.REJECTED.value
+            item.decided_by, item.decided_at = actor, clock.now()
+            item.note = "Superseded by an edit of the campaign's texts."
+        campaign.status = CampaignStatus.DRAFT.value
+        await session.flush()
+    if flows._needs_review(settings, campaign):
+        await flows._raise_review(
+            session=session, settings=settings, campaign=campaign, actor=actor
+        )
+
+
+async def clone_campaign(
+    *, session: AsyncSession, settings: Settings, campaign_id: int, actor: str
+) -> Campaign:
+    """Creates a new draft with the same texts, audience and timing; scored like a new one."""
+    source = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    clone_in = CampaignCreate.model_validate(
+        {
+            "name": f"{source.name} (copy)"[:200],
+            "goal": source.goal,
+            "sender_id": source.sender_id,
+            "segment_id": source.segment_id,
+            "purpose": source.purpose,
+            "variants": [{"text": v.text, "weight": v.weight} for v in source.variants],
+            "cta_url": source.cta_url,
+            "send_window": source.send_window,
+            "quiet_hours": source.quiet_hours,
+            "timezone": source.timezone,
+        }
+    )
+    clone = await flows.create_campaign(
+        session=session, settings=settings, campaign_in=clone_in, actor=actor
+    )
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="campaign.cloned",
+        entity_type="campaign",
+        entity_id=clone.id,
+        data={"from": source.id},
+    )
+    return clone
+
+
+async def archive_campaign(
+    *, session: AsyncSession, campaign_id: int, archived: bool, actor: str
+) -> Campaign:
+    """Archives (or restores) a campaign that is not sending."""
+    campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    live = (
+        CampaignStatus.RUNNING.value,
+        CampaignStatus.PAUSED.value,
+        CampaignStatus.SCHEDULED.value,
+    )
+    if archived and campaign.status in live:
+        raise Conflict(f"A {campaign.status} campaign cannot be archived; cancel it first.")
+    campaign.archived_at = clock.now() if archived else None
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="campaign.archived" if archived else "campaign.restored",
+        entity_type="campaign",
+        entity_id=campaign.id,
+        data={},
+    )
+    return campaign
+
+
+async def launch_preview(
+    *, session: AsyncSession, settings: Settings, campaign_id: int
+) -> LaunchPreview:
+    """Returns who would receive the campaign if it started now: the audience less those
+    without consent and those over the frequency cap, how many wait for quiet hours to end,
+    and how long sending takes at the sender's limit."""
+    campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    audience = [
+        cid
+        for cid, _ in await service.audience_contact_ids(
+            session=session, segment_id=campaign.segment_id
+        )
+    ]
+    consent = await compliance.consent_in_force(
+        session=session,
+        contact_ids=audience,
+        sender_id=campaign.sender_id,
+        purpose=campaign.purpose,
+    )
+    consented = [cid for cid in audience if consent[cid]]
+    cap = scheduling.FrequencyCap.from_settings(settings)
+    now = clock.now()
+    capped = (
+        await _over_cap(session, consented, cap, now)
+        if campaign.purpose == cap.purpose and cap.enabled
+        else set()
+    )
+    receiving = [cid for cid in consented if cid not in capped]
+    start = max(campaign.start_at or now, now)
+    zones = await scheduling.contact_zones(session, receiving)
+    rule, fallback = scheduling.SendRule.of(campaign), campaign.timezone or "UTC"
+    waits = {
+        z: scheduling.first_send_time(rule, start, z, fallback) for z in {None, *zones.values()}
+    }
+    held = [cid for cid in receiving if waits[zones.get(cid)][0] is not None]
+    firsts = [waits[zones.get(cid)][0] or start for cid in receiving]
+    sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
+    rate = telegram.get_profile(sender).global_per_s
+    return LaunchPreview(
+        audience=len(audience),
+        without_consent=len(audience) - len(consented),
+        capped=len(capped),
+        will_receive=len(receiving),
+        held_by_quiet_hours=len(held),
+        rate_per_s=rate,
+        expected_duration_s=round(len(receiving) / rate, 1) if rate else 0.0,
+        starts_at=min(firsts) if firsts else start,
+        timezone=fallback,
+    )
+
+
+async def _over_cap(
+    session: AsyncSession, contact_ids: list[int], cap: scheduling.FrequencyCap, now: datetime
+) -> set[int]:
+    since = now - timedelta(days=cap.days)
+    over: set[int] = set()
+    for start in range(0, len(contact_ids), 900):
+        chunk = contact_ids[start : start + 900]
+        rows = await session.execute(
+            select(Delivery.contact_id, func.count())
+            .join(Campaign, Campaign.id == Delivery.campaign_id)
+            .where(
+                Delivery.contact_id.in_(chunk),
+                Campaign.purpose == cap.purpose,
+                and_(Delivery.status == queue.SENT, Delivery.sent_at >= since),
+            )
+            .group_by(Delivery.contact_id)
+        )
+        over.update(cid for cid, n in rows if n >= cap.count)
+    return over
