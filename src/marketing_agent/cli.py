@@ -125,7 +125,7 @@ def run(
         # password is the last thing on the screen.
         console.print(f"\n[bold green]Marketing Intelligence Agent[/] is running at [bold]{url}[/]")
         console.print("  API docs at " + url + "docs · Ctrl-C stops")
-        console.print(login + "\n")
+        console.print(login + "\n", soft_wrap=True)
 
     config = uvicorn.Config(
         create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS

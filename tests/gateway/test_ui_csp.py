@@ -79,7 +79,7 @@ def _log_in_and_collect_violations(url: str, username: str) -> list[str]:
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="Campaigns")).to_be_visible(timeout=20_000)
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=20_000)
         page.get_by_role("menuitem", name="Review queue").click()
         page.wait_for_load_state("networkidle")
         browser.close()

@@ -155,7 +155,7 @@ async def preview_contacts_import(
     file: UploadFile,
     principal: CanWriteContacts,
     sender_id: Annotated[
-        int | None, Query(gt=0, description="Sender the consents were given to")
+        DbId | None, Query(description="Sender the consents were given to")
     ] = None,
 ) -> ImportPreview:
     """Reads a CSV and returns its column mapping, first rows and every error; writes nothing."""

@@ -467,9 +467,9 @@ class CampaignUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(None, min_length=1, max_length=200)
-    goal: str | None = Field(None, min_length=3, max_length=4000)
-    segment_id: int | None = Field(None, gt=0)
-    sender_id: int | None = Field(None, gt=0)
+    goal: str | None = Field(None, min_length=3, max_length=2000)
+    segment_id: DbId | None = None
+    sender_id: DbId | None = None
     cta_url: AnyHttpUrl | None = None
     variants: list[VariantIn] | None = Field(None, min_length=1, max_length=5)
     start_at: datetime | None = None
