@@ -7,22 +7,29 @@ from fastapi import FastAPI
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Role
-from tests.analytics.factories import T0, journey
+from marketing_agent.core.settings import Settings
+from tests.analytics.factories import T0, journey, make_campaign
 from tests.factories import database_of, headers_for
 
 
-async def test_a_viewer_sees_stats_and_funnel(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_a_viewer_sees_stats_and_funnel(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     db = database_of(app)
+    cid = await make_campaign(db, settings, sender_kind="user")
     async with db.session() as session:
         await analytics.record_events(
             session=session,
-            events=[*journey(1, ["sent", "read", "clicked"]), *journey(2, ["sent", "clicked"])],
+            events=[
+                *journey(1, ["sent", "read", "clicked"], campaign_id=cid),
+                *journey(2, ["sent", "clicked"], campaign_id=cid),
+            ],
         )
     viewer = await headers_for(client, db, Role.VIEWER)
 
-    stats = await client.get("/api/v1/analytics/campaigns/1/stats", headers=viewer)
+    stats = await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=viewer)
     funnel = await client.get(
-        "/api/v1/analytics/campaigns/1/funnel",
+        f"/api/v1/analytics/campaigns/{cid}/funnel",
         params={"steps": ["sent", "read", "clicked"]},
         headers=viewer,
     )
@@ -33,18 +40,21 @@ async def test_a_viewer_sees_stats_and_funnel(client: httpx.AsyncClient, app: Fa
     assert [s["count"] for s in funnel.json()["steps"]] == [2, 1, 1]
 
 
-async def test_an_analyst_posts_a_shops_conversion(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_an_analyst_posts_a_shops_conversion(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     analyst = await headers_for(client, database_of(app), Role.ANALYST)
+    cid = await make_campaign(database_of(app), settings)
     body = {
         "type": "converted",
-        "campaign_id": 1,
+        "campaign_id": cid,
         "contact_id": 5,
         "value_usd_micros": 12_000_000,
         "occurred_at": T0.isoformat(),
     }
 
     response = await client.post("/api/v1/analytics/events", json=body, headers=analyst)
-    stats = await client.get("/api/v1/analytics/campaigns/1/stats", headers=analyst)
+    stats = await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=analyst)
 
     assert response.status_code == 201
     assert response.json()["id"] > 0

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service
 from marketing_agent.analytics.schemas import (
+    CampaignSource,
     CampaignStats,
     EventCreate,
     EventRead,
@@ -16,6 +19,7 @@ from marketing_agent.analytics.schemas import (
 )
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
+from marketing_agent.core.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -27,9 +31,34 @@ FunnelSteps = Annotated[
 ]
 
 
-@router.get("/campaigns/{campaign_id}/stats")
-async def campaign_stats(campaign_id: int, session: DbSession, principal: CanRead) -> CampaignStats:
-    return await service.campaign_stats(session=session, campaign_id=campaign_id)
+class CampaignSourceLookup(Protocol):
+    def __call__(
+        self, *, session: AsyncSession, campaign_id: int
+    ) -> Awaitable[CampaignSource | None]: ...
+
+
+def get_campaign_source_lookup() -> CampaignSourceLookup | None:
+    """Returns what tells a campaign's sender: the app factory provides the orchestrator's
+    (analytics may not import it); None: not wired, every count shown as recorded."""
+    return None
+
+
+SourceLookup = Annotated[CampaignSourceLookup | None, Depends(get_campaign_source_lookup)]
+
+
+@router.get(
+    "/campaigns/{campaign_id}/stats",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_stats(
+    campaign_id: int, session: DbSession, principal: CanRead, lookup: SourceLookup
+) -> CampaignStats:
+    source = None
+    if lookup is not None:
+        source = await lookup(session=session, campaign_id=campaign_id)
+        if source is None:
+            raise NotFound(f"Campaign {campaign_id} does not exist.")
+    return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
 
 
 @router.get("/campaigns/{campaign_id}/funnel")

@@ -28,14 +28,16 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from marketing_agent.analytics import live
+from marketing_agent.analytics import live, signals
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import (
+    CampaignSource,
     CampaignStats,
     EventCreate,
     EventType,
     Funnel,
     FunnelStep,
+    SenderKind,
     VariantStats,
 )
 from marketing_agent.core import clock
@@ -45,10 +47,12 @@ from marketing_agent.core.logging import get_logger
 __all__ = [
     "DEFAULT_FUNNEL",
     "RETAINED_PROPERTY_KEYS",
+    "CampaignSource",
     "CampaignStats",
     "EventCreate",
     "EventType",
     "Funnel",
+    "SenderKind",
     "VariantStats",
     "campaign_stats",
     "erase_contact",
@@ -100,8 +104,14 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     return len(rows)
 
 
-async def campaign_stats(*, session: AsyncSession, campaign_id: int) -> CampaignStats:
-    """Returns distinct people per event type for each variant of a campaign and in total."""
+async def campaign_stats(
+    *, session: AsyncSession, campaign_id: int, source: CampaignSource | None = None
+) -> CampaignStats:
+    """Returns distinct people per event type for each variant of a campaign and in total.
+
+    Given the campaign's `source`, the counts of signals its sender cannot observe are None
+    and the answer says which and why; without it (unknown sender) every count is as recorded.
+    """
     people = func.count(_person(Event).distinct())
     revenue = func.sum(Event.value_usd_micros)
     of_campaign = Event.campaign_id == campaign_id
@@ -132,7 +142,20 @@ async def campaign_stats(*, session: AsyncSession, campaign_id: int) -> Campaign
         if event_type == EventType.CONVERTED:
             stats.revenue_usd_micros = int(value or 0)
     ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
-    return CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+    result = CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+    return _label_signals(result, source) if source is not None else result
+
+
+def _label_signals(stats: CampaignStats, source: CampaignSource) -> CampaignStats:
+    """Blanks the counts the sender cannot observe (a bot's reads) and says why."""
+    hidden = signals.unobservable(source.sender_kind)
+    for variant in [*stats.variants, stats.totals]:
+        for event_type in hidden:
+            setattr(variant, event_type.value, None)
+    stats.sender_kind = source.sender_kind
+    stats.observable = signals.observable(source.sender_kind)
+    stats.unobservable_reasons = {t.value: reason for t, reason in hidden.items()}
+    return stats
 
 
 async def funnel(

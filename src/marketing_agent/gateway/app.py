@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
+from marketing_agent.analytics.api import get_campaign_source_lookup
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
@@ -33,6 +34,7 @@ from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
 from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
 from marketing_agent.orchestrator.worker import DeliveryWorker
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
     app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
+    # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
+    app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
     problems.install(app)
     middleware.install(
         app,

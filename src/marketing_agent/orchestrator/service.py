@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.analytics.schemas import CampaignSource, SenderKind
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -30,6 +31,7 @@ from marketing_agent.orchestrator.schemas import (
     SegmentRead,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus, check_transition
+from marketing_agent.telegram import service as telegram
 
 # Contacts ------------------------------------------------------------------------------------
 
@@ -169,6 +171,16 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
     if campaign is None:
         raise NotFound(f"Campaign {campaign_id} does not exist.")
     return campaign
+
+
+async def campaign_source(*, session: AsyncSession, campaign_id: int) -> CampaignSource | None:
+    """Returns who sends a campaign, for analytics to label what it can observe; None: none."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    sender = await telegram.get_sender(session=session, sender_id=campaign.sender_id)
+    kind = SenderKind.USER if sender is not None and sender.kind == "user" else SenderKind.BOT
+    return CampaignSource(campaign_id=campaign_id, sender_kind=kind)
 
 
 async def list_campaigns(
