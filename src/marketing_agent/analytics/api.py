@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service
+from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
@@ -17,6 +19,7 @@ from marketing_agent.analytics.schemas import (
     EventType,
     Funnel,
 )
+from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import NotFound
@@ -74,3 +77,55 @@ async def campaign_funnel(
 async def record_event(event_in: EventCreate, session: DbSession, principal: CanWrite) -> EventRead:
     event = await service.record_event(session=session, event_in=event_in)
     return EventRead.model_validate(event)
+
+
+# Tracked links --------------------------------------------------------------------------------
+
+links_router = APIRouter(tags=["tracked links"])
+_HTML: dict[str, Any] = {"text/html": {}}
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title}</title></head>
+<body style="font-family:sans-serif;max-width:32em;margin:4em auto;padding:0 1em">
+<h1>{title}</h1><p>{detail}</p></body></html>"""
+
+
+def get_link_tracker(request: Request) -> LinkTracker:
+    """Returns the tracker of this app, keyed from its secret key."""
+    return service.tracker_of(request.app.state.settings, request.app.state.jwt_secret)
+
+
+Tracker = Annotated[LinkTracker, Depends(get_link_tracker)]
+
+
+@links_router.get(
+    "/r/{token}",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={
+        404: {"description": "Not a link of ours: a friendly HTML page.", "content": _HTML},
+        410: {"description": "The link expired: a friendly HTML page.", "content": _HTML},
+    },
+)
+async def follow_tracked_link(
+    token: str,
+    session: DbSession,
+    tracker: Tracker,
+    user_agent: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Open by design (people click without logging in): records the click of a person, never of
+    a link-preview fetcher or crawler, and redirects to the target with the campaign's UTM."""
+    try:
+        link = service.read_token(token, tracker=tracker, now=clock.now())
+    except service.LinkExpired:
+        return _page(410, "This link has expired", "The offer it pointed to is no longer tracked.")
+    except service.LinkInvalid:
+        return _page(404, "Link not found", "This link is incomplete or was not made by us.")
+    if not service.is_automated(user_agent):
+        await service.record_click(session=session, link=link)
+    return RedirectResponse(service.redirect_url(link, token), status_code=302)
+
+
+def _page(status: int, title: str, detail: str) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(title=title, detail=detail), status_code=status)

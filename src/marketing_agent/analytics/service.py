@@ -29,6 +29,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketing_agent.analytics import live, signals
+from marketing_agent.analytics.links import (
+    LinkExpired,
+    LinkInvalid,
+    LinkTracker,
+    TrackedLink,
+    is_automated,
+    link_tracker,
+    read_token,
+    redirect_url,
+    track_links,
+)
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import (
     CampaignSource,
@@ -43,6 +54,7 @@ from marketing_agent.analytics.schemas import (
 from marketing_agent.core import clock
 from marketing_agent.core.errors import ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 
 __all__ = [
     "DEFAULT_FUNNEL",
@@ -52,13 +64,24 @@ __all__ = [
     "EventCreate",
     "EventType",
     "Funnel",
+    "LinkExpired",
+    "LinkInvalid",
+    "LinkTracker",
     "SenderKind",
+    "TrackedLink",
     "VariantStats",
     "campaign_stats",
     "erase_contact",
     "funnel",
+    "is_automated",
+    "link_tracker",
+    "read_token",
+    "record_click",
     "record_event",
     "record_events",
+    "redirect_url",
+    "track_links",
+    "tracker_of",
 ]
 
 log = get_logger(__name__)
@@ -102,6 +125,38 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     await session.execute(insert(cast(Table, Event.__table__)), rows)
     live.stage(session, _increments(rows))
     return len(rows)
+
+
+def tracker_of(settings: Settings, secret_key: str) -> LinkTracker:
+    """Returns the tracked-link tracker of a process with these settings and secret key."""
+    return link_tracker(
+        secret_key=secret_key, public_url=settings.public_url, ttl_days=settings.link_ttl_days
+    )
+
+
+async def record_click(*, session: AsyncSession, link: TrackedLink) -> Event:
+    """Records a person's click on a tracked link; `first` says whether it is their first
+    click in the campaign (stats count each person once either way)."""
+    earlier = await session.scalar(
+        select(Event.id)
+        .where(
+            Event.campaign_id == link.campaign_id,
+            Event.contact_id == link.contact_id,
+            Event.type == EventType.CLICKED.value,
+        )
+        .limit(1)
+    )
+    properties = {"link_key": link.link_key, "delivery_id": link.delivery_id}
+    return await record_event(
+        session=session,
+        event_in=EventCreate(
+            type=EventType.CLICKED,
+            campaign_id=link.campaign_id,
+            variant_key=link.variant_key,
+            contact_id=link.contact_id,
+            properties=properties | {"first": earlier is None},
+        ),
+    )
 
 
 async def campaign_stats(

@@ -20,7 +20,8 @@ from sqlalchemy import text
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
-from marketing_agent.analytics.api import get_campaign_source_lookup
+from marketing_agent.analytics import service as analytics
+from marketing_agent.analytics.api import get_campaign_source_lookup, links_router
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
@@ -58,6 +59,7 @@ ROUTERS = (
     analytics_router,
     experiments_router,
     compliance_router,
+    links_router,  # /r/<token>: tracked links, open by design
 )
 
 
@@ -149,6 +151,7 @@ def _start_background(
             limits=limits,
             lease_s=settings.worker_lease_s,
             chunk_s=settings.worker_chunk_s,
+            links=analytics.tracker_of(settings, load_secret_key(settings)),
         )
         tasks.append(asyncio.create_task(_run_worker(worker, stop, idle_s=settings.worker_poll_s)))
     return tasks
