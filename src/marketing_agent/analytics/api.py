@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable
+from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics import service
+from marketing_agent.analytics import conversions, service
+from marketing_agent.analytics.conversions import ConversionBatch, ConversionBatchResult
 from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
     CampaignSource,
@@ -22,12 +25,20 @@ from marketing_agent.analytics.schemas import (
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
-from marketing_agent.core.errors import NotFound
+from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
 CanWrite = Annotated[Principal, Depends(authorize(Permission.ANALYTICS_WRITE))]
+
+
+def get_link_tracker(request: Request) -> LinkTracker:
+    """Returns the tracker of this app, keyed from its secret key."""
+    return service.tracker_of(request.app.state.settings, request.app.state.jwt_secret)
+
+
+Tracker = Annotated[LinkTracker, Depends(get_link_tracker)]
 FunnelSteps = Annotated[
     list[EventType] | None,
     Query(description="Steps in order; defaults to sent, delivered, read, clicked, converted."),
@@ -79,6 +90,63 @@ async def record_event(event_in: EventCreate, session: DbSession, principal: Can
     return EventRead.model_validate(event)
 
 
+@router.post("/conversions")
+async def ingest_conversions(
+    batch: ConversionBatch,
+    session: DbSession,
+    principal: CanWrite,
+    tracker: Tracker,
+    request: Request,
+) -> ConversionBatchResult:
+    """Records a shop's conversions once each (by source and id); bad ones are refused with
+    their reasons while the good ones of the same batch are kept."""
+    return await conversions.ingest(
+        session=session,
+        source=batch.source,
+        events=batch.events,
+        tracker=tracker,
+        window=_attribution_window(request),
+    )
+
+
+@router.post("/webhooks/{source}", responses={401: {"description": "Unsigned, stale or forged."}})
+async def conversion_webhook(
+    source: str, request: Request, session: DbSession, tracker: Tracker
+) -> ConversionBatchResult:
+    """Open by design (the shop cannot log in): one conversion, signed with the source's
+    secret (X-MA-Signature: sha256=HMAC of "<X-MA-Timestamp>.<body>"); a replay is a duplicate."""
+    settings = request.app.state.settings
+    body = await request.body()
+    secret = settings.conversion_webhook_secrets
+    conversions.check_signature(
+        secrets=conversions.parse_secrets(secret.get_secret_value() if secret else None),
+        source=source,
+        body=body,
+        timestamp=request.headers.get(conversions.TIMESTAMP_HEADER),
+        signature=request.headers.get(conversions.SIGNATURE_HEADER),
+        tolerance_s=settings.webhook_tolerance_s,
+        now=clock.now(),
+    )
+    try:
+        event = json.loads(body)
+    except ValueError:
+        raise ValidationFailed([field_error(("body",), "not JSON")]) from None
+    result = await conversions.ingest(
+        session=session,
+        source=source,
+        events=[event],
+        tracker=tracker,
+        window=_attribution_window(request),
+    )
+    if result.rejected:
+        raise ValidationFailed(result.results[0].errors)
+    return result
+
+
+def _attribution_window(request: Request) -> timedelta:
+    return timedelta(days=request.app.state.settings.attribution_window_days)
+
+
 # Tracked links --------------------------------------------------------------------------------
 
 links_router = APIRouter(tags=["tracked links"])
@@ -89,14 +157,6 @@ _PAGE = """<!doctype html>
 <title>{title}</title></head>
 <body style="font-family:sans-serif;max-width:32em;margin:4em auto;padding:0 1em">
 <h1>{title}</h1><p>{detail}</p></body></html>"""
-
-
-def get_link_tracker(request: Request) -> LinkTracker:
-    """Returns the tracker of this app, keyed from its secret key."""
-    return service.tracker_of(request.app.state.settings, request.app.state.jwt_secret)
-
-
-Tracker = Annotated[LinkTracker, Depends(get_link_tracker)]
 
 
 @links_router.get(
