@@ -39,6 +39,14 @@ def get_link_tracker(request: Request) -> LinkTracker:
 
 
 Tracker = Annotated[LinkTracker, Depends(get_link_tracker)]
+WindowDays = Annotated[
+    float | None,
+    Query(
+        gt=0,
+        le=365,
+        description="Conversion window in days, from each person's earliest step-1 event.",
+    ),
+]
 FunnelSteps = Annotated[
     list[EventType] | None,
     Query(description="Steps in order; defaults to sent, delivered, read, clicked, converted."),
@@ -77,10 +85,17 @@ async def campaign_stats(
 
 @router.get("/campaigns/{campaign_id}/funnel")
 async def campaign_funnel(
-    campaign_id: int, session: DbSession, principal: CanRead, steps: FunnelSteps = None
+    campaign_id: int,
+    session: DbSession,
+    principal: CanRead,
+    steps: FunnelSteps = None,
+    window_days: WindowDays = None,
 ) -> Funnel:
     return await service.funnel(
-        session=session, campaign_id=campaign_id, steps=steps or service.DEFAULT_FUNNEL
+        session=session,
+        campaign_id=campaign_id,
+        steps=steps or service.DEFAULT_FUNNEL,
+        window=timedelta(days=window_days) if window_days is not None else None,
     )
 
 

@@ -122,4 +122,9 @@ class FunnelStep(BaseModel):
 
 class Funnel(BaseModel):
     campaign_id: int
+    window_days: float | None = Field(
+        None,
+        description="Conversion window: every step within this many days of the person's "
+        "entry (earliest step-1 event); None: no window.",
+    )
     steps: list[FunnelStep]

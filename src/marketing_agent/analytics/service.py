@@ -9,17 +9,19 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
     Integer,
+    Interval,
     Table,
     and_,
     func,
     insert,
+    literal,
     literal_column,
     null,
     select,
@@ -214,11 +216,23 @@ def _label_signals(stats: CampaignStats, source: CampaignSource) -> CampaignStat
 
 
 async def funnel(
-    *, session: AsyncSession, campaign_id: int, steps: Sequence[EventType] = DEFAULT_FUNNEL
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    steps: Sequence[EventType] = DEFAULT_FUNNEL,
+    window: timedelta | None = None,
 ) -> Funnel:
-    """Returns an ordered funnel: a person reaches step k after each earlier step, in order."""
+    """Returns an ordered funnel: a person reaches step k after each earlier step, in order.
+
+    With `window`, every step must also happen at most `window` after the person's entry: their
+    earliest step-1 event (a later step-1 event does not restart the clock). Steps may share a
+    timestamp (sent and delivered often do); a step before the previous one does not count.
+    """
     _check_steps(steps)
-    reached = _reached(campaign_id, steps)
+    if window is not None and window <= timedelta(0):
+        raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
+    dialect = session.get_bind().dialect.name
+    reached = _reached(campaign_id, steps, window=window, dialect=dialect)
     counts_query = select(
         *(select(func.count()).select_from(cte).scalar_subquery() for cte in reached)
     )
@@ -235,7 +249,8 @@ async def funnel(
                 conversion_from_start=_ratio(count, counts[0]),
             )
         )
-    return Funnel(campaign_id=campaign_id, steps=result)
+    window_days = window / timedelta(days=1) if window is not None else None
+    return Funnel(campaign_id=campaign_id, window_days=window_days, steps=result)
 
 
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
@@ -321,10 +336,17 @@ def _person(event: Any) -> ColumnElement[int]:
     return person
 
 
-def _reached(campaign_id: int, steps: Sequence[EventType]) -> list[CTE]:
-    """Per step, the people who reached it and the earliest time they did, after the last step."""
+def _reached(
+    campaign_id: int, steps: Sequence[EventType], *, window: timedelta | None, dialect: str
+) -> list[CTE]:
+    """Per step, the people who reached it and the earliest time they did, after the last step
+    (and, with a window, no later than it after their entry into step 1)."""
     first = (
-        select(_person(Event).label("person"), func.min(Event.occurred_at).label("at"))
+        select(
+            _person(Event).label("person"),
+            func.min(Event.occurred_at).label("at"),
+            func.min(Event.occurred_at).label("entered_at"),
+        )
         .where(Event.campaign_id == campaign_id, Event.type == steps[0])
         .group_by(_person(Event))
         .cte("funnel_step_0")
@@ -333,22 +355,34 @@ def _reached(campaign_id: int, steps: Sequence[EventType]) -> list[CTE]:
     for i, step in enumerate(steps[1:], start=1):
         previous = reached[-1]
         later = aliased(Event)
+        conditions = [
+            later.campaign_id == campaign_id,
+            later.type == step,
+            _person(later) == previous.c.person,
+            later.occurred_at >= previous.c.at,
+        ]
+        if window is not None:
+            conditions.append(_within(later.occurred_at, previous.c.entered_at, window, dialect))
         reached.append(
-            select(previous.c.person, func.min(later.occurred_at).label("at"))
-            .join_from(
-                previous,
-                later,
-                and_(
-                    later.campaign_id == campaign_id,
-                    later.type == step,
-                    _person(later) == previous.c.person,
-                    later.occurred_at >= previous.c.at,
-                ),
+            select(
+                previous.c.person,
+                func.min(later.occurred_at).label("at"),
+                previous.c.entered_at,
             )
-            .group_by(previous.c.person)
+            .join_from(previous, later, and_(*conditions))
+            .group_by(previous.c.person, previous.c.entered_at)
             .cte(f"funnel_step_{i}")
         )
     return reached
+
+
+def _within(at: Any, start: Any, window: timedelta, dialect: str) -> ColumnElement[bool]:
+    """`at <= start + window`, in each database's date arithmetic."""
+    if dialect == "sqlite":  # SQLite stores text; julianday is exact to well under a millisecond
+        days = window / timedelta(days=1)
+        return func.julianday(at) <= func.julianday(start) + days
+    deadline: ColumnElement[Any] = start + literal(window, Interval())
+    return cast(ColumnElement[bool], at <= deadline)
 
 
 def _check_steps(steps: Sequence[EventType]) -> None:
