@@ -17,7 +17,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.auth import Role
 from marketing_agent.core.settings import Settings
 from tests.analytics.factories import make_campaign
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, make_contacts
 
 SECRET = "s3cret-of-the-shop"
 
@@ -29,9 +29,11 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-async def _sent(app: FastAPI, settings: Settings, contact_id: int, days_ago: float) -> int:
+async def _sent(app: FastAPI, settings: Settings, days_ago: float) -> tuple[int, int]:
+    """Returns (campaign, contact) of a send to a new contact `days_ago` days ago."""
     db = database_of(app)
     cid = await make_campaign(db, settings)
+    [contact_id] = await make_contacts(db, 1, sender_id=None)
     async with db.session() as session:
         await analytics.record_events(
             session=session,
@@ -45,7 +47,7 @@ async def _sent(app: FastAPI, settings: Settings, contact_id: int, days_ago: flo
                 )
             ],
         )
-    return cid
+    return cid, contact_id
 
 
 def _conversion(event_id: str, **extra: object) -> dict[str, object]:
@@ -61,14 +63,14 @@ async def _totals(client: httpx.AsyncClient, app: FastAPI, cid: int) -> dict:
 async def test_a_batch_keeps_the_good_events_and_says_why_the_bad_are_refused(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
-    cid = await _sent(app, settings, contact_id=5, days_ago=1)
+    cid, five = await _sent(app, settings, days_ago=1)
     analyst = await headers_for(client, database_of(app), Role.ANALYST)
     events = [
-        _conversion("o-1", contact_id=5, value="19.90", currency="USD"),
-        {"id": "o-2", "contact_id": 5, "value": "-1", "currency": "usd"},  # three faults
+        _conversion("o-1", contact_id=five, value="19.90", currency="USD"),
+        {"id": "o-2", "contact_id": five, "value": "-1", "currency": "usd"},  # three faults
         _conversion("o-3"),  # names neither link nor contact
-        _conversion("o-1", contact_id=5, value="19.90", currency="USD"),  # same id again
-        _conversion("o-4", contact_id=99),  # never sent anything
+        _conversion("o-1", contact_id=five, value="19.90", currency="USD"),  # same id again
+        _conversion("o-4", contact_id=99_999),  # never sent anything
     ]
 
     response = await client.post(
@@ -106,16 +108,17 @@ async def test_attribution_by_tracked_link_holds_only_within_the_window(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
     cid = await make_campaign(database_of(app), settings)
+    [contact_id] = await make_contacts(database_of(app), 1, sender_id=None)
     assert settings.secret_key is not None
     tracker = analytics.tracker_of(settings, settings.secret_key.get_secret_value())
 
-    def ref(days_ago: float) -> str:
+    def ref(days_ago: float, contact: int | None = None) -> str:
         text = analytics.track_links(
             "https://shop.example.com/",
             tracker=tracker,
             delivery_id=1,
             campaign_id=cid,
-            contact_id=8,
+            contact_id=contact or contact_id,
             variant_key="A",
             now=clock.now() - timedelta(days=days_ago),
         )
@@ -125,6 +128,7 @@ async def test_attribution_by_tracked_link_holds_only_within_the_window(
     analyst = await headers_for(client, database_of(app), Role.ANALYST)
     events = [
         _conversion("in", ref=ref(window - 0.5), value="5", currency="EUR"),
+        _conversion("gone", ref=ref(1, contact=424_242)),  # that person no longer exists
         _conversion("late", ref=ref(window + 0.5)),
         _conversion("forged", ref=ref(1)[:-3] + "xyz"),
     ]
@@ -134,7 +138,7 @@ async def test_attribution_by_tracked_link_holds_only_within_the_window(
     )
 
     statuses = [r["status"] for r in response.json()["results"]]
-    assert statuses == ["recorded", "unattributed", "unattributed"]
+    assert statuses == ["recorded", "unattributed", "unattributed", "unattributed"]
     totals = await _totals(client, app, cid)
     assert totals["converted"] == 1
     assert totals["revenue_usd_micros"] == 0  # euros are not summed as dollars
@@ -143,12 +147,12 @@ async def test_attribution_by_tracked_link_holds_only_within_the_window(
 async def test_a_conversion_after_the_window_is_not_attributed_to_the_send(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
-    await _sent(app, settings, contact_id=6, days_ago=settings.attribution_window_days + 1)
+    _, six = await _sent(app, settings, days_ago=settings.attribution_window_days + 1)
     analyst = await headers_for(client, database_of(app), Role.ANALYST)
 
     response = await client.post(
         "/api/v1/analytics/conversions",
-        json={"source": "shop", "events": [_conversion("o-9", contact_id=6)]},
+        json={"source": "shop", "events": [_conversion("o-9", contact_id=six)]},
         headers=analyst,
     )
 
@@ -168,8 +172,8 @@ def _signed(body: bytes, *, secret: str = SECRET, age_s: float = 0) -> dict[str,
 async def test_a_signed_webhook_records_once_and_a_replay_is_a_duplicate(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
-    cid = await _sent(app, settings, contact_id=7, days_ago=0.1)
-    body = json.dumps(_conversion("w-1", contact_id=7, value="30", currency="USD")).encode()
+    cid, seven = await _sent(app, settings, days_ago=0.1)
+    body = json.dumps(_conversion("w-1", contact_id=seven, value="30", currency="USD")).encode()
     headers = _signed(body)
 
     first = await client.post("/api/v1/analytics/webhooks/shop", content=body, headers=headers)
@@ -186,8 +190,8 @@ async def test_a_signed_webhook_records_once_and_a_replay_is_a_duplicate(
 async def test_a_webhook_with_a_bad_signature_stale_time_or_unknown_source_is_refused(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
-    cid = await _sent(app, settings, contact_id=9, days_ago=0.1)
-    body = json.dumps(_conversion("w-2", contact_id=9)).encode()
+    cid, nine = await _sent(app, settings, days_ago=0.1)
+    body = json.dumps(_conversion("w-2", contact_id=nine)).encode()
     url = "/api/v1/analytics/webhooks/shop"
 
     forged = await client.post(url, content=body, headers=_signed(body, secret="guess"))

@@ -83,7 +83,8 @@ async def test_a_click_redirects_with_utm_and_counts_the_person_once(
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
     cid = await make_campaign(database_of(app), settings)
-    path = urlsplit(_link(settings, campaign_id=cid)).path
+    [contact_id] = await make_contacts(database_of(app), 1, sender_id=None)
+    path = urlsplit(_link(settings, campaign_id=cid, contact_id=contact_id)).path
 
     first = await client.get(path, headers={"User-Agent": BROWSER})
     again = await client.get(path, headers={"User-Agent": BROWSER})
@@ -106,12 +107,27 @@ async def test_telegrams_preview_fetcher_and_crawlers_are_redirected_but_not_cou
     client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
     cid = await make_campaign(database_of(app), settings)
-    path = urlsplit(_link(settings, campaign_id=cid)).path
+    [contact_id] = await make_contacts(database_of(app), 1, sender_id=None)
+    path = urlsplit(_link(settings, campaign_id=cid, contact_id=contact_id)).path
 
     for agent in (TELEGRAM_PREVIEW, "facebookexternalhit/1.1", "Googlebot/2.1", ""):
         response = await client.get(path, headers={"User-Agent": agent})
         assert response.status_code == 302
 
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+    stats = (await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=viewer)).json()
+    assert stats["totals"]["clicked"] == 0
+
+
+async def test_the_link_of_a_contact_who_no_longer_exists_redirects_without_recording(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    cid = await make_campaign(database_of(app), settings)
+    path = urlsplit(_link(settings, campaign_id=cid, contact_id=424242)).path
+
+    response = await client.get(path, headers={"User-Agent": BROWSER})
+
+    assert response.status_code == 302
     viewer = await headers_for(client, database_of(app), Role.VIEWER)
     stats = (await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=viewer)).json()
     assert stats["totals"]["clicked"] == 0

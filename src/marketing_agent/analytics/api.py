@@ -68,6 +68,19 @@ def get_campaign_source_lookup() -> CampaignSourceLookup | None:
 SourceLookup = Annotated[CampaignSourceLookup | None, Depends(get_campaign_source_lookup)]
 
 
+class ContactLookup(Protocol):
+    def __call__(self, *, session: AsyncSession, contact_id: int) -> Awaitable[bool]: ...
+
+
+def get_contact_lookup() -> ContactLookup | None:
+    """Returns what tells whether a contact still exists (the app factory provides the
+    orchestrator's): an erased person's old link must not put their id back into events."""
+    return None
+
+
+KnownContact = Annotated[ContactLookup | None, Depends(get_contact_lookup)]
+
+
 @router.get(
     "/campaigns/{campaign_id}/stats",
     responses={404: {"description": "No such campaign."}},
@@ -112,6 +125,7 @@ async def ingest_conversions(
     principal: CanWrite,
     tracker: Tracker,
     request: Request,
+    known_contact: KnownContact,
 ) -> ConversionBatchResult:
     """Records a shop's conversions once each (by source and id); bad ones are refused with
     their reasons while the good ones of the same batch are kept."""
@@ -121,12 +135,13 @@ async def ingest_conversions(
         events=batch.events,
         tracker=tracker,
         window=_attribution_window(request),
+        contact_exists=known_contact,
     )
 
 
 @router.post("/webhooks/{source}", responses={401: {"description": "Unsigned, stale or forged."}})
 async def conversion_webhook(
-    source: str, request: Request, session: DbSession, tracker: Tracker
+    source: str, request: Request, session: DbSession, tracker: Tracker, known_contact: KnownContact
 ) -> ConversionBatchResult:
     """Open by design (the shop cannot log in): one conversion, signed with the source's
     secret (X-MA-Signature: sha256=HMAC of "<X-MA-Timestamp>.<body>"); a replay is a duplicate."""
@@ -152,6 +167,7 @@ async def conversion_webhook(
         events=[event],
         tracker=tracker,
         window=_attribution_window(request),
+        contact_exists=known_contact,
     )
     if result.rejected:
         raise ValidationFailed(result.results[0].errors)
@@ -187,6 +203,7 @@ async def follow_tracked_link(
     token: str,
     session: DbSession,
     tracker: Tracker,
+    known_contact: KnownContact,
     user_agent: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Open by design (people click without logging in): records the click of a person, never of
@@ -197,7 +214,10 @@ async def follow_tracked_link(
         return _page(410, "This link has expired", "The offer it pointed to is no longer tracked.")
     except service.LinkInvalid:
         return _page(404, "Link not found", "This link is incomplete or was not made by us.")
-    if not service.is_automated(user_agent):
+    known = known_contact is None or await known_contact(
+        session=session, contact_id=link.contact_id
+    )
+    if known and not service.is_automated(user_agent):
         await service.record_click(session=session, link=link)
     return RedirectResponse(service.redirect_url(link, token), status_code=302)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -109,8 +109,12 @@ async def ingest(
     events: Sequence[Any],
     tracker: LinkTracker,
     window: timedelta,
+    contact_exists: Callable[..., Awaitable[bool]] | None = None,
 ) -> ConversionBatchResult:
-    """Records the good conversions of a batch; returns per event what became of it."""
+    """Records the good conversions of a batch; returns per event what became of it.
+
+    With `contact_exists`, a conversion whose person no longer exists (erased) is unattributed:
+    an old link must not put their id back into the events."""
     results: list[ConversionResult] = []
     good: list[tuple[int, ConversionIn]] = []
     for index, raw in enumerate(events):
@@ -134,6 +138,9 @@ async def ingest(
             continue
         seen.add(conversion.id)
         attribution = await _attribute(session, conversion, tracker=tracker, window=window)
+        if attribution is not None and contact_exists is not None:
+            if not await contact_exists(session=session, contact_id=attribution.contact_id):
+                attribution = None
         if attribution is None:
             results.append(
                 ConversionResult(

@@ -21,7 +21,11 @@ from sqlalchemy import text
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
 from marketing_agent.analytics import service as analytics
-from marketing_agent.analytics.api import get_campaign_source_lookup, links_router
+from marketing_agent.analytics.api import (
+    get_campaign_source_lookup,
+    get_contact_lookup,
+    links_router,
+)
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
@@ -104,6 +108,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
     # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
     app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
+    app.dependency_overrides[get_contact_lookup] = lambda: orchestrator.contact_exists
     problems.install(app)
     middleware.install(
         app,

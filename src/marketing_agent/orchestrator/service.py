@@ -53,6 +53,11 @@ async def get_contact(*, session: AsyncSession, contact_id: int) -> Contact | No
     return await session.get(Contact, contact_id)
 
 
+async def contact_exists(*, session: AsyncSession, contact_id: int) -> bool:
+    """Returns whether the contact exists (not erased), for analytics' tracked links."""
+    return await session.get(Contact, contact_id) is not None
+
+
 async def get_contact_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Contact | None:
     return await session.scalar(select(Contact).where(Contact.telegram_id == telegram_id))
 
