@@ -45,11 +45,18 @@ async def sqlite_database() -> Database:
     return Database(url)
 
 
+def chat_ids(contacts: int, *, group_share: float = 0.0, seed: int = 1) -> list[int]:
+    """Returns the Telegram ids `seed()` gives its contacts (negative: groups)."""
+    rng = random.Random(seed)
+    return [
+        -(1_000_000 + n) if rng.random() < group_share else 1_000_000 + n for n in range(contacts)
+    ]
+
+
 async def seed(
     db: Database, *, contacts: int, profile: str, group_share: float = 0.0, seed: int = 1
 ) -> int:
     """Creates a simulator sender with `profile` and consenting contacts; returns the sender."""
-    rng = random.Random(seed)
     async with db.session() as session:
         kind = SenderKind.USER if profile == "user" else SenderKind.BOT
         sender = await telegram.create_sender(
@@ -61,10 +68,10 @@ async def seed(
                 profile=profile,
             ),
         )
-        rows = []
-        for n in range(contacts):
-            chat = -(1_000_000 + n) if rng.random() < group_share else 1_000_000 + n
-            rows.append({"telegram_id": chat, "first_name": f"P{n}", "tags": [], "attributes": {}})
+        rows = [
+            {"telegram_id": chat, "first_name": f"P{n}", "tags": [], "attributes": {}}
+            for n, chat in enumerate(chat_ids(contacts, group_share=group_share, seed=seed))
+        ]
         ids: list[int] = []
         for start in range(0, contacts, 5000):
             result = await session.execute(
@@ -86,7 +93,9 @@ async def seed(
                 ],
                 actor="bench",
             )
-        return sender.id
+    # Each of them started the bot (the simulator, like Telegram, refuses anyone else).
+    telegram.pool().simulator(sender.id).add_started_chats(row["telegram_id"] for row in rows)
+    return sender.id
 
 
 async def start_campaigns(db: Database, *, sender_id: int, count: int = 1) -> list[int]:

@@ -4,7 +4,8 @@
 Embedded (SQLite, one worker); PostgreSQL (MA_BENCH_POSTGRES_URL, default the local test server)
 with one worker in this process, then 1, 2 and 4 worker processes. Also the peak Python memory
 (tracemalloc) of the embedded run, whose whole audience is in flight in the database.
-Target: at least 5,000/s embedded on one core."""
+Also both in-process runs with the attempt journal of a Bot API sender. MA_BENCH_PROCESSES=0
+skips the worker-process runs. Target: at least 5,000/s embedded on one core."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _support import UNBOUNDED, seed, sqlite_database, start_campaigns
+from _support import UNBOUNDED, chat_ids, seed, sqlite_database, start_campaigns
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from marketing_agent.core.db import Database
 from marketing_agent.migrate import upgrade
+from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety.ratelimit import NoRateLimits
@@ -81,6 +83,9 @@ async def worker_process(url: str) -> None:
     """One worker of the multi-process run: says it is ready, then drains the queue."""
     db = Database(url)
     worker = DeliveryWorker(db, batch_size=1000, limits=NoRateLimits())
+    async with db.session() as session:  # this process's simulator learns who started the bot
+        for sender in await telegram.list_senders(session=session):
+            telegram.pool().simulator(sender.id).add_started_chats(chat_ids(MESSAGES))
     print("ready", flush=True)
     sys.stdin.readline()  # the campaign has started
     while True:
@@ -152,9 +157,35 @@ async def main() -> None:
     finally:
         await pg.dispose()
         await drop(name)
+    await run_journaled()
+    if os.environ.get("MA_BENCH_PROCESSES", "1") == "0":
+        return
     for workers in (1, 2, 4):
         rate = await run_processes(workers)
         print(f"PostgreSQL, {workers} worker process(es): {rate:,.0f} messages/s")
+
+
+async def run_journaled() -> None:
+    """The same runs with the attempt journal a Bot API sender needs (the simulator treated as
+    a transport without an idempotency key): groups of worker.journal_group_size, each journaled
+    as attempted with the previous group's outcomes in one transaction."""
+    idempotent, queue.IDEMPOTENT_TRANSPORTS = queue.IDEMPOTENT_TRANSPORTS, frozenset()
+    try:
+        db = await sqlite_database()
+        rate, _ = await run(db)
+        await db.dispose()
+        print(f"embedded (SQLite), 1 worker, attempt journal: {rate:,.0f} messages/s")
+        pg, name = await postgres_database()
+        try:
+            rate, _ = await run(pg)
+            print(
+                f"PostgreSQL, 1 worker (in this process), attempt journal: {rate:,.0f} messages/s"
+            )
+        finally:
+            await pg.dispose()
+            await drop(name)
+    finally:
+        queue.IDEMPOTENT_TRANSPORTS = idempotent
 
 
 if __name__ == "__main__":

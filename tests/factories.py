@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import httpx
 from fastapi import FastAPI
@@ -85,6 +85,10 @@ async def make_contacts(
 async def grant_consent(
     session: AsyncSession, contact_id: int, sender_id: int, purpose: str
 ) -> None:
+    """Records the contact's consent to the sender; the person started its bot to give it."""
+    contact = await orchestrator.get_contact(session=session, contact_id=contact_id)
+    assert contact is not None
+    start_bot(sender_id, [contact.telegram_id])
     await compliance.record_consent(
         session=session,
         consent_in=ConsentCreate(
@@ -96,6 +100,14 @@ async def grant_consent(
         ),
         actor="test",
     )
+
+
+def start_bot(sender_id: int, telegram_ids: Iterable[int]) -> None:
+    """The people (or groups) behind `telegram_ids` started the sender's simulated bot earlier:
+    Telegram lets a bot write only to them. Senders on other transports are left alone (a Bot
+    API test starts its bot through the simulated server's /sim/ routes)."""
+    if telegram.pool().transport_of(sender_id) == "simulator":
+        telegram.pool().simulator(sender_id).add_started_chats(telegram_ids)
 
 
 def database_of(app: FastAPI) -> Database:

@@ -3,6 +3,8 @@ Telegram simulator's virtual clock, from the strategist's variants to the per-va
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import tempfile
 import time
@@ -31,6 +33,7 @@ from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 
 DEMO_ACTOR = "system:demo"
+DEMO_OPT_IN_AT = datetime(2026, 1, 1, tzinfo=UTC)  # when the demo's people started the bot
 FIRST_NAMES = (
     "Ana",
     "Ben",
@@ -95,13 +98,19 @@ def demo_contacts_csv(count: int, *, seed: int, consent_share: float = 0.95) -> 
         language, timezone = rng.choice(LANGUAGES)
         tags = ";".join(sorted(rng.sample(TAGS, rng.randint(0, 2))))
         consented = rng.random() < consent_share
-        consent_at = "2026-01-01T00:00:00+00:00" if consented else ""
+        consent_at = DEMO_OPT_IN_AT.isoformat() if consented else ""
         proof = "pressed 'Yes, subscribe' after /start shop_footer" if consented else ""
         lines.append(
             f"{700_000_000 + n},{rng.choice(FIRST_NAMES)},{language},{timezone},"
             f"{tags},{consent_at},{proof}"
         )
     return ("\n".join(lines) + "\n").encode()
+
+
+def _chats_that_started(csv_data: bytes) -> list[int]:
+    """Returns the Telegram ids of the CSV's rows that opted in (through the bot's /start)."""
+    rows = csv.DictReader(io.StringIO(csv_data.decode()))
+    return [int(row["telegram_id"]) for row in rows if row["consent_at"]]
 
 
 @dataclass
@@ -118,15 +127,23 @@ async def seed_demo(
         sender = await telegram.ensure_demo_sender(session=session)
         existing = (await orchestrator.list_contacts(session=session, limit=1))[1]
     telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast), seed=seed)
+    csv_data = demo_contacts_csv(contacts, seed=seed)
+    # The people who opted in started the bot (Telegram lets it write only to them); the
+    # others are the shop's customers who never opened it.
+    started = _chats_that_started(csv_data)
+    telegram.pool().simulator(sender.id).add_started_chats(started)
     if existing:
         return DemoSeed(sender_id=sender.id, contacts=existing)
     async with db.session() as session:
         result = await contacts_import.import_contacts(
             session=session,
-            data=demo_contacts_csv(contacts, seed=seed),
+            data=csv_data,
             sender_id=sender.id,
             purpose="marketing",
             actor=DEMO_ACTOR,
+        )
+        await telegram.record_chats_started(
+            session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT
         )
         await orchestrator.create_segment(
             session=session,

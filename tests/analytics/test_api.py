@@ -9,7 +9,7 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Role
 from marketing_agent.core.settings import Settings
 from tests.analytics.factories import T0, journey, make_campaign
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, make_contacts, make_sender
 
 
 async def test_a_viewer_sees_stats_and_funnel(
@@ -40,21 +40,32 @@ async def test_a_viewer_sees_stats_and_funnel(
     assert [s["count"] for s in funnel.json()["steps"]] == [2, 1, 1]
 
 
-async def test_an_analyst_posts_a_shops_conversion(
-    client: httpx.AsyncClient, app: FastAPI, settings: Settings
-) -> None:
+async def _campaign_and_contact(client: httpx.AsyncClient, app: FastAPI) -> tuple[int, int]:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    [contact_id] = await make_contacts(db, 1, sender_id=sender_id)
+    campaign = await client.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": "boots", "goal": "a sale", "variants": [{"text": "Boots 20% off"}]},
+        headers=await headers_for(client, db),
+    )
+    assert campaign.status_code == 201, campaign.text
+    return campaign.json()["id"], contact_id
+
+
+async def test_an_analyst_posts_a_shops_conversion(client: httpx.AsyncClient, app: FastAPI) -> None:
+    campaign_id, contact_id = await _campaign_and_contact(client, app)
     analyst = await headers_for(client, database_of(app), Role.ANALYST)
-    cid = await make_campaign(database_of(app), settings)
     body = {
         "type": "converted",
-        "campaign_id": cid,
-        "contact_id": 5,
+        "campaign_id": campaign_id,
+        "contact_id": contact_id,
         "value_usd_micros": 12_000_000,
         "occurred_at": T0.isoformat(),
     }
 
     response = await client.post("/api/v1/analytics/events", json=body, headers=analyst)
-    stats = await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=analyst)
+    stats = await client.get(f"/api/v1/analytics/campaigns/{campaign_id}/stats", headers=analyst)
 
     assert response.status_code == 201
     assert response.json()["id"] > 0
@@ -107,3 +118,31 @@ async def test_bad_events_are_refused_with_every_reason(
         ("body", "occurred_at"),
     }
     assert revenue_on_click.status_code == 422
+
+
+async def test_events_must_name_a_campaign_contact_and_sender_that_exist(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    campaign_id, contact_id = await _campaign_and_contact(client, app)
+    analyst = await headers_for(client, database_of(app), Role.ANALYST)
+
+    missing = await client.post(
+        "/api/v1/analytics/events",
+        json={"type": "clicked", "campaign_id": 999_999, "contact_id": 888_888, "sender_id": 77},
+        headers=analyst,
+    )
+    known = await client.post(
+        "/api/v1/analytics/events",
+        json={"type": "clicked", "campaign_id": campaign_id, "contact_id": contact_id},
+        headers=analyst,
+    )
+
+    assert missing.status_code == 422, missing.text
+    assert {tuple(e["loc"]) for e in missing.json()["errors"]} == {
+        ("body", "campaign_id"),
+        ("body", "contact_id"),
+        ("body", "sender_id"),
+    }
+    assert known.status_code == 201, known.text
+    stats = await client.get("/api/v1/analytics/campaigns/999999/stats", headers=analyst)
+    assert stats.status_code == 404  # no such campaign (and nothing was recorded for it)

@@ -9,6 +9,7 @@ from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed
 from marketing_agent.experiments import service as experiments
+from marketing_agent.experiments.analysis import DecisionRule
 from marketing_agent.experiments.schemas import Arm
 from tests.analytics.factories import event
 from tests.factories import database_of, headers_for
@@ -58,6 +59,91 @@ async def test_results_read_the_campaigns_analytics(any_db: Database) -> None:
     assert challenger.chance_to_beat_control is not None
     assert challenger.chance_to_beat_control > 0.99
     assert results.leader == "B"
+    assert results.verdict == "winner"
+    assert challenger.verdict == "better"
+    assert challenger.p_value is not None and challenger.p_value < 0.001
+    assert challenger.sequential is not None and challenger.sequential.engine.startswith("seq")
+
+
+async def test_no_arm_leads_before_every_arm_has_the_minimum_sample(db: Database) -> None:
+    # Before the rule, C (0 sends: the flat prior's 50%) "led" over A's 1000 sends and 50 sales.
+    async with db.session() as session:
+        await experiments.create_experiment(
+            session=session, campaign_id=5, arms=[*AB, Arm(key="C")]
+        )
+        await analytics.record_events(
+            session=session,
+            events=[
+                *sends_and_conversions(
+                    "A", sent=1000, converted=50, first_contact=1, campaign_id=5
+                ),
+                *sends_and_conversions(
+                    "B", sent=1000, converted=90, first_contact=2001, campaign_id=5
+                ),
+            ],
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=5)
+        lenient = await experiments.campaign_results(
+            session=session, campaign_id=5, rule=DecisionRule(min_trials_per_arm=0)
+        )
+
+    assert results.leader is None
+    assert results.verdict == "not_enough_data"
+    assert "C has 0" in results.reason
+    assert [a.verdict for a in results.arms] == ["control", "better", "not_enough_data"]
+    assert results.arms[2].chance_to_be_best is None
+    assert results.srm is not None and results.srm.mismatch  # C was due a third of the sends
+    assert lenient.leader == "B"
+
+
+async def test_no_arm_leads_while_every_arm_has_zero_conversions(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(
+            session=session, campaign_id=6, arms=[*AB, Arm(key="C")]
+        )
+        await analytics.record_events(
+            session=session,
+            events=[
+                e
+                for i, k in enumerate("ABC")
+                for e in sends_and_conversions(
+                    k, sent=300, converted=0, first_contact=i * 1000 + 1, campaign_id=6
+                )
+            ],
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=6)
+
+    assert results.leader is None
+    assert results.verdict == "no_clear_winner"
+    assert all(a.ci_low == 0.0 and a.rate == 0.0 for a in results.arms)
+
+
+async def test_an_arm_that_makes_people_opt_out_breaches_its_guardrail(db: Database) -> None:
+    async with db.session() as session:
+        await experiments.create_experiment(session=session, campaign_id=8, arms=AB)
+        await analytics.record_events(
+            session=session,
+            events=[
+                *sends_and_conversions("A", sent=400, converted=20, first_contact=1, campaign_id=8),
+                *sends_and_conversions(
+                    "B", sent=400, converted=30, first_contact=501, campaign_id=8
+                ),
+                *(
+                    event("unsubscribed", contact_id=c, variant_key="B", campaign_id=8, minute=5)
+                    for c in range(501, 541)
+                ),
+                event("unsubscribed", contact_id=1, variant_key="A", campaign_id=8, minute=5),
+            ],
+        )
+
+        results = await experiments.campaign_results(session=session, campaign_id=8)
+
+    opt_outs = {g.key: g for g in results.guardrails if g.metric == "unsubscribed"}
+    assert opt_outs["B"].rate == pytest.approx(0.1) and opt_outs["B"].breached
+    assert opt_outs["A"].rate == pytest.approx(0.0025) and not opt_outs["A"].breached
+    assert any("Guardrail: B's unsubscribed rate is 10.0%" in w for w in results.warnings)
 
 
 async def test_an_arm_nobody_was_sent_yet_is_reported_without_data(db: Database) -> None:

@@ -27,7 +27,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.models import Contact
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.ledger import read_receipts
+from marketing_agent.telegram.ledger import read_receipts, record_started_chats
 from marketing_agent.telegram.profiles import PROFILES
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from tests.conftest import REDIS_URL
@@ -37,8 +37,9 @@ pytestmark = [pytest.mark.multiprocess, pytest.mark.postgres, pytest.mark.redis]
 RATE = PROFILES["paid_broadcast"].global_per_s
 
 
-async def _audience(db: Database, size: int) -> int:
-    """Creates a paid-broadcast simulator bot and `size` consenting contacts; returns the bot."""
+async def _audience(db: Database, size: int, prefix: str) -> int:
+    """Creates a paid-broadcast simulator bot and `size` consenting contacts, who started it
+    (in the ledger, for every worker's simulator); returns the bot."""
     async with db.session() as session:
         sender = await telegram.create_sender(
             session=session,
@@ -73,7 +74,12 @@ async def _audience(db: Database, size: int) -> int:
             ],
             actor="test",
         )
-        return sender.id
+    client = redis.Redis.from_url(REDIS_URL)
+    await record_started_chats(
+        client, prefix=prefix, sender_id=sender.id, chat_ids=[r["telegram_id"] for r in rows]
+    )
+    await client.aclose()
+    return sender.id
 
 
 def _start_worker(db: Database, prefix: str, tmp_path: Path) -> subprocess.Popen[bytes]:
@@ -139,7 +145,7 @@ async def test_three_worker_processes_send_20000_messages_once_each_at_the_bot_r
     pg_db: Database, settings: Settings, redis_prefix: str, tmp_path: Path
 ) -> None:
     audience = 20_000
-    sender_id = await _audience(pg_db, audience)
+    sender_id = await _audience(pg_db, audience, redis_prefix)
     campaign_id = await start_campaign(pg_db, settings, sender_id=sender_id)
     workers = [_start_worker(pg_db, redis_prefix, tmp_path) for _ in range(3)]
     started = time.monotonic()
@@ -158,7 +164,7 @@ async def test_workers_killed_at_random_instants_and_restarted_lose_and_repeat_n
     pg_db: Database, settings: Settings, redis_prefix: str, tmp_path: Path
 ) -> None:
     audience = 8_000
-    sender_id = await _audience(pg_db, audience)
+    sender_id = await _audience(pg_db, audience, redis_prefix)
     campaign_id = await start_campaign(pg_db, settings, sender_id=sender_id)
     workers = [_start_worker(pg_db, redis_prefix, tmp_path) for _ in range(3)]
     rng = random.Random(2026)

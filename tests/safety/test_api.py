@@ -90,3 +90,26 @@ async def test_blacklist_changes_are_audited_with_who_made_them(
         ("blacklist.term_removed", f"user:{me}"),
         ("blacklist.term_added", f"user:{me}"),
     ]
+
+
+async def test_a_check_reads_the_markup_of_its_parse_mode_and_a_caption_s_limit(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+
+    broken = await client.post(
+        "/api/v1/safety/check",
+        json={"text": "<b>Sale</i> today", "parse_mode": "HTML"},
+        headers=viewer,
+    )
+    caption = await client.post(
+        "/api/v1/safety/check", json={"text": "x" * 1100, "caption": True}, headers=viewer
+    )
+    unknown_mode = await client.post(
+        "/api/v1/safety/check", json={"text": "x", "parse_mode": "BBCode"}, headers=viewer
+    )
+
+    assert broken.json()["decision"] == "block"
+    assert [r["code"] for r in broken.json()["reasons"]] == ["bad_formatting", "bad_formatting"]
+    assert [r["code"] for r in caption.json()["reasons"]] == ["too_long"]
+    assert unknown_mode.status_code == 422

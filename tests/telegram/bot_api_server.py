@@ -75,6 +75,14 @@ class People:
             poll_timeout_s=2,
         )
 
+    async def started(self, *chat_ids: int) -> None:
+        """These people started the bot earlier (negative ids: groups it was added to), without
+        an update: Telegram lets the bot write only to them."""
+        response = await self._http.post(
+            f"/sim/bots/{self.bot.username}/chats", json={"chat_ids": list(chat_ids)}
+        )
+        assert response.status_code == 200, response.text
+
     async def says(self, chat_id: int, text: str, **person: Any) -> None:
         """The person writes `text` to the bot."""
         body = {"bot": self.bot.username, "text": text, **person}
@@ -106,12 +114,20 @@ class People:
         result: dict[str, Any] = (await self._http.get(f"/sim/bots/{self.bot.username}")).json()
         return result
 
-    async def set_faults(self, *, transient_failure_p: float) -> None:
+    async def set_faults(
+        self, *, transient_failure_p: float = 0.0, lost_response_p: float = 0.0
+    ) -> None:
         response = await self._http.post(
             f"/sim/bots/{self.bot.username}/faults",
-            json={"transient_failure_p": transient_failure_p},
+            json={"transient_failure_p": transient_failure_p, "lost_response_p": lost_response_p},
         )
         assert response.status_code == 200, response.text
+
+    async def delivered(self) -> list[dict[str, Any]]:
+        """Returns every message the bot delivered to anyone, also those whose answer was lost."""
+        response = await self._http.get(f"/sim/bots/{self.bot.username}/sent")
+        result: list[dict[str, Any]] = response.json()
+        return result
 
 
 async def add_bot(server_url: str, *, profile: str = "bot") -> SimBot:

@@ -85,6 +85,7 @@ async def test_a_test_message_reports_what_telegram_answered(
     headers = await headers_for(client, db)
     viewer = await headers_for(client, db, Role.VIEWER)
     sender = await add_bot(client, headers, people)
+    await people.started(91, 92)
     await people.becomes(92, "blocked")
     route = f"/api/v1/telegram/senders/{sender['id']}/test"
 
@@ -93,6 +94,7 @@ async def test_a_test_message_reports_what_telegram_answered(
     )
     blocked = await client.post(route, json={"chat_id": 92}, headers=headers)
     forbidden = await client.post(route, json={"chat_id": 91}, headers=viewer)
+    stranger = await client.post(route, json={"chat_id": 95}, headers=headers)
 
     assert sent.json() == {
         "ok": True,
@@ -108,6 +110,8 @@ async def test_a_test_message_reports_what_telegram_answered(
         "permanent",
         "blocked",
     )
+    # Someone who never started the bot: Telegram does not know the chat, for this bot.
+    assert (stranger.json()["status"], stranger.json()["reason"]) == ("permanent", "chat_not_found")
     assert forbidden.status_code == 403
     async with db.session() as session:
         entries, _ = await compliance.list_audit(
@@ -143,6 +147,7 @@ async def test_no_token_or_webhook_secret_in_responses_logs_reprs_or_the_audit_l
             )
         ]
         sender_id = answers[0].json()["id"]
+        await people.started(93)
         await people.becomes(93, "blocked")
         answers.append(
             await client.post(
@@ -205,6 +210,9 @@ def test_the_cli_adds_lists_and_tests_a_bot(
     monkeypatch.setenv("MA_SECRET_KEY", "cli-test-secret-key-" + "y" * 32)
     monkeypatch.delenv("MA_SECRET_KEY_PREVIOUS", raising=False)
     runner = CliRunner()
+    httpx.post(
+        f"{people.server_url}/sim/bots/{people.bot.username}/chats", json={"chat_ids": [94]}
+    ).raise_for_status()  # the person started the bot
     try:
         added = runner.invoke(
             cli,

@@ -15,10 +15,12 @@ from tests.telegram.bot_api_server import People
 
 
 async def fetch_until(transport: BotApiTransport, count: int) -> list[InboundEvent]:
-    """Fetches as the scheduler does (every few tens of ms here) until `count` events came."""
+    """Fetches as the scheduler does (every few tens of ms here, confirming each batch as
+    stored) until `count` events came."""
     events: list[InboundEvent] = []
     for _ in range(200):
         events += await transport.fetch_updates()
+        transport.confirm_updates()
         if len(events) >= count:
             return events
         await asyncio.sleep(0.02)
@@ -28,6 +30,7 @@ async def fetch_until(transport: BotApiTransport, count: int) -> list[InboundEve
 async def test_long_polling_receives_a_start_with_its_source_and_a_button_press(
     people: People,
 ) -> None:
+    await people.started(61)
     transport = people.transport()
     try:
         assert await transport.fetch_updates() == []  # starts long polling
@@ -56,26 +59,42 @@ async def test_long_polling_receives_a_start_with_its_source_and_a_button_press(
     assert (await people.bot_state())["answered_callbacks"] == 1  # the spinner stops
 
 
-async def test_an_update_is_confirmed_to_telegram_only_after_it_was_handed_out(
-    people: People,
-) -> None:
+async def _pending_updates(people: People, expected: int) -> int:
+    for _ in range(100):
+        pending: int = (await people.bot_state())["pending_updates"]
+        if pending == expected:
+            return pending
+        await asyncio.sleep(0.02)
+    return pending
+
+
+async def test_an_update_is_confirmed_to_telegram_only_once_it_is_stored(people: People) -> None:
     transport = people.transport()
     try:
         await transport.fetch_updates()
         await people.says(62, "Hello")
-        await asyncio.sleep(0.3)  # the poller has it, but nobody took it yet
-        kept = (await people.bot_state())["pending_updates"]
-        [reply] = await fetch_until(transport, 1)
-        for _ in range(100):
-            if (await people.bot_state())["pending_updates"] == 0:
-                break
-            await asyncio.sleep(0.02)
-        confirmed = (await people.bot_state())["pending_updates"]
+        [reply] = await fetch_until_unconfirmed(transport)
+        await asyncio.sleep(0.3)  # handed out, not confirmed: the poller does not ask again
+        kept = await _pending_updates(people, 1)
+        again = await transport.fetch_updates()  # storing failed, say: handed out once more
+        transport.confirm_updates()  # stored
+        confirmed = await _pending_updates(people, 0)
     finally:
         await transport.close()
 
-    assert (reply.kind, reply.text) == ("reply", "Hello")
+    assert (reply.kind, reply.text, reply.update_id) == ("reply", "Hello", again[0].update_id)
+    assert again == [reply]
     assert (kept, confirmed) == (1, 0)
+
+
+async def fetch_until_unconfirmed(transport: BotApiTransport) -> list[InboundEvent]:
+    """Fetches without confirming until something came."""
+    for _ in range(200):
+        events = await transport.fetch_updates()
+        if events:
+            return events
+        await asyncio.sleep(0.02)
+    raise AssertionError("nothing arrived")
 
 
 async def test_polling_with_a_revoked_token_stops_and_reports_the_sender(people: People) -> None:

@@ -34,6 +34,7 @@ from tests.telegram.bot_api_server import People
 async def test_html_text_with_link_and_callback_buttons_reaches_the_person(
     people: People,
 ) -> None:
+    await people.started(42)
     transport = people.transport()
     buttons = (
         (Button("Shop now", url="https://shop.example/boots"),),
@@ -69,6 +70,7 @@ async def test_photo_by_url_and_document_uploaded_from_disk_carry_their_captions
 ) -> None:
     leaflet = tmp_path / "leaflet.pdf"
     leaflet.write_bytes(b"%PDF-1.4 boots" * 100)
+    await people.started(43, 44)
     transport = people.transport()
     try:
         photo = await transport.send(
@@ -121,6 +123,7 @@ async def test_caption_over_1024_characters_or_a_missing_file_is_refused_before_
 
 
 async def test_a_paid_broadcast_sender_sends_with_allow_paid_broadcast(people: People) -> None:
+    await people.started(46)
     transport = people.transport(profile="paid_broadcast")
     try:
         outcome = await transport.send(OutgoingMessage(chat_id=46, text="Flash sale"))
@@ -134,6 +137,7 @@ async def test_a_paid_broadcast_sender_sends_with_allow_paid_broadcast(people: P
 async def test_exceeding_the_profile_is_a_floodwait_with_the_seconds_telegram_asked(
     people: People,
 ) -> None:
+    await people.started(47, *range(1000, 1040))
     transport = people.transport()
     try:
         first = await transport.send(OutgoingMessage(chat_id=47, text="one"))
@@ -159,6 +163,7 @@ async def test_exceeding_the_profile_is_a_floodwait_with_the_seconds_telegram_as
 async def test_blocked_deactivated_too_long_and_unknown_chats_are_permanent(
     people: People,
 ) -> None:
+    await people.started(50, 51, 52, 53, 54)
     await people.becomes(50, "blocked")
     await people.becomes(51, "deactivated")
     await people.becomes(52, "invalid")
@@ -173,6 +178,7 @@ async def test_blocked_deactivated_too_long_and_unknown_chats_are_permanent(
             await transport.send(
                 OutgoingMessage(chat_id=54, text="<b>" + "x" * 4096 + "</b>", parse_mode="HTML")
             ),
+            await transport.send(OutgoingMessage(chat_id=55, text="Hi")),  # never started it
         ]
     finally:
         await transport.close()
@@ -183,6 +189,7 @@ async def test_blocked_deactivated_too_long_and_unknown_chats_are_permanent(
         (SendStatus.PERMANENT, "chat_not_found"),
         (SendStatus.PERMANENT, "too_long"),
         (SendStatus.SENT, None),
+        (SendStatus.PERMANENT, "chat_not_found"),
     ]
 
 
@@ -199,6 +206,7 @@ async def test_a_wrong_token_makes_the_sender_unhealthy(people: People) -> None:
 async def test_server_errors_and_an_unreachable_server_are_retried_with_backoff(
     people: People,
 ) -> None:
+    await people.started(56)
     await people.set_faults(transient_failure_p=1.0)
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -337,3 +345,23 @@ def test_every_aiogram_error_is_one_outcome(error: Exception, status: str, reaso
 def test_an_error_that_is_not_telegrams_is_not_hidden() -> None:
     assert outcome_for_error(KeyError("bug")) is None
     assert issubclass(TelegramEntityTooLarge, TelegramNetworkError)  # why its order matters
+
+
+async def test_a_message_whose_answer_was_lost_still_shows_in_the_delivery_log(
+    people: People,
+) -> None:
+    await people.started(91, 92)
+    await people.set_faults(lost_response_p=1.0)
+    transport = people.transport()
+    try:
+        lost = await transport.send(OutgoingMessage(chat_id=91, text="Sale!"))
+        await people.set_faults(lost_response_p=0.0)
+        resent = await transport.send(OutgoingMessage(chat_id=92, text="Sale!"))
+    finally:
+        await transport.close()
+
+    assert lost.status is SendStatus.RETRY_BACKOFF  # the bot cannot know it arrived
+    assert resent.status is SendStatus.SENT
+    delivered = await people.delivered()
+    assert [(m["chat_id"], m["response_lost"]) for m in delivered] == [(91, True), (92, False)]
+    assert [m["text"] for m in await people.received(91)] == ["Sale!"]

@@ -210,6 +210,7 @@ async def test_a_reply_to_a_campaign_is_attributed_to_it(
             session=session, contact_in=ContactCreate(telegram_id=person, first_name="Eve")
         )
         await grant_consent(session, contact.id, sender["id"], "marketing")
+    await people.started(person)  # when Eve subscribed
     await scheduled.pull_inbound(db)
     campaign = await run_campaign(client, headers, db, sender["id"], "Boots")
 

@@ -14,6 +14,7 @@ from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderRead, SenderStatus
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 from marketing_agent.telegram.transport import SendStatus
+from tests.factories import start_bot
 from tests.telegram.factories import message, sender_in
 
 TOKEN = "123456:AAE-secret-bot-token"
@@ -94,8 +95,13 @@ async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_a
     session: AsyncSession, virtual_clock: VirtualClock
 ) -> None:
     sender = await telegram.ensure_demo_sender(session=session)
-    instant_reader = RecipientBehaviour(read_p=1.0, read_delay_s=0.0, click_p=0.0, stop_p=0.0)
-    telegram.pool().configure_simulator(sender.id, behaviour=BehaviourModel(default=instant_reader))
+    instant_clicker = RecipientBehaviour(
+        read_p=1.0, read_delay_s=0.0, click_p=1.0, click_delay_s=0.0, convert_p=0.0, stop_p=0.0
+    )
+    telegram.pool().configure_simulator(
+        sender.id, behaviour=BehaviourModel(default=instant_clicker)
+    )
+    start_bot(sender.id, [77])
 
     outcome = await telegram.send_message(
         sender_id=sender.id, profile_name=sender.profile, message=message(77)
@@ -103,8 +109,25 @@ async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_a
     events = await telegram.fetch_updates(sender_id=sender.id)
 
     assert outcome.status is SendStatus.SENT
-    assert [(e.kind, e.chat_id, e.message_id) for e in events] == [("read", 77, outcome.message_id)]
+    # A bot is told of the press, never that the message was read (no read receipts).
+    assert [(e.kind, e.chat_id, e.message_id) for e in events] == [
+        ("click", 77, outcome.message_id)
+    ]
     assert telegram.pool().simulator(sender.id).stats.received == {77: 1}
+
+
+async def test_the_demo_sender_cannot_write_to_someone_who_never_started_it(
+    session: AsyncSession, virtual_clock: VirtualClock
+) -> None:
+    sender = await telegram.ensure_demo_sender(session=session)
+    start_bot(sender.id, [77])
+
+    outcome = await telegram.send_message(
+        sender_id=sender.id, profile_name=sender.profile, message=message(78)
+    )
+
+    assert (outcome.status, outcome.reason) == (SendStatus.PERMANENT, "chat_not_found")
+    assert telegram.pool().simulator(sender.id).stats.received == {}
 
 
 def test_a_bot_api_sender_needs_a_bot_token() -> None:

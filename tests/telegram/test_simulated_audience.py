@@ -7,7 +7,12 @@ from datetime import timedelta
 
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.telegram.profiles import PROFILES
-from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour, TelegramSimulator
+from marketing_agent.telegram.simulator import (
+    BehaviourModel,
+    RecipientBehaviour,
+    SenderKind,
+    TelegramSimulator,
+)
 from marketing_agent.telegram.transport import Button, InboundEvent, OutgoingMessage, SendStatus
 from tests.telegram.factories import message
 
@@ -82,7 +87,7 @@ async def test_events_are_released_only_once_their_time_has_come(
 
 async def test_nothing_is_released_before_its_time(virtual_clock: VirtualClock) -> None:
     slow_reader = RecipientBehaviour(read_p=1.0, read_delay_s=3600.0)
-    sim = TelegramSimulator(PROFILES["bot"], BehaviourModel(default=slow_reader), seed=5)
+    sim = TelegramSimulator(PROFILES["user"], BehaviourModel(default=slow_reader), seed=5)
     await sim.send(message(1))
     due_at = sim.next_event_at
     assert due_at is not None
@@ -96,15 +101,42 @@ async def test_nothing_is_released_before_its_time(virtual_clock: VirtualClock) 
     assert [e.kind for e in on_time] == ["read"]
 
 
+EAGER = BehaviourModel(
+    default=RecipientBehaviour(read_p=0.7, click_p=0.5, convert_p=0.5, reply_p=0.2, stop_p=0.1)
+)
+
+
+def _messages_with_a_button(count: int) -> list[OutgoingMessage]:
+    button = Button(text="Shop now", url="https://shop.example.com/spring")
+    return [
+        OutgoingMessage(chat_id=i + 1, text="Spring sale", buttons=((button,),))
+        for i in range(count)
+    ]
+
+
+async def test_a_bot_gets_no_read_receipts_but_every_other_reaction(
+    virtual_clock: VirtualClock,
+) -> None:
+    runs: dict[str, list[tuple[str, int, int | None]]] = {}
+    kinds: tuple[SenderKind, ...] = ("bot", "user")
+    for kind in kinds:
+        sim = TelegramSimulator(PROFILES["bot"], EAGER, seed=11, sender_kind=kind)
+        await _send_paced(sim, virtual_clock, _messages_with_a_button(200))
+        virtual_clock.advance(30 * 86_400)
+        runs[kind] = [(e.kind, e.chat_id, e.message_id) for e in await sim.fetch_updates()]
+
+    assert runs["user"] and not any(kind == "read" for kind, _, _ in runs["bot"])
+    # The same people do the same things; the bot is only not told who read.
+    assert sorted(runs["bot"]) == sorted(e for e in runs["user"] if e[0] != "read")
+    assert {kind for kind, _, _ in runs["bot"]} == {"click", "converted", "reply", "stop"}
+
+
 async def test_clicks_follow_reads_and_conversions_follow_clicks(
     virtual_clock: VirtualClock,
 ) -> None:
-    eager = RecipientBehaviour(read_p=0.7, click_p=0.5, convert_p=0.5, reply_p=0.2, stop_p=0.1)
-    sim = TelegramSimulator(PROFILES["bot"], BehaviourModel(default=eager), seed=11)
-    button = Button(text="Shop now", url="https://shop.example.com/spring")
-    messages = [
-        OutgoingMessage(chat_id=i + 1, text="Spring sale", buttons=((button,),)) for i in range(400)
-    ]
+    # A user account's recipients: only they send read receipts.
+    sim = TelegramSimulator(PROFILES["bot"], EAGER, seed=11, sender_kind="user")
+    messages = _messages_with_a_button(400)
     await _send_paced(sim, virtual_clock, messages)
     virtual_clock.advance(30 * 86_400)
 

@@ -39,15 +39,43 @@ async def test_unreachable_recipient_is_a_permanent_failure_with_the_reason(
     assert sim.stats.permanent_failures == 1
 
 
-async def test_any_other_chat_is_an_ordinary_reachable_private_chat(
+async def test_without_an_audience_any_other_chat_is_an_ordinary_reachable_private_chat(
     virtual_clock: VirtualClock,
 ) -> None:
-    sim = TelegramSimulator(PROFILES["bot"])
+    sim = TelegramSimulator(PROFILES["bot"])  # started_chats=None: limits only, no people
 
     outcome = await sim.send(message(987654321))
 
     assert outcome.status is SendStatus.SENT
     assert outcome.message_id is not None
+
+
+async def test_a_bot_reaches_only_people_who_started_it_and_groups_it_is_in(
+    virtual_clock: VirtualClock,
+) -> None:
+    started: set[int] = set()
+    sim = TelegramSimulator(PROFILES["bot"], started_chats=started)
+    sim.add_started_chats([100, -1001])
+    sim.simulate_user_action("start", 101, text="/start")
+    sim.simulate_user_action("reply", 102, text="Hello?")  # writing to a bot starts it too
+
+    outcomes = {chat: await sim.send(message(chat)) for chat in (100, 101, 102, -1001)}
+    stranger = await sim.send(message(103))
+    other_group = await sim.send(message(-1002, chat_kind="group"))
+
+    assert all(o.status is SendStatus.SENT for o in outcomes.values())
+    assert (stranger.status, stranger.reason) == (SendStatus.PERMANENT, "chat_not_found")
+    assert (other_group.status, other_group.reason) == (SendStatus.PERMANENT, "chat_not_found")
+    assert started == {100, 101, 102, -1001}  # the caller's set: a rebuilt simulator keeps it
+    assert sim.stats.failure_reasons == {"chat_not_found": 2}
+
+
+async def test_a_user_account_may_write_to_anyone(virtual_clock: VirtualClock) -> None:
+    sim = TelegramSimulator(PROFILES["user"], started_chats=set())
+
+    outcome = await sim.send(message(104))
+
+    assert outcome.status is SendStatus.SENT
 
 
 async def test_text_over_the_limit_is_refused_as_too_long(virtual_clock: VirtualClock) -> None:

@@ -22,6 +22,7 @@ from marketing_agent.telegram.pool import PEER_FLOOD_PAUSE
 from marketing_agent.telegram.schemas import SenderStatus
 from marketing_agent.telegram.telethon_transport import TelethonCredentials
 from marketing_agent.telegram.transport import SendStatus
+from tests.factories import start_bot
 from tests.telegram.factories import message
 from tests.telegram.mtproto import ScriptedAccounts
 
@@ -92,6 +93,7 @@ async def test_every_sender_keeps_its_own_connection(
     first = await user_account(session, "First", "session-one")
     second = await user_account(session, "Second", "session-two")
     bot = await telegram.ensure_demo_sender(session=session)
+    start_bot(bot.id, [77])
 
     statuses = [await send(first), await send(second), await send(second, 78, 2), await send(bot)]
 

@@ -12,6 +12,7 @@ from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan, ProviderI
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
+from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 
@@ -37,7 +38,7 @@ async def describe_provider(settings: CurrentSettings, principal: CanUseAgent) -
 async def usage_summary(
     session: DbSession,
     principal: CanReadUsage,
-    campaign_id: Annotated[int | None, Query(gt=0)] = None,
+    campaign_id: Annotated[DbId | None, Query()] = None,
 ) -> UsageSummary:
     return await service.usage_summary(session=session, campaign_id=campaign_id)
 

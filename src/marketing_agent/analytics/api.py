@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,8 @@ from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
+from marketing_agent.core.references import References, ensure_references
+from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
@@ -47,6 +49,7 @@ WindowDays = Annotated[
         description="Conversion window in days, from each person's earliest step-1 event.",
     ),
 ]
+CampaignID = Annotated[DbId, Path(description="The campaign's id")]
 FunnelSteps = Annotated[
     list[EventType] | None,
     Query(description="Steps in order; defaults to sent, delivered, read, clicked, converted."),
@@ -86,7 +89,7 @@ KnownContact = Annotated[ContactLookup | None, Depends(get_contact_lookup)]
     responses={404: {"description": "No such campaign."}},
 )
 async def campaign_stats(
-    campaign_id: int, session: DbSession, principal: CanRead, lookup: SourceLookup
+    campaign_id: CampaignID, session: DbSession, principal: CanRead, lookup: SourceLookup
 ) -> CampaignStats:
     source = None
     if lookup is not None:
@@ -98,7 +101,7 @@ async def campaign_stats(
 
 @router.get("/campaigns/{campaign_id}/funnel")
 async def campaign_funnel(
-    campaign_id: int,
+    campaign_id: CampaignID,
     session: DbSession,
     principal: CanRead,
     steps: FunnelSteps = None,
@@ -113,7 +116,16 @@ async def campaign_funnel(
 
 
 @router.post("/events", status_code=201)
-async def record_event(event_in: EventCreate, session: DbSession, principal: CanWrite) -> EventRead:
+async def record_event(
+    event_in: EventCreate, session: DbSession, principal: CanWrite, references: References
+) -> EventRead:
+    await ensure_references(
+        references,
+        session=session,
+        contact_id=event_in.contact_id,
+        sender_id=event_in.sender_id,
+        campaign_id=event_in.campaign_id,
+    )
     event = await service.record_event(session=session, event_in=event_in)
     return EventRead.model_validate(event)
 

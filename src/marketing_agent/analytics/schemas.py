@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from marketing_agent.core.validation import DbId, NonNegativeInt64
+
 
 class EventType(StrEnum):
     SENT = "sent"
@@ -23,13 +25,13 @@ class EventCreate(BaseModel):
     """An event to record. `occurred_at` defaults to now; revenue belongs to conversions only."""
 
     type: EventType
-    campaign_id: int | None = Field(None, gt=0, validate_default=True)
+    campaign_id: DbId | None = Field(None, validate_default=True)
     variant_key: str | None = Field(None, min_length=1, max_length=16)
-    contact_id: int | None = Field(None, gt=0)
-    sender_id: int | None = Field(None, gt=0)
+    contact_id: DbId | None = None
+    sender_id: DbId | None = None
     occurred_at: AwareDatetime | None = None
     properties: dict[str, Any] = Field(default_factory=dict)
-    value_usd_micros: int | None = Field(None, ge=0, description="Revenue of a conversion.")
+    value_usd_micros: NonNegativeInt64 | None = Field(None, description="Revenue of a conversion.")
 
     @field_validator("campaign_id")
     @classmethod

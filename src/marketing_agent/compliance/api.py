@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from marketing_agent.compliance import service
 from marketing_agent.compliance.schemas import (
@@ -16,6 +16,8 @@ from marketing_agent.compliance.schemas import (
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
+from marketing_agent.core.references import References, ensure_references
+from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 
@@ -25,8 +27,14 @@ CanRead = Annotated[Principal, Depends(authorize(Permission.COMPLIANCE_READ))]
 
 @router.post("/consents", status_code=201)
 async def record_consent(
-    consent_in: ConsentCreate, session: DbSession, principal: CanWrite
+    consent_in: ConsentCreate, session: DbSession, principal: CanWrite, references: References
 ) -> ConsentRead:
+    await ensure_references(
+        references,
+        session=session,
+        contact_id=consent_in.contact_id,
+        sender_id=consent_in.sender_id,
+    )
     record = await service.record_consent(
         session=session, consent_in=consent_in, actor=principal.actor
     )
@@ -35,7 +43,9 @@ async def record_consent(
 
 @router.get("/contacts/{contact_id}/consents")
 async def consent_history(
-    contact_id: int, session: DbSession, principal: CanRead
+    contact_id: Annotated[DbId, Path(description="The contact's id")],
+    session: DbSession,
+    principal: CanRead,
 ) -> list[ConsentRead]:
     records = await service.consent_history(session=session, contact_id=contact_id)
     return [ConsentRead.model_validate(r) for r in records]

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketing_agent.core.validation import DbId
+
 
 class ConsentStatus(StrEnum):
     GRANTED = "granted"
@@ -15,8 +17,8 @@ class ConsentStatus(StrEnum):
 
 
 class ConsentCreate(BaseModel):
-    contact_id: int = Field(gt=0)
-    sender_id: int = Field(gt=0)
+    contact_id: DbId
+    sender_id: DbId
     purpose: str = Field("marketing", min_length=1, max_length=64)
     status: ConsentStatus = ConsentStatus.GRANTED
     source: str = Field(min_length=1, max_length=64, description="Where the decision was made.")

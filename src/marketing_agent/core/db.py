@@ -75,7 +75,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
-        kwargs: dict[str, Any] = {"echo": echo}
+        # Errors name the statement but not its parameters: those are people's data.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         secure_sqlite_file(url)
         if url.startswith("postgresql"):
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)

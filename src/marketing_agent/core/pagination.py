@@ -7,6 +7,8 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel
 
+from marketing_agent.core.validation import NonNegativeInt64
+
 T = TypeVar("T")
 
 
@@ -18,4 +20,4 @@ class Page(BaseModel, Generic[T]):
 
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="Rows to skip")]
+Offset = Annotated[NonNegativeInt64, Query(description="Rows to skip")]

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
         description="Seconds an API process trusts its copy of a user's state (disabled, role, "
         "token version) before re-reading it.",
     )
+    max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    max_import_bytes: int = Field(
+        20_000_000, ge=1024, description="Largest CSV file the contacts import accepts."
+    )
 
     llm_provider: Literal["auto", "offline", "anthropic", "openai"] = "auto"
     anthropic_api_key: SecretStr | None = None
@@ -104,6 +110,25 @@ class Settings(BaseSettings):
     review_all: bool = Field(False, description="Send every campaign to human review.")
     review_ai_content: bool = Field(
         True, description="Send every campaign whose texts an LLM wrote to human review."
+    )
+    safety_opt_out: Literal["add", "block", "off"] = Field(
+        "add", description="A bot's marketing message without a way out: add the line, block it."
+    )
+    safety_link_allowlist: str = Field(
+        "", description="Comma-separated domains links may point to; empty allows any."
+    )
+
+    experiment_min_trials_per_arm: int = Field(
+        100, ge=0, description="Trials every arm needs before any arm may be called the winner."
+    )
+    experiment_chance_to_win: float = Field(
+        0.95, gt=0.5, lt=1, description="Chance to be best at which an arm is the winner."
+    )
+    experiment_opt_out_guardrail: float = Field(
+        0.02, ge=0, le=1, description="Opt-out rate per arm above which its guardrail is breached."
+    )
+    experiment_failed_guardrail: float = Field(
+        0.05, ge=0, le=1, description="Failed-send rate per arm above which it is breached."
     )
 
     worker_batch_size: int = 200
@@ -175,7 +200,7 @@ class Settings(BaseSettings):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe"
             raise ValueError(f"unknown time zone '{value}', e.g. Europe/Berlin") from exc
         return value
 

@@ -1,4 +1,4 @@
-"""Pydantic schemas of the experiments module: arms, experiments and their Bayesian results."""
+"""Pydantic schemas of the experiments module: arms, experiments, analyses and the calculator."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketing_agent.analytics import service as analytics
+from marketing_agent.experiments.analysis import ArmVerdict, Verdict
 
 
 class ExperimentStatus(StrEnum):
@@ -35,31 +36,212 @@ class ExperimentRead(BaseModel):
     created_at: datetime
 
 
-class ArmResultRead(BaseModel):
-    """An arm's posterior (Beta(1,1) prior); the control has no chance_to_beat_control or lift."""
+class FrequentistRead(BaseModel):
+    """Fixed-horizon numbers of an arm against the control: valid when read once, at a planned n."""
 
-    model_config = ConfigDict(from_attributes=True)
+    engine: str
+    difference: float = Field(description="Rate minus the control's rate.")
+    difference_ci_low: float
+    difference_ci_high: float
+    lift: float | None
+    lift_ci_low: float | None = Field(description="Delta-method confidence interval of the lift.")
+    lift_ci_high: float | None
+    z: float
+    p_value: float = Field(description="Two-sided p-value of the pooled two-proportion z test.")
+    p_value_holm: float | None = Field(description="Holm-adjusted over the arms' comparisons.")
+
+
+class SequentialRead(BaseModel):
+    """Always-valid numbers: they may be read after every send without inflating errors."""
+
+    engine: str
+    difference: float
+    difference_ci_low: float = Field(description="Confidence sequence of the difference.")
+    difference_ci_high: float
+    lift: float | None
+    lift_ci_low: float | None
+    lift_ci_high: float | None
+    p_value: float = Field(description="Always-valid p-value (1 / mixture e-value).")
+
+
+class RevenueRead(BaseModel):
+    """Value per recipient (e.g. revenue) against the control: Welch's t test."""
+
+    engine: str
+    mean_per_recipient: float
+    difference: float | None = Field(description="Mean minus the control's; None for it.")
+    ci_low: float | None
+    ci_high: float | None
+    lift: float | None
+    p_value: float | None
+
+
+class ArmResultRead(BaseModel):
+    """One arm: flat fields are Bayesian (but `p_value`); each engine's own numbers are nested."""
 
     key: str
     trials: int
     successes: int
     rate: float | None = Field(description="Observed successes / trials; None without trials.")
-    ci_low: float = Field(description="2.5% quantile of the posterior.")
-    ci_high: float = Field(description="97.5% quantile of the posterior.")
-    chance_to_beat_control: float | None
-    chance_to_be_best: float
-    expected_loss: float = Field(description="Expected rate given up by choosing this arm.")
-    lift: float | None = Field(description="Relative difference of rates to the control.")
+    ci_low: float = Field(
+        description="Bayesian credible interval of the rate (equal-tailed, widened to hold rate)."
+    )
+    ci_high: float
+    posterior_mean: float
+    chance_to_beat_control: float | None = Field(
+        description="P(rate > control's rate), exact; None for the control or without trials."
+    )
+    chance_to_be_best: float | None = Field(
+        description="P(highest rate of the arms with trials); None with fewer than two such arms."
+    )
+    expected_loss: float | None = Field(
+        description="Expected rate given up by choosing this arm (absolute)."
+    )
+    expected_loss_relative: float | None = Field(
+        description="expected_loss as a share of the control's posterior mean rate."
+    )
+    lift: float | None = Field(description="Observed rate / control rate - 1.")
+    lift_ci_low: float | None = Field(description="Credible interval of the lift; holds lift.")
+    lift_ci_high: float | None
+    p_value: float | None = Field(
+        description="Two-sided p-value against the control (frequentist z test, unadjusted)."
+    )
+    rate_ci_low_frequentist: float | None = Field(description="Wilson interval of the rate.")
+    rate_ci_high_frequentist: float | None
+    frequentist: FrequentistRead | None
+    sequential: SequentialRead | None
+    revenue: RevenueRead | None = None
+    verdict: ArmVerdict
+    reason: str
 
 
-class ExperimentResults(BaseModel):
+class SampleRatioRead(BaseModel):
+    chi_square: float
+    p_value: float
+    expected: list[float]
+    mismatch: bool = Field(description="True when p_value < 0.001: the split is not as weighted.")
+
+
+class DecisionRuleRead(BaseModel):
+    min_trials_per_arm: int
+    chance_to_win: float
+
+
+class AnalysisFields(BaseModel):
+    """What every analysis answers: per arm numbers, the verdict and its reason, warnings."""
+
+    control_key: str
+    engine: str = Field(description="The engine of the flat per-arm numbers and the verdict.")
+    confidence: float
+    prior_alpha: float
+    prior_beta: float
+    arms: list[ArmResultRead]
+    verdict: Verdict
+    leader: str | None = Field(
+        description="The winner by the decision rule; None until the rule names one."
+    )
+    reason: str
+    rule: DecisionRuleRead
+    srm: SampleRatioRead | None
+    warnings: list[str]
+
+
+class GuardrailRead(BaseModel):
+    """A rate that must stay low in every arm (opt-outs, failed sends such as a blocked bot)."""
+
+    key: str
+    metric: analytics.EventType
+    rate: float | None = Field(description="Contacts with the event / contacts sent to.")
+    ci_low: float | None = Field(description="Wilson interval of the rate.")
+    ci_high: float | None
+    threshold: float
+    breached: bool = Field(
+        description="True when even the interval's low end is above the threshold."
+    )
+
+
+class ExperimentResults(AnalysisFields):
     experiment_id: int
     campaign_id: int
-    control_key: str
     metric: analytics.EventType
     exposure: analytics.EventType
-    arms: list[ArmResultRead]
-    leader: str | None = Field(description="The arm most likely to be best; None without data.")
+    guardrails: list[GuardrailRead] = Field(default_factory=list)
+
+
+class AnalysisRead(AnalysisFields):
+    """The calculator's answer."""
+
+
+class PriorIn(BaseModel):
+    alpha: float = Field(1.0, gt=0, allow_inf_nan=False)
+    beta: float = Field(1.0, gt=0, allow_inf_nan=False)
+
+
+class AnalyseArm(BaseModel):
+    key: str = Field(min_length=1, max_length=64)
+    trials: int = Field(ge=0, le=10**12)
+    successes: int = Field(ge=0, le=10**12)
+    weight: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="Planned traffic share, for the SRM check."
+    )
+    value_sum: float | None = Field(
+        None, allow_inf_nan=False, description="Sum of a value per recipient, e.g. revenue."
+    )
+    value_sum_squares: float | None = Field(
+        None, ge=0, allow_inf_nan=False, description="Sum of its squares (for its variance)."
+    )
+
+
+class AnalyseRequest(BaseModel):
+    """Counts from any test: the control's key and each arm's trials and successes."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "control": "A",
+                "arms": [
+                    {"key": "A", "trials": 1000, "successes": 50},
+                    {"key": "B", "trials": 1000, "successes": 70},
+                ],
+            }
+        }
+    )
+
+    control: str = Field(min_length=1, max_length=64)
+    arms: list[AnalyseArm] = Field(min_length=2, max_length=20)
+    prior: PriorIn | None = Field(None, description="Beta prior of every arm; flat by default.")
+    min_trials_per_arm: int | None = Field(
+        None, ge=0, description="The rule's minimum; the deployment's setting by default."
+    )
+    chance_to_win: float | None = Field(None, gt=0.5, lt=1)
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+
+
+class SampleSizeRequest(BaseModel):
+    base_rate: float = Field(gt=0, lt=1, description="The control's expected rate, e.g. 0.03.")
+    minimum_detectable_lift: float = Field(
+        gt=-1, allow_inf_nan=False, description="Relative lift to detect, e.g. 0.1 for +10%."
+    )
+    power: float = Field(0.8, gt=0, lt=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    arms: int = Field(2, ge=2, le=20)
+    audience: int | None = Field(
+        None, ge=0, description="Recipients available; the answer says whether they suffice."
+    )
+
+
+class SampleSizeRead(BaseModel):
+    per_arm: int
+    total: int
+    alpha_per_comparison: float
+    rate_control: float
+    rate_variant: float
+    audience: int | None
+    audience_sufficient: bool | None
+    power_with_audience: float | None = Field(
+        description="The power the audience gives, split evenly between the arms."
+    )
+    reason: str
 
 
 class ExperimentReport(BaseModel):

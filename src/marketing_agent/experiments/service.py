@@ -6,6 +6,7 @@ Counts come from the analytics module's campaign stats; nothing here reads its t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +15,23 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
-from marketing_agent.experiments import splitter
+from marketing_agent.core.settings import Settings
+from marketing_agent.experiments import frequentist, power, splitter
+from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
+from marketing_agent.experiments.readout import analysis_fields
 from marketing_agent.experiments.schemas import (
+    AnalyseRequest,
+    AnalysisRead,
     Arm,
-    ArmResultRead,
     ExperimentResults,
     ExperimentStatus,
+    GuardrailRead,
+    RevenueRead,
+    SampleSizeRead,
+    SampleSizeRequest,
 )
-from marketing_agent.experiments.stats import ArmCounts, analyse_arms
+from marketing_agent.experiments.stats import FLAT_PRIOR, ArmCounts, BetaPrior
 
 log = get_logger(__name__)
 
@@ -85,14 +94,16 @@ async def campaign_results(
     campaign_id: int,
     metric: analytics.EventType = analytics.EventType.CONVERTED,
     exposure: analytics.EventType = analytics.EventType.SENT,
+    rule: DecisionRule | None = None,
 ) -> ExperimentResults:
-    """Returns each arm's Bayesian comparison: people with `metric` out of those with `exposure`."""
+    """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`."""
     experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
     if experiment is None:
         raise NotFound(f"Campaign {campaign_id} has no experiment")
     stats = await analytics.campaign_stats(session=session, campaign_id=campaign_id)
     by_key = {variant.variant_key: variant for variant in stats.variants}
     counts: list[ArmCounts] = []
+    guardrails = _guardrails(stats.variants, arms_of(experiment), rule or DecisionRule())
     for arm in arms_of(experiment):
         variant = by_key.get(arm.key)
         trials = getattr(variant, exposure.value) if variant else 0
@@ -109,15 +120,230 @@ async def campaign_results(
             successes = trials
         counts.append(ArmCounts(key=arm.key, trials=trials, successes=successes))
 
-    results = analyse_arms(counts, experiment.control_key)
-    has_data = any(arm.trials for arm in counts)
-    leader = max(results, key=lambda r: r.chance_to_be_best).key if has_data else None
+    analysis = analyse(
+        counts,
+        experiment.control_key,
+        rule=rule or DecisionRule(),
+        weights=[arm.weight for arm in arms_of(experiment)],
+    )
+    fields = analysis_fields(analysis)
+    fields["warnings"] = fields["warnings"] + [
+        f"Guardrail: {g.key}'s {g.metric.value} rate is {g.rate:.1%} (at least "
+        f"{g.ci_low:.1%}), above the {g.threshold:.1%} limit."
+        for g in guardrails
+        if g.breached and g.rate is not None and g.ci_low is not None
+    ]
     return ExperimentResults(
         experiment_id=experiment.id,
         campaign_id=campaign_id,
-        control_key=experiment.control_key,
         metric=metric,
         exposure=exposure,
-        arms=[ArmResultRead.model_validate(result) for result in results],
-        leader=leader,
+        guardrails=guardrails,
+        **fields,
     )
+
+
+def decision_rule(settings: Settings) -> DecisionRule:
+    """Returns the deployment's decision rule (minimum trials, chance to win, guardrails)."""
+    return DecisionRule(
+        min_trials_per_arm=settings.experiment_min_trials_per_arm,
+        chance_to_win=settings.experiment_chance_to_win,
+        opt_out_guardrail=settings.experiment_opt_out_guardrail,
+        failed_guardrail=settings.experiment_failed_guardrail,
+    )
+
+
+def _guardrails(
+    variants: Sequence[analytics.VariantStats], arms: Sequence[Arm], rule: DecisionRule
+) -> list[GuardrailRead]:
+    """Returns each arm's opt-out and failed-send rates against the rule's thresholds."""
+    by_key = {variant.variant_key: variant for variant in variants}
+    reads: list[GuardrailRead] = []
+    for arm in arms:
+        variant = by_key.get(arm.key)
+        sent = variant.sent if variant else 0
+        for metric, threshold in (
+            (analytics.EventType.UNSUBSCRIBED, rule.opt_out_guardrail),
+            (analytics.EventType.FAILED, rule.failed_guardrail),
+        ):
+            events = min(sent, getattr(variant, metric.value) if variant else 0)
+            interval = frequentist.wilson_interval(events, sent)
+            reads.append(
+                GuardrailRead(
+                    key=arm.key,
+                    metric=metric,
+                    rate=events / sent if sent else None,
+                    ci_low=interval[0] if interval else None,
+                    ci_high=interval[1] if interval else None,
+                    threshold=threshold,
+                    breached=interval is not None and interval[0] > threshold,
+                )
+            )
+    return reads
+
+
+def analyse_counts(*, request: AnalyseRequest, rule: DecisionRule) -> AnalysisRead:
+    """Returns the calculator's analysis of any counts; ValidationFailed lists every problem."""
+    _check_request(request)
+    rule = DecisionRule(
+        min_trials_per_arm=rule.min_trials_per_arm
+        if request.min_trials_per_arm is None
+        else request.min_trials_per_arm,
+        chance_to_win=rule.chance_to_win
+        if request.chance_to_win is None
+        else request.chance_to_win,
+    )
+    prior = (
+        FLAT_PRIOR
+        if request.prior is None
+        else BetaPrior(alpha=request.prior.alpha, beta=request.prior.beta)
+    )
+    weights = [arm.weight for arm in request.arms]
+    analysis = analyse(
+        [ArmCounts(arm.key, arm.trials, arm.successes) for arm in request.arms],
+        request.control,
+        rule=rule,
+        prior=prior,
+        confidence=request.confidence,
+        weights=None if any(w is None for w in weights) else [w or 0.0 for w in weights],
+    )
+    read = AnalysisRead(**analysis_fields(analysis))
+    if request.arms[0].value_sum is not None:
+        _add_revenue(request, read)
+    return read
+
+
+def _add_revenue(request: AnalyseRequest, read: AnalysisRead) -> None:
+    """Sets each arm's Welch comparison of value per recipient against the control."""
+    summaries = {
+        arm.key: frequentist.MeanSummary(
+            n=arm.trials,
+            mean=(arm.value_sum or 0.0) / arm.trials if arm.trials else 0.0,
+            variance=_sample_variance(
+                arm.value_sum or 0.0, arm.value_sum_squares or 0.0, arm.trials
+            ),
+        )
+        for arm in request.arms
+    }
+    control = summaries[request.control]
+    for arm in read.arms:
+        summary = summaries[arm.key]
+        test = None if arm.key == request.control else frequentist.welch_t_test(control, summary)
+        arm.revenue = RevenueRead(
+            engine=frequentist.ENGINE_WELCH,
+            mean_per_recipient=summary.mean,
+            difference=test.difference if test else None,
+            ci_low=test.ci_low if test else None,
+            ci_high=test.ci_high if test else None,
+            lift=test.lift if test else None,
+            p_value=test.p_value if test else None,
+        )
+
+
+def _sample_variance(total: float, squares: float, n: int) -> float:
+    if n < 2:
+        return 0.0
+    return max(0.0, (squares - total * total / n) / (n - 1))
+
+
+def plan_sample_size(*, request: SampleSizeRequest) -> SampleSizeRead:
+    """Returns the recipients a test needs, and whether the given audience has them."""
+    rate_variant = request.base_rate * (1 + request.minimum_detectable_lift)
+    if not 0 < rate_variant < 1:
+        raise ValidationFailed(
+            [
+                field_error(
+                    ("body", "minimum_detectable_lift"),
+                    f"the lifted rate would be {rate_variant:.4g}; it must be between 0 and 1",
+                )
+            ]
+        )
+    if request.minimum_detectable_lift == 0:
+        raise ValidationFailed(
+            [field_error(("body", "minimum_detectable_lift"), "a lift of 0 cannot be detected")]
+        )
+    needed = power.sample_size(
+        base_rate=request.base_rate,
+        minimum_detectable_lift=request.minimum_detectable_lift,
+        power=request.power,
+        alpha=request.alpha,
+        arms=request.arms,
+    )
+    audience = request.audience
+    sufficient = None if audience is None else audience >= needed.total
+    power_with = (
+        None
+        if audience is None
+        else power.power_of(
+            base_rate=request.base_rate,
+            minimum_detectable_lift=request.minimum_detectable_lift,
+            per_arm=audience // request.arms,
+            alpha=request.alpha,
+            arms=request.arms,
+        )
+    )
+    reason = (
+        f"To detect a {request.minimum_detectable_lift:+.1%} relative lift on a "
+        f"{request.base_rate:.2%} rate at {request.power:.0%} power you need "
+        f"{needed.per_arm:,} recipients per arm, {needed.total:,} in all"
+    )
+    if audience is not None:
+        gives = "gives" if sufficient else "does not give"
+        reason += f"; an audience of {audience:,} {gives} that (power {power_with:.0%})"
+    return SampleSizeRead(
+        per_arm=needed.per_arm,
+        total=needed.total,
+        alpha_per_comparison=needed.alpha_per_comparison,
+        rate_control=needed.rate_control,
+        rate_variant=needed.rate_variant,
+        audience=audience,
+        audience_sufficient=sufficient,
+        power_with_audience=power_with,
+        reason=reason + ".",
+    )
+
+
+def _check_request(request: AnalyseRequest) -> None:
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, arm in enumerate(request.arms):
+        if arm.successes > arm.trials:
+            errors.append(
+                field_error(
+                    ("body", "arms", i, "successes"),
+                    f"successes ({arm.successes}) cannot exceed trials ({arm.trials})",
+                )
+            )
+        if arm.key in seen:
+            errors.append(
+                field_error(("body", "arms", i, "key"), f"arm key '{arm.key}' is repeated")
+            )
+        seen.add(arm.key)
+    if request.control not in seen:
+        errors.append(
+            field_error(("body", "control"), f"control '{request.control}' is not among the arms")
+        )
+    values = [(arm.value_sum is None, arm.value_sum_squares is None) for arm in request.arms]
+    if len(set(values)) > 1 or (values and values[0][0] != values[0][1]):
+        errors.append(
+            field_error(
+                ("body", "arms"),
+                "give value_sum and value_sum_squares for every arm or for none",
+            )
+        )
+    for i, arm in enumerate(request.arms):
+        if arm.value_sum is None or arm.value_sum_squares is None or not arm.trials:
+            continue
+        # Cauchy-Schwarz: the sum of squares is at least sum^2 / n (rounding aside).
+        if arm.value_sum_squares < arm.value_sum**2 / arm.trials * (1 - 1e-9):
+            errors.append(
+                field_error(
+                    ("body", "arms", i, "value_sum_squares"),
+                    "is smaller than value_sum^2 / trials: not the squares of those values",
+                )
+            )
+    given = [arm.weight is not None for arm in request.arms]
+    if any(given) and not all(given):
+        errors.append(field_error(("body", "arms"), "give a weight for every arm or for none"))
+    if errors:
+        raise ValidationFailed(errors)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from marketing_agent.core.auth import ROLE_PERMISSIONS, Permission, Principal, Role, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound, Unauthorized
+from marketing_agent.core.validation import DbId
 from marketing_agent.gateway import service
 from marketing_agent.gateway.models import User
 from marketing_agent.gateway.schemas import (
@@ -51,8 +52,8 @@ ADMIN_ERRORS = _problems(e401=NOT_LOGGED_IN, e403=ONE_TIME, e404="No such user (
 
 AnyUser = Annotated[Principal, Depends(authorize(Permission.READ))]
 Admin = Annotated[Principal, Depends(authorize(Permission.USERS_MANAGE))]
-KeyID = Annotated[int, Path(gt=0)]
-UserID = Annotated[int, Path(gt=0, le=2**63 - 1, description="The user's id.")]
+KeyID = Annotated[DbId, Path(description="The API key's id")]
+UserID = Annotated[DbId, Path(description="The user's id.")]
 
 
 def _token_response(request: Request, settings: CurrentSettings, user: User) -> TokenResponse:

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
@@ -32,6 +33,7 @@ from marketing_agent.core.auth import get_principal
 from marketing_agent.core.crypto import load_secret_box, load_secret_key
 from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
+from marketing_agent.core.references import get_reference_check
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import middleware, problems
@@ -105,7 +107,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.dependency_overrides[get_principal] = resolve_principal
     # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
-    app.dependency_overrides[get_inbound_handler] = lambda: flows.handle_inbound
+    app.dependency_overrides[get_inbound_handler] = lambda: flows.apply_inbound
+    # Consents and events name contacts, senders and campaigns their modules may not import.
+    app.dependency_overrides[get_reference_check] = lambda: orchestrator.check_references
     # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
     app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
     app.dependency_overrides[get_contact_lookup] = lambda: orchestrator.contact_exists
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app,
         api_rate_per_min=settings.api_rate_per_min,
         login_rate_per_min=settings.login_rate_per_min,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
     )
     for router in ROUTERS:
         app.include_router(router)
@@ -198,13 +204,10 @@ def _add_ui(app: FastAPI) -> None:
         app.mount("/assets", StaticFiles(directory=STATIC_DIR / "assets"), name="assets")
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def ui(path: str) -> Response:
+    async def ui(path: str, request: Request) -> Response:
         if path.startswith(("api/", "docs", "openapi")):
-            return JSONResponse(
-                {"type": "about:blank", "title": "Not Found", "status": 404, "detail": path},
-                status_code=404,
-                media_type="application/problem+json",
-            )
+            # A path the API serves with other methods is a 405 with Allow, else a 404.
+            raise StarletteHTTPException(405 if problems.allowed_methods(request) else 404)
         candidate = (STATIC_DIR / path).resolve()
         if path and candidate.is_file() and STATIC_DIR.resolve() in candidate.parents:
             return FileResponse(candidate)

@@ -12,10 +12,12 @@ from prometheus_client import Counter, Histogram
 
 from marketing_agent.core.logging import get_logger
 from marketing_agent.gateway.problems import problem
+from marketing_agent.gateway.request_guard import RequestGuard
 from marketing_agent.gateway.security import client_address
 
 log = get_logger("marketing_agent.access")
 
+CONTACTS_IMPORT_PATH = "/api/v1/orchestrator/contacts/import"  # a CSV file: a larger limit
 HTTP_REQUESTS = Counter("ma_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "ma_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
@@ -84,7 +86,20 @@ def _route_name(request: Request) -> str:
     return getattr(route, "path", "unmatched")
 
 
-def install(app: FastAPI, *, api_rate_per_min: float, login_rate_per_min: float) -> None:
+def install(
+    app: FastAPI,
+    *,
+    api_rate_per_min: float,
+    login_rate_per_min: float,
+    max_body_bytes: int = 1_000_000,
+    max_import_bytes: int = 20_000_000,
+) -> None:
+    # Added before request_context, so it runs inside it: its 413s and 422s are logged too.
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=max_body_bytes,
+        limits={CONTACTS_IMPORT_PATH: max_import_bytes},
+    )
     api_limiter = ClientRateLimiter(api_rate_per_min, burst=max(10, int(api_rate_per_min / 6)))
     login_limiter = ClientRateLimiter(login_rate_per_min, burst=max(3, int(login_rate_per_min)))
 

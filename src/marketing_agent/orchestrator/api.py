@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, UploadFile
 
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
+from marketing_agent.core.validation import DbId
 from marketing_agent.orchestrator import contacts_import, flows, service
 from marketing_agent.orchestrator.auth import (
     CanDecideReviews,
@@ -36,8 +37,8 @@ from marketing_agent.orchestrator.state_machine import CampaignStatus
 
 router = APIRouter(prefix="/api/v1/orchestrator", tags=["orchestrator"])
 
-CampaignID = Annotated[int, Path(gt=0, description="The campaign's id")]
-ReviewID = Annotated[int, Path(gt=0, description="The review item's id")]
+CampaignID = Annotated[DbId, Path(description="The campaign's id")]
+ReviewID = Annotated[DbId, Path(description="The review item's id")]
 
 
 # Contacts and segments -----------------------------------------------------------------------
@@ -66,7 +67,7 @@ async def import_contacts(
     session: DbSession,
     principal: CanWriteContacts,
     sender_id: Annotated[
-        int | None, Query(gt=0, description="Sender the consents were given to")
+        DbId | None, Query(description="Sender the consents were given to")
     ] = None,
     purpose: Annotated[str, Query(min_length=1, max_length=64)] = "marketing",
 ) -> ImportResult:
@@ -210,7 +211,7 @@ async def list_deliveries_in_state(
     state: Annotated[
         DeliveryStatus, Query(description="dead (dead-lettered) or in_doubt, or any other state")
     ],
-    campaign_id: Annotated[int | None, Query(gt=0)] = None,
+    campaign_id: Annotated[DbId | None, Query()] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> Page[DeliveryRead]:

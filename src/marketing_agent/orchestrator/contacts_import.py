@@ -3,25 +3,29 @@ row and column, so a file is imported whole or not at all."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
-from marketing_agent.core.errors import ValidationFailed, field_error
+from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.orchestrator.models import Contact
 from marketing_agent.orchestrator.schemas import ContactCreate, ImportResult
+from marketing_agent.telegram import service as telegram
 
 KNOWN = {"telegram_id", "username", "first_name", "language", "timezone", "tags"}
 CONSENT_COLUMNS = {"consent_at", "consent_proof"}
 MAX_ROWS = 200_000
+BATCH = 1000  # rows per INSERT and ids per IN (...), under every driver's limits
 
 
 def parse_rows(
@@ -109,8 +113,11 @@ def _parse_row(
 async def import_contacts(
     *, session: AsyncSession, data: bytes, sender_id: int | None, purpose: str, actor: str
 ) -> ImportResult:
-    """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`."""
-    rows, errors = parse_rows(data)
+    """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
+
+    Parsing runs in a thread and rows are written in batches, so a large file does not hold up
+    the event loop (the API's other requests, /healthz)."""
+    rows, errors = await asyncio.to_thread(parse_rows, data)
     wants_consent = any(consent_at for _, consent_at, _ in rows)
     if wants_consent and sender_id is None:
         errors.append(
@@ -119,49 +126,30 @@ async def import_contacts(
                 "the file has consent_at values: name the sender they were given to",
             )
         )
+    if (
+        sender_id is not None
+        and await telegram.get_sender(session=session, sender_id=sender_id) is None
+    ):
+        errors.append(field_error(("query", "sender_id"), f"sender {sender_id} does not exist"))
     if errors:
         raise ValidationFailed(
             errors, detail=f"{len(errors)} problem(s) in the file; nothing imported"
         )
-    existing = (
-        {
-            tg: cid
-            for cid, tg in await session.execute(
-                select(Contact.id, Contact.telegram_id).where(
-                    Contact.telegram_id.in_([c.telegram_id for c, _, _ in rows])
-                )
+    ids, created, updated = await _write_contacts(session, [c for c, _, _ in rows])
+    consents: list[ConsentCreate] = []
+    for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
+        consents += [
+            ConsentCreate(
+                contact_id=ids[c.telegram_id],
+                sender_id=sender_id,
+                purpose=purpose,
+                source="import",
+                proof={"consent_at": consent_at.isoformat(), "proof": proof},
             )
-        }
-        if len(rows) <= 900
-        else {tg: cid for cid, tg in await session.execute(select(Contact.id, Contact.telegram_id))}
-    )
-    created = updated = 0
-    by_tg: dict[int, Contact] = {}
-    for contact_in, _, _ in rows:
-        if contact_in.telegram_id in existing:
-            contact = await session.get_one(Contact, existing[contact_in.telegram_id])
-            for field, value in contact_in.model_dump(exclude_unset=True).items():
-                if field == "attributes":
-                    value = {**(contact.attributes or {}), **value}
-                setattr(contact, field, value)
-            updated += 1
-        else:
-            contact = Contact(**contact_in.model_dump(), created_at=clock.now())
-            session.add(contact)
-            created += 1
-        by_tg[contact_in.telegram_id] = contact
-    await session.flush()
-    consents = [
-        ConsentCreate(
-            contact_id=by_tg[c.telegram_id].id,
-            sender_id=sender_id,
-            purpose=purpose,
-            source="import",
-            proof={"consent_at": consent_at.isoformat(), "proof": proof},
-        )
-        for c, consent_at, proof in rows
-        if consent_at is not None and sender_id is not None
-    ]
+            for c, consent_at, proof in rows[start : start + BATCH]
+            if consent_at is not None and sender_id is not None
+        ]
+        await asyncio.sleep(0)  # let the API's other requests in between batches
     recorded = await compliance.record_consents(session=session, consents=consents, actor=actor)
     await compliance.audit(
         session=session,
@@ -172,3 +160,61 @@ async def import_contacts(
         data={"created": created, "updated": updated, "consents": recorded},
     )
     return ImportResult(created=created, updated=updated, consents_recorded=recorded)
+
+
+async def _write_contacts(
+    session: AsyncSession, contacts: list[ContactCreate]
+) -> tuple[dict[int, int], int, int]:
+    """Inserts the new contacts and updates the known ones (only the file's columns) in batches;
+    returns contact ids by telegram id, and how many were created and updated."""
+    table = cast(Table, Contact.__table__)
+    ids: dict[int, int] = {}
+    created = updated = 0
+    now = clock.now()
+    for start in range(0, len(contacts), BATCH):
+        chunk = contacts[start : start + BATCH]
+        known = {
+            tg: (cid, attributes)
+            for cid, tg, attributes in await session.execute(
+                select(Contact.id, Contact.telegram_id, Contact.attributes).where(
+                    Contact.telegram_id.in_([c.telegram_id for c in chunk])
+                )
+            )
+        }
+        new_rows: list[dict[str, Any]] = []
+        changes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for contact_in in chunk:
+            if contact_in.telegram_id not in known:
+                new_rows.append({**contact_in.model_dump(), "created_at": now})
+                continue
+            contact_id, attributes = known[contact_in.telegram_id]
+            ids[contact_in.telegram_id] = contact_id
+            values = contact_in.model_dump(exclude_unset=True, exclude={"telegram_id"})
+            if "attributes" in values:
+                values["attributes"] = {**(attributes or {}), **values["attributes"]}
+            if values:
+                changes.setdefault(tuple(sorted(values)), []).append({"_id": contact_id, **values})
+        for columns, params in changes.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values({column: bindparam(column) for column in columns})
+            )
+            await session.execute(statement, params)
+        updated += len(chunk) - len(new_rows)
+        if new_rows:
+            try:
+                await session.execute(insert(table), new_rows)
+            except IntegrityError:
+                raise Conflict(
+                    "Another import added some of these contacts at the same time; "
+                    "import the file again (nothing of this one was kept)"
+                ) from None
+            created += len(new_rows)
+            added = await session.execute(
+                select(Contact.id, Contact.telegram_id).where(
+                    Contact.telegram_id.in_([row["telegram_id"] for row in new_rows])
+                )
+            )
+            ids.update({tg: cid for cid, tg in added})
+    return ids, created, updated

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core import clock
+from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -656,15 +658,102 @@ CONSENT_PURPOSE = "marketing"
 ANSWER_MAX_WAIT_S = 5.0  # a bot's consent answer waits this long for its limiter, at most
 
 
+@dataclass(frozen=True)
+class InboundApplied:
+    """What applying a batch of inbound events did: the analytics events it recorded, and the
+    bot's answers, to be sent only once the transaction has committed."""
+
+    sender: Sender
+    recorded: int
+    answers: list[OutgoingMessage]
+
+
+async def apply_inbound(*, db: Database, sender_id: int | None = None, batch: int = 200) -> int:
+    """Applies the stored inbound updates not yet applied (one sender's, or every sender's),
+    oldest first: a batch and its "applied" marks in one transaction, or, when that fails, each
+    update in its own, so one bad update cannot hold the others back. The bot's answers go out
+    after the commit: nobody is told "unsubscribed" unless the withdrawal is recorded. Returns
+    how many analytics events were recorded."""
+    recorded = 0
+    after_id = 0
+    while True:
+        claimed: list[telegram.StoredUpdate] = []
+        try:
+            async with db.session() as session:
+                claimed = await telegram.claim_inbound(
+                    session=session, sender_id=sender_id, after_id=after_id, limit=batch
+                )
+                applied = await _apply_stored(session, claimed)
+        except Exception:
+            log.exception("inbound.batch_failed", updates=len(claimed))
+            applied = [await _apply_one(db, stored) for stored in claimed]
+        if not claimed:
+            return recorded
+        after_id = claimed[-1].id
+        await _answer_all(applied)
+        recorded += sum(a.recorded for a in applied if a is not None)
+
+
+async def _apply_stored(
+    session: AsyncSession, claimed: Sequence[telegram.StoredUpdate]
+) -> list[InboundApplied | None]:
+    """Applies claimed updates in the caller's transaction, in runs of one sender's."""
+    applied: list[InboundApplied | None] = []
+    start = 0
+    while start < len(claimed):
+        end = start
+        while end < len(claimed) and claimed[end].sender_id == claimed[start].sender_id:
+            end += 1
+        events = [stored.event for stored in claimed[start:end]]
+        applied.append(
+            await handle_inbound(session=session, sender_id=claimed[start].sender_id, events=events)
+        )
+        start = end
+    return applied
+
+
+async def _apply_one(db: Database, stored: telegram.StoredUpdate) -> InboundApplied | None:
+    """Applies one stored update in its own transaction; a failure is counted on the update
+    (it is tried again next round, and set aside after a few)."""
+    try:
+        async with db.session() as session:
+            again = await telegram.claim_inbound(session=session, limit=1, update_ids=[stored.id])
+            if not again:
+                return None  # another process applied it meanwhile
+            return await handle_inbound(
+                session=session, sender_id=stored.sender_id, events=[stored.event]
+            )
+    except Exception as exc:
+        log.exception("inbound.update_failed", sender_id=stored.sender_id, kind=stored.event.kind)
+        async with db.session() as session:
+            await telegram.record_inbound_failure(
+                session=session, update_id=stored.id, error=type(exc).__name__
+            )
+        return None
+
+
+async def _answer_all(applied: Sequence[InboundApplied | None]) -> None:
+    """Sends the answers of committed updates; a failure costs only the answer (the decision
+    is recorded), and an answer is never retried (docs/architecture.md, "Crash semantics")."""
+    for result in applied:
+        if result is None or not result.answers:
+            continue
+        try:
+            await _answer(result.sender, result.answers)
+        except Exception:
+            log.exception("consent.answers_failed", sender_id=result.sender.id)
+
+
 async def handle_inbound(
     *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
-) -> int:
+) -> InboundApplied:
     """Turns what people did into consent decisions, the bot's answers and analytics events:
     /start (with double opt-in: the "Yes, subscribe" press) records consent with its proof,
     creating the contact if new; STOP withdraws it at once; replies and button presses become
-    events. The bot's answers go out last, through its transport and rate limiter. Returns how
-    many analytics events were recorded."""
+    events. Returns what was recorded and the answers, which the caller sends after its commit
+    (apply_inbound)."""
     sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+    await telegram.record_chats_seen(session=session, sender_id=sender_id, events=events)
     answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:
@@ -711,9 +800,9 @@ async def handle_inbound(
         )
     if recorded:
         await analytics.record_events(session=session, events=recorded)
-    if answers and telegram.answers_people(sender):
-        await _answer(sender, answers)
-    return len(recorded)
+    if not telegram.answers_people(sender):
+        answers = []
+    return InboundApplied(sender=sender, recorded=len(recorded), answers=answers)
 
 
 async def _subscribe(
@@ -797,8 +886,7 @@ async def _delivery_answered(
 async def _answer(sender: Sender, answers: Sequence[OutgoingMessage]) -> None:
     """Sends the bot's answers to people's own commands (transactional, not marketing) through
     its transport, concurrently and paced by its rate limiter; a FloodWait is waited out once.
-    They go out before the caller commits, so a batch holds its transaction for about its
-    size divided by the sender's rate (an update batch is at most 100: 3.3 s at 30/s)."""
+    They go out after the updates' transaction has committed (apply_inbound)."""
     profile = telegram.get_profile(sender)
     limiter = safety.rate_limiter(sender_id=sender.id, profile=profile)
 

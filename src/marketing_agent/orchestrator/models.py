@@ -127,6 +127,10 @@ class Delivery(IdMixin, Base):
     # Written with the claim, before any send, and reused by every retry: the transport's
     # idempotency key (MTProto random_id; the simulator deduplicates by it).
     random_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Through a transport without an idempotency key (the Bot API): committed just before the
+    # row's send request may leave (the attempt journal), cleared by the claim. A lost worker's
+    # row with it is in doubt; one without it was never sent and is queued again.
+    attempted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ReviewItem(IdMixin, TimestampMixin, Base):

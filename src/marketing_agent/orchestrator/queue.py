@@ -5,8 +5,10 @@ States (docs/architecture.md, "The delivery queue"):
     queued ──claim──▶ sending ──▶ sent | failed | skipped(reason)
        ▲                 │ └──transient, attempts left──▶ queued (not_before = backoff)
        │                 │ └──transient, none left──────▶ dead      (re-drivable)
-       │                 └──lease expired (worker died)─▶ queued    (idempotent transport)
-       │                                              └─▶ in_doubt  (Bot API: maybe sent)
+       │                 └──lease expired (worker died)─▶ queued    (idempotent transport,
+       │                                              │             or never attempted)
+       │                                              └─▶ in_doubt  (Bot API, attempted:
+       │                                                             maybe sent)
        └──────────── re-drive by an operator ◀── dead | in_doubt
 
 A claim is one statement that moves due rows to `sending` under a lease (`claimed_by`,
@@ -139,6 +141,7 @@ async def claim(
             lease_until=now + timedelta(seconds=lease_s),
             attempts=table.attempts + 1,
             random_id=func.coalesce(table.random_id, literal(random_base) + table.id % _ID_SPACE),
+            attempted_at=None,
             updated_at=now,
         )
         .returning(
@@ -176,21 +179,49 @@ async def renew_leases(
     now: datetime,
 ) -> int:
     """Extends the lease of the rows this worker holds and is still working on; returns how
-    many."""
+    many. Rows another transaction is writing right now (this worker's own journal or record)
+    are skipped, not waited for: a renewal that waited could deadlock with them, and the next
+    renewal, a third of a lease later, catches them."""
     renewed = 0
     for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
-        result = await session.execute(
-            update(Delivery)
+        free = (
+            select(Delivery.id)
             .where(
                 Delivery.id.in_(delivery_ids[start : start + 900]),
                 Delivery.status == SENDING,
                 Delivery.claimed_by == worker_id,
             )
+            .with_for_update(skip_locked=True)
+        )
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(free.scalar_subquery()))
             .values(lease_until=now + timedelta(seconds=lease_s))
             .execution_options(synchronize_session=False)
         )
         renewed += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return renewed
+
+
+async def journal_attempts(
+    session: AsyncSession, *, worker_id: str, delivery_ids: Sequence[int], now: datetime
+) -> set[int]:
+    """Marks rows this worker still holds as attempted (their send request may leave once this
+    commits); returns those ids. A row missing from the answer was taken back meanwhile and must
+    not be sent."""
+    if not delivery_ids:
+        return set()
+    rows = await session.execute(
+        update(_TABLE)
+        .where(
+            _TABLE.c.id.in_(delivery_ids),
+            _TABLE.c.status == SENDING,
+            _TABLE.c.claimed_by == worker_id,
+        )
+        .values(attempted_at=now)
+        .returning(_TABLE.c.id)
+    )
+    return set(rows.scalars())
 
 
 async def recover_expired(
@@ -199,23 +230,37 @@ async def recover_expired(
     """Takes back the rows of workers whose lease ran out (they died, or stalled).
 
     An attempt may have reached Telegram. Through a transport that deduplicates by random_id the
-    row is queued again and its resend delivers nothing new; through the Bot API, which has no
-    such key, it becomes `in_doubt` and is resent only when an operator re-drives it.
+    row is queued again and its resend delivers nothing new. Through the Bot API, which has no
+    such key, a row the attempt journal marked (`attempted_at`: its request may have left)
+    becomes `in_doubt` and is resent only when an operator re-drives it; one never attempted is
+    queued again, its claim not counted as an attempt.
     """
     expired = (
         await session.execute(
-            select(Delivery.id, Delivery.sender_id, Delivery.attempts)
+            select(Delivery.id, Delivery.sender_id, Delivery.attempts, Delivery.attempted_at)
             .where(Delivery.status == SENDING, Delivery.lease_until < now)
             .with_for_update(skip_locked=True)
         )
     ).all()
-    requeue = [i for i, s, a in expired if s in idempotent_senders and a < MAX_ATTEMPTS]
-    dead = [i for i, s, a in expired if s in idempotent_senders and a >= MAX_ATTEMPTS]
-    doubt = [i for i, s, _ in expired if s not in idempotent_senders]
+    idempotent = [(i, a) for i, s, a, _ in expired if s in idempotent_senders]
+    requeue = [i for i, a in idempotent if a < MAX_ATTEMPTS]
+    dead = [i for i, a in idempotent if a >= MAX_ATTEMPTS]
+    doubt = [i for i, s, _, t in expired if s not in idempotent_senders and t is not None]
+    unsent = [i for i, s, _, t in expired if s not in idempotent_senders and t is None]
     common = {"lease_until": None, "updated_at": now}
     released = {"claimed_by": None}
     for ids, values in (
         (requeue, {"status": QUEUED, "not_before": None, "reason": "worker_lost", **released}),
+        (
+            unsent,
+            {
+                "status": QUEUED,
+                "not_before": None,
+                "reason": "worker_lost_before_send",
+                "attempts": Delivery.attempts - 1,
+                **released,
+            },
+        ),
         (dead, {"status": DEAD, "reason": "worker_lost_too_often", **released}),
         # claimed_by stays: the operator sees which worker was lost, and that worker, if it was
         # only stalled, can still write what really happened.
@@ -228,7 +273,7 @@ async def recover_expired(
                 .values(**values, **common)
                 .execution_options(synchronize_session=False)
             )
-    return Recovered(requeued=len(requeue), in_doubt=len(doubt), dead=len(dead))
+    return Recovered(requeued=len(requeue) + len(unsent), in_doubt=len(doubt), dead=len(dead))
 
 
 async def record(

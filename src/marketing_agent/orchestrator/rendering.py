@@ -1,35 +1,54 @@
-"""Message templates: `{first_name}` and friends, filled per contact before the safety check."""
+"""Message templates: `{first_name}` and `{username}` filled per contact before the safety check.
+
+Plain substitution from an allowed list, never `str.format`: a template cannot reach attributes
+or items (`{first_name.__class__}`), and an unknown placeholder is refused when the text is saved
+(`check_template`). `{{` and `}}` write literal braces; other braces are sent as written.
+"""
 
 from __future__ import annotations
 
-import string
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 FIELDS = ("first_name", "username")
-_FORMATTER = string.Formatter()
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\s]+)\}")
+_SAMPLE = {"first_name": "Alex", "username": ""}
+_FALLBACK = {"first_name": "there", "username": ""}
 
 
-class _Defaults(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def unknown_placeholders(template: str) -> list[str]:
+    """Returns the placeholders in `template` that are not in FIELDS, in order of appearance."""
+    names = (m.group(1) for m in _TOKEN.finditer(template) if m.group(1) is not None)
+    return list(dict.fromkeys(name for name in names if name not in FIELDS))
+
+
+def check_template(template: str) -> str:
+    """Returns `template` if every placeholder is allowed; raises ValueError naming the others."""
+    unknown = unknown_placeholders(template)
+    if unknown:
+        listed = ", ".join("{" + name + "}" for name in unknown)
+        allowed = ", ".join("{" + name + "}" for name in FIELDS)
+        raise ValueError(f"unknown placeholder {listed}; use {allowed} (or {{{{ }}}} for braces)")
+    return template
 
 
 def render_text(template: str, contact: dict[str, Any] | None) -> str:
     """Returns the text exactly as this contact would receive it (a sample when None)."""
-    values = _Defaults(first_name="there", username="")
-    if contact is None:
-        values["first_name"] = "Alex"
-    else:
+    values = dict(_SAMPLE) if contact is None else dict(_FALLBACK)
+    if contact is not None:
         for field in FIELDS:
             if contact.get(field):
-                values[field] = contact[field]
-    try:
-        return template.format_map(values)
-    except (ValueError, IndexError):
-        # Braces that are not placeholders ("{}" in a price) are sent as written.
-        return template
+                values[field] = str(contact[field])
+
+    def substitute(match: re.Match[str]) -> str:
+        token, name = match.group(0), match.group(1)
+        if name is None:
+            return token[0]  # "{{" or "}}"
+        return values.get(name, token)
+
+    return _TOKEN.sub(substitute, template)
 
 
 @dataclass(frozen=True)

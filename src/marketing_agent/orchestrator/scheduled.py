@@ -43,10 +43,11 @@ async def tick(db: Database) -> None:
 
 
 async def pull_inbound(db: Database) -> int:
-    """Fetches the updates of every sender and records them; returns how many were recorded."""
+    """Fetches the updates of every sender, stores them (and only then confirms them to the
+    sender's transport), and applies every stored update not yet applied, including those a
+    crashed process had stored; returns how many analytics events were recorded."""
     async with db.session() as session:
         senders = await telegram.list_senders(session=session)
-    recorded = 0
     for sender in senders:
         try:
             events = await telegram.fetch_updates(sender_id=sender.id)
@@ -54,28 +55,21 @@ async def pull_inbound(db: Database) -> int:
             log.exception("inbound.fetch_failed", sender_id=sender.id)
             continue  # one sender's trouble never stops the others'
         if events:
-            recorded += await _record_inbound(db, sender.id, events)
-    return recorded
+            await _record_inbound(db, sender.id, events)
+    return await flows.apply_inbound(db=db)
 
 
-async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> int:
-    """Records a batch in one transaction; if that fails, each event in its own, so one bad
-    event cannot sink the others (a STOP among them must never be lost)."""
+async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> None:
+    """Stores a batch of updates and, once that committed, confirms them; a batch that could
+    not be stored stays unconfirmed and is fetched again (a STOP among them must never be
+    lost)."""
     try:
         async with db.session() as session:
-            return await flows.handle_inbound(session=session, sender_id=sender_id, events=events)
+            await telegram.store_inbound(session=session, sender_id=sender_id, events=events)
     except Exception:
-        log.exception("inbound.batch_failed", sender_id=sender_id, events=len(events))
-    recorded = 0
-    for event in events:
-        try:
-            async with db.session() as session:
-                recorded += await flows.handle_inbound(
-                    session=session, sender_id=sender_id, events=[event]
-                )
-        except Exception:
-            log.exception("inbound.event_failed", sender_id=sender_id, kind=event.kind)
-    return recorded
+        log.exception("inbound.store_failed", sender_id=sender_id, events=len(events))
+        return
+    telegram.confirm_updates(sender_id=sender_id)
 
 
 async def run_scheduler(

@@ -21,7 +21,7 @@ from croniter import croniter
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.core import clock
+from marketing_agent.core import clock, validation
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings, get_settings
@@ -94,18 +94,14 @@ def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
             continue
         try:
             return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, "Europe"
             continue
     return ZoneInfo("UTC")
 
 
 def check_zone_name(name: str) -> str:
     """Returns `name` if it is a known IANA time zone; raises ValueError otherwise."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone '{name}', e.g. Europe/Berlin") from exc
-    return name
+    return validation.check_zone_name(name)
 
 
 @dataclass(frozen=True)

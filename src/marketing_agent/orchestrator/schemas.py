@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
+    UrlConstraints,
     computed_field,
     field_validator,
     model_validator,
 )
 
-from marketing_agent.orchestrator import scheduling
+from marketing_agent.core.validation import (
+    DbId,
+    TelegramChatId,
+    check_plausible_time,
+    check_zone_name,
+)
+from marketing_agent.orchestrator import rendering, scheduling
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
 
@@ -38,8 +46,8 @@ class DeliveryStatus(StrEnum):
 class RedriveRequest(BaseModel):
     """Which of a campaign's parked deliveries to queue again."""
 
-    dead: bool = Field(True, description="Queue the dead-lettered deliveries again.")
-    in_doubt: bool = Field(
+    dead: StrictBool = Field(True, description="Queue the dead-lettered deliveries again.")
+    in_doubt: StrictBool = Field(
         False,
         description="Queue the in-doubt deliveries again: through the Bot API a recipient may "
         "then get the message twice.",
@@ -57,7 +65,7 @@ class RedriveResult(BaseModel):
 
 
 class ContactBase(BaseModel):
-    telegram_id: int = Field(
+    telegram_id: TelegramChatId = Field(
         description="The chat id: a person's Telegram user id (private chat), or a group's "
         "negative id (sent under the group limits).",
     )
@@ -78,15 +86,7 @@ class ContactBase(BaseModel):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone '{value}'") from exc
-        return value
+        return None if value is None else check_zone_name(value)
 
 
 class ContactCreate(ContactBase):
@@ -137,8 +137,17 @@ class SegmentRead(BaseModel):
 
 
 class VariantIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4096)
-    weight: float = Field(1.0, gt=0)
+    text: str = Field(
+        min_length=1,
+        max_length=4096,
+        description="The message; {first_name} and {username} are filled per contact.",
+    )
+    weight: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
+
+    @field_validator("text")
+    @classmethod
+    def known_placeholders(cls, value: str) -> str:
+        return rendering.check_template(value)
 
 
 class VariantRead(BaseModel):
@@ -218,19 +227,19 @@ class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     goal: str = Field(
         "",
-        max_length=4000,
+        max_length=2000,
         description="The brief in free text; optional when `brief` names the product or offer "
         "or `variants` are given.",
     )
     brief: BriefIn | None = Field(None, description="The brief, field by field.")
-    sender_id: int | None = Field(None, gt=0, description="Defaults to the first active sender.")
-    segment_id: int | None = Field(None, gt=0, description="None means every contact.")
+    sender_id: DbId | None = Field(None, description="Defaults to the first active sender.")
+    segment_id: DbId | None = Field(None, description="None means every contact.")
     purpose: str = Field("marketing", min_length=1, max_length=64)
     variant_count: int = Field(2, ge=1, le=5)
     variants: list[VariantIn] | None = Field(
         None, max_length=5, description="Your own texts; when given the strategist is skipped."
     )
-    cta_url: AnyHttpUrl | None = None
+    cta_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] | None = None
     start_at: datetime | None = Field(None, description="Start time; None starts on approval.")
     send_window: DailyWindowIn | None = Field(
         None,
@@ -262,7 +271,7 @@ class CampaignCreate(BaseModel):
     def aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("needs a time zone, e.g. 2026-12-01T09:00:00Z")
-        return value
+        return None if value is None else check_plausible_time(value)
 
     @field_validator("timezone")
     @classmethod
@@ -362,6 +371,26 @@ class CampaignRead(BaseModel):
     @property
     def ai_generated(self) -> bool:
         return is_ai_generated(self.agent_provider)
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Deliveries an operator must look at: in_doubt (maybe sent) or dead."
+    )
+    @property
+    def needs_attention(self) -> bool:
+        return self.attention_reason is not None
+
+    @computed_field(description="Why the campaign needs attention, in words.")  # type: ignore[prop-decorator]
+    @property
+    def attention_reason(self) -> str | None:
+        counts, reasons = self.delivery_counts, []
+        if counts.in_doubt:
+            reasons.append(
+                f"{counts.in_doubt} deliveries in doubt: a worker died during their send, so "
+                "they may or may not have arrived; re-drive them to resend"
+            )
+        if counts.dead:
+            reasons.append(f"{counts.dead} deliveries dead-lettered after repeated failures")
+        return "; ".join(reasons) or None
 
 
 class DeliveryRead(BaseModel):

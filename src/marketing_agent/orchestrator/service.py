@@ -62,6 +62,29 @@ async def get_contact_by_telegram_id(*, session: AsyncSession, telegram_id: int)
     return await session.scalar(select(Contact).where(Contact.telegram_id == telegram_id))
 
 
+async def check_references(
+    *,
+    session: AsyncSession,
+    contact_id: int | None = None,
+    sender_id: int | None = None,
+    campaign_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Returns a field error (in the body) for each given id that names nothing."""
+    errors = []
+    if contact_id is not None and await session.get(Contact, contact_id) is None:
+        errors.append(field_error(("body", "contact_id"), f"contact {contact_id} does not exist"))
+    if (
+        sender_id is not None
+        and await telegram.get_sender(session=session, sender_id=sender_id) is None
+    ):
+        errors.append(field_error(("body", "sender_id"), f"sender {sender_id} does not exist"))
+    if campaign_id is not None and await session.get(Campaign, campaign_id) is None:
+        errors.append(
+            field_error(("body", "campaign_id"), f"campaign {campaign_id} does not exist")
+        )
+    return errors
+
+
 async def list_contacts(
     *, session: AsyncSession, limit: int = 100, offset: int = 0
 ) -> tuple[Sequence[Contact], int]:

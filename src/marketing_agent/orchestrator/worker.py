@@ -8,7 +8,10 @@ sender's rate):
                   chunk n+1 is claimed while chunk n sends; chunk n-1 is recorded meanwhile
 
 A claimed row is committed as `sending` (with its random_id) before any of its sends starts, so
-a worker killed at any instant leaves nothing unknown: orchestrator/queue.py recovers it.
+a worker killed at any instant leaves nothing unknown: orchestrator/queue.py recovers it. Through
+a transport without an idempotency key (the Bot API) the attempt journal also commits
+`attempted_at` on a few rows at a time just before their requests may leave, and at most
+`max_in_flight` requests are under way per worker: a killed worker leaves only those in doubt.
 """
 
 from __future__ import annotations
@@ -58,8 +61,15 @@ MAX_ATTEMPTS = queue.MAX_ATTEMPTS
 MAX_CHAT_WAIT_S = 2.0
 # How long one run_once keeps feeding one campaign before giving the others a turn (real time).
 RUN_SLICE_S = 5.0
+# Send requests under way at once per worker, and per Bot API journal group: about
+# JOURNAL_WINDOW_S of the sender's rate (8 for a 30/s bot, 50 for a 1000/s paid broadcast), so
+# a fast sender keeps its rate over a real network's latency; a kill leaves one group in doubt.
+MAX_REQUESTS_IN_FLIGHT = 64
+MIN_JOURNAL_GROUP = 8
+JOURNAL_WINDOW_S = 0.05
 
 SendFunction = Callable[..., Awaitable[SendOutcome]]  # (sender_id=, profile_name=, message=)
+_CampaignInfo = tuple[int, SenderProfile, dict[str, VariantTexts], str, bool]
 
 
 @dataclass
@@ -84,7 +94,8 @@ class _Chunk:
     outcomes: Outcomes = field(default_factory=Outcomes)
     events: list[EventCreate] = field(default_factory=list)
     learned: LearnedRate | None = None
-    decided_early: int = 0  # skipped at the pre-check, written with the claim
+    decided_early: int = 0  # finished and written before the chunk's record (pre-check, journal)
+    journaled: bool = False  # no idempotency key: each send is journaled before it may leave
 
 
 class DeliveryWorker:
@@ -101,6 +112,7 @@ class DeliveryWorker:
         chunk_s: float = 1.0,
         send: SendFunction | None = None,
         links: analytics.LinkTracker | None = None,
+        max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
     ) -> None:
         self.db = db
         self.batch_size = batch_size
@@ -114,9 +126,12 @@ class DeliveryWorker:
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
         # that failed half-way expire and are recovered like a dead worker's.
         self._in_flight: set[int] = set()
-        # A campaign's sender, profile, texts and purpose, read once per run slice.
-        self._campaigns: dict[int, tuple[int, SenderProfile, dict[str, VariantTexts], str]] = {}
+        # A campaign's sender, profile, texts, purpose and whether its transport deduplicates
+        # resends, read once per run slice.
+        self._campaigns: dict[int, _CampaignInfo] = {}
         self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
+        self._requests = asyncio.Semaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
 
     async def run_forever(self, stop: asyncio.Event, *, idle_s: float = 0.2) -> None:
         """Processes work until `stop` is set, renewing its leases and recovering dead workers'
@@ -203,7 +218,7 @@ class DeliveryWorker:
             if campaign is None:
                 return None
             self._campaigns[campaign_id] = campaign
-            sender_id, profile, variants, purpose = campaign
+            sender_id, profile, variants, purpose, idempotent = campaign
             limiter = await self._limiter(session, sender_id, profile)
             claimed = await queue.claim(
                 session,
@@ -222,6 +237,7 @@ class DeliveryWorker:
                 profile=profile,
                 sends=[],
                 purpose=purpose,
+                journaled=not idempotent,
             )
             contacts = await _load_contacts(session, claimed)
             consent = await compliance.consent_in_force(
@@ -287,11 +303,53 @@ class DeliveryWorker:
         return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
 
     async def _send_chunk(self, chunk: _Chunk) -> None:
-        """Sends a chunk's messages concurrently: the limiter orders them into slots, so a chat
-        that must wait never holds up the others."""
+        """Sends a chunk's messages concurrently (at most `max_in_flight` requests under way):
+        the limiter orders them into slots, so a chat that must wait never holds up the others.
+        Through a transport without an idempotency key, group by group (_journal_attempts)."""
         limiter = self._limiters[chunk.sender_id]
         await self._drop_withdrawn(chunk)
-        await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+        if not chunk.journaled:
+            await asyncio.gather(*(self._deliver(chunk, item, limiter) for item in chunk.sends))
+            return
+        # No idempotency key: a few at a time, each group journaled as attempted (together with
+        # the previous group's outcomes) before its first request, so a kill leaves at most one
+        # group in doubt.
+        size = min(journal_group_size(chunk.profile), self._max_in_flight)
+        for start in range(0, len(chunk.sends), size):
+            group = chunk.sends[start : start + size]
+            held = await self._journal_attempts(chunk, group)
+            await asyncio.gather(
+                *(self._deliver(chunk, item, limiter) for item in group if item.job.id in held)
+            )
+
+    async def _journal_attempts(self, chunk: _Chunk, group: list[_Send]) -> set[int]:
+        """Writes the outcomes so far and marks `group` attempted, in one transaction; returns
+        the rows still this worker's (only those may be sent). If that fails, the group is
+        handed back unsent and the outcomes stay for the chunk's record."""
+        try:
+            async with self.db.session() as session:
+                await queue.record(
+                    session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                )
+                if chunk.events:
+                    await analytics.record_events(session=session, events=chunk.events)
+                held = await queue.journal_attempts(
+                    session,
+                    worker_id=self.worker_id,
+                    delivery_ids=[item.job.id for item in group],
+                    now=clock.now(),
+                )
+        except Exception:
+            log.exception("worker.attempt_journal_failed", campaign_id=chunk.campaign_id)
+            for item in group:
+                chunk.outcomes.other[item.job.id] = queue.put_back(
+                    item.job.attempts, until=None, reason="attempt_journal_failed"
+                )
+            return set()
+        requeued = sum(1 for v in chunk.outcomes.other.values() if v["status"] == queue.QUEUED)
+        chunk.decided_early += len(chunk.outcomes) - requeued
+        chunk.outcomes, chunk.events = Outcomes(), []
+        return held
 
     async def _drop_withdrawn(self, chunk: _Chunk) -> None:
         """Checks consent once more just before the chunk goes out: a STOP that arrived after
@@ -319,28 +377,29 @@ class DeliveryWorker:
 
     async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
         job = item.job
-        busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
-        if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
-            until = clock.now() + timedelta(seconds=busy_s)
-            chunk.outcomes.other[job.id] = queue.put_back(
-                job.attempts, until=until, reason="sender_or_chat_busy"
+        async with self._requests:  # bounds the requests under way (and so those in doubt)
+            busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
+            if busy_s is not None:  # the chat, or the paused sender, is not ready for a while
+                until = clock.now() + timedelta(seconds=busy_s)
+                chunk.outcomes.other[job.id] = queue.put_back(
+                    job.attempts, until=until, reason="sender_or_chat_busy"
+                )
+                return
+            stopped = self._gate.hold(job.campaign_id, job.attempts)  # paused or cancelled
+            if stopped is not None:
+                chunk.outcomes.other[job.id] = stopped
+                return
+            outcome = await self._send(
+                sender_id=job.sender_id,
+                profile_name=chunk.profile.name,
+                message=OutgoingMessage(
+                    chat_id=item.chat_id,
+                    text=item.text,
+                    chat_kind=item.chat_kind,
+                    random_id=job.random_id,
+                    tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
+                ),
             )
-            return
-        stopped = self._gate.hold(job.campaign_id, job.attempts)  # paused or cancelled
-        if stopped is not None:
-            chunk.outcomes.other[job.id] = stopped
-            return
-        outcome = await self._send(
-            sender_id=job.sender_id,
-            profile_name=chunk.profile.name,
-            message=OutgoingMessage(
-                chat_id=item.chat_id,
-                text=item.text,
-                chat_kind=item.chat_kind,
-                random_id=job.random_id,
-                tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
-            ),
-        )
         await self._record_outcome(chunk, job, outcome, limiter)
 
     async def _record_outcome(
@@ -443,6 +502,14 @@ class DeliveryWorker:
         await self.limits.close()
 
 
+def journal_group_size(profile: SenderProfile) -> int:
+    """Returns how many sends of a sender without an idempotency key are journaled (and under
+    way) together: about JOURNAL_WINDOW_S of its rate, within MIN_JOURNAL_GROUP and
+    MAX_REQUESTS_IN_FLIGHT."""
+    size = math.ceil(profile.global_per_s * JOURNAL_WINDOW_S)
+    return max(MIN_JOURNAL_GROUP, min(MAX_REQUESTS_IN_FLIGHT, size))
+
+
 def _chat_kind(chat_id: int) -> ChatKind:
     # Telegram's convention: users have positive ids, groups and supergroups negative ones.
     return "group" if chat_id < 0 else "private"
@@ -466,16 +533,16 @@ def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-async def _load_campaign(
-    session: AsyncSession, campaign_id: int
-) -> tuple[int, SenderProfile, dict[str, VariantTexts], str] | None:
-    """Returns (sender id, profile, variant texts by key, purpose) of a campaign."""
+async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignInfo | None:
+    """Returns (sender id, profile, variant texts by key, purpose, whether the sender's
+    transport deduplicates resends) of a campaign."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
     variants = {v.key: VariantTexts(v.text, v.translations or {}) for v in campaign.variants}
-    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose
+    idempotent = sender.transport in queue.IDEMPOTENT_TRANSPORTS
+    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose, idempotent
 
 
 async def _load_contacts(

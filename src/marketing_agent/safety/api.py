@@ -1,20 +1,30 @@
-"""HTTP API of the safety module: check a text, and manage the user's blacklist."""
+"""HTTP API of the safety module: check a text, redact it, manage the blacklist and the phrase
+lists."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Response
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import DbSession
+from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
     BlacklistTermRead,
     ContentCheckRequest,
     ContentVerdict,
+    PhraseCreate,
+    PhraseListCreate,
+    PhraseListRead,
+    PhraseListUpdate,
+    PhraseRead,
+    RedactRequest,
+    RedactResponse,
 )
+from marketing_agent.safety.telegram_rules import CAPTION_MAX, TEXT_MAX
 
 router = APIRouter(prefix="/api/v1/safety", tags=["safety"])
 
@@ -26,7 +36,12 @@ CanManage = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
 async def check_content(
     check_in: ContentCheckRequest, session: DbSession, principal: CanRead
 ) -> ContentVerdict:
-    return await service.check_content(session=session, text=check_in.text)
+    return await service.check_content(
+        session=session,
+        text=check_in.text,
+        parse_mode=check_in.parse_mode,
+        max_len=CAPTION_MAX if check_in.caption else TEXT_MAX,
+    )
 
 
 @router.get("/blacklist")
@@ -44,6 +59,79 @@ async def add_blacklist_term(
 
 
 @router.delete("/blacklist/{term_id}", status_code=204)
-async def remove_blacklist_term(term_id: int, session: DbSession, principal: CanManage) -> Response:
+async def remove_blacklist_term(
+    term_id: Annotated[DbId, Path(description="The term's id")],
+    session: DbSession,
+    principal: CanManage,
+) -> Response:
     await service.remove_blacklist_term(session=session, term_id=term_id, actor=principal.actor)
+    return Response(status_code=204)
+
+
+ListID = Annotated[int, Path(description="The phrase list's id.")]
+PhraseID = Annotated[int, Path(description="The phrase's id.")]
+
+
+@router.post("/redact")
+async def redact_text(redact_in: RedactRequest, principal: CanRead) -> RedactResponse:
+    return RedactResponse(text=service.redact(redact_in.text))
+
+
+@router.get("/phrase-lists")
+async def list_phrase_lists(session: DbSession, principal: CanRead) -> list[PhraseListRead]:
+    return await service.list_phrase_lists(session=session)
+
+
+@router.post("/phrase-lists", status_code=201)
+async def create_phrase_list(
+    list_in: PhraseListCreate, session: DbSession, principal: CanManage
+) -> PhraseListRead:
+    return await service.create_phrase_list(session=session, list_in=list_in, actor=principal.actor)
+
+
+@router.get("/phrase-lists/{list_id}")
+async def get_phrase_list(
+    list_id: ListID, session: DbSession, principal: CanRead
+) -> PhraseListRead:
+    return await service.get_phrase_list(session=session, list_id=list_id)
+
+
+@router.patch("/phrase-lists/{list_id}")
+async def update_phrase_list(
+    list_id: ListID, list_in: PhraseListUpdate, session: DbSession, principal: CanManage
+) -> PhraseListRead:
+    return await service.update_phrase_list(
+        session=session, list_id=list_id, list_in=list_in, actor=principal.actor
+    )
+
+
+@router.delete("/phrase-lists/{list_id}", status_code=204)
+async def delete_phrase_list(list_id: ListID, session: DbSession, principal: CanManage) -> Response:
+    await service.delete_phrase_list(session=session, list_id=list_id, actor=principal.actor)
+    return Response(status_code=204)
+
+
+@router.get("/phrase-lists/{list_id}/phrases")
+async def list_phrases(list_id: ListID, session: DbSession, principal: CanRead) -> list[PhraseRead]:
+    rows = await service.list_phrases(session=session, list_id=list_id)
+    return [PhraseRead.model_validate(r) for r in rows]
+
+
+@router.post("/phrase-lists/{list_id}/phrases", status_code=201)
+async def add_phrase(
+    list_id: ListID, phrase_in: PhraseCreate, session: DbSession, principal: CanManage
+) -> PhraseRead:
+    row = await service.add_phrase(
+        session=session, list_id=list_id, phrase_in=phrase_in, actor=principal.actor
+    )
+    return PhraseRead.model_validate(row)
+
+
+@router.delete("/phrase-lists/{list_id}/phrases/{phrase_id}", status_code=204)
+async def remove_phrase(
+    list_id: ListID, phrase_id: PhraseID, session: DbSession, principal: CanManage
+) -> Response:
+    await service.remove_phrase(
+        session=session, list_id=list_id, phrase_id=phrase_id, actor=principal.actor
+    )
     return Response(status_code=204)

@@ -6,13 +6,23 @@ text exactly as rendered. Each finding is a `Reason`; the risk score combines th
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 
-from marketing_agent.safety.schemas import ContentVerdict, Reason, Severity
-from marketing_agent.telegram.profiles import telegram_text_length
+from marketing_agent.safety.links import check_links
+from marketing_agent.safety.normalise import normalise_many
+from marketing_agent.safety.phrases import Phrase, PhraseMatch, PhraseMatcher
+from marketing_agent.safety.pii import find_pii, luhn_valid
+from marketing_agent.safety.schemas import ContentVerdict, Decision, Reason, Severity
+from marketing_agent.safety.signals import (
+    SIGNAL_CODES,
+    SIGNAL_MESSAGES,
+    SIGNAL_PHRASES,
+    check_emoji,
+    check_exclamations,
+    check_shouting,
+)
+from marketing_agent.safety.telegram_rules import check_length
 
 # Spammy or deceptive phrases flagged for every user; their own terms come from the database.
 DEFAULT_BLACKLIST: tuple[str, ...] = (
@@ -53,100 +63,46 @@ WEIGHTS: dict[str, float] = {
     "pii_phone": 0.25,
     "shouting": 0.3,
     "exclamations": 0.2,
+    "emoji_flood": 0.2,
+    "urgency": 0.15,
+    "too_good_to_be_true": 0.35,
+    "pii_iban": 0.3,
+    "pii_crypto": 0.35,
+    "pii_ip": 0.2,
     "link_shortener": 0.3,
+    "link_text_mismatch": 0.5,
     "many_links": 0.25,
+    "no_opt_out": 0.5,
 }
 # A blacklisted phrase weighs by the severity it was given.
 SEVERITY_WEIGHTS: dict[str, float] = {"info": 0.1, "warn": 0.35, "block": 1.0}
 
-SHOUTING_MIN_LETTERS = 12  # "SALE" or "OK" alone is not shouting
-SHOUTING_UPPER_RATIO = 0.7
-EXCLAMATIONS_MAX = 3  # more than this in one message is flagged
-EXCLAMATION_RUN_MAX = 2  # "!!!" is flagged, "!!" is not
-LINKS_MAX = 3
-
-_SHORTENERS = (
-    "bit.ly",
-    "tinyurl.com",
-    "t.co",
-    "goo.gl",
-    "ow.ly",
-    "is.gd",
-    "buff.ly",
-    "cutt.ly",
-    "rebrand.ly",
-    "shorturl.at",
-    "rb.gy",
-    "tiny.cc",
-    "bl.ink",
-    "s.id",
-    "t.ly",
-    "clck.ru",
-    "v.gd",
-    "lnkd.in",
-    "shorte.st",
-    "adf.ly",
-    "tr.ee",
-    "qr.ae",
-)
-_SHORTENER = re.compile(
-    r"(?<![\w.-])(?:https?://)?(?:www\.)?(?:"
-    + "|".join(re.escape(d) for d in _SHORTENERS)
-    + r")(?![\w-]|\.\w)(?:/\S*)?",
-    re.IGNORECASE,
-)
-_URL = re.compile(r"(?<![\w@])(?:https?://|www\.|t\.me/)[^\s<>\"']+", re.IGNORECASE)
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?!\w)")
-# Starts with \d, not a lookbehind, so the engine can skip ahead to digits; the left boundary
-# is checked in Python.
-_CARD = re.compile(r"\d(?:[ -]?\d){12,18}(?![\d-])")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ .\-/\u00a0]?(?:\(\d{1,5}\)|\d)){6,16}(?!\w)"
-)
-# Matched at the start of a candidate: "01.02.2026 10" is a date, "912 345-67-89" a phone.
-_DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
-_GROUPED_NUMBER = re.compile(r"\d{1,3}(?:[ .,\u00a0]\d{3})+")  # 1 299 000: a price, not a phone
-_NANP = re.compile(r"(?:1[ .-]?)?\(?\d{3}\)?[ .-]?\d{3}[ .-]\d{4}")
-_EXCLAMATION_RUN = re.compile(rf"[!！‼]{{{EXCLAMATION_RUN_MAX + 1},}}")
-_EXCLAMATION_MARKS = ("!", "！", "‼")
-_NON_DIGIT = re.compile(r"\D")
-_HYPHEN = r"[-‐‑\s]?"  # "risk-free" also matches "risk free" and "riskfree"
-_SPACE_OR_HYPHEN = re.compile(r"[-‐‑\s]+")
-_APOSTROPHE = "['’]"  # typographic apostrophes are as common as straight ones
+REVIEW_THRESHOLD = 0.5  # the default; each workspace sets its own
 
 
-@dataclass(frozen=True)
 class Blacklist:
-    """Blacklist terms compiled into one pattern per severity."""
+    """Phrase lists compiled into one automaton (see `phrases.py`): case, accents, look-alike
+    letters, invisible characters, separators, run-together words, leetspeak and repeated
+    letters do not hide a phrase, and a phrase never matches inside a longer word."""
 
-    # Each pattern twice: case-sensitive over the lower-cased text (three times faster), and
-    # case-insensitive for the rare text whose lower-casing changes its length (spans must hold).
-    patterns: tuple[tuple[Severity, re.Pattern[str], re.Pattern[str]], ...]
-    terms: dict[str, str]  # term key -> the term as configured
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        # A phrase given twice (in any spelling that normalises alike) keeps its last setting.
+        by_key: dict[str, Phrase] = {}
+        listed = list(phrases)
+        for phrase, piece in zip(listed, normalise_many([p.text for p in listed]), strict=True):
+            key = piece.text.strip()
+            if key:
+                by_key[key] = phrase
+        self.phrases = tuple(by_key.values())
+        self._matcher = PhraseMatcher(list(self.phrases))
 
     def find(self, text: str) -> list[Reason]:
-        """Returns one reason per distinct blacklisted term in `text`."""
-        lowered = text.lower()
-        same_length = len(lowered) == len(text)
-        found: dict[str, Reason] = {}
-        for severity, lower_pattern, any_case_pattern in self.patterns:
-            matches = (
-                lower_pattern.finditer(lowered) if same_length else any_case_pattern.finditer(text)
-            )
-            for match in matches:
-                key = _term_key(match.group(0))
-                if key in found:
-                    continue
-                start, end = match.span()
-                term = self.terms.get(key, text[start:end])
-                found[key] = Reason(
-                    code="blacklist_term",
-                    severity=severity,
-                    match=text[start:end],
-                    span=(start, end),
-                    message=f"Contains the blacklisted phrase '{term}'",
-                )
-        return list(found.values())
+        """Returns one reason per distinct phrase found in `text`, located in `text`."""
+        return [_phrase_reason(match) for match in self._matcher.find(text)]
+
+    def find_many(self, texts: list[str]) -> list[list[Reason]]:
+        """Returns `find` of each text, all scanned in one pass."""
+        return [[_phrase_reason(m) for m in found] for found in self._matcher.find_many(texts)]
 
 
 def normalize_term(term: str) -> str:
@@ -155,45 +111,81 @@ def normalize_term(term: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def compile_blacklist(terms: tuple[tuple[str, Severity], ...]) -> Blacklist:
-    """Compiles (term, severity) pairs; a term given twice keeps its last severity."""
-    by_term: dict[str, Severity] = {}
-    for term, severity in terms:
-        by_term[normalize_term(term)] = severity
-    patterns: list[tuple[Severity, re.Pattern[str], re.Pattern[str]]] = []
-    for severity in ("block", "warn", "info"):
-        chosen = sorted((t for t, s in by_term.items() if s == severity), key=len, reverse=True)
-        if chosen:
-            # Boundaries by lookaround, not \b, so terms that start or end with "%" or "!" work.
-            regex = r"(?<!\w)(?:" + "|".join(_term_pattern(t) for t in chosen) + r")(?!\w)"
-            patterns.append((severity, re.compile(regex), re.compile(regex, re.IGNORECASE)))
-    return Blacklist(patterns=tuple(patterns), terms={_term_key(t): t for t in by_term})
+def compile_blacklist(
+    terms: tuple[tuple[str, Severity], ...], categories: tuple[str, ...] = ()
+) -> Blacklist:
+    """Compiles (term, severity) pairs, with the built-in signal phrases; a term given twice
+    keeps its last severity. `categories` names each term's category (default "blacklist")."""
+    phrases = list(SIGNAL_PHRASES)
+    for index, (term, severity) in enumerate(terms):
+        category = categories[index] if index < len(categories) else "blacklist"
+        phrases.append(Phrase(text=term, severity=severity, category=category))
+    return Blacklist(phrases)
 
 
-def default_blacklist_with(extra: Iterable[tuple[str, Severity]] = ()) -> Blacklist:
+def default_blacklist_with(
+    extra: Iterable[tuple[str, Severity]] = (), categories: Iterable[str] = ()
+) -> Blacklist:
     """Returns the default phrases (as warnings) plus `extra`, which win on a clash."""
     pairs: list[tuple[str, Severity]] = [(t, "warn") for t in DEFAULT_BLACKLIST]
+    extra = list(extra)
     pairs.extend(extra)
-    return compile_blacklist(tuple(pairs))
+    names = ["blacklist"] * len(DEFAULT_BLACKLIST) + list(categories)
+    return compile_blacklist(tuple(pairs), tuple(names))
+
+
+def _phrase_reason(match: PhraseMatch) -> Reason:
+    phrase = match.phrase
+    code = SIGNAL_CODES.get(phrase.category, "blacklist_term")
+    if code == "blacklist_term":
+        message = f"Contains the blacklisted phrase '{phrase.text}'"
+    else:
+        message = f"{SIGNAL_MESSAGES[code]}: '{phrase.text}'"
+    return Reason(
+        code=code,
+        severity=phrase.severity,
+        match=match.matched,
+        span=match.span,
+        message=message,
+        category=phrase.category,
+    )
 
 
 def check_text(
-    text: str, *, max_len: int = 4096, blacklist: Blacklist | None = None
+    text: str,
+    *,
+    max_len: int = 4096,
+    blacklist: Blacklist | None = None,
+    parse_mode: str | None = None,
+    allowed_domains: Iterable[str] = (),
+    review_threshold: float = REVIEW_THRESHOLD,
+    phrase_reasons: list[Reason] | None = None,
 ) -> ContentVerdict:
-    """Checks the exact text to be sent and returns the verdict with every reason found."""
+    """Checks the exact text to be sent and returns the verdict with every reason found
+    (`phrase_reasons`: the phrase matches when a chunk was scanned at once with `find_many`)."""
     reasons: list[Reason] = []
-    reasons += _check_length(text, max_len)
-    reasons += (blacklist or default_blacklist_with()).find(text)
+    reasons += check_length(text, max_len=max_len, parse_mode=parse_mode)
+    if phrase_reasons is None:
+        phrase_reasons = (blacklist or default_blacklist_with()).find(text)
+    reasons += phrase_reasons
     reasons += _check_pii(text)
-    reasons += _check_shouting(text)
-    reasons += _check_exclamations(text)
-    reasons += _check_links(text)
-    reasons.sort(key=_reason_order)
-    return ContentVerdict(
-        allowed=not any(r.severity == "block" for r in reasons),
-        risk_score=risk_score(reasons),
-        reasons=reasons,
-    )
+    reasons += check_shouting(text)
+    reasons += check_exclamations(text)
+    reasons += check_emoji(text)
+    reasons += check_links(text, parse_mode=parse_mode, allowed_domains=allowed_domains)
+    return verdict_of(reasons, review_threshold=review_threshold)
+
+
+def verdict_of(
+    reasons: Iterable[Reason], *, review_threshold: float = REVIEW_THRESHOLD
+) -> ContentVerdict:
+    """Returns the one verdict of a set of reasons: block on any blocking reason, review when
+    the combined risk reaches the threshold, else allow."""
+    ordered = sorted(reasons, key=_reason_order)
+    score = risk_score(ordered)
+    blocked = any(r.severity == "block" for r in ordered)
+    decision: Decision = "block" if blocked else "review" if score >= review_threshold else "allow"
+    return ContentVerdict(allowed=not blocked, decision=decision, risk_score=score, reasons=ordered)
 
 
 def risk_score(reasons: Iterable[Reason]) -> float:
@@ -204,20 +196,42 @@ def risk_score(reasons: Iterable[Reason]) -> float:
     return round(1.0 - keep, 3)
 
 
-def luhn_valid(digits: str) -> bool:
-    """Returns whether a digit string passes the Luhn checksum of payment card numbers."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+# What each entity means for an outgoing marketing message: a leaked card or secret is blocked.
+PII_SEVERITY: dict[str, Severity] = {
+    "card": "block",
+    "secret": "block",
+    "email": "warn",
+    "phone": "warn",
+    "iban": "warn",
+    "crypto": "warn",
+    "ip": "warn",
+    "national_id": "block",
+}
+PII_MESSAGES = {
+    "card": "Contains a payment card number",
+    "secret": "Contains a secret (an API key or token)",
+    "email": "Contains an e-mail address",
+    "phone": "Contains a phone number",
+    "iban": "Contains a bank account number (IBAN)",
+    "crypto": "Contains a crypto wallet address",
+    "ip": "Contains an IP address",
+    "national_id": "Contains a national identity number",
+}
 
 
-def _term_key(phrase: str) -> str:
-    """Returns what identifies a term however it is spaced or hyphenated ("risk free")."""
-    return _SPACE_OR_HYPHEN.sub("", phrase.lower()).replace("’", "'")
+def _check_pii(text: str) -> list[Reason]:
+    """Finds personal data and secrets (see `pii.py`); the match shown is masked."""
+    return [
+        Reason(
+            code=f"pii_{finding.entity}",
+            severity=PII_SEVERITY[finding.entity],
+            span=finding.span,
+            match=finding.masked,
+            message=PII_MESSAGES[finding.entity],
+            category=finding.kind,
+        )
+        for finding in find_pii(text)
+    ]
 
 
 def _weight(reason: Reason) -> float:
@@ -233,154 +247,4 @@ def _reason_order(reason: Reason) -> tuple[int, int]:
     return rank, reason.span[0] if reason.span else -1
 
 
-def _term_pattern(term: str) -> str:
-    """Returns the regex of one normalised term: any run of spaces, a hyphen optional."""
-    words = [
-        re.escape(word).replace(r"\-", _HYPHEN).replace("'", _APOSTROPHE)
-        for word in term.split(" ")
-    ]
-    return r"\s+".join(words)
-
-
-def _check_length(text: str, max_len: int) -> list[Reason]:
-    if not text.strip():
-        return [
-            Reason(code="empty_text", severity="block", message="Telegram refuses an empty message")
-        ]
-    length = telegram_text_length(text)
-    if length <= max_len:
-        return []
-    return [
-        Reason(
-            code="too_long",
-            severity="block",
-            span=(0, len(text)),
-            message=f"{length} characters; Telegram accepts at most {max_len}",
-        )
-    ]
-
-
-def _check_pii(text: str) -> list[Reason]:
-    """Finds payment cards (Luhn-valid), e-mail addresses and phone numbers."""
-    reasons: list[Reason] = []
-    taken: list[tuple[int, int]] = []
-    for match in _CARD.finditer(text):
-        if match.start() > 0 and text[match.start() - 1] in "0123456789-":
-            continue  # the tail of a longer number
-        digits = _NON_DIGIT.sub("", match.group(0))
-        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
-            taken.append(match.span())
-            reasons.append(
-                Reason(
-                    code="pii_card",
-                    severity="block",
-                    span=match.span(),
-                    match=f"•••• {digits[-4:]}",
-                    message="Contains a payment card number",
-                )
-            )
-    for match in _EMAIL.finditer(text) if "@" in text else ():
-        taken.append(match.span())
-        reasons.append(
-            Reason(
-                code="pii_email",
-                severity="warn",
-                span=match.span(),
-                match=_mask_email(match.group(0)),
-                message="Contains an e-mail address",
-            )
-        )
-    for match in _PHONE.finditer(text):
-        if _overlaps(match.span(), taken) or not _looks_like_phone(match.group(0)):
-            continue
-        reasons.append(
-            Reason(
-                code="pii_phone",
-                severity="warn",
-                span=match.span(),
-                match="•••" + _NON_DIGIT.sub("", match.group(0))[-2:],
-                message="Contains a phone number",
-            )
-        )
-    return reasons
-
-
-def _looks_like_phone(candidate: str) -> bool:
-    """Tells a phone number from a date, a price or an order number of similar shape."""
-    digits = sum(ch.isdigit() for ch in candidate)
-    if candidate.startswith("+"):
-        return 8 <= digits <= 15  # E.164: at most 15 digits with the country code
-    if candidate.startswith("00"):
-        return 10 <= digits <= 17
-    if _DATE_LIKE.match(candidate) or _GROUPED_NUMBER.fullmatch(candidate):
-        return False
-    if candidate.startswith(("0", "(", "8 (", "8-")):  # a trunk prefix or an area code
-        return 9 <= digits <= 12
-    return _NANP.fullmatch(candidate) is not None
-
-
-def _check_shouting(text: str) -> list[Reason]:
-    upper = sum(map(str.isupper, text))
-    cased = upper + sum(map(str.islower, text))
-    if cased < SHOUTING_MIN_LETTERS or upper / cased < SHOUTING_UPPER_RATIO:
-        return []
-    return [
-        Reason(
-            code="shouting",
-            severity="warn",
-            message=f"{round(100 * upper / cased)}% of the letters are capitals",
-        )
-    ]
-
-
-def _check_exclamations(text: str) -> list[Reason]:
-    count = sum(text.count(mark) for mark in _EXCLAMATION_MARKS)
-    run = _EXCLAMATION_RUN.search(text) if count > EXCLAMATION_RUN_MAX else None
-    if count <= EXCLAMATIONS_MAX and run is None:
-        return []
-    return [
-        Reason(
-            code="exclamations",
-            severity="warn",
-            span=run.span() if run else None,
-            message=f"{count} exclamation marks" + (" in a row" if run else ""),
-        )
-    ]
-
-
-def _check_links(text: str) -> list[Reason]:
-    reasons: list[Reason] = []
-    lowered = text.lower()
-    # Substring tests are far cheaper than the pattern, and most texts name no shortener.
-    maybe_shortened = any(domain in lowered for domain in _SHORTENERS)
-    for match in _SHORTENER.finditer(text) if maybe_shortened else ():
-        reasons.append(
-            Reason(
-                code="link_shortener",
-                severity="warn",
-                span=match.span(),
-                match=match.group(0),
-                message="A link shortener hides where the link goes",
-            )
-        )
-    url_spans = [m.span() for m in _URL.finditer(text)]
-    bare = [r.span for r in reasons if r.span and not _overlaps(r.span, url_spans)]
-    links = len(url_spans) + len(bare)
-    if links > LINKS_MAX:
-        reasons.append(
-            Reason(
-                code="many_links",
-                severity="warn",
-                message=f"{links} links; more than {LINKS_MAX} reads as spam",
-            )
-        )
-    return reasons
-
-
-def _overlaps(span: tuple[int, int], others: Iterable[tuple[int, int]]) -> bool:
-    return any(span[0] < end and start < span[1] for start, end in others)
-
-
-def _mask_email(address: str) -> str:
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}"
+__all__ = ["luhn_valid"]

@@ -1,10 +1,11 @@
-"""Tables of the safety module: the user's own blacklist terms, the senders' learned rates."""
+"""Tables of the safety module: the user's own blacklist terms, the phrase lists by category,
+the senders' learned rates."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
@@ -17,6 +18,35 @@ class BlacklistTerm(IdMixin, TimestampMixin, Base):
 
     # Stored normalised (lower case, single spaces), so "Act  NOW" duplicates "act now".
     term: Mapped[str] = mapped_column(String(200), unique=True)
+    severity: Mapped[str] = mapped_column(String(8), default="warn")
+
+
+class PhraseList(IdMixin, TimestampMixin, Base):
+    """A named list of phrases of one category ("scam", "profanity", "competitors"); its version
+    goes up with every change to it or its phrases, so a verdict can say which rules it used."""
+
+    __tablename__ = "safety_phrase_lists"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    category: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    default_severity: Mapped[str] = mapped_column(String(8), default="warn")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ListedPhrase(IdMixin, TimestampMixin, Base):
+    """A phrase of a list, with its severity; `key` is its matching form, so spellings that the
+    matcher treats alike ("free-money", "FREE money") are one phrase."""
+
+    __tablename__ = "safety_phrases"
+    __table_args__ = (UniqueConstraint("list_id", "key"),)
+
+    list_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("safety_phrase_lists.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(400))
     severity: Mapped[str] = mapped_column(String(8), default="warn")
 
 

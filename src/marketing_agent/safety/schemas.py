@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Severity = Literal["info", "warn", "block"]
+Decision = Literal["allow", "review", "block"]
 
 
 class Reason(BaseModel):
@@ -18,16 +19,32 @@ class Reason(BaseModel):
     severity: Severity
     match: str | None = None
     span: tuple[int, int] | None = None  # [start, end) in the checked text
+    category: str | None = None  # the phrase list a matched phrase belongs to
 
 
 class ContentVerdict(BaseModel):
     allowed: bool = Field(description="False when any reason has severity 'block'.")
+    decision: Decision = Field(
+        "allow", description="block on a blocking reason, review at the risk threshold, else allow."
+    )
     risk_score: float = Field(ge=0.0, le=1.0, description="Reasons combined, 0 = clean.")
     reasons: list[Reason] = Field(default_factory=list)
 
 
 class ContentCheckRequest(BaseModel):
     text: str = Field(max_length=100_000, description="The exact text that would be sent.")
+    parse_mode: Literal["HTML", "MarkdownV2", "Markdown"] | None = Field(
+        None, description="How Telegram will read the text's markup; none means plain text."
+    )
+    caption: bool = Field(False, description="The text is a photo's or document's caption.")
+
+
+class RedactRequest(BaseModel):
+    text: str = Field(max_length=100_000, description="Text to strip of personal data.")
+
+
+class RedactResponse(BaseModel):
+    text: str = Field(description="The text with each entity replaced by its type, e.g. [EMAIL].")
 
 
 class BlacklistTermCreate(BaseModel):
@@ -47,5 +64,74 @@ class BlacklistTermRead(BaseModel):
 
     id: int
     term: str
+    severity: Severity
+    created_at: datetime
+
+
+Category = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="What the phrases are about, e.g. scam, profanity, competitors.",
+    ),
+]
+
+
+class PhraseListBase(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    category: Category
+    description: str = Field("", max_length=500)
+    default_severity: Severity = "warn"
+    enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the name must contain something besides spaces")
+        return value.strip()
+
+
+class PhraseListCreate(PhraseListBase):
+    phrases: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class PhraseListUpdate(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    category: Category | None = None
+    description: str | None = Field(None, max_length=500)
+    default_severity: Severity | None = None
+    enabled: bool | None = None
+
+
+class PhraseListRead(PhraseListBase):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    version: int = Field(description="Goes up by one with every change to the list.")
+    phrase_count: int = 0
+    created_at: datetime
+
+
+class PhraseCreate(BaseModel):
+    text: str = Field(min_length=1, max_length=200)
+    severity: Severity | None = Field(None, description="The list's default when left out.")
+
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not any(ch.isalnum() for ch in value):
+            raise ValueError("the phrase must contain a letter or a digit")
+        return value
+
+
+class PhraseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    list_id: int
+    text: str
     severity: Severity
     created_at: datetime

@@ -1,9 +1,11 @@
 """The safety module's public API: the content check (and its policy loaded once for a chunk of
-sends), the blacklist, and the senders' limiters with the rates they learned."""
+sends), the PII scanner and redaction, the blacklist and phrase lists, and the senders' limiters
+with the rates they learned."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,62 +15,206 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 from marketing_agent.safety.content import (
+    REVIEW_THRESHOLD,
     Blacklist,
     check_text,
     default_blacklist_with,
     normalize_term,
+    verdict_of,
 )
 from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
+from marketing_agent.safety.phrase_lists import (
+    add_phrase,
+    create_phrase_list,
+    delete_phrase_list,
+    enabled_phrases,
+    get_phrase_list,
+    list_phrase_lists,
+    list_phrases,
+    remove_phrase,
+    update_phrase_list,
+)
+from marketing_agent.safety.pii import ENTITIES, Entity, PiiFinding
+from marketing_agent.safety.pii import find_pii as _find_pii
+from marketing_agent.safety.pii import redact as _redact
 from marketing_agent.safety.ratelimit import (
     LearnedRate,
     LocalRateLimits,
     RateLimits,
     SenderRateLimiter,
 )
-from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Severity
+from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Reason, Severity
+from marketing_agent.safety.telegram_rules import (
+    CAPTION_MAX,
+    OptOutMode,
+    check_buttons,
+    ensure_opt_out,
+)
 from marketing_agent.telegram.profiles import SenderProfile
+from marketing_agent.telegram.transport import Button
 
 log = get_logger(__name__)
+
+__all__ = [
+    "add_phrase",
+    "create_phrase_list",
+    "delete_phrase_list",
+    "get_phrase_list",
+    "list_phrase_lists",
+    "list_phrases",
+    "remove_phrase",
+    "update_phrase_list",
+]
 
 _limiters: dict[int, SenderRateLimiter] = {}
 
 
 async def check_content(
-    *, session: AsyncSession | None, text: str, max_len: int = 4096
+    *,
+    session: AsyncSession | None,
+    text: str,
+    max_len: int = 4096,
+    parse_mode: str | None = None,
+    rules: ContentRules | None = None,
 ) -> ContentVerdict:
-    """Checks the exact text to be sent against the default and the user's blacklist and rules."""
-    policy = await load_content_policy(session=session, max_len=max_len)
-    return policy.check(text)
+    """Checks the exact text to be sent against the phrase lists, the blacklist and the rules."""
+    policy = await load_content_policy(session=session, max_len=max_len, rules=rules)
+    return policy.check(text, parse_mode=parse_mode)
+
+
+def find_pii(text: str, *, entities: Iterable[Entity] = ENTITIES) -> list[PiiFinding]:
+    """Returns the personal data and secrets in `text` (validated, masked, located)."""
+    return _find_pii(text, entities=entities)
+
+
+def redact(text: str, *, entities: Iterable[Entity] = ENTITIES) -> str:
+    """Returns `text` with each e-mail, phone, card, IBAN, crypto address, IP address and
+    secret replaced by its type in brackets ("[EMAIL]"): for stored data and LLM prompts."""
+    return _redact(text, entities=entities)
+
+
+@dataclass(frozen=True)
+class ContentRules:
+    """The workspace's settings for the content check (see core/settings.py)."""
+
+    review_threshold: float = REVIEW_THRESHOLD
+    allowed_domains: tuple[str, ...] = ()
+    opt_out: OptOutMode = "off"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ContentRules:
+        """Returns the rules the settings ask for."""
+        domains = tuple(d.strip() for d in settings.safety_link_allowlist.split(",") if d.strip())
+        return cls(
+            review_threshold=settings.review_risk_threshold,
+            allowed_domains=domains,
+            opt_out=settings.safety_opt_out,
+        )
 
 
 class ContentPolicy:
     """The content rules as they stand now, loaded once: `check` runs without a query, so the
-    delivery worker can check every rendered text of a chunk in its exact form cheaply."""
+    delivery worker can check every rendered text of a chunk in its exact form cheaply;
+    identical renders are checked once."""
 
-    def __init__(self, blacklist: Blacklist, *, max_len: int = 4096) -> None:
+    _CACHE_MAX = 4096
+
+    def __init__(
+        self, blacklist: Blacklist, *, max_len: int = 4096, rules: ContentRules | None = None
+    ) -> None:
         self._blacklist = blacklist
         self._max_len = max_len
+        self.rules = rules or ContentRules()
+        self._verdicts: dict[tuple[str, str | None, int], ContentVerdict] = {}
 
-    def check(self, text: str) -> ContentVerdict:
-        """Checks the exact text to be sent against the blacklist and the rules."""
-        verdict = check_text(text, max_len=self._max_len, blacklist=self._blacklist)
+    def check(
+        self, text: str, *, parse_mode: str | None = None, max_len: int | None = None
+    ) -> ContentVerdict:
+        """Checks the exact text to be sent against the phrase lists and the rules."""
+        limit = max_len or self._max_len
+        key = (text, parse_mode, limit)
+        cached = self._verdicts.get(key)
+        if cached is not None:
+            return cached
+        verdict = check_text(
+            text,
+            max_len=limit,
+            blacklist=self._blacklist,
+            parse_mode=parse_mode,
+            allowed_domains=self.rules.allowed_domains,
+            review_threshold=self.rules.review_threshold,
+        )
+        self._remember(key, verdict)
+        return verdict
+
+    def _remember(self, key: tuple[str, str | None, int], verdict: ContentVerdict) -> None:
         if not verdict.allowed:
             # Codes only: the text and the matches may hold personal data.
             blocking = [r.code for r in verdict.reasons if r.severity == "block"]
             log.info("content.blocked", codes=blocking)
-        return verdict
+        if len(self._verdicts) < self._CACHE_MAX:
+            self._verdicts[key] = verdict
+
+    def check_many(
+        self, texts: Sequence[str], *, parse_mode: str | None = None
+    ) -> list[ContentVerdict]:
+        """Returns `check` of each text, the phrase lists scanned for all of them in one pass
+        (a worker's chunk of renders: the per-text fixed costs are paid once)."""
+        unique = [
+            t for t in dict.fromkeys(texts) if (t, parse_mode, self._max_len) not in self._verdicts
+        ]
+        for text, phrases in zip(unique, self._blacklist.find_many(unique), strict=True):
+            verdict = check_text(
+                text,
+                max_len=self._max_len,
+                parse_mode=parse_mode,
+                allowed_domains=self.rules.allowed_domains,
+                review_threshold=self.rules.review_threshold,
+                phrase_reasons=phrases,
+            )
+            self._remember((text, parse_mode, self._max_len), verdict)
+        return [self.check(text, parse_mode=parse_mode) for text in texts]
+
+    def prepare(
+        self,
+        text: str,
+        *,
+        buttons: Sequence[Sequence[Button]] = (),
+        parse_mode: str | None = None,
+        caption: bool = False,
+        marketing_from_bot: bool = True,
+    ) -> tuple[str, ContentVerdict]:
+        """Returns the text to send (with the opt-out line when the rules add it) and its one
+        verdict: the content check, Telegram's button rules and the way-out rule together."""
+        notes: list[Reason] = []
+        if marketing_from_bot:
+            text, notes = ensure_opt_out(text, buttons, mode=self.rules.opt_out)
+        verdict = self.check(text, parse_mode=parse_mode, max_len=CAPTION_MAX if caption else None)
+        extra = notes + check_buttons(buttons)
+        if not extra:
+            return text, verdict
+        reasons = [*verdict.reasons, *extra]
+        return text, verdict_of(reasons, review_threshold=self.rules.review_threshold)
 
 
 async def load_content_policy(
-    *, session: AsyncSession | None, max_len: int = 4096
+    *, session: AsyncSession | None, max_len: int = 4096, rules: ContentRules | None = None
 ) -> ContentPolicy:
     """Returns the content policy with the user's blacklist as it is in the database now."""
     extra: list[tuple[str, Severity]] = []
+    categories: list[str] = []
     if session is not None:
+        for phrase in await enabled_phrases(session=session):
+            extra.append((phrase.text, phrase.severity))
+            categories.append(phrase.category)
         rows = await session.execute(select(BlacklistTerm.term, BlacklistTerm.severity))
-        extra = [(term, _severity(severity)) for term, severity in rows]
-    return ContentPolicy(default_blacklist_with(extra), max_len=max_len)
+        for term, severity in rows:  # the blacklist last: it wins over a list on a clash
+            extra.append((term, _severity(severity)))
+            categories.append("blacklist")
+    blacklist = default_blacklist_with(extra, categories)
+    return ContentPolicy(blacklist, max_len=max_len, rules=rules)
 
 
 async def list_blacklist(*, session: AsyncSession) -> Sequence[BlacklistTerm]:

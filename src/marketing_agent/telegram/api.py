@@ -4,18 +4,21 @@ route Telegram posts bots' updates to."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.crypto import SecretBox
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.db import Database
+from marketing_agent.core.deps import DbSession, get_database
 from marketing_agent.core.errors import Unavailable, ValidationFailed, field_error
+from marketing_agent.core.logging import get_logger
+from marketing_agent.core.openapi import problem_responses
 from marketing_agent.core.settings import check_bot_api_url, get_settings
+from marketing_agent.core.validation import DbId
 from marketing_agent.telegram import accounts, service
 from marketing_agent.telegram.schemas import (
     AccountLoginCode,
@@ -30,11 +33,12 @@ from marketing_agent.telegram.schemas import (
     TransportKind,
     WebhookSet,
 )
-from marketing_agent.telegram.transport import InboundEvent
 
+log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1/telegram", tags=["telegram"])
 
 CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
+SenderID = Annotated[DbId, Path(description="The sender's id")]
 CanManage = Annotated[Principal, Depends(authorize(Permission.SENDERS_MANAGE))]
 
 
@@ -58,20 +62,21 @@ Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
 
 
 class InboundHandler(Protocol):
-    """Turns people's updates into consent and events (the orchestrator's handle_inbound)."""
+    """Applies a sender's stored updates: consent and events (the orchestrator's
+    apply_inbound)."""
 
-    def __call__(
-        self, *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
-    ) -> Awaitable[int]: ...
+    def __call__(self, *, db: Database, sender_id: int) -> Awaitable[int]: ...
 
 
 def get_inbound_handler() -> InboundHandler | None:
-    """Returns what handles webhook updates: the app factory provides the orchestrator's (this
-    module may not import it), as it provides the principal resolver; None: not wired."""
+    """Returns what applies webhook updates: the app factory provides the orchestrator's (this
+    module may not import it), as it provides the principal resolver; None: not wired (the
+    scheduler applies what the webhook stored)."""
     return None
 
 
 WebhookHandler = Annotated[InboundHandler | None, Depends(get_inbound_handler)]
+AppDatabase = Annotated[Database, Depends(get_database)]
 
 
 @router.get("/senders")
@@ -116,14 +121,14 @@ async def create_sender(
 
 
 @router.get("/senders/{sender_id}")
-async def get_sender(sender_id: int, session: DbSession, principal: CanRead) -> SenderRead:
+async def get_sender(sender_id: SenderID, session: DbSession, principal: CanRead) -> SenderRead:
     sender = await service.get_sender_or_raise(session=session, sender_id=sender_id)
     return SenderRead.model_validate(sender)
 
 
 @router.post("/senders/{sender_id}/test")
 async def send_sender_test(
-    sender_id: int, test_in: SenderTestRequest, session: DbSession, principal: CanManage
+    sender_id: SenderID, test_in: SenderTestRequest, session: DbSession, principal: CanManage
 ) -> SenderTestResult:
     """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
     return await service.send_test_message(
@@ -137,7 +142,7 @@ async def send_sender_test(
 
 @router.put("/senders/{sender_id}/webhook")
 async def set_webhook(
-    sender_id: int, webhook_in: WebhookSet, session: DbSession, principal: CanManage
+    sender_id: SenderID, webhook_in: WebhookSet, session: DbSession, principal: CanManage
 ) -> SenderRead:
     """Makes Telegram post the bot's updates to this API instead of long polling."""
     sender = await service.set_webhook(
@@ -150,7 +155,9 @@ async def set_webhook(
 
 
 @router.delete("/senders/{sender_id}/webhook")
-async def delete_webhook(sender_id: int, session: DbSession, principal: CanManage) -> SenderRead:
+async def delete_webhook(
+    sender_id: SenderID, session: DbSession, principal: CanManage
+) -> SenderRead:
     """Goes back to long polling for the bot's updates."""
     sender = await service.delete_webhook(
         session=session, sender_id=sender_id, actor=principal.actor
@@ -158,17 +165,19 @@ async def delete_webhook(sender_id: int, session: DbSession, principal: CanManag
     return SenderRead.model_validate(sender)
 
 
-@router.post("/webhook/{sender_id}")
+@router.post("/webhook/{sender_id}", responses=problem_responses(403))  # a wrong secret
 async def receive_webhook_update(
-    sender_id: int,
+    sender_id: SenderID,
     request: Request,
     session: DbSession,
+    db: AppDatabase,
     handle: WebhookHandler,
     secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
 ) -> JSONResponse:
     """Where Telegram posts a bot's updates. Open (no login): Telegram proves itself with the
-    secret set with the webhook. Answered after the update is handled and committed; an error
-    makes Telegram post it again later."""
+    secret set with the webhook. The update is stored and committed before the 200 (an error
+    makes Telegram post it again later), then applied and answered; what fails there is
+    applied by the scheduler from the store."""
     await service.check_webhook_secret(session=session, sender_id=sender_id, presented=secret_token)
     try:
         data: Any = await request.json()
@@ -176,9 +185,13 @@ async def receive_webhook_update(
         raise ValidationFailed([field_error(("body",), "not JSON")]) from None
     events, answer = service.read_webhook_update(data)
     if events:
-        if handle is None:
-            raise Unavailable("This process does not handle inbound updates")
-        await handle(session=session, sender_id=sender_id, events=events)
+        async with db.session() as store:
+            await service.store_inbound(session=store, sender_id=sender_id, events=events)
+        if handle is not None:
+            try:
+                await handle(db=db, sender_id=sender_id)
+            except Exception:
+                log.exception("telegram.webhook_apply_failed", sender_id=sender_id)
     return JSONResponse(answer)
 
 

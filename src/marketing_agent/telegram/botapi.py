@@ -10,6 +10,7 @@ The token is decrypted when the connection opens and never leaves aiogram's `Bot
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -205,6 +206,7 @@ class BotApiTransport:
         self._closed = False
         self._offset: int | None = None
         self._inbound: list[InboundEvent] = []
+        self._unconfirmed: list[InboundEvent] = []  # handed out, not yet confirmed stored
         self._drained = asyncio.Event()  # the poller asks again only once its news were taken
         self._drained.set()
         self._poller: asyncio.Task[None] | None = None
@@ -229,8 +231,8 @@ class BotApiTransport:
         return SendOutcome(SendStatus.SENT, message_id=sent.message_id)
 
     async def fetch_updates(self) -> list[InboundEvent]:
-        """Returns, and forgets, what people did since the last call; the first call starts
-        long polling (unless a webhook delivers this bot's updates)."""
+        """Returns what people did and is not yet confirmed stored (see confirm_updates); the
+        first call starts long polling (unless a webhook delivers this bot's updates)."""
         if self._closed:
             return []
         poller = self._poller
@@ -244,9 +246,17 @@ class BotApiTransport:
                 self._poller = None
         if self._receive_by_polling and self._poller is None:
             self._poller = asyncio.create_task(self._poll(), name=f"poll:{self.label}")
-        events, self._inbound = self._inbound, []
+        # Handed out again until confirmed: a batch whose storing failed is not lost.
+        self._unconfirmed += self._inbound
+        self._inbound = []
+        return list(self._unconfirmed)
+
+    def confirm_updates(self) -> None:
+        """Lets the poller ask again: its next getUpdates carries the offset that confirms the
+        updates handed out so far, so call this only once they are stored. Until then Telegram
+        keeps them, and a process that restarts receives them again."""
+        self._unconfirmed = []
         self._drained.set()
-        return events
 
     async def close(self) -> None:
         """Stops polling and closes the HTTP session; later sends answer SENDER_UNHEALTHY."""
@@ -339,7 +349,8 @@ class BotApiTransport:
 
     async def _poll(self) -> None:
         """Asks for updates until closed; an update is confirmed to Telegram (by the next
-        getUpdates' offset) only after fetch_updates has handed it out."""
+        getUpdates' offset) only after fetch_updates has handed it out and confirm_updates says
+        it is stored."""
         failures = 0
         while not self._closed:
             await self._drained.wait()
@@ -433,10 +444,12 @@ def events_of_update(update: Update) -> list[InboundEvent]:
     """Returns what a person did in one update: started or stopped the bot, replied, pressed a
     button (a campaign's, or the opt-in/unsubscribe buttons of the consent conversation)."""
     if update.message is not None:
-        return _message_events(update.message)
-    if update.callback_query is not None:
-        return _callback_events(update.callback_query)
-    return []
+        events = _message_events(update.message)
+    elif update.callback_query is not None:
+        events = _callback_events(update.callback_query)
+    else:
+        return []
+    return [dataclasses.replace(e, update_id=update.update_id) for e in events]
 
 
 def webhook_answer(update: Update) -> dict[str, Any]:

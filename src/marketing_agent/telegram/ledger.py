@@ -4,19 +4,22 @@ Each process runs its own `TelegramSimulator` (limits, refusals, faults, recipie
 was delivered is decided by one atomic Redis script: a message counts as delivered when the
 ledger records it, a resend with a random_id the ledger has seen delivers nothing (as MTProto),
 and every receipt is kept (chat, time) so a test or a benchmark can count duplicates and limit
-breaches across processes, and across workers killed mid-send.
+breaches across processes, and across workers killed mid-send. Who started the bot is kept
+there too, so every process's simulator reaches the same people.
 
 Used by `marketing-agent worker` when `MA_SIMULATOR_LEDGER` is set (tests and benchmarks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import redis.asyncio as redis
 
 from marketing_agent.core import clock
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.simulator import TelegramSimulator
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
 
 # KEYS: random ids -> message id, receipts per chat, receipt times, message id sequence,
@@ -70,6 +73,7 @@ class SimulatorLedger:
         self.client: redis.Redis = redis.Redis(connection_pool=pool)
         self.prefix = prefix
         self._record = self.client.register_script(_RECORD)
+        self._audiences_loaded: set[int] = set()
 
     async def send_message(
         self, *, sender_id: int, profile_name: str, message: OutgoingMessage
@@ -77,6 +81,7 @@ class SimulatorLedger:
         """Sends through the sender's simulator; the ledger decides what was delivered."""
         at = clock.now().timestamp()
         simulator = telegram.pool().simulator(sender_id)
+        await self._learn_who_started(simulator, sender_id, message.chat_id)
         delivered_before = simulator.stats.sent
         outcome = await telegram.send_message(
             sender_id=sender_id, profile_name=profile_name, message=message
@@ -91,8 +96,30 @@ class SimulatorLedger:
             return SendOutcome(SendStatus.SENT, message_id=int(message_id))
         return outcome  # delivered, but the answer was lost on the way back
 
+    async def _learn_who_started(
+        self, simulator: TelegramSimulator, sender_id: int, chat_id: int
+    ) -> None:
+        """Teaches this process's simulator who started the bot: everyone known on its first
+        send, later a chat it has not seen yet (one lookup)."""
+        key = _started_key(self.prefix, sender_id)
+        if sender_id not in self._audiences_loaded:
+            self._audiences_loaded.add(sender_id)
+            simulator.add_started_chats(int(chat) for chat in await self.client.smembers(key))
+        if not simulator.has_started(chat_id) and await self.client.sismember(key, str(chat_id)):
+            simulator.add_started_chats([chat_id])
+
     async def close(self) -> None:
         await self.client.aclose()
+
+
+async def record_started_chats(
+    client: redis.Redis, *, prefix: str, sender_id: int, chat_ids: Iterable[int]
+) -> None:
+    """Records people who started the bot (and groups it is in) for every process's simulator."""
+    chats = [str(chat) for chat in chat_ids]
+    key = _started_key(prefix, sender_id)
+    for start in range(0, len(chats), 10_000):
+        await client.sadd(key, *chats[start : start + 10_000])
 
 
 async def read_receipts(client: redis.Redis, *, prefix: str, sender_id: int) -> Receipts:
@@ -107,6 +134,10 @@ async def read_receipts(client: redis.Redis, *, prefix: str, sender_id: int) -> 
         chat, stamp = entry.split()
         receipts.times.append((int(chat), float(stamp)))
     return receipts
+
+
+def _started_key(prefix: str, sender_id: int) -> str:
+    return f"{prefix}:ledger:{{{sender_id}}}:started"
 
 
 def _keys(prefix: str, sender_id: int) -> list[str]:

@@ -84,6 +84,8 @@ class SimulatorSettings:
     seed: int = 0
     transient_failure_p: float = 0.0
     lost_response_p: float = 0.0
+    # Who started the bot (Telegram's memory, not ours): kept when the simulator is rebuilt.
+    started_chats: set[int] = field(default_factory=set)
 
 
 class TransportPool:
@@ -279,7 +281,7 @@ class TransportPool:
             return self._build_botapi(spec, profile_name)
         if spec.transport != "simulator":
             raise Unavailable(f"Unknown transport '{spec.transport}'")
-        settings = self._simulator_settings.get(spec.sender_id, SimulatorSettings())
+        settings = self._simulator_settings.setdefault(spec.sender_id, SimulatorSettings())
         return TelegramSimulator(
             get_profile_by_name(profile_name),
             settings.behaviour,
@@ -287,6 +289,7 @@ class TransportPool:
             transient_failure_p=settings.transient_failure_p,
             lost_response_p=settings.lost_response_p,
             label=f"sender:{spec.sender_id}",
+            started_chats=settings.started_chats,
         )
 
     def botapi(self, sender_id: int) -> BotApiTransport:

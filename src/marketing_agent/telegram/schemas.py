@@ -7,8 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
+from marketing_agent.core.validation import TelegramChatId
 from marketing_agent.telegram.profiles import PROFILES
 
 
@@ -40,7 +49,7 @@ class SenderBase(BaseModel):
         description="Bot API server of this bot (botapi): Telegram's, a self-hosted "
         "telegram-bot-api or the simulator; default MA_TELEGRAM_BOT_API_URL.",
     )
-    double_opt_in: bool = Field(
+    double_opt_in: StrictBool = Field(
         False,
         description="Consent through the bot is recorded only when the person presses "
         "'Yes, subscribe' under the opt-in text, not on /start alone (botapi).",
@@ -110,7 +119,7 @@ class SenderRead(SenderBase):
 
 
 class SenderTestRequest(BaseModel):
-    chat_id: int = Field(
+    chat_id: TelegramChatId = Field(
         description="A chat that has started the bot: a person's Telegram id, or a group's "
         "negative id."
     )
@@ -164,7 +173,9 @@ class AccountLoginStart(BaseModel):
     """Starts logging a user account in: Telegram sends a code to the account's apps."""
 
     name: str = Field(min_length=1, max_length=128, description="The new sender's name.")
-    api_id: int = Field(gt=0, description="From my.telegram.org, API development tools.")
+    api_id: int = Field(
+        gt=0, le=2**31 - 1, description="From my.telegram.org, API development tools."
+    )
     api_hash: SecretStr = Field(
         description="From my.telegram.org; stored encrypted, never returned."
     )

@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +32,7 @@ from marketing_agent.core.errors import (
 from marketing_agent.core.logging import get_logger
 from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
-from marketing_agent.telegram.models import Sender
+from marketing_agent.telegram.models import BotChat, InboundUpdate, Sender
 from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
 from marketing_agent.telegram.profiles import PROFILES, SenderProfile, get_profile_by_name
 from marketing_agent.telegram.schemas import (
@@ -279,8 +282,128 @@ async def send_message(
 
 
 async def fetch_updates(*, sender_id: int) -> list[InboundEvent]:
-    """Returns, and forgets, the sender's inbound events whose time has come."""
+    """Returns the sender's inbound events whose time has come and that are not yet confirmed
+    stored (confirm_updates)."""
     return await _pool.get(sender_id).fetch_updates()
+
+
+def confirm_updates(*, sender_id: int) -> None:
+    """Tells the sender's transport that what it handed out is stored (`store_inbound`
+    committed): Telegram may forget it."""
+    _pool.get(sender_id).confirm_updates()
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    """An inbound update kept in the store, claimed to be applied."""
+
+    id: int
+    sender_id: int
+    event: InboundEvent
+
+
+INBOUND_MAX_FAILURES = 5  # applications of one update that failed before it is set aside
+_INBOUND: Table = InboundUpdate.__table__  # type: ignore[assignment]
+
+
+async def store_inbound(
+    *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+) -> None:
+    """Stores what people did, to be applied later; an update stored before (the same
+    update_id) is not stored again."""
+    if not events:
+        return
+    now = clock.now()
+    rows = [
+        {
+            "sender_id": sender_id,
+            "update_id": e.update_id,
+            "event": _event_json(e),
+            "received_at": now,
+            "failures": 0,
+        }
+        for e in events
+    ]
+    dialect = session.get_bind().dialect.name
+    insert_of = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert_of(InboundUpdate).on_conflict_do_nothing(
+        index_elements=["sender_id", "update_id"]
+    )
+    for start in range(0, len(rows), 1000):
+        await session.execute(statement, rows[start : start + 1000])
+
+
+async def claim_inbound(
+    *,
+    session: AsyncSession,
+    limit: int,
+    after_id: int = 0,
+    sender_id: int | None = None,
+    update_ids: Sequence[int] | None = None,
+) -> list[StoredUpdate]:
+    """Marks stored updates not yet applied as applied and returns them, oldest first: the
+    caller applies them in the same transaction, so the mark and the effects commit together
+    (or neither does). Updates another transaction holds are skipped, never applied twice."""
+    table = _INBOUND.c
+    pending = (
+        select(table.id)
+        .where(
+            table.applied_at.is_(None),
+            table.failures < INBOUND_MAX_FAILURES,
+            table.id > after_id,
+        )
+        .order_by(table.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if sender_id is not None:
+        pending = pending.where(table.sender_id == sender_id)
+    if update_ids is not None:
+        pending = pending.where(table.id.in_(update_ids))
+    rows = await session.execute(
+        update(_INBOUND)
+        .where(table.id.in_(pending.scalar_subquery()), table.applied_at.is_(None))
+        .values(applied_at=clock.now())
+        .returning(table.id, table.sender_id, table.event)
+    )
+    claimed = [StoredUpdate(r.id, r.sender_id, _event_of(r.event)) for r in rows]
+    claimed.sort(key=lambda u: u.id)
+    return claimed
+
+
+async def record_inbound_failure(*, session: AsyncSession, update_id: int, error: str) -> None:
+    """Counts a failed application of a stored update (it is retried on the next round, and
+    set aside after INBOUND_MAX_FAILURES)."""
+    await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.id == update_id)
+        .values(failures=InboundUpdate.failures + 1, last_error=error[:255])
+    )
+
+
+def _event_json(event: InboundEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "chat_id": event.chat_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "message_id": event.message_id,
+        "text": event.text,
+        "payload": dict(event.payload),
+        "update_id": event.update_id,
+    }
+
+
+def _event_of(data: dict[str, Any]) -> InboundEvent:
+    occurred_at = datetime.fromisoformat(data["occurred_at"])
+    return InboundEvent(
+        kind=data["kind"],
+        chat_id=int(data["chat_id"]),
+        occurred_at=occurred_at if occurred_at.tzinfo else occurred_at.replace(tzinfo=clock.UTC),
+        message_id=data.get("message_id"),
+        text=data.get("text"),
+        payload=data.get("payload") or {},
+        update_id=data.get("update_id"),
+    )
 
 
 async def create_user_account(
@@ -566,6 +689,80 @@ def read_webhook_update(data: Any) -> tuple[list[InboundEvent], dict[str, Any]]:
     if update is None:
         raise ValidationFailed([field_error(("body",), "not a Telegram update")])
     return events_of_update(update), webhook_answer(update)
+
+
+# Updates that come from a person in the bot's chat (a read receipt or a purchase on a website
+# does not); a group's update says the bot is in it.
+_KINDS_FROM_THE_CHAT = frozenset({"start", "consent_yes", "reply", "click", "stop"})
+_IN_LIST_CHUNK = 5000  # SQLite allows 32766 bound parameters in one statement
+
+
+async def record_chats_seen(
+    *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+) -> int:
+    """Remembers the chats an update came from (Telegram lets a bot write only to those);
+    returns how many chats the events named."""
+    seen: dict[int, datetime] = {}
+    for event in events:
+        if event.kind in _KINDS_FROM_THE_CHAT and event.chat_id != 0:
+            seen[event.chat_id] = max(seen.get(event.chat_id, event.occurred_at), event.occurred_at)
+    await _upsert_chats(session, sender_id, seen)
+    return len(seen)
+
+
+async def record_chats_started(
+    *, session: AsyncSession, sender_id: int, chat_ids: Collection[int], at: datetime
+) -> None:
+    """Records chats that started the bot before the product heard from them (a demo's people
+    whose /start was handled elsewhere)."""
+    await _upsert_chats(session, sender_id, dict.fromkeys(chat_ids, at))
+
+
+async def count_unreachable(
+    *, session: AsyncSession, sender_id: int, telegram_ids: Collection[int]
+) -> int:
+    """Returns how many of `telegram_ids` never started the sender's bot (no update of theirs
+    has reached it), so a send to them would fail with `chat_not_found`; 0 for a user account,
+    which may write to anyone."""
+    sender = await session.get(Sender, sender_id)
+    if sender is None:
+        raise NotFound(f"Sender {sender_id} not found")
+    if sender.kind != SenderKind.BOT.value:
+        return 0
+    wanted = sorted(set(telegram_ids))
+    known = 0
+    for start in range(0, len(wanted), _IN_LIST_CHUNK):
+        chunk = wanted[start : start + _IN_LIST_CHUNK]
+        known += (
+            await session.scalar(
+                select(func.count())
+                .select_from(BotChat)
+                .where(BotChat.sender_id == sender_id, BotChat.chat_id.in_(chunk))
+            )
+            or 0
+        )
+    return len(wanted) - known
+
+
+async def _upsert_chats(
+    session: AsyncSession, sender_id: int, seen: Mapping[int, datetime]
+) -> None:
+    if not seen:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    rows = [
+        {"sender_id": sender_id, "chat_id": chat_id, "first_seen_at": at, "last_seen_at": at}
+        for chat_id, at in sorted(seen.items())
+    ]
+    for start in range(0, len(rows), _IN_LIST_CHUNK // 4):  # four parameters a row
+        statement = insert(BotChat).values(rows[start : start + _IN_LIST_CHUNK // 4])
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[BotChat.sender_id, BotChat.chat_id],
+                set_={"last_seen_at": statement.excluded.last_seen_at},
+            )
+        )
 
 
 def answers_people(sender: Sender) -> bool:

@@ -1,8 +1,9 @@
 """The Telegram simulator: a transport that answers the way Telegram does, on any clock.
 
 It enforces its sender profile's limits itself (so a wrong limiter shows up as FloodWaits),
-refuses unreachable recipients with Telegram's reasons, and plays recipients who read, click,
-reply, convert and stop with per-variant probabilities drawn from one seeded RNG.
+refuses unreachable recipients with Telegram's reasons (a bot reaches only the people who started
+it and the groups it is in), and plays recipients who read, click, reply, convert and stop with
+per-variant probabilities drawn from one seeded RNG. Only user accounts see read receipts.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import itertools
 import math
 import random
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -31,6 +32,7 @@ from marketing_agent.telegram.transport import (
 log = get_logger(__name__)
 
 RecipientState = Literal["blocked", "privacy_restricted", "deactivated", "invalid"]
+SenderKind = Literal["bot", "user"]
 
 # What Telegram answers for each unreachable recipient, in our reason vocabulary.
 _STATE_REASONS: dict[str, str] = {
@@ -39,6 +41,9 @@ _STATE_REASONS: dict[str, str] = {
     "deactivated": "deactivated",
     "invalid": "invalid_peer",
 }
+# What a person does in a private chat with a bot that starts the chat (Telegram lets a bot
+# write to a person only after that); a read or a purchase on a website starts nothing.
+_STARTING_KINDS = frozenset({"start", "reply", "click", "stop", "consent_yes"})
 _REPLIES = ("Thanks!", "How much is it?", "Is this still available?", "Not interested", "👍")
 # Clock arithmetic leaves float noise of a few ulps; Telegram does not measure nanoseconds.
 _TOLERANCE_S = 1e-9
@@ -135,8 +140,15 @@ class TelegramSimulator:
         lost_response_p: float = 0.0,
         clock: Clock | None = None,
         label: str = "simulator",
+        sender_kind: SenderKind | None = None,
+        started_chats: set[int] | None = None,
     ) -> None:
+        """`sender_kind` defaults to "user" for the user profile, else "bot". `started_chats` are
+        the chats that started the bot (negative: groups it is in), shared with the caller, who
+        may keep it across simulators; None models no audience: every chat is reachable."""
         self.profile = profile
+        self.sender_kind: SenderKind = sender_kind or ("user" if profile.name == "user" else "bot")
+        self._started = started_chats
         self.behaviour = behaviour or BehaviourModel()
         self.label = label
         self.stats = SimulatorStats()
@@ -192,6 +204,17 @@ class TelegramSimulator:
             raise ValueError(f"unknown recipient state '{state}'")
         self._recipient_states[chat_id] = state
 
+    def add_started_chats(self, chat_ids: Iterable[int]) -> None:
+        """Records people who started the bot earlier (and groups it was added to), without an
+        update: their /start was handled before (a demo's or a test's audience)."""
+        if self._started is None:
+            self._started = set()
+        self._started.update(chat_ids)
+
+    def has_started(self, chat_id: int) -> bool:
+        """Returns whether the bot may write to `chat_id` (Telegram's rule, for bots only)."""
+        return self._started is None or self.sender_kind == "user" or chat_id in self._started
+
     def set_sender_health(self, problem: str | None) -> None:
         """Restricts the whole sender ("peer_flood", "banned", "session_revoked"), or lifts it."""
         self._health_problem = problem
@@ -206,6 +229,8 @@ class TelegramSimulator:
         payload: Mapping[str, str] | None = None,
     ) -> InboundEvent:
         """Schedules something a person does unprompted, such as starting the bot."""
+        if kind in _STARTING_KINDS and chat_id > 0 and self._started is not None:
+            self._started.add(chat_id)
         if kind == "start":  # starting a bot again unblocks it
             self._stopped_at.pop(chat_id, None)
             if self._recipient_states.get(chat_id) == "blocked":
@@ -244,6 +269,10 @@ class TelegramSimulator:
             due.append(heapq.heappop(self._events)[2])
         return due
 
+    def confirm_updates(self) -> None:
+        """Nothing to confirm: handed-out events are gone (an in-process simulator's are lost
+        with its process anyway)."""
+
     async def close(self) -> None:
         """Stops sending; later sends answer SENDER_UNHEALTHY."""
         self._closed = True
@@ -275,8 +304,11 @@ class TelegramSimulator:
         message_id = self._deliver(message, now)
         if self._draw(self._lost_response_p):
             # Delivered, but the answer never came back: only random_id makes a retry safe.
+            # (The message id is what Telegram knows; the sender never sees it.)
             self.stats.transient_failures += 1
-            return SendOutcome(SendStatus.RETRY_BACKOFF, reason="response_lost")
+            return SendOutcome(
+                SendStatus.RETRY_BACKOFF, message_id=message_id, reason="response_lost"
+            )
         return SendOutcome(SendStatus.SENT, message_id=message_id)
 
     def _check_limits(self, message: OutgoingMessage, now: float) -> SendOutcome | None:
@@ -334,6 +366,8 @@ class TelegramSimulator:
         stopped_at = self._stopped_at.get(message.chat_id)
         if stopped_at is not None and stopped_at <= self._now():
             return "blocked"
+        if not self.has_started(message.chat_id):
+            return "chat_not_found"  # Telegram's answer for a chat the bot has never seen
         return None
 
     def _deliver(self, message: OutgoingMessage, now: float) -> int:
@@ -370,7 +404,8 @@ class TelegramSimulator:
             return
         chat_id = message.chat_id
         read_at = self._now() + self._delay(behaviour.read_delay_s)
-        self._react("read", chat_id, read_at, message_id)
+        if self.sender_kind == "user":  # Telegram sends read receipts to user accounts only
+            self._react("read", chat_id, read_at, message_id)
         if self._draw(behaviour.click_p):
             click_at = read_at + self._delay(behaviour.click_delay_s)
             payload = _button_payload(message)

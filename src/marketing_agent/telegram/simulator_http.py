@@ -4,9 +4,12 @@
 (getMe, sendMessage, sendPhoto, sendDocument, getUpdates with long polling, answerCallbackQuery,
 setWebhook, deleteWebhook, getWebhookInfo) in Telegram's JSON shape, each bot backed by a
 `TelegramSimulator` that keeps its profile's limits and refuses like Telegram (429 with
-retry_after, 403 blocked, 400 too long, chat not found). People are played through `/sim/`
-routes: they write to a bot or press its buttons (queued as updates, or posted to the bot's
-webhook), block it, and show what the bot sent them.
+retry_after, 403 blocked, 400 too long; 400 chat not found for anyone who never started the bot).
+Text markup (`parse_mode`) is parsed as Telegram parses it (telegram/markup.py): the message
+carries its `entities`, broken markup is a 400. People are played through `/sim/` routes: they
+write to a bot (which starts it) or press its buttons (queued as updates, or posted to the bot's
+webhook), block it, and show what the bot sent them (`/sim/bots/<name>/sent`: everything it
+delivered, also messages whose answer was lost).
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
-from html.parser import HTMLParser
 from typing import Any
 
 import httpx
@@ -29,6 +32,7 @@ from starlette.routing import Route
 
 from marketing_agent.core.clock import Clock, SystemClock
 from marketing_agent.core.logging import get_logger
+from marketing_agent.telegram import markup
 from marketing_agent.telegram.profiles import get_profile_by_name
 from marketing_agent.telegram.simulator import (
     BehaviourModel,
@@ -46,6 +50,7 @@ _REFUSALS: dict[str, tuple[int, str]] = {
     "deactivated": (403, "Forbidden: user is deactivated"),
     "privacy_restricted": (403, "Forbidden: bot can't initiate conversation with a user"),
     "invalid_peer": (400, "Bad Request: chat not found"),
+    "chat_not_found": (400, "Bad Request: chat not found"),  # never started the bot
     "too_long": (400, "Bad Request: message is too long"),
     "caption_too_long": (400, "Bad Request: message caption is too long"),
     "empty_text": (400, "Bad Request: message text is empty"),
@@ -59,6 +64,14 @@ _RECIPIENT_STATES = ("blocked", "privacy_restricted", "deactivated", "invalid")
 _WEBHOOK_ATTEMPTS = 5  # posts of one update before the simulator waits for the next one
 _CALLBACK_DATA_MAX_BYTES = 64
 _MAX_LONG_POLL_S = 50.0  # Telegram caps getUpdates' timeout too
+# How long a button press waits for answerCallbackQuery. Telegram publishes no figure; its
+# clients stop waiting after about 15 s and a later answer is refused.
+CALLBACK_QUERY_TIMEOUT_S = 15.0
+_CALLBACK_QUERY_REFUSED = (
+    "Bad Request: query is too old and response timeout expired or query ID is invalid"
+)
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]*")
+_WEBHOOK_SECRET_MAX = 256
 # Simulated people react only through /sim/ routes, never by chance.
 _NO_REACTIONS = BehaviourModel(default=RecipientBehaviour(read_p=0.0))
 _Method = Callable[["SimulatedBot", dict[str, Any]], Awaitable[JSONResponse]]
@@ -75,12 +88,19 @@ class SimulatedBot:
         self.bot_id = bot_id
         self.profile = profile
         self.clock = clock
+        # Telegram's memory of who started the bot: nobody yet.
         self.simulator = TelegramSimulator(
-            get_profile_by_name(profile), _NO_REACTIONS, clock=clock, label=f"http:{username}"
+            get_profile_by_name(profile),
+            _NO_REACTIONS,
+            clock=clock,
+            label=f"http:{username}",
+            sender_kind="bot",
+            started_chats=set(),
         )
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []  # every message delivered, as the people saw it
         self.answered_callbacks: list[str] = []
+        self.pending_callbacks: dict[str, float] = {}  # press id -> clock.monotonic() of it
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_last_error: str | None = None
@@ -123,6 +143,17 @@ class SimulatedBot:
     def next_incoming_id(self) -> int:
         return next(self._incoming_ids)
 
+    def new_callback_query(self) -> str:
+        """Returns the id of a new button press, which the bot may answer once, in time."""
+        query_id = uuid.uuid4().hex
+        self.pending_callbacks[query_id] = self.clock.monotonic()
+        return query_id
+
+    def answer_callback_query(self, query_id: str, timeout_s: float) -> bool:
+        """Consumes a press's id; returns False when it is unknown, answered or too old."""
+        pressed_at = self.pending_callbacks.pop(query_id, None)
+        return pressed_at is not None and self.clock.monotonic() - pressed_at <= timeout_s
+
     def now_s(self) -> int:
         return int(self.clock.now().timestamp())
 
@@ -130,9 +161,16 @@ class SimulatedBot:
 class SimulatedBotApi:
     """Bots of a simulated Bot API server; `app()` serves them over HTTP."""
 
-    def __init__(self, *, profile: str = "bot", clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        profile: str = "bot",
+        clock: Clock | None = None,
+        callback_query_timeout_s: float = CALLBACK_QUERY_TIMEOUT_S,
+    ) -> None:
         get_profile_by_name(profile)  # refuses an unknown profile now, not at the first bot
         self.default_profile = profile
+        self.callback_query_timeout_s = callback_query_timeout_s
         self._clock = clock or SystemClock()
         self._by_token: dict[str, SimulatedBot] = {}
         self._by_username: dict[str, SimulatedBot] = {}
@@ -173,6 +211,8 @@ class SimulatedBotApi:
                 Route("/sim/bots/{username}", self._sim_bot, methods=["GET"]),
                 Route("/sim/bots/{username}/health", self._sim_health, methods=["POST"]),
                 Route("/sim/bots/{username}/faults", self._sim_faults, methods=["POST"]),
+                Route("/sim/bots/{username}/chats", self._sim_chats, methods=["POST"]),
+                Route("/sim/bots/{username}/sent", self._sim_sent, methods=["GET"]),
                 Route("/sim/users/{chat_id:int}/send", self._sim_send, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/state", self._sim_state, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/messages", self._sim_messages, methods=["GET"]),
@@ -229,21 +269,28 @@ class SimulatedBotApi:
             return _error(400, "Bad Request: chat not found")
         parse_mode = params.get("parse_mode") or None
         text = str(params.get("caption" if kind else "text") or "")
+        try:  # Telegram parses the markup before it looks at the chat
+            formatted = markup.parse(text, parse_mode)
+        except markup.MarkupError as exc:
+            return _error(400, f"Bad Request: can't parse entities: {exc}")
+        except ValueError:
+            return _error(400, "Bad Request: unsupported parse_mode")
         media: dict[str, Any] | None = None
         attached: Media | None = None
         if kind is not None:
-            media = await _media(params.get(kind), files)
+            media = await _media(params.get(kind), files, kind)
             if media is None:
                 return _error(400, f"Bad Request: there is no {kind} in the request")
+            if media.get("size") == 0:
+                return _error(400, "Bad Request: file must be non-empty")
             attached = Media(kind, url=str(media.get("url") or "upload"))
-        markup = _as_json(params.get("reply_markup"))
-        if not _valid_markup(markup):
+        markup_json = _as_json(params.get("reply_markup"))
+        if not _valid_markup(markup_json):
             return _error(400, "Bad Request: BUTTON_DATA_INVALID")
-        visible = _visible_text(text, parse_mode)
         outcome = await bot.simulator.send(
             OutgoingMessage(
                 chat_id=chat_id,
-                text=visible,
+                text=formatted.text,
                 chat_kind="group" if chat_id < 0 else "private",
                 media=attached,
             )
@@ -256,25 +303,29 @@ class SimulatedBotApi:
             return _error(status, description)
         if outcome.status is SendStatus.SENDER_UNHEALTHY:
             return _error(401, "Unauthorized")
-        if outcome.status is SendStatus.RETRY_BACKOFF:
-            return _error(
-                502 if outcome.reason == "response_lost" else 500, "Internal Server Error"
-            )
-        message = _message_json(bot, outcome.message_id or 0, chat_id, visible, kind, markup)
+        lost = outcome.status is SendStatus.RETRY_BACKOFF and outcome.reason == "response_lost"
+        if outcome.status is SendStatus.RETRY_BACKOFF and not lost:
+            return _error(500, "Internal Server Error")
+        # Recorded before the answer leaves: a message whose answer is lost (a fault, or the
+        # sender killed meanwhile) was delivered all the same, and shows in the log.
+        message = _message_json(bot, outcome.message_id or 0, chat_id, formatted, kind, markup_json)
         bot.sent.append(
             {
                 "message_id": message["message_id"],
                 "chat_id": chat_id,
                 "kind": kind or "text",
-                "text": visible,
+                "text": formatted.text,
                 "raw_text": text,
                 "parse_mode": parse_mode,
-                "reply_markup": markup,
+                "reply_markup": markup_json,
                 "media": media,
                 "allow_paid_broadcast": _as_bool(params.get("allow_paid_broadcast")),
                 "message": message,
+                "response_lost": lost,
             }
         )
+        if lost:
+            return _error(502, "Bad Gateway")
         return _ok(message)
 
     async def _get_updates(
@@ -298,10 +349,10 @@ class SimulatedBotApi:
     async def _answer_callback_query(
         self, bot: SimulatedBot, params: dict[str, Any]
     ) -> JSONResponse:
-        query_id = params.get("callback_query_id")
-        if not query_id:
-            return _error(400, "Bad Request: query is too old and response timeout expired")
-        bot.answered_callbacks.append(str(query_id))
+        query_id = str(params.get("callback_query_id") or "")
+        if not bot.answer_callback_query(query_id, self.callback_query_timeout_s):
+            return _error(400, _CALLBACK_QUERY_REFUSED)
+        bot.answered_callbacks.append(query_id)
         return _ok(True)
 
     async def _set_webhook(self, bot: SimulatedBot, params: dict[str, Any]) -> JSONResponse:
@@ -312,12 +363,21 @@ class SimulatedBotApi:
             return _error(
                 400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
             )
+        secret = str(params.get("secret_token") or "")
+        if len(secret) > _WEBHOOK_SECRET_MAX:
+            return _error(400, "Bad Request: secret token is too long")
+        if not _WEBHOOK_SECRET.fullmatch(secret):
+            return _error(400, "Bad Request: secret token contains unallowed characters")
+        if _as_bool(params.get("drop_pending_updates")):
+            bot.updates.clear()
         bot.webhook_url = url
-        bot.webhook_secret = str(params["secret_token"]) if params.get("secret_token") else None
+        bot.webhook_secret = secret or None
         self._push_soon(bot)
         return _ok(True)
 
     async def _delete_webhook(self, bot: SimulatedBot, params: dict[str, Any]) -> JSONResponse:
+        if _as_bool(params.get("drop_pending_updates")):
+            bot.updates.clear()
         bot.webhook_url = bot.webhook_secret = None
         return _ok(True)
 
@@ -421,6 +481,24 @@ class SimulatedBotApi:
             }
         )
 
+    async def _sim_sent(self, request: Request) -> JSONResponse:
+        """Every message the bot delivered, to anyone, oldest first (also those whose answer
+        never reached the bot): how tests count duplicates and losses."""
+        bot = self._by_username.get(request.path_params["username"])
+        if bot is None:
+            return JSONResponse({"detail": "no such bot"}, status_code=404)
+        return JSONResponse(
+            [
+                {
+                    "message_id": m["message_id"],
+                    "chat_id": m["chat_id"],
+                    "text": m["text"],
+                    "response_lost": m["response_lost"],
+                }
+                for m in bot.sent
+            ]
+        )
+
     async def _sim_health(self, request: Request) -> JSONResponse:
         bot = self._by_username.get(request.path_params["username"])
         if bot is None:
@@ -444,6 +522,19 @@ class SimulatedBotApi:
             return JSONResponse({"detail": str(exc)}, status_code=400)
         return JSONResponse(body)
 
+    async def _sim_chats(self, request: Request) -> JSONResponse:
+        """Chats the bot may write to without an update: people who started it earlier
+        (positive ids), groups it was added to (negative ids)."""
+        bot = self._by_username.get(request.path_params["username"])
+        if bot is None:
+            return JSONResponse({"detail": "no such bot"}, status_code=404)
+        body = await _json_body(request)
+        chat_ids = [_as_int(chat) for chat in body.get("chat_ids") or []]
+        if not chat_ids or any(chat is None or chat == 0 for chat in chat_ids):
+            return JSONResponse({"detail": "chat_ids: a list of non-zero chat ids"}, 400)
+        bot.simulator.add_started_chats(chat for chat in chat_ids if chat is not None)
+        return JSONResponse({"chats": len(chat_ids)})
+
     async def _sim_send(self, request: Request) -> JSONResponse:
         """A person writes to the bot (`text`) or presses a button of one of its messages
         (`callback_data`, optionally `message_id`)."""
@@ -453,6 +544,7 @@ class SimulatedBotApi:
             return JSONResponse({"detail": problem}, status_code=400)
         chat_id = int(request.path_params["chat_id"])
         person = _person(chat_id, body)
+        bot.simulator.add_started_chats([chat_id])  # writing to a bot starts it
         if body.get("callback_data") is not None:
             pressed = _message_with_button(bot, chat_id, str(body["callback_data"]), body)
             if pressed is None:
@@ -460,7 +552,7 @@ class SimulatedBotApi:
             update = bot.add_update(
                 {
                     "callback_query": {
-                        "id": uuid.uuid4().hex,
+                        "id": bot.new_callback_query(),
                         "from": person,
                         "chat_instance": str(chat_id),
                         "data": str(body["callback_data"]),
@@ -592,18 +684,22 @@ def _as_json(value: Any) -> Any:
     return value
 
 
-async def _media(reference: Any, files: dict[str, UploadFile]) -> dict[str, Any] | None:
-    """Returns what was sent as the photo or document: a URL or file_id, or an upload."""
+async def _media(reference: Any, files: dict[str, UploadFile], field: str) -> dict[str, Any] | None:
+    """Returns what was sent as the photo or document: a URL or file_id, an upload named by
+    attach://<name>, or a file uploaded in the field itself."""
     if not reference:
-        return None
+        return await _upload(files.get(field))
     reference = str(reference)
     if reference.startswith("attach://"):
-        upload = files.get(reference.removeprefix("attach://"))
-        if upload is None:
-            return None
-        content = await upload.read()
-        return {"upload": upload.filename, "size": len(content)}
+        return await _upload(files.get(reference.removeprefix("attach://")))
     return {"url": reference}
+
+
+async def _upload(upload: UploadFile | None) -> dict[str, Any] | None:
+    if upload is None:
+        return None
+    content = await upload.read()
+    return {"upload": upload.filename, "size": len(content)}
 
 
 def _valid_markup(markup: Any) -> bool:
@@ -620,32 +716,13 @@ def _valid_markup(markup: Any) -> bool:
     return True
 
 
-class _TextOfHtml(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _visible_text(text: str, parse_mode: str | None) -> str:
-    """Returns the text a person sees: Telegram measures it after parsing HTML tags."""
-    if (parse_mode or "").lower() != "html":
-        return text
-    parser = _TextOfHtml()
-    parser.feed(text)
-    parser.close()
-    return "".join(parser.parts)
-
-
 def _message_json(
     bot: SimulatedBot,
     message_id: int,
     chat_id: int,
-    text: str,
+    formatted: markup.FormattedText,
     kind: MediaKind | None,
-    markup: Any,
+    reply_markup: Any,
 ) -> dict[str, Any]:
     chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
     if chat_id < 0:
@@ -663,12 +740,17 @@ def _message_json(
         ]
     elif kind == "document":
         message["document"] = {"file_id": file_id, "file_unique_id": file_id}
+    entities = [entity.as_json() for entity in formatted.entities]
     if kind is None:
-        message["text"] = text
-    elif text:
-        message["caption"] = text
-    if markup:
-        message["reply_markup"] = markup
+        message["text"] = formatted.text
+        if entities:
+            message["entities"] = entities
+    elif formatted.text:
+        message["caption"] = formatted.text
+        if entities:
+            message["caption_entities"] = entities
+    if reply_markup:
+        message["reply_markup"] = reply_markup
     return message
 
 

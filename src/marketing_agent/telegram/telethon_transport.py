@@ -286,6 +286,9 @@ class TelethonTransport:
         self._inbound.clear()
         return events
 
+    def confirm_updates(self) -> None:
+        """Nothing to confirm: MTProto pushes updates and keeps no offset of ours."""
+
     async def close(self) -> None:
         """Disconnects; later sends answer SENDER_UNHEALTHY."""
         self._closed = True

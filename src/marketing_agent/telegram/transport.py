@@ -88,6 +88,8 @@ class InboundEvent:
     message_id: int | None = None
     text: str | None = None
     payload: Mapping[str, str] = field(default_factory=dict)
+    # Telegram's id of the update that carried it (Bot API); the inbound store is keyed by it.
+    update_id: int | None = None
 
 
 class Transport(Protocol):
@@ -97,6 +99,11 @@ class Transport(Protocol):
 
     async def fetch_updates(self) -> list[InboundEvent]:
         """Returns, and forgets, the inbound events whose time has come."""
+        ...
+
+    def confirm_updates(self) -> None:
+        """Says the events fetched so far are stored: Telegram may forget them (the Bot API's
+        next getUpdates offset); until then a restarted process receives them again."""
         ...
 
     async def close(self) -> None:

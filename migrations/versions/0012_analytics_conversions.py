@@ -1,7 +1,7 @@
 """Events remember where an external one came from and its id there (idempotent ingestion).
 
-Revision ID: 0009_analytics
-Revises: 0008_strategist
+Revision ID: 0012_analytics
+Revises: 0011_crashsafe
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_analytics"
-down_revision: str | Sequence[str] | None = "0008_strategist"
+revision: str = "0012_analytics"
+down_revision: str | Sequence[str] | None = "0011_crashsafe"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

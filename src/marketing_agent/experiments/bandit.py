@@ -1,0 +1,79 @@
+"""Traffic weights for a bandit campaign: Thompson sampling (plain or top-two) as pure functions.
+
+Weights are probability matching computed exactly (chance to be best, stats.py), not drawn, so the
+same counts always give the same weights. Delayed feedback: a send counts as a trial only once
+it is `maturity_s` old (attribution by delivery time), and only conversions of mature sends
+count, so an arm sent to a minute ago is not punished for conversions that cannot have come yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
+
+
+@dataclass(frozen=True)
+class BanditPolicy:
+    # Plain Thompson sampling maximises conversions; top-two keeps about half the traffic on the
+    # runner-up (it identifies the best arm faster, at a cost in conversions).
+    top_two: bool = False
+    top_two_beta: float = 0.5  # chance of sending the sampled best in top-two Thompson sampling
+    burn_in_per_arm: int = 50  # mature trials every arm gets before weights move off equal
+    floor_weight: float = 0.005  # every arm keeps at least this share while the campaign sends
+    maturity_s: float = 3600.0  # a send is evidence only after this long
+
+
+@dataclass(frozen=True)
+class Send:
+    """One delivery of an arm: when it was delivered and, if it converted, when."""
+
+    key: str
+    delivered_at_s: float
+    converted_at_s: float | None
+
+
+def mature_counts(
+    sends: Sequence[Send], keys: Sequence[str], *, now_s: float, maturity_s: float
+) -> list[ArmCounts]:
+    """Returns trials and successes per arm from sends at least `maturity_s` old at `now_s`."""
+    trials = dict.fromkeys(keys, 0)
+    successes = dict.fromkeys(keys, 0)
+    for send in sends:
+        if now_s - send.delivered_at_s < maturity_s:
+            continue
+        trials[send.key] += 1
+        if send.converted_at_s is not None and send.converted_at_s <= now_s:
+            successes[send.key] += 1
+    return [ArmCounts(key, trials[key], successes[key]) for key in keys]
+
+
+def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[str, float]:
+    """Returns each arm's share of the next sends; they sum to 1."""
+    keys = [arm.key for arm in arms]
+    if len(arms) == 1:
+        return {keys[0]: 1.0}
+    if any(arm.trials < policy.burn_in_per_arm for arm in arms):
+        return {key: 1.0 / len(arms) for key in keys}
+    best = chance_to_be_best(arms)
+    if policy.top_two:
+        best = _top_two(best, policy.top_two_beta)
+    return _with_floor(best, policy.floor_weight)
+
+
+def _top_two(best: dict[str, float], beta: float) -> dict[str, float]:
+    """psi_i = beta p_i + (1 - beta) p_i sum_{j != i} p_j / (1 - p_j) (Russo 2016)."""
+    shares = {}
+    for key, p in best.items():
+        challenger = sum(q / (1 - q) for other, q in best.items() if other != key and q < 1)
+        shares[key] = beta * p + (1 - beta) * p * challenger
+    total = sum(shares.values())
+    return {key: share / total for key, share in shares.items()}
+
+
+def _with_floor(weights: dict[str, float], floor: float) -> dict[str, float]:
+    floor = min(floor, 1.0 / len(weights))
+    free = 1.0 - floor * len(weights)
+    total = sum(weights.values())
+    return {key: floor + free * w / total for key, w in weights.items()}

@@ -1,0 +1,389 @@
+"""Text normalisation for evasion-proof matching, with a map back to the original text.
+
+Every character goes through one lookup table (NFKC, case folding, accents dropped, look-alike
+letters from other scripts and leetspeak digits mapped to Latin, invisible characters dropped,
+everything that is not a letter or digit turned into a word break); then runs of breaks and of
+the same letter collapse, and words spelt letter by letter ("f r e e", "f.r.e.e") are joined.
+The work is done on numpy arrays of code points, so a message costs a few array operations, not
+a Python loop per character, and each normalised position knows the original span it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+SPACE = 0x20
+_DROP = 0  # the table's value for a character that is removed (zero-width, combining marks)
+
+# Look-alike letters (Unicode confusables) that NFKC leaves alone, mapped to the Latin letter
+# they imitate. Lower case only: the table folds case first. A small, chosen set (Cyrillic,
+# Greek, Armenian and a few Latin variants) rather than the whole confusables file, so that
+# Russian or Greek words keep distinct skeletons from each other.
+CONFUSABLES: dict[str, str] = {
+    # Cyrillic
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "ѐ": "e",
+    "є": "e",
+    "һ": "h",
+    "н": "h",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "к": "k",
+    "м": "m",
+    "о": "o",
+    "р": "p",
+    "ԛ": "q",
+    "г": "r",
+    "ѕ": "s",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "ў": "y",
+    "ԝ": "w",
+    "х": "x",
+    "ԁ": "d",
+    "ɡ": "g",
+    "ӏ": "l",
+    "ь": "b",
+    "п": "n",
+    # Greek
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "μ": "u",
+    "ς": "s",
+    "σ": "o",
+    # Armenian
+    "օ": "o",
+    "ս": "u",
+    "ց": "g",
+    "հ": "h",
+    "ո": "n",
+    # Latin letters without a decomposition
+    "ı": "i",
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ħ": "h",
+    "ŧ": "t",
+    "ß": "s",
+    "æ": "a",
+    "œ": "o",
+    "ɑ": "a",
+    "ɩ": "i",
+    "ʟ": "l",
+}
+
+# Digits and symbols used as letters ("fr33", "$ave", "m0ney"). A word written only in digits is
+# not taken for a word written in letters: the matcher checks the original characters.
+LEETSPEAK: dict[str, str] = {
+    "0": "o",
+    "1": "i",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+}
+
+# Characters that render as nothing: removed rather than read as a word break, so "fr\u200bee"
+# is "free". Combining marks (accents) are removed by the table too.
+_INVISIBLE = {
+    0x00AD,  # soft hyphen
+    0x034F,  # combining grapheme joiner
+    0x061C,
+    0x115F,
+    0x1160,
+    0x17B4,
+    0x17B5,
+    0x180E,
+    0x3164,
+    0xFFA0,
+    0xFEFF,
+    *range(0x180B, 0x1810),  # Mongolian variation selectors
+    *range(0x200B, 0x2010),  # zero-width space, joiners, direction marks
+    *range(0x202A, 0x202F),  # bidi embeddings
+    *range(0x2060, 0x2070),  # word joiner, invisible operators
+    *range(0xFE00, 0xFE10),  # variation selectors
+}
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A text in the matcher's form, with what it takes to find a position's original span."""
+
+    text: str
+    original: str
+    # Index in `original` of each character kept before runs collapsed, and, per position of
+    # `text`, the first of those characters it stands for (one more entry closes the last run).
+    _origin: npt.NDArray[np.int64]
+    _first: npt.NDArray[np.int64]
+    _runs: npt.NDArray[np.int64]
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Returns the original span of normalised positions first..last (inclusive)."""
+        start = int(self._origin[self._first[first]])
+        end = int(self._origin[self._first[last + 1] - 1]) + 1
+        return max(start, 0), min(max(end, start), len(self.original))
+
+    def run(self, position: int) -> int:
+        """Returns how many letters of the original text one position stands for."""
+        return int(self._runs[position])
+
+    def runs(self) -> list[int]:
+        """Returns `run` of every position."""
+        return [int(r) for r in self._runs.tolist()]
+
+    def spans(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Returns the original start and end of every position, as two arrays."""
+        starts = self._origin[self._first[:-1]]
+        ends = self._origin[self._first[1:] - 1] + 1
+        return np.maximum(starts, 0), np.minimum(np.maximum(ends, starts), len(self.original))
+
+    def all_digits(self, first: int, last: int) -> bool:
+        """Tells whether the original text of positions first..last is written in digits."""
+        start, end = self.span(first, last)
+        alnum = [ch for ch in self.original[start:end] if ch.isalnum()]
+        return bool(alnum) and all(ch.isdigit() for ch in alnum)
+
+
+def skeleton_char(char: str) -> str:
+    """Returns what one character becomes in the matcher's form: '' (dropped), ' ' (a word
+    break) or a single letter or digit."""
+    code = ord(char)
+    if code in _INVISIBLE or 0xE0000 <= code <= 0xE0FFF:
+        return ""
+    if unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return ""
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    letters = []
+    for part in unicodedata.normalize("NFKD", folded):
+        if unicodedata.combining(part):
+            continue
+        part = CONFUSABLES.get(part, part)
+        part = LEETSPEAK.get(part, part)
+        letters.append(part if part.isalnum() else " ")
+    result = "".join(letters).strip()
+    if not result or " " in result:
+        return " "
+    return result
+
+
+# Blocks whose letters map to themselves (CJK ideographs, Hangul syllables): skipped when the
+# table is built, which keeps building it under a tenth of a second.
+_IDENTITY_BLOCKS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xA000, 0xA48F), (0xAC00, 0xD7A3))
+
+
+def _table() -> npt.NDArray[np.uint32]:
+    return _tables()[0]
+
+
+@cache
+def _tables() -> tuple[npt.NDArray[np.uint32], re.Pattern[str]]:
+    """Returns the lookup table for the Basic Multilingual Plane and a pattern of the letters
+    that spell out as several (ligatures, Roman numerals), computed once."""
+    table = np.full(0x10000, SPACE, dtype=np.uint32)
+    expanding: list[str] = []
+    for low, high in _IDENTITY_BLOCKS:
+        table[low : high + 1] = np.arange(low, high + 1, dtype=np.uint32)
+    skipped = {code for low, high in _IDENTITY_BLOCKS for code in range(low, high + 1)}
+    category = unicodedata.category
+    for code in range(0x10000):
+        if code in skipped or 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        kind = category(char)
+        special = kind == "Cf" or code in _INVISIBLE or char in LEETSPEAK
+        if kind[0] not in "LNM" and not special:
+            continue  # punctuation, symbols, spaces, controls: a word break
+        mapped = skeleton_char(char)
+        if mapped == "":
+            table[code] = _DROP
+        else:
+            # An expansion keeps its first letter here; `normalise` spells ligatures out first.
+            table[code] = ord(mapped[0])
+            if len(mapped) > 1 and kind[0] in "LN" and len(unicodedata.normalize("NFKC", char)) > 1:
+                expanding.append(char)
+    table[0xE000] = 0xE000  # the markers of `normalise_many`
+    table[0xE001] = 0xE001
+    pattern = re.compile("[" + "".join(re.escape(c) for c in expanding) + "]")
+    return table, pattern
+
+
+def normalise(text: str) -> Normalised:
+    """Returns `text` in the matcher's form, padded with a word break at each end."""
+    source, expansion = text, None
+    if not text.isascii():
+        expanding = _tables()[1]
+        if expanding.search(text):
+            source, expansion = _expand(text, expanding)
+    codes = np.frombuffer(source.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    mapped = _map(codes)
+    keep = mapped != _DROP
+    origin = np.flatnonzero(keep)
+    chars = np.empty(len(origin) + 2, dtype=np.uint32)
+    chars[0] = chars[-1] = SPACE
+    chars[1:-1] = mapped[keep]
+    origin = np.concatenate(([-1], origin, [len(codes)]))
+
+    # Runs of word breaks become one break; a word spelt letter by letter ("f r e e", three
+    # letters or more) is joined into one.
+    is_space = chars == SPACE
+    keep = np.empty(len(chars), dtype=bool)
+    keep[0] = True
+    np.logical_not(is_space[1:] & is_space[:-1], out=keep[1:])
+    chars, origin = chars[keep], origin[keep]
+    chars, origin = _join_spelt_words(chars, origin)
+
+    # Runs of the same letter collapse into one position.
+    starts = np.empty(len(chars), dtype=bool)
+    starts[0] = True
+    np.not_equal(chars[1:], chars[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    first = np.append(first, len(chars))
+    if expansion is not None:
+        lookup = np.concatenate(([-1], expansion, [len(text)]))
+        origin = lookup[origin + 1]
+    out = chars[starts].tobytes().decode("utf-32-le")
+    return Normalised(text=out, original=text, _origin=origin, _first=first, _runs=np.diff(first))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One text of `normalise_many`: its matcher's form (padded), and per position the run
+    length and the span in the text."""
+
+    text: str
+    original: str
+    runs: list[int]
+    spans: list[tuple[int, int]]
+
+    def all_digits(self, first: int, last: int) -> bool:
+        """Tells whether the original text of positions first..last is written in digits."""
+        alnum = [
+            ch for ch in self.original[self.spans[first][0] : self.spans[last][1]] if ch.isalnum()
+        ]
+        return bool(alnum) and all(ch.isdigit() for ch in alnum)
+
+
+# Between texts normalised together: a two-letter token no text can produce, so no run of
+# single letters or of one letter joins across it.
+SEPARATOR = " \ue000\ue001 "
+MARKER = "\ue000\ue001"
+
+
+def normalise_many(texts: Sequence[str]) -> list[Piece]:
+    """Returns each text's matcher's form, computed in one pass over all of them (compiling
+    10,000 phrases costs one `normalise`, not 40,000)."""
+    if not texts:
+        return []
+    joined = SEPARATOR.join(t.replace("\ue000", " ") for t in texts)
+    norm = normalise(joined)
+    parts = norm.text.split(MARKER)
+    lengths = np.array([len(p) for p in parts], dtype=np.int64)
+    sizes = np.array([len(t) for t in texts], dtype=np.int64)
+    # Where each piece starts in `norm.text`, and each text in `joined`.
+    piece_at = np.concatenate(([0], np.cumsum(lengths + len(MARKER))[:-1]))
+    text_at = np.concatenate(([0], np.cumsum(sizes + len(SEPARATOR))[:-1]))
+    starts, ends = norm.spans()
+    runs = norm.runs()
+    owner = np.repeat(np.arange(len(parts)), lengths)
+    index = np.concatenate([np.arange(a, a + n) for a, n in zip(piece_at, lengths, strict=True)])
+    rel_starts = np.clip(starts[index] - text_at[owner], 0, sizes[owner]).tolist()
+    rel_ends = np.clip(ends[index] - text_at[owner], 0, sizes[owner]).tolist()
+    pieces: list[Piece] = []
+    done = 0
+    for text, part, at in zip(texts, parts, piece_at.tolist(), strict=True):
+        length = len(part)
+        spans = list(
+            zip(rel_starts[done : done + length], rel_ends[done : done + length], strict=True)
+        )
+        pieces.append(Piece(part, text, runs[at : at + length], spans))
+        done += length
+    return pieces
+
+
+def normalise_phrase(phrase: str) -> str:
+    """Returns a phrase's words in the matcher's form, separated by single spaces."""
+    return normalise(phrase).text.strip()
+
+
+def _map(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint32]:
+    table = _table()
+    if codes.size == 0 or int(codes.max()) < 0x10000:
+        return table[codes]
+    mapped = np.full(len(codes), SPACE, dtype=np.uint32)
+    bmp = codes < 0x10000
+    mapped[bmp] = table[codes[bmp]]
+    astral = np.flatnonzero(~bmp)
+    for index in astral:  # emoji and rarer scripts: few per message
+        char = skeleton_char(chr(int(codes[index])))
+        mapped[index] = _DROP if char == "" else ord(char[0])
+    return mapped
+
+
+def _join_spelt_words(
+    chars: npt.NDArray[np.uint32], origin: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    n = len(chars)
+    if n < 7:
+        return chars, origin
+    is_space = chars == SPACE
+    single = np.zeros(n, dtype=bool)
+    single[1:-1] = ~is_space[1:-1] & is_space[:-2] & is_space[2:]
+    if np.count_nonzero(single) < 3:
+        return chars, origin
+    # A break between two single letters goes when the chain has at least three letters.
+    between = np.zeros(n, dtype=bool)
+    between[1:-1] = is_space[1:-1] & single[:-2] & single[2:]
+    longer = np.zeros(n, dtype=bool)
+    longer[3:] |= single[:-3]
+    longer[:-3] |= single[3:]
+    drop = between & longer
+    if not drop.any():
+        return chars, origin
+    keep = ~drop
+    return chars[keep], origin[keep]
+
+
+def _expand(text: str, expanding: re.Pattern[str]) -> tuple[str, npt.NDArray[np.int64]]:
+    """Returns `text` with each ligature-like letter ("ﬁ", "Ⅻ") spelt out, and per character
+    of the result the index of the original character."""
+    parts: list[str] = []
+    origin: list[npt.NDArray[np.int64]] = []
+    position = 0
+    for match in expanding.finditer(text):
+        index = match.start()
+        parts.append(text[position:index])
+        origin.append(np.arange(position, index, dtype=np.int64))
+        form = unicodedata.normalize("NFKC", match.group(0))
+        parts.append(form)
+        origin.append(np.full(len(form), index, dtype=np.int64))
+        position = index + 1
+    parts.append(text[position:])
+    origin.append(np.arange(position, len(text), dtype=np.int64))
+    return "".join(parts), np.concatenate(origin)
