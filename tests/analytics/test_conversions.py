@@ -71,6 +71,7 @@ async def test_a_batch_keeps_the_good_events_and_says_why_the_bad_are_refused(
         _conversion("o-3"),  # names neither link nor contact
         _conversion("o-1", contact_id=five, value="19.90", currency="USD"),  # same id again
         _conversion("o-4", contact_id=99_999),  # never sent anything
+        _conversion("o-5", contact_id=2**63),  # beyond any database id
     ]
 
     response = await client.post(
@@ -90,6 +91,7 @@ async def test_a_batch_keeps_the_good_events_and_says_why_the_bad_are_refused(
         "rejected",
         "duplicate",
         "unattributed",
+        "rejected",
     ]
     bad_fields = {tuple(e["loc"]) for e in body["results"][1]["errors"]}
     assert {

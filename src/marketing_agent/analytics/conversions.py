@@ -37,6 +37,7 @@ from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Unauthorized
+from marketing_agent.core.validation import DbId
 
 MAX_BATCH = 1000
 SIGNATURE_HEADER = "X-MA-Signature"
@@ -55,8 +56,8 @@ class ConversionIn(BaseModel):
     ref: str | None = Field(
         None, max_length=2048, description="The `ma_ref` our redirect added to the link."
     )
-    contact_id: int | None = Field(None, gt=0)
-    campaign_id: int | None = Field(None, gt=0)
+    contact_id: DbId | None = None
+    campaign_id: DbId | None = None
 
     @model_validator(mode="after")
     def _attributable_and_priced(self) -> ConversionIn:
