@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from marketing_agent.analytics.schemas import EventCreate, EventType
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
+from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+_names = itertools.count(1)
 
 
 def event(
@@ -38,3 +46,28 @@ def journey(
         event(t, contact_id=contact_id, campaign_id=campaign_id, variant_key=variant_key, minute=i)
         for i, t in enumerate(types)
     ]
+
+
+async def make_campaign(
+    db: Database, settings: Settings, *, sender_kind: str = "bot", text: str = "Boots, 20% off."
+) -> int:
+    """Creates a draft campaign of a simulator sender of `sender_kind`; returns its id."""
+    async with db.session() as session:
+        sender = await telegram.create_sender(
+            session=session,
+            sender_in=SenderCreate(
+                name=f"{sender_kind}-{next(_names)}",
+                kind=SenderKind(sender_kind),
+                transport=TransportKind.SIMULATOR,
+                profile="bot" if sender_kind == "bot" else "user",
+            ),
+        )
+        campaign = await flows.create_campaign(
+            session=session,
+            settings=settings,
+            campaign_in=CampaignCreate(
+                name="Boots", sender_id=sender.id, variants=[VariantIn(text=text)]
+            ),
+            actor="test",
+        )
+        return campaign.id

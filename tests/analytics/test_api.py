@@ -7,22 +7,29 @@ from fastapi import FastAPI
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Role
-from tests.analytics.factories import T0, journey
+from marketing_agent.core.settings import Settings
+from tests.analytics.factories import T0, journey, make_campaign
 from tests.factories import database_of, headers_for, make_contacts, make_sender
 
 
-async def test_a_viewer_sees_stats_and_funnel(client: httpx.AsyncClient, app: FastAPI) -> None:
+async def test_a_viewer_sees_stats_and_funnel(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
     db = database_of(app)
+    cid = await make_campaign(db, settings, sender_kind="user")
     async with db.session() as session:
         await analytics.record_events(
             session=session,
-            events=[*journey(1, ["sent", "read", "clicked"]), *journey(2, ["sent", "clicked"])],
+            events=[
+                *journey(1, ["sent", "read", "clicked"], campaign_id=cid),
+                *journey(2, ["sent", "clicked"], campaign_id=cid),
+            ],
         )
     viewer = await headers_for(client, db, Role.VIEWER)
 
-    stats = await client.get("/api/v1/analytics/campaigns/1/stats", headers=viewer)
+    stats = await client.get(f"/api/v1/analytics/campaigns/{cid}/stats", headers=viewer)
     funnel = await client.get(
-        "/api/v1/analytics/campaigns/1/funnel",
+        f"/api/v1/analytics/campaigns/{cid}/funnel",
         params={"steps": ["sent", "read", "clicked"]},
         headers=viewer,
     )
@@ -138,4 +145,4 @@ async def test_events_must_name_a_campaign_contact_and_sender_that_exist(
     }
     assert known.status_code == 201, known.text
     stats = await client.get("/api/v1/analytics/campaigns/999999/stats", headers=analyst)
-    assert stats.json()["totals"]["clicked"] == 0  # nothing was recorded for the missing one
+    assert stats.status_code == 404  # no such campaign (and nothing was recorded for it)

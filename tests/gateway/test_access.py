@@ -19,6 +19,12 @@ OPEN = {
     # Telegram posts bots' updates here and cannot log in: it proves itself with the secret
     # given to it with setWebhook (X-Telegram-Bot-Api-Secret-Token, compared in constant time).
     "/api/v1/telegram/webhook/{sender_id}",
+    # Tracked links are clicked by people who never log in; the token is the proof (AES-GCM
+    # sealed with a key derived from the secret key), and the route is rate limited per address.
+    "/r/{token}",
+    # A shop's server posts conversions and cannot log in: each request is signed with the
+    # source's secret (HMAC-SHA256 over timestamp and body), a stale timestamp is refused.
+    "/api/v1/analytics/webhooks/{source}",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String
+from sqlalchemy import BigInteger, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core import clock
@@ -20,7 +20,11 @@ class Event(IdMixin, Base):
     """
 
     __tablename__ = "analytics_events"
-    __table_args__ = (Index("ix_analytics_events_campaign_id_type", "campaign_id", "type"),)
+    __table_args__ = (
+        Index("ix_analytics_events_campaign_id_type", "campaign_id", "type"),
+        # A shop's event is recorded once however often it is sent (idempotency, replays).
+        UniqueConstraint("source", "external_id", name="uq_analytics_events_source_external_id"),
+    )
 
     type: Mapped[str] = mapped_column(String(16))
     campaign_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
@@ -33,3 +37,6 @@ class Event(IdMixin, Base):
     properties: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     value_usd_micros: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     anonymous_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Where an external event came from (a shop's webhook source) and its id there.
+    source: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -64,13 +64,17 @@ class EventRead(BaseModel):
 
 
 class VariantStats(BaseModel):
-    """Distinct contacts with each event type in one variant (None: events without a variant)."""
+    """Distinct contacts with each event type in one variant (None: events without a variant).
+
+    A count is None where the campaign's sender cannot observe that signal (a bot sees no
+    reads): not a measured zero.
+    """
 
     variant_key: str | None
     sent: int = 0
     delivered: int = 0
-    read: int = 0
-    clicked: int = 0
+    read: int | None = 0
+    clicked: int | None = 0
     replied: int = 0
     converted: int = 0
     unsubscribed: int = 0
@@ -78,8 +82,35 @@ class VariantStats(BaseModel):
     revenue_usd_micros: int = 0
 
 
+class SenderKind(StrEnum):
+    """Who sends a campaign, as far as what Telegram lets it observe."""
+
+    BOT = "bot"
+    USER = "user"
+
+
+class CampaignSource(BaseModel):
+    """What analytics needs to know of a campaign: who sends it (given by the orchestrator)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    campaign_id: int
+    sender_kind: SenderKind
+
+
 class CampaignStats(BaseModel):
     campaign_id: int
+    sender_kind: SenderKind | None = Field(
+        None, description="bot or user account; None when not known to analytics."
+    )
+    observable: dict[str, bool] = Field(
+        default_factory=dict,
+        description="Per signal, whether the campaign's sender can observe it at all; the "
+        "counts of unobservable signals are null, never a measured 0.",
+    )
+    unobservable_reasons: dict[str, str] = Field(
+        default_factory=dict, description="Per unobservable signal, why, in a sentence."
+    )
     variants: list[VariantStats]
     totals: VariantStats = Field(description='Every variant together, keyed "all".')
 
@@ -93,4 +124,9 @@ class FunnelStep(BaseModel):
 
 class Funnel(BaseModel):
     campaign_id: int
+    window_days: float | None = Field(
+        None,
+        description="Conversion window: every step within this many days of the person's "
+        "entry (earliest step-1 event); None: no window.",
+    )
     steps: list[FunnelStep]

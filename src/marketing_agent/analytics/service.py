@@ -9,17 +9,19 @@ from __future__ import annotations
 import secrets
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
     CTE,
     ColumnElement,
     Integer,
+    Interval,
     Table,
     and_,
     func,
     insert,
+    literal,
     literal_column,
     null,
     select,
@@ -28,33 +30,60 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from marketing_agent.analytics import live
+from marketing_agent.analytics import live, signals
+from marketing_agent.analytics.links import (
+    LinkExpired,
+    LinkInvalid,
+    LinkTracker,
+    TrackedLink,
+    is_automated,
+    link_tracker,
+    read_token,
+    redirect_url,
+    track_links,
+)
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import (
+    CampaignSource,
     CampaignStats,
     EventCreate,
     EventType,
     Funnel,
     FunnelStep,
+    SenderKind,
     VariantStats,
 )
 from marketing_agent.core import clock
 from marketing_agent.core.errors import ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 
 __all__ = [
     "DEFAULT_FUNNEL",
     "RETAINED_PROPERTY_KEYS",
+    "CampaignSource",
     "CampaignStats",
     "EventCreate",
     "EventType",
     "Funnel",
+    "LinkExpired",
+    "LinkInvalid",
+    "LinkTracker",
+    "SenderKind",
+    "TrackedLink",
     "VariantStats",
     "campaign_stats",
     "erase_contact",
     "funnel",
+    "is_automated",
+    "link_tracker",
+    "read_token",
+    "record_click",
     "record_event",
     "record_events",
+    "redirect_url",
+    "track_links",
+    "tracker_of",
 ]
 
 log = get_logger(__name__)
@@ -100,8 +129,46 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     return len(rows)
 
 
-async def campaign_stats(*, session: AsyncSession, campaign_id: int) -> CampaignStats:
-    """Returns distinct people per event type for each variant of a campaign and in total."""
+def tracker_of(settings: Settings, secret_key: str) -> LinkTracker:
+    """Returns the tracked-link tracker of a process with these settings and secret key."""
+    return link_tracker(
+        secret_key=secret_key, public_url=settings.public_url, ttl_days=settings.link_ttl_days
+    )
+
+
+async def record_click(*, session: AsyncSession, link: TrackedLink) -> Event:
+    """Records a person's click on a tracked link; `first` says whether it is their first
+    click in the campaign (stats count each person once either way)."""
+    earlier = await session.scalar(
+        select(Event.id)
+        .where(
+            Event.campaign_id == link.campaign_id,
+            Event.contact_id == link.contact_id,
+            Event.type == EventType.CLICKED.value,
+        )
+        .limit(1)
+    )
+    properties = {"link_key": link.link_key, "delivery_id": link.delivery_id}
+    return await record_event(
+        session=session,
+        event_in=EventCreate(
+            type=EventType.CLICKED,
+            campaign_id=link.campaign_id,
+            variant_key=link.variant_key,
+            contact_id=link.contact_id,
+            properties=properties | {"first": earlier is None},
+        ),
+    )
+
+
+async def campaign_stats(
+    *, session: AsyncSession, campaign_id: int, source: CampaignSource | None = None
+) -> CampaignStats:
+    """Returns distinct people per event type for each variant of a campaign and in total.
+
+    Given the campaign's `source`, the counts of signals its sender cannot observe are None
+    and the answer says which and why; without it (unknown sender) every count is as recorded.
+    """
     people = func.count(_person(Event).distinct())
     revenue = func.sum(Event.value_usd_micros)
     of_campaign = Event.campaign_id == campaign_id
@@ -132,15 +199,40 @@ async def campaign_stats(*, session: AsyncSession, campaign_id: int) -> Campaign
         if event_type == EventType.CONVERTED:
             stats.revenue_usd_micros = int(value or 0)
     ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
-    return CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+    result = CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+    return _label_signals(result, source) if source is not None else result
+
+
+def _label_signals(stats: CampaignStats, source: CampaignSource) -> CampaignStats:
+    """Blanks the counts the sender cannot observe (a bot's reads) and says why."""
+    hidden = signals.unobservable(source.sender_kind)
+    for variant in [*stats.variants, stats.totals]:
+        for event_type in hidden:
+            setattr(variant, event_type.value, None)
+    stats.sender_kind = source.sender_kind
+    stats.observable = signals.observable(source.sender_kind)
+    stats.unobservable_reasons = {t.value: reason for t, reason in hidden.items()}
+    return stats
 
 
 async def funnel(
-    *, session: AsyncSession, campaign_id: int, steps: Sequence[EventType] = DEFAULT_FUNNEL
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    steps: Sequence[EventType] = DEFAULT_FUNNEL,
+    window: timedelta | None = None,
 ) -> Funnel:
-    """Returns an ordered funnel: a person reaches step k after each earlier step, in order."""
+    """Returns an ordered funnel: a person reaches step k after each earlier step, in order.
+
+    With `window`, every step must also happen at most `window` after the person's entry: their
+    earliest step-1 event (a later step-1 event does not restart the clock). Steps may share a
+    timestamp (sent and delivered often do); a step before the previous one does not count.
+    """
     _check_steps(steps)
-    reached = _reached(campaign_id, steps)
+    if window is not None and window <= timedelta(0):
+        raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
+    dialect = session.get_bind().dialect.name
+    reached = _reached(campaign_id, steps, window=window, dialect=dialect)
     counts_query = select(
         *(select(func.count()).select_from(cte).scalar_subquery() for cte in reached)
     )
@@ -157,7 +249,8 @@ async def funnel(
                 conversion_from_start=_ratio(count, counts[0]),
             )
         )
-    return Funnel(campaign_id=campaign_id, steps=result)
+    window_days = window / timedelta(days=1) if window is not None else None
+    return Funnel(campaign_id=campaign_id, window_days=window_days, steps=result)
 
 
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
@@ -243,10 +336,17 @@ def _person(event: Any) -> ColumnElement[int]:
     return person
 
 
-def _reached(campaign_id: int, steps: Sequence[EventType]) -> list[CTE]:
-    """Per step, the people who reached it and the earliest time they did, after the last step."""
+def _reached(
+    campaign_id: int, steps: Sequence[EventType], *, window: timedelta | None, dialect: str
+) -> list[CTE]:
+    """Per step, the people who reached it and the earliest time they did, after the last step
+    (and, with a window, no later than it after their entry into step 1)."""
     first = (
-        select(_person(Event).label("person"), func.min(Event.occurred_at).label("at"))
+        select(
+            _person(Event).label("person"),
+            func.min(Event.occurred_at).label("at"),
+            func.min(Event.occurred_at).label("entered_at"),
+        )
         .where(Event.campaign_id == campaign_id, Event.type == steps[0])
         .group_by(_person(Event))
         .cte("funnel_step_0")
@@ -255,22 +355,34 @@ def _reached(campaign_id: int, steps: Sequence[EventType]) -> list[CTE]:
     for i, step in enumerate(steps[1:], start=1):
         previous = reached[-1]
         later = aliased(Event)
+        conditions = [
+            later.campaign_id == campaign_id,
+            later.type == step,
+            _person(later) == previous.c.person,
+            later.occurred_at >= previous.c.at,
+        ]
+        if window is not None:
+            conditions.append(_within(later.occurred_at, previous.c.entered_at, window, dialect))
         reached.append(
-            select(previous.c.person, func.min(later.occurred_at).label("at"))
-            .join_from(
-                previous,
-                later,
-                and_(
-                    later.campaign_id == campaign_id,
-                    later.type == step,
-                    _person(later) == previous.c.person,
-                    later.occurred_at >= previous.c.at,
-                ),
+            select(
+                previous.c.person,
+                func.min(later.occurred_at).label("at"),
+                previous.c.entered_at,
             )
-            .group_by(previous.c.person)
+            .join_from(previous, later, and_(*conditions))
+            .group_by(previous.c.person, previous.c.entered_at)
             .cte(f"funnel_step_{i}")
         )
     return reached
+
+
+def _within(at: Any, start: Any, window: timedelta, dialect: str) -> ColumnElement[bool]:
+    """`at <= start + window`, in each database's date arithmetic."""
+    if dialect == "sqlite":  # SQLite stores text; julianday is exact to well under a millisecond
+        days = window / timedelta(days=1)
+        return func.julianday(at) <= func.julianday(start) + days
+    deadline: ColumnElement[Any] = start + literal(window, Interval())
+    return cast(ColumnElement[bool], at <= deadline)
 
 
 def _check_steps(steps: Sequence[EventType]) -> None:

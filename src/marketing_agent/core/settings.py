@@ -175,6 +175,26 @@ class Settings(BaseSettings):
         7, ge=0, description="Length of the frequency cap's rolling window in days; 0 = no cap."
     )
 
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Address people reach this deployment at; tracked links point to "
+        "{public_url}/r/<token>.",
+    )
+    link_ttl_days: float = Field(
+        90, gt=0, description="Days a tracked link keeps counting clicks and redirecting."
+    )
+    attribution_window_days: float = Field(
+        7, gt=0, description="Days after a send within which a conversion is attributed to it."
+    )
+    conversion_webhook_secrets: SecretStr | None = Field(
+        None,
+        description="Per-source webhook secrets as source:secret pairs, comma-separated "
+        "(e.g. shop:s3cret); a source without one is refused.",
+    )
+    webhook_tolerance_s: float = Field(
+        300, gt=0, description="How far a signed webhook's timestamp may be from now."
+    )
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

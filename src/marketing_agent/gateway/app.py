@@ -21,6 +21,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
+from marketing_agent.analytics import service as analytics
+from marketing_agent.analytics.api import (
+    get_campaign_source_lookup,
+    get_contact_lookup,
+    links_router,
+)
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
 from marketing_agent.core.auth import get_principal
@@ -60,6 +66,7 @@ ROUTERS = (
     analytics_router,
     experiments_router,
     compliance_router,
+    links_router,  # /r/<token>: tracked links, open by design
 )
 
 
@@ -106,6 +113,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.dependency_overrides[get_inbound_handler] = lambda: flows.apply_inbound
     # Consents and events name contacts, senders and campaigns their modules may not import.
     app.dependency_overrides[get_reference_check] = lambda: orchestrator.check_references
+    # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
+    app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
+    app.dependency_overrides[get_contact_lookup] = lambda: orchestrator.contact_exists
     problems.install(app)
     middleware.install(
         app,
@@ -156,6 +166,7 @@ def _start_background(
             limits=limits,
             lease_s=settings.worker_lease_s,
             chunk_s=settings.worker_chunk_s,
+            links=analytics.tracker_of(settings, load_secret_key(settings)),
         )
         tasks.append(asyncio.create_task(_run_worker(worker, stop, idle_s=settings.worker_poll_s)))
     return tasks

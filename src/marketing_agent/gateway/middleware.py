@@ -140,7 +140,7 @@ def _rate_limit(
     request: Request, api_limiter: ClientRateLimiter, login_limiter: ClientRateLimiter
 ) -> Response | None:
     path = request.url.path
-    if not path.startswith("/api/"):
+    if not path.startswith(("/api/", "/r/")):  # /r/: tracked links, open to anyone
         return None
     client = client_address(request, getattr(request.app.state, "trusted_proxies", ()))
     limiter = login_limiter if path == "/api/v1/auth/login" else api_limiter

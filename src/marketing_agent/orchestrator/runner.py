@@ -10,6 +10,8 @@ import asyncio
 import signal
 from collections.abc import Sequence
 
+from marketing_agent.analytics import service as analytics
+from marketing_agent.core.crypto import load_secret_key
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
@@ -46,6 +48,7 @@ async def run_worker(settings: Settings, *, stop: asyncio.Event | None = None) -
         lease_s=settings.worker_lease_s,
         chunk_s=settings.worker_chunk_s,
         send=send,
+        links=analytics.tracker_of(settings, load_secret_key(settings)),
     )
     log.info(
         "worker.started",

@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.analytics.schemas import CampaignSource, SenderKind
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -53,6 +54,11 @@ async def create_contact(*, session: AsyncSession, contact_in: ContactCreate) ->
 
 async def get_contact(*, session: AsyncSession, contact_id: int) -> Contact | None:
     return await session.get(Contact, contact_id)
+
+
+async def contact_exists(*, session: AsyncSession, contact_id: int) -> bool:
+    """Returns whether the contact exists (not erased), for analytics' tracked links."""
+    return await session.get(Contact, contact_id) is not None
 
 
 async def get_contact_by_telegram_id(*, session: AsyncSession, telegram_id: int) -> Contact | None:
@@ -353,6 +359,16 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
     if campaign is None:
         raise NotFound(f"Campaign {campaign_id} does not exist.")
     return campaign
+
+
+async def campaign_source(*, session: AsyncSession, campaign_id: int) -> CampaignSource | None:
+    """Returns who sends a campaign, for analytics to label what it can observe; None: none."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    sender = await telegram.get_sender(session=session, sender_id=campaign.sender_id)
+    kind = SenderKind.USER if sender is not None and sender.kind == "user" else SenderKind.BOT
+    return CampaignSource(campaign_id=campaign_id, sender_kind=kind)
 
 
 CAMPAIGN_SORTS = {

@@ -111,6 +111,7 @@ class DeliveryWorker:
         lease_s: float = 60.0,
         chunk_s: float = 1.0,
         send: SendFunction | None = None,
+        links: analytics.LinkTracker | None = None,
         max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
     ) -> None:
         self.db = db
@@ -120,6 +121,7 @@ class DeliveryWorker:
         self.lease_s = lease_s
         self.chunk_s = chunk_s
         self._send = send or telegram.send_message
+        self.links = links  # rewrites every URL of a sent text to a tracked link; None: off
         self._limiters: dict[int, SenderLimiter] = {}
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
         # that failed half-way expire and are recovered like a dead worker's.
@@ -287,6 +289,16 @@ class DeliveryWorker:
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
             return {"status": queue.SKIPPED, "reason": f"content_blocked:{codes}"[:255]}
+        if self.links is not None:  # after the check, which must see the real target domains
+            text = analytics.track_links(
+                text,
+                tracker=self.links,
+                delivery_id=job.id,
+                campaign_id=job.campaign_id,
+                contact_id=job.contact_id,
+                variant_key=job.variant_key,
+                now=clock.now(),
+            )
         chat_id = contact["telegram_id"]
         return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
 
