@@ -42,6 +42,8 @@ simulator_app = typer.Typer(
     help="The Telegram simulator, served as a Bot API server.", no_args_is_help=True
 )
 app.add_typer(simulator_app, name="simulator")
+contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -500,6 +502,30 @@ def demo(
         )
     except MarketingAgentError as exc:
         _fail(exc)
+
+
+@contacts_app.command("erase")
+def contacts_erase(
+    contact: Annotated[int, typer.Argument(help="The contact's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    actor: Annotated[str, typer.Option(help="Who asks, for the audit log.")] = "cli:operator",
+    data_dir: DataDir = None,
+) -> None:
+    """Erase a contact everywhere (GDPR art. 17): irreversible; audited without their data."""
+    from marketing_agent.orchestrator.privacy import erase_from_cli
+
+    if not yes:
+        typer.confirm(f"Erase contact {contact} irreversibly?", abort=True)
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(erase_from_cli(settings, contact_id=contact, actor=actor))
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Contact {contact} erased:[/] {result.deliveries_anonymised} deliveries and "
+        f"{result.events_anonymised} events anonymised, {result.consent_records_anonymised} "
+        "consent records kept without identifiers; a later import will not re-add them."
+    )
 
 
 @audit_app.command("verify")

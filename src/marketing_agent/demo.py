@@ -127,6 +127,7 @@ async def seed_demo(
             sender_id=sender.id,
             purpose="marketing",
             actor=DEMO_ACTOR,
+            suppression_key=None,  # the demo's database is new: nobody was erased from it
         )
         await orchestrator.create_segment(
             session=session,

@@ -39,7 +39,13 @@ async def test_good_file_imports_contacts_attributes_and_consent(
     headers = await headers_for(client, db)
     response = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
     assert response.status_code == 200, response.text
-    assert response.json() == {"created": 2, "updated": 0, "consents_recorded": 1}
+    assert response.json() == {
+        "created": 2,
+        "updated": 0,
+        "consents_recorded": 1,
+        "suppressed": 0,
+        "suppressed_rows": [],
+    }
     contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()["items"]
     ann = next(c for c in contacts if c["telegram_id"] == 1001)
     assert ann["tags"] == ["vip", "boots"] and ann["attributes"] == {"city": "Berlin"}

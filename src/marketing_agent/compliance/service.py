@@ -1,16 +1,20 @@
-"""The compliance module's public API: consent in force, consent decisions, the audit log."""
+"""The compliance module's public API: consent in force, consent decisions, the audit log, the
+erasure of what it holds about a person and the suppression list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
-from marketing_agent.compliance.models import AuditEntry, ConsentRecord
+from marketing_agent.compliance import suppression
+from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 
@@ -213,3 +217,59 @@ async def list_audit(
 async def verify_audit_chain(*, session: AsyncSession) -> AuditVerification:
     """Recomputes the whole chain; says where it was tampered with, if anywhere."""
     return await audit_log.verify_chain(session=session)
+
+
+# Erasure and suppression -------------------------------------------------------------------
+
+# What an erased person's consent proofs keep: the fact, how and under which text it was given,
+# never who gave it (no Telegram id, no typed text, no free-form evidence).
+RETAINED_PROOF_KEYS = frozenset(
+    {
+        "bot",
+        "sender_id",
+        "source",
+        "method",
+        "opt_in_text",
+        "at",
+        "recorded_at",
+        "consent_at",
+        "lawful_basis",
+        "consent_text_version",
+    }
+)
+# Stand-ins lie far below any real id, so no later contact can ever match them.
+_STAND_IN_BASE = 2**40
+
+
+async def erase_contact(*, session: AsyncSession, contact_id: int) -> dict[str, int]:
+    """Anonymises what this module holds about a contact: consent records keep their facts
+    under a random stand-in id; data-subject requests lose their details and exports."""
+    stand_in = -(_STAND_IN_BASE + secrets.randbelow(2**62))
+    records = (
+        await session.scalars(select(ConsentRecord).where(ConsentRecord.contact_id == contact_id))
+    ).all()
+    for record in records:
+        record.contact_id = stand_in
+        kept = {k: v for k, v in (record.proof or {}).items() if k in RETAINED_PROOF_KEYS}
+        record.proof = {**kept, "erased": True}
+    requests = (
+        await session.scalars(select(PrivacyRequest).where(PrivacyRequest.contact_id == contact_id))
+    ).all()
+    for request in requests:
+        request.contact_id = None
+        request.details = {}
+        request.export = None
+    await session.flush()
+    return {"consent_records": len(records), "requests": len(requests)}
+
+
+async def suppress(*, session: AsyncSession, key: SuppressionKey, telegram_id: int) -> None:
+    """Puts an erased person on the suppression list (a keyed hash of the Telegram id only)."""
+    await suppression.suppress(session=session, key=key, telegram_id=telegram_id, reason="erasure")
+
+
+async def suppressed_among(
+    *, session: AsyncSession, key: SuppressionKey, telegram_ids: Collection[int]
+) -> set[int]:
+    """Returns which of `telegram_ids` belong to erased people who must not be re-added."""
+    return await suppression.suppressed_among(session=session, key=key, telegram_ids=telegram_ids)

@@ -32,6 +32,7 @@ from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import resolve_principal
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator.api import router as orchestrator_router
+from marketing_agent.orchestrator.privacy import router as privacy_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import service as safety
@@ -51,6 +52,7 @@ ROUTERS = (
     analytics_router,
     experiments_router,
     compliance_router,
+    privacy_router,
 )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, UploadFile
 
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.orchestrator import contacts_import, flows, service
@@ -64,6 +65,7 @@ async def create_contact(
 async def import_contacts(
     file: UploadFile,
     session: DbSession,
+    settings: CurrentSettings,
     principal: CanWriteContacts,
     sender_id: Annotated[
         int | None, Query(gt=0, description="Sender the consents were given to")
@@ -75,7 +77,12 @@ async def import_contacts(
     at all."""
     data = await file.read()
     return await contacts_import.import_contacts(
-        session=session, data=data, sender_id=sender_id, purpose=purpose, actor=principal.actor
+        session=session,
+        data=data,
+        sender_id=sender_id,
+        purpose=purpose,
+        actor=principal.actor,
+        suppression_key=SuppressionKey.from_settings(settings),
     )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.errors import ValidationFailed, field_error
 from marketing_agent.orchestrator.models import Contact
@@ -107,9 +108,17 @@ def _parse_row(
 
 
 async def import_contacts(
-    *, session: AsyncSession, data: bytes, sender_id: int | None, purpose: str, actor: str
+    *,
+    session: AsyncSession,
+    data: bytes,
+    sender_id: int | None,
+    purpose: str,
+    actor: str,
+    suppression_key: SuppressionKey | None,
 ) -> ImportResult:
-    """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`."""
+    """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
+    Rows of erased people (the suppression list) are left out and reported; `suppression_key`
+    is None only for a database known to hold no suppressions (the demo's fresh one)."""
     rows, errors = parse_rows(data)
     wants_consent = any(consent_at for _, consent_at, _ in rows)
     if wants_consent and sender_id is None:
@@ -123,6 +132,7 @@ async def import_contacts(
         raise ValidationFailed(
             errors, detail=f"{len(errors)} problem(s) in the file; nothing imported"
         )
+    rows, suppressed_rows = await _drop_suppressed(session, rows, suppression_key)
     existing = (
         {
             tg: cid
@@ -169,6 +179,41 @@ async def import_contacts(
         action="contacts.imported",
         entity_type="contacts",
         entity_id="import",
-        data={"created": created, "updated": updated, "consents": recorded},
+        data={
+            "created": created,
+            "updated": updated,
+            "consents": recorded,
+            "suppressed": len(suppressed_rows),
+        },
     )
-    return ImportResult(created=created, updated=updated, consents_recorded=recorded)
+    return ImportResult(
+        created=created,
+        updated=updated,
+        consents_recorded=recorded,
+        suppressed=len(suppressed_rows),
+        suppressed_rows=suppressed_rows,
+    )
+
+
+async def _drop_suppressed(
+    session: AsyncSession,
+    rows: list[tuple[ContactCreate, datetime | None, str]],
+    key: SuppressionKey | None,
+) -> tuple[list[tuple[ContactCreate, datetime | None, str]], list[int]]:
+    """Returns the rows that may be imported and the line numbers of erased people's rows.
+    Someone who came back through a bot on their own is a contact again and not suppressed."""
+    if key is None or not rows:
+        return rows, []
+    suppressed = await compliance.suppressed_among(
+        session=session, key=key, telegram_ids=[c.telegram_id for c, _, _ in rows]
+    )
+    if suppressed:
+        returned = set(
+            await session.scalars(
+                select(Contact.telegram_id).where(Contact.telegram_id.in_(list(suppressed)))
+            )
+        )
+        suppressed -= returned
+    # Without errors every row was kept in order, so row i is line i + 2 (after the header).
+    lines = [i + 2 for i, (c, _, _) in enumerate(rows) if c.telegram_id in suppressed]
+    return [r for r in rows if r[0].telegram_id not in suppressed], lines

@@ -91,6 +91,10 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     consents_recorded: int
+    suppressed: int = Field(0, description="Rows of erased people, not imported.")
+    suppressed_rows: list[int] = Field(
+        default_factory=list, description="Their line numbers in the file (the header is 1)."
+    )
 
 
 # Segments ------------------------------------------------------------------------------------
