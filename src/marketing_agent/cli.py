@@ -44,6 +44,8 @@ simulator_app = typer.Typer(
 app.add_typer(simulator_app, name="simulator")
 contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_help=True)
 app.add_typer(contacts_app, name="contacts")
+privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -526,6 +528,41 @@ def contacts_erase(
         f"{result.events_anonymised} events anonymised, {result.consent_records_anonymised} "
         "consent records kept without identifiers; a later import will not re-add them."
     )
+
+
+@privacy_app.command("requests")
+def privacy_requests(
+    open_only: Annotated[bool, typer.Option("--open", help="Only requests not closed.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List data-subject requests, the soonest deadline first; overdue ones in red."""
+    from rich.table import Table
+
+    settings = _settings(data_dir)
+    rows = asyncio.run(_privacy_requests(settings, open_only=open_only))
+    table = Table(title=f"{len(rows)} data-subject requests")
+    for column in ("id", "kind", "regime", "status", "contact", "received", "due", "overdue"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.kind.value,
+            row.regime.value,
+            row.status.value,
+            str(row.contact_id or "erased"),
+            row.received_at.date().isoformat(),
+            row.due_at.date().isoformat(),
+            "[bold red]OVERDUE[/]" if row.overdue else "",
+        )
+    console.print(table)
+
+
+async def _privacy_requests(settings: Settings, *, open_only: bool) -> list[Any]:
+    from marketing_agent.compliance import service as compliance
+
+    async with _database(settings) as db, db.session() as session:
+        rows = await compliance.list_requests(session=session, open_only=open_only)
+        return [compliance.request_read(r) for r in rows]
 
 
 @audit_app.command("verify")

@@ -51,6 +51,7 @@ __all__ = [
     "Funnel",
     "VariantStats",
     "campaign_stats",
+    "contact_events",
     "erase_contact",
     "funnel",
     "record_event",
@@ -176,6 +177,26 @@ async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     await session.flush()
     log.info("analytics.contact_erased", events=len(events))
     return len(events)
+
+
+async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict[str, Any]]:
+    """Returns every event of a contact, oldest first, for a data-subject access export."""
+    events = (
+        await session.scalars(
+            select(Event).where(Event.contact_id == contact_id).order_by(Event.id)
+        )
+    ).all()
+    return [
+        {
+            "type": e.type,
+            "campaign_id": e.campaign_id,
+            "variant_key": e.variant_key,
+            "occurred_at": e.occurred_at.isoformat(),
+            "properties": e.properties,
+            "value_usd_micros": e.value_usd_micros,
+        }
+        for e in events
+    ]
 
 
 def _row(event_in: EventCreate, now: datetime) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
+from marketing_agent.compliance import requests as privacy_requests
 from marketing_agent.compliance import suppression
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
@@ -273,3 +274,14 @@ async def suppressed_among(
 ) -> set[int]:
     """Returns which of `telegram_ids` belong to erased people who must not be re-added."""
     return await suppression.suppressed_among(session=session, key=key, telegram_ids=telegram_ids)
+
+
+# Data-subject requests -----------------------------------------------------------------------
+
+create_request = privacy_requests.create
+get_request_or_raise = privacy_requests.get_or_raise
+list_requests = privacy_requests.list_requests
+verify_request_identity = privacy_requests.verify_identity
+check_request_completable = privacy_requests.check_completable
+complete_request = privacy_requests.mark_completed
+request_read = privacy_requests.to_read

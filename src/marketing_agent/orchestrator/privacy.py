@@ -6,21 +6,23 @@ orchestrator). Its HTTP routes sit under /api/v1/compliance, where a privacy off
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
+from marketing_agent.compliance.schemas import ConsentRead, PrivacyRequestRead
 from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.db import Database
 from marketing_agent.core.deps import CurrentSettings, DbSession, get_database
-from marketing_agent.core.errors import NotFound
+from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.models import Contact, Delivery
@@ -110,6 +112,133 @@ async def _erase_deliveries(session: AsyncSession, contact_id: int) -> tuple[int
     return len(rows), stopped
 
 
+# Data-subject requests ---------------------------------------------------------------------------
+
+RECTIFIABLE = frozenset({"username", "first_name", "language", "timezone"})
+_STOPS_MARKETING = {
+    "restriction": "processing restricted: every consent withdrawn, nothing more is sent",
+    "objection": "objection to marketing honoured: every consent withdrawn",
+    "ccpa_opt_out": "opted out of sale and sharing: we sell and share nothing; every consent "
+    "withdrawn",
+}
+
+
+async def complete_request(
+    *, session: AsyncSession, key: SuppressionKey, request_id: int, actor: str
+) -> PrivacyRequestRead:
+    """Carries out a verified data-subject request and closes it: an access request produces
+    the export, an erasure erases, a rectification corrects, restriction, objection and the
+    CCPA opt-out withdraw every consent."""
+    request = await compliance.get_request_or_raise(session=session, request_id=request_id)
+    compliance.check_request_completable(request)
+    contact_id = request.contact_id
+    contact = await session.get(Contact, contact_id) if contact_id else None
+    if contact is None or contact_id is None:
+        raise Conflict(f"The contact of request {request_id} no longer exists.")
+    export: dict[str, Any] | None = None
+    if request.kind == "erasure":
+        erased = await erase_contact(
+            session=session, key=key, contact_id=contact_id, actor=actor, request_id=request_id
+        )
+        result: dict[str, Any] = erased.model_dump(exclude={"contact_id"})
+        outcome = "erased everywhere; aggregates kept anonymised; suppressed from imports"
+    elif request.kind == "access":
+        export = await export_contact(session=session, contact=contact)
+        result = {key_: len(v) for key_, v in export.items() if isinstance(v, list)}
+        outcome = export["summary"]
+    elif request.kind == "rectification":
+        result = {"fields": _rectify(contact, request.details)}
+        request.details = {}  # the corrected values now live on the contact only
+        outcome = f"corrected: {', '.join(result['fields'])}"
+    else:
+        result = {"withdrawn": await _withdraw_everything(session, contact_id, actor)}
+        outcome = _STOPS_MARKETING[request.kind]
+    done = await compliance.complete_request(
+        session=session, request=request, actor=actor, outcome=outcome, result=result, export=export
+    )
+    return compliance.request_read(done)
+
+
+async def export_contact(*, session: AsyncSession, contact: Contact) -> dict[str, Any]:
+    """Returns everything held about a person as JSON, with a summary a person can read."""
+    consents = await compliance.consent_history(session=session, contact_id=contact.id)
+    deliveries = (
+        await session.scalars(
+            select(Delivery).where(Delivery.contact_id == contact.id).order_by(Delivery.id)
+        )
+    ).all()
+    events = await analytics.contact_events(session=session, contact_id=contact.id)
+    profile = {
+        "telegram_id": contact.telegram_id,
+        "username": contact.username,
+        "first_name": contact.first_name,
+        "language": contact.language,
+        "timezone": contact.timezone,
+        "tags": contact.tags,
+        "attributes": contact.attributes,
+        "created_at": contact.created_at.isoformat(),
+    }
+    granted = sorted({(c.sender_id, c.purpose) for c in consents if c.status == "granted"})
+    sent = [d for d in deliveries if d.status == "sent"]
+    return {
+        "format": "marketing-agent.subject-export/1",
+        "exported_at": clock.now().isoformat(),
+        "profile": profile,
+        "consents": [ConsentRead.model_validate(c).model_dump(mode="json") for c in consents],
+        "deliveries": [
+            {
+                "campaign_id": d.campaign_id,
+                "variant_key": d.variant_key,
+                "status": d.status,
+                "reason": d.reason,
+                "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+            }
+            for d in deliveries
+        ],
+        "events": events,
+        "summary": (
+            f"We hold your Telegram profile (id, username, first name, language), "
+            f"{len(consents)} consent decision(s) ({len(granted)} sender/purpose consent(s) "
+            f"given), {len(sent)} message(s) sent to you in {len(deliveries)} campaign(s), and "
+            f"{len(events)} record(s) of what happened to them (delivered, read, clicks, "
+            "replies). We use them to send the marketing messages you agreed to and to measure "
+            "which message works best."
+        ),
+    }
+
+
+def _rectify(contact: Contact, details: dict[str, Any]) -> list[str]:
+    changes = details.get("changes") or {}
+    wrong = sorted(set(changes) - RECTIFIABLE) if isinstance(changes, dict) else ["changes"]
+    if wrong or not changes:
+        raise ValidationFailed(
+            [
+                field_error(
+                    ("body", "details", "changes"),
+                    f"give the fields to correct among {sorted(RECTIFIABLE)}; not {wrong}",
+                )
+            ]
+        )
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    return sorted(changes)
+
+
+async def _withdraw_everything(session: AsyncSession, contact_id: int, actor: str) -> int:
+    history = await compliance.consent_history(session=session, contact_id=contact_id)
+    withdrawn = 0
+    for sender_id in sorted({c.sender_id for c in history}):
+        withdrawn += await compliance.withdraw_consent(
+            session=session,
+            contact_id=contact_id,
+            sender_id=sender_id,
+            purposes=None,
+            source="privacy_request",
+            actor=actor,
+        )
+    return withdrawn
+
+
 # HTTP ------------------------------------------------------------------------------------------
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
@@ -165,3 +294,23 @@ async def erase_from_cli(settings: Settings, *, contact_id: int, actor: str) -> 
         return result
     finally:
         await db.dispose()
+
+
+@router.post("/requests/{request_id}/complete")
+async def complete_privacy_request(
+    request_id: Annotated[int, PathParam(gt=0)],
+    session: DbSession,
+    db: Annotated[Database, Depends(get_database)],
+    settings: CurrentSettings,
+    principal: CanWrite,
+) -> PrivacyRequestRead:
+    """Carries out a verified request and closes it (an erasure is irreversible)."""
+    result = await complete_request(
+        session=session,
+        key=SuppressionKey.from_settings(settings),
+        request_id=request_id,
+        actor=principal.actor,
+    )
+    await session.commit()
+    await flush_erased_pages(db)
+    return result
