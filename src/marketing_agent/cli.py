@@ -565,6 +565,34 @@ async def _privacy_requests(settings: Settings, *, open_only: bool) -> list[Any]
         return [compliance.request_read(r) for r in rows]
 
 
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write the audit log as JSON lines, oldest first, for a SIEM."""
+    settings = _settings(data_dir)
+    handle = output.open("w") if output else sys.stdout
+    try:
+        count = asyncio.run(_export_audit(settings, handle))
+    finally:
+        if output:
+            handle.close()
+    if output:
+        console.print(f"[green]Exported[/] {count} audit entries to {output}.")
+
+
+async def _export_audit(settings: Settings, handle: Any) -> int:
+    from marketing_agent.compliance import service as compliance
+
+    count = 0
+    async with _database(settings) as db, db.session() as session:
+        async for line in compliance.export_audit_lines(session=session):
+            handle.write(line + "\n")
+            count += 1
+    return count
+
+
 @audit_app.command("verify")
 def audit_verify(data_dir: DataDir = None) -> None:
     """Recompute the whole audit chain and report the first tampered entry."""

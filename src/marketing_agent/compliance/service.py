@@ -4,7 +4,7 @@ erasure of what it holds about a person and the suppression list."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -285,3 +285,8 @@ verify_request_identity = privacy_requests.verify_identity
 check_request_completable = privacy_requests.check_completable
 complete_request = privacy_requests.mark_completed
 request_read = privacy_requests.to_read
+
+
+def export_audit_lines(*, session: AsyncSession) -> AsyncIterator[str]:
+    """Returns the audit log as JSON lines, oldest first (`marketing-agent audit export`)."""
+    return audit_log.export_lines(session=session)
