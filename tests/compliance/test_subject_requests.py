@@ -182,3 +182,20 @@ async def test_rectification_corrects_and_objection_stops_marketing(
         await client.get(f"/api/v1/compliance/contacts/{contact_id}/consents", headers=headers)
     ).json()
     assert consents[-1]["status"] == "withdrawn" and consents[-1]["source"] == "privacy_request"
+
+
+async def test_records_of_processing_follow_the_live_configuration(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+    response = await client.get("/api/v1/compliance/processing-records", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    by_category = {r["category"]: r for r in body["records"]}
+    assert "Telegram id" in by_category["contact profile"]["data"]
+    assert by_category["contact profile"]["stored_in"] == "SQLite"
+    assert "viewer" in by_category["contact profile"]["visible_to_roles"]
+    assert "viewer" not in by_category["consent records"]["visible_to_roles"]
+    assert "2 per 7 days" in by_category["deliveries and events"]["purpose"]
+    # The test app runs the offline strategist: no LLM provider receives anything.
+    assert [r["name"] for r in body["recipients"]] == ["Telegram"]

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from marketing_agent.compliance import service
+from marketing_agent.compliance.processing import ProcessingRecords
+from marketing_agent.compliance.processing import processing_records as build_processing_records
 from marketing_agent.compliance.schemas import (
     AuditEntryRead,
     AuditVerification,
@@ -17,7 +19,7 @@ from marketing_agent.compliance.schemas import (
     PrivacyRequestRead,
 )
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound
 from marketing_agent.core.pagination import Limit, Offset, Page
 
@@ -109,3 +111,9 @@ async def request_export(
     if request.export is None:
         raise NotFound(f"Request {request_id} has no export (not an access request, or purged).")
     return request.export
+
+
+@router.get("/processing-records")
+async def processing_records(settings: CurrentSettings, principal: CanRead) -> ProcessingRecords:
+    """Returns the records of processing (GDPR art. 30) of this deployment's configuration."""
+    return build_processing_records(settings)
