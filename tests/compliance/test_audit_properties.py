@@ -6,6 +6,7 @@ import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -24,11 +25,11 @@ payloads = st.dictionaries(
 )
 
 
-def _chain(specs: list[tuple[str, dict[str, object]]]) -> tuple[list[AuditEntry], AuditHead]:
+def _chain(specs: list[tuple[str, dict[str, Any]]]) -> tuple[list[AuditEntry], AuditHead]:
     entries: list[AuditEntry] = []
     prev = GENESIS
     for seq, (action, data) in enumerate(specs, start=1):
-        fields = {
+        fields: dict[str, Any] = {
             "seq": seq,
             "occurred_at": START + timedelta(seconds=seq),
             "actor": "user:alice",
@@ -39,7 +40,7 @@ def _chain(specs: list[tuple[str, dict[str, object]]]) -> tuple[list[AuditEntry]
         }
         entry = AuditEntry(
             id=seq, prev_hash=prev, hash=compute_hash(prev_hash=prev, **fields), **fields
-        )  # type: ignore[arg-type]
+        )
         entries.append(entry)
         prev = entry.hash
     return entries, AuditHead(id=1, seq=len(entries), last_hash=prev)

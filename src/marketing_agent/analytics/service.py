@@ -52,6 +52,7 @@ __all__ = [
     "VariantStats",
     "campaign_stats",
     "contact_events",
+    "contacts_active_since",
     "erase_contact",
     "funnel",
     "record_event",
@@ -197,6 +198,22 @@ async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict
         }
         for e in events
     ]
+
+
+async def contacts_active_since(
+    *, session: AsyncSession, contact_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Returns which of `contact_ids` have an event at or after `since` (retention)."""
+    active: set[int] = set()
+    for start in range(0, len(contact_ids), _CHUNK):
+        rows = await session.scalars(
+            select(Event.contact_id)
+            .where(Event.contact_id.in_(contact_ids[start : start + _CHUNK]))
+            .where(Event.occurred_at >= since)
+            .distinct()
+        )
+        active.update(r for r in rows if r is not None)
+    return active
 
 
 def _row(event_in: EventCreate, now: datetime) -> dict[str, Any]:

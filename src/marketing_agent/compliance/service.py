@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -290,3 +291,34 @@ request_read = privacy_requests.to_read
 def export_audit_lines(*, session: AsyncSession) -> AsyncIterator[str]:
     """Returns the audit log as JSON lines, oldest first (`marketing-agent audit export`)."""
     return audit_log.export_lines(session=session)
+
+
+async def contacts_with_decisions_since(
+    *, session: AsyncSession, contact_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Returns which of `contact_ids` made a consent decision at or after `since` (retention)."""
+    found: set[int] = set()
+    for start in range(0, len(contact_ids), 900):
+        rows = await session.scalars(
+            select(ConsentRecord.contact_id)
+            .where(ConsentRecord.contact_id.in_(contact_ids[start : start + 900]))
+            .where(ConsentRecord.recorded_at >= since)
+            .distinct()
+        )
+        found.update(rows)
+    return found
+
+
+async def purge_request_exports(*, session: AsyncSession, completed_before: datetime) -> int:
+    """Deletes access exports of requests completed before the cutoff; returns how many."""
+    rows = (
+        await session.scalars(
+            select(PrivacyRequest).where(
+                PrivacyRequest.export.is_not(None), PrivacyRequest.completed_at < completed_before
+            )
+        )
+    ).all()
+    for request in rows:
+        request.export = None
+    await session.flush()
+    return len(rows)

@@ -6,6 +6,7 @@ orchestrator). Its HTTP routes sit under /api/v1/compliance, where a privacy off
 from __future__ import annotations
 
 import secrets
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -237,6 +238,71 @@ async def _withdraw_everything(session: AsyncSession, contact_id: int, actor: st
             actor=actor,
         )
     return withdrawn
+
+
+# Retention -------------------------------------------------------------------------------------
+
+RETENTION_ACTOR = "system:retention"
+
+
+class RetentionReport(BaseModel):
+    """What a purge removed, by category (counts only)."""
+
+    contacts_erased: int = 0
+    exports_deleted: int = 0
+
+
+async def purge_expired(
+    *, session: AsyncSession, key: SuppressionKey, settings: Settings
+) -> RetentionReport:
+    """Applies the retention rules of the settings (0 days = keep): erases contacts inactive
+    for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
+    MA_RETENTION_DSR_EXPORTS_DAYS. Meant for the scheduler's tick (once a day is enough)."""
+    report = RetentionReport()
+    now = clock.now()
+    if settings.retention_dsr_exports_days:
+        cutoff = now - timedelta(days=settings.retention_dsr_exports_days)
+        report.exports_deleted = await compliance.purge_request_exports(
+            session=session, completed_before=cutoff
+        )
+    if settings.retention_inactive_contacts_days:
+        cutoff = now - timedelta(days=settings.retention_inactive_contacts_days)
+        for contact_id in await _inactive_contacts(session, cutoff):
+            await erase_contact(
+                session=session, key=key, contact_id=contact_id, actor=RETENTION_ACTOR
+            )
+            report.contacts_erased += 1
+    if report.contacts_erased or report.exports_deleted:
+        await compliance.audit(
+            session=session,
+            actor=RETENTION_ACTOR,
+            action="retention.purged",
+            entity_type="retention",
+            entity_id="-",
+            data=report.model_dump(),
+        )
+    log.info("retention.purged", **report.model_dump())
+    return report
+
+
+async def _inactive_contacts(session: AsyncSession, cutoff: datetime) -> list[int]:
+    """Returns contacts created before the cutoff with no message, event or consent decision
+    since."""
+    old = list(await session.scalars(select(Contact.id).where(Contact.created_at < cutoff)))
+    if not old:
+        return []
+    messaged = set(
+        await session.scalars(
+            select(Delivery.contact_id)
+            .where(Delivery.contact_id.in_(old[:900]) if len(old) <= 900 else Delivery.id > 0)
+            .where(Delivery.sent_at >= cutoff)
+        )
+    )
+    active = await analytics.contacts_active_since(session=session, contact_ids=old, since=cutoff)
+    decided = await compliance.contacts_with_decisions_since(
+        session=session, contact_ids=old, since=cutoff
+    )
+    return [c for c in old if c not in messaged | active | decided]
 
 
 # HTTP ------------------------------------------------------------------------------------------
