@@ -59,6 +59,11 @@ async def test_import_reports_an_erased_person_as_suppressed_and_skips_them(
     }
     page = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
     assert ERASED_ID not in [c["telegram_id"] for c in page["items"]]
+    by_hand = await client.post(
+        "/api/v1/orchestrator/contacts", json={"telegram_id": ERASED_ID}, headers=headers
+    )
+    assert by_hand.status_code == 409
+    assert "suppression list" in by_hand.json()["detail"]
 
 
 async def test_a_new_opt_in_through_the_bot_brings_an_erased_person_back(

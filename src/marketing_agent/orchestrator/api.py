@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Query, UploadFile
 from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
-from marketing_agent.orchestrator import contacts_import, flows, service
+from marketing_agent.orchestrator import contacts_import, flows, privacy, service
 from marketing_agent.orchestrator.auth import (
     CanDecideReviews,
     CanRead,
@@ -55,8 +55,16 @@ async def list_contacts(
 
 @router.post("/contacts", status_code=201)
 async def create_contact(
-    contact_in: ContactCreate, session: DbSession, principal: CanWriteContacts
+    contact_in: ContactCreate,
+    session: DbSession,
+    settings: CurrentSettings,
+    principal: CanWriteContacts,
 ) -> ContactRead:
+    await privacy.refuse_suppressed(
+        session=session,
+        key=SuppressionKey.from_settings(settings),
+        telegram_id=contact_in.telegram_id,
+    )
     contact = await service.create_contact(session=session, contact_in=contact_in)
     return ContactRead.model_validate(contact)
 

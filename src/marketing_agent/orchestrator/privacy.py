@@ -113,6 +113,18 @@ async def _erase_deliveries(session: AsyncSession, contact_id: int) -> tuple[int
     return len(rows), stopped
 
 
+async def refuse_suppressed(
+    *, session: AsyncSession, key: SuppressionKey, telegram_id: int
+) -> None:
+    """Raises Conflict when an operator adds by hand a person who was erased and has not come
+    back on their own."""
+    if await compliance.suppressed_among(session=session, key=key, telegram_ids=[telegram_id]):
+        raise Conflict(
+            "This person was erased at their request and is on the suppression list; they can "
+            "only come back by subscribing through a bot themselves."
+        )
+
+
 # Data-subject requests ---------------------------------------------------------------------------
 
 RECTIFIABLE = frozenset({"username", "first_name", "language", "timezone"})
