@@ -47,6 +47,10 @@ users_app = typer.Typer(help="Users of the admin UI and API.", no_args_is_help=T
 app.add_typer(users_app, name="users")
 campaigns_app = typer.Typer(help="Campaigns: create one from a brief.", no_args_is_help=True)
 app.add_typer(campaigns_app, name="campaigns")
+contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_help=True)
+app.add_typer(contacts_app, name="contacts")
+privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is_help=True)
+app.add_typer(privacy_app, name="privacy")
 console = Console()
 err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
@@ -673,6 +677,93 @@ def campaigns_create(
         for tag, text in sorted((variant.translations or {}).items()):
             table.add_row("", tag, text)
     console.print(table)
+
+
+@contacts_app.command("erase")
+def contacts_erase(
+    contact: Annotated[int, typer.Argument(help="The contact's id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    actor: Annotated[str, typer.Option(help="Who asks, for the audit log.")] = "cli:operator",
+    data_dir: DataDir = None,
+) -> None:
+    """Erase a contact everywhere (GDPR art. 17): irreversible; audited without their data."""
+    from marketing_agent.orchestrator.privacy import erase_from_cli
+
+    if not yes:
+        typer.confirm(f"Erase contact {contact} irreversibly?", abort=True)
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(erase_from_cli(settings, contact_id=contact, actor=actor))
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(
+        f"[green]Contact {contact} erased:[/] {result.deliveries_anonymised} deliveries and "
+        f"{result.events_anonymised} events anonymised, {result.consent_records_anonymised} "
+        "consent records kept without identifiers; a later import will not re-add them."
+    )
+
+
+@privacy_app.command("requests")
+def privacy_requests(
+    open_only: Annotated[bool, typer.Option("--open", help="Only requests not closed.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List data-subject requests, the soonest deadline first; overdue ones in red."""
+    from rich.table import Table
+
+    settings = _settings(data_dir)
+    rows = asyncio.run(_privacy_requests(settings, open_only=open_only))
+    table = Table(title=f"{len(rows)} data-subject requests")
+    for column in ("id", "kind", "regime", "status", "contact", "received", "due", "overdue"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.kind.value,
+            row.regime.value,
+            row.status.value,
+            str(row.contact_id or "erased"),
+            row.received_at.date().isoformat(),
+            row.due_at.date().isoformat(),
+            "[bold red]OVERDUE[/]" if row.overdue else "",
+        )
+    console.print(table)
+
+
+async def _privacy_requests(settings: Settings, *, open_only: bool) -> list[Any]:
+    from marketing_agent.compliance import service as compliance
+
+    async with _database(settings) as db, db.session() as session:
+        rows = await compliance.list_requests(session=session, open_only=open_only)
+        return [compliance.request_read(r) for r in rows]
+
+
+@audit_app.command("export")
+def audit_export(
+    output: Annotated[Path | None, typer.Option(help="File to write (default: stdout).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write the audit log as JSON lines, oldest first, for a SIEM."""
+    settings = _settings(data_dir)
+    handle = output.open("w") if output else sys.stdout
+    try:
+        count = asyncio.run(_export_audit(settings, handle))
+    finally:
+        if output:
+            handle.close()
+    if output:
+        console.print(f"[green]Exported[/] {count} audit entries to {output}.")
+
+
+async def _export_audit(settings: Settings, handle: Any) -> int:
+    from marketing_agent.compliance import service as compliance
+
+    count = 0
+    async with _database(settings) as db, db.session() as session:
+        async for line in compliance.export_audit_lines(session=session):
+            handle.write(line + "\n")
+            count += 1
+    return count
 
 
 @audit_app.command("verify")

@@ -169,6 +169,7 @@ async def seed_demo(
             sender_id=sender.id,
             purpose="marketing",
             actor=DEMO_ACTOR,
+            suppression_key=None,  # the demo's database is new: nobody was erased from it
         )
         await telegram.record_chats_started(
             session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT

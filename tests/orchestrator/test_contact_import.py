@@ -47,6 +47,8 @@ async def test_good_file_imports_contacts_attributes_and_consent(
         "updated": 0,
         "consents_recorded": 1,
         "skipped_rows": 0,
+        "suppressed": 0,
+        "suppressed_rows": [],
     }
     contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()["items"]
     ann = next(c for c in contacts if c["telegram_id"] == 1001)

@@ -60,7 +60,12 @@ async def test_a_csv_contact_who_never_started_the_bot_fails_with_chat_not_found
     async with db.session() as session:
         bot = await telegram.create_sender(session=session, sender_in=sender_in())
         await contacts_import.import_contacts(
-            session=session, data=CSV, sender_id=bot.id, purpose="marketing", actor="test"
+            session=session,
+            data=CSV,
+            sender_id=bot.id,
+            purpose="marketing",
+            actor="test",
+            suppression_key=None,
         )
     simulator = telegram.pool().simulator(bot.id)
     simulator.simulate_user_action("start", 901, text="/start")  # only Ann opens the bot

@@ -73,6 +73,8 @@ __all__ = [
     "TrackedLink",
     "VariantStats",
     "campaign_stats",
+    "contact_events",
+    "contacts_active_since",
     "erase_contact",
     "funnel",
     "is_automated",
@@ -269,6 +271,42 @@ async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     await session.flush()
     log.info("analytics.contact_erased", events=len(events))
     return len(events)
+
+
+async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict[str, Any]]:
+    """Returns every event of a contact, oldest first, for a data-subject access export."""
+    events = (
+        await session.scalars(
+            select(Event).where(Event.contact_id == contact_id).order_by(Event.id)
+        )
+    ).all()
+    return [
+        {
+            "type": e.type,
+            "campaign_id": e.campaign_id,
+            "variant_key": e.variant_key,
+            "occurred_at": e.occurred_at.isoformat(),
+            "properties": e.properties,
+            "value_usd_micros": e.value_usd_micros,
+        }
+        for e in events
+    ]
+
+
+async def contacts_active_since(
+    *, session: AsyncSession, contact_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Returns which of `contact_ids` have an event at or after `since` (retention)."""
+    active: set[int] = set()
+    for start in range(0, len(contact_ids), _CHUNK):
+        rows = await session.scalars(
+            select(Event.contact_id)
+            .where(Event.contact_id.in_(contact_ids[start : start + _CHUNK]))
+            .where(Event.occurred_at >= since)
+            .distinct()
+        )
+        active.update(r for r in rows if r is not None)
+    return active
 
 
 def _row(event_in: EventCreate, now: datetime) -> dict[str, Any]:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
 from marketing_agent.compliance import service
+from marketing_agent.compliance.processing import ProcessingRecords
+from marketing_agent.compliance.processing import processing_records as build_processing_records
 from marketing_agent.compliance.schemas import (
     AuditEntryRead,
     AuditVerification,
     ConsentCreate,
     ConsentRead,
+    IdentityVerification,
+    PrivacyRequestCreate,
+    PrivacyRequestRead,
 )
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.deps import CurrentSettings, DbSession
+from marketing_agent.core.errors import NotFound
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.references import References, ensure_references
 from marketing_agent.core.validation import DbId
@@ -70,3 +76,54 @@ async def list_audit(
 @router.get("/audit/verify")
 async def verify_audit(session: DbSession, principal: CanRead) -> AuditVerification:
     return await service.verify_audit_chain(session=session)
+
+
+RequestID = Annotated[int, Path(gt=0, description="The data-subject request's id")]
+
+
+@router.post("/requests", status_code=201)
+async def create_request(
+    request_in: PrivacyRequestCreate, session: DbSession, principal: CanWrite
+) -> PrivacyRequestRead:
+    """Records a data-subject request and starts its legal deadline."""
+    request = await service.create_request(
+        session=session, request_in=request_in, actor=principal.actor
+    )
+    return service.request_read(request)
+
+
+@router.get("/requests")
+async def list_requests(
+    session: DbSession, principal: CanRead, open_only: bool = False
+) -> list[PrivacyRequestRead]:
+    """Lists requests, the soonest deadline first, each with whether it is overdue."""
+    rows = await service.list_requests(session=session, open_only=open_only)
+    return [service.request_read(r) for r in rows]
+
+
+@router.post("/requests/{request_id}/verify")
+async def verify_request(
+    request_id: RequestID, body: IdentityVerification, session: DbSession, principal: CanWrite
+) -> PrivacyRequestRead:
+    """Records the identity check; a request is acted on only after it."""
+    request = await service.verify_request_identity(
+        session=session, request_id=request_id, method=body.method, actor=principal.actor
+    )
+    return service.request_read(request)
+
+
+@router.get("/requests/{request_id}/export")
+async def request_export(
+    request_id: RequestID, session: DbSession, principal: CanWrite
+) -> dict[str, Any]:
+    """Returns the machine-readable export of a completed access request."""
+    request = await service.get_request_or_raise(session=session, request_id=request_id)
+    if request.export is None:
+        raise NotFound(f"Request {request_id} has no export (not an access request, or purged).")
+    return request.export
+
+
+@router.get("/processing-records")
+async def processing_records(settings: CurrentSettings, principal: CanRead) -> ProcessingRecords:
+    """Returns the records of processing (GDPR art. 30) of this deployment's configuration."""
+    return build_processing_records(settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance.models import AuditEntry, AuditHead
-from marketing_agent.compliance.schemas import AuditVerification
+from marketing_agent.compliance.schemas import AuditEntryRead, AuditVerification
 from marketing_agent.core import clock
 
 GENESIS = "0" * 64
@@ -101,9 +102,50 @@ async def append(
     return entry
 
 
+class ChainCheck:
+    """Walks entries in storage order and says where the chain first breaks."""
+
+    def __init__(self) -> None:
+        self.expected_prev, self.expected_seq, self.checked = GENESIS, 1, 0
+
+    def feed(self, entry: AuditEntry) -> AuditVerification | None:
+        """Checks the next entry; returns the failure, or None while the chain holds."""
+        problem = _check_entry(
+            entry, expected_prev=self.expected_prev, expected_seq=self.expected_seq
+        )
+        if problem:
+            return AuditVerification(
+                ok=False, checked=self.checked, first_bad_seq=entry.seq, reason=problem
+            )
+        self.expected_prev, self.expected_seq = entry.hash, entry.seq + 1
+        self.checked += 1
+        return None
+
+    def finish(self, head: AuditHead | None) -> AuditVerification:
+        """Compares the end of the walk with the head row, which catches a cut-off tail."""
+        if head is not None and (head.seq != self.checked or head.last_hash != self.expected_prev):
+            return AuditVerification(
+                ok=False,
+                checked=self.checked,
+                first_bad_seq=self.checked + 1,
+                reason="entries at the end of the log are missing",
+            )
+        return AuditVerification(ok=True, checked=self.checked)
+
+
+def verify_entries(entries: Iterable[AuditEntry], head: AuditHead | None) -> AuditVerification:
+    """Verifies entries already in memory (in storage order) against the head."""
+    check = ChainCheck()
+    for entry in entries:
+        failure = check.feed(entry)
+        if failure:
+            return failure
+    return check.finish(head)
+
+
 async def verify_chain(*, session: AsyncSession, batch: int = 5000) -> AuditVerification:
     """Recomputes every hash in order; returns the first entry that does not match."""
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
+    check = ChainCheck()
     last_id = 0
     while True:
         rows = (
@@ -117,23 +159,11 @@ async def verify_chain(*, session: AsyncSession, batch: int = 5000) -> AuditVeri
         if not rows:
             break
         for entry in rows:
-            problem = _check_entry(entry, expected_prev=expected_prev, expected_seq=expected_seq)
-            if problem:
-                return AuditVerification(
-                    ok=False, checked=checked, first_bad_seq=entry.seq, reason=problem
-                )
-            expected_prev, expected_seq = entry.hash, entry.seq + 1
-            checked += 1
+            failure = check.feed(entry)
+            if failure:
+                return failure
             last_id = entry.id
-    head = await session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.last_hash != expected_prev):
-        return AuditVerification(
-            ok=False,
-            checked=checked,
-            first_bad_seq=checked + 1,
-            reason="entries at the end of the log are missing",
-        )
-    return AuditVerification(ok=True, checked=checked)
+    return check.finish(await session.get(AuditHead, 1))
 
 
 def _check_entry(entry: AuditEntry, *, expected_prev: str, expected_seq: int) -> str | None:
@@ -154,3 +184,23 @@ def _check_entry(entry: AuditEntry, *, expected_prev: str, expected_seq: int) ->
     if recomputed != entry.hash:
         return "content does not match its hash (the row was edited)"
     return None
+
+
+async def export_lines(*, session: AsyncSession, batch: int = 5000) -> AsyncIterator[str]:
+    """Yields every entry as one JSON line, oldest first, for a SIEM (hashes included, so the
+    receiver can re-verify the chain itself)."""
+    last_id = 0
+    while True:
+        rows = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.id > last_id)
+                .order_by(AuditEntry.id)
+                .limit(batch)
+            )
+        ).all()
+        if not rows:
+            return
+        for entry in rows:
+            yield AuditEntryRead.model_validate(entry).model_dump_json()
+            last_id = entry.id

@@ -1,4 +1,5 @@
-"""Tables of the compliance module: consent records and the hash-chained audit log."""
+"""Tables of the compliance module: consent records, the hash-chained audit log, the
+suppression list of erased people and data-subject requests."""
 
 from __future__ import annotations
 
@@ -52,3 +53,40 @@ class AuditEntry(IdMixin, Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Suppression(IdMixin, Base):
+    """An erased person, as an HMAC of their Telegram id only (compliance/suppression.py)."""
+
+    __tablename__ = "compliance_suppressions"
+
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    reason: Mapped[str] = mapped_column(String(32))  # erasure
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=lambda: clock.now())
+
+
+class PrivacyRequest(IdMixin, Base):
+    """A data-subject request (GDPR art. 15-21, CCPA): who asked what, its identity check, its
+    deadline and its outcome. `details` and `export` hold personal data and are cleared when the
+    request ends in an erasure (or by retention); the rest is the accountability trail."""
+
+    __tablename__ = "compliance_requests"
+    __table_args__ = (Index("ix_compliance_requests_status_due", "status", "due_at"),)
+
+    kind: Mapped[str] = mapped_column(String(32))
+    regime: Mapped[str] = mapped_column(String(8))  # gdpr | ccpa
+    status: Mapped[str] = mapped_column(String(16))  # received | verified | completed | rejected
+    contact_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    verification: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    completed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    export: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(128))

@@ -59,3 +59,69 @@ class AuditVerification(BaseModel):
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+
+
+class RequestKind(StrEnum):
+    """GDPR art. 15/20 (access, portability), 16, 17, 18, 21; CCPA's opt-out of sale/sharing."""
+
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    OBJECTION = "objection"
+    CCPA_OPT_OUT = "ccpa_opt_out"
+
+
+class Regime(StrEnum):
+    GDPR = "gdpr"  # answer within one month (art. 12(3))
+    CCPA = "ccpa"  # answer within 45 days (Cal. Civ. Code 1798.130)
+
+
+class RequestStatus(StrEnum):
+    RECEIVED = "received"
+    VERIFIED = "verified"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
+class PrivacyRequestCreate(BaseModel):
+    kind: RequestKind
+    regime: Regime = Regime.GDPR
+    contact_id: int = Field(gt=0, description="The contact the request is about.")
+    channel: str = Field("api", min_length=1, max_length=32, description="How it reached us.")
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description='What was asked; rectification: {"changes": {"first_name": "..."}}.',
+    )
+
+
+class IdentityVerification(BaseModel):
+    method: str = Field(
+        min_length=3,
+        max_length=255,
+        description="How the requester proved to be the person, e.g. 'message from their "
+        "Telegram account to our bot'.",
+    )
+
+
+class PrivacyRequestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: RequestKind
+    regime: Regime
+    status: RequestStatus
+    contact_id: int | None
+    channel: str
+    details: dict[str, Any]
+    received_at: datetime
+    due_at: datetime
+    verified_at: datetime | None
+    verified_by: str | None
+    verification: str | None
+    completed_at: datetime | None
+    completed_by: str | None
+    outcome: str | None
+    result: dict[str, Any]
+    created_by: str
+    overdue: bool = False

@@ -1,10 +1,12 @@
-"""The compliance module's public API: consent in force, consent decisions, the audit log."""
+"""The compliance module's public API: consent in force, consent decisions, the audit log, the
+erasure of what it holds about a person and the suppression list."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
+import secrets
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -12,8 +14,11 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
-from marketing_agent.compliance.models import AuditEntry, ConsentRecord
+from marketing_agent.compliance import requests as privacy_requests
+from marketing_agent.compliance import suppression
+from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 
@@ -293,3 +298,106 @@ async def list_audit(
 async def verify_audit_chain(*, session: AsyncSession) -> AuditVerification:
     """Recomputes the whole chain; says where it was tampered with, if anywhere."""
     return await audit_log.verify_chain(session=session)
+
+
+# Erasure and suppression -------------------------------------------------------------------
+
+# What an erased person's consent proofs keep: the fact, how and under which text it was given,
+# never who gave it (no Telegram id, no typed text, no free-form evidence).
+RETAINED_PROOF_KEYS = frozenset(
+    {
+        "bot",
+        "sender_id",
+        "source",
+        "method",
+        "opt_in_text",
+        "at",
+        "recorded_at",
+        "consent_at",
+        "lawful_basis",
+        "consent_text_version",
+    }
+)
+# Stand-ins lie far below any real id, so no later contact can ever match them.
+_STAND_IN_BASE = 2**40
+
+
+async def erase_contact(*, session: AsyncSession, contact_id: int) -> dict[str, int]:
+    """Anonymises what this module holds about a contact: consent records keep their facts
+    under a random stand-in id; data-subject requests lose their details and exports."""
+    stand_in = -(_STAND_IN_BASE + secrets.randbelow(2**62))
+    records = (
+        await session.scalars(select(ConsentRecord).where(ConsentRecord.contact_id == contact_id))
+    ).all()
+    for record in records:
+        record.contact_id = stand_in
+        kept = {k: v for k, v in (record.proof or {}).items() if k in RETAINED_PROOF_KEYS}
+        record.proof = {**kept, "erased": True}
+    requests = (
+        await session.scalars(select(PrivacyRequest).where(PrivacyRequest.contact_id == contact_id))
+    ).all()
+    for request in requests:
+        request.contact_id = None
+        request.details = {}
+        request.export = None
+    await session.flush()
+    return {"consent_records": len(records), "requests": len(requests)}
+
+
+async def suppress(*, session: AsyncSession, key: SuppressionKey, telegram_id: int) -> None:
+    """Puts an erased person on the suppression list (a keyed hash of the Telegram id only)."""
+    await suppression.suppress(session=session, key=key, telegram_id=telegram_id, reason="erasure")
+
+
+async def suppressed_among(
+    *, session: AsyncSession, key: SuppressionKey, telegram_ids: Collection[int]
+) -> set[int]:
+    """Returns which of `telegram_ids` belong to erased people who must not be re-added."""
+    return await suppression.suppressed_among(session=session, key=key, telegram_ids=telegram_ids)
+
+
+# Data-subject requests -----------------------------------------------------------------------
+
+create_request = privacy_requests.create
+get_request_or_raise = privacy_requests.get_or_raise
+list_requests = privacy_requests.list_requests
+verify_request_identity = privacy_requests.verify_identity
+check_request_completable = privacy_requests.check_completable
+complete_request = privacy_requests.mark_completed
+request_read = privacy_requests.to_read
+
+
+def export_audit_lines(*, session: AsyncSession) -> AsyncIterator[str]:
+    """Returns the audit log as JSON lines, oldest first (`marketing-agent audit export`)."""
+    return audit_log.export_lines(session=session)
+
+
+async def contacts_with_decisions_since(
+    *, session: AsyncSession, contact_ids: Sequence[int], since: datetime
+) -> set[int]:
+    """Returns which of `contact_ids` made a consent decision at or after `since` (retention)."""
+    found: set[int] = set()
+    for start in range(0, len(contact_ids), 900):
+        rows = await session.scalars(
+            select(ConsentRecord.contact_id)
+            .where(ConsentRecord.contact_id.in_(contact_ids[start : start + 900]))
+            .where(ConsentRecord.recorded_at >= since)
+            .distinct()
+        )
+        found.update(rows)
+    return found
+
+
+async def purge_request_exports(*, session: AsyncSession, completed_before: datetime) -> int:
+    """Deletes access exports of requests completed before the cutoff; returns how many."""
+    rows = (
+        await session.scalars(
+            select(PrivacyRequest).where(
+                PrivacyRequest.export.is_not(None), PrivacyRequest.completed_at < completed_before
+            )
+        )
+    ).all()
+    for request in rows:
+        request.export = None
+    await session.flush()
+    return len(rows)

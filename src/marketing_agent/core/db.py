@@ -107,6 +107,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # A deleted row's bytes are overwritten, not left in a free page: an erased person must
+    # not stay readable in the file (docs/compliance.md).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -174,6 +174,15 @@ class Settings(BaseSettings):
     frequency_cap_days: float = Field(
         7, ge=0, description="Length of the frequency cap's rolling window in days; 0 = no cap."
     )
+    retention_inactive_contacts_days: int = Field(
+        0,
+        ge=0,
+        description="Erase contacts with no message, event or consent decision for this many "
+        "days; 0 = keep.",
+    )
+    retention_dsr_exports_days: int = Field(
+        30, ge=0, description="Delete access-request exports this many days after; 0 = keep."
+    )
 
     public_url: str = Field(
         "http://127.0.0.1:8000",

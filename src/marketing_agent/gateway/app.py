@@ -44,6 +44,7 @@ from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.api import router as orchestrator_router
+from marketing_agent.orchestrator.privacy import router as privacy_router
 from marketing_agent.orchestrator.scheduled import run_scheduler
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import service as safety
@@ -67,6 +68,7 @@ ROUTERS = (
     experiments_router,
     compliance_router,
     links_router,  # /r/<token>: tracked links, open by design
+    privacy_router,
 )
 
 

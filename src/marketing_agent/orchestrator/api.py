@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Response, UploadFile
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentRead
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
@@ -18,6 +19,7 @@ from marketing_agent.orchestrator import (
     editing,
     flows,
     overview,
+    privacy,
     service,
 )
 from marketing_agent.orchestrator.auth import (
@@ -164,8 +166,16 @@ async def preview_contacts_import(
 
 @router.post("/contacts", status_code=201)
 async def create_contact(
-    contact_in: ContactCreate, session: DbSession, principal: CanWriteContacts
+    contact_in: ContactCreate,
+    session: DbSession,
+    settings: CurrentSettings,
+    principal: CanWriteContacts,
 ) -> ContactRead:
+    await privacy.refuse_suppressed(
+        session=session,
+        key=SuppressionKey.from_settings(settings),
+        telegram_id=contact_in.telegram_id,
+    )
     contact = await service.create_contact(session=session, contact_in=contact_in)
     return ContactRead.model_validate(contact)
 
@@ -174,6 +184,7 @@ async def create_contact(
 async def import_contacts(
     file: UploadFile,
     session: DbSession,
+    settings: CurrentSettings,
     principal: CanWriteContacts,
     sender_id: Annotated[
         DbId | None, Query(description="Sender the consents were given to")
@@ -194,6 +205,7 @@ async def import_contacts(
         purpose=purpose,
         actor=principal.actor,
         valid_only=valid_only,
+        suppression_key=SuppressionKey.from_settings(settings),
     )
 
 

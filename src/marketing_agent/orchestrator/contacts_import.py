@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.orchestrator.models import Contact
@@ -172,13 +173,16 @@ async def import_contacts(
     sender_id: int | None,
     purpose: str,
     actor: str,
+    suppression_key: SuppressionKey | None,
     valid_only: bool = False,
 ) -> ImportResult:
     """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
 
     Parsing runs in a thread and rows are written in batches, so a large file does not hold up
     the event loop (the API's other requests, /healthz). With `valid_only` the rows with errors
-    are left out and the others imported whole (an error about the whole file still stops it)."""
+    are left out and the others imported whole (an error about the whole file still stops it).
+    Rows of erased people (the suppression list) are left out and reported; `suppression_key`
+    is None only for a database known to hold no suppressions (the demo's fresh one)."""
     numbered, errors = await asyncio.to_thread(_parse_numbered, data)
     skipped = 0
     bad = _error_lines(errors) if valid_only else None
@@ -186,8 +190,7 @@ async def import_contacts(
         skipped = len(bad)
         numbered = [(line, row) for line, row in numbered if line not in bad]
         errors = []
-    rows = [row for _, row in numbered]
-    wants_consent = any(consent_at for _, consent_at, _ in rows)
+    wants_consent = any(consent_at for _, (_, consent_at, _) in numbered)
     if wants_consent and sender_id is None:
         errors.append(
             field_error(
@@ -204,6 +207,8 @@ async def import_contacts(
         raise ValidationFailed(
             errors, detail=f"{len(errors)} problem(s) in the file; nothing imported"
         )
+    numbered, suppressed_rows = await _drop_suppressed(session, numbered, suppression_key)
+    rows = [row for _, row in numbered]
     ids, created, updated = await _write_contacts(session, [c for c, _, _ in rows])
     consents: list[ConsentCreate] = []
     for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
@@ -226,10 +231,20 @@ async def import_contacts(
         action="contacts.imported",
         entity_type="contacts",
         entity_id="import",
-        data={"created": created, "updated": updated, "consents": recorded},
+        data={
+            "created": created,
+            "updated": updated,
+            "consents": recorded,
+            "suppressed": len(suppressed_rows),
+        },
     )
     return ImportResult(
-        created=created, updated=updated, consents_recorded=recorded, skipped_rows=skipped
+        created=created,
+        updated=updated,
+        consents_recorded=recorded,
+        skipped_rows=skipped,
+        suppressed=len(suppressed_rows),
+        suppressed_rows=suppressed_rows,
     )
 
 
@@ -289,3 +304,24 @@ async def _write_contacts(
             )
             ids.update({tg: cid for cid, tg in added})
     return ids, created, updated
+
+
+async def _drop_suppressed(
+    session: AsyncSession, numbered: list[tuple[int, Row]], key: SuppressionKey | None
+) -> tuple[list[tuple[int, Row]], list[int]]:
+    """Returns the rows that may be imported and the line numbers of erased people's rows.
+    Someone who came back through a bot on their own is a contact again and not suppressed."""
+    if key is None or not numbered:
+        return numbered, []
+    suppressed = await compliance.suppressed_among(
+        session=session, key=key, telegram_ids=[row[0].telegram_id for _, row in numbered]
+    )
+    if suppressed:
+        returned = set(
+            await session.scalars(
+                select(Contact.telegram_id).where(Contact.telegram_id.in_(list(suppressed)))
+            )
+        )
+        suppressed -= returned
+    lines = [line for line, row in numbered if row[0].telegram_id in suppressed]
+    return [(line, row) for line, row in numbered if row[0].telegram_id not in suppressed], lines

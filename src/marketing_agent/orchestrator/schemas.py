@@ -157,6 +157,10 @@ class ImportResult(BaseModel):
     updated: int
     consents_recorded: int
     skipped_rows: int = Field(0, description="Invalid rows left out (valid_only imports).")
+    suppressed: int = Field(0, description="Rows of erased people, not imported.")
+    suppressed_rows: list[int] = Field(
+        default_factory=list, description="Their line numbers in the file (the header is 1)."
+    )
 
 
 # Segments ------------------------------------------------------------------------------------
