@@ -117,7 +117,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         message = f"no Chromium at {CHROMIUM}: apt-get install -y chromium (make test does)"
@@ -134,8 +134,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, server: Server) -> Iterator[Page]:
+    # bypass_csp: the tests inject axe-core (an inline script) and evaluate conditions, which
+    # the UI's Content-Security-Policy rightly forbids; tests/gateway/test_ui_csp.py proves the
+    # UI itself runs under it.
     context = browser.new_context(
-        base_url=server.url, viewport={"width": 1440, "height": 900}, locale="en-US"
+        base_url=server.url,
+        viewport={"width": 1440, "height": 900},
+        locale="en-US",
+        bypass_csp=True,
     )
     context.set_default_timeout(20_000)
     page = context.new_page()
@@ -154,17 +160,22 @@ def log_in(page: Page, password: str, username: str = "admin") -> None:
 
 
 def make_reviewer(server: Server) -> tuple[str, str]:
-    """Invites a reviewer through the API and sets their own password, as they would at their
-    first login; returns the username and password. (Nobody approves their own campaign, so the
-    admin who creates it needs a second person.)"""
-    username, password = f"rita{uuid.uuid4().hex[:6]}", "rita-reviews-carefully"
+    """A second person who may approve (nobody approves their own campaign)."""
+    return make_user(server, "reviewer")
+
+
+def make_user(server: Server, role: str) -> tuple[str, str]:
+    """Invites a user of `role` through the API and sets their own password, as they would at
+    their first login (an invited user must change the one-time password); returns the username
+    and password."""
+    username, password = f"{role}{uuid.uuid4().hex[:6]}", f"{role}-chose-this-password"
     with httpx.Client(base_url=server.url, timeout=10) as api:
         admin = api.post(
             "/api/v1/auth/login", json={"username": "admin", "password": server.admin_password}
         ).json()["access_token"]
         invited = api.post(
             "/api/v1/auth/users",
-            json={"username": username, "role": "reviewer"},
+            json={"username": username, "role": role},
             headers={"Authorization": f"Bearer {admin}"},
         ).json()
         first = api.post(

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import SCREENSHOT, Server, assert_accessible, log_in
+from tests.e2e.conftest import SCREENSHOT, Server, assert_accessible, log_in, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def test_first_run_dashboard_shows_a_working_product(page: Page, server: Server)
 @pytest.fixture
 def phone(browser: Browser, server: Server) -> Iterator[Page]:
     context = browser.new_context(
-        base_url=server.url, viewport={"width": 390, "height": 844}, locale="en-US"
+        base_url=server.url, viewport={"width": 390, "height": 844}, locale="en-US", bypass_csp=True
     )
     context.set_default_timeout(20_000)
     yield context.new_page()
@@ -211,11 +211,7 @@ def test_submit_asks_first_with_the_reach_after_consent_and_cap(
 def test_a_viewer_sees_what_they_may_not_do_disabled(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    username, password = f"viewer{uuid.uuid4().hex[:6]}", "viewer-pass-12345"
-    created = api.post(
-        "/api/v1/auth/users", json={"username": username, "password": password, "role": "viewer"}
-    )
-    assert created.status_code == 201, created.text
+    username, password = make_user(server, "viewer")
     log_in(page, password, username=username)
     expect(page.get_by_label("Role: viewer")).to_be_visible()
     page.get_by_role("menuitem", name="Campaigns").click()
