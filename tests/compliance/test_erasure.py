@@ -22,7 +22,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import flows
 from marketing_agent.telegram.transport import InboundEvent
-from tests.factories import headers_for, make_contacts, make_sender
+from tests.factories import headers_for, make_contacts, make_sender, start_bot
 from tests.orchestrator.test_flows import run_until_idle
 
 TELEGRAM_ID = 5_550_001_234
@@ -69,6 +69,7 @@ async def _seed_the_person(
     """Subscribes the person through the bot, sends them a campaign with two others, and lets
     them reply and click; returns (contact id, campaign id, sender id)."""
     sender_id = await make_sender(db)
+    start_bot(sender_id, [TELEGRAM_ID])  # they opened the bot in Telegram, so it may write
     profile = {"username": USERNAME, "first_name": FIRST_NAME, "source": "winter"}
     await _inbound(db, sender_id, _event("start", text="/start winter", payload=profile))
     await _inbound(db, sender_id, _event("consent_yes", payload=profile))

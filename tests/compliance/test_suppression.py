@@ -56,6 +56,7 @@ async def test_import_reports_an_erased_person_as_suppressed_and_skips_them(
         "consents_recorded": 0,
         "suppressed": 1,
         "suppressed_rows": [3],
+        "skipped_rows": 0,
     }
     page = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
     assert ERASED_ID not in [c["telegram_id"] for c in page["items"]]

@@ -78,7 +78,7 @@ async def verify_audit(session: DbSession, principal: CanRead) -> AuditVerificat
     return await service.verify_audit_chain(session=session)
 
 
-RequestID = Annotated[int, Path(gt=0, description="The data-subject request's id")]
+RequestID = Annotated[DbId, Path(description="The data-subject request's id")]
 
 
 @router.post("/requests", status_code=201)

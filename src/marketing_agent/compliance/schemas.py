@@ -87,7 +87,7 @@ class RequestStatus(StrEnum):
 class PrivacyRequestCreate(BaseModel):
     kind: RequestKind
     regime: Regime = Regime.GDPR
-    contact_id: int = Field(gt=0, description="The contact the request is about.")
+    contact_id: DbId = Field(description="The contact the request is about.")
     channel: str = Field("api", min_length=1, max_length=32, description="How it reached us.")
     details: dict[str, Any] = Field(
         default_factory=dict,

@@ -26,7 +26,9 @@ from marketing_agent.core.deps import CurrentSettings, DbSession, get_database
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
+from marketing_agent.core.validation import DbId
 from marketing_agent.orchestrator.models import Contact, Delivery
+from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
 
@@ -36,8 +38,8 @@ _STAND_IN_BASE = 2**40
 
 
 class ErasureCreate(BaseModel):
-    contact_id: int = Field(gt=0)
-    request_id: int | None = Field(None, gt=0, description="The data-subject request, if any.")
+    contact_id: DbId
+    request_id: DbId | None = Field(None, description="The data-subject request, if any.")
 
 
 class ErasureResult(BaseModel):
@@ -70,6 +72,7 @@ async def erase_contact(
     anonymised, stopped = await _erase_deliveries(session, contact_id)
     events = await analytics.erase_contact(session=session, contact_id=contact_id)
     held = await compliance.erase_contact(session=session, contact_id=contact_id)
+    await telegram.erase_chat(session=session, chat_id=contact.telegram_id)
     # The agent keeps no transcripts and its usage rows name campaigns, never people; review
     # items are about campaigns: neither holds anything of this person.
     await session.delete(contact)
@@ -376,7 +379,7 @@ async def erase_from_cli(settings: Settings, *, contact_id: int, actor: str) -> 
 
 @router.post("/requests/{request_id}/complete")
 async def complete_privacy_request(
-    request_id: Annotated[int, PathParam(gt=0)],
+    request_id: Annotated[DbId, PathParam()],
     session: DbSession,
     db: Annotated[Database, Depends(get_database)],
     settings: CurrentSettings,

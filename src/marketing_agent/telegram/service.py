@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -916,3 +916,15 @@ async def _insert_sender(
         transport=sender.transport,
         profile=sender.profile,
     )
+
+
+async def erase_chat(*, session: AsyncSession, chat_id: int) -> int:
+    """Forgets a person's chat (erasure): the record that they started a bot and the stored
+    updates they sent, applied or not. Returns how many rows went."""
+    chats = await session.execute(delete(BotChat).where(BotChat.chat_id == chat_id))
+    updates = await session.execute(
+        # As a float: a Telegram id outgrows a 32-bit integer cast; a double holds it exactly.
+        delete(InboundUpdate).where(InboundUpdate.event["chat_id"].as_float() == float(chat_id))
+    )
+    await session.flush()
+    return int(getattr(chats, "rowcount", 0) or 0) + int(getattr(updates, "rowcount", 0) or 0)
