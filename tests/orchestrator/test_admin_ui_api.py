@@ -89,7 +89,14 @@ async def test_import_preview_then_only_the_valid_rows(
     valid = await client.post(
         f"{API}/contacts/import?sender_id={sender_id}&valid_only=true", headers=headers, files=files
     )
-    assert valid.json() == {"created": 2, "updated": 0, "consents_recorded": 1, "skipped_rows": 1}
+    assert valid.json() == {
+        "created": 2,
+        "updated": 0,
+        "consents_recorded": 1,
+        "skipped_rows": 1,
+        "suppressed": 0,
+        "suppressed_rows": [],
+    }
 
 
 async def test_export_quotes_cells_a_spreadsheet_would_run(

@@ -131,6 +131,17 @@ async def _bot_sender(db: Database, sim: SimulatedTelegram, *, profile: str) -> 
         return sender.id
 
 
+async def _started_the_bot(
+    people: httpx.AsyncClient, sim: SimulatedTelegram, telegram_ids: list[int]
+) -> None:
+    """These people opened the bot earlier: Telegram lets a bot write only to them."""
+    for start in range(0, len(telegram_ids), 1000):
+        answer = await people.post(
+            f"/sim/bots/{sim.username}/chats", json={"chat_ids": telegram_ids[start : start + 1000]}
+        )
+        assert answer.status_code == 200, answer.text
+
+
 async def _consenting_contacts(db: Database, sender_id: int, telegram_ids: list[int]) -> list[int]:
     async with db.session() as session:
         result = await session.execute(
@@ -229,6 +240,7 @@ async def test_stops_and_starts_survive_the_poller_killed_at_random_instants(
             strict=True,
         )
     )
+    await _started_the_bot(people, sim, stoppers + stayers)
     presses = [(t, "STOP") for t in stoppers] + [(t, "/start") for t in starters]
     random.Random(14).shuffle(presses)
     rng = random.Random(2026)
@@ -360,6 +372,7 @@ async def test_bot_api_workers_killed_at_random_instants_leave_only_their_reques
     contact_of = dict(
         zip(audience, await _consenting_contacts(db, sender_id, audience), strict=True)
     )
+    await _started_the_bot(people, sim, audience)
     workers = [_start("worker", db, tmp_path) for _ in range(3)]
     rng = random.Random(14)
     kills = 0

@@ -206,6 +206,7 @@ _PAGE = """<!doctype html>
     "/r/{token}",
     response_class=RedirectResponse,
     status_code=302,
+    include_in_schema=False,  # a public redirect people follow, not an API for clients
     responses={
         404: {"description": "Not a link of ours: a friendly HTML page.", "content": _HTML},
         410: {"description": "The link expired: a friendly HTML page.", "content": _HTML},

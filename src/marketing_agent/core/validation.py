@@ -9,16 +9,27 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import Ge, Le
+from pydantic import BeforeValidator
 
 INT64_MAX = 2**63 - 1
 
+
+def _not_a_bool(value: object) -> object:
+    # JSON true/false is not a number, even though Python counts True as 1.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_not_a_bool)
+
 # A row id in a path, query or body: the keys are BIGINT (64-bit) and start at 1.
-DbId = Annotated[int, Ge(1), Le(INT64_MAX)]
+DbId = Annotated[int, Ge(1), Le(INT64_MAX), NotBool]
 # An amount or counter stored in a BIGINT column (revenue in micro-dollars, ...).
-NonNegativeInt64 = Annotated[int, Ge(0), Le(INT64_MAX)]
+NonNegativeInt64 = Annotated[int, Ge(0), Le(INT64_MAX), NotBool]
 # A Telegram chat id: a person's id (positive) or a group's (negative); stored as BIGINT.
 # Zero is refused where it is read (the schemas say why).
-TelegramChatId = Annotated[int, Ge(-INT64_MAX), Le(INT64_MAX)]
+TelegramChatId = Annotated[int, Ge(-INT64_MAX), Le(INT64_MAX), NotBool]
 
 
 def check_zone_name(name: str) -> str:

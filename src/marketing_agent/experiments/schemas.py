@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.experiments.analysis import ArmVerdict, Verdict
@@ -221,10 +221,22 @@ class AnalyseRequest(BaseModel):
 
 
 class SampleSizeRequest(BaseModel):
-    base_rate: float = Field(gt=0, lt=1, description="The control's expected rate, e.g. 0.03.")
+    base_rate: float = Field(
+        ge=1e-6, le=1 - 1e-6, description="The control's expected rate, e.g. 0.03."
+    )
     minimum_detectable_lift: float = Field(
         gt=-1, allow_inf_nan=False, description="Relative lift to detect, e.g. 0.1 for +10%."
     )
+
+    @model_validator(mode="after")
+    def detectable(self) -> SampleSizeRequest:
+        variant = self.base_rate * (1 + self.minimum_detectable_lift)
+        if abs(self.minimum_detectable_lift) < 1e-4:
+            raise ValueError("minimum_detectable_lift must be at least 0.0001 (0.01%) either way")
+        if not 0 < variant < 1:
+            raise ValueError("base_rate x (1 + minimum_detectable_lift) must lie between 0 and 1")
+        return self
+
     power: float = Field(0.8, gt=0, lt=1)
     alpha: float = Field(0.05, gt=0, lt=1)
     arms: int = Field(2, ge=2, le=20)

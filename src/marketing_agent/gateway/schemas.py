@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from marketing_agent.core.auth import Permission, Role
 
@@ -58,7 +58,7 @@ class UserUpdate(BaseModel):
     """Only the fields given change; either change ends the user's current sessions."""
 
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class PasswordResetRead(BaseModel):

@@ -46,7 +46,11 @@ def _parse_numbered(data: bytes) -> tuple[list[tuple[int, Row]], list[dict[str, 
     except UnicodeDecodeError:
         return [], [field_error(("body", "file"), "the file is not UTF-8 text")]
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or "telegram_id" not in reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:  # e.g. a NUL byte or an oversized field in the header line
+        return [], [field_error(("body", "file"), f"not a readable CSV file: {exc}")]
+    if not header or "telegram_id" not in header:
         return [], [field_error(("body", "file"), "the header must include a telegram_id column")]
     rows: list[tuple[int, Row]] = []
     errors: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -224,6 +225,8 @@ async def _flush_or_conflict(session: AsyncSession, message: str) -> None:
         await session.flush()
     except IntegrityError as exc:  # a concurrent insert between the check and this one
         raise Conflict(message) from exc
+    except StaleDataError as exc:  # deleted by another request meanwhile
+        raise NotFound("The phrase list was deleted meanwhile") from exc
 
 
 async def _audit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 Severity = Literal["info", "warn", "block"]
 Decision = Literal["allow", "review", "block"]
@@ -36,7 +36,7 @@ class ContentCheckRequest(BaseModel):
     parse_mode: Literal["HTML", "MarkdownV2", "Markdown"] | None = Field(
         None, description="How Telegram will read the text's markup; none means plain text."
     )
-    caption: bool = Field(False, description="The text is a photo's or document's caption.")
+    caption: StrictBool = Field(False, description="The text is a photo's or document's caption.")
 
 
 class RedactRequest(BaseModel):
