@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics import conversions, service
+from marketing_agent.analytics import conversions, live, service
 from marketing_agent.analytics.conversions import ConversionBatch, ConversionBatchResult
 from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
@@ -24,7 +24,8 @@ from marketing_agent.analytics.schemas import (
 )
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.db import Database
+from marketing_agent.core.deps import DbSession, get_database
 from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
 from marketing_agent.core.references import References, ensure_references
 from marketing_agent.core.validation import DbId
@@ -97,6 +98,54 @@ async def campaign_stats(
         if source is None:
             raise NotFound(f"Campaign {campaign_id} does not exist.")
     return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/live",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: `counts` (the campaign's stats, as from /stats) "
+            "whenever an event is recorded, `end` once its sending is over.",
+            "content": {"text/event-stream": {}},
+        },
+        404: {"description": "No such campaign."},
+    },
+)
+async def campaign_live(
+    campaign_id: CampaignID,
+    principal: CanRead,
+    lookup: SourceLookup,
+    database: Annotated[Database, Depends(get_database)],
+    last_event_id: Annotated[
+        str | None, Header(description="The id of the last counts received (a reconnect).")
+    ] = None,
+) -> StreamingResponse:
+    """Live counts without polling, from the database (any API process answers the same)."""
+
+    async def source_of(session: AsyncSession) -> CampaignSource | None:
+        return await lookup(session=session, campaign_id=campaign_id) if lookup else None
+
+    async def stats_of(session: AsyncSession, source: CampaignSource | None) -> CampaignStats:
+        return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
+
+    if lookup is not None:
+        async with database.session() as session:
+            if await source_of(session) is None:
+                raise NotFound(f"Campaign {campaign_id} does not exist.")
+    known = last_event_id is not None and last_event_id.isdigit() and len(last_event_id) <= 18
+    seen = int(last_event_id) if known and last_event_id else None
+    return StreamingResponse(
+        live.stream(
+            database=database,
+            campaign_id=campaign_id,
+            source_of=source_of,
+            stats_of=stats_of,
+            last_event_id=seen,
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 @router.get("/campaigns/{campaign_id}/funnel")

@@ -96,6 +96,8 @@ class CampaignSource(BaseModel):
 
     campaign_id: int
     sender_kind: SenderKind
+    finished: bool = Field(False, description="Its sending has ended (completed or cancelled).")
+    paid_broadcast: bool = Field(False, description="Sent at paid-broadcast rates (Stars).")
 
 
 class CampaignStats(BaseModel):

@@ -7,7 +7,7 @@ erasure left (`anonymous_id`), else the event itself (an external event naming n
 from __future__ import annotations
 
 import secrets
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from marketing_agent.analytics import live, signals
+from marketing_agent.analytics import signals
 from marketing_agent.analytics.links import (
     LinkExpired,
     LinkInvalid,
@@ -114,7 +114,6 @@ async def record_event(*, session: AsyncSession, event_in: EventCreate) -> Event
     event = Event(**row)
     session.add(event)
     await session.flush()
-    live.stage(session, _increments([row]))
     return event
 
 
@@ -127,7 +126,6 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     await _attribute_variants(session, rows)
     # Core, not ORM, insert: the ORM splits rows by which values are None into several batches.
     await session.execute(insert(cast(Table, Event.__table__)), rows)
-    live.stage(session, _increments(rows))
     return len(rows)
 
 
@@ -358,14 +356,6 @@ async def _attribute_variants(session: AsyncSession, rows: list[dict[str, Any]])
             known[pair] = row["variant_key"]
         elif pair in known:
             row["variant_key"] = known[pair]
-
-
-def _increments(rows: Sequence[dict[str, Any]]) -> Counter[live.CounterKey]:
-    return Counter(
-        (row["campaign_id"], row["variant_key"], row["type"])
-        for row in rows
-        if row["campaign_id"] is not None
-    )
 
 
 def _person(event: Any) -> ColumnElement[int]:

@@ -33,7 +33,7 @@ from marketing_agent.orchestrator.schemas import (
     SegmentRead,
     SegmentUpdate,
 )
-from marketing_agent.orchestrator.state_machine import CampaignStatus, check_transition
+from marketing_agent.orchestrator.state_machine import FINAL, CampaignStatus, check_transition
 from marketing_agent.telegram import service as telegram
 
 # Contacts ------------------------------------------------------------------------------------
@@ -368,7 +368,12 @@ async def campaign_source(*, session: AsyncSession, campaign_id: int) -> Campaig
         return None
     sender = await telegram.get_sender(session=session, sender_id=campaign.sender_id)
     kind = SenderKind.USER if sender is not None and sender.kind == "user" else SenderKind.BOT
-    return CampaignSource(campaign_id=campaign_id, sender_kind=kind)
+    return CampaignSource(
+        campaign_id=campaign_id,
+        sender_kind=kind,
+        finished=campaign.status in FINAL,
+        paid_broadcast=sender is not None and sender.profile == "paid_broadcast",
+    )
 
 
 CAMPAIGN_SORTS = {
