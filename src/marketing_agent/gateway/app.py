@@ -24,6 +24,7 @@ from marketing_agent.agent.api import router as agent_router
 from marketing_agent.analytics import service as analytics
 from marketing_agent.analytics.api import (
     get_campaign_source_lookup,
+    get_contact_dimension,
     get_contact_lookup,
     links_router,
 )
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
     app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
     app.dependency_overrides[get_contact_lookup] = lambda: orchestrator.contact_exists
+    app.dependency_overrides[get_contact_dimension] = lambda: orchestrator.contact_dimension
     problems.install(app)
     middleware.install(
         app,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -359,6 +359,23 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
     if campaign is None:
         raise NotFound(f"Campaign {campaign_id} does not exist.")
     return campaign
+
+
+async def contact_dimension(
+    *, session: AsyncSession, dimension: str, key: str | None
+) -> Select[int, str | None]:
+    """(contact_id, value) of every contact for analytics' breakdowns, as SQL to join."""
+    query: Select[int, str | None]
+    if dimension == "language":
+        query = select(Contact.id.label("contact_id"), Contact.language.label("value"))
+    elif dimension == "timezone":
+        query = select(Contact.id.label("contact_id"), Contact.timezone.label("value"))
+    elif dimension == "attribute" and key:
+        value = Contact.attributes[key].as_string()
+        query = select(Contact.id.label("contact_id"), value.label("value"))
+    else:
+        raise ValidationFailed([field_error(("query", "by"), f"unknown dimension '{dimension}'")])
+    return query
 
 
 async def campaign_source(*, session: AsyncSession, campaign_id: int) -> CampaignSource | None:
