@@ -21,6 +21,8 @@ const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
+const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
+const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -92,6 +94,8 @@ export function AppRoot() {
                 <Route index element={<Suspense fallback={pageFallback}><DashboardPage /></Suspense>} />
                 <Route path="campaigns" element={<Suspense fallback={pageFallback}><CampaignsPage /></Suspense>} />
                 <Route path="campaigns/:id" element={<Suspense fallback={pageFallback}><CampaignDetailPage /></Suspense>} />
+                <Route path="campaigns/:id/analytics" element={<Suspense fallback={pageFallback}><CampaignAnalyticsPage /></Suspense>} />
+                <Route path="funnels" element={<Suspense fallback={pageFallback}><FunnelsPage /></Suspense>} />
                 <Route path="reviews" element={<Suspense fallback={pageFallback}><ReviewQueuePage /></Suspense>} />
                 <Route path="contacts" element={<Suspense fallback={pageFallback}><ContactsPage /></Suspense>} />
                 <Route path="contacts/:id" element={<Suspense fallback={pageFallback}><ContactDetailPage /></Suspense>} />
