@@ -20,10 +20,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, insert, text
-
 import _support
 from bench_pipeline import drop, postgres_database
+from sqlalchemy import Table, insert, text
+
 from marketing_agent.analytics import service as analytics
 from marketing_agent.analytics.models import Event
 from marketing_agent.core.db import Database
