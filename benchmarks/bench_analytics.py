@@ -53,7 +53,14 @@ def rows(events: int, seed: int = 7) -> list[dict[str, Any]]:
             variant = "A" if person % 2 else "B"
             sent = T0 + timedelta(seconds=rng.randrange(3 * 86400))
 
-            def add(kind: str, at: datetime, value: int | None = None) -> None:
+            def add(
+                kind: str,
+                at: datetime,
+                value: int | None = None,
+                campaign: int = campaign,
+                variant: str = variant,
+                person: int = person,
+            ) -> None:
                 out.append(
                     {
                         "type": kind,
@@ -134,13 +141,16 @@ def duckdb_side(data: list[dict[str, Any]]) -> None:
     funnel_sql = """
     WITH s0 AS (SELECT contact_id p, min(occurred_at) at, min(occurred_at) entered FROM events
                 WHERE campaign_id = 1 AND type = 'sent' GROUP BY 1),
-    s1 AS (SELECT s0.p, min(e.occurred_at) at, s0.entered FROM s0 JOIN events e ON e.contact_id = s0.p
+    s1 AS (SELECT s0.p, min(e.occurred_at) at, s0.entered FROM s0 JOIN events e
+           ON e.contact_id = s0.p
            AND e.campaign_id = 1 AND e.type = 'delivered' AND e.occurred_at >= s0.at
            AND e.occurred_at <= s0.entered + INTERVAL 7 DAY GROUP BY 1, 3),
-    s2 AS (SELECT s1.p, min(e.occurred_at) at, s1.entered FROM s1 JOIN events e ON e.contact_id = s1.p
+    s2 AS (SELECT s1.p, min(e.occurred_at) at, s1.entered FROM s1 JOIN events e
+           ON e.contact_id = s1.p
            AND e.campaign_id = 1 AND e.type = 'clicked' AND e.occurred_at >= s1.at
            AND e.occurred_at <= s1.entered + INTERVAL 7 DAY GROUP BY 1, 3),
-    s3 AS (SELECT s2.p, min(e.occurred_at) at, s2.entered FROM s2 JOIN events e ON e.contact_id = s2.p
+    s3 AS (SELECT s2.p, min(e.occurred_at) at, s2.entered FROM s2 JOIN events e
+           ON e.contact_id = s2.p
            AND e.campaign_id = 1 AND e.type = 'converted' AND e.occurred_at >= s2.at
            AND e.occurred_at <= s2.entered + INTERVAL 7 DAY GROUP BY 1, 3)
     SELECT (SELECT count(*) FROM s0), (SELECT count(*) FROM s1), (SELECT count(*) FROM s2),
