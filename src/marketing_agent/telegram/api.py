@@ -65,14 +65,17 @@ class InboundHandler(Protocol):
     """Applies a sender's stored updates: consent and events (the orchestrator's
     apply_inbound)."""
 
-    def __call__(self, *, db: Database, sender_id: int) -> Awaitable[int]: ...
+    def __call__(self, *, sender_id: int) -> Awaitable[int]: ...
 
 
-def get_inbound_handler() -> InboundHandler | None:
-    """Returns what applies webhook updates: the app factory provides the orchestrator's (this
-    module may not import it), as it provides the principal resolver; None: not wired (the
-    scheduler applies what the webhook stored)."""
-    return None
+def get_inbound_handler(request: Request) -> InboundHandler | None:
+    """Returns what applies webhook updates: the process's runtime provides the orchestrator's
+    (this module may not import it); None: not wired (the scheduler applies what the webhook
+    stored)."""
+    handler: InboundHandler | None = getattr(
+        getattr(request.app.state, "runtime", None), "apply_inbound", None
+    )
+    return handler
 
 
 WebhookHandler = Annotated[InboundHandler | None, Depends(get_inbound_handler)]
@@ -189,7 +192,7 @@ async def receive_webhook_update(
             await service.store_inbound(session=store, sender_id=sender_id, events=events)
         if handle is not None:
             try:
-                await handle(db=db, sender_id=sender_id)
+                await handle(sender_id=sender_id)
             except Exception:
                 log.exception("telegram.webhook_apply_failed", sender_id=sender_id)
     return JSONResponse(answer)
