@@ -470,9 +470,16 @@ def accounts_test(
     settings = _settings(data_dir)
 
     async def send() -> Any:
-        async with _database(settings) as db, db.session() as session:
+        from marketing_agent.runtime import one_shot
+
+        async with one_shot(settings) as runtime, runtime.database.session() as session:
             return await telegram.send_test_message(
-                session=session, sender_id=sender_id, chat_id=chat_id, text=text, actor="cli"
+                session=session,
+                sender_id=sender_id,
+                chat_id=chat_id,
+                text=text,
+                actor="cli",
+                limits=runtime.limits,
             )
 
     try:

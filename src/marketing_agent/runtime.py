@@ -34,6 +34,7 @@ from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.accounts import LoginRegistry
 from marketing_agent.telegram.pool import TransportPool
 
 log = get_logger(__name__)
@@ -74,6 +75,7 @@ class Runtime:
     limits: safety.RateLimits
     policies: Policies
     links: analytics.LinkTracker
+    logins: LoginRegistry  # user-account logins pending in this process (the API's)
     # The worker's send function; None: the transports' (see `_simulator_ledger`).
     send: SendFunction | None = None
     owns_database: bool = True
@@ -120,11 +122,34 @@ class Runtime:
         options.update(overrides)
         return DeliveryWorker(self.database, **options)
 
+    def start_background(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """Starts the loops the settings ask this process to run beside the API (the `run`
+        role): the scheduler and the delivery worker, until `stop` is set."""
+        from marketing_agent.orchestrator.scheduled import run_scheduler
+
+        settings = self.settings
+        tasks = []
+        if settings.run_scheduler:
+            scheduler = run_scheduler(
+                self,
+                stop,
+                poll_s=settings.scheduler_poll_s,
+                leader_retry_s=settings.scheduler_leader_retry_s,
+            )
+            tasks.append(asyncio.create_task(scheduler))
+        if settings.run_worker:
+            worker = self.delivery_worker()
+            tasks.append(
+                asyncio.create_task(worker.run_forever(stop, idle_s=settings.worker_poll_s))
+            )
+        return tasks
+
     async def close(self) -> None:
         """Releases what the runtime opened: limits (Redis), transports, the database."""
         for closer in reversed(self._closers):
             await closer()
         self._closers.clear()
+        await self.logins.close()
         await self.limits.close()
         await telegram.shutdown()
         if self.owns_database:
@@ -149,6 +174,7 @@ def open_runtime(settings: Settings, *, role: Role, database: Database | None = 
         limits=safety.open_rate_limits(redis_url=settings.redis_url, prefix=settings.redis_prefix),
         policies=Policies.from_settings(settings),
         links=analytics.tracker_of(settings, secret_key),
+        logins=LoginRegistry(),
         owns_database=database is None,
     )
     if role in ("worker", "run") and settings.simulator_ledger and settings.redis_url:

@@ -20,7 +20,7 @@ RISKY_BRIEF = "Guaranteed results: act now to double your money with our boots"
 
 async def run_until_idle(db: Database) -> None:
     """Drives the scheduler and the worker the way the running app does, until nothing is left."""
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, limits=runtime_of(db).limits)  # the runtime's one limiter set
     for _ in range(50):
         await scheduled.tick(runtime_of(db))
         if not await worker.run_once():

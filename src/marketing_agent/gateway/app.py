@@ -35,8 +35,7 @@ from marketing_agent.gateway.security import UserStateCache, parse_networks, res
 from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.privacy import router as privacy_router
-from marketing_agent.orchestrator.scheduled import run_scheduler
-from marketing_agent.runtime import Role, Runtime, open_runtime
+from marketing_agent.runtime import Role, open_runtime
 from marketing_agent.safety.api import router as safety_router
 from marketing_agent.telegram.api import router as telegram_router
 
@@ -78,7 +77,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.resolve_principal = resolve_principal
         _install_access(app, settings)
         stop = asyncio.Event()
-        tasks = _start_background(runtime, stop)
+        tasks = runtime.start_background(stop)
         log.info(
             "app.started", database=runtime.database.engine.dialect.name, background=len(tasks)
         )
@@ -129,23 +128,6 @@ def _install_access(app: FastAPI, settings: Settings) -> None:
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
     )
-
-
-def _start_background(runtime: Runtime, stop: asyncio.Event) -> list[asyncio.Task[None]]:
-    settings = runtime.settings
-    tasks = []
-    if settings.run_scheduler:
-        scheduler = run_scheduler(
-            runtime,
-            stop,
-            poll_s=settings.scheduler_poll_s,
-            leader_retry_s=settings.scheduler_leader_retry_s,
-        )
-        tasks.append(asyncio.create_task(scheduler))
-    if settings.run_worker:
-        worker = runtime.delivery_worker()
-        tasks.append(asyncio.create_task(worker.run_forever(stop, idle_s=settings.worker_poll_s)))
-    return tasks
 
 
 def _add_operational_routes(app: FastAPI) -> None:

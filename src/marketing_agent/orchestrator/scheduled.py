@@ -35,6 +35,8 @@ _LOCK_CALL_TIMEOUT_S = 5.0  # a lock connection slower than this counts as lost
 async def tick(runtime: Runtime) -> None:
     """Runs every periodic job once."""
     db = runtime.database
+    async with db.session() as session:  # the health job: what transports found, pauses ended
+        await telegram.record_sender_health(session=session)
     async with db.session() as session:
         await flows.create_due_runs(session=session)
     async with db.session() as session:

@@ -169,6 +169,7 @@ class DeliveryWorker:
     async def recover(self) -> queue.Recovered:
         """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
         async with self.db.session() as session:
+            await telegram.record_sender_health(session=session)  # what its sends found
             senders = await telegram.list_senders(session=session)
             idempotent = {s.id for s in senders if s.transport in queue.IDEMPOTENT_TRANSPORTS}
             recovered = await queue.recover_expired(

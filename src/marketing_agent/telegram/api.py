@@ -53,9 +53,14 @@ def get_secret_box(request: Request) -> SecretBox:
 AppSecretBox = Annotated[SecretBox, Depends(get_secret_box)]
 
 
-def get_logins() -> accounts.LoginRegistry:
-    """Returns the user-account logins pending in this process."""
-    return accounts.logins()
+def get_logins(request: Request) -> accounts.LoginRegistry:
+    """Returns the user-account logins pending in this process (its runtime's)."""
+    registry: accounts.LoginRegistry | None = getattr(
+        getattr(request.app.state, "runtime", None), "logins", None
+    )
+    if registry is None:
+        raise Unavailable("This process cannot log user accounts in")
+    return registry
 
 
 Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
@@ -131,7 +136,11 @@ async def get_sender(sender_id: SenderID, session: DbSession, principal: CanRead
 
 @router.post("/senders/{sender_id}/test")
 async def send_sender_test(
-    sender_id: SenderID, test_in: SenderTestRequest, session: DbSession, principal: CanManage
+    sender_id: SenderID,
+    test_in: SenderTestRequest,
+    session: DbSession,
+    principal: CanManage,
+    request: Request,
 ) -> SenderTestResult:
     """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
     return await service.send_test_message(
@@ -140,6 +149,7 @@ async def send_sender_test(
         chat_id=test_in.chat_id,
         text=test_in.text,
         actor=principal.actor,
+        limits=getattr(getattr(request.app.state, "runtime", None), "limits", None),
     )
 
 
