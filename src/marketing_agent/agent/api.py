@@ -5,10 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import service
-from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan, ProviderInfo, UsageSummary
+from marketing_agent.agent.schemas import (
+    BudgetStatus,
+    CampaignBrief,
+    CampaignPlan,
+    ProviderInfo,
+    UsageSummary,
+)
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
@@ -20,13 +26,15 @@ CanUseAgent = Annotated[Principal, Depends(authorize(Permission.AGENT_USE))]
 CanReadUsage = Annotated[Principal, Depends(authorize(Permission.ANALYTICS_READ))]
 
 
+StrategistDep = Annotated[service.Strategist, Depends(service.strategist_of)]
+
+
 @router.post("/plan")
 async def plan_campaign(
-    brief: CampaignBrief, session: DbSession, settings: CurrentSettings, principal: CanUseAgent
+    brief: CampaignBrief, strategist: StrategistDep, principal: CanUseAgent
 ) -> CampaignPlan:
-    return await service.plan_campaign(
-        session=session, settings=settings, brief=brief, tools=_request_tools(session)
-    )
+    """Drafts a plan without creating a campaign; no transaction is held while the model works."""
+    return await strategist.plan_campaign(brief=brief, tools=_request_tools(strategist.sessions))
 
 
 @router.get("/provider")
@@ -37,23 +45,34 @@ async def describe_provider(settings: CurrentSettings, principal: CanUseAgent) -
 @router.get("/usage")
 async def usage_summary(
     session: DbSession,
+    strategist: StrategistDep,
     principal: CanReadUsage,
     campaign_id: Annotated[DbId | None, Query()] = None,
 ) -> UsageSummary:
-    return await service.usage_summary(session=session, campaign_id=campaign_id)
+    """Calls, tokens and cost by model (of one campaign when given), and the budgets' state."""
+    summary = await service.usage_summary(session=session, campaign_id=campaign_id)
+    summary.budget = await strategist.budget()
+    return summary
 
 
-def _request_tools(session: AsyncSession) -> AgentTools:
-    """Tools for a plan drafted outside a campaign: no audience, the real safety guard."""
+@router.get("/budget")
+async def budget(strategist: StrategistDep, principal: CanUseAgent) -> BudgetStatus:
+    """Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%."""
+    return await strategist.budget()
+
+
+def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:
+    """Tools for a plan drafted outside a campaign: no audience, the real safety guard, each
+    call on a short session of its own."""
 
     async def describe_audience() -> dict[str, Any]:
         return {"note": "no audience selected"}
 
     async def check_content(text: str) -> dict[str, Any]:
-        # Imported here so the agent module loads (and is tested) without the safety module.
         from marketing_agent.safety import service as safety
 
-        verdict = await safety.check_content(session=session, text=text)
+        async with sessions() as session:
+            verdict = await safety.check_content(session=session, text=text)
         result: dict[str, Any] = verdict.model_dump(mode="json")
         return result
 

@@ -118,6 +118,10 @@ class CampaignPlan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     usage: Usage
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    prompt_version: str = Field(
+        "", description="The prompt template version the plan was written with (empty offline)."
+    )
+    usage_id: int | None = Field(None, description="The usage record of this plan's cost.")
 
 
 class UsageTotal(BaseModel):
@@ -129,12 +133,36 @@ class UsageTotal(BaseModel):
     cost_usd_micros: int
 
 
+class BudgetLine(BaseModel):
+    """Spend of one period against its limit."""
+
+    spent_usd_micros: int
+    limit_usd_micros: int
+    remaining_usd_micros: int
+    used_share: float = Field(description="Spent / limit (1.0 and over: used up).")
+    warning: bool = Field(description="80% or more is used.")
+    exhausted: bool = Field(description="Used up: every LLM call is refused until it resets.")
+
+
+class BudgetStatus(BaseModel):
+    day: BudgetLine
+    month: BudgetLine
+    call_limit_usd_micros: int
+    next_call_cap_usd_micros: int = Field(
+        description="What the next call may spend at most: the smallest of the call limit and "
+        "the day's and month's remainders."
+    )
+    warning: bool
+    exhausted: bool
+
+
 class UsageSummary(BaseModel):
     by_model: list[UsageTotal]
     calls: int
     input_tokens: int
     output_tokens: int
     cost_usd_micros: int
+    budget: BudgetStatus | None = None
 
 
 class ProviderInfo(BaseModel):

@@ -12,7 +12,8 @@ from typing import Any, NoReturn, cast
 import anthropic
 from anthropic.types import Message
 
-from marketing_agent.agent.conversation import PlanConversation
+from marketing_agent.agent.context import scrub
+from marketing_agent.agent.conversation import CallLimits, PlanConversation
 from marketing_agent.agent.errors import BriefRefused
 from marketing_agent.agent.prompts import (
     LAST_ROUND_PROMPT,
@@ -65,14 +66,16 @@ class AnthropicProvider:
         self._max_retries = max_retries
         self._timeout_s = timeout_s
 
-    async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
+    async def plan_campaign(
+        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+    ) -> CampaignPlan:
         async with anthropic.AsyncAnthropic(
             api_key=self._api_key,
             base_url=self.base_url,
             max_retries=self._max_retries,
             timeout=self._timeout_s,
         ) as client:
-            return await _Conversation(self, client, brief, tools).run()
+            return await _Conversation(self, client, brief, tools, limits).run()
 
 
 class _Conversation:
@@ -84,6 +87,7 @@ class _Conversation:
         client: anthropic.AsyncAnthropic,
         brief: CampaignBrief,
         tools: AgentTools,
+        limits: CallLimits | None,
     ) -> None:
         self.provider = provider
         self.client = client
@@ -94,6 +98,7 @@ class _Conversation:
             brief=brief,
             tools=tools,
             risk_threshold=provider.risk_threshold,
+            limits=limits,
         )
         self.messages: list[dict[str, Any]] = [
             {"role": "user", "content": render_user_prompt(brief)}
@@ -126,13 +131,18 @@ class _Conversation:
 
     async def _send(self) -> Message:
         # tool_choice stays "auto": the newest models reject forced tool use with a 400.
+        system = scrub(render_system_prompt(self.brief))
+        tools = tool_specs(variant_count=self.brief.variant_count)
+        messages = self.state.prepare(
+            self.messages, system=system, max_output_tokens=self.provider.max_tokens
+        )
         try:
             return await self.client.messages.create(
                 model=self.provider.model,
                 max_tokens=self.provider.max_tokens,
-                system=render_system_prompt(self.brief),
-                messages=cast(Any, self.messages),
-                tools=cast(Any, tool_specs(variant_count=self.brief.variant_count)),
+                system=system,
+                messages=cast(Any, messages),
+                tools=cast(Any, tools),
             )
         except anthropic.APIError as exc:
             _raise_unavailable(exc, base_url=self.provider.base_url)
