@@ -4,16 +4,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.core.db import Database
-from marketing_agent.core.settings import Settings
-
 from marketing_agent.agent import service as agent
 from marketing_agent.agent.errors import ProviderNotConfigured
 from marketing_agent.agent.models import LlmUsage
 from marketing_agent.agent.providers.anthropic import AnthropicProvider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
+from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Unavailable
+from marketing_agent.core.settings import Settings
 from tests.agent.factories import ToolSpy, brief, settings
 from tests.agent.fake_llm import claude_message, fake_llm, tool_use
 
