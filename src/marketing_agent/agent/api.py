@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketing_agent.agent import service
+from marketing_agent.agent import inbox, service
 from marketing_agent.agent.schemas import (
     BudgetStatus,
     CampaignBrief,
     CampaignPlan,
+    InboxAnswer,
+    InboxReplyRead,
+    InboxStatus,
     ProviderInfo,
     UsageSummary,
 )
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
+from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
@@ -77,3 +81,43 @@ def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:
         return result
 
     return AgentTools(describe_audience=describe_audience, check_content=check_content)
+
+
+ReplyID = Annotated[DbId, Path(description="The reply's id in the inbox.")]
+
+
+@router.get("/inbox")
+async def list_inbox(
+    session: DbSession,
+    principal: CanUseAgent,
+    status: Annotated[InboxStatus | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[InboxReplyRead]:
+    """Recipients' replies, newest first: opt-outs (already unsubscribed) and the rest, each
+    with a suggested answer for a person to send."""
+    rows, total = await inbox.list_replies(
+        session=session, status=status, limit=limit, offset=offset
+    )
+    return Page(items=[inbox.read(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/inbox/{reply_id}/answer")
+async def answer_reply(
+    reply_id: ReplyID, answer: InboxAnswer, session: DbSession, principal: CanUseAgent
+) -> InboxReplyRead:
+    """Sends a person's answer (the suggestion, edited or not) to the one who replied."""
+    row = await inbox.answer_reply(
+        session=session, reply_id=reply_id, text=answer.text, actor=principal.actor
+    )
+    return inbox.read(row)
+
+
+@router.post("/inbox/{reply_id}/dismiss")
+async def dismiss_reply(
+    reply_id: ReplyID, session: DbSession, principal: CanUseAgent
+) -> InboxReplyRead:
+    """Closes a reply without an answer."""
+    return inbox.read(
+        await inbox.dismiss(session=session, reply_id=reply_id, actor=principal.actor)
+    )

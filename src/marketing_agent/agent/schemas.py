@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -101,6 +102,7 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd_micros: int = 0
+    prompt_version: str = ""
 
 
 class ToolCallRecord(BaseModel):
@@ -173,3 +175,34 @@ class ProviderInfo(BaseModel):
     offline: bool
     configured: bool
     detail: str
+
+
+class InboxStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    DISMISSED = "dismissed"
+    OPTED_OUT = "opted_out"  # consent was withdrawn when the reply came in
+
+
+class InboxReplyRead(BaseModel):
+    id: int
+    contact_id: int
+    sender_id: int
+    campaign_id: int | None
+    text: str = Field(description="The reply as the person wrote it: untrusted, never obeyed.")
+    intent: str = Field(description="opt_out, complaint, purchase_intent, question or other.")
+    matched: str | None = Field(description="The words that showed the intent.")
+    language: str
+    suggested_answer: str | None = Field(
+        description="An answer for a person to edit and send; never sent on its own."
+    )
+    status: InboxStatus
+    business_connection: bool
+    received_at: datetime
+    answered_by: str | None
+    answered_at: datetime | None
+    answer_text: str | None
+
+
+class InboxAnswer(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)

@@ -6,6 +6,7 @@ from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from marketing_agent.agent import inbox
 from marketing_agent.agent.breaker import CircuitBreaker
 from marketing_agent.agent.budget import SpendLimits, budget_status, ensure_not_exhausted
 from marketing_agent.agent.conversation import CallLimits
@@ -37,6 +38,15 @@ from marketing_agent.core.settings import Settings
 log = get_logger(__name__)
 
 PURPOSE_PLAN = "plan_campaign"
+
+# The reply inbox, for the inbound flow (orchestrator) and the erasure of a person.
+REPLY_OPT_OUT = inbox.REPLY_OPT_OUT
+triage_reply = inbox.triage_reply
+
+
+async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
+    """Deletes what the agent holds of a person (their replies); returns how many rows."""
+    return await inbox.erase_contact(session=session, contact_id=contact_id)
 
 
 def select_provider(settings: Settings) -> Provider:
@@ -155,6 +165,7 @@ class Strategist:
             plan = await provider.plan_campaign(brief, tools)
         else:
             plan = await self._plan_with_llm(provider, brief, tools, campaign_id=campaign_id)
+        plan.usage.prompt_version = plan.prompt_version
         plan.usage_id = await self._record(plan.usage, campaign_id=campaign_id)
         log.info(
             "agent.plan_ready",
@@ -290,6 +301,7 @@ async def record_usage(
         cost_usd_micros=usage.cost_usd_micros,
         purpose=purpose,
         created_at=clock.now(),
+        prompt_version=usage.prompt_version,
     )
     session.add(row)
     await session.flush()

@@ -820,7 +820,19 @@ async def handle_inbound(
         if contact is None:
             continue
         delivery = await _delivery_answered(session, sender_id, contact.id, event)
+        event = await agent.triage_reply(  # the reply inbox; an opt-out reply becomes a STOP
+            session=session,
+            event=event,
+            contact_id=contact.id,
+            sender_id=sender_id,
+            campaign_id=delivery.campaign_id if delivery else None,
+            language=contact.language,
+        )
         if event.kind == "stop":
+            if agent.REPLY_OPT_OUT in event.payload:
+                answers.append(
+                    telegram.consent_reply("unsubscribed", sender=sender, chat_id=event.chat_id)
+                )
             await compliance.withdraw_consent(
                 session=session,
                 contact_id=contact.id,
