@@ -8,10 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox, service
+from marketing_agent.agent.chat_tools import chat_tools
 from marketing_agent.agent.schemas import (
     BudgetStatus,
     CampaignBrief,
     CampaignPlan,
+    ChatAnswer,
+    ChatRequest,
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
@@ -39,6 +42,22 @@ async def plan_campaign(
 ) -> CampaignPlan:
     """Drafts a plan without creating a campaign; no transaction is held while the model works."""
     return await strategist.plan_campaign(brief=brief, tools=_request_tools(strategist.sessions))
+
+
+@router.post("/chat")
+async def chat(
+    request: ChatRequest,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanUseAgent,
+) -> ChatAnswer:
+    """Answers a question about campaigns with read-only tools run as the caller; each figure
+    cites a tool result (`sources`), figures no tool returned are marked, steps show each call."""
+    return await strategist.chat(
+        request=request,
+        tools=chat_tools(strategist.sessions, settings),
+        principal=principal,
+    )
 
 
 @router.get("/provider")

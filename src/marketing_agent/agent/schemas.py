@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -206,3 +206,57 @@ class InboxReplyRead(BaseModel):
 
 class InboxAnswer(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=8000)
+
+
+class ChatRequest(BaseModel):
+    """The conversation so far, oldest first; the last turn is the marketer's question."""
+
+    messages: list[ChatTurn] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _ends_with_a_question(self) -> ChatRequest:
+        if self.messages[-1].role != "user":
+            raise ValueError("the last message must be the user's")
+        return self
+
+
+class ChatSource(BaseModel):
+    """One tool result the answer may cite as `[id]`."""
+
+    id: str = Field(description='The citation marker, e.g. "S1".')
+    tool: str
+    input: dict[str, Any]
+    summary: str
+    data: Any
+
+
+class ChatStep(BaseModel):
+    """One tool call the strategist made (or tried), shown in the UI as a step."""
+
+    tool: str
+    input: dict[str, Any]
+    status: Literal["ok", "refused", "error"]
+    source_id: str | None = None
+    detail: str = ""
+
+
+class ChatAnswer(BaseModel):
+    answer: str
+    sources: list[ChatSource]
+    steps: list[ChatStep]
+    unverified_figures: list[str] = Field(
+        default_factory=list,
+        description="Figures no tool returned: replaced in `answer` by '[unverified figure]'.",
+    )
+    provider: str
+    model: str
+    offline: bool
+    ai_generated: bool = Field(description="An LLM wrote the answer (EU AI Act art. 50).")
+    prompt_version: str
+    usage: Usage
+    notes: list[str] = Field(default_factory=list)

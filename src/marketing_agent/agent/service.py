@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
+
 from fastapi import Request
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from marketing_agent.agent import inbox
 from marketing_agent.agent.breaker import CircuitBreaker
 from marketing_agent.agent.budget import SpendLimits, budget_status, ensure_not_exhausted
+from marketing_agent.agent.chat import ChatConversation, ChatTool
+from marketing_agent.agent.chat_loops import chat_anthropic, chat_offline, chat_openai
 from marketing_agent.agent.conversation import CallLimits
 from marketing_agent.agent.errors import (
     BudgetExhausted,
@@ -24,6 +29,8 @@ from marketing_agent.agent.schemas import (
     BudgetStatus,
     CampaignBrief,
     CampaignPlan,
+    ChatAnswer,
+    ChatRequest,
     ProviderInfo,
     Usage,
     UsageSummary,
@@ -31,6 +38,7 @@ from marketing_agent.agent.schemas import (
 )
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core import clock
+from marketing_agent.core.auth import Principal
 from marketing_agent.core.errors import Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -38,6 +46,8 @@ from marketing_agent.core.settings import Settings
 log = get_logger(__name__)
 
 PURPOSE_PLAN = "plan_campaign"
+PURPOSE_CHAT = "chat"
+T = TypeVar("T")
 
 # The reply inbox, for the inbound flow (orchestrator) and the erasure of a person.
 REPLY_OPT_OUT = inbox.REPLY_OPT_OUT
@@ -228,38 +238,105 @@ class Strategist:
         campaign_id: int | None,
     ) -> CampaignPlan:
         """Calls the provider through its breaker: failures to reach it open the breaker."""
+        return await self._guarded(
+            provider,
+            breaker,
+            lambda: provider.plan_campaign(brief, tools, limits=limits),
+            campaign_id=campaign_id,
+            purpose=PURPOSE_PLAN,
+        )
+
+    async def _guarded(
+        self,
+        provider: Provider,
+        breaker: CircuitBreaker,
+        work: Callable[[], Awaitable[T]],
+        *,
+        campaign_id: int | None,
+        purpose: str,
+    ) -> T:
         if not breaker.allow():
             raise ProviderCircuitOpen(
                 f"The {provider.name} provider failed {breaker.failures} times in a row; calls "
                 f"to it are paused for {breaker.retry_in_s():.0f} s more."
             )
         try:
-            plan = await provider.plan_campaign(brief, tools, limits=limits)
+            result = await work()
         except BudgetExhausted as exc:
             breaker.record_success()  # the provider answered; the budget stopped the work
-            await self._record_spent(exc, provider, campaign_id=campaign_id)
+            await self._record_spent(exc, provider, campaign_id=campaign_id, purpose=purpose)
             raise
         except PlanNotProduced:
-            breaker.record_success()  # it answered, just not with a usable plan
+            breaker.record_success()  # it answered, just not with a usable result
             raise
         except Unavailable:
             breaker.record_failure()
             raise
         breaker.record_success()
-        return plan
+        return result
+
+    async def chat(
+        self, *, request: ChatRequest, tools: Mapping[str, ChatTool], principal: Principal
+    ) -> ChatAnswer:
+        """Answers a question about campaigns with the read-only tools, as `principal`, within
+        the budget; every figure is checked against the tools' results. When the LLM cannot be
+        reached and MA_LLM_FALLBACK is "offline", fixed rules answer instead, saying why."""
+        provider = select_provider(self.settings)
+        conversation = ChatConversation(request=request, tools=tools, principal=principal)
+        if provider.name == OfflineProvider.name:
+            return await chat_offline(conversation)
+        cap = ensure_not_exhausted(await self.budget())
+        limits = CallLimits(
+            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+        )
+        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
+        try:
+            answer = await self._guarded(
+                provider,
+                self.breaker(provider.name),
+                lambda: loop(provider, conversation, limits),
+                campaign_id=None,
+                purpose=PURPOSE_CHAT,
+            )
+        except Unavailable as exc:
+            if self.settings.llm_fallback != "offline":
+                raise
+            answer = await chat_offline(
+                ChatConversation(request=request, tools=tools, principal=principal)
+            )
+            answer.notes.insert(
+                0,
+                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
+                "answered instead (MA_LLM_FALLBACK=offline).",
+            )
+            return answer
+        answer.usage.prompt_version = answer.prompt_version
+        await self._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
+        log.info(
+            "agent.chat_answered",
+            provider=answer.provider,
+            model=answer.model,
+            steps=len(answer.steps),
+            refused=sum(1 for s in answer.steps if s.status == "refused"),
+            unverified=len(answer.unverified_figures),
+            cost_usd_micros=answer.usage.cost_usd_micros,
+        )
+        return answer
 
     async def _record_spent(
-        self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None
+        self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None, purpose: str
     ) -> None:
         raw = exc.extra.get("usage")
         usage = Usage.model_validate(raw) if raw else Usage(provider=provider.name, model="")
         if usage.input_tokens or usage.output_tokens:
-            await self._record(usage, campaign_id=campaign_id)
+            await self._record(usage, campaign_id=campaign_id, purpose=purpose)
 
-    async def _record(self, usage: Usage, *, campaign_id: int | None) -> int:
+    async def _record(
+        self, usage: Usage, *, campaign_id: int | None, purpose: str = "plan_campaign"
+    ) -> int:
         async with self.sessions() as session, session.begin():
             row = await record_usage(
-                session=session, usage=usage, purpose=PURPOSE_PLAN, campaign_id=campaign_id
+                session=session, usage=usage, purpose=purpose, campaign_id=campaign_id
             )
             return row.id
 

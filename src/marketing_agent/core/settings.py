@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     agent_breaker_reset_s: float = Field(
         60.0, gt=0, description="Seconds calls stay paused before one trial call is let through."
     )
+    agent_llm_business_messages: bool = Field(
+        False,
+        description="Let the strategist's LLM read replies Telegram delivered through a "
+        "business connection (Telegram's Bot Developer Terms forbid it unless allowed).",
+    )
     agent_context_max_tokens: int = Field(
         16_000, ge=1000, description="Token budget of one request to an LLM; older turns are cut."
     )
