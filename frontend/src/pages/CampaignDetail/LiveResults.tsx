@@ -48,7 +48,8 @@ function RateCell({ row, results }: { row: ResultRow; results: ExperimentResults
   const metric = (results?.metric ?? "converted") as Count;
   const exposure = (results?.exposure ?? "sent") as Count;
   const trials = row.stats[exposure];
-  return trials > 0 ? formatPercent(row.stats[metric] / trials) : "—";
+  const hits = row.stats[metric];
+  return trials && hits !== null ? formatPercent(hits / trials) : "—";
 }
 
 function columns(results: ExperimentResults | null | undefined): TableProps<ResultRow>["columns"] {
