@@ -90,7 +90,7 @@ async def test_a_question_waits_for_a_person_who_sends_the_suggested_answer(
     assert item["suggested_answer"].startswith("Danke für Ihre Frage")
     sent_before = simulator.stats.sent
 
-    answer = item["suggested_answer"] + "Ja, Größe 46 ist da."
+    answer = item["suggested_answer"] + " Ja, Größe 46 ist da."
     answered = await client.post(
         f"/api/v1/agent/inbox/{item['id']}/answer", json={"text": answer}, headers=headers
     )

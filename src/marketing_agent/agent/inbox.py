@@ -62,11 +62,7 @@ async def triage_reply(
             intent=found.intent.value,
             matched=(found.matched or "")[:200] or None,
             language=found.language,
-            suggested_answer=(
-                found.suggested_answer.replace("{first_name}", first_name or "there").strip()
-                if found.suggested_answer
-                else None
-            ),
+            suggested_answer=_personal(found.suggested_answer, first_name),
             status=(InboxStatus.OPTED_OUT if opt_out else InboxStatus.OPEN).value,
             business_connection=bool(event.payload.get("business_connection_id")),
             received_at=event.occurred_at,
@@ -77,6 +73,15 @@ async def triage_reply(
         return event
     payload = {**event.payload, REPLY_OPT_OUT: found.matched or "opt-out"}
     return dataclasses.replace(event, kind="stop", payload=payload)
+
+
+def _personal(answer: str | None, first_name: str) -> str | None:
+    """Fills the suggested answer's name, or leaves the name out when the reply has none."""
+    if answer is None:
+        return None
+    if first_name:
+        return answer.replace("{first_name}", first_name).strip()
+    return answer.replace(", {first_name}", "").replace(" {first_name}", "").strip()
 
 
 async def list_replies(
