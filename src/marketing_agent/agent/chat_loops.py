@@ -192,7 +192,12 @@ async def chat_anthropic(
     """The chat on Claude through Anthropic's official SDK."""
     import anthropic
 
-    from marketing_agent.agent.providers.anthropic import _raise_unavailable
+    from marketing_agent.agent.providers.anthropic import (
+        _raise_unavailable,
+        billed_input_tokens,
+        cached_system,
+        cached_tools,
+    )
 
     state = plan_state(provider.name, provider.model, limits)
     system = _system_text()
@@ -212,15 +217,15 @@ async def chat_anthropic(
                 response = await client.messages.create(
                     model=provider.model,
                     max_tokens=provider.max_tokens,
-                    system=system,
+                    system=cast(Any, cached_system(system)),
                     messages=cast(Any, prepared),
-                    tools=cast(Any, conv.specs()),
+                    tools=cast(Any, cached_tools(conv.specs())),
                 )
             except anthropic.APIError as exc:
                 _raise_unavailable(exc, base_url=provider.base_url)
             state.add_usage(
                 model=response.model,
-                input_tokens=response.usage.input_tokens,
+                input_tokens=billed_input_tokens(response.usage),
                 output_tokens=response.usage.output_tokens,
             )
             messages.append({"role": "assistant", "content": response.content})
