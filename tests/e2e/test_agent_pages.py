@@ -4,9 +4,10 @@ read where each figure comes from, then answer a recipient's reply from the inbo
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import Server, assert_accessible, log_in
 
@@ -49,3 +50,29 @@ def test_a_marketer_sends_the_suggested_answer_to_a_reply(page: Page, server: Se
     expect(
         page.get_by_text(re.compile(r"Answered by user:admin: “Great to hear! The boots"))
     ).to_be_visible()
+
+
+@pytest.fixture
+def phone(browser: Browser, server: Server) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 390, "height": 844}, locale="en-US", bypass_csp=True
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_strategist_fits_a_phone(phone: Page, server: Server) -> None:
+    log_in(phone, server.admin_password)
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("menuitem", name="Strategist").click()
+    phone.get_by_label("Your question").fill("Which campaigns do I have?")
+    phone.get_by_role("button", name="Ask").click()
+
+    expect(phone.get_by_label("Answer")).to_contain_text(
+        "There are 3 campaigns S1 · list_campaigns"
+    )
+    phone.get_by_role("tab", name="Reply inbox").click()
+    expect(phone.get_by_label(re.compile(r"^Reply \d+$")).first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the Strategist page is {width}px wide on a 390px screen"
