@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox, service
@@ -123,11 +123,19 @@ async def list_inbox(
 
 @router.post("/inbox/{reply_id}/answer")
 async def answer_reply(
-    reply_id: ReplyID, answer: InboxAnswer, session: DbSession, principal: CanUseAgent
+    reply_id: ReplyID,
+    answer: InboxAnswer,
+    session: DbSession,
+    principal: CanUseAgent,
+    request: Request,
 ) -> InboxReplyRead:
     """Sends a person's answer (the suggestion, edited or not) to the one who replied."""
     row = await inbox.answer_reply(
-        session=session, reply_id=reply_id, text=answer.text, actor=principal.actor
+        session=session,
+        reply_id=reply_id,
+        text=answer.text,
+        actor=principal.actor,
+        limits=getattr(getattr(request.app.state, "runtime", None), "limits", None),
     )
     return inbox.read(row)
 

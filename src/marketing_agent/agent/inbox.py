@@ -10,7 +10,9 @@ classified by local rules, never obeyed, and never given to an LLM from here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,8 +31,24 @@ from marketing_agent.core.errors import (
 )
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import InboundEvent, OutgoingMessage
 
+
+class InboundMessage(Protocol):
+    """What the inbox reads of the telegram module's `InboundEvent` (a frozen dataclass)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def payload(self) -> Mapping[str, str]: ...
+    @property
+    def occurred_at(self) -> datetime: ...
+
+
+Event = TypeVar("Event", bound=InboundMessage)
 REPLY_OPT_OUT = "reply_opt_out"  # the payload mark of a reply the inbox turned into a STOP
 MAX_TEXT_CHARS = 4096
 
@@ -38,12 +56,12 @@ MAX_TEXT_CHARS = 4096
 async def triage_reply(
     *,
     session: AsyncSession,
-    event: InboundEvent,
+    event: Event,
     contact_id: int,
     sender_id: int,
     campaign_id: int | None,
     language: str | None,
-) -> InboundEvent:
+) -> Event:
     """Files a contact's reply in the inbox; returns the event the inbound flow goes on with:
     an opt-out reply comes back as a STOP (consent is withdrawn at once), anything else as is."""
     if event.kind != "reply" or not (event.text or "").strip():
@@ -72,7 +90,8 @@ async def triage_reply(
     if not opt_out:
         return event
     payload = {**event.payload, REPLY_OPT_OUT: found.matched or "opt-out"}
-    return dataclasses.replace(event, kind="stop", payload=payload)
+    stop: Event = dataclasses.replace(cast(Any, event), kind="stop", payload=payload)
+    return stop
 
 
 def _personal(answer: str | None, first_name: str) -> str | None:
@@ -118,14 +137,17 @@ def ensure_open(row: InboxReply) -> None:
         raise Conflict(f"Reply {row.id} is '{row.status}': only an open reply can be handled.")
 
 
-ANSWER_MAX_WAIT_S = 5.0
-
-
 async def answer_reply(
-    *, session: AsyncSession, reply_id: int, text: str, actor: str
+    *,
+    session: AsyncSession,
+    reply_id: int,
+    text: str,
+    actor: str,
+    limits: safety.RateLimits | None,
 ) -> InboxReply:
     """Sends a person's answer to a reply (after the safety check of its exact text) through
-    the sender that received it, paced by that sender's limiter; records who sent what."""
+    the sender that received it, its slot taken from that sender's one limiter (the process's
+    `limits`, shared with campaigns and the consent bot); records who sent what."""
     row = await get_reply_or_raise(session=session, reply_id=reply_id)
     ensure_open(row)
     text = text.strip()
@@ -133,14 +155,8 @@ async def answer_reply(
     if not verdict.allowed:
         why = "; ".join(r.message for r in verdict.reasons) or "refused by the safety guard"
         raise ValidationFailed([field_error(("body", "text"), why)])
-    sender = await telegram.get_sender_or_raise(session=session, sender_id=row.sender_id)
-    limiter = safety.rate_limiter(sender_id=sender.id, profile=telegram.get_profile(sender))
-    if await limiter.acquire(row.chat_id, "private", max_wait_s=ANSWER_MAX_WAIT_S) is not None:
-        raise Unavailable("The sender is busy with this chat; send the answer again shortly.")
-    outcome = await telegram.send_message(
-        sender_id=sender.id,
-        profile_name=sender.profile,
-        message=OutgoingMessage(chat_id=row.chat_id, text=text, tags={"inbox_reply": str(row.id)}),
+    outcome = await telegram.send_answer(
+        session=session, sender_id=row.sender_id, chat_id=row.chat_id, text=text, limits=limits
     )
     if not outcome.delivered:
         raise Unavailable(

@@ -348,12 +348,13 @@ def strategist_for(settings: Settings, session: AsyncSession) -> Strategist:
 
 
 def strategist_of(request: Request) -> Strategist:
-    """FastAPI dependency: the app's strategist, built on first use and kept on `app.state`."""
-    state = request.app.state
-    strategist: Strategist | None = getattr(state, "strategist", None)
+    """FastAPI dependency: the process's strategist (its runtime's; this module may not import
+    the runtime)."""
+    strategist: Strategist | None = getattr(
+        getattr(request.app.state, "runtime", None), "strategist", None
+    )
     if strategist is None:
-        strategist = Strategist(state.settings, state.database.sessionmaker)
-        state.strategist = strategist
+        raise Unavailable("This process has no strategist")
     return strategist
 
 
