@@ -23,6 +23,7 @@ const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
 const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
+const AgentPage = lazy(() => import("./pages/Agent/AgentPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -104,6 +105,7 @@ export function AppRoot() {
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
+                <Route path="agent" element={<Suspense fallback={pageFallback}><AgentPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

@@ -728,8 +728,32 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Plan Campaign */
+        /**
+         * Plan Campaign
+         * @description Drafts a plan without creating a campaign; no transaction is held while the model works.
+         */
         post: operations["plan_campaign_api_v1_agent_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat
+         * @description Answers a question about campaigns with read-only tools run as the caller; each figure
+         *     cites a tool result (`sources`), figures no tool returned are marked, steps show each call.
+         */
+        post: operations["chat_api_v1_agent_chat_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -760,10 +784,94 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage Summary */
+        /**
+         * Usage Summary
+         * @description Calls, tokens and cost by model (of one campaign when given), and the budgets' state.
+         */
         get: operations["usage_summary_api_v1_agent_usage_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Budget
+         * @description Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%.
+         */
+        get: operations["budget_api_v1_agent_budget_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbox
+         * @description Recipients' replies, newest first: opt-outs (already unsubscribed) and the rest, each
+         *     with a suggested answer for a person to send.
+         */
+        get: operations["list_inbox_api_v1_agent_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox/{reply_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer Reply
+         * @description Sends a person's answer (the suggestion, edited or not) to the one who replied.
+         */
+        post: operations["answer_reply_api_v1_agent_inbox__reply_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox/{reply_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Reply
+         * @description Closes a reply without an answer.
+         */
+        post: operations["dismiss_reply_api_v1_agent_inbox__reply_id__dismiss_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2101,6 +2209,49 @@ export interface components {
             languages?: string[];
         };
         /**
+         * BudgetLine
+         * @description Spend of one period against its limit.
+         */
+        BudgetLine: {
+            /** Spent Usd Micros */
+            spent_usd_micros: number;
+            /** Limit Usd Micros */
+            limit_usd_micros: number;
+            /** Remaining Usd Micros */
+            remaining_usd_micros: number;
+            /**
+             * Used Share
+             * @description Spent / limit (1.0 and over: used up).
+             */
+            used_share: number;
+            /**
+             * Warning
+             * @description 80% or more is used.
+             */
+            warning: boolean;
+            /**
+             * Exhausted
+             * @description Used up: every LLM call is refused until it resets.
+             */
+            exhausted: boolean;
+        };
+        /** BudgetStatus */
+        BudgetStatus: {
+            day: components["schemas"]["BudgetLine"];
+            month: components["schemas"]["BudgetLine"];
+            /** Call Limit Usd Micros */
+            call_limit_usd_micros: number;
+            /**
+             * Next Call Cap Usd Micros
+             * @description What the next call may spend at most: the smallest of the call limit and the day's and month's remainders.
+             */
+            next_call_cap_usd_micros: number;
+            /** Warning */
+            warning: boolean;
+            /** Exhausted */
+            exhausted: boolean;
+        };
+        /**
          * CampaignBrief
          * @description What the marketer wants, field by field; the strategist turns it into a strategy and
          *     variants. Free text (`goal`) is optional once the product or offer is given.
@@ -2246,6 +2397,17 @@ export interface components {
             usage: components["schemas"]["Usage"];
             /** Tool Calls */
             tool_calls?: components["schemas"]["ToolCallRecord"][];
+            /**
+             * Prompt Version
+             * @description The prompt template version the plan was written with (empty offline).
+             * @default
+             */
+            prompt_version: string;
+            /**
+             * Usage Id
+             * @description The usage record of this plan's cost.
+             */
+            usage_id?: number | null;
         };
         /** CampaignRead */
         CampaignRead: {
@@ -2423,6 +2585,99 @@ export interface components {
             quiet_hours?: components["schemas"]["DailyWindowIn"] | null;
             /** Timezone */
             timezone?: string | null;
+        };
+        /** ChatAnswer */
+        ChatAnswer: {
+            /** Answer */
+            answer: string;
+            /** Sources */
+            sources: components["schemas"]["ChatSource"][];
+            /** Steps */
+            steps: components["schemas"]["ChatStep"][];
+            /**
+             * Unverified Figures
+             * @description Figures no tool returned: replaced in `answer` by '[unverified figure]'.
+             */
+            unverified_figures?: string[];
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Offline */
+            offline: boolean;
+            /**
+             * Ai Generated
+             * @description An LLM wrote the answer (EU AI Act art. 50).
+             */
+            ai_generated: boolean;
+            /** Prompt Version */
+            prompt_version: string;
+            usage: components["schemas"]["Usage"];
+            /** Notes */
+            notes?: string[];
+        };
+        /**
+         * ChatRequest
+         * @description The conversation so far, oldest first; the last turn is the marketer's question.
+         */
+        ChatRequest: {
+            /** Messages */
+            messages: components["schemas"]["ChatTurn"][];
+        };
+        /**
+         * ChatSource
+         * @description One tool result the answer may cite as `[id]`.
+         */
+        ChatSource: {
+            /**
+             * Id
+             * @description The citation marker, e.g. "S1".
+             */
+            id: string;
+            /** Tool */
+            tool: string;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /** Summary */
+            summary: string;
+            /** Data */
+            data: unknown;
+        };
+        /**
+         * ChatStep
+         * @description One tool call the strategist made (or tried), shown in the UI as a step.
+         */
+        ChatStep: {
+            /** Tool */
+            tool: string;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "refused" | "error";
+            /** Source Id */
+            source_id?: string | null;
+            /**
+             * Detail
+             * @default
+             */
+            detail: string;
+        };
+        /** ChatTurn */
+        ChatTurn: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Content */
+            content: string;
         };
         /** ConsentCreate */
         ConsentCreate: {
@@ -3169,6 +3424,63 @@ export interface components {
              */
             suppressed_rows?: number[];
         };
+        /** InboxAnswer */
+        InboxAnswer: {
+            /** Text */
+            text: string;
+        };
+        /** InboxReplyRead */
+        InboxReplyRead: {
+            /** Id */
+            id: number;
+            /** Contact Id */
+            contact_id: number;
+            /** Sender Id */
+            sender_id: number;
+            /** Campaign Id */
+            campaign_id: number | null;
+            /**
+             * Text
+             * @description The reply as the person wrote it: untrusted, never obeyed.
+             */
+            text: string;
+            /**
+             * Intent
+             * @description opt_out, complaint, purchase_intent, question or other.
+             */
+            intent: string;
+            /**
+             * Matched
+             * @description The words that showed the intent.
+             */
+            matched: string | null;
+            /** Language */
+            language: string;
+            /**
+             * Suggested Answer
+             * @description An answer for a person to edit and send; never sent on its own.
+             */
+            suggested_answer: string | null;
+            status: components["schemas"]["InboxStatus"];
+            /** Business Connection */
+            business_connection: boolean;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Answered By */
+            answered_by: string | null;
+            /** Answered At */
+            answered_at: string | null;
+            /** Answer Text */
+            answer_text: string | null;
+        };
+        /**
+         * InboxStatus
+         * @enum {string}
+         */
+        InboxStatus: "open" | "answered" | "dismissed" | "opted_out";
         /**
          * LaunchPreview
          * @description Who a campaign would reach if it were sent now, and how long it would take.
@@ -3307,6 +3619,17 @@ export interface components {
         Page_DeliveryRead_: {
             /** Items */
             items: components["schemas"]["DeliveryRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[InboxReplyRead] */
+        Page_InboxReplyRead_: {
+            /** Items */
+            items: components["schemas"]["InboxReplyRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -4244,6 +4567,11 @@ export interface components {
              * @default 0
              */
             cost_usd_micros: number;
+            /**
+             * Prompt Version
+             * @default
+             */
+            prompt_version: string;
         };
         /** UsageSummary */
         UsageSummary: {
@@ -4257,6 +4585,7 @@ export interface components {
             output_tokens: number;
             /** Cost Usd Micros */
             cost_usd_micros: number;
+            budget?: components["schemas"]["BudgetStatus"] | null;
         };
         /** UsageTotal */
         UsageTotal: {
@@ -8208,6 +8537,93 @@ export interface operations {
             };
         };
     };
+    chat_api_v1_agent_chat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAnswer"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     describe_provider_api_v1_agent_provider_get: {
         parameters: {
             query?: never;
@@ -8295,6 +8711,300 @@ export interface operations {
             };
             /** @description Your role lacks the permission this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    budget_api_v1_agent_budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatus"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inbox_api_v1_agent_inbox_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["InboxStatus"] | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InboxReplyRead_"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_reply_api_v1_agent_inbox__reply_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply's id in the inbox. */
+                reply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboxAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxReplyRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_reply_api_v1_agent_inbox__reply_id__dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply's id in the inbox. */
+                reply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxReplyRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
