@@ -208,7 +208,9 @@ async def campaign_runs(
             if not await worker.run_once():
                 await asyncio.sleep(0.05)  # only deliveries handed back for later
         after = (await bot_state(http, bot["username"]))["flood_waits"]
-        results.append({"run": run, "floodwaits": after - before})
+        results.append(
+            {"run": run, "floodwaits": after - before, "limiter": _limiter_state(worker)}
+        )
     await worker.close()
     log = await sent_log(http, bot["username"])
     for result in results:
@@ -218,6 +220,20 @@ async def campaign_runs(
         result["efficiency"], result["span_s"] = efficiency(times)
         result["max_per_s"] = max_in_window(times)
     return results
+
+
+def _limiter_state(worker: DeliveryWorker) -> str:
+    """What the limiter learned of the transit times (for reading the figures)."""
+    [limiter] = worker._limiters.values()
+    transit = getattr(limiter, "transit", None)
+    if transit is None:
+        return ""
+    now = time.monotonic()
+    return (
+        f"fastest {transit.fastest_s * 1000:.1f} ms, allowance "
+        f"{transit.allowance(now) * 1000:.1f} ms, margin {transit.margin(now) * 1000:.1f} ms, "
+        f"retaken {getattr(limiter, 'retaken', 0)}"
+    )
 
 
 async def _pending(db: Database, campaign_id: int) -> int:
@@ -321,7 +337,7 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
         if n < len(peer_results):
             other = peer_results[n]
             line += f"   {other['efficiency']:>9.4f} {other['floodwaits']:>5}"
-        print(line)
+        print(f"{line}   {result['limiter']}")
     worst = min(r["efficiency"] for r in ours_results)
     floods = sum(r["floodwaits"] for r in ours_results)
     summary = f"product: worst {worst:.4f}, 429s {floods}"
