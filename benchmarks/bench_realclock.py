@@ -10,7 +10,9 @@ minute per group, measured when a request arrives. Then, with one bot each:
 - campaigns: RUNS campaigns in a row to those people through the product's delivery worker (one
   worker, one sender: what it learned in one run is what the next one starts with);
 - meanwhile, in a process of its own, a naive peer (python-telegram-bot style: sendMessage, then a
-  fixed 1/30 s pause, with httpx) sends RUNS rounds to its own RECIPIENTS chats.
+  fixed 1/30 s pause, with httpx) sends RUNS rounds to its own RECIPIENTS chats;
+- and, in a third process, the product's pacing alone (its limiter and Bot API transport, eight
+  requests under way, no database): what the planner achieves without the pipeline around it.
 
 Efficiency is the achieved rate at the server (messages - 1 over the span from the first to the
 last arrival) divided by 30; 429s are the simulator's FloodWaits in each run. Targets: the product
@@ -275,14 +277,62 @@ def start_peer(url: str, token: str, recipients: int, runs: int) -> subprocess.P
     return subprocess.Popen([sys.executable, "-c", _PEER, *args], stdout=subprocess.PIPE, text=True)
 
 
-async def peer_runs(
-    http: httpx.AsyncClient, bot: dict[str, Any], process: subprocess.Popen[str]
+# -- the product's pacing alone (its own process): limiter + Bot API transport, no database --
+
+
+async def pacing_lane(url: str, token: str, recipients: int, runs: int) -> None:
+    """What the planner achieves without the delivery pipeline around it: the product's limiter
+    and Bot API transport, eight requests under way at most, FloodWaits honoured."""
+    from marketing_agent.safety.ratelimit import SenderRateLimiter
+    from marketing_agent.telegram.botapi import BotApiTransport
+    from marketing_agent.telegram.profiles import PROFILES
+    from marketing_agent.telegram.transport import OutgoingMessage, SendStatus
+
+    configure_logging("WARNING", json=False)
+    profile = PROFILES["bot"]
+    limiter = SenderRateLimiter(profile)
+    transport = BotApiTransport(
+        lambda: token, server_url=url, profile=profile, receive_by_polling=False
+    )
+    gate = asyncio.Semaphore(8)
+    results = []
+    for run in range(1, runs + 1):
+        floods = 0
+
+        async def one(n: int, run: int = run) -> None:
+            nonlocal floods
+            chat = FIRST_CHAT + n
+            async with gate:
+                while True:
+                    await limiter.acquire(chat)
+                    outcome = await transport.send(
+                        OutgoingMessage(chat_id=chat, text=f"Pace {run}: hi P{n}")
+                    )
+                    limiter.sent(chat)
+                    if outcome.status is not SendStatus.RETRY_AFTER:
+                        return
+                    floods += 1
+                    await limiter.flood_wait(outcome.retry_after_s or 1.0)
+
+        await asyncio.gather(*(one(n) for n in range(recipients)))
+        results.append({"run": run, "floodwaits": floods})
+    await transport.close()
+    print(json.dumps(results))
+
+
+def start_pacing_lane(url: str, token: str, recipients: int, runs: int) -> subprocess.Popen[str]:
+    args = ["--pacing", url, token, "--recipients", str(recipients), "--runs", str(runs)]
+    return subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, text=True)
+
+
+async def lane_runs(
+    http: httpx.AsyncClient, bot: dict[str, Any], process: subprocess.Popen[str], label: str
 ) -> list[dict[str, Any]]:
     out, _ = await asyncio.to_thread(process.communicate)
     results: list[dict[str, Any]] = json.loads(out.strip().splitlines()[-1])
     log = await sent_log(http, bot["username"])
     for result in results:
-        prefix = f"Peer {result['run']}:"
+        prefix = f"{label} {result['run']}:"
         times = [m["at"] for m in log if m["text"].startswith(prefix)]
         result["sent"] = len(times)
         result["efficiency"], result["span_s"] = efficiency(times)
@@ -299,7 +349,7 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
     server, url = start_server()
     try:
         async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
-            ours, theirs = await add_bot(http), await add_bot(http)
+            ours, theirs, paced = await add_bot(http), await add_bot(http), await add_bot(http)
             db = await sqlite_database()
             sender_id = await product_sender(db, url, ours)
             print(f"set up in {time.monotonic() - began:.1f} s")
@@ -310,25 +360,31 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
                 f"{consent['over'] * 100:+.1f} %), answers at "
                 f"{consent['answer_efficiency']:.4f} of 30/s, 429s {consent['floodwaits']}"
             )
-            peer_process = None
+            peer_process = pacing_process = None
             if with_peer:
-                response = await http.post(
-                    f"/sim/bots/{theirs['username']}/chats",
-                    json={"chat_ids": [FIRST_CHAT + n for n in range(recipients)]},
-                )
-                response.raise_for_status()
+                for bot in (theirs, paced):
+                    response = await http.post(
+                        f"/sim/bots/{bot['username']}/chats",
+                        json={"chat_ids": [FIRST_CHAT + n for n in range(recipients)]},
+                    )
+                    response.raise_for_status()
                 peer_process = start_peer(url, theirs["token"], recipients, runs)
+                pacing_process = start_pacing_lane(url, paced["token"], recipients, runs)
             ours_results = await campaign_runs(db, http, ours, sender_id, runs)
-            peer_results = (
-                await peer_runs(http, theirs, peer_process) if peer_process is not None else []
-            )
+            peer_results = pacing_results = []
+            if peer_process is not None and pacing_process is not None:
+                peer_results = await lane_runs(http, theirs, peer_process, "Peer")
+                pacing_results = await lane_runs(http, paced, pacing_process, "Pace")
             await telegram.shutdown()
             await db.dispose()
     finally:
         server.terminate()
         server.wait(timeout=10)
     print(f"measured in {time.monotonic() - began:.1f} s; load average {os.getloadavg()}")
-    print(f"{'run':>4}  {'product eff':>11} {'429s':>5} {'max/s':>6}   {'peer eff':>9} {'429s':>5}")
+    print(
+        f"{'run':>4}  {'product eff':>11} {'429s':>5} {'max/s':>6}   {'peer eff':>9} {'429s':>5}"
+        f"   {'pacing eff':>10} {'429s':>5}"
+    )
     for n, result in enumerate(ours_results):
         line = (
             f"{result['run']:>4}  {result['efficiency']:>11.4f} {result['floodwaits']:>5}"
@@ -337,6 +393,9 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
         if n < len(peer_results):
             other = peer_results[n]
             line += f"   {other['efficiency']:>9.4f} {other['floodwaits']:>5}"
+        if n < len(pacing_results):
+            paced_run = pacing_results[n]
+            line += f"   {paced_run['efficiency']:>10.4f} {paced_run['floodwaits']:>5}"
         print(f"{line}   {result['limiter']}")
     worst = min(r["efficiency"] for r in ours_results)
     floods = sum(r["floodwaits"] for r in ours_results)
@@ -345,6 +404,11 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
         summary += (
             f"; peer: best {max(r['efficiency'] for r in peer_results):.4f}, "
             f"429s {sum(r['floodwaits'] for r in peer_results)}"
+        )
+    if pacing_results:
+        summary += (
+            f"; pacing alone: worst {min(r['efficiency'] for r in pacing_results):.4f}, "
+            f"429s {sum(r['floodwaits'] for r in pacing_results)}"
         )
     print(summary)
 
@@ -355,5 +419,9 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=900)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--pacing", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.recipients, args.runs, not args.no_peer))
+    if args.pacing:
+        asyncio.run(pacing_lane(args.pacing[0], args.pacing[1], args.recipients, args.runs))
+    else:
+        asyncio.run(main(args.recipients, args.runs, not args.no_peer))

@@ -108,6 +108,10 @@ _BASE_MARGIN_S = 0.0005
 _WIDENED_MARGIN_S = (0.005, 0.1)  # what a FloodWait widens the margin to, at least / at most
 _MARGIN_HALF_LIFE_S = 120.0
 _RTT_BUCKET = 32  # round trips per bucket of the running minimum
+# A request unanswered for longer than its allowance may arrive at any moment: its bound moves
+# with the clock, for at most this long (a grant whose answer nobody reports, because it was
+# not sent after all or its caller does not call `sent`, is let go then).
+_MAX_UNANSWERED_S = 2.0
 _RTT_BUCKETS = 8
 
 
@@ -358,6 +362,7 @@ class SenderRateLimiter:
                 self._release(entry)
                 raise
             woke = time.monotonic()
+            self._overdue(woke)
             if entry.slot < self._paused_until - _TOLERANCE_S:
                 # A FloodWait arrived while we waited for the slot: queue again behind the pause.
                 self._release(entry)
@@ -407,6 +412,7 @@ class SenderRateLimiter:
     def _reserve(self, chat_id: int, group: bool, now: float) -> _Entry:
         """Takes the next slot the pace and the global window allow; the caller has checked
         that the chat is ready by `now`."""
+        self._overdue(now)
         self._prune_window(now)
         slot = max(now, self._tat - self._tolerance_s, self._last_slot + self._min_gap_s)
         if len(self._window) >= self._capacity:
@@ -439,6 +445,21 @@ class SenderRateLimiter:
             self._loosened += 1
             self._move(entry, bound)
         self._unanswered[entry.chat_id] = entry
+
+    def _overdue(self, now: float) -> None:
+        """Moves the bound of every request still unanswered past its allowance to `now`: it
+        has not been seen to arrive, so it may arrive any moment (a stalled server, a socket
+        that has not left the client). Sends planned since are checked at their wake-up."""
+        if not self.transit.real:
+            return  # no transit: a send arrives when it is granted
+        for chat_id, entry in list(self._unanswered.items()):
+            if entry.granted is None or entry.arrival >= now:
+                continue
+            if now - entry.granted > _MAX_UNANSWERED_S:
+                del self._unanswered[chat_id]  # never reported (not sent after all, or lost)
+                continue
+            self._loosened += 1
+            self._move(entry, now)
 
     def _still_allowed(self, entry: _Entry, now: float) -> bool:
         """Returns whether the sends before `entry` leave it room at `now` (checked when it
