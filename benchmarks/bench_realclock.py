@@ -39,14 +39,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import httpx
 from _support import settings, sqlite_database
+from pydantic import SecretStr
 
-from marketing_agent.core.crypto import SecretBox, generate_secret_key
+from marketing_agent.core.crypto import generate_secret_key
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging
 from marketing_agent.orchestrator import flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from marketing_agent.orchestrator.worker import DeliveryWorker
+from marketing_agent.runtime import Runtime, open_runtime
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 
@@ -124,9 +126,14 @@ def max_in_window(times: list[float], window_s: float = 1.0) -> int:
 # -- the product -------------------------------------------------------------------------------
 
 
-async def product_sender(db: Database, url: str, bot: dict[str, Any]) -> int:
-    box = SecretBox(generate_secret_key())
-    telegram.use_secret_box(box)
+def product_runtime(db: Database) -> Runtime:
+    """The product's process: one runtime (one limiter per sender for everything that sends)."""
+    conf = settings().model_copy(update={"secret_key": SecretStr(generate_secret_key())})
+    return open_runtime(conf, role="run", database=db)
+
+
+async def product_sender(runtime: Runtime, url: str, bot: dict[str, Any]) -> int:
+    db, box = runtime.database, runtime.secret_box
     async with db.session() as session:
         sender = await telegram.create_sender(
             session=session,
@@ -145,11 +152,11 @@ async def product_sender(db: Database, url: str, bot: dict[str, Any]) -> int:
 
 
 async def consent_phase(
-    db: Database, http: httpx.AsyncClient, bot: dict[str, Any], recipients: int
+    runtime: Runtime, http: httpx.AsyncClient, bot: dict[str, Any], recipients: int
 ) -> dict[str, Any]:
     """People write /start; the product's scheduler answers each; returns the phase's timing."""
     stop = asyncio.Event()
-    scheduler = asyncio.create_task(scheduled.run_scheduler(db, stop, poll_s=0.5))
+    scheduler = asyncio.create_task(scheduled.run_scheduler(runtime, stop, poll_s=0.5))
     await asyncio.sleep(1.0)  # the scheduler's first tick starts long polling
     gate = asyncio.Semaphore(16)
     started_at = time.monotonic()
@@ -182,10 +189,10 @@ async def consent_phase(
 
 
 async def campaign_runs(
-    db: Database, http: httpx.AsyncClient, bot: dict[str, Any], sender_id: int, runs: int
+    runtime: Runtime, http: httpx.AsyncClient, bot: dict[str, Any], sender_id: int, runs: int
 ) -> list[dict[str, Any]]:
-    conf = settings()
-    worker = DeliveryWorker(db, batch_size=1000)
+    db, conf = runtime.database, runtime.settings
+    worker = runtime.delivery_worker(batch_size=1000)
     results = []
     for run in range(1, runs + 1):
         async with db.session() as session:
@@ -213,7 +220,6 @@ async def campaign_runs(
         results.append(
             {"run": run, "floodwaits": after - before, "limiter": _limiter_state(worker)}
         )
-    await worker.close()
     log = await sent_log(http, bot["username"])
     for result in results:
         prefix = f"Run {result['run']}:"
@@ -351,9 +357,10 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=30.0) as http:
             ours, theirs, paced = await add_bot(http), await add_bot(http), await add_bot(http)
             db = await sqlite_database()
-            sender_id = await product_sender(db, url, ours)
+            runtime = product_runtime(db)
+            sender_id = await product_sender(runtime, url, ours)
             print(f"set up in {time.monotonic() - began:.1f} s")
-            consent = await consent_phase(db, http, ours, recipients)
+            consent = await consent_phase(runtime, http, ours, recipients)
             print(
                 f"consent phase: {consent['answered']} /start answered in "
                 f"{consent['took_s']:.2f} s (ideal {consent['ideal_s']:.2f} s, "
@@ -370,12 +377,12 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
                     response.raise_for_status()
                 peer_process = start_peer(url, theirs["token"], recipients, runs)
                 pacing_process = start_pacing_lane(url, paced["token"], recipients, runs)
-            ours_results = await campaign_runs(db, http, ours, sender_id, runs)
+            ours_results = await campaign_runs(runtime, http, ours, sender_id, runs)
             peer_results = pacing_results = []
             if peer_process is not None and pacing_process is not None:
                 peer_results = await lane_runs(http, theirs, peer_process, "Peer")
                 pacing_results = await lane_runs(http, paced, pacing_process, "Pace")
-            await telegram.shutdown()
+            await runtime.close()
             await db.dispose()
     finally:
         server.terminate()

@@ -166,10 +166,14 @@ class TransitEstimate:
         return self._decayed_excess(now) + self.margin(now)
 
     def arrival_bound(self, granted: float, answered: float) -> float:
-        """Returns the latest a request granted and answered at these times arrived."""
+        """Returns the latest a request granted and answered at these times arrived: its answer,
+        less half the fastest round trip once enough were seen to know it (the first few may
+        all be slow, a connection being opened: crediting half of one of those would be
+        wrong)."""
         if not self.real:
             return granted
-        return max(granted, answered - RETURN_SHARE * self.fastest_s) + self.margin(answered)
+        credit = RETURN_SHARE * self.fastest_s if self.samples >= _RTT_BUCKET else 0.0
+        return max(granted, answered - credit) + self.margin(answered)
 
     def widen(self, now: float) -> None:
         """A FloodWait: the margin doubles (within bounds), and shrinks back over minutes."""
