@@ -968,6 +968,7 @@ async def _answer(limits: RateLimits, sender: Sender, answers: Sequence[Outgoing
             outcome = await telegram.send_message(
                 sender_id=sender.id, profile_name=sender.profile, message=message
             )
+            limiter.sent(message.chat_id)
             if outcome.status is not SendStatus.RETRY_AFTER:
                 break
             await limiter.flood_wait(outcome.retry_after_s or 1.0)

@@ -862,6 +862,8 @@ async def _send_paced(limits: Any, sender: Sender, message: OutgoingMessage) -> 
         if busy_s is not None:
             return SendOutcome(SendStatus.RETRY_AFTER, retry_after_s=busy_s, reason="rate_limited")
     outcome = await send_message(sender_id=sender.id, profile_name=sender.profile, message=message)
+    if limiter is not None:
+        limiter.sent(message.chat_id)  # the answer bounds when Telegram counted the send
     if limiter is not None and outcome.status is SendStatus.RETRY_AFTER:
         await limiter.flood_wait(outcome.retry_after_s or 1.0)
     return outcome
