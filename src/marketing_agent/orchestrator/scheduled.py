@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import flows, reviews
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
 
@@ -39,6 +39,7 @@ async def tick(db: Database) -> None:
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
+        await reviews.mark_overdue(session=session)  # late reviews: the creator is told
     await pull_inbound(db)
 
 
