@@ -39,7 +39,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
-from marketing_agent.orchestrator.rendering import VariantTexts, render_text
+from marketing_agent.orchestrator.rendering import VariantTexts, render_chunk, render_text
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.ratelimit import LearnedRate, RateLimits, SenderLimiter
 from marketing_agent.safety.service import ContentPolicy
@@ -252,6 +252,7 @@ class DeliveryWorker:
             policy = await safety.load_content_policy(session=session)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
             holds = await scheduling.hold_unsendable(session, claimed)
+            policy.prepare_many(render_chunk(claimed, variants, contacts))  # one scan a chunk
             for job in claimed:
                 hold = holds.get(job.id)
                 decision = (

@@ -195,6 +195,13 @@ class ContentPolicy:
             self._remember((text, parse_mode, self._max_len), verdict)
         return [self.check(text, parse_mode=parse_mode) for text in texts]
 
+    def prepare_many(self, texts: Sequence[str], *, marketing_from_bot: bool = True) -> None:
+        """Checks what `prepare` would check for each text, all in one scan (a worker's chunk of
+        renders); the verdicts are kept, so each later `prepare` of these texts is a lookup."""
+        if marketing_from_bot:
+            texts = [ensure_opt_out(t, (), mode=self.rules.opt_out)[0] for t in texts]
+        self.check_many(texts)
+
     def prepare(
         self,
         text: str,
