@@ -21,6 +21,7 @@ const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
+const SafetyPage = lazy(() => import("./pages/Safety/SafetyPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -100,6 +101,7 @@ export function AppRoot() {
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
+                <Route path="safety" element={<Suspense fallback={pageFallback}><SafetyPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

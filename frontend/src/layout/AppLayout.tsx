@@ -31,6 +31,7 @@ export const SECTIONS = [
   { key: "/contacts", label: "Contacts", icon: <ContactsOutlined aria-hidden /> },
   { key: "/segments", label: "Segments", icon: <FilterOutlined aria-hidden /> },
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
+  { key: "/safety", label: "Safety", icon: <AuditOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },
