@@ -54,6 +54,6 @@ def test_identical_renders_are_checked_once_and_prepare_adds_the_way_out() -> No
     text, verdict = policy.prepare("Winter boots are 20% off this week.")
     assert verdict.allowed and text.endswith(OPT_OUT_LINE)
     assert [r.code for r in verdict.reasons] == ["opt_out_added"]
-    again_text, again = policy.prepare("Winter boots are 20% off this week.")
+    again_text, _ = policy.prepare("Winter boots are 20% off this week.")
     assert again_text == text
     assert len(policy._verdicts) == 1  # one check for both
