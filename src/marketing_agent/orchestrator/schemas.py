@@ -587,7 +587,12 @@ class ReviewItemRead(BaseModel):
 
 
 class ReviewAssignment(BaseModel):
-    assignee: str = Field(min_length=1, max_length=128, description="The reviewer's username.")
+    assignee: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"[^\s\x1c-\x1f]",
+        description="The reviewer's username.",
+    )
     due_at: datetime | None = Field(
         None, description="Due by then; the workspace's review deadline from now when left out."
     )
@@ -601,7 +606,12 @@ class ReviewAssignment(BaseModel):
 
 
 class ChangesRequest(BaseModel):
-    note: str = Field(min_length=1, max_length=2000, description="What the author should change.")
+    note: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"[^\s\x1c-\x1f]",
+        description="What the author should change.",
+    )
 
     @field_validator("note")
     @classmethod

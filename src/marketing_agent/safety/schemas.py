@@ -48,7 +48,7 @@ class RedactResponse(BaseModel):
 
 
 class BlacklistTermCreate(BaseModel):
-    term: str = Field(min_length=1, max_length=200)
+    term: str = Field(min_length=1, max_length=200, pattern=r"[^\s\x1c-\x1f]")
     severity: Severity = "warn"
 
     @field_validator("term")
@@ -79,8 +79,18 @@ Category = Annotated[
 ]
 
 
+# A phrase as the lists take it: a letter or digit somewhere (the schema says so, the matcher
+# needs it), at most 200 characters.
+PhraseText = Annotated[str, Field(min_length=1, max_length=200, pattern=r"[^\W_]")]
+# The same in a list, checked by the service so that every bad phrase (malformed or a repeat of
+# another) is reported in one answer; the schema still states the rule.
+ListedPhraseText = Annotated[
+    str, Field(json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"[^\W_]"})
+]
+
+
 class PhraseListBase(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"[^\s\x1c-\x1f]")
     category: Category
     description: str = Field("", max_length=500)
     default_severity: Severity = "warn"
@@ -95,11 +105,11 @@ class PhraseListBase(BaseModel):
 
 
 class PhraseListCreate(PhraseListBase):
-    phrases: list[str] = Field(default_factory=list, max_length=10_000)
+    phrases: list[ListedPhraseText] = Field(default_factory=list, max_length=10_000)
 
 
 class PhraseListUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=r"[^\s\x1c-\x1f]")
     category: Category | None = None
     description: str | None = Field(None, max_length=500)
     default_severity: Severity | None = None
@@ -116,7 +126,7 @@ class PhraseListRead(PhraseListBase):
 
 
 class PhraseCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=200)
+    text: PhraseText
     severity: Severity | None = Field(None, description="The list's default when left out.")
 
     @field_validator("text")
