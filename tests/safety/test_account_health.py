@@ -13,7 +13,6 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import health
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.profiles import PROFILES
 from tests.factories import database_of, headers_for, make_contacts, make_sender
 from tests.orchestrator.delivery_support import counts, drain
 from tests.orchestrator.test_flows import SAFE, create
@@ -140,7 +139,7 @@ async def test_a_sender_people_block_waits_until_a_person_resumes_it(
         await safety.record_send_outcomes(
             session=session,
             sender_id=sender_id,
-            profile=PROFILES["bot"],
+            profile_name="bot",
             tally=health.SendTally(sent=140, blocked=60),
         )
     campaign_id = await _running_campaign(client, db, headers)
@@ -173,7 +172,7 @@ async def test_health_lists_every_sender_with_its_sends(
     async with db.session() as session:
         tally = health.SendTally(sent=40, blocked=2)
         await safety.record_send_outcomes(
-            session=session, sender_id=sender_id, profile=PROFILES["bot"], tally=tally
+            session=session, sender_id=sender_id, profile_name="bot", tally=tally
         )
     headers = await headers_for(client, db)
     listed = (await client.get("/api/v1/safety/sender-health", headers=headers)).json()

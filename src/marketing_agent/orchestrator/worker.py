@@ -470,7 +470,7 @@ class DeliveryWorker:
             await safety.record_send_outcomes(
                 session=session,
                 sender_id=chunk.sender_id,
-                profile=chunk.profile,
+                profile_name=chunk.profile.name,
                 tally=chunk.health,
             )
         self._in_flight.difference_update(item.job.id for item in chunk.sends)

@@ -69,7 +69,6 @@ from marketing_agent.safety.telegram_rules import (
     check_buttons,
     ensure_opt_out,
 )
-from marketing_agent.telegram.profiles import SenderProfile
 from marketing_agent.telegram.transport import Button, OutgoingMessage
 
 log = get_logger(__name__)
@@ -335,7 +334,7 @@ def _severity(value: str) -> Severity:
 
 
 async def record_send_outcomes(
-    *, session: AsyncSession, sender_id: int, profile: SenderProfile, tally: SendTally
+    *, session: AsyncSession, sender_id: int, profile_name: str, tally: SendTally
 ) -> None:
     """Adds a chunk's send outcomes to the sender's health and starts a cool-down when the
     pause rule asks for one (audited); the sender's campaigns then wait (sender_paused)."""
@@ -346,7 +345,7 @@ async def record_send_outcomes(
     latest = await health.cooldown_of(session, sender_id=sender_id)
     if latest is not None and latest.until > now:
         return  # already resting
-    verdict = await _judge_sender(session, sender_id, profile, now, latest)
+    verdict = await _judge_sender(session, sender_id, profile_name, now, latest)
     if verdict.cooldown_reason is None or verdict.cooldown_until is None:
         return
     await health.start_cooldown(
@@ -385,7 +384,7 @@ async def sender_paused(*, session: AsyncSession, sender_id: int) -> str | None:
 
 
 async def sender_health(
-    *, session: AsyncSession, sender_id: int, profile: SenderProfile, sender_name: str = ""
+    *, session: AsyncSession, sender_id: int, profile_name: str, sender_name: str = ""
 ) -> SenderHealthRead:
     """Returns the sender's health: counts, rates per thousand, score, badge and cool-down."""
     now = clock.now()
@@ -393,12 +392,12 @@ async def sender_health(
     resting = latest is not None and latest.until > now
     since = latest.until if latest is not None and not resting else None
     numbers = await _health_figures(session, sender_id, now, since)
-    user_account = profile.name == "user"
+    user_account = profile_name == "user"
     verdict = health.judge(numbers, user_account=user_account, now=now)
     return SenderHealthRead(
         sender_id=sender_id,
         sender_name=sender_name,
-        profile=profile.name,
+        profile=profile_name,
         score=verdict.score,
         badge="cooling_down" if resting else _calm_badge(verdict.badge),
         sent=numbers.sent,
@@ -425,7 +424,7 @@ async def list_sender_health(*, session: AsyncSession) -> list[SenderHealthRead]
         await sender_health(
             session=session,
             sender_id=sender.id,
-            profile=telegram.get_profile(sender),
+            profile_name=sender.profile,
             sender_name=sender.name,
         )
         for sender in await telegram.list_senders(session=session)
@@ -440,7 +439,7 @@ async def get_sender_health(*, session: AsyncSession, sender_id: int) -> SenderH
     return await sender_health(
         session=session,
         sender_id=sender.id,
-        profile=telegram.get_profile(sender),
+        profile_name=sender.profile,
         sender_name=sender.name,
     )
 
@@ -486,13 +485,13 @@ async def _health_figures(
 async def _judge_sender(
     session: AsyncSession,
     sender_id: int,
-    profile: SenderProfile,
+    profile_name: str,
     now: datetime,
     latest: SenderCooldown | None,
 ) -> health.Verdict:
     since = latest.until if latest is not None else None
     numbers = await _health_figures(session, sender_id, now, since)
-    return health.judge(numbers, user_account=profile.name == "user", now=now)
+    return health.judge(numbers, user_account=profile_name == "user", now=now)
 
 
 # Workspace safety settings and the bots' /privacy ----------------------------------------------
