@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import BotApiServer, People
 from tests.telegram.bot_api_server import add_bot as add_simulated_bot
 from tests.telegram.test_consent_bot import add_bot, consent_of, pull_until, received_text
@@ -47,7 +47,7 @@ async def test_privacy_answers_with_the_workspace_policy(
     person = 515151
     from marketing_agent.orchestrator import scheduled
 
-    await scheduled.pull_inbound(db)
+    await scheduled.pull_inbound(runtime_of(db))
 
     await people.says(person, f"/privacy@{people.bot.username}", first_name="Ann")
     await pull_until(db, received_text(people, person, POLICY))

@@ -11,7 +11,15 @@ from fastapi import FastAPI
 from marketing_agent.core.auth import Role
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.orchestrator import scheduled
-from tests.factories import database_of, headers_for, login, make_contacts, make_sender, make_user
+from tests.factories import (
+    database_of,
+    headers_for,
+    login,
+    make_contacts,
+    make_sender,
+    make_user,
+    runtime_of,
+)
 
 RISKY = {
     "name": "Risky",
@@ -154,12 +162,12 @@ async def test_a_review_past_its_deadline_is_marked_once_and_the_creator_told(
     marketer_name = await make_user(db, Role.MARKETER)
     marketer = await login(client, marketer_name)
     item = await _open_review(client, marketer)
-    await scheduled.tick(db)
+    await scheduled.tick(runtime_of(db))
     assert (await client.get(REVIEWS, headers=marketer)).json()["items"][0]["overdue_at"] is None
 
     virtual_clock.advance(49 * 3600)
-    await scheduled.tick(db)
-    await scheduled.tick(db)
+    await scheduled.tick(runtime_of(db))
+    await scheduled.tick(runtime_of(db))
     marketer = await login(client, marketer_name)  # the old session expired meanwhile
 
     late = (await client.get(REVIEWS, headers=marketer)).json()["items"][0]
