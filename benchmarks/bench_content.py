@@ -31,6 +31,7 @@ import ahocorasick
 from marketing_agent.safety.content import Blacklist
 from marketing_agent.safety.phrases import Phrase, PhraseMatcher
 from marketing_agent.safety.pii import find_pii, luhn_valid
+from marketing_agent.safety.service import ContentPolicy
 
 MESSAGES = int(os.environ.get("MA_BENCH_CONTENT_MESSAGES", "2000"))
 PHRASES = 10_000
@@ -115,24 +116,44 @@ def megabytes(texts: list[str]) -> float:
     return sum(len(t.encode()) for t in texts) / 1e6
 
 
-def timed(run: Callable[[str], object], texts: list[str], budget_s: float = 1e9) -> float:
-    """Returns MB/s of `run` over `texts` (stopping after `budget_s`)."""
+Rate = tuple[float, float]  # MB/s of wall time, MB/s of this process's CPU time
+
+
+def timed(run: Callable[[str], object], texts: list[str], budget_s: float = 1e9) -> Rate:
+    """Returns MB/s of `run` over `texts` (stopping after `budget_s`), by wall and CPU time:
+    on a shared machine the CPU figure is the one that says what the code costs."""
     done: list[str] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for text in texts:
         run(text)
         done.append(text)
         if time.perf_counter() - start > budget_s:
             break
-    return megabytes(done) / (time.perf_counter() - start)
+    size = megabytes(done)
+    return size / (time.perf_counter() - start), size / (time.process_time() - cpu)
 
 
-def chunked(blacklist: Blacklist, texts: list[str], size: int) -> float:
-    """Returns MB/s of `Blacklist.find_many` over `texts` in chunks of `size`."""
-    start = time.perf_counter()
+def chunked(run: Callable[[list[str]], object], texts: list[str], size: int) -> Rate:
+    """Returns MB/s of `run` over `texts` in chunks of `size` (wall, CPU)."""
+    start, cpu = time.perf_counter(), time.process_time()
     for first in range(0, len(texts), size):
-        blacklist.find_many(texts[first : first + size])
-    return megabytes(texts) / (time.perf_counter() - start)
+        run(texts[first : first + size])
+    return megabytes(texts) / (time.perf_counter() - start), megabytes(texts) / (
+        time.process_time() - cpu
+    )
+
+
+def worker_path(blacklist: Blacklist) -> Callable[[list[str]], object]:
+    """The delivery worker's path for a chunk: the policy's one scan of every render
+    (`prepare_many`), then `prepare` of each text (a lookup), as orchestrator/worker.py does;
+    this includes the PII scanner, links, signals and Telegram's rules, not only phrases."""
+
+    def run(texts: list[str]) -> object:
+        policy = ContentPolicy(blacklist)
+        policy.prepare_many(texts)
+        return [policy.prepare(text) for text in texts]
+
+    return run
 
 
 def bench_filter() -> None:
@@ -156,15 +177,17 @@ def bench_filter() -> None:
     rows = [
         ("seed's regex (per message)", timed(old, messages, OLD_BUDGET_S)),
         ("evasion-proof (per message)", timed(blacklist.find, messages)),
-        ("evasion-proof (chunks of 200 messages)", chunked(blacklist, messages, 200)),
+        ("evasion-proof (chunks of 200 messages)", chunked(blacklist.find_many, messages, 200)),
         ("evasion-proof (one long text)", timed(matcher.find, [joined])),
         (
             "bare Aho-Corasick, lower-cased (per message)",
             timed(lambda t: list(automaton.iter(t.lower())), messages),
         ),
+        ("whole check, worker's chunks of 200", chunked(worker_path(blacklist), messages, 200)),
     ]
-    for name, rate in rows:
-        print(f"  {name:46s} {rate:8.2f} MB/s")
+    print(f"  {'':46s} {'wall MB/s':>10s} {'CPU MB/s':>10s}")
+    for name, (wall, cpu) in rows:
+        print(f"  {name:46s} {wall:10.2f} {cpu:10.2f}")
 
     caught_old = caught_new = 0
     carriers = [m for i, m in enumerate(messages) if i % 10 == 0]

@@ -24,6 +24,7 @@ const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
 const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
 const AgentPage = lazy(() => import("./pages/Agent/AgentPage"));
+const SafetyPage = lazy(() => import("./pages/Safety/SafetyPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -106,6 +107,7 @@ export function AppRoot() {
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="agent" element={<Suspense fallback={pageFallback}><AgentPage /></Suspense>} />
+                <Route path="safety" element={<Suspense fallback={pageFallback}><SafetyPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

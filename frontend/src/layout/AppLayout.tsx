@@ -35,6 +35,7 @@ export const SECTIONS = [
   { key: "/segments", label: "Segments", icon: <FilterOutlined aria-hidden /> },
   { key: "/funnels", label: "Funnels", icon: <FunnelPlotOutlined aria-hidden /> },
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
+  { key: "/safety", label: "Safety", icon: <AuditOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },

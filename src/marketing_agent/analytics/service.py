@@ -390,6 +390,18 @@ async def contacts_active_since(
     return active
 
 
+async def count_sender_events(
+    *, session: AsyncSession, sender_id: int, event_type: str, since: datetime
+) -> int:
+    """Returns how many events of `event_type` a sender had at or after `since` (its health)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Event)
+        .where(Event.sender_id == sender_id, Event.type == event_type, Event.occurred_at >= since)
+    )
+    return int(count or 0)
+
+
 def _row(event_in: EventCreate, now: datetime) -> dict[str, Any]:
     occurred_at = event_in.occurred_at or now
     return {

@@ -21,6 +21,7 @@ from marketing_agent.orchestrator import (
     flows,
     overview,
     privacy,
+    reviews,
     service,
 )
 from marketing_agent.orchestrator.auth import (
@@ -33,6 +34,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignRead,
     CampaignUpdate,
+    ChangesRequest,
     ContactCreate,
     ContactDetail,
     ContactRead,
@@ -45,6 +47,7 @@ from marketing_agent.orchestrator.schemas import (
     Overview,
     RedriveRequest,
     RedriveResult,
+    ReviewAssignment,
     ReviewDecision,
     ReviewItemRead,
     ReviewStatus,
@@ -544,5 +547,33 @@ async def reject_review(
         approve=False,
         note=decision.note if decision else None,
         actor=principal.actor,
+    )
+    return await service.read_review(session=session, review_id=item.id)
+
+
+@router.post("/reviews/{review_id}/assign")
+async def assign_review(
+    review_id: ReviewID,
+    assignment: ReviewAssignment,
+    session: DbSession,
+    principal: CanDecideReviews,
+) -> ReviewItemRead:
+    """Asks a reviewer to decide by a deadline (the workspace's by default); audited."""
+    item = await reviews.assign_review(
+        session=session, review_id=review_id, assignment=assignment, actor=principal.actor
+    )
+    return await service.read_review(session=session, review_id=item.id)
+
+
+@router.post("/reviews/{review_id}/request-changes")
+async def request_review_changes(
+    review_id: ReviewID,
+    changes: ChangesRequest,
+    session: DbSession,
+    principal: CanDecideReviews,
+) -> ReviewItemRead:
+    """Sends the campaign back to draft for its author with the note; audited."""
+    item = await reviews.request_changes(
+        session=session, review_id=review_id, changes=changes, actor=principal.actor
     )
     return await service.read_review(session=session, review_id=item.id)

@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import scheduling, service
+from marketing_agent.orchestrator import reviews, scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -372,7 +372,11 @@ async def decide_review(
     if item.status != ReviewStatus.OPEN:
         raise Conflict(f"Review item {review_id} was already decided ({item.status}).")
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
-    if approve and actor in await _authors(session=session, campaign=campaign):
+    if (
+        approve
+        and await reviews.four_eyes_required(session=session)
+        and actor in await _authors(session=session, campaign=campaign)
+    ):
         raise Forbidden(
             "You created or last edited this campaign; another reviewer must approve it.",
             reason="self-approval",
@@ -813,6 +817,9 @@ async def handle_inbound(
     for event in events:
         if event.kind in ("start", "consent_yes"):
             answers += await _subscribe(session=session, sender=sender, event=event)
+            continue
+        if event.chat_id > 0 and safety.is_privacy_request(event.text):  # Bot Developer Terms
+            answers.append(await safety.privacy_answer(session=session, chat_id=event.chat_id))
             continue
         if event.kind == "stop":
             answers.append(

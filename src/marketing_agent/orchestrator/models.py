@@ -148,3 +148,9 @@ class ReviewItem(IdMixin, TimestampMixin, Base):
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The review process (orchestrator/reviews.py): who should decide, by when, and when the
+    # deadline passed and the campaign's creator was told.
+    assignee: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    assigned_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

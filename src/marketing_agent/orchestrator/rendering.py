@@ -8,9 +8,9 @@ or items (`{first_name.__class__}`), and an unknown placeholder is refused when 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 FIELDS = ("first_name", "username")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\s]+)\}")
@@ -68,3 +68,27 @@ class VariantTexts:
     def all_texts(self) -> list[tuple[str | None, str]]:
         """Returns (language or None for the main text, text) for every text of the variant."""
         return [(None, self.text), *sorted(self.translations.items())]
+
+
+class _Addressed(Protocol):
+    @property
+    def variant_key(self) -> str: ...
+
+    @property
+    def contact_id(self) -> int: ...
+
+
+def render_chunk(
+    jobs: Iterable[_Addressed],
+    variants: Mapping[str, VariantTexts],
+    contacts: Mapping[int, dict[str, Any]],
+) -> list[str]:
+    """Returns the exact text of each delivery of a chunk whose contact still exists (so the
+    worker can have them all checked in one pass before deciding each)."""
+    texts = []
+    for job in jobs:
+        contact = contacts.get(job.contact_id)
+        variant = variants.get(job.variant_key)
+        if contact is not None and variant is not None:
+            texts.append(render_text(variant.for_language(contact.get("language")), contact))
+    return texts

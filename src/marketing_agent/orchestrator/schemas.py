@@ -557,6 +557,7 @@ class ReviewStatus(StrEnum):
     OPEN = "open"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CHANGES_REQUESTED = "changes_requested"  # back to draft for its author, with the note
 
 
 class ReviewDecision(BaseModel):
@@ -577,3 +578,44 @@ class ReviewItemRead(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     note: str | None
+    assignee: str | None = Field(None, description="Who is asked to decide (orchestrator/reviews).")
+    assigned_by: str | None = None
+    due_at: datetime | None = Field(None, description="The decision is due by then.")
+    overdue_at: datetime | None = Field(
+        None, description="When the deadline passed and the campaign's creator was told."
+    )
+
+
+class ReviewAssignment(BaseModel):
+    assignee: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"[^\s\x1c-\x1f]",
+        description="The reviewer's username.",
+    )
+    due_at: datetime | None = Field(
+        None, description="Due by then; the workspace's review deadline from now when left out."
+    )
+
+    @field_validator("assignee")
+    @classmethod
+    def _assignee_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the assignee must contain something besides spaces")
+        return value.strip()
+
+
+class ChangesRequest(BaseModel):
+    note: str = Field(
+        min_length=1,
+        max_length=2000,
+        pattern=r"[^\s\x1c-\x1f]",
+        description="What the author should change.",
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _note_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say what should change")
+        return value.strip()

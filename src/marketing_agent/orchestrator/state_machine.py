@@ -29,7 +29,7 @@ FINAL = frozenset({S.COMPLETED, S.CANCELLED})
 
 ALLOWED: dict[CampaignStatus, frozenset[CampaignStatus]] = {
     S.DRAFT: frozenset({S.PENDING_REVIEW, S.APPROVED, S.CANCELLED}),
-    S.PENDING_REVIEW: frozenset({S.APPROVED, S.CANCELLED}),
+    S.PENDING_REVIEW: frozenset({S.APPROVED, S.DRAFT, S.CANCELLED}),  # draft: changes asked
     S.APPROVED: frozenset({S.SCHEDULED, S.CANCELLED}),
     S.SCHEDULED: frozenset({S.RUNNING, S.CANCELLED}),
     S.RUNNING: frozenset({S.PAUSED, S.COMPLETED, S.CANCELLED}),

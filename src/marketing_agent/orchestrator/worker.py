@@ -40,7 +40,7 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
-from marketing_agent.orchestrator.rendering import VariantTexts, render_text
+from marketing_agent.orchestrator.rendering import VariantTexts, render_chunk, render_text
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.ratelimit import LearnedRate, RateLimits, SenderLimiter
 from marketing_agent.safety.service import ContentPolicy
@@ -97,6 +97,7 @@ class _Chunk:
     learned: LearnedRate | None = None
     decided_early: int = 0  # finished and written before the chunk's record (pre-check, journal)
     journaled: bool = False  # no idempotency key: each send is journaled before it may leave
+    health: safety.SendTally = field(default_factory=safety.SendTally)  # the sender's health
 
 
 class DeliveryWorker:
@@ -225,6 +226,8 @@ class DeliveryWorker:
             self._campaigns[campaign_id] = campaign
             sender_id, profile, variants, purpose, idempotent = campaign
             limiter = await self._limiter(session, sender_id, profile)
+            if await safety.sender_paused(session=session, sender_id=sender_id):
+                return None  # cooling down (account health): its deliveries wait, queued
             claimed = await queue.claim(
                 session,
                 campaign_id=campaign_id,
@@ -254,6 +257,7 @@ class DeliveryWorker:
             policy = await safety.load_content_policy(session=session)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
             holds = await scheduling.hold_unsendable(session, claimed, cap=self.cap)
+            policy.prepare_many(render_chunk(claimed, variants, contacts))  # one scan a chunk
             for job in claimed:
                 hold = holds.get(job.id)
                 decision = (
@@ -290,7 +294,7 @@ class DeliveryWorker:
             return {"status": queue.SKIPPED, "reason": "contact_erased"}
         template = variants[job.variant_key].for_language(contact.get("language"))
         text = render_text(template, contact)
-        verdict = policy.check(text)
+        text, verdict = policy.prepare(text)  # the exact text sent, with the way out if added
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
             return {"status": queue.SKIPPED, "reason": f"content_blocked:{codes}"[:255]}
@@ -412,6 +416,7 @@ class DeliveryWorker:
         self, chunk: _Chunk, job: ClaimedDelivery, outcome: SendOutcome, limiter: SenderLimiter
     ) -> None:
         now = clock.now()
+        chunk.health.note(outcome.status.value, outcome.reason)
         if outcome.status is SendStatus.SENT:
             chunk.outcomes.sent.append((job.id, outcome.message_id))
             chunk.events.append(_event("sent", job, now))
@@ -463,6 +468,12 @@ class DeliveryWorker:
                 await safety.save_learned_rate(
                     session=session, sender_id=chunk.sender_id, learned=chunk.learned
                 )
+            await safety.record_send_outcomes(
+                session=session,
+                sender_id=chunk.sender_id,
+                profile_name=chunk.profile.name,
+                tally=chunk.health,
+            )
         self._in_flight.difference_update(item.job.id for item in chunk.sends)
         requeued = sum(1 for v in chunk.outcomes.other.values() if v["status"] == queue.QUEUED)
         return chunk.decided_early + len(chunk.outcomes) - requeued

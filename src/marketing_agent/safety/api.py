@@ -1,5 +1,5 @@
 """HTTP API of the safety module: check a text, redact it, manage the blacklist and the phrase
-lists."""
+lists, the senders' health and the workspace's safety settings."""
 
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ from marketing_agent.safety.schemas import (
     PhraseRead,
     RedactRequest,
     RedactResponse,
+    SafetySettingsRead,
+    SafetySettingsUpdate,
+    SenderHealthRead,
 )
 from marketing_agent.safety.telegram_rules import CAPTION_MAX, TEXT_MAX
 
@@ -135,3 +138,42 @@ async def remove_phrase(
         session=session, list_id=list_id, phrase_id=phrase_id, actor=principal.actor
     )
     return Response(status_code=204)
+
+
+SenderID = Annotated[DbId, Path(description="The sender's id.")]
+
+
+@router.get("/sender-health")
+async def list_sender_health(session: DbSession, principal: CanRead) -> list[SenderHealthRead]:
+    return await service.list_sender_health(session=session)
+
+
+@router.get("/sender-health/{sender_id}")
+async def get_sender_health(
+    sender_id: SenderID, session: DbSession, principal: CanRead
+) -> SenderHealthRead:
+    return await service.get_sender_health(session=session, sender_id=sender_id)
+
+
+@router.post("/sender-health/{sender_id}/resume")
+async def resume_sender(
+    sender_id: SenderID, session: DbSession, principal: CanManage
+) -> SenderHealthRead:
+    """Ends a sender's cool-down now; audited."""
+    await service.get_sender_health(session=session, sender_id=sender_id)  # 404 first
+    await service.resume_sender(session=session, sender_id=sender_id, actor=principal.actor)
+    return await service.get_sender_health(session=session, sender_id=sender_id)
+
+
+@router.get("/settings")
+async def get_safety_settings(session: DbSession, principal: CanRead) -> SafetySettingsRead:
+    return await service.get_safety_settings(session=session)
+
+
+@router.patch("/settings")
+async def update_safety_settings(
+    settings_in: SafetySettingsUpdate, session: DbSession, principal: CanManage
+) -> SafetySettingsRead:
+    return await service.update_safety_settings(
+        session=session, settings_in=settings_in, actor=principal.actor
+    )

@@ -1,11 +1,12 @@
 """Tables of the safety module: the user's own blacklist terms, the phrase lists by category,
-the senders' learned rates."""
+the senders' learned rates, their send outcomes and cool-downs, and the workspace's safety
+settings (four eyes, review deadline, privacy policy)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
@@ -60,3 +61,42 @@ class LearnedSenderRate(Base):
     rate_share: Mapped[float] = mapped_column(Float, default=1.0)
     flood_waits: Mapped[int] = mapped_column(Integer, default=0)
     learned_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SenderOutcomeTally(Base):
+    """What one sender's sends came back with in one hour: the account-health figures
+    (FloodWaits, PEER_FLOOD and other spam restrictions, blocked/403, other refusals)."""
+
+    __tablename__ = "safety_sender_tallies"
+
+    sender_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    hour: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    flood_waits: Mapped[int] = mapped_column(Integer, default=0)
+    peer_floods: Mapped[int] = mapped_column(Integer, default=0)  # and other spam restrictions
+    blocked: Mapped[int] = mapped_column(Integer, default=0)  # the person blocked us (403)
+    failed: Mapped[int] = mapped_column(Integer, default=0)  # any other refusal
+
+
+class SenderCooldown(Base):
+    """A sender stopped by its health: its campaigns wait until `until` (or a person's resume)."""
+
+    __tablename__ = "safety_sender_cooldowns"
+
+    sender_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SafetySettings(Base):
+    """The workspace's safety settings, one row (id 1), changed in the UI and audited."""
+
+    __tablename__ = "safety_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=True)
+    review_deadline_h: Mapped[int] = mapped_column(Integer, default=48)
+    privacy_policy: Mapped[str] = mapped_column(Text, default="")
+    updated_by: Mapped[str] = mapped_column(String(128), default="system")
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -48,7 +48,7 @@ class RedactResponse(BaseModel):
 
 
 class BlacklistTermCreate(BaseModel):
-    term: str = Field(min_length=1, max_length=200)
+    term: str = Field(min_length=1, max_length=200, pattern=r"[^\s\x1c-\x1f]")
     severity: Severity = "warn"
 
     @field_validator("term")
@@ -79,12 +79,22 @@ Category = Annotated[
 ]
 
 
+# A phrase as the lists take it: a letter or digit somewhere (the schema says so, the matcher
+# needs it), at most 200 characters.
+PhraseText = Annotated[str, Field(min_length=1, max_length=200, pattern=r"[^\W_]")]
+# The same in a list, checked by the service so that every bad phrase (malformed or a repeat of
+# another) is reported in one answer; the schema still states the rule.
+ListedPhraseText = Annotated[
+    str, Field(json_schema_extra={"minLength": 1, "maxLength": 200, "pattern": r"[^\W_]"})
+]
+
+
 class PhraseListBase(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"[^\s\x1c-\x1f]")
     category: Category
     description: str = Field("", max_length=500)
     default_severity: Severity = "warn"
-    enabled: bool = True
+    enabled: StrictBool = True
 
     @field_validator("name")
     @classmethod
@@ -95,15 +105,15 @@ class PhraseListBase(BaseModel):
 
 
 class PhraseListCreate(PhraseListBase):
-    phrases: list[str] = Field(default_factory=list, max_length=10_000)
+    phrases: list[ListedPhraseText] = Field(default_factory=list, max_length=10_000)
 
 
 class PhraseListUpdate(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=r"[^\s\x1c-\x1f]")
     category: Category | None = None
     description: str | None = Field(None, max_length=500)
     default_severity: Severity | None = None
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class PhraseListRead(PhraseListBase):
@@ -116,7 +126,7 @@ class PhraseListRead(PhraseListBase):
 
 
 class PhraseCreate(BaseModel):
-    text: str = Field(min_length=1, max_length=200)
+    text: PhraseText
     severity: Severity | None = Field(None, description="The list's default when left out.")
 
     @field_validator("text")
@@ -135,3 +145,42 @@ class PhraseRead(BaseModel):
     text: str
     severity: Severity
     created_at: datetime
+
+
+class SenderHealthRead(BaseModel):
+    """A sender's health over the last 24 hours (since its last cool-down ended)."""
+
+    sender_id: int
+    sender_name: str = ""
+    profile: str = ""
+    score: int = Field(description="100 is spotless; every FloodWait, block and opt-out costs.")
+    badge: Literal["good", "warning", "poor", "cooling_down"]
+    sent: int
+    flood_waits: int
+    peer_floods: int = Field(description="PEER_FLOOD and other spam restrictions by Telegram.")
+    blocked: int = Field(description="Sends refused because the person blocked the sender.")
+    failed: int
+    opt_outs: int
+    blocked_per_1000: float
+    opt_outs_per_1000: float
+    sent_today: int
+    daily_cap: int | None = Field(description="Messages a UTC day (user accounts); None: no cap.")
+    cooling_down: bool
+    cooldown_reason: str | None = None
+    cooldown_until: datetime | None = None
+
+
+class SafetySettingsRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    four_eyes: bool = Field(description="Nobody approves content they created or last edited.")
+    review_deadline_h: int = Field(description="Hours a review may stay open before it is late.")
+    privacy_policy: str = Field(description="What the bots answer to /privacy.")
+    updated_by: str
+    updated_at: datetime | None
+
+
+class SafetySettingsUpdate(BaseModel):
+    four_eyes: StrictBool | None = None
+    review_deadline_h: int | None = Field(None, ge=1, le=24 * 30)
+    privacy_policy: str | None = Field(None, max_length=4000)

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
+from marketing_agent.safety import health
 from marketing_agent.safety.content import (
     REVIEW_THRESHOLD,
     Blacklist,
@@ -24,7 +27,13 @@ from marketing_agent.safety.content import (
     normalize_term,
     verdict_of,
 )
-from marketing_agent.safety.models import BlacklistTerm, LearnedSenderRate
+from marketing_agent.safety.health import SendTally
+from marketing_agent.safety.models import (
+    BlacklistTerm,
+    LearnedSenderRate,
+    SafetySettings,
+    SenderCooldown,
+)
 from marketing_agent.safety.phrase_lists import (
     add_phrase,
     create_phrase_list,
@@ -45,20 +54,29 @@ from marketing_agent.safety.ratelimit import (
     RateLimits,
     SenderRateLimiter,
 )
-from marketing_agent.safety.schemas import BlacklistTermCreate, ContentVerdict, Reason, Severity
+from marketing_agent.safety.schemas import (
+    BlacklistTermCreate,
+    ContentVerdict,
+    Reason,
+    SafetySettingsRead,
+    SafetySettingsUpdate,
+    SenderHealthRead,
+    Severity,
+)
 from marketing_agent.safety.telegram_rules import (
     CAPTION_MAX,
     OptOutMode,
     check_buttons,
     ensure_opt_out,
 )
-from marketing_agent.telegram.transport import Button
+from marketing_agent.telegram.transport import Button, OutgoingMessage
 
 log = get_logger(__name__)
 
 __all__ = [
     "LocalRateLimits",
     "RateLimits",
+    "SendTally",
     "SenderRateLimiter",
     "add_phrase",
     "create_phrase_list",
@@ -176,6 +194,13 @@ class ContentPolicy:
             )
             self._remember((text, parse_mode, self._max_len), verdict)
         return [self.check(text, parse_mode=parse_mode) for text in texts]
+
+    def prepare_many(self, texts: Sequence[str], *, marketing_from_bot: bool = True) -> None:
+        """Checks what `prepare` would check for each text, all in one scan (a worker's chunk of
+        renders); the verdicts are kept, so each later `prepare` of these texts is a lookup."""
+        if marketing_from_bot:
+            texts = [ensure_opt_out(t, (), mode=self.rules.opt_out)[0] for t in texts]
+        self.check_many(texts)
 
     def prepare(
         self,
@@ -303,3 +328,247 @@ def _severity(value: str) -> Severity:
     if value == "block":
         return "block"
     return "warn"
+
+
+# Account health ------------------------------------------------------------------------------
+
+
+async def record_send_outcomes(
+    *, session: AsyncSession, sender_id: int, profile_name: str, tally: SendTally
+) -> None:
+    """Adds a chunk's send outcomes to the sender's health and starts a cool-down when the
+    pause rule asks for one (audited); the sender's campaigns then wait (sender_paused)."""
+    if not tally:
+        return
+    now = clock.now()
+    await health.add_tally(session, sender_id=sender_id, tally=tally, now=now)
+    latest = await health.cooldown_of(session, sender_id=sender_id)
+    if latest is not None and latest.until > now:
+        return  # already resting
+    verdict = await _judge_sender(session, sender_id, profile_name, now, latest)
+    if verdict.cooldown_reason is None or verdict.cooldown_until is None:
+        return
+    await health.start_cooldown(
+        session,
+        sender_id=sender_id,
+        reason=verdict.cooldown_reason,
+        now=now,
+        until=verdict.cooldown_until,
+    )
+    await compliance.audit(
+        session=session,
+        actor="safety",
+        action="sender.cooldown_started",
+        entity_type="sender",
+        entity_id=sender_id,
+        data={
+            "reason": verdict.cooldown_reason,
+            "until": verdict.cooldown_until.isoformat(),
+            "score": verdict.score,
+        },
+    )
+    log.warning(
+        "sender.cooldown_started",
+        sender_id=sender_id,
+        reason=verdict.cooldown_reason,
+        until=verdict.cooldown_until.isoformat(),
+    )
+
+
+async def sender_paused(*, session: AsyncSession, sender_id: int) -> str | None:
+    """Returns why the sender is cooling down now (its campaigns wait), or None."""
+    latest = await health.cooldown_of(session, sender_id=sender_id)
+    if latest is None or latest.until <= clock.now():
+        return None
+    return latest.reason
+
+
+async def sender_health(
+    *, session: AsyncSession, sender_id: int, profile_name: str, sender_name: str = ""
+) -> SenderHealthRead:
+    """Returns the sender's health: counts, rates per thousand, score, badge and cool-down."""
+    now = clock.now()
+    latest = await health.cooldown_of(session, sender_id=sender_id)
+    resting = latest is not None and latest.until > now
+    since = latest.until if latest is not None and not resting else None
+    numbers = await _health_figures(session, sender_id, now, since)
+    user_account = profile_name == "user"
+    verdict = health.judge(numbers, user_account=user_account, now=now)
+    return SenderHealthRead(
+        sender_id=sender_id,
+        sender_name=sender_name,
+        profile=profile_name,
+        score=verdict.score,
+        badge="cooling_down" if resting else _calm_badge(verdict.badge),
+        sent=numbers.sent,
+        flood_waits=numbers.flood_waits,
+        peer_floods=numbers.peer_floods,
+        blocked=numbers.blocked,
+        failed=numbers.failed,
+        opt_outs=numbers.opt_outs,
+        blocked_per_1000=numbers.per_1000(numbers.blocked),
+        opt_outs_per_1000=numbers.per_1000(numbers.opt_outs),
+        sent_today=numbers.sent_today,
+        daily_cap=health.USER_ACCOUNT_DAILY_CAP if user_account else None,
+        cooling_down=resting,
+        cooldown_reason=latest.reason if resting and latest is not None else None,
+        cooldown_until=latest.until if resting and latest is not None else None,
+    )
+
+
+async def list_sender_health(*, session: AsyncSession) -> list[SenderHealthRead]:
+    """Returns every sender's health, oldest sender first."""
+    from marketing_agent.telegram import service as telegram  # telegram never imports safety
+
+    return [
+        await sender_health(
+            session=session,
+            sender_id=sender.id,
+            profile_name=sender.profile,
+            sender_name=sender.name,
+        )
+        for sender in await telegram.list_senders(session=session)
+    ]
+
+
+async def get_sender_health(*, session: AsyncSession, sender_id: int) -> SenderHealthRead:
+    """Returns one sender's health; raises NotFound when there is no such sender."""
+    from marketing_agent.telegram import service as telegram
+
+    sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+    return await sender_health(
+        session=session,
+        sender_id=sender.id,
+        profile_name=sender.profile,
+        sender_name=sender.name,
+    )
+
+
+def _calm_badge(badge: health.Badge) -> health.Badge:
+    # Not resting, though the figures would trip the rule: the next send outcome starts it.
+    return "poor" if badge == "cooling_down" else badge
+
+
+async def resume_sender(*, session: AsyncSession, sender_id: int, actor: str) -> None:
+    """Ends a sender's cool-down now (a person's decision, audited); what caused it is not
+    counted again. Raises Conflict when the sender is not cooling down."""
+    latest = await health.cooldown_of(session, sender_id=sender_id)
+    now = clock.now()
+    if latest is None or latest.until <= now:
+        raise Conflict(f"Sender {sender_id} is not cooling down.")
+    reason, latest.until = latest.reason, now
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="sender.cooldown_ended",
+        entity_type="sender",
+        entity_id=sender_id,
+        data={"reason": reason, "by": "person"},
+    )
+    log.info("sender.cooldown_ended", sender_id=sender_id)
+
+
+async def _health_figures(
+    session: AsyncSession, sender_id: int, now: datetime, since: datetime | None
+) -> health.HealthFigures:
+    async def opt_outs(start: datetime) -> int:
+        return await analytics.count_sender_events(
+            session=session, sender_id=sender_id, event_type="unsubscribed", since=start
+        )
+
+    return await health.figures(
+        session, sender_id=sender_id, now=now, since=since, count_opt_outs=opt_outs
+    )
+
+
+async def _judge_sender(
+    session: AsyncSession,
+    sender_id: int,
+    profile_name: str,
+    now: datetime,
+    latest: SenderCooldown | None,
+) -> health.Verdict:
+    since = latest.until if latest is not None else None
+    numbers = await _health_figures(session, sender_id, now, since)
+    return health.judge(numbers, user_account=profile_name == "user", now=now)
+
+
+# Workspace safety settings and the bots' /privacy ----------------------------------------------
+
+SETTINGS_ROW = 1
+DEFAULT_PRIVACY_POLICY = (
+    "Privacy policy: we keep your Telegram id, name and language and what you told us you "
+    "want to hear about, only to send you the messages you subscribed to. Send STOP at any "
+    "time to unsubscribe."
+)
+
+
+async def get_safety_settings(*, session: AsyncSession) -> SafetySettingsRead:
+    """Returns the workspace's safety settings (defaults until someone changes them)."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    if row is None:
+        return SafetySettingsRead(
+            four_eyes=True,
+            review_deadline_h=48,
+            privacy_policy=DEFAULT_PRIVACY_POLICY,
+            updated_by="system",
+            updated_at=None,
+        )
+    read = SafetySettingsRead.model_validate(row)
+    return (
+        read
+        if read.privacy_policy
+        else read.model_copy(update={"privacy_policy": DEFAULT_PRIVACY_POLICY})
+    )
+
+
+async def update_safety_settings(
+    *, session: AsyncSession, settings_in: SafetySettingsUpdate, actor: str
+) -> SafetySettingsRead:
+    """Changes the workspace's safety settings; each change is audited with old and new."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    if row is None:
+        current = await get_safety_settings(session=session)
+        row = SafetySettings(
+            id=SETTINGS_ROW,
+            four_eyes=current.four_eyes,
+            review_deadline_h=current.review_deadline_h,
+            privacy_policy="",
+        )
+        session.add(row)
+    changes: dict[str, dict[str, object]] = {}
+    for name, value in settings_in.model_dump(exclude_none=True).items():
+        if getattr(row, name) != value:
+            changes[name] = {"from": getattr(row, name), "to": value}
+            setattr(row, name, value)
+    if changes:
+        row.updated_by, row.updated_at = actor, clock.now()
+        await session.flush()
+        await compliance.audit(
+            session=session,
+            actor=actor,
+            action="safety.settings_changed",
+            entity_type="safety_settings",
+            entity_id=SETTINGS_ROW,
+            data=changes,
+        )
+    return await get_safety_settings(session=session)
+
+
+def is_privacy_request(text: str | None) -> bool:
+    """Returns True when a person's message is the /privacy command (Bot Developer Terms)."""
+    if not text:
+        return False
+    command = text.strip().split(maxsplit=1)[0] if text.strip() else ""
+    return command.split("@")[0].lower() == "/privacy"
+
+
+async def privacy_answer(*, session: AsyncSession, chat_id: int) -> OutgoingMessage:
+    """Returns the bot's answer to /privacy: the workspace's privacy policy (transactional)."""
+    policy = (await get_safety_settings(session=session)).privacy_policy
+    return OutgoingMessage(
+        chat_id=chat_id,
+        text=policy,
+        tags={"purpose": "transactional", "conversation": "privacy"},
+    )

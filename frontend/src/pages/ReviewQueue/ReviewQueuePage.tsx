@@ -9,9 +9,10 @@ import type { ReviewItem, ReviewStatus } from "../../api/types";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
+import { AssignDialog, Assignment, ChangesDialog, FlaggedTexts } from "./ReviewProcess";
 
 const PAGE_SIZE = 20;
-const REVIEW_STATUS_COLOR: Record<ReviewStatus, string> = { open: "warning", approved: "success", rejected: "error" };
+const REVIEW_STATUS_COLOR: Record<ReviewStatus, string> = { open: "warning", approved: "success", rejected: "error", changes_requested: "processing" };
 
 interface Pending {
   item: ReviewItem;
@@ -74,6 +75,8 @@ export default function ReviewQueuePage() {
   const [status, setStatus] = useState<ReviewStatus>("open");
   const [page, setPage] = useState(1);
   const [pending, setPending] = useState<Pending | null>(null);
+  const [assigning, setAssigning] = useState<ReviewItem | null>(null);
+  const [asking, setAsking] = useState<ReviewItem | null>(null);
   const reviews = useReviews(status, PAGE_SIZE, (page - 1) * PAGE_SIZE);
 
   const columns: TableProps<ReviewItem>["columns"] = [
@@ -94,19 +97,22 @@ export default function ReviewQueuePage() {
       ),
     },
     { title: "Raised", dataIndex: "created_at", width: 170, render: (iso: string) => formatDateTime(iso) },
+    { title: "Assigned", key: "assignment", width: 190, render: (_, item) => <Assignment item={item} /> },
     status === "open"
       ? {
           title: "Decision",
           key: "decision",
-          width: 200,
+          width: 260,
           render: (_, item) => (
-            <Space>
+            <Space wrap>
               <Button type="primary" onClick={() => setPending({ item, decision: "approve" })}>
                 Approve
               </Button>
               <Button danger onClick={() => setPending({ item, decision: "reject" })}>
                 Reject
               </Button>
+              <Button onClick={() => setAsking(item)}>Request changes</Button>
+              <Button onClick={() => setAssigning(item)}>Assign</Button>
             </Space>
           ),
         }
@@ -144,6 +150,7 @@ export default function ReviewQueuePage() {
             { value: "open", label: "Open" },
             { value: "approved", label: "Approved" },
             { value: "rejected", label: "Rejected" },
+            { value: "changes_requested", label: "Changes requested" },
           ]}
         />
       </Flex>
@@ -163,9 +170,12 @@ export default function ReviewQueuePage() {
             onChange: setPage,
           }}
           locale={{ emptyText: status === "open" ? "Nothing waiting for review." : "None yet." }}
+          expandable={{ expandedRowRender: (item) => <FlaggedTexts item={item} /> }}
         />
       </Card>
       <DecisionDialog pending={pending} onClose={() => setPending(null)} />
+      <AssignDialog item={assigning} onClose={() => setAssigning(null)} />
+      <ChangesDialog item={asking} onClose={() => setAsking(null)} />
     </>
   );
 }
