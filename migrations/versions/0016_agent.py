@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.Column("suggested_answer", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("business_connection", sa.Boolean(), nullable=False),
-        sa.Column("received_at", marketing_agent.core.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "received_at", marketing_agent.core.db.UtcDateTime(timezone=True), nullable=False
+        ),
         sa.Column("answered_by", sa.String(length=64), nullable=True),
         sa.Column("answered_at", marketing_agent.core.db.UtcDateTime(timezone=True), nullable=True),
         sa.Column("answer_text", sa.Text(), nullable=True),
