@@ -11,12 +11,13 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics import conversions, service
+from marketing_agent.analytics import conversions, service, timeseries
 from marketing_agent.analytics.conversions import ConversionBatch, ConversionBatchResult
 from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
+    CampaignTimeseries,
     EventCreate,
     EventRead,
     EventType,
@@ -97,6 +98,30 @@ async def campaign_stats(
         if source is None:
             raise NotFound(f"Campaign {campaign_id} does not exist.")
     return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/timeseries",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_timeseries(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    bucket: Annotated[
+        timeseries.Bucket, Query(description="Count events per hour or per day (UTC).")
+    ] = "hour",
+) -> CampaignTimeseries:
+    """The campaign's deliveries, reads, clicks, replies, conversions and opt-outs over time."""
+    source = None
+    if lookup is not None:
+        source = await lookup(session=session, campaign_id=campaign_id)
+        if source is None:
+            raise NotFound(f"Campaign {campaign_id} does not exist.")
+    return await timeseries.campaign_timeseries(
+        session=session, campaign_id=campaign_id, bucket=bucket, source=source
+    )
 
 
 @router.get("/campaigns/{campaign_id}/funnel")

@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import scheduling, service
+from marketing_agent.orchestrator import scheduling, service, spans
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -204,7 +204,7 @@ async def _draft_variants(
     if campaign_in.variants:
         campaign.agent_provider = "manual"
         campaign.agent_offline = True
-        return [(v.text, v.weight, None, {}) for v in campaign_in.variants]
+        return [(v.text, v.weight, None, dict(v.translations or {})) for v in campaign_in.variants]
 
     async def describe_audience() -> dict[str, Any]:
         return await service.describe_audience(session=session, segment_id=campaign.segment_id)
@@ -237,6 +237,7 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
             label = f"Variant {variant.key}" + (f" ({language})" if language else "")
             reasons += [
                 {"code": r.code, "message": f"{label}: {r.message}", "severity": r.severity}
+                | spans.locate(variant.key, language, r.span)
                 for r in verdict.reasons
             ]
     campaign.risk_score = round(score, 3)
