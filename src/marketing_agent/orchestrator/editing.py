@@ -15,7 +15,7 @@ from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import flows, queue, scheduling, service
+from marketing_agent.orchestrator import flows, media, queue, scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
@@ -103,9 +103,18 @@ def _check_windows(campaign: Campaign) -> None:
 
 
 def _texts_differ(campaign: Campaign, campaign_in: CampaignUpdate) -> bool:
-    """Whether any text a recipient could get changes: a variant's text or its translations."""
-    old = [(v.text, v.translations or {}) for v in campaign.variants]
-    new = [(v.text, _translations_of(v, campaign)) for v in campaign_in.variants or []]
+    """Whether anything a recipient could get changes: a variant's text, its translations, its
+    image or its buttons."""
+    old = [(v.text, v.translations or {}, v.image_url, v.buttons or []) for v in campaign.variants]
+    new = [
+        (
+            v.text,
+            _translations_of(v, campaign),
+            str(v.image_url) if v.image_url else None,
+            [{"text": b.text, "url": str(b.url)} for b in v.buttons],
+        )
+        for v in campaign_in.variants or []
+    ]
     return old != new
 
 
@@ -141,6 +150,7 @@ async def _replace_variants(
                 translations=translated,
             )
         )
+    media.apply_media(campaign.variants, variants)
     await session.flush()
     await experiments.replace_arms(
         session=session,
@@ -188,7 +198,13 @@ async def clone_campaign(
             "segment_id": source.segment_id,
             "purpose": source.purpose,
             "variants": [
-                {"text": v.text, "weight": v.weight, "translations": v.translations or None}
+                {
+                    "text": v.text,
+                    "weight": v.weight,
+                    "translations": v.translations or None,
+                    "image_url": v.image_url,
+                    "buttons": v.buttons or [],
+                }
                 for v in source.variants
             ],
             "cta_url": source.cta_url,

@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import scheduling, service, spans
+from marketing_agent.orchestrator import media, scheduling, service, spans
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -98,6 +98,7 @@ async def create_campaign(
         )
     await session.flush()
     await session.refresh(campaign, ["variants"])
+    media.apply_media(campaign.variants, campaign_in.variants)
 
     await _score_risk(session=session, campaign=campaign)
     await experiments.create_experiment(
@@ -240,6 +241,8 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
                 | spans.locate(variant.key, language, r.span)
                 for r in verdict.reasons
             ]
+        button_score, button_reasons = await media.check_buttons(session=session, variant=variant)
+        score, reasons = max(score, button_score), reasons + button_reasons
     campaign.risk_score = round(score, 3)
     campaign.risk_reasons = reasons
     await session.flush()
@@ -612,6 +615,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
                 text=variant.text,
                 weight=variant.weight,
                 rationale=variant.rationale,
+                **media.media_of(variant),
             )
         )
     await session.flush()

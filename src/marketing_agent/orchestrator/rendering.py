@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from marketing_agent.telegram.transport import Button, Media
+
 FIELDS = ("first_name", "username")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\s]+)\}")
 _SAMPLE = {"first_name": "Alex", "username": ""}
@@ -57,6 +59,26 @@ class VariantTexts:
 
     text: str
     translations: Mapping[str, str] = field(default_factory=dict)
+    image_url: str | None = None  # the text is then a caption
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, url), one button a row
+
+    @classmethod
+    def of(cls, variant: Any) -> VariantTexts:
+        """Returns the texts, image and buttons of a stored variant (orchestrator's Variant)."""
+        buttons = tuple((b["text"], b["url"]) for b in variant.buttons or [])
+        return cls(variant.text, variant.translations or {}, variant.image_url, buttons)
+
+    def message_parts(self) -> dict[str, Any]:
+        """Returns the image and buttons as the transport's OutgoingMessage fields."""
+        return {
+            "media": Media(kind="photo", url=self.image_url) if self.image_url else None,
+            "buttons": tuple((Button(text=label, url=url),) for label, url in self.buttons),
+        }
+
+    @property
+    def max_len(self) -> int:
+        """Telegram's limit of the text: a caption's with an image, else a message's."""
+        return 1024 if self.image_url else 4096
 
     def for_language(self, tag: str | None) -> str:
         """Returns the text in the contact's language ("pt-BR" reads "pt"), else the main one."""

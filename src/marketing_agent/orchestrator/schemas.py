@@ -212,6 +212,24 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # pri
 TranslationText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
+CAPTION_MAX_UTF16 = 1024
+HttpLink = Annotated[AnyHttpUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"])]
+
+
+class ButtonIn(BaseModel):
+    """An inline button under the message that opens a link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=64, description="The label, sent as written.")
+    url: HttpLink
+
+
+class ButtonRead(BaseModel):
+    text: str
+    url: str
+
+
 class VariantIn(BaseModel):
     text: str = Field(
         min_length=1,
@@ -226,6 +244,14 @@ class VariantIn(BaseModel):
         "each is checked like the text. On an edit, omitted: kept when the text is unchanged, "
         "removed when it changed (a translation of the old text would be sent).",
     )
+    image_url: HttpLink | None = Field(
+        None,
+        description="A photo Telegram fetches from this URL; the text becomes its caption "
+        "(at most 1024 UTF-16 units, translations too).",
+    )
+    buttons: list[ButtonIn] = Field(
+        default_factory=list, max_length=8, description="Link buttons, one a row, in order."
+    )
 
     @field_validator("text")
     @classmethod
@@ -238,6 +264,21 @@ class VariantIn(BaseModel):
         if value is None:
             return None
         return {lang: rendering.check_template(text) for lang, text in value.items()}
+
+    @model_validator(mode="after")
+    def caption_fits(self) -> VariantIn:
+        """With an image the text is a caption, which Telegram cuts at 1024 UTF-16 units."""
+        if self.image_url is None:
+            return self
+        for language, text in [(None, self.text), *(self.translations or {}).items()]:
+            units = len(text.encode("utf-16-le")) // 2
+            if units > CAPTION_MAX_UTF16:
+                where = f"the {language} translation" if language else "the text"
+                raise ValueError(
+                    f"with an image, {where} is a caption: at most {CAPTION_MAX_UTF16} "
+                    f"characters (UTF-16 units), this one has {units}"
+                )
+        return self
 
 
 class VariantRead(BaseModel):
@@ -252,6 +293,8 @@ class VariantRead(BaseModel):
         description="The same variant in other languages, by language (e.g. 'fr'): a contact "
         "whose language is listed receives that text, everyone else `text`.",
     )
+    image_url: str | None = None
+    buttons: list[ButtonRead] = Field(default_factory=list)
 
 
 class RiskReason(BaseModel):

@@ -80,6 +80,7 @@ class _Send:
     chat_id: int
     chat_kind: ChatKind
     text: str
+    parts: dict[str, Any] = field(default_factory=dict)  # image and buttons (OutgoingMessage)
 
 
 @dataclass
@@ -285,7 +286,7 @@ class DeliveryWorker:
             return {"status": queue.SKIPPED, "reason": "contact_erased"}
         template = variants[job.variant_key].for_language(contact.get("language"))
         text = render_text(template, contact)
-        verdict = policy.check(text)
+        verdict = policy.check(text, max_len=variants[job.variant_key].max_len)
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
             return {"status": queue.SKIPPED, "reason": f"content_blocked:{codes}"[:255]}
@@ -300,7 +301,10 @@ class DeliveryWorker:
                 now=clock.now(),
             )
         chat_id = contact["telegram_id"]
-        return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
+        parts = variants[job.variant_key].message_parts()
+        return _Send(
+            job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text, parts=parts
+        )
 
     async def _send_chunk(self, chunk: _Chunk) -> None:
         """Sends a chunk's messages concurrently (at most `max_in_flight` requests under way):
@@ -398,6 +402,7 @@ class DeliveryWorker:
                     chat_kind=item.chat_kind,
                     random_id=job.random_id,
                     tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
+                    **item.parts,
                 ),
             )
         await self._record_outcome(chunk, job, outcome, limiter)
@@ -540,7 +545,7 @@ async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignIn
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
-    variants = {v.key: VariantTexts(v.text, v.translations or {}) for v in campaign.variants}
+    variants = {v.key: VariantTexts.of(v) for v in campaign.variants}
     idempotent = sender.transport in queue.IDEMPOTENT_TRANSPORTS
     return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose, idempotent
 
