@@ -20,6 +20,7 @@ const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
 const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
+const UsersPage = lazy(() => import("./pages/Users/UsersPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -100,6 +101,7 @@ export function AppRoot() {
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
+                <Route path="users" element={<Suspense fallback={pageFallback}><UsersPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

@@ -33,6 +33,7 @@ export const SECTIONS = [
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
+  { key: "/users", label: "Users", icon: <UserOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },
 ];
 

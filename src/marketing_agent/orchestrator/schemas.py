@@ -303,8 +303,11 @@ class RiskReason(BaseModel):
     severity: str
     variant_key: str | None = Field(None, description="The variant whose text it was found in.")
     language: str | None = Field(None, description="The translation's language; None: main text.")
-    span: tuple[int, int] | None = Field(
-        None, description="[start, end) in that text as checked (ReviewText.text), if located."
+    span: list[int] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="[start, end) in that text as checked (ReviewText.text), if located.",
     )
 
 

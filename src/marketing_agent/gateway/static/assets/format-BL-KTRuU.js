@@ -1,0 +1,1 @@
+var e=new Intl.NumberFormat(void 0,{maximumFractionDigits:0}),t=new Intl.DateTimeFormat(void 0,{dateStyle:`medium`,timeStyle:`short`});function n(t){return t==null?`—`:e.format(t)}function r(e,t=1){return e==null||Number.isNaN(e)?`—`:`${(e*100).toFixed(t)}%`}function i(e){if(!e)return`—`;let n=new Date(e);return Number.isNaN(n.getTime())?e:t.format(n)}export{i as n,r,n as t};
