@@ -14,7 +14,15 @@ import type { Campaign, CampaignUpdate, Contact } from "../../api/types";
 import { STATUS_LABEL } from "../../components/campaignStatus";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { PLACEHOLDERS, renderPreview, TELEGRAM_TEXT_LIMIT, telegramLength } from "../../components/rendering";
-import { CAPTION_LIMIT, VariantButtonsField, VariantImageField, VariantTranslations, variantBody, type VariantValues } from "./VariantExtras";
+import {
+  CAPTION_LIMIT,
+  type SavedVariant,
+  VariantButtonsField,
+  VariantImageField,
+  VariantTranslations,
+  variantBody,
+  type VariantValues,
+} from "./VariantExtras";
 
 interface Values {
   name: string;
@@ -44,7 +52,9 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
   const update = useUpdateCampaign(campaign.id);
   const { message } = App.useApp();
   // The saved variants, by position: a translation is kept only while its variant's text is as saved.
-  const originals = campaign.variants.map((v) => ({ text: v.text, translations: v.translations ?? {} }));
+  const originals: SavedVariant[] = campaign.variants.map((v) => ({ text: v.text, translations: v.translations ?? {} }));
+  // Texts whose translations the user removed (the translations are not form fields: nobody edits them here).
+  const [removedTranslations, setRemovedTranslations] = useState<ReadonlySet<string>>(new Set());
   const previewContact: Contact | null = contacts.data?.items.find((c) => c.id === previewId) ?? null;
 
   const insert = (index: number, name: string) => {
@@ -59,7 +69,7 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
       goal: values.goal.trim(),
       segment_id: values.segment_id ?? null,
       cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
-      variants: values.variants.map((v, index) => variantBody(v, originals[index])),
+      variants: values.variants.map((v) => variantBody(v, originals, removedTranslations)),
     };
     update.mutate(body, {
       onSuccess: (saved) => {
@@ -109,7 +119,6 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
             weight: v.weight,
             image_url: v.image_url ?? "",
             buttons: (v.buttons ?? []).map((b) => ({ text: b.text, url: b.url })),
-            translations: v.translations ?? {},
           })),
         }}
       >
@@ -183,12 +192,19 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
                         <InputNumber min={0.01} step={0.5} aria-label={`Weight of variant ${key}`} />
                       </Form.Item>
                     </Flex>
-                    <VariantTranslations
-                      label={key ?? ""}
-                      translations={variants[index]?.translations ?? {}}
-                      textChanged={originals[index] !== undefined && originals[index].text !== text}
-                      onRemove={() => form.setFieldValue(["variants", field.name, "translations"], {})}
-                    />
+                    {(() => {
+                      // The saved variant at this place: its translations, kept while its text is unchanged.
+                      const saved = originals[index];
+                      if (!saved || removedTranslations.has(saved.text)) return null;
+                      return (
+                        <VariantTranslations
+                          label={key ?? ""}
+                          translations={saved.translations}
+                          textChanged={saved.text !== text}
+                          onRemove={() => setRemovedTranslations((set) => new Set([...set, saved.text]))}
+                        />
+                      );
+                    })()}
                     <VariantImageField name={field.name} label={key ?? ""} />
                     <VariantButtonsField name={field.name} label={key ?? ""} />
                     <section aria-label={`Preview of variant ${key}`}>
@@ -209,7 +225,7 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
                 );
               })}
               {fields.length < 5 && (
-                <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", weight: 1, buttons: [], translations: {} })}>
+                <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", weight: 1, buttons: [] })}>
                   Add variant
                 </Button>
               )}

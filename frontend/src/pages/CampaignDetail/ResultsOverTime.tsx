@@ -139,8 +139,12 @@ export function ResultsOverTime({ campaignId, live, pollMs }: { campaignId: numb
               <Typography.Text>{s.label}</Typography.Text>
             </Space>
           ))}
-          {hidden.has("read") && <UnobservableTag reason="Bots cannot see reads: the Telegram Bot API sends no read receipts." />}
         </Flex>
+        {hidden.has("read") && (
+          <div style={{ marginTop: 8 }}>
+            <UnobservableTag reason="Bots cannot see reads: the Telegram Bot API sends no read receipts." />
+          </div>
+        )}
         <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
           Events per {bucket} (UTC buckets, shown in your time zone); a person who clicks twice counts twice here, once in the
           table above.

@@ -19,7 +19,11 @@ export interface VariantValues {
   weight: number;
   image_url?: string;
   buttons?: VariantButton[];
-  translations?: Record<string, string>;
+}
+
+export interface SavedVariant {
+  text: string;
+  translations: Record<string, string>;
 }
 
 const HTTP_URL = /^https?:\/\/[^\s/$.?#].[^\s]*$/i;
@@ -128,15 +132,16 @@ export function VariantTranslations({
   );
 }
 
-/** The variant as the API takes it: translations kept only while the text is unchanged. */
-export function variantBody(values: VariantValues, original: { text: string; translations?: Record<string, string> } | undefined) {
-  const unchanged = original !== undefined && original.text === values.text;
+/** The variant as the API takes it: the translations of the saved variant with the same text, unless
+ * the user removed them; none once the text changed (they would translate the old text). */
+export function variantBody(values: VariantValues, saved: SavedVariant[], removed: ReadonlySet<string>) {
+  const same = saved.find((v) => v.text === values.text);
   const image = values.image_url?.trim();
   return {
     text: values.text,
     weight: values.weight,
     image_url: image ? image : null,
     buttons: (values.buttons ?? []).map((b) => ({ text: b.text.trim(), url: b.url.trim() })),
-    translations: unchanged ? (values.translations ?? {}) : {},
+    translations: same && !removed.has(same.text) ? same.translations : {},
   };
 }

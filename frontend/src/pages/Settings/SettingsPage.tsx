@@ -195,7 +195,15 @@ export default function SettingsPage() {
       <EffectiveConfiguration />
       <Card title="API">
         <Typography.Paragraph style={{ margin: 0 }}>
-          Interactive documentation at <a href="/docs">/docs</a> and the reference at <a href="/redoc">/redoc</a>, both served by
+          Interactive documentation at{" "}
+          <a href="/docs" style={{ textDecoration: "underline" }}>
+            /docs
+          </a>{" "}
+          and the reference at{" "}
+          <a href="/redoc" style={{ textDecoration: "underline" }}>
+            /redoc
+          </a>
+          , both served by
           this server (no internet needed).
         </Typography.Paragraph>
       </Card>
