@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from marketing_agent.telegram.transport import Button, Media
-
 FIELDS = ("first_name", "username")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\s]+)\}")
 _SAMPLE = {"first_name": "Alex", "username": ""}
@@ -67,13 +65,6 @@ class VariantTexts:
         """Returns the texts, image and buttons of a stored variant (orchestrator's Variant)."""
         buttons = tuple((b["text"], b["url"]) for b in variant.buttons or [])
         return cls(variant.text, variant.translations or {}, variant.image_url, buttons)
-
-    def message_parts(self) -> dict[str, Any]:
-        """Returns the image and buttons as the transport's OutgoingMessage fields."""
-        return {
-            "media": Media(kind="photo", url=self.image_url) if self.image_url else None,
-            "buttons": tuple((Button(text=label, url=url),) for label, url in self.buttons),
-        }
 
     @property
     def max_len(self) -> int:

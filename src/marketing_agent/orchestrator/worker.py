@@ -36,6 +36,7 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
@@ -46,7 +47,9 @@ from marketing_agent.safety.service import ContentPolicy
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.profiles import SenderProfile, get_profile_by_name
 from marketing_agent.telegram.transport import (
+    Button,
     ChatKind,
+    Media,
     OutgoingMessage,
     SendOutcome,
     SendStatus,
@@ -114,8 +117,11 @@ class DeliveryWorker:
         send: SendFunction | None = None,
         links: analytics.LinkTracker | None = None,
         max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
+        cap: scheduling.FrequencyCap | None = None,
     ) -> None:
         self.db = db
+        # The frequency cap of the process's policies (Runtime.policies); None: the settings'.
+        self.cap = cap or scheduling.FrequencyCap.from_settings(Settings())
         self.batch_size = batch_size
         self.limits = limits or safety.open_rate_limits(redis_url=None)
         self.worker_id = worker_id or _worker_id()
@@ -166,6 +172,7 @@ class DeliveryWorker:
     async def recover(self) -> queue.Recovered:
         """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
         async with self.db.session() as session:
+            await telegram.record_sender_health(session=session)  # what its sends found
             senders = await telegram.list_senders(session=session)
             idempotent = {s.id for s in senders if s.transport in queue.IDEMPOTENT_TRANSPORTS}
             recovered = await queue.recover_expired(
@@ -249,7 +256,7 @@ class DeliveryWorker:
             )
             policy = await safety.load_content_policy(session=session)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
-            holds = await scheduling.hold_unsendable(session, claimed)
+            holds = await scheduling.hold_unsendable(session, claimed, cap=self.cap)
             for job in claimed:
                 hold = holds.get(job.id)
                 decision = (
@@ -301,7 +308,7 @@ class DeliveryWorker:
                 now=clock.now(),
             )
         chat_id = contact["telegram_id"]
-        parts = variants[job.variant_key].message_parts()
+        parts = _message_parts(variants[job.variant_key])
         return _Send(
             job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text, parts=parts
         )
@@ -513,6 +520,14 @@ def journal_group_size(profile: SenderProfile) -> int:
     MAX_REQUESTS_IN_FLIGHT."""
     size = math.ceil(profile.global_per_s * JOURNAL_WINDOW_S)
     return max(MIN_JOURNAL_GROUP, min(MAX_REQUESTS_IN_FLIGHT, size))
+
+
+def _message_parts(variant: VariantTexts) -> dict[str, Any]:
+    """Returns a variant's image and link buttons as OutgoingMessage fields."""
+    return {
+        "media": Media(kind="photo", url=variant.image_url) if variant.image_url else None,
+        "buttons": tuple((Button(text=label, url=url),) for label, url in variant.buttons),
+    }
 
 
 def _chat_kind(chat_id: int) -> ChatKind:
