@@ -20,6 +20,7 @@ const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
 const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
+const UsersPage = lazy(() => import("./pages/Users/UsersPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
 const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
@@ -108,6 +109,7 @@ export function AppRoot() {
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="agent" element={<Suspense fallback={pageFallback}><AgentPage /></Suspense>} />
                 <Route path="safety" element={<Suspense fallback={pageFallback}><SafetyPage /></Suspense>} />
+                <Route path="users" element={<Suspense fallback={pageFallback}><UsersPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

@@ -144,7 +144,14 @@ export function useDeleteSegment() {
   });
 }
 
-export function useAudit(query: { limit: number; offset: number; entity_type?: string; entity_id?: string }) {
+export function useAudit(query: {
+  limit: number;
+  offset: number;
+  entity_type?: string;
+  entity_id?: string;
+  actor?: string;
+  action?: string;
+}) {
   return useQuery({
     queryKey: adminKeys.audit(query),
     queryFn: () => unwrap(api.GET("/api/v1/compliance/audit", { params: { query } })),

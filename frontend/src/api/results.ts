@@ -43,3 +43,16 @@ export function useCampaignExperiment(id: number, live: boolean, pollMs: number)
     refetchInterval: interval(live, pollMs),
   });
 }
+
+export function useCampaignTimeseries(id: number, bucket: "hour" | "day", live: boolean, pollMs: number) {
+  return useQuery({
+    queryKey: [...keys.results(id), "timeseries", bucket],
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/analytics/campaigns/{campaign_id}/timeseries", {
+          params: { path: { campaign_id: id }, query: { bucket } },
+        }),
+      ),
+    refetchInterval: interval(live, pollMs),
+  });
+}

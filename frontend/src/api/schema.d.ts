@@ -192,6 +192,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Effective Settings
+         * @description Every configuration option with the value this server runs with and where it came from
+         *     (environment, .env file, startup, default); secrets show only whether they are set.
+         */
+        get: operations["get_effective_settings_api_v1_auth_settings_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orchestrator/overview": {
         parameters: {
             query?: never;
@@ -1367,6 +1388,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/campaigns/{campaign_id}/timeseries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Timeseries
+         * @description The campaign's deliveries, reads, clicks, replies, conversions and opt-outs over time.
+         */
+        get: operations["campaign_timeseries_api_v1_analytics_campaigns__campaign_id__timeseries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/campaigns/{campaign_id}/funnel": {
         parameters: {
             query?: never;
@@ -2364,6 +2405,29 @@ export interface components {
             exhausted: boolean;
         };
         /**
+         * ButtonIn
+         * @description An inline button under the message that opens a link.
+         */
+        ButtonIn: {
+            /**
+             * Text
+             * @description The label, sent as written.
+             */
+            text: string;
+            /**
+             * Url
+             * Format: uri
+             */
+            url: string;
+        };
+        /** ButtonRead */
+        ButtonRead: {
+            /** Text */
+            text: string;
+            /** Url */
+            url: string;
+        };
+        /**
          * CampaignBrief
          * @description What the marketer wants, field by field; the strategist turns it into a strategy and
          *     variants. Free text (`goal`) is optional once the product or offer is given.
@@ -2674,6 +2738,26 @@ export interface components {
          * @enum {string}
          */
         CampaignStatus: "draft" | "pending_review" | "approved" | "scheduled" | "running" | "paused" | "completed" | "cancelled";
+        /** CampaignTimeseries */
+        CampaignTimeseries: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /**
+             * Points
+             * @description Buckets with any event, oldest first.
+             */
+            points: components["schemas"]["TimeseriesPoint"][];
+            /**
+             * Unobservable
+             * @description Signals the sender cannot see (a bot: read).
+             */
+            unobservable?: string[];
+        };
         /**
          * CampaignUpdate
          * @description Changes to a draft (or a campaign waiting for review); changed texts are scored again.
@@ -3203,6 +3287,34 @@ export interface components {
          * @enum {string}
          */
         DeliveryStatus: "queued" | "sending" | "sent" | "failed" | "skipped" | "dead" | "in_doubt";
+        /**
+         * EffectiveSetting
+         * @description One configuration option as this server runs with it.
+         */
+        EffectiveSetting: {
+            /** Name */
+            name: string;
+            /**
+             * Env Var
+             * @description The environment variable (or .env line) that sets it.
+             */
+            env_var: string;
+            /**
+             * Value
+             * @description As text; a secret shows only whether it is set.
+             */
+            value: string | null;
+            /**
+             * Source
+             * @description env: the environment; file: the .env file; startup: given by the process that started the server (a CLI option); default: nobody set it.
+             * @enum {string}
+             */
+            source: "env" | "file" | "startup" | "default";
+            /** Secret */
+            secret: boolean;
+            /** Description */
+            description?: string | null;
+        };
         /** ErasureCreate */
         ErasureCreate: {
             /** Contact Id */
@@ -3623,6 +3735,12 @@ export interface components {
             capped: number;
             /** Will Receive */
             will_receive: number;
+            /**
+             * Never Started Bot
+             * @description Of those receiving: never started the sender's bot, so Telegram refuses the message (chat not found); 0 for a user account.
+             * @default 0
+             */
+            never_started_bot: number;
             /**
              * Held By Quiet Hours
              * @description Of those receiving: wait for their window.
@@ -4235,6 +4353,11 @@ export interface components {
             risk_score: number;
             /** Risk Reasons */
             risk_reasons: components["schemas"]["RiskReason"][];
+            /**
+             * Texts
+             * @description The campaign's texts as checked; spans point into them.
+             */
+            texts?: components["schemas"]["ReviewText"][];
             status: components["schemas"]["ReviewStatus"];
             /**
              * Created At
@@ -4270,6 +4393,19 @@ export interface components {
          * @enum {string}
          */
         ReviewStatus: "open" | "approved" | "rejected" | "changes_requested";
+        /**
+         * ReviewText
+         * @description A text of the campaign exactly as the safety guard checked it (placeholders filled with
+         *     a sample), for the reviewer to read with the flagged spans highlighted.
+         */
+        ReviewText: {
+            /** Variant Key */
+            variant_key: string;
+            /** Language */
+            language?: string | null;
+            /** Text */
+            text: string;
+        };
         /** RiskReason */
         RiskReason: {
             /** Code */
@@ -4278,6 +4414,21 @@ export interface components {
             message: string;
             /** Severity */
             severity: string;
+            /**
+             * Variant Key
+             * @description The variant whose text it was found in.
+             */
+            variant_key?: string | null;
+            /**
+             * Language
+             * @description The translation's language; None: main text.
+             */
+            language?: string | null;
+            /**
+             * Span
+             * @description [start, end) in that text as checked (ReviewText.text), if located.
+             */
+            span?: number[] | null;
         };
         /**
          * Role
@@ -4758,6 +4909,47 @@ export interface components {
             /** Buckets */
             buckets: components["schemas"]["TimeBucket"][];
         };
+        /**
+         * TimeseriesPoint
+         * @description Events in one bucket that starts at `start` (UTC); None: the sender cannot observe it.
+         */
+        TimeseriesPoint: {
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * Delivered
+             * @default 0
+             */
+            delivered: number;
+            /**
+             * Read
+             * @default 0
+             */
+            read: number | null;
+            /**
+             * Clicked
+             * @default 0
+             */
+            clicked: number | null;
+            /**
+             * Replied
+             * @default 0
+             */
+            replied: number;
+            /**
+             * Converted
+             * @default 0
+             */
+            converted: number;
+            /**
+             * Unsubscribed
+             * @default 0
+             */
+            unsubscribed: number;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -4953,6 +5145,23 @@ export interface components {
              * @default 1
              */
             weight: number;
+            /**
+             * Translations
+             * @description The same message in other languages, by primary language subtag ('fr'); each is checked like the text. On an edit, omitted: kept when the text is unchanged, removed when it changed (a translation of the old text would be sent).
+             */
+            translations?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Image Url
+             * @description A photo Telegram fetches from this URL; the text becomes its caption (at most 1024 UTF-16 units, translations too).
+             */
+            image_url?: string | null;
+            /**
+             * Buttons
+             * @description Link buttons, one a row, in order.
+             */
+            buttons?: components["schemas"]["ButtonIn"][];
         };
         /** VariantRead */
         VariantRead: {
@@ -4971,6 +5180,10 @@ export interface components {
             translations?: {
                 [key: string]: string;
             };
+            /** Image Url */
+            image_url?: string | null;
+            /** Buttons */
+            buttons?: components["schemas"]["ButtonRead"][];
         };
         /** VariantRoi */
         VariantRoi: {
@@ -6064,6 +6277,71 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_effective_settings_api_v1_auth_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectiveSetting"][];
+                };
+            };
+            /** @description Not logged in, or the token stopped (user disabled, deleted, re-roled, reset). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden: the role lacks the permission, or the caller's password is one-time (type .../password-change-required: change it first). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such user (or deleted). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -11947,6 +12225,77 @@ export interface operations {
             };
         };
     };
+    campaign_timeseries_api_v1_analytics_campaigns__campaign_id__timeseries_get: {
+        parameters: {
+            query?: {
+                /** @description Count events per hour or per day (UTC). */
+                bucket?: "hour" | "day";
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignTimeseries"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     campaign_funnel_api_v1_analytics_campaigns__campaign_id__funnel_get: {
         parameters: {
             query?: {
@@ -13149,6 +13498,10 @@ export interface operations {
                 offset?: number;
                 entity_type?: string | null;
                 entity_id?: string | null;
+                /** @description Who acted, exactly (user:alice, agent). */
+                actor?: string | null;
+                /** @description e.g. campaign.updated */
+                action?: string | null;
             };
             header?: never;
             path?: never;

@@ -73,3 +73,15 @@ export type AuditEntry = AuditPage["items"][number];
 export type AuditVerification = Ok<paths["/api/v1/compliance/audit/verify"]["get"]>;
 export type ApiKey = Ok<paths["/api/v1/auth/api-keys"]["get"]>[number];
 export type ApiKeyCreated = Ok<paths["/api/v1/auth/api-keys"]["post"]>;
+
+export type UserList = Ok<paths["/api/v1/auth/users"]["get"]>;
+export type UserCreate = BodyOf<paths["/api/v1/auth/users"]["post"]>;
+export type UserCreated = Ok<paths["/api/v1/auth/users"]["post"]>;
+export type UserUpdate = BodyOf<paths["/api/v1/auth/users/{user_id}"]["patch"]>;
+export type PasswordChange = BodyOf<paths["/api/v1/auth/password"]["post"]>;
+export type RoleInfo = Ok<paths["/api/v1/auth/roles"]["get"]>[number];
+export type EffectiveSetting = Ok<paths["/api/v1/auth/settings"]["get"]>[number];
+export type CampaignTimeseries = Ok<paths["/api/v1/analytics/campaigns/{campaign_id}/timeseries"]["get"]>;
+export type TimeseriesPoint = CampaignTimeseries["points"][number];
+export type ReviewText = NonNullable<ReviewItem["texts"]>[number];
+export type VariantIn = NonNullable<CampaignUpdate["variants"]>[number];

@@ -38,6 +38,7 @@ export const SECTIONS = [
   { key: "/safety", label: "Safety", icon: <AuditOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
+  { key: "/users", label: "Users", icon: <UserOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },
 ];
 

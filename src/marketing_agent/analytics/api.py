@@ -12,12 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent import service as agent
-from marketing_agent.analytics import breakdowns, conversions, live, roi, service
+from marketing_agent.analytics import breakdowns, conversions, live, roi, service, timeseries
 from marketing_agent.analytics.conversions import ConversionBatch, ConversionBatchResult
 from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
+    CampaignTimeseries,
     EventCreate,
     EventRead,
     EventType,
@@ -181,6 +182,30 @@ async def campaign_live(
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/timeseries",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_timeseries(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    bucket: Annotated[
+        timeseries.Bucket, Query(description="Count events per hour or per day (UTC).")
+    ] = "hour",
+) -> CampaignTimeseries:
+    """The campaign's deliveries, reads, clicks, replies, conversions and opt-outs over time."""
+    source = None
+    if lookup is not None:
+        source = await lookup(session=session, campaign_id=campaign_id)
+        if source is None:
+            raise NotFound(f"Campaign {campaign_id} does not exist.")
+    return await timeseries.campaign_timeseries(
+        session=session, campaign_id=campaign_id, bucket=bucket, source=source
     )
 
 

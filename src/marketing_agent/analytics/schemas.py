@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -163,3 +164,24 @@ class FunnelBreakdown(BaseModel):
 
     overall: Funnel
     variants: list[Funnel]
+
+
+class TimeseriesPoint(BaseModel):
+    """Events in one bucket that starts at `start` (UTC); None: the sender cannot observe it."""
+
+    start: datetime
+    delivered: int = 0
+    read: int | None = 0
+    clicked: int | None = 0
+    replied: int = 0
+    converted: int = 0
+    unsubscribed: int = 0
+
+
+class CampaignTimeseries(BaseModel):
+    campaign_id: int
+    bucket: Literal["hour", "day"]
+    points: list[TimeseriesPoint] = Field(description="Buckets with any event, oldest first.")
+    unobservable: list[str] = Field(
+        default_factory=list, description="Signals the sender cannot see (a bot: read)."
+    )

@@ -65,9 +65,19 @@ async def list_audit(
     offset: Offset = 0,
     entity_type: Annotated[str | None, Query(max_length=64)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    actor: Annotated[
+        str | None, Query(max_length=128, description="Who acted, exactly (user:alice, agent).")
+    ] = None,
+    action: Annotated[str | None, Query(max_length=64, description="e.g. campaign.updated")] = None,
 ) -> Page[AuditEntryRead]:
     rows, total = await service.list_audit(
-        session=session, entity_type=entity_type, entity_id=entity_id, limit=limit, offset=offset
+        session=session,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        actor=actor,
+        action=action,
+        limit=limit,
+        offset=offset,
     )
     items = [AuditEntryRead.model_validate(r) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)

@@ -279,6 +279,8 @@ async def list_audit(
     session: AsyncSession,
     entity_type: str | None = None,
     entity_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[Sequence[AuditEntry], int]:
@@ -288,6 +290,10 @@ async def list_audit(
         query = query.where(AuditEntry.entity_type == entity_type)
     if entity_id:
         query = query.where(AuditEntry.entity_id == entity_id)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    if action:
+        query = query.where(AuditEntry.action == action)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
         await session.scalars(query.order_by(AuditEntry.seq.desc()).limit(limit).offset(offset))

@@ -11,11 +11,13 @@ from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.errors import NotFound, Unauthorized
 from marketing_agent.core.validation import DbId
 from marketing_agent.gateway import service
+from marketing_agent.gateway.effective_settings import effective_settings
 from marketing_agent.gateway.models import User
 from marketing_agent.gateway.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    EffectiveSetting,
     LoginRequest,
     MeRead,
     PasswordChange,
@@ -242,3 +244,12 @@ async def create_api_key(
 async def revoke_api_key(key_id: KeyID, principal: AnyUser, session: DbSession) -> ApiKeyRead:
     row = await service.revoke_api_key(session=session, user_id=principal.user_id, key_id=key_id)
     return ApiKeyRead.model_validate(row)
+
+
+@router.get("/settings", responses=ADMIN_ERRORS)
+async def get_effective_settings(
+    principal: Admin, settings: CurrentSettings
+) -> list[EffectiveSetting]:
+    """Every configuration option with the value this server runs with and where it came from
+    (environment, .env file, startup, default); secrets show only whether they are set."""
+    return effective_settings(settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
@@ -102,3 +102,17 @@ class ApiKeyRead(BaseModel):
 
 class ApiKeyCreated(ApiKeyRead):
     key: str = Field(description="Shown once; store it now.")
+
+
+class EffectiveSetting(BaseModel):
+    """One configuration option as this server runs with it."""
+
+    name: str
+    env_var: str = Field(description="The environment variable (or .env line) that sets it.")
+    value: str | None = Field(description="As text; a secret shows only whether it is set.")
+    source: Literal["env", "file", "startup", "default"] = Field(
+        description="env: the environment; file: the .env file; startup: given by the process "
+        "that started the server (a CLI option); default: nobody set it."
+    )
+    secret: bool
+    description: str | None = None

@@ -15,8 +15,8 @@ from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import flows, queue, scheduling, service
-from marketing_agent.orchestrator.models import Campaign, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator import flows, media, queue, scheduling, service
+from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignUpdate,
@@ -103,8 +103,30 @@ def _check_windows(campaign: Campaign) -> None:
 
 
 def _texts_differ(campaign: Campaign, campaign_in: CampaignUpdate) -> bool:
-    old = [v.text for v in campaign.variants]
-    return old != [v.text for v in campaign_in.variants or []]
+    """Whether anything a recipient could get changes: a variant's text, its translations, its
+    image or its buttons."""
+    old = [(v.text, v.translations or {}, v.image_url, v.buttons or []) for v in campaign.variants]
+    new = [
+        (
+            v.text,
+            _translations_of(v, campaign),
+            str(v.image_url) if v.image_url else None,
+            [{"text": b.text, "url": str(b.url)} for b in v.buttons],
+        )
+        for v in campaign_in.variants or []
+    ]
+    return old != new
+
+
+def _translations_of(variant_in: VariantIn, campaign: Campaign) -> dict[str, str]:
+    """The translations a variant keeps after an edit: those given; else the old ones while its
+    text is unchanged; else none (a translation of the old text must not be sent)."""
+    if variant_in.translations is not None:
+        return dict(variant_in.translations)
+    for old in campaign.variants:
+        if old.text == variant_in.text:
+            return dict(old.translations or {})
+    return {}
 
 
 async def _replace_variants(
@@ -113,9 +135,11 @@ async def _replace_variants(
     """Replaces the variants and the experiment's arms (nothing was sent yet)."""
     rationales = {v.key: v.rationale for v in campaign.variants}
     old_texts = {v.key: v.text for v in campaign.variants}
+    translations = [_translations_of(v, campaign) for v in variants]
     campaign.variants.clear()
     await session.flush()
-    for key, variant_in in zip(flows.VARIANT_KEYS, variants, strict=False):
+    keyed = zip(flows.VARIANT_KEYS, variants, translations, strict=False)
+    for key, variant_in, translated in keyed:
         keep = old_texts.get(key) == variant_in.text
         campaign.variants.append(
             Variant(
@@ -123,8 +147,10 @@ async def _replace_variants(
                 text=variant_in.text,
                 weight=variant_in.weight,
                 rationale=rationales.get(key) if keep else None,
+                translations=translated,
             )
         )
+    media.apply_media(campaign.variants, variants)
     await session.flush()
     await experiments.replace_arms(
         session=session,
@@ -171,7 +197,16 @@ async def clone_campaign(
             "sender_id": source.sender_id,
             "segment_id": source.segment_id,
             "purpose": source.purpose,
-            "variants": [{"text": v.text, "weight": v.weight} for v in source.variants],
+            "variants": [
+                {
+                    "text": v.text,
+                    "weight": v.weight,
+                    "translations": v.translations or None,
+                    "image_url": v.image_url,
+                    "buttons": v.buttons or [],
+                }
+                for v in source.variants
+            ],
             "cta_url": source.cta_url,
             "send_window": source.send_window,
             "quiet_hours": source.quiet_hours,
@@ -255,17 +290,32 @@ async def launch_preview(
     firsts = [waits[zones.get(cid)][0] or start for cid in receiving]
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
     rate = telegram.get_profile(sender).global_per_s
+    never_started = await telegram.count_unreachable(
+        session=session,
+        sender_id=campaign.sender_id,
+        telegram_ids=await _telegram_ids(session, receiving),
+    )
     return LaunchPreview(
         audience=len(audience),
         without_consent=len(audience) - len(consented),
         capped=len(capped),
         will_receive=len(receiving),
+        never_started_bot=never_started,
         held_by_quiet_hours=len(held),
         rate_per_s=rate,
         expected_duration_s=round(len(receiving) / rate, 1) if rate else 0.0,
         starts_at=min(firsts) if firsts else start,
         timezone=fallback,
     )
+
+
+async def _telegram_ids(session: AsyncSession, contact_ids: list[int]) -> list[int]:
+    ids: list[int] = []
+    for start in range(0, len(contact_ids), 900):
+        chunk = contact_ids[start : start + 900]
+        query = select(Contact.telegram_id).where(Contact.id.in_(chunk))
+        ids += (await session.scalars(query)).all()
+    return ids
 
 
 async def _over_cap(

@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import reviews, scheduling, service
+from marketing_agent.orchestrator import media, reviews, scheduling, service, spans
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -109,6 +109,7 @@ async def create_campaign(
         await agent.attach_usage(session=session, usage_id=draft.usage_id, campaign_id=campaign.id)
     await session.flush()
     await session.refresh(campaign, ["variants"])
+    media.apply_media(campaign.variants, campaign_in.variants)
 
     await _score_risk(session=session, campaign=campaign)
     await experiments.create_experiment(
@@ -234,7 +235,9 @@ async def _draft_variants(
         sender_id = await _check_references(session=session, campaign_in=campaign_in)
         return _Draft(
             sender_id=sender_id,
-            variants=[(v.text, v.weight, None, {}) for v in campaign_in.variants],
+            variants=[
+                (v.text, v.weight, None, dict(v.translations or {})) for v in campaign_in.variants
+            ],
             provider="manual",
             offline=True,
         )
@@ -289,8 +292,11 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
             label = f"Variant {variant.key}" + (f" ({language})" if language else "")
             reasons += [
                 {"code": r.code, "message": f"{label}: {r.message}", "severity": r.severity}
+                | spans.locate(variant.key, language, r.span)
                 for r in verdict.reasons
             ]
+        button_score, button_reasons = await media.check_buttons(session=session, variant=variant)
+        score, reasons = max(score, button_score), reasons + button_reasons
     campaign.risk_score = round(score, 3)
     campaign.risk_reasons = reasons
     await session.flush()
@@ -667,6 +673,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
                 text=variant.text,
                 weight=variant.weight,
                 rationale=variant.rationale,
+                **media.media_of(variant),
             )
         )
     await session.flush()

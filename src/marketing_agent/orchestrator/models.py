@@ -98,6 +98,9 @@ class Variant(IdMixin, Base):
     rationale: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The same variant in other languages, by primary subtag: {"fr": "...", "de": "..."}.
     translations: Mapped[dict[str, str]] = mapped_column(JsonType, default=dict)
+    # A photo sent with the text as its caption, and inline link buttons: [{"text", "url"}].
+    image_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    buttons: Mapped[list[dict[str, str]]] = mapped_column(JsonType, default=list)
 
 
 class Delivery(IdMixin, Base):

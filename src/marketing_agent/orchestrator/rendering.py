@@ -57,6 +57,19 @@ class VariantTexts:
 
     text: str
     translations: Mapping[str, str] = field(default_factory=dict)
+    image_url: str | None = None  # the text is then a caption
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, url), one button a row
+
+    @classmethod
+    def of(cls, variant: Any) -> VariantTexts:
+        """Returns the texts, image and buttons of a stored variant (orchestrator's Variant)."""
+        buttons = tuple((b["text"], b["url"]) for b in variant.buttons or [])
+        return cls(variant.text, variant.translations or {}, variant.image_url, buttons)
+
+    @property
+    def max_len(self) -> int:
+        """Telegram's limit of the text: a caption's with an image, else a message's."""
+        return 1024 if self.image_url else 4096
 
     def for_language(self, tag: str | None) -> str:
         """Returns the text in the contact's language ("pt-BR" reads "pt"), else the main one."""

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StringConstraints,
     UrlConstraints,
     computed_field,
     field_validator,
@@ -207,6 +208,28 @@ class SegmentRead(BaseModel):
 # Campaigns -----------------------------------------------------------------------------------
 
 
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # primary subtag
+TranslationText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+CAPTION_MAX_UTF16 = 1024
+HttpLink = Annotated[AnyHttpUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"])]
+
+
+class ButtonIn(BaseModel):
+    """An inline button under the message that opens a link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=64, description="The label, sent as written.")
+    url: HttpLink
+
+
+class ButtonRead(BaseModel):
+    text: str
+    url: str
+
+
 class VariantIn(BaseModel):
     text: str = Field(
         min_length=1,
@@ -214,11 +237,48 @@ class VariantIn(BaseModel):
         description="The message; {first_name} and {username} are filled per contact.",
     )
     weight: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
+    translations: dict[LanguageCode, TranslationText] | None = Field(
+        None,
+        max_length=20,
+        description="The same message in other languages, by primary language subtag ('fr'); "
+        "each is checked like the text. On an edit, omitted: kept when the text is unchanged, "
+        "removed when it changed (a translation of the old text would be sent).",
+    )
+    image_url: HttpLink | None = Field(
+        None,
+        description="A photo Telegram fetches from this URL; the text becomes its caption "
+        "(at most 1024 UTF-16 units, translations too).",
+    )
+    buttons: list[ButtonIn] = Field(
+        default_factory=list, max_length=8, description="Link buttons, one a row, in order."
+    )
 
     @field_validator("text")
     @classmethod
     def known_placeholders(cls, value: str) -> str:
         return rendering.check_template(value)
+
+    @field_validator("translations")
+    @classmethod
+    def translated_placeholders(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        if value is None:
+            return None
+        return {lang: rendering.check_template(text) for lang, text in value.items()}
+
+    @model_validator(mode="after")
+    def caption_fits(self) -> VariantIn:
+        """With an image the text is a caption, which Telegram cuts at 1024 UTF-16 units."""
+        if self.image_url is None:
+            return self
+        for language, text in [(None, self.text), *(self.translations or {}).items()]:
+            units = len(text.encode("utf-16-le")) // 2
+            if units > CAPTION_MAX_UTF16:
+                where = f"the {language} translation" if language else "the text"
+                raise ValueError(
+                    f"with an image, {where} is a caption: at most {CAPTION_MAX_UTF16} "
+                    f"characters (UTF-16 units), this one has {units}"
+                )
+        return self
 
 
 class VariantRead(BaseModel):
@@ -233,12 +293,31 @@ class VariantRead(BaseModel):
         description="The same variant in other languages, by language (e.g. 'fr'): a contact "
         "whose language is listed receives that text, everyone else `text`.",
     )
+    image_url: str | None = None
+    buttons: list[ButtonRead] = Field(default_factory=list)
 
 
 class RiskReason(BaseModel):
     code: str
     message: str
     severity: str
+    variant_key: str | None = Field(None, description="The variant whose text it was found in.")
+    language: str | None = Field(None, description="The translation's language; None: main text.")
+    span: list[int] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="[start, end) in that text as checked (ReviewText.text), if located.",
+    )
+
+
+class ReviewText(BaseModel):
+    """A text of the campaign exactly as the safety guard checked it (placeholders filled with
+    a sample), for the reviewer to read with the flagged spans highlighted."""
+
+    variant_key: str
+    language: str | None = None
+    text: str
 
 
 class DailyWindowIn(BaseModel):
@@ -501,6 +580,11 @@ class LaunchPreview(BaseModel):
     without_consent: int = Field(description="No marketing consent in force for the sender.")
     capped: int = Field(description="Over the frequency cap now.")
     will_receive: int
+    never_started_bot: int = Field(
+        0,
+        description="Of those receiving: never started the sender's bot, so Telegram refuses "
+        "the message (chat not found); 0 for a user account.",
+    )
     held_by_quiet_hours: int = Field(description="Of those receiving: wait for their window.")
     rate_per_s: float = Field(description="The sender's bulk rate limit.")
     expected_duration_s: float
@@ -573,6 +657,9 @@ class ReviewItemRead(BaseModel):
     reason: str
     risk_score: float
     risk_reasons: list[RiskReason]
+    texts: list[ReviewText] = Field(
+        default_factory=list, description="The campaign's texts as checked; spans point into them."
+    )
     status: ReviewStatus
     created_at: datetime
     decided_by: str | None

@@ -17,7 +17,7 @@ from marketing_agent.analytics.schemas import CampaignSource, SenderKind
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
-from marketing_agent.orchestrator import queue
+from marketing_agent.orchestrator import queue, spans
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Segment
 from marketing_agent.orchestrator.schemas import (
     CampaignRead,
@@ -613,14 +613,16 @@ async def list_reviews(
     *, session: AsyncSession, status: str | None = "open", limit: int = 50, offset: int = 0
 ) -> tuple[list[ReviewItemRead], int]:
     """Returns review items (oldest open first) with their campaign names."""
-    query = select(ReviewItem, Campaign.name).join(Campaign, Campaign.id == ReviewItem.campaign_id)
+    query = select(ReviewItem, Campaign).join(Campaign, Campaign.id == ReviewItem.campaign_id)
     if status:
         query = query.where(ReviewItem.status == status)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.execute(query.order_by(ReviewItem.id).limit(limit).offset(offset))
     items = [
-        ReviewItemRead.model_validate(item).model_copy(update={"campaign_name": name})
-        for item, name in rows
+        ReviewItemRead.model_validate(item).model_copy(
+            update={"campaign_name": campaign.name, "texts": spans.checked_texts(campaign)}
+        )
+        for item, campaign in rows
     ]
     return items, total
 
@@ -629,4 +631,6 @@ async def read_review(*, session: AsyncSession, review_id: int) -> ReviewItemRea
     """Returns one review item with its campaign's name."""
     item = await get_review_or_raise(session=session, review_id=review_id)
     campaign = await get_campaign_or_raise(session=session, campaign_id=item.campaign_id)
-    return ReviewItemRead.model_validate(item).model_copy(update={"campaign_name": campaign.name})
+    return ReviewItemRead.model_validate(item).model_copy(
+        update={"campaign_name": campaign.name, "texts": spans.checked_texts(campaign)}
+    )

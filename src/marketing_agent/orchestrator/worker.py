@@ -47,7 +47,9 @@ from marketing_agent.safety.service import ContentPolicy
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.profiles import SenderProfile, get_profile_by_name
 from marketing_agent.telegram.transport import (
+    Button,
     ChatKind,
+    Media,
     OutgoingMessage,
     SendOutcome,
     SendStatus,
@@ -81,6 +83,7 @@ class _Send:
     chat_id: int
     chat_kind: ChatKind
     text: str
+    parts: dict[str, Any] = field(default_factory=dict)  # image and buttons (OutgoingMessage)
 
 
 @dataclass
@@ -294,7 +297,9 @@ class DeliveryWorker:
             return {"status": queue.SKIPPED, "reason": "contact_erased"}
         template = variants[job.variant_key].for_language(contact.get("language"))
         text = render_text(template, contact)
-        text, verdict = policy.prepare(text)  # the exact text sent, with the way out if added
+        text, verdict = policy.prepare(  # the exact text sent, with the way out if added
+            text, caption=variants[job.variant_key].image_url is not None
+        )
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
             return {"status": queue.SKIPPED, "reason": f"content_blocked:{codes}"[:255]}
@@ -309,7 +314,10 @@ class DeliveryWorker:
                 now=clock.now(),
             )
         chat_id = contact["telegram_id"]
-        return _Send(job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text)
+        parts = _message_parts(variants[job.variant_key])
+        return _Send(
+            job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text, parts=parts
+        )
 
     async def _send_chunk(self, chunk: _Chunk) -> None:
         """Sends a chunk's messages concurrently (at most `max_in_flight` requests under way):
@@ -407,6 +415,7 @@ class DeliveryWorker:
                     chat_kind=item.chat_kind,
                     random_id=job.random_id,
                     tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
+                    **item.parts,
                 ),
             )
             limiter.sent(item.chat_id)  # the answer bounds when Telegram counted the send
@@ -527,6 +536,14 @@ def journal_group_size(profile: SenderProfile) -> int:
     return max(MIN_JOURNAL_GROUP, min(MAX_REQUESTS_IN_FLIGHT, size))
 
 
+def _message_parts(variant: VariantTexts) -> dict[str, Any]:
+    """Returns a variant's image and link buttons as OutgoingMessage fields."""
+    return {
+        "media": Media(kind="photo", url=variant.image_url) if variant.image_url else None,
+        "buttons": tuple((Button(text=label, url=url),) for label, url in variant.buttons),
+    }
+
+
 def _chat_kind(chat_id: int) -> ChatKind:
     # Telegram's convention: users have positive ids, groups and supergroups negative ones.
     return "group" if chat_id < 0 else "private"
@@ -557,7 +574,7 @@ async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignIn
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
-    variants = {v.key: VariantTexts(v.text, v.translations or {}) for v in campaign.variants}
+    variants = {v.key: VariantTexts.of(v) for v in campaign.variants}
     idempotent = sender.transport in queue.IDEMPOTENT_TRANSPORTS
     return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose, idempotent
 

@@ -1,6 +1,6 @@
-/** The hash-chained audit log: filter by entity, paged, and verify the chain from the browser. */
+/** The hash-chained audit log: filter by actor, action and entity, paged, and verify the chain from the browser. */
 import { SafetyCertificateOutlined } from "@ant-design/icons";
-import { Alert, Card, Flex, Input, Table, Typography } from "antd";
+import { Alert, Button, Card, Flex, Input, Table, Typography } from "antd";
 import type { TableProps } from "antd";
 
 import { useAudit, useVerifyAudit } from "../../api/admin";
@@ -11,11 +11,30 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useUrlTable } from "../../components/useUrlState";
 import { usePermissions } from "../../auth/permissions";
 
-const columns: TableProps<AuditEntry>["columns"] = [
+const FILTERS = ["actor", "action", "entity_type", "entity_id"] as const;
+type Filter = (typeof FILTERS)[number];
+
+const columnsFor = (only: (filter: Filter, value: string) => void): TableProps<AuditEntry>["columns"] => [
   { title: "#", dataIndex: "seq" },
   { title: "When", dataIndex: "occurred_at", render: (iso: string) => formatDateTime(iso) },
-  { title: "Actor", dataIndex: "actor" },
-  { title: "Action", dataIndex: "action", render: (a: string) => <Typography.Text code>{a}</Typography.Text> },
+  {
+    title: "Actor",
+    dataIndex: "actor",
+    render: (actor: string) => (
+      <Button type="link" size="small" style={{ padding: 0 }} onClick={() => only("actor", actor)} aria-label={`Show only ${actor}`}>
+        {actor}
+      </Button>
+    ),
+  },
+  {
+    title: "Action",
+    dataIndex: "action",
+    render: (a: string) => (
+      <Button type="link" size="small" style={{ padding: 0 }} onClick={() => only("action", a)} aria-label={`Show only ${a}`}>
+        <Typography.Text code>{a}</Typography.Text>
+      </Button>
+    ),
+  },
   { title: "Entity", key: "entity", render: (_, e) => `${e.entity_type} ${e.entity_id}` },
   {
     title: "Data",
@@ -32,9 +51,26 @@ export default function AuditLogPage() {
   const table = useUrlTable(50);
   const { can, reason } = usePermissions();
   const allowed = can("compliance:read");
-  const entityType = table.get("entity_type");
-  const entityId = table.get("entity_id");
-  const audit = useAudit({ limit: table.pageSize, offset: table.offset, entity_type: entityType, entity_id: entityId });
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, table.get(f)])) as Record<Filter, string | undefined>;
+  const audit = useAudit({ limit: table.pageSize, offset: table.offset, ...filters });
+  // The inputs are keyed by the URL's value, so a filter set by clicking a cell shows in its box.
+  const setFilter = (filter: Filter, value: string | undefined) => table.set({ ...filters, [filter]: value?.trim() || undefined });
+  const filterBox = (filter: Filter, label: string, placeholder: string, width: number) => (
+    <Input
+      key={`${filter}:${filters[filter] ?? ""}`}
+      aria-label={label}
+      placeholder={placeholder}
+      defaultValue={filters[filter]}
+      allowClear
+      style={{ width }}
+      onPressEnter={(e) => setFilter(filter, e.currentTarget.value)}
+      onBlur={(e) => {
+        if ((e.currentTarget.value.trim() || undefined) !== filters[filter]) setFilter(filter, e.currentTarget.value);
+      }}
+      onClear={() => setFilter(filter, undefined)}
+    />
+  );
+  const filtered = FILTERS.some((f) => filters[f]);
   const verify = useVerifyAudit();
 
   return (
@@ -67,32 +103,23 @@ export default function AuditLogPage() {
         />
       )}
       <ProblemAlert error={verify.error} />
-      <Flex gap={12} wrap style={{ marginBottom: 16 }}>
-        <Input
-          aria-label="Entity type"
-          placeholder="Entity type (campaign, consent, …)"
-          defaultValue={entityType}
-          allowClear
-          style={{ width: 240 }}
-          onPressEnter={(e) => table.set({ entity_type: e.currentTarget.value.trim() || undefined })}
-          onBlur={(e) => table.set({ entity_type: e.currentTarget.value.trim() || undefined })}
-        />
-        <Input
-          aria-label="Entity id"
-          placeholder="Entity id"
-          defaultValue={entityId}
-          allowClear
-          style={{ width: 160 }}
-          onPressEnter={(e) => table.set({ entity_id: e.currentTarget.value.trim() || undefined })}
-          onBlur={(e) => table.set({ entity_id: e.currentTarget.value.trim() || undefined })}
-        />
+      <Flex gap={12} wrap align="center" style={{ marginBottom: 16 }} role="search" aria-label="Filter the audit log">
+        {filterBox("actor", "Actor", "Actor (user:alice, agent, system)", 240)}
+        {filterBox("action", "Action", "Action (campaign.updated, …)", 220)}
+        {filterBox("entity_type", "Entity type", "Entity type (campaign, consent, …)", 240)}
+        {filterBox("entity_id", "Entity id", "Entity id", 160)}
+        {filtered && (
+          <Button onClick={() => table.set(Object.fromEntries(FILTERS.map((f) => [f, undefined])))}>
+            Clear filters
+          </Button>
+        )}
       </Flex>
       {allowed && <ProblemAlert error={audit.error} />}
       <Card styles={{ body: { padding: 0 } }}>
         <Table<AuditEntry>
           rowKey="seq"
           size="small"
-          columns={columns}
+          columns={columnsFor(setFilter)}
           dataSource={allowed ? (audit.data?.items ?? []) : []}
           loading={allowed && audit.isLoading}
           scroll={{ x: "max-content" }}
@@ -101,7 +128,7 @@ export default function AuditLogPage() {
             pageSize: table.pageSize,
             total: audit.data?.total ?? 0,
             showSizeChanger: false,
-            onChange: (page) => table.set({ page, entity_type: entityType, entity_id: entityId }),
+            onChange: (page) => table.set({ page, ...filters }),
           }}
         />
       </Card>

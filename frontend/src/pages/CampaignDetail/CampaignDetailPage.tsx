@@ -19,6 +19,7 @@ import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
 import { LiveResults } from "./LiveResults";
+import { ResultsOverTime } from "./ResultsOverTime";
 import { VariantsCard } from "./VariantsCard";
 
 const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, dead: 0, in_doubt: 0 };
@@ -168,6 +169,7 @@ export default function CampaignDetailPage() {
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
+      <ResultsOverTime campaignId={campaign.id} live={live} pollMs={pollMs} />
       <DeliveriesTable campaignId={campaign.id} />
     </Space>
   );

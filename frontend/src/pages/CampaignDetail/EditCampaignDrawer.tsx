@@ -4,7 +4,7 @@
  * chosen contact. Changed texts are scored again by the server and may send the campaign to review.
  */
 import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
-import { Alert, App, Button, Card, Drawer, Flex, Form, Input, InputNumber, Select, Space, Typography } from "antd";
+import { Alert, App, Button, Card, Drawer, Flex, Form, Input, InputNumber, Select, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 
 import { useContactList } from "../../api/admin";
@@ -14,21 +14,30 @@ import type { Campaign, CampaignUpdate, Contact } from "../../api/types";
 import { STATUS_LABEL } from "../../components/campaignStatus";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { PLACEHOLDERS, renderPreview, TELEGRAM_TEXT_LIMIT, telegramLength } from "../../components/rendering";
+import {
+  CAPTION_LIMIT,
+  type SavedVariant,
+  VariantButtonsField,
+  VariantImageField,
+  VariantTranslations,
+  variantBody,
+  type VariantValues,
+} from "./VariantExtras";
 
 interface Values {
   name: string;
   goal: string;
   segment_id?: number | null;
   cta_url?: string;
-  variants: { text: string; weight: number }[];
+  variants: VariantValues[];
 }
 
-function LengthCounter({ text }: { text: string }) {
+function LengthCounter({ text, limit }: { text: string; limit: number }) {
   const length = telegramLength(text);
-  const over = length > TELEGRAM_TEXT_LIMIT;
+  const over = length > limit;
   return (
     <Typography.Text type={over ? "danger" : "secondary"} aria-live="polite">
-      {length} / {TELEGRAM_TEXT_LIMIT} characters (Telegram counts UTF-16 units)
+      {length} / {limit} characters{limit === CAPTION_LIMIT ? " (a caption under the image)" : ""} (Telegram counts UTF-16 units)
     </Typography.Text>
   );
 }
@@ -42,6 +51,10 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
   const segments = useSegments();
   const update = useUpdateCampaign(campaign.id);
   const { message } = App.useApp();
+  // The saved variants, by position: a translation is kept only while its variant's text is as saved.
+  const originals: SavedVariant[] = campaign.variants.map((v) => ({ text: v.text, translations: v.translations ?? {} }));
+  // Texts whose translations the user removed (the translations are not form fields: nobody edits them here).
+  const [removedTranslations, setRemovedTranslations] = useState<ReadonlySet<string>>(new Set());
   const previewContact: Contact | null = contacts.data?.items.find((c) => c.id === previewId) ?? null;
 
   const insert = (index: number, name: string) => {
@@ -56,7 +69,7 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
       goal: values.goal.trim(),
       segment_id: values.segment_id ?? null,
       cta_url: values.cta_url?.trim() ? values.cta_url.trim() : null,
-      variants: values.variants.map((v) => ({ text: v.text, weight: v.weight })),
+      variants: values.variants.map((v) => variantBody(v, originals, removedTranslations)),
     };
     update.mutate(body, {
       onSuccess: (saved) => {
@@ -101,7 +114,12 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
           goal: campaign.goal,
           segment_id: campaign.segment_id,
           cta_url: campaign.cta_url ?? "",
-          variants: campaign.variants.map((v) => ({ text: v.text, weight: v.weight })),
+          variants: campaign.variants.map((v) => ({
+            text: v.text,
+            weight: v.weight,
+            image_url: v.image_url ?? "",
+            buttons: (v.buttons ?? []).map((b) => ({ text: b.text, url: b.url })),
+          })),
         }}
       >
         <Form.Item name="name" label="Name" rules={[{ required: true, message: "Name the campaign" }]}>
@@ -140,6 +158,8 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
               {fields.map((field, index) => {
                 const key = "ABCDE"[index];
                 const text = variants[index]?.text ?? "";
+                const limit = variants[index]?.image_url?.trim() ? CAPTION_LIMIT : TELEGRAM_TEXT_LIMIT;
+                const buttons = (variants[index]?.buttons ?? []).filter((b) => b?.text);
                 return (
                   <Card key={field.key} size="small" title={`Variant ${key}`} extra={fields.length > 1 && (
                     <Button type="text" icon={<MinusCircleOutlined aria-hidden />} aria-label={`Remove variant ${key}`} onClick={() => remove(field.name)} />
@@ -149,9 +169,15 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
                       label={`Text of variant ${key}`}
                       rules={[
                         { required: true, message: "Write the message" },
-                        { validator: (_, value: string) => (telegramLength(value ?? "") > TELEGRAM_TEXT_LIMIT ? Promise.reject(new Error("Longer than Telegram allows")) : Promise.resolve()) },
+                        {
+                          validator: (_, value: string) =>
+                            telegramLength(value ?? "") > limit
+                              ? Promise.reject(new Error(limit === CAPTION_LIMIT ? "Longer than a caption may be (1,024)" : "Longer than Telegram allows"))
+                              : Promise.resolve(),
+                        },
                       ]}
-                      extra={<LengthCounter text={text} />}
+                      dependencies={[["variants", field.name, "image_url"]]}
+                      extra={<LengthCounter text={text} limit={limit} />}
                     >
                       <Input.TextArea autoSize={{ minRows: 2, maxRows: 8 }} />
                     </Form.Item>
@@ -166,15 +192,40 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
                         <InputNumber min={0.01} step={0.5} aria-label={`Weight of variant ${key}`} />
                       </Form.Item>
                     </Flex>
+                    {(() => {
+                      // The saved variant at this place: its translations, kept while its text is unchanged.
+                      const saved = originals[index];
+                      if (!saved || removedTranslations.has(saved.text)) return null;
+                      return (
+                        <VariantTranslations
+                          label={key ?? ""}
+                          translations={saved.translations}
+                          textChanged={saved.text !== text}
+                          onRemove={() => setRemovedTranslations((set) => new Set([...set, saved.text]))}
+                        />
+                      );
+                    })()}
+                    <VariantImageField name={field.name} label={key ?? ""} />
+                    <VariantButtonsField name={field.name} label={key ?? ""} />
                     <section aria-label={`Preview of variant ${key}`}>
                       <Typography.Text type="secondary">Preview: </Typography.Text>
+                      {limit === CAPTION_LIMIT && <Tag>with image</Tag>}
                       <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{renderPreview(text, previewContact)}</Typography.Text>
+                      {buttons.length > 0 && (
+                        <Flex gap={6} wrap style={{ marginTop: 6 }}>
+                          {buttons.map((b, i) => (
+                            <Tag key={i} color="blue">
+                              {b.text}
+                            </Tag>
+                          ))}
+                        </Flex>
+                      )}
                     </section>
                   </Card>
                 );
               })}
               {fields.length < 5 && (
-                <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", weight: 1 })}>
+                <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", weight: 1, buttons: [] })}>
                   Add variant
                 </Button>
               )}

@@ -52,7 +52,18 @@ function RateCell({ row, results }: { row: ResultRow; results: ExperimentResults
   return trials && successes !== null ? formatPercent(successes / trials) : "—";
 }
 
-function columns(results: ExperimentResults | null | undefined): TableProps<ResultRow>["columns"] {
+/** A count the sender cannot observe (a bot's reads): a tag with the reason, never a measured 0. */
+export function UnobservableTag({ reason }: { reason: string }) {
+  return (
+    <Tooltip title={reason}>
+      <Tag tabIndex={0} aria-label={`Not measured: ${reason}`}>
+        Bots cannot see reads
+      </Tag>
+    </Tooltip>
+  );
+}
+
+function columns(results: ExperimentResults | null | undefined, readHidden: string | undefined): TableProps<ResultRow>["columns"] {
   const metricName = METRIC_NAME[results?.metric ?? "converted"] ?? results?.metric ?? "Conversion";
   const count = (key: Count, title: string) => ({
     title,
@@ -71,7 +82,9 @@ function columns(results: ExperimentResults | null | undefined): TableProps<Resu
     },
     count("sent", "Sent"),
     count("delivered", "Delivered"),
-    count("read", "Read"),
+    readHidden
+      ? { title: "Read", key: "read", align: "right" as const, render: () => <UnobservableTag reason={readHidden} /> }
+      : count("read", "Read"),
     count("clicked", "Clicked"),
     count("converted", "Converted"),
     {
@@ -120,7 +133,7 @@ function toRows(variants: VariantStats[], totals: VariantStats | undefined, resu
   return rows;
 }
 
-function FunnelChart({ steps }: { steps: FunnelStep[] }) {
+function FunnelChart({ steps, readHidden }: { steps: FunnelStep[]; readHidden: string | undefined }) {
   if (steps.length === 0) return <Typography.Text type="secondary">Nothing sent yet.</Typography.Text>;
   return (
     <Space orientation="vertical" size={10} style={{ width: "100%" }}>
@@ -133,7 +146,7 @@ function FunnelChart({ steps }: { steps: FunnelStep[] }) {
               </Typography.Text>
             </Col>
             <Col>
-              <Typography.Text>{formatCount(step.count)}</Typography.Text>{" "}
+              {readHidden && step.name === "read" ? <UnobservableTag reason={readHidden} /> : <Typography.Text>{formatCount(step.count)}</Typography.Text>}{" "}
               {index > 0 && (
                 <Typography.Text type="secondary">· {formatPercent(step.conversion_from_previous)} of previous</Typography.Text>
               )}
@@ -158,6 +171,7 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
   const experiment = useCampaignExperiment(campaignId, live, pollMs);
   const results = experiment.data;
   const rows = toRows(stats.data?.variants ?? [], stats.data?.totals, results);
+  const readHidden = stats.data?.observable?.read === false ? (stats.data.unobservable_reasons?.read ?? "Bots cannot see reads.") : undefined;
 
   const status = live ? (
     <Badge status="processing" text={`Live · every ${pollMs / 1000} s`} />
@@ -182,7 +196,7 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
             <Table<ResultRow>
               rowKey="key"
               size="middle"
-              columns={columns(results)}
+              columns={columns(results, readHidden)}
               dataSource={rows}
               loading={stats.isLoading}
               pagination={false}
@@ -202,7 +216,7 @@ export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; 
       <Col xs={24} xxl={8}>
         <Card title="Funnel" style={{ height: "100%" }}>
           <ProblemAlert error={funnel.error} />
-          <section aria-label="Funnel">{funnel.data && <FunnelChart steps={funnel.data.steps} />}</section>
+          <section aria-label="Funnel">{funnel.data && <FunnelChart steps={funnel.data.steps} readHidden={readHidden} />}</section>
         </Card>
       </Col>
     </Row>

@@ -60,6 +60,9 @@ export function SubmitConfirm({
               { key: "audience", label: "Audience", children: formatCount(p.audience) },
               { key: "consent", label: "No consent in force (not sent)", children: formatCount(p.without_consent) },
               { key: "cap", label: "Over the frequency cap (skipped)", children: formatCount(p.capped) },
+              ...(p.never_started_bot
+                ? [{ key: "unreachable", label: "Never started this bot (Telegram refuses)", children: formatCount(p.never_started_bot) }]
+                : []),
               { key: "quiet", label: "Wait for quiet hours to end", children: formatCount(p.held_by_quiet_hours) },
               {
                 key: "duration",
@@ -73,6 +76,15 @@ export function SubmitConfirm({
               },
             ]}
           />
+          {(p.never_started_bot ?? 0) > 0 && (
+            <Alert
+              type="warning"
+              showIcon
+              style={{ marginBottom: 8 }}
+              title={`${formatCount(p.never_started_bot)} ${p.never_started_bot === 1 ? "contact" : "contacts"} never started this bot`}
+              description="Telegram lets a bot write only to people who started it: their messages will fail (chat not found). Ask them to press Start via your bot's link first."
+            />
+          )}
           {p.will_receive === 0 && <Alert type="warning" showIcon title="Nobody would receive this campaign now." />}
           <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
             Consent and the cap are checked again for each message as it is sent.

@@ -22,7 +22,29 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
                 {variant.key === "A" ? " · control" : ""}
                 {totalWeight > 0 ? ` · ${formatPercent(variant.weight / totalWeight, 0)} of traffic` : ""}
               </Typography.Text>
+              {variant.image_url && (
+                <Typography.Paragraph style={{ marginBottom: 4 }}>
+                  <Tag>image</Tag>
+                  <a href={variant.image_url} target="_blank" rel="noreferrer noopener">
+                    {variant.image_url}
+                  </a>
+                </Typography.Paragraph>
+              )}
               <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{variant.text}</Typography.Paragraph>
+              {(variant.buttons ?? []).length > 0 && (
+                <Flex gap={6} wrap style={{ marginTop: 6 }} aria-label={`Buttons of variant ${variant.key}`} role="list">
+                  {(variant.buttons ?? []).map((b) => (
+                    <Tag key={`${b.text}${b.url}`} color="blue" role="listitem" title={b.url}>
+                      {b.text}
+                    </Tag>
+                  ))}
+                </Flex>
+              )}
+              {Object.keys(variant.translations ?? {}).length > 0 && (
+                <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
+                  Also in: {Object.keys(variant.translations ?? {}).sort().join(", ")}
+                </Typography.Text>
+              )}
               {variant.rationale && (
                 <Typography.Text type="secondary" italic style={{ fontSize: 12 }}>
                   Why: {variant.rationale}

@@ -8,6 +8,7 @@ import { useDecideReview, useReviews, type ReviewDecision } from "../../api/revi
 import type { ReviewItem, ReviewStatus } from "../../api/types";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { FlaggedText } from "../../components/FlaggedText";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { AssignDialog, Assignment, ChangesDialog, FlaggedTexts } from "./ReviewProcess";
 
@@ -71,6 +72,28 @@ function DecisionDialog({ pending, onClose }: { pending: Pending | null; onClose
   );
 }
 
+/** Each text of the campaign as checked, the flagged spans highlighted beside the reasons. */
+function CheckedTexts({ item }: { item: ReviewItem }) {
+  const texts = item.texts ?? [];
+  if (texts.length === 0) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <Space orientation="vertical" size={8} style={{ width: "100%" }}>
+      {texts.map((t) => {
+        const label = `Variant ${t.variant_key}${t.language ? ` (${t.language})` : ""}`;
+        const reasons = item.risk_reasons.filter((r) => r.variant_key === t.variant_key && (r.language ?? null) === (t.language ?? null));
+        return (
+          <section key={label} aria-label={`${label} of ${item.campaign_name}`}>
+            <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
+              {label}
+            </Typography.Text>
+            <FlaggedText text={t.text} reasons={reasons} />
+          </section>
+        );
+      })}
+    </Space>
+  );
+}
+
 export default function ReviewQueuePage() {
   const [status, setStatus] = useState<ReviewStatus>("open");
   const [page, setPage] = useState(1);
@@ -86,6 +109,7 @@ export default function ReviewQueuePage() {
       render: (name: string, item) => <Link to={`/campaigns/${item.campaign_id}`}>{name}</Link>,
     },
     { title: "Risk", dataIndex: "risk_score", width: 80, render: (score: number) => <RiskScore score={score} /> },
+    { title: "Message texts", key: "texts", width: 360, render: (_, item) => <CheckedTexts item={item} /> },
     {
       title: "Why it is here",
       key: "reasons",
@@ -161,6 +185,7 @@ export default function ReviewQueuePage() {
           columns={columns}
           dataSource={reviews.data?.items ?? []}
           loading={reviews.isLoading}
+          scroll={{ x: "max-content" }}
           pagination={{
             current: page,
             pageSize: PAGE_SIZE,

@@ -1,1 +1,0 @@
-import{t as e}from"./button-hH4MDrGU.js";import{t}from"./result-JWWdXhtE.js";import{c as n,d as r}from"./react-DNPeuHvK.js";var i=r();function a(){let r=n();return(0,i.jsx)(t,{status:`404`,title:`Page not found`,subTitle:`There is nothing at this address.`,extra:(0,i.jsx)(e,{type:`primary`,onClick:()=>r(`/campaigns`),children:`Back to campaigns`})})}export{a as default};
