@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import scheduling, service
+from marketing_agent.orchestrator import privacy_bot, scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -757,6 +757,10 @@ async def handle_inbound(
     answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:
+        mine = await privacy_bot.answer_command(session=session, sender=sender, event=event)
+        if mine is not None:  # /mydata, /forgetme: the person's own data-subject requests
+            answers += mine
+            continue
         if event.kind in ("start", "consent_yes"):
             answers += await _subscribe(session=session, sender=sender, event=event)
             continue
