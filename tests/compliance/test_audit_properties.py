@@ -106,8 +106,9 @@ async def test_cli_exports_the_audit_log_as_json_lines_that_reverify(
     args = ["audit", "export", "--output", str(out)]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    *lines, head = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3]
+    assert head["head"]["seq"] == 3 and head["head"]["hash"] == lines[-1]["hash"]
     # A SIEM can re-verify the exported chain on its own.
     prev = GENESIS
     for line in lines:

@@ -59,6 +59,10 @@ class AuditVerification(BaseModel):
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_hash: str | None = Field(None, description="The hash the verified chain ends with.")
+    anchors_checked: int = Field(
+        0, description="Entries whose hash matched a head hash exported earlier."
+    )
 
 
 class RequestKind(StrEnum):

@@ -258,6 +258,7 @@ async def _withdraw_everything(session: AsyncSession, contact_id: int, actor: st
 # Retention -------------------------------------------------------------------------------------
 
 RETENTION_ACTOR = "system:retention"
+RETENTION_ACTION = "retention.purged"
 
 
 class RetentionReport(BaseModel):
@@ -268,11 +269,17 @@ class RetentionReport(BaseModel):
 
 
 async def purge_expired(
-    *, session: AsyncSession, key: SuppressionKey, settings: Settings
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    key: SuppressionKey | None = None,
+    actor: str = RETENTION_ACTOR,
+    always_audit: bool = False,
 ) -> RetentionReport:
     """Applies the retention rules of the settings (0 days = keep): erases contacts inactive
     for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
-    MA_RETENTION_DSR_EXPORTS_DAYS. Meant for the scheduler's tick (once a day is enough)."""
+    MA_RETENTION_DSR_EXPORTS_DAYS; audited when it removed something, or always (a scheduled
+    or requested run: the log then shows that retention ran)."""
     report = RetentionReport()
     now = clock.now()
     if settings.retention_dsr_exports_days:
@@ -281,20 +288,23 @@ async def purge_expired(
             session=session, completed_before=cutoff
         )
     if settings.retention_inactive_contacts_days:
+        key = key or SuppressionKey.from_settings(settings)
         cutoff = now - timedelta(days=settings.retention_inactive_contacts_days)
         for contact_id in await _inactive_contacts(session, cutoff):
-            await erase_contact(
-                session=session, key=key, contact_id=contact_id, actor=RETENTION_ACTOR
-            )
+            await erase_contact(session=session, key=key, contact_id=contact_id, actor=actor)
             report.contacts_erased += 1
-    if report.contacts_erased or report.exports_deleted:
+    if always_audit or report.contacts_erased or report.exports_deleted:
         await compliance.audit(
             session=session,
-            actor=RETENTION_ACTOR,
-            action="retention.purged",
+            actor=actor,
+            action=RETENTION_ACTION,
             entity_type="retention",
             entity_id="-",
-            data=report.model_dump(),
+            data={
+                **report.model_dump(),
+                "inactive_contacts_days": settings.retention_inactive_contacts_days,
+                "dsr_exports_days": settings.retention_dsr_exports_days,
+            },
         )
     log.info("retention.purged", **report.model_dump())
     return report
@@ -324,6 +334,7 @@ async def _inactive_contacts(session: AsyncSession, cutoff: datetime) -> list[in
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 CanWrite = Annotated[Principal, Depends(authorize(Permission.COMPLIANCE_WRITE))]
+CanRead = Annotated[Principal, Depends(authorize(Permission.COMPLIANCE_READ))]
 
 
 @router.post("/erasures")
@@ -345,6 +356,51 @@ async def create_erasure(
     await session.commit()
     await flush_erased_pages(db)
     return result
+
+
+class RetentionStatus(BaseModel):
+    """The retention rules in force and the last run (counts only)."""
+
+    inactive_contacts_days: int
+    dsr_exports_days: int
+    purge_interval_hours: float
+    last_run_at: datetime | None
+    last_run_by: str | None
+    last_report: RetentionReport | None
+
+
+@router.get("/retention")
+async def retention_status(
+    session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> RetentionStatus:
+    """Returns the retention rules of this deployment and what the last purge removed."""
+    entries, _ = await compliance.list_audit(session=session, entity_type="retention", limit=1)
+    last = entries[0] if entries else None
+    return RetentionStatus(
+        inactive_contacts_days=settings.retention_inactive_contacts_days,
+        dsr_exports_days=settings.retention_dsr_exports_days,
+        purge_interval_hours=settings.retention_purge_interval_hours,
+        last_run_at=last.occurred_at if last else None,
+        last_run_by=last.actor if last else None,
+        last_report=RetentionReport.model_validate(last.data) if last else None,
+    )
+
+
+@router.post("/retention/purge")
+async def run_retention(
+    session: DbSession,
+    db: Annotated[Database, Depends(get_database)],
+    settings: CurrentSettings,
+    principal: CanWrite,
+) -> RetentionReport:
+    """Applies the retention rules now (as the scheduler does on its interval); audited."""
+    report = await purge_expired(
+        session=session, settings=settings, actor=principal.actor, always_audit=True
+    )
+    await session.commit()
+    if report.contacts_erased:
+        await flush_erased_pages(db)
+    return report
 
 
 async def flush_erased_pages(db: Database) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import flows, privacy_jobs
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
 
@@ -40,6 +40,7 @@ async def tick(db: Database) -> None:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
     await pull_inbound(db)
+    await privacy_jobs.run_due_jobs(db)  # retention, the audit head's export
 
 
 async def pull_inbound(db: Database) -> int:
