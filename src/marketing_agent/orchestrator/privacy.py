@@ -27,7 +27,10 @@ from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, fi
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.core.validation import DbId
+from marketing_agent.orchestrator import privacy_scan
 from marketing_agent.orchestrator.models import Contact, Delivery
+from marketing_agent.orchestrator.privacy_scan import PrivacyScan, RedactionCreate, RedactionResult
+from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
@@ -401,6 +404,69 @@ async def run_retention(
     if report.contacts_erased:
         await flush_erased_pages(db)
     return report
+
+
+@router.get("/privacy-scan")
+async def scan_for_personal_data(session: DbSession, principal: CanRead) -> PrivacyScan:
+    """Finds personal data in free-text fields (contacts' attributes and tags, campaigns'
+    goals, variants' texts); each finding masked."""
+    return await privacy_scan.scan(session=session)
+
+
+@router.post("/privacy-scan/redact")
+async def redact_personal_data(
+    redaction_in: RedactionCreate, session: DbSession, principal: CanWrite
+) -> RedactionResult:
+    """Replaces the personal data of the named fields by its type ("[EMAIL]"); audited."""
+    return await privacy_scan.redact(
+        session=session, redaction_in=redaction_in, actor=principal.actor
+    )
+
+
+class UnmaskCreate(BaseModel):
+    reason: str = Field(
+        min_length=10,
+        max_length=500,
+        description="Why the person's data must be seen, e.g. the request it serves; kept in "
+        "the audit log (with any personal data in it redacted).",
+    )
+
+
+class UnmaskedContact(BaseModel):
+    contact_id: int
+    telegram_id: int
+    username: str | None
+    first_name: str | None
+    attributes: dict[str, Any]
+
+
+@router.post("/contacts/{contact_id}/unmask")
+async def unmask_contact(
+    contact_id: Annotated[DbId, PathParam(description="The contact's id")],
+    unmask_in: UnmaskCreate,
+    session: DbSession,
+    principal: CanRead,
+) -> UnmaskedContact:
+    """Shows one contact's personal data in full to a role that sees it masked, for a stated
+    reason; audited (who, which contact, why)."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.")
+    await compliance.audit(
+        session=session,
+        actor=principal.actor,
+        action="contact.unmasked",
+        entity_type="contact",
+        entity_id=contact_id,
+        data={"reason": safety.redact(unmask_in.reason), "role": principal.role.value},
+    )
+    return UnmaskedContact(
+        contact_id=contact.id,
+        telegram_id=contact.telegram_id,
+        username=contact.username,
+        first_name=contact.first_name,
+        attributes=contact.attributes or {},
+    )
 
 
 async def flush_erased_pages(db: Database) -> None:
