@@ -32,6 +32,7 @@ export const SECTIONS = [
   { key: "/segments", label: "Segments", icon: <FilterOutlined aria-hidden /> },
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
+  { key: "/privacy", label: "Privacy", icon: <AuditOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },
 ];

@@ -19,7 +19,11 @@ from marketing_agent.compliance.schemas import (
     IdentityVerification,
     PrivacyRequestCreate,
     PrivacyRequestRead,
+    SuppressionCheck,
+    SuppressionCheckResult,
+    SuppressionSummary,
 )
+from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.db import Database
@@ -174,3 +178,23 @@ async def request_export(
 async def processing_records(settings: CurrentSettings, principal: CanRead) -> ProcessingRecords:
     """Returns the records of processing (GDPR art. 30) of this deployment's configuration."""
     return build_processing_records(settings)
+
+
+@router.get("/suppressions")
+async def suppression_summary(session: DbSession, principal: CanRead) -> SuppressionSummary:
+    """Returns how many erased people are on the suppression list (it holds keyed hashes only,
+    so there is nothing else to list)."""
+    return SuppressionSummary(count=await service.count_suppressed(session=session))
+
+
+@router.post("/suppressions/check")
+async def check_suppression(
+    check_in: SuppressionCheck, session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> SuppressionCheckResult:
+    """Says whether a Telegram id belongs to an erased person (whom no import may re-add)."""
+    found = await service.suppressed_among(
+        session=session,
+        key=SuppressionKey.from_settings(settings),
+        telegram_ids=[check_in.telegram_id],
+    )
+    return SuppressionCheckResult(suppressed=bool(found))

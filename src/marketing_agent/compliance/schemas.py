@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketing_agent.core.validation import DbId
+from marketing_agent.core.validation import DbId, TelegramChatId
 
 
 class ConsentStatus(StrEnum):
@@ -129,3 +129,15 @@ class PrivacyRequestRead(BaseModel):
     result: dict[str, Any]
     created_by: str
     overdue: bool = False
+
+
+class SuppressionSummary(BaseModel):
+    count: int = Field(description="Erased people on the suppression list.")
+
+
+class SuppressionCheck(BaseModel):
+    telegram_id: TelegramChatId = Field(description="The Telegram id to look up.")
+
+
+class SuppressionCheckResult(BaseModel):
+    suppressed: bool

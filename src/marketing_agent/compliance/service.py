@@ -371,6 +371,11 @@ async def suppress(*, session: AsyncSession, key: SuppressionKey, telegram_id: i
     await suppression.suppress(session=session, key=key, telegram_id=telegram_id, reason="erasure")
 
 
+async def count_suppressed(*, session: AsyncSession) -> int:
+    """Returns how many people are on the suppression list."""
+    return await suppression.count(session=session)
+
+
 async def suppressed_among(
     *, session: AsyncSession, key: SuppressionKey, telegram_ids: Collection[int]
 ) -> set[int]:
