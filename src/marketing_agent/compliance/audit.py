@@ -296,6 +296,8 @@ def verify_export(lines: Iterable[str], anchors: Iterable[HeadAnchor] = ()) -> A
                 head = (int(record[HEAD_KEY]["seq"]), str(record[HEAD_KEY]["hash"]))
                 continue
             entry = AuditEntryRead.model_validate(record)
+            if head[0] is not None:
+                raise ValueError("an entry after the head line")
         except (ValueError, TypeError, KeyError):
             return AuditVerification(
                 ok=False,
