@@ -3759,6 +3759,17 @@ export interface components {
             exports_deleted: number;
         };
         /**
+         * RetentionRun
+         * @description Optional details of a purge asked for by hand.
+         */
+        RetentionRun: {
+            /**
+             * Reason
+             * @description Kept in the audit entry.
+             */
+            reason?: string | null;
+        };
+        /**
          * RetentionStatus
          * @description The retention rules in force and the last run (counts only).
          */
@@ -12058,7 +12069,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetentionRun"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -12114,7 +12129,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -278,6 +278,7 @@ async def purge_expired(
     key: SuppressionKey | None = None,
     actor: str = RETENTION_ACTOR,
     always_audit: bool = False,
+    reason: str | None = None,
 ) -> RetentionReport:
     """Applies the retention rules of the settings (0 days = keep): erases contacts inactive
     for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
@@ -307,6 +308,7 @@ async def purge_expired(
                 **report.model_dump(),
                 "inactive_contacts_days": settings.retention_inactive_contacts_days,
                 "dsr_exports_days": settings.retention_dsr_exports_days,
+                **({"reason": reason} if reason else {}),
             },
         )
     log.info("retention.purged", **report.model_dump())
@@ -389,16 +391,30 @@ async def retention_status(
     )
 
 
+class RetentionRun(BaseModel):
+    """Optional details of a purge asked for by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=200, description="Kept in the audit entry.")
+
+
 @router.post("/retention/purge")
 async def run_retention(
     session: DbSession,
     db: Annotated[Database, Depends(get_database)],
     settings: CurrentSettings,
     principal: CanWrite,
+    run_in: RetentionRun | None = None,
 ) -> RetentionReport:
     """Applies the retention rules now (as the scheduler does on its interval); audited."""
+    reason = safety.redact(run_in.reason) if run_in and run_in.reason else None
     report = await purge_expired(
-        session=session, settings=settings, actor=principal.actor, always_audit=True
+        session=session,
+        settings=settings,
+        actor=principal.actor,
+        always_audit=True,
+        reason=reason,
     )
     await session.commit()
     if report.contacts_erased:
