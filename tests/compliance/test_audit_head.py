@@ -108,7 +108,7 @@ async def test_the_scheduler_exports_the_head_to_a_file_and_a_rewritten_chain_fa
     assert not await privacy_jobs.export_head_if_due(db, rules)  # not due again yet
     virtual_clock.advance(25 * HOUR_S)
     await _write_entries(db, 2, start=3)
-    await privacy_jobs.run_due_jobs(db, rules)
+    await privacy_jobs.run_due(db, rules)
     heads = [json.loads(line) for line in anchors.read_text().splitlines()]
     assert [h["seq"] for h in heads] == [3, 6]  # entry 4 records the first export itself
 
@@ -194,11 +194,11 @@ async def test_retention_runs_on_the_schedule_and_each_run_is_audited(
     db: Database, settings: Settings, virtual_clock: VirtualClock
 ) -> None:
     rules = settings.model_copy(update={"retention_purge_interval_hours": 24})
-    await privacy_jobs.run_due_jobs(db, rules)
+    await privacy_jobs.run_due(db, rules)
     virtual_clock.advance(23 * HOUR_S)
-    await privacy_jobs.run_due_jobs(db, rules)  # not due
+    await privacy_jobs.run_due(db, rules)  # not due
     virtual_clock.advance(2 * HOUR_S)
-    await privacy_jobs.run_due_jobs(db, rules)
+    await privacy_jobs.run_due(db, rules)
     async with db.session() as session:
         runs, _ = await compliance.list_audit(session=session, entity_type="retention")
     assert [r.actor for r in runs] == ["system:retention"] * 2

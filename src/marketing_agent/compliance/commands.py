@@ -13,8 +13,6 @@ if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a c
     from marketing_agent.compliance.audit import HeadAnchor
     from marketing_agent.compliance.schemas import AuditVerification
 
-console = Console()
-err_console = Console(stderr=True)
 
 AnchorsFile = Annotated[
     Path | None,
@@ -37,7 +35,7 @@ def read_anchors(path: Path | None) -> list[HeadAnchor]:
     try:
         return compliance.parse_head_anchors(path.read_text(encoding="utf-8").splitlines())
     except (ValueError, KeyError, TypeError) as exc:
-        err_console.print(f"[bold red]Not a head-export file:[/] {path} ({exc})")
+        Console(stderr=True).print(f"[bold red]Not a head-export file:[/] {path} ({exc})")
         raise typer.Exit(2) from exc
 
 
@@ -46,12 +44,12 @@ def report(result: AuditVerification, what: str) -> None:
     if result.ok:
         matched = result.anchors_checked
         anchored = f", {matched} exported heads matched" if matched else ""
-        console.print(
+        Console().print(
             f"[green]{what} intact:[/] {result.checked} entries verified{anchored}; "
             f"head {result.head_hash}."
         )
         return
-    err_console.print(
+    Console(stderr=True).print(
         f"[bold red]{what} tampered:[/] entry {result.first_bad_seq}: {result.reason} "
         f"({result.checked} entries before it are intact)."
     )

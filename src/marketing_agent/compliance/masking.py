@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from marketing_agent.core.auth import Permission, Principal
-from marketing_agent.safety import service as safety
 
 MASK = "•"
 ContactView = TypeVar("ContactView", bound=BaseModel)
@@ -33,6 +32,8 @@ def mask_text(value: str | None, *, keep_last: bool = True) -> str | None:
 
 def mask_free_text(value: str) -> str:
     """Returns `value` with each personal datum the PII scanner finds in its masked form."""
+    from marketing_agent.safety import service as safety  # safety's service imports ours
+
     findings = safety.find_pii(value)
     if not findings:
         return value

@@ -14,12 +14,15 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
-from marketing_agent.compliance import head_export, suppression
+from marketing_agent.compliance import bot_requests as bot_requests  # /mydata, /forgetme
+from marketing_agent.compliance import head_export, masking, suppression
 from marketing_agent.compliance import requests as privacy_requests
 from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
-from marketing_agent.compliance.suppression import SuppressionKey
+from marketing_agent.compliance.schemas import PrivacyRequestCreate as PrivacyRequestCreate
+from marketing_agent.compliance.schemas import RequestKind as RequestKind
+from marketing_agent.compliance.suppression import SuppressionKey as SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 
@@ -382,6 +385,8 @@ async def suppressed_among(
     """Returns which of `telegram_ids` belong to erased people who must not be re-added."""
     return await suppression.suppressed_among(session=session, key=key, telegram_ids=telegram_ids)
 
+
+contact_for_role = masking.for_role  # field masking of a contact view, by the caller's role
 
 # Data-subject requests -----------------------------------------------------------------------
 

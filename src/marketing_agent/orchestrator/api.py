@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Response, UploadFile
 
-from marketing_agent.compliance import masking
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentRead
 from marketing_agent.compliance.suppression import SuppressionKey
@@ -96,7 +95,7 @@ async def list_contacts(
         session=session, limit=limit, offset=offset, search=q, tag=tag
     )
     items = [
-        masking.for_role(c, principal)
+        compliance.contact_for_role(c, principal)
         for c in await service.read_contacts(session=session, contacts=rows)
     ]
     return Page(items=items, total=total, limit=limit, offset=offset)
@@ -118,7 +117,7 @@ async def get_contact(
     contact_id: ContactID, session: DbSession, principal: CanRead
 ) -> ContactDetail:
     """A contact with its consent history (with proof) and its latest deliveries."""
-    return masking.for_role(await _contact_detail(session, contact_id), principal)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 @router.patch("/contacts/{contact_id}")
@@ -132,7 +131,7 @@ async def update_contact(
     await service.update_contact(
         session=session, contact_id=contact_id, contact_in=contact_in, actor=principal.actor
     )
-    return masking.for_role(await _contact_detail(session, contact_id), principal)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 @router.post("/contacts/{contact_id}/unsubscribe")
@@ -141,7 +140,7 @@ async def unsubscribe_contact(
 ) -> ContactDetail:
     """Withdraws the contact's consent to every sender at once (audited)."""
     await service.unsubscribe_contact(session=session, contact_id=contact_id, actor=principal.actor)
-    return masking.for_role(await _contact_detail(session, contact_id), principal)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:

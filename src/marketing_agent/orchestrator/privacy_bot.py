@@ -14,22 +14,25 @@ import json
 import secrets
 import shutil
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.compliance import bot_requests
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.schemas import PrivacyRequestCreate, RequestKind
-from marketing_agent.compliance.suppression import SuppressionKey
+from marketing_agent.compliance.service import (
+    PrivacyRequestCreate,
+    RequestKind,
+    SuppressionKey,
+    bot_requests,
+)
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.orchestrator import privacy, service
-from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.models import Sender
-from marketing_agent.telegram.transport import Button, InboundEvent, Media, OutgoingMessage
 
 log = get_logger(__name__)
 EXPORTS_DIR = "subject-exports"
@@ -37,16 +40,52 @@ EXPORT_FILE_NAME = "my-data.json"
 EXPORT_FILE_TTL = timedelta(minutes=10)  # the bot uploads it within seconds of the commit
 
 
+class BotSender(Protocol):
+    """What this file reads of the sender (telegram's Sender row)."""
+
+    id: int
+    name: str
+    bot_username: str | None
+    kind: str
+    transport: str
+
+
+class PersonEvent(Protocol):
+    """What this file reads of an inbound event (telegram's InboundEvent)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def chat_id(self) -> int: ...
+    @property
+    def text(self) -> str | None: ...
+    @property
+    def payload(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class PrivacyAnswer:
+    """One answer of the bot: a text, with a button (its text, callback data) or a document (a
+    file path); flows turns it into the transport's message."""
+
+    chat_id: int
+    text: str
+    button: tuple[str, str] | None = None
+    document: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: dict(bot_requests.REPLY_TAGS))
+
+
 async def answer_command(
     *,
     session: AsyncSession,
-    sender: Sender,
-    event: InboundEvent,
+    sender: BotSender,
+    event: PersonEvent,
     settings: Settings | None = None,
-) -> list[OutgoingMessage] | None:
+) -> list[PrivacyAnswer] | None:
     """Carries out a privacy command in the caller's transaction and returns the bot's answers;
-    None when the event is no privacy command (or the sender holds no conversation)."""
-    if event.chat_id <= 0 or not telegram.answers_people(sender):
+    None when the event is no privacy command (or the sender holds no conversation: only a Bot
+    API bot does, as telegram.answers_people says)."""
+    if event.chat_id <= 0 or (sender.kind, sender.transport) != ("bot", "botapi"):
         return None
     now = clock.now()
     command = bot_requests.command_of(
@@ -54,6 +93,7 @@ async def answer_command(
     )
     if command is None:
         return None
+    # TODO(runtime): handle_inbound does not receive the runtime yet; its settings then.
     settings = settings or get_settings()
     chat_id = event.chat_id
     contact = await service.get_contact_by_telegram_id(session=session, telegram_id=chat_id)
@@ -62,8 +102,8 @@ async def answer_command(
     if contact is None:
         return [_text(chat_id, bot_requests.NOTHING_HELD_TEXT)]
     if command == "forgetme":
-        button = Button(bot_requests.FORGET_BUTTON, callback_data=bot_requests.confirm_data(now))
-        return [_text(chat_id, bot_requests.FORGET_PROMPT_TEXT, buttons=((button,),))]
+        button = (bot_requests.FORGET_BUTTON, bot_requests.confirm_data(now))
+        return [PrivacyAnswer(chat_id, bot_requests.FORGET_PROMPT_TEXT, button=button)]
     key = SuppressionKey.from_settings(settings)
     exports_dir = settings.data_dir / EXPORTS_DIR
     if command == "forgetme_confirm":
@@ -79,20 +119,14 @@ async def answer_command(
     export = request.export or {}
     path = _write_export(exports_dir, key, chat_id, export)
     log.info("privacy.exported_in_telegram", sender_id=sender.id, request_id=request_id)
-    return [
-        OutgoingMessage(
-            chat_id=chat_id,
-            text=bot_requests.export_caption(str(export.get("summary", ""))),
-            media=Media(kind="document", path=str(path)),
-            tags=bot_requests.REPLY_TAGS,
-        )
-    ]
+    caption = bot_requests.export_caption(str(export.get("summary", "")))
+    return [PrivacyAnswer(chat_id, caption, document=str(path))]
 
 
 async def _complete(
     session: AsyncSession,
     key: SuppressionKey,
-    sender: Sender,
+    sender: BotSender,
     contact_id: int,
     kind: RequestKind,
     command: str,
@@ -122,9 +156,8 @@ async def _complete(
     return request_id
 
 
-def _text(chat_id: int, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> OutgoingMessage:
-    tags = bot_requests.REPLY_TAGS
-    return OutgoingMessage(chat_id=chat_id, text=text, buttons=buttons, tags=tags)
+def _text(chat_id: int, text: str) -> PrivacyAnswer:
+    return PrivacyAnswer(chat_id, text)
 
 
 def _write_export(exports_dir: Path, key: SuppressionKey, chat_id: int, export: object) -> Path:

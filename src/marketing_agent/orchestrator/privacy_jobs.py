@@ -6,6 +6,7 @@ it again early."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,16 +14,23 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
-from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import privacy, privacy_bot
+
+if TYPE_CHECKING:
+    from marketing_agent.runtime import Runtime
 
 log = get_logger(__name__)
 
 
-async def run_due_jobs(db: Database, settings: Settings | None = None) -> None:
+async def run_due_jobs(runtime: Runtime) -> None:
     """Runs each privacy job whose interval has passed; one job's failure is logged and does
     not hold up the others (it is tried again next tick)."""
-    settings = settings or get_settings()
+    await run_due(runtime.database, runtime.settings)
+
+
+async def run_due(db: Database, settings: Settings) -> None:
+    """Runs the due jobs on `db` under `settings` (run_due_jobs' work)."""
     try:
         privacy_bot.sweep_exports(settings)
     except OSError:
