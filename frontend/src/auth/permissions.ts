@@ -17,7 +17,7 @@ const ACTION: Record<Permission, string> = {
   "compliance:write": "record consent",
   "personal_data:read": "see contacts' personal data unmasked",
   "senders:manage": "manage senders",
-  "safety:manage": "change the safety rules",
+  "safety:manage": "manage the safety rules",
   "users:manage": "manage users",
 };
 
