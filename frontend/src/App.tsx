@@ -18,6 +18,7 @@ const DashboardPage = lazy(() => import("./pages/Dashboard/DashboardPage"));
 const ContactDetailPage = lazy(() => import("./pages/ContactDetail/ContactDetailPage"));
 const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
 const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
+const PrivacyPage = lazy(() => import("./pages/Privacy/PrivacyPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const UsersPage = lazy(() => import("./pages/Users/UsersPage"));
@@ -104,6 +105,7 @@ export function AppRoot() {
                 <Route path="contacts/:id" element={<Suspense fallback={pageFallback}><ContactDetailPage /></Suspense>} />
                 <Route path="segments" element={<Suspense fallback={pageFallback}><SegmentsPage /></Suspense>} />
                 <Route path="audit" element={<Suspense fallback={pageFallback}><AuditLogPage /></Suspense>} />
+                <Route path="privacy" element={<Suspense fallback={pageFallback}><PrivacyPage /></Suspense>} />
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />

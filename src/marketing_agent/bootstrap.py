@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from marketing_agent.compliance import service as compliance
+from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.schemas import AuditVerification
 from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.settings import Settings
@@ -31,10 +34,13 @@ async def prepare(settings: Settings, *, demo: bool, admin_password: str | None)
     return password
 
 
-async def verify_audit(settings: Settings) -> AuditVerification:
+async def verify_audit(settings: Settings, anchors: Sequence[HeadAnchor] = ()) -> AuditVerification:
+    """Verifies the chain against the given head hashes and those of MA_AUDIT_HEAD_EXPORT's
+    file."""
     db = Database(settings.resolved_database_url)
+    every = [*anchors, *compliance.load_head_anchors(settings.audit_head_export)]
     try:
         async with db.session() as session:
-            return await compliance.verify_audit_chain(session=session)
+            return await compliance.verify_audit_chain(session=session, anchors=every)
     finally:
         await db.dispose()

@@ -15,6 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from marketing_agent.compliance.commands import (
+    AnchorsFile,
+    add_audit_commands,
+    read_anchors,
+    report,
+)
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 
@@ -783,20 +789,17 @@ async def _export_audit(settings: Settings, handle: Any) -> int:
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: DataDir = None) -> None:
-    """Recompute the whole audit chain and report the first tampered entry."""
+def audit_verify(data_dir: DataDir = None, anchors: AnchorsFile = None) -> None:
+    """Recompute the whole audit chain (against the exported heads) and report the first
+    tampered entry."""
     from marketing_agent.bootstrap import verify_audit
 
     settings = _settings(data_dir)
-    result = asyncio.run(verify_audit(settings))
-    if result.ok:
-        console.print(f"[green]Audit log intact:[/] {result.checked} entries verified.")
-        return
-    err_console.print(
-        f"[bold red]Audit log tampered:[/] entry {result.first_bad_seq}: {result.reason} "
-        f"({result.checked} entries before it are intact)."
-    )
-    raise typer.Exit(1)
+    result = asyncio.run(verify_audit(settings, read_anchors(anchors)))
+    report(result, "Audit log")
+
+
+add_audit_commands(audit_app)  # verify-export (compliance/commands.py)
 
 
 @users_app.command("create-admin")

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from marketing_agent.cli import app as cli
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.audit import GENESIS, compute_hash, verify_entries
+from marketing_agent.compliance.audit import GENESIS, compute_hash, verify_entries, verify_export
 from marketing_agent.compliance.models import AuditEntry, AuditHead
+from marketing_agent.compliance.schemas import AuditEntryRead
 from marketing_agent.core.db import Database
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -106,8 +107,9 @@ async def test_cli_exports_the_audit_log_as_json_lines_that_reverify(
     args = ["audit", "export", "--output", str(out)]
     result = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
     assert result.exit_code == 0, result.output
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    *lines, head = [json.loads(line) for line in out.read_text().splitlines()]
     assert [line["seq"] for line in lines] == [1, 2, 3]
+    assert head["head"]["seq"] == 3 and head["head"]["hash"] == lines[-1]["hash"]
     # A SIEM can re-verify the exported chain on its own.
     prev = GENESIS
     for line in lines:
@@ -124,3 +126,37 @@ async def test_cli_exports_the_audit_log_as_json_lines_that_reverify(
         )
         assert recomputed == line["hash"]
         prev = line["hash"]
+
+
+def _export_lines(entries: list[AuditEntry], head: AuditHead) -> list[str]:
+    lines = [AuditEntryRead.model_validate(e).model_dump_json() for e in entries]
+    return [*lines, json.dumps({"head": {"seq": head.seq, "hash": head.last_hash}})]
+
+
+@settings(max_examples=200)
+@given(chains, st.data())
+def test_an_export_verifies_offline_and_any_changed_removed_or_moved_line_fails(
+    chain: tuple[list[AuditEntry], AuditHead], data: st.DataObject
+) -> None:
+    entries, head = chain
+    lines = _export_lines(entries, head)
+    assert verify_export(lines).ok
+    index = data.draw(st.integers(0, len(lines) - 1))
+    how = data.draw(st.sampled_from(["edit", "delete", "move"]))
+    tampered = list(lines)
+    if how == "edit":
+        record = json.loads(tampered[index])
+        if "head" in record:
+            record["head"]["hash"] = "f" * 64
+        else:
+            record["data"] = {**record["data"], "tampered": True}
+        tampered[index] = json.dumps(record)
+    elif how == "delete":
+        del tampered[index]
+    else:
+        moved = tampered.pop(index)
+        target = data.draw(st.integers(0, len(tampered)).filter(lambda i: i != index))
+        tampered.insert(target, moved)
+    if tampered == lines:
+        return  # moving the head line to where it already was changes nothing
+    assert not verify_export(tampered).ok

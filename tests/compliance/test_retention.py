@@ -66,5 +66,12 @@ async def test_purge_erases_inactive_contacts_and_old_exports(
         kept = await compliance.get_request_or_raise(session=session, request_id=request.id)
         assert kept.export is None and kept.status == "completed"
         entries, _ = await compliance.list_audit(session=session, entity_type="retention")
-        assert [e.data for e in entries] == [{"contacts_erased": 1, "exports_deleted": 1}]
+        assert [e.data for e in entries] == [
+            {
+                "contacts_erased": 1,
+                "exports_deleted": 1,
+                "inactive_contacts_days": 90,
+                "dsr_exports_days": 30,
+            }
+        ]
         assert (await compliance.verify_audit_chain(session=session)).ok

@@ -1717,10 +1717,56 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Verify Audit */
+        /**
+         * Verify Audit
+         * @description Recomputes the whole chain, checking it against the head hashes exported to the
+         *     MA_AUDIT_HEAD_EXPORT file, if any.
+         */
         get: operations["verify_audit_api_v1_compliance_audit_verify_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Audit
+         * @description Returns the audit log as JSON lines, oldest first, the chain's head last (for a SIEM;
+         *     `POST /audit/verify-export` or `marketing-agent audit verify-export` checks it).
+         */
+        get: operations["export_audit_api_v1_compliance_audit_export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/audit/verify-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify Audit Export
+         * @description Verifies an audit export (a file of `GET /audit/export`) offline: every hash and link,
+         *     its head line and the head hashes exported to the MA_AUDIT_HEAD_EXPORT file.
+         */
+        post: operations["verify_audit_export_api_v1_compliance_audit_verify_export_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1811,6 +1857,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suppression Summary
+         * @description Returns how many erased people are on the suppression list (it holds keyed hashes only,
+         *     so there is nothing else to list).
+         */
+        get: operations["suppression_summary_api_v1_compliance_suppressions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/suppressions/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Suppression
+         * @description Says whether a Telegram id belongs to an erased person (whom no import may re-add).
+         */
+        post: operations["check_suppression_api_v1_compliance_suppressions_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/erasures": {
         parameters: {
             query?: never;
@@ -1825,6 +1912,108 @@ export interface paths {
          * @description Erases a contact now (GDPR art. 17, CCPA right to delete): irreversible.
          */
         post: operations["create_erasure_api_v1_compliance_erasures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention Status
+         * @description Returns the retention rules of this deployment and what the last purge removed.
+         */
+        get: operations["retention_status_api_v1_compliance_retention_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/retention/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run Retention
+         * @description Applies the retention rules now (as the scheduler does on its interval); audited.
+         */
+        post: operations["run_retention_api_v1_compliance_retention_purge_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/privacy-scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Scan For Personal Data
+         * @description Finds personal data in free-text fields (contacts' attributes and tags, campaigns'
+         *     goals, variants' texts); each finding masked.
+         */
+        get: operations["scan_for_personal_data_api_v1_compliance_privacy_scan_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/privacy-scan/redact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redact Personal Data
+         * @description Replaces the personal data of the named fields by its type ("[EMAIL]"); audited.
+         */
+        post: operations["redact_personal_data_api_v1_compliance_privacy_scan_redact_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/contacts/{contact_id}/unmask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unmask Contact
+         * @description Shows one contact's personal data in full to a role that sees it masked, for a stated
+         *     reason; audited (who, which contact, why).
+         */
+        post: operations["unmask_contact_api_v1_compliance_contacts__contact_id__unmask_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2232,6 +2421,17 @@ export interface components {
             first_bad_seq?: number | null;
             /** Reason */
             reason?: string | null;
+            /**
+             * Head Hash
+             * @description The hash the verified chain ends with.
+             */
+            head_hash?: string | null;
+            /**
+             * Anchors Checked
+             * @description Entries whose hash matched a head hash exported earlier.
+             * @default 0
+             */
+            anchors_checked: number;
         };
         /** BlacklistTermCreate */
         BlacklistTermCreate: {
@@ -2268,6 +2468,11 @@ export interface components {
         };
         /** Body_preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post */
         Body_preview_contacts_import_api_v1_orchestrator_contacts_import_preview_post: {
+            /** File */
+            file: string;
+        };
+        /** Body_verify_audit_export_api_v1_compliance_audit_verify_export_post */
+        Body_verify_audit_export_api_v1_compliance_audit_verify_export_post: {
             /** File */
             file: string;
         };
@@ -2993,6 +3198,12 @@ export interface components {
              */
             consent?: ("granted" | "withdrawn" | "none") | null;
             /**
+             * Masked
+             * @description True when the caller's role lacks personal_data:read: username, first name and the personal data in attributes are masked.
+             * @default false
+             */
+            masked: boolean;
+            /**
              * Consents
              * @description Every consent decision, oldest first.
              */
@@ -3036,6 +3247,12 @@ export interface components {
              * @description Marketing consent now: granted (to some sender), withdrawn, or none recorded. Filled in lists and on the contact's page.
              */
             consent?: ("granted" | "withdrawn" | "none") | null;
+            /**
+             * Masked
+             * @description True when the caller's role lacks personal_data:read: username, first name and the personal data in attributes are masked.
+             * @default false
+             */
+            masked: boolean;
         };
         /**
          * ContactUpdate
@@ -3917,7 +4134,7 @@ export interface components {
          * Permission
          * @enum {string}
          */
-        Permission: "read" | "campaigns:write" | "contacts:write" | "reviews:decide" | "analytics:read" | "analytics:write" | "agent:use" | "compliance:read" | "compliance:write" | "senders:manage" | "safety:manage" | "users:manage";
+        Permission: "read" | "campaigns:write" | "contacts:write" | "reviews:decide" | "analytics:read" | "analytics:write" | "agent:use" | "compliance:read" | "compliance:write" | "personal_data:read" | "senders:manage" | "safety:manage" | "users:manage";
         /** PhraseCreate */
         PhraseCreate: {
             /** Text */
@@ -4044,6 +4261,39 @@ export interface components {
              */
             beta: number;
         };
+        /**
+         * PrivacyFinding
+         * @description Personal data in one field: where, what kinds, masked.
+         */
+        PrivacyFinding: {
+            /**
+             * Location
+             * @enum {string}
+             */
+            location: "contact" | "campaign" | "variant";
+            /** Id */
+            id: number;
+            /**
+             * Field
+             * @description e.g. "attributes.phone", "tags[2]", "goal", "text".
+             */
+            field: string;
+            /**
+             * Entities
+             * @description What was found: email, phone, card, iban, ...
+             */
+            entities: string[];
+            /**
+             * Masked
+             * @description Each finding masked, safe to show.
+             */
+            masked: string[];
+            /**
+             * Campaign Id
+             * @description The variant's campaign.
+             */
+            campaign_id?: number | null;
+        };
         /** PrivacyRequestCreate */
         PrivacyRequestCreate: {
             kind: components["schemas"]["RequestKind"];
@@ -4117,6 +4367,18 @@ export interface components {
              */
             overdue: boolean;
         };
+        /** PrivacyScan */
+        PrivacyScan: {
+            /** Total */
+            total: number;
+            /** Findings */
+            findings: components["schemas"]["PrivacyFinding"][];
+            /**
+             * Truncated
+             * @default false
+             */
+            truncated: boolean;
+        };
         /**
          * Problem
          * @description An RFC 9457 problem; some carry more members (`retry_after_s`, `max_bytes`, ...).
@@ -4153,6 +4415,11 @@ export interface components {
             retention: string;
             /** Visible To Roles */
             visible_to_roles: string[];
+            /**
+             * Masked For Roles
+             * @default []
+             */
+            masked_for_roles: string[];
             /** Stored In */
             stored_in: string;
         };
@@ -4250,6 +4517,36 @@ export interface components {
              */
             text: string;
         };
+        /** RedactionCreate */
+        RedactionCreate: {
+            /** Targets */
+            targets: components["schemas"]["RedactionTarget"][];
+        };
+        /** RedactionResult */
+        RedactionResult: {
+            /**
+             * Redacted
+             * @description Fields changed.
+             */
+            redacted: number;
+            /**
+             * Unchanged
+             * @description Fields that held no personal data (any more).
+             */
+            unchanged: number;
+        };
+        /** RedactionTarget */
+        RedactionTarget: {
+            /**
+             * Location
+             * @enum {string}
+             */
+            location: "contact" | "campaign" | "variant";
+            /** Id */
+            id: number;
+            /** Field */
+            field: string;
+        };
         /**
          * RedriveRequest
          * @description Which of a campaign's parked deliveries to queue again.
@@ -4295,6 +4592,50 @@ export interface components {
          * @enum {string}
          */
         RequestStatus: "received" | "verified" | "completed" | "rejected";
+        /**
+         * RetentionReport
+         * @description What a purge removed, by category (counts only).
+         */
+        RetentionReport: {
+            /**
+             * Contacts Erased
+             * @default 0
+             */
+            contacts_erased: number;
+            /**
+             * Exports Deleted
+             * @default 0
+             */
+            exports_deleted: number;
+        };
+        /**
+         * RetentionRun
+         * @description Optional details of a purge asked for by hand.
+         */
+        RetentionRun: {
+            /**
+             * Reason
+             * @description Kept in the audit entry.
+             */
+            reason?: string | null;
+        };
+        /**
+         * RetentionStatus
+         * @description The retention rules in force and the last run (counts only).
+         */
+        RetentionStatus: {
+            /** Inactive Contacts Days */
+            inactive_contacts_days: number;
+            /** Dsr Exports Days */
+            dsr_exports_days: number;
+            /** Purge Interval Hours */
+            purge_interval_hours: number;
+            /** Last Run At */
+            last_run_at: string | null;
+            /** Last Run By */
+            last_run_by: string | null;
+            last_report: components["schemas"]["RetentionReport"] | null;
+        };
         /**
          * RevenueRead
          * @description Value per recipient (e.g. revenue) against the control: Welch's t test.
@@ -4881,6 +5222,27 @@ export interface components {
              */
             p_value: number;
         };
+        /** SuppressionCheck */
+        SuppressionCheck: {
+            /**
+             * Telegram Id
+             * @description The Telegram id to look up.
+             */
+            telegram_id: number;
+        };
+        /** SuppressionCheckResult */
+        SuppressionCheckResult: {
+            /** Suppressed */
+            suppressed: boolean;
+        };
+        /** SuppressionSummary */
+        SuppressionSummary: {
+            /**
+             * Count
+             * @description Erased people on the suppression list.
+             */
+            count: number;
+        };
         /** TimeBucket */
         TimeBucket: {
             /** Label */
@@ -4979,6 +5341,29 @@ export interface components {
          * @enum {string}
          */
         TransportKind: "simulator" | "botapi" | "telethon";
+        /** UnmaskCreate */
+        UnmaskCreate: {
+            /**
+             * Reason
+             * @description Why the person's data must be seen, e.g. the request it serves; kept in the audit log (with any personal data in it redacted).
+             */
+            reason: string;
+        };
+        /** UnmaskedContact */
+        UnmaskedContact: {
+            /** Contact Id */
+            contact_id: number;
+            /** Telegram Id */
+            telegram_id: number;
+            /** Username */
+            username: string | null;
+            /** First Name */
+            first_name: string | null;
+            /** Attributes */
+            attributes: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * Usage
          * @description Tokens and cost of one piece of work, summed over every round of the conversation.
@@ -13612,6 +13997,149 @@ export interface operations {
             };
         };
     };
+    export_audit_api_v1_compliance_audit_export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": unknown;
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_audit_export_api_v1_compliance_audit_verify_export_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_verify_audit_export_api_v1_compliance_audit_verify_export_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_requests_api_v1_compliance_requests_get: {
         parameters: {
             query?: {
@@ -13973,6 +14501,149 @@ export interface operations {
             };
         };
     };
+    suppression_summary_api_v1_compliance_suppressions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_suppression_api_v1_compliance_suppressions_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppressionCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionCheckResult"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     create_erasure_api_v1_compliance_erasures_post: {
         parameters: {
             query?: never;
@@ -13993,6 +14664,382 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErasureResult"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retention_status_api_v1_compliance_retention_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionStatus"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    run_retention_api_v1_compliance_retention_purge_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RetentionRun"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    scan_for_personal_data_api_v1_compliance_privacy_scan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyScan"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redact_personal_data_api_v1_compliance_privacy_scan_redact_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedactionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactionResult"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unmask_contact_api_v1_compliance_contacts__contact_id__unmask_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnmaskCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnmaskedContact"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

@@ -15,6 +15,7 @@ const ACTION: Record<Permission, string> = {
   "agent:use": "use the strategist",
   "compliance:read": "read the audit log",
   "compliance:write": "record consent",
+  "personal_data:read": "see contacts' personal data unmasked",
   "senders:manage": "manage senders",
   "safety:manage": "manage the safety rules",
   "users:manage": "manage users",

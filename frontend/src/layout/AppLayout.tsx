@@ -37,6 +37,7 @@ export const SECTIONS = [
   { key: "/senders", label: "Senders", icon: <SendOutlined aria-hidden /> },
   { key: "/safety", label: "Safety", icon: <AuditOutlined aria-hidden /> },
   { key: "/audit", label: "Audit log", icon: <FileSearchOutlined aria-hidden /> },
+  { key: "/privacy", label: "Privacy", icon: <AuditOutlined aria-hidden /> },
   { key: "/api-keys", label: "API keys", icon: <ApiOutlined aria-hidden /> },
   { key: "/users", label: "Users", icon: <UserOutlined aria-hidden /> },
   { key: "/settings", label: "Settings", icon: <SettingOutlined aria-hidden /> },

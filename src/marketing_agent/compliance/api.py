@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, UploadFile
+from fastapi.responses import StreamingResponse
 
 from marketing_agent.compliance import service
 from marketing_agent.compliance.processing import ProcessingRecords
@@ -17,10 +19,16 @@ from marketing_agent.compliance.schemas import (
     IdentityVerification,
     PrivacyRequestCreate,
     PrivacyRequestRead,
+    SuppressionCheck,
+    SuppressionCheckResult,
+    SuppressionSummary,
 )
+from marketing_agent.compliance.suppression import SuppressionKey
+from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.deps import CurrentSettings, DbSession
-from marketing_agent.core.errors import NotFound
+from marketing_agent.core.db import Database
+from marketing_agent.core.deps import CurrentSettings, DbSession, get_database
+from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.references import References, ensure_references
 from marketing_agent.core.validation import DbId
@@ -84,8 +92,51 @@ async def list_audit(
 
 
 @router.get("/audit/verify")
-async def verify_audit(session: DbSession, principal: CanRead) -> AuditVerification:
-    return await service.verify_audit_chain(session=session)
+async def verify_audit(
+    session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> AuditVerification:
+    """Recomputes the whole chain, checking it against the head hashes exported to the
+    MA_AUDIT_HEAD_EXPORT file, if any."""
+    anchors = service.load_head_anchors(settings.audit_head_export)
+    return await service.verify_audit_chain(session=session, anchors=anchors)
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+async def export_audit(
+    db: Annotated[Database, Depends(get_database)], principal: CanRead
+) -> StreamingResponse:
+    """Returns the audit log as JSON lines, oldest first, the chain's head last (for a SIEM;
+    `POST /audit/verify-export` or `marketing-agent audit verify-export` checks it)."""
+
+    async def lines() -> AsyncIterator[str]:
+        async with db.session() as session:
+            async for line in service.export_audit_lines(session=session):
+                yield line + "\n"
+
+    filename = f"audit-log-{clock.now():%Y%m%d-%H%M%S}.jsonl"
+    return StreamingResponse(
+        lines(),
+        media_type="application/x-ndjson",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/audit/verify-export")
+async def verify_audit_export(
+    file: UploadFile, settings: CurrentSettings, principal: CanRead
+) -> AuditVerification:
+    """Verifies an audit export (a file of `GET /audit/export`) offline: every hash and link,
+    its head line and the head hashes exported to the MA_AUDIT_HEAD_EXPORT file."""
+    try:
+        lines = (await file.read()).decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed([field_error(("body", "file"), "not a UTF-8 text file")]) from exc
+    anchors = service.load_head_anchors(settings.audit_head_export)
+    return service.verify_audit_export(lines, anchors)
 
 
 RequestID = Annotated[DbId, Path(description="The data-subject request's id")]
@@ -137,3 +188,23 @@ async def request_export(
 async def processing_records(settings: CurrentSettings, principal: CanRead) -> ProcessingRecords:
     """Returns the records of processing (GDPR art. 30) of this deployment's configuration."""
     return build_processing_records(settings)
+
+
+@router.get("/suppressions")
+async def suppression_summary(session: DbSession, principal: CanRead) -> SuppressionSummary:
+    """Returns how many erased people are on the suppression list (it holds keyed hashes only,
+    so there is nothing else to list)."""
+    return SuppressionSummary(count=await service.count_suppressed(session=session))
+
+
+@router.post("/suppressions/check")
+async def check_suppression(
+    check_in: SuppressionCheck, session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> SuppressionCheckResult:
+    """Says whether a Telegram id belongs to an erased person (whom no import may re-add)."""
+    found = await service.suppressed_among(
+        session=session,
+        key=SuppressionKey.from_settings(settings),
+        telegram_ids=[check_in.telegram_id],
+    )
+    return SuppressionCheckResult(suppressed=bool(found))

@@ -16,6 +16,7 @@ class ProcessingRecord(BaseModel):
     lawful_basis: str
     retention: str
     visible_to_roles: list[str]
+    masked_for_roles: list[str] = []  # they see identifying fields masked (compliance/masking)
     stored_in: str
 
 
@@ -55,6 +56,9 @@ def processing_records(settings: Settings) -> ProcessingRecords:
             lawful_basis="consent (GDPR art. 6(1)(a))",
             retention=until_erased,
             visible_to_roles=_roles(Permission.READ),
+            masked_for_roles=sorted(
+                set(_roles(Permission.READ)) - set(_roles(Permission.PERSONAL_DATA))
+            ),
             stored_in=store,
         ),
         ProcessingRecord(

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketing_agent.core.validation import DbId
+from marketing_agent.core.validation import DbId, TelegramChatId
 
 
 class ConsentStatus(StrEnum):
@@ -59,6 +59,10 @@ class AuditVerification(BaseModel):
     checked: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    head_hash: str | None = Field(None, description="The hash the verified chain ends with.")
+    anchors_checked: int = Field(
+        0, description="Entries whose hash matched a head hash exported earlier."
+    )
 
 
 class RequestKind(StrEnum):
@@ -125,3 +129,15 @@ class PrivacyRequestRead(BaseModel):
     result: dict[str, Any]
     created_by: str
     overdue: bool = False
+
+
+class SuppressionSummary(BaseModel):
+    count: int = Field(description="Erased people on the suppression list.")
+
+
+class SuppressionCheck(BaseModel):
+    telegram_id: TelegramChatId = Field(description="The Telegram id to look up.")
+
+
+class SuppressionCheckResult(BaseModel):
+    suppressed: bool

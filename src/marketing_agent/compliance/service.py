@@ -14,11 +14,15 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
+from marketing_agent.compliance import bot_requests as bot_requests  # /mydata, /forgetme
+from marketing_agent.compliance import head_export, masking, suppression
 from marketing_agent.compliance import requests as privacy_requests
-from marketing_agent.compliance import suppression
+from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
-from marketing_agent.compliance.suppression import SuppressionKey
+from marketing_agent.compliance.schemas import PrivacyRequestCreate as PrivacyRequestCreate
+from marketing_agent.compliance.schemas import RequestKind as RequestKind
+from marketing_agent.compliance.suppression import SuppressionKey as SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 
@@ -301,9 +305,30 @@ async def list_audit(
     return rows, total
 
 
-async def verify_audit_chain(*, session: AsyncSession) -> AuditVerification:
-    """Recomputes the whole chain; says where it was tampered with, if anywhere."""
-    return await audit_log.verify_chain(session=session)
+async def verify_audit_chain(
+    *, session: AsyncSession, anchors: Sequence[HeadAnchor] = ()
+) -> AuditVerification:
+    """Recomputes the whole chain, checking it against head hashes exported earlier; says where
+    it was tampered with, if anywhere."""
+    return await audit_log.verify_chain(session=session, anchors=anchors)
+
+
+verify_audit_export = audit_log.verify_export
+parse_head_anchors = audit_log.parse_anchors
+load_head_anchors = head_export.load_anchors
+export_audit_head = head_export.export_head
+HEAD_EXPORTED_ACTION = head_export.ACTION
+
+
+async def last_audited(*, session: AsyncSession, action: str) -> datetime | None:
+    """Returns when `action` was last recorded, if ever (when a periodic job last ran)."""
+    last: datetime | None = await session.scalar(
+        select(AuditEntry.occurred_at)
+        .where(AuditEntry.action == action)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    )
+    return last
 
 
 # Erasure and suppression -------------------------------------------------------------------
@@ -355,12 +380,19 @@ async def suppress(*, session: AsyncSession, key: SuppressionKey, telegram_id: i
     await suppression.suppress(session=session, key=key, telegram_id=telegram_id, reason="erasure")
 
 
+async def count_suppressed(*, session: AsyncSession) -> int:
+    """Returns how many people are on the suppression list."""
+    return await suppression.count(session=session)
+
+
 async def suppressed_among(
     *, session: AsyncSession, key: SuppressionKey, telegram_ids: Collection[int]
 ) -> set[int]:
     """Returns which of `telegram_ids` belong to erased people who must not be re-added."""
     return await suppression.suppressed_among(session=session, key=key, telegram_ids=telegram_ids)
 
+
+contact_for_role = masking.for_role  # field masking of a contact view, by the caller's role
 
 # Data-subject requests -----------------------------------------------------------------------
 
@@ -373,9 +405,10 @@ complete_request = privacy_requests.mark_completed
 request_read = privacy_requests.to_read
 
 
-def export_audit_lines(*, session: AsyncSession) -> AsyncIterator[str]:
-    """Returns the audit log as JSON lines, oldest first (`marketing-agent audit export`)."""
-    return audit_log.export_lines(session=session)
+def export_audit_lines(*, session: AsyncSession, with_head: bool = True) -> AsyncIterator[str]:
+    """Returns the audit log as JSON lines, oldest first, the head line last
+    (`marketing-agent audit export`)."""
+    return audit_log.export_lines(session=session, with_head=with_head)
 
 
 async def contacts_with_decisions_since(

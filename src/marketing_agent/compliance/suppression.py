@@ -12,7 +12,7 @@ import hmac
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance.models import Suppression
@@ -80,3 +80,8 @@ async def suppressed_among(
         )
         found.update(by_digest[d] for d in rows)
     return found
+
+
+async def count(*, session: AsyncSession) -> int:
+    """Returns how many entries the list holds."""
+    return int(await session.scalar(select(func.count(Suppression.id))) or 0)

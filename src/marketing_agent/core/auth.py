@@ -36,6 +36,9 @@ class Permission(StrEnum):
     AGENT_USE = "agent:use"
     COMPLIANCE_READ = "compliance:read"
     COMPLIANCE_WRITE = "compliance:write"
+    # Contacts' usernames, names and the phone numbers and e-mails in their attributes in full;
+    # roles without it see them masked (compliance/masking.py).
+    PERSONAL_DATA = "personal_data:read"
     SENDERS_MANAGE = "senders:manage"
     # The review gate's rules: blacklist terms and thresholds. Marketers lack it, so the people
     # whose campaigns are reviewed cannot loosen the review.
@@ -53,6 +56,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ANALYTICS_READ,
             Permission.AGENT_USE,
             Permission.COMPLIANCE_WRITE,
+            Permission.PERSONAL_DATA,
         }
     ),
     Role.REVIEWER: frozenset(

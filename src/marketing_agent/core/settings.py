@@ -206,6 +206,18 @@ class Settings(BaseSettings):
     retention_dsr_exports_days: int = Field(
         30, ge=0, description="Delete access-request exports this many days after; 0 = keep."
     )
+    retention_purge_interval_hours: float = Field(
+        24, ge=0, description="How often the scheduler applies the retention rules; 0 = never."
+    )
+    audit_head_export: str = Field(
+        "",
+        max_length=2000,
+        description="Where the scheduler exports the audit chain's head hash: a file (a line "
+        "appended each time) or an http(s) URL (a JSON POST); empty = nowhere.",
+    )
+    audit_head_export_interval_hours: float = Field(
+        24, gt=0, description="How often the audit chain's head hash is exported."
+    )
 
     public_url: str = Field(
         "http://127.0.0.1:8000",

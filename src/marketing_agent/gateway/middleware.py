@@ -18,6 +18,7 @@ from marketing_agent.gateway.security import client_address
 log = get_logger("marketing_agent.access")
 
 CONTACTS_IMPORT_PATH = "/api/v1/orchestrator/contacts/import"  # a CSV file: a larger limit
+AUDIT_VERIFY_PATH = "/api/v1/compliance/audit/verify-export"  # an audit export: the same
 HTTP_REQUESTS = Counter("ma_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
     "ma_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
@@ -98,7 +99,7 @@ def install(
     app.add_middleware(
         RequestGuard,
         max_body_bytes=max_body_bytes,
-        limits={CONTACTS_IMPORT_PATH: max_import_bytes},
+        limits={CONTACTS_IMPORT_PATH: max_import_bytes, AUDIT_VERIFY_PATH: max_import_bytes},
     )
     api_limiter = ClientRateLimiter(api_rate_per_min, burst=max(10, int(api_rate_per_min / 6)))
     login_limiter = ClientRateLimiter(login_rate_per_min, burst=max(3, int(login_rate_per_min)))

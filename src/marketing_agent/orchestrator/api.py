@@ -98,7 +98,10 @@ async def list_contacts(
     rows, total = await service.list_contacts(
         session=session, limit=limit, offset=offset, search=q, tag=tag
     )
-    items = await service.read_contacts(session=session, contacts=rows)
+    items = [
+        compliance.contact_for_role(c, principal)
+        for c in await service.read_contacts(session=session, contacts=rows)
+    ]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
@@ -118,7 +121,7 @@ async def get_contact(
     contact_id: ContactID, session: DbSession, principal: CanRead
 ) -> ContactDetail:
     """A contact with its consent history (with proof) and its latest deliveries."""
-    return await _contact_detail(session, contact_id)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 @router.patch("/contacts/{contact_id}")
@@ -132,7 +135,7 @@ async def update_contact(
     await service.update_contact(
         session=session, contact_id=contact_id, contact_in=contact_in, actor=principal.actor
     )
-    return await _contact_detail(session, contact_id)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 @router.post("/contacts/{contact_id}/unsubscribe")
@@ -141,7 +144,7 @@ async def unsubscribe_contact(
 ) -> ContactDetail:
     """Withdraws the contact's consent to every sender at once (audited)."""
     await service.unsubscribe_contact(session=session, contact_id=contact_id, actor=principal.actor)
-    return await _contact_detail(session, contact_id)
+    return compliance.contact_for_role(await _contact_detail(session, contact_id), principal)
 
 
 async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:

@@ -33,7 +33,7 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import media, reviews, scheduling, service, spans
+from marketing_agent.orchestrator import media, privacy_bot, reviews, scheduling, service, spans
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -46,7 +46,13 @@ from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.service import RateLimits
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import InboundEvent, OutgoingMessage, SendStatus
+from marketing_agent.telegram.transport import (
+    Button,
+    InboundEvent,
+    Media,
+    OutgoingMessage,
+    SendStatus,
+)
 
 if TYPE_CHECKING:  # the type of what telegram.get_sender returns, never its table
     from marketing_agent.runtime import Runtime
@@ -822,6 +828,10 @@ async def handle_inbound(
     answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:
+        mine = await privacy_bot.answer_command(session=session, sender=sender, event=event)
+        if mine is not None:  # /mydata, /forgetme: the person's own data-subject requests
+            answers += [_privacy_message(answer) for answer in mine]
+            continue
         if event.kind in ("start", "consent_yes"):
             answers += await _subscribe(session=session, sender=sender, event=event)
             continue
@@ -883,6 +893,18 @@ async def handle_inbound(
     if not telegram.answers_people(sender):
         answers = []
     return InboundApplied(sender=sender, recorded=len(recorded), answers=answers)
+
+
+def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> OutgoingMessage:
+    """Returns a privacy answer as the transport sends it."""
+    button = answer.button
+    return OutgoingMessage(
+        chat_id=answer.chat_id,
+        text=answer.text,
+        buttons=((Button(button[0], callback_data=button[1]),),) if button else (),
+        media=Media(kind="document", path=answer.document) if answer.document else None,
+        tags=answer.tags,
+    )
 
 
 async def _subscribe(

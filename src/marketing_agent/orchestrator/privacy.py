@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,10 @@ from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, fi
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.core.validation import DbId
+from marketing_agent.orchestrator import privacy_scan
 from marketing_agent.orchestrator.models import Contact, Delivery
+from marketing_agent.orchestrator.privacy_scan import PrivacyScan, RedactionCreate, RedactionResult
+from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
@@ -259,6 +262,7 @@ async def _withdraw_everything(session: AsyncSession, contact_id: int, actor: st
 # Retention -------------------------------------------------------------------------------------
 
 RETENTION_ACTOR = "system:retention"
+RETENTION_ACTION = "retention.purged"
 
 
 class RetentionReport(BaseModel):
@@ -269,11 +273,18 @@ class RetentionReport(BaseModel):
 
 
 async def purge_expired(
-    *, session: AsyncSession, key: SuppressionKey, settings: Settings
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    key: SuppressionKey | None = None,
+    actor: str = RETENTION_ACTOR,
+    always_audit: bool = False,
+    reason: str | None = None,
 ) -> RetentionReport:
     """Applies the retention rules of the settings (0 days = keep): erases contacts inactive
     for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
-    MA_RETENTION_DSR_EXPORTS_DAYS. Meant for the scheduler's tick (once a day is enough)."""
+    MA_RETENTION_DSR_EXPORTS_DAYS; audited when it removed something, or always (a scheduled
+    or requested run: the log then shows that retention ran)."""
     report = RetentionReport()
     now = clock.now()
     if settings.retention_dsr_exports_days:
@@ -282,20 +293,24 @@ async def purge_expired(
             session=session, completed_before=cutoff
         )
     if settings.retention_inactive_contacts_days:
+        key = key or SuppressionKey.from_settings(settings)
         cutoff = now - timedelta(days=settings.retention_inactive_contacts_days)
         for contact_id in await _inactive_contacts(session, cutoff):
-            await erase_contact(
-                session=session, key=key, contact_id=contact_id, actor=RETENTION_ACTOR
-            )
+            await erase_contact(session=session, key=key, contact_id=contact_id, actor=actor)
             report.contacts_erased += 1
-    if report.contacts_erased or report.exports_deleted:
+    if always_audit or report.contacts_erased or report.exports_deleted:
         await compliance.audit(
             session=session,
-            actor=RETENTION_ACTOR,
-            action="retention.purged",
+            actor=actor,
+            action=RETENTION_ACTION,
             entity_type="retention",
             entity_id="-",
-            data=report.model_dump(),
+            data={
+                **report.model_dump(),
+                "inactive_contacts_days": settings.retention_inactive_contacts_days,
+                "dsr_exports_days": settings.retention_dsr_exports_days,
+                **({"reason": reason} if reason else {}),
+            },
         )
     log.info("retention.purged", **report.model_dump())
     return report
@@ -325,6 +340,7 @@ async def _inactive_contacts(session: AsyncSession, cutoff: datetime) -> list[in
 
 router = APIRouter(prefix="/api/v1/compliance", tags=["compliance"])
 CanWrite = Annotated[Principal, Depends(authorize(Permission.COMPLIANCE_WRITE))]
+CanRead = Annotated[Principal, Depends(authorize(Permission.COMPLIANCE_READ))]
 
 
 @router.post("/erasures")
@@ -346,6 +362,128 @@ async def create_erasure(
     await session.commit()
     await flush_erased_pages(db)
     return result
+
+
+class RetentionStatus(BaseModel):
+    """The retention rules in force and the last run (counts only)."""
+
+    inactive_contacts_days: int
+    dsr_exports_days: int
+    purge_interval_hours: float
+    last_run_at: datetime | None
+    last_run_by: str | None
+    last_report: RetentionReport | None
+
+
+@router.get("/retention")
+async def retention_status(
+    session: DbSession, settings: CurrentSettings, principal: CanRead
+) -> RetentionStatus:
+    """Returns the retention rules of this deployment and what the last purge removed."""
+    entries, _ = await compliance.list_audit(session=session, entity_type="retention", limit=1)
+    last = entries[0] if entries else None
+    return RetentionStatus(
+        inactive_contacts_days=settings.retention_inactive_contacts_days,
+        dsr_exports_days=settings.retention_dsr_exports_days,
+        purge_interval_hours=settings.retention_purge_interval_hours,
+        last_run_at=last.occurred_at if last else None,
+        last_run_by=last.actor if last else None,
+        last_report=RetentionReport.model_validate(last.data) if last else None,
+    )
+
+
+class RetentionRun(BaseModel):
+    """Optional details of a purge asked for by hand."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(None, max_length=200, description="Kept in the audit entry.")
+
+
+@router.post("/retention/purge")
+async def run_retention(
+    session: DbSession,
+    db: Annotated[Database, Depends(get_database)],
+    settings: CurrentSettings,
+    principal: CanWrite,
+    run_in: RetentionRun | None = None,
+) -> RetentionReport:
+    """Applies the retention rules now (as the scheduler does on its interval); audited."""
+    reason = safety.redact(run_in.reason) if run_in and run_in.reason else None
+    report = await purge_expired(
+        session=session,
+        settings=settings,
+        actor=principal.actor,
+        always_audit=True,
+        reason=reason,
+    )
+    await session.commit()
+    if report.contacts_erased:
+        await flush_erased_pages(db)
+    return report
+
+
+@router.get("/privacy-scan")
+async def scan_for_personal_data(session: DbSession, principal: CanRead) -> PrivacyScan:
+    """Finds personal data in free-text fields (contacts' attributes and tags, campaigns'
+    goals, variants' texts); each finding masked."""
+    return await privacy_scan.scan(session=session)
+
+
+@router.post("/privacy-scan/redact")
+async def redact_personal_data(
+    redaction_in: RedactionCreate, session: DbSession, principal: CanWrite
+) -> RedactionResult:
+    """Replaces the personal data of the named fields by its type ("[EMAIL]"); audited."""
+    return await privacy_scan.redact(
+        session=session, redaction_in=redaction_in, actor=principal.actor
+    )
+
+
+class UnmaskCreate(BaseModel):
+    reason: str = Field(
+        min_length=10,
+        max_length=500,
+        description="Why the person's data must be seen, e.g. the request it serves; kept in "
+        "the audit log (with any personal data in it redacted).",
+    )
+
+
+class UnmaskedContact(BaseModel):
+    contact_id: int
+    telegram_id: int
+    username: str | None
+    first_name: str | None
+    attributes: dict[str, Any]
+
+
+@router.post("/contacts/{contact_id}/unmask")
+async def unmask_contact(
+    contact_id: Annotated[DbId, PathParam(description="The contact's id")],
+    unmask_in: UnmaskCreate,
+    session: DbSession,
+    principal: CanRead,
+) -> UnmaskedContact:
+    """Shows one contact's personal data in full to a role that sees it masked, for a stated
+    reason; audited (who, which contact, why)."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"Contact {contact_id} does not exist.")
+    await compliance.audit(
+        session=session,
+        actor=principal.actor,
+        action="contact.unmasked",
+        entity_type="contact",
+        entity_id=contact_id,
+        data={"reason": safety.redact(unmask_in.reason), "role": principal.role.value},
+    )
+    return UnmaskedContact(
+        contact_id=contact.id,
+        telegram_id=contact.telegram_id,
+        username=contact.username,
+        first_name=contact.first_name,
+        attributes=contact.attributes or {},
+    )
 
 
 async def flush_erased_pages(db: Database) -> None:

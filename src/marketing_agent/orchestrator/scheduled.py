@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
-from marketing_agent.orchestrator import flows, reviews
+from marketing_agent.orchestrator import flows, privacy_jobs, reviews
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
 
@@ -46,6 +46,7 @@ async def tick(runtime: Runtime) -> None:
         await flows.skip_leftovers_of_cancelled(session=session)
         await reviews.mark_overdue(session=session)  # late reviews: the creator is told
     await pull_inbound(runtime)
+    await privacy_jobs.run_due_jobs(runtime)  # retention, the audit head's export
 
 
 async def pull_inbound(runtime: Runtime) -> int:

@@ -136,6 +136,11 @@ class ContactRead(ContactBase):
         description="Marketing consent now: granted (to some sender), withdrawn, or none "
         "recorded. Filled in lists and on the contact's page.",
     )
+    masked: bool = Field(
+        False,
+        description="True when the caller's role lacks personal_data:read: username, first "
+        "name and the personal data in attributes are masked.",
+    )
 
 
 class ImportColumn(BaseModel):

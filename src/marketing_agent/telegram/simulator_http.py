@@ -686,6 +686,9 @@ def _as_json(value: Any) -> Any:
     return value
 
 
+_READABLE_UPLOAD_BYTES = 1_000_000
+
+
 async def _media(reference: Any, files: dict[str, UploadFile], field: str) -> dict[str, Any] | None:
     """Returns what was sent as the photo or document: a URL or file_id, an upload named by
     attach://<name>, or a file uploaded in the field itself."""
@@ -701,7 +704,12 @@ async def _upload(upload: UploadFile | None) -> dict[str, Any] | None:
     if upload is None:
         return None
     content = await upload.read()
-    return {"upload": upload.filename, "size": len(content)}
+    sent: dict[str, Any] = {"upload": upload.filename, "size": len(content)}
+    # The simulated person can read a small text file they were sent (their data export).
+    name = (upload.filename or "").lower()
+    if name.endswith((".json", ".txt")) and len(content) <= _READABLE_UPLOAD_BYTES:
+        sent["text"] = content.decode("utf-8", "replace")
+    return sent
 
 
 def _valid_markup(markup: Any) -> bool:
