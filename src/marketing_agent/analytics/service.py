@@ -31,6 +31,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketing_agent.analytics import live, signals
+from marketing_agent.analytics.cohorts import (
+    MatureVariantCounts,
+    PrePeriodSummary,
+    mature_variant_counts,
+    pre_period_summaries,
+)
 from marketing_agent.analytics.links import (
     LinkExpired,
     LinkInvalid,
@@ -69,6 +75,8 @@ __all__ = [
     "LinkExpired",
     "LinkInvalid",
     "LinkTracker",
+    "MatureVariantCounts",
+    "PrePeriodSummary",
     "SenderKind",
     "TrackedLink",
     "VariantStats",
@@ -79,6 +87,8 @@ __all__ = [
     "funnel",
     "is_automated",
     "link_tracker",
+    "mature_variant_counts",
+    "pre_period_summaries",
     "read_token",
     "record_click",
     "record_event",

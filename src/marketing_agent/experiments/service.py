@@ -1,6 +1,7 @@
-"""The experiments module's public API: create a campaign's experiment, assign units, read results.
+"""The experiments module's public API: create a campaign's experiment, assign units, read results,
+and the decisions taken while a campaign sends (rollout.py: test-then-send, bandit, guardrails).
 
-Counts come from the analytics module's campaign stats; nothing here reads its tables.
+Counts come from the analytics module's service; nothing here reads its tables.
 """
 
 from __future__ import annotations
@@ -16,18 +17,23 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import frequentist, power, splitter
+from marketing_agent.experiments import frequentist, power, rollout, splitter
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
+from marketing_agent.experiments.rollout import RolloutPlan as RolloutPlan
+from marketing_agent.experiments.rollout import RolloutStep as RolloutStep
 from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
     Arm,
+    DecisionRead,
     ExperimentResults,
     ExperimentStatus,
     GuardrailRead,
     RevenueRead,
+    RolloutConfig,
+    RolloutRead,
     SampleSizeRead,
     SampleSizeRequest,
 )
@@ -360,3 +366,92 @@ def _check_request(request: AnalyseRequest) -> None:
         errors.append(field_error(("body", "arms"), "give a weight for every arm or for none"))
     if errors:
         raise ValidationFailed(errors)
+
+
+async def start_rollout(
+    *, session: AsyncSession, campaign_id: int, unit_ids: Sequence[int]
+) -> RolloutPlan | None:
+    """Returns who is sent now (and the arm) and who waits for the experiment's decision; None
+    when the campaign has no experiment. Called once, when the campaign's audience is written."""
+    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    if experiment is None:
+        return None
+    return await rollout.start_rollout(session=session, experiment=experiment, unit_ids=unit_ids)
+
+
+async def due_rollouts(*, session: AsyncSession, campaign_ids: Sequence[int]) -> list[int]:
+    """Returns which of these running campaigns have an experiment decision due now."""
+    due = await rollout.due_experiments(session=session, campaign_ids=campaign_ids)
+    return [experiment.campaign_id for experiment in due]
+
+
+async def advance_rollout(
+    *, session: AsyncSession, campaign_id: int, held_unit_ids: Sequence[int]
+) -> RolloutStep:
+    """Takes the decisions due now for the campaign (audited): which held recipients to send,
+    with which arm, which arms to pause, whether to pause the campaign."""
+    experiment = await _get_or_raise(session, campaign_id)
+    return await rollout.advance_rollout(
+        session=session,
+        experiment=experiment,
+        held_unit_ids=held_unit_ids,
+        results_of=campaign_results,
+        rule=DecisionRule(),
+    )
+
+
+async def set_rollout(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    config: RolloutConfig,
+    settings: Settings,
+    actor: str,
+) -> RolloutRead:
+    """Sets the campaign's rollout mode before it sends; the deployment's rule fills what the
+    request leaves out. Conflict once it has started."""
+    experiment = await _get_or_raise(session, campaign_id)
+    rule = decision_rule(settings)
+    config = config.model_copy(
+        update={
+            "chance_to_win": config.chance_to_win or rule.chance_to_win,
+            "min_trials_per_arm": config.min_trials_per_arm or rule.min_trials_per_arm or None,
+            "opt_out_guardrail": rule.opt_out_guardrail
+            if config.opt_out_guardrail is None
+            else config.opt_out_guardrail,
+            "failed_guardrail": rule.failed_guardrail
+            if config.failed_guardrail is None
+            else config.failed_guardrail,
+        }
+    )
+    await rollout.set_rollout(session=session, experiment=experiment, config=config, actor=actor)
+    return rollout.read_rollout(experiment)
+
+
+async def get_rollout(*, session: AsyncSession, campaign_id: int) -> RolloutRead:
+    """Returns the campaign's rollout settings and progress."""
+    return rollout.read_rollout(await _get_or_raise(session, campaign_id))
+
+
+async def approve_winner(
+    *, session: AsyncSession, campaign_id: int, variant_key: str | None, actor: str
+) -> RolloutRead:
+    """Records a person's choice of the variant the rest of a test-then-send audience gets."""
+    experiment = await _get_or_raise(session, campaign_id)
+    await rollout.approve_winner(
+        session=session, experiment=experiment, variant_key=variant_key, actor=actor
+    )
+    return rollout.read_rollout(experiment)
+
+
+async def list_decisions(*, session: AsyncSession, campaign_id: int) -> list[DecisionRead]:
+    """Returns the experiment's audited decisions, oldest first."""
+    await _get_or_raise(session, campaign_id)
+    return await rollout.decisions(session=session, campaign_id=campaign_id)
+
+
+async def _get_or_raise(session: AsyncSession, campaign_id: int) -> Experiment:
+    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    if experiment is None:
+        raise NotFound(f"Campaign {campaign_id} has no experiment")
+    return experiment

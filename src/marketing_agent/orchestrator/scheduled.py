@@ -20,7 +20,7 @@ from sqlalchemy.pool import NullPool
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import flows, rollout
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
 
@@ -36,6 +36,8 @@ async def tick(db: Database) -> None:
         await flows.create_due_runs(session=session)
     async with db.session() as session:
         await flows.start_due_campaigns(session=session)
+    async with db.session() as session:
+        await rollout.advance(session=session)
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
