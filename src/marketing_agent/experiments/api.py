@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Permission, Principal, authorize
@@ -40,6 +40,10 @@ async def campaign_experiment(
     settings: CurrentSettings,
     metric: analytics.EventType = analytics.EventType.CONVERTED,
     exposure: analytics.EventType = analytics.EventType.SENT,
+    pre_period_days: Annotated[
+        float | None,
+        Query(gt=0, le=365, description="Adds CUPED on the metric in this many days before."),
+    ] = 30,
 ) -> ExperimentReport:
     experiment = await service.get_experiment_for_campaign(session=session, campaign_id=campaign_id)
     if experiment is None:
@@ -50,6 +54,7 @@ async def campaign_experiment(
         metric=metric,
         exposure=exposure,
         rule=service.decision_rule(settings),
+        pre_period_days=pre_period_days,
     )
     return ExperimentReport(experiment=ExperimentRead.model_validate(experiment), results=results)
 

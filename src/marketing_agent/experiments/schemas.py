@@ -160,12 +160,43 @@ class GuardrailRead(BaseModel):
     )
 
 
+class CupedArmRead(BaseModel):
+    """One arm's rate adjusted for its recipients' pre-period metric, against the control."""
+
+    key: str
+    n: int = Field(description="Recipients with a known history (erased people have none).")
+    rate: float = Field(description="The unadjusted rate among them.")
+    adjusted_rate: float
+    pre_period_mean: float = Field(description="Mean pre-period metric per recipient.")
+    difference: float | None = Field(description="Adjusted rate minus the control's.")
+    ci_low: float | None = Field(description="Welch confidence interval of the difference.")
+    ci_high: float | None
+    p_value: float | None
+
+
+class CupedRead(BaseModel):
+    """CUPED: the same comparison with the variance the recipients' past explains removed."""
+
+    engine: str
+    covariate: str = Field(description="What the pre-period metric counts.")
+    pre_period_days: float
+    confidence: float
+    theta: float = Field(description="Pooled within-arm slope of the metric on the covariate.")
+    variance_reduction: float = Field(
+        description="Share of the metric's variance removed (the intervals narrow by its root)."
+    )
+    arms: list[CupedArmRead]
+
+
 class ExperimentResults(AnalysisFields):
     experiment_id: int
     campaign_id: int
     metric: analytics.EventType
     exposure: analytics.EventType
     guardrails: list[GuardrailRead] = Field(default_factory=list)
+    cuped: CupedRead | None = Field(
+        None, description="None when no recipient has the metric in the pre-period."
+    )
 
 
 class AnalysisRead(AnalysisFields):

@@ -7,6 +7,7 @@ Counts come from the analytics module's service; nothing here reads its tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import frequentist, power, rollout, splitter
+from marketing_agent.experiments import cuped, frequentist, power, rollout, splitter
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
@@ -27,6 +28,8 @@ from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
     Arm,
+    CupedArmRead,
+    CupedRead,
     DecisionRead,
     ExperimentResults,
     ExperimentStatus,
@@ -114,8 +117,10 @@ async def campaign_results(
     metric: analytics.EventType = analytics.EventType.CONVERTED,
     exposure: analytics.EventType = analytics.EventType.SENT,
     rule: DecisionRule | None = None,
+    pre_period_days: float | None = None,
 ) -> ExperimentResults:
-    """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`."""
+    """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`;
+    with `pre_period_days`, also the CUPED comparison on each recipient's metric before."""
     experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
     if experiment is None:
         raise NotFound(f"Campaign {campaign_id} has no experiment")
@@ -158,7 +163,74 @@ async def campaign_results(
         metric=metric,
         exposure=exposure,
         guardrails=guardrails,
+        cuped=None
+        if pre_period_days is None
+        else await _cuped(
+            session, campaign_id, experiment.control_key, metric, days=pre_period_days
+        ),
         **fields,
+    )
+
+
+async def _cuped(
+    session: AsyncSession,
+    campaign_id: int,
+    control_key: str,
+    metric: analytics.EventType,
+    *,
+    days: float,
+) -> CupedRead | None:
+    """Returns the CUPED comparison from analytics' pre-period sums; None without any history."""
+    sums = await analytics.pre_period_summaries(
+        session=session, campaign_id=campaign_id, metric=metric, window=timedelta(days=days)
+    )
+    by_key = {row.variant_key: row for row in sums}
+    if control_key not in by_key or not any(row.sum_x for row in sums):
+        return None
+    arms = [_covariates(row) for row in sums]
+    adjusted = dict(zip(by_key, cuped.adjust(arms), strict=True))
+    raw = sum((a.n - 1) * a.variance_y for a in arms if a.n > 1)
+    left = sum((m.n - 1) * m.variance for m in adjusted.values() if m.n > 1)
+    control = adjusted[control_key]
+    reads = []
+    for (key, summary), arm in zip(adjusted.items(), arms, strict=True):
+        test = None if key == control_key else frequentist.welch_t_test(control, summary)
+        reads.append(
+            CupedArmRead(
+                key=key,
+                n=summary.n,
+                rate=arm.mean_y,
+                adjusted_rate=summary.mean,
+                pre_period_mean=arm.mean_x,
+                difference=test.difference if test else None,
+                ci_low=test.ci_low if test else None,
+                ci_high=test.ci_high if test else None,
+                p_value=test.p_value if test else None,
+            )
+        )
+    return CupedRead(
+        engine="CUPED (pooled theta) + " + frequentist.ENGINE_WELCH,
+        covariate=f"each recipient's {metric.value} events elsewhere in the {days:g} days "
+        "before their first send",
+        pre_period_days=days,
+        confidence=0.95,
+        theta=cuped.cuped_theta(arms),
+        variance_reduction=1 - left / raw if raw > 0 else 0.0,
+        arms=reads,
+    )
+
+
+def _covariates(row: analytics.PrePeriodSummary) -> cuped.CovariateSummary:
+    n = row.n
+    mean_y, mean_x = row.sum_y / n, row.sum_x / n
+    dof = max(n - 1, 1)
+    return cuped.CovariateSummary(
+        n=n,
+        mean_y=mean_y,
+        variance_y=max(0.0, (row.sum_y2 - n * mean_y * mean_y) / dof),
+        mean_x=mean_x,
+        variance_x=max(0.0, (row.sum_x2 - n * mean_x * mean_x) / dof),
+        covariance_xy=(row.sum_xy - n * mean_x * mean_y) / dof,
     )
 
 
