@@ -127,6 +127,15 @@ class DecisionRuleRead(BaseModel):
     chance_to_win: float
 
 
+class StoppingRead(BaseModel):
+    """Whether the test may stop now, by the always-valid engine (safe to ask after every send)."""
+
+    engine: str
+    can_stop: bool
+    confidence: float
+    reason: str
+
+
 class AnalysisFields(BaseModel):
     """What every analysis answers: per arm numbers, the verdict and its reason, warnings."""
 
@@ -144,6 +153,7 @@ class AnalysisFields(BaseModel):
     rule: DecisionRuleRead
     srm: SampleRatioRead | None
     warnings: list[str]
+    stopping: StoppingRead
 
 
 class GuardrailRead(BaseModel):
