@@ -20,6 +20,7 @@ const SegmentsPage = lazy(() => import("./pages/Segments/SegmentsPage"));
 const AuditLogPage = lazy(() => import("./pages/AuditLog/AuditLogPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
+const ExperimentsPage = lazy(() => import("./pages/Experiments/ExperimentsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
@@ -98,6 +99,7 @@ export function AppRoot() {
                 <Route path="segments" element={<Suspense fallback={pageFallback}><SegmentsPage /></Suspense>} />
                 <Route path="audit" element={<Suspense fallback={pageFallback}><AuditLogPage /></Suspense>} />
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
+                <Route path="experiments/*" element={<Suspense fallback={pageFallback}><ExperimentsPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />

@@ -16,6 +16,7 @@ const ACTION: Record<Permission, string> = {
   "compliance:read": "read the audit log",
   "compliance:write": "record consent",
   "senders:manage": "manage senders",
+  "safety:manage": "change the safety rules",
   "users:manage": "manage users",
 };
 

@@ -333,7 +333,7 @@ class RolloutConfig(BaseModel):
     )
     test_share: float = Field(0.2, ge=0.01, le=0.9, description="test-then-send: share tested.")
     wait_minutes: float = Field(
-        240, ge=1, le=43200, allow_inf_nan=False, description="test-then-send: the window."
+        240, ge=0.1, le=43200, allow_inf_nan=False, description="test-then-send: the window."
     )
     auto_send: bool = Field(
         True, description="test-then-send: send the winner at once, or wait for approval."

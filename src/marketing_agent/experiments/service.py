@@ -36,6 +36,7 @@ from marketing_agent.experiments.schemas import (
     GuardrailRead,
     RevenueRead,
     RolloutConfig,
+    RolloutMode,
     RolloutRead,
     SampleSizeRead,
     SampleSizeRequest,
@@ -148,7 +149,11 @@ async def campaign_results(
         counts,
         experiment.control_key,
         rule=rule or DecisionRule(),
-        weights=[arm.weight for arm in arms_of(experiment)],
+        # The SRM check compares sends with fixed weights; a bandit or test-then-send moves
+        # traffic on purpose, so it has no fixed weights to check against.
+        weights=[arm.weight for arm in arms_of(experiment)]
+        if experiment.mode == RolloutMode.FIXED.value
+        else None,
     )
     fields = analysis_fields(analysis)
     fields["warnings"] = fields["warnings"] + [

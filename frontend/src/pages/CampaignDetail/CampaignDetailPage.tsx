@@ -18,6 +18,7 @@ import { StatusTag } from "../../components/StatusTag";
 import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
+import { ExperimentSummary } from "../Experiments/ExperimentSummary";
 import { LiveResults } from "./LiveResults";
 import { VariantsCard } from "./VariantsCard";
 
@@ -166,6 +167,7 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
+      <ExperimentSummary campaignId={campaign.id} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
       <DeliveriesTable campaignId={campaign.id} />
     </Space>
