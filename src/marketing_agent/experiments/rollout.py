@@ -395,7 +395,7 @@ async def _test_then_send(
             figures | {"winner": winner, "released": len(held)},
         )
         return _give_all(state, held, winner)
-    if winner is not None or config.no_winner is NoWinner.ASK:
+    if winner is not None or config.no_winner is NoWinner.ASK or not config.auto_send:
         state |= {"phase": "awaiting_approval", "proposed": winner}
         await _audit(
             session,

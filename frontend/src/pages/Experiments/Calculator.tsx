@@ -54,24 +54,24 @@ export function Calculator() {
                   )}
                 </Space>
               ))}
-              <Space wrap>
-                <Button
-                  icon={<PlusOutlined aria-hidden />}
-                  disabled={fields.length >= 20}
-                  onClick={() => add({ key: String.fromCharCode(65 + fields.length), trials: 0, successes: 0 })}
-                >
-                  Add variant
-                </Button>
-                <Form.Item label="Control" name="control" style={{ marginBottom: 0 }}>
-                  <Select style={{ width: 100 }} options={arms.filter(Boolean).map((arm) => ({ value: arm.key, label: arm.key }))} />
-                </Form.Item>
-                <Button type="primary" htmlType="submit" loading={analyse.isPending}>
-                  Analyse
-                </Button>
-              </Space>
+              <Button
+                icon={<PlusOutlined aria-hidden />}
+                disabled={fields.length >= 20}
+                onClick={() => add({ key: String.fromCharCode(65 + fields.length), trials: 0, successes: 0 })}
+              >
+                Add variant
+              </Button>
             </Space>
           )}
         </Form.List>
+        <Space wrap style={{ marginTop: 12 }}>
+          <Form.Item label="Control" name="control" style={{ marginBottom: 0 }}>
+            <Select style={{ width: 100 }} options={arms.filter(Boolean).map((arm) => ({ value: arm.key, label: arm.key }))} />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" loading={analyse.isPending}>
+            Analyse
+          </Button>
+        </Space>
       </Form>
       <Space orientation="vertical" size={16} style={{ width: "100%", marginTop: 16 }}>
         <ProblemAlert error={analyse.error} />

@@ -97,14 +97,10 @@ export function ResultsTable({ analysis, caption }: { analysis: Analysis; captio
   ];
   return (
     <section aria-label={caption}>
-      <Table<ArmResult>
-        rowKey="key"
-        size="middle"
-        columns={columns}
-        dataSource={analysis.arms}
-        pagination={false}
-        scroll={{ x: "max-content" }}
-      />
+      {/* Scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too. */}
+      <div tabIndex={0} style={{ overflowX: "auto" }}>
+        <Table<ArmResult> rowKey="key" size="middle" columns={columns} dataSource={analysis.arms} pagination={false} />
+      </div>
       <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
         Flat numbers: {analysis.engine}, Beta({analysis.prior_alpha}, {analysis.prior_beta}) prior. Chances are exact and
         rounded down. The always-valid p comes from the sequential engine ({analysis.arms.find((a) => a.sequential)?.sequential?.engine ?? "—"}).
