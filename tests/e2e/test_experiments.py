@@ -96,3 +96,26 @@ def test_test_then_send_waits_for_the_marketer_and_records_the_choice(
     expect(timeline).to_contain_text("admin chose variant B for the rest of the audience")
     expect(page.get_by_text("winner sent to the rest")).to_be_visible(timeout=60_000)
     assert_accessible(page)
+
+
+def test_a_bandit_campaign_shows_its_traffic_shifting_batch_by_batch(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets bandit {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    rollout = {"mode": "bandit", "batch_size": 3, "interval_minutes": 0.02, "burn_in_per_arm": 1}
+    assert api.put(f"/api/v1/experiments/campaigns/{campaign_id}/rollout", json=rollout).is_success
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    batches = page.get_by_role("list", name="Traffic share per batch").get_by_role("listitem")
+    expect(batches.nth(1)).to_be_attached(timeout=60_000)
+    expect(batches.first).to_have_accessible_name(re.compile(r"^Batch 2 at .*: A \d"))
+    expect(page.get_by_role("region", name="Decisions")).to_contain_text("Batch 3:")
+    assert_accessible(page)

@@ -13,6 +13,7 @@ import { formatP, formatRate } from "./numbers";
 import { ResultsTable } from "./ResultsTable";
 import { RolloutCard } from "./RolloutCard";
 import { SampleSizePlanner } from "./SampleSizePlanner";
+import { TrafficOverTime } from "./TrafficOverTime";
 import { VerdictPanel } from "./VerdictPanel";
 
 function Guardrails({ results }: { results: Results }) {
@@ -124,6 +125,7 @@ export function CampaignExperiment() {
               <Cuped results={results} />
             </Col>
           </Row>
+          <TrafficOverTime campaignId={id} />
           <DecisionsTimeline campaignId={id} />
           <div id="planner">
             <SampleSizePlanner arms={variants} />
