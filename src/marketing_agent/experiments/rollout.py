@@ -461,6 +461,7 @@ async def _bandit_batch(
         top_two=config.top_two,
         burn_in_per_arm=config.burn_in_per_arm,
         floor_weight=config.floor_weight,
+        sharpen=config.sharpen,
         maturity_s=maturity.total_seconds(),
     )
     weights = thompson_weights(counts, policy)

@@ -352,8 +352,11 @@ class RolloutConfig(BaseModel):
         None, ge=0, le=1, description="Failed-send rate (e.g. blocked bot) that pauses an arm."
     )
     top_two: bool = Field(False, description="bandit: top-two Thompson sampling, else plain.")
-    burn_in_per_arm: int = Field(50, ge=0, le=10**6, description="bandit: equal split until.")
-    floor_weight: float = Field(0.005, ge=0, le=0.5, description="bandit: least share per arm.")
+    burn_in_per_arm: int = Field(20, ge=0, le=10**6, description="bandit: equal split until.")
+    floor_weight: float = Field(0.001, ge=0, le=0.5, description="bandit: least share per arm.")
+    sharpen: float = Field(
+        1.5, ge=1, le=4, description="bandit: weights = chance to be best ^ sharpen (1: plain)."
+    )
     batch_size: int = Field(500, ge=1, le=10**6, description="bandit: sends per re-weighting.")
     interval_minutes: float = Field(
         15, ge=0.01, le=10080, allow_inf_nan=False, description="bandit: time between batches."
