@@ -46,6 +46,17 @@ export function ResultsTable({ analysis, caption }: { analysis: Analysis; captio
     },
     { title: "Chance to be best", dataIndex: "chance_to_be_best", key: "best", align: "right", render: formatChance },
     {
+      title: (
+        <Tooltip title="The rate you expect to give up by choosing this variant, as a share of the control's rate.">
+          <span>Expected loss</span>
+        </Tooltip>
+      ),
+      dataIndex: "expected_loss_relative",
+      key: "loss",
+      align: "right",
+      render: (p: number | null) => (p === null || p === undefined ? "—" : formatRate(p, 1)),
+    },
+    {
       title: `Lift (${level} interval)`,
       key: "lift",
       align: "right",
