@@ -354,3 +354,46 @@ async def test_held_recipients_are_never_sent_after_a_cancel(
     rows = await deliveries(db, campaign_id)
     assert {d.contact_id for d in rows if d.status == "sent"} == sent_before
     assert {d.status for d in rows if d.contact_id not in sent_before} == {"skipped"}
+
+
+async def test_a_person_may_resume_a_paused_variant_and_it_is_not_paused_again(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    db = database_of(app)
+    headers = await headers_for(client, db)
+    campaign_id = await new_campaign(
+        db,
+        settings,
+        variants=2,
+        contacts=150,
+        mode="bandit",
+        batch_size=50,
+        interval_minutes=30,
+        guardrail_check_minutes=5,
+        opt_out_guardrail=0.05,
+    )
+    await send_what_is_due(db)
+    sent_b = [
+        d for d in await deliveries(db, campaign_id) if d.status == "sent" and d.variant_key == "B"
+    ]
+    await convert(db, campaign_id, sent_b, "unsubscribed")
+    virtual_clock.advance(6 * 60)
+    await send_what_is_due(db)
+    url = f"/api/v1/experiments/campaigns/{campaign_id}"
+    assert (await client.get(f"{url}/rollout", headers=headers)).json()["paused_arms"] == ["B"]
+
+    resumed = await client.post(f"{url}/arms/B/resume", headers=headers)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["paused_arms"] == []
+    again = await client.post(f"{url}/arms/B/resume", headers=headers)
+    assert again.status_code == 409
+    virtual_clock.advance(31 * 60)
+    await send_what_is_due(db)
+
+    assert len(await audited(db, campaign_id, "experiment.arm_paused")) == 1
+    [entry] = await audited(db, campaign_id, "experiment.arm_resumed")
+    assert "resumed variant B" in str(entry["summary"])
+    assert set((await audited(db, campaign_id, "experiment.reweighted"))[-1]["weights"]) == {
+        "A",
+        "B",
+    }

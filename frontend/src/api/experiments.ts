@@ -90,6 +90,19 @@ export function useApproveWinner(id: number) {
   });
 }
 
+export function useResumeArm(id: number) {
+  const changed = useRolloutChanged(id);
+  return useMutation({
+    mutationFn: (variantKey: string) =>
+      unwrap(
+        api.POST("/api/v1/experiments/campaigns/{campaign_id}/arms/{variant_key}/resume", {
+          params: { path: { campaign_id: id, variant_key: variantKey } },
+        }),
+      ),
+    onSuccess: changed,
+  });
+}
+
 export function useAnalyse() {
   return useMutation({
     mutationFn: (body: AnalyseRequest) => unwrap(api.POST("/api/v1/experiments/analyse", { body })),

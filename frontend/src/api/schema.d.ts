@@ -1304,6 +1304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/campaigns/{campaign_id}/arms/{variant_key}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Campaign Arm
+         * @description Resumes a variant a guardrail paused; it is not paused again (409 if it is not paused).
+         */
+        post: operations["resume_campaign_arm_api_v1_experiments_campaigns__campaign_id__arms__variant_key__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/campaigns/{campaign_id}/decisions": {
         parameters: {
             query?: never;
@@ -3766,15 +3786,21 @@ export interface components {
             /**
              * Burn In Per Arm
              * @description bandit: equal split until.
-             * @default 50
+             * @default 20
              */
             burn_in_per_arm: number;
             /**
              * Floor Weight
              * @description bandit: least share per arm.
-             * @default 0.005
+             * @default 0.001
              */
             floor_weight: number;
+            /**
+             * Sharpen
+             * @description bandit: weights = chance to be best ^ sharpen (1: plain).
+             * @default 1.5
+             */
+            sharpen: number;
             /**
              * Batch Size
              * @description bandit: sends per re-weighting.
@@ -11125,6 +11151,94 @@ export interface operations {
                 "application/json": components["schemas"]["ApproveWinner"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resume_campaign_arm_api_v1_experiments_campaigns__campaign_id__arms__variant_key__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+                /** @description The variant */
+                variant_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {

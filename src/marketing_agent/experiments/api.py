@@ -112,6 +112,19 @@ async def approve_campaign_winner(
     )
 
 
+@router.post("/campaigns/{campaign_id}/arms/{variant_key}/resume")
+async def resume_campaign_arm(
+    campaign_id: CampaignId,
+    variant_key: Annotated[str, Path(min_length=1, max_length=16, description="The variant")],
+    session: DbSession,
+    principal: CanWrite,
+) -> RolloutRead:
+    """Resumes a variant a guardrail paused; it is not paused again (409 if it is not paused)."""
+    return await service.resume_arm(
+        session=session, campaign_id=campaign_id, variant_key=variant_key, actor=principal.actor
+    )
+
+
 @router.get("/campaigns/{campaign_id}/decisions")
 async def campaign_decisions(
     campaign_id: CampaignId, session: DbSession, principal: CanRead

@@ -62,6 +62,8 @@ class RolloutStep:
     # another arm later); False (fixed split): they wait with the paused arm.
     rehold_paused: bool = False
     pause_campaign: bool = False
+    # Arms a person resumed: their waiting deliveries (fixed split) may be sent again.
+    resume_arms: frozenset[str] = frozenset()
 
 
 # A results function: (session, campaign_id, reward, rule) -> ExperimentResults. Injected by the
@@ -213,6 +215,7 @@ async def advance_rollout(
             release = await _bandit_batch(session, experiment, config, state, held_unit_ids, now)
     elif config.mode is not RolloutMode.FIXED and not held_unit_ids:
         state["phase"] = "done" if config.mode is RolloutMode.BANDIT else state["phase"]
+    resume = list(state.pop("resume", []))
     state["released"] = int(state.get("released", 0)) + len(release)
     state["held"] = len(held_unit_ids) - len(release)
     experiment.rollout_state = state
@@ -223,6 +226,7 @@ async def advance_rollout(
         pause_arms=frozenset(newly_paused),
         rehold_paused=config.mode is not RolloutMode.FIXED,
         pause_campaign=pause_campaign,
+        resume_arms=frozenset(resume),
     )
 
 
@@ -265,6 +269,37 @@ async def approve_winner(
             + (f" (proposed: {state['proposed']})." if state.get("proposed") else "."),
             "variant_key": key,
             "proposed": state.get("proposed"),
+        },
+    )
+
+
+async def resume_arm(
+    *, session: AsyncSession, experiment: Experiment, variant_key: str, actor: str
+) -> None:
+    """Records a person's resumption of an arm a guardrail paused; it is not paused again."""
+    state = _state(experiment)
+    paused = list(state.get("paused_arms", []))
+    if variant_key not in paused:
+        raise Conflict(f"Variant {variant_key} of campaign {experiment.campaign_id} is not paused")
+    paused.remove(variant_key)
+    state |= {
+        "paused_arms": paused,
+        "overridden": [*state.get("overridden", []), variant_key],
+        "resume": [*state.get("resume", []), variant_key],
+    }
+    experiment.rollout_state = state
+    experiment.next_check_at = clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="experiment.arm_resumed",
+        entity_type=ENTITY,
+        entity_id=experiment.campaign_id,
+        data={
+            "summary": f"{actor} resumed variant {variant_key} despite its guardrail; it will "
+            "not be paused again.",
+            "variant_key": variant_key,
         },
     )
 
@@ -328,6 +363,8 @@ async def _check_guardrails(
     for guard in results.guardrails:
         if not guard.breached or guard.key in paused or guard.key in newly:
             continue
+        if guard.key in state.get("overridden", []):
+            continue  # a person resumed it knowing the breach
         newly.append(guard.key)
         sent = next((arm.trials for arm in results.arms if arm.key == guard.key), None)
         await _audit(

@@ -521,6 +521,17 @@ async def approve_winner(
     return rollout.read_rollout(experiment)
 
 
+async def resume_arm(
+    *, session: AsyncSession, campaign_id: int, variant_key: str, actor: str
+) -> RolloutRead:
+    """Resumes a variant a guardrail paused (audited with the person's name)."""
+    experiment = await _get_or_raise(session, campaign_id)
+    await rollout.resume_arm(
+        session=session, experiment=experiment, variant_key=variant_key, actor=actor
+    )
+    return rollout.read_rollout(experiment)
+
+
 async def list_decisions(*, session: AsyncSession, campaign_id: int) -> list[DecisionRead]:
     """Returns the experiment's audited decisions, oldest first."""
     await _get_or_raise(session, campaign_id)

@@ -65,6 +65,8 @@ async def advance(*, session: AsyncSession) -> int:
         released += await _release(session, campaign_id, step.release)
         if step.pause_arms:
             await _pause_arms(session, campaign_id, step.pause_arms, rehold=step.rehold_paused)
+        if step.resume_arms:
+            await _resume_arms(session, campaign_id, step.resume_arms)
         if step.pause_campaign:
             campaign = await session.get(Campaign, campaign_id)
             if campaign is not None and campaign.status == CampaignStatus.RUNNING.value:
@@ -141,4 +143,19 @@ async def _pause_arms(
         campaign_id=campaign_id,
         arms=sorted(keys),
         deliveries=int(result.rowcount or 0),  # type: ignore[attr-defined]
+    )
+
+
+async def _resume_arms(session: AsyncSession, campaign_id: int, keys: frozenset[str]) -> None:
+    """Lets the waiting deliveries of resumed arms go (the worker checks everything again)."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.campaign_id == campaign_id,
+            Delivery.variant_key.in_(sorted(keys)),
+            Delivery.status == "queued",
+            Delivery.reason == VARIANT_PAUSED,
+        )
+        .values(not_before=None, reason=None, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
     )

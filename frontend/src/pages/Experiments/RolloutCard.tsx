@@ -2,7 +2,7 @@
  * and the button that sends a chosen variant to the rest of a test-then-send audience. */
 import { Alert, App, Button, Card, Descriptions, Form, InputNumber, Popconfirm, Radio, Select, Space, Switch, Tag } from "antd";
 
-import { useApproveWinner, useRollout, useSetRollout, type Rollout, type RolloutConfig } from "../../api/experiments";
+import { useApproveWinner, useResumeArm, useRollout, useSetRollout, type Rollout, type RolloutConfig } from "../../api/experiments";
 import { formatCount, formatDateTime } from "../../components/format";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -139,6 +139,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
 
 function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollout }) {
   const approve = useApproveWinner(campaignId);
+  const resume = useResumeArm(campaignId);
   const notifyProblem = useNotifyProblem();
   const { message } = App.useApp();
   const deciding = rollout.config.mode === "test_then_send" && ["testing", "awaiting_approval"].includes(rollout.phase);
@@ -176,6 +177,18 @@ function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollou
           description="The rest of the audience waits for a person: choose the variant they get. The decisions below give the figures."
         />
       )}
+      {rollout.paused_arms.map((key) => (
+        <Popconfirm
+          key={key}
+          title={`Resume variant ${key}? Its guardrail was breached; it will not be paused again.`}
+          okText="Resume"
+          onConfirm={() => resume.mutate(key, { onError: notifyProblem })}
+        >
+          <PermittedButton permission="campaigns:write" danger loading={resume.isPending}>
+            {`Resume variant ${key}`}
+          </PermittedButton>
+        </Popconfirm>
+      ))}
       {deciding && (
         <Space wrap>
           {choices.map((key) => (
