@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
@@ -13,14 +16,34 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate
 from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
 from marketing_agent.gateway import service as gateway
 from marketing_agent.gateway.schemas import UserCreate
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import ContactCreate
+from marketing_agent.runtime import Runtime, open_runtime
 from marketing_agent.telegram import service as telegram
 
 _ids = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+_runtimes: weakref.WeakKeyDictionary[Database, Runtime] = weakref.WeakKeyDictionary()
+
+
+def runtime_of(db: Database, settings: Settings | None = None) -> Runtime:
+    """The test process's runtime on `db`: one per database, so every tick, answer and worker of
+    a test takes its senders' slots from the same limits, as in a real process."""
+    runtime = _runtimes.get(db)
+    if runtime is None:
+        settings = settings or Settings(
+            data_dir=Path(tempfile.mkdtemp(prefix="ma-runtime-")),
+            secret_key="test-secret-key-" + "x" * 32,  # type: ignore[arg-type]
+            llm_provider="offline",
+            quiet_hours="off",
+            run_worker=False,
+            run_scheduler=False,
+        )
+        runtime = _runtimes[db] = open_runtime(settings, role="test", database=db)
+    return runtime
 
 
 async def make_user(db: Database, role: Role = Role.ADMIN) -> str:

@@ -6,11 +6,11 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -56,6 +56,7 @@ err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
 BOT_TOKEN_ENV = "MA_BOT_TOKEN"  # noqa: S105 - the variable's name, not a token
 ADMIN_PASSWORD_ENV = "MA_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
+T = TypeVar("T")
 
 
 def _fail(exc: MarketingAgentError) -> None:
@@ -187,11 +188,11 @@ def scheduler(data_dir: DataDir = None) -> None:
     One is active at a time; on PostgreSQL (MA_DATABASE_URL) more stand by and one takes over
     within seconds when the active one dies. Run `marketing-agent migrate` first.
     """
-    from marketing_agent.orchestrator.scheduled import serve_scheduler
+    from marketing_agent.runtime import serve
 
     settings = _settings(data_dir)
     try:
-        asyncio.run(serve_scheduler(settings))
+        asyncio.run(serve(settings, role="scheduler"))
     except MarketingAgentError as exc:
         _fail(exc)
 
@@ -218,11 +219,11 @@ def api(
 def worker(data_dir: DataDir = None) -> None:
     """The delivery worker only: any number of processes share the queue (PostgreSQL) and the
     senders' limits (Redis when MA_REDIS_URL is set). SIGTERM or Ctrl-C stops it cleanly."""
-    from marketing_agent.orchestrator.runner import run_worker
+    from marketing_agent.runtime import serve
 
     settings = _settings(data_dir)
     try:
-        asyncio.run(run_worker(settings))
+        asyncio.run(serve(settings, role="worker"))
     except MarketingAgentError as exc:
         _fail(exc)
 
@@ -242,7 +243,12 @@ def deliveries_list(
     settings = _settings(data_dir)
     try:
         rows, total = asyncio.run(
-            list_deliveries(settings, state=state, campaign_id=campaign, limit=limit)
+            _one_shot(
+                settings,
+                lambda runtime: list_deliveries(
+                    runtime, state=state, campaign_id=campaign, limit=limit
+                ),
+            )
         )
     except MarketingAgentError as exc:
         _fail(exc)
@@ -278,7 +284,12 @@ def deliveries_redrive(
     settings = _settings(data_dir)
     try:
         result = asyncio.run(
-            redrive(settings, campaign_id=campaign, dead=dead, in_doubt=in_doubt, actor=actor)
+            _one_shot(
+                settings,
+                lambda runtime: redrive(
+                    runtime, campaign_id=campaign, dead=dead, in_doubt=in_doubt, actor=actor
+                ),
+            )
         )
     except MarketingAgentError as exc:
         _fail(exc)
@@ -454,16 +465,21 @@ def accounts_test(
     data_dir: DataDir = None,
 ) -> None:
     """Send one test message; says what Telegram answered."""
-    from marketing_agent.core.crypto import load_secret_box
     from marketing_agent.telegram import service as telegram
 
     settings = _settings(data_dir)
 
     async def send() -> Any:
-        telegram.use_secret_box(load_secret_box(settings))
-        async with _database(settings) as db, db.session() as session:
+        from marketing_agent.runtime import one_shot
+
+        async with one_shot(settings) as runtime, runtime.database.session() as session:
             return await telegram.send_test_message(
-                session=session, sender_id=sender_id, chat_id=chat_id, text=text, actor="cli"
+                session=session,
+                sender_id=sender_id,
+                chat_id=chat_id,
+                text=text,
+                actor="cli",
+                limits=runtime.limits,
             )
 
     try:
@@ -870,16 +886,20 @@ def openapi(output: Annotated[Path | None, typer.Option(help="File to write.")] 
 
 @asynccontextmanager
 async def _database(settings: Settings) -> AsyncIterator[Database]:
-    """Opens the settings' database; closes it and this process's transports afterwards."""
-    from marketing_agent.core.db import Database
-    from marketing_agent.telegram import service as telegram
+    """The database of a one-shot command's runtime (runtime.one_shot), closed afterwards with
+    the runtime's transports and limits."""
+    from marketing_agent.runtime import one_shot
 
-    db = Database(settings.resolved_database_url)
-    try:
-        yield db
-    finally:
-        await telegram.shutdown()
-        await db.dispose()
+    async with one_shot(settings) as runtime:
+        yield runtime.database
+
+
+async def _one_shot(settings: Settings, command: Callable[[Any], Awaitable[T]]) -> T:
+    """Runs a one-shot command with the runtime of the CLI role."""
+    from marketing_agent.runtime import one_shot
+
+    async with one_shot(settings) as runtime:
+        return await command(runtime)
 
 
 def _safe_url(url: str) -> str:

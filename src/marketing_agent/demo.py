@@ -33,7 +33,7 @@ from marketing_agent.orchestrator.schemas import (
     VariantIn,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
-from marketing_agent.orchestrator.worker import DeliveryWorker
+from marketing_agent.runtime import Runtime, open_runtime
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 
@@ -183,7 +183,11 @@ async def seed_demo(
             update={"llm_provider": "offline", "review_all": False}
         )
         telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=False))
-        await _seed_history(db, demo_settings, vip_segment_id=segment_ids[0])
+        runtime = open_runtime(demo_settings, role="demo", database=db)
+        try:
+            await _seed_history(runtime, demo_settings, vip_segment_id=segment_ids[0])
+        finally:
+            await runtime.limits.close()
         # The simulator remembers the virtual clock's times (per-chat limits, pending reactions):
         # forget it, so the server builds a fresh one on the real clock.
         await telegram.pool().close(sender.id)
@@ -228,7 +232,8 @@ HISTORY = (
 )
 
 
-async def _seed_history(db: Database, settings: Settings, *, vip_segment_id: int) -> None:
+async def _seed_history(runtime: Runtime, settings: Settings, *, vip_segment_id: int) -> None:
+    db = runtime.database
     """Runs the HISTORY campaigns on a virtual clock set weeks back, reactions over two days."""
     real = clock.get_clock()
     today = real.now().replace(hour=15, minute=0, second=0, microsecond=0)
@@ -243,11 +248,11 @@ async def _seed_history(db: Database, settings: Settings, *, vip_segment_id: int
             if days_ago < 10:
                 campaign_in = campaign_in.model_copy(update={"segment_id": vip_segment_id})
             await _launch(db, settings, campaign_in)
-            await _send_all(db)
+            await _send_all(runtime)
             for _ in range(48):  # two simulated days of reads, clicks, conversions and /stop
                 virtual.advance(3600)
-                await scheduled.pull_inbound(db)
-            await scheduled.tick(db)
+                await scheduled.pull_inbound(runtime)
+            await scheduled.tick(runtime)
     finally:
         clock.set_clock(real)
 
@@ -277,9 +282,9 @@ async def _launch(db: Database, settings: Settings, campaign_in: CampaignCreate)
     return campaign_id
 
 
-async def _send_all(db: Database) -> None:
-    await scheduled.tick(db)
-    worker = DeliveryWorker(db, batch_size=500)
+async def _send_all(runtime: Runtime) -> None:
+    await scheduled.tick(runtime)
+    worker = runtime.delivery_worker(batch_size=500)
     try:
         while await worker.run_once():
             pass
@@ -315,19 +320,19 @@ async def run_terminal_demo(
     with tempfile.TemporaryDirectory(prefix="ma-demo-") as folder:
         settings = Settings(data_dir=Path(folder), llm_provider="offline", review_all=False)
         await upgrade(settings.resolved_database_url)
-        db = Database(settings.resolved_database_url)
+        runtime = open_runtime(settings, role="demo")
+        db = runtime.database
         try:
             with console.status("Preparing contacts and consent records…"):
                 demo = await seed_demo(db, contacts=contacts, seed=seed, fast=False)
             campaign_id = await _create_and_launch(console, db, settings, variant_count)
             sim_started = clock.get_clock().monotonic()
-            await _send_with_progress(console, db, campaign_id)
+            await _send_with_progress(console, runtime, campaign_id)
             sent_s = clock.get_clock().monotonic() - sim_started
-            await _collect_reactions(db)
+            await _collect_reactions(runtime)
             await _print_results(console, db, campaign_id, demo, sent_s)
         finally:
-            await telegram.shutdown()
-            await db.dispose()
+            await runtime.close()
             clock.set_clock(previous_clock)
     console.print(f"[dim]Real time: {time.perf_counter() - started:.1f} s.[/]")
 
@@ -370,13 +375,14 @@ async def _create_and_launch(
     return campaign_id
 
 
-async def _send_with_progress(console: Console, db: Database, campaign_id: int) -> None:
-    await scheduled.tick(db)
+async def _send_with_progress(console: Console, runtime: Runtime, campaign_id: int) -> None:
+    db = runtime.database
+    await scheduled.tick(runtime)
     async with db.session() as session:
         total = (await orchestrator.delivery_counts(session=session, campaign_ids=[campaign_id]))[
             campaign_id
         ].queued
-    worker = DeliveryWorker(db, batch_size=500)
+    worker = runtime.delivery_worker(batch_size=500)
     columns = (
         TextColumn("Sending"),
         BarColumn(),
@@ -391,16 +397,16 @@ async def _send_with_progress(console: Console, db: Database, campaign_id: int) 
             progress.update(task, advance=done, vt=clock.get_clock().monotonic())
             if not done:
                 break
-    await scheduled.tick(db)
+    await scheduled.tick(runtime)
 
 
-async def _collect_reactions(db: Database) -> None:
+async def _collect_reactions(runtime: Runtime) -> None:
     """Lets simulated hours pass so that reads, clicks and conversions come in."""
     virtual = clock.get_clock()
     assert isinstance(virtual, VirtualClock)
     for _ in range(48):
         virtual.advance(300)
-        await scheduled.pull_inbound(db)
+        await scheduled.pull_inbound(runtime)
 
 
 async def _print_results(

@@ -25,7 +25,7 @@ from marketing_agent.orchestrator.schemas import (
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from tests.factories import grant_consent
+from tests.factories import grant_consent, runtime_of
 
 TEXT = "Hi {first_name}, our winter boots are 20% off this week."
 _telegram_ids = iter(range(50_000_000, 60_000_000))
@@ -122,10 +122,10 @@ async def drive(db: Database, virtual_clock: VirtualClock, *, until: datetime) -
     thing due, until `until` (or until nothing is left to do)."""
     worker = DeliveryWorker(db)
     while clock.now() < until:
-        await scheduled.tick(db)
+        await scheduled.tick(runtime_of(db))
         if await worker.run_once():
             continue
-        await scheduled.tick(db)
+        await scheduled.tick(runtime_of(db))
         due = await _next_due(db)
         if due is None:
             return

@@ -10,7 +10,7 @@ from marketing_agent.orchestrator import flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for, make_contacts, make_sender
+from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
 
 
@@ -84,7 +84,7 @@ async def test_second_worker_run_sends_nothing_twice(
     assert received_before == 30
 
     assert await DeliveryWorker(db).run_once() == 0
-    await scheduled.tick(db)
+    await scheduled.tick(runtime_of(db))
     assert telegram.pool().simulator(sender_id).stats.sent == received_before
     async with db.session() as session:
         rows, total = await orchestrator.list_deliveries(

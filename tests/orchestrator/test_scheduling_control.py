@@ -16,7 +16,7 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from marketing_agent.telegram.simulator import SimulatorStats
-from tests.factories import make_contacts
+from tests.factories import make_contacts, runtime_of
 from tests.orchestrator.scheduling_support import counts, launch
 
 LIMIT_S = 1.0
@@ -60,7 +60,7 @@ async def test_pause_resume_and_cancel_take_effect_within_a_second(
     sender_id = await make_sender_with_profile(db, profile)
     await make_contacts(db, contacts, sender_id=sender_id)
     campaign_id = await launch(db, settings, sender_id=sender_id)
-    await scheduled.tick(db)
+    await scheduled.tick(runtime_of(db))
     stop = asyncio.Event()
     worker = DeliveryWorker(db)
     running = asyncio.create_task(worker.run_forever(stop, idle_s=0.05))
@@ -85,7 +85,7 @@ async def test_pause_resume_and_cancel_take_effect_within_a_second(
         await running
         await worker.close()
 
-    await scheduled.tick(db)  # sweeps what the worker handed back after the cancel
+    await scheduled.tick(runtime_of(db))  # sweeps what the worker handed back after the cancel
     final = await counts(db, campaign_id)
     assert final.sent == stats.sent < contacts
     assert (final.queued, final.sending) == (0, 0)

@@ -18,7 +18,7 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import SegmentCreate, SegmentFilter
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
-from tests.factories import make_sender
+from tests.factories import make_sender, runtime_of
 from tests.orchestrator.scheduling_support import (
     add_contact,
     counts,
@@ -58,7 +58,7 @@ async def test_each_contact_is_reached_inside_the_window_of_their_own_zone(
         quiet_hours={"start": "21:00", "end": "08:00"},
         timezone="Europe/London",
     )
-    await scheduled.tick(db)  # starts it: the audience becomes deliveries
+    await scheduled.tick(runtime_of(db))  # starts it: the audience becomes deliveries
 
     rows = await deliveries(db, campaign_id)
     for zone, expected in zones.items():
@@ -86,7 +86,7 @@ async def test_delivery_whose_window_closed_while_queued_waits_for_the_next_open
     campaign_id = await launch(
         db, settings, sender_id=sender_id, send_window="09:00-20:00", quiet_hours=None
     )
-    await scheduled.tick(db)
+    await scheduled.tick(runtime_of(db))
     assert (await deliveries(db, campaign_id))[contact_id].not_before is None
 
     virtual_clock.advance(3.5 * 3600)  # nobody sent it; now 23:00 in Berlin
@@ -183,7 +183,7 @@ async def test_two_workers_sending_two_campaigns_never_exceed_the_cap(
     with frequency_cap(monkeypatch, count=1, days=7):
         first = await launch(any_db, settings, sender_id=sender_id, quiet_hours=None)
         second = await launch(any_db, settings, sender_id=sender_id, quiet_hours=None)
-        await scheduled.tick(any_db)
+        await scheduled.tick(runtime_of(any_db))
         workers = [DeliveryWorker(any_db, batch_size=10) for _ in range(2)]
         for _ in range(20):
             if not sum(await asyncio.gather(*(w.run_once() for w in workers))):

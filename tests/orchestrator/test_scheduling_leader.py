@@ -19,7 +19,7 @@ from sqlalchemy import text
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.scheduled import LEADER_LOCK_KEY, SchedulerLease, run_scheduler
-from tests.factories import make_contacts, make_sender
+from tests.factories import make_contacts, make_sender, runtime_of
 from tests.orchestrator.scheduling_support import campaign, launch
 
 TAKEOVER_LIMIT_S = 5.0
@@ -151,7 +151,7 @@ async def test_scheduler_on_sqlite_runs_without_an_election(
     sender_id = await make_sender(db)
     await make_contacts(db, 2, sender_id=sender_id)
     stop = asyncio.Event()
-    loop = asyncio.create_task(run_scheduler(db, stop, poll_s=0.05))
+    loop = asyncio.create_task(run_scheduler(runtime_of(db), stop, poll_s=0.05))
     try:
         campaign_id = await launch(db, settings, sender_id=sender_id, quiet_hours=None)
 

@@ -20,7 +20,7 @@ from marketing_agent.core.settings import get_settings
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.pool import SenderSpec
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot
 
@@ -154,7 +154,7 @@ async def test_no_token_or_webhook_secret_in_responses_logs_reprs_or_the_audit_l
                 f"/api/v1/telegram/senders/{sender_id}/test", json={"chat_id": 93}, headers=headers
             )
         )
-        await scheduled.pull_inbound(db)  # long polling starts
+        await scheduled.pull_inbound(runtime_of(db))  # long polling starts
         answers.append(
             await client.put(
                 f"/api/v1/telegram/senders/{sender_id}/webhook",

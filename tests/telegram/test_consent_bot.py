@@ -17,7 +17,7 @@ from marketing_agent.orchestrator import scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import ContactCreate
 from marketing_agent.telegram import consent_bot
-from tests.factories import database_of, grant_consent, headers_for
+from tests.factories import database_of, grant_consent, headers_for, runtime_of
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
 from tests.telegram.bot_api_server import People
 
@@ -44,7 +44,7 @@ async def add_bot(
 async def pull_until(db: Database, done: Callable[[], Awaitable[bool]]) -> None:
     """Runs the scheduler's inbound pull (long polling underneath) until `done()` holds."""
     for _ in range(150):
-        await scheduled.pull_inbound(db)
+        await scheduled.pull_inbound(runtime_of(db))
         if await done():
             return
         await asyncio.sleep(0.03)
@@ -102,7 +102,7 @@ async def test_double_opt_in_then_a_campaign_then_stop_then_a_campaign_that_skip
     headers = await headers_for(client, db)
     sender = await add_bot(client, headers, people, double_opt_in=True, opt_in_text=OPT_IN)
     person = 424242
-    await scheduled.pull_inbound(db)  # the scheduler starts long polling the bot
+    await scheduled.pull_inbound(runtime_of(db))  # the scheduler starts long polling the bot
 
     # 1. The deep link: /start shop_footer. Double opt-in: the bot asks, nothing is kept yet.
     await people.says(person, "/start shop_footer", first_name="Ann", username="ann_k")
@@ -172,7 +172,7 @@ async def test_single_opt_in_records_consent_on_start_once_and_the_button_withdr
     headers = await headers_for(client, db)
     sender = await add_bot(client, headers, people, opt_in_text=OPT_IN)
     person = 515151
-    await scheduled.pull_inbound(db)
+    await scheduled.pull_inbound(runtime_of(db))
 
     await people.says(person, "/start")
     await pull_until(db, received_text(people, person, "You're subscribed"))
@@ -211,7 +211,7 @@ async def test_a_reply_to_a_campaign_is_attributed_to_it(
         )
         await grant_consent(session, contact.id, sender["id"], "marketing")
     await people.started(person)  # when Eve subscribed
-    await scheduled.pull_inbound(db)
+    await scheduled.pull_inbound(runtime_of(db))
     campaign = await run_campaign(client, headers, db, sender["id"], "Boots")
 
     await people.says(person, "How much are the black ones?")

@@ -114,6 +114,7 @@ async def test_peer_flood_pauses_that_account_for_a_day_while_other_senders_go_o
         sender_id=limited.id, profile_name="user", message=message(78, random_id=2)
     )
     others = await send(other)
+    await telegram.record_sender_health(session=session)  # the health job (scheduler, worker)
     [stored, _] = await telegram.list_senders(session=session)
 
     assert first is SendStatus.SENDER_UNHEALTHY
@@ -125,6 +126,7 @@ async def test_peer_flood_pauses_that_account_for_a_day_while_other_senders_go_o
     assert ("sender.paused", "system:telegram") in await audit_actions(session, limited)
 
     virtual_clock.advance(PEER_FLOOD_PAUSE.total_seconds() + 1)
+    await telegram.record_sender_health(session=session)
     [resumed, _] = await telegram.list_senders(session=session)
     after = await send(limited, random_id=3)
 
@@ -167,6 +169,7 @@ async def test_a_connection_given_up_on_makes_the_sender_unhealthy_with_an_audit
 
     first = await send(sender)
     await virtual_clock.sleep(timedelta(hours=1).total_seconds())
+    await telegram.record_sender_health(session=session)  # the health job
     [stored] = await telegram.list_senders(session=session)
 
     assert first is SendStatus.RETRY_BACKOFF
@@ -180,7 +183,7 @@ async def test_an_operator_making_the_sender_active_again_gets_a_fresh_connectio
     sender = await user_account(session)
     accounts.of(SESSION).errors.append(errors.AuthKeyUnregisteredError(request=None))
     assert await send(sender) is SendStatus.SENDER_UNHEALTHY
-    await telegram.list_senders(session=session)
+    await telegram.record_sender_health(session=session)
 
     await telegram.set_sender_status(
         session=session, sender_id=sender.id, status=SenderStatus.ACTIVE, actor="user:alice"

@@ -62,10 +62,14 @@ class CampaignSourceLookup(Protocol):
     ) -> Awaitable[CampaignSource | None]: ...
 
 
-def get_campaign_source_lookup() -> CampaignSourceLookup | None:
-    """Returns what tells a campaign's sender: the app factory provides the orchestrator's
-    (analytics may not import it); None: not wired, every count shown as recorded."""
-    return None
+def get_campaign_source_lookup(request: Request) -> CampaignSourceLookup | None:
+    """Returns what tells a campaign's sender: the process's runtime provides the
+    orchestrator's (analytics may not import it); None: not wired, every count shown as
+    recorded."""
+    lookup: CampaignSourceLookup | None = getattr(
+        getattr(request.app.state, "runtime", None), "campaign_source", None
+    )
+    return lookup
 
 
 SourceLookup = Annotated[CampaignSourceLookup | None, Depends(get_campaign_source_lookup)]
@@ -75,10 +79,13 @@ class ContactLookup(Protocol):
     def __call__(self, *, session: AsyncSession, contact_id: int) -> Awaitable[bool]: ...
 
 
-def get_contact_lookup() -> ContactLookup | None:
-    """Returns what tells whether a contact still exists (the app factory provides the
+def get_contact_lookup(request: Request) -> ContactLookup | None:
+    """Returns what tells whether a contact still exists (the process's runtime provides the
     orchestrator's): an erased person's old link must not put their id back into events."""
-    return None
+    lookup: ContactLookup | None = getattr(
+        getattr(request.app.state, "runtime", None), "contact_lookup", None
+    )
+    return lookup
 
 
 KnownContact = Annotated[ContactLookup | None, Depends(get_contact_lookup)]

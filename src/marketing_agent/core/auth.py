@@ -1,6 +1,7 @@
 """Who is calling and what they may do: roles, permissions and the route dependencies.
 
-The gateway resolves the caller (JWT or API key) by overriding `get_principal`; every module's
+The gateway resolves the caller (JWT or API key): `get_principal` asks the resolver the app
+factory put on `app.state.resolve_principal` (no dependency override); every module's
 router depends on `authorize(permission)`, so no route of a module is open by accident.
 """
 
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
+from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import Forbidden, Unauthorized
 
 
@@ -89,9 +91,14 @@ class Principal:
 SYSTEM = Principal(user_id=0, username="system", role=Role.ADMIN, via="system")
 
 
-async def get_principal() -> Principal:
-    """Overridden by the gateway; without it every protected route refuses."""
-    raise Unauthorized("No authentication backend is installed")
+async def get_principal(request: Request, session: DbSession) -> Principal:
+    """Returns the caller, as the app's resolver (the gateway's) finds them; without one every
+    protected route refuses."""
+    resolve = getattr(request.app.state, "resolve_principal", None)
+    if resolve is None:
+        raise Unauthorized("No authentication backend is installed")
+    principal: Principal = await resolve(request, session)
+    return principal
 
 
 def authorize(permission: Permission) -> Callable[..., Coroutine[Any, Any, Principal]]:

@@ -1,15 +1,15 @@
 """Whether the contacts, senders and campaigns a request names exist, asked across module lines.
 
 Compliance and analytics sit below the orchestrator and telegram modules and may not import
-them, so the app factory provides the check (as it provides the principal resolver and the
-webhook's inbound handler): `app.dependency_overrides[get_reference_check] = ...`.
+them, so the process's runtime provides the check (`app.state.runtime.reference_check`, as it
+provides the webhook's inbound handler).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.errors import Unavailable, ValidationFailed
@@ -28,9 +28,14 @@ class ReferenceCheck(Protocol):
     ) -> list[dict[str, Any]]: ...
 
 
-def get_reference_check() -> ReferenceCheck:
-    """Returns the reference check; the app factory provides the orchestrator's."""
-    raise Unavailable("This process cannot check contacts, senders and campaigns")
+def get_reference_check(request: Request) -> ReferenceCheck:
+    """Returns the reference check: the orchestrator's, from the process's runtime."""
+    check: ReferenceCheck | None = getattr(
+        getattr(request.app.state, "runtime", None), "reference_check", None
+    )
+    if check is None:
+        raise Unavailable("This process cannot check contacts, senders and campaigns")
+    return check
 
 
 References = Annotated[ReferenceCheck, Depends(get_reference_check)]

@@ -21,19 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketing_agent import __version__
 from marketing_agent.agent.api import router as agent_router
-from marketing_agent.analytics import service as analytics
-from marketing_agent.analytics.api import (
-    get_campaign_source_lookup,
-    get_contact_lookup,
-    links_router,
-)
+from marketing_agent.analytics.api import links_router
 from marketing_agent.analytics.api import router as analytics_router
 from marketing_agent.compliance.api import router as compliance_router
-from marketing_agent.core.auth import get_principal
-from marketing_agent.core.crypto import load_secret_box, load_secret_key
-from marketing_agent.core.db import Database, make_data_dir
+from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging, get_logger
-from marketing_agent.core.references import get_reference_check
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import docs as api_docs
@@ -41,16 +33,10 @@ from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
 from marketing_agent.gateway.throttle import open_login_throttle
-from marketing_agent.orchestrator import flows
-from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.orchestrator.privacy import router as privacy_router
-from marketing_agent.orchestrator.scheduled import run_scheduler
-from marketing_agent.orchestrator.worker import DeliveryWorker
-from marketing_agent.safety import service as safety
+from marketing_agent.runtime import Role, open_runtime
 from marketing_agent.safety.api import router as safety_router
-from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.api import get_inbound_handler
 from marketing_agent.telegram.api import router as telegram_router
 
 log = get_logger(__name__)
@@ -73,33 +59,35 @@ ROUTERS = (
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """Builds the app; pass `database` to share one (tests), else one is opened from settings."""
+    """Builds the app; pass `database` to share one (tests), else one is opened from settings.
+    Its lifespan builds the process's runtime (`app.state.runtime`): the `run` role when the
+    settings ask for the worker or the scheduler, else `api`."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
-        make_data_dir(settings.data_dir)
-        db = database or Database(settings.resolved_database_url)
-        secret = load_secret_key(settings)
+        role: Role = "run" if settings.run_worker or settings.run_scheduler else "api"
+        runtime = open_runtime(settings, role=role, database=database)
+        app.state.runtime = runtime
         app.state.settings = settings
-        app.state.database = db
-        app.state.jwt_secret = secret
-        app.state.secret_box = load_secret_box(settings)
+        app.state.database = runtime.database
+        app.state.jwt_secret = runtime.secret_key
+        app.state.secret_box = runtime.secret_box
+        app.state.resolve_principal = resolve_principal
         _install_access(app, settings)
-        telegram.use_secret_box(app.state.secret_box)
         stop = asyncio.Event()
-        tasks = _start_background(db, settings, stop)
-        log.info("app.started", database=db.engine.dialect.name, background=len(tasks))
+        tasks = runtime.start_background(stop)
+        log.info(
+            "app.started", database=runtime.database.engine.dialect.name, background=len(tasks)
+        )
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await telegram.shutdown()
             await app.state.login_throttle.close()
-            if database is None:
-                await db.dispose()
+            await runtime.close()
             log.info("app.stopped")
 
     app = FastAPI(
@@ -110,14 +98,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         docs_url=None,  # served offline by gateway.docs
         redoc_url=None,
     )
-    app.dependency_overrides[get_principal] = resolve_principal
-    # Bots' webhook updates go to the orchestrator, which the telegram module may not import.
-    app.dependency_overrides[get_inbound_handler] = lambda: flows.apply_inbound
-    # Consents and events name contacts, senders and campaigns their modules may not import.
-    app.dependency_overrides[get_reference_check] = lambda: orchestrator.check_references
-    # Analytics labels what a campaign's sender can observe; the orchestrator knows the sender.
-    app.dependency_overrides[get_campaign_source_lookup] = lambda: orchestrator.campaign_source
-    app.dependency_overrides[get_contact_lookup] = lambda: orchestrator.contact_exists
+    # No dependency overrides: the principal resolver and the cross-module hooks (webhook
+    # updates, reference checks, campaign sources) are read from app.state by their getters.
     problems.install(app)
     middleware.install(
         app,
@@ -146,39 +128,6 @@ def _install_access(app: FastAPI, settings: Settings) -> None:
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
     )
-
-
-def _start_background(
-    db: Database, settings: Settings, stop: asyncio.Event
-) -> list[asyncio.Task[None]]:
-    tasks = []
-    if settings.run_scheduler:
-        scheduler = run_scheduler(
-            db,
-            stop,
-            poll_s=settings.scheduler_poll_s,
-            leader_retry_s=settings.scheduler_leader_retry_s,
-        )
-        tasks.append(asyncio.create_task(scheduler))
-    if settings.run_worker:
-        limits = safety.open_rate_limits(redis_url=settings.redis_url, prefix=settings.redis_prefix)
-        worker = DeliveryWorker(
-            db,
-            batch_size=settings.worker_batch_size,
-            limits=limits,
-            lease_s=settings.worker_lease_s,
-            chunk_s=settings.worker_chunk_s,
-            links=analytics.tracker_of(settings, load_secret_key(settings)),
-        )
-        tasks.append(asyncio.create_task(_run_worker(worker, stop, idle_s=settings.worker_poll_s)))
-    return tasks
-
-
-async def _run_worker(worker: DeliveryWorker, stop: asyncio.Event, *, idle_s: float) -> None:
-    try:
-        await worker.run_forever(stop, idle_s=idle_s)
-    finally:
-        await worker.close()  # releases the shared limits' Redis connection
 
 
 def _add_operational_routes(app: FastAPI) -> None:

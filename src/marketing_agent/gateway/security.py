@@ -9,20 +9,15 @@ from __future__ import annotations
 import ipaddress
 import time
 from collections.abc import Sequence
-from typing import Annotated
 
-from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Request
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.deps import DbSession
 from marketing_agent.core.errors import Forbidden, Unauthorized
 from marketing_agent.gateway import service
 from marketing_agent.gateway.service import UserState
-
-bearer = HTTPBearer(auto_error=False, description="JWT from /api/v1/auth/login, or an API key")
-api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 # What a user with a one-time password may still do: see who they are, and change it.
 PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password"})
@@ -65,14 +60,12 @@ class UserStateCache:
         self._states.pop(user_id, None)
 
 
-async def resolve_principal(
-    request: Request,
-    session: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    api_key: Annotated[str | None, Depends(api_key_header)],
-) -> Principal:
-    """Installed as the override of `core.auth.get_principal` by the app factory."""
-    token = credentials.credentials if credentials else None
+async def resolve_principal(request: Request, session: AsyncSession) -> Principal:
+    """Put on `app.state.resolve_principal` by the app factory; `core.auth.get_principal` asks
+    it. Reads `Authorization: Bearer <JWT or API key>` or `X-API-Key`."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    token = credentials if scheme.lower() == "bearer" and credentials else None
+    api_key = request.headers.get("x-api-key") or None
     if api_key or (token and token.startswith(service.API_KEY_PREFIX)):
         principal = await service.principal_from_api_key(
             session=session, key=api_key or token or ""

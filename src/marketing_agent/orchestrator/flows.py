@@ -44,10 +44,12 @@ from marketing_agent.orchestrator.schemas import (
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
+from marketing_agent.safety.service import RateLimits
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent, OutgoingMessage, SendStatus
 
 if TYPE_CHECKING:  # the type of what telegram.get_sender returns, never its table
+    from marketing_agent.runtime import Runtime
     from marketing_agent.telegram.models import Sender
 
 log = get_logger(__name__)
@@ -669,12 +671,14 @@ class InboundApplied:
     answers: list[OutgoingMessage]
 
 
-async def apply_inbound(*, db: Database, sender_id: int | None = None, batch: int = 200) -> int:
+async def apply_inbound(runtime: Runtime, *, sender_id: int | None = None, batch: int = 200) -> int:
     """Applies the stored inbound updates not yet applied (one sender's, or every sender's),
     oldest first: a batch and its "applied" marks in one transaction, or, when that fails, each
     update in its own, so one bad update cannot hold the others back. The bot's answers go out
     after the commit: nobody is told "unsubscribed" unless the withdrawal is recorded. Returns
-    how many analytics events were recorded."""
+    how many analytics events were recorded. The answers take their slots from the runtime's
+    limits, the same the campaigns' sends take theirs from."""
+    db = runtime.database
     recorded = 0
     after_id = 0
     while True:
@@ -691,7 +695,7 @@ async def apply_inbound(*, db: Database, sender_id: int | None = None, batch: in
         if not claimed:
             return recorded
         after_id = claimed[-1].id
-        await _answer_all(applied)
+        await _answer_all(runtime.limits, applied)
         recorded += sum(a.recorded for a in applied if a is not None)
 
 
@@ -733,14 +737,14 @@ async def _apply_one(db: Database, stored: telegram.StoredUpdate) -> InboundAppl
         return None
 
 
-async def _answer_all(applied: Sequence[InboundApplied | None]) -> None:
+async def _answer_all(limits: RateLimits, applied: Sequence[InboundApplied | None]) -> None:
     """Sends the answers of committed updates; a failure costs only the answer (the decision
     is recorded), and an answer is never retried (docs/architecture.md, "Crash semantics")."""
     for result in applied:
         if result is None or not result.answers:
             continue
         try:
-            await _answer(result.sender, result.answers)
+            await _answer(limits, result.sender, result.answers)
         except Exception:
             log.exception("consent.answers_failed", sender_id=result.sender.id)
 
@@ -884,12 +888,13 @@ async def _delivery_answered(
     )
 
 
-async def _answer(sender: Sender, answers: Sequence[OutgoingMessage]) -> None:
+async def _answer(limits: RateLimits, sender: Sender, answers: Sequence[OutgoingMessage]) -> None:
     """Sends the bot's answers to people's own commands (transactional, not marketing) through
-    its transport, concurrently and paced by its rate limiter; a FloodWait is waited out once.
-    They go out after the updates' transaction has committed (apply_inbound)."""
+    its transport, concurrently and paced by the sender's one limiter (the campaigns' too: a
+    FloodWait met here pauses them); a FloodWait is waited out once. They go out after the
+    updates' transaction has committed (apply_inbound)."""
     profile = telegram.get_profile(sender)
-    limiter = safety.rate_limiter(sender_id=sender.id, profile=profile)
+    limiter = limits.limiter(sender.id, profile)
 
     async def answer(message: OutgoingMessage) -> None:
         outcome = None

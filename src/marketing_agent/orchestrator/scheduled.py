@@ -9,20 +9,22 @@ ends (a crash closes it). On SQLite there is one process, so the scheduler simpl
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Sequence
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from marketing_agent.core.db import Database
-from marketing_agent.core.logging import configure_logging, get_logger
-from marketing_agent.core.settings import Settings
+from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, rollout
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
+
+if TYPE_CHECKING:
+    from marketing_agent.runtime import Runtime
 
 log = get_logger(__name__)
 # The advisory lock key of the scheduler's lead: "ma-sched" as a big-endian 63-bit integer.
@@ -30,8 +32,11 @@ LEADER_LOCK_KEY = int.from_bytes(b"ma-sched", "big") >> 1
 _LOCK_CALL_TIMEOUT_S = 5.0  # a lock connection slower than this counts as lost
 
 
-async def tick(db: Database) -> None:
+async def tick(runtime: Runtime) -> None:
     """Runs every periodic job once."""
+    db = runtime.database
+    async with db.session() as session:  # the health job: what transports found, pauses ended
+        await telegram.record_sender_health(session=session)
     async with db.session() as session:
         await flows.create_due_runs(session=session)
     async with db.session() as session:
@@ -41,13 +46,14 @@ async def tick(db: Database) -> None:
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
-    await pull_inbound(db)
+    await pull_inbound(runtime)
 
 
-async def pull_inbound(db: Database) -> int:
+async def pull_inbound(runtime: Runtime) -> int:
     """Fetches the updates of every sender, stores them (and only then confirms them to the
     sender's transport), and applies every stored update not yet applied, including those a
     crashed process had stored; returns how many analytics events were recorded."""
+    db = runtime.database
     async with db.session() as session:
         senders = await telegram.list_senders(session=session)
     for sender in senders:
@@ -58,7 +64,7 @@ async def pull_inbound(db: Database) -> int:
             continue  # one sender's trouble never stops the others'
         if events:
             await _record_inbound(db, sender.id, events)
-    return await flows.apply_inbound(db=db)
+    return await flows.apply_inbound(runtime)
 
 
 async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> None:
@@ -75,13 +81,14 @@ async def _record_inbound(db: Database, sender_id: int, events: Sequence[Inbound
 
 
 async def run_scheduler(
-    db: Database, stop: asyncio.Event, *, poll_s: float = 0.5, leader_retry_s: float = 1.0
+    runtime: Runtime, stop: asyncio.Event, *, poll_s: float = 0.5, leader_retry_s: float = 1.0
 ) -> None:
     """Ticks until `stop` is set, as the one active scheduler: on PostgreSQL it first waits to
     be the leader (standing by, retrying every `leader_retry_s`), and stands by again if it
     loses the lead; elsewhere it ticks at once."""
+    db = runtime.database
     if db.engine.dialect.name != "postgresql":
-        await _tick_until(db, stop, poll_s=poll_s, lease=None)
+        await _tick_until(runtime, stop, poll_s=poll_s, lease=None)
         return
     lease = SchedulerLease(db.url)
     announced_standby = False
@@ -90,7 +97,7 @@ async def run_scheduler(
             if await lease.try_acquire():
                 announced_standby = False
                 log.info("scheduler.leading", lock_key=LEADER_LOCK_KEY)
-                await _tick_until(db, stop, poll_s=poll_s, lease=lease)
+                await _tick_until(runtime, stop, poll_s=poll_s, lease=lease)
                 if not stop.is_set():
                     log.warning("scheduler.lead_lost")
                 continue
@@ -103,14 +110,14 @@ async def run_scheduler(
 
 
 async def _tick_until(
-    db: Database, stop: asyncio.Event, *, poll_s: float, lease: SchedulerLease | None
+    runtime: Runtime, stop: asyncio.Event, *, poll_s: float, lease: SchedulerLease | None
 ) -> None:
     """Ticks every `poll_s` until `stop`, or until the lease (when there is one) is lost."""
     while not stop.is_set():
         if lease is not None and not await lease.still_held():
             return
         try:
-            await tick(db)
+            await tick(runtime)
         except Exception:
             log.exception("scheduler.tick_failed")
         await _wait(stop, poll_s)
@@ -187,25 +194,3 @@ class SchedulerLease:
         if conn is not None:
             with suppress(Exception):
                 await conn.close()
-
-
-async def serve_scheduler(settings: Settings) -> None:
-    """The `marketing-agent scheduler` role: only the scheduler loop, until SIGINT or SIGTERM."""
-    configure_logging(settings.log_level, json=settings.log_json)
-    db = Database(settings.resolved_database_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    log.info("scheduler.started", database=db.engine.dialect.name)
-    try:
-        await run_scheduler(
-            db,
-            stop,
-            poll_s=settings.scheduler_poll_s,
-            leader_retry_s=settings.scheduler_leader_retry_s,
-        )
-    finally:
-        await telegram.shutdown()
-        await db.dispose()
-        log.info("scheduler.stopped")

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.core import clock, validation
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
-from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -325,7 +325,7 @@ async def hold_unsendable(
         until, reason = waits[job.campaign_id, zone]
         if until is not None and reason is not None:
             holds[job.id] = Hold(reason=reason, until=until)
-    cap = cap or FrequencyCap.from_settings(get_settings())
+    cap = cap or FrequencyCap.from_settings(Settings())
     capped = [
         j for j in live if j.id not in holds and campaigns[j.campaign_id].purpose == cap.purpose
     ]

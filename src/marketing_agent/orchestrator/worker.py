@@ -36,6 +36,7 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
@@ -113,8 +114,11 @@ class DeliveryWorker:
         send: SendFunction | None = None,
         links: analytics.LinkTracker | None = None,
         max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
+        cap: scheduling.FrequencyCap | None = None,
     ) -> None:
         self.db = db
+        # The frequency cap of the process's policies (Runtime.policies); None: the settings'.
+        self.cap = cap or scheduling.FrequencyCap.from_settings(Settings())
         self.batch_size = batch_size
         self.limits = limits or safety.open_rate_limits(redis_url=None)
         self.worker_id = worker_id or _worker_id()
@@ -165,6 +169,7 @@ class DeliveryWorker:
     async def recover(self) -> queue.Recovered:
         """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
         async with self.db.session() as session:
+            await telegram.record_sender_health(session=session)  # what its sends found
             senders = await telegram.list_senders(session=session)
             idempotent = {s.id for s in senders if s.transport in queue.IDEMPOTENT_TRANSPORTS}
             recovered = await queue.recover_expired(
@@ -248,7 +253,7 @@ class DeliveryWorker:
             )
             policy = await safety.load_content_policy(session=session)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
-            holds = await scheduling.hold_unsendable(session, claimed)
+            holds = await scheduling.hold_unsendable(session, claimed, cap=self.cap)
             for job in claimed:
                 hold = holds.get(job.id)
                 decision = (

@@ -52,12 +52,14 @@ from marketing_agent.safety.telegram_rules import (
     check_buttons,
     ensure_opt_out,
 )
-from marketing_agent.telegram.profiles import SenderProfile
 from marketing_agent.telegram.transport import Button
 
 log = get_logger(__name__)
 
 __all__ = [
+    "LocalRateLimits",
+    "RateLimits",
+    "SenderRateLimiter",
     "add_phrase",
     "create_phrase_list",
     "delete_phrase_list",
@@ -67,8 +69,6 @@ __all__ = [
     "remove_phrase",
     "update_phrase_list",
 ]
-
-_limiters: dict[int, SenderRateLimiter] = {}
 
 
 async def check_content(
@@ -295,19 +295,6 @@ async def save_learned_rate(*, session: AsyncSession, sender_id: int, learned: L
     row.flood_waits = learned.flood_waits
     row.learned_at = learned.learned_at or clock.now()
     await session.flush()
-
-
-def rate_limiter(*, sender_id: int, profile: SenderProfile) -> SenderRateLimiter:
-    """Returns this process's limiter for a sender (a new one if its profile changed)."""
-    limiter = _limiters.get(sender_id)
-    if limiter is None or limiter.profile != profile:
-        limiter = _limiters[sender_id] = SenderRateLimiter(profile)
-    return limiter
-
-
-def reset_rate_limiters() -> None:
-    """Forgets every sender's limiter (tests, and a clock swap)."""
-    _limiters.clear()
 
 
 def _severity(value: str) -> Severity:

@@ -287,14 +287,6 @@ class LoginRegistry:
         return LoginProgress(login_id=pending.login_id, next=pending.step, expires_in_s=remaining)
 
 
-_registry = LoginRegistry()
-
-
-def logins() -> LoginRegistry:
-    """Returns this process's pending logins (the API's routes use it)."""
-    return _registry
-
-
 async def ensure_name_free(*, session: AsyncSession, name: str) -> None:
     """Raises Conflict when a sender already has `name` (checked before a code is sent)."""
     if await telegram.get_sender_by_name(session=session, name=name) is not None:

@@ -53,9 +53,14 @@ def get_secret_box(request: Request) -> SecretBox:
 AppSecretBox = Annotated[SecretBox, Depends(get_secret_box)]
 
 
-def get_logins() -> accounts.LoginRegistry:
-    """Returns the user-account logins pending in this process."""
-    return accounts.logins()
+def get_logins(request: Request) -> accounts.LoginRegistry:
+    """Returns the user-account logins pending in this process (its runtime's)."""
+    registry: accounts.LoginRegistry | None = getattr(
+        getattr(request.app.state, "runtime", None), "logins", None
+    )
+    if registry is None:
+        raise Unavailable("This process cannot log user accounts in")
+    return registry
 
 
 Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
@@ -65,14 +70,17 @@ class InboundHandler(Protocol):
     """Applies a sender's stored updates: consent and events (the orchestrator's
     apply_inbound)."""
 
-    def __call__(self, *, db: Database, sender_id: int) -> Awaitable[int]: ...
+    def __call__(self, *, sender_id: int) -> Awaitable[int]: ...
 
 
-def get_inbound_handler() -> InboundHandler | None:
-    """Returns what applies webhook updates: the app factory provides the orchestrator's (this
-    module may not import it), as it provides the principal resolver; None: not wired (the
-    scheduler applies what the webhook stored)."""
-    return None
+def get_inbound_handler(request: Request) -> InboundHandler | None:
+    """Returns what applies webhook updates: the process's runtime provides the orchestrator's
+    (this module may not import it); None: not wired (the scheduler applies what the webhook
+    stored)."""
+    handler: InboundHandler | None = getattr(
+        getattr(request.app.state, "runtime", None), "apply_inbound", None
+    )
+    return handler
 
 
 WebhookHandler = Annotated[InboundHandler | None, Depends(get_inbound_handler)]
@@ -128,7 +136,11 @@ async def get_sender(sender_id: SenderID, session: DbSession, principal: CanRead
 
 @router.post("/senders/{sender_id}/test")
 async def send_sender_test(
-    sender_id: SenderID, test_in: SenderTestRequest, session: DbSession, principal: CanManage
+    sender_id: SenderID,
+    test_in: SenderTestRequest,
+    session: DbSession,
+    principal: CanManage,
+    request: Request,
 ) -> SenderTestResult:
     """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
     return await service.send_test_message(
@@ -137,6 +149,7 @@ async def send_sender_test(
         chat_id=test_in.chat_id,
         text=test_in.text,
         actor=principal.actor,
+        limits=getattr(getattr(request.app.state, "runtime", None), "limits", None),
     )
 
 
@@ -189,7 +202,7 @@ async def receive_webhook_update(
             await service.store_inbound(session=store, sender_id=sender_id, events=events)
         if handle is not None:
             try:
-                await handle(db=db, sender_id=sender_id)
+                await handle(sender_id=sender_id)
             except Exception:
                 log.exception("telegram.webhook_apply_failed", sender_id=sender_id)
     return JSONResponse(answer)

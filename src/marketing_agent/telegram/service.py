@@ -64,6 +64,7 @@ DEMO_SENDER_NAME = "Demo bot (simulator)"
 ENCRYPTED_COLUMNS = ("secret_encrypted", "api_hash_encrypted")
 # Outcome reasons that are a wait Telegram asked for (not one we keep by ourselves meanwhile).
 _TELEGRAM_WAITS = frozenset({"flood_wait", "slow_mode"})
+TEST_MAX_WAIT_S = 5.0  # a test message waits this long for its slot, else says "rate_limited"
 
 _pool = TransportPool()
 
@@ -74,10 +75,7 @@ def pool() -> TransportPool:
 
 
 async def shutdown() -> None:
-    """Closes every transport and pending user-account login of this process."""
-    from marketing_agent.telegram.accounts import logins
-
-    await logins().close()
+    """Closes every transport of this process (its pending logins are the runtime's)."""
     await _pool.close_all()
 
 
@@ -128,8 +126,8 @@ async def create_sender(
 
 
 async def get_sender(*, session: AsyncSession, sender_id: int) -> Sender | None:
-    """Returns the sender, or None."""
-    await record_sender_health(session=session)
+    """Returns the sender, or None. A read: it writes nothing (health is recorded by
+    `record_sender_health`, which the scheduler and the worker run)."""
     sender = await session.get(Sender, sender_id)
     if sender is not None:
         await _settle(session, sender)
@@ -153,8 +151,7 @@ async def get_sender_by_name(*, session: AsyncSession, name: str) -> Sender | No
 
 
 async def list_senders(*, session: AsyncSession) -> Sequence[Sender]:
-    """Returns every sender, oldest first."""
-    await record_sender_health(session=session)
+    """Returns every sender, oldest first; writes nothing."""
     senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
     for sender in senders:
         await _settle(session, sender)
@@ -180,9 +177,26 @@ async def set_sender_status(
 
 async def record_sender_health(*, session: AsyncSession) -> int:
     """Writes what transports found about their senders (PEER_FLOOD, a revoked session, a
-    connection given up on) to the database, audited; returns how many senders changed.
+    connection given up on) to the database, audited, and resumes the senders whose pause has
+    run out; returns how many senders changed.
 
-    Runs whenever senders are loaded, so the worker and the scheduler record it within a tick."""
+    The health job: the scheduler runs it every tick, the worker every round, and what sends on
+    behalf of a request (a test message, adding members) right after; reads never do."""
+    now = clock.now()
+    elapsed = (
+        await session.scalars(
+            select(Sender).where(
+                Sender.status == SenderStatus.PAUSED.value,
+                Sender.paused_until.is_not(None),
+                Sender.paused_until <= now,
+            )
+        )
+    ).all()
+    for resumed in elapsed:
+        await _apply_status(
+            session, resumed, SenderStatus.ACTIVE, None, actor="system", reason="pause_elapsed"
+        )
+        await _remember(resumed)
     unsaved = _pool.take_unsaved_health()
     for sender_id, health in unsaved.items():
         sender = await session.get(Sender, sender_id)
@@ -196,7 +210,7 @@ async def record_sender_health(*, session: AsyncSession) -> int:
             actor="system:telegram",
             reason=health.reason,
         )
-    return len(unsaved)
+    return len(unsaved) + len(elapsed)
 
 
 async def _apply_status(
@@ -508,6 +522,7 @@ async def add_chat_members(
     )
     if result.stopped_by is not None and result.stopped_by.status is SendStatus.SENDER_UNHEALTHY:
         _pool.report_problem(sender_id, result.stopped_by.reason)
+        await record_sender_health(session=session)
     await compliance.audit(
         session=session,
         actor="system:telegram",
@@ -565,10 +580,18 @@ async def identify_bot(*, session: AsyncSession, sender_id: int) -> BotIdentity:
 
 
 async def send_test_message(
-    *, session: AsyncSession, sender_id: int, chat_id: int, text: str, actor: str = "system"
+    *,
+    session: AsyncSession,
+    sender_id: int,
+    chat_id: int,
+    text: str,
+    actor: str = "system",
+    limits: Any = None,
 ) -> SenderTestResult:
     """Sends one test message (a bot first asks getMe, even while held back, to tell what is
-    wrong with it); Telegram's refusal is a result, not an error. Audited."""
+    wrong with it); Telegram's refusal is a result, not an error. Audited. `limits` is the
+    process's senders' limits (the runtime's safety RateLimits): the test message takes its
+    slot there like every other message of the sender, and a FloodWait it meets pauses them."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
     sender = await get_sender_or_raise(session=session, sender_id=sender_id)
@@ -588,9 +611,7 @@ async def send_test_message(
             chat_kind="group" if chat_id < 0 else "private",
             tags={"purpose": "test"},
         )
-        outcome = await send_message(
-            sender_id=sender_id, profile_name=sender.profile, message=message
-        )
+        outcome = await _send_paced(limits, sender, message)
     await compliance.audit(
         session=session,
         actor=actor,
@@ -599,6 +620,7 @@ async def send_test_message(
         entity_id=sender_id,
         data={"chat_id": chat_id, "status": outcome.status.value, "reason": outcome.reason},
     )
+    await record_sender_health(session=session)  # what the test found, recorded now
     return SenderTestResult(
         ok=outcome.delivered,
         status=outcome.status.value,
@@ -821,6 +843,21 @@ async def _keep_username(session: AsyncSession, sender: Sender, username: str | 
         await session.flush()
 
 
+async def _send_paced(limits: Any, sender: Sender, message: OutgoingMessage) -> SendOutcome:
+    """Sends one message, its slot taken from the sender's limiter when `limits` is given."""
+    limiter = None if limits is None else limits.limiter(sender.id, get_profile(sender))
+    if limiter is not None:
+        busy_s = await limiter.acquire(
+            message.chat_id, message.chat_kind, max_wait_s=TEST_MAX_WAIT_S
+        )
+        if busy_s is not None:
+            return SendOutcome(SendStatus.RETRY_AFTER, retry_after_s=busy_s, reason="rate_limited")
+    outcome = await send_message(sender_id=sender.id, profile_name=sender.profile, message=message)
+    if limiter is not None and outcome.status is SendStatus.RETRY_AFTER:
+        await limiter.flood_wait(outcome.retry_after_s or 1.0)
+    return outcome
+
+
 def _report_refusal(sender_id: int, outcome: SendOutcome) -> None:
     if outcome.status is SendStatus.SENDER_UNHEALTHY:
         _pool.report_problem(sender_id, outcome.reason)
@@ -856,12 +893,7 @@ def _record_flood_wait(sender_id: int, outcome: SendOutcome) -> None:
 
 
 async def _settle(session: AsyncSession, sender: Sender) -> None:
-    """Resumes a sender whose pause has run out, then tells the pool what is stored."""
-    until = sender.paused_until
-    if sender.status == SenderStatus.PAUSED.value and until is not None and until <= clock.now():
-        await _apply_status(
-            session, sender, SenderStatus.ACTIVE, None, actor="system", reason="pause_elapsed"
-        )
+    """Tells the pool what is stored (a read: nothing is written)."""
     await _remember(sender)
 
 

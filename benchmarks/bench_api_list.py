@@ -1,0 +1,143 @@
+"""API overhead: `GET /api/v1/orchestrator/campaigns` at 16 connections against a running
+`marketing-agent api` (one process, SQLite, no worker or scheduler), measured with `wrk`
+(Debian's package). The database holds one sender and 50 draft campaigns; the page lists them.
+Target: at least 500 requests/s. MA_BENCH_DURATION_S sets the run length (default 15 s)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _support import TEXT
+
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import Settings
+from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
+
+CAMPAIGNS = 50
+CONNECTIONS = 16
+DURATION_S = int(os.environ.get("MA_BENCH_DURATION_S", "15"))
+PASSWORD = "bench-password-1"
+CLI = str(Path(sys.executable).with_name("marketing-agent"))
+
+
+async def _seed(data_dir: Path) -> None:
+    settings = Settings(data_dir=data_dir, llm_provider="offline")  # type: ignore[call-arg]
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.session() as session:
+            sender = await telegram.create_sender(
+                session=session,
+                sender_in=SenderCreate(
+                    name="bench-bot",
+                    kind=SenderKind.BOT,
+                    transport=TransportKind.SIMULATOR,
+                    profile="bot",
+                ),
+            )
+        for n in range(CAMPAIGNS):
+            async with db.session() as session:
+                await flows.create_campaign(
+                    session=session,
+                    settings=settings,
+                    campaign_in=CampaignCreate(
+                        name=f"Bench {n}",
+                        goal="Winter boots sale",
+                        sender_id=sender.id,
+                        variants=[VariantIn(text=TEXT)],
+                    ),
+                    actor="bench",
+                )
+    finally:
+        await telegram.shutdown()
+        await db.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> None:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is not installed (apt-get install -y wrk)")
+    data_dir = Path(tempfile.mkdtemp())
+    env = {
+        **os.environ,
+        "MA_DATA_DIR": str(data_dir),
+        "MA_ADMIN_PASSWORD": PASSWORD,
+        "MA_LLM_PROVIDER": "offline",
+        "MA_LOG_LEVEL": "WARNING",
+        "MA_API_RATE_PER_MIN": "100000000",
+    }
+    subprocess.run([CLI, "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run([CLI, "users", "create-admin"], env=env, check=True, capture_output=True)
+    asyncio.run(_seed(data_dir))
+    port = _free_port()
+    server = subprocess.Popen(
+        [CLI, "api", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300  # imports are slow on a busy machine
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                sys.exit("the API did not start")
+            time.sleep(0.1)
+        token = httpx.post(
+            f"{base}/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}
+        ).json()["access_token"]
+        url = f"{base}/api/v1/orchestrator/campaigns"
+        page = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert page.status_code == 200, page.text
+        header = ["-H", f"Authorization: Bearer {token}"]
+        subprocess.run(  # warm-up
+            [wrk, "-t2", f"-c{CONNECTIONS}", "-d3s", *header, url], check=True, capture_output=True
+        )
+        out = subprocess.run(
+            [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--latency", *header, url],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    p50 = re.search(r"50%\s+(\S+)", out)
+    p99 = re.search(r"99%\s+(\S+)", out)
+    print(f"GET /api/v1/orchestrator/campaigns ({CAMPAIGNS} campaigns), {CONNECTIONS} connections")
+    print(f"  requests/s   {float(rate.group(1)) if rate else float('nan'):.0f}  (target >= 500)")
+    print(f"  latency p50  {p50.group(1) if p50 else '?'}   p99 {p99.group(1) if p99 else '?'}")
+    print(f"  non-2xx      {non_2xx.group(1) if non_2xx else 0}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""One runtime per process: what a process shares, built in one place for every role.
+
+A process (`run`, `api`, `worker`, `scheduler`, a CLI one-shot command, the demo) calls
+`open_runtime(settings, role=...)` once and hands the `Runtime` down explicitly: the gateway puts
+it on `app.state.runtime` (routes reach it through `get_runtime`), the worker, the scheduler and
+the flows that send receive it as an argument. Everything that sends for a sender (campaign
+messages, the consent bot's answers, test messages, replies) takes its slot from the one
+`limits` object here, so a bot's limits hold across all of them; in scale mode (MA_REDIS_URL)
+those limits live in Redis and every process of the deployment shares them.
+
+This module assembles the modules; no module imports it (the orchestrator names the type for
+type checking only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from fastapi import Request
+
+from marketing_agent.analytics import service as analytics
+from marketing_agent.core import clock as clock_module
+from marketing_agent.core.clock import Clock
+from marketing_agent.core.crypto import SecretBox, load_secret_box, load_secret_key
+from marketing_agent.core.db import Database, make_data_dir
+from marketing_agent.core.logging import configure_logging, get_logger
+from marketing_agent.core.settings import Settings
+from marketing_agent.orchestrator import scheduling
+from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.safety import service as safety
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.accounts import LoginRegistry
+from marketing_agent.telegram.pool import TransportPool
+
+log = get_logger(__name__)
+Role = Literal["run", "api", "worker", "scheduler", "cli", "demo", "test"]
+SendFunction = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Policies:
+    """The campaign policies the settings ask for, read once per process."""
+
+    quiet_hours: str
+    frequency_cap: scheduling.FrequencyCap
+    review_threshold: float
+    content_rules: safety.ContentRules
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policies:
+        return cls(
+            quiet_hours=settings.quiet_hours,
+            frequency_cap=scheduling.FrequencyCap.from_settings(settings),
+            review_threshold=settings.review_risk_threshold,
+            content_rules=safety.ContentRules.from_settings(settings),
+        )
+
+
+@dataclass
+class Runtime:
+    """What one process shares: its database, secrets, transports, the senders' limits, the
+    clock and the policies. Built by `open_runtime`; closed once by whoever opened it."""
+
+    role: Role
+    settings: Settings
+    database: Database
+    secret_key: str
+    secret_box: SecretBox
+    transports: TransportPool
+    limits: safety.RateLimits
+    policies: Policies
+    links: analytics.LinkTracker
+    logins: LoginRegistry  # user-account logins pending in this process (the API's)
+    # The worker's send function; None: the transports' (see `_simulator_ledger`).
+    send: SendFunction | None = None
+    owns_database: bool = True
+    _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list, repr=False)
+
+    @property
+    def clock(self) -> Clock:
+        """The process's clock (core's one source of time; tests swap in a virtual one)."""
+        return clock_module.get_clock()
+
+    # Cross-module hooks the gateway's routes ask for (the lower modules may not import the
+    # orchestrator): see core/references.py, analytics/api.py and telegram/api.py.
+    async def apply_inbound(self, *, sender_id: int) -> int:
+        """Applies a sender's stored updates (the webhook's handler)."""
+        from marketing_agent.orchestrator import flows
+
+        return await flows.apply_inbound(self, sender_id=sender_id)
+
+    @property
+    def reference_check(self) -> Any:
+        return orchestrator.check_references
+
+    @property
+    def campaign_source(self) -> Any:
+        return orchestrator.campaign_source
+
+    @property
+    def contact_lookup(self) -> Any:
+        return orchestrator.contact_exists
+
+    def delivery_worker(self, **overrides: Any) -> Any:
+        """Returns the delivery worker of this process, configured from the settings."""
+        from marketing_agent.orchestrator.worker import DeliveryWorker
+
+        options: dict[str, Any] = {
+            "batch_size": self.settings.worker_batch_size,
+            "limits": self.limits,
+            "lease_s": self.settings.worker_lease_s,
+            "chunk_s": self.settings.worker_chunk_s,
+            "send": self.send,
+            "links": self.links,
+            "cap": self.policies.frequency_cap,
+        }
+        options.update(overrides)
+        return DeliveryWorker(self.database, **options)
+
+    def start_background(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """Starts the loops the settings ask this process to run beside the API (the `run`
+        role): the scheduler and the delivery worker, until `stop` is set."""
+        from marketing_agent.orchestrator.scheduled import run_scheduler
+
+        settings = self.settings
+        tasks = []
+        if settings.run_scheduler:
+            scheduler = run_scheduler(
+                self,
+                stop,
+                poll_s=settings.scheduler_poll_s,
+                leader_retry_s=settings.scheduler_leader_retry_s,
+            )
+            tasks.append(asyncio.create_task(scheduler))
+        if settings.run_worker:
+            worker = self.delivery_worker()
+            tasks.append(
+                asyncio.create_task(worker.run_forever(stop, idle_s=settings.worker_poll_s))
+            )
+        return tasks
+
+    async def close(self) -> None:
+        """Releases what the runtime opened: limits (Redis), transports, the database."""
+        for closer in reversed(self._closers):
+            await closer()
+        self._closers.clear()
+        await self.logins.close()
+        await self.limits.close()
+        await telegram.shutdown()
+        if self.owns_database:
+            await self.database.dispose()
+
+
+def open_runtime(settings: Settings, *, role: Role, database: Database | None = None) -> Runtime:
+    """Builds the runtime of a process in `role`; pass `database` to share one (tests), else
+    one is opened from the settings (and disposed by `close`)."""
+    make_data_dir(settings.data_dir)
+    secret_key = load_secret_key(settings)
+    secret_box = load_secret_box(settings)
+    transports = telegram.pool()
+    transports.use_secret_box(secret_box)
+    runtime = Runtime(
+        role=role,
+        settings=settings,
+        database=database or Database(settings.resolved_database_url),
+        secret_key=secret_key,
+        secret_box=secret_box,
+        transports=transports,
+        limits=safety.open_rate_limits(redis_url=settings.redis_url, prefix=settings.redis_prefix),
+        policies=Policies.from_settings(settings),
+        links=analytics.tracker_of(settings, secret_key),
+        logins=LoginRegistry(),
+        owns_database=database is None,
+    )
+    if role in ("worker", "run") and settings.simulator_ledger and settings.redis_url:
+        _simulator_ledger(runtime)
+    return runtime
+
+
+def _simulator_ledger(runtime: Runtime) -> None:
+    """The multiprocess tests' exactly-once check (MA_SIMULATOR_LEDGER): each send is also
+    recorded in Redis. TODO(runtime): move into the telegram module as a transport option."""
+    from marketing_agent.telegram.ledger import SimulatorLedger
+
+    assert runtime.settings.redis_url is not None
+    ledger = SimulatorLedger(runtime.settings.redis_url, prefix=runtime.settings.redis_prefix)
+    runtime.send = ledger.send_message
+    runtime._closers.append(ledger.close)
+
+
+def get_runtime(request: Request) -> Runtime:
+    """FastAPI dependency: the runtime the app's lifespan built."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+async def serve(settings: Settings, *, role: Role) -> None:
+    """Runs the `worker` or the `scheduler` role as a process: its runtime, its loop, until
+    SIGTERM or SIGINT; then the runtime is closed."""
+    from marketing_agent.orchestrator.runner import run_worker
+    from marketing_agent.orchestrator.scheduled import run_scheduler
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if role not in ("worker", "scheduler"):
+        raise ValueError(f"{role} is not a background role")
+    runtime = open_runtime(settings, role=role)
+    try:
+        if role == "worker":
+            await run_worker(runtime, stop)
+        else:
+            log.info("scheduler.started", database=runtime.database.engine.dialect.name)
+            await run_scheduler(
+                runtime,
+                stop,
+                poll_s=settings.scheduler_poll_s,
+                leader_retry_s=settings.scheduler_leader_retry_s,
+            )
+            log.info("scheduler.stopped")
+    finally:
+        await runtime.close()
+
+
+@asynccontextmanager
+async def one_shot(settings: Settings) -> AsyncIterator[Runtime]:
+    """The runtime of a CLI one-shot command, closed when the command is done."""
+    runtime = open_runtime(settings, role="cli")
+    try:
+        yield runtime
+    finally:
+        await runtime.close()
