@@ -47,9 +47,6 @@ ALLOWED_OBJECTS: dict[tuple[str, str], str] = {
     # TODO(runtime): move onto the Runtime; every telegram.service function reaches it today,
     # as do the tests (telegram.pool()): the runtime holds the same object (Runtime.transports).
     ("telegram/service.py", "_pool"): "TODO: the transport pool, to become Runtime.transports only",
-    # TODO(runtime): the live counters are fed by a commit hook of analytics' sessions; they
-    # move onto the runtime with the analytics read path.
-    ("analytics/live.py", "counters"): "TODO: per-process live counters, to move to the runtime",
 }
 # Built at import and never changed: routers and CLI apps (assembled once), templates, struct
 # formats, type variables.

@@ -22,6 +22,9 @@ const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const ExperimentsPage = lazy(() => import("./pages/Experiments/ExperimentsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
+const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
+const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
+const AgentPage = lazy(() => import("./pages/Agent/AgentPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { token } = useSession();
@@ -93,6 +96,8 @@ export function AppRoot() {
                 <Route index element={<Suspense fallback={pageFallback}><DashboardPage /></Suspense>} />
                 <Route path="campaigns" element={<Suspense fallback={pageFallback}><CampaignsPage /></Suspense>} />
                 <Route path="campaigns/:id" element={<Suspense fallback={pageFallback}><CampaignDetailPage /></Suspense>} />
+                <Route path="campaigns/:id/analytics" element={<Suspense fallback={pageFallback}><CampaignAnalyticsPage /></Suspense>} />
+                <Route path="funnels" element={<Suspense fallback={pageFallback}><FunnelsPage /></Suspense>} />
                 <Route path="reviews" element={<Suspense fallback={pageFallback}><ReviewQueuePage /></Suspense>} />
                 <Route path="contacts" element={<Suspense fallback={pageFallback}><ContactsPage /></Suspense>} />
                 <Route path="contacts/:id" element={<Suspense fallback={pageFallback}><ContactDetailPage /></Suspense>} />
@@ -102,6 +107,7 @@ export function AppRoot() {
                 <Route path="experiments/*" element={<Suspense fallback={pageFallback}><ExperimentsPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
+                <Route path="agent" element={<Suspense fallback={pageFallback}><AgentPage /></Suspense>} />
                 <Route path="*" element={<Suspense fallback={pageFallback}><NotFoundPage /></Suspense>} />
               </Route>
             </Routes>

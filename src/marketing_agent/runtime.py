@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from fastapi import Request
 
+from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core import clock as clock_module
 from marketing_agent.core.clock import Clock
@@ -76,6 +77,7 @@ class Runtime:
     policies: Policies
     links: analytics.LinkTracker
     logins: LoginRegistry  # user-account logins pending in this process (the API's)
+    strategist: agent.Strategist  # the LLM's budgets and circuit breakers, for this process
     # The worker's send function; None: the transports' (see `_simulator_ledger`).
     send: SendFunction | None = None
     owns_database: bool = True
@@ -105,6 +107,10 @@ class Runtime:
     @property
     def contact_lookup(self) -> Any:
         return orchestrator.contact_exists
+
+    @property
+    def contact_dimension(self) -> Any:
+        return orchestrator.contact_dimension
 
     def delivery_worker(self, **overrides: Any) -> Any:
         """Returns the delivery worker of this process, configured from the settings."""
@@ -160,14 +166,16 @@ def open_runtime(settings: Settings, *, role: Role, database: Database | None = 
     """Builds the runtime of a process in `role`; pass `database` to share one (tests), else
     one is opened from the settings (and disposed by `close`)."""
     make_data_dir(settings.data_dir)
+    owns_database = database is None
     secret_key = load_secret_key(settings)
     secret_box = load_secret_box(settings)
     transports = telegram.pool()
     transports.use_secret_box(secret_box)
+    database = database or Database(settings.resolved_database_url)
     runtime = Runtime(
         role=role,
         settings=settings,
-        database=database or Database(settings.resolved_database_url),
+        database=database,
         secret_key=secret_key,
         secret_box=secret_box,
         transports=transports,
@@ -175,7 +183,8 @@ def open_runtime(settings: Settings, *, role: Role, database: Database | None = 
         policies=Policies.from_settings(settings),
         links=analytics.tracker_of(settings, secret_key),
         logins=LoginRegistry(),
-        owns_database=database is None,
+        strategist=agent.Strategist(settings, database.sessionmaker),
+        owns_database=owns_database,
     )
     if role in ("worker", "run") and settings.simulator_ledger and settings.redis_url:
         _simulator_ledger(runtime)

@@ -75,7 +75,10 @@ async def test_claude_uses_the_tools_and_submits_a_plan_over_http() -> None:
         "submit_plan",
     ]
     assert "tool_choice" not in first.body  # the newest models reject forced tool use
-    assert "consent-first" in first.body["system"] and "4096" in first.body["system"]
+    [system] = first.body["system"]
+    assert "consent-first" in system["text"] and "4096" in system["text"]
+    assert system["cache_control"] == {"type": "ephemeral"}, "the prompt prefix is cached"
+    assert first.body["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     assert "<brief>" in first.body["messages"][0]["content"]
     assert "Announce our winter sale" in first.body["messages"][0]["content"]
 
@@ -286,8 +289,22 @@ async def test_claude_is_asked_for_every_language_and_its_translations_are_kept(
         )
 
     request = server.requests[0].body
-    assert "'fr'" in request["system"] and "translations" in request["system"]
+    system = request["system"][0]["text"]
+    assert "'fr'" in system and "translations" in system
     assert "Product: Winter boots" in request["messages"][0]["content"]
     assert "Offer: 20% off" in request["messages"][0]["content"]
     assert plan.variants[0].translations == {"fr": "Bottes -20 %. Répondez /stop."}
     assert plan.variants[1].translations == {"fr": "Froid aux pieds ? /stop"}
+
+
+async def test_cached_prompt_tokens_count_at_their_price() -> None:
+    reply = claude_message(
+        tool_use("toolu_sub", "submit_plan", SUBMISSION), input_tokens=100, output_tokens=10
+    )
+    reply.body["usage"] |= {"cache_creation_input_tokens": 800, "cache_read_input_tokens": 2000}
+
+    with fake_llm([reply]) as server:
+        plan = await provider(server.url).plan_campaign(brief(), ToolSpy().tools())
+
+    # 100 + 800 x 1.25 + 2000 x 0.1 input tokens at the base price.
+    assert plan.usage.input_tokens == 100 + 1000 + 200

@@ -10,7 +10,9 @@ from marketing_agent.agent.models import LlmUsage
 from marketing_agent.agent.providers.anthropic import AnthropicProvider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
+from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Unavailable
+from marketing_agent.core.settings import Settings
 from tests.agent.factories import ToolSpy, brief, settings
 from tests.agent.fake_llm import claude_message, fake_llm, tool_use
 
@@ -64,17 +66,18 @@ def test_the_provider_description_never_shows_the_key() -> None:
     assert missing.configured is False and "MA_OPENAI_API_KEY" in missing.detail
 
 
-async def test_an_offline_plan_records_a_usage_row(session: AsyncSession) -> None:
-    plan = await agent.plan_campaign(
-        session=session,
-        settings=settings(llm_provider="offline"),
-        brief=brief(),
-        tools=ToolSpy().tools(),
-        campaign_id=42,
+def strategist(db: Database, app_settings: Settings) -> agent.Strategist:
+    return agent.Strategist(app_settings, db.sessionmaker)
+
+
+async def test_an_offline_plan_records_a_usage_row(db: Database) -> None:
+    plan = await strategist(db, settings(llm_provider="offline")).plan_campaign(
+        brief=brief(), tools=ToolSpy().tools(), campaign_id=42
     )
 
-    [row] = (await session.scalars(select(LlmUsage))).all()
-    assert plan.offline
+    async with db.session() as session:
+        [row] = (await session.scalars(select(LlmUsage))).all()
+    assert plan.offline and plan.usage_id == row.id
     assert (row.campaign_id, row.provider, row.model, row.purpose) == (
         42,
         "offline",
@@ -85,7 +88,7 @@ async def test_an_offline_plan_records_a_usage_row(session: AsyncSession) -> Non
     assert row.created_at.tzinfo is not None
 
 
-async def test_usage_is_summed_by_provider_and_model(session: AsyncSession) -> None:
+async def test_usage_is_summed_by_provider_and_model(db: Database) -> None:
     script = [
         claude_message(
             tool_use("t1", "submit_plan", SUBMISSION), input_tokens=1000, output_tokens=200
@@ -97,22 +100,19 @@ async def test_usage_is_summed_by_provider_and_model(session: AsyncSession) -> N
             anthropic_base_url=server.url,
             anthropic_model="claude-sonnet-5-5",
         )
-        plan = await agent.plan_campaign(
-            session=session, settings=claude, brief=brief(), tools=ToolSpy().tools(), campaign_id=7
+        plan = await strategist(db, claude).plan_campaign(
+            brief=brief(), tools=ToolSpy().tools(), campaign_id=7
         )
+    offline = strategist(db, settings(llm_provider="offline"))
     for campaign_id in (7, None):
-        await agent.plan_campaign(
-            session=session,
-            settings=settings(llm_provider="offline"),
-            brief=brief(),
-            tools=ToolSpy().tools(),
-            campaign_id=campaign_id,
-        )
+        await offline.plan_campaign(brief=brief(), tools=ToolSpy().tools(), campaign_id=campaign_id)
 
-    summary = await agent.usage_summary(session=session)
-    of_campaign = await agent.usage_summary(session=session, campaign_id=7)
+    async with db.session() as session:
+        summary = await agent.usage_summary(session=session)
+        of_campaign = await agent.usage_summary(session=session, campaign_id=7)
 
     assert plan.usage.cost_usd_micros == 1000 * 2 + 200 * 10
+    assert plan.prompt_version.startswith("plan_system@1+plan_user@1 #")
     assert [(t.provider, t.model, t.calls) for t in summary.by_model] == [
         ("anthropic", "claude-sonnet-5-5", 1),
         ("offline", "templates-v2", 2),
@@ -129,7 +129,7 @@ async def test_an_empty_ledger_sums_to_zero(session: AsyncSession) -> None:
 
 
 async def test_an_unreachable_llm_falls_back_to_the_offline_templates_and_says_why(
-    session: AsyncSession,
+    db: Database,
 ) -> None:
     from tests.agent.fake_llm import closed_port_url
 
@@ -139,15 +139,13 @@ async def test_an_unreachable_llm_falls_back_to_the_offline_templates_and_says_w
         anthropic_base_url=closed_port_url(),
     )
 
-    plan = await agent.plan_campaign(
-        session=session, settings=claude, brief=brief(), tools=ToolSpy().tools()
-    )
+    plan = await strategist(db, claude).plan_campaign(brief=brief(), tools=ToolSpy().tools())
 
     assert plan.offline is True and plan.provider == "offline"
     assert "could not be used" in plan.notes[0] and "MA_LLM_FALLBACK" in plan.notes[0]
 
 
-async def test_without_a_fallback_an_unreachable_llm_is_unavailable(session: AsyncSession) -> None:
+async def test_without_a_fallback_an_unreachable_llm_is_unavailable(db: Database) -> None:
     from tests.agent.fake_llm import closed_port_url
 
     claude = settings(
@@ -158,6 +156,4 @@ async def test_without_a_fallback_an_unreachable_llm_is_unavailable(session: Asy
     )
 
     with pytest.raises(Unavailable):
-        await agent.plan_campaign(
-            session=session, settings=claude, brief=brief(), tools=ToolSpy().tools()
-        )
+        await strategist(db, claude).plan_campaign(brief=brief(), tools=ToolSpy().tools())

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics import service as analytics
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core.auth import Role
-from tests.analytics.factories import event
+from marketing_agent.core.settings import Settings
+from tests.analytics.factories import event, make_campaign
 from tests.factories import database_of, headers_for
 
 STEPS = [EventType.SENT, EventType.CLICKED, EventType.CONVERTED]
@@ -96,10 +97,11 @@ async def test_order_repeats_and_shared_timestamps_within_a_window(
 
 
 async def test_the_api_takes_a_window_in_days_and_refuses_a_bad_one(
-    client: httpx.AsyncClient, app: FastAPI
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
 ) -> None:
+    cid = await make_campaign(database_of(app), settings)
     viewer = await headers_for(client, database_of(app), Role.VIEWER)
-    url = "/api/v1/analytics/campaigns/1/funnel"
+    url = f"/api/v1/analytics/campaigns/{cid}/funnel"
 
     good = await client.get(url, params={"window_days": 7}, headers=viewer)
     bad = await client.get(url, params={"window_days": 0}, headers=viewer)
@@ -107,3 +109,5 @@ async def test_the_api_takes_a_window_in_days_and_refuses_a_bad_one(
     assert good.status_code == 200
     assert good.json()["window_days"] == 7
     assert bad.status_code == 422
+    missing = await client.get("/api/v1/analytics/campaigns/99999/funnel", headers=viewer)
+    assert missing.status_code == 404

@@ -96,7 +96,7 @@ async def test_standby_takes_over_when_the_leader_is_killed(
                 for s in schedulers
             ]  # fmt: skip
 
-        await wait_until(lambda: sorted(roles()) == ["leading", "standby"], 30, "one leads")
+        await wait_until(lambda: sorted(roles()) == ["leading", "standby"], 90, "one leads")
         leader, standby = sorted(schedulers, key=lambda s: roles()[schedulers.index(s)])
 
         async def running(campaign_id: int) -> bool:

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketing_agent.core.clock import VirtualClock
-from marketing_agent.safety.ratelimit import SenderRateLimiter
+from marketing_agent.safety.ratelimit import (
+    EVIDENCE_WINDOW_S,
+    RATE_RECOVERY_HALF_LIFE_S,
+    RETURN_SHARE,
+    LearnedRate,
+    SenderRateLimiter,
+    TransitEstimate,
+)
 from marketing_agent.telegram.profiles import PROFILES, SenderProfile
 from marketing_agent.telegram.simulator import (
     BehaviourModel,
@@ -255,3 +262,122 @@ def _run_on_virtual_clock(
     finally:
         loop.close()
     return log
+
+
+# -- the limit holds at the server, whatever the transit time does ------------------------------
+
+_transits = st.lists(
+    st.tuples(
+        st.floats(min_value=0.0, max_value=0.04),  # the way out beyond the fastest
+        st.floats(min_value=0.0, max_value=0.04),  # the way back beyond the fastest
+    ),
+    min_size=1,
+    max_size=200,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    per_s=st.sampled_from([1, 5, 30]),
+    fastest_one_way_s=st.floats(min_value=0.0, max_value=0.05),
+    transits=_transits,
+    chats=st.integers(min_value=1, max_value=400),
+    in_flight=st.integers(min_value=1, max_value=32),
+)
+def test_no_window_at_the_server_ever_holds_more_than_the_profile(
+    per_s: int,
+    fastest_one_way_s: float,
+    transits: list[tuple[float, float]],
+    chats: int,
+    in_flight: int,
+) -> None:
+    """Telegram counts a send when it arrives: requests whose transit varies by up to 40 ms
+    each way never break a window there, because the limiter bounds each arrival by the
+    request's answer (told by `sent`). Its one assumption holds: the way back takes at least
+    half the fastest round trip seen (RETURN_SHARE)."""
+    profile = SenderProfile(
+        name="transit", global_per_s=per_s, private_per_chat_s=1.0, group_per_min=20
+    )
+    clock = VirtualClock()
+    limiter = SenderRateLimiter(profile, clock=clock, transit=TransitEstimate(real=True))
+    telegram_side = TelegramSimulator(profile, QUIET, clock=clock)
+    requests = deque(enumerate(transits))
+    gate = asyncio.Semaphore(in_flight)
+
+    async def send(n: int, out_s: float, back_s: float) -> None:
+        chat = n % chats + 1
+        async with gate:
+            await limiter.acquire(chat, "private")
+            await clock.sleep(fastest_one_way_s + out_s)
+            outcome = await telegram_side.send(OutgoingMessage(chat_id=chat, text="Hi"))
+            assert outcome.status is SendStatus.SENT, outcome
+            out = fastest_one_way_s + out_s
+            fastest = limiter.transit.fastest_s
+            back = fastest_one_way_s + back_s
+            back = max(back, RETURN_SHARE * fastest if fastest else out)
+            await clock.sleep(back)
+            limiter.sent(chat)
+
+    async def main() -> None:
+        await asyncio.gather(*(send(n, *transit) for n, transit in requests))
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert telegram_side.stats.flood_waits == 0
+    assert telegram_side.stats.max_global_per_s <= per_s
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    gaps_s=st.lists(st.floats(min_value=0.0, max_value=4 * EVIDENCE_WINDOW_S), max_size=30),
+)
+def test_one_flood_wait_lowers_nothing_and_any_number_are_recovered_from_within_minutes(
+    gaps_s: list[float],
+) -> None:
+    start = VirtualClock().now()
+    learned = LearnedRate().after_flood_wait(start)
+    assert learned.share == 1.0 and learned.flood_waits == 1  # a single one is not evidence
+    at = start
+    for gap_s in gaps_s:
+        at += timedelta(seconds=gap_s)
+        learned = learned.after_flood_wait(at)
+        assert 0.5 <= learned.share <= 1.0
+    five_half_lives = at + timedelta(seconds=5 * RATE_RECOVERY_HALF_LIFE_S)
+    assert learned.share_at(five_half_lives) >= 1.0 - 0.5 / 32  # back within five minutes
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    per_s=st.sampled_from([1, 5, 30]),
+    flood_at=st.integers(min_value=0, max_value=60),
+    retry_after_s=st.integers(min_value=1, max_value=5),
+)
+def test_after_a_single_flood_wait_the_sender_is_back_at_its_full_rate(
+    per_s: int, flood_at: int, retry_after_s: int
+) -> None:
+    """One FloodWait costs its pause and nothing more: the sends after it go at the profile's
+    rate, not at a learned lower one (it took a second FloodWait to lower it)."""
+    profile = SenderProfile(name="p", global_per_s=per_s, private_per_chat_s=1.0, group_per_min=20)
+    clock = VirtualClock()
+    limiter = SenderRateLimiter(profile, clock=clock)
+    grants: list[float] = []
+
+    async def main() -> None:
+        for chat in range(1, flood_at + 1):
+            await limiter.acquire(chat)
+        await limiter.flood_wait(retry_after_s)
+        for chat in range(1000, 1000 + 4 * per_s + 1):
+            await limiter.acquire(chat)
+            grants.append(clock.monotonic())
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    assert limiter.rate_per_s == pytest.approx(per_s, rel=1e-4)
+    steady = grants[-(2 * per_s) - 1 :]  # two whole windows after the catch-up
+    assert (len(steady) - 1) / (steady[-1] - steady[0]) == pytest.approx(per_s, rel=1e-3)

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from marketing_agent.core.clock import VirtualClock
+from marketing_agent.safety.ratelimit import BURST_SHARE
 from marketing_agent.safety.ratelimit_redis import RedisRateLimits
 from marketing_agent.telegram.profiles import PROFILES, SenderProfile
 from marketing_agent.telegram.simulator import (
@@ -47,7 +48,9 @@ async def test_two_workers_on_one_bot_never_exceed_its_rate_together(redis_prefi
     assert sent == 400
     assert telegram_side.stats.flood_waits == 0
     assert telegram_side.stats.max_global_per_s <= 200
-    assert elapsed >= 399 / 200  # together, not each at the full rate
+    # Together, not each at the full rate: after the burst an idle sender may catch up with
+    # (a quarter of a window), the rest at 200/s.
+    assert elapsed >= (400 - 200 * BURST_SHARE) / 200
     assert telegram_side.stats.achieved_per_s >= 0.9 * 200
     await worker_a.close()
     await worker_b.close()
@@ -75,7 +78,7 @@ async def test_chat_and_group_limits_hold_across_workers(
         await limits.close()
 
 
-async def test_a_flood_wait_pauses_every_worker_and_lowers_the_shared_rate(
+async def test_a_flood_wait_pauses_every_worker_and_a_repeated_one_lowers_the_shared_rate(
     redis_prefix: str, virtual_clock: VirtualClock
 ) -> None:
     worker_a = RedisRateLimits(REDIS_URL, prefix=redis_prefix)
@@ -85,22 +88,77 @@ async def test_a_flood_wait_pauses_every_worker_and_lowers_the_shared_rate(
     await a.acquire(1)
 
     learned = await a.flood_wait(7.0)
-    assert learned.share == pytest.approx(0.9) and learned.flood_waits == 1
+    assert (learned.share, learned.flood_waits) == (1.0, 1)  # one FloodWait lowers nothing
+    # Answers of requests under way when it came are the same event, not new evidence.
+    assert (await b.flood_wait(7.0)).flood_waits == 1
 
     started = virtual_clock.monotonic()
     busy_s = await b.acquire(2, max_wait_s=1.0)  # not worth waiting for inside a chunk
     assert busy_s == pytest.approx(7.0, abs=1e-3)
     await b.acquire(2)
     assert virtual_clock.monotonic() - started == pytest.approx(7.0, abs=1e-3)
-    assert (await b.learned()).share == pytest.approx(0.9)
-    # Worker b now paces at 90 % of the bot's rate too.
-    before = virtual_clock.monotonic()
-    for chat in range(100, 128):
-        await b.acquire(chat)
-    assert 28 / (virtual_clock.monotonic() - before) == pytest.approx(27.0, rel=0.01)
-    assert (await a.flood_wait(1.0)).share == pytest.approx(0.81, rel=1e-3)
+    assert (await b.learned()).share == 1.0
+
+    virtual_clock.advance(5.0)
+    assert (await b.flood_wait(1.0)).share == pytest.approx(0.9)  # a second one: evidence
+    virtual_clock.advance(2.0)
+    # Worker a now paces at 90 % of the bot's rate too: 30 sends a window of 1/0.9 s.
+    grants = []
+    for chat in range(100, 190):
+        await a.acquire(chat)
+        grants.append(virtual_clock.monotonic())
+    assert 30 / (grants[-1] - grants[-31]) == pytest.approx(27.0, rel=0.01)
     for _ in range(20):
+        virtual_clock.advance(2.0)
         await a.flood_wait(1.0)
     assert (await b.learned()).share == pytest.approx(0.5)  # bounded below
+
+    # ... and it comes back within minutes, for every worker.
+    virtual_clock.advance(300.0)
+    grants = []
+    for chat in range(200, 290):
+        await b.acquire(chat)
+        grants.append(virtual_clock.monotonic())
+    assert 30 / (grants[-1] - grants[-31]) >= 0.95 * 30
     await worker_a.close()
     await worker_b.close()
+
+
+async def test_a_loaded_worker_keeps_sending_when_its_reservations_come_back_late(
+    redis_prefix: str,
+) -> None:
+    """The stall of old: each reservation's answer came back later than the fixed lateness
+    allowed, so every slot was given back and taken again, for ever. Now the lateness is
+    learned and the sends go on, a few retakes at most, with no window broken."""
+    limits = RedisRateLimits(REDIS_URL, prefix=redis_prefix)
+    profile = PROFILES["bot"]
+    limiter = limits.limiter(9, profile)
+    telegram_side = TelegramSimulator(profile, QUIET)
+    scripts = limiter._scripts
+    reserve = scripts["reserve"]
+
+    async def slow_reserve(**kwargs: object) -> object:
+        answer = await reserve(**kwargs)
+        await asyncio.sleep(0.05)  # a loaded Redis or connection pool: answers 50 ms late
+        return answer
+
+    scripts["reserve"] = slow_reserve
+    chats = iter(range(1, 10_000))
+
+    async def lane() -> None:
+        for _ in range(15):
+            chat = next(chats)
+            await limiter.acquire(chat, "private")
+            outcome = await telegram_side.send(OutgoingMessage(chat_id=chat, text="Hi"))
+            assert outcome.status is SendStatus.SENT
+            limiter.sent(chat)
+
+    started = time.monotonic()
+    await asyncio.wait_for(lane(), timeout=20)
+    elapsed = time.monotonic() - started
+
+    assert telegram_side.stats.sent == 15
+    assert telegram_side.stats.flood_waits == 0
+    assert elapsed < 5  # 15 answers 50 ms late take 0.75 s; a stall never ends
+    scripts["reserve"] = reserve
+    await limits.close()

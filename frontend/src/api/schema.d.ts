@@ -728,8 +728,32 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Plan Campaign */
+        /**
+         * Plan Campaign
+         * @description Drafts a plan without creating a campaign; no transaction is held while the model works.
+         */
         post: operations["plan_campaign_api_v1_agent_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat
+         * @description Answers a question about campaigns with read-only tools run as the caller; each figure
+         *     cites a tool result (`sources`), figures no tool returned are marked, steps show each call.
+         */
+        post: operations["chat_api_v1_agent_chat_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -760,10 +784,94 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Usage Summary */
+        /**
+         * Usage Summary
+         * @description Calls, tokens and cost by model (of one campaign when given), and the budgets' state.
+         */
         get: operations["usage_summary_api_v1_agent_usage_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Budget
+         * @description Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%.
+         */
+        get: operations["budget_api_v1_agent_budget_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Inbox
+         * @description Recipients' replies, newest first: opt-outs (already unsubscribed) and the rest, each
+         *     with a suggested answer for a person to send.
+         */
+        get: operations["list_inbox_api_v1_agent_inbox_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox/{reply_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer Reply
+         * @description Sends a person's answer (the suggestion, edited or not) to the one who replied.
+         */
+        post: operations["answer_reply_api_v1_agent_inbox__reply_id__answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/inbox/{reply_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss Reply
+         * @description Closes a reply without an answer.
+         */
+        post: operations["dismiss_reply_api_v1_agent_inbox__reply_id__dismiss_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1127,6 +1235,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/campaigns/{campaign_id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Live
+         * @description Live counts without polling, from the database (any API process answers the same).
+         */
+        get: operations["campaign_live_api_v1_analytics_campaigns__campaign_id__live_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/campaigns/{campaign_id}/funnel": {
         parameters: {
             query?: never;
@@ -1139,6 +1267,124 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/variants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel By Variant
+         * @description The funnel of every variant beside the overall one (the same steps and window).
+         */
+        get: operations["campaign_funnel_by_variant_api_v1_analytics_campaigns__campaign_id__funnel_variants_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/dropoff.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel Dropoff
+         * @description Who stopped where: everyone who entered the funnel and did not finish it, with the last
+         *     step they reached (erased people have an empty contact_id).
+         */
+        get: operations["campaign_funnel_dropoff_api_v1_analytics_campaigns__campaign_id__funnel_dropoff_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/breakdown": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Breakdown
+         * @description Distinct people per event type and the rates with 95 % intervals, per group.
+         */
+        get: operations["campaign_breakdown_api_v1_analytics_campaigns__campaign_id__breakdown_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/roi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Roi
+         * @description Conversion value against costs (entered, LLM tokens, paid-broadcast Stars).
+         */
+        get: operations["campaign_roi_api_v1_analytics_campaigns__campaign_id__roi_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/costs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add Campaign Cost
+         * @description Enters a cost of the campaign (or of one variant) for its ROI.
+         */
+        post: operations["add_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/costs/{cost_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Campaign Cost */
+        delete: operations["delete_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs__cost_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1965,6 +2211,51 @@ export interface components {
             /** File */
             file: string;
         };
+        /** Breakdown */
+        Breakdown: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * By
+             * @enum {string}
+             */
+            by: "variant" | "day" | "language" | "timezone" | "attribute";
+            /**
+             * Key
+             * @description The attribute's name, for by=attribute.
+             */
+            key?: string | null;
+            /** Unobservable Reasons */
+            unobservable_reasons?: {
+                [key: string]: string;
+            };
+            /** Rows */
+            rows: components["schemas"]["BreakdownRow"][];
+        };
+        /** BreakdownRow */
+        BreakdownRow: {
+            /** Key */
+            key: string;
+            /** Sent */
+            sent: number;
+            /** Delivered */
+            delivered: number;
+            /**
+             * Read
+             * @description None where the sender cannot observe reads.
+             */
+            read: number | null;
+            /** Clicked */
+            clicked: number;
+            /** Converted */
+            converted: number;
+            /** Revenue Usd Micros */
+            revenue_usd_micros: number;
+            /** @description People who clicked per person sent to. */
+            click_rate: components["schemas"]["Rate"];
+            /** @description People who converted per person sent to. */
+            conversion_rate: components["schemas"]["Rate"];
+        };
         /**
          * BriefIn
          * @description The strategist's brief, field by field (all optional; say at least what it is about).
@@ -2009,6 +2300,49 @@ export interface components {
              * @description Every language to write in; empty: the main one plus the audience's.
              */
             languages?: string[];
+        };
+        /**
+         * BudgetLine
+         * @description Spend of one period against its limit.
+         */
+        BudgetLine: {
+            /** Spent Usd Micros */
+            spent_usd_micros: number;
+            /** Limit Usd Micros */
+            limit_usd_micros: number;
+            /** Remaining Usd Micros */
+            remaining_usd_micros: number;
+            /**
+             * Used Share
+             * @description Spent / limit (1.0 and over: used up).
+             */
+            used_share: number;
+            /**
+             * Warning
+             * @description 80% or more is used.
+             */
+            warning: boolean;
+            /**
+             * Exhausted
+             * @description Used up: every LLM call is refused until it resets.
+             */
+            exhausted: boolean;
+        };
+        /** BudgetStatus */
+        BudgetStatus: {
+            day: components["schemas"]["BudgetLine"];
+            month: components["schemas"]["BudgetLine"];
+            /** Call Limit Usd Micros */
+            call_limit_usd_micros: number;
+            /**
+             * Next Call Cap Usd Micros
+             * @description What the next call may spend at most: the smallest of the call limit and the day's and month's remainders.
+             */
+            next_call_cap_usd_micros: number;
+            /** Warning */
+            warning: boolean;
+            /** Exhausted */
+            exhausted: boolean;
         };
         /**
          * CampaignBrief
@@ -2156,6 +2490,17 @@ export interface components {
             usage: components["schemas"]["Usage"];
             /** Tool Calls */
             tool_calls?: components["schemas"]["ToolCallRecord"][];
+            /**
+             * Prompt Version
+             * @description The prompt template version the plan was written with (empty offline).
+             * @default
+             */
+            prompt_version: string;
+            /**
+             * Usage Id
+             * @description The usage record of this plan's cost.
+             */
+            usage_id?: number | null;
         };
         /** CampaignRead */
         CampaignRead: {
@@ -2250,6 +2595,36 @@ export interface components {
              */
             readonly attention_reason: string | null;
         };
+        /** CampaignRoi */
+        CampaignRoi: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Currency
+             * @default USD
+             * @constant
+             */
+            currency: "USD";
+            /** Star Price Usd Micros */
+            star_price_usd_micros: number;
+            /** Paid Broadcast */
+            paid_broadcast: boolean;
+            /**
+             * Paid Messages
+             * @description Messages sent above the free 30 a second.
+             */
+            paid_messages: number;
+            /** Costs */
+            costs: components["schemas"]["CostLine"][];
+            /** Variants */
+            variants: components["schemas"]["VariantRoi"][];
+            totals: components["schemas"]["VariantRoi"];
+            /**
+             * Allocation
+             * @default Costs that name no variant (campaign-wide entries, the strategist's tokens) are split over the variants in proportion to the people each was sent to.
+             */
+            allocation: string;
+        };
         /** CampaignStats */
         CampaignStats: {
             /** Campaign Id */
@@ -2303,6 +2678,99 @@ export interface components {
             quiet_hours?: components["schemas"]["DailyWindowIn"] | null;
             /** Timezone */
             timezone?: string | null;
+        };
+        /** ChatAnswer */
+        ChatAnswer: {
+            /** Answer */
+            answer: string;
+            /** Sources */
+            sources: components["schemas"]["ChatSource"][];
+            /** Steps */
+            steps: components["schemas"]["ChatStep"][];
+            /**
+             * Unverified Figures
+             * @description Figures no tool returned: replaced in `answer` by '[unverified figure]'.
+             */
+            unverified_figures?: string[];
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Offline */
+            offline: boolean;
+            /**
+             * Ai Generated
+             * @description An LLM wrote the answer (EU AI Act art. 50).
+             */
+            ai_generated: boolean;
+            /** Prompt Version */
+            prompt_version: string;
+            usage: components["schemas"]["Usage"];
+            /** Notes */
+            notes?: string[];
+        };
+        /**
+         * ChatRequest
+         * @description The conversation so far, oldest first; the last turn is the marketer's question.
+         */
+        ChatRequest: {
+            /** Messages */
+            messages: components["schemas"]["ChatTurn"][];
+        };
+        /**
+         * ChatSource
+         * @description One tool result the answer may cite as `[id]`.
+         */
+        ChatSource: {
+            /**
+             * Id
+             * @description The citation marker, e.g. "S1".
+             */
+            id: string;
+            /** Tool */
+            tool: string;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /** Summary */
+            summary: string;
+            /** Data */
+            data: unknown;
+        };
+        /**
+         * ChatStep
+         * @description One tool call the strategist made (or tried), shown in the UI as a step.
+         */
+        ChatStep: {
+            /** Tool */
+            tool: string;
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "refused" | "error";
+            /** Source Id */
+            source_id?: string | null;
+            /**
+             * Detail
+             * @default
+             */
+            detail: string;
+        };
+        /** ChatTurn */
+        ChatTurn: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "user" | "assistant";
+            /** Content */
+            content: string;
         };
         /** ConsentCreate */
         ConsentCreate: {
@@ -2562,6 +3030,43 @@ export interface components {
             errors?: {
                 [key: string]: unknown;
             }[];
+        };
+        /** CostCreate */
+        CostCreate: {
+            /**
+             * Amount Usd
+             * @description In US dollars.
+             */
+            amount_usd: number;
+            /** Description */
+            description: string;
+            /** Variant Key */
+            variant_key?: string | null;
+        };
+        /** CostLine */
+        CostLine: {
+            /**
+             * Id
+             * @description Set on costs the user entered (deletable).
+             */
+            id?: number | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "manual" | "llm" | "stars";
+            /** Variant Key */
+            variant_key: string | null;
+            /** Amount Usd Micros */
+            amount_usd_micros: number;
+            /** Description */
+            description: string;
+            /**
+             * Estimated
+             * @description Computed from the sends, not a bill.
+             * @default false
+             */
+            estimated: boolean;
         };
         /**
          * CupedArmRead
@@ -2969,12 +3474,27 @@ export interface components {
             /** Campaign Id */
             campaign_id: number;
             /**
+             * Variant Key
+             * @description Only this variant's events; None: all.
+             */
+            variant_key?: string | null;
+            /**
              * Window Days
              * @description Conversion window: every step within this many days of the person's entry (earliest step-1 event); None: no window.
              */
             window_days?: number | null;
             /** Steps */
             steps: components["schemas"]["FunnelStep"][];
+            time_to_convert?: components["schemas"]["TimeToConvert"] | null;
+        };
+        /**
+         * FunnelBreakdown
+         * @description The same funnel for every variant, and for all of them together.
+         */
+        FunnelBreakdown: {
+            overall: components["schemas"]["Funnel"];
+            /** Variants */
+            variants: components["schemas"]["Funnel"][];
         };
         /** FunnelStep */
         FunnelStep: {
@@ -2988,6 +3508,8 @@ export interface components {
             conversion_from_previous: number;
             /** Conversion From Start */
             conversion_from_start: number;
+            /** @description The step's people per person of the previous step, with its 95 % Wilson interval; None for the first step. */
+            rate_from_previous?: components["schemas"]["Rate"] | null;
         };
         /**
          * GuardrailRead
@@ -3087,6 +3609,63 @@ export interface components {
              */
             suppressed_rows?: number[];
         };
+        /** InboxAnswer */
+        InboxAnswer: {
+            /** Text */
+            text: string;
+        };
+        /** InboxReplyRead */
+        InboxReplyRead: {
+            /** Id */
+            id: number;
+            /** Contact Id */
+            contact_id: number;
+            /** Sender Id */
+            sender_id: number;
+            /** Campaign Id */
+            campaign_id: number | null;
+            /**
+             * Text
+             * @description The reply as the person wrote it: untrusted, never obeyed.
+             */
+            text: string;
+            /**
+             * Intent
+             * @description opt_out, complaint, purchase_intent, question or other.
+             */
+            intent: string;
+            /**
+             * Matched
+             * @description The words that showed the intent.
+             */
+            matched: string | null;
+            /** Language */
+            language: string;
+            /**
+             * Suggested Answer
+             * @description An answer for a person to edit and send; never sent on its own.
+             */
+            suggested_answer: string | null;
+            status: components["schemas"]["InboxStatus"];
+            /** Business Connection */
+            business_connection: boolean;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Answered By */
+            answered_by: string | null;
+            /** Answered At */
+            answered_at: string | null;
+            /** Answer Text */
+            answer_text: string | null;
+        };
+        /**
+         * InboxStatus
+         * @enum {string}
+         */
+        InboxStatus: "open" | "answered" | "dismissed" | "opted_out";
         /**
          * LaunchPreview
          * @description Who a campaign would reach if it were sent now, and how long it would take.
@@ -3230,6 +3809,17 @@ export interface components {
         Page_DeliveryRead_: {
             /** Items */
             items: components["schemas"]["DeliveryRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[InboxReplyRead] */
+        Page_InboxReplyRead_: {
+            /** Items */
+            items: components["schemas"]["InboxReplyRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3542,6 +4132,28 @@ export interface components {
             configured: boolean;
             /** Detail */
             detail: string;
+        };
+        /**
+         * Rate
+         * @description successes / trials, with its 95 % Wilson interval; value None when there were no trials.
+         */
+        Rate: {
+            /** Successes */
+            successes: number;
+            /** Trials */
+            trials: number;
+            /** Value */
+            value: number | null;
+            /**
+             * Low
+             * @description Lower end of the 95 % Wilson score interval.
+             */
+            low: number | null;
+            /**
+             * High
+             * @description Upper end of the 95 % Wilson score interval.
+             */
+            high: number | null;
         };
         /**
          * Reason
@@ -4237,6 +4849,34 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /** TimeBucket */
+        TimeBucket: {
+            /** Label */
+            label: string;
+            /** People */
+            people: number;
+        };
+        /**
+         * TimeToConvert
+         * @description Seconds from a person's entry (earliest step-1 event) to their last step.
+         */
+        TimeToConvert: {
+            /**
+             * People
+             * @description People who reached the last step.
+             */
+            people: number;
+            /** Median S */
+            median_s?: number | null;
+            /** P25 S */
+            p25_s?: number | null;
+            /** P75 S */
+            p75_s?: number | null;
+            /** P90 S */
+            p90_s?: number | null;
+            /** Buckets */
+            buckets: components["schemas"]["TimeBucket"][];
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -4290,6 +4930,11 @@ export interface components {
              * @default 0
              */
             cost_usd_micros: number;
+            /**
+             * Prompt Version
+             * @default
+             */
+            prompt_version: string;
         };
         /** UsageSummary */
         UsageSummary: {
@@ -4303,6 +4948,7 @@ export interface components {
             output_tokens: number;
             /** Cost Usd Micros */
             cost_usd_micros: number;
+            budget?: components["schemas"]["BudgetStatus"] | null;
         };
         /** UsageTotal */
         UsageTotal: {
@@ -4444,6 +5090,33 @@ export interface components {
             translations?: {
                 [key: string]: string;
             };
+        };
+        /** VariantRoi */
+        VariantRoi: {
+            /** Variant Key */
+            variant_key: string | null;
+            /**
+             * Sent
+             * @description Distinct people sent to.
+             */
+            sent: number;
+            /** Converted */
+            converted: number;
+            /** Revenue Usd Micros */
+            revenue_usd_micros: number;
+            /** Cost Usd Micros */
+            cost_usd_micros: number;
+            /** Profit Usd Micros */
+            profit_usd_micros: number;
+            /**
+             * Roi
+             * @description (revenue - cost) / cost; None without costs.
+             */
+            roi: number | null;
+            /** Cost Per Conversion Usd Micros */
+            cost_per_conversion_usd_micros: number | null;
+            /** @description Converted people per person sent to. */
+            conversion_rate: components["schemas"]["Rate"];
         };
         /**
          * VariantStats
@@ -8227,6 +8900,93 @@ export interface operations {
             };
         };
     };
+    chat_api_v1_agent_chat_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatAnswer"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     describe_provider_api_v1_agent_provider_get: {
         parameters: {
             query?: never;
@@ -8314,6 +9074,300 @@ export interface operations {
             };
             /** @description Your role lacks the permission this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    budget_api_v1_agent_budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BudgetStatus"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_inbox_api_v1_agent_inbox_get: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["InboxStatus"] | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_InboxReplyRead_"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_reply_api_v1_agent_inbox__reply_id__answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply's id in the inbox. */
+                reply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InboxAnswer"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxReplyRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    dismiss_reply_api_v1_agent_inbox__reply_id__dismiss_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply's id in the inbox. */
+                reply_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxReplyRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10408,6 +11462,77 @@ export interface operations {
             };
         };
     };
+    campaign_live_api_v1_analytics_campaigns__campaign_id__live_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last counts received (a reconnect). */
+                "last-event-id"?: string | null;
+            };
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-sent events: `counts` (the campaign's stats, as from /stats) whenever an event is recorded, `end` once its sending is over. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     campaign_funnel_api_v1_analytics_campaigns__campaign_id__funnel_get: {
         parameters: {
             query?: {
@@ -10415,6 +11540,8 @@ export interface operations {
                 steps?: components["schemas"]["EventType"][] | null;
                 /** @description Conversion window in days, from each person's earliest step-1 event. */
                 window_days?: number | null;
+                /** @description Only this variant's events. */
+                variant_key?: string | null;
             };
             header?: never;
             path: {
@@ -10454,6 +11581,474 @@ export interface operations {
             };
             /** @description Something the request names does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_funnel_by_variant_api_v1_analytics_campaigns__campaign_id__funnel_variants_get: {
+        parameters: {
+            query?: {
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelBreakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_funnel_dropoff_api_v1_analytics_campaigns__campaign_id__funnel_dropoff_csv_get: {
+        parameters: {
+            query?: {
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+                /** @description Only this variant's events. */
+                variant_key?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description contact_id,last_step,reached_at */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_breakdown_api_v1_analytics_campaigns__campaign_id__breakdown_get: {
+        parameters: {
+            query: {
+                /** @description What to break the results down by. */
+                by: "variant" | "day" | "language" | "timezone" | "attribute";
+                /** @description by=attribute: the attribute's name. */
+                key?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Breakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_roi_api_v1_analytics_campaigns__campaign_id__roi_get: {
+        parameters: {
+            query?: {
+                /** @description What a Star costs you, in USD. */
+                star_price_usd?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignRoi"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CostCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CostLine"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs__cost_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+                /** @description The cost's id */
+                cost_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign or cost. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,7 +16,7 @@ const ACTION: Record<Permission, string> = {
   "compliance:read": "read the audit log",
   "compliance:write": "record consent",
   "senders:manage": "manage senders",
-  "safety:manage": "change the safety rules",
+  "safety:manage": "manage the safety rules",
   "users:manage": "manage users",
 };
 

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketing_agent.agent import service
-from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan, ProviderInfo, UsageSummary
+from marketing_agent.agent import inbox, service
+from marketing_agent.agent.chat_tools import chat_tools
+from marketing_agent.agent.schemas import (
+    BudgetStatus,
+    CampaignBrief,
+    CampaignPlan,
+    ChatAnswer,
+    ChatRequest,
+    InboxAnswer,
+    InboxReplyRead,
+    InboxStatus,
+    ProviderInfo,
+    UsageSummary,
+)
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
+from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
@@ -20,12 +33,30 @@ CanUseAgent = Annotated[Principal, Depends(authorize(Permission.AGENT_USE))]
 CanReadUsage = Annotated[Principal, Depends(authorize(Permission.ANALYTICS_READ))]
 
 
+StrategistDep = Annotated[service.Strategist, Depends(service.strategist_of)]
+
+
 @router.post("/plan")
 async def plan_campaign(
-    brief: CampaignBrief, session: DbSession, settings: CurrentSettings, principal: CanUseAgent
+    brief: CampaignBrief, strategist: StrategistDep, principal: CanUseAgent
 ) -> CampaignPlan:
-    return await service.plan_campaign(
-        session=session, settings=settings, brief=brief, tools=_request_tools(session)
+    """Drafts a plan without creating a campaign; no transaction is held while the model works."""
+    return await strategist.plan_campaign(brief=brief, tools=_request_tools(strategist.sessions))
+
+
+@router.post("/chat")
+async def chat(
+    request: ChatRequest,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanUseAgent,
+) -> ChatAnswer:
+    """Answers a question about campaigns with read-only tools run as the caller; each figure
+    cites a tool result (`sources`), figures no tool returned are marked, steps show each call."""
+    return await strategist.chat(
+        request=request,
+        tools=chat_tools(strategist.sessions, settings),
+        principal=principal,
     )
 
 
@@ -37,24 +68,83 @@ async def describe_provider(settings: CurrentSettings, principal: CanUseAgent) -
 @router.get("/usage")
 async def usage_summary(
     session: DbSession,
+    strategist: StrategistDep,
     principal: CanReadUsage,
     campaign_id: Annotated[DbId | None, Query()] = None,
 ) -> UsageSummary:
-    return await service.usage_summary(session=session, campaign_id=campaign_id)
+    """Calls, tokens and cost by model (of one campaign when given), and the budgets' state."""
+    summary = await service.usage_summary(session=session, campaign_id=campaign_id)
+    summary.budget = await strategist.budget()
+    return summary
 
 
-def _request_tools(session: AsyncSession) -> AgentTools:
-    """Tools for a plan drafted outside a campaign: no audience, the real safety guard."""
+@router.get("/budget")
+async def budget(strategist: StrategistDep, principal: CanUseAgent) -> BudgetStatus:
+    """Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%."""
+    return await strategist.budget()
+
+
+def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:
+    """Tools for a plan drafted outside a campaign: no audience, the real safety guard, each
+    call on a short session of its own."""
 
     async def describe_audience() -> dict[str, Any]:
         return {"note": "no audience selected"}
 
     async def check_content(text: str) -> dict[str, Any]:
-        # Imported here so the agent module loads (and is tested) without the safety module.
         from marketing_agent.safety import service as safety
 
-        verdict = await safety.check_content(session=session, text=text)
+        async with sessions() as session:
+            verdict = await safety.check_content(session=session, text=text)
         result: dict[str, Any] = verdict.model_dump(mode="json")
         return result
 
     return AgentTools(describe_audience=describe_audience, check_content=check_content)
+
+
+ReplyID = Annotated[DbId, Path(description="The reply's id in the inbox.")]
+
+
+@router.get("/inbox")
+async def list_inbox(
+    session: DbSession,
+    principal: CanUseAgent,
+    status: Annotated[InboxStatus | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[InboxReplyRead]:
+    """Recipients' replies, newest first: opt-outs (already unsubscribed) and the rest, each
+    with a suggested answer for a person to send."""
+    rows, total = await inbox.list_replies(
+        session=session, status=status, limit=limit, offset=offset
+    )
+    return Page(items=[inbox.read(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("/inbox/{reply_id}/answer")
+async def answer_reply(
+    reply_id: ReplyID,
+    answer: InboxAnswer,
+    session: DbSession,
+    principal: CanUseAgent,
+    request: Request,
+) -> InboxReplyRead:
+    """Sends a person's answer (the suggestion, edited or not) to the one who replied."""
+    row = await inbox.answer_reply(
+        session=session,
+        reply_id=reply_id,
+        text=answer.text,
+        actor=principal.actor,
+        limits=getattr(getattr(request.app.state, "runtime", None), "limits", None),
+    )
+    return inbox.read(row)
+
+
+@router.post("/inbox/{reply_id}/dismiss")
+async def dismiss_reply(
+    reply_id: ReplyID, session: DbSession, principal: CanUseAgent
+) -> InboxReplyRead:
+    """Closes a reply without an answer."""
+    return inbox.read(
+        await inbox.dismiss(session=session, reply_id=reply_id, actor=principal.actor)
+    )

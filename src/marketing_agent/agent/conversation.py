@@ -6,11 +6,15 @@ model obtained, the summed tokens, and turns a valid `submit_plan` call into a `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from marketing_agent.agent.errors import PlanNotProduced
-from marketing_agent.agent.pricing import cost_usd_micros
+from marketing_agent.agent.budget import usd
+from marketing_agent.agent.context import ContextWindow, estimate_tokens
+from marketing_agent.agent.errors import BudgetExhausted, PlanNotProduced
+from marketing_agent.agent.pricing import cost_usd_micros, price_of
+from marketing_agent.agent.prompts import PLAN_PROMPT_VERSION
 from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan, ToolCallRecord, Usage
 from marketing_agent.agent.tools import (
     CHECK_CONTENT,
@@ -26,6 +30,14 @@ from marketing_agent.agent.tools import (
 )
 
 
+@dataclass(frozen=True)
+class CallLimits:
+    """What one piece of work may use: a spend cap (None: no cap) and a context budget."""
+
+    cap_usd_micros: int | None = None
+    context_max_tokens: int = 16_000
+
+
 class PlanConversation:
     """The state of one plan's exchange with a model, whatever the provider."""
 
@@ -37,7 +49,10 @@ class PlanConversation:
         brief: CampaignBrief,
         tools: AgentTools,
         risk_threshold: float,
+        limits: CallLimits | None = None,
     ) -> None:
+        self.limits = limits or CallLimits()
+        self.context = ContextWindow(self.limits.context_max_tokens)
         self.provider = provider
         self.brief = brief
         self.tools = tools
@@ -52,6 +67,48 @@ class PlanConversation:
         self.usage.model = model or self.usage.model
         self.usage.input_tokens += input_tokens
         self.usage.output_tokens += output_tokens
+
+    def spent_usd_micros(self) -> int:
+        """Returns what the rounds so far cost (0 when the model's price is unknown)."""
+        return (
+            cost_usd_micros(
+                self.usage.model,
+                input_tokens=self.usage.input_tokens,
+                output_tokens=self.usage.output_tokens,
+            )
+            or 0
+        )
+
+    def prepare(
+        self, messages: Sequence[dict[str, Any]], *, system: str, max_output_tokens: int
+    ) -> list[dict[str, Any]]:
+        """Returns the next request's messages, scrubbed and trimmed; raises `BudgetExhausted`
+        when that round could take the work past its spend cap (the budget is never overrun)."""
+        prepared = self.context.fit(messages, system=system)
+        self.ensure_room(
+            request_tokens=estimate_tokens(system) + estimate_tokens(prepared),
+            max_output_tokens=max_output_tokens,
+        )
+        return prepared
+
+    def ensure_room(self, *, request_tokens: int, max_output_tokens: int) -> None:
+        """Raises `BudgetExhausted` unless the worst case of one more round fits the cap."""
+        cap = self.limits.cap_usd_micros
+        price = price_of(self.usage.model)
+        if cap is None or price is None:
+            return
+        spent = self.spent_usd_micros()
+        worst = int(request_tokens * price[0] + max_output_tokens * price[1])
+        if spent + worst <= cap:
+            return
+        self.usage.cost_usd_micros = spent
+        raise BudgetExhausted(
+            f"The strategist stopped: the next round could cost up to {usd(worst)} and only "
+            f"{usd(max(cap - spent, 0))} of this work's {usd(cap)} budget is left (spent "
+            f"{usd(spent)}). Raise MA_AGENT_BUDGET_CALL_USD (or the day's and month's budgets), "
+            "or write the variants yourself.",
+            usage=self.usage.model_dump(),
+        )
 
     async def execute(self, name: str, tool_input: Mapping[str, Any]) -> ToolOutcome:
         """Runs one data tool, keeping its record and any safety verdict."""
@@ -104,6 +161,7 @@ class PlanConversation:
             notes=notes,
             usage=self.usage,
             tool_calls=self.records,
+            prompt_version=PLAN_PROMPT_VERSION,
         )
 
     def out_of_rounds(self, *, who: str, max_rounds: int) -> PlanNotProduced:

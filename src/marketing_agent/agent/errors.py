@@ -25,3 +25,18 @@ class BriefRefused(MarketingAgentError):
     status = 422
     title = "The strategist declined the brief"
     type_slug = "agent-brief-refused"
+
+
+class BudgetExhausted(MarketingAgentError):
+    """A budget of LLM spend (per call, day or month) is used up: the work stops, never overruns."""
+
+    status = 402
+    title = "The LLM budget is used up"
+    type_slug = "agent-budget-exhausted"
+
+
+class ProviderCircuitOpen(Unavailable):
+    """The provider failed repeatedly; calls are refused for a while instead of piling up."""
+
+    title = "The LLM provider is paused after repeated failures"
+    type_slug = "agent-circuit-open"

@@ -1,11 +1,13 @@
-"""Tables of the agent module: what each call to a strategist cost."""
+"""Tables of the agent module: what each call to a strategist cost, and the reply inbox."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, String
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin
+from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
 
 
 class LlmUsage(IdMixin, TimestampMixin, Base):
@@ -24,3 +26,30 @@ class LlmUsage(IdMixin, TimestampMixin, Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd_micros: Mapped[int] = mapped_column(BigInteger, default=0)
     purpose: Mapped[str] = mapped_column(String(64))
+    prompt_version: Mapped[str] = mapped_column(String(120), default="", server_default="")
+
+
+class InboxReply(IdMixin, Base):
+    """A recipient's reply, classified: an opt-out (consent already withdrawn when it came in),
+    or a question, complaint, purchase intent or other, waiting for a person with a suggested
+    answer. Erased with the contact (`erase_contact`)."""
+
+    __tablename__ = "agent_inbox_replies"
+
+    contact_id: Mapped[int] = mapped_column(IdType, index=True)
+    sender_id: Mapped[int] = mapped_column(IdType)
+    campaign_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str] = mapped_column(String(32))
+    matched: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    language: Mapped[str] = mapped_column(String(16))
+    suggested_answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # Telegram delivered it through a business connection: never sent to an LLM (Telegram's
+    # Bot Developer Terms) unless the workspace allowed it.
+    business_connection: Mapped[bool] = mapped_column(Boolean, default=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)

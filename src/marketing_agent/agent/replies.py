@@ -53,7 +53,7 @@ INTENT_PATTERNS: tuple[tuple[ReplyIntent, re.Pattern[str]], ...] = (
             r"\bunsubscribe\b",
             r"\bopt(?:[- ])?out\b",
             r"\b(?:do not|don'?t|dont|never|stop)\s+(?:\w+\s+)?(?:messag|text|writ|send|contact)"
-            r"\w*\s+(?:me|us)\b",
+            r"\w*\s+(?:(?:to|at)\s+)?(?:me|us)\b",
             r"\bno more (?:messages|texts|spam)\b",
             r"\bremove me\b",
             r"\btake me off\b",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -101,6 +102,7 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd_micros: int = 0
+    prompt_version: str = ""
 
 
 class ToolCallRecord(BaseModel):
@@ -118,6 +120,10 @@ class CampaignPlan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     usage: Usage
     tool_calls: list[ToolCallRecord] = Field(default_factory=list)
+    prompt_version: str = Field(
+        "", description="The prompt template version the plan was written with (empty offline)."
+    )
+    usage_id: int | None = Field(None, description="The usage record of this plan's cost.")
 
 
 class UsageTotal(BaseModel):
@@ -129,12 +135,36 @@ class UsageTotal(BaseModel):
     cost_usd_micros: int
 
 
+class BudgetLine(BaseModel):
+    """Spend of one period against its limit."""
+
+    spent_usd_micros: int
+    limit_usd_micros: int
+    remaining_usd_micros: int
+    used_share: float = Field(description="Spent / limit (1.0 and over: used up).")
+    warning: bool = Field(description="80% or more is used.")
+    exhausted: bool = Field(description="Used up: every LLM call is refused until it resets.")
+
+
+class BudgetStatus(BaseModel):
+    day: BudgetLine
+    month: BudgetLine
+    call_limit_usd_micros: int
+    next_call_cap_usd_micros: int = Field(
+        description="What the next call may spend at most: the smallest of the call limit and "
+        "the day's and month's remainders."
+    )
+    warning: bool
+    exhausted: bool
+
+
 class UsageSummary(BaseModel):
     by_model: list[UsageTotal]
     calls: int
     input_tokens: int
     output_tokens: int
     cost_usd_micros: int
+    budget: BudgetStatus | None = None
 
 
 class ProviderInfo(BaseModel):
@@ -145,3 +175,88 @@ class ProviderInfo(BaseModel):
     offline: bool
     configured: bool
     detail: str
+
+
+class InboxStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    DISMISSED = "dismissed"
+    OPTED_OUT = "opted_out"  # consent was withdrawn when the reply came in
+
+
+class InboxReplyRead(BaseModel):
+    id: int
+    contact_id: int
+    sender_id: int
+    campaign_id: int | None
+    text: str = Field(description="The reply as the person wrote it: untrusted, never obeyed.")
+    intent: str = Field(description="opt_out, complaint, purchase_intent, question or other.")
+    matched: str | None = Field(description="The words that showed the intent.")
+    language: str
+    suggested_answer: str | None = Field(
+        description="An answer for a person to edit and send; never sent on its own."
+    )
+    status: InboxStatus
+    business_connection: bool
+    received_at: datetime
+    answered_by: str | None
+    answered_at: datetime | None
+    answer_text: str | None
+
+
+class InboxAnswer(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=8000)
+
+
+class ChatRequest(BaseModel):
+    """The conversation so far, oldest first; the last turn is the marketer's question."""
+
+    messages: list[ChatTurn] = Field(min_length=1, max_length=40)
+
+    @model_validator(mode="after")
+    def _ends_with_a_question(self) -> ChatRequest:
+        if self.messages[-1].role != "user":
+            raise ValueError("the last message must be the user's")
+        return self
+
+
+class ChatSource(BaseModel):
+    """One tool result the answer may cite as `[id]`."""
+
+    id: str = Field(description='The citation marker, e.g. "S1".')
+    tool: str
+    input: dict[str, Any]
+    summary: str
+    data: Any
+
+
+class ChatStep(BaseModel):
+    """One tool call the strategist made (or tried), shown in the UI as a step."""
+
+    tool: str
+    input: dict[str, Any]
+    status: Literal["ok", "refused", "error"]
+    source_id: str | None = None
+    detail: str = ""
+
+
+class ChatAnswer(BaseModel):
+    answer: str
+    sources: list[ChatSource]
+    steps: list[ChatStep]
+    unverified_figures: list[str] = Field(
+        default_factory=list,
+        description="Figures no tool returned: replaced in `answer` by '[unverified figure]'.",
+    )
+    provider: str
+    model: str
+    offline: bool
+    ai_generated: bool = Field(description="An LLM wrote the answer (EU AI Act art. 50).")
+    prompt_version: str
+    usage: Usage
+    notes: list[str] = Field(default_factory=list)

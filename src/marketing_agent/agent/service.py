@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TypeVar
 
-from marketing_agent.agent.errors import ProviderNotConfigured
+from fastapi import Request
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from marketing_agent.agent import inbox
+from marketing_agent.agent.breaker import CircuitBreaker
+from marketing_agent.agent.budget import SpendLimits, budget_status, ensure_not_exhausted
+from marketing_agent.agent.chat import ChatConversation, ChatTool
+from marketing_agent.agent.chat_loops import chat_anthropic, chat_offline, chat_openai
+from marketing_agent.agent.conversation import CallLimits
+from marketing_agent.agent.errors import (
+    BudgetExhausted,
+    PlanNotProduced,
+    ProviderCircuitOpen,
+    ProviderNotConfigured,
+)
 from marketing_agent.agent.models import LlmUsage
 from marketing_agent.agent.providers.base import Provider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
 from marketing_agent.agent.schemas import (
+    BudgetStatus,
     CampaignBrief,
     CampaignPlan,
+    ChatAnswer,
+    ChatRequest,
     ProviderInfo,
     Usage,
     UsageSummary,
@@ -20,6 +38,7 @@ from marketing_agent.agent.schemas import (
 )
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core import clock
+from marketing_agent.core.auth import Principal
 from marketing_agent.core.errors import Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -27,6 +46,17 @@ from marketing_agent.core.settings import Settings
 log = get_logger(__name__)
 
 PURPOSE_PLAN = "plan_campaign"
+PURPOSE_CHAT = "chat"
+T = TypeVar("T")
+
+# The reply inbox, for the inbound flow (orchestrator) and the erasure of a person.
+REPLY_OPT_OUT = inbox.REPLY_OPT_OUT
+triage_reply = inbox.triage_reply
+
+
+async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
+    """Deletes what the agent holds of a person (their replies); returns how many rows."""
+    return await inbox.erase_contact(session=session, contact_id=contact_id)
 
 
 def select_provider(settings: Settings) -> Provider:
@@ -103,47 +133,237 @@ def describe_provider(settings: Settings) -> ProviderInfo:
     )
 
 
-async def plan_campaign(
-    *,
-    session: AsyncSession,
-    settings: Settings,
-    brief: CampaignBrief,
-    tools: AgentTools,
-    campaign_id: int | None = None,
-) -> CampaignPlan:
-    """Asks the configured strategist for a plan and records what it cost; when it cannot be
-    reached and MA_LLM_FALLBACK is "offline", the offline templates plan instead, saying why."""
-    provider = select_provider(settings)
-    try:
-        plan = await provider.plan_campaign(brief, tools)
-    except Unavailable as exc:
-        if settings.llm_fallback != "offline" or provider.name == OfflineProvider.name:
+class Strategist:
+    """The strategist of one process: the settings, a circuit breaker per provider, and where
+    usage is recorded. Built once per process (the API keeps it on `app.state`); plans are made
+    without holding any database transaction open while a model thinks."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        breakers: dict[str, CircuitBreaker] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.limits = SpendLimits.from_settings(settings)
+        self.breakers = breakers if breakers is not None else {}
+
+    def breaker(self, provider: str) -> CircuitBreaker:
+        """Returns the provider's breaker (one per provider name, for this process's life)."""
+        if provider not in self.breakers:
+            self.breakers[provider] = CircuitBreaker(
+                failure_threshold=self.settings.agent_breaker_failures,
+                reset_after_s=self.settings.agent_breaker_reset_s,
+            )
+        return self.breakers[provider]
+
+    async def budget(self) -> BudgetStatus:
+        """Returns today's and this month's spend against the budgets (a short read)."""
+        async with self.sessions() as session:
+            return await budget_status(session=session, limits=self.limits)
+
+    async def plan_campaign(
+        self, *, brief: CampaignBrief, tools: AgentTools, campaign_id: int | None = None
+    ) -> CampaignPlan:
+        """Asks the configured strategist for a plan within the budget and records its cost in
+        a short transaction of its own; when the provider cannot be reached (or its breaker is
+        open) and MA_LLM_FALLBACK is "offline", the offline templates plan instead, saying why."""
+        provider = select_provider(self.settings)
+        if provider.name == OfflineProvider.name:
+            plan = await provider.plan_campaign(brief, tools)
+        else:
+            plan = await self._plan_with_llm(provider, brief, tools, campaign_id=campaign_id)
+        plan.usage.prompt_version = plan.prompt_version
+        plan.usage_id = await self._record(plan.usage, campaign_id=campaign_id)
+        log.info(
+            "agent.plan_ready",
+            campaign_id=campaign_id,
+            provider=plan.provider,
+            model=plan.model,
+            offline=plan.offline,
+            variants=len(plan.variants),
+            tool_calls=len(plan.tool_calls),
+            input_tokens=plan.usage.input_tokens,
+            output_tokens=plan.usage.output_tokens,
+            cost_usd_micros=plan.usage.cost_usd_micros,
+            prompt_version=plan.prompt_version,
+        )
+        return plan
+
+    async def _plan_with_llm(
+        self,
+        provider: Provider,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        *,
+        campaign_id: int | None,
+    ) -> CampaignPlan:
+        status = await self.budget()
+        cap = ensure_not_exhausted(status)
+        breaker = self.breaker(provider.name)
+        limits = CallLimits(
+            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+        )
+        try:
+            plan = await self._call(provider, breaker, brief, tools, limits, campaign_id)
+        except Unavailable as exc:
+            if self.settings.llm_fallback != "offline":
+                raise
+            log.warning("agent.fallback", provider=provider.name, reason=type(exc).__name__)
+            plan = await OfflineProvider(
+                risk_threshold=self.settings.review_risk_threshold
+            ).plan_campaign(brief, tools)
+            plan.notes.insert(
+                0,
+                f"The {provider.name} strategist could not be used ({exc.detail}); the offline "
+                "templates planned this campaign instead (MA_LLM_FALLBACK=offline).",
+            )
+            return plan
+        if status.warning:
+            plan.notes.append(
+                f"Over 80% of the LLM budget is used (today {status.day.used_share:.0%}, this "
+                f"month {status.month.used_share:.0%}); at 100% the strategist stops."
+            )
+        return plan
+
+    async def _call(
+        self,
+        provider: Provider,
+        breaker: CircuitBreaker,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        limits: CallLimits,
+        campaign_id: int | None,
+    ) -> CampaignPlan:
+        """Calls the provider through its breaker: failures to reach it open the breaker."""
+        return await self._guarded(
+            provider,
+            breaker,
+            lambda: provider.plan_campaign(brief, tools, limits=limits),
+            campaign_id=campaign_id,
+            purpose=PURPOSE_PLAN,
+        )
+
+    async def _guarded(
+        self,
+        provider: Provider,
+        breaker: CircuitBreaker,
+        work: Callable[[], Awaitable[T]],
+        *,
+        campaign_id: int | None,
+        purpose: str,
+    ) -> T:
+        if not breaker.allow():
+            raise ProviderCircuitOpen(
+                f"The {provider.name} provider failed {breaker.failures} times in a row; calls "
+                f"to it are paused for {breaker.retry_in_s():.0f} s more."
+            )
+        try:
+            result = await work()
+        except BudgetExhausted as exc:
+            breaker.record_success()  # the provider answered; the budget stopped the work
+            await self._record_spent(exc, provider, campaign_id=campaign_id, purpose=purpose)
             raise
-        log.warning("agent.fallback", provider=provider.name, reason=type(exc).__name__)
-        plan = await OfflineProvider(risk_threshold=settings.review_risk_threshold).plan_campaign(
-            brief, tools
+        except PlanNotProduced:
+            breaker.record_success()  # it answered, just not with a usable result
+            raise
+        except Unavailable:
+            breaker.record_failure()
+            raise
+        breaker.record_success()
+        return result
+
+    async def chat(
+        self, *, request: ChatRequest, tools: Mapping[str, ChatTool], principal: Principal
+    ) -> ChatAnswer:
+        """Answers a question about campaigns with the read-only tools, as `principal`, within
+        the budget; every figure is checked against the tools' results. When the LLM cannot be
+        reached and MA_LLM_FALLBACK is "offline", fixed rules answer instead, saying why."""
+        provider = select_provider(self.settings)
+        conversation = ChatConversation(request=request, tools=tools, principal=principal)
+        if provider.name == OfflineProvider.name:
+            return await chat_offline(conversation)
+        cap = ensure_not_exhausted(await self.budget())
+        limits = CallLimits(
+            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
         )
-        plan.notes.insert(
-            0,
-            f"The {provider.name} strategist could not be used ({exc.detail}); the offline "
-            "templates planned this campaign instead (MA_LLM_FALLBACK=offline).",
+        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
+        try:
+            answer = await self._guarded(
+                provider,
+                self.breaker(provider.name),
+                lambda: loop(provider, conversation, limits),
+                campaign_id=None,
+                purpose=PURPOSE_CHAT,
+            )
+        except Unavailable as exc:
+            if self.settings.llm_fallback != "offline":
+                raise
+            answer = await chat_offline(
+                ChatConversation(request=request, tools=tools, principal=principal)
+            )
+            answer.notes.insert(
+                0,
+                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
+                "answered instead (MA_LLM_FALLBACK=offline).",
+            )
+            return answer
+        answer.usage.prompt_version = answer.prompt_version
+        await self._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
+        log.info(
+            "agent.chat_answered",
+            provider=answer.provider,
+            model=answer.model,
+            steps=len(answer.steps),
+            refused=sum(1 for s in answer.steps if s.status == "refused"),
+            unverified=len(answer.unverified_figures),
+            cost_usd_micros=answer.usage.cost_usd_micros,
         )
-    await record_usage(
-        session=session, usage=plan.usage, purpose=PURPOSE_PLAN, campaign_id=campaign_id
+        return answer
+
+    async def _record_spent(
+        self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None, purpose: str
+    ) -> None:
+        raw = exc.extra.get("usage")
+        usage = Usage.model_validate(raw) if raw else Usage(provider=provider.name, model="")
+        if usage.input_tokens or usage.output_tokens:
+            await self._record(usage, campaign_id=campaign_id, purpose=purpose)
+
+    async def _record(
+        self, usage: Usage, *, campaign_id: int | None, purpose: str = "plan_campaign"
+    ) -> int:
+        async with self.sessions() as session, session.begin():
+            row = await record_usage(
+                session=session, usage=usage, purpose=purpose, campaign_id=campaign_id
+            )
+            return row.id
+
+
+def strategist_for(settings: Settings, session: AsyncSession) -> Strategist:
+    """Returns a strategist on the engine of `session`, for one-shot callers (the CLI, the demo)
+    that have no process-wide one; its breaker lives as long as it does."""
+    return Strategist(settings, async_sessionmaker(session.bind, expire_on_commit=False))
+
+
+def strategist_of(request: Request) -> Strategist:
+    """FastAPI dependency: the process's strategist (its runtime's; this module may not import
+    the runtime)."""
+    strategist: Strategist | None = getattr(
+        getattr(request.app.state, "runtime", None), "strategist", None
     )
-    log.info(
-        "agent.plan_ready",
-        campaign_id=campaign_id,
-        provider=plan.provider,
-        model=plan.model,
-        offline=plan.offline,
-        variants=len(plan.variants),
-        tool_calls=len(plan.tool_calls),
-        input_tokens=plan.usage.input_tokens,
-        output_tokens=plan.usage.output_tokens,
-        cost_usd_micros=plan.usage.cost_usd_micros,
-    )
-    return plan
+    if strategist is None:
+        raise Unavailable("This process has no strategist")
+    return strategist
+
+
+async def attach_usage(*, session: AsyncSession, usage_id: int, campaign_id: int) -> None:
+    """Files a recorded plan's cost under the campaign written from it."""
+    row = await session.get(LlmUsage, usage_id)
+    if row is not None:
+        row.campaign_id = campaign_id
+        await session.flush()
 
 
 async def record_usage(
@@ -159,6 +379,7 @@ async def record_usage(
         cost_usd_micros=usage.cost_usd_micros,
         purpose=purpose,
         created_at=clock.now(),
+        prompt_version=usage.prompt_version,
     )
     session.add(row)
     await session.flush()

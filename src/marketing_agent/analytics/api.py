@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics import conversions, service
+from marketing_agent.agent import service as agent
+from marketing_agent.analytics import breakdowns, conversions, live, roi, service
 from marketing_agent.analytics.conversions import ConversionBatch, ConversionBatchResult
 from marketing_agent.analytics.links import LinkTracker
 from marketing_agent.analytics.schemas import (
@@ -21,10 +22,12 @@ from marketing_agent.analytics.schemas import (
     EventRead,
     EventType,
     Funnel,
+    FunnelBreakdown,
 )
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.deps import DbSession
+from marketing_agent.core.db import Database
+from marketing_agent.core.deps import DbSession, get_database
 from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
 from marketing_agent.core.references import References, ensure_references
 from marketing_agent.core.validation import DbId
@@ -91,6 +94,33 @@ def get_contact_lookup(request: Request) -> ContactLookup | None:
 KnownContact = Annotated[ContactLookup | None, Depends(get_contact_lookup)]
 
 
+def get_contact_dimension(request: Request) -> breakdowns.ContactDimension | None:
+    """Returns the orchestrator's (contact_id, value) selectable of a person dimension (the
+    process's runtime provides it); None: breakdowns by a person's property are unavailable."""
+    dimension: breakdowns.ContactDimension | None = getattr(
+        getattr(request.app.state, "runtime", None), "contact_dimension", None
+    )
+    return dimension
+
+
+PersonDimension = Annotated[breakdowns.ContactDimension | None, Depends(get_contact_dimension)]
+VariantKey = Annotated[
+    str | None,
+    Query(min_length=1, max_length=16, description="Only this variant's events."),
+]
+
+
+async def _source_or_404(
+    lookup: CampaignSourceLookup | None, session: AsyncSession, campaign_id: int
+) -> CampaignSource | None:
+    if lookup is None:
+        return None
+    source = await lookup(session=session, campaign_id=campaign_id)
+    if source is None:
+        raise NotFound(f"Campaign {campaign_id} does not exist.")
+    return source
+
+
 @router.get(
     "/campaigns/{campaign_id}/stats",
     responses={404: {"description": "No such campaign."}},
@@ -106,20 +136,240 @@ async def campaign_stats(
     return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
 
 
+@router.get(
+    "/campaigns/{campaign_id}/live",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Server-sent events: `counts` (the campaign's stats, as from /stats) "
+            "whenever an event is recorded, `end` once its sending is over.",
+            "content": {"text/event-stream": {}},
+        },
+        404: {"description": "No such campaign."},
+    },
+)
+async def campaign_live(
+    campaign_id: CampaignID,
+    principal: CanRead,
+    lookup: SourceLookup,
+    database: Annotated[Database, Depends(get_database)],
+    last_event_id: Annotated[
+        str | None, Header(description="The id of the last counts received (a reconnect).")
+    ] = None,
+) -> StreamingResponse:
+    """Live counts without polling, from the database (any API process answers the same)."""
+
+    async def source_of(session: AsyncSession) -> CampaignSource | None:
+        return await lookup(session=session, campaign_id=campaign_id) if lookup else None
+
+    async def stats_of(session: AsyncSession, source: CampaignSource | None) -> CampaignStats:
+        return await service.campaign_stats(session=session, campaign_id=campaign_id, source=source)
+
+    if lookup is not None:
+        async with database.session() as session:
+            if await source_of(session) is None:
+                raise NotFound(f"Campaign {campaign_id} does not exist.")
+    known = last_event_id is not None and last_event_id.isdigit() and len(last_event_id) <= 18
+    seen = int(last_event_id) if known and last_event_id else None
+    return StreamingResponse(
+        live.stream(
+            database=database,
+            campaign_id=campaign_id,
+            source_of=source_of,
+            stats_of=stats_of,
+            last_event_id=seen,
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
 @router.get("/campaigns/{campaign_id}/funnel")
 async def campaign_funnel(
     campaign_id: CampaignID,
     session: DbSession,
     principal: CanRead,
+    lookup: SourceLookup,
     steps: FunnelSteps = None,
     window_days: WindowDays = None,
+    variant_key: VariantKey = None,
 ) -> Funnel:
+    await _source_or_404(lookup, session, campaign_id)
     return await service.funnel(
         session=session,
         campaign_id=campaign_id,
         steps=steps or service.DEFAULT_FUNNEL,
         window=timedelta(days=window_days) if window_days is not None else None,
+        variant_key=variant_key,
     )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/funnel/variants",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_funnel_by_variant(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    steps: FunnelSteps = None,
+    window_days: WindowDays = None,
+) -> FunnelBreakdown:
+    """The funnel of every variant beside the overall one (the same steps and window)."""
+    await _source_or_404(lookup, session, campaign_id)
+    window = timedelta(days=window_days) if window_days is not None else None
+    chosen = steps or service.DEFAULT_FUNNEL
+    overall = await service.funnel(
+        session=session, campaign_id=campaign_id, steps=chosen, window=window
+    )
+    variants = [
+        await service.funnel(
+            session=session, campaign_id=campaign_id, steps=chosen, window=window, variant_key=key
+        )
+        for key in await service.variant_keys(session=session, campaign_id=campaign_id)
+    ]
+    return FunnelBreakdown(overall=overall, variants=variants)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/funnel/dropoff.csv",
+    response_class=Response,
+    responses={
+        200: {"description": "contact_id,last_step,reached_at", "content": {"text/csv": {}}},
+        404: {"description": "No such campaign."},
+    },
+)
+async def campaign_funnel_dropoff(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    steps: FunnelSteps = None,
+    window_days: WindowDays = None,
+    variant_key: VariantKey = None,
+) -> Response:
+    """Who stopped where: everyone who entered the funnel and did not finish it, with the last
+    step they reached (erased people have an empty contact_id)."""
+    await _source_or_404(lookup, session, campaign_id)
+    rows = await service.funnel_dropoff(
+        session=session,
+        campaign_id=campaign_id,
+        steps=steps or service.DEFAULT_FUNNEL,
+        window=timedelta(days=window_days) if window_days is not None else None,
+        variant_key=variant_key,
+    )
+    lines = ["contact_id,last_step,reached_at"]
+    lines += [f"{cid if cid is not None else ''},{step},{at.isoformat()}" for cid, step, at in rows]
+    return Response(
+        "\r\n".join(lines) + "\r\n",
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="funnel-{campaign_id}-dropoff.csv"'},
+    )
+
+
+@router.get(
+    "/campaigns/{campaign_id}/breakdown",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_breakdown(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    dimension: PersonDimension,
+    by: Annotated[breakdowns.Dimension, Query(description="What to break the results down by.")],
+    key: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=64,
+            pattern=r"^[A-Za-z0-9_.-]+$",
+            description="by=attribute: the attribute's name.",
+        ),
+    ] = None,
+) -> breakdowns.Breakdown:
+    """Distinct people per event type and the rates with 95 % intervals, per group."""
+    source = await _source_or_404(lookup, session, campaign_id)
+    if by == "attribute" and key is None:
+        raise ValidationFailed([field_error(("query", "key"), f"by={by} needs a key")])
+    if by in breakdowns.PERSON_DIMENSIONS and dimension is None:
+        raise ValidationFailed([field_error(("query", "by"), "not available in this server")])
+    return await breakdowns.breakdown(
+        session=session,
+        source=source,
+        campaign_id=campaign_id,
+        by=by,
+        key=key,
+        contact_dimension=dimension,
+    )
+
+
+@router.get("/campaigns/{campaign_id}/roi", responses={404: {"description": "No such campaign."}})
+async def campaign_roi(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    star_price_usd: Annotated[
+        float | None,
+        Query(gt=0, le=1, allow_inf_nan=False, description="What a Star costs you, in USD."),
+    ] = None,
+) -> roi.CampaignRoi:
+    """Conversion value against costs (entered, LLM tokens, paid-broadcast Stars)."""
+    source = await _source_or_404(lookup, session, campaign_id)
+    if source is None:
+        source = CampaignSource(campaign_id=campaign_id, sender_kind=service.SenderKind.BOT)
+    usage = await agent.usage_summary(session=session, campaign_id=campaign_id)
+    return await roi.campaign_roi(
+        session=session,
+        source=source,
+        llm_cost_usd_micros=usage.cost_usd_micros,
+        star_price_usd_micros=round(star_price_usd * 1_000_000)
+        if star_price_usd is not None
+        else roi.DEFAULT_STAR_PRICE_USD_MICROS,
+    )
+
+
+@router.post(
+    "/campaigns/{campaign_id}/costs",
+    status_code=201,
+    responses={404: {"description": "No such campaign."}},
+)
+async def add_campaign_cost(
+    campaign_id: CampaignID,
+    cost_in: roi.CostCreate,
+    session: DbSession,
+    principal: CanWrite,
+    lookup: SourceLookup,
+) -> roi.CostLine:
+    """Enters a cost of the campaign (or of one variant) for its ROI."""
+    await _source_or_404(lookup, session, campaign_id)
+    cost = await roi.add_cost(
+        session=session, campaign_id=campaign_id, cost_in=cost_in, actor=principal.username
+    )
+    return roi.CostLine(
+        id=cost.id,
+        kind="manual",
+        variant_key=cost.variant_key,
+        amount_usd_micros=cost.amount_usd_micros,
+        description=cost.description,
+    )
+
+
+@router.delete(
+    "/campaigns/{campaign_id}/costs/{cost_id}",
+    status_code=204,
+    responses={404: {"description": "No such campaign or cost."}},
+)
+async def delete_campaign_cost(
+    campaign_id: CampaignID,
+    cost_id: Annotated[DbId, Path(description="The cost's id")],
+    session: DbSession,
+    principal: CanWrite,
+) -> Response:
+    await roi.delete_cost(session=session, campaign_id=campaign_id, cost_id=cost_id)
+    return Response(status_code=204)
 
 
 @router.post("/events", status_code=201)

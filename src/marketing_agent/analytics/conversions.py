@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +30,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics import live
 from marketing_agent.analytics.links import LinkExpired, LinkInvalid, LinkTracker, read_token
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
@@ -296,11 +294,6 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int
             .returning(table.c.id)
         )
         ids.append(await session.scalar(statement))
-    recorded = [row for row, event_id in zip(rows, ids, strict=True) if event_id is not None]
-    live.stage(
-        session,
-        Counter((r["campaign_id"], r["variant_key"], r["type"]) for r in recorded),
-    )
     return ids
 
 

@@ -1,73 +1,76 @@
-"""In-process live counters of events per campaign, variant and type, for the live dashboard.
+"""Live counts of a campaign as server-sent events, read from the database.
 
-Increments are staged on the recording session and applied only when it commits, so a rolled
-back send never shows. Counts are events (not distinct contacts) seen by this process since it
-started; the database stays the source of truth.
+No process keeps counts of its own: every API process answers from the events table, so a
+count is the same whichever process a browser reaches, and events recorded by any worker
+process show. A stream looks at the campaign's newest event id every `poll_s`; only when it
+moved are the campaign's stats (distinct people, honestly labelled) computed and sent, with that
+id as the SSE event id. A reconnecting browser sends it back (`Last-Event-ID`) and gets the
+counts again only if something happened meanwhile. When the campaign's sending has ended
+(completed or cancelled) the stream sends the final counts, an `end` event, and closes.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from sqlalchemy import event
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
-CounterKey = tuple[int, str | None, str]  # (campaign_id, variant_key, event type)
+from marketing_agent.analytics.models import Event
+from marketing_agent.analytics.schemas import CampaignSource, CampaignStats
+from marketing_agent.core.db import Database
 
-_STAGED = "analytics.live_staged"
+SourceOf = Callable[[AsyncSession], Awaitable[CampaignSource | None]]
+StatsOf = Callable[[AsyncSession, CampaignSource | None], Awaitable[CampaignStats]]
 
-
-class LiveCounters:
-    """Thread-safe event counts keyed by (campaign_id, variant_key, type)."""
-
-    def __init__(self) -> None:
-        self._counts: Counter[CounterKey] = Counter()
-        self._lock = threading.Lock()
-
-    def increment(self, key: CounterKey, n: int = 1) -> None:
-        with self._lock:
-            self._counts[key] += n
-
-    def add(self, increments: Counter[CounterKey]) -> None:
-        with self._lock:
-            self._counts.update(increments)
-
-    def snapshot(self, campaign_id: int) -> dict[str | None, dict[str, int]]:
-        """Returns {variant_key: {type: count}} for one campaign."""
-        with self._lock:
-            items = [(k, n) for k, n in self._counts.items() if k[0] == campaign_id]
-        result: dict[str | None, dict[str, int]] = {}
-        for (_, variant_key, event_type), n in items:
-            result.setdefault(variant_key, {})[event_type] = n
-        return result
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
+POLL_S = 1.0
+HEARTBEAT_S = 15.0
 
 
-counters = LiveCounters()
+async def newest_event_id(session: AsyncSession, campaign_id: int) -> int:
+    """The id of the campaign's newest event (0: none); one index lookup."""
+    newest = await session.scalar(
+        select(func.max(Event.id)).where(Event.campaign_id == campaign_id)
+    )
+    return int(newest or 0)
 
 
-def stage(session: AsyncSession, increments: Counter[CounterKey]) -> None:
-    """Queues increments on `session`; they reach `counters` when its transaction commits."""
-    sync_session = session.sync_session
-    staged: Counter[CounterKey] | None = sync_session.info.get(_STAGED)
-    if staged is None:
-        staged = Counter()
-        sync_session.info[_STAGED] = staged
-        event.listen(sync_session, "after_commit", _apply_staged)
-        event.listen(sync_session, "after_rollback", _discard_staged)
-    staged.update(increments)
+def message(event: str, data: str, event_id: int | None = None) -> str:
+    """One server-sent event."""
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    lines = "".join(f"data: {line}\n" for line in data.splitlines() or [""])
+    return f"{head}event: {event}\n{lines}\n"
 
 
-def _apply_staged(sync_session: Session) -> None:
-    staged: Counter[CounterKey] = sync_session.info[_STAGED]
-    counters.add(staged)
-    staged.clear()
-
-
-def _discard_staged(sync_session: Session) -> None:
-    sync_session.info[_STAGED].clear()
+async def stream(
+    *,
+    database: Database,
+    campaign_id: int,
+    source_of: SourceOf,
+    stats_of: StatsOf,
+    last_event_id: int | None = None,
+    poll_s: float | None = None,
+) -> AsyncIterator[str]:
+    """Yields `counts` events while the campaign runs, then `end` once its sending is over."""
+    poll_s = poll_s or POLL_S
+    seen = last_event_id
+    yield f"retry: {int(poll_s * 2000)}\n\n"
+    quiet_since = time.monotonic()
+    while True:
+        async with database.session() as session:
+            source = await source_of(session)
+            newest = await newest_event_id(session, campaign_id)
+            if newest != seen:
+                stats = await stats_of(session, source)
+                yield message("counts", stats.model_dump_json(), newest)
+                seen = newest
+                quiet_since = time.monotonic()
+        if source is not None and source.finished:
+            yield message("end", '{"reason": "sending ended"}', seen)
+            return
+        if time.monotonic() - quiet_since > HEARTBEAT_S:
+            yield ": still here\n\n"  # a comment keeps proxies from closing an idle stream
+            quiet_since = time.monotonic()
+        await asyncio.sleep(poll_s)

@@ -22,6 +22,17 @@ class Event(IdMixin, Base):
     __tablename__ = "analytics_events"
     __table_args__ = (
         Index("ix_analytics_events_campaign_id_type", "campaign_id", "type"),
+        # Covers the stats (distinct people per variant and type) and the funnel's seeks by
+        # (campaign, type, contact) then time: both read the index, never the rows.
+        Index(
+            "ix_analytics_events_campaign_type_contact",
+            "campaign_id",
+            "type",
+            "contact_id",
+            "occurred_at",
+            "variant_key",
+            "anonymous_id",
+        ),
         # A shop's event is recorded once however often it is sent (idempotency, replays).
         UniqueConstraint("source", "external_id", name="uq_analytics_events_source_external_id"),
     )
@@ -40,3 +51,20 @@ class Event(IdMixin, Base):
     # Where an external event came from (a shop's webhook source) and its id there.
     source: Mapped[str | None] = mapped_column(String(64), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class Cost(IdMixin, Base):
+    """A cost the user entered for a campaign (or one of its variants), for its ROI.
+
+    LLM tokens and paid-broadcast Stars are not stored here: they are computed from what the
+    agent recorded and from the campaign's sends.
+    """
+
+    __tablename__ = "analytics_costs"
+
+    campaign_id: Mapped[int] = mapped_column(IdType, index=True)
+    variant_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    amount_usd_micros: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=lambda: clock.now())

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from marketing_agent.analytics.rates import Rate
 from marketing_agent.core.validation import DbId, NonNegativeInt64
 
 
@@ -96,6 +97,8 @@ class CampaignSource(BaseModel):
 
     campaign_id: int
     sender_kind: SenderKind
+    finished: bool = Field(False, description="Its sending has ended (completed or cancelled).")
+    paid_broadcast: bool = Field(False, description="Sent at paid-broadcast rates (Stars).")
 
 
 class CampaignStats(BaseModel):
@@ -120,13 +123,43 @@ class FunnelStep(BaseModel):
     count: int
     conversion_from_previous: float = Field(description="1.0 for the first step.")
     conversion_from_start: float
+    rate_from_previous: Rate | None = Field(
+        None,
+        description="The step's people per person of the previous step, with its 95 % "
+        "Wilson interval; None for the first step.",
+    )
+
+
+class TimeBucket(BaseModel):
+    label: str
+    people: int
+
+
+class TimeToConvert(BaseModel):
+    """Seconds from a person's entry (earliest step-1 event) to their last step."""
+
+    people: int = Field(description="People who reached the last step.")
+    median_s: float | None = None
+    p25_s: float | None = None
+    p75_s: float | None = None
+    p90_s: float | None = None
+    buckets: list[TimeBucket]
 
 
 class Funnel(BaseModel):
     campaign_id: int
+    variant_key: str | None = Field(None, description="Only this variant's events; None: all.")
     window_days: float | None = Field(
         None,
         description="Conversion window: every step within this many days of the person's "
         "entry (earliest step-1 event); None: no window.",
     )
     steps: list[FunnelStep]
+    time_to_convert: TimeToConvert | None = None
+
+
+class FunnelBreakdown(BaseModel):
+    """The same funnel for every variant, and for all of them together."""
+
+    overall: Funnel
+    variants: list[Funnel]

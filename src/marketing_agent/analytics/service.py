@@ -6,8 +6,10 @@ erasure left (`anonymous_id`), else the event itself (an external event naming n
 
 from __future__ import annotations
 
+import math
 import secrets
-from collections import Counter, defaultdict
+import statistics
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -19,6 +21,7 @@ from sqlalchemy import (
     Interval,
     Table,
     and_,
+    case,
     func,
     insert,
     literal,
@@ -30,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from marketing_agent.analytics import live, signals
+from marketing_agent.analytics import signals
 from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
@@ -49,6 +52,7 @@ from marketing_agent.analytics.links import (
     track_links,
 )
 from marketing_agent.analytics.models import Event
+from marketing_agent.analytics.rates import rate
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
@@ -57,6 +61,8 @@ from marketing_agent.analytics.schemas import (
     Funnel,
     FunnelStep,
     SenderKind,
+    TimeBucket,
+    TimeToConvert,
     VariantStats,
 )
 from marketing_agent.core import clock
@@ -85,6 +91,7 @@ __all__ = [
     "contacts_active_since",
     "erase_contact",
     "funnel",
+    "funnel_dropoff",
     "is_automated",
     "link_tracker",
     "mature_variant_counts",
@@ -96,6 +103,7 @@ __all__ = [
     "redirect_url",
     "track_links",
     "tracker_of",
+    "variant_keys",
 ]
 
 log = get_logger(__name__)
@@ -113,6 +121,17 @@ RETAINED_PROPERTY_KEYS = frozenset({"currency", "error_code", "link_key", "sourc
 
 _KNOWN_TYPES = frozenset(EventType)
 _CHUNK = 900  # stay under SQLite's bound-parameter limit
+# The histogram of time to convert: (label, upper bound in seconds).
+TIME_BUCKETS = (
+    ("under 1 minute", 60.0),
+    ("1-10 minutes", 600.0),
+    ("10-60 minutes", 3600.0),
+    ("1-6 hours", 6 * 3600.0),
+    ("6-24 hours", 86400.0),
+    ("1-3 days", 3 * 86400.0),
+    ("3-7 days", 7 * 86400.0),
+    ("7 days or more", math.inf),
+)
 # Stand-ins for erased contacts lie far below -event.id, the person of a contactless event.
 _ANONYMOUS_BASE = 2**40
 
@@ -124,7 +143,6 @@ async def record_event(*, session: AsyncSession, event_in: EventCreate) -> Event
     event = Event(**row)
     session.add(event)
     await session.flush()
-    live.stage(session, _increments([row]))
     return event
 
 
@@ -137,7 +155,6 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     await _attribute_variants(session, rows)
     # Core, not ORM, insert: the ORM splits rows by which values are None into several batches.
     await session.execute(insert(cast(Table, Event.__table__)), rows)
-    live.stage(session, _increments(rows))
     return len(rows)
 
 
@@ -181,25 +198,39 @@ async def campaign_stats(
     Given the campaign's `source`, the counts of signals its sender cannot observe are None
     and the answer says which and why; without it (unknown sender) every count is as recorded.
     """
-    people = func.count(_person(Event).distinct())
-    revenue = func.sum(Event.value_usd_micros)
+    people = _people(Event)
     of_campaign = Event.campaign_id == campaign_id
     per_variant = (
-        select(literal_column("0", Integer()), Event.variant_key, Event.type, people, revenue)
+        select(literal_column("0", Integer()), Event.variant_key, Event.type, people)
         .where(of_campaign)
         .group_by(Event.variant_key, Event.type)
     )
     # Totals are counted again rather than summed: a person in two variants counts once.
     overall = (
-        select(literal_column("1", Integer()), null(), Event.type, people, revenue)
+        select(literal_column("1", Integer()), null(), Event.type, people)
         .where(of_campaign)
         .group_by(Event.type)
     )
-    rows: Sequence[Any] = (await session.execute(union_all(per_variant, overall))).all()
+    # Revenue in a branch of its own: the counts read the covering index only, never the rows.
+    revenue = (
+        select(
+            literal_column("2", Integer()),
+            Event.variant_key,
+            Event.type,
+            func.coalesce(func.sum(Event.value_usd_micros), 0),
+        )
+        .where(of_campaign, Event.type == EventType.CONVERTED.value)
+        .group_by(Event.variant_key, Event.type)
+    )
+    result_rows: Sequence[Any] = (
+        await session.execute(union_all(per_variant, overall, revenue))
+    ).all()
+    rows: list[Any] = [r for r in result_rows if r[0] != 2]
+    revenue_of = {r[1]: int(r[3]) for r in result_rows if r[0] == 2}
 
     variants: dict[str | None, VariantStats] = {}
     totals = VariantStats(variant_key="all")
-    for is_total, variant_key, event_type, count, value in rows:
+    for is_total, variant_key, event_type, count in rows:
         if event_type not in _KNOWN_TYPES:
             continue
         stats = (
@@ -209,7 +240,9 @@ async def campaign_stats(
         )
         setattr(stats, event_type, int(count))
         if event_type == EventType.CONVERTED:
-            stats.revenue_usd_micros = int(value or 0)
+            stats.revenue_usd_micros = (
+                sum(revenue_of.values()) if is_total else revenue_of.get(variant_key, 0)
+            )
     ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
     result = CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
     return _label_signals(result, source) if source is not None else result
@@ -233,20 +266,23 @@ async def funnel(
     campaign_id: int,
     steps: Sequence[EventType] = DEFAULT_FUNNEL,
     window: timedelta | None = None,
+    variant_key: str | None = None,
 ) -> Funnel:
     """Returns an ordered funnel: a person reaches step k after each earlier step, in order.
 
     With `window`, every step must also happen at most `window` after the person's entry: their
     earliest step-1 event (a later step-1 event does not restart the clock). Steps may share a
     timestamp (sent and delivered often do); a step before the previous one does not count.
+    With `variant_key`, only that variant's events count. Time to convert is from the entry to
+    the last step, over the people who reached it.
     """
     _check_steps(steps)
     if window is not None and window <= timedelta(0):
         raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
     dialect = session.get_bind().dialect.name
-    reached = _reached(campaign_id, steps, window=window, dialect=dialect)
+    reached = _reached(campaign_id, steps, window=window, dialect=dialect, variant_key=variant_key)
     counts_query = select(
-        *(select(func.count()).select_from(cte).scalar_subquery() for cte in reached)
+        *(select(func.count(cte.c.at)).select_from(cte).scalar_subquery() for cte in reached)
     )
     counts = [int(n) for n in (await session.execute(counts_query)).one()]
 
@@ -259,10 +295,55 @@ async def funnel(
                 count=count,
                 conversion_from_previous=_ratio(count, previous) if i else 1.0,
                 conversion_from_start=_ratio(count, counts[0]),
+                rate_from_previous=rate(count, previous) if i else None,
             )
         )
     window_days = window / timedelta(days=1) if window is not None else None
-    return Funnel(campaign_id=campaign_id, window_days=window_days, steps=result)
+    seconds = await _seconds_to_convert(session, reached[-1], dialect) if len(steps) > 1 else []
+    return Funnel(
+        campaign_id=campaign_id,
+        variant_key=variant_key,
+        window_days=window_days,
+        steps=result,
+        time_to_convert=time_to_convert(seconds),
+    )
+
+
+async def funnel_dropoff(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    steps: Sequence[EventType] = DEFAULT_FUNNEL,
+    window: timedelta | None = None,
+    variant_key: str | None = None,
+) -> list[tuple[int | None, str, datetime]]:
+    """Who stopped where: (contact id, last step reached, when), for everyone who entered
+    and did not reach the last step; erased people have no contact id (None)."""
+    _check_steps(steps)
+    dialect = session.get_bind().dialect.name
+    reached = _reached(campaign_id, steps, window=window, dialect=dialect, variant_key=variant_key)
+    last: dict[int, tuple[str, datetime]] = {}
+    for step, cte in zip(steps, reached, strict=True):
+        for person, at in await session.execute(
+            select(cte.c.person, cte.c.at).where(cte.c.at.is_not(None))
+        ):
+            last[int(person)] = (step.value, _aware(at))
+    final = steps[-1].value
+    return [
+        (person if person > 0 else None, name, at)
+        for person, (name, at) in sorted(last.items(), key=lambda kv: (kv[1][1], kv[0]))
+        if name != final
+    ]
+
+
+async def variant_keys(*, session: AsyncSession, campaign_id: int) -> list[str]:
+    """The variant keys the campaign's events name, in order."""
+    keys = await session.scalars(
+        select(Event.variant_key)
+        .where(Event.campaign_id == campaign_id, Event.variant_key.is_not(None))
+        .distinct()
+    )
+    return sorted(k for k in keys if k is not None)
 
 
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
@@ -370,12 +451,16 @@ async def _attribute_variants(session: AsyncSession, rows: list[dict[str, Any]])
             row["variant_key"] = known[pair]
 
 
-def _increments(rows: Sequence[dict[str, Any]]) -> Counter[live.CounterKey]:
-    return Counter(
-        (row["campaign_id"], row["variant_key"], row["type"])
-        for row in rows
-        if row["campaign_id"] is not None
+def _people(event: Any) -> ColumnElement[int]:
+    """count(DISTINCT person) without the person expression, which no index covers: contacts
+    are positive, stand-ins negative and far apart, and a contactless event is its own person."""
+    anonymous = and_(event.contact_id.is_(None), event.anonymous_id.is_(None))
+    people: ColumnElement[int] = (
+        func.count(event.contact_id.distinct())
+        + func.count(event.anonymous_id.distinct())
+        + func.count(case((anonymous, 1)))
     )
+    return people
 
 
 def _person(event: Any) -> ColumnElement[int]:
@@ -385,43 +470,108 @@ def _person(event: Any) -> ColumnElement[int]:
 
 
 def _reached(
-    campaign_id: int, steps: Sequence[EventType], *, window: timedelta | None, dialect: str
+    campaign_id: int,
+    steps: Sequence[EventType],
+    *,
+    window: timedelta | None,
+    dialect: str,
+    variant_key: str | None = None,
 ) -> list[CTE]:
-    """Per step, the people who reached it and the earliest time they did, after the last step
-    (and, with a window, no later than it after their entry into step 1)."""
-    first = (
+    """Per step, the people who entered and the earliest time they reached the step, after the
+    previous one (and, with a window, no later than it after their entry into step 1); `at` is
+    NULL for those who did not."""
+    of_variant = [Event.variant_key == variant_key] if variant_key is not None else []
+    entry = [Event.campaign_id == campaign_id, Event.type == steps[0], *of_variant]
+    # Grouped by contact_id itself where there is one: the index is in that order, so no sort.
+    by_contact = (
         select(
-            _person(Event).label("person"),
+            Event.contact_id.label("person"),
             func.min(Event.occurred_at).label("at"),
             func.min(Event.occurred_at).label("entered_at"),
         )
-        .where(Event.campaign_id == campaign_id, Event.type == steps[0])
-        .group_by(_person(Event))
-        .cte("funnel_step_0")
+        .where(*entry, Event.contact_id.is_not(None))
+        .group_by(Event.contact_id)
     )
-    reached = [first]
+    others = func.coalesce(Event.anonymous_id, -Event.id)
+    by_other = (
+        select(
+            others.label("person"),
+            func.min(Event.occurred_at).label("at"),
+            func.min(Event.occurred_at).label("entered_at"),
+        )
+        .where(*entry, Event.contact_id.is_(None))
+        .group_by(others)
+    )
+    reached = [union_all(by_contact, by_other).cte("funnel_step_0")]
     for i, step in enumerate(steps[1:], start=1):
         previous = reached[-1]
-        later = aliased(Event)
-        conditions = [
-            later.campaign_id == campaign_id,
-            later.type == step,
-            _person(later) == previous.c.person,
-            later.occurred_at >= previous.c.at,
-        ]
-        if window is not None:
-            conditions.append(_within(later.occurred_at, previous.c.entered_at, window, dialect))
-        reached.append(
-            select(
-                previous.c.person,
-                func.min(later.occurred_at).label("at"),
-                previous.c.entered_at,
+        if dialect == "postgresql":
+            # PostgreSQL hashes the join and the grouping; a subquery a row is slower there.
+            reached.append(_joined_step(i, step, previous, campaign_id, window, variant_key))
+            continue
+
+        def first_after(column: str, previous: CTE = previous, step: EventType = step) -> Any:
+            """The person's earliest `step` at or after their previous step: one index seek
+            on (campaign, type, contact) then time, for contacts; by stand-in for the rest."""
+            later = aliased(Event)
+            conditions = [
+                later.campaign_id == campaign_id,
+                later.type == step,
+                getattr(later, column) == previous.c.person,
+                later.occurred_at >= previous.c.at,
+            ]
+            if variant_key is not None:
+                conditions.append(later.variant_key == variant_key)
+            if window is not None:
+                conditions.append(
+                    _within(later.occurred_at, previous.c.entered_at, window, dialect)
+                )
+            return (
+                select(func.min(later.occurred_at))
+                .where(*conditions)
+                .correlate(previous)
+                .scalar_subquery()
             )
-            .join_from(previous, later, and_(*conditions))
-            .group_by(previous.c.person, previous.c.entered_at)
-            .cte(f"funnel_step_{i}")
+
+        at = case(
+            (previous.c.person > 0, first_after("contact_id")),
+            else_=first_after("anonymous_id"),
+        )
+        # Everyone is carried on, `at` NULL once they dropped out (a NULL seeks nothing): a
+        # filter here would evaluate the subquery twice.
+        reached.append(
+            select(previous.c.person, at.label("at"), previous.c.entered_at).cte(f"funnel_step_{i}")
         )
     return reached
+
+
+def _joined_step(
+    i: int,
+    step: EventType,
+    previous: CTE,
+    campaign_id: int,
+    window: timedelta | None,
+    variant_key: str | None,
+) -> CTE:
+    """Step i as a join of the previous step's people to their `step` events, grouped."""
+    later = aliased(Event)
+    conditions = [
+        later.campaign_id == campaign_id,
+        later.type == step,
+        _person(later) == previous.c.person,
+        previous.c.at.is_not(None),
+        later.occurred_at >= previous.c.at,
+    ]
+    if variant_key is not None:
+        conditions.append(later.variant_key == variant_key)
+    if window is not None:
+        conditions.append(_within(later.occurred_at, previous.c.entered_at, window, "postgresql"))
+    return (
+        select(previous.c.person, func.min(later.occurred_at).label("at"), previous.c.entered_at)
+        .join_from(previous, later, and_(*conditions))
+        .group_by(previous.c.person, previous.c.entered_at)
+        .cte(f"funnel_step_{i}")
+    )
 
 
 def _within(at: Any, start: Any, window: timedelta, dialect: str) -> ColumnElement[bool]:
@@ -431,6 +581,46 @@ def _within(at: Any, start: Any, window: timedelta, dialect: str) -> ColumnEleme
         return func.julianday(at) <= func.julianday(start) + days
     deadline: ColumnElement[Any] = start + literal(window, Interval())
     return cast(ColumnElement[bool], at <= deadline)
+
+
+async def _seconds_to_convert(session: AsyncSession, last: CTE, dialect: str) -> list[float]:
+    if dialect == "sqlite":
+        seconds: Any = (func.julianday(last.c.at) - func.julianday(last.c.entered_at)) * 86400.0
+    else:
+        seconds = func.extract("epoch", last.c.at - last.c.entered_at)
+    query = select(seconds).where(last.c.at.is_not(None))
+    return [float(s) for s in await session.scalars(query)]
+
+
+def time_to_convert(seconds: Sequence[float]) -> TimeToConvert:
+    """Median, quartiles and a histogram of the seconds from entry to the last step."""
+    if not seconds:
+        return TimeToConvert(people=0, buckets=[])
+    ordered = sorted(max(0.0, s) for s in seconds)
+
+    def quantile(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    buckets = []
+    lower = 0.0
+    for label, upper in TIME_BUCKETS:
+        n = sum(1 for s in ordered if lower <= s < upper)
+        buckets.append(TimeBucket(label=label, people=n))
+        lower = upper
+    return TimeToConvert(
+        people=len(ordered),
+        median_s=statistics.median(ordered),
+        p25_s=quantile(0.25),
+        p75_s=quantile(0.75),
+        p90_s=quantile(0.90),
+        buckets=buckets,
+    )
+
+
+def _aware(at: Any) -> datetime:
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return cast(datetime, at if at.tzinfo else at.replace(tzinfo=clock.UTC))
 
 
 def _check_steps(steps: Sequence[EventType]) -> None:

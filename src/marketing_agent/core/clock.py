@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from datetime import UTC, datetime, timedelta
 
 __all__ = ["UTC", "Clock", "SystemClock", "VirtualClock", "get_clock", "now", "set_clock"]
@@ -30,7 +31,10 @@ class SystemClock:
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
-        return asyncio.get_running_loop().time()
+        # Not the event loop's time: uvloop's (uvicorn's loop) is cached once per loop iteration
+        # in whole milliseconds, so a busy loop would date every request it handles in one
+        # iteration alike and early; Telegram's limits and our pacing need the time of each.
+        return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(seconds, 0.0))

@@ -100,6 +100,29 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     agent_max_tool_rounds: int = 6
+    agent_budget_call_usd: float = Field(
+        0.50, gt=0, description="Most one piece of LLM work (a plan, a chat answer) may cost."
+    )
+    agent_budget_day_usd: float = Field(
+        5.0, gt=0, description="LLM spend per UTC day; at 100% every LLM call is refused."
+    )
+    agent_budget_month_usd: float = Field(
+        50.0, gt=0, description="LLM spend per calendar month (UTC); at 100% calls are refused."
+    )
+    agent_breaker_failures: int = Field(
+        3, ge=1, description="Provider failures in a row that pause calls to it."
+    )
+    agent_breaker_reset_s: float = Field(
+        60.0, gt=0, description="Seconds calls stay paused before one trial call is let through."
+    )
+    agent_llm_business_messages: bool = Field(
+        False,
+        description="Let the strategist's LLM read replies Telegram delivered through a "
+        "business connection (Telegram's Bot Developer Terms forbid it unless allowed).",
+    )
+    agent_context_max_tokens: int = Field(
+        16_000, ge=1000, description="Token budget of one request to an LLM; older turns are cut."
+    )
     llm_fallback: Literal["offline", "none"] = Field(
         "offline",
         description="What plans when the LLM cannot be reached: the offline templates, or none "

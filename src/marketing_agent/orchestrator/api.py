@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, UploadFile
 
+from marketing_agent.agent import service as agent
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentRead
 from marketing_agent.compliance.suppression import SuppressionKey
@@ -293,12 +294,17 @@ async def create_campaign(
     campaign_in: CampaignCreate,
     session: DbSession,
     settings: CurrentSettings,
+    strategist: Annotated[agent.Strategist, Depends(agent.strategist_of)],
     principal: CanWriteCampaigns,
 ) -> CampaignRead:
     """Creates a campaign: the strategist drafts the variants, the safety guard scores them;
     a risky campaign lands in the review queue."""
     campaign = await flows.create_campaign(
-        session=session, settings=settings, campaign_in=campaign_in, actor=principal.actor
+        session=session,
+        settings=settings,
+        campaign_in=campaign_in,
+        actor=principal.actor,
+        strategist=strategist,
     )
     return await service.read_campaign(session=session, campaign=campaign)
 

@@ -59,35 +59,42 @@ SCHEDULER_ACTOR = "system:scheduler"
 
 
 async def create_campaign(
-    *, session: AsyncSession, settings: Settings, campaign_in: CampaignCreate, actor: str
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    campaign_in: CampaignCreate,
+    actor: str,
+    strategist: agent.Strategist | None = None,
 ) -> Campaign:
     """Creates a campaign: the strategist drafts variants, the safety guard scores them, and a
-    risky campaign goes straight to the review queue."""
+    risky campaign goes straight to the review queue. The strategist works before anything is
+    written (reads on short sessions of their own, no lock held while a model thinks); then the
+    campaign, its variants, risk and audit are written in one short transaction."""
     timing = _timing_fields(settings, campaign_in)
-    sender_id = await _resolve_sender(session=session, sender_id=campaign_in.sender_id)
-    if campaign_in.segment_id is not None:
-        await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
-
+    draft = await _draft_variants(
+        session=session, settings=settings, campaign_in=campaign_in, strategist=strategist
+    )
     campaign = Campaign(
         name=campaign_in.name,
         goal=_goal_of(campaign_in),
         status=CampaignStatus.DRAFT.value,
-        sender_id=sender_id,
+        sender_id=draft.sender_id,
         segment_id=campaign_in.segment_id,
         purpose=campaign_in.purpose,
         cta_url=str(campaign_in.cta_url) if campaign_in.cta_url else None,
         created_by=actor,
         start_at=campaign_in.start_at,
         created_at=clock.now(),
+        strategy=draft.strategy,
+        agent_provider=draft.provider,
+        agent_offline=draft.offline,
         **timing,
     )
     session.add(campaign)
     await session.flush()
-
-    drafts = await _draft_variants(
-        session=session, settings=settings, campaign=campaign, campaign_in=campaign_in
-    )
-    for key, (text, weight, rationale, translations) in zip(VARIANT_KEYS, drafts, strict=False):
+    for key, (text, weight, rationale, translations) in zip(
+        VARIANT_KEYS, draft.variants, strict=False
+    ):
         session.add(
             Variant(
                 campaign_id=campaign.id,
@@ -98,6 +105,8 @@ async def create_campaign(
                 translations=translations,
             )
         )
+    if draft.usage_id is not None:
+        await agent.attach_usage(session=session, usage_id=draft.usage_id, campaign_id=campaign.id)
     await session.flush()
     await session.refresh(campaign, ["variants"])
 
@@ -119,6 +128,7 @@ async def create_campaign(
             "provider": campaign.agent_provider,
             "ai_generated": is_ai_generated(campaign.agent_provider),
             "variants": len(campaign.variants),
+            "prompt_version": draft.prompt_version,
         },
     )
     if _needs_review(settings, campaign):
@@ -198,34 +208,74 @@ def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> CampaignBrief
     )
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """What the campaign is written from: the sender, the texts, and who wrote them."""
+
+    sender_id: int
+    variants: list[tuple[str, float, str | None, dict[str, str]]]  # text, weight, why, by lang
+    provider: str
+    offline: bool
+    strategy: str | None = None
+    usage_id: int | None = None
+    prompt_version: str = ""
+
+
 async def _draft_variants(
-    *, session: AsyncSession, settings: Settings, campaign: Campaign, campaign_in: CampaignCreate
-) -> list[tuple[str, float, str | None, dict[str, str]]]:
-    """Returns (text, weight, rationale, translations) per variant: the user's own, or the
-    strategist's."""
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    campaign_in: CampaignCreate,
+    strategist: agent.Strategist | None,
+) -> _Draft:
+    """Returns the user's own variants, or the strategist's plan made with nothing written yet:
+    its reads run on short sessions of their own, never the caller's transaction."""
     if campaign_in.variants:
-        campaign.agent_provider = "manual"
-        campaign.agent_offline = True
-        return [(v.text, v.weight, None, {}) for v in campaign_in.variants]
+        sender_id = await _check_references(session=session, campaign_in=campaign_in)
+        return _Draft(
+            sender_id=sender_id,
+            variants=[(v.text, v.weight, None, {}) for v in campaign_in.variants],
+            provider="manual",
+            offline=True,
+        )
+    strategist = strategist or agent.strategist_for(settings, session)
+    async with strategist.sessions() as reader:
+        sender_id = await _check_references(session=reader, campaign_in=campaign_in)
+        await reader.commit()
 
     async def describe_audience() -> dict[str, Any]:
-        return await service.describe_audience(session=session, segment_id=campaign.segment_id)
+        async with strategist.sessions() as reader:
+            return await service.describe_audience(
+                session=reader, segment_id=campaign_in.segment_id
+            )
 
     async def check_content(text: str) -> dict[str, Any]:
-        verdict = await safety.check_content(session=session, text=render_text(text, None))
+        async with strategist.sessions() as reader:
+            verdict = await safety.check_content(session=reader, text=render_text(text, None))
         return verdict.model_dump()
 
-    plan = await agent.plan_campaign(
-        session=session,
-        settings=settings,
-        brief=_brief_of(campaign_in, campaign.cta_url),
+    cta_url = str(campaign_in.cta_url) if campaign_in.cta_url else None
+    plan = await strategist.plan_campaign(
+        brief=_brief_of(campaign_in, cta_url),
         tools=AgentTools(describe_audience=describe_audience, check_content=check_content),
-        campaign_id=campaign.id,
     )
-    campaign.strategy = plan.strategy
-    campaign.agent_provider = plan.provider
-    campaign.agent_offline = plan.offline
-    return [(v.text, 1.0, v.rationale, dict(v.translations)) for v in plan.variants]
+    return _Draft(
+        sender_id=sender_id,
+        variants=[(v.text, 1.0, v.rationale, dict(v.translations)) for v in plan.variants],
+        provider=plan.provider,
+        offline=plan.offline,
+        strategy=plan.strategy,
+        usage_id=plan.usage_id,
+        prompt_version=plan.prompt_version,
+    )
+
+
+async def _check_references(*, session: AsyncSession, campaign_in: CampaignCreate) -> int:
+    """Returns the campaign's sender id after checking it and the segment exist."""
+    sender_id = await _resolve_sender(session=session, sender_id=campaign_in.sender_id)
+    if campaign_in.segment_id is not None:
+        await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
+    return sender_id
 
 
 async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
@@ -775,7 +825,19 @@ async def handle_inbound(
         if contact is None:
             continue
         delivery = await _delivery_answered(session, sender_id, contact.id, event)
+        event = await agent.triage_reply(  # the reply inbox; an opt-out reply becomes a STOP
+            session=session,
+            event=event,
+            contact_id=contact.id,
+            sender_id=sender_id,
+            campaign_id=delivery.campaign_id if delivery else None,
+            language=contact.language,
+        )
         if event.kind == "stop":
+            if agent.REPLY_OPT_OUT in event.payload:
+                answers.append(
+                    telegram.consent_reply("unsubscribed", sender=sender, chat_id=event.chat_id)
+                )
             await compliance.withdraw_consent(
                 session=session,
                 contact_id=contact.id,
@@ -907,6 +969,7 @@ async def _answer(limits: RateLimits, sender: Sender, answers: Sequence[Outgoing
             outcome = await telegram.send_message(
                 sender_id=sender.id, profile_name=sender.profile, message=message
             )
+            limiter.sent(message.chat_id)
             if outcome.status is not SendStatus.RETRY_AFTER:
                 break
             await limiter.flood_wait(outcome.retry_after_s or 1.0)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentRead, PrivacyRequestRead
@@ -73,8 +74,8 @@ async def erase_contact(
     events = await analytics.erase_contact(session=session, contact_id=contact_id)
     held = await compliance.erase_contact(session=session, contact_id=contact_id)
     await telegram.erase_chat(session=session, chat_id=contact.telegram_id)
-    # The agent keeps no transcripts and its usage rows name campaigns, never people; review
-    # items are about campaigns: neither holds anything of this person.
+    await agent.erase_contact(session=session, contact_id=contact_id)  # the reply inbox
+    # The agent's usage rows name campaigns, never people; review items are about campaigns.
     await session.delete(contact)
     await session.flush()
     result = ErasureResult(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from marketing_agent.orchestrator.schemas import (
     SegmentRead,
     SegmentUpdate,
 )
-from marketing_agent.orchestrator.state_machine import CampaignStatus, check_transition
+from marketing_agent.orchestrator.state_machine import FINAL, CampaignStatus, check_transition
 from marketing_agent.telegram import service as telegram
 
 # Contacts ------------------------------------------------------------------------------------
@@ -361,6 +361,23 @@ async def get_campaign_or_raise(*, session: AsyncSession, campaign_id: int) -> C
     return campaign
 
 
+async def contact_dimension(
+    *, session: AsyncSession, dimension: str, key: str | None
+) -> Select[int, str | None]:
+    """(contact_id, value) of every contact for analytics' breakdowns, as SQL to join."""
+    query: Select[int, str | None]
+    if dimension == "language":
+        query = select(Contact.id.label("contact_id"), Contact.language.label("value"))
+    elif dimension == "timezone":
+        query = select(Contact.id.label("contact_id"), Contact.timezone.label("value"))
+    elif dimension == "attribute" and key:
+        value = Contact.attributes[key].as_string()
+        query = select(Contact.id.label("contact_id"), value.label("value"))
+    else:
+        raise ValidationFailed([field_error(("query", "by"), f"unknown dimension '{dimension}'")])
+    return query
+
+
 async def campaign_source(*, session: AsyncSession, campaign_id: int) -> CampaignSource | None:
     """Returns who sends a campaign, for analytics to label what it can observe; None: none."""
     campaign = await session.get(Campaign, campaign_id)
@@ -368,7 +385,12 @@ async def campaign_source(*, session: AsyncSession, campaign_id: int) -> Campaig
         return None
     sender = await telegram.get_sender(session=session, sender_id=campaign.sender_id)
     kind = SenderKind.USER if sender is not None and sender.kind == "user" else SenderKind.BOT
-    return CampaignSource(campaign_id=campaign_id, sender_kind=kind)
+    return CampaignSource(
+        campaign_id=campaign_id,
+        sender_kind=kind,
+        finished=campaign.status in FINAL,
+        paid_broadcast=sender is not None and sender.profile == "paid_broadcast",
+    )
 
 
 CAMPAIGN_SORTS = {

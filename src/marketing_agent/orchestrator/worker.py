@@ -405,6 +405,7 @@ class DeliveryWorker:
                     tags={"campaign_id": str(job.campaign_id), "variant_key": job.variant_key},
                 ),
             )
+            limiter.sent(item.chat_id)  # the answer bounds when Telegram counted the send
         await self._record_outcome(chunk, job, outcome, limiter)
 
     async def _record_outcome(

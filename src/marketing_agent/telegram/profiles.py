@@ -6,6 +6,7 @@ that would break it, so the two are checked against the same published figures.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from marketing_agent.core.errors import NotFound
@@ -21,6 +22,14 @@ class SenderProfile:
     group_per_min: int  # messages per minute to one group
     max_text_len: int = 4096  # in UTF-16 code units, as Telegram counts
     max_caption_len: int = 1024
+
+    def global_window(self) -> tuple[float, int]:
+        """Returns the sliding window Telegram counts the global rate in, and how many sends it
+        allows in it: 30/s is 30 in any second, 0.5/s is one in any two seconds."""
+        if self.global_per_s <= 0:
+            raise ValueError("global_per_s must be positive")
+        window_s = max(1.0, 1.0 / self.global_per_s)
+        return window_s, max(1, math.floor(self.global_per_s * window_s + 1e-9))
 
 
 # Telegram's published Bot API limits (https://core.telegram.org/bots/faq, "My bot is hitting

@@ -843,6 +843,15 @@ async def _keep_username(session: AsyncSession, sender: Sender, username: str | 
         await session.flush()
 
 
+async def send_answer(
+    *, session: AsyncSession, sender_id: int, chat_id: int, text: str, limits: Any = None
+) -> SendOutcome:
+    """Sends a person's answer to someone who wrote to the sender (a reply, not marketing), its
+    slot taken from the sender's limiter when `limits` (the runtime's) is given."""
+    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    return await _send_paced(limits, sender, OutgoingMessage(chat_id=chat_id, text=text))
+
+
 async def _send_paced(limits: Any, sender: Sender, message: OutgoingMessage) -> SendOutcome:
     """Sends one message, its slot taken from the sender's limiter when `limits` is given."""
     limiter = None if limits is None else limits.limiter(sender.id, get_profile(sender))
@@ -853,6 +862,8 @@ async def _send_paced(limits: Any, sender: Sender, message: OutgoingMessage) -> 
         if busy_s is not None:
             return SendOutcome(SendStatus.RETRY_AFTER, retry_after_s=busy_s, reason="rate_limited")
     outcome = await send_message(sender_id=sender.id, profile_name=sender.profile, message=message)
+    if limiter is not None:
+        limiter.sent(message.chat_id)  # the answer bounds when Telegram counted the send
     if limiter is not None and outcome.status is SendStatus.RETRY_AFTER:
         await limiter.flood_wait(outcome.retry_after_s or 1.0)
     return outcome

@@ -157,7 +157,7 @@ class TelegramSimulator:
         self._lost_response_p = 0.0
         self.set_faults(transient_failure_p=transient_failure_p, lost_response_p=lost_response_p)
         self._clock_override = clock
-        self._window_s, self._window_capacity = _global_window(profile.global_per_s)
+        self._window_s, self._window_capacity = profile.global_window()
         self._recent: deque[float] = deque()
         self._chat_last: dict[int, float] = {}
         self._group_recent: dict[int, deque[float]] = {}
@@ -463,14 +463,6 @@ class TelegramSimulator:
 
     def _monotonic(self) -> float:
         return self._time().monotonic()
-
-
-def _global_window(per_s: float) -> tuple[float, int]:
-    """Returns (window seconds, sends allowed in it): 30/s is 30 a second, 0.5/s is 1 in 2 s."""
-    if per_s <= 0:
-        raise ValueError("global_per_s must be positive")
-    window_s = max(1.0, 1.0 / per_s)
-    return window_s, max(1, math.floor(per_s * window_s + 1e-9))
 
 
 def _prune(times: deque[float], horizon: float) -> deque[float]:

@@ -322,6 +322,7 @@ class SimulatedBotApi:
                 "allow_paid_broadcast": _as_bool(params.get("allow_paid_broadcast")),
                 "message": message,
                 "response_lost": lost,
+                "at": bot.clock.monotonic(),  # when it passed the limits (benchmarks' timing)
             }
         )
         if lost:
@@ -494,6 +495,7 @@ class SimulatedBotApi:
                     "chat_id": m["chat_id"],
                     "text": m["text"],
                     "response_lost": m["response_lost"],
+                    "at": m["at"],
                 }
                 for m in bot.sent
             ]

@@ -135,6 +135,7 @@ export default function CampaignDetailPage() {
             <StatusTag status={campaign.status} />
           </span>
         </Space>
+        <Link to={`/campaigns/${campaign.id}/analytics`}>Analytics: live counts, ROI, breakdowns</Link>
         <CampaignActions campaign={campaign} />
       </Flex>
       {campaign.status === "pending_review" && (

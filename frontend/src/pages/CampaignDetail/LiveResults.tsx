@@ -47,8 +47,9 @@ function RateCell({ row, results }: { row: ResultRow; results: ExperimentResults
   // The totals row (or no experiment): the observed ratio alone, with no interval to claim.
   const metric = (results?.metric ?? "converted") as Count;
   const exposure = (results?.exposure ?? "sent") as Count;
-  const trials = row.stats[exposure] ?? 0;
-  return trials > 0 ? formatPercent((row.stats[metric] ?? 0) / trials) : "—";
+  const trials = row.stats[exposure];
+  const successes = row.stats[metric];
+  return trials && successes !== null ? formatPercent(successes / trials) : "—";
 }
 
 function columns(results: ExperimentResults | null | undefined): TableProps<ResultRow>["columns"] {

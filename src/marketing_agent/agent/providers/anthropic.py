@@ -7,12 +7,14 @@ ends with submit_plan; before the last allowed round it is told to submit. SDK f
 
 from __future__ import annotations
 
+import math
 from typing import Any, NoReturn, cast
 
 import anthropic
 from anthropic.types import Message
 
-from marketing_agent.agent.conversation import PlanConversation
+from marketing_agent.agent.context import scrub
+from marketing_agent.agent.conversation import CallLimits, PlanConversation
 from marketing_agent.agent.errors import BriefRefused
 from marketing_agent.agent.prompts import (
     LAST_ROUND_PROMPT,
@@ -65,14 +67,16 @@ class AnthropicProvider:
         self._max_retries = max_retries
         self._timeout_s = timeout_s
 
-    async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
+    async def plan_campaign(
+        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+    ) -> CampaignPlan:
         async with anthropic.AsyncAnthropic(
             api_key=self._api_key,
             base_url=self.base_url,
             max_retries=self._max_retries,
             timeout=self._timeout_s,
         ) as client:
-            return await _Conversation(self, client, brief, tools).run()
+            return await _Conversation(self, client, brief, tools, limits).run()
 
 
 class _Conversation:
@@ -84,6 +88,7 @@ class _Conversation:
         client: anthropic.AsyncAnthropic,
         brief: CampaignBrief,
         tools: AgentTools,
+        limits: CallLimits | None,
     ) -> None:
         self.provider = provider
         self.client = client
@@ -94,6 +99,7 @@ class _Conversation:
             brief=brief,
             tools=tools,
             risk_threshold=provider.risk_threshold,
+            limits=limits,
         )
         self.messages: list[dict[str, Any]] = [
             {"role": "user", "content": render_user_prompt(brief)}
@@ -104,7 +110,7 @@ class _Conversation:
             response = await self._send()
             self.state.add_usage(
                 model=response.model,
-                input_tokens=response.usage.input_tokens,
+                input_tokens=billed_input_tokens(response.usage),
                 output_tokens=response.usage.output_tokens,
             )
             if response.stop_reason == "refusal":
@@ -126,13 +132,18 @@ class _Conversation:
 
     async def _send(self) -> Message:
         # tool_choice stays "auto": the newest models reject forced tool use with a 400.
+        system = scrub(render_system_prompt(self.brief))
+        tools = tool_specs(variant_count=self.brief.variant_count)
+        messages = self.state.prepare(
+            self.messages, system=system, max_output_tokens=self.provider.max_tokens
+        )
         try:
             return await self.client.messages.create(
                 model=self.provider.model,
                 max_tokens=self.provider.max_tokens,
-                system=render_system_prompt(self.brief),
-                messages=cast(Any, self.messages),
-                tools=cast(Any, tool_specs(variant_count=self.brief.variant_count)),
+                system=cast(Any, cached_system(system)),
+                messages=cast(Any, messages),
+                tools=cast(Any, cached_tools(tools)),
             )
         except anthropic.APIError as exc:
             _raise_unavailable(exc, base_url=self.provider.base_url)
@@ -162,6 +173,27 @@ class _Conversation:
             reply.append({"type": "text", "text": LAST_ROUND_PROMPT})
         self.messages.append({"role": "user", "content": reply})
         return None
+
+
+def billed_input_tokens(usage: Any) -> int:
+    """Input tokens as billed at the base price: Anthropic's `input_tokens` leaves out the cache,
+    whose writes cost 1.25x and reads 0.1x; rounded up, so a budget is never underestimated."""
+    written = getattr(usage, "cache_creation_input_tokens", None) or 0
+    read = getattr(usage, "cache_read_input_tokens", None) or 0
+    return int(usage.input_tokens) + math.ceil(written * 1.25 + read * 0.1)
+
+
+def cached_system(system: str) -> list[dict[str, Any]]:
+    """The system prompt as a block marked for prompt caching: with the tools before it, the
+    same prefix on every round of every plan, read from the cache at a tenth of the price."""
+    return [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}]
+
+
+def cached_tools(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The tools with a cache breakpoint after the last one (tools come first in the prefix)."""
+    if not tools:
+        return tools
+    return [*tools[:-1], {**tools[-1], "cache_control": {"type": "ephemeral"}}]
 
 
 def _tool_result(tool_use_id: str, content: str, *, is_error: bool) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from marketing_agent.agent.conversation import CallLimits
 from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan
 from marketing_agent.agent.tools import AgentTools
 
@@ -12,6 +13,8 @@ class Provider(Protocol):
     name: str
     model: str
 
-    async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
+    async def plan_campaign(
+        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+    ) -> CampaignPlan:
         """Returns a strategy and `brief.variant_count` variants, using `tools` along the way."""
         ...

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from marketing_agent.agent.conversation import CallLimits
 from marketing_agent.agent.providers.copy_templates import (
     ANGLE_LAYOUTS,
     ANGLE_NAMES,
@@ -124,7 +125,10 @@ class OfflineProvider:
     def __init__(self, *, risk_threshold: float = 0.5) -> None:
         self.risk_threshold = risk_threshold
 
-    async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
+    async def plan_campaign(
+        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+    ) -> CampaignPlan:
+        """Writes from templates; `limits` do not apply (nothing is spent, nothing leaves)."""
         drafting = _Drafting(tools=tools, risk_threshold=self.risk_threshold)
         drafting.notes.append(OFFLINE_NOTE)
         tone = _tone(brief, drafting.notes)

@@ -13,7 +13,7 @@ from typing import Any, NoReturn, cast
 
 import openai
 
-from marketing_agent.agent.conversation import PlanConversation
+from marketing_agent.agent.conversation import CallLimits, PlanConversation
 from marketing_agent.agent.prompts import (
     LAST_ROUND_PROMPT,
     NUDGE_PROMPT,
@@ -61,7 +61,9 @@ class OpenAICompatProvider:
         self._timeout_s = timeout_s
         self._max_retries = max_retries
 
-    async def plan_campaign(self, brief: CampaignBrief, tools: AgentTools) -> CampaignPlan:
+    async def plan_campaign(
+        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+    ) -> CampaignPlan:
         client = openai.AsyncOpenAI(
             api_key=self._api_key or NO_KEY,
             base_url=self.base_url,
@@ -69,12 +71,16 @@ class OpenAICompatProvider:
             max_retries=self._max_retries,
         )
         try:
-            return await self._plan(client, brief, tools)
+            return await self._plan(client, brief, tools, limits)
         finally:
             await client.close()
 
     async def _plan(
-        self, client: openai.AsyncOpenAI, brief: CampaignBrief, tools: AgentTools
+        self,
+        client: openai.AsyncOpenAI,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        limits: CallLimits | None,
     ) -> CampaignPlan:
         state = PlanConversation(
             provider=self.name,
@@ -82,13 +88,15 @@ class OpenAICompatProvider:
             brief=brief,
             tools=tools,
             risk_threshold=self.risk_threshold,
+            limits=limits,
         )
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": render_system_prompt(brief)},
             {"role": "user", "content": render_user_prompt(brief)},
         ]
         for round_no in range(1, self.max_rounds + 1):
-            reply = await self._complete(client, brief, messages)
+            prepared = state.prepare(messages, system="", max_output_tokens=self.max_tokens)
+            reply = await self._complete(client, brief, prepared)
             usage = reply.get("usage") or {}
             state.add_usage(
                 model=reply.get("model"),

@@ -1,0 +1,202 @@
+"""Analytics at scale: a 4-step funnel with a 7-day window and campaign stats over N events.
+
+Run: .venv/bin/python benchmarks/bench_analytics.py [--events 1000000] [--backend sqlite|postgres]
+     [--duckdb]  (also time the same queries in DuckDB on the same rows, if installed)
+
+The data: 80 % of the events belong to the largest campaign (two variants), the rest to 20
+others. Each person of a campaign is sent the message; 95 % have it delivered within a minute,
+20 % click within two days, 5 % of all convert within ten days (so the 7-day window matters).
+Rows go in with Core executemany (ingestion has its own benchmark); times are of the service
+calls the API makes, warm (best of 3), after ANALYZE.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import _support
+from bench_pipeline import drop, postgres_database
+from sqlalchemy import Table, insert, text
+
+from marketing_agent.analytics import service as analytics
+from marketing_agent.analytics.models import Event
+from marketing_agent.core.db import Database
+
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+STEPS = [
+    analytics.EventType.SENT,
+    analytics.EventType.DELIVERED,
+    analytics.EventType.CLICKED,
+    analytics.EventType.CONVERTED,
+]
+BIG = 1  # the largest campaign's id
+WINDOW = timedelta(days=7)
+
+
+def rows(events: int, seed: int = 7) -> list[dict[str, Any]]:
+    """About `events` events (see the module docstring), oldest campaign first."""
+    rng = random.Random(seed)
+    out: list[dict[str, Any]] = []
+    per_person = 1 + 0.95 + 0.20 + 0.05
+    plan = [(BIG, int(events * 0.8 / per_person))]
+    plan += [(c, int(events * 0.2 / per_person / 20)) for c in range(2, 22)]
+    person = 0
+    for campaign, people in plan:
+        for _ in range(people):
+            person += 1
+            variant = "A" if person % 2 else "B"
+            sent = T0 + timedelta(seconds=rng.randrange(3 * 86400))
+
+            def add(
+                kind: str,
+                at: datetime,
+                value: int | None = None,
+                campaign: int = campaign,
+                variant: str = variant,
+                person: int = person,
+            ) -> None:
+                out.append(
+                    {
+                        "type": kind,
+                        "campaign_id": campaign,
+                        "variant_key": variant,
+                        "contact_id": person,
+                        "sender_id": 1,
+                        "occurred_at": at,
+                        "properties": {},
+                        "value_usd_micros": value,
+                        "anonymous_id": None,
+                    }
+                )
+
+            add("sent", sent)
+            if rng.random() < 0.95:
+                add("delivered", sent + timedelta(seconds=rng.randrange(60)))
+            if rng.random() < 0.20:
+                clicked = sent + timedelta(seconds=rng.randrange(2 * 86400))
+                add("clicked", clicked)
+                if rng.random() < 0.25:
+                    converted = clicked + timedelta(seconds=rng.randrange(10 * 86400))
+                    add("converted", converted, rng.randrange(5, 200) * 1_000_000)
+    return out
+
+
+async def load(db: Database, data: list[dict[str, Any]]) -> float:
+    table: Table = Event.__table__  # type: ignore[assignment]
+    started = time.perf_counter()
+    for start in range(0, len(data), 20_000):
+        async with db.session() as session:
+            await session.execute(insert(table), data[start : start + 20_000])
+    async with db.engine.begin() as connection:
+        await connection.execute(text("ANALYZE"))
+    return time.perf_counter() - started
+
+
+async def best_of(n: int, call: Any) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(n):
+        started = time.perf_counter()
+        result = await call()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+async def measure(db: Database, label: str) -> dict[str, Any]:
+    async def funnel() -> Any:
+        async with db.session() as session:
+            return await analytics.funnel(
+                session=session, campaign_id=BIG, steps=STEPS, window=WINDOW
+            )
+
+    async def stats() -> Any:
+        async with db.session() as session:
+            return await analytics.campaign_stats(session=session, campaign_id=BIG)
+
+    funnel_s, result = await best_of(3, funnel)
+    stats_s, _ = await best_of(3, stats)
+    counts = [s.count for s in result.steps]
+    print(f"{label}: funnel {funnel_s:.3f} s {counts}; campaign stats {stats_s:.3f} s")
+    return {"funnel_s": funnel_s, "stats_s": stats_s, "counts": counts}
+
+
+def duckdb_side(data: list[dict[str, Any]]) -> None:
+    try:
+        import duckdb
+    except ImportError:
+        print("duckdb: not installed, skipped (pip install duckdb)")
+        return
+    import pyarrow as pa  # type: ignore[import-not-found]
+
+    con = duckdb.connect()
+    columns = ["type", "campaign_id", "variant_key", "contact_id", "occurred_at"]
+    table = pa.table({c: [r[c] for r in data] for c in columns})
+    con.register("arrow_events", table)
+    con.execute("CREATE TABLE events AS SELECT * FROM arrow_events")
+    funnel_sql = """
+    WITH s0 AS (SELECT contact_id p, min(occurred_at) at, min(occurred_at) entered FROM events
+                WHERE campaign_id = 1 AND type = 'sent' GROUP BY 1),
+    s1 AS (SELECT s0.p, min(e.occurred_at) at, s0.entered FROM s0 JOIN events e
+           ON e.contact_id = s0.p
+           AND e.campaign_id = 1 AND e.type = 'delivered' AND e.occurred_at >= s0.at
+           AND e.occurred_at <= s0.entered + INTERVAL 7 DAY GROUP BY 1, 3),
+    s2 AS (SELECT s1.p, min(e.occurred_at) at, s1.entered FROM s1 JOIN events e
+           ON e.contact_id = s1.p
+           AND e.campaign_id = 1 AND e.type = 'clicked' AND e.occurred_at >= s1.at
+           AND e.occurred_at <= s1.entered + INTERVAL 7 DAY GROUP BY 1, 3),
+    s3 AS (SELECT s2.p, min(e.occurred_at) at, s2.entered FROM s2 JOIN events e
+           ON e.contact_id = s2.p
+           AND e.campaign_id = 1 AND e.type = 'converted' AND e.occurred_at >= s2.at
+           AND e.occurred_at <= s2.entered + INTERVAL 7 DAY GROUP BY 1, 3)
+    SELECT (SELECT count(*) FROM s0), (SELECT count(*) FROM s1), (SELECT count(*) FROM s2),
+           (SELECT count(*) FROM s3)"""
+    stats_sql = """SELECT variant_key, type, count(DISTINCT contact_id) FROM events
+                   WHERE campaign_id = 1 GROUP BY 1, 2"""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        counts = con.execute(funnel_sql).fetchone()
+        times.append(time.perf_counter() - started)
+    stats_times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        con.execute(stats_sql).fetchall()
+        stats_times.append(time.perf_counter() - started)
+    print(f"duckdb: funnel {min(times):.3f} s {list(counts or [])}; stats {min(stats_times):.3f} s")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--duckdb", action="store_true")
+    args = parser.parse_args()
+
+    data = rows(args.events)
+    big = sum(1 for r in data if r["campaign_id"] == BIG)
+    print(f"{len(data):,} events, {big:,} in the largest campaign")
+    pg_name = None
+    if args.backend == "sqlite":
+        db = await _support.sqlite_database()
+    else:
+        db, pg_name = await postgres_database()
+    try:
+        load_s = await load(db, data)
+        print(f"{args.backend}: loaded in {load_s:.1f} s ({len(data) / load_s:,.0f} rows/s)")
+        await measure(db, args.backend)
+    finally:
+        await db.dispose()
+        if pg_name:
+            await drop(pg_name)
+    if args.duckdb:
+        duckdb_side(data)
+    _ = statistics  # (kept for ad-hoc percentiles when profiling)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

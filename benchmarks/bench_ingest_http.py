@@ -1,0 +1,109 @@
+"""Conversions ingested over HTTP: POST /api/v1/analytics/conversions, batches of 1,000, embedded.
+
+Run: .venv/bin/python benchmarks/bench_ingest_http.py [--events 20000]
+
+A uvicorn server on loopback (the app as `make run` builds it, SQLite), an analyst's API token,
+and conversions attributed by contact id to a `sent` event of theirs (each is schema-checked,
+attributed within the window and recorded once by (source, id)).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import _support
+import httpx
+import uvicorn
+from sqlalchemy import Table, insert
+
+from marketing_agent.analytics.models import Event
+from marketing_agent.core import clock
+from marketing_agent.core.auth import Role
+from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
+from marketing_agent.gateway.schemas import UserCreate
+from marketing_agent.gateway.service import create_user
+
+BATCH = 1000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=20_000)
+    args = parser.parse_args()
+    db = await _support.sqlite_database()
+    settings = _support.settings().model_copy(
+        update={"database_url": db.url, "run_worker": False, "run_scheduler": False,
+                "api_rate_per_min": 10**9}
+    )  # fmt: skip
+    now = clock.now()
+    await _support.seed(db, contacts=args.events, profile="bot")  # contacts 1..N, consenting
+    async with db.session() as session:
+        await create_user(
+            session=session,
+            user_in=UserCreate(username="bench", password="bench-password-1234", role=Role.ANALYST),
+            actor="bench",
+        )
+        table: Table = Event.__table__  # type: ignore[assignment]
+        await session.execute(
+            insert(table),
+            [
+                {"type": "sent", "campaign_id": 1, "variant_key": "A", "contact_id": i,
+                 "occurred_at": now - timedelta(hours=1), "properties": {}}
+                for i in range(1, args.events + 1)
+            ],
+        )  # fmt: skip
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_level="error", **UVICORN_OPTIONS
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:  # noqa: ASYNC110 (another thread's flag)
+        await asyncio.sleep(0.05)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            token = (
+                await client.post(
+                    "/api/v1/auth/login",
+                    json={"username": "bench", "password": "bench-password-1234"},
+                )
+            ).json()["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            started = time.perf_counter()
+            recorded = 0
+            for start in range(1, args.events + 1, BATCH):
+                events = [
+                    {"id": f"order-{i}", "occurred_at": now.isoformat(), "value": "19.90",
+                     "currency": "USD", "contact_id": i}
+                    for i in range(start, min(start + BATCH, args.events + 1))
+                ]  # fmt: skip
+                response = await client.post(
+                    "/api/v1/analytics/conversions",
+                    json={"source": "shop", "events": events},
+                    headers=headers,
+                )
+                response.raise_for_status()
+                recorded += response.json()["recorded"]
+            elapsed = time.perf_counter() - started
+        print(f"{recorded:,} conversions in {elapsed:.1f} s: {recorded / elapsed:,.0f} events/s")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

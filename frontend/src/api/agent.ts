@@ -1,0 +1,73 @@
+/** The strategist's chat, its budget and the reply inbox. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+
+import { api, unwrap } from "./client";
+import type { paths } from "./schema";
+
+type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type Ok<Op> = Op extends { responses: { 200: infer R } } ? JsonOf<R> : never;
+
+export type ChatAnswer = Ok<paths["/api/v1/agent/chat"]["post"]>;
+export type ChatSource = ChatAnswer["sources"][number];
+export type ChatStep = ChatAnswer["steps"][number];
+export type ChatTurn = { role: "user" | "assistant"; content: string };
+export type BudgetStatus = Ok<paths["/api/v1/agent/budget"]["get"]>;
+export type ProviderInfo = Ok<paths["/api/v1/agent/provider"]["get"]>;
+export type InboxPage = Ok<paths["/api/v1/agent/inbox"]["get"]>;
+export type InboxReply = InboxPage["items"][number];
+export type InboxStatus = InboxReply["status"];
+
+const agentKeys = {
+  budget: ["agent", "budget"] as const,
+  provider: ["agent", "provider"] as const,
+  inbox: ["agent", "inbox"] as const,
+  inboxList: (status: InboxStatus | undefined, limit: number, offset: number) =>
+    ["agent", "inbox", { status, limit, offset }] as const,
+};
+
+export function useBudget() {
+  return useQuery({
+    queryKey: agentKeys.budget,
+    queryFn: () => unwrap(api.GET("/api/v1/agent/budget")),
+    refetchInterval: 30_000,
+  });
+}
+
+export function useProvider() {
+  return useQuery({ queryKey: agentKeys.provider, queryFn: () => unwrap(api.GET("/api/v1/agent/provider")) });
+}
+
+export function useAsk() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (messages: ChatTurn[]) => unwrap(api.POST("/api/v1/agent/chat", { body: { messages } })),
+    onSettled: () => void client.invalidateQueries({ queryKey: agentKeys.budget }),
+  });
+}
+
+export function useInbox(status: InboxStatus | undefined, limit: number, offset: number) {
+  return useQuery({
+    queryKey: agentKeys.inboxList(status, limit, offset),
+    queryFn: () => unwrap(api.GET("/api/v1/agent/inbox", { params: { query: { status, limit, offset } } })),
+    placeholderData: (previous) => previous,
+    refetchInterval: 10_000,
+  });
+}
+
+export function useAnswerReply() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, text }: { id: number; text: string }) =>
+      unwrap(api.POST("/api/v1/agent/inbox/{reply_id}/answer", { params: { path: { reply_id: id } }, body: { text } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: agentKeys.inbox }),
+  });
+}
+
+export function useDismissReply() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) =>
+      unwrap(api.POST("/api/v1/agent/inbox/{reply_id}/dismiss", { params: { path: { reply_id: id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: agentKeys.inbox }),
+  });
+}

@@ -1,0 +1,168 @@
+/** A conversation with the strategist: each answer shows the tool calls it made and the sources it cites. */
+import { Alert, Button, Card, Collapse, Flex, Input, List, Space, Tag, Typography } from "antd";
+import { useState } from "react";
+
+import { useAsk, useBudget, useProvider, type ChatAnswer, type ChatTurn } from "../../api/agent";
+import { formatPercent, formatUsdMicros } from "../../components/format";
+import { ProblemAlert } from "../../components/ProblemAlert";
+
+interface Exchange {
+  question: string;
+  answer: ChatAnswer;
+}
+
+const STEP_COLOR = { ok: "success", refused: "error", error: "warning" } as const;
+
+function BudgetLine() {
+  const budget = useBudget();
+  const provider = useProvider();
+  if (!budget.data) return null;
+  const { day, month } = budget.data;
+  const text =
+    `LLM spend today ${formatUsdMicros(day.spent_usd_micros)} of ${formatUsdMicros(day.limit_usd_micros)} ` +
+    `(${formatPercent(day.used_share, 0)}), this month ${formatUsdMicros(month.spent_usd_micros)} of ` +
+    `${formatUsdMicros(month.limit_usd_micros)} (${formatPercent(month.used_share, 0)}).`;
+  const who = provider.data ? ` ${provider.data.detail}` : "";
+  if (budget.data.exhausted)
+    return <Alert type="error" showIcon title="The LLM budget is used up: the strategist stops until it resets." description={text + who} />;
+  if (budget.data.warning)
+    return <Alert type="warning" showIcon title="Over 80% of the LLM budget is used." description={text + who} />;
+  return <Typography.Paragraph type="secondary">{text + who}</Typography.Paragraph>;
+}
+
+/** The answer's text with each citation marker ("[S2]") as a tag naming its tool. */
+function Cited({ answer }: { answer: ChatAnswer }) {
+  const byId = new Map(answer.sources.map((s) => [s.id, s]));
+  const parts = answer.answer.split(/(\[S\d+\])/g);
+  return (
+    <Typography.Paragraph style={{ whiteSpace: "pre-wrap" }}>
+      {parts.map((part, index) => {
+        const id = /^\[(S\d+)\]$/.exec(part)?.[1];
+        const source = id ? byId.get(id) : undefined;
+        if (!id) return <span key={index}>{part}</span>;
+        return (
+          <Tag key={index} color="blue" title={source ? `${source.tool}: ${source.summary}` : "no such source"}>
+            {id}
+            {source ? ` · ${source.tool}` : ""}
+          </Tag>
+        );
+      })}
+    </Typography.Paragraph>
+  );
+}
+
+function AnswerCard({ exchange }: { exchange: Exchange }) {
+  const { answer } = exchange;
+  return (
+    <Card size="small" aria-label="Answer">
+      <Typography.Paragraph strong>{exchange.question}</Typography.Paragraph>
+      <Space size={4} wrap style={{ marginBottom: 8 }}>
+        {answer.ai_generated ? <Tag color="purple">AI-generated · {answer.model}</Tag> : <Tag>Offline rules, no LLM</Tag>}
+        {answer.usage.cost_usd_micros > 0 ? <Tag>{formatUsdMicros(answer.usage.cost_usd_micros)}</Tag> : null}
+      </Space>
+      <Cited answer={answer} />
+      {(answer.unverified_figures ?? []).length > 0 ? (
+        <Alert
+          type="warning"
+          showIcon
+          title="Figures no tool returned were removed"
+          description={`Not backed by any source: ${(answer.unverified_figures ?? []).join(", ")}`}
+          style={{ marginBottom: 8 }}
+        />
+      ) : null}
+      <Collapse
+        size="small"
+        items={[
+          {
+            key: "steps",
+            label: `Tool calls (${answer.steps.length}) and sources (${answer.sources.length})`,
+            children: (
+              <>
+                <List
+                  size="small"
+                  dataSource={answer.steps}
+                  renderItem={(step) => (
+                    <List.Item>
+                      <Space wrap>
+                        <Tag color={STEP_COLOR[step.status]}>{step.status}</Tag>
+                        <Typography.Text code>{step.tool}</Typography.Text>
+                        {step.source_id ? <Tag color="blue">{step.source_id}</Tag> : null}
+                        {step.detail ? <Typography.Text type="secondary">{step.detail}</Typography.Text> : null}
+                      </Space>
+                    </List.Item>
+                  )}
+                />
+                {answer.sources.map((source) => (
+                  <Typography.Paragraph key={source.id}>
+                    <Tag color="blue">{source.id}</Tag>
+                    <Typography.Text code>{source.tool}</Typography.Text>{" "}
+                    <Typography.Text type="secondary">{source.summary}</Typography.Text>
+                  </Typography.Paragraph>
+                ))}
+              </>
+            ),
+          },
+        ]}
+      />
+      {(answer.notes ?? []).map((note) => (
+        <Typography.Paragraph key={note} type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
+          {note}
+        </Typography.Paragraph>
+      ))}
+    </Card>
+  );
+}
+
+export function ChatPanel() {
+  const [question, setQuestion] = useState("");
+  const [exchanges, setExchanges] = useState<Exchange[]>([]);
+  const ask = useAsk();
+
+  const send = () => {
+    const text = question.trim();
+    if (!text || ask.isPending) return;
+    const history: ChatTurn[] = exchanges.flatMap((e) => [
+      { role: "user", content: e.question },
+      { role: "assistant", content: e.answer.answer },
+    ]);
+    ask.mutate([...history.slice(-20), { role: "user", content: text }], {
+      onSuccess: (answer) => {
+        setExchanges((previous) => [...previous, { question: text, answer }]);
+        setQuestion("");
+      },
+    });
+  };
+
+  return (
+    <Flex vertical gap={12}>
+      <BudgetLine />
+      <Typography.Paragraph type="secondary">
+        The strategist can only read: campaigns, their results, the audience and open replies. Every figure it states
+        cites the tool result it came from; it cannot send, approve or change consent.
+      </Typography.Paragraph>
+      {exchanges.map((exchange, index) => (
+        <AnswerCard key={index} exchange={exchange} />
+      ))}
+      <ProblemAlert error={ask.error} />
+      <Input.TextArea
+        aria-label="Your question"
+        placeholder="How did the winter campaign do? Which variant is winning?"
+        rows={3}
+        maxLength={8000}
+        value={question}
+        onChange={(event) => setQuestion(event.target.value)}
+        onPressEnter={(event) => {
+          if (!event.shiftKey) {
+            event.preventDefault();
+            send();
+          }
+        }}
+      />
+      <Flex justify="end">
+        <Button type="primary" onClick={send} loading={ask.isPending} disabled={!question.trim()}>
+          Ask
+        </Button>
+      </Flex>
+    </Flex>
+  );
+}

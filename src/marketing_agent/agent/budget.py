@@ -1,0 +1,98 @@
+"""What the strategist may still spend: per call, per UTC day and per calendar month.
+
+Spend is the recorded cost of every piece of work (`agent_llm_usage`). A call gets the smallest
+of the three remainders as its cap; the tool loop stops before a round that could pass it, so the
+budget is never overrun automatically. At 80% of the day or month the status says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.agent.errors import BudgetExhausted
+from marketing_agent.agent.models import LlmUsage
+from marketing_agent.agent.schemas import BudgetLine, BudgetStatus
+from marketing_agent.core import clock
+from marketing_agent.core.settings import Settings
+
+WARN_AT = 0.8
+MICROS = 1_000_000
+
+
+@dataclass(frozen=True)
+class SpendLimits:
+    call_usd_micros: int
+    day_usd_micros: int
+    month_usd_micros: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SpendLimits:
+        return cls(
+            call_usd_micros=round(settings.agent_budget_call_usd * MICROS),
+            day_usd_micros=round(settings.agent_budget_day_usd * MICROS),
+            month_usd_micros=round(settings.agent_budget_month_usd * MICROS),
+        )
+
+
+async def spent_since(*, session: AsyncSession, since: datetime) -> int:
+    """Returns the micro-USD recorded since `since`."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(LlmUsage.cost_usd_micros), 0)).where(
+            LlmUsage.created_at >= since
+        )
+    )
+    return int(total or 0)
+
+
+async def budget_status(*, session: AsyncSession, limits: SpendLimits) -> BudgetStatus:
+    """Returns today's and this month's spend against their limits."""
+    now = clock.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = day_start.replace(day=1)
+    day = _line(await spent_since(session=session, since=day_start), limits.day_usd_micros)
+    month = _line(await spent_since(session=session, since=month_start), limits.month_usd_micros)
+    cap = min(limits.call_usd_micros, day.remaining_usd_micros, month.remaining_usd_micros)
+    return BudgetStatus(
+        day=day,
+        month=month,
+        call_limit_usd_micros=limits.call_usd_micros,
+        next_call_cap_usd_micros=max(cap, 0),
+        warning=day.warning or month.warning,
+        exhausted=day.exhausted or month.exhausted,
+    )
+
+
+def _line(spent: int, limit: int) -> BudgetLine:
+    share = spent / limit if limit > 0 else 1.0
+    return BudgetLine(
+        spent_usd_micros=spent,
+        limit_usd_micros=limit,
+        remaining_usd_micros=max(limit - spent, 0),
+        used_share=round(share, 4),
+        warning=share >= WARN_AT,
+        exhausted=spent >= limit,
+    )
+
+
+def ensure_not_exhausted(status: BudgetStatus) -> int:
+    """Returns the cap of the next call in micro-USD; raises when the day or month is used up."""
+    for name, line, setting in (
+        ("today's", status.day, "MA_AGENT_BUDGET_DAY_USD"),
+        ("this month's", status.month, "MA_AGENT_BUDGET_MONTH_USD"),
+    ):
+        if line.exhausted:
+            raise BudgetExhausted(
+                f"The LLM budget is used up: {name} spend is {usd(line.spent_usd_micros)} of "
+                f"{usd(line.limit_usd_micros)}. Nothing more is spent until it resets; raise "
+                f"{setting}, write the variants yourself, or use MA_LLM_PROVIDER=offline."
+            )
+    return status.next_call_cap_usd_micros
+
+
+def usd(micros: int) -> str:
+    """Returns micro-USD as dollars for people ("$0.0421")."""
+    return f"${micros / MICROS:.4f}"

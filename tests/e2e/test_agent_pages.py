@@ -1,0 +1,78 @@
+"""The strategist's page as a marketer uses it, against the demo server: ask about a campaign and
+read where each figure comes from, then answer a recipient's reply from the inbox."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import Server, assert_accessible, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_marketer_asks_about_a_campaign_and_sees_the_sources(page: Page, server: Server) -> None:
+    log_in(page, server.admin_password)
+    page.get_by_role("menuitem", name="Strategist").click()
+    expect(page.get_by_role("heading", name="Strategist")).to_be_visible()
+
+    page.get_by_label("Your question").fill("How did the Winter boots sale campaign do?")
+    page.get_by_role("button", name="Ask").click()
+
+    answer = page.get_by_label("Answer")
+    expect(answer).to_contain_text("“Winter boots sale” is completed: sent to")
+    expect(answer.get_by_text("S2 · campaign_results").first).to_be_visible()
+    expect(answer.get_by_text("Offline rules, no LLM")).to_be_visible()
+    answer.get_by_role("button", name=re.compile(r"^Tool calls \(2\)")).click()
+    expect(answer.get_by_text("list_campaigns", exact=True).first).to_be_visible()
+    expect(answer.get_by_text("ok", exact=True)).to_have_count(2)
+    assert_accessible(page)
+
+
+def test_a_marketer_sends_the_suggested_answer_to_a_reply(page: Page, server: Server) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/agent?tab=inbox")
+    expect(page.get_by_role("tab", name="Reply inbox", selected=True)).to_be_visible()
+    reply = page.get_by_label(re.compile(r"^Reply \d+$")).filter(has_text="How much is it?").first
+    expect(reply).to_contain_text("Wants to buy")
+    box = reply.get_by_role("textbox")
+    expect(box).to_have_value(re.compile(r"\S"))  # a suggestion in the contact's own language
+    assert_accessible(page)
+
+    box.fill("Great to hear! The boots are 20% off this week: https://shop.example/boots")
+    reply.get_by_role("button", name="Send answer").click()
+
+    expect(page.get_by_text("Answer sent.")).to_be_visible()
+    page.get_by_text("Answered", exact=True).click()
+    expect(
+        page.get_by_text(re.compile(r"Answered by user:admin: “Great to hear! The boots"))
+    ).to_be_visible()
+
+
+@pytest.fixture
+def phone(browser: Browser, server: Server) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server.url, viewport={"width": 390, "height": 844}, locale="en-US", bypass_csp=True
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_the_strategist_fits_a_phone(phone: Page, server: Server) -> None:
+    log_in(phone, server.admin_password)
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("menuitem", name="Strategist").click()
+    phone.get_by_label("Your question").fill("Which campaigns do I have?")
+    phone.get_by_role("button", name="Ask").click()
+
+    expect(phone.get_by_label("Answer")).to_contain_text(
+        "There are 3 campaigns S1 · list_campaigns"
+    )
+    phone.get_by_role("tab", name="Reply inbox").click()
+    expect(phone.get_by_label(re.compile(r"^Reply \d+$")).first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the Strategist page is {width}px wide on a 390px screen"
