@@ -1,13 +1,14 @@
 """Conversions captured, as a share of an oracle that sent only the best arm, by three policies:
 an equal split, test-then-send (20% equally, wait, the rule's winner to the rest) and the
-bandit (plain Thompson sampling, burn-in, floor weight, re-weighted every 100 sends on mature
-sends only: experiments/bandit.py).
+bandit (Thompson sampling sharpened for the finite audience, burn-in, floor weight, re-weighted
+every 100 sends on mature sends only: experiments/bandit.py's defaults).
 
 Feedback is late. Delays are the simulator's recipient behaviour (exponential read 600 s, click
 30 s, convert 600 s: about 20 minutes to a conversion) or a real-life 4-hour mean; the send is
 spread over 12 hours or goes at full speed (30 msg/s: 20,000 in 11 minutes). Each conversion is
 drawn, the capture is expected conversions (sum of the true rates of the arms sent) over the
-oracle's. Environment: MA_BENCH_BANDIT_SEEDS (default 20).
+oracle's. Environment: MA_BENCH_BANDIT_SEEDS (default 20), MA_BENCH_BANDIT_POLICIES (a comma
+list of equal, test-then-send, bandit, bandit-plain; default the first three).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +32,7 @@ from marketing_agent.experiments.stats import ArmCounts
 RECIPIENTS = 20_000
 BATCH = 100
 SEEDS = int(os.environ.get("MA_BENCH_BANDIT_SEEDS", "20"))
+POLICIES = os.environ.get("MA_BENCH_BANDIT_POLICIES", "equal,test-then-send,bandit").split(",")
 CASES = {
     "3 arms 2%/2.5%/3.5%": [0.02, 0.025, 0.035],
     "5 arms 3.0-3.4%": [0.030, 0.031, 0.032, 0.033, 0.034],
@@ -106,11 +110,18 @@ def test_then_send(
 
 
 def bandit(
-    rng: np.random.Generator, rates: Sequence[float], duration_s: float, delay: str
+    rng: np.random.Generator,
+    rates: Sequence[float],
+    duration_s: float,
+    delay: str,
+    *,
+    sharpen: float | None = None,
 ) -> float:
     # About 80% of the simulator's conversions have come 30 minutes after delivery, 63% of the
     # 4-hour ones after 4 hours: late enough to count, early enough to learn from.
     policy = BanditPolicy(maturity_s=1800.0 if delay == "simulator" else 4 * 3600.0)
+    if sharpen is not None:
+        policy = replace(policy, sharpen=sharpen)
     campaign = Campaign(rng, rates, duration_s, delay)
     weights = [1 / len(rates)] * len(rates)
     while campaign.sent < RECIPIENTS:
@@ -136,7 +147,10 @@ def main() -> None:
                     ("equal", equal_split),
                     ("test-then-send", test_then_send),
                     ("bandit", bandit),
+                    ("bandit-plain", partial(bandit, sharpen=1.0)),
                 ):
+                    if name not in POLICIES:
+                        continue
                     values = [
                         policy(np.random.default_rng(seed), rates, duration, delay)
                         for seed in range(SEEDS)

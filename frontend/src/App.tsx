@@ -22,6 +22,7 @@ const PrivacyPage = lazy(() => import("./pages/Privacy/PrivacyPage"));
 const ApiKeysPage = lazy(() => import("./pages/ApiKeys/ApiKeysPage"));
 const SettingsPage = lazy(() => import("./pages/Settings/SettingsPage"));
 const UsersPage = lazy(() => import("./pages/Users/UsersPage"));
+const ExperimentsPage = lazy(() => import("./pages/Experiments/ExperimentsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFound/NotFoundPage"));
 const FunnelsPage = lazy(() => import("./pages/Funnels/FunnelsPage"));
 const CampaignAnalyticsPage = lazy(() => import("./pages/CampaignAnalytics/CampaignAnalyticsPage"));
@@ -107,6 +108,7 @@ export function AppRoot() {
                 <Route path="audit" element={<Suspense fallback={pageFallback}><AuditLogPage /></Suspense>} />
                 <Route path="privacy" element={<Suspense fallback={pageFallback}><PrivacyPage /></Suspense>} />
                 <Route path="api-keys" element={<Suspense fallback={pageFallback}><ApiKeysPage /></Suspense>} />
+                <Route path="experiments/*" element={<Suspense fallback={pageFallback}><ExperimentsPage /></Suspense>} />
                 <Route path="settings" element={<Suspense fallback={pageFallback}><SettingsPage /></Suspense>} />
                 <Route path="senders" element={<Suspense fallback={pageFallback}><SendersPage /></Suspense>} />
                 <Route path="agent" element={<Suspense fallback={pageFallback}><AgentPage /></Suspense>} />

@@ -1,7 +1,7 @@
 """agent: the reply inbox; the prompt version on each usage record
 
-Revision ID: 0015_agent
-Revises: 0014_compliance
+Revision ID: 0016_agent
+Revises: 0015_analytics
 Create Date: 2026-12-01 12:50:00
 """
 

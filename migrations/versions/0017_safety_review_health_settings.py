@@ -1,7 +1,7 @@
 """safety: review process, sender health, safety settings
 
-Revision ID: 0015_safety
-Revises: 0014_compliance
+Revision ID: 0017_safety
+Revises: 0016_agent
 Create Date: 2026-12-01 12:19:05.059205
 """
 

@@ -1,7 +1,7 @@
 """ui: a variant may carry an image (its text becomes the caption) and inline link buttons
 
-Revision ID: 0015_ui
-Revises: 0014_compliance
+Revision ID: 0018_ui
+Revises: 0017_safety
 Create Date: 2026-12-01 12:30:00
 """
 

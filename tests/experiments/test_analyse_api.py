@@ -199,3 +199,30 @@ async def test_arms_without_any_trials_are_not_enough_data_even_without_a_minimu
     assert response.status_code == 200
     assert response.json()["verdict"] == "not_enough_data"
     assert [a["rate"] for a in response.json()["arms"]] == [None, None]
+
+
+async def test_the_calculator_says_whether_the_test_may_stop_by_the_always_valid_engine(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+    clear = {
+        "control": "A",
+        "arms": [
+            {"key": "A", "trials": 5000, "successes": 150},
+            {"key": "B", "trials": 5000, "successes": 260},
+        ],
+    }
+    close = {
+        "control": "A",
+        "arms": [
+            {"key": "A", "trials": 500, "successes": 15},
+            {"key": "B", "trials": 500, "successes": 18},
+        ],
+    }
+    stop = (await client.post("/api/v1/experiments/analyse", json=clear, headers=headers)).json()
+    wait = (await client.post("/api/v1/experiments/analyse", json=close, headers=headers)).json()
+    assert stop["stopping"]["can_stop"] is True
+    assert stop["stopping"]["reason"].startswith("You can stop: B is better")
+    assert stop["stopping"]["engine"] == stop["arms"][1]["sequential"]["engine"]
+    assert wait["stopping"]["can_stop"] is False
+    assert wait["stopping"]["reason"].startswith("Keep going")

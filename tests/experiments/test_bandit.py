@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from marketing_agent.experiments.bandit import BanditPolicy, Send, mature_counts, thompson_weights
-from marketing_agent.experiments.stats import ArmCounts
+from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
 
 
 def test_weights_stay_equal_until_every_arm_has_its_burn_in() -> None:
@@ -32,6 +32,19 @@ def test_top_two_keeps_a_share_on_the_runner_up() -> None:
     assert top_two["B"] > plain["B"]
     assert top_two["C"] < plain["C"]
     assert sum(top_two.values()) == pytest.approx(1.0)
+
+
+def test_sharpening_moves_traffic_to_the_likely_best_sooner_but_keeps_the_ranking() -> None:
+    arms = [ArmCounts("A", 400, 8), ArmCounts("B", 400, 10), ArmCounts("C", 400, 14)]
+
+    matched = thompson_weights(arms, BanditPolicy(floor_weight=0.0, sharpen=1.0))
+    sharpened = thompson_weights(arms, BanditPolicy(floor_weight=0.0, sharpen=1.5))
+
+    best = chance_to_be_best(arms)
+    assert matched == pytest.approx(best, abs=1e-5)  # plain Thompson: the chance to be best
+    assert sharpened["C"] > matched["C"]
+    assert sorted(sharpened, key=sharpened.__getitem__) == ["A", "B", "C"]
+    assert sum(sharpened.values()) == pytest.approx(1.0)
 
 
 def test_recent_sends_are_no_evidence_against_their_arm() -> None:

@@ -1659,6 +1659,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/campaigns/{campaign_id}/rollout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Rollout
+         * @description Returns how the campaign's experiment decides while sending, and what it has done.
+         */
+        get: operations["campaign_rollout_api_v1_experiments_campaigns__campaign_id__rollout_get"];
+        /**
+         * Set Campaign Rollout
+         * @description Sets fixed split, test-then-send or bandit before the campaign sends (409 after).
+         */
+        put: operations["set_campaign_rollout_api_v1_experiments_campaigns__campaign_id__rollout_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/campaigns/{campaign_id}/rollout/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve Campaign Winner
+         * @description Sends the proposed (or the named) variant to the rest of a test-then-send audience.
+         */
+        post: operations["approve_campaign_winner_api_v1_experiments_campaigns__campaign_id__rollout_approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/campaigns/{campaign_id}/arms/{variant_key}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Campaign Arm
+         * @description Resumes a variant a guardrail paused; it is not paused again (409 if it is not paused).
+         */
+        post: operations["resume_campaign_arm_api_v1_experiments_campaigns__campaign_id__arms__variant_key__resume_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experiments/campaigns/{campaign_id}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Decisions
+         * @description Returns the experiment's decisions (automatic and human) with their figures, oldest first.
+         */
+        get: operations["campaign_decisions_api_v1_experiments_campaigns__campaign_id__decisions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/consents": {
         parameters: {
             query?: never;
@@ -2244,6 +2328,7 @@ export interface components {
             srm: components["schemas"]["SampleRatioRead"] | null;
             /** Warnings */
             warnings: string[];
+            stopping: components["schemas"]["StoppingRead"];
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -2290,6 +2375,14 @@ export interface components {
             last_used_at: string | null;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** ApproveWinner */
+        ApproveWinner: {
+            /**
+             * Variant Key
+             * @description The arm to send; the proposed one if none.
+             */
+            variant_key?: string | null;
         };
         /**
          * Arm
@@ -3397,6 +3490,74 @@ export interface components {
             estimated: boolean;
         };
         /**
+         * CupedArmRead
+         * @description One arm's rate adjusted for its recipients' pre-period metric, against the control.
+         */
+        CupedArmRead: {
+            /** Key */
+            key: string;
+            /**
+             * N
+             * @description Recipients with a known history (erased people have none).
+             */
+            n: number;
+            /**
+             * Rate
+             * @description The unadjusted rate among them.
+             */
+            rate: number;
+            /** Adjusted Rate */
+            adjusted_rate: number;
+            /**
+             * Pre Period Mean
+             * @description Mean pre-period metric per recipient.
+             */
+            pre_period_mean: number;
+            /**
+             * Difference
+             * @description Adjusted rate minus the control's.
+             */
+            difference: number | null;
+            /**
+             * Ci Low
+             * @description Welch confidence interval of the difference.
+             */
+            ci_low: number | null;
+            /** Ci High */
+            ci_high: number | null;
+            /** P Value */
+            p_value: number | null;
+        };
+        /**
+         * CupedRead
+         * @description CUPED: the same comparison with the variance the recipients' past explains removed.
+         */
+        CupedRead: {
+            /** Engine */
+            engine: string;
+            /**
+             * Covariate
+             * @description What the pre-period metric counts.
+             */
+            covariate: string;
+            /** Pre Period Days */
+            pre_period_days: number;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Theta
+             * @description Pooled within-arm slope of the metric on the covariate.
+             */
+            theta: number;
+            /**
+             * Variance Reduction
+             * @description Share of the metric's variance removed (the intervals narrow by its root).
+             */
+            variance_reduction: number;
+            /** Arms */
+            arms: components["schemas"]["CupedArmRead"][];
+        };
+        /**
          * DailyWindowIn
          * @description A daily span of the contact's local wall-clock time; it may cross midnight.
          */
@@ -3419,6 +3580,27 @@ export interface components {
             start: string;
             /** End */
             end: string;
+        };
+        /**
+         * DecisionRead
+         * @description One automatic or human decision of the experiment, as recorded in the audit log.
+         */
+        DecisionRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Action */
+            action: string;
+            /** Summary */
+            summary: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
         };
         /** DecisionRuleRead */
         DecisionRuleRead: {
@@ -3672,6 +3854,7 @@ export interface components {
             srm: components["schemas"]["SampleRatioRead"] | null;
             /** Warnings */
             warnings: string[];
+            stopping: components["schemas"]["StoppingRead"];
             /** Experiment Id */
             experiment_id: number;
             /** Campaign Id */
@@ -3680,6 +3863,8 @@ export interface components {
             exposure: components["schemas"]["EventType"];
             /** Guardrails */
             guardrails?: components["schemas"]["GuardrailRead"][];
+            /** @description None when no recipient has the metric in the pre-period. */
+            cuped?: components["schemas"]["CupedRead"] | null;
         };
         /**
          * ExperimentStatus
@@ -4015,6 +4200,11 @@ export interface components {
             /** Permissions */
             permissions: components["schemas"]["Permission"][];
         };
+        /**
+         * NoWinner
+         * @enum {string}
+         */
+        NoWinner: "control" | "ask";
         /**
          * Overview
          * @description The home dashboard: what is in flight, what finished, and the senders' day.
@@ -4785,6 +4975,165 @@ export interface components {
              */
             permissions: components["schemas"]["Permission"][];
         };
+        /**
+         * RolloutConfig
+         * @description How a campaign's experiment decides the split while it sends; set before it starts.
+         * @example {
+         *       "mode": "test_then_send",
+         *       "test_share": 0.2
+         *     }
+         */
+        RolloutConfig: {
+            /** @default fixed */
+            mode: components["schemas"]["RolloutMode"];
+            /**
+             * @description The event that counts as success: converted or clicked.
+             * @default converted
+             */
+            reward: components["schemas"]["EventType"];
+            /**
+             * Test Share
+             * @description test-then-send: share tested.
+             * @default 0.2
+             */
+            test_share: number;
+            /**
+             * Wait Minutes
+             * @description test-then-send: the window.
+             * @default 240
+             */
+            wait_minutes: number;
+            /**
+             * Auto Send
+             * @description test-then-send: send the winner at once, or wait for approval.
+             * @default true
+             */
+            auto_send: boolean;
+            /**
+             * @description test-then-send: what the rest gets when no arm wins.
+             * @default control
+             */
+            no_winner: components["schemas"]["NoWinner"];
+            /**
+             * Chance To Win
+             * @description The certainty a winner needs; the deployment's default.
+             */
+            chance_to_win?: number | null;
+            /** Min Trials Per Arm */
+            min_trials_per_arm?: number | null;
+            /**
+             * Opt Out Guardrail
+             * @description Opt-out rate that pauses an arm; the deployment's default.
+             */
+            opt_out_guardrail?: number | null;
+            /**
+             * Failed Guardrail
+             * @description Failed-send rate (e.g. blocked bot) that pauses an arm.
+             */
+            failed_guardrail?: number | null;
+            /**
+             * Top Two
+             * @description bandit: top-two Thompson sampling, else plain.
+             * @default false
+             */
+            top_two: boolean;
+            /**
+             * Burn In Per Arm
+             * @description bandit: equal split until.
+             * @default 20
+             */
+            burn_in_per_arm: number;
+            /**
+             * Floor Weight
+             * @description bandit: least share per arm.
+             * @default 0.001
+             */
+            floor_weight: number;
+            /**
+             * Sharpen
+             * @description bandit: weights = chance to be best ^ sharpen (1: plain).
+             * @default 1.5
+             */
+            sharpen: number;
+            /**
+             * Batch Size
+             * @description bandit: sends per re-weighting.
+             * @default 500
+             */
+            batch_size: number;
+            /**
+             * Interval Minutes
+             * @description bandit: time between batches.
+             * @default 15
+             */
+            interval_minutes: number;
+            /**
+             * Maturity Minutes
+             * @description bandit: a send is evidence once this old (late conversions).
+             * @default 60
+             */
+            maturity_minutes: number;
+            /**
+             * Pause On Guardrail
+             * @description Pause an arm whose guardrail is breached (the campaign if all are).
+             * @default true
+             */
+            pause_on_guardrail: boolean;
+            /**
+             * Guardrail Check Minutes
+             * @default 5
+             */
+            guardrail_check_minutes: number;
+        };
+        /**
+         * RolloutMode
+         * @enum {string}
+         */
+        RolloutMode: "fixed" | "test_then_send" | "bandit";
+        /**
+         * RolloutRead
+         * @description A campaign's rollout: its settings and what it has done so far.
+         */
+        RolloutRead: {
+            /** Campaign Id */
+            campaign_id: number;
+            config: components["schemas"]["RolloutConfig"];
+            /**
+             * Phase
+             * @description not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done.
+             */
+            phase: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Decide At
+             * @description test-then-send: when the window ends.
+             */
+            decide_at: string | null;
+            /** Winner */
+            winner: string | null;
+            /**
+             * Proposed
+             * @description The winner waiting for a person's approval.
+             */
+            proposed: string | null;
+            /** Paused Arms */
+            paused_arms: string[];
+            /**
+             * Weights
+             * @description The current traffic share of each arm.
+             */
+            weights: {
+                [key: string]: number;
+            };
+            /**
+             * Held
+             * @description Recipients waiting for the experiment's decision.
+             */
+            held: number;
+            /** Released */
+            released: number;
+        };
         /** SafetySettingsRead */
         SafetySettingsRead: {
             /**
@@ -5221,6 +5570,20 @@ export interface components {
              * @description Always-valid p-value (1 / mixture e-value).
              */
             p_value: number;
+        };
+        /**
+         * StoppingRead
+         * @description Whether the test may stop now, by the always-valid engine (safe to ask after every send).
+         */
+        StoppingRead: {
+            /** Engine */
+            engine: string;
+            /** Can Stop */
+            can_stop: boolean;
+            /** Confidence */
+            confidence: number;
+            /** Reason */
+            reason: string;
         };
         /** SuppressionCheck */
         SuppressionCheck: {
@@ -13479,6 +13842,8 @@ export interface operations {
             query?: {
                 metric?: components["schemas"]["EventType"];
                 exposure?: components["schemas"]["EventType"];
+                /** @description Adds CUPED on the metric in this many days before. */
+                pre_period_days?: number | null;
             };
             header?: never;
             path: {
@@ -13692,6 +14057,410 @@ export interface operations {
             };
             /** @description The request body is larger than this route accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_rollout_api_v1_experiments_campaigns__campaign_id__rollout_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_campaign_rollout_api_v1_experiments_campaigns__campaign_id__rollout_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutConfig"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_campaign_winner_api_v1_experiments_campaigns__campaign_id__rollout_approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApproveWinner"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resume_campaign_arm_api_v1_experiments_campaigns__campaign_id__arms__variant_key__resume_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+                /** @description The variant */
+                variant_key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_decisions_api_v1_experiments_campaigns__campaign_id__decisions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DecisionRead"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,6 +34,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketing_agent.analytics import signals
+from marketing_agent.analytics.cohorts import (
+    MatureVariantCounts,
+    PrePeriodSummary,
+    mature_variant_counts,
+    pre_period_summaries,
+)
 from marketing_agent.analytics.links import (
     LinkExpired,
     LinkInvalid,
@@ -75,6 +81,8 @@ __all__ = [
     "LinkExpired",
     "LinkInvalid",
     "LinkTracker",
+    "MatureVariantCounts",
+    "PrePeriodSummary",
     "SenderKind",
     "TrackedLink",
     "VariantStats",
@@ -86,6 +94,8 @@ __all__ = [
     "funnel_dropoff",
     "is_automated",
     "link_tracker",
+    "mature_variant_counts",
+    "pre_period_summaries",
     "read_token",
     "record_click",
     "record_event",

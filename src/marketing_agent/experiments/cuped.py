@@ -2,8 +2,8 @@
 
 y' = y - theta (x - mean of x over all arms), theta = pooled cov(x, y) / var(x). Randomisation
 makes x independent of the arm, so the adjusted means stay unbiased and their variance shrinks
-by the squared correlation of x and y. Not wired to campaign results yet: analytics would need
-to report each arm's pre-period summary.
+by the squared correlation of x and y. Campaign results feed it from analytics'
+`pre_period_summaries` (each recipient's metric in the days before their first send).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from marketing_agent.experiments.schemas import (
     FrequentistRead,
     SampleRatioRead,
     SequentialRead,
+    StoppingRead,
 )
 
 
@@ -41,7 +42,46 @@ def analysis_fields(analysis: Analysis) -> dict[str, Any]:
             mismatch=srm.mismatch,
         ),
         "warnings": analysis.warnings,
+        "stopping": stopping(analysis),
     }
+
+
+def stopping(analysis: Analysis) -> StoppingRead:
+    """Says whether the test may stop now by the always-valid (sequential) engine: some arm
+    differs from the control at 1 - confidence, however often the results were looked at."""
+    alpha = 1 - analysis.confidence
+    decided = sorted(
+        (arm.sequential.p_value, arm.bayesian.key)
+        for arm in analysis.arms
+        if arm.sequential is not None and arm.sequential.p_value < alpha
+    )
+    level = f"{analysis.confidence:.0%}"
+    if decided:
+        p_value, key = decided[0]
+        direction = "better" if _difference(analysis, key) > 0 else "worse"
+        reason = (
+            f"You can stop: {key} is {direction} than the control with always-valid "
+            f"p = {p_value:.3g} < {alpha:.2g} (its {level} confidence sequence excludes a zero "
+            "difference); the result holds however often you looked."
+        )
+    else:
+        reason = (
+            f"Keep going: no variant differs from the control yet at {level} by the always-valid "
+            "test (looking again does not inflate false positives)."
+        )
+    return StoppingRead(
+        engine=sequential.ENGINE,
+        can_stop=bool(decided),
+        confidence=analysis.confidence,
+        reason=reason,
+    )
+
+
+def _difference(analysis: Analysis, key: str) -> float:
+    for arm in analysis.arms:
+        if arm.bayesian.key == key and arm.sequential is not None:
+            return arm.sequential.difference
+    return 0.0
 
 
 def arm_read(arm: ArmAnalysis) -> ArmResultRead:

@@ -127,6 +127,15 @@ class DecisionRuleRead(BaseModel):
     chance_to_win: float
 
 
+class StoppingRead(BaseModel):
+    """Whether the test may stop now, by the always-valid engine (safe to ask after every send)."""
+
+    engine: str
+    can_stop: bool
+    confidence: float
+    reason: str
+
+
 class AnalysisFields(BaseModel):
     """What every analysis answers: per arm numbers, the verdict and its reason, warnings."""
 
@@ -144,6 +153,7 @@ class AnalysisFields(BaseModel):
     rule: DecisionRuleRead
     srm: SampleRatioRead | None
     warnings: list[str]
+    stopping: StoppingRead
 
 
 class GuardrailRead(BaseModel):
@@ -160,12 +170,43 @@ class GuardrailRead(BaseModel):
     )
 
 
+class CupedArmRead(BaseModel):
+    """One arm's rate adjusted for its recipients' pre-period metric, against the control."""
+
+    key: str
+    n: int = Field(description="Recipients with a known history (erased people have none).")
+    rate: float = Field(description="The unadjusted rate among them.")
+    adjusted_rate: float
+    pre_period_mean: float = Field(description="Mean pre-period metric per recipient.")
+    difference: float | None = Field(description="Adjusted rate minus the control's.")
+    ci_low: float | None = Field(description="Welch confidence interval of the difference.")
+    ci_high: float | None
+    p_value: float | None
+
+
+class CupedRead(BaseModel):
+    """CUPED: the same comparison with the variance the recipients' past explains removed."""
+
+    engine: str
+    covariate: str = Field(description="What the pre-period metric counts.")
+    pre_period_days: float
+    confidence: float
+    theta: float = Field(description="Pooled within-arm slope of the metric on the covariate.")
+    variance_reduction: float = Field(
+        description="Share of the metric's variance removed (the intervals narrow by its root)."
+    )
+    arms: list[CupedArmRead]
+
+
 class ExperimentResults(AnalysisFields):
     experiment_id: int
     campaign_id: int
     metric: analytics.EventType
     exposure: analytics.EventType
     guardrails: list[GuardrailRead] = Field(default_factory=list)
+    cuped: CupedRead | None = Field(
+        None, description="None when no recipient has the metric in the pre-period."
+    )
 
 
 class AnalysisRead(AnalysisFields):
@@ -265,3 +306,109 @@ class SampleSizeRead(BaseModel):
 class ExperimentReport(BaseModel):
     experiment: ExperimentRead
     results: ExperimentResults
+
+
+class RolloutMode(StrEnum):
+    FIXED = "fixed"  # the arms' weights, to everyone at once
+    TEST_THEN_SEND = "test_then_send"  # a share first, then the winner to the rest
+    BANDIT = "bandit"  # batches re-weighted by Thompson sampling while the campaign sends
+
+
+class NoWinner(StrEnum):
+    CONTROL = "control"  # the rest gets the control
+    ASK = "ask"  # the rest waits for a person to choose
+
+
+class RolloutConfig(BaseModel):
+    """How a campaign's experiment decides the split while it sends; set before it starts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"mode": "test_then_send", "test_share": 0.2}}
+    )
+
+    mode: RolloutMode = RolloutMode.FIXED
+    reward: analytics.EventType = Field(
+        analytics.EventType.CONVERTED,
+        description="The event that counts as success: converted or clicked.",
+    )
+    test_share: float = Field(0.2, ge=0.01, le=0.9, description="test-then-send: share tested.")
+    wait_minutes: float = Field(
+        240, ge=0.1, le=43200, allow_inf_nan=False, description="test-then-send: the window."
+    )
+    auto_send: bool = Field(
+        True, description="test-then-send: send the winner at once, or wait for approval."
+    )
+    no_winner: NoWinner = Field(
+        NoWinner.CONTROL, description="test-then-send: what the rest gets when no arm wins."
+    )
+    chance_to_win: float | None = Field(
+        None, gt=0.5, lt=1, description="The certainty a winner needs; the deployment's default."
+    )
+    min_trials_per_arm: int | None = Field(None, ge=1, le=10**9)
+    opt_out_guardrail: float | None = Field(
+        None, ge=0, le=1, description="Opt-out rate that pauses an arm; the deployment's default."
+    )
+    failed_guardrail: float | None = Field(
+        None, ge=0, le=1, description="Failed-send rate (e.g. blocked bot) that pauses an arm."
+    )
+    top_two: bool = Field(False, description="bandit: top-two Thompson sampling, else plain.")
+    burn_in_per_arm: int = Field(20, ge=0, le=10**6, description="bandit: equal split until.")
+    floor_weight: float = Field(0.001, ge=0, le=0.5, description="bandit: least share per arm.")
+    sharpen: float = Field(
+        1.5, ge=1, le=4, description="bandit: weights = chance to be best ^ sharpen (1: plain)."
+    )
+    batch_size: int = Field(500, ge=1, le=10**6, description="bandit: sends per re-weighting.")
+    interval_minutes: float = Field(
+        15, ge=0.01, le=10080, allow_inf_nan=False, description="bandit: time between batches."
+    )
+    maturity_minutes: float = Field(
+        60,
+        ge=0,
+        le=43200,
+        allow_inf_nan=False,
+        description="bandit: a send is evidence once this old (late conversions).",
+    )
+    pause_on_guardrail: bool = Field(
+        True, description="Pause an arm whose guardrail is breached (the campaign if all are)."
+    )
+    guardrail_check_minutes: float = Field(5, ge=0.01, le=1440, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def reward_is_a_success(self) -> RolloutConfig:
+        if self.reward not in (analytics.EventType.CONVERTED, analytics.EventType.CLICKED):
+            raise ValueError("reward must be converted or clicked")
+        return self
+
+
+class RolloutRead(BaseModel):
+    """A campaign's rollout: its settings and what it has done so far."""
+
+    campaign_id: int
+    config: RolloutConfig
+    phase: str = Field(
+        description="not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done."
+    )
+    started_at: datetime | None
+    decide_at: datetime | None = Field(description="test-then-send: when the window ends.")
+    winner: str | None
+    proposed: str | None = Field(description="The winner waiting for a person's approval.")
+    paused_arms: list[str]
+    weights: dict[str, float] = Field(description="The current traffic share of each arm.")
+    held: int = Field(description="Recipients waiting for the experiment's decision.")
+    released: int
+
+
+class ApproveWinner(BaseModel):
+    variant_key: str | None = Field(
+        None, min_length=1, max_length=16, description="The arm to send; the proposed one if none."
+    )
+
+
+class DecisionRead(BaseModel):
+    """One automatic or human decision of the experiment, as recorded in the audit log."""
+
+    at: datetime
+    actor: str
+    action: str
+    summary: str
+    data: dict[str, object]

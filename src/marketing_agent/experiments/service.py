@@ -1,11 +1,13 @@
-"""The experiments module's public API: create a campaign's experiment, assign units, read results.
+"""The experiments module's public API: create a campaign's experiment, assign units, read results,
+and the decisions taken while a campaign sends (rollout.py: test-then-send, bandit, guardrails).
 
-Counts come from the analytics module's campaign stats; nothing here reads its tables.
+Counts come from the analytics module's service; nothing here reads its tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,18 +18,26 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import frequentist, power, splitter
+from marketing_agent.experiments import cuped, frequentist, power, rollout, splitter
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
+from marketing_agent.experiments.rollout import RolloutPlan as RolloutPlan
+from marketing_agent.experiments.rollout import RolloutStep as RolloutStep
 from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
     Arm,
+    CupedArmRead,
+    CupedRead,
+    DecisionRead,
     ExperimentResults,
     ExperimentStatus,
     GuardrailRead,
     RevenueRead,
+    RolloutConfig,
+    RolloutMode,
+    RolloutRead,
     SampleSizeRead,
     SampleSizeRequest,
 )
@@ -108,8 +118,10 @@ async def campaign_results(
     metric: analytics.EventType = analytics.EventType.CONVERTED,
     exposure: analytics.EventType = analytics.EventType.SENT,
     rule: DecisionRule | None = None,
+    pre_period_days: float | None = None,
 ) -> ExperimentResults:
-    """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`."""
+    """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`;
+    with `pre_period_days`, also the CUPED comparison on each recipient's metric before."""
     experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
     if experiment is None:
         raise NotFound(f"Campaign {campaign_id} has no experiment")
@@ -137,7 +149,11 @@ async def campaign_results(
         counts,
         experiment.control_key,
         rule=rule or DecisionRule(),
-        weights=[arm.weight for arm in arms_of(experiment)],
+        # The SRM check compares sends with fixed weights; a bandit or test-then-send moves
+        # traffic on purpose, so it has no fixed weights to check against.
+        weights=[arm.weight for arm in arms_of(experiment)]
+        if experiment.mode == RolloutMode.FIXED.value
+        else None,
     )
     fields = analysis_fields(analysis)
     fields["warnings"] = fields["warnings"] + [
@@ -152,7 +168,74 @@ async def campaign_results(
         metric=metric,
         exposure=exposure,
         guardrails=guardrails,
+        cuped=None
+        if pre_period_days is None
+        else await _cuped(
+            session, campaign_id, experiment.control_key, metric, days=pre_period_days
+        ),
         **fields,
+    )
+
+
+async def _cuped(
+    session: AsyncSession,
+    campaign_id: int,
+    control_key: str,
+    metric: analytics.EventType,
+    *,
+    days: float,
+) -> CupedRead | None:
+    """Returns the CUPED comparison from analytics' pre-period sums; None without any history."""
+    sums = await analytics.pre_period_summaries(
+        session=session, campaign_id=campaign_id, metric=metric, window=timedelta(days=days)
+    )
+    by_key = {row.variant_key: row for row in sums}
+    if control_key not in by_key or not any(row.sum_x for row in sums):
+        return None
+    arms = [_covariates(row) for row in sums]
+    adjusted = dict(zip(by_key, cuped.adjust(arms), strict=True))
+    raw = sum((a.n - 1) * a.variance_y for a in arms if a.n > 1)
+    left = sum((m.n - 1) * m.variance for m in adjusted.values() if m.n > 1)
+    control = adjusted[control_key]
+    reads = []
+    for (key, summary), arm in zip(adjusted.items(), arms, strict=True):
+        test = None if key == control_key else frequentist.welch_t_test(control, summary)
+        reads.append(
+            CupedArmRead(
+                key=key,
+                n=summary.n,
+                rate=arm.mean_y,
+                adjusted_rate=summary.mean,
+                pre_period_mean=arm.mean_x,
+                difference=test.difference if test else None,
+                ci_low=test.ci_low if test else None,
+                ci_high=test.ci_high if test else None,
+                p_value=test.p_value if test else None,
+            )
+        )
+    return CupedRead(
+        engine="CUPED (pooled theta) + " + frequentist.ENGINE_WELCH,
+        covariate=f"each recipient's {metric.value} events elsewhere in the {days:g} days "
+        "before their first send",
+        pre_period_days=days,
+        confidence=0.95,
+        theta=cuped.cuped_theta(arms),
+        variance_reduction=1 - left / raw if raw > 0 else 0.0,
+        arms=reads,
+    )
+
+
+def _covariates(row: analytics.PrePeriodSummary) -> cuped.CovariateSummary:
+    n = row.n
+    mean_y, mean_x = row.sum_y / n, row.sum_x / n
+    dof = max(n - 1, 1)
+    return cuped.CovariateSummary(
+        n=n,
+        mean_y=mean_y,
+        variance_y=max(0.0, (row.sum_y2 - n * mean_y * mean_y) / dof),
+        mean_x=mean_x,
+        variance_x=max(0.0, (row.sum_x2 - n * mean_x * mean_x) / dof),
+        covariance_xy=(row.sum_xy - n * mean_x * mean_y) / dof,
     )
 
 
@@ -360,3 +443,103 @@ def _check_request(request: AnalyseRequest) -> None:
         errors.append(field_error(("body", "arms"), "give a weight for every arm or for none"))
     if errors:
         raise ValidationFailed(errors)
+
+
+async def start_rollout(
+    *, session: AsyncSession, campaign_id: int, unit_ids: Sequence[int]
+) -> RolloutPlan | None:
+    """Returns who is sent now (and the arm) and who waits for the experiment's decision; None
+    when the campaign has no experiment. Called once, when the campaign's audience is written."""
+    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    if experiment is None:
+        return None
+    return await rollout.start_rollout(session=session, experiment=experiment, unit_ids=unit_ids)
+
+
+async def due_rollouts(*, session: AsyncSession, campaign_ids: Sequence[int]) -> list[int]:
+    """Returns which of these running campaigns have an experiment decision due now."""
+    due = await rollout.due_experiments(session=session, campaign_ids=campaign_ids)
+    return [experiment.campaign_id for experiment in due]
+
+
+async def advance_rollout(
+    *, session: AsyncSession, campaign_id: int, held_unit_ids: Sequence[int]
+) -> RolloutStep:
+    """Takes the decisions due now for the campaign (audited): which held recipients to send,
+    with which arm, which arms to pause, whether to pause the campaign."""
+    experiment = await _get_or_raise(session, campaign_id)
+    return await rollout.advance_rollout(
+        session=session,
+        experiment=experiment,
+        held_unit_ids=held_unit_ids,
+        results_of=campaign_results,
+        rule=DecisionRule(),
+    )
+
+
+async def set_rollout(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    config: RolloutConfig,
+    settings: Settings,
+    actor: str,
+) -> RolloutRead:
+    """Sets the campaign's rollout mode before it sends; the deployment's rule fills what the
+    request leaves out. Conflict once it has started."""
+    experiment = await _get_or_raise(session, campaign_id)
+    rule = decision_rule(settings)
+    config = config.model_copy(
+        update={
+            "chance_to_win": config.chance_to_win or rule.chance_to_win,
+            "min_trials_per_arm": config.min_trials_per_arm or rule.min_trials_per_arm or None,
+            "opt_out_guardrail": rule.opt_out_guardrail
+            if config.opt_out_guardrail is None
+            else config.opt_out_guardrail,
+            "failed_guardrail": rule.failed_guardrail
+            if config.failed_guardrail is None
+            else config.failed_guardrail,
+        }
+    )
+    await rollout.set_rollout(session=session, experiment=experiment, config=config, actor=actor)
+    return rollout.read_rollout(experiment)
+
+
+async def get_rollout(*, session: AsyncSession, campaign_id: int) -> RolloutRead:
+    """Returns the campaign's rollout settings and progress."""
+    return rollout.read_rollout(await _get_or_raise(session, campaign_id))
+
+
+async def approve_winner(
+    *, session: AsyncSession, campaign_id: int, variant_key: str | None, actor: str
+) -> RolloutRead:
+    """Records a person's choice of the variant the rest of a test-then-send audience gets."""
+    experiment = await _get_or_raise(session, campaign_id)
+    await rollout.approve_winner(
+        session=session, experiment=experiment, variant_key=variant_key, actor=actor
+    )
+    return rollout.read_rollout(experiment)
+
+
+async def resume_arm(
+    *, session: AsyncSession, campaign_id: int, variant_key: str, actor: str
+) -> RolloutRead:
+    """Resumes a variant a guardrail paused (audited with the person's name)."""
+    experiment = await _get_or_raise(session, campaign_id)
+    await rollout.resume_arm(
+        session=session, experiment=experiment, variant_key=variant_key, actor=actor
+    )
+    return rollout.read_rollout(experiment)
+
+
+async def list_decisions(*, session: AsyncSession, campaign_id: int) -> list[DecisionRead]:
+    """Returns the experiment's audited decisions, oldest first."""
+    await _get_or_raise(session, campaign_id)
+    return await rollout.decisions(session=session, campaign_id=campaign_id)
+
+
+async def _get_or_raise(session: AsyncSession, campaign_id: int) -> Experiment:
+    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    if experiment is None:
+        raise NotFound(f"Campaign {campaign_id} has no experiment")
+    return experiment

@@ -18,13 +18,13 @@ _MANTISSA_BITS = 53  # a float holds 53 bits exactly, so every point is equally 
 _SCALE = float(1 << _MANTISSA_BITS)
 
 
-def unit_point(*, experiment_id: int, unit_id: int | str) -> float:
+def unit_point(*, experiment_id: int | str, unit_id: int | str) -> float:
     """Returns the unit's uniform position in [0, 1) for this experiment."""
     digest = hashlib.sha256(f"{experiment_id}:{unit_id}".encode()).digest()
     return (int.from_bytes(digest[:8], "big") >> (64 - _MANTISSA_BITS)) / _SCALE
 
 
-def assign_arm(*, experiment_id: int, unit_id: int | str, arms: Sequence[Arm]) -> str:
+def assign_arm(*, experiment_id: int | str, unit_id: int | str, arms: Sequence[Arm]) -> str:
     """Returns the key of the arm the unit belongs to, with probability proportional to weight."""
     validate_arms(arms)
     threshold = unit_point(experiment_id=experiment_id, unit_id=unit_id) * sum(

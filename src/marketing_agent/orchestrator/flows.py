@@ -33,7 +33,15 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
-from marketing_agent.orchestrator import media, privacy_bot, reviews, scheduling, service, spans
+from marketing_agent.orchestrator import (
+    media,
+    privacy_bot,
+    reviews,
+    rollout,
+    scheduling,
+    service,
+    spans,
+)
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.rendering import VariantTexts, render_text
 from marketing_agent.orchestrator.schemas import (
@@ -511,6 +519,7 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
         }
         for contact_id, _ in audience
     ]
+    await rollout.hold_back(session=session, campaign_id=campaign.id, rows=rows)
     for start in range(0, len(rows), 5000):
         await session.execute(insert(Delivery), rows[start : start + 5000])
     return len(rows)

@@ -19,7 +19,7 @@ from sqlalchemy.pool import NullPool
 
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
-from marketing_agent.orchestrator import flows, privacy_jobs, reviews
+from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
 
@@ -41,6 +41,8 @@ async def tick(runtime: Runtime) -> None:
         await flows.create_due_runs(session=session)
     async with db.session() as session:
         await flows.start_due_campaigns(session=session)
+    async with db.session() as session:
+        await rollout.advance(session=session)
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)

@@ -18,6 +18,7 @@ import { StatusTag } from "../../components/StatusTag";
 import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
+import { ExperimentSummary } from "../Experiments/ExperimentSummary";
 import { LiveResults } from "./LiveResults";
 import { ResultsOverTime } from "./ResultsOverTime";
 import { VariantsCard } from "./VariantsCard";
@@ -168,6 +169,7 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
+      <ExperimentSummary campaignId={campaign.id} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
       <ResultsOverTime campaignId={campaign.id} live={live} pollMs={pollMs} />
       <DeliveriesTable campaignId={campaign.id} />

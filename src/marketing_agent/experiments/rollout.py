@@ -1,0 +1,669 @@
+"""Decisions taken while a campaign sends: test-then-send, the bandit's batches, guardrail pauses.
+
+The orchestrator owns the deliveries; this file decides. At the start it says which recipients go
+now (and to which arm) and which are held; each time the scheduler finds an experiment due it
+says which held recipients to send now, which arms to pause, and whether to pause the campaign.
+Every decision is audited on the campaign with the figures behind it (`data["summary"]` says it
+in one sentence for the timeline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketing_agent.analytics import service as analytics
+from marketing_agent.compliance import service as compliance
+from marketing_agent.core import clock
+from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.core.logging import get_logger
+from marketing_agent.experiments import splitter
+from marketing_agent.experiments.analysis import DecisionRule
+from marketing_agent.experiments.bandit import BanditPolicy, thompson_weights
+from marketing_agent.experiments.models import Experiment
+from marketing_agent.experiments.schemas import (
+    Arm,
+    DecisionRead,
+    ExperimentResults,
+    NoWinner,
+    RolloutConfig,
+    RolloutMode,
+    RolloutRead,
+)
+from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
+
+log = get_logger(__name__)
+
+ACTOR = "system:experiments"
+ENTITY = "campaign"
+
+
+@dataclass(frozen=True)
+class RolloutPlan:
+    """The start: the arm of each recipient sent now; the others are held for a decision."""
+
+    keys: dict[int, str]
+    held: frozenset[int]
+
+
+@dataclass(frozen=True)
+class RolloutStep:
+    """One decision: held recipients to send now (with their arm), arms whose unsent messages
+    must wait, and whether the whole campaign pauses."""
+
+    release: dict[int, str] = field(default_factory=dict)
+    pause_arms: frozenset[str] = frozenset()
+    # True: a paused arm's unsent recipients go back to the experiment's hold (to be sent
+    # another arm later); False (fixed split): they wait with the paused arm.
+    rehold_paused: bool = False
+    pause_campaign: bool = False
+    # Arms a person resumed: their waiting deliveries (fixed split) may be sent again.
+    resume_arms: frozenset[str] = frozenset()
+
+
+# A results function: (session, campaign_id, reward, rule) -> ExperimentResults. Injected by the
+# service, so this file does not import it back.
+ResultsOf = Any
+
+
+def config_of(experiment: Experiment) -> RolloutConfig:
+    """Returns the experiment's rollout settings (a fixed split when none were set)."""
+    return RolloutConfig.model_validate(experiment.rollout or {})
+
+
+def _state(experiment: Experiment) -> dict[str, Any]:
+    return dict(experiment.rollout_state or {})
+
+
+async def set_rollout(
+    *, session: AsyncSession, experiment: Experiment, config: RolloutConfig, actor: str
+) -> None:
+    """Sets how the experiment decides while sending; Conflict once the campaign has started."""
+    if experiment.rollout_state:
+        raise Conflict(
+            f"Campaign {experiment.campaign_id} has started sending; "
+            "its rollout can no longer change"
+        )
+    keys = [arm.key for arm in _arms(experiment)]
+    if config.mode is not RolloutMode.FIXED and len(keys) < 2:
+        raise ValidationFailed(
+            [field_error(("body", "mode"), f"{config.mode.value} needs at least two variants")]
+        )
+    experiment.mode = config.mode.value
+    experiment.rollout = config.model_dump(mode="json")
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="experiment.rollout_set",
+        entity_type=ENTITY,
+        entity_id=experiment.campaign_id,
+        data={"summary": _describe(config), **experiment.rollout},
+    )
+
+
+async def start_rollout(
+    *, session: AsyncSession, experiment: Experiment, unit_ids: Sequence[int]
+) -> RolloutPlan:
+    """Returns who is sent now and who is held, and records the start (audited unless fixed)."""
+    config, now, arms = config_of(experiment), clock.now(), _arms(experiment)
+    keys: dict[int, str] = {}
+    held: set[int] = set()
+    state: dict[str, Any] = {"started_at": now.isoformat(), "paused_arms": [], "released": 0}
+    if config.mode is RolloutMode.FIXED:
+        keys = {
+            u: splitter.assign_arm(experiment_id=experiment.id, unit_id=u, arms=arms)
+            for u in unit_ids
+        }
+        state["phase"] = "fixed"
+    elif config.mode is RolloutMode.TEST_THEN_SEND:
+        for unit in unit_ids:
+            if _point(experiment, unit, "test") < config.test_share:
+                keys[unit] = splitter.assign_arm(
+                    experiment_id=experiment.id, unit_id=unit, arms=arms
+                )
+            else:
+                held.add(unit)
+        decide_at = now + timedelta(minutes=config.wait_minutes)
+        state |= {"phase": "testing", "decide_at": decide_at.isoformat(), "tested": len(keys)}
+    else:
+        order = sorted(unit_ids, key=lambda u: _point(experiment, u, "order"))
+        first = order[: config.batch_size]
+        equal = [Arm(key=arm.key, weight=1.0) for arm in arms]
+        keys = {u: _assign(experiment, u, equal, "batch0") for u in first}
+        held = set(order[config.batch_size :])
+        state |= {
+            "phase": "bandit" if held else "done",
+            "batches": 1,
+            "last_release_at": now.isoformat(),
+            "weights": {arm.key: 1 / len(arms) for arm in arms},
+        }
+    state |= {"released": len(keys), "held": len(held)}
+    experiment.rollout_state = state
+    experiment.next_check_at = _next_check(config, state, now)
+    await session.flush()
+    if config.mode is not RolloutMode.FIXED:
+        await _audit(
+            session,
+            experiment,
+            "experiment.rollout_started",
+            f"{_describe(config)}: {len(keys):,} recipients sent now, {len(held):,} held "
+            "for the experiment's decision.",
+            {"sent_now": len(keys), "held": len(held), "mode": config.mode.value},
+        )
+    return RolloutPlan(keys=keys, held=frozenset(held))
+
+
+async def due_experiments(
+    *, session: AsyncSession, campaign_ids: Sequence[int]
+) -> list[Experiment]:
+    """Returns the experiments of these (running) campaigns whose next check has come."""
+    if not campaign_ids:
+        return []
+    rows = await session.scalars(
+        select(Experiment)
+        .where(
+            Experiment.campaign_id.in_(list(campaign_ids)),
+            Experiment.next_check_at.is_not(None),
+            Experiment.next_check_at <= clock.now(),
+        )
+        .order_by(Experiment.id)
+    )
+    return list(rows.all())
+
+
+async def advance_rollout(
+    *,
+    session: AsyncSession,
+    experiment: Experiment,
+    held_unit_ids: Sequence[int],
+    results_of: ResultsOf,
+    rule: DecisionRule,
+) -> RolloutStep:
+    """Takes every decision due now (guardrails, the test's winner, the bandit's next batch)."""
+    config, now, state = config_of(experiment), clock.now(), _state(experiment)
+    rule = _rule(config, rule)
+    results: ExperimentResults = await results_of(
+        session=session, campaign_id=experiment.campaign_id, metric=config.reward, rule=rule
+    )
+    newly_paused = await _check_guardrails(session, experiment, config, state, results)
+    paused = set(state["paused_arms"])
+    pause_campaign = False
+    if newly_paused and paused >= {arm.key for arm in _arms(experiment)}:
+        if not state.get("campaign_paused"):
+            state["campaign_paused"] = True
+            pause_campaign = True
+            await _audit(
+                session,
+                experiment,
+                "experiment.campaign_paused",
+                "Every variant breached a guardrail, so the campaign is paused.",
+                {"paused_arms": sorted(paused)},
+            )
+    release: dict[int, str] = {}
+    if not pause_campaign and held_unit_ids:
+        if config.mode is RolloutMode.TEST_THEN_SEND:
+            release = await _test_then_send(
+                session, experiment, config, state, results, held_unit_ids, now
+            )
+        elif config.mode is RolloutMode.BANDIT:
+            release = await _bandit_batch(session, experiment, config, state, held_unit_ids, now)
+    elif config.mode is not RolloutMode.FIXED and not held_unit_ids:
+        state["phase"] = "done" if config.mode is RolloutMode.BANDIT else state["phase"]
+    resume = list(state.pop("resume", []))
+    state["released"] = int(state.get("released", 0)) + len(release)
+    state["held"] = len(held_unit_ids) - len(release)
+    experiment.rollout_state = state
+    experiment.next_check_at = _next_check(config, state, now)
+    await session.flush()
+    return RolloutStep(
+        release=release,
+        pause_arms=frozenset(newly_paused),
+        rehold_paused=config.mode is not RolloutMode.FIXED,
+        pause_campaign=pause_campaign,
+        resume_arms=frozenset(resume),
+    )
+
+
+async def approve_winner(
+    *, session: AsyncSession, experiment: Experiment, variant_key: str | None, actor: str
+) -> None:
+    """Records a person's choice of the arm the held recipients get; sent at the next tick."""
+    config, state = config_of(experiment), _state(experiment)
+    if config.mode is not RolloutMode.TEST_THEN_SEND:
+        raise Conflict(f"Campaign {experiment.campaign_id} is not a test-then-send campaign")
+    if state.get("phase") not in ("testing", "awaiting_approval"):
+        raise Conflict(
+            f"Campaign {experiment.campaign_id}'s test is {state.get('phase', 'not started')}; "
+            "there is nothing to approve"
+        )
+    key = variant_key or state.get("proposed")
+    keys = [arm.key for arm in _arms(experiment)]
+    if key is None:
+        raise ValidationFailed(
+            [field_error(("body", "variant_key"), "no winner is proposed: name the variant")]
+        )
+    if key not in keys:
+        raise ValidationFailed(
+            [field_error(("body", "variant_key"), f"variant '{key}' is not among {keys}")]
+        )
+    if key in state.get("paused_arms", []):
+        raise Conflict(f"Variant {key} is paused by a guardrail")
+    state |= {"phase": "approved", "approved": key, "approved_by": actor}
+    experiment.rollout_state = state
+    experiment.next_check_at = clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="experiment.winner_approved",
+        entity_type=ENTITY,
+        entity_id=experiment.campaign_id,
+        data={
+            "summary": f"{actor} chose variant {key} for the rest of the audience"
+            + (f" (proposed: {state['proposed']})." if state.get("proposed") else "."),
+            "variant_key": key,
+            "proposed": state.get("proposed"),
+        },
+    )
+
+
+async def resume_arm(
+    *, session: AsyncSession, experiment: Experiment, variant_key: str, actor: str
+) -> None:
+    """Records a person's resumption of an arm a guardrail paused; it is not paused again."""
+    state = _state(experiment)
+    paused = list(state.get("paused_arms", []))
+    if variant_key not in paused:
+        raise Conflict(f"Variant {variant_key} of campaign {experiment.campaign_id} is not paused")
+    paused.remove(variant_key)
+    state |= {
+        "paused_arms": paused,
+        "overridden": [*state.get("overridden", []), variant_key],
+        "resume": [*state.get("resume", []), variant_key],
+    }
+    experiment.rollout_state = state
+    experiment.next_check_at = clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="experiment.arm_resumed",
+        entity_type=ENTITY,
+        entity_id=experiment.campaign_id,
+        data={
+            "summary": f"{actor} resumed variant {variant_key} despite its guardrail; it will "
+            "not be paused again.",
+            "variant_key": variant_key,
+        },
+    )
+
+
+def read_rollout(experiment: Experiment) -> RolloutRead:
+    """Returns the rollout's settings and progress."""
+    config, state = config_of(experiment), _state(experiment)
+    arms = _arms(experiment)
+    total = sum(arm.weight for arm in arms)
+    weights = state.get("weights") or {arm.key: arm.weight / total for arm in arms}
+    if state.get("winner"):
+        weights = {arm.key: float(arm.key == state["winner"]) for arm in arms}
+    return RolloutRead(
+        campaign_id=experiment.campaign_id,
+        config=config,
+        phase=state.get("phase", "not_started"),
+        started_at=_time(state.get("started_at")),
+        decide_at=_time(state.get("decide_at")),
+        winner=state.get("winner"),
+        proposed=state.get("proposed"),
+        paused_arms=list(state.get("paused_arms", [])),
+        weights=weights,
+        held=int(state.get("held", 0)),
+        released=int(state.get("released", 0)),
+    )
+
+
+async def decisions(*, session: AsyncSession, campaign_id: int) -> list[DecisionRead]:
+    """Returns the experiment's audited decisions, oldest first."""
+    entries, _ = await compliance.list_audit(
+        session=session, entity_type=ENTITY, entity_id=str(campaign_id), limit=1000
+    )
+    return [
+        DecisionRead(
+            at=entry.occurred_at,
+            actor=entry.actor,
+            action=entry.action,
+            summary=str((entry.data or {}).get("summary", entry.action)),
+            data=dict(entry.data or {}),
+        )
+        for entry in reversed(entries)
+        if entry.action.startswith("experiment.")
+    ]
+
+
+# --- the decisions ------------------------------------------------------------------------
+
+
+async def _check_guardrails(
+    session: AsyncSession,
+    experiment: Experiment,
+    config: RolloutConfig,
+    state: dict[str, Any],
+    results: ExperimentResults,
+) -> list[str]:
+    """Pauses each arm whose guardrail is breached (once); returns the newly paused arms."""
+    if not config.pause_on_guardrail:
+        return []
+    paused: list[str] = list(state.get("paused_arms", []))
+    newly: list[str] = []
+    for guard in results.guardrails:
+        if not guard.breached or guard.key in paused or guard.key in newly:
+            continue
+        if guard.key in state.get("overridden", []):
+            continue  # a person resumed it knowing the breach
+        newly.append(guard.key)
+        sent = next((arm.trials for arm in results.arms if arm.key == guard.key), None)
+        await _audit(
+            session,
+            experiment,
+            "experiment.arm_paused",
+            f"Variant {guard.key} paused: its {guard.metric.value} rate is {guard.rate:.1%} and "
+            f"at least {guard.ci_low:.1%} (95% Wilson interval), above the {guard.threshold:.1%} "
+            "guardrail.",
+            {
+                "variant_key": guard.key,
+                "metric": guard.metric.value,
+                "rate": guard.rate,
+                "ci_low": guard.ci_low,
+                "ci_high": guard.ci_high,
+                "threshold": guard.threshold,
+                "confidence": 0.95,
+                "exposure": results.exposure.value,
+                "sent": sent,
+            },
+        )
+    state["paused_arms"] = paused + newly
+    return newly
+
+
+async def _test_then_send(
+    session: AsyncSession,
+    experiment: Experiment,
+    config: RolloutConfig,
+    state: dict[str, Any],
+    results: ExperimentResults,
+    held: Sequence[int],
+    now: datetime,
+) -> dict[int, str]:
+    """At the window's end: the rule's winner (or the fallback) to every held recipient."""
+    phase = state.get("phase")
+    if phase == "approved":
+        return _give_all(state, held, state["approved"])
+    if phase == "rolled_out" and state.get("winner"):
+        return _give_all(state, held, state["winner"])  # late arrivals (a re-held arm's)
+    if phase != "testing" or now < (_time(state.get("decide_at")) or now):
+        return {}
+    paused = set(state.get("paused_arms", []))
+    figures = _figures(results)
+    if results.verdict.value == "not_enough_data":
+        if not state.get("postponed"):
+            state["postponed"] = True
+            await _audit(
+                session,
+                experiment,
+                "experiment.decision_postponed",
+                f"The test's window is over but {results.reason[0].lower()}{results.reason[1:]} "
+                "The decision waits for more data (a person can choose a variant meanwhile).",
+                figures,
+            )
+        return {}
+    winner = results.leader if results.leader not in paused else None
+    if winner is not None and config.auto_send:
+        await _audit(
+            session,
+            experiment,
+            "experiment.winner_chosen",
+            f"Variant {winner} won the test: {results.reason} It is sent to the other "
+            f"{len(held):,} recipients.",
+            figures | {"winner": winner, "released": len(held)},
+        )
+        return _give_all(state, held, winner)
+    if winner is not None or config.no_winner is NoWinner.ASK or not config.auto_send:
+        state |= {"phase": "awaiting_approval", "proposed": winner}
+        await _audit(
+            session,
+            experiment,
+            "experiment.winner_proposed",
+            (
+                f"Variant {winner} won the test: {results.reason} "
+                if winner
+                else results.reason + " "
+            )
+            + f"The other {len(held):,} recipients wait for a person's approval.",
+            figures | {"proposed": winner, "held": len(held)},
+        )
+        return {}
+    fallback = _fallback(experiment, paused)
+    await _audit(
+        session,
+        experiment,
+        "experiment.no_winner",
+        f"No variant won the test: {results.reason} The other {len(held):,} recipients get "
+        f"variant {fallback}" + (" (the control)." if fallback == experiment.control_key else "."),
+        figures | {"winner": fallback, "released": len(held), "fallback": True},
+    )
+    return _give_all(state, held, fallback)
+
+
+async def _bandit_batch(
+    session: AsyncSession,
+    experiment: Experiment,
+    config: RolloutConfig,
+    state: dict[str, Any],
+    held: Sequence[int],
+    now: datetime,
+) -> dict[int, str]:
+    """Every interval: Thompson weights from mature sends, and the next batch sent by them."""
+    last = _time(state.get("last_release_at")) or now
+    if now - last < timedelta(minutes=config.interval_minutes):
+        return {}
+    started = _time(state.get("started_at")) or now
+    # Until a send can be `maturity` old, judge by half the elapsed time (as benchmarked), so
+    # the start is not blind for hours; a younger send is never evidence.
+    maturity = min(timedelta(minutes=config.maturity_minutes), (now - started) / 2)
+    mature = await analytics.mature_variant_counts(
+        session=session,
+        campaign_id=experiment.campaign_id,
+        sent_before=now - maturity,
+        reward=config.reward,
+    )
+    by_key = {row.variant_key: row for row in mature}
+    paused = set(state.get("paused_arms", []))
+    live = [arm.key for arm in _arms(experiment) if arm.key not in paused]
+    if not live:
+        return {}
+    counts = [
+        ArmCounts(
+            key,
+            by_key[key].sent if key in by_key else 0,
+            by_key[key].rewarded if key in by_key else 0,
+        )
+        for key in live
+    ]
+    policy = BanditPolicy(
+        top_two=config.top_two,
+        burn_in_per_arm=config.burn_in_per_arm,
+        floor_weight=config.floor_weight,
+        sharpen=config.sharpen,
+        maturity_s=maturity.total_seconds(),
+    )
+    weights = thompson_weights(counts, policy)
+    best = chance_to_be_best(counts) if all(c.trials for c in counts) and len(counts) > 1 else {}
+    batch_no = int(state.get("batches", 0))
+    order = sorted(held, key=lambda u: _point(experiment, u, "order"))[: config.batch_size]
+    arms = [Arm(key=key, weight=max(w, 1e-12)) for key, w in weights.items()]
+    release = {u: _assign(experiment, u, arms, f"batch{batch_no}") for u in order}
+    burn_in = any(c.trials < config.burn_in_per_arm for c in counts)
+    shares = ", ".join(f"{k} {w:.1%}" for k, w in weights.items())
+    why = (
+        f"still in burn-in (every variant needs {config.burn_in_per_arm} sends at least "
+        f"{_minutes(maturity)} old)"
+        if burn_in
+        else "chance to be best "
+        + ", ".join(f"{k} {_floor_pct(p)}" for k, p in best.items())
+        + f" from sends at least {_minutes(maturity)} old"
+    )
+    await _audit(
+        session,
+        experiment,
+        "experiment.reweighted",
+        f"Batch {batch_no + 1}: {len(release):,} recipients split {shares}; {why}.",
+        {
+            "batch": batch_no + 1,
+            "released": len(release),
+            "held_after": len(held) - len(release),
+            "weights": weights,
+            "chance_to_be_best": best,
+            "mature_trials": {c.key: c.trials for c in counts},
+            "mature_successes": {c.key: c.successes for c in counts},
+            "maturity_minutes": maturity.total_seconds() / 60,
+            "burn_in": burn_in,
+            "paused_arms": sorted(paused),
+        },
+    )
+    state |= {
+        "batches": batch_no + 1,
+        "last_release_at": now.isoformat(),
+        "weights": weights,
+        "phase": "bandit" if len(held) > len(release) else "done",
+    }
+    return release
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _give_all(state: dict[str, Any], held: Sequence[int], key: str) -> dict[int, str]:
+    state |= {"phase": "rolled_out", "winner": key}
+    return dict.fromkeys(held, key)
+
+
+def _fallback(experiment: Experiment, paused: set[str]) -> str:
+    if experiment.control_key not in paused:
+        return experiment.control_key
+    return next(arm.key for arm in _arms(experiment) if arm.key not in paused)
+
+
+def _figures(results: ExperimentResults) -> dict[str, Any]:
+    """The numbers behind a test's decision, per arm."""
+    return {
+        "verdict": results.verdict.value,
+        "reason": results.reason,
+        "leader": results.leader,
+        "metric": results.metric.value,
+        "exposure": results.exposure.value,
+        "chance_to_win_required": results.rule.chance_to_win,
+        "min_trials_per_arm": results.rule.min_trials_per_arm,
+        "arms": [
+            {
+                "key": arm.key,
+                "trials": arm.trials,
+                "successes": arm.successes,
+                "rate": arm.rate,
+                "ci_low": arm.ci_low,
+                "ci_high": arm.ci_high,
+                "chance_to_be_best": arm.chance_to_be_best,
+                "chance_to_beat_control": arm.chance_to_beat_control,
+            }
+            for arm in results.arms
+        ],
+        "srm_mismatch": bool(results.srm and results.srm.mismatch),
+    }
+
+
+def _rule(config: RolloutConfig, rule: DecisionRule) -> DecisionRule:
+    return DecisionRule(
+        min_trials_per_arm=config.min_trials_per_arm or rule.min_trials_per_arm,
+        chance_to_win=config.chance_to_win or rule.chance_to_win,
+        opt_out_guardrail=rule.opt_out_guardrail
+        if config.opt_out_guardrail is None
+        else config.opt_out_guardrail,
+        failed_guardrail=rule.failed_guardrail
+        if config.failed_guardrail is None
+        else config.failed_guardrail,
+    )
+
+
+def _next_check(config: RolloutConfig, state: dict[str, Any], now: datetime) -> datetime | None:
+    """The next moment the scheduler should look: a guardrail check, the window's end, the next
+    batch, whichever is first."""
+    checks = [now + timedelta(minutes=config.guardrail_check_minutes)]
+    if state.get("phase") == "testing" and (decide := _time(state.get("decide_at"))):
+        checks.append(max(decide, now))
+    if state.get("phase") == "bandit":
+        last = _time(state.get("last_release_at")) or now
+        checks.append(max(last + timedelta(minutes=config.interval_minutes), now))
+    return min(checks)
+
+
+def _arms(experiment: Experiment) -> list[Arm]:
+    return [Arm.model_validate(arm) for arm in experiment.arms]
+
+
+def _point(experiment: Experiment, unit: int, salt: str) -> float:
+    return splitter.unit_point(experiment_id=f"{experiment.id}:{salt}", unit_id=unit)
+
+
+def _assign(experiment: Experiment, unit: int, arms: Sequence[Arm], salt: str) -> str:
+    return splitter.assign_arm(experiment_id=f"{experiment.id}:{salt}", unit_id=unit, arms=arms)
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 60:.0f} min"
+
+
+def _floor_pct(p: float) -> str:
+    """A percentage rounded down, so 94.96% never reads 95.0%."""
+    return f"{int(p * 1000) / 10:.1f}%"
+
+
+def _describe(config: RolloutConfig) -> str:
+    if config.mode is RolloutMode.TEST_THEN_SEND:
+        rule = (
+            f"{config.chance_to_win:.0%} chance to be best" if config.chance_to_win else "the rule"
+        )
+        then = "sent automatically" if config.auto_send else "after approval"
+        return (
+            f"Test-then-send: {config.test_share:.0%} tested for {config.wait_minutes:g} min, the "
+            f"winner by {rule} ({config.reward.value}) {then}"
+        )
+    if config.mode is RolloutMode.BANDIT:
+        kind = "top-two" if config.top_two else "plain"
+        return (
+            f"Bandit ({kind} Thompson sampling on {config.reward.value}): batches of "
+            f"{config.batch_size} every {config.interval_minutes:g} min, burn-in "
+            f"{config.burn_in_per_arm} per variant, floor {config.floor_weight:.1%}"
+        )
+    return "Fixed split by the variants' weights"
+
+
+async def _audit(
+    session: AsyncSession, experiment: Experiment, action: str, summary: str, data: dict[str, Any]
+) -> None:
+    log.info(action, campaign_id=experiment.campaign_id, experiment_id=experiment.id)
+    await compliance.audit(
+        session=session,
+        actor=ACTOR,
+        action=action,
+        entity_type=ENTITY,
+        entity_id=experiment.campaign_id,
+        data={"summary": summary, **data},
+    )

@@ -1,0 +1,121 @@
+"""The experiments pages as a marketer uses them, in Chromium against the demo server: checking
+another tool's counts and planning a test's size, then a test-then-send campaign whose rest of the
+audience waits for the marketer to choose a variant, with every decision on the timeline."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, assert_accessible, log_in
+
+pytestmark = pytest.mark.e2e
+
+TEXTS = [
+    "Hi {first_name}, our spring jackets are 15% off this week.",
+    "Hello {first_name}! Spring jackets: 15% off until Sunday.",
+]
+
+
+def test_a_marketer_checks_counts_and_plans_a_test_with_the_certainty_stated(
+    page: Page, server: Server
+) -> None:
+    log_in(page, server.admin_password)
+    page.get_by_role("navigation", name="Main").get_by_role("menuitem", name="Experiments").click()
+    expect(page.get_by_role("heading", name="Experiments")).to_be_visible()
+
+    counts = page.get_by_role("form", name="Counts to analyse")
+    second = counts.get_by_role("group", name="Arm 2")
+    second.get_by_label("Successes").fill("95")
+    counts.get_by_role("button", name="Analyse").click()
+
+    verdict = page.get_by_role("status").filter(has_text="Winner: variant B")
+    expect(verdict).to_be_visible()
+    expect(verdict).to_contain_text("chance")  # the verdict says how sure it is
+    expect(page.get_by_text("You can stop the test")).to_be_visible()
+    results = page.get_by_role("region", name="Calculator results")
+    row_b = results.get_by_role("row").filter(has_text=re.compile(r"^B"))
+    expect(row_b).to_contain_text(">99.9%")
+    expect(row_b).to_contain_text("better")
+    expect(
+        page.get_by_role("img", name=re.compile(r"^Variant B: 9\.50%, 95% credible"))
+    ).to_be_visible()
+
+    planner = page.get_by_role("form", name="Sample size planner")
+    planner.get_by_label("Audience").fill("20000")
+    planner.get_by_role("button", name="Plan").click()
+    answer = page.get_by_role("status").filter(has_text="recipients per variant")
+    expect(answer).to_contain_text("does not give")
+    expect(answer).to_contain_text("80% power")
+    page.mouse.move(0, 0)  # not hovering the button just pressed (its hover shade is lighter)
+    assert_accessible(page)
+
+
+def test_test_then_send_waits_for_the_marketer_and_records_the_choice(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+
+    log_in(page, server.admin_password)
+    page.goto(f"/campaigns/{campaign_id}")
+    page.get_by_role("link", name="Open the experiment").click()
+    expect(
+        page.get_by_role("heading", name=f"Experiment of campaign {campaign_id}")
+    ).to_be_visible()
+
+    mode = page.get_by_role("form", name="Rollout mode")
+    mode.get_by_text("Test then send").click()
+    mode.get_by_label("Share tested first (%)").fill("50")
+    mode.get_by_label("Test window (minutes)").fill("0.1")
+    mode.get_by_role("switch", name="Send the winner automatically").click()
+    mode.get_by_role("button", name="Save rollout").click()
+    timeline = page.get_by_role("region", name="Decisions")
+    expect(timeline).to_contain_text("Test-then-send: 50% tested for 0.1 min")
+
+    submitted = api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit")
+    assert submitted.status_code == 200, submitted.text
+
+    expect(timeline).to_contain_text("held for the experiment's decision", timeout=60_000)
+    # The window ends with too few sends for a verdict: the rest waits and the page says why.
+    expect(timeline).to_contain_text(
+        re.compile("waits for more data|wait for a person's approval"), timeout=60_000
+    )
+    page.get_by_role("button", name="Send variant B to the rest").click()
+    page.get_by_role("button", name="Send", exact=True).click()
+
+    expect(timeline).to_contain_text("admin chose variant B for the rest of the audience")
+    expect(page.get_by_text("winner sent to the rest")).to_be_visible(timeout=60_000)
+    assert_accessible(page)
+
+
+def test_a_bandit_campaign_shows_its_traffic_shifting_batch_by_batch(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets bandit {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    rollout = {"mode": "bandit", "batch_size": 3, "interval_minutes": 0.02, "burn_in_per_arm": 1}
+    assert api.put(f"/api/v1/experiments/campaigns/{campaign_id}/rollout", json=rollout).is_success
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    batches = page.get_by_role("list", name="Traffic share per batch").get_by_role("listitem")
+    expect(batches.nth(1)).to_be_attached(timeout=60_000)
+    expect(batches.first).to_have_accessible_name(re.compile(r"^Batch 2 at .*: A \d"))
+    expect(page.get_by_role("region", name="Decisions")).to_contain_text("Batch 3:")
+    assert_accessible(page)
