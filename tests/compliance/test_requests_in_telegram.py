@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
 from marketing_agent.analytics import service as analytics
@@ -18,27 +16,17 @@ from marketing_agent.compliance import bot_requests
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core.clock import UTC
-from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import privacy_bot
 from marketing_agent.orchestrator import service as orchestrator
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot, pull_until, received_text
 
 
-@pytest.fixture(autouse=True)
-def _process_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The inbound path reads the process's settings: make them the app's."""
-    monkeypatch.setenv("MA_DATA_DIR", str(settings.data_dir))
-    assert settings.secret_key is not None
-    monkeypatch.setenv("MA_SECRET_KEY", settings.secret_key.get_secret_value())
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
 async def _subscribed(client: httpx.AsyncClient, app: FastAPI, people: People, person: int) -> int:
     db = database_of(app)
+    runtime_of(db, app.state.runtime.settings)  # the inbound path runs on the app's settings
     headers = await headers_for(client, db)
     sender = await add_bot(client, headers, people)
     await people.says(person, "/start", first_name="Rosa", username="rosa_m")

@@ -763,10 +763,10 @@ async def apply_inbound(runtime: Runtime, *, sender_id: int | None = None, batch
                 claimed = await telegram.claim_inbound(
                     session=session, sender_id=sender_id, after_id=after_id, limit=batch
                 )
-                applied = await _apply_stored(session, claimed)
+                applied = await _apply_stored(session, claimed, runtime.settings)
         except Exception:
             log.exception("inbound.batch_failed", updates=len(claimed))
-            applied = [await _apply_one(db, stored) for stored in claimed]
+            applied = [await _apply_one(db, stored, runtime.settings) for stored in claimed]
         if not claimed:
             return recorded
         after_id = claimed[-1].id
@@ -775,7 +775,7 @@ async def apply_inbound(runtime: Runtime, *, sender_id: int | None = None, batch
 
 
 async def _apply_stored(
-    session: AsyncSession, claimed: Sequence[telegram.StoredUpdate]
+    session: AsyncSession, claimed: Sequence[telegram.StoredUpdate], settings: Settings
 ) -> list[InboundApplied | None]:
     """Applies claimed updates in the caller's transaction, in runs of one sender's."""
     applied: list[InboundApplied | None] = []
@@ -786,13 +786,20 @@ async def _apply_stored(
             end += 1
         events = [stored.event for stored in claimed[start:end]]
         applied.append(
-            await handle_inbound(session=session, sender_id=claimed[start].sender_id, events=events)
+            await handle_inbound(
+                session=session,
+                sender_id=claimed[start].sender_id,
+                events=events,
+                settings=settings,
+            )
         )
         start = end
     return applied
 
 
-async def _apply_one(db: Database, stored: telegram.StoredUpdate) -> InboundApplied | None:
+async def _apply_one(
+    db: Database, stored: telegram.StoredUpdate, settings: Settings
+) -> InboundApplied | None:
     """Applies one stored update in its own transaction; a failure is counted on the update
     (it is tried again next round, and set aside after a few)."""
     try:
@@ -801,7 +808,10 @@ async def _apply_one(db: Database, stored: telegram.StoredUpdate) -> InboundAppl
             if not again:
                 return None  # another process applied it meanwhile
             return await handle_inbound(
-                session=session, sender_id=stored.sender_id, events=[stored.event]
+                session=session,
+                sender_id=stored.sender_id,
+                events=[stored.event],
+                settings=settings,
             )
     except Exception as exc:
         log.exception("inbound.update_failed", sender_id=stored.sender_id, kind=stored.event.kind)
@@ -825,7 +835,11 @@ async def _answer_all(limits: RateLimits, applied: Sequence[InboundApplied | Non
 
 
 async def handle_inbound(
-    *, session: AsyncSession, sender_id: int, events: Sequence[InboundEvent]
+    *,
+    session: AsyncSession,
+    sender_id: int,
+    events: Sequence[InboundEvent],
+    settings: Settings | None = None,
 ) -> InboundApplied:
     """Turns what people did into consent decisions, the bot's answers and analytics events:
     /start (with double opt-in: the "Yes, subscribe" press) records consent with its proof,
@@ -837,7 +851,9 @@ async def handle_inbound(
     answers: list[OutgoingMessage] = []
     recorded: list[EventCreate] = []
     for event in events:
-        mine = await privacy_bot.answer_command(session=session, sender=sender, event=event)
+        mine = await privacy_bot.answer_command(
+            session=session, sender=sender, event=event, settings=settings
+        )
         if mine is not None:  # /mydata, /forgetme: the person's own data-subject requests
             answers += [_privacy_message(answer) for answer in mine]
             continue

@@ -93,8 +93,7 @@ async def answer_command(
     )
     if command is None:
         return None
-    # TODO(runtime): handle_inbound does not receive the runtime yet; its settings then.
-    settings = settings or get_settings()
+    settings = settings or get_settings()  # the process's, when a caller has no runtime
     chat_id = event.chat_id
     contact = await service.get_contact_by_telegram_id(session=session, telegram_id=chat_id)
     if command == "forgetme_expired":
