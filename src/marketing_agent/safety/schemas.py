@@ -181,6 +181,8 @@ class SafetySettingsRead(BaseModel):
 
 
 class SafetySettingsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     four_eyes: StrictBool | None = None
     review_deadline_h: int | None = Field(None, ge=1, le=24 * 30)
     privacy_policy: str | None = Field(None, max_length=4000)

@@ -146,16 +146,18 @@ function EffectiveConfiguration() {
           </Typography.Paragraph>
           <Input.Search aria-label="Filter settings" placeholder="Filter (e.g. quiet, redis, review)" allowClear onChange={(e) => setFilter(e.target.value)} style={{ maxWidth: 360 }} />
           <ProblemAlert error={settings.error} />
-          <Table<EffectiveSetting>
-            rowKey="name"
-            size="small"
-            columns={columns}
-            dataSource={shown}
-            loading={settings.isLoading}
-            pagination={false}
-            scroll={{ x: "max-content" }}
-            aria-label="Effective configuration"
-          />
+          {/* Scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too. */}
+          <div tabIndex={0} style={{ overflowX: "auto" }}>
+            <Table<EffectiveSetting>
+              rowKey="name"
+              size="small"
+              columns={columns}
+              dataSource={shown}
+              loading={settings.isLoading}
+              pagination={false}
+              aria-label="Effective configuration"
+            />
+          </div>
         </Space>
       )}
     </Card>
