@@ -69,9 +69,9 @@ def test_the_strategist_fits_a_phone(phone: Page, server: Server) -> None:
     phone.get_by_label("Your question").fill("Which campaigns do I have?")
     phone.get_by_role("button", name="Ask").click()
 
-    expect(phone.get_by_label("Answer")).to_contain_text(
-        "There are 3 campaigns S1 · list_campaigns"
-    )
+    answer = phone.get_by_label("Answer")  # the server is shared: other tests add campaigns
+    expect(answer).to_contain_text(re.compile(r"There are \d+ campaigns"))
+    expect(answer).to_contain_text("S1 · list_campaigns")
     phone.get_by_role("tab", name="Reply inbox").click()
     expect(phone.get_by_label(re.compile(r"^Reply \d+$")).first).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
