@@ -199,7 +199,11 @@ async def campaign_timeseries(
     ] = "hour",
 ) -> CampaignTimeseries:
     """The campaign's deliveries, reads, clicks, replies, conversions and opt-outs over time."""
-    source = await _source_or_404(lookup, session, campaign_id)
+    source = None
+    if lookup is not None:
+        source = await lookup(session=session, campaign_id=campaign_id)
+        if source is None:
+            raise NotFound(f"Campaign {campaign_id} does not exist.")
     return await timeseries.campaign_timeseries(
         session=session, campaign_id=campaign_id, bucket=bucket, source=source
     )
