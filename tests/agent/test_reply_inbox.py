@@ -137,3 +137,24 @@ async def test_a_dismissed_reply_is_closed_and_an_unknown_one_is_404(
 
     assert dismissed.json()["status"] == "dismissed" and item["intent"] == "other"
     assert missing.status_code == 404
+
+
+async def test_an_answer_to_a_chat_that_blocked_the_bot_is_a_409_and_stays_open(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    await subscribed_contact(db, sender_id, 7_100_005, "en")
+    await reply(db, sender_id, 7_100_005, "Do you ship to Lisbon?")
+    telegram.pool().simulator(sender_id).set_recipient_state(7_100_005, "blocked")
+    headers = await headers_for(client, db)
+    [item] = (await client.get("/api/v1/agent/inbox", headers=headers)).json()["items"]
+
+    answered = await client.post(
+        f"/api/v1/agent/inbox/{item['id']}/answer", json={"text": "Yes."}, headers=headers
+    )
+
+    assert answered.status_code == 409, answered.text
+    assert "blocked" in answered.json()["detail"]
+    [still] = (await client.get("/api/v1/agent/inbox?status=open", headers=headers)).json()["items"]
+    assert still["id"] == item["id"]

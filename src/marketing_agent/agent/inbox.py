@@ -24,7 +24,9 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import (
     Conflict,
+    MarketingAgentError,
     NotFound,
+    RateLimited,
     Unavailable,
     ValidationFailed,
     field_error,
@@ -159,11 +161,7 @@ async def answer_reply(
         session=session, sender_id=row.sender_id, chat_id=row.chat_id, text=text, limits=limits
     )
     if not outcome.delivered:
-        raise Unavailable(
-            f"Telegram did not take the answer ({outcome.status.value}"
-            + (f": {outcome.reason}" if outcome.reason else "")
-            + "). It is still open; try again."
-        )
+        raise _undelivered(outcome)
     row.status = InboxStatus.ANSWERED.value
     row.answer_text, row.answered_by, row.answered_at = text, actor, clock.now()
     await session.flush()
@@ -176,6 +174,26 @@ async def answer_reply(
         data={"contact_id": row.contact_id, "intent": row.intent},
     )
     return row
+
+
+def _undelivered(outcome: telegram.SendOutcome) -> MarketingAgentError:
+    """Returns the problem an answer Telegram did not take is to the person who sent it: a
+    chat that can never get it (blocked, never started the bot) or a restricted sender is a
+    409 to act on, a FloodWait a 429 with Retry-After; only a transient failure is a 503."""
+    reason = outcome.status.value + (f": {outcome.reason}" if outcome.reason else "")
+    if outcome.status is telegram.SendStatus.PERMANENT:
+        return Conflict(
+            f"Telegram will not deliver to this chat ({reason}): the person blocked the bot "
+            "or never started it. The reply is still open; dismiss it."
+        )
+    if outcome.status is telegram.SendStatus.SENDER_UNHEALTHY:
+        return Conflict(f"The sender cannot send now ({reason}); see its health on Senders.")
+    if outcome.status is telegram.SendStatus.RETRY_AFTER:
+        return RateLimited(
+            "The sender is at Telegram's limit; the reply is still open, try again shortly.",
+            retry_after_s=max(1, round(outcome.retry_after_s or 1)),
+        )
+    return Unavailable(f"Telegram did not take the answer ({reason}). It is still open; try again.")
 
 
 async def dismiss(*, session: AsyncSession, reply_id: int, actor: str) -> InboxReply:
