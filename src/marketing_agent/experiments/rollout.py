@@ -97,13 +97,13 @@ async def set_rollout(
     experiment.mode = config.mode.value
     experiment.rollout = config.model_dump(mode="json")
     await session.flush()
-    await compliance.audit(
-        session=session,
+    await _audit(
+        session,
+        experiment,
+        "experiment.rollout_set",
+        _describe(config),
+        experiment.rollout,
         actor=actor,
-        action="experiment.rollout_set",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={"summary": _describe(config), **experiment.rollout},
     )
 
 
@@ -258,18 +258,15 @@ async def approve_winner(
     experiment.rollout_state = state
     experiment.next_check_at = clock.now()
     await session.flush()
-    await compliance.audit(
-        session=session,
+    proposed = state.get("proposed")
+    await _audit(
+        session,
+        experiment,
+        "experiment.winner_approved",
+        f"{actor} chose variant {key} for the rest of the audience"
+        + (f" (proposed: {proposed})." if proposed else "."),
+        {"variant_key": key, "proposed": proposed},
         actor=actor,
-        action="experiment.winner_approved",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={
-            "summary": f"{actor} chose variant {key} for the rest of the audience"
-            + (f" (proposed: {state['proposed']})." if state.get("proposed") else "."),
-            "variant_key": key,
-            "proposed": state.get("proposed"),
-        },
     )
 
 
@@ -290,17 +287,14 @@ async def resume_arm(
     experiment.rollout_state = state
     experiment.next_check_at = clock.now()
     await session.flush()
-    await compliance.audit(
-        session=session,
+    await _audit(
+        session,
+        experiment,
+        "experiment.arm_resumed",
+        f"{actor} resumed variant {variant_key} despite its guardrail; it will not be paused "
+        "again.",
+        {"variant_key": variant_key},
         actor=actor,
-        action="experiment.arm_resumed",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={
-            "summary": f"{actor} resumed variant {variant_key} despite its guardrail; it will "
-            "not be paused again.",
-            "variant_key": variant_key,
-        },
     )
 
 
@@ -656,12 +650,18 @@ def _describe(config: RolloutConfig) -> str:
 
 
 async def _audit(
-    session: AsyncSession, experiment: Experiment, action: str, summary: str, data: dict[str, Any]
+    session: AsyncSession,
+    experiment: Experiment,
+    action: str,
+    summary: str,
+    data: dict[str, Any],
+    *,
+    actor: str = ACTOR,
 ) -> None:
     log.info(action, campaign_id=experiment.campaign_id, experiment_id=experiment.id)
     await compliance.audit(
         session=session,
-        actor=ACTOR,
+        actor=actor,
         action=action,
         entity_type=ENTITY,
         entity_id=experiment.campaign_id,
