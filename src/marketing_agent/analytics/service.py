@@ -37,8 +37,10 @@ from marketing_agent.analytics import signals
 from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
+    ValueSummary,
     mature_variant_counts,
     pre_period_summaries,
+    value_summaries,
 )
 from marketing_agent.analytics.links import (
     LinkExpired,
@@ -85,6 +87,7 @@ __all__ = [
     "PrePeriodSummary",
     "SenderKind",
     "TrackedLink",
+    "ValueSummary",
     "VariantStats",
     "campaign_stats",
     "contact_events",
@@ -103,6 +106,7 @@ __all__ = [
     "redirect_url",
     "track_links",
     "tracker_of",
+    "value_summaries",
     "variant_keys",
 ]
 

@@ -65,15 +65,42 @@ class SequentialRead(BaseModel):
 
 
 class RevenueRead(BaseModel):
-    """Value per recipient (e.g. revenue) against the control: Welch's t test."""
+    """Value per recipient (e.g. revenue) against the control: Welch's t test. Every recipient
+    counts, those who did not convert with 0, so the mean is revenue / recipients."""
 
     engine: str
+    recipients: int | None = Field(None, description="Recipients counted (with their zeros).")
+    converters: int | None = Field(None, description="Recipients who brought a value.")
+    total: float | None = Field(None, description="The arm's value in all.")
     mean_per_recipient: float
+    standard_deviation: float | None = Field(None, description="Per recipient, zeros included.")
+    mean_ci_low: float | None = Field(None, description="t interval of the mean per recipient.")
+    mean_ci_high: float | None = None
     difference: float | None = Field(description="Mean minus the control's; None for it.")
-    ci_low: float | None
+    ci_low: float | None = Field(description="Welch interval of the difference.")
     ci_high: float | None
     lift: float | None
+    lift_ci_low: float | None = Field(None, description="Delta-method interval of the lift.")
+    lift_ci_high: float | None = None
     p_value: float | None
+    p_value_holm: float | None = Field(
+        None, description="Holm-adjusted over the arms' comparisons (more than two arms)."
+    )
+
+
+class RevenueSummaryRead(BaseModel):
+    """The campaign's value per recipient in one sentence that says how sure it is."""
+
+    engine: str
+    currency: str = Field(
+        description="Only conversions reported in this currency count; empty in the calculator."
+    )
+    confidence: float
+    leader: str | None = Field(
+        description="The arm whose value per recipient is surely above the control's "
+        "(Holm-adjusted p below 1 - confidence); None when no arm is."
+    )
+    reason: str
 
 
 class ArmResultRead(BaseModel):
@@ -207,10 +234,19 @@ class ExperimentResults(AnalysisFields):
     cuped: CupedRead | None = Field(
         None, description="None when no recipient has the metric in the pre-period."
     )
+    revenue: RevenueSummaryRead | None = Field(
+        None,
+        description="Value per recipient (each arm's `revenue`); None when no conversion of "
+        "the campaign carries a value.",
+    )
 
 
 class AnalysisRead(AnalysisFields):
     """The calculator's answer."""
+
+    revenue: RevenueSummaryRead | None = Field(
+        None, description="With value_sum and value_sum_squares: value per recipient."
+    )
 
 
 class PriorIn(BaseModel):
