@@ -112,6 +112,16 @@ async def pre_period_summaries(
     return [PrePeriodSummary(key, int(s[0]), *s[1:]) for key, s in sorted(sums.items())]
 
 
+async def first_send_at(*, session: AsyncSession, campaign_id: int) -> datetime | None:
+    """Returns when the campaign's first message was sent; None before any was."""
+    at = await session.scalar(
+        select(func.min(Event.occurred_at)).where(
+            Event.campaign_id == campaign_id, Event.type == EventType.SENT.value
+        )
+    )
+    return _aware(at) if at is not None else None
+
+
 async def value_summaries(*, session: AsyncSession, campaign_id: int) -> list[ValueSummary]:
     """Returns each variant's value per recipient sums: every person sent to counts, with the
     sum of their conversions' `value_usd_micros` (0 without one); empty when no conversion of

@@ -41,6 +41,8 @@ log = get_logger(__name__)
 
 ACTOR = "system:experiments"
 ENTITY = "campaign"
+# While a test has sent nothing yet, how often to look for its first send (its window's start).
+WINDOW_START_CHECK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -311,6 +313,7 @@ def read_rollout(experiment: Experiment) -> RolloutRead:
         config=config,
         phase=state.get("phase", "not_started"),
         started_at=_time(state.get("started_at")),
+        window_started_at=_time(state.get("window_started_at")),
         decide_at=_time(state.get("decide_at")),
         winner=state.get("winner"),
         proposed=state.get("proposed"),
@@ -399,7 +402,18 @@ async def _test_then_send(
         return _give_all(state, held, state["approved"])
     if phase == "rolled_out" and state.get("winner"):
         return _give_all(state, held, state["winner"])  # late arrivals (a re-held arm's)
-    if phase != "testing" or now < (_time(state.get("decide_at")) or now):
+    if phase != "testing":
+        return {}
+    if not state.get("window_started_at"):
+        # The window counts from the test's first send, not from the start: a campaign that
+        # starts at night and sends from 09:00 (its send window) is judged on a full window.
+        first = await analytics.first_send_at(session=session, campaign_id=experiment.campaign_id)
+        if first is None:
+            state["decide_at"] = None
+            return {}
+        decide_at = first + timedelta(minutes=config.wait_minutes)
+        state |= {"window_started_at": first.isoformat(), "decide_at": decide_at.isoformat()}
+    if now < (_time(state.get("decide_at")) or now):
         return {}
     paused = set(state.get("paused_arms", []))
     figures = _figures(results)
@@ -598,6 +612,8 @@ def _next_check(config: RolloutConfig, state: dict[str, Any], now: datetime) -> 
     checks = [now + timedelta(minutes=config.guardrail_check_minutes)]
     if state.get("phase") == "testing" and (decide := _time(state.get("decide_at"))):
         checks.append(max(decide, now))
+    elif state.get("phase") == "testing" and not state.get("window_started_at"):
+        checks.append(now + WINDOW_START_CHECK)  # looking for the test's first send
     if state.get("phase") == "bandit":
         last = _time(state.get("last_release_at")) or now
         checks.append(max(last + timedelta(minutes=config.interval_minutes), now))

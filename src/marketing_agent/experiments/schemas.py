@@ -369,7 +369,11 @@ class RolloutConfig(BaseModel):
     )
     test_share: float = Field(0.2, ge=0.01, le=0.9, description="test-then-send: share tested.")
     wait_minutes: float = Field(
-        240, ge=0.1, le=43200, allow_inf_nan=False, description="test-then-send: the window."
+        240,
+        ge=0.1,
+        le=43200,
+        allow_inf_nan=False,
+        description="test-then-send: the window, counted from the test's first send.",
     )
     auto_send: bool = Field(
         True, description="test-then-send: send the winner at once, or wait for approval."
@@ -424,8 +428,16 @@ class RolloutRead(BaseModel):
     phase: str = Field(
         description="not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done."
     )
-    started_at: datetime | None
-    decide_at: datetime | None = Field(description="test-then-send: when the window ends.")
+    started_at: datetime | None = Field(description="When the campaign started (its audience).")
+    window_started_at: datetime | None = Field(
+        None,
+        description="test-then-send: the test's first send, from which its window counts; None "
+        "until the scheduler has seen it.",
+    )
+    decide_at: datetime | None = Field(
+        description="test-then-send: when the window ends, the first send + wait_minutes (at "
+        "the start: the earliest it can; None while the test has sent nothing yet)."
+    )
     winner: str | None
     proposed: str | None = Field(description="The winner waiting for a person's approval.")
     paused_arms: list[str]

@@ -156,7 +156,13 @@ function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollou
           <Tag color={rollout.phase === "awaiting_approval" ? "warning" : "processing"}>{PHASE[rollout.phase] ?? rollout.phase}</Tag>
         </Descriptions.Item>
         <Descriptions.Item label="Started">{formatDateTime(rollout.started_at)}</Descriptions.Item>
-        {rollout.decide_at && <Descriptions.Item label="Test window ends">{formatDateTime(rollout.decide_at)}</Descriptions.Item>}
+        {rollout.config.mode === "test_then_send" && (
+          <Descriptions.Item label="Test window">
+            {rollout.window_started_at
+              ? `from the first send, ${formatDateTime(rollout.window_started_at)}, to ${formatDateTime(rollout.decide_at)}`
+              : `starts at the test's first send and lasts ${rollout.config.wait_minutes} min`}
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label="Waiting for the decision">{formatCount(rollout.held)} recipients</Descriptions.Item>
         <Descriptions.Item label="Released by decisions">{formatCount(rollout.released)} recipients</Descriptions.Item>
         <Descriptions.Item label="Traffic now">
