@@ -5068,7 +5068,7 @@ export interface components {
             test_share: number;
             /**
              * Wait Minutes
-             * @description test-then-send: the window.
+             * @description test-then-send: the window, counted from the test's first send.
              * @default 240
              */
             wait_minutes: number;
@@ -5172,11 +5172,19 @@ export interface components {
              * @description not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done.
              */
             phase: string;
-            /** Started At */
+            /**
+             * Started At
+             * @description When the campaign started (its audience).
+             */
             started_at: string | null;
             /**
+             * Window Started At
+             * @description test-then-send: the test's first send, from which its window counts; None until the scheduler has seen it.
+             */
+            window_started_at?: string | null;
+            /**
              * Decide At
-             * @description test-then-send: when the window ends.
+             * @description test-then-send: when the window ends, the first send + wait_minutes (at the start: the earliest it can; None while the test has sent nothing yet).
              */
             decide_at: string | null;
             /** Winner */

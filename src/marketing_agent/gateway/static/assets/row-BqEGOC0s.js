@@ -1,1 +1,0 @@
-import{d as e,f as t}from"./index-C5l8NDXR.js";var n=t,r=e;export{n,r as t};
