@@ -17,15 +17,18 @@ export function RevenueCard({ results }: { results: Results }) {
   const control = results.control_key;
   if (!summary)
     return (
-      <Card title="Revenue per recipient">
-        <Typography.Text type="secondary">
-          No conversion of this campaign reports a value in USD yet, so there is no revenue per recipient to compare.
-        </Typography.Text>
-      </Card>
+      <section aria-label="Revenue per recipient">
+        <Card title="Revenue per recipient">
+          <Typography.Text type="secondary">
+            No conversion of this campaign reports a value in USD yet, so there is no revenue per recipient to compare.
+          </Typography.Text>
+        </Card>
+      </section>
     );
   const currency = summary.currency || "USD";
   const holm = results.arms.some((arm) => arm.revenue?.p_value_holm !== null && arm.revenue?.p_value_holm !== undefined);
   return (
+    <section aria-label="Revenue per recipient">
     <Card title="Revenue per recipient">
       <Space orientation="vertical" style={{ width: "100%" }}>
         <Alert
@@ -96,5 +99,6 @@ export function RevenueCard({ results }: { results: Results }) {
         <Typography.Text type="secondary">{summary.engine}. Only conversions reported in {currency} count.</Typography.Text>
       </Space>
     </Card>
+    </section>
   );
 }
