@@ -5143,6 +5143,12 @@ export interface components {
              */
             maturity_minutes: number;
             /**
+             * Reuse Winner
+             * @description test-then-send, recurring campaign: a run sends the latest earlier run's winner to everyone instead of testing again.
+             * @default true
+             */
+            reuse_winner: boolean;
+            /**
              * Pause On Guardrail
              * @description Pause an arm whose guardrail is breached (the campaign if all are).
              * @default true
@@ -5210,6 +5216,11 @@ export interface components {
             held: number;
             /** Released */
             released: number;
+            /**
+             * Inherited From Campaign Id
+             * @description A recurring campaign's run: the earlier run whose winner this run sends to everyone (set when the run is made, applied when it starts).
+             */
+            inherited_from_campaign_id?: number | null;
         };
         /** SafetySettingsRead */
         SafetySettingsRead: {

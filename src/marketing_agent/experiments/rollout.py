@@ -86,7 +86,7 @@ async def set_rollout(
     *, session: AsyncSession, experiment: Experiment, config: RolloutConfig, actor: str
 ) -> None:
     """Sets how the experiment decides while sending; Conflict once the campaign has started."""
-    if experiment.rollout_state:
+    if _state(experiment).get("started_at"):
         raise Conflict(
             f"Campaign {experiment.campaign_id} has started sending; "
             "its rollout can no longer change"
@@ -123,6 +123,10 @@ async def start_rollout(
             for u in unit_ids
         }
         state["phase"] = "fixed"
+    elif config.mode is RolloutMode.TEST_THEN_SEND and (inherited := _inherited(experiment)):
+        winner = inherited["winner"]
+        keys = dict.fromkeys(unit_ids, winner)
+        state |= {"phase": "rolled_out", "winner": winner, "inherited": inherited}
     elif config.mode is RolloutMode.TEST_THEN_SEND:
         for unit in unit_ids:
             if _point(experiment, unit, "test") < config.test_share:
@@ -149,7 +153,18 @@ async def start_rollout(
     experiment.rollout_state = state
     experiment.next_check_at = _next_check(config, state, now)
     await session.flush()
-    if config.mode is not RolloutMode.FIXED:
+    if state.get("inherited"):
+        inherited = state["inherited"]
+        await _audit(
+            session,
+            experiment,
+            "experiment.winner_inherited",
+            f"Variant {inherited['winner']} goes to all {len(keys):,} recipients without a new "
+            f"test: campaign {inherited['from_campaign_id']}, an earlier run of this recurring "
+            f"campaign, {inherited['how']}.",
+            {"winner": inherited["winner"], "sent_now": len(keys), **inherited},
+        )
+    elif config.mode is not RolloutMode.FIXED:
         await _audit(
             session,
             experiment,
@@ -300,6 +315,51 @@ async def resume_arm(
     )
 
 
+async def inherit_rollout(
+    *,
+    session: AsyncSession,
+    experiment: Experiment,
+    template: Experiment,
+    earlier_runs: Sequence[Experiment],
+) -> None:
+    """Gives a recurring campaign's new run the template's rollout and, for test-then-send, the
+    winner of the latest earlier run whose test (or a person) chose one: the run sends it to
+    everyone instead of testing the same variants again (unless `reuse_winner` is off)."""
+    if not template.rollout:
+        return
+    experiment.mode, experiment.rollout = template.mode, dict(template.rollout)
+    config = config_of(experiment)
+    keys = {arm.key for arm in _arms(experiment)}
+    for run in earlier_runs if config.reuse_winner else ():
+        state = _state(run)
+        winner = state.get("winner")
+        if state.get("phase") != "rolled_out" or state.get("fallback") or winner not in keys:
+            continue
+        inherited = state.get("inherited") or {
+            "from_campaign_id": run.campaign_id,
+            "how": f"approved by {state['approved_by']}"
+            if state.get("approved_by")
+            else "chose it by its test",
+        }
+        experiment.rollout_state = {
+            "inherited": {
+                "winner": winner,
+                "from_campaign_id": inherited["from_campaign_id"],
+                "how": inherited["how"],
+            }
+        }
+        break
+    await session.flush()
+
+
+def _inherited(experiment: Experiment) -> dict[str, Any] | None:
+    inherited = _state(experiment).get("inherited")
+    keys = {arm.key for arm in _arms(experiment)}
+    if not config_of(experiment).reuse_winner or not inherited:
+        return None
+    return dict(inherited) if inherited.get("winner") in keys else None
+
+
 def read_rollout(experiment: Experiment) -> RolloutRead:
     """Returns the rollout's settings and progress."""
     config, state = config_of(experiment), _state(experiment)
@@ -321,6 +381,9 @@ def read_rollout(experiment: Experiment) -> RolloutRead:
         weights=weights,
         held=int(state.get("held", 0)),
         released=int(state.get("released", 0)),
+        inherited_from_campaign_id=(_inherited(experiment) or {}).get("from_campaign_id")
+        if config.mode is RolloutMode.TEST_THEN_SEND
+        else None,
     )
 
 
@@ -456,6 +519,7 @@ async def _test_then_send(
         )
         return {}
     fallback = _fallback(experiment, paused)
+    state["fallback"] = True
     await _audit(
         session,
         experiment,

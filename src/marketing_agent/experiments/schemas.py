@@ -408,6 +408,11 @@ class RolloutConfig(BaseModel):
         allow_inf_nan=False,
         description="bandit: a send is evidence once this old (late conversions).",
     )
+    reuse_winner: bool = Field(
+        True,
+        description="test-then-send, recurring campaign: a run sends the latest earlier run's "
+        "winner to everyone instead of testing again.",
+    )
     pause_on_guardrail: bool = Field(
         True, description="Pause an arm whose guardrail is breached (the campaign if all are)."
     )
@@ -444,6 +449,11 @@ class RolloutRead(BaseModel):
     weights: dict[str, float] = Field(description="The current traffic share of each arm.")
     held: int = Field(description="Recipients waiting for the experiment's decision.")
     released: int
+    inherited_from_campaign_id: int | None = Field(
+        None,
+        description="A recurring campaign's run: the earlier run whose winner this run sends "
+        "to everyone (set when the run is made, applied when it starts).",
+    )
 
 
 class ApproveWinner(BaseModel):

@@ -517,6 +517,35 @@ async def set_rollout(
     return rollout.read_rollout(experiment)
 
 
+async def inherit_rollout(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    template_campaign_id: int,
+    earlier_run_ids: Sequence[int],
+) -> None:
+    """Gives a recurring campaign's new run the template's rollout and the latest earlier
+    run's test winner (`earlier_run_ids` newest first); nothing without a template rollout."""
+    experiment = await _get_or_raise(session, campaign_id)
+    template = await get_experiment_for_campaign(session=session, campaign_id=template_campaign_id)
+    if template is None:
+        return
+    by_campaign = {
+        run.campaign_id: run
+        for run in (
+            await session.scalars(
+                select(Experiment).where(Experiment.campaign_id.in_(list(earlier_run_ids)))
+            )
+        ).all()
+    }
+    await rollout.inherit_rollout(
+        session=session,
+        experiment=experiment,
+        template=template,
+        earlier_runs=[by_campaign[i] for i in earlier_run_ids if i in by_campaign],
+    )
+
+
 async def get_rollout(*, session: AsyncSession, campaign_id: int) -> RolloutRead:
     """Returns the campaign's rollout settings and progress."""
     return rollout.read_rollout(await _get_or_raise(session, campaign_id))
