@@ -61,12 +61,30 @@ def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[st
         return {keys[0]: 1.0}
     if any(arm.trials < policy.burn_in_per_arm for arm in arms):
         return {key: 1.0 / len(arms) for key in keys}
+    if not any(arm.successes for arm in arms):
+        # No arm has a success yet (at full speed the audience is sent before feedback comes):
+        # nothing tells the arms apart, so they are a tie, not a bet on the least-sent one.
+        return {key: 1.0 / len(arms) for key in keys}
     best = chance_to_be_best(arms)
     if policy.top_two:
         best = _top_two(best, policy.top_two_beta)
     if policy.sharpen != 1.0:
         best = {key: p**policy.sharpen for key, p in best.items()}
-    return _with_floor(best, policy.floor_weight)
+    return _tied_equal(arms, _with_floor(best, policy.floor_weight))
+
+
+def _tied_equal(arms: Sequence[ArmCounts], weights: dict[str, float]) -> dict[str, float]:
+    """Gives arms with the same counts exactly the same weight (the integration's rounding
+    would otherwise favour one by 1e-16, and the split would not be equal)."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for arm in arms:
+        groups.setdefault((arm.trials, arm.successes), []).append(arm.key)
+    tied = dict(weights)
+    for members in groups.values():
+        if len(members) > 1:
+            share = sum(weights[key] for key in members) / len(members)
+            tied |= dict.fromkeys(members, share)
+    return tied
 
 
 def _top_two(best: dict[str, float], beta: float) -> dict[str, float]:
