@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from marketing_agent.experiments.bandit import BanditPolicy, Send, mature_counts, thompson_weights
+from marketing_agent.experiments.schemas import Arm
+from marketing_agent.experiments.splitter import assign_arm
 from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
 
 
@@ -97,26 +101,14 @@ def test_arms_with_the_same_counts_get_exactly_the_same_share() -> None:
         assert sum(weights.values()) == pytest.approx(1.0)
 
 
-def test_before_any_conversion_the_fastest_send_of_close_arms_is_split_equally() -> None:
-    # Five arms within 0.4 points, 20,000 sent at 30 msg/s with conversions ~4 h later: the
-    # first re-weightings see hundreds of mature sends per arm but no conversion yet. Without
-    # the tie rule the chance to be best favoured whichever arm had the fewest mature sends.
-    rng = np.random.default_rng(7)
-    keys = list("ABCDE")
-    sends = [
-        Send(
-            keys[i % 5],
-            delivered_at_s=i / 30,
-            converted_at_s=i / 30 + rng.exponential(4 * 3600) if rng.random() < 0.032 else None,
-        )
-        for i in range(20_000)
-    ]
-    policy = BanditPolicy(burn_in_per_arm=20, floor_weight=0.001, maturity_s=0.0)
-    uneven = [ArmCounts("A", 300, 0), ArmCounts("B", 120, 0), ArmCounts("C", 450, 0)]
+def test_a_batch_of_tied_arms_is_split_equally_among_them() -> None:
+    # Five close arms with the same mature counts, as in the fastest send of close arms: the
+    # next batch of 5,000 goes to each about equally (each share within 4 standard deviations).
+    counts = [ArmCounts(key, 900, 27) for key in "ABCDE"]
+    weights = thompson_weights(counts, BanditPolicy())
+    arms = [Arm(key=key, weight=weight) for key, weight in weights.items()]
 
-    for now_s in (60.0, 120.0, 240.0):  # the first conversion is seen at 5 minutes
-        counts = mature_counts(sends, keys, now_s=now_s, maturity_s=now_s / 2)
-        assert all(c.trials >= 20 for c in counts)
-        assert not any(c.successes for c in counts)
-        assert thompson_weights(counts, policy) == dict.fromkeys(keys, 0.2)
-    assert set(thompson_weights(uneven, policy).values()) == {1 / 3}
+    batch = Counter(assign_arm(experiment_id="7:batch3", unit_id=u, arms=arms) for u in range(5000))
+
+    assert len(set(weights.values())) == 1
+    assert all(abs(batch[key] - 1000) < 4 * (5000 * 0.2 * 0.8) ** 0.5 for key in "ABCDE")

@@ -61,10 +61,6 @@ def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[st
         return {keys[0]: 1.0}
     if any(arm.trials < policy.burn_in_per_arm for arm in arms):
         return {key: 1.0 / len(arms) for key in keys}
-    if not any(arm.successes for arm in arms):
-        # No arm has a success yet (at full speed the audience is sent before feedback comes):
-        # nothing tells the arms apart, so they are a tie, not a bet on the least-sent one.
-        return {key: 1.0 / len(arms) for key in keys}
     best = chance_to_be_best(arms)
     if policy.top_two:
         best = _top_two(best, policy.top_two_beta)
