@@ -21,9 +21,6 @@ if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a c
     from marketing_agent.core.settings import Settings
     from marketing_agent.experiments.schemas import AnalysisFields, RolloutRead
 
-console = Console()
-err_console = Console(stderr=True)
-
 DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and keys live.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer instead.")]
 Fail = Callable[["MarketingAgentError"], None]  # prints the error and exits
@@ -60,7 +57,7 @@ def add_experiments_commands(
         except MarketingAgentError as exc:
             fail(exc)
         if as_json:
-            console.print_json(
+            _console().print_json(
                 json.dumps(
                     {
                         "results": results.model_dump(mode="json"),
@@ -69,7 +66,7 @@ def add_experiments_commands(
                 )
             )
             return
-        console.print(f"[bold]Experiment of campaign {campaign}[/] ({metric} per send)")
+        _console().print(f"[bold]Experiment of campaign {campaign}[/] ({metric} per send)")
         _print_analysis(results)
         _print_rollout(rollout)
 
@@ -110,7 +107,7 @@ def add_experiments_commands(
         except MarketingAgentError as exc:
             fail(exc)
         if as_json:
-            console.print_json(read.model_dump_json())
+            _console().print_json(read.model_dump_json())
             return
         _print_analysis(read)
 
@@ -148,9 +145,9 @@ def add_experiments_commands(
         except MarketingAgentError as exc:
             fail(exc)
         if as_json:
-            console.print_json(read.model_dump_json())
+            _console().print_json(read.model_dump_json())
             return
-        console.print(read.reason)
+        _console().print(read.reason)
 
 
 async def _show(
@@ -184,16 +181,21 @@ def _parse_arm(text: str) -> dict[str, Any]:
     return arm
 
 
+def _console(*, stderr: bool = False) -> Console:
+    """A console on the current stdout (or stderr): made per use, so none lives in the module."""
+    return Console(stderr=stderr)
+
+
 def _refuse(where: str, message: str) -> NoReturn:
-    err_console.print(f"[bold red]Invalid input:[/] {where}: {message}")
+    _console(stderr=True).print(f"[bold red]Invalid input:[/] {where}: {message}")
     raise typer.Exit(2)
 
 
 def _invalid(exc: Any) -> NoReturn:
-    err_console.print("[bold red]Invalid input:[/]")
+    _console(stderr=True).print("[bold red]Invalid input:[/]")
     for error in exc.errors():
         loc = ".".join(str(part) for part in error["loc"]) or "input"
-        err_console.print(f"  [red]•[/] {loc}: {error['msg']}")
+        _console(stderr=True).print(f"  [red]•[/] {loc}: {error['msg']}")
     raise typer.Exit(2)
 
 
@@ -224,7 +226,7 @@ def _print_analysis(analysis: AnalysisFields) -> None:
         "winner": f"Winner: variant {analysis.leader}",
         "not_enough_data": "Not enough data yet",
     }.get(analysis.verdict.value, "No clear winner yet")
-    console.print(f"[bold]{title}[/]: {analysis.reason}")
+    _console().print(f"[bold]{title}[/]: {analysis.reason}")
     table = Table(title=f"Per variant ({analysis.engine})")
     for column in ("variant", "sends", "succ.", "rate", f"{level} CI", "P(beat)", "P(best)"):
         table.add_column(column, overflow="fold")
@@ -246,13 +248,13 @@ def _print_analysis(analysis: AnalysisFields) -> None:
             _p(arm.p_value),
             arm.verdict.value.replace("_", " "),
         )
-    console.print(table)
-    console.print(analysis.stopping.reason)
+    _console().print(table)
+    _console().print(analysis.stopping.reason)
     revenue = getattr(analysis, "revenue", None)
     if revenue is not None:
-        console.print(f"[bold]Revenue per recipient[/]: {revenue.reason}")
+        _console().print(f"[bold]Revenue per recipient[/]: {revenue.reason}")
     for warning in analysis.warnings:
-        console.print(f"[yellow]Warning:[/] {warning}")
+        _console().print(f"[yellow]Warning:[/] {warning}")
 
 
 def _print_rollout(rollout: RolloutRead) -> None:
@@ -262,4 +264,4 @@ def _print_rollout(rollout: RolloutRead) -> None:
         line += f"; variant {rollout.winner} sent to the rest"
     if rollout.held:
         line += f"; {rollout.held:,} recipients wait for the decision"
-    console.print(line)
+    _console().print(line)
