@@ -265,11 +265,21 @@ class AnalyseArm(BaseModel):
     weight: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="Planned traffic share, for the SRM check."
     )
+    # Bounded so that squares and products stay finite floats (1e15 of any currency is more than
+    # any campaign brings; beyond it the variance would overflow into a server error).
     value_sum: float | None = Field(
-        None, allow_inf_nan=False, description="Sum of a value per recipient, e.g. revenue."
+        None,
+        ge=-1e15,
+        le=1e15,
+        allow_inf_nan=False,
+        description="Sum of a value per recipient, e.g. revenue.",
     )
     value_sum_squares: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="Sum of its squares (for its variance)."
+        None,
+        ge=0,
+        le=1e30,
+        allow_inf_nan=False,
+        description="Sum of its squares (for its variance).",
     )
 
 
