@@ -699,6 +699,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
         arms=[Arm(key=v.key, weight=v.weight) for v in run.variants],
         control_key=run.variants[0].key if run.variants else "A",
     )
+    await rollout.inherit(session=session, template=template, run=run)
     await compliance.audit(
         session=session,
         actor=SCHEDULER_ACTOR,
