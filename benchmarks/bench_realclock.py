@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -186,7 +187,7 @@ async def consent_phase(
         "over": took / ideal - 1.0,
         "answer_efficiency": efficiency(times)[0],
         "first_answer_s": min(times) - started_at,
-        "longest_gap_s": max((b - a for a, b in zip(times, times[1:], strict=False)), default=0),
+        "longest_gap_s": max((b - a for a, b in itertools.pairwise(times)), default=0),
         "floodwaits": state["flood_waits"],
     }
 
