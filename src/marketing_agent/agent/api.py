@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.sse import EventSourceResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox, service
@@ -15,6 +17,7 @@ from marketing_agent.agent.schemas import (
     CampaignPlan,
     ChatAnswer,
     ChatRequest,
+    ChatStreamEvent,
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
@@ -58,6 +61,29 @@ async def chat(
         tools=chat_tools(strategist.sessions, settings),
         principal=principal,
     )
+
+
+async def open_chat(
+    request: ChatRequest,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanUseAgent,
+) -> service.OpenChat:
+    """Chooses the provider and checks the budget before the stream starts (a clear 402)."""
+    return await strategist.open_chat(
+        request=request, tools=chat_tools(strategist.sessions, settings), principal=principal
+    )
+
+
+@router.post("/chat/stream", response_class=EventSourceResponse)
+async def chat_stream(
+    opened: Annotated[service.OpenChat, Depends(open_chat)],
+) -> AsyncIterable[ChatStreamEvent]:
+    """The same answer as `/chat`, streamed as Server-Sent Events: each checked sentence as it
+    is written (`delta`), each tool call as it runs (`step`), then the final `answer`; a budget
+    used up before the start is a 402, one that runs out on the way the last event (`error`)."""
+    async for event in opened.events():
+        yield event
 
 
 @router.get("/provider")

@@ -260,3 +260,19 @@ class ChatAnswer(BaseModel):
     prompt_version: str
     usage: Usage
     notes: list[str] = Field(default_factory=list)
+
+
+class ChatStreamEvent(BaseModel):
+    """One event of a streamed answer (`POST /agent/chat/stream`, Server-Sent Events).
+
+    `delta`: the next piece of the answer, released a sentence at a time after its figures
+    were checked (an unsupported one already reads "[unverified figure]"); `step`: a tool call
+    as it happens; `reset`: drop the text shown so far (the model went on to call tools, or was
+    asked to fix a figure); `answer`: the final, checked answer (replaces the streamed text);
+    `error`: the work stopped (`problem` is the RFC 9457 body, e.g. the budget ran out)."""
+
+    type: Literal["delta", "step", "reset", "answer", "error"]
+    text: str | None = None
+    step: ChatStep | None = None
+    answer: ChatAnswer | None = None
+    problem: dict[str, Any] | None = None

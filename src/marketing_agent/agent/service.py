@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import suppress
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import func, select
@@ -31,6 +33,7 @@ from marketing_agent.agent.schemas import (
     CampaignPlan,
     ChatAnswer,
     ChatRequest,
+    ChatStreamEvent,
     ProviderInfo,
     Usage,
     UsageSummary,
@@ -39,7 +42,7 @@ from marketing_agent.agent.schemas import (
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.errors import Unavailable
+from marketing_agent.core.errors import MarketingAgentError, Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 
@@ -47,6 +50,7 @@ log = get_logger(__name__)
 
 PURPOSE_PLAN = "plan_campaign"
 PURPOSE_CHAT = "chat"
+PROBLEM_TYPE_BASE = "https://marketing-agent.dev/problems/"
 T = TypeVar("T")
 
 # The reply inbox, for the inbound flow (orchestrator) and the erasure of a person.
@@ -281,47 +285,21 @@ class Strategist:
         """Answers a question about campaigns with the read-only tools, as `principal`, within
         the budget; every figure is checked against the tools' results. When the LLM cannot be
         reached and MA_LLM_FALLBACK is "offline", fixed rules answer instead, saying why."""
+        opened = await self.open_chat(request=request, tools=tools, principal=principal)
+        return await opened.answer()
+
+    async def open_chat(
+        self, *, request: ChatRequest, tools: Mapping[str, ChatTool], principal: Principal
+    ) -> OpenChat:
+        """Chooses the provider and checks the budget (raising before anything streams)."""
         provider = select_provider(self.settings)
-        conversation = ChatConversation(request=request, tools=tools, principal=principal)
-        if provider.name == OfflineProvider.name:
-            return await chat_offline(conversation)
-        cap = ensure_not_exhausted(await self.budget())
-        limits = CallLimits(
-            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
-        )
-        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
-        try:
-            answer = await self._guarded(
-                provider,
-                self.breaker(provider.name),
-                lambda: loop(provider, conversation, limits),
-                campaign_id=None,
-                purpose=PURPOSE_CHAT,
+        limits = None
+        if provider.name != OfflineProvider.name:
+            cap = ensure_not_exhausted(await self.budget())
+            limits = CallLimits(
+                cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
             )
-        except Unavailable as exc:
-            if self.settings.llm_fallback != "offline":
-                raise
-            answer = await chat_offline(
-                ChatConversation(request=request, tools=tools, principal=principal)
-            )
-            answer.notes.insert(
-                0,
-                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
-                "answered instead (MA_LLM_FALLBACK=offline).",
-            )
-            return answer
-        answer.usage.prompt_version = answer.prompt_version
-        await self._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
-        log.info(
-            "agent.chat_answered",
-            provider=answer.provider,
-            model=answer.model,
-            steps=len(answer.steps),
-            refused=sum(1 for s in answer.steps if s.status == "refused"),
-            unverified=len(answer.unverified_figures),
-            cost_usd_micros=answer.usage.cost_usd_micros,
-        )
-        return answer
+        return OpenChat(self, provider, limits, request, tools, principal)
 
     async def _record_spent(
         self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None, purpose: str
@@ -339,6 +317,111 @@ class Strategist:
                 session=session, usage=usage, purpose=purpose, campaign_id=campaign_id
             )
             return row.id
+
+
+class OpenChat:
+    """One question whose provider is chosen and budget checked: answered at once, or streamed."""
+
+    def __init__(
+        self,
+        strategist: Strategist,
+        provider: Provider,
+        limits: CallLimits | None,
+        request: ChatRequest,
+        tools: Mapping[str, ChatTool],
+        principal: Principal,
+    ) -> None:
+        self.strategist = strategist
+        self.provider = provider
+        self.limits = limits
+        self.request = request
+        self.tools = tools
+        self.principal = principal
+
+    def _conversation(self, on_event: Callable[[ChatStreamEvent], None] | None) -> ChatConversation:
+        return ChatConversation(
+            request=self.request, tools=self.tools, principal=self.principal, on_event=on_event
+        )
+
+    async def answer(self, on_event: Callable[[ChatStreamEvent], None] | None = None) -> ChatAnswer:
+        """Runs the tool loop (streaming its text and steps to `on_event` when given)."""
+        provider, strategist = self.provider, self.strategist
+        if self.limits is None:
+            return await chat_offline(self._conversation(on_event))
+        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
+        conversation = self._conversation(on_event)
+        limits = self.limits
+        try:
+            answer = await strategist._guarded(
+                provider,
+                strategist.breaker(provider.name),
+                lambda: loop(provider, conversation, limits),
+                campaign_id=None,
+                purpose=PURPOSE_CHAT,
+            )
+        except Unavailable as exc:
+            if strategist.settings.llm_fallback != "offline":
+                raise
+            if on_event is not None:
+                on_event(ChatStreamEvent(type="reset"))
+            answer = await chat_offline(self._conversation(on_event))
+            answer.notes.insert(
+                0,
+                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
+                "answered instead (MA_LLM_FALLBACK=offline).",
+            )
+            return answer
+        answer.usage.prompt_version = answer.prompt_version
+        await strategist._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
+        log.info(
+            "agent.chat_answered",
+            provider=answer.provider,
+            model=answer.model,
+            steps=len(answer.steps),
+            refused=sum(1 for s in answer.steps if s.status == "refused"),
+            unverified=len(answer.unverified_figures),
+            cost_usd_micros=answer.usage.cost_usd_micros,
+            streamed=on_event is not None,
+        )
+        return answer
+
+    async def events(self) -> AsyncIterator[ChatStreamEvent]:
+        """Yields the answer as it is made: sentences, steps, then the checked answer; a failure
+        on the way (the budget ran out, the provider is down) is the last event, as a problem."""
+        queue: asyncio.Queue[ChatStreamEvent | None] = asyncio.Queue()
+
+        async def work() -> None:
+            try:
+                answer = await self.answer(on_event=queue.put_nowait)
+                queue.put_nowait(ChatStreamEvent(type="answer", answer=answer))
+            except MarketingAgentError as exc:
+                queue.put_nowait(ChatStreamEvent(type="error", problem=problem_of(exc)))
+            except Exception as exc:
+                log.error("agent.chat_stream_failed", error=type(exc).__name__)
+                queue.put_nowait(ChatStreamEvent(type="error", problem=problem_of(exc)))
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.create_task(work())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            if not task.done():  # the reader left: stop the model's work too
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def problem_of(exc: Exception) -> dict[str, Any]:
+    """Returns an error as the RFC 9457 body the API would have answered with."""
+    known = exc if isinstance(exc, MarketingAgentError) else MarketingAgentError()
+    return {
+        "type": PROBLEM_TYPE_BASE + known.type_slug,
+        "title": known.title,
+        "status": known.status,
+        "detail": known.detail,
+    }
 
 
 def strategist_for(settings: Settings, session: AsyncSession) -> Strategist:
