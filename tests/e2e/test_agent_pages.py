@@ -20,9 +20,11 @@ def test_a_marketer_asks_about_a_campaign_and_sees_the_sources(page: Page, serve
     expect(page.get_by_role("heading", name="Strategist")).to_be_visible()
 
     page.get_by_label("Your question").fill("How did the Winter boots sale campaign do?")
-    page.get_by_role("button", name="Ask").click()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/agent/chat/stream")) as streamed:
+        page.get_by_role("button", name="Ask").click()
 
-    answer = page.get_by_label("Answer")
+    assert streamed.value.headers["content-type"].startswith("text/event-stream")
+    answer = page.get_by_label("Answer", exact=True)
     expect(answer).to_contain_text("“Winter boots sale” is completed: sent to")
     expect(answer.get_by_text("S2 · campaign_results").first).to_be_visible()
     expect(answer.get_by_text("Offline rules, no LLM")).to_be_visible()

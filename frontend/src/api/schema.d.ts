@@ -821,6 +821,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/chat/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Stream
+         * @description The same answer as `/chat`, streamed as Server-Sent Events: each checked sentence as it
+         *     is written (`delta`), each tool call as it runs (`step`), then the final `answer`; a budget
+         *     used up before the start is a 402, one that runs out on the way the last event (`error`).
+         */
+        post: operations["chat_stream_api_v1_agent_chat_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/provider": {
         parameters: {
             query?: never;
@@ -3170,6 +3192,31 @@ export interface components {
              * @default
              */
             detail: string;
+        };
+        /**
+         * ChatStreamEvent
+         * @description One event of a streamed answer (`POST /agent/chat/stream`, Server-Sent Events).
+         *
+         *     `delta`: the next piece of the answer, released a sentence at a time after its figures
+         *     were checked (an unsupported one already reads "[unverified figure]"); `step`: a tool call
+         *     as it happens; `reset`: drop the text shown so far (the model went on to call tools, or was
+         *     asked to fix a figure); `answer`: the final, checked answer (replaces the streamed text);
+         *     `error`: the work stopped (`problem` is the RFC 9457 body, e.g. the budget ran out).
+         */
+        ChatStreamEvent: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "delta" | "step" | "reset" | "answer" | "error";
+            /** Text */
+            text?: string | null;
+            step?: components["schemas"]["ChatStep"] | null;
+            answer?: components["schemas"]["ChatAnswer"] | null;
+            /** Problem */
+            problem?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ChatTurn */
         ChatTurn: {
@@ -10007,6 +10054,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatAnswer"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    chat_stream_api_v1_agent_chat_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

@@ -23,6 +23,7 @@ from marketing_agent.agent.figures import strip_unsupported, unsupported_figures
 from marketing_agent.agent.prompts import load_prompt, prompt_version
 from marketing_agent.agent.schemas import (
     CampaignBrief,
+    CampaignProposal,
     ChatAnswer,
     ChatRequest,
     ChatSource,
@@ -41,6 +42,8 @@ FIX_FIGURES_PROMPT = (
     "each source like [S1], or say that you do not know."
 )
 MAX_SOURCE_CHARS = 4000
+# Proposes a draft; a person confirms it (the one tool whose result can lead to a write).
+DRAFT_CAMPAIGN = "draft_campaign"
 # Streamed text is released up to the end of a sentence (or line), once its figures are checked.
 _SENTENCE_END = re.compile(r"[.!?…:;](?=\s)|\n")
 
@@ -181,7 +184,15 @@ class ChatConversation:
                 "Figures no tool returned were replaced by '[unverified figure]': "
                 + ", ".join(missing)
             )
+        proposals = [
+            CampaignProposal.model_validate(
+                {**s.data["proposal"], "source_id": s.id, "written_by": usage.provider}
+            )
+            for s in self.sources
+            if s.tool == DRAFT_CAMPAIGN and not offline
+        ]
         return ChatAnswer(
+            proposals=proposals,
             answer=strip_unsupported(answer, missing),
             sources=self.sources,
             steps=self.steps,

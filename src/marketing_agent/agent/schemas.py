@@ -245,6 +245,27 @@ class ChatStep(BaseModel):
     detail: str = ""
 
 
+class ProposedVariant(BaseModel):
+    key: str
+    text: str
+    allowed: bool = Field(description="The safety guard's verdict on this text.")
+    risk_score: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CampaignProposal(BaseModel):
+    """A draft campaign the strategist proposed in the chat: nothing is written until a person
+    confirms it (the UI's "Create draft" posts it to the campaigns API, marked AI-generated)."""
+
+    source_id: str = Field(description="The tool result it came from.")
+    name: str
+    goal: str
+    segment_id: int | None
+    cta_url: str | None
+    variants: list[ProposedVariant]
+    written_by: str = Field(description="The provider that wrote it (AI-generated).")
+
+
 class ChatAnswer(BaseModel):
     answer: str
     sources: list[ChatSource]
@@ -260,6 +281,9 @@ class ChatAnswer(BaseModel):
     prompt_version: str
     usage: Usage
     notes: list[str] = Field(default_factory=list)
+    proposals: list[CampaignProposal] = Field(
+        default_factory=list, description="Drafts proposed with draft_campaign, to confirm."
+    )
 
 
 class ChatStreamEvent(BaseModel):

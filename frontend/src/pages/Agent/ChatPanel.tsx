@@ -2,7 +2,15 @@
 import { Alert, Button, Card, Collapse, Flex, Input, List, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 
-import { useAsk, useBudget, useProvider, type ChatAnswer, type ChatTurn } from "../../api/agent";
+import {
+  useAskStreaming,
+  useBudget,
+  useProvider,
+  type ChatAnswer,
+  type ChatStep,
+  type ChatStreamEvent,
+  type ChatTurn,
+} from "../../api/agent";
 import { formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 
@@ -113,10 +121,44 @@ function AnswerCard({ exchange }: { exchange: Exchange }) {
   );
 }
 
+interface Draft {
+  question: string;
+  text: string;
+  steps: ChatStep[];
+}
+
+/** The answer while it is written: each checked sentence and each tool call as they come. */
+function DraftCard({ draft }: { draft: Draft }) {
+  return (
+    <Card size="small" aria-label="Answer being written" aria-busy="true">
+      <Typography.Paragraph strong>{draft.question}</Typography.Paragraph>
+      <Space size={4} wrap style={{ marginBottom: 8 }}>
+        {draft.steps.map((step, index) => (
+          <Tag key={index} color={STEP_COLOR[step.status]}>
+            {step.tool} · {step.status}
+          </Tag>
+        ))}
+      </Space>
+      <Typography.Paragraph style={{ whiteSpace: "pre-wrap" }} aria-live="polite">
+        {draft.text || "Thinking…"}
+      </Typography.Paragraph>
+    </Card>
+  );
+}
+
 export function ChatPanel() {
   const [question, setQuestion] = useState("");
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
-  const ask = useAsk();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const ask = useAskStreaming((event: ChatStreamEvent) =>
+    setDraft((current) => {
+      if (!current) return current;
+      if (event.type === "reset") return { ...current, text: "" };
+      if (event.type === "delta") return { ...current, text: current.text + (event.text ?? "") };
+      if (event.type === "step" && event.step) return { ...current, steps: [...current.steps, event.step] };
+      return current;
+    }),
+  );
 
   const send = () => {
     const text = question.trim();
@@ -125,11 +167,13 @@ export function ChatPanel() {
       { role: "user", content: e.question },
       { role: "assistant", content: e.answer.answer },
     ]);
+    setDraft({ question: text, text: "", steps: [] });
     ask.mutate([...history.slice(-20), { role: "user", content: text }], {
       onSuccess: (answer) => {
         setExchanges((previous) => [...previous, { question: text, answer }]);
         setQuestion("");
       },
+      onSettled: () => setDraft(null),
     });
   };
 
@@ -143,6 +187,7 @@ export function ChatPanel() {
       {exchanges.map((exchange, index) => (
         <AnswerCard key={index} exchange={exchange} />
       ))}
+      {draft ? <DraftCard draft={draft} /> : null}
       <ProblemAlert error={ask.error} />
       <Input.TextArea
         aria-label="Your question"
