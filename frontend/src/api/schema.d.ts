@@ -2844,6 +2844,11 @@ export interface components {
              * @description Your own texts; when given the strategist is skipped.
              */
             variants?: components["schemas"]["VariantIn"][] | null;
+            /**
+             * Written By Ai
+             * @description The LLM provider that wrote `variants` (a draft the strategist's chat proposed and a person confirmed): the campaign is marked AI-generated.
+             */
+            written_by_ai?: ("anthropic" | "openai") | null;
             /** Cta Url */
             cta_url?: string | null;
             /**
@@ -2904,6 +2909,33 @@ export interface components {
              * @description The usage record of this plan's cost.
              */
             usage_id?: number | null;
+        };
+        /**
+         * CampaignProposal
+         * @description A draft campaign the strategist proposed in the chat: nothing is written until a person
+         *     confirms it (the UI's "Create draft" posts it to the campaigns API, marked AI-generated).
+         */
+        CampaignProposal: {
+            /**
+             * Source Id
+             * @description The tool result it came from.
+             */
+            source_id: string;
+            /** Name */
+            name: string;
+            /** Goal */
+            goal: string;
+            /** Segment Id */
+            segment_id: number | null;
+            /** Cta Url */
+            cta_url: string | null;
+            /** Variants */
+            variants: components["schemas"]["ProposedVariant"][];
+            /**
+             * Written By
+             * @description The provider that wrote it (AI-generated).
+             */
+            written_by: string;
         };
         /** CampaignRead */
         CampaignRead: {
@@ -3139,6 +3171,11 @@ export interface components {
             usage: components["schemas"]["Usage"];
             /** Notes */
             notes?: string[];
+            /**
+             * Proposals
+             * @description Drafts proposed with draft_campaign, to confirm.
+             */
+            proposals?: components["schemas"]["CampaignProposal"][];
         };
         /**
          * ChatRequest
@@ -4668,6 +4705,22 @@ export interface components {
             records: components["schemas"]["ProcessingRecord"][];
             /** Recipients */
             recipients: components["schemas"]["Recipient"][];
+        };
+        /** ProposedVariant */
+        ProposedVariant: {
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+            /**
+             * Allowed
+             * @description The safety guard's verdict on this text.
+             */
+            allowed: boolean;
+            /** Risk Score */
+            risk_score: number;
+            /** Reasons */
+            reasons?: string[];
         };
         /**
          * ProviderInfo
