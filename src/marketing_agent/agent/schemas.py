@@ -6,7 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from marketing_agent.core.validation import DbId
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one text message
 VARIANT_KEYS = "ABCDE"
@@ -158,6 +160,27 @@ class BudgetStatus(BaseModel):
     exhausted: bool
 
 
+class CampaignBudget(BaseModel):
+    """One campaign's LLM spend against its cap (its own, or MA_AGENT_BUDGET_CAMPAIGN_USD)."""
+
+    campaign_id: int
+    line: BudgetLine
+    own_limit: bool = Field(description="The campaign has its own cap (else the setting's).")
+    updated_by: str | None = None
+
+
+class CampaignBudgetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit_usd: float | None = Field(
+        ...,
+        gt=0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="The campaign's cap in USD; null goes back to MA_AGENT_BUDGET_CAMPAIGN_USD.",
+    )
+
+
 class UsageSummary(BaseModel):
     by_model: list[UsageTotal]
     calls: int
@@ -217,6 +240,11 @@ class ChatRequest(BaseModel):
     """The conversation so far, oldest first; the last turn is the marketer's question."""
 
     messages: list[ChatTurn] = Field(min_length=1, max_length=40)
+    campaign_id: DbId | None = Field(
+        None,
+        description="The campaign the conversation is about: its cost counts against the "
+        "campaign's budget too.",
+    )
 
     @model_validator(mode="after")
     def _ends_with_a_question(self) -> ChatRequest:

@@ -13,7 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox
 from marketing_agent.agent.breaker import CircuitBreaker
-from marketing_agent.agent.budget import SpendLimits, budget_status, ensure_not_exhausted
+from marketing_agent.agent.budget import (
+    MICROS,
+    SpendLimits,
+    budget_status,
+    campaign_budget,
+    ensure_campaign_not_exhausted,
+    ensure_not_exhausted,
+    set_campaign_limit,
+    usd,
+)
 from marketing_agent.agent.chat import ChatConversation, ChatTool
 from marketing_agent.agent.chat_loops import chat_anthropic, chat_offline, chat_openai
 from marketing_agent.agent.conversation import CallLimits
@@ -30,6 +39,7 @@ from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
 from marketing_agent.agent.schemas import (
     BudgetStatus,
     CampaignBrief,
+    CampaignBudget,
     CampaignPlan,
     ChatAnswer,
     ChatRequest,
@@ -40,6 +50,7 @@ from marketing_agent.agent.schemas import (
     UsageTotal,
 )
 from marketing_agent.agent.tools import AgentTools
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
 from marketing_agent.core.errors import MarketingAgentError, Unavailable
@@ -167,6 +178,32 @@ class Strategist:
         """Returns today's and this month's spend against the budgets (a short read)."""
         async with self.sessions() as session:
             return await budget_status(session=session, limits=self.limits)
+
+    async def campaign_budget(self, campaign_id: int) -> CampaignBudget:
+        """Returns the campaign's LLM spend against its cap (a short read)."""
+        async with self.sessions() as session:
+            return await campaign_budget(
+                session=session, limits=self.limits, campaign_id=campaign_id
+            )
+
+    async def set_campaign_budget(
+        self, *, campaign_id: int, limit_usd: float | None, actor: str
+    ) -> CampaignBudget:
+        """Gives a campaign its own LLM cap (None: back to the setting's), audited."""
+        micros = None if limit_usd is None else round(limit_usd * MICROS)
+        async with self.sessions() as session, session.begin():
+            await set_campaign_limit(
+                session=session, campaign_id=campaign_id, limit_usd_micros=micros, actor=actor
+            )
+            await compliance.audit(
+                session=session,
+                actor=actor,
+                action="agent.campaign_budget_set",
+                entity_type="campaign",
+                entity_id=campaign_id,
+                data={"limit_usd_micros": micros},
+            )
+        return await self.campaign_budget(campaign_id)
 
     async def plan_campaign(
         self, *, brief: CampaignBrief, tools: AgentTools, campaign_id: int | None = None
@@ -296,6 +333,9 @@ class Strategist:
         limits = None
         if provider.name != OfflineProvider.name:
             cap = ensure_not_exhausted(await self.budget())
+            if request.campaign_id is not None:
+                own = await self.campaign_budget(request.campaign_id)
+                cap = min(cap, ensure_campaign_not_exhausted(own))
             limits = CallLimits(
                 cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
             )
@@ -356,7 +396,7 @@ class OpenChat:
                 provider,
                 strategist.breaker(provider.name),
                 lambda: loop(provider, conversation, limits),
-                campaign_id=None,
+                campaign_id=self.request.campaign_id,
                 purpose=PURPOSE_CHAT,
             )
         except Unavailable as exc:
@@ -372,7 +412,16 @@ class OpenChat:
             )
             return answer
         answer.usage.prompt_version = answer.prompt_version
-        await strategist._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
+        campaign_id = self.request.campaign_id
+        await strategist._record(answer.usage, campaign_id=campaign_id, purpose=PURPOSE_CHAT)
+        if campaign_id is not None:
+            line = (await strategist.campaign_budget(campaign_id)).line
+            if line.warning:
+                answer.notes.append(
+                    f"Campaign {campaign_id} has used {line.used_share:.0%} of its LLM budget "
+                    f"({usd(line.spent_usd_micros)} of {usd(line.limit_usd_micros)}); at 100% "
+                    "the strategist stops working on it."
+                )
         log.info(
             "agent.chat_answered",
             provider=answer.provider,
