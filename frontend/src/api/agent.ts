@@ -19,7 +19,10 @@ export type InboxPage = Ok<paths["/api/v1/agent/inbox"]["get"]>;
 export type InboxReply = InboxPage["items"][number];
 export type InboxStatus = InboxReply["status"];
 
+export type CampaignBudget = Ok<paths["/api/v1/agent/campaigns/{campaign_id}/budget"]["get"]>;
+
 const agentKeys = {
+  campaignBudget: (id: number) => ["agent", "campaign-budget", id] as const,
   budget: ["agent", "budget"] as const,
   provider: ["agent", "provider"] as const,
   inbox: ["agent", "inbox"] as const,
@@ -75,10 +78,13 @@ async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<Cha
 export function useAskStreaming(onEvent: (event: ChatStreamEvent) => void) {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async (messages: ChatTurn[]): Promise<ChatAnswer> => {
+    mutationFn: async ({ messages, campaignId }: { messages: ChatTurn[]; campaignId?: number }): Promise<ChatAnswer> => {
       let result;
       try {
-        result = await api.POST("/api/v1/agent/chat/stream", { body: { messages }, parseAs: "stream" });
+        result = await api.POST("/api/v1/agent/chat/stream", {
+          body: { messages, campaign_id: campaignId ?? null },
+          parseAs: "stream",
+        });
       } catch (cause) {
         throw ApiError.unreachable(cause);
       }
@@ -91,7 +97,33 @@ export function useAskStreaming(onEvent: (event: ChatStreamEvent) => void) {
       }
       throw ApiError.unreachable(new Error("the answer stream ended early"));
     },
-    onSettled: () => void client.invalidateQueries({ queryKey: agentKeys.budget }),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: agentKeys.budget });
+      void client.invalidateQueries({ queryKey: ["agent", "campaign-budget"] });
+    },
+  });
+}
+
+export function useCampaignBudget(id: number | undefined) {
+  return useQuery({
+    queryKey: agentKeys.campaignBudget(id ?? 0),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/agent/campaigns/{campaign_id}/budget", { params: { path: { campaign_id: id ?? 0 } } })),
+    enabled: id !== undefined,
+  });
+}
+
+export function useSetCampaignBudget(id: number) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (limitUsd: number | null) =>
+      unwrap(
+        api.PUT("/api/v1/agent/campaigns/{campaign_id}/budget", {
+          params: { path: { campaign_id: id } },
+          body: { limit_usd: limitUsd },
+        }),
+      ),
+    onSuccess: (budget) => client.setQueryData(agentKeys.campaignBudget(id), budget),
   });
 }
 

@@ -900,6 +900,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/campaigns/{campaign_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Budget
+         * @description The campaign's LLM spend against its cap; warning at 80%, stop at 100%.
+         */
+        get: operations["campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get"];
+        /**
+         * Set Campaign Budget
+         * @description Gives the campaign its own LLM cap in USD (null: back to MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        put: operations["set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/inbox": {
         parameters: {
             query?: never;
@@ -2807,6 +2831,30 @@ export interface components {
              */
             variant_count: number;
         };
+        /**
+         * CampaignBudget
+         * @description One campaign's LLM spend against its cap (its own, or MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        CampaignBudget: {
+            /** Campaign Id */
+            campaign_id: number;
+            line: components["schemas"]["BudgetLine"];
+            /**
+             * Own Limit
+             * @description The campaign has its own cap (else the setting's).
+             */
+            own_limit: boolean;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /** CampaignBudgetUpdate */
+        CampaignBudgetUpdate: {
+            /**
+             * Limit Usd
+             * @description The campaign's cap in USD; null goes back to MA_AGENT_BUDGET_CAMPAIGN_USD.
+             */
+            limit_usd: number | null;
+        };
         /** CampaignCreate */
         CampaignCreate: {
             /** Name */
@@ -3184,6 +3232,11 @@ export interface components {
         ChatRequest: {
             /** Messages */
             messages: components["schemas"]["ChatTurn"][];
+            /**
+             * Campaign Id
+             * @description The campaign the conversation is about: its cost counts against the campaign's budget too.
+             */
+            campaign_id?: number | null;
         };
         /**
          * ChatSource
@@ -10412,6 +10465,164 @@ export interface operations {
                 };
             };
             /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBudgetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

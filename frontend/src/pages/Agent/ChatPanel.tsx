@@ -15,6 +15,7 @@ import {
 import { useCreateCampaign } from "../../api/campaigns";
 import { formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { CampaignContext } from "./CampaignBudget";
 
 interface Exchange {
   question: string;
@@ -211,6 +212,7 @@ export function ChatPanel() {
   const [question, setQuestion] = useState("");
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
   const [draft, setDraft] = useState<Draft | null>(null);
+  const [campaignId, setCampaignId] = useState<number | undefined>();
   const ask = useAskStreaming((event: ChatStreamEvent) =>
     setDraft((current) => {
       if (!current) return current;
@@ -229,7 +231,7 @@ export function ChatPanel() {
       { role: "assistant", content: e.answer.answer },
     ]);
     setDraft({ question: text, text: "", steps: [] });
-    ask.mutate([...history.slice(-20), { role: "user", content: text }], {
+    ask.mutate({ messages: [...history.slice(-20), { role: "user", content: text }], campaignId }, {
       onSuccess: (answer) => {
         setExchanges((previous) => [...previous, { question: text, answer }]);
         setQuestion("");
@@ -241,6 +243,7 @@ export function ChatPanel() {
   return (
     <Flex vertical gap={12}>
       <BudgetLine />
+      <CampaignContext value={campaignId} onChange={setCampaignId} />
       <Typography.Paragraph type="secondary">
         The strategist reads campaigns, their results, the audience and open replies, and can propose a draft for you
         to create. Every figure it states cites the tool result it came from; it cannot send, approve or change consent.
