@@ -1,7 +1,7 @@
 """agent: each campaign's own cap on LLM spend
 
 Revision ID: 0025_agent
-Revises: 0019_experiments
+Revises: 0027_review_status
 Create Date: 2026-12-01 16:05:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marketing_agent.core.db
 
 revision: str = "0025_agent"
-down_revision: str | Sequence[str] | None = "0019_experiments"
+down_revision: str | Sequence[str] | None = "0027_review_status"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
