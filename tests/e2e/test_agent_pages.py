@@ -89,11 +89,14 @@ def test_a_marketer_gives_a_campaign_its_own_llm_budget(page: Page, server: Serv
     expect(
         page.get_by_text(re.compile(r"This campaign's LLM spend: .* the default per campaign"))
     ).to_be_visible()
+    summary = page.get_by_label("Results summary")
+    expect(summary).to_contain_text(re.compile(r"“Winter boots sale” is completed: sent to \d+"))
+    expect(summary).to_contain_text("Experiment (clicked of sent)")
+    assert_accessible(page)  # before a click leaves the pointer over antd's hover colours
     page.get_by_label("Campaign LLM budget in USD").fill("1.5")
     page.get_by_role("button", name="Set budget").click()
 
     expect(page.get_by_text(re.compile(r"of \$1\.50? .*its own budget"))).to_be_visible()
-    assert_accessible(page)
     page.get_by_label("Your question").fill("How did the Winter boots sale campaign do?")
     page.get_by_role("button", name="Ask").click()
     expect(page.get_by_label("Answer", exact=True)).to_contain_text("“Winter boots sale” is")

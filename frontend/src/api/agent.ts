@@ -113,6 +113,15 @@ export function useCampaignBudget(id: number | undefined) {
   });
 }
 
+export function useResultsSummary(id: number | undefined) {
+  return useQuery({
+    queryKey: ["agent", "summary", id ?? 0],
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/agent/campaigns/{campaign_id}/summary", { params: { path: { campaign_id: id ?? 0 } } })),
+    enabled: id !== undefined,
+  });
+}
+
 export function useSetCampaignBudget(id: number) {
   const client = useQueryClient();
   return useMutation({

@@ -924,6 +924,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/campaigns/{campaign_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results Summary
+         * @description The campaign's results in sentences (reach, then the experiment's verdict and its chance
+         *     to be best), each figure from the analytics and experiments modules; no LLM, no cost.
+         */
+        get: operations["results_summary_api_v1_agent_campaigns__campaign_id__summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/inbox": {
         parameters: {
             query?: never;
@@ -4935,6 +4956,41 @@ export interface components {
          * @enum {string}
          */
         RequestStatus: "received" | "verified" | "completed" | "rejected";
+        /**
+         * ResultsSummary
+         * @description A campaign's results in plain sentences, every figure from a tool result (no LLM).
+         */
+        ResultsSummary: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Status */
+            status: string;
+            /**
+             * Finished
+             * @description The campaign completed or was cancelled.
+             */
+            finished: boolean;
+            /**
+             * Summary
+             * @description The sentences, citing their source as [S1].
+             */
+            summary: string;
+            /**
+             * Confidence
+             * @description How sure the A/B experiment is, in a sentence.
+             */
+            confidence: string;
+            /** Sources */
+            sources: components["schemas"]["ChatSource"][];
+            /** Unverified Figures */
+            unverified_figures?: string[];
+            /**
+             * Ai Generated
+             * @description Always false: fixed sentences, no LLM.
+             * @default false
+             */
+            ai_generated: boolean;
+        };
         /**
          * RetentionReport
          * @description What a purge removed, by category (counts only).
@@ -10615,6 +10671,74 @@ export interface operations {
             };
             /** @description The request body is larger than this route accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    results_summary_api_v1_agent_campaigns__campaign_id__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

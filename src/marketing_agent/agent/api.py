@@ -24,8 +24,10 @@ from marketing_agent.agent.schemas import (
     InboxReplyRead,
     InboxStatus,
     ProviderInfo,
+    ResultsSummary,
     UsageSummary,
 )
+from marketing_agent.agent.summary import summarise_results
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
@@ -148,6 +150,23 @@ async def set_campaign_budget(
     await orchestrator.get_campaign_or_raise(session=session, campaign_id=campaign_id)
     return await strategist.set_campaign_budget(
         campaign_id=campaign_id, limit_usd=update.limit_usd, actor=principal.actor
+    )
+
+
+@router.get("/campaigns/{campaign_id}/summary")
+async def results_summary(
+    campaign_id: CampaignID,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanReadUsage,
+) -> ResultsSummary:
+    """The campaign's results in sentences (reach, then the experiment's verdict and its chance
+    to be best), each figure from the analytics and experiments modules; no LLM, no cost."""
+    await _campaign_exists(strategist, campaign_id)
+    return await summarise_results(
+        campaign_id=campaign_id,
+        tools=chat_tools(strategist.sessions, settings),
+        principal=principal,
     )
 
 

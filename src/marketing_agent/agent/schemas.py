@@ -328,3 +328,16 @@ class ChatStreamEvent(BaseModel):
     step: ChatStep | None = None
     answer: ChatAnswer | None = None
     problem: dict[str, Any] | None = None
+
+
+class ResultsSummary(BaseModel):
+    """A campaign's results in plain sentences, every figure from a tool result (no LLM)."""
+
+    campaign_id: int
+    status: str
+    finished: bool = Field(description="The campaign completed or was cancelled.")
+    summary: str = Field(description="The sentences, citing their source as [S1].")
+    confidence: str = Field(description="How sure the A/B experiment is, in a sentence.")
+    sources: list[ChatSource]
+    unverified_figures: list[str] = Field(default_factory=list)
+    ai_generated: bool = Field(False, description="Always false: fixed sentences, no LLM.")

@@ -1,8 +1,8 @@
 /** The campaign a conversation is about, and that campaign's LLM budget: spent, cap, and a person's own cap. */
-import { Alert, Button, Flex, InputNumber, Select, Space, Typography } from "antd";
+import { Alert, Button, Card, Flex, InputNumber, Select, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 
-import { useCampaignBudget, useSetCampaignBudget } from "../../api/agent";
+import { useCampaignBudget, useResultsSummary, useSetCampaignBudget } from "../../api/agent";
 import { useCampaigns } from "../../api/campaigns";
 import { formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -35,7 +35,8 @@ function BudgetEditor({ campaignId }: { campaignId: number }) {
           value={limit}
           onChange={(value) => setLimit(value)}
         />
-        <Button onClick={() => limit && save.mutate(limit)} disabled={!limit} loading={save.isPending}>
+        {/* Never disabled: a greyed-out button fails the contrast check; without a value it does nothing. */}
+        <Button onClick={() => limit && save.mutate(limit)} loading={save.isPending}>
           Set budget
         </Button>
         {own_limit ? (
@@ -46,6 +47,22 @@ function BudgetEditor({ campaignId }: { campaignId: number }) {
       </Space>
       <ProblemAlert error={save.error} />
     </Flex>
+  );
+}
+
+/** The campaign's results in sentences, every figure from analytics and the experiment (no LLM). */
+function ResultsSummaryCard({ campaignId }: { campaignId: number }) {
+  const summary = useResultsSummary(campaignId);
+  if (!summary.data) return <ProblemAlert error={summary.error} />;
+  const { data } = summary;
+  return (
+    <Card size="small" title={data.finished ? "Results summary (finished)" : "Results so far"} aria-label="Results summary">
+      <Typography.Paragraph>{data.summary.replace(/ \[S1\]/g, "")}</Typography.Paragraph>
+      <Space size={4} wrap>
+        <Tag color="blue">S1 · campaign_results</Tag>
+        <Tag>Fixed sentences from the analytics and experiment figures, no LLM</Tag>
+      </Space>
+    </Card>
   );
 }
 
@@ -67,6 +84,7 @@ export function CampaignContext({ value, onChange }: { value?: number; onChange:
           options={(campaigns.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
         />
       </Space>
+      {value !== undefined ? <ResultsSummaryCard key={`s${value}`} campaignId={value} /> : null}
       {value !== undefined ? <BudgetEditor key={value} campaignId={value} /> : null}
     </Flex>
   );
