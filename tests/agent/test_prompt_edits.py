@@ -7,14 +7,19 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from marketing_agent.agent import service as agent
 from marketing_agent.agent.prompts import SHIPPED
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core.auth import Role
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
+from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator.schemas import CampaignCreate
 from tests.agent.factories import app_client
-from tests.agent.fake_llm import fake_llm
+from tests.agent.fake_llm import chat_tool_calls, fake_llm
 from tests.agent.test_chat import chat_text, openai_settings
-from tests.factories import database_of, headers_for
+from tests.agent.test_prompts_and_context import SUBMISSION
+from tests.factories import database_of, headers_for, make_sender
 
 URL = "/api/v1/agent/prompts"
 QUESTION = {"messages": [{"role": "user", "content": "What can you do?"}]}
@@ -89,3 +94,36 @@ async def test_bad_prompt_edits_are_clear_errors_and_change_nothing(
     assert by_marketer.status_code == 403
     assert marketer_reads.status_code == 200
     assert marketer_reads.json()["edited"] is False and marketer_reads.json()["history"] == []
+
+
+async def test_a_plan_runs_the_edited_system_prompt_and_the_campaign_records_its_version(
+    settings: Settings, db: Database
+) -> None:
+    sender_id = await make_sender(db)
+    edited = SHIPPED.plan_system.text.replace(
+        "Rules you must follow:", "Rules you must follow:\n- Mention free returns."
+    )
+    async with db.session() as session:
+        await agent.strategist_for(settings, session).save_prompt(
+            name="plan_system", text=edited, note="returns", actor="user:admin"
+        )
+    with fake_llm(
+        [chat_tool_calls(("c1", "submit_plan", SUBMISSION), prompt_tokens=9, completion_tokens=9)]
+    ) as server:
+        llm = settings.model_copy(
+            update={"llm_provider": "openai", "openai_base_url": f"{server.url}/v1"}
+        )
+        async with db.session() as session:
+            await flows.create_campaign(
+                session=session,
+                settings=llm,
+                campaign_in=CampaignCreate(name="Boots", goal="Winter boots", sender_id=sender_id),
+                actor="marketer",
+            )
+    async with db.session() as session:
+        entries, _ = await compliance.list_audit(session=session, entity_type="campaign")
+
+    system = server.requests[0].body["messages"][0]["content"]
+    assert "- Mention free returns." in system
+    created = next(e for e in entries if e.action == "campaign.created")
+    assert created.data["prompt_version"].startswith("plan_system@1.edit1+plan_user@1 #")
