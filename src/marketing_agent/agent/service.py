@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox, prompt_edits
@@ -55,7 +56,7 @@ from marketing_agent.agent.tools import AgentTools
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.errors import MarketingAgentError, Unavailable
+from marketing_agent.core.errors import Conflict, MarketingAgentError, Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 
@@ -226,9 +227,14 @@ class Strategist:
         """Saves a person's version of a prompt (`text` None: back to the shipped file),
         audited; the next plan or answer runs it."""
         async with self.sessions() as session, session.begin():
-            row = await prompt_edits.save_edit(
-                session=session, name=name, text=text, note=note, actor=actor
-            )
+            try:
+                row = await prompt_edits.save_edit(
+                    session=session, name=name, text=text, note=note, actor=actor
+                )
+            except IntegrityError as exc:  # another person saved the same prompt at once
+                raise Conflict(
+                    f"Someone else saved {name} at the same moment; reload it and save again."
+                ) from exc
             await compliance.audit(
                 session=session,
                 actor=actor,
