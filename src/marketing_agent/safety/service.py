@@ -5,7 +5,7 @@ with the rates they learned."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -227,7 +227,8 @@ class ContentPolicy:
 async def load_content_policy(
     *, session: AsyncSession | None, max_len: int = 4096, rules: ContentRules | None = None
 ) -> ContentPolicy:
-    """Returns the content policy with the user's blacklist as it is in the database now."""
+    """Returns the content policy with the user's blacklist and the admin's content rules as
+    they are in the database now; `rules` are the defaults where the admin set none."""
     extra: list[tuple[str, Severity]] = []
     categories: list[str] = []
     if session is not None:
@@ -238,6 +239,8 @@ async def load_content_policy(
         for term, severity in rows:  # the blacklist last: it wins over a list on a clash
             extra.append((term, _severity(severity)))
             categories.append("blacklist")
+        # The admin's rules (Safety settings) over the caller's defaults, as they are now.
+        rules = await content_rules_in_force(session=session, defaults=rules or ContentRules())
     blacklist = default_blacklist_with(extra, categories)
     return ContentPolicy(blacklist, max_len=max_len, rules=rules)
 
@@ -504,27 +507,64 @@ DEFAULT_PRIVACY_POLICY = (
 )
 
 
-async def get_safety_settings(*, session: AsyncSession) -> SafetySettingsRead:
-    """Returns the workspace's safety settings (defaults until someone changes them)."""
+async def get_safety_settings(
+    *, session: AsyncSession, defaults: ContentRules | None = None
+) -> SafetySettingsRead:
+    """Returns the workspace's safety settings (defaults until someone changes them); the
+    opt-out and link rules not set here are `defaults`' (the process's, from its settings)."""
+    defaults = defaults or ContentRules()
     row = await session.get(SafetySettings, SETTINGS_ROW)
     if row is None:
         return SafetySettingsRead(
             four_eyes=True,
             review_deadline_h=48,
             privacy_policy=DEFAULT_PRIVACY_POLICY,
+            opt_out=defaults.opt_out,
+            link_allowlist=list(defaults.allowed_domains),
+            content_rules_source="deployment",
             updated_by="system",
             updated_at=None,
         )
-    read = SafetySettingsRead.model_validate(row)
-    return (
-        read
-        if read.privacy_policy
-        else read.model_copy(update={"privacy_policy": DEFAULT_PRIVACY_POLICY})
+    rules = _workspace_rules(row, defaults)
+    return SafetySettingsRead(
+        four_eyes=row.four_eyes,
+        review_deadline_h=row.review_deadline_h,
+        privacy_policy=row.privacy_policy or DEFAULT_PRIVACY_POLICY,
+        opt_out=rules.opt_out,
+        link_allowlist=list(rules.allowed_domains),
+        content_rules_source=(
+            "workspace"
+            if row.opt_out is not None or row.link_allowlist is not None
+            else "deployment"
+        ),
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
     )
 
 
+async def content_rules_in_force(*, session: AsyncSession, defaults: ContentRules) -> ContentRules:
+    """Returns the content rules as they stand now: the admin's (Safety settings) where set,
+    else `defaults` (the process's, from its settings). Read afresh by every check."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    return defaults if row is None else _workspace_rules(row, defaults)
+
+
+def _workspace_rules(row: SafetySettings, defaults: ContentRules) -> ContentRules:
+    opt_out: OptOutMode = defaults.opt_out
+    if row.opt_out in ("add", "block", "off"):
+        opt_out = row.opt_out  # type: ignore[assignment]  # checked just above
+    domains = defaults.allowed_domains
+    if row.link_allowlist is not None:
+        domains = tuple(d for d in row.link_allowlist.split(",") if d)
+    return replace(defaults, opt_out=opt_out, allowed_domains=domains)
+
+
 async def update_safety_settings(
-    *, session: AsyncSession, settings_in: SafetySettingsUpdate, actor: str
+    *,
+    session: AsyncSession,
+    settings_in: SafetySettingsUpdate,
+    actor: str,
+    defaults: ContentRules | None = None,
 ) -> SafetySettingsRead:
     """Changes the workspace's safety settings; each change is audited with old and new."""
     row = await session.get(SafetySettings, SETTINGS_ROW)
@@ -537,8 +577,13 @@ async def update_safety_settings(
             privacy_policy="",
         )
         session.add(row)
+    values = settings_in.model_dump(exclude_none=True)
+    if "link_allowlist" in values:  # stored as the deployment's setting is: comma-separated
+        values["link_allowlist"] = ",".join(
+            dict.fromkeys(d.lower() for d in values["link_allowlist"])
+        )
     changes: dict[str, dict[str, object]] = {}
-    for name, value in settings_in.model_dump(exclude_none=True).items():
+    for name, value in values.items():
         if getattr(row, name) != value:
             changes[name] = {"from": getattr(row, name), "to": value}
             setattr(row, name, value)
@@ -553,7 +598,7 @@ async def update_safety_settings(
             entity_id=SETTINGS_ROW,
             data=changes,
         )
-    return await get_safety_settings(session=session)
+    return await get_safety_settings(session=session, defaults=defaults)
 
 
 def is_privacy_request(text: str | None) -> bool:
