@@ -1347,7 +1347,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Safety Settings */
+        /**
+         * Update Safety Settings
+         * @description Changes the settings; four eyes goes off only for an admin who is the only approver.
+         */
         patch: operations["update_safety_settings_api_v1_safety_settings_patch"];
         trace?: never;
     };
@@ -1767,7 +1770,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consent History */
+        /**
+         * Consent History
+         * @description A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+         *     for roles without personal_data:read.
+         */
         get: operations["consent_history_api_v1_compliance_contacts__contact_id__consents_get"];
         put?: never;
         post?: never;
@@ -3261,9 +3268,9 @@ export interface components {
         ContactDetail: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -3311,9 +3318,9 @@ export interface components {
         ContactRead: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -5151,6 +5158,23 @@ export interface components {
              * @description What the bots answer to /privacy.
              */
             privacy_policy: string;
+            /**
+             * Opt Out
+             * @description A bot's marketing message without a way out, at send time: add the opt-out line, block the message, or leave it (as set here, else the deployment's).
+             * @enum {string}
+             */
+            opt_out: "add" | "block" | "off";
+            /**
+             * Link Allowlist
+             * @description Domains links may point to; empty allows any (as set here, else the deployment's).
+             */
+            link_allowlist: string[];
+            /**
+             * Content Rules Source
+             * @description Whether the opt-out and link rules were set here or come from the deployment's settings (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
+             * @enum {string}
+             */
+            content_rules_source: "workspace" | "deployment";
             /** Updated By */
             updated_by: string;
             /** Updated At */
@@ -5164,6 +5188,13 @@ export interface components {
             review_deadline_h?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
+            /** Opt Out */
+            opt_out?: ("add" | "block" | "off") | null;
+            /**
+             * Link Allowlist
+             * @description Lower-case domains, e.g. shop.example.com.
+             */
+            link_allowlist?: string[] | null;
         };
         /** SampleRatioRead */
         SampleRatioRead: {

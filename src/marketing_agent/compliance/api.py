@@ -61,8 +61,10 @@ async def consent_history(
     session: DbSession,
     principal: CanRead,
 ) -> list[ConsentRead]:
+    """A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+    for roles without personal_data:read."""
     records = await service.consent_history(session=session, contact_id=contact_id)
-    return [ConsentRead.model_validate(r) for r in records]
+    return [service.consent_for_role(ConsentRead.model_validate(r), principal) for r in records]
 
 
 @router.get("/audit")

@@ -393,6 +393,11 @@ async def suppressed_among(
 
 
 contact_for_role = masking.for_role  # field masking of a contact view, by the caller's role
+consent_for_role = masking.consent_for_role  # a consent proof's identifiers, by role
+sees_personal_data = masking.sees_personal_data
+mask_telegram_id = masking.mask_telegram_id
+mask_text = masking.mask_text
+mask_attributes = masking.mask_attributes
 
 # Data-subject requests -----------------------------------------------------------------------
 

@@ -108,7 +108,9 @@ async def list_contacts(
 @router.get("/contacts/export", response_class=Response)
 async def export_contacts(session: DbSession, principal: CanWriteContacts) -> Response:
     """Every contact as CSV (cells that a spreadsheet would run as formulas are quoted)."""
-    body = await contacts_export.export_contacts(session=session)
+    body = await contacts_export.export_contacts(
+        session=session, masked=not compliance.sees_personal_data(principal)
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -461,7 +463,11 @@ async def export_deliveries(
 ) -> Response:
     """The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason."""
     await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
-    body = await contacts_export.export_deliveries(session=session, campaign_id=campaign_id)
+    body = await contacts_export.export_deliveries(
+        session=session,
+        campaign_id=campaign_id,
+        masked=not compliance.sees_personal_data(principal),
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

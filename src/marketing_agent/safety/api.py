@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from marketing_agent.core.auth import Permission, Principal, authorize
+from marketing_agent.core.auth import Permission, Principal, Role, authorize, list_approvers
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
@@ -189,7 +189,14 @@ async def update_safety_settings(
     session: DbSession,
     principal: CanManage,
     defaults: DeploymentRules,
+    approvers: Annotated[list[str], Depends(list_approvers)],
 ) -> SafetySettingsRead:
+    """Changes the settings; four eyes goes off only for an admin who is the only approver."""
+    alone = principal.role == Role.ADMIN and not set(approvers) - {principal.username}
     return await service.update_safety_settings(
-        session=session, settings_in=settings_in, actor=principal.actor, defaults=defaults
+        session=session,
+        settings_in=settings_in,
+        actor=principal.actor,
+        defaults=defaults,
+        alone=alone,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
-from marketing_agent.core.errors import Conflict, NotFound
+from marketing_agent.core.errors import Conflict, Forbidden, NotFound
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.safety import health
@@ -565,8 +565,19 @@ async def update_safety_settings(
     settings_in: SafetySettingsUpdate,
     actor: str,
     defaults: ContentRules | None = None,
+    alone: bool = False,
 ) -> SafetySettingsRead:
-    """Changes the workspace's safety settings; each change is audited with old and new."""
+    """Changes the workspace's safety settings; each change is audited with old and new.
+    Four eyes can be turned off only by an admin `alone` in the workspace (nobody else may
+    approve reviews): with a second approver it can always be satisfied."""
+    if settings_in.four_eyes is False and not alone:
+        current = await get_safety_settings(session=session)
+        if current.four_eyes:
+            raise Forbidden(
+                "Four eyes can be turned off only by an admin who is the workspace's only "
+                "approver; someone else can approve reviews here.",
+                reason="four-eyes-not-alone",
+            )
     row = await session.get(SafetySettings, SETTINGS_ROW)
     if row is None:
         current = await get_safety_settings(session=session)
@@ -587,6 +598,8 @@ async def update_safety_settings(
         if getattr(row, name) != value:
             changes[name] = {"from": getattr(row, name), "to": value}
             setattr(row, name, value)
+    if changes.get("four_eyes", {}).get("to") is False:
+        changes["four_eyes"]["why"] = "an admin alone in the workspace"
     if changes:
         row.updated_by, row.updated_at = actor, clock.now()
         await session.flush()
@@ -599,6 +612,26 @@ async def update_safety_settings(
             data=changes,
         )
     return await get_safety_settings(session=session, defaults=defaults)
+
+
+async def restore_four_eyes(*, session: AsyncSession, actor: str, reason: str) -> bool:
+    """Turns four eyes back on when it is off (a second person who may approve reviews joined
+    the workspace, so the admin is no longer alone); audited. Returns whether it changed."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    if row is None or row.four_eyes:
+        return False
+    row.four_eyes, row.updated_by, row.updated_at = True, actor, clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="safety.settings_changed",
+        entity_type="safety_settings",
+        entity_id=SETTINGS_ROW,
+        data={"four_eyes": {"from": False, "to": True, "why": reason}},
+    )
+    log.info("safety.four_eyes_restored")
+    return True
 
 
 def is_privacy_request(text: str | None) -> bool:
