@@ -27,8 +27,8 @@ from marketing_agent.core.errors import (
     field_error,
 )
 from marketing_agent.gateway.models import ApiKey, User
-from marketing_agent.safety import service as safety
 from marketing_agent.gateway.schemas import UserCreate, UserUpdate
+from marketing_agent.safety import service as safety
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps login time independent of existence.
