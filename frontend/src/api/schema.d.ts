@@ -1908,6 +1908,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Request
+         * @description Extends an open request's deadline once (GDPR: by two months, CCPA: by 45 days), for a
+         *     reason told to the requester, while the first deadline still runs.
+         */
+        post: operations["extend_request_api_v1_compliance_requests__request_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Request
+         * @description Closes an open request without acting on it, with the reason told to the requester.
+         */
+        post: operations["reject_request_api_v1_compliance_requests__request_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/requests/{request_id}/export": {
         parameters: {
             query?: never;
@@ -4559,10 +4600,34 @@ export interface components {
             /** Created By */
             created_by: string;
             /**
+             * Original Due At
+             * @description The legal deadline before its one extension; None: not extended.
+             */
+            original_due_at?: string | null;
+            /** Extended At */
+            extended_at?: string | null;
+            /** Extended By */
+            extended_by?: string | null;
+            /**
+             * Extension Reason
+             * @description Told to the requester.
+             */
+            extension_reason?: string | null;
+            /**
+             * Reminded At
+             * @description When the reminder before the (current) deadline went out.
+             */
+            reminded_at?: string | null;
+            /**
              * Overdue
              * @default false
              */
             overdue: boolean;
+            /**
+             * Days Left
+             * @description Whole days to the deadline while open.
+             */
+            days_left?: number | null;
         };
         /** PrivacyScan */
         PrivacyScan: {
@@ -4778,12 +4843,28 @@ export interface components {
          * @enum {string}
          */
         Regime: "gdpr" | "ccpa";
+        /** RequestExtension */
+        RequestExtension: {
+            /**
+             * Reason
+             * @description Why more time is needed (GDPR art. 12(3): complexity and number of requests); told to the requester.
+             */
+            reason: string;
+        };
         /**
          * RequestKind
          * @description GDPR art. 15/20 (access, portability), 16, 17, 18, 21; CCPA's opt-out of sale/sharing.
          * @enum {string}
          */
         RequestKind: "access" | "rectification" | "erasure" | "restriction" | "objection" | "ccpa_opt_out";
+        /** RequestRejection */
+        RequestRejection: {
+            /**
+             * Reason
+             * @description Why the request is not acted on (identity not proven, manifestly unfounded or excessive); told to the requester with their right to complain.
+             */
+            reason: string;
+        };
         /**
          * RequestStatus
          * @enum {string}
@@ -15098,6 +15179,186 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IdentityVerification"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_request_api_v1_compliance_requests__request_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExtension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_request_api_v1_compliance_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRejection"];
             };
         };
         responses: {

@@ -408,6 +408,9 @@ verify_request_identity = privacy_requests.verify_identity
 check_request_completable = privacy_requests.check_completable
 complete_request = privacy_requests.mark_completed
 request_read = privacy_requests.to_read
+extend_request = privacy_requests.extend
+reject_request = privacy_requests.reject
+remind_due_requests = privacy_requests.remind_due
 
 
 def export_audit_lines(*, session: AsyncSession, with_head: bool = True) -> AsyncIterator[str]:
