@@ -119,6 +119,12 @@ def test_the_scanner_redacts_and_the_audit_export_verifies_and_catches_tampering
     page.get_by_role("tab", name="Retention & records").click()
     page.get_by_role("button", name="Run retention now").click()
     expect(page.get_by_text(re.compile(r"by user:admin: \d+ contacts erased"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"\d+ events anonymised, \d+ replies deleted"))
+    ).to_be_visible()
+    for label in ("Events linked to people", "Replies"):  # the demo keeps them (0 days)
+        expect(page.get_by_role("cell", name=f"{label} : kept")).to_be_visible()
+    expect(page.get_by_role("cell", name="replies", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="contact profile")).to_be_visible()
 
     page.get_by_role("tab", name="Audit export").click()

@@ -4885,6 +4885,16 @@ export interface components {
              * @default 0
              */
             exports_deleted: number;
+            /**
+             * Events Anonymised
+             * @default 0
+             */
+            events_anonymised: number;
+            /**
+             * Replies Deleted
+             * @default 0
+             */
+            replies_deleted: number;
         };
         /**
          * RetentionRun
@@ -4906,6 +4916,16 @@ export interface components {
             inactive_contacts_days: number;
             /** Dsr Exports Days */
             dsr_exports_days: number;
+            /**
+             * Events Days
+             * @description Events older than this are anonymised; 0: kept.
+             */
+            events_days: number;
+            /**
+             * Replies Days
+             * @description Replies older than this are deleted; 0: kept.
+             */
+            replies_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */
