@@ -168,7 +168,12 @@ async def test_masked_roles_see_no_telegram_id_anywhere_yet_can_search_by_userna
         assert consent["proof"]["telegram_user_id"] == "8•••1"
         assert consent["proof"]["username"] == "r•••m"
         assert consent["proof"]["text"] == "Yes, send me offers"
-    assert "880001" not in json.dumps([listed, detail, history])
+    preview = (
+        await client.post("/api/v1/orchestrator/segments/preview", json={}, headers=reviewer)
+    ).json()
+    [sampled] = [c for c in preview["sample"] if c["id"] == contact["id"]]
+    assert (sampled["telegram_id"], sampled["username"]) == ("8•••1", "r•••m")
+    assert "880001" not in json.dumps([listed, detail, history, preview])
 
 
 async def test_an_export_for_a_masked_role_masks_the_telegram_ids(

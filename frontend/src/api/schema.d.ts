@@ -389,7 +389,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Segment
-         * @description How many contacts a filter matches now, with a sample of them.
+         * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
+         *     role must see them).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;

@@ -237,13 +237,15 @@ async def create_segment(
 async def preview_segment(
     segment_filter: SegmentFilter, session: DbSession, principal: CanRead
 ) -> SegmentPreview:
-    """How many contacts a filter matches now, with a sample of them."""
+    """How many contacts a filter matches now, with a sample of them (masked as the caller's
+    role must see them)."""
     ids = await service.filter_contact_ids(session=session, segment_filter=segment_filter)
     sample = await service.get_contacts(
         session=session, contact_ids=[c for c, _ in ids[:SAMPLE_SIZE]]
     )
+    shown = await service.read_contacts(session=session, contacts=sample)
     return SegmentPreview(
-        size=len(ids), sample=await service.read_contacts(session=session, contacts=sample)
+        size=len(ids), sample=[compliance.contact_for_role(c, principal) for c in shown]
     )
 
 
