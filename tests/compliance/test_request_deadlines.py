@@ -4,12 +4,16 @@ months, CCPA by 45 days), and a rejection with the reason; each audited, on the 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from click.testing import Result
 from fastapi import FastAPI
+from typer.testing import CliRunner
 
+from marketing_agent.cli import app as cli
 from marketing_agent.compliance.requests import extended_date
 from marketing_agent.compliance.schemas import Regime
 from marketing_agent.core.clock import VirtualClock
@@ -160,3 +164,30 @@ async def test_a_rejected_request_is_closed_with_its_reason_and_cannot_be_comple
     ).status_code == 409
     actions = [e["action"] for e in await _audit(client, headers, request["id"])]
     assert actions == ["privacy_request.received", "privacy_request.rejected"]
+
+
+async def test_the_cli_extends_and_rejects_requests(
+    client: httpx.AsyncClient, app: FastAPI, virtual_clock: VirtualClock
+) -> None:
+    db = database_of(app)
+    first, headers = await _open_request(client, app)
+    second, _ = await _open_request(client, app)
+    env = {"MA_DATABASE_URL": str(db.engine.url), "MA_SECRET_KEY": "k" * 40, "COLUMNS": "200"}
+
+    def run(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["privacy", *args], env=env)
+
+    short = await asyncio.to_thread(run, "extend", str(first["id"]), "--reason", "busy")
+    extended = await asyncio.to_thread(run, "extend", str(first["id"]), "--reason", REASON)
+    rejected = await asyncio.to_thread(
+        run, "reject", str(second["id"]), "--reason", "Identity could not be proven."
+    )
+    again = await asyncio.to_thread(run, "reject", str(second["id"]), "--reason", REASON)
+
+    assert short.exit_code == 2 and "Invalid reason" in short.output
+    assert extended.exit_code == 0, extended.output
+    assert "due 2026-04-01 (was 2026-02-01)" in extended.output
+    assert rejected.exit_code == 0 and "rejected" in rejected.output
+    assert again.exit_code == 2 and "Conflict" in again.output
+    shown = await _get(client, headers, second["id"])
+    assert (shown["status"], shown["completed_by"]) == ("rejected", "cli:operator")
