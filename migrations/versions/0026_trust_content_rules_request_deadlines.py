@@ -2,7 +2,7 @@
 reminders
 
 Revision ID: 0026_trust
-Revises: 0019_experiments
+Revises: 0027_review_status
 Create Date: 2026-12-01 15:40:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import marketing_agent.core.db
 
 revision: str = "0026_trust"
-down_revision: str | None = "0019_experiments"
+down_revision: str | None = "0027_review_status"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
