@@ -150,6 +150,7 @@ class TimeToConvert(BaseModel):
 class Funnel(BaseModel):
     campaign_id: int
     variant_key: str | None = Field(None, description="Only this variant's events; None: all.")
+    sender_id: int | None = Field(None, description="Only the people this sender reached.")
     window_days: float | None = Field(
         None,
         description="Conversion window: every step within this many days of the person's "
