@@ -50,12 +50,14 @@ from marketing_agent.analytics.rates import rate
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
+    ContactTimeline,
     EventCreate,
     EventType,
     Funnel,
     FunnelStep,
     SenderKind,
     TimeBucket,
+    TimelineEntry,
     TimeToConvert,
     VariantStats,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "RETAINED_PROPERTY_KEYS",
     "CampaignSource",
     "CampaignStats",
+    "ContactTimeline",
     "EventCreate",
     "EventType",
     "Funnel",
@@ -78,14 +81,18 @@ __all__ = [
     "MatureVariantCounts",
     "PrePeriodSummary",
     "SenderKind",
+    "TimelineEntry",
     "TrackedLink",
     "VariantStats",
     "campaign_stats",
+    "contact_campaigns",
     "contact_events",
+    "contact_timeline",
     "contacts_active_since",
     "erase_contact",
     "funnel",
     "funnel_dropoff",
+    "funnel_senders",
     "is_automated",
     "link_tracker",
     "mature_variant_counts",
@@ -414,6 +421,77 @@ async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict
         }
         for e in events
     ]
+
+
+async def contact_timeline(
+    *,
+    session: AsyncSession,
+    contact_id: int,
+    sender_kinds: dict[int, SenderKind | None],
+    consents: Sequence[TimelineEntry] = (),
+    limit: int = 200,
+) -> ContactTimeline:
+    """A contact's events and consent decisions, newest first (at most `limit` events).
+
+    `sender_kinds` names the kind of sender of each of the contact's campaigns (None: unknown):
+    a signal that kind cannot observe is left out and the answer says why, so a bot's campaign
+    never shows "read".
+    """
+    events = (
+        await session.scalars(
+            select(Event)
+            .where(Event.contact_id == contact_id)
+            .order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    hidden: dict[str, str] = {}
+    entries: list[TimelineEntry] = []
+    for event in events:
+        kind = sender_kinds.get(event.campaign_id) if event.campaign_id is not None else None
+        unseen = signals.unobservable(kind) if kind is not None else {}
+        if event.type in unseen:
+            hidden[event.type] = unseen[EventType(event.type)]
+            continue
+        entries.append(
+            TimelineEntry(
+                at=_aware(event.occurred_at),
+                type=event.type,
+                campaign_id=event.campaign_id,
+                variant_key=event.variant_key,
+                sender_id=event.sender_id,
+                detail=_detail(event),
+            )
+        )
+    entries += consents
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return ContactTimeline(contact_id=contact_id, entries=entries, unobservable=hidden)
+
+
+async def contact_campaigns(*, session: AsyncSession, contact_id: int) -> list[int]:
+    """The campaigns a contact has events in."""
+    found = await session.scalars(
+        select(Event.campaign_id)
+        .where(Event.contact_id == contact_id, Event.campaign_id.is_not(None))
+        .distinct()
+    )
+    return sorted(c for c in found if c is not None)
+
+
+def _detail(event: Event) -> str | None:
+    props = event.properties or {}
+    if event.type == EventType.CONVERTED and props.get("value_micros") is not None:
+        return f"{props['value_micros'] / 1_000_000:.2f} {props.get('currency', '')}".strip()
+    if event.type == EventType.CONVERTED and event.value_usd_micros is not None:
+        return f"{event.value_usd_micros / 1_000_000:.2f} USD"
+    if event.type == EventType.CLICKED and props.get("link_key") is not None:
+        first = " (first click)" if props.get("first") else ""
+        return f"link {props['link_key']}{first}"
+    if event.type == EventType.FAILED and props.get("error_code") is not None:
+        return str(props["error_code"])
+    if props.get("source") is not None:
+        return f"from {props['source']}"
+    return None
 
 
 async def contacts_active_since(
