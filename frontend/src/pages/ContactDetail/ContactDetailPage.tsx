@@ -64,7 +64,9 @@ function ContactTimeline({ contactId }: { contactId: number }) {
                 {e.campaign_id != null && (
                   <>
                     {" · "}
-                    <Link to={`/campaigns/${e.campaign_id}`}>Campaign {e.campaign_id}</Link>
+                    <Link to={`/campaigns/${e.campaign_id}`} style={{ textDecoration: "underline" }}>
+                      Campaign {e.campaign_id}
+                    </Link>
                     {e.variant_key ? `, variant ${e.variant_key}` : ""}
                   </>
                 )}
@@ -246,7 +248,10 @@ export default function ContactDetailPage() {
                 color: DELIVERY_COLOR[d.status] ?? "blue",
                 content: (
                   <>
-                    <Link to={`/campaigns/${d.campaign_id}`}>Campaign {d.campaign_id}</Link>, variant {d.variant_key}:{" "}
+                    <Link to={`/campaigns/${d.campaign_id}`} style={{ textDecoration: "underline" }}>
+                      Campaign {d.campaign_id}
+                    </Link>
+                    , variant {d.variant_key}:{" "}
                     <strong>{d.status}</strong>
                     {d.reason ? ` (${d.reason})` : ""} · {formatDateTime(d.sent_at ?? d.updated_at)}
                   </>
