@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, cast
 
-from sqlalchemy import BigInteger, String, Table, select, tuple_
+from sqlalchemy import BigInteger, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +29,7 @@ from marketing_agent.core.db import Base, IdType
 ALL = "*"  # the variant key of a person's whole-campaign journey
 NO_VARIANT = ""
 TYPES = tuple(t.value for t in EventType)
-_CHUNK = 300  # keys of three parameters each: under SQLite's bound-parameter limit
+_CHUNK = 900  # persons a query: under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=clock.UTC)
 
 
@@ -87,6 +87,13 @@ class CampaignCount(Base):
 
 _JOURNEY_COLUMNS = [c.name for c in cast(Table, Journey.__table__).columns]
 _KEY = ("campaign_id", "variant_key", "person")
+# Built from the table's own column names (constants), no input in it.
+_SQLITE_UPSERT = (
+    f"INSERT INTO analytics_journeys ({', '.join(_JOURNEY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _JOURNEY_COLUMNS)}) "
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _JOURNEY_COLUMNS if c not in _KEY)
+)
 
 
 def person_of(row: dict[str, Any]) -> int | None:
@@ -148,17 +155,28 @@ async def maintain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
              for c, v, p in keys],
         )  # fmt: skip
     existing: dict[tuple[int, str, int], dict[str, Any]] = {}
-    for start in range(0, len(keys), _CHUNK):
-        query = (
-            select(table)
-            .where(tuple_(table.c.campaign_id, table.c.variant_key, table.c.person).in_(
-                keys[start : start + _CHUNK]))
-            .order_by(table.c.campaign_id, table.c.variant_key, table.c.person)
-        )  # fmt: skip
-        if postgres:
-            query = query.with_for_update()
-        for found in (await session.execute(query)).mappings():
-            existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(found)
+    # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
+    # for a row-value IN list).
+    groups: dict[tuple[int, str], list[int]] = {}
+    for campaign_id, variant_key, person in keys:
+        groups.setdefault((campaign_id, variant_key), []).append(person)
+    for (campaign_id, variant_key), people in groups.items():
+        for start in range(0, len(people), _CHUNK):
+            query = (
+                select(table)
+                .where(
+                    table.c.campaign_id == campaign_id,
+                    table.c.variant_key == variant_key,
+                    table.c.person.in_(people[start : start + _CHUNK]),
+                )
+                .order_by(table.c.person)
+            )
+            if postgres:
+                query = query.with_for_update()
+            for found in (await session.execute(query)).mappings():
+                existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(
+                    found
+                )
     merged: list[dict[str, Any]] = []
     counts: dict[tuple[int, str, str], list[int]] = {}
     for key in keys:
@@ -183,14 +201,20 @@ async def maintain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
                 "revenue_usd_micros"
             ]
         merged.append(new)
-    upsert = insert(table)
-    await session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=list(_KEY),
-            set_={c: upsert.excluded[c] for c in _JOURNEY_COLUMNS if c not in _KEY},
-        ),
-        merged,
-    )
+    if postgres:
+        upsert = insert(table)
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=list(_KEY),
+                set_={c: upsert.excluded[c] for c in _JOURNEY_COLUMNS if c not in _KEY},
+            ),
+            merged,
+        )
+    else:  # the embedded default: the driver's executemany, no per-row parameter processing
+        connection = await session.connection()
+        await connection.exec_driver_sql(
+            _SQLITE_UPSERT, [tuple(row[c] for c in _JOURNEY_COLUMNS) for row in merged]
+        )
     if counts:
         counts_table = cast(Table, CampaignCount.__table__)
         add = insert(counts_table)
