@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -47,7 +47,7 @@ def add_analytics_commands(
     group: typer.Typer,
     *,
     settings_of: Callable[[Path | None], Any],
-    one_shot: Callable[[Any, Callable[[Any], Awaitable[Any]]], Awaitable[Any]],
+    one_shot: Callable[[Any, Callable[[Any], Awaitable[Any]]], Coroutine[Any, Any, Any]],
 ) -> None:
     """Registers stats, funnel and dropoff on `group`."""
     import asyncio

@@ -249,6 +249,8 @@ async def _sends_of(
             )
         )
         for contact_id, at, event_id, campaign_id, variant_key in rows:
+            if contact_id is None:
+                continue
             found.setdefault(contact_id, []).append((at, event_id, campaign_id, variant_key))
     return found
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -47,7 +47,7 @@ class Journey(Base):
     """One person's path through one campaign (or one of its variants)."""
 
     __tablename__ = "analytics_journeys"
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     campaign_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
     variant_key: Mapped[str] = mapped_column(String(16), primary_key=True)
