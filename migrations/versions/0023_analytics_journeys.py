@@ -2,7 +2,7 @@
 the existing events are folded in.
 
 Revision ID: 0023_analytics
-Revises: 0019_experiments
+Revises: 0027_review_status
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from marketing_agent.core.db import IdType
 
 revision: str = "0023_analytics"
-down_revision: str | Sequence[str] | None = "0019_experiments"
+down_revision: str | Sequence[str] | None = "0027_review_status"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
