@@ -20,9 +20,6 @@ from rich.table import Table
 if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a command runs
     from marketing_agent.analytics.schemas import Funnel
 
-console = Console()
-err_console = Console(stderr=True)
-
 Campaign = Annotated[int, typer.Option("--campaign", min=1, help="The campaign's id.")]
 Steps = Annotated[
     str,
@@ -51,6 +48,9 @@ def add_analytics_commands(
 ) -> None:
     """Registers stats, funnel and dropoff on `group`."""
     import asyncio
+
+    console = Console()
+    err_console = Console(stderr=True)
 
     from marketing_agent.core.errors import MarketingAgentError
 
@@ -228,5 +228,6 @@ def _steps(text: str) -> list[Any]:
         return [EventType(name) for name in names]
     except ValueError:
         known = ", ".join(t.value for t in EventType)
-        err_console.print(f"[bold red]Unknown step in[/] {text!r}; the steps are: {known}.")
+        message = f"[bold red]Unknown step in[/] {text!r}; the steps are: {known}."
+        Console(stderr=True).print(message)
         raise typer.Exit(2) from None
