@@ -35,51 +35,56 @@ class Walk:
     paths: dict[int, list[int | None]] = field(default_factory=dict)
 
 
+@dataclass
+class _Chain:
+    """The journeys of a funnel's people, and per step the condition that they reached it."""
+
+    where: list[Any]  # the campaign's (variant's, sender's) journeys of people who entered
+    times: list[Any]  # each step's time, when reached
+    reached: list[Any]  # each step's condition
+    ambiguous: Any  # the condition that a repeated step straddles the previous one
+
+
 def _chain(
     campaign_id: int,
     steps: Sequence[EventType],
     window_us: int | None,
     variant_key: str | None,
     sender_id: int | None,
-) -> Any:
+) -> _Chain:
+    """Flat conditions on one row, no nesting: once step k-1 is reached at its first time
+    f(k-1), step k is reached at f(k) iff f(k-1) <= f(k) (<= entry + window); a step-k event
+    before f(k-1) with another after it makes the person ambiguous."""
     j = cast(Table, Journey.__table__)
-    first = j.c[f"first_{steps[0].value}"]
-    columns: list[Any] = [
-        j.c.person,
-        first.label("at0"),
-        first.label("entered"),
-        literal_column("0", Integer()).label("amb"),
-    ]
-    for i, step in enumerate(steps[1:], start=1):
-        columns += [
-            j.c[f"first_{step.value}"].label(f"f{i}"),
-            j.c[f"last_{step.value}"].label(f"l{i}"),
-        ]
-    query = select(*columns).where(
+    first = [j.c[f"first_{step.value}"] for step in steps]
+    last = [j.c[f"last_{step.value}"] for step in steps]
+    conditions = [
         j.c.campaign_id == campaign_id,
         j.c.variant_key == (variant_key if variant_key is not None else ALL),
-        first.is_not(None),
-    )
+        first[0].is_not(None),
+    ]
     if sender_id is not None:
-        query = query.where(j.c.sender_id == sender_id)
-    chain = query.subquery("j0")
+        conditions.append(j.c.sender_id == sender_id)
+    reached: list[Any] = [first[0].is_not(None)]
+    straddles: list[Any] = []
     for i in range(1, len(steps)):
-        c = chain.c
-        previous, f, last = c[f"at{i - 1}"], c[f"f{i}"], c[f"l{i}"]
-        reached = [previous.is_not(None), f >= previous]
+        # Each term is true or false, never NULL: a missing step is false, not unknown.
+        step = [first[i].is_not(None), first[i] >= first[i - 1]]
         if window_us is not None:
-            reached.append(f <= c.entered + window_us)
-        carried = [c.person, c.entered, *(c[f"at{k}"] for k in range(i))]
-        for k in range(i + 1, len(steps)):
-            carried += [c[f"f{k}"], c[f"l{k}"]]
-        chain = select(
-            *carried,
-            case((and_(*reached), f), else_=null()).label(f"at{i}"),
-            case(
-                (and_(previous.is_not(None), f < previous, last >= previous), 1), else_=c.amb
-            ).label("amb"),
-        ).subquery(f"j{i}")
-    return chain
+            step.append(first[i] <= first[0] + window_us)
+        straddles.append(
+            and_(
+                reached[-1], first[i].is_not(None), first[i] < first[i - 1], last[i] >= first[i - 1]
+            )
+        )
+        reached.append(and_(reached[-1], *step))
+    ambiguous = or_(*straddles) if straddles else literal_column("0", Integer()) == 1
+    return _Chain(
+        where=conditions,
+        times=first,
+        reached=reached,
+        ambiguous=ambiguous,
+    )
 
 
 async def walk(
@@ -93,17 +98,12 @@ async def walk(
     paths: bool = False,
 ) -> Walk:
     chain = _chain(campaign_id, steps, window_us, variant_key, sender_id)
-    c = chain.c
-    last = c[f"at{len(steps) - 1}"]
-    clear = c.amb == 0
+    j = cast(Table, Journey.__table__)
+    where = chain.where
+    clear = ~chain.ambiguous
     counts_row = (
         await session.execute(
-            select(
-                *(
-                    func.count(case((and_(clear, c[f"at{i}"].is_not(None)), 1)))
-                    for i in range(len(steps))
-                )
-            )
+            select(*(func.count(case((and_(clear, r), 1))) for r in chain.reached)).where(*where)
         )
     ).one()
     counts = [int(n or 0) for n in counts_row]
@@ -111,18 +111,21 @@ async def walk(
     ambiguous: list[int] = []
     found_paths: dict[int, list[int | None]] = {}
     if paths:
-        query = select(c.person, c.amb, *(c[f"at{i}"] for i in range(len(steps))))
+        at = [case((r, t), else_=null()) for r, t in zip(chain.reached, chain.times, strict=True)]
+        query = select(j.c.person, case((chain.ambiguous, 1), else_=0), *at).where(*where)
         for person, amb, *ats in await session.execute(query):
             if amb:
                 ambiguous.append(int(person))
             else:
                 found_paths[int(person)] = list(ats)
-    else:
-        query = select(c.person, c.amb, last - c.entered).where(or_(c.amb == 1, last.is_not(None)))
+    elif len(steps) > 1:
+        query = select(
+            j.c.person, case((chain.ambiguous, 1), else_=0), chain.times[-1] - chain.times[0]
+        ).where(*where, or_(chain.ambiguous, chain.reached[-1]))
         for person, amb, taken in await session.execute(query):
             if amb:
                 ambiguous.append(int(person))
-            elif len(steps) > 1:
+            else:
                 seconds.append(int(taken) / 1e6)
     if ambiguous:
         exact = await _exact(session, campaign_id, steps, window_us, variant_key, ambiguous)
