@@ -140,7 +140,9 @@ async def ingest(
             continue
         seen.add(conversion.id)
         attribution = _attribute(conversion, sends, tracker=tracker, window=window)
-        if attribution is not None and contact_exists is not None:
+        # Attributed by a send of theirs, the person exists: an erasure anonymises every event
+        # of theirs. A tracked link's token outlives them, so only that path asks.
+        if attribution is not None and contact_exists is not None and conversion.ref is not None:
             contact_id = attribution.contact_id
             if contact_id not in exists:
                 exists[contact_id] = await contact_exists(session=session, contact_id=contact_id)
