@@ -130,8 +130,8 @@ async def walk(
     if ambiguous:
         exact = await _exact(session, campaign_id, steps, window_us, variant_key, ambiguous)
         for person, ats in exact.items():
-            for i, at in enumerate(ats):
-                counts[i] += at is not None
+            for i, step_at in enumerate(ats):
+                counts[i] += step_at is not None
             if len(steps) > 1 and ats[-1] is not None and ats[0] is not None:
                 seconds.append((ats[-1] - ats[0]) / 1e6)
             found_paths[person] = ats
