@@ -24,6 +24,7 @@ from marketing_agent.compliance.commands import (
 )
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.experiments.commands import add_experiments_commands
 
 if TYPE_CHECKING:
     from marketing_agent.core.db import Database
@@ -60,6 +61,10 @@ privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is
 app.add_typer(privacy_app, name="privacy")
 analytics_app = typer.Typer(help="Campaign stats, funnels, drop-off CSV.", no_args_is_help=True)
 app.add_typer(analytics_app, name="analytics")
+experiments_app = typer.Typer(
+    help="Experiments: a campaign's results, the calculator, sample sizes.", no_args_is_help=True
+)
+app.add_typer(experiments_app, name="experiments")
 console = Console()
 err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
@@ -916,6 +921,9 @@ def _safe_url(url: str) -> str:
 
 
 add_analytics_commands(analytics_app, settings_of=_settings, one_shot=_one_shot)  # stats, funnel
+add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
+    experiments_app, fail=_fail, settings_of=_settings, database_of=_database
+)
 
 
 if __name__ == "__main__":

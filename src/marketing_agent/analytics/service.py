@@ -30,8 +30,11 @@ from marketing_agent.analytics import funnels, journeys, signals
 from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
+    ValueSummary,
+    first_send_at,
     mature_variant_counts,
     pre_period_summaries,
+    value_summaries,
 )
 from marketing_agent.analytics.journeys import CampaignCount, Journey
 from marketing_agent.analytics.links import (
@@ -83,6 +86,7 @@ __all__ = [
     "SenderKind",
     "TimelineEntry",
     "TrackedLink",
+    "ValueSummary",
     "VariantStats",
     "campaign_stats",
     "contact_campaigns",
@@ -90,6 +94,7 @@ __all__ = [
     "contact_timeline",
     "contacts_active_since",
     "erase_contact",
+    "first_send_at",
     "funnel",
     "funnel_dropoff",
     "funnel_senders",
@@ -104,6 +109,7 @@ __all__ = [
     "redirect_url",
     "track_links",
     "tracker_of",
+    "value_summaries",
     "variant_keys",
 ]
 
