@@ -389,7 +389,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Segment
-         * @description How many contacts a filter matches now, with a sample of them.
+         * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
+         *     role must see them).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;
@@ -1464,7 +1465,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Safety Settings */
+        /**
+         * Update Safety Settings
+         * @description Changes the settings; four eyes goes off only for an admin who is the only approver.
+         */
         patch: operations["update_safety_settings_api_v1_safety_settings_patch"];
         trace?: never;
     };
@@ -1554,6 +1558,27 @@ export interface paths {
          * @description The funnel of every variant beside the overall one (the same steps and window).
          */
         get: operations["campaign_funnel_by_variant_api_v1_analytics_campaigns__campaign_id__funnel_variants_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel By Sender
+         * @description The funnel of the people each sender reached, beside the overall one (a person counts
+         *     under the first sender that sent them the campaign).
+         */
+        get: operations["campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1655,6 +1680,28 @@ export interface paths {
         post?: never;
         /** Delete Campaign Cost */
         delete: operations["delete_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs__cost_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/contacts/{contact_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contact Timeline
+         * @description What happened to one person, newest first: each message sent, delivered, read (only
+         *     where the sender can see reads: never for a bot), clicked, replied to, converted, opted out
+         *     of, and each consent decision.
+         */
+        get: operations["contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1884,7 +1931,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consent History */
+        /**
+         * Consent History
+         * @description A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+         *     for roles without personal_data:read.
+         */
         get: operations["consent_history_api_v1_compliance_contacts__contact_id__consents_get"];
         put?: never;
         post?: never;
@@ -2012,6 +2063,47 @@ export interface paths {
          * @description Records the identity check; a request is acted on only after it.
          */
         post: operations["verify_request_api_v1_compliance_requests__request_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Request
+         * @description Extends an open request's deadline once (GDPR: by two months, CCPA: by 45 days), for a
+         *     reason told to the requester, while the first deadline still runs.
+         */
+        post: operations["extend_request_api_v1_compliance_requests__request_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Request
+         * @description Closes an open request without acting on it, with the reason told to the requester.
+         */
+        post: operations["reject_request_api_v1_compliance_requests__request_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3471,9 +3563,9 @@ export interface components {
         ContactDetail: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -3521,9 +3613,9 @@ export interface components {
         ContactRead: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -3556,6 +3648,23 @@ export interface components {
              * @default false
              */
             masked: boolean;
+        };
+        /** ContactTimeline */
+        ContactTimeline: {
+            /** Contact Id */
+            contact_id: number;
+            /**
+             * Entries
+             * @description Newest first.
+             */
+            entries: components["schemas"]["TimelineEntry"][];
+            /**
+             * Unobservable
+             * @description Signals left out because this contact's senders cannot observe them, with the reason (bots get no read receipts).
+             */
+            unobservable?: {
+                [key: string]: string;
+            };
         };
         /**
          * ContactUpdate
@@ -4140,6 +4249,11 @@ export interface components {
              */
             variant_key?: string | null;
             /**
+             * Sender Id
+             * @description Only the people this sender reached.
+             */
+            sender_id?: number | null;
+            /**
              * Window Days
              * @description Conversion window: every step within this many days of the person's entry (earliest step-1 event); None: no window.
              */
@@ -4156,6 +4270,15 @@ export interface components {
             overall: components["schemas"]["Funnel"];
             /** Variants */
             variants: components["schemas"]["Funnel"][];
+        };
+        /**
+         * FunnelSenderBreakdown
+         * @description The same funnel for the people each sender reached, and for everyone.
+         */
+        FunnelSenderBreakdown: {
+            overall: components["schemas"]["Funnel"];
+            /** Senders */
+            senders: components["schemas"]["Funnel"][];
         };
         /** FunnelStep */
         FunnelStep: {
@@ -4764,10 +4887,34 @@ export interface components {
             /** Created By */
             created_by: string;
             /**
+             * Original Due At
+             * @description The legal deadline before its one extension; None: not extended.
+             */
+            original_due_at?: string | null;
+            /** Extended At */
+            extended_at?: string | null;
+            /** Extended By */
+            extended_by?: string | null;
+            /**
+             * Extension Reason
+             * @description Told to the requester.
+             */
+            extension_reason?: string | null;
+            /**
+             * Reminded At
+             * @description When the reminder before the (current) deadline went out.
+             */
+            reminded_at?: string | null;
+            /**
              * Overdue
              * @default false
              */
             overdue: boolean;
+            /**
+             * Days Left
+             * @description Whole days to the deadline while open.
+             */
+            days_left?: number | null;
         };
         /** PrivacyScan */
         PrivacyScan: {
@@ -5080,12 +5227,28 @@ export interface components {
          * @enum {string}
          */
         Regime: "gdpr" | "ccpa";
+        /** RequestExtension */
+        RequestExtension: {
+            /**
+             * Reason
+             * @description Why more time is needed (GDPR art. 12(3): complexity and number of requests); told to the requester.
+             */
+            reason: string;
+        };
         /**
          * RequestKind
          * @description GDPR art. 15/20 (access, portability), 16, 17, 18, 21; CCPA's opt-out of sale/sharing.
          * @enum {string}
          */
         RequestKind: "access" | "rectification" | "erasure" | "restriction" | "objection" | "ccpa_opt_out";
+        /** RequestRejection */
+        RequestRejection: {
+            /**
+             * Reason
+             * @description Why the request is not acted on (identity not proven, manifestly unfounded or excessive); told to the requester with their right to complain.
+             */
+            reason: string;
+        };
         /**
          * RequestStatus
          * @enum {string}
@@ -5141,6 +5304,16 @@ export interface components {
              * @default 0
              */
             exports_deleted: number;
+            /**
+             * Events Anonymised
+             * @default 0
+             */
+            events_anonymised: number;
+            /**
+             * Replies Deleted
+             * @default 0
+             */
+            replies_deleted: number;
         };
         /**
          * RetentionRun
@@ -5162,6 +5335,16 @@ export interface components {
             inactive_contacts_days: number;
             /** Dsr Exports Days */
             dsr_exports_days: number;
+            /**
+             * Events Days
+             * @description Events older than this are anonymised; 0: kept.
+             */
+            events_days: number;
+            /**
+             * Replies Days
+             * @description Replies older than this are deleted; 0: kept.
+             */
+            replies_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */
@@ -5579,6 +5762,23 @@ export interface components {
              * @description What the bots answer to /privacy.
              */
             privacy_policy: string;
+            /**
+             * Opt Out
+             * @description A bot's marketing message without a way out, at send time: add the opt-out line, block the message, or leave it (as set here, else the deployment's).
+             * @enum {string}
+             */
+            opt_out: "add" | "block" | "off";
+            /**
+             * Link Allowlist
+             * @description Domains links may point to; empty allows any (as set here, else the deployment's).
+             */
+            link_allowlist: string[];
+            /**
+             * Content Rules Source
+             * @description Whether the opt-out and link rules were set here or come from the deployment's settings (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
+             * @enum {string}
+             */
+            content_rules_source: "workspace" | "deployment";
             /** Updated By */
             updated_by: string;
             /** Updated At */
@@ -5592,6 +5792,13 @@ export interface components {
             review_deadline_h?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
+            /** Opt Out */
+            opt_out?: ("add" | "block" | "off") | null;
+            /**
+             * Link Allowlist
+             * @description Lower-case domains, e.g. shop.example.com.
+             */
+            link_allowlist?: string[] | null;
         };
         /** SampleRatioRead */
         SampleRatioRead: {
@@ -6061,6 +6268,33 @@ export interface components {
             p90_s?: number | null;
             /** Buckets */
             buckets: components["schemas"]["TimeBucket"][];
+        };
+        /**
+         * TimelineEntry
+         * @description One thing that happened to a contact: an event of a campaign or a consent decision.
+         */
+        TimelineEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Type
+             * @description An event type (sent, delivered, read, clicked, replied, converted, unsubscribed, failed) or consent_granted / consent_withdrawn.
+             */
+            type: string;
+            /** Campaign Id */
+            campaign_id?: number | null;
+            /** Variant Key */
+            variant_key?: string | null;
+            /** Sender Id */
+            sender_id?: number | null;
+            /**
+             * Detail
+             * @description e.g. the link clicked, the error, the value.
+             */
+            detail?: string | null;
         };
         /**
          * TimeseriesPoint
@@ -14233,6 +14467,79 @@ export interface operations {
             };
         };
     };
+    campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get: {
+        parameters: {
+            query?: {
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelSenderBreakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     campaign_funnel_dropoff_api_v1_analytics_campaigns__campaign_id__funnel_dropoff_csv_get: {
         parameters: {
             query?: {
@@ -14601,6 +14908,77 @@ export interface operations {
             };
             /** @description The request body is larger than this route accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get: {
+        parameters: {
+            query?: {
+                /** @description At most this many events. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactTimeline"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16108,6 +16486,186 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IdentityVerification"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_request_api_v1_compliance_requests__request_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExtension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_request_api_v1_compliance_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRejection"];
             };
         };
         responses: {
