@@ -226,8 +226,9 @@ async def list_segments(session: DbSession, principal: CanRead) -> Page[SegmentR
 async def create_segment(
     segment_in: SegmentCreate, session: DbSession, principal: CanWriteCampaigns
 ) -> SegmentRead:
+    """Saves a segment; bad rules are a 422 naming each one's field."""
     segment = await service.create_segment(session=session, segment_in=segment_in)
-    size = len(await service.audience_contact_ids(session=session, segment_id=segment.id))
+    size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
 
@@ -235,13 +236,15 @@ async def create_segment(
 async def preview_segment(
     segment_filter: SegmentFilter, session: DbSession, principal: CanRead
 ) -> SegmentPreview:
-    """How many contacts a filter matches now, with a sample of them."""
-    ids = await service.filter_contact_ids(session=session, segment_filter=segment_filter)
-    sample = await service.get_contacts(
-        session=session, contact_ids=[c for c, _ in ids[:SAMPLE_SIZE]]
+    """How many contacts a filter matches now, with a sample of them (nothing is saved)."""
+    await service.check_segment_filter(
+        session=session, segment_filter=segment_filter, loc=("body",)
+    )
+    size, sample = await service.preview_segment_filter(
+        session=session, segment_filter=segment_filter, sample_size=SAMPLE_SIZE
     )
     return SegmentPreview(
-        size=len(ids), sample=await service.read_contacts(session=session, contacts=sample)
+        size=size, sample=await service.read_contacts(session=session, contacts=sample)
     )
 
 
@@ -255,7 +258,7 @@ async def update_segment(
     segment = await service.update_segment(
         session=session, segment_id=segment_id, segment_in=segment_in
     )
-    size = len(await service.audience_contact_ids(session=session, segment_id=segment.id))
+    size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
 
