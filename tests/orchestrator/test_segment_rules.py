@@ -288,3 +288,23 @@ async def test_an_attribute_key_that_would_break_the_json_path_is_a_422(
         f"{API}/segments/preview", headers=headers, json={"conditions": [condition]}
     )
     assert rule.status_code == 422
+
+
+async def test_the_strategist_sees_the_segments_size_tags_and_languages(any_db: Database) -> None:
+    db = any_db
+    await _contact(db, 1, language="de", tags=["vip", "boots"])
+    await _contact(db, 2, language="de", tags=["boots"])
+    await _contact(db, 3, tags=["boots", "vip"])
+    await _contact(db, 4, language="en", tags=["sale"])
+    async with db.session() as session:
+        segment = await orchestrator.create_segment(
+            session=session,
+            segment_in=SegmentCreate(name="Boots", filter=SegmentFilter(tags_any=["boots"])),
+        )
+        summary = await orchestrator.describe_audience(session=session, segment_id=segment.id)
+    assert summary == {
+        "size": 3,
+        "top_tags": {"boots": 3, "vip": 2},
+        "languages": {"de": 2, "unknown": 1},
+        "segment_id": segment.id,
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -368,23 +368,36 @@ async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
 
 
 async def describe_audience(*, session: AsyncSession, segment_id: int | None) -> dict[str, Any]:
-    """Returns a summary of an audience for the strategist: size, top tags, languages."""
-    ids = {cid for cid, _ in await audience_contact_ids(session=session, segment_id=segment_id)}
-    tags: dict[str, int] = {}
-    languages: dict[str, int] = {}
-    for contact_id, contact_tags, lang in await session.execute(
-        select(Contact.id, Contact.tags, Contact.language)
-    ):
-        if contact_id not in ids:
-            continue
-        for tag in contact_tags or ():
-            tags[tag] = tags.get(tag, 0) + 1
-        languages[lang or "unknown"] = languages.get(lang or "unknown", 0) + 1
-    top_tags = sorted(tags.items(), key=lambda kv: -kv[1])[:10]
+    """Returns a summary of an audience for the strategist: size, top tags, languages (all
+    counted in the database)."""
+    seg_filter = None
+    if segment_id is not None:
+        segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+        seg_filter = SegmentFilter.model_validate(segment.filter)
+    members = segment_query(session=session, segment_filter=seg_filter).subquery()
+    in_audience = Contact.id.in_(select(members.c.contact_id))
+    size = await count_segment_filter(session=session, segment_filter=seg_filter)
+    language = func.coalesce(Contact.language, "unknown")
+    languages = await session.execute(
+        select(language, func.count()).where(in_audience).group_by(language)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        tag = func.jsonb_array_elements_text(Contact.tags).table_valued("value")
+    else:
+        tag = func.json_each(Contact.tags).table_valued("value")
+    top_tags = await session.execute(
+        select(tag.c.value, func.count())
+        .select_from(Contact)
+        .join(tag, true())
+        .where(in_audience)
+        .group_by(tag.c.value)
+        .order_by(func.count().desc(), tag.c.value)
+        .limit(10)
+    )
     return {
-        "size": len(ids),
-        "top_tags": dict(top_tags),
-        "languages": languages,
+        "size": size,
+        "top_tags": {str(t): int(n) for t, n in top_tags},
+        "languages": {str(lang): int(n) for lang, n in languages},
         "segment_id": segment_id,
     }
 
