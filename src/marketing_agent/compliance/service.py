@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, case, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
@@ -238,20 +238,22 @@ def consent_contact_ids_query(*, state: str, purpose: str = "marketing") -> Sele
     """Returns SQL selecting the contact ids whose consent for `purpose` is `state` now
     ("granted", "withdrawn", as `consent_states` decides) or who have any record ("recorded"),
     for the segments to filter in the database."""
+    recorded = select(ConsentRecord.contact_id).where(ConsentRecord.purpose == purpose)
     if state == "recorded":
-        return select(ConsentRecord.contact_id).where(ConsentRecord.purpose == purpose)
+        return recorded
     newest = (
         select(func.max(ConsentRecord.id))
         .where(ConsentRecord.purpose == purpose)
         .group_by(ConsentRecord.contact_id, ConsentRecord.sender_id)
     )
-    granted = func.max(case((ConsentRecord.status == ConsentStatus.GRANTED, 1), else_=0))
-    return (
-        select(ConsentRecord.contact_id)
-        .where(ConsentRecord.id.in_(newest.scalar_subquery()))
-        .group_by(ConsentRecord.contact_id)
-        .having(granted == (1 if state == "granted" else 0))
+    # Granted when some sender's newest decision grants it; withdrawn when recorded, not that.
+    granted = select(ConsentRecord.contact_id).where(
+        ConsentRecord.status == ConsentStatus.GRANTED,
+        ConsentRecord.id.in_(newest.scalar_subquery()),
     )
+    if state == "granted":
+        return granted
+    return recorded.where(ConsentRecord.contact_id.not_in(granted))
 
 
 async def count_withdrawals(*, session: AsyncSession, since: datetime) -> int:

@@ -187,17 +187,16 @@ def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
 # Attributes: typed so that "plan = pro" never matches a number and "spent > 100" never casts text.
 
 
-def _json_type(key: str, dialect: str) -> ColumnElement[Any]:
-    """The JSON type of the attribute, named the same on both: text, number, boolean, null."""
+_SQLITE_KINDS = {"text": ("text",), "number": ("integer", "real"), "boolean": ("true", "false")}
+_POSTGRES_KINDS = {"text": "string", "number": "number", "boolean": "boolean"}
+
+
+def _is_kind(key: str, kind: str, dialect: str) -> ColumnElement[bool]:
+    """Whether the attribute is JSON text, a number or a boolean (NULL when it is absent)."""
     if dialect == "postgresql":
-        kind = func.jsonb_typeof(type_coerce(Contact.attributes, JSONB)[key])
-        return case((kind == "string", "text"), else_=kind)
-    kind = func.json_type(Contact.attributes, f'$."{key}"')
-    return case(
-        (kind.in_(("integer", "real")), "number"),
-        (kind.in_(("true", "false")), "boolean"),
-        else_=kind,
-    )
+        typeof = func.jsonb_typeof(type_coerce(Contact.attributes, JSONB)[key])
+        return typeof == _POSTGRES_KINDS[kind]
+    return func.json_type(Contact.attributes, f'$."{key}"').in_(_SQLITE_KINDS[kind])
 
 
 def _json_value(key: str, kind: str, dialect: str) -> ColumnElement[Any]:
@@ -208,7 +207,7 @@ def _json_value(key: str, kind: str, dialect: str) -> ColumnElement[Any]:
         "number": element.as_float(),
         "boolean": element.as_boolean(),
     }[kind]
-    return case((_json_type(key, dialect) == kind, typed), else_=None)
+    return case((_is_kind(key, kind, dialect), typed), else_=None)
 
 
 def _kind_of(value: Any) -> str:
@@ -222,7 +221,11 @@ def _attribute_equals(key: str, value: Any, dialect: str) -> ColumnElement[bool]
 
 
 def _attribute_is_set(key: str, dialect: str, *, negate: bool = False) -> ColumnElement[bool]:
-    is_set = func.coalesce(_json_type(key, dialect) != "null", false())
+    if dialect == "postgresql":
+        typeof = func.jsonb_typeof(type_coerce(Contact.attributes, JSONB)[key])
+    else:
+        typeof = func.json_type(Contact.attributes, f'$."{key}"')
+    is_set = func.coalesce(typeof != "null", false())
     return not_(is_set) if negate else is_set
 
 
