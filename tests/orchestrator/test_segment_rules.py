@@ -308,3 +308,15 @@ async def test_the_strategist_sees_the_segments_size_tags_and_languages(any_db: 
         "languages": {"de": 2, "unknown": 1},
         "segment_id": segment.id,
     }
+
+
+async def test_numbers_imported_as_text_compare_as_numbers(any_db: Database) -> None:
+    db = any_db
+    imported = await _contact(db, 1, attributes={"spent": " 120.5"})  # a CSV cell
+    small = await _contact(db, 2, attributes={"spent": "99"})
+    await _contact(db, 3, attributes={"spent": "1e-x"})
+    await _contact(db, 4, attributes={"spent": True})
+    over_100 = [{"kind": "attribute", "key": "spent", "op": "gt", "value": 100}]
+    assert await _members(db, {"conditions": over_100}) == {imported}
+    equal = [{"kind": "attribute", "key": "spent", "op": "eq", "value": 99}]
+    assert await _members(db, {"conditions": equal}) == {small}

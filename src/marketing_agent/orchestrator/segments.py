@@ -14,9 +14,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Select,
     and_,
     case,
+    cast,
     false,
     func,
     literal,
@@ -199,12 +201,50 @@ def _is_kind(key: str, kind: str, dialect: str) -> ColumnElement[bool]:
     return func.json_type(Contact.attributes, f'$."{key}"').in_(_SQLITE_KINDS[kind])
 
 
+_NUMBER_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _number(key: str, dialect: str) -> ColumnElement[Any]:
+    """The attribute as a number: a JSON number, or text that is one (a CSV import's "250"),
+    else NULL; never a cast of text that is not a number."""
+    if dialect == "postgresql":
+        element = type_coerce(Contact.attributes, JSONB)[key]
+        typeof, text_value = func.jsonb_typeof(element), element.astext
+        return case(
+            (typeof == "number", cast(text_value, Float)),
+            (
+                and_(typeof == "string", text_value.regexp_match(_NUMBER_PATTERN)),
+                cast(text_value, Float),
+            ),
+            else_=None,
+        )
+    path = f'$."{key}"'
+    typeof, raw = (
+        func.json_type(Contact.attributes, path),
+        func.json_extract(Contact.attributes, path),
+    )
+    trimmed = func.trim(raw)
+    return case(
+        (typeof.in_(("integer", "real")), raw),
+        (
+            and_(
+                typeof == "text",
+                trimmed.op("NOT GLOB")("*[^0-9.eE+-]*"),
+                trimmed.op("GLOB")("*[0-9]*"),
+            ),
+            cast(trimmed, Float),
+        ),
+        else_=None,
+    )
+
+
 def _json_value(key: str, kind: str, dialect: str) -> ColumnElement[Any]:
     """The attribute as SQL text, number or boolean when it is of that kind, else NULL."""
+    if kind == "number":
+        return _number(key, dialect)
     element = Contact.attributes[key]
     typed = {
         "text": element.as_string(),
-        "number": element.as_float(),
         "boolean": element.as_boolean(),
     }[kind]
     return case((_is_kind(key, kind, dialect), typed), else_=None)
