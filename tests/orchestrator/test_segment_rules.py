@@ -320,3 +320,22 @@ async def test_numbers_imported_as_text_compare_as_numbers(any_db: Database) -> 
     assert await _members(db, {"conditions": over_100}) == {imported}
     equal = [{"kind": "attribute", "key": "spent", "op": "eq", "value": 99}]
     assert await _members(db, {"conditions": equal}) == {small}
+
+
+async def test_numbers_sql_cannot_hold_are_a_422_not_a_500(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app), Role.MARKETER)
+    for rules in (
+        {"attributes": {"spent": 10**30}},
+        {"conditions": [{"kind": "attribute", "key": "spent", "op": "gt", "value": 10**30}]},
+        {"conditions": [{"kind": "attribute", "key": "k", "op": "in", "value": ["a"] * 101}]},
+    ):
+        response = await client.post(f"{API}/segments/preview", headers=headers, json=rules)
+        assert response.status_code == 422, rules
+    infinite = await client.post(
+        f"{API}/segments/preview",
+        headers={**headers, "content-type": "application/json"},
+        content='{"attributes": {"spent": Infinity}}',
+    )
+    assert infinite.status_code == 422

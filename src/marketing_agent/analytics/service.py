@@ -407,7 +407,7 @@ def contacts_with_events_query(
     since: datetime | None = None,
     campaign_id: int | None = None,
     min_count: int = 1,
-) -> Select[tuple[int]]:
+) -> Select[int | None]:
     """Returns SQL selecting the contact ids with at least `min_count` events of `event_type`
     (at or after `since`, of `campaign_id` when given), for the segments to filter with."""
     query = select(Event.contact_id).where(Event.type == event_type, Event.contact_id.is_not(None))
@@ -420,7 +420,9 @@ def contacts_with_events_query(
     return query
 
 
-def conversion_totals_query(*, since: datetime | None = None) -> Select[Any]:
+def conversion_totals_query(
+    *, since: datetime | None = None
+) -> Select[int | None, datetime, int, int | None]:
     """Returns SQL of (contact_id, last_at, conversions, value_usd_micros) per contact who
     converted (at or after `since`): recency, frequency and monetary value, for segments."""
     query = select(

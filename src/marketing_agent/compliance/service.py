@@ -234,7 +234,7 @@ async def consent_states(
     return states
 
 
-def consent_contact_ids_query(*, state: str, purpose: str = "marketing") -> Select[tuple[int]]:
+def consent_contact_ids_query(*, state: str, purpose: str = "marketing") -> Select[int]:
     """Returns SQL selecting the contact ids whose consent for `purpose` is `state` now
     ("granted", "withdrawn", as `consent_states` decides) or who have any record ("recorded"),
     for the segments to filter in the database."""

@@ -178,7 +178,12 @@ SegmentEventType = Literal[
     "sent", "delivered", "read", "clicked", "replied", "converted", "unsubscribed", "failed"
 ]
 AttributeKey = Annotated[str, StringConstraints(pattern=r'^[^"\\$]{1,64}$')]
-ScalarValue = StrictBool | int | float | Annotated[str, StringConstraints(max_length=256)]
+ScalarValue = (
+    StrictBool
+    | Annotated[int, Field(ge=-(2**53), le=2**53)]  # exact as a float, storable as SQL INTEGER
+    | Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+    | Annotated[str, StringConstraints(max_length=256)]
+)
 WithinDays = Annotated[int, Field(ge=1, le=3650, description="Only the last N days.")]
 
 
@@ -192,7 +197,7 @@ class PropertyCondition(BaseModel):
     op: Literal["eq", "ne", "in", "not_in", "is_set", "is_not_set"]
     value: (
         Annotated[str, StringConstraints(max_length=128)]
-        | list[Annotated[str, StringConstraints(max_length=128)]]
+        | Annotated[list[Annotated[str, StringConstraints(max_length=128)]], Field(max_length=100)]
         | None
     ) = None
 
@@ -215,7 +220,7 @@ class AttributeCondition(BaseModel):
     kind: Literal["attribute"]
     key: AttributeKey
     op: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "is_set", "is_not_set"]
-    value: ScalarValue | list[ScalarValue] | None = None
+    value: ScalarValue | Annotated[list[ScalarValue], Field(max_length=100)] | None = None
 
 
 class ConsentCondition(BaseModel):
@@ -250,7 +255,7 @@ class RfmCondition(BaseModel):
     kind: Literal["rfm"]
     measure: Literal["recency_days", "frequency", "monetary_usd"]
     op: Literal["gt", "gte", "lt", "lte"]
-    value: float = Field(ge=0, le=1e12)
+    value: float = Field(ge=0, le=1e12, allow_inf_nan=False)
     within_days: WithinDays | None = None
 
 

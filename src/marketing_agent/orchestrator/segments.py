@@ -7,6 +7,7 @@ compliance and analytics services as sub-selects of contact ids; this file only 
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -68,6 +69,8 @@ def check_filter(segment_filter: SegmentFilter, loc: Loc) -> list[dict[str, Any]
             errors.append(
                 field_error((*loc, "attributes", key), 'a key of 1-64 characters, no " \\ $')
             )
+        elif isinstance(value, (int, float)) and not _storable_number(value):
+            errors.append(field_error((*loc, "attributes", key), "a number out of range"))
         elif isinstance(value, (dict, list)):
             errors.append(
                 field_error(
@@ -77,6 +80,11 @@ def check_filter(segment_filter: SegmentFilter, loc: Loc) -> list[dict[str, Any]
     for index, condition in enumerate(segment_filter.conditions):
         errors.extend(_check_condition(condition, (*loc, "conditions", index)))
     return errors
+
+
+def _storable_number(value: float) -> bool:
+    """Whether a number compares exactly in SQL on both databases (finite, within 2^53)."""
+    return isinstance(value, bool) or (math.isfinite(value) and abs(value) <= 2**53)
 
 
 def _check_condition(condition: SegmentCondition, loc: Loc) -> list[dict[str, Any]]:
@@ -110,7 +118,7 @@ def _check_condition(condition: SegmentCondition, loc: Loc) -> list[dict[str, An
 
 def contact_ids_query(
     segment_filter: SegmentFilter | None, *, dialect: str, now: datetime
-) -> Select[tuple[int]]:
+) -> Select[int]:
     """Returns SQL selecting the id (as `contact_id`) of every contact the filter matches now."""
     query = select(Contact.id.label("contact_id"))
     if segment_filter is None:
@@ -160,7 +168,7 @@ def _condition(condition: SegmentCondition, *, dialect: str, now: datetime) -> C
 
 
 def _property(condition: PropertyCondition) -> ColumnElement[bool]:
-    column = getattr(Contact, condition.field)
+    column: ColumnElement[str | None] = getattr(Contact, condition.field)
     value, op = condition.value, condition.op
     if op == "is_set":
         return and_(column.is_not(None), column != "")

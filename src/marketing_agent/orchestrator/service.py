@@ -272,9 +272,7 @@ async def check_segment_filter(
         raise ValidationFailed(errors)
 
 
-def segment_query(
-    *, session: AsyncSession, segment_filter: SegmentFilter | None
-) -> Select[tuple[int]]:
+def segment_query(*, session: AsyncSession, segment_filter: SegmentFilter | None) -> Select[int]:
     """Returns SQL selecting `contact_id` of every contact the filter matches now (all when
     None), to count, page or join without loading contacts."""
     dialect = session.get_bind().dialect.name
@@ -317,9 +315,7 @@ async def preview_segment_filter(
     return size, list(sample)
 
 
-async def segment_contact_ids_query(
-    *, session: AsyncSession, segment_id: int
-) -> Select[tuple[int]]:
+async def segment_contact_ids_query(*, session: AsyncSession, segment_id: int) -> Select[int]:
     """Returns SQL selecting `contact_id` of every contact in the segment now (NotFound when it
     does not exist), e.g. for analytics' funnel breakdown by segment to join with."""
     segment = await get_segment_or_raise(session=session, segment_id=segment_id)
