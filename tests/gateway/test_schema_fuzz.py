@@ -24,6 +24,7 @@ from marketing_agent.core.settings import Settings
 ADMIN_PASSWORD = "schemathesis-admin-password"
 MAX_EXAMPLES = int(os.environ.get("MA_FUZZ_MAX_EXAMPLES", "8"))
 MAX_TIME_S = int(os.environ.get("MA_FUZZ_MAX_TIME_S", "90"))
+# MA_FUZZ_SEED: another seed explores other inputs (a longer hunt by hand; CI keeps 14).
 BIN = Path(sys.executable).parent
 
 # What CI holds the API to: no input makes a server error, and every answer matches the schema
@@ -126,7 +127,7 @@ async def test_no_input_makes_a_server_error_or_breaks_the_schema(
         "--phases",
         "examples,coverage,fuzzing",
         "--seed",
-        "14",
+        os.environ.get("MA_FUZZ_SEED", "14"),
         "--request-timeout",
         "20",
         "--suppress-health-check",
@@ -149,4 +150,4 @@ async def test_no_input_makes_a_server_error_or_breaks_the_schema(
     output = Path(os.environ.get("MA_FUZZ_OUTPUT", tmp_path / "schemathesis.txt"))
     output.write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-4000:]
-    assert elapsed < 170, f"the fuzz run took {elapsed:.0f}s"
+    assert elapsed < MAX_TIME_S + 80, f"the fuzz run took {elapsed:.0f}s"  # CI's time budget
