@@ -47,6 +47,23 @@ async def hold_back(*, session: AsyncSession, campaign_id: int, rows: list[dict[
             row["not_before"], row["reason"] = HELD_UNTIL, EXPERIMENT_HOLD
 
 
+async def inherit(*, session: AsyncSession, template: Campaign, run: Campaign) -> None:
+    """Gives a recurring campaign's new run the template's rollout and the latest earlier run's
+    test winner (the experiments module decides which)."""
+    earlier = await session.scalars(
+        select(Campaign.id)
+        .where(Campaign.parent_campaign_id == template.id, Campaign.id != run.id)
+        .order_by(Campaign.occurrence.desc())
+        .limit(_CHUNK)
+    )
+    await experiments.inherit_rollout(
+        session=session,
+        campaign_id=run.id,
+        template_campaign_id=template.id,
+        earlier_run_ids=list(earlier.all()),
+    )
+
+
 async def advance(*, session: AsyncSession) -> int:
     """Applies every experiment decision due in a running campaign; returns deliveries released."""
     running = list(

@@ -45,8 +45,12 @@ from marketing_agent.telegram.schemas import (
 from marketing_agent.telegram.transport import (
     InboundEvent,
     OutgoingMessage,
-    SendOutcome,
-    SendStatus,
+)
+from marketing_agent.telegram.transport import (  # re-exported: what a send's outcome is
+    SendOutcome as SendOutcome,
+)
+from marketing_agent.telegram.transport import (
+    SendStatus as SendStatus,
 )
 
 if TYPE_CHECKING:
