@@ -824,6 +824,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/chat/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Stream
+         * @description The same answer as `/chat`, streamed as Server-Sent Events: each checked sentence as it
+         *     is written (`delta`), each tool call as it runs (`step`), then the final `answer`; a budget
+         *     used up before the start is a 402, one that runs out on the way the last event (`error`).
+         */
+        post: operations["chat_stream_api_v1_agent_chat_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/provider": {
         parameters: {
             query?: never;
@@ -873,6 +895,51 @@ export interface paths {
          * @description Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%.
          */
         get: operations["budget_api_v1_agent_budget_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/campaigns/{campaign_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Budget
+         * @description The campaign's LLM spend against its cap; warning at 80%, stop at 100%.
+         */
+        get: operations["campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get"];
+        /**
+         * Set Campaign Budget
+         * @description Gives the campaign its own LLM cap in USD (null: back to MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        put: operations["set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/campaigns/{campaign_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results Summary
+         * @description The campaign's results in sentences (reach, then the experiment's verdict and its chance
+         *     to be best), each figure from the analytics and experiments modules; no LLM, no cost.
+         */
+        get: operations["results_summary_api_v1_agent_campaigns__campaign_id__summary_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2810,6 +2877,30 @@ export interface components {
              */
             variant_count: number;
         };
+        /**
+         * CampaignBudget
+         * @description One campaign's LLM spend against its cap (its own, or MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        CampaignBudget: {
+            /** Campaign Id */
+            campaign_id: number;
+            line: components["schemas"]["BudgetLine"];
+            /**
+             * Own Limit
+             * @description The campaign has its own cap (else the setting's).
+             */
+            own_limit: boolean;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /** CampaignBudgetUpdate */
+        CampaignBudgetUpdate: {
+            /**
+             * Limit Usd
+             * @description The campaign's cap in USD; null goes back to MA_AGENT_BUDGET_CAMPAIGN_USD.
+             */
+            limit_usd: number | null;
+        };
         /** CampaignCreate */
         CampaignCreate: {
             /** Name */
@@ -2847,6 +2938,11 @@ export interface components {
              * @description Your own texts; when given the strategist is skipped.
              */
             variants?: components["schemas"]["VariantIn"][] | null;
+            /**
+             * Written By Ai
+             * @description The LLM provider that wrote `variants` (a draft the strategist's chat proposed and a person confirmed): the campaign is marked AI-generated.
+             */
+            written_by_ai?: ("anthropic" | "openai") | null;
             /** Cta Url */
             cta_url?: string | null;
             /**
@@ -2907,6 +3003,33 @@ export interface components {
              * @description The usage record of this plan's cost.
              */
             usage_id?: number | null;
+        };
+        /**
+         * CampaignProposal
+         * @description A draft campaign the strategist proposed in the chat: nothing is written until a person
+         *     confirms it (the UI's "Create draft" posts it to the campaigns API, marked AI-generated).
+         */
+        CampaignProposal: {
+            /**
+             * Source Id
+             * @description The tool result it came from.
+             */
+            source_id: string;
+            /** Name */
+            name: string;
+            /** Goal */
+            goal: string;
+            /** Segment Id */
+            segment_id: number | null;
+            /** Cta Url */
+            cta_url: string | null;
+            /** Variants */
+            variants: components["schemas"]["ProposedVariant"][];
+            /**
+             * Written By
+             * @description The provider that wrote it (AI-generated).
+             */
+            written_by: string;
         };
         /** CampaignRead */
         CampaignRead: {
@@ -3142,6 +3265,11 @@ export interface components {
             usage: components["schemas"]["Usage"];
             /** Notes */
             notes?: string[];
+            /**
+             * Proposals
+             * @description Drafts proposed with draft_campaign, to confirm.
+             */
+            proposals?: components["schemas"]["CampaignProposal"][];
         };
         /**
          * ChatRequest
@@ -3150,6 +3278,11 @@ export interface components {
         ChatRequest: {
             /** Messages */
             messages: components["schemas"]["ChatTurn"][];
+            /**
+             * Campaign Id
+             * @description The campaign the conversation is about: its cost counts against the campaign's budget too.
+             */
+            campaign_id?: number | null;
         };
         /**
          * ChatSource
@@ -3195,6 +3328,31 @@ export interface components {
              * @default
              */
             detail: string;
+        };
+        /**
+         * ChatStreamEvent
+         * @description One event of a streamed answer (`POST /agent/chat/stream`, Server-Sent Events).
+         *
+         *     `delta`: the next piece of the answer, released a sentence at a time after its figures
+         *     were checked (an unsupported one already reads "[unverified figure]"); `step`: a tool call
+         *     as it happens; `reset`: drop the text shown so far (the model went on to call tools, or was
+         *     asked to fix a figure); `answer`: the final, checked answer (replaces the streamed text);
+         *     `error`: the work stopped (`problem` is the RFC 9457 body, e.g. the budget ran out).
+         */
+        ChatStreamEvent: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "delta" | "step" | "reset" | "answer" | "error";
+            /** Text */
+            text?: string | null;
+            step?: components["schemas"]["ChatStep"] | null;
+            answer?: components["schemas"]["ChatAnswer"] | null;
+            /** Problem */
+            problem?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ChatTurn */
         ChatTurn: {
@@ -4721,6 +4879,22 @@ export interface components {
             /** Value */
             value?: string | string[] | null;
         };
+        /** ProposedVariant */
+        ProposedVariant: {
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+            /**
+             * Allowed
+             * @description The safety guard's verdict on this text.
+             */
+            allowed: boolean;
+            /** Risk Score */
+            risk_score: number;
+            /** Reasons */
+            reasons?: string[];
+        };
         /**
          * ProviderInfo
          * @description Which strategist plans campaigns, for the UI; never a key.
@@ -4881,6 +5055,41 @@ export interface components {
          * @enum {string}
          */
         RequestStatus: "received" | "verified" | "completed" | "rejected";
+        /**
+         * ResultsSummary
+         * @description A campaign's results in plain sentences, every figure from a tool result (no LLM).
+         */
+        ResultsSummary: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Status */
+            status: string;
+            /**
+             * Finished
+             * @description The campaign completed or was cancelled.
+             */
+            finished: boolean;
+            /**
+             * Summary
+             * @description The sentences, citing their source as [S1].
+             */
+            summary: string;
+            /**
+             * Confidence
+             * @description How sure the A/B experiment is, in a sentence.
+             */
+            confidence: string;
+            /** Sources */
+            sources: components["schemas"]["ChatSource"][];
+            /** Unverified Figures */
+            unverified_figures?: string[];
+            /**
+             * Ai Generated
+             * @description Always false: fixed sentences, no LLM.
+             * @default false
+             */
+            ai_generated: boolean;
+        };
         /**
          * RetentionReport
          * @description What a purge removed, by category (counts only).
@@ -10317,6 +10526,93 @@ export interface operations {
             };
         };
     };
+    chat_stream_api_v1_agent_chat_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     describe_provider_api_v1_agent_provider_get: {
         parameters: {
             query?: never;
@@ -10468,6 +10764,232 @@ export interface operations {
                 };
             };
             /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBudgetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    results_summary_api_v1_agent_campaigns__campaign_id__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     agent_budget_month_usd: float = Field(
         50.0, gt=0, description="LLM spend per calendar month (UTC); at 100% calls are refused."
     )
+    agent_budget_campaign_usd: float = Field(
+        2.0,
+        gt=0,
+        description="LLM spend per campaign (chats about it), unless the campaign has its own "
+        "budget; at 100% calls for it are refused.",
+    )
     agent_breaker_failures: int = Field(
         3, ge=1, description="Provider failures in a row that pause calls to it."
     )

@@ -252,8 +252,8 @@ async def _draft_variants(
             variants=[
                 (v.text, v.weight, None, dict(v.translations or {})) for v in campaign_in.variants
             ],
-            provider="manual",
-            offline=True,
+            provider=campaign_in.written_by_ai or "manual",
+            offline=campaign_in.written_by_ai is None,
         )
     strategist = strategist or agent.strategist_for(settings, session)
     async with strategist.sessions() as reader:

@@ -502,6 +502,11 @@ class CampaignCreate(BaseModel):
     variants: list[VariantIn] | None = Field(
         None, max_length=5, description="Your own texts; when given the strategist is skipped."
     )
+    written_by_ai: Literal["anthropic", "openai"] | None = Field(
+        None,
+        description="The LLM provider that wrote `variants` (a draft the strategist's chat "
+        "proposed and a person confirmed): the campaign is marked AI-generated.",
+    )
     cta_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] | None = None
     start_at: datetime | None = Field(None, description="Start time; None starts on approval.")
     send_window: DailyWindowIn | None = Field(
