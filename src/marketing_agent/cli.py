@@ -18,6 +18,7 @@ from rich.console import Console
 from marketing_agent.compliance.commands import (
     AnchorsFile,
     add_audit_commands,
+    add_request_commands,
     read_anchors,
     report,
 )
@@ -805,6 +806,7 @@ def audit_verify(data_dir: DataDir = None, anchors: AnchorsFile = None) -> None:
 
 
 add_audit_commands(audit_app)  # verify-export (compliance/commands.py)
+add_request_commands(privacy_app)  # extend, reject (compliance/commands.py)
 
 
 @users_app.command("create-admin")

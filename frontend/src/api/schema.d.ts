@@ -392,7 +392,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Segment
-         * @description How many contacts a filter matches now, with a sample of them (nothing is saved).
+         * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
+         *     role must see them; nothing is saved).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;
@@ -1417,7 +1418,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Safety Settings */
+        /**
+         * Update Safety Settings
+         * @description Changes the settings; four eyes goes off only for an admin who is the only approver.
+         */
         patch: operations["update_safety_settings_api_v1_safety_settings_patch"];
         trace?: never;
     };
@@ -1837,7 +1841,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consent History */
+        /**
+         * Consent History
+         * @description A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+         *     for roles without personal_data:read.
+         */
         get: operations["consent_history_api_v1_compliance_contacts__contact_id__consents_get"];
         put?: never;
         post?: never;
@@ -1965,6 +1973,47 @@ export interface paths {
          * @description Records the identity check; a request is acted on only after it.
          */
         post: operations["verify_request_api_v1_compliance_requests__request_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Request
+         * @description Extends an open request's deadline once (GDPR: by two months, CCPA: by 45 days), for a
+         *     reason told to the requester, while the first deadline still runs.
+         */
+        post: operations["extend_request_api_v1_compliance_requests__request_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Request
+         * @description Closes an open request without acting on it, with the reason told to the requester.
+         */
+        post: operations["reject_request_api_v1_compliance_requests__request_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3460,9 +3509,9 @@ export interface components {
         ContactDetail: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -3510,9 +3559,9 @@ export interface components {
         ContactRead: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -4786,10 +4835,34 @@ export interface components {
             /** Created By */
             created_by: string;
             /**
+             * Original Due At
+             * @description The legal deadline before its one extension; None: not extended.
+             */
+            original_due_at?: string | null;
+            /** Extended At */
+            extended_at?: string | null;
+            /** Extended By */
+            extended_by?: string | null;
+            /**
+             * Extension Reason
+             * @description Told to the requester.
+             */
+            extension_reason?: string | null;
+            /**
+             * Reminded At
+             * @description When the reminder before the (current) deadline went out.
+             */
+            reminded_at?: string | null;
+            /**
              * Overdue
              * @default false
              */
             overdue: boolean;
+            /**
+             * Days Left
+             * @description Whole days to the deadline while open.
+             */
+            days_left?: number | null;
         };
         /** PrivacyScan */
         PrivacyScan: {
@@ -5044,12 +5117,28 @@ export interface components {
          * @enum {string}
          */
         Regime: "gdpr" | "ccpa";
+        /** RequestExtension */
+        RequestExtension: {
+            /**
+             * Reason
+             * @description Why more time is needed (GDPR art. 12(3): complexity and number of requests); told to the requester.
+             */
+            reason: string;
+        };
         /**
          * RequestKind
          * @description GDPR art. 15/20 (access, portability), 16, 17, 18, 21; CCPA's opt-out of sale/sharing.
          * @enum {string}
          */
         RequestKind: "access" | "rectification" | "erasure" | "restriction" | "objection" | "ccpa_opt_out";
+        /** RequestRejection */
+        RequestRejection: {
+            /**
+             * Reason
+             * @description Why the request is not acted on (identity not proven, manifestly unfounded or excessive); told to the requester with their right to complain.
+             */
+            reason: string;
+        };
         /**
          * RequestStatus
          * @enum {string}
@@ -5105,6 +5194,16 @@ export interface components {
              * @default 0
              */
             exports_deleted: number;
+            /**
+             * Events Anonymised
+             * @default 0
+             */
+            events_anonymised: number;
+            /**
+             * Replies Deleted
+             * @default 0
+             */
+            replies_deleted: number;
         };
         /**
          * RetentionRun
@@ -5126,6 +5225,16 @@ export interface components {
             inactive_contacts_days: number;
             /** Dsr Exports Days */
             dsr_exports_days: number;
+            /**
+             * Events Days
+             * @description Events older than this are anonymised; 0: kept.
+             */
+            events_days: number;
+            /**
+             * Replies Days
+             * @description Replies older than this are deleted; 0: kept.
+             */
+            replies_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */
@@ -5570,6 +5679,23 @@ export interface components {
              * @description What the bots answer to /privacy.
              */
             privacy_policy: string;
+            /**
+             * Opt Out
+             * @description A bot's marketing message without a way out, at send time: add the opt-out line, block the message, or leave it (as set here, else the deployment's).
+             * @enum {string}
+             */
+            opt_out: "add" | "block" | "off";
+            /**
+             * Link Allowlist
+             * @description Domains links may point to; empty allows any (as set here, else the deployment's).
+             */
+            link_allowlist: string[];
+            /**
+             * Content Rules Source
+             * @description Whether the opt-out and link rules were set here or come from the deployment's settings (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
+             * @enum {string}
+             */
+            content_rules_source: "workspace" | "deployment";
             /** Updated By */
             updated_by: string;
             /** Updated At */
@@ -5583,6 +5709,13 @@ export interface components {
             review_deadline_h?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
+            /** Opt Out */
+            opt_out?: ("add" | "block" | "off") | null;
+            /**
+             * Link Allowlist
+             * @description Lower-case domains, e.g. shop.example.com.
+             */
+            link_allowlist?: string[] | null;
         };
         /** SampleRatioRead */
         SampleRatioRead: {
@@ -15832,6 +15965,186 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IdentityVerification"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_request_api_v1_compliance_requests__request_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExtension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_request_api_v1_compliance_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRejection"];
             };
         };
         responses: {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import suppress
+from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -72,6 +73,11 @@ triage_reply = inbox.triage_reply
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     """Deletes what the agent holds of a person (their replies); returns how many rows."""
     return await inbox.erase_contact(session=session, contact_id=contact_id)
+
+
+async def delete_replies_before(*, session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes people's replies received before the cutoff (retention); returns how many."""
+    return await inbox.delete_replies_before(session=session, cutoff=cutoff)
 
 
 def select_provider(settings: Settings) -> Provider:

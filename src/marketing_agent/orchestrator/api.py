@@ -108,7 +108,9 @@ async def list_contacts(
 @router.get("/contacts/export", response_class=Response)
 async def export_contacts(session: DbSession, principal: CanWriteContacts) -> Response:
     """Every contact as CSV (cells that a spreadsheet would run as formulas are quoted)."""
-    body = await contacts_export.export_contacts(session=session)
+    body = await contacts_export.export_contacts(
+        session=session, masked=not compliance.sees_personal_data(principal)
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -236,15 +238,17 @@ async def create_segment(
 async def preview_segment(
     segment_filter: SegmentFilter, session: DbSession, principal: CanRead
 ) -> SegmentPreview:
-    """How many contacts a filter matches now, with a sample of them (nothing is saved)."""
+    """How many contacts a filter matches now, with a sample of them (masked as the caller's
+    role must see them; nothing is saved)."""
     await service.check_segment_filter(
         session=session, segment_filter=segment_filter, loc=("body",)
     )
     size, sample = await service.preview_segment_filter(
         session=session, segment_filter=segment_filter, sample_size=SAMPLE_SIZE
     )
+    shown = await service.read_contacts(session=session, contacts=sample)
     return SegmentPreview(
-        size=size, sample=await service.read_contacts(session=session, contacts=sample)
+        size=size, sample=[compliance.contact_for_role(c, principal) for c in shown]
     )
 
 
@@ -463,7 +467,11 @@ async def export_deliveries(
 ) -> Response:
     """The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason."""
     await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
-    body = await contacts_export.export_deliveries(session=session, campaign_id=campaign_id)
+    body = await contacts_export.export_deliveries(
+        session=session,
+        campaign_id=campaign_id,
+        masked=not compliance.sees_personal_data(principal),
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -398,7 +398,9 @@ async def decide_review(
         and actor in await _authors(session=session, campaign=campaign)
     ):
         raise Forbidden(
-            "You created or last edited this campaign; another reviewer must approve it.",
+            "You created or last edited this campaign; another reviewer must approve it. "
+            "An admin who is the workspace's only approver may turn four eyes off in Safety "
+            "settings (audited).",
             reason="self-approval",
         )
     item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value

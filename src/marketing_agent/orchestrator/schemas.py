@@ -130,6 +130,9 @@ class ContactRead(ContactBase):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    telegram_id: int | str = Field(  # type: ignore[assignment]  # masked: a string
+        description='The chat id; masked ("7•••1") for roles without personal_data:read.'
+    )
     created_at: datetime
     consent: ConsentState | None = Field(
         None,
