@@ -2,7 +2,7 @@
 the last 30 days" or "spent over $100", so they seek instead of scanning every event
 
 Revision ID: 0022_segments
-Revises: 0026_trust
+Revises: 0023_analytics
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0022_segments"
-down_revision: str | Sequence[str] | None = "0026_trust"
+down_revision: str | Sequence[str] | None = "0023_analytics"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

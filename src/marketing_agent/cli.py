@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from marketing_agent.analytics.commands import add_analytics_commands
 from marketing_agent.compliance.commands import (
     AnchorsFile,
     add_audit_commands,
@@ -59,6 +60,8 @@ contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_he
 app.add_typer(contacts_app, name="contacts")
 privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+analytics_app = typer.Typer(help="Campaign stats, funnels, drop-off CSV.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
 experiments_app = typer.Typer(
     help="Experiments: a campaign's results, the calculator, sample sizes.", no_args_is_help=True
 )
@@ -1091,6 +1094,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+add_analytics_commands(analytics_app, settings_of=_settings, one_shot=_one_shot)  # stats, funnel
 add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
     experiments_app, fail=_fail, settings_of=_settings, database_of=_database
 )

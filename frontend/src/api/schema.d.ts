@@ -1519,6 +1519,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel By Sender
+         * @description The funnel of the people each sender reached, beside the overall one (a person counts
+         *     under the first sender that sent them the campaign).
+         */
+        get: operations["campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/campaigns/{campaign_id}/funnel/dropoff.csv": {
         parameters: {
             query?: never;
@@ -1612,6 +1633,28 @@ export interface paths {
         post?: never;
         /** Delete Campaign Cost */
         delete: operations["delete_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs__cost_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/contacts/{contact_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contact Timeline
+         * @description What happened to one person, newest first: each message sent, delivered, read (only
+         *     where the sender can see reads: never for a bot), clicked, replied to, converted, opted out
+         *     of, and each consent decision.
+         */
+        get: operations["contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3595,6 +3638,23 @@ export interface components {
              */
             masked: boolean;
         };
+        /** ContactTimeline */
+        ContactTimeline: {
+            /** Contact Id */
+            contact_id: number;
+            /**
+             * Entries
+             * @description Newest first.
+             */
+            entries: components["schemas"]["TimelineEntry"][];
+            /**
+             * Unobservable
+             * @description Signals left out because this contact's senders cannot observe them, with the reason (bots get no read receipts).
+             */
+            unobservable?: {
+                [key: string]: string;
+            };
+        };
         /**
          * ContactUpdate
          * @description Changes to a contact's profile; the Telegram id and consent are not edited here.
@@ -4211,6 +4271,11 @@ export interface components {
              */
             variant_key?: string | null;
             /**
+             * Sender Id
+             * @description Only the people this sender reached.
+             */
+            sender_id?: number | null;
+            /**
              * Window Days
              * @description Conversion window: every step within this many days of the person's entry (earliest step-1 event); None: no window.
              */
@@ -4227,6 +4292,15 @@ export interface components {
             overall: components["schemas"]["Funnel"];
             /** Variants */
             variants: components["schemas"]["Funnel"][];
+        };
+        /**
+         * FunnelSenderBreakdown
+         * @description The same funnel for the people each sender reached, and for everyone.
+         */
+        FunnelSenderBreakdown: {
+            overall: components["schemas"]["Funnel"];
+            /** Senders */
+            senders: components["schemas"]["Funnel"][];
         };
         /** FunnelStep */
         FunnelStep: {
@@ -6218,6 +6292,33 @@ export interface components {
             p90_s?: number | null;
             /** Buckets */
             buckets: components["schemas"]["TimeBucket"][];
+        };
+        /**
+         * TimelineEntry
+         * @description One thing that happened to a contact: an event of a campaign or a consent decision.
+         */
+        TimelineEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Type
+             * @description An event type (sent, delivered, read, clicked, replied, converted, unsubscribed, failed) or consent_granted / consent_withdrawn.
+             */
+            type: string;
+            /** Campaign Id */
+            campaign_id?: number | null;
+            /** Variant Key */
+            variant_key?: string | null;
+            /** Sender Id */
+            sender_id?: number | null;
+            /**
+             * Detail
+             * @description e.g. the link clicked, the error, the value.
+             */
+            detail?: string | null;
         };
         /**
          * TimeseriesPoint
@@ -14090,6 +14191,79 @@ export interface operations {
             };
         };
     };
+    campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get: {
+        parameters: {
+            query?: {
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelSenderBreakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     campaign_funnel_dropoff_api_v1_analytics_campaigns__campaign_id__funnel_dropoff_csv_get: {
         parameters: {
             query?: {
@@ -14458,6 +14632,77 @@ export interface operations {
             };
             /** @description The request body is larger than this route accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get: {
+        parameters: {
+            query?: {
+                /** @description At most this many events. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactTimeline"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
