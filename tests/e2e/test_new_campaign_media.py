@@ -3,6 +3,7 @@ in Debian's Chromium against the demo server, and finds both on the campaign's p
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -35,6 +36,7 @@ def test_a_new_campaign_gets_an_image_and_a_button_from_the_form(
     form.get_by_label("Link of button 1 of variant A").fill("javascript:alert(1)")
     form.get_by_role("button", name="Create campaign").click()
     expect(form.get_by_text("An http(s) address")).to_be_visible()
+    page.mouse.move(0, 0)  # not hovering the button just pressed (its hover shade is lighter)
     assert_accessible(page)
     form.get_by_label("Link of button 1 of variant A").fill("https://shop.example.com/boots")
     form.get_by_role("button", name="Create campaign").click()
@@ -58,3 +60,27 @@ def test_a_new_campaign_gets_an_image_and_a_button_from_the_form(
     assert [(v["image_url"], v["buttons"]) for v in saved] == [
         (IMAGE, [{"text": "Shop the boots", "url": "https://shop.example.com/boots"}])
     ]
+
+
+def test_a_bots_funnel_counts_clicks_without_the_reads_it_cannot_see(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    log_in(page, server.admin_password)
+    page.get_by_role("region", name="Last results").get_by_role(
+        "link", name="Winter boots sale"
+    ).click()
+    expect(page.get_by_role("heading", name="Winter boots sale")).to_be_visible()
+    totals = page.get_by_role("row").filter(has_text="All variants")
+    clicked = int(totals.get_by_role("cell").nth(4).inner_text())
+    assert clicked > 0  # the demo's A/B/C test had clicks
+    funnel = page.get_by_role("region", name="Funnel")
+    # No "read" step a bot never sees, which would leave every later step at 0.
+    expect(funnel).not_to_contain_text("Bots cannot see reads")
+    expect(funnel).to_contain_text(f"{clicked} · ")
+    expect(funnel.get_by_role("progressbar", name=re.compile(r"^clicked: [1-9]"))).to_be_visible()
+    # The one-variant newsletter has no experiment to report on.
+    page.goto("/campaigns")
+    page.get_by_role("link", name="Spring newsletter", exact=True).click()
+    expect(page.get_by_role("heading", name="Spring newsletter")).to_be_visible()
+    expect(page.get_by_role("region", name="Per-variant results")).to_be_visible()
+    expect(page.get_by_text("Open the experiment")).to_have_count(0)
