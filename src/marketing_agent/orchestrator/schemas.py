@@ -130,6 +130,9 @@ class ContactRead(ContactBase):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    telegram_id: int | str = Field(  # type: ignore[assignment]  # masked: a string
+        description='The chat id; masked ("7•••1") for roles without personal_data:read.'
+    )
     created_at: datetime
     consent: ConsentState | None = Field(
         None,
@@ -393,6 +396,11 @@ class CampaignCreate(BaseModel):
     variant_count: int = Field(2, ge=1, le=5)
     variants: list[VariantIn] | None = Field(
         None, max_length=5, description="Your own texts; when given the strategist is skipped."
+    )
+    written_by_ai: Literal["anthropic", "openai"] | None = Field(
+        None,
+        description="The LLM provider that wrote `variants` (a draft the strategist's chat "
+        "proposed and a person confirmed): the campaign is marked AI-generated.",
     )
     cta_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] | None = None
     start_at: datetime | None = Field(None, description="Start time; None starts on approval.")
