@@ -1,7 +1,7 @@
 """agent: the strategist's prompts edited in the UI, each save a version
 
 Revision ID: 0028_prompts
-Revises: 0023_analytics
+Revises: 0022_segments
 Create Date: 2026-12-01 16:50:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import marketing_agent.core.db
 
 revision: str = "0028_prompts"
-down_revision: str | Sequence[str] | None = "0023_analytics"
+down_revision: str | Sequence[str] | None = "0022_segments"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -370,7 +370,10 @@ export interface paths {
         /** List Segments */
         get: operations["list_segments_api_v1_orchestrator_segments_get"];
         put?: never;
-        /** Create Segment */
+        /**
+         * Create Segment
+         * @description Saves a segment; bad rules are a 422 naming each one's field.
+         */
         post: operations["create_segment_api_v1_orchestrator_segments_post"];
         delete?: never;
         options?: never;
@@ -390,7 +393,7 @@ export interface paths {
         /**
          * Preview Segment
          * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
-         *     role must see them).
+         *     role must see them; nothing is saved).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;
@@ -2689,6 +2692,26 @@ export interface components {
          * @enum {string}
          */
         ArmVerdict: "control" | "not_enough_data" | "better" | "worse" | "inconclusive";
+        /**
+         * AttributeCondition
+         * @description Compares one imported attribute: numbers as numbers, text as text.
+         */
+        AttributeCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "attribute";
+            /** Key */
+            key: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "is_set" | "is_not_set";
+            /** Value */
+            value?: boolean | number | string | (boolean | number | string)[] | null;
+        };
         /** AuditEntryRead */
         AuditEntryRead: {
             /** Seq */
@@ -3483,6 +3506,22 @@ export interface components {
             /** Content */
             content: string;
         };
+        /**
+         * ConsentCondition
+         * @description Marketing consent now (see ContactRead.consent).
+         */
+        ConsentCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "consent";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "granted" | "withdrawn" | "none";
+        };
         /** ConsentCreate */
         ConsentCreate: {
             /** Contact Id */
@@ -4065,6 +4104,39 @@ export interface components {
              * @default true
              */
             suppressed: boolean;
+        };
+        /**
+         * EventCondition
+         * @description Did (or did not) an event at least `min_count` times, within the last days or ever.
+         */
+        EventCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "event";
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "sent" | "delivered" | "read" | "clicked" | "replied" | "converted" | "unsubscribed" | "failed";
+            /**
+             * Did
+             * @default true
+             */
+            did: boolean;
+            /**
+             * Min Count
+             * @default 1
+             */
+            min_count: number;
+            /** Within Days */
+            within_days?: number | null;
+            /**
+             * Campaign Id
+             * @description Only this campaign's events.
+             */
+            campaign_id?: number | null;
         };
         /**
          * EventCreate
@@ -5062,6 +5134,29 @@ export interface components {
              */
             note: string;
         };
+        /**
+         * PropertyCondition
+         * @description A column of the contact: language, time zone, username or first name.
+         */
+        PropertyCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "property";
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "language" | "timezone" | "username" | "first_name";
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "in" | "not_in" | "is_set" | "is_not_set";
+            /** Value */
+            value?: string | string[] | null;
+        };
         /** ProposedVariant */
         ProposedVariant: {
             /** Key */
@@ -5529,6 +5624,33 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * RfmCondition
+         * @description Recency (days since the last conversion), frequency (conversions) or monetary value
+         *     (their revenue in USD), compared with a number; frequency and monetary within the last
+         *     days or ever. People who never converted have frequency 0 and monetary 0, and no recency.
+         */
+        RfmCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "rfm";
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "recency_days" | "frequency" | "monetary_usd";
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /** Value */
+            value: number;
+            /** Within Days */
+            within_days?: number | null;
+        };
         /** RiskReason */
         RiskReason: {
             /** Code */
@@ -5877,7 +5999,12 @@ export interface components {
             name: string;
             filter?: components["schemas"]["SegmentFilter"];
         };
-        /** SegmentFilter */
+        /**
+         * SegmentFilter
+         * @description Who is in a segment: every field set here must hold (AND), and of `conditions` all of
+         *     them or any one of them (`match`). Evaluated in SQL whenever it is asked (a campaign's
+         *     audience at its launch), so a segment follows its contacts' data and behaviour.
+         */
         SegmentFilter: {
             /**
              * Tags Any
@@ -5910,6 +6037,15 @@ export interface components {
              * @enum {string}
              */
             consent: "any" | "granted" | "withdrawn" | "none";
+            /**
+             * Match
+             * @description How `conditions` combine.
+             * @default all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            /** Conditions */
+            conditions?: (components["schemas"]["PropertyCondition"] | components["schemas"]["TagCondition"] | components["schemas"]["AttributeCondition"] | components["schemas"]["ConsentCondition"] | components["schemas"]["EventCondition"] | components["schemas"]["RfmCondition"])[];
         };
         /** SegmentPreview */
         SegmentPreview: {
@@ -6240,6 +6376,25 @@ export interface components {
              * @description Erased people on the suppression list.
              */
             count: number;
+        };
+        /**
+         * TagCondition
+         * @description Has (or has not) a tag.
+         */
+        TagCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "tag";
+            /**
+             * Op
+             * @default has
+             * @enum {string}
+             */
+            op: "has" | "has_not";
+            /** Tag */
+            tag: string;
         };
         /** TimeBucket */
         TimeBucket: {

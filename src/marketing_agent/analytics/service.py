@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     Table,
     and_,
     case,
@@ -549,6 +550,41 @@ async def contacts_active_since(
         )
         active.update(r for r in rows if r is not None)
     return active
+
+
+def contacts_with_events_query(
+    *,
+    event_type: str,
+    since: datetime | None = None,
+    campaign_id: int | None = None,
+    min_count: int = 1,
+) -> Select[int | None]:
+    """Returns SQL selecting the contact ids with at least `min_count` events of `event_type`
+    (at or after `since`, of `campaign_id` when given), for the segments to filter with."""
+    query = select(Event.contact_id).where(Event.type == event_type, Event.contact_id.is_not(None))
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    if campaign_id is not None:
+        query = query.where(Event.campaign_id == campaign_id)
+    if min_count > 1:
+        return query.group_by(Event.contact_id).having(func.count() >= min_count)
+    return query
+
+
+def conversion_totals_query(
+    *, since: datetime | None = None
+) -> Select[int | None, datetime, int, int | None]:
+    """Returns SQL of (contact_id, last_at, conversions, value_usd_micros) per contact who
+    converted (at or after `since`): recency, frequency and monetary value, for segments."""
+    query = select(
+        Event.contact_id.label("contact_id"),
+        func.max(Event.occurred_at).label("last_at"),
+        func.count().label("conversions"),
+        func.coalesce(func.sum(Event.value_usd_micros), 0).label("value_usd_micros"),
+    ).where(Event.type == EventType.CONVERTED, Event.contact_id.is_not(None))
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    return query.group_by(Event.contact_id)
 
 
 async def count_sender_events(
