@@ -149,7 +149,9 @@ def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
             break
         page.wait_for_timeout(100)
     by_variant = {key: [d for d in sent if d["variant_key"] == key] for key in ("A", "B")}
-    assert by_variant["A"] and by_variant["B"], sent
+    assert by_variant["A"] and by_variant["B"], [
+        (d["status"], d["reason"]) for d in deliveries["items"]
+    ]
     # Every B recipient buys for 50 USD, no A recipient does.
     batch = {
         "source": "shop",
