@@ -445,9 +445,9 @@ def accounts_list(data_dir: DataDir = None) -> None:
                 (
                     str(s.id),
                     s.name,
-                    s.kind,
-                    s.transport,
-                    s.profile,
+                    str(s.kind),
+                    str(s.transport),
+                    s.profile.name,
                     s.status + (f" ({s.status_reason})" if s.status_reason else ""),
                     f"@{s.bot_username}" if s.bot_username else "",
                     ("webhook" if s.webhook_url else "polling") if s.transport == "botapi" else "",

@@ -21,7 +21,6 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import InboundEvent
 
 if TYPE_CHECKING:
     from marketing_agent.runtime import Runtime
@@ -69,7 +68,9 @@ async def pull_inbound(runtime: Runtime) -> int:
     return await flows.apply_inbound(runtime)
 
 
-async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> None:
+async def _record_inbound(
+    db: Database, sender_id: int, events: Sequence[telegram.InboundEvent]
+) -> None:
     """Stores a batch of updates and, once that committed, confirms them; a batch that could
     not be stored stays unconfirmed and is fetched again (a STOP among them must never be
     lost)."""

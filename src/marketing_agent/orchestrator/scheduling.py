@@ -8,7 +8,6 @@ chunk at send time with a few bulk queries.
 from __future__ import annotations
 
 import asyncio
-import re
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,10 +20,12 @@ from croniter import croniter
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.core import clock, validation
-from marketing_agent.core.db import Database
+from marketing_agent.core import clock
+from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
+from marketing_agent.core.validation import DailyWindow as DailyWindow
+from marketing_agent.core.validation import parse_optional_window
 from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -35,56 +36,12 @@ QUIET_HOURS = "quiet_hours"
 FREQUENCY_CAP = "frequency_cap"
 # Recurring campaigns may not run more often than this: each run messages the whole audience.
 MIN_RECURRENCE_INTERVAL = timedelta(hours=1)
-_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_OFF = frozenset({"", "off", "none", "false", "0"})
 _CAP_LOCK_SPACE = 0x4D41  # "MA": pg_advisory_xact_lock(space, contact) of the frequency cap
 _SEARCH_DAYS = 9  # any satisfiable rule opens within two days; DST days need a little more
 
 
-# Daily windows --------------------------------------------------------------------------------
-
-
-def parse_clock_time(value: str) -> time:
-    """Returns the wall-clock time of "HH:MM" (24-hour); raises ValueError otherwise."""
-    match = _CLOCK_TIME.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"'{value}' is not a time of day as HH:MM (00:00 to 23:59)")
-    return time(int(match[1]), int(match[2]))
-
-
-@dataclass(frozen=True)
-class DailyWindow:
-    """A daily span of wall-clock time, [start, end); it crosses midnight when end < start."""
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        if self.start == self.end:
-            raise ValueError("start and end must differ (a window of no time, or of all day)")
-
-    @classmethod
-    def parse(cls, value: str) -> DailyWindow:
-        """Returns the window written "HH:MM-HH:MM"; raises ValueError otherwise."""
-        start, sep, end = value.partition("-")
-        if not sep:
-            raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM, e.g. 21:00-09:00")
-        return cls(parse_clock_time(start), parse_clock_time(end))
-
-    def contains(self, moment: time) -> bool:
-        if self.start < self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
-def parse_optional_window(value: str | None) -> DailyWindow | None:
-    """Returns the window in `value`, or None when it is empty or "off"."""
-    if value is None or value.strip().lower() in _OFF:
-        return None
-    return DailyWindow.parse(value)
+# Daily windows (DailyWindow and its parsers live in core.validation: the settings check quiet
+# hours with them too) and time zones ------------------------------------------------------------
 
 
 def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -97,11 +54,6 @@ def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, "Europe"
             continue
     return ZoneInfo("UTC")
-
-
-def check_zone_name(name: str) -> str:
-    """Returns `name` if it is a known IANA time zone; raises ValueError otherwise."""
-    return validation.check_zone_name(name)
 
 
 @dataclass(frozen=True)
@@ -367,10 +319,10 @@ async def contact_zones(session: AsyncSession, contact_ids: Iterable[int]) -> di
 async def _contact_zones(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     zones: dict[int, str] = {}
     ordered = sorted(ids)
-    for start in range(0, len(ordered), 5000):
+    for chunk in in_chunks(ordered):
         rows = await session.execute(
             select(Contact.id, Contact.timezone).where(
-                Contact.id.in_(ordered[start : start + 5000]), Contact.timezone.is_not(None)
+                Contact.id.in_(chunk), Contact.timezone.is_not(None)
             )
         )
         zones.update({cid: tz for cid, tz in rows if tz})
