@@ -150,6 +150,24 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
+async def pg_app(settings: Settings, pg_db: Database) -> AsyncIterator[FastAPI]:
+    """The app on a PostgreSQL database of its own: it enforces what SQLite lets pass (column
+    widths, NUL characters, int64 ranges)."""
+    from marketing_agent.gateway.app import create_app
+
+    application = create_app(settings, database=pg_db)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+async def pg_client(pg_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=pg_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
 async def redis_prefix() -> AsyncIterator[str]:
     """A key prefix of the test's own on the Redis server, its keys deleted afterwards; fails
     loudly in CI when Redis is unreachable."""

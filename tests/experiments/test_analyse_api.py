@@ -226,3 +226,24 @@ async def test_the_calculator_says_whether_the_test_may_stop_by_the_always_valid
     assert stop["stopping"]["engine"] == stop["arms"][1]["sequential"]["engine"]
     assert wait["stopping"]["can_stop"] is False
     assert wait["stopping"]["reason"].startswith("Keep going")
+
+
+async def test_a_certainty_too_near_one_for_finite_intervals_is_a_422(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+
+    near_one = await client.post(
+        "/api/v1/experiments/analyse",
+        json={**ISSUE_EXAMPLE, "confidence": 0.9999999999999999},
+        headers=viewer,
+    )
+    strict = await client.post(
+        "/api/v1/experiments/analyse", json={**ISSUE_EXAMPLE, "confidence": 0.9999}, headers=viewer
+    )
+
+    assert near_one.status_code == 422
+    assert near_one.json()["errors"][0]["loc"] == ["body", "confidence"]
+    frequentist = strict.json()["arms"][1]["frequentist"]
+    assert frequentist["difference_ci_low"] < frequentist["difference"]
+    assert frequentist["difference"] < frequentist["difference_ci_high"]

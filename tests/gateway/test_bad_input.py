@@ -11,13 +11,10 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError
 
-from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging
-from marketing_agent.core.settings import Settings
 from tests.factories import database_of, headers_for, make_sender
 from tests.routes import api_routes
 
@@ -72,23 +69,6 @@ async def test_campaign_validation_names_every_bad_field_at_once(
 
 BEYOND_INT64 = 2**63
 INT64_ERROR_TYPES = {"less_than_equal", "greater_than_equal"}
-
-
-@pytest.fixture
-async def pg_app(settings: Settings, pg_db: Database) -> AsyncIterator[FastAPI]:
-    """The app on a PostgreSQL database of its own: where NUL and int64 overflows broke."""
-    from marketing_agent.gateway.app import create_app
-
-    application = create_app(settings, database=pg_db)
-    async with LifespanManager(application):
-        yield application
-
-
-@pytest.fixture
-async def pg_client(pg_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=pg_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        yield c
 
 
 def _schema_types(schema: dict[str, Any]) -> set[str]:

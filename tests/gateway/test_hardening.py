@@ -204,3 +204,25 @@ def test_reset_password_from_the_cli_prints_a_one_time_password(cli_env: None) -
     assert reset.exit_code == 0, reset.output
     assert "one-time password for boss" in reset.output
     assert unknown.exit_code == 2 and "does not exist" in unknown.output
+
+
+@pytest.mark.postgres
+async def test_a_database_error_is_logged_with_its_sqlstate_but_not_its_values(
+    pg_db: Database,
+) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from marketing_agent.gateway.problems import describe_failure
+
+    secret = "a-value-the-log-must-not-hold"
+    async with pg_db.engine.connect() as conn:
+        await conn.execute(text("CREATE TEMPORARY TABLE narrow (v VARCHAR(4))"))
+        with pytest.raises(DBAPIError) as failure:
+            await conn.execute(text("INSERT INTO narrow VALUES (:v)"), {"v": secret})
+
+    facts = describe_failure(failure.value)
+
+    assert facts["sqlstate"] == "22001"  # string data right truncation
+    assert facts["driver_cause"] == "StringDataRightTruncationError"
+    assert secret not in str(facts)

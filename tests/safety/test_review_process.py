@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from marketing_agent.core.auth import Role
@@ -92,6 +93,19 @@ async def test_the_author_cannot_be_assigned_their_own_campaign_nor_a_past_deadl
 async def test_changes_requested_send_the_campaign_back_to_its_author_as_a_draft(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
+    await _request_changes_back_to_draft(client, app)
+
+
+@pytest.mark.postgres
+async def test_changes_requested_on_postgresql(
+    pg_client: httpx.AsyncClient, pg_app: FastAPI
+) -> None:
+    """PostgreSQL holds the status to its column's width (SQLite does not): it once refused
+    "changes_requested" and the request was a 500."""
+    await _request_changes_back_to_draft(pg_client, pg_app)
+
+
+async def _request_changes_back_to_draft(client: httpx.AsyncClient, app: FastAPI) -> None:
     db = database_of(app)
     await make_contacts(db, 2, sender_id=await make_sender(db))
     marketer = await headers_for(client, db, Role.MARKETER)

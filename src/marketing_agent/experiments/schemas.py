@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from marketing_agent.core.events import EventType
 from marketing_agent.experiments.analysis import ArmVerdict, Verdict
 
+# The most certainty a request may ask for (99.99%): nearer 1, a normal quantile is infinite in
+# floating point and an interval has no finite bounds.
+MAX_CERTAINTY = 0.9999
+
 
 class ExperimentStatus(StrEnum):
     RUNNING = "running"
@@ -257,8 +261,8 @@ class AnalyseRequest(BaseModel):
         le=10**12,
         description="The rule's minimum; the deployment's setting by default.",
     )
-    chance_to_win: float | None = Field(None, gt=0.5, lt=1)
-    confidence: float = Field(0.95, gt=0.5, lt=1)
+    chance_to_win: float | None = Field(None, gt=0.5, le=MAX_CERTAINTY)
+    confidence: float = Field(0.95, gt=0.5, le=MAX_CERTAINTY)
 
 
 class SampleSizeRequest(BaseModel):
@@ -278,8 +282,8 @@ class SampleSizeRequest(BaseModel):
             raise ValueError("base_rate x (1 + minimum_detectable_lift) must lie between 0 and 1")
         return self
 
-    power: float = Field(0.8, gt=0, lt=1)
-    alpha: float = Field(0.05, gt=0, lt=1)
+    power: float = Field(0.8, gt=0, le=MAX_CERTAINTY)
+    alpha: float = Field(0.05, ge=1 - MAX_CERTAINTY, lt=1)
     arms: int = Field(2, ge=2, le=20)
     audience: int | None = Field(
         None,

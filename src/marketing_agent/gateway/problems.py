@@ -62,8 +62,9 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
 
 def describe_failure(exc: BaseException) -> dict[str, Any]:
     """Returns what a log may say about an unexpected exception: its type, the line it came
-    from, and for a database error the SQL statement and driver error type, never the message
-    (which holds the bound parameters)."""
+    from, and for a database error the SQL statement, the driver error's type and its SQLSTATE
+    (e.g. 22001, a value too long for its column), never the message (which holds the bound
+    parameters)."""
     frames = traceback.extract_tb(exc.__traceback__)
     ours = [f for f in frames if "marketing_agent" in f.filename] or frames
     where = f"{ours[-1].filename}:{ours[-1].lineno} in {ours[-1].name}" if ours else ""
@@ -71,6 +72,12 @@ def describe_failure(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, StatementError):
         facts["statement"] = (exc.statement or "")[:500]
         facts["driver_error"] = type(exc.orig).__qualname__ if exc.orig is not None else None
+        cause = getattr(exc.orig, "__cause__", None)  # the driver's own (asyncpg's) exception
+        if cause is not None:
+            facts["driver_cause"] = type(cause).__qualname__
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
+        if sqlstate:
+            facts["sqlstate"] = str(sqlstate)
     return facts
 
 

@@ -147,7 +147,7 @@ class ReviewItem(IdMixin, TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(Text)
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(32), default="open", index=True)
     decided_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
