@@ -277,24 +277,10 @@ def frequency_cap(monkeypatch: pytest.MonkeyPatch, count: int, days: float) -> I
 
 async def start_campaign(db: Database, settings: Settings, *, sender_id: int) -> int:
     """Creates, approves and starts a campaign to every contact; returns its id."""
-    async with db.session() as session:
-        campaign = await flows.create_campaign(
-            session=session,
-            settings=settings,
-            campaign_in=CampaignCreate(
-                name="Boots",
-                goal="Winter boots sale",
-                sender_id=sender_id,
-                variants=[VariantIn(text=TEXT)],
-            ),
-            actor="test",
-        )
-        await flows.submit_campaign(
-            session=session, settings=settings, campaign_id=campaign.id, actor="test"
-        )
+    campaign_id = await launch(db, settings, sender_id=sender_id)
     async with db.session() as session:
         await flows.start_due_campaigns(session=session)
-    return campaign.id
+    return campaign_id
 
 
 async def drain(db: Database, worker: DeliveryWorker | None = None, rounds: int = 50) -> None:
