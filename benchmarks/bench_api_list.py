@@ -74,6 +74,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     wrk = shutil.which("wrk")
     if wrk is None:
@@ -119,12 +128,14 @@ def main() -> None:
         subprocess.run(  # warm-up
             [wrk, "-t2", f"-c{CONNECTIONS}", "-d3s", *header, url], check=True, capture_output=True
         )
+        cpu_before = _cpu_s(server.pid)
         out = subprocess.run(
             [wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION_S}s", "--latency", *header, url],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
+        cpu_s = _cpu_s(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -137,6 +148,12 @@ def main() -> None:
     print(f"  requests/s   {float(rate.group(1)) if rate else float('nan'):.0f}  (target >= 500)")
     print(f"  latency p50  {p50.group(1) if p50 else '?'}   p99 {p99.group(1) if p99 else '?'}")
     print(f"  non-2xx      {non_2xx.group(1) if non_2xx else 0}")
+    served = re.search(r"(\d+) requests in", out)
+    if served and cpu_s == cpu_s:  # not NaN
+        # The server's own CPU time per request (all its threads): a figure the machine's
+        # load distorts far less than the rate, for comparing two versions on a busy machine.
+        print(f"  server CPU   {cpu_s * 1000 / int(served.group(1)):.2f} ms per request")
+    print(f"  load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -20,12 +20,14 @@ at least 0.99 with zero 429s in every run, ahead of the peer; the consent phase 
 RECIPIENTS / 30 s.
 
     .venv/bin/python benchmarks/bench_realclock.py [--recipients 900] [--runs 5] [--no-peer]
+        [--consent-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -174,7 +176,7 @@ async def consent_phase(
         await asyncio.sleep(0.2)  # another process's state: polled
     stop.set()
     await scheduler
-    times = [m["at"] for m in await sent_log(http, bot["username"])]
+    times = sorted(m["at"] for m in await sent_log(http, bot["username"]))
     state = await bot_state(http, bot["username"])
     ideal = recipients / RATE
     took = max(times) - started_at
@@ -184,6 +186,8 @@ async def consent_phase(
         "ideal_s": ideal,
         "over": took / ideal - 1.0,
         "answer_efficiency": efficiency(times)[0],
+        "first_answer_s": min(times) - started_at,
+        "longest_gap_s": max((b - a for a, b in itertools.pairwise(times)), default=0),
         "floodwaits": state["flood_waits"],
     }
 
@@ -349,7 +353,7 @@ async def lane_runs(
 # -- the whole measurement ---------------------------------------------------------------------
 
 
-async def main(recipients: int, runs: int, with_peer: bool) -> None:
+async def main(recipients: int, runs: int, with_peer: bool, consent_only: bool = False) -> None:
     configure_logging("WARNING", json=False)
     began = time.monotonic()
     server, url = start_server()
@@ -365,8 +369,14 @@ async def main(recipients: int, runs: int, with_peer: bool) -> None:
                 f"consent phase: {consent['answered']} /start answered in "
                 f"{consent['took_s']:.2f} s (ideal {consent['ideal_s']:.2f} s, "
                 f"{consent['over'] * 100:+.1f} %), answers at "
-                f"{consent['answer_efficiency']:.4f} of 30/s, 429s {consent['floodwaits']}"
+                f"{consent['answer_efficiency']:.4f} of 30/s, 429s {consent['floodwaits']}; "
+                f"first answer after {consent['first_answer_s']:.2f} s, longest pause between "
+                f"answers {consent['longest_gap_s']:.2f} s"
             )
+            if consent_only:
+                await runtime.close()
+                await db.dispose()
+                return
             peer_process = pacing_process = None
             if with_peer:
                 for bot in (theirs, paced):
@@ -426,9 +436,10 @@ if __name__ == "__main__":
     parser.add_argument("--recipients", type=int, default=900)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--consent-only", action="store_true", help="the consent phase alone")
     parser.add_argument("--pacing", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pacing:
         asyncio.run(pacing_lane(args.pacing[0], args.pacing[1], args.recipients, args.runs))
     else:
-        asyncio.run(main(args.recipients, args.runs, not args.no_peer))
+        asyncio.run(main(args.recipients, args.runs, not args.no_peer, args.consent_only))

@@ -23,6 +23,7 @@ from marketing_agent.compliance.commands import (
 )
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
+from marketing_agent.experiments.commands import add_experiments_commands
 
 if TYPE_CHECKING:
     from marketing_agent.core.db import Database
@@ -57,6 +58,10 @@ contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_he
 app.add_typer(contacts_app, name="contacts")
 privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+experiments_app = typer.Typer(
+    help="Experiments: a campaign's results, the calculator, sample sizes.", no_args_is_help=True
+)
+app.add_typer(experiments_app, name="experiments")
 console = Console()
 err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
@@ -910,6 +915,11 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
+    experiments_app, fail=_fail, settings_of=_settings, database_of=_database
+)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -118,4 +119,61 @@ def test_a_bandit_campaign_shows_its_traffic_shifting_batch_by_batch(
     expect(batches.nth(1)).to_be_attached(timeout=60_000)
     expect(batches.first).to_have_accessible_name(re.compile(r"^Batch 2 at .*: A \d"))
     expect(page.get_by_role("region", name="Decisions")).to_contain_text("Batch 3:")
+    assert_accessible(page)
+
+
+def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets revenue {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    card = page.get_by_role("region", name="Revenue per recipient")
+    expect(card).to_contain_text("no revenue per recipient to compare")
+    # Wait (condition, not time) until the campaign has sent to its whole audience.
+    sent: list[dict[str, object]] = []
+    for _ in range(600):
+        deliveries = api.get(
+            f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries", params={"limit": 500}
+        ).json()
+        sent = [d for d in deliveries["items"] if d["status"] == "sent"]
+        if sent and all(d["status"] not in ("queued", "sending") for d in deliveries["items"]):
+            break
+        page.wait_for_timeout(100)
+    by_variant = {key: [d for d in sent if d["variant_key"] == key] for key in ("A", "B")}
+    assert by_variant["A"] and by_variant["B"], sent
+    # Every B recipient buys for 50 USD, no A recipient does.
+    batch = {
+        "source": "shop",
+        "events": [
+            {
+                "id": f"order-{campaign_id}-{d['contact_id']}",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "value": "50",
+                "currency": "USD",
+                "contact_id": d["contact_id"],
+                "campaign_id": campaign_id,
+            }
+            for d in by_variant["B"]
+        ],
+    }
+    recorded = api.post("/api/v1/analytics/conversions", json=batch)
+    assert recorded.status_code == 200, recorded.text
+
+    verdict = card.get_by_role("status", name="Revenue verdict")
+    expect(verdict).to_contain_text("per recipient", timeout=30_000)
+    table = card.get_by_role("table", name="Revenue per recipient")
+    row_b = table.get_by_role("row").filter(has_text=re.compile(r"^B"))
+    expect(row_b).to_contain_text("$50.00")
+    expect(row_b).to_contain_text(f"{len(by_variant['B'])}")
+    row_a = table.get_by_role("row").filter(has_text=re.compile(r"^A \(control\)"))
+    expect(row_a).to_contain_text("$0.00")
     assert_accessible(page)

@@ -247,3 +247,22 @@ async def test_a_certainty_too_near_one_for_finite_intervals_is_a_422(
     frequentist = strict.json()["arms"][1]["frequentist"]
     assert frequentist["difference_ci_low"] < frequentist["difference"]
     assert frequentist["difference"] < frequentist["difference_ci_high"]
+
+
+async def test_values_too_large_for_a_variance_are_refused_not_a_server_error(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    viewer = await headers_for(client, database_of(app), Role.VIEWER)
+    huge = {"value_sum": 1e200, "value_sum_squares": 1e300}
+    body = {
+        "control": "A",
+        "arms": [
+            {"key": "A", "trials": 1000, "successes": 50, **huge},
+            {"key": "B", "trials": 1000, "successes": 70, **huge},
+        ],
+    }
+
+    response = await client.post("/api/v1/experiments/analyse", json=body, headers=viewer)
+
+    assert response.status_code == 422
+    assert ["body", "arms", 0, "value_sum"] in [e["loc"] for e in response.json()["errors"]]

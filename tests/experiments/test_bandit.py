@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from marketing_agent.experiments.bandit import BanditPolicy, Send, mature_counts, thompson_weights
+from marketing_agent.experiments.schemas import Arm
+from marketing_agent.experiments.splitter import assign_arm
 from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
 
 
@@ -83,3 +87,28 @@ def test_the_bandit_finds_the_best_arm_even_after_an_unlucky_start() -> None:
 
     assert weights["C"] > 0.9
     assert min(trials.values()) >= 50  # burn-in and the floor keep every arm learning
+
+
+def test_arms_with_the_same_counts_get_exactly_the_same_share() -> None:
+    tied = [ArmCounts(key, 3000, 96) for key in "ABCDE"]
+    two_tied = [ArmCounts("A", 800, 20), ArmCounts("B", 800, 20), ArmCounts("C", 800, 31)]
+
+    for policy in (BanditPolicy(), BanditPolicy(top_two=True), BanditPolicy(sharpen=1.0)):
+        [share] = set(thompson_weights(tied, policy).values())
+        assert share == pytest.approx(0.2)
+        weights = thompson_weights(two_tied, policy)
+        assert weights["A"] == weights["B"] < weights["C"]
+        assert sum(weights.values()) == pytest.approx(1.0)
+
+
+def test_a_batch_of_tied_arms_is_split_equally_among_them() -> None:
+    # Five close arms with the same mature counts, as in the fastest send of close arms: the
+    # next batch of 5,000 goes to each about equally (each share within 4 standard deviations).
+    counts = [ArmCounts(key, 900, 27) for key in "ABCDE"]
+    weights = thompson_weights(counts, BanditPolicy())
+    arms = [Arm(key=key, weight=weight) for key, weight in weights.items()]
+
+    batch = Counter(assign_arm(experiment_id="7:batch3", unit_id=u, arms=arms) for u in range(5000))
+
+    assert len(set(weights.values())) == 1
+    assert all(abs(batch[key] - 1000) < 4 * (5000 * 0.2 * 0.8) ** 0.5 for key in "ABCDE")

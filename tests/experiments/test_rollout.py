@@ -398,3 +398,68 @@ async def test_a_person_may_resume_a_paused_variant_and_it_is_not_paused_again(
         "A",
         "B",
     }
+
+
+async def test_the_test_window_counts_from_the_first_send_not_from_the_start(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    # Started at midnight, the campaign may send only from 09:00: a window counted from the
+    # start would end at 01:00, before anyone got a message.
+    sender_id = await make_sender(db)
+    await make_contacts(db, 60, sender_id=sender_id)
+    async with db.session() as session:
+        campaign = await flows.create_campaign(
+            session=session,
+            settings=settings,
+            campaign_in=CampaignCreate(
+                name="Boots at nine",
+                goal="Winter boots sale",
+                sender_id=sender_id,
+                variants=[VariantIn(text=text) for text in TEXTS[:2]],
+                send_window={"start": "09:00", "end": "20:00"},
+                quiet_hours=None,
+                timezone="UTC",
+            ),
+            actor="test",
+        )
+        await experiments.set_rollout(
+            session=session,
+            campaign_id=campaign.id,
+            config=RolloutConfig(
+                mode="test_then_send", test_share=0.5, wait_minutes=60, min_trials_per_arm=5
+            ),
+            settings=settings,
+            actor="marketer",
+        )
+        await flows.submit_campaign(
+            session=session, settings=settings, campaign_id=campaign.id, actor="test"
+        )
+    campaign_id = campaign.id
+
+    for _ in range(9):  # 00:00 .. 08:00, an hour at a time: nothing may go yet
+        await send_what_is_due(db)
+        virtual_clock.advance(3600)
+    async with db.session() as session:
+        waiting = await experiments.get_rollout(session=session, campaign_id=campaign_id)
+    assert waiting.phase == "testing" and waiting.window_started_at is None
+    assert not await audited(db, campaign_id, "experiment.decision_postponed")
+    assert not [d for d in await deliveries(db, campaign_id) if d.status == "sent"]
+
+    await send_what_is_due(db)  # 09:00: the test's sends go
+    tested = [d for d in await deliveries(db, campaign_id) if d.status == "sent"]
+    await convert(db, campaign_id, [d for d in tested if d.variant_key == "B"], "converted")
+    virtual_clock.advance(61)
+    await send_what_is_due(db)
+    async with db.session() as session:
+        started = await experiments.get_rollout(session=session, campaign_id=campaign_id)
+    assert started.window_started_at is not None and started.decide_at is not None
+    assert started.window_started_at.hour == 9
+    assert started.decide_at - started.window_started_at == timedelta(minutes=60)
+
+    virtual_clock.advance(50 * 60)  # 09:51: still inside the window
+    await send_what_is_due(db)
+    assert not await audited(db, campaign_id, "experiment.winner_chosen")
+    virtual_clock.advance(10 * 60)  # 10:01
+    await send_what_is_due(db)
+    [chosen] = await audited(db, campaign_id, "experiment.winner_chosen")
+    assert chosen["winner"] == "B"

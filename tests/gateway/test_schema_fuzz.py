@@ -150,4 +150,4 @@ async def test_no_input_makes_a_server_error_or_breaks_the_schema(
     output = Path(os.environ.get("MA_FUZZ_OUTPUT", tmp_path / "schemathesis.txt"))
     output.write_text(result.stdout + result.stderr)
     assert result.returncode == 0, result.stdout[-20000:] + result.stderr[-4000:]
-    assert elapsed < 170, f"the fuzz run took {elapsed:.0f}s"
+    assert elapsed < MAX_TIME_S + 80, f"the fuzz run took {elapsed:.0f}s"  # CI's time budget

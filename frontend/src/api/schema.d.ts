@@ -2329,6 +2329,8 @@ export interface components {
             /** Warnings */
             warnings: string[];
             stopping: components["schemas"]["StoppingRead"];
+            /** @description With value_sum and value_sum_squares: value per recipient. */
+            revenue?: components["schemas"]["RevenueSummaryRead"] | null;
         };
         /** ApiKeyCreate */
         ApiKeyCreate: {
@@ -3865,6 +3867,8 @@ export interface components {
             guardrails?: components["schemas"]["GuardrailRead"][];
             /** @description None when no recipient has the metric in the pre-period. */
             cuped?: components["schemas"]["CupedRead"] | null;
+            /** @description Value per recipient (each arm's `revenue`); None when no conversion of the campaign carries a value. */
+            revenue?: components["schemas"]["RevenueSummaryRead"] | null;
         };
         /**
          * ExperimentStatus
@@ -4828,26 +4832,91 @@ export interface components {
         };
         /**
          * RevenueRead
-         * @description Value per recipient (e.g. revenue) against the control: Welch's t test.
+         * @description Value per recipient (e.g. revenue) against the control: Welch's t test. Every recipient
+         *     counts, those who did not convert with 0, so the mean is revenue / recipients.
          */
         RevenueRead: {
             /** Engine */
             engine: string;
+            /**
+             * Recipients
+             * @description Recipients counted (with their zeros).
+             */
+            recipients?: number | null;
+            /**
+             * Converters
+             * @description Recipients who brought a value.
+             */
+            converters?: number | null;
+            /**
+             * Total
+             * @description The arm's value in all.
+             */
+            total?: number | null;
             /** Mean Per Recipient */
             mean_per_recipient: number;
+            /**
+             * Standard Deviation
+             * @description Per recipient, zeros included.
+             */
+            standard_deviation?: number | null;
+            /**
+             * Mean Ci Low
+             * @description t interval of the mean per recipient.
+             */
+            mean_ci_low?: number | null;
+            /** Mean Ci High */
+            mean_ci_high?: number | null;
             /**
              * Difference
              * @description Mean minus the control's; None for it.
              */
             difference: number | null;
-            /** Ci Low */
+            /**
+             * Ci Low
+             * @description Welch interval of the difference.
+             */
             ci_low: number | null;
             /** Ci High */
             ci_high: number | null;
             /** Lift */
             lift: number | null;
+            /**
+             * Lift Ci Low
+             * @description Delta-method interval of the lift.
+             */
+            lift_ci_low?: number | null;
+            /** Lift Ci High */
+            lift_ci_high?: number | null;
             /** P Value */
             p_value: number | null;
+            /**
+             * P Value Holm
+             * @description Holm-adjusted over the arms' comparisons (more than two arms).
+             */
+            p_value_holm?: number | null;
+        };
+        /**
+         * RevenueSummaryRead
+         * @description The campaign's value per recipient in one sentence that says how sure it is.
+         */
+        RevenueSummaryRead: {
+            /** Engine */
+            engine: string;
+            /**
+             * Currency
+             * @description Only conversions reported in this currency count; empty in the calculator.
+             */
+            currency: string;
+            /** Confidence */
+            confidence: number;
+            /**
+             * Leader
+             * @description The arm whose value per recipient is surely above the control's (Holm-adjusted p below 1 - confidence); None when no arm is.
+             */
+            leader: string | null;
+            /** Reason */
+            reason: string;
         };
         /** ReviewAssignment */
         ReviewAssignment: {
@@ -4999,7 +5068,7 @@ export interface components {
             test_share: number;
             /**
              * Wait Minutes
-             * @description test-then-send: the window.
+             * @description test-then-send: the window, counted from the test's first send.
              * @default 240
              */
             wait_minutes: number;
@@ -5074,6 +5143,12 @@ export interface components {
              */
             maturity_minutes: number;
             /**
+             * Reuse Winner
+             * @description test-then-send, recurring campaign: a run sends the latest earlier run's winner to everyone instead of testing again.
+             * @default true
+             */
+            reuse_winner: boolean;
+            /**
              * Pause On Guardrail
              * @description Pause an arm whose guardrail is breached (the campaign if all are).
              * @default true
@@ -5103,11 +5178,19 @@ export interface components {
              * @description not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done.
              */
             phase: string;
-            /** Started At */
+            /**
+             * Started At
+             * @description When the campaign started (its audience).
+             */
             started_at: string | null;
             /**
+             * Window Started At
+             * @description test-then-send: the test's first send, from which its window counts; None until the scheduler has seen it.
+             */
+            window_started_at?: string | null;
+            /**
              * Decide At
-             * @description test-then-send: when the window ends.
+             * @description test-then-send: when the window ends, the first send + wait_minutes (at the start: the earliest it can; None while the test has sent nothing yet).
              */
             decide_at: string | null;
             /** Winner */
@@ -5133,6 +5216,11 @@ export interface components {
             held: number;
             /** Released */
             released: number;
+            /**
+             * Inherited From Campaign Id
+             * @description A recurring campaign's run: the earlier run whose winner this run sends to everyone (set when the run is made, applied when it starts).
+             */
+            inherited_from_campaign_id?: number | null;
         };
         /** SafetySettingsRead */
         SafetySettingsRead: {

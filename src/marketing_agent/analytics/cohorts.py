@@ -1,5 +1,6 @@
 """Per-variant figures an experiment decides on: the sends old enough to judge (a bandit's late
-feedback, attributed by delivery time) and each recipient's metric before the campaign (CUPED).
+feedback, attributed by delivery time), each recipient's metric before the campaign (CUPED), and
+the value each recipient brought (revenue per recipient, zero for those who did not convert).
 
 Both are read from events only; people are counted once, like every other count here.
 """
@@ -43,6 +44,18 @@ class PrePeriodSummary:
     sum_x: float
     sum_x2: float
     sum_xy: float
+
+
+@dataclass(frozen=True)
+class ValueSummary:
+    """A variant's recipients and the value (USD) each brought through the campaign's
+    conversions: n counts every recipient, those who did not convert with a value of 0."""
+
+    variant_key: str
+    n: int
+    converters: int  # recipients with at least one conversion carrying a value
+    sum_usd: float
+    sum_squares_usd: float
 
 
 async def mature_variant_counts(
@@ -96,6 +109,44 @@ async def pre_period_summaries(
         row[4] += x * x
         row[5] += x * y
     return [PrePeriodSummary(key, int(s[0]), *s[1:]) for key, s in sorted(sums.items())]
+
+
+async def first_send_at(*, session: AsyncSession, campaign_id: int) -> datetime | None:
+    """Returns when the campaign's first message was sent; None before any was."""
+    at = await session.scalar(
+        select(func.min(Event.occurred_at)).where(
+            Event.campaign_id == campaign_id, Event.type == EventType.SENT.value
+        )
+    )
+    return _aware(at) if at is not None else None
+
+
+async def value_summaries(*, session: AsyncSession, campaign_id: int) -> list[ValueSummary]:
+    """Returns each variant's value per recipient sums: every person sent to counts, with the
+    sum of their conversions' `value_usd_micros` (0 without one); empty when no conversion of
+    the campaign carries a value."""
+    person = func.coalesce(Event.contact_id, Event.anonymous_id, -Event.id)
+    rows = await session.execute(
+        select(person, func.sum(Event.value_usd_micros))
+        .where(
+            Event.campaign_id == campaign_id,
+            Event.type == EventType.CONVERTED.value,
+            Event.value_usd_micros.is_not(None),
+        )
+        .group_by(person)
+    )
+    value_of = {int(who): int(micros) / 1e6 for who, micros in rows if micros is not None}
+    if not value_of:
+        return []
+    sums: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    for variant_key, who in await _first_sends(session, campaign_id):
+        value = value_of.get(who, 0.0)
+        row = sums[variant_key]
+        row[0] += 1
+        row[1] += value != 0
+        row[2] += value
+        row[3] += value * value
+    return [ValueSummary(key, int(s[0]), int(s[1]), s[2], s[3]) for key, s in sorted(sums.items())]
 
 
 async def _first_sends(session: AsyncSession, campaign_id: int) -> dict[tuple[str, int], datetime]:

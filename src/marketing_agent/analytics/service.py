@@ -37,8 +37,11 @@ from marketing_agent.analytics import signals
 from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
+    ValueSummary,
+    first_send_at,
     mature_variant_counts,
     pre_period_summaries,
+    value_summaries,
 )
 from marketing_agent.analytics.links import (
     LinkExpired,
@@ -86,11 +89,13 @@ __all__ = [
     "PrePeriodSummary",
     "SenderKind",
     "TrackedLink",
+    "ValueSummary",
     "VariantStats",
     "campaign_stats",
     "contact_events",
     "contacts_active_since",
     "erase_contact",
+    "first_send_at",
     "funnel",
     "funnel_dropoff",
     "is_automated",
@@ -104,6 +109,7 @@ __all__ = [
     "redirect_url",
     "track_links",
     "tracker_of",
+    "value_summaries",
     "variant_keys",
 ]
 

@@ -12,12 +12,14 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 
 
-def get_database(request: Request) -> Database:
+# Coroutines, though they only read app.state: FastAPI runs a plain `def` dependency in its
+# thread pool, a thread hop on every request that opens a session.
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.database
     return db
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

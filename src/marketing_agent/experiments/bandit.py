@@ -66,7 +66,21 @@ def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[st
         best = _top_two(best, policy.top_two_beta)
     if policy.sharpen != 1.0:
         best = {key: p**policy.sharpen for key, p in best.items()}
-    return _with_floor(best, policy.floor_weight)
+    return _tied_equal(arms, _with_floor(best, policy.floor_weight))
+
+
+def _tied_equal(arms: Sequence[ArmCounts], weights: dict[str, float]) -> dict[str, float]:
+    """Gives arms with the same counts exactly the same weight (the integration's rounding
+    would otherwise favour one by 1e-16, and the split would not be equal)."""
+    groups: dict[tuple[int, int], list[str]] = {}
+    for arm in arms:
+        groups.setdefault((arm.trials, arm.successes), []).append(arm.key)
+    tied = dict(weights)
+    for members in groups.values():
+        if len(members) > 1:
+            share = sum(weights[key] for key in members) / len(members)
+            tied |= dict.fromkeys(members, share)
+    return tied
 
 
 def _top_two(best: dict[str, float], beta: float) -> dict[str, float]:

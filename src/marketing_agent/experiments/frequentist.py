@@ -52,6 +52,10 @@ class MeanComparison:
     t: float
     degrees_of_freedom: float
     p_value: float
+    # Delta method on arm.mean / control.mean - 1 (t quantile at the Welch degrees of freedom);
+    # None when the control's mean is 0.
+    lift_ci_low: float | None = None
+    lift_ci_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -134,11 +138,18 @@ def welch_t_test(
     se = math.sqrt(var_c + var_a)
     lift = arm.mean / control.mean - 1.0 if control.mean else None
     if se == 0:
-        return MeanComparison(difference, difference, difference, lift, 0.0, math.inf, 1.0)
+        return MeanComparison(
+            difference, difference, difference, lift, 0.0, math.inf, 1.0, lift, lift
+        )
     df = (var_c + var_a) ** 2 / (var_c**2 / (control.n - 1) + var_a**2 / (arm.n - 1))
     t = difference / se
     p_value = 2.0 * float(special.stdtr(df, -abs(t)))
-    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se
+    t_crit = float(special.stdtrit(df, 0.5 + confidence / 2))
+    half = t_crit * se
+    lift_low = lift_high = None
+    if lift is not None:
+        lift_half = t_crit * math.sqrt(relative_variance(control.mean, var_c, arm.mean, var_a))
+        lift_low, lift_high = lift - lift_half, lift + lift_half
     return MeanComparison(
         difference=difference,
         ci_low=difference - half,
@@ -147,7 +158,18 @@ def welch_t_test(
         t=t,
         degrees_of_freedom=df,
         p_value=min(1.0, p_value),
+        lift_ci_low=lift_low,
+        lift_ci_high=lift_high,
     )
+
+
+def mean_interval(summary: MeanSummary, *, confidence: float = 0.95) -> tuple[float, float] | None:
+    """Returns the t interval of a mean (e.g. revenue per recipient); None below 2 recipients."""
+    if summary.n < 2:
+        return None
+    t_crit = float(special.stdtrit(summary.n - 1, 0.5 + confidence / 2))
+    half = t_crit * math.sqrt(summary.variance / summary.n)
+    return summary.mean - half, summary.mean + half
 
 
 def holm_adjust(p_values: Sequence[float]) -> list[float]:

@@ -41,6 +41,8 @@ log = get_logger(__name__)
 
 ACTOR = "system:experiments"
 ENTITY = "campaign"
+# While a test has sent nothing yet, how often to look for its first send (its window's start).
+WINDOW_START_CHECK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ async def set_rollout(
     *, session: AsyncSession, experiment: Experiment, config: RolloutConfig, actor: str
 ) -> None:
     """Sets how the experiment decides while sending; Conflict once the campaign has started."""
-    if experiment.rollout_state:
+    if _state(experiment).get("started_at"):
         raise Conflict(
             f"Campaign {experiment.campaign_id} has started sending; "
             "its rollout can no longer change"
@@ -97,13 +99,13 @@ async def set_rollout(
     experiment.mode = config.mode.value
     experiment.rollout = config.model_dump(mode="json")
     await session.flush()
-    await compliance.audit(
-        session=session,
+    await _audit(
+        session,
+        experiment,
+        "experiment.rollout_set",
+        _describe(config),
+        experiment.rollout,
         actor=actor,
-        action="experiment.rollout_set",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={"summary": _describe(config), **experiment.rollout},
     )
 
 
@@ -121,6 +123,10 @@ async def start_rollout(
             for u in unit_ids
         }
         state["phase"] = "fixed"
+    elif config.mode is RolloutMode.TEST_THEN_SEND and (inherited := _inherited(experiment)):
+        winner = inherited["winner"]
+        keys = dict.fromkeys(unit_ids, winner)
+        state |= {"phase": "rolled_out", "winner": winner, "inherited": inherited}
     elif config.mode is RolloutMode.TEST_THEN_SEND:
         for unit in unit_ids:
             if _point(experiment, unit, "test") < config.test_share:
@@ -147,7 +153,18 @@ async def start_rollout(
     experiment.rollout_state = state
     experiment.next_check_at = _next_check(config, state, now)
     await session.flush()
-    if config.mode is not RolloutMode.FIXED:
+    if state.get("inherited"):
+        inherited = state["inherited"]
+        await _audit(
+            session,
+            experiment,
+            "experiment.winner_inherited",
+            f"Variant {inherited['winner']} goes to all {len(keys):,} recipients without a new "
+            f"test: campaign {inherited['from_campaign_id']}, an earlier run of this recurring "
+            f"campaign, {inherited['how']}.",
+            {"winner": inherited["winner"], "sent_now": len(keys), **inherited},
+        )
+    elif config.mode is not RolloutMode.FIXED:
         await _audit(
             session,
             experiment,
@@ -258,18 +275,15 @@ async def approve_winner(
     experiment.rollout_state = state
     experiment.next_check_at = clock.now()
     await session.flush()
-    await compliance.audit(
-        session=session,
+    proposed = state.get("proposed")
+    await _audit(
+        session,
+        experiment,
+        "experiment.winner_approved",
+        f"{actor} chose variant {key} for the rest of the audience"
+        + (f" (proposed: {proposed})." if proposed else "."),
+        {"variant_key": key, "proposed": proposed},
         actor=actor,
-        action="experiment.winner_approved",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={
-            "summary": f"{actor} chose variant {key} for the rest of the audience"
-            + (f" (proposed: {state['proposed']})." if state.get("proposed") else "."),
-            "variant_key": key,
-            "proposed": state.get("proposed"),
-        },
     )
 
 
@@ -290,18 +304,60 @@ async def resume_arm(
     experiment.rollout_state = state
     experiment.next_check_at = clock.now()
     await session.flush()
-    await compliance.audit(
-        session=session,
+    await _audit(
+        session,
+        experiment,
+        "experiment.arm_resumed",
+        f"{actor} resumed variant {variant_key} despite its guardrail; it will not be paused "
+        "again.",
+        {"variant_key": variant_key},
         actor=actor,
-        action="experiment.arm_resumed",
-        entity_type=ENTITY,
-        entity_id=experiment.campaign_id,
-        data={
-            "summary": f"{actor} resumed variant {variant_key} despite its guardrail; it will "
-            "not be paused again.",
-            "variant_key": variant_key,
-        },
     )
+
+
+async def inherit_rollout(
+    *,
+    session: AsyncSession,
+    experiment: Experiment,
+    template: Experiment,
+    earlier_runs: Sequence[Experiment],
+) -> None:
+    """Gives a recurring campaign's new run the template's rollout and, for test-then-send, the
+    winner of the latest earlier run whose test (or a person) chose one: the run sends it to
+    everyone instead of testing the same variants again (unless `reuse_winner` is off)."""
+    if not template.rollout:
+        return
+    experiment.mode, experiment.rollout = template.mode, dict(template.rollout)
+    config = config_of(experiment)
+    keys = {arm.key for arm in _arms(experiment)}
+    for run in earlier_runs if config.reuse_winner else ():
+        state = _state(run)
+        winner = state.get("winner")
+        if state.get("phase") != "rolled_out" or state.get("fallback") or winner not in keys:
+            continue
+        inherited = state.get("inherited") or {
+            "from_campaign_id": run.campaign_id,
+            "how": f"approved by {state['approved_by']}"
+            if state.get("approved_by")
+            else "chose it by its test",
+        }
+        experiment.rollout_state = {
+            "inherited": {
+                "winner": winner,
+                "from_campaign_id": inherited["from_campaign_id"],
+                "how": inherited["how"],
+            }
+        }
+        break
+    await session.flush()
+
+
+def _inherited(experiment: Experiment) -> dict[str, Any] | None:
+    inherited = _state(experiment).get("inherited")
+    keys = {arm.key for arm in _arms(experiment)}
+    if not config_of(experiment).reuse_winner or not inherited:
+        return None
+    return dict(inherited) if inherited.get("winner") in keys else None
 
 
 def read_rollout(experiment: Experiment) -> RolloutRead:
@@ -317,6 +373,7 @@ def read_rollout(experiment: Experiment) -> RolloutRead:
         config=config,
         phase=state.get("phase", "not_started"),
         started_at=_time(state.get("started_at")),
+        window_started_at=_time(state.get("window_started_at")),
         decide_at=_time(state.get("decide_at")),
         winner=state.get("winner"),
         proposed=state.get("proposed"),
@@ -324,6 +381,9 @@ def read_rollout(experiment: Experiment) -> RolloutRead:
         weights=weights,
         held=int(state.get("held", 0)),
         released=int(state.get("released", 0)),
+        inherited_from_campaign_id=(_inherited(experiment) or {}).get("from_campaign_id")
+        if config.mode is RolloutMode.TEST_THEN_SEND
+        else None,
     )
 
 
@@ -405,7 +465,18 @@ async def _test_then_send(
         return _give_all(state, held, state["approved"])
     if phase == "rolled_out" and state.get("winner"):
         return _give_all(state, held, state["winner"])  # late arrivals (a re-held arm's)
-    if phase != "testing" or now < (_time(state.get("decide_at")) or now):
+    if phase != "testing":
+        return {}
+    if not state.get("window_started_at"):
+        # The window counts from the test's first send, not from the start: a campaign that
+        # starts at night and sends from 09:00 (its send window) is judged on a full window.
+        first = await analytics.first_send_at(session=session, campaign_id=experiment.campaign_id)
+        if first is None:
+            state["decide_at"] = None
+            return {}
+        decide_at = first + timedelta(minutes=config.wait_minutes)
+        state |= {"window_started_at": first.isoformat(), "decide_at": decide_at.isoformat()}
+    if now < (_time(state.get("decide_at")) or now):
         return {}
     paused = set(state.get("paused_arms", []))
     figures = _figures(results)
@@ -448,6 +519,7 @@ async def _test_then_send(
         )
         return {}
     fallback = _fallback(experiment, paused)
+    state["fallback"] = True
     await _audit(
         session,
         experiment,
@@ -604,6 +676,8 @@ def _next_check(config: RolloutConfig, state: dict[str, Any], now: datetime) -> 
     checks = [now + timedelta(minutes=config.guardrail_check_minutes)]
     if state.get("phase") == "testing" and (decide := _time(state.get("decide_at"))):
         checks.append(max(decide, now))
+    elif state.get("phase") == "testing" and not state.get("window_started_at"):
+        checks.append(now + WINDOW_START_CHECK)  # looking for the test's first send
     if state.get("phase") == "bandit":
         last = _time(state.get("last_release_at")) or now
         checks.append(max(last + timedelta(minutes=config.interval_minutes), now))
@@ -656,12 +730,18 @@ def _describe(config: RolloutConfig) -> str:
 
 
 async def _audit(
-    session: AsyncSession, experiment: Experiment, action: str, summary: str, data: dict[str, Any]
+    session: AsyncSession,
+    experiment: Experiment,
+    action: str,
+    summary: str,
+    data: dict[str, Any],
+    *,
+    actor: str = ACTOR,
 ) -> None:
     log.info(action, campaign_id=experiment.campaign_id, experiment_id=experiment.id)
     await compliance.audit(
         session=session,
-        actor=ACTOR,
+        actor=actor,
         action=action,
         entity_type=ENTITY,
         entity_id=experiment.campaign_id,

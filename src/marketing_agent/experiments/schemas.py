@@ -69,15 +69,42 @@ class SequentialRead(BaseModel):
 
 
 class RevenueRead(BaseModel):
-    """Value per recipient (e.g. revenue) against the control: Welch's t test."""
+    """Value per recipient (e.g. revenue) against the control: Welch's t test. Every recipient
+    counts, those who did not convert with 0, so the mean is revenue / recipients."""
 
     engine: str
+    recipients: int | None = Field(None, description="Recipients counted (with their zeros).")
+    converters: int | None = Field(None, description="Recipients who brought a value.")
+    total: float | None = Field(None, description="The arm's value in all.")
     mean_per_recipient: float
+    standard_deviation: float | None = Field(None, description="Per recipient, zeros included.")
+    mean_ci_low: float | None = Field(None, description="t interval of the mean per recipient.")
+    mean_ci_high: float | None = None
     difference: float | None = Field(description="Mean minus the control's; None for it.")
-    ci_low: float | None
+    ci_low: float | None = Field(description="Welch interval of the difference.")
     ci_high: float | None
     lift: float | None
+    lift_ci_low: float | None = Field(None, description="Delta-method interval of the lift.")
+    lift_ci_high: float | None = None
     p_value: float | None
+    p_value_holm: float | None = Field(
+        None, description="Holm-adjusted over the arms' comparisons (more than two arms)."
+    )
+
+
+class RevenueSummaryRead(BaseModel):
+    """The campaign's value per recipient in one sentence that says how sure it is."""
+
+    engine: str
+    currency: str = Field(
+        description="Only conversions reported in this currency count; empty in the calculator."
+    )
+    confidence: float
+    leader: str | None = Field(
+        description="The arm whose value per recipient is surely above the control's "
+        "(Holm-adjusted p below 1 - confidence); None when no arm is."
+    )
+    reason: str
 
 
 class ArmResultRead(BaseModel):
@@ -211,10 +238,19 @@ class ExperimentResults(AnalysisFields):
     cuped: CupedRead | None = Field(
         None, description="None when no recipient has the metric in the pre-period."
     )
+    revenue: RevenueSummaryRead | None = Field(
+        None,
+        description="Value per recipient (each arm's `revenue`); None when no conversion of "
+        "the campaign carries a value.",
+    )
 
 
 class AnalysisRead(AnalysisFields):
     """The calculator's answer."""
+
+    revenue: RevenueSummaryRead | None = Field(
+        None, description="With value_sum and value_sum_squares: value per recipient."
+    )
 
 
 class PriorIn(BaseModel):
@@ -229,11 +265,21 @@ class AnalyseArm(BaseModel):
     weight: float | None = Field(
         None, gt=0, allow_inf_nan=False, description="Planned traffic share, for the SRM check."
     )
+    # Bounded so that squares and products stay finite floats (1e15 of any currency is more than
+    # any campaign brings; beyond it the variance would overflow into a server error).
     value_sum: float | None = Field(
-        None, allow_inf_nan=False, description="Sum of a value per recipient, e.g. revenue."
+        None,
+        ge=-1e15,
+        le=1e15,
+        allow_inf_nan=False,
+        description="Sum of a value per recipient, e.g. revenue.",
     )
     value_sum_squares: float | None = Field(
-        None, ge=0, allow_inf_nan=False, description="Sum of its squares (for its variance)."
+        None,
+        ge=0,
+        le=1e30,
+        allow_inf_nan=False,
+        description="Sum of its squares (for its variance).",
     )
 
 
@@ -337,7 +383,11 @@ class RolloutConfig(BaseModel):
     )
     test_share: float = Field(0.2, ge=0.01, le=0.9, description="test-then-send: share tested.")
     wait_minutes: float = Field(
-        240, ge=0.1, le=43200, allow_inf_nan=False, description="test-then-send: the window."
+        240,
+        ge=0.1,
+        le=43200,
+        allow_inf_nan=False,
+        description="test-then-send: the window, counted from the test's first send.",
     )
     auto_send: bool = Field(
         True, description="test-then-send: send the winner at once, or wait for approval."
@@ -372,6 +422,11 @@ class RolloutConfig(BaseModel):
         allow_inf_nan=False,
         description="bandit: a send is evidence once this old (late conversions).",
     )
+    reuse_winner: bool = Field(
+        True,
+        description="test-then-send, recurring campaign: a run sends the latest earlier run's "
+        "winner to everyone instead of testing again.",
+    )
     pause_on_guardrail: bool = Field(
         True, description="Pause an arm whose guardrail is breached (the campaign if all are)."
     )
@@ -392,14 +447,27 @@ class RolloutRead(BaseModel):
     phase: str = Field(
         description="not_started, fixed, testing, awaiting_approval, rolled_out, bandit, done."
     )
-    started_at: datetime | None
-    decide_at: datetime | None = Field(description="test-then-send: when the window ends.")
+    started_at: datetime | None = Field(description="When the campaign started (its audience).")
+    window_started_at: datetime | None = Field(
+        None,
+        description="test-then-send: the test's first send, from which its window counts; None "
+        "until the scheduler has seen it.",
+    )
+    decide_at: datetime | None = Field(
+        description="test-then-send: when the window ends, the first send + wait_minutes (at "
+        "the start: the earliest it can; None while the test has sent nothing yet)."
+    )
     winner: str | None
     proposed: str | None = Field(description="The winner waiting for a person's approval.")
     paused_arms: list[str]
     weights: dict[str, float] = Field(description="The current traffic share of each arm.")
     held: int = Field(description="Recipients waiting for the experiment's decision.")
     released: int
+    inherited_from_campaign_id: int | None = Field(
+        None,
+        description="A recurring campaign's run: the earlier run whose winner this run sends "
+        "to everyone (set when the run is made, applied when it starts).",
+    )
 
 
 class ApproveWinner(BaseModel):

@@ -19,7 +19,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import cuped, frequentist, power, rollout, splitter
+from marketing_agent.experiments import cuped, frequentist, power, revenue, rollout, splitter
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
@@ -34,7 +34,7 @@ from marketing_agent.experiments.schemas import (
     ExperimentResults,
     ExperimentStatus,
     GuardrailRead,
-    RevenueRead,
+    RevenueSummaryRead,
     RolloutConfig,
     RolloutMode,
     RolloutRead,
@@ -195,7 +195,7 @@ async def campaign_results(
         for g in guardrails
         if g.breached and g.rate is not None and g.ci_low is not None
     ]
-    return ExperimentResults(
+    results = ExperimentResults(
         experiment_id=experiment.id,
         campaign_id=campaign_id,
         metric=metric,
@@ -208,6 +208,36 @@ async def campaign_results(
         ),
         **fields,
     )
+    results.revenue = await _revenue(session, campaign_id, results)
+    return results
+
+
+async def _revenue(
+    session: AsyncSession, campaign_id: int, results: ExperimentResults
+) -> RevenueSummaryRead | None:
+    """Sets each arm's value per recipient (USD conversions; zeros for the others) against the
+    control; returns the sentence, None when no conversion of the campaign carries a value."""
+    sums = {
+        row.variant_key: row
+        for row in await analytics.value_summaries(session=session, campaign_id=campaign_id)
+    }
+    if not sums:
+        return None
+    values = {
+        arm.key: revenue.ArmValue(
+            n=sums[arm.key].n if arm.key in sums else 0,
+            total=sums[arm.key].sum_usd if arm.key in sums else 0.0,
+            sum_squares=sums[arm.key].sum_squares_usd if arm.key in sums else 0.0,
+            converters=sums[arm.key].converters if arm.key in sums else 0,
+        )
+        for arm in results.arms
+    }
+    by_arm, summary = revenue.compare(
+        values, results.control_key, confidence=results.confidence, currency="USD"
+    )
+    for arm in results.arms:
+        arm.revenue = by_arm[arm.key]
+    return summary
 
 
 async def _cuped(
@@ -344,35 +374,17 @@ def analyse_counts(*, request: AnalyseRequest, rule: DecisionRule) -> AnalysisRe
 
 def _add_revenue(request: AnalyseRequest, read: AnalysisRead) -> None:
     """Sets each arm's Welch comparison of value per recipient against the control."""
-    summaries = {
-        arm.key: frequentist.MeanSummary(
-            n=arm.trials,
-            mean=(arm.value_sum or 0.0) / arm.trials if arm.trials else 0.0,
-            variance=_sample_variance(
-                arm.value_sum or 0.0, arm.value_sum_squares or 0.0, arm.trials
-            ),
+    values = {
+        arm.key: revenue.ArmValue(
+            n=arm.trials, total=arm.value_sum or 0.0, sum_squares=arm.value_sum_squares or 0.0
         )
         for arm in request.arms
     }
-    control = summaries[request.control]
+    by_arm, read.revenue = revenue.compare(
+        values, request.control, confidence=request.confidence, currency=""
+    )
     for arm in read.arms:
-        summary = summaries[arm.key]
-        test = None if arm.key == request.control else frequentist.welch_t_test(control, summary)
-        arm.revenue = RevenueRead(
-            engine=frequentist.ENGINE_WELCH,
-            mean_per_recipient=summary.mean,
-            difference=test.difference if test else None,
-            ci_low=test.ci_low if test else None,
-            ci_high=test.ci_high if test else None,
-            lift=test.lift if test else None,
-            p_value=test.p_value if test else None,
-        )
-
-
-def _sample_variance(total: float, squares: float, n: int) -> float:
-    if n < 2:
-        return 0.0
-    return max(0.0, (squares - total * total / n) / (n - 1))
+        arm.revenue = by_arm[arm.key]
 
 
 def plan_sample_size(*, request: SampleSizeRequest) -> SampleSizeRead:
@@ -536,6 +548,35 @@ async def set_rollout(
     )
     await rollout.set_rollout(session=session, experiment=experiment, config=config, actor=actor)
     return rollout.read_rollout(experiment)
+
+
+async def inherit_rollout(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    template_campaign_id: int,
+    earlier_run_ids: Sequence[int],
+) -> None:
+    """Gives a recurring campaign's new run the template's rollout and the latest earlier
+    run's test winner (`earlier_run_ids` newest first); nothing without a template rollout."""
+    experiment = await _get_or_raise(session, campaign_id)
+    template = await _experiment_of(session, template_campaign_id)
+    if template is None:
+        return
+    by_campaign = {
+        run.campaign_id: run
+        for run in (
+            await session.scalars(
+                select(Experiment).where(Experiment.campaign_id.in_(list(earlier_run_ids)))
+            )
+        ).all()
+    }
+    await rollout.inherit_rollout(
+        session=session,
+        experiment=experiment,
+        template=template,
+        earlier_runs=[by_campaign[i] for i in earlier_run_ids if i in by_campaign],
+    )
 
 
 async def get_rollout(*, session: AsyncSession, campaign_id: int) -> RolloutRead:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import FastAPI, Request, Response
 from prometheus_client import Counter, Histogram
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketing_agent.core.logging import get_logger
 from marketing_agent.gateway.problems import problem
@@ -69,7 +70,7 @@ SECURITY_HEADERS = {
 }
 
 
-def _add_security_headers(request: Request, response: Response) -> None:
+def _add_security_headers(request: Request, headers: MutableHeaders) -> None:
     path = request.url.path
     if path.startswith(("/docs", "/redoc")):
         csp = DOCS_CSP
@@ -77,9 +78,9 @@ def _add_security_headers(request: Request, response: Response) -> None:
         csp = API_CSP
     else:
         csp = UI_CSP
-    response.headers.setdefault("Content-Security-Policy", csp)
+    headers.setdefault("Content-Security-Policy", csp)
     for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+        headers.setdefault(name, value)
 
 
 def _route_name(request: Request) -> str:
@@ -95,7 +96,7 @@ def install(
     max_body_bytes: int = 1_000_000,
     max_import_bytes: int = 20_000_000,
 ) -> None:
-    # Added before request_context, so it runs inside it: its 413s and 422s are logged too.
+    # Added before RequestContext, so it runs inside it: its 413s and 422s are logged too.
     app.add_middleware(
         RequestGuard,
         max_body_bytes=max_body_bytes,
@@ -103,38 +104,70 @@ def install(
     )
     api_limiter = ClientRateLimiter(api_rate_per_min, burst=max(10, int(api_rate_per_min / 6)))
     login_limiter = ClientRateLimiter(login_rate_per_min, burst=max(3, int(login_rate_per_min)))
+    app.add_middleware(RequestContext, api_limiter=api_limiter, login_limiter=login_limiter)
 
-    @app.middleware("http")
-    async def request_context(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+
+class RequestContext:
+    """The request id (bound to the logs), the per-client rate limit, the metrics, the security
+    headers and the access log of every request.
+
+    Pure ASGI: Starlette's `BaseHTTPMiddleware` (`@app.middleware("http")`) runs the app in a
+    task of its own and streams the response through a memory channel, about a tenth of a small
+    route's CPU time."""
+
+    def __init__(
+        self, app: ASGIApp, *, api_limiter: ClientRateLimiter, login_limiter: ClientRateLimiter
+    ) -> None:
+        self.app = app
+        self.api_limiter = api_limiter
+        self.login_limiter = login_limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         request.state.request_id = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500  # what the access log says of a request that no response started for
         started = time.perf_counter()
+        elapsed: float | None = None
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status, elapsed
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                elapsed = time.perf_counter() - started
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = request_id
+                _add_security_headers(request, headers)
+            await send(message)
+
+        structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
-            limited = _rate_limit(request, api_limiter, login_limiter)
-            response = limited or await call_next(request)
+            limited = _rate_limit(request, self.api_limiter, self.login_limiter)
+            if limited is not None:
+                await limited(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, receive, send_with_headers)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
-        elapsed = time.perf_counter() - started
+        if elapsed is None:
+            elapsed = time.perf_counter() - started
         route = _route_name(request)
-        HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
         HTTP_LATENCY.labels(request.method, route).observe(elapsed)
-        response.headers["X-Request-ID"] = request_id
-        _add_security_headers(request, response)
         if request.url.path.startswith("/api/"):
             # The UI polls its reads every few seconds: those are debug, writes and errors info.
-            quiet = request.method == "GET" and response.status_code < 400
+            quiet = request.method == "GET" and status < 400
             (log.debug if quiet else log.info)(
                 "http.request",
                 method=request.method,
                 path=request.url.path,
-                status=response.status_code,
+                status=status,
                 ms=round(elapsed * 1000, 1),
                 request_id=request_id,
             )
-        return response
 
 
 def _rate_limit(

@@ -284,7 +284,7 @@ async def list_campaigns(
     archived: Annotated[bool, Query(description="List the archived campaigns instead.")] = False,
 ) -> Page[CampaignRead]:
     """Campaigns, newest first unless `sort` says otherwise; `q` matches the name."""
-    rows, total = await service.list_campaigns(
+    items, total = await service.list_campaign_reads(
         session=session,
         status=status,
         limit=limit,
@@ -293,7 +293,6 @@ async def list_campaigns(
         sort=sort,
         archived=archived,
     )
-    items = await service.read_campaigns(session=session, campaigns=rows)
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 

@@ -688,6 +688,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
         arms=[experiments.Arm(key=v.key, weight=v.weight) for v in run.variants],
         control_key=run.variants[0].key if run.variants else "A",
     )
+    await rollout.inherit(session=session, template=template, run=run)
     await compliance.audit(
         session=session,
         actor=SCHEDULER_ACTOR,
@@ -735,13 +736,20 @@ class InboundApplied:
     answers: list[telegram.OutgoingMessage]
 
 
-async def apply_inbound(runtime: Runtime, *, sender_id: int | None = None, batch: int = 200) -> int:
+async def apply_inbound(
+    runtime: Runtime,
+    *,
+    sender_id: int | None = None,
+    batch: int = 200,
+    responder: Responder | None = None,
+) -> int:
     """Applies the stored inbound updates not yet applied (one sender's, or every sender's),
     oldest first: a batch and its "applied" marks in one transaction, or, when that fails, each
     update in its own, so one bad update cannot hold the others back. The bot's answers go out
     after the commit: nobody is told "unsubscribed" unless the withdrawal is recorded. Returns
     how many analytics events were recorded. The answers take their slots from the runtime's
-    limits, the same the campaigns' sends take theirs from."""
+    limits, the same the campaigns' sends take theirs from. With a `responder` (the scheduler's)
+    they go out in the background while the next batch is applied; without, before it returns."""
     db = runtime.database
     recorded = 0
     after_id = 0
@@ -759,7 +767,10 @@ async def apply_inbound(runtime: Runtime, *, sender_id: int | None = None, batch
         if not claimed:
             return recorded
         after_id = claimed[-1].id
-        await _answer_all(runtime.limits, applied)
+        if responder is None:
+            await _answer_all(runtime.limits, applied)
+        else:
+            await responder.answer(applied)
         recorded += sum(a.recorded for a in applied if a is not None)
 
 
@@ -821,6 +832,40 @@ async def _answer_all(limits: RateLimits, applied: Sequence[InboundApplied | Non
             await _answer(limits, result.sender, result.answers)
         except Exception:
             log.exception("consent.answers_failed", sender_id=result.sender.id)
+
+
+class Responder:
+    """Sends the answers of applied batches in the background, batch after batch in the order
+    they were applied (a person's "welcome" before their "subscribed"), so the scheduler fetches
+    and applies the next batch while the bot answers this one at its full rate. At most
+    `ahead` batches wait for their answers: `answer` waits for room, which bounds what a stop
+    (or a crash, whose answers are lost: they are never retried) leaves unanswered."""
+
+    def __init__(self, limits: RateLimits, *, ahead: int = 4) -> None:
+        self._limits = limits
+        self._room = asyncio.Semaphore(ahead)
+        self._last: asyncio.Task[None] | None = None
+
+    async def answer(self, applied: Sequence[InboundApplied | None]) -> None:
+        if not any(result is not None and result.answers for result in applied):
+            return
+        await self._room.acquire()
+        self._last = asyncio.create_task(self._after(self._last, applied), name="answers")
+
+    async def _after(
+        self, previous: asyncio.Task[None] | None, applied: Sequence[InboundApplied | None]
+    ) -> None:
+        try:
+            if previous is not None:
+                await asyncio.wait([previous])
+            await _answer_all(self._limits, applied)
+        finally:
+            self._room.release()
+
+    async def drain(self) -> None:
+        """Waits until every answer handed over is sent (or failed)."""
+        if self._last is not None:
+            await asyncio.wait([self._last])
 
 
 async def handle_inbound(

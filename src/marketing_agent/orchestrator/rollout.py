@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core import clock
-from marketing_agent.core.db import in_chunks
+from marketing_agent.core.db import IN_LIST_CHUNK, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.experiments import service as experiments
 from marketing_agent.orchestrator import queue, service
@@ -45,6 +45,23 @@ async def hold_back(*, session: AsyncSession, campaign_id: int, rows: list[dict[
             row["variant_key"] = key
         elif row["contact_id"] in plan.held:
             row["not_before"], row["reason"] = HELD_UNTIL, EXPERIMENT_HOLD
+
+
+async def inherit(*, session: AsyncSession, template: Campaign, run: Campaign) -> None:
+    """Gives a recurring campaign's new run the template's rollout and the latest earlier run's
+    test winner (the experiments module decides which)."""
+    earlier = await session.scalars(
+        select(Campaign.id)
+        .where(Campaign.parent_campaign_id == template.id, Campaign.id != run.id)
+        .order_by(Campaign.occurrence.desc())
+        .limit(IN_LIST_CHUNK)
+    )
+    await experiments.inherit_rollout(
+        session=session,
+        campaign_id=run.id,
+        template_campaign_id=template.id,
+        earlier_run_ids=list(earlier.all()),
+    )
 
 
 async def advance(*, session: AsyncSession) -> int:

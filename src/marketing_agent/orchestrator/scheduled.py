@@ -29,10 +29,12 @@ log = get_logger(__name__)
 # The advisory lock key of the scheduler's lead: "ma-sched" as a big-endian 63-bit integer.
 LEADER_LOCK_KEY = int.from_bytes(b"ma-sched", "big") >> 1
 _LOCK_CALL_TIMEOUT_S = 5.0  # a lock connection slower than this counts as lost
+RESPONDER_BATCH = 25  # stored updates applied per transaction when answers go out meanwhile
 
 
-async def tick(runtime: Runtime) -> None:
-    """Runs every periodic job once."""
+async def tick(runtime: Runtime, responder: flows.Responder | None = None) -> None:
+    """Runs every periodic job once; the consent bot's answers go through `responder` when
+    given (in the background), else they are sent before it returns."""
     db = runtime.database
     async with db.session() as session:  # the health job: what transports found, pauses ended
         await telegram.record_sender_health(session=session)
@@ -46,11 +48,11 @@ async def tick(runtime: Runtime) -> None:
         await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
         await reviews.mark_overdue(session=session)  # late reviews: the creator is told
-    await pull_inbound(runtime)
+    await pull_inbound(runtime, responder)
     await privacy_jobs.run_due_jobs(runtime)  # retention, the audit head's export
 
 
-async def pull_inbound(runtime: Runtime) -> int:
+async def pull_inbound(runtime: Runtime, responder: flows.Responder | None = None) -> int:
     """Fetches the updates of every sender, stores them (and only then confirms them to the
     sender's transport), and applies every stored update not yet applied, including those a
     crashed process had stored; returns how many analytics events were recorded."""
@@ -65,7 +67,11 @@ async def pull_inbound(runtime: Runtime) -> int:
             continue  # one sender's trouble never stops the others'
         if events:
             await _record_inbound(db, sender.id, events)
-    return await flows.apply_inbound(runtime)
+    if responder is None:
+        return await flows.apply_inbound(runtime)
+    # Smaller batches in the background: the first answers leave after 25 updates are applied,
+    # not 200, and each batch's answers overlap the next one's transaction.
+    return await flows.apply_inbound(runtime, responder=responder, batch=RESPONDER_BATCH)
 
 
 async def _record_inbound(
@@ -89,9 +95,26 @@ async def run_scheduler(
     """Ticks until `stop` is set, as the one active scheduler: on PostgreSQL it first waits to
     be the leader (standing by, retrying every `leader_retry_s`), and stands by again if it
     loses the lead; elsewhere it ticks at once."""
+    # The consent bot answers one batch while the next is fetched and applied: awaiting each
+    # batch's answers held the next /start back for its whole send (900 /start took ~80 s).
+    responder = flows.Responder(runtime.limits)
+    try:
+        await _lead(runtime, stop, responder, poll_s=poll_s, leader_retry_s=leader_retry_s)
+    finally:
+        await responder.drain()
+
+
+async def _lead(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    responder: flows.Responder,
+    *,
+    poll_s: float,
+    leader_retry_s: float,
+) -> None:
     db = runtime.database
     if db.engine.dialect.name != "postgresql":
-        await _tick_until(runtime, stop, poll_s=poll_s, lease=None)
+        await _tick_until(runtime, stop, responder, poll_s=poll_s, lease=None)
         return
     lease = SchedulerLease(db.url)
     announced_standby = False
@@ -100,7 +123,7 @@ async def run_scheduler(
             if await lease.try_acquire():
                 announced_standby = False
                 log.info("scheduler.leading", lock_key=LEADER_LOCK_KEY)
-                await _tick_until(runtime, stop, poll_s=poll_s, lease=lease)
+                await _tick_until(runtime, stop, responder, poll_s=poll_s, lease=lease)
                 if not stop.is_set():
                     log.warning("scheduler.lead_lost")
                 continue
@@ -113,14 +136,19 @@ async def run_scheduler(
 
 
 async def _tick_until(
-    runtime: Runtime, stop: asyncio.Event, *, poll_s: float, lease: SchedulerLease | None
+    runtime: Runtime,
+    stop: asyncio.Event,
+    responder: flows.Responder,
+    *,
+    poll_s: float,
+    lease: SchedulerLease | None,
 ) -> None:
     """Ticks every `poll_s` until `stop`, or until the lease (when there is one) is lost."""
     while not stop.is_set():
         if lease is not None and not await lease.still_held():
             return
         try:
-            await tick(runtime)
+            await tick(runtime, responder)
         except Exception:
             log.exception("scheduler.tick_failed")
         await _wait(stop, poll_s)

@@ -1,4 +1,4 @@
-/** A campaign's experiment: verdict and certainty, intervals, every engine's numbers, guardrails, CUPED,
+/** A campaign's experiment: verdict and certainty, intervals, every engine's numbers, revenue per recipient, guardrails, CUPED,
  * the rollout (test-then-send, bandit) and its audited decisions. */
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Alert, Card, Col, Result, Row, Space, Table, Tag, Typography } from "antd";
@@ -11,6 +11,7 @@ import { ArmIntervals } from "./ArmIntervals";
 import { DecisionsTimeline } from "./DecisionsTimeline";
 import { formatP, formatRate } from "./numbers";
 import { ResultsTable } from "./ResultsTable";
+import { RevenueCard } from "./RevenueCard";
 import { RolloutCard } from "./RolloutCard";
 import { SampleSizePlanner } from "./SampleSizePlanner";
 import { TrafficOverTime } from "./TrafficOverTime";
@@ -117,6 +118,7 @@ export function CampaignExperiment() {
           <Card title="Per variant">
             <ResultsTable analysis={results} caption="Per-variant statistics" />
           </Card>
+          <RevenueCard results={results} />
           <Row gutter={[16, 16]}>
             <Col xs={24} xl={12}>
               <Guardrails results={results} />

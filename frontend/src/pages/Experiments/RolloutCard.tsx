@@ -1,5 +1,6 @@
 /** How the campaign's experiment decides while it sends: the mode form before it starts, the progress after,
  * and the button that sends a chosen variant to the rest of a test-then-send audience. */
+import { Link } from "react-router";
 import { Alert, App, Button, Card, Descriptions, Form, InputNumber, Popconfirm, Radio, Select, Space, Switch, Tag } from "antd";
 
 import { useApproveWinner, useResumeArm, useRollout, useSetRollout, type Rollout, type RolloutConfig } from "../../api/experiments";
@@ -32,6 +33,7 @@ interface ModeForm {
   interval_minutes: number;
   maturity_minutes: number;
   top_two: boolean;
+  reuse_winner: boolean;
 }
 
 function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Rollout }) {
@@ -54,6 +56,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: v.interval_minutes,
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
+        reuse_winner: v.reuse_winner,
       } as RolloutConfig,
       { onSuccess: () => void message.success("Rollout saved") },
     );
@@ -75,6 +78,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: c.interval_minutes,
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
+        reuse_winner: c.reuse_winner ?? true,
       }}
     >
       <Form.Item label="Mode" name="mode">
@@ -110,6 +114,9 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
           </Form.Item>
           <Form.Item label="Without a winner" name="no_winner">
             <Select style={{ width: 200 }} options={[{ value: "control", label: "send the control" }, { value: "ask", label: "ask a person" }]} />
+          </Form.Item>
+          <Form.Item label="Recurring: later runs send the winner to everyone" name="reuse_winner" valuePropName="checked">
+            <Switch />
           </Form.Item>
         </Space>
       )}
@@ -156,7 +163,13 @@ function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollou
           <Tag color={rollout.phase === "awaiting_approval" ? "warning" : "processing"}>{PHASE[rollout.phase] ?? rollout.phase}</Tag>
         </Descriptions.Item>
         <Descriptions.Item label="Started">{formatDateTime(rollout.started_at)}</Descriptions.Item>
-        {rollout.decide_at && <Descriptions.Item label="Test window ends">{formatDateTime(rollout.decide_at)}</Descriptions.Item>}
+        {rollout.config.mode === "test_then_send" && (
+          <Descriptions.Item label="Test window">
+            {rollout.window_started_at
+              ? `from the first send, ${formatDateTime(rollout.window_started_at)}, to ${formatDateTime(rollout.decide_at)}`
+              : `starts at the test's first send and lasts ${rollout.config.wait_minutes} min`}
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label="Waiting for the decision">{formatCount(rollout.held)} recipients</Descriptions.Item>
         <Descriptions.Item label="Released by decisions">{formatCount(rollout.released)} recipients</Descriptions.Item>
         <Descriptions.Item label="Traffic now">
@@ -165,6 +178,11 @@ function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollou
             .join(" · ")}
         </Descriptions.Item>
         {rollout.winner && <Descriptions.Item label="Sent to the rest">variant {rollout.winner}</Descriptions.Item>}
+        {rollout.inherited_from_campaign_id && (
+          <Descriptions.Item label="Winner from">
+            <Link to={`/experiments/campaigns/${rollout.inherited_from_campaign_id}`}>the test of campaign {rollout.inherited_from_campaign_id}</Link>
+          </Descriptions.Item>
+        )}
         {rollout.paused_arms.length > 0 && (
           <Descriptions.Item label="Paused by a guardrail">{rollout.paused_arms.join(", ")}</Descriptions.Item>
         )}
@@ -220,6 +238,14 @@ export function RolloutCard({ campaignId }: { campaignId: number }) {
         ) : (
           <Progress campaignId={campaignId} rollout={rollout.data} />
         ))}
+      {rollout.data && rollout.data.phase === "not_started" && rollout.data.inherited_from_campaign_id && (
+        <Alert
+          type="info"
+          showIcon
+          title={`This run will send the winner of campaign ${rollout.data.inherited_from_campaign_id}'s test to everyone`}
+          description="It is an earlier run of the same recurring campaign. Turn off “later runs send the winner” to test again."
+        />
+      )}
       {rollout.data && rollout.data.phase === "not_started" && (
         <Button type="link" style={{ paddingLeft: 0 }} href="#planner">
           How many recipients does a test need?

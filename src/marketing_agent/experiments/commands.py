@@ -1,0 +1,267 @@
+"""The experiments module's commands under `marketing-agent experiments`: a campaign's results
+and rollout, the calculator for any counts, and the sample-size planner (`add_experiments_commands`
+registers them). The same numbers, verdicts and errors as the API and the Experiments page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a command runs
+    from marketing_agent.core.db import Database
+    from marketing_agent.core.errors import MarketingAgentError
+    from marketing_agent.core.settings import Settings
+    from marketing_agent.experiments.schemas import AnalysisFields, RolloutRead
+
+DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and keys live.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer instead.")]
+Fail = Callable[["MarketingAgentError"], None]  # prints the error and exits
+SettingsOf = Callable[[Path | None], "Settings"]
+DatabaseOf = Callable[["Settings"], AbstractAsyncContextManager["Database"]]
+
+
+def add_experiments_commands(
+    experiments_app: typer.Typer, *, fail: Fail, settings_of: SettingsOf, database_of: DatabaseOf
+) -> None:
+    """Registers `show`, `analyse` and `sample-size` under `marketing-agent experiments`, with
+    the CLI's own error printing, settings and one-shot database."""
+
+    @experiments_app.command("show")
+    def show(
+        campaign: Annotated[int, typer.Argument(help="The campaign's id.", min=1)],
+        metric: Annotated[str, typer.Option(help="Success event: converted or clicked.")] = (
+            "converted"
+        ),
+        as_json: AsJson = False,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Show a campaign's experiment: verdict and how sure, every variant, revenue, rollout."""
+        from marketing_agent.analytics import service as analytics
+        from marketing_agent.core.errors import MarketingAgentError
+
+        try:
+            event = analytics.EventType(metric)
+        except ValueError:
+            _refuse("--metric", f"'{metric}' is not an event type (e.g. converted, clicked)")
+        settings = settings_of(data_dir)
+        try:
+            results, rollout = asyncio.run(_show(settings, database_of, campaign, event))
+        except MarketingAgentError as exc:
+            fail(exc)
+        if as_json:
+            _console().print_json(
+                json.dumps(
+                    {
+                        "results": results.model_dump(mode="json"),
+                        "rollout": rollout.model_dump(mode="json"),
+                    }
+                )
+            )
+            return
+        _console().print(f"[bold]Experiment of campaign {campaign}[/] ({metric} per send)")
+        _print_analysis(results)
+        _print_rollout(rollout)
+
+    @experiments_app.command("analyse")
+    def analyse(
+        arm: Annotated[
+            list[str],
+            typer.Option(
+                help="KEY:TRIALS:SUCCESSES, or KEY:TRIALS:SUCCESSES:VALUE_SUM:VALUE_SUM_SQUARES "
+                "for value per recipient (revenue); once per arm, at least two.",
+            ),
+        ],
+        control: Annotated[str | None, typer.Option(help="The control arm; the first.")] = None,
+        confidence: Annotated[float, typer.Option(help="Interval level.")] = 0.95,
+        as_json: AsJson = False,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Analyse any counts (e.g. another tool's test): every engine and the verdict."""
+        from pydantic import ValidationError
+
+        from marketing_agent.core.errors import MarketingAgentError
+        from marketing_agent.experiments import service
+        from marketing_agent.experiments.schemas import AnalyseRequest
+
+        arms = [_parse_arm(text) for text in arm]
+        body = {
+            "control": control or (arms[0]["key"] if arms else ""),
+            "arms": arms,
+            "confidence": confidence,
+        }
+        try:
+            request = AnalyseRequest.model_validate(body)
+            read = service.analyse_counts(
+                request=request, rule=service.decision_rule(settings_of(data_dir))
+            )
+        except ValidationError as exc:
+            _invalid(exc)
+        except MarketingAgentError as exc:
+            fail(exc)
+        if as_json:
+            _console().print_json(read.model_dump_json())
+            return
+        _print_analysis(read)
+
+    @experiments_app.command("sample-size")
+    def sample_size(
+        base_rate: Annotated[float, typer.Option(help="The control's expected rate, e.g. 0.03.")],
+        lift: Annotated[float, typer.Option(help="Relative lift to detect, e.g. 0.1 for +10%.")],
+        power: Annotated[float, typer.Option(help="Chance to detect it.")] = 0.8,
+        alpha: Annotated[float, typer.Option(help="False-positive rate.")] = 0.05,
+        arms: Annotated[int, typer.Option(help="Variants, the control included.")] = 2,
+        audience: Annotated[
+            int | None, typer.Option(help="Recipients you have: does it suffice?")
+        ] = None,
+        as_json: AsJson = False,
+    ) -> None:
+        """Recipients a test needs to detect a lift, and whether an audience gives them."""
+        from pydantic import ValidationError
+
+        from marketing_agent.core.errors import MarketingAgentError
+        from marketing_agent.experiments import service
+        from marketing_agent.experiments.schemas import SampleSizeRequest
+
+        try:
+            request = SampleSizeRequest(
+                base_rate=base_rate,
+                minimum_detectable_lift=lift,
+                power=power,
+                alpha=alpha,
+                arms=arms,
+                audience=audience,
+            )
+            read = service.plan_sample_size(request=request)
+        except ValidationError as exc:
+            _invalid(exc)
+        except MarketingAgentError as exc:
+            fail(exc)
+        if as_json:
+            _console().print_json(read.model_dump_json())
+            return
+        _console().print(read.reason)
+
+
+async def _show(
+    settings: Settings, database_of: DatabaseOf, campaign_id: int, metric: Any
+) -> tuple[Any, RolloutRead]:
+    from marketing_agent.experiments import service
+
+    async with database_of(settings) as db, db.session() as session:
+        results = await service.campaign_results(
+            session=session,
+            campaign_id=campaign_id,
+            metric=metric,
+            rule=service.decision_rule(settings),
+        )
+        rollout = await service.get_rollout(session=session, campaign_id=campaign_id)
+        return results, rollout
+
+
+def _parse_arm(text: str) -> dict[str, Any]:
+    """Returns one --arm as the calculator's arm; a malformed one stops with what is wrong."""
+    parts = text.split(":")
+    if len(parts) not in (3, 5) or not parts[0]:
+        _refuse(f"--arm {text}", "not KEY:TRIALS:SUCCESSES (or with :VALUE_SUM:VALUE_SUM_SQUARES)")
+    try:
+        numbers = [int(parts[1]), int(parts[2]), *(float(p) for p in parts[3:])]
+    except ValueError:
+        _refuse(f"--arm {text}", "trials and successes must be whole numbers, values numbers")
+    arm: dict[str, Any] = {"key": parts[0], "trials": numbers[0], "successes": numbers[1]}
+    if len(numbers) == 4:
+        arm |= {"value_sum": numbers[2], "value_sum_squares": numbers[3]}
+    return arm
+
+
+def _console(*, stderr: bool = False) -> Console:
+    """A console on the current stdout (or stderr): made per use, so none lives in the module."""
+    return Console(stderr=stderr)
+
+
+def _refuse(where: str, message: str) -> NoReturn:
+    _console(stderr=True).print(f"[bold red]Invalid input:[/] {where}: {message}")
+    raise typer.Exit(2)
+
+
+def _invalid(exc: Any) -> NoReturn:
+    _console(stderr=True).print("[bold red]Invalid input:[/]")
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"]) or "input"
+        _console(stderr=True).print(f"  [red]•[/] {loc}: {error['msg']}")
+    raise typer.Exit(2)
+
+
+def _pct(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def _chance(value: float | None) -> str:
+    """A chance rounded down, like the page: 94.96% never reads 95.0%."""
+    if value is None:
+        return "—"
+    if value >= 0.999:
+        return ">99.9%"
+    if value < 0.001:
+        return "<0.1%"
+    return f"{int(value * 1000) / 10:.1f}%"
+
+
+def _p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "<0.0001" if value < 0.0001 else f"{value:.2g}"
+
+
+def _print_analysis(analysis: AnalysisFields) -> None:
+    level = f"{analysis.confidence:.0%}"
+    title = {
+        "winner": f"Winner: variant {analysis.leader}",
+        "not_enough_data": "Not enough data yet",
+    }.get(analysis.verdict.value, "No clear winner yet")
+    _console().print(f"[bold]{title}[/]: {analysis.reason}")
+    table = Table(title=f"Per variant ({analysis.engine})")
+    for column in ("variant", "sends", "succ.", "rate", f"{level} CI", "P(beat)", "P(best)"):
+        table.add_column(column, overflow="fold")
+    for column in ("lift [CI]", "p", "verdict"):
+        table.add_column(column, overflow="fold")
+    for arm in analysis.arms:
+        control = arm.key == analysis.control_key
+        table.add_row(
+            f"{arm.key} (control)" if control else arm.key,
+            f"{arm.trials:,}",
+            f"{arm.successes:,}",
+            _pct(arm.rate),
+            "—" if arm.rate is None else f"{_pct(arm.ci_low)}–{_pct(arm.ci_high)}",
+            "—" if control else _chance(arm.chance_to_beat_control),
+            _chance(arm.chance_to_be_best),
+            "—"
+            if arm.lift is None
+            else f"{arm.lift:+.1%} [{_pct(arm.lift_ci_low, 1)}, {_pct(arm.lift_ci_high, 1)}]",
+            _p(arm.p_value),
+            arm.verdict.value.replace("_", " "),
+        )
+    _console().print(table)
+    _console().print(analysis.stopping.reason)
+    revenue = getattr(analysis, "revenue", None)
+    if revenue is not None:
+        _console().print(f"[bold]Revenue per recipient[/]: {revenue.reason}")
+    for warning in analysis.warnings:
+        _console().print(f"[yellow]Warning:[/] {warning}")
+
+
+def _print_rollout(rollout: RolloutRead) -> None:
+    shares = ", ".join(f"{key} {share:.1%}" for key, share in rollout.weights.items())
+    line = f"Rollout: {rollout.config.mode.value}, {rollout.phase.replace('_', ' ')}; {shares}"
+    if rollout.winner:
+        line += f"; variant {rollout.winner} sent to the rest"
+    if rollout.held:
+        line += f"; {rollout.held:,} recipients wait for the decision"
+    _console().print(line)

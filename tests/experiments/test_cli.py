@@ -1,0 +1,110 @@
+"""`marketing-agent experiments show/analyse/sample-size`: the page's numbers from the terminal,
+and bad input refused with what is wrong (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from marketing_agent.analytics import service as analytics
+from marketing_agent.cli import app
+from marketing_agent.core.db import Database
+from marketing_agent.core.settings import get_settings
+from marketing_agent.experiments import service as experiments
+from marketing_agent.experiments.schemas import Arm
+from tests.experiments.test_campaign_results import sends_and_conversions
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A migrated data folder with campaign 1's experiment (A 300/15, B 300/45)."""
+    data_dir = tmp_path / "cli"
+    monkeypatch.setenv("MA_DATA_DIR", str(data_dir))
+    for name in ("MA_SECRET_KEY", "MA_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+
+    async def seed() -> None:
+        database = Database(get_settings().resolved_database_url)
+        async with database.session() as session:
+            await experiments.create_experiment(
+                session=session, campaign_id=1, arms=[Arm(key="A"), Arm(key="B")]
+            )
+            await analytics.record_events(
+                session=session,
+                events=[
+                    *sends_and_conversions("A", sent=300, converted=15, first_contact=1),
+                    *sends_and_conversions("B", sent=300, converted=45, first_contact=1001),
+                ],
+            )
+        await database.dispose()
+
+    asyncio.run(seed())
+    yield data_dir
+    get_settings.cache_clear()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["experiments", *args], env={"COLUMNS": "160"})
+    return result.exit_code, result.output
+
+
+def test_show_prints_the_verdict_how_sure_and_every_variant(cli_data_dir: Path) -> None:
+    code, output = run("show", "1")
+
+    assert code == 0, output
+    assert "Winner: variant B" in output and ">99.9%" in output
+    assert "A (control)" in output and "15.00%" in output
+    assert "Rollout: fixed" in output
+
+    code, output = run("show", "1", "--json")
+    assert code == 0, output
+    body = json.loads(output)
+    assert body["results"]["leader"] == "B" and body["rollout"]["phase"] == "not_started"
+
+
+def test_show_of_a_campaign_without_experiment_or_a_bad_metric_says_so(cli_data_dir: Path) -> None:
+    missing_code, missing = run("show", "2")
+    metric_code, metric = run("show", "1", "--metric", "bought")
+
+    assert missing_code == 2 and "Campaign 2 has no experiment" in missing
+    assert metric_code == 2 and "'bought' is not an event type" in metric
+    assert "Traceback" not in missing + metric
+
+
+def test_analyse_answers_like_the_calculator_with_revenue_per_recipient() -> None:
+    code, output = run(
+        "analyse", "--arm", "A:1000:50:1000:20000", "--arm", "B:1000:80:1600:32000", "--json"
+    )
+
+    assert code == 0, output
+    body = json.loads(output)
+    a, b = body["arms"]
+    assert (a["key"], b["successes"]) == ("A", 80)
+    assert b["chance_to_beat_control"] > 0.99 and b["p_value"] < 0.05
+    assert b["revenue"]["difference"] == pytest.approx(0.6)
+    assert body["revenue"]["leader"] == "B"
+
+
+def test_analyse_refuses_bad_counts_with_each_reason() -> None:
+    shape_code, shape = run("analyse", "--arm", "A:1000", "--arm", "B:1000:70")
+    counts_code, counts = run("analyse", "--arm", "A:1000:50", "--arm", "B:10:70")
+    control_code, control = run("analyse", "--arm", "A:10:1", "--arm", "B:10:2", "--control", "Z")
+
+    assert shape_code == 2 and "--arm A:1000: not KEY:TRIALS:SUCCESSES" in shape
+    assert counts_code == 2 and "successes (70) cannot exceed trials (10)" in counts
+    assert control_code == 2 and "control 'Z' is not among the arms" in control
+
+
+def test_sample_size_says_whether_the_audience_gives_the_power() -> None:
+    code, output = run("sample-size", "--base-rate", "0.03", "--lift", "0.1", "--audience", "20000")
+    bad_code, bad = run("sample-size", "--base-rate", "0.03", "--lift", "0")
+
+    assert code == 0, output
+    assert "53,211 recipients per arm" in output and "does not give" in output
+    assert bad_code == 2 and "minimum_detectable_lift must be at least" in bad
