@@ -124,6 +124,7 @@ class Runtime:
             "send": self.send,
             "links": self.links,
             "cap": self.policies.frequency_cap,
+            "rules": self.policies.content_rules,
         }
         options.update(overrides)
         return DeliveryWorker(self.database, **options)

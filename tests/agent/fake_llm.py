@@ -7,6 +7,7 @@ by a function of the request. Helpers build Anthropic Messages and OpenAI chat r
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -28,6 +29,8 @@ class Reply:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    # Streamed: the last events wait for this (a test shows text arrives before the end).
+    hold: threading.Event | None = None
 
 
 Script = list[Reply] | Callable[[Recorded], Reply]
@@ -39,6 +42,8 @@ class FakeLLMServer:
     def __init__(self, script: Script) -> None:
         self.script = script
         self.requests: list[Recorded] = []
+        self.streamed = 0  # how many replies went out as event streams
+        self.hold_timeouts = 0  # held streams whose reader never showed it had the start
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
@@ -87,6 +92,9 @@ class FakeLLMServer:
                     body=json.loads(raw or b"{}"),
                 )
                 reply = server._answer(recorded)
+                if recorded.body.get("stream") and reply.status == 200:
+                    self._stream(recorded, reply)
+                    return
                 payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("content-type", "application/json")
@@ -95,6 +103,26 @@ class FakeLLMServer:
                     self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(payload)
+
+            def _stream(self, recorded: Recorded, reply: Reply) -> None:
+                """Sends the scripted reply as the API streams it: Server-Sent Events, one
+                word of text an event, each flushed on its own."""
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.end_headers()
+                if "/chat/completions" in recorded.path:
+                    events = openai_chunks(reply.body)
+                else:
+                    events = anthropic_events(reply.body)
+                for number, (name, data) in enumerate(events):
+                    if reply.hold is not None and number == len(events) - 3:
+                        if not reply.hold.wait(timeout=10):
+                            server.hold_timeouts += 1
+                    head = f"event: {name}\n" if name else ""
+                    self.wfile.write(f"{head}data: {data}\n\n".encode())
+                    self.wfile.flush()
+                server.streamed += 1
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -196,3 +224,74 @@ def chat_tool_calls(
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens},
         },
     )
+
+
+# Streaming: a scripted (non-streamed) reply cut into the events each API streams ---------------
+
+
+def _words(text: str) -> list[str]:
+    pieces = re.findall(r"\S+\s*|\s+", text)
+    return pieces or [""]
+
+
+def anthropic_events(message: dict[str, Any]) -> list[tuple[str, str]]:
+    """The Messages API's stream of `message`: start, each block's deltas, delta, stop."""
+    usage = message["usage"]
+    start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
+    events: list[tuple[str, Any]] = [("message_start", {"type": "message_start", "message": start})]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "text":
+            head = {"type": "text", "text": ""}
+            deltas = [{"type": "text_delta", "text": w} for w in _words(block["text"])]
+        else:
+            head = {**block, "input": {}}
+            deltas = [{"type": "input_json_delta", "partial_json": json.dumps(block["input"])}]
+        events.append(
+            (
+                "content_block_start",
+                {"type": "content_block_start", "index": index, "content_block": head},
+            )
+        )
+        for delta in deltas:
+            events.append(
+                (
+                    "content_block_delta",
+                    {"type": "content_block_delta", "index": index, "delta": delta},
+                )
+            )
+        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
+    events.append(
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": usage["output_tokens"]},
+            },
+        )
+    )
+    events.append(("message_stop", {"type": "message_stop"}))
+    return [(name, json.dumps(data)) for name, data in events]
+
+
+def openai_chunks(completion: dict[str, Any]) -> list[tuple[str, str]]:
+    """Chat Completions' stream of `completion`: role, content word by word, tool calls, the
+    finish reason, then usage (stream_options.include_usage) and [DONE]."""
+    choice = completion["choices"][0]
+    message = choice["message"]
+    base = {"id": completion["id"], "object": "chat.completion.chunk", "created": 0}
+    base["model"] = completion["model"]
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+        choices = [{"index": 0, "delta": delta, "finish_reason": finish}]
+        return json.dumps({**base, "choices": choices})
+
+    data = [chunk({"role": "assistant", "content": ""})]
+    if message.get("content"):
+        data += [chunk({"content": w}) for w in _words(message["content"])]
+    for index, call in enumerate(message.get("tool_calls") or []):
+        data.append(chunk({"tool_calls": [{"index": index, **call}]}))
+    data.append(chunk({}, choice["finish_reason"]))
+    data.append(json.dumps({**base, "choices": [], "usage": completion["usage"]}))
+    data.append("[DONE]")
+    return [("", d) for d in data]

@@ -23,7 +23,14 @@ from tests.agent.fake_llm import Reply, chat_tool_calls, fake_llm
 from tests.agent.test_reply_inbox import reply, subscribed_contact
 from tests.factories import database_of, headers_for, make_contacts, make_sender, start_campaign
 
-READ_ONLY = {"list_campaigns", "campaign_results", "describe_audience", "recent_replies"}
+OFFERED = {
+    "list_campaigns",
+    "campaign_results",
+    "describe_audience",
+    "recent_replies",
+    "check_draft",
+    "draft_campaign",  # proposes only: a person creates the draft
+}
 
 
 def chat_text(text: str) -> Reply:
@@ -151,7 +158,7 @@ async def test_a_reply_that_orders_an_approval_cannot_make_the_agent_act(
             reviews = (await client.get("/api/v1/orchestrator/reviews", headers=headers)).json()
 
     offered = {frozenset(t["function"]["name"] for t in r.body["tools"]) for r in server.requests}
-    assert offered == {frozenset(READ_ONLY)}, "only read-only tools are ever offered"
+    assert offered == {frozenset(OFFERED)}, "no tool that sends, approves or writes is offered"
     statuses = {s["tool"]: s["status"] for s in answer["steps"]}
     assert statuses == {
         "recent_replies": "ok",
@@ -206,3 +213,69 @@ def test_figures_are_supported_by_counts_rates_and_amounts_only() -> None:
     ]
     assert unsupported_figures("How is campaign 3?", sources=[], question="campaign 3") == []
     assert strip_unsupported("12% clicked", ["12%"]) == "[unverified figure] clicked"
+
+
+async def test_a_planning_conversation_ends_in_a_draft_a_person_creates_with_one_click(
+    settings: Settings, db: Database
+) -> None:
+    await sent_campaign(db, settings, 12)
+    variants = [
+        {"text": "Spring buyers: new boots are in. Reply STOP to unsubscribe."},
+        {"text": "Missed you! Fresh boots for your next walk. Reply STOP to unsubscribe."},
+    ]
+    script = [
+        chat_tool_calls(("c1", "describe_audience", {}), prompt_tokens=200, completion_tokens=20),
+        chat_tool_calls(
+            (
+                "c2",
+                "draft_campaign",
+                {"name": "Come back", "goal": "re-engage", "variants": variants},
+            ),
+            prompt_tokens=300,
+            completion_tokens=80,
+        ),
+        chat_text("Here is a re-engagement draft for your 12 contacts [S1], checked [S2]."),
+    ]
+    with fake_llm(script) as server:
+        async with app_client(openai_settings(settings, server.url), db) as client:
+            headers = await headers_for(client, db)
+            answer = await ask(client, headers, "Plan a re-engagement campaign")
+            before = (await client.get("/api/v1/orchestrator/campaigns", headers=headers)).json()
+            proposal = answer["proposals"][0]
+            created = await client.post(
+                "/api/v1/orchestrator/campaigns",
+                json={
+                    "name": proposal["name"],
+                    "goal": proposal["goal"],
+                    "variants": [{"text": v["text"]} for v in proposal["variants"]],
+                    "written_by_ai": proposal["written_by"],
+                },
+                headers=headers,
+            )
+
+    assert [s["tool"] for s in answer["steps"]] == ["describe_audience", "draft_campaign"]
+    assert answer["unverified_figures"] == []
+    assert [v["key"] for v in proposal["variants"]] == ["A", "B"]
+    assert all(v["allowed"] for v in proposal["variants"]) and proposal["written_by"] == "openai"
+    assert before["total"] == 1, "the strategist created nothing by itself"
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    assert campaign["ai_generated"] is True and campaign["status"] in {"draft", "pending_review"}
+    assert [v["text"] for v in campaign["variants"]] == [v["text"] for v in variants]
+
+
+async def test_an_analyst_may_not_draft_campaigns_through_the_chat(
+    db: Database, settings: Settings
+) -> None:
+    analyst = Principal(user_id=1, username="analyst", role=Role.ANALYST)
+    conversation = ChatConversation(
+        request=ChatRequest(messages=[{"role": "user", "content": "draft one"}]),  # type: ignore[list-item]
+        tools=chat_tools(db.sessionmaker, settings),
+        principal=analyst,
+    )
+
+    content, is_error = await conversation.call(
+        "draft_campaign", {"name": "X", "variants": [{"text": "Hi"}]}
+    )
+
+    assert is_error and "may not use draft_campaign" in content

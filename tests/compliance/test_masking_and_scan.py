@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from marketing_agent.core.auth import Role
+from marketing_agent.orchestrator import contacts_export
 from tests.factories import database_of, headers_for, make_sender
 from tests.orchestrator.test_flows import SAFE, create
 
@@ -129,3 +130,61 @@ async def test_the_scanner_finds_personal_data_in_free_text_and_redacts_what_is_
         headers=admin,
     )
     assert missing.status_code == 404
+
+
+async def test_masked_roles_see_no_telegram_id_anywhere_yet_can_search_by_username(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    marketer = await headers_for(client, db, Role.MARKETER)
+    contact = await _contact(client, marketer)
+    proof = {"telegram_user_id": 880001, "username": "rosa_m", "text": "Yes, send me offers"}
+    recorded = await client.post(
+        "/api/v1/compliance/consents",
+        json={"contact_id": contact["id"], "sender_id": sender_id, "source": "bot_start"}
+        | {"proof": proof},
+        headers=marketer,
+    )
+    assert recorded.status_code == 201, recorded.text
+    detail_url = f"/api/v1/orchestrator/contacts/{contact['id']}"
+    consents_url = f"/api/v1/compliance/contacts/{contact['id']}/consents"
+    assert (await client.get(detail_url, headers=marketer)).json()["telegram_id"] == 880001
+    admin = await headers_for(client, db, Role.ADMIN)
+    full_proof = (await client.get(consents_url, headers=admin)).json()[0]["proof"]
+    assert full_proof["telegram_user_id"] == 880001
+
+    reviewer = await headers_for(client, db, Role.REVIEWER)  # compliance:read, no personal data
+    found = (
+        await client.get("/api/v1/orchestrator/contacts", params={"q": "rosa_m"}, headers=reviewer)
+    ).json()
+    assert found["total"] == 1  # the search sees the real username; the answer shows it masked
+    [listed] = found["items"]
+    detail = (await client.get(detail_url, headers=reviewer)).json()
+    history = (await client.get(consents_url, headers=reviewer)).json()
+    for view in (listed, detail):
+        assert view["telegram_id"] == "8•••1" and view["username"] == "r•••m"
+    for consent in (detail["consents"][0], history[0]):
+        assert consent["proof"]["telegram_user_id"] == "8•••1"
+        assert consent["proof"]["username"] == "r•••m"
+        assert consent["proof"]["text"] == "Yes, send me offers"
+    preview = (
+        await client.post("/api/v1/orchestrator/segments/preview", json={}, headers=reviewer)
+    ).json()
+    [sampled] = [c for c in preview["sample"] if c["id"] == contact["id"]]
+    assert (sampled["telegram_id"], sampled["username"]) == ("8•••1", "r•••m")
+    assert "880001" not in json.dumps([listed, detail, history, preview])
+
+
+async def test_an_export_for_a_masked_role_masks_the_telegram_ids(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    marketer = await headers_for(client, db, Role.MARKETER)
+    await _contact(client, marketer)
+    async with db.session() as session:
+        full = await contacts_export.export_contacts(session=session)
+        masked = await contacts_export.export_contacts(session=session, masked=True)
+    assert "880001" in full and "rosa_m" in full and PHONE in full
+    assert "880001" not in masked and "rosa_m" not in masked and "12345678" not in masked
+    assert "8•••1,r•••m,R•••" in masked

@@ -1,14 +1,21 @@
-"""Retention: the purge erases contacts inactive past the rule and deletes old access exports,
-and reports what it removed; nothing is purged while a rule is 0 (keep)."""
+"""Retention: the purge erases contacts inactive past the rule, deletes old access exports,
+unlinks old events from their contacts (the figures stay) and deletes old replies, each on its
+own period, and reports what it removed; nothing is purged while a rule is 0 (keep)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from marketing_agent.agent.models import InboxReply
+from marketing_agent.analytics import service as analytics
+from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import (
     PrivacyRequestCreate,
     RequestKind,
 )
 from marketing_agent.compliance.suppression import SuppressionKey
+from marketing_agent.core import clock
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
@@ -52,14 +59,14 @@ async def test_purge_erases_inactive_contacts_and_old_exports(
     )
     async with db.session() as session:
         report = await privacy.purge_expired(session=session, key=KEY, settings=keep_all)
-    assert report.model_dump() == {"contacts_erased": 0, "exports_deleted": 0}
+    assert not any(report.model_dump().values())
 
     rules = settings.model_copy(
         update={"retention_inactive_contacts_days": 90, "retention_dsr_exports_days": 30}
     )
     async with db.session() as session:
         report = await privacy.purge_expired(session=session, key=KEY, settings=rules)
-    assert report.model_dump() == {"contacts_erased": 1, "exports_deleted": 1}
+    assert (report.contacts_erased, report.exports_deleted) == (1, 1)
     async with db.session() as session:
         assert await orchestrator.get_contact(session=session, contact_id=idle) is None
         assert await orchestrator.get_contact(session=session, contact_id=active) is not None
@@ -70,8 +77,79 @@ async def test_purge_erases_inactive_contacts_and_old_exports(
             {
                 "contacts_erased": 1,
                 "exports_deleted": 1,
+                "events_anonymised": 0,
+                "replies_deleted": 0,
                 "inactive_contacts_days": 90,
                 "dsr_exports_days": 30,
+                "events_days": 0,
+                "replies_days": 0,
             }
         ]
+        assert (await compliance.verify_audit_chain(session=session)).ok
+
+
+async def test_events_are_unlinked_and_replies_deleted_on_their_own_periods_figures_kept(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    sender_id = await make_sender(db)
+    old_reader, new_reader = await make_contacts(db, 2, sender_id=sender_id)
+
+    async def events(contact_id: int, campaign_id: int) -> None:
+        async with db.session() as session:
+            await analytics.record_events(
+                session=session,
+                events=[
+                    EventCreate(
+                        type=kind,
+                        campaign_id=campaign_id,
+                        variant_key="A",
+                        contact_id=contact_id,
+                        sender_id=sender_id,
+                    )
+                    for kind in ("sent", "read")
+                ],
+            )
+            session.add(
+                InboxReply(
+                    contact_id=contact_id,
+                    sender_id=sender_id,
+                    chat_id=contact_id,
+                    text="Do the boots come in 44?",
+                    intent="question",
+                    language="en",
+                    status="open",
+                    received_at=clock.now(),
+                )
+            )
+
+    await events(old_reader, 1)
+    virtual_clock.advance(100 * DAY_S)
+    await events(new_reader, 2)
+    async with db.session() as session:
+        before = await analytics.campaign_stats(session=session, campaign_id=1)
+    virtual_clock.advance(DAY_S)
+
+    rules = settings.model_copy(
+        update={
+            "retention_events_days": 90,
+            "retention_replies_days": 30,
+            "retention_dsr_exports_days": 0,
+        }
+    )
+    async with db.session() as session:
+        report = await privacy.purge_expired(session=session, key=KEY, settings=rules)
+
+    assert report.events_anonymised == 2 and report.replies_deleted == 1
+    assert report.contacts_erased == 0
+    async with db.session() as session:
+        assert await analytics.contact_events(session=session, contact_id=old_reader) == []
+        assert len(await analytics.contact_events(session=session, contact_id=new_reader)) == 2
+        after = await analytics.campaign_stats(session=session, campaign_id=1)
+        assert after.model_dump() == before.model_dump()  # the campaign's figures stay
+        replies = (await session.scalars(select(InboxReply.contact_id))).all()
+        assert replies == [new_reader]
+        entries, _ = await compliance.list_audit(session=session, entity_type="retention")
+        assert entries[0].data["events_anonymised"] == 2
+        assert entries[0].data["replies_deleted"] == 1
+        assert (entries[0].data["events_days"], entries[0].data["replies_days"]) == (90, 30)
         assert (await compliance.verify_audit_chain(session=session)).ok

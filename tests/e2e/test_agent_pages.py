@@ -20,9 +20,11 @@ def test_a_marketer_asks_about_a_campaign_and_sees_the_sources(page: Page, serve
     expect(page.get_by_role("heading", name="Strategist")).to_be_visible()
 
     page.get_by_label("Your question").fill("How did the Winter boots sale campaign do?")
-    page.get_by_role("button", name="Ask").click()
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/agent/chat/stream")) as streamed:
+        page.get_by_role("button", name="Ask").click()
 
-    answer = page.get_by_label("Answer")
+    assert streamed.value.headers["content-type"].startswith("text/event-stream")
+    answer = page.get_by_label("Answer", exact=True)
     expect(answer).to_contain_text("“Winter boots sale” is completed: sent to")
     expect(answer.get_by_text("S2 · campaign_results").first).to_be_visible()
     expect(answer.get_by_text("Offline rules, no LLM")).to_be_visible()
@@ -76,3 +78,27 @@ def test_the_strategist_fits_a_phone(phone: Page, server: Server) -> None:
     expect(phone.get_by_label(re.compile(r"^Reply \d+$")).first).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the Strategist page is {width}px wide on a 390px screen"
+
+
+def test_a_marketer_gives_a_campaign_its_own_llm_budget(page: Page, server: Server) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/agent")
+    page.get_by_label("About a campaign (its budget counts too):").click()
+    page.locator(".ant-select-item-option", has_text="Winter boots sale").first.click()
+
+    expect(
+        page.get_by_text(re.compile(r"This campaign's LLM spend: .* the default per campaign"))
+    ).to_be_visible()
+    summary = page.get_by_label("Results summary")
+    expect(summary).to_contain_text(re.compile(r"“Winter boots sale” is completed: sent to \d+"))
+    expect(summary).to_contain_text("Experiment (clicked of sent)")
+    assert_accessible(page)  # before a click leaves the pointer over antd's hover colours
+    page.get_by_label("Campaign LLM budget in USD").fill("1.5")
+    page.get_by_role("button", name="Set budget").click()
+
+    expect(page.get_by_text(re.compile(r"of \$1\.50? .*its own budget"))).to_be_visible()
+    page.get_by_label("Your question").fill("How did the Winter boots sale campaign do?")
+    page.get_by_role("button", name="Ask").click()
+    expect(page.get_by_label("Answer", exact=True)).to_contain_text("“Winter boots sale” is")
+    page.get_by_role("button", name="Use the default").click()
+    expect(page.get_by_text(re.compile(r"the default per campaign"))).to_be_visible()

@@ -119,6 +119,12 @@ def test_the_scanner_redacts_and_the_audit_export_verifies_and_catches_tampering
     page.get_by_role("tab", name="Retention & records").click()
     page.get_by_role("button", name="Run retention now").click()
     expect(page.get_by_text(re.compile(r"by user:admin: \d+ contacts erased"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"\d+ events anonymised, \d+ replies deleted"))
+    ).to_be_visible()
+    for label in ("Events linked to people", "Replies"):  # the demo keeps them (0 days)
+        expect(page.get_by_role("cell", name=f"{label} : kept")).to_be_visible()
+    expect(page.get_by_role("cell", name="replies", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="contact profile")).to_be_visible()
 
     page.get_by_role("tab", name="Audit export").click()
@@ -140,3 +146,69 @@ def test_the_scanner_redacts_and_the_audit_export_verifies_and_catches_tampering
     expect(page.get_by_role("status")).to_contain_text(f"tampered with at entry {entry['seq']}")
     at_rest(page)
     assert_accessible(page)
+
+
+def _recorded_request(page: Page, api: httpx.Client, kind: str, person: dict) -> dict:
+    page.get_by_label("Kind").click()
+    page.locator(".ant-select-item-option", has_text=kind).click()
+    page.get_by_label("Contact id").fill(str(person["id"]))
+    page.get_by_role("button", name="Record request").click()
+    expect(
+        page.get_by_role("row").filter(has_text=re.compile(rf"{kind}.*{person['id']}"))
+    ).to_be_visible()
+    [request] = [
+        r for r in api.get("/api/v1/compliance/requests").json() if r["contact_id"] == person["id"]
+    ]
+    return request
+
+
+def test_an_officer_extends_one_request_with_a_reason_and_rejects_another(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    _open_privacy(page, server)
+    first = _recorded_request(page, api, "Access / portability", _contact(api))
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("cell", name=str(first["id"]), exact=True)
+    )
+    expect(row).to_contain_text(re.compile(r"\d+ days left"))
+
+    row.get_by_role("button", name=f"Extend deadline of request {first['id']}").click()
+    dialog = page.get_by_role("dialog", name=f"Extend the deadline of request {first['id']}")
+    expect(dialog).to_contain_text("two further months")
+    dialog.get_by_role("button", name="Extend deadline").click()
+    expect(dialog.get_by_text("Give the reason the requester is told")).to_be_visible()
+    dialog.get_by_label("Why is more time needed?").fill(
+        "Hundreds of requests arrived after the campaign."
+    )
+    dialog.get_by_role("button", name="Extend deadline").click()
+    expect(page.get_by_text(f"Request {first['id']}: deadline extended.")).to_be_visible()
+    expect(row.get_by_text(re.compile(r"^Extended from"))).to_be_visible()
+    expect(
+        row.get_by_role("button", name=f"Extend deadline of request {first['id']}")
+    ).to_have_count(0)
+    extended = next(
+        r for r in api.get("/api/v1/compliance/requests").json() if r["id"] == first["id"]
+    )
+    assert extended["original_due_at"] == first["due_at"] and extended["due_at"] > first["due_at"]
+    assert extended["extension_reason"] == "Hundreds of requests arrived after the campaign."
+    at_rest(page)
+    assert_accessible(page)
+
+    second = _recorded_request(page, api, "Rectification", _contact(api))
+    row = page.get_by_role("row").filter(
+        has=page.get_by_role("cell", name=str(second["id"]), exact=True)
+    )
+    row.get_by_role("button", name=f"Reject request {second['id']}").click()
+    dialog = page.get_by_role("dialog", name=f"Reject request {second['id']}")
+    dialog.get_by_label("Why is the request rejected?").fill(
+        "The requester could not show they hold the account."
+    )
+    dialog.get_by_role("button", name="Reject request").click()
+    expect(page.get_by_text(f"Request {second['id']} rejected.")).to_be_visible()
+    expect(row).to_contain_text("rejected")
+    expect(row).to_contain_text("The requester could not show they hold the account.")
+    audit = api.get(
+        "/api/v1/compliance/audit",
+        params={"entity_type": "privacy_request", "entity_id": str(second["id"])},
+    ).json()["items"]
+    assert audit[0]["action"] == "privacy_request.rejected"

@@ -112,3 +112,37 @@ def test_a_review_is_assigned_its_flags_shown_and_sent_back_for_changes(
     expect(page.get_by_role("row", name=re.compile(re.escape(name)))).to_have_count(0)
     campaign = api.get(f"/api/v1/orchestrator/campaigns/{created.json()['id']}").json()
     assert campaign["status"] == "draft"
+
+
+def test_the_admin_sets_the_send_time_rules_and_cannot_drop_four_eyes_with_a_reviewer_around(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    make_reviewer(server)  # someone else may approve: four eyes can always be satisfied
+    log_in(page, server.admin_password)
+    page.goto("/safety")
+    page.get_by_role("tab", name="Review and privacy").click()
+    try:
+        page.get_by_label("A bot's marketing message without a way out").click()
+        page.locator(".ant-select-item-option", has_text="Block the message").click()
+        allow = page.get_by_label("Domains links may point to")
+        allow.fill("shop.example.com")
+        allow.press("Enter")
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.get_by_text("Safety settings saved.")).to_be_visible()
+        saved = api.get("/api/v1/safety/settings").json()
+        assert saved["opt_out"] == "block" and saved["link_allowlist"] == ["shop.example.com"]
+        assert saved["content_rules_source"] == "workspace"
+        page.reload()
+        page.get_by_role("tab", name="Review and privacy").click()
+        expect(page.get_by_text("Block the message")).to_be_visible()
+        expect(page.get_by_text("shop.example.com")).to_be_visible()
+        assert_accessible(page)
+
+        page.get_by_role("switch", name=re.compile("Four eyes")).click()
+        page.get_by_role("button", name="Save settings").click()
+        expect(
+            page.get_by_text(re.compile("only approver; someone else can approve"))
+        ).to_be_visible()
+        assert api.get("/api/v1/safety/settings").json()["four_eyes"] is True
+    finally:  # the e2e server is shared: the other pages' sends keep the default rules
+        api.patch("/api/v1/safety/settings", json={"opt_out": "add", "link_allowlist": []})

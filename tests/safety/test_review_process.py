@@ -142,6 +142,7 @@ async def test_an_admin_alone_can_turn_four_eyes_off_and_then_approve_their_own(
     item = await _open_review(client, admin)
     refused = await client.post(f"{REVIEWS}/{item['id']}/approve", headers=admin)
     assert refused.status_code == 403
+    assert "only approver may turn four eyes off" in refused.json()["detail"]
 
     bad = await client.patch("/api/v1/safety/settings", json={"four_eyes": 0}, headers=admin)
     off = await client.patch("/api/v1/safety/settings", json={"four_eyes": False}, headers=admin)
@@ -154,7 +155,65 @@ async def test_an_admin_alone_can_turn_four_eyes_off_and_then_approve_their_own(
         await client.get("/api/v1/compliance/audit?entity_type=safety_settings", headers=admin)
     ).json()
     assert audit["items"][0]["action"] == "safety.settings_changed"
-    assert audit["items"][0]["data"]["four_eyes"] == {"from": True, "to": False}
+    assert audit["items"][0]["data"]["four_eyes"] == {
+        "from": True,
+        "to": False,
+        "why": "an admin alone in the workspace",
+    }
+
+
+async def test_four_eyes_stays_on_while_someone_else_can_approve(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    admin = await headers_for(client, db, Role.ADMIN)
+    await make_user(db, Role.REVIEWER)
+
+    refused = await client.patch(
+        "/api/v1/safety/settings", json={"four_eyes": False}, headers=admin
+    )
+
+    assert refused.status_code == 403
+    assert refused.json()["reason"] == "four-eyes-not-alone"
+    assert (await client.get("/api/v1/safety/settings", headers=admin)).json()["four_eyes"]
+
+
+async def test_a_second_approver_joining_turns_four_eyes_back_on_audited(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    await make_contacts(db, 1, sender_id=await make_sender(db))
+    admin = await headers_for(client, db, Role.ADMIN)
+    off = await client.patch("/api/v1/safety/settings", json={"four_eyes": False}, headers=admin)
+    assert off.status_code == 200, off.text
+    marketer = await client.post(
+        "/api/v1/auth/users",
+        json={"username": "mia", "password": "a-long-password-1", "role": "marketer"},
+        headers=admin,
+    )
+    assert marketer.status_code == 201, marketer.text
+    assert not (await client.get("/api/v1/safety/settings", headers=admin)).json()["four_eyes"]
+
+    reviewer = await client.post(
+        "/api/v1/auth/users",
+        json={"username": "rita", "password": "a-long-password-1", "role": "reviewer"},
+        headers=admin,
+    )
+    assert reviewer.status_code == 201, reviewer.text
+
+    settings = (await client.get("/api/v1/safety/settings", headers=admin)).json()
+    assert settings["four_eyes"] is True
+    audit = (
+        await client.get("/api/v1/compliance/audit?entity_type=safety_settings", headers=admin)
+    ).json()
+    assert audit["items"][0]["data"]["four_eyes"] == {
+        "from": False,
+        "to": True,
+        "why": "rita may now approve reviews",
+    }
+    item = await _open_review(client, admin)
+    refused = await client.post(f"{REVIEWS}/{item['id']}/approve", headers=admin)
+    assert refused.status_code == 403  # the admin's own campaign waits for rita
 
 
 async def test_a_marketer_cannot_change_the_safety_settings(

@@ -183,3 +183,14 @@ def test_group_chatter_and_other_bots_are_not_people_answering_us() -> None:
     assert events_of_update(update(message=group)) == []
     assert events_of_update(update(message=bot)) == []
     assert events_of_update(update(edited_message=message("edited"))) == []
+
+
+def test_a_business_message_is_a_reply_marked_with_its_business_connection() -> None:
+    business = message("STOP", business_connection_id="bc-1")
+
+    [event] = events_of_update(update(business_message=business))
+    plain = events_of_update(update(message=message("Hello")))[0]
+
+    assert event.kind == "reply", "a customer's STOP to a business is not a STOP to the bot"
+    assert event.payload["business_connection_id"] == "bc-1"
+    assert "business_connection_id" not in plain.payload

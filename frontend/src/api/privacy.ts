@@ -68,6 +68,18 @@ export function useCompleteRequest() {
   );
 }
 
+export function useExtendRequest() {
+  return useRequestMutation(({ id, reason }: { id: number; reason: string }) =>
+    unwrap(api.POST("/api/v1/compliance/requests/{request_id}/extend", { params: { path: { request_id: id } }, body: { reason } })),
+  );
+}
+
+export function useRejectRequest() {
+  return useRequestMutation(({ id, reason }: { id: number; reason: string }) =>
+    unwrap(api.POST("/api/v1/compliance/requests/{request_id}/reject", { params: { path: { request_id: id } }, body: { reason } })),
+  );
+}
+
 export function useErase() {
   const client = useQueryClient();
   return useMutation({

@@ -389,7 +389,8 @@ export interface paths {
         put?: never;
         /**
          * Preview Segment
-         * @description How many contacts a filter matches now, with a sample of them.
+         * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
+         *     role must see them).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;
@@ -821,6 +822,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/chat/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat Stream
+         * @description The same answer as `/chat`, streamed as Server-Sent Events: each checked sentence as it
+         *     is written (`delta`), each tool call as it runs (`step`), then the final `answer`; a budget
+         *     used up before the start is a 402, one that runs out on the way the last event (`error`).
+         */
+        post: operations["chat_stream_api_v1_agent_chat_stream_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/provider": {
         parameters: {
             query?: never;
@@ -870,6 +893,51 @@ export interface paths {
          * @description Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%.
          */
         get: operations["budget_api_v1_agent_budget_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/campaigns/{campaign_id}/budget": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Budget
+         * @description The campaign's LLM spend against its cap; warning at 80%, stop at 100%.
+         */
+        get: operations["campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get"];
+        /**
+         * Set Campaign Budget
+         * @description Gives the campaign its own LLM cap in USD (null: back to MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        put: operations["set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/campaigns/{campaign_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Results Summary
+         * @description The campaign's results in sentences (reach, then the experiment's verdict and its chance
+         *     to be best), each figure from the analytics and experiments modules; no LLM, no cost.
+         */
+        get: operations["results_summary_api_v1_agent_campaigns__campaign_id__summary_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1347,7 +1415,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Safety Settings */
+        /**
+         * Update Safety Settings
+         * @description Changes the settings; four eyes goes off only for an admin who is the only approver.
+         */
         patch: operations["update_safety_settings_api_v1_safety_settings_patch"];
         trace?: never;
     };
@@ -1767,7 +1838,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Consent History */
+        /**
+         * Consent History
+         * @description A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+         *     for roles without personal_data:read.
+         */
         get: operations["consent_history_api_v1_compliance_contacts__contact_id__consents_get"];
         put?: never;
         post?: never;
@@ -1895,6 +1970,47 @@ export interface paths {
          * @description Records the identity check; a request is acted on only after it.
          */
         post: operations["verify_request_api_v1_compliance_requests__request_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Extend Request
+         * @description Extends an open request's deadline once (GDPR: by two months, CCPA: by 45 days), for a
+         *     reason told to the requester, while the first deadline still runs.
+         */
+        post: operations["extend_request_api_v1_compliance_requests__request_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/requests/{request_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject Request
+         * @description Closes an open request without acting on it, with the reason told to the requester.
+         */
+        post: operations["reject_request_api_v1_compliance_requests__request_id__reject_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2787,6 +2903,30 @@ export interface components {
              */
             variant_count: number;
         };
+        /**
+         * CampaignBudget
+         * @description One campaign's LLM spend against its cap (its own, or MA_AGENT_BUDGET_CAMPAIGN_USD).
+         */
+        CampaignBudget: {
+            /** Campaign Id */
+            campaign_id: number;
+            line: components["schemas"]["BudgetLine"];
+            /**
+             * Own Limit
+             * @description The campaign has its own cap (else the setting's).
+             */
+            own_limit: boolean;
+            /** Updated By */
+            updated_by?: string | null;
+        };
+        /** CampaignBudgetUpdate */
+        CampaignBudgetUpdate: {
+            /**
+             * Limit Usd
+             * @description The campaign's cap in USD; null goes back to MA_AGENT_BUDGET_CAMPAIGN_USD.
+             */
+            limit_usd: number | null;
+        };
         /** CampaignCreate */
         CampaignCreate: {
             /** Name */
@@ -2824,6 +2964,11 @@ export interface components {
              * @description Your own texts; when given the strategist is skipped.
              */
             variants?: components["schemas"]["VariantIn"][] | null;
+            /**
+             * Written By Ai
+             * @description The LLM provider that wrote `variants` (a draft the strategist's chat proposed and a person confirmed): the campaign is marked AI-generated.
+             */
+            written_by_ai?: ("anthropic" | "openai") | null;
             /** Cta Url */
             cta_url?: string | null;
             /**
@@ -2884,6 +3029,33 @@ export interface components {
              * @description The usage record of this plan's cost.
              */
             usage_id?: number | null;
+        };
+        /**
+         * CampaignProposal
+         * @description A draft campaign the strategist proposed in the chat: nothing is written until a person
+         *     confirms it (the UI's "Create draft" posts it to the campaigns API, marked AI-generated).
+         */
+        CampaignProposal: {
+            /**
+             * Source Id
+             * @description The tool result it came from.
+             */
+            source_id: string;
+            /** Name */
+            name: string;
+            /** Goal */
+            goal: string;
+            /** Segment Id */
+            segment_id: number | null;
+            /** Cta Url */
+            cta_url: string | null;
+            /** Variants */
+            variants: components["schemas"]["ProposedVariant"][];
+            /**
+             * Written By
+             * @description The provider that wrote it (AI-generated).
+             */
+            written_by: string;
         };
         /** CampaignRead */
         CampaignRead: {
@@ -3119,6 +3291,11 @@ export interface components {
             usage: components["schemas"]["Usage"];
             /** Notes */
             notes?: string[];
+            /**
+             * Proposals
+             * @description Drafts proposed with draft_campaign, to confirm.
+             */
+            proposals?: components["schemas"]["CampaignProposal"][];
         };
         /**
          * ChatRequest
@@ -3127,6 +3304,11 @@ export interface components {
         ChatRequest: {
             /** Messages */
             messages: components["schemas"]["ChatTurn"][];
+            /**
+             * Campaign Id
+             * @description The campaign the conversation is about: its cost counts against the campaign's budget too.
+             */
+            campaign_id?: number | null;
         };
         /**
          * ChatSource
@@ -3172,6 +3354,31 @@ export interface components {
              * @default
              */
             detail: string;
+        };
+        /**
+         * ChatStreamEvent
+         * @description One event of a streamed answer (`POST /agent/chat/stream`, Server-Sent Events).
+         *
+         *     `delta`: the next piece of the answer, released a sentence at a time after its figures
+         *     were checked (an unsupported one already reads "[unverified figure]"); `step`: a tool call
+         *     as it happens; `reset`: drop the text shown so far (the model went on to call tools, or was
+         *     asked to fix a figure); `answer`: the final, checked answer (replaces the streamed text);
+         *     `error`: the work stopped (`problem` is the RFC 9457 body, e.g. the budget ran out).
+         */
+        ChatStreamEvent: {
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "delta" | "step" | "reset" | "answer" | "error";
+            /** Text */
+            text?: string | null;
+            step?: components["schemas"]["ChatStep"] | null;
+            answer?: components["schemas"]["ChatAnswer"] | null;
+            /** Problem */
+            problem?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ChatTurn */
         ChatTurn: {
@@ -3263,9 +3470,9 @@ export interface components {
         ContactDetail: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -3313,9 +3520,9 @@ export interface components {
         ContactRead: {
             /**
              * Telegram Id
-             * @description The chat id: a person's Telegram user id (private chat), or a group's negative id (sent under the group limits).
+             * @description The chat id; masked ("7•••1") for roles without personal_data:read.
              */
-            telegram_id: number;
+            telegram_id: number | string;
             /** Username */
             username?: string | null;
             /** First Name */
@@ -4556,10 +4763,34 @@ export interface components {
             /** Created By */
             created_by: string;
             /**
+             * Original Due At
+             * @description The legal deadline before its one extension; None: not extended.
+             */
+            original_due_at?: string | null;
+            /** Extended At */
+            extended_at?: string | null;
+            /** Extended By */
+            extended_by?: string | null;
+            /**
+             * Extension Reason
+             * @description Told to the requester.
+             */
+            extension_reason?: string | null;
+            /**
+             * Reminded At
+             * @description When the reminder before the (current) deadline went out.
+             */
+            reminded_at?: string | null;
+            /**
              * Overdue
              * @default false
              */
             overdue: boolean;
+            /**
+             * Days Left
+             * @description Whole days to the deadline while open.
+             */
+            days_left?: number | null;
         };
         /** PrivacyScan */
         PrivacyScan: {
@@ -4625,6 +4856,22 @@ export interface components {
             records: components["schemas"]["ProcessingRecord"][];
             /** Recipients */
             recipients: components["schemas"]["Recipient"][];
+        };
+        /** ProposedVariant */
+        ProposedVariant: {
+            /** Key */
+            key: string;
+            /** Text */
+            text: string;
+            /**
+             * Allowed
+             * @description The safety guard's verdict on this text.
+             */
+            allowed: boolean;
+            /** Risk Score */
+            risk_score: number;
+            /** Reasons */
+            reasons?: string[];
         };
         /**
          * ProviderInfo
@@ -4775,17 +5022,68 @@ export interface components {
          * @enum {string}
          */
         Regime: "gdpr" | "ccpa";
+        /** RequestExtension */
+        RequestExtension: {
+            /**
+             * Reason
+             * @description Why more time is needed (GDPR art. 12(3): complexity and number of requests); told to the requester.
+             */
+            reason: string;
+        };
         /**
          * RequestKind
          * @description GDPR art. 15/20 (access, portability), 16, 17, 18, 21; CCPA's opt-out of sale/sharing.
          * @enum {string}
          */
         RequestKind: "access" | "rectification" | "erasure" | "restriction" | "objection" | "ccpa_opt_out";
+        /** RequestRejection */
+        RequestRejection: {
+            /**
+             * Reason
+             * @description Why the request is not acted on (identity not proven, manifestly unfounded or excessive); told to the requester with their right to complain.
+             */
+            reason: string;
+        };
         /**
          * RequestStatus
          * @enum {string}
          */
         RequestStatus: "received" | "verified" | "completed" | "rejected";
+        /**
+         * ResultsSummary
+         * @description A campaign's results in plain sentences, every figure from a tool result (no LLM).
+         */
+        ResultsSummary: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Status */
+            status: string;
+            /**
+             * Finished
+             * @description The campaign completed or was cancelled.
+             */
+            finished: boolean;
+            /**
+             * Summary
+             * @description The sentences, citing their source as [S1].
+             */
+            summary: string;
+            /**
+             * Confidence
+             * @description How sure the A/B experiment is, in a sentence.
+             */
+            confidence: string;
+            /** Sources */
+            sources: components["schemas"]["ChatSource"][];
+            /** Unverified Figures */
+            unverified_figures?: string[];
+            /**
+             * Ai Generated
+             * @description Always false: fixed sentences, no LLM.
+             * @default false
+             */
+            ai_generated: boolean;
+        };
         /**
          * RetentionReport
          * @description What a purge removed, by category (counts only).
@@ -4801,6 +5099,16 @@ export interface components {
              * @default 0
              */
             exports_deleted: number;
+            /**
+             * Events Anonymised
+             * @default 0
+             */
+            events_anonymised: number;
+            /**
+             * Replies Deleted
+             * @default 0
+             */
+            replies_deleted: number;
         };
         /**
          * RetentionRun
@@ -4822,6 +5130,16 @@ export interface components {
             inactive_contacts_days: number;
             /** Dsr Exports Days */
             dsr_exports_days: number;
+            /**
+             * Events Days
+             * @description Events older than this are anonymised; 0: kept.
+             */
+            events_days: number;
+            /**
+             * Replies Days
+             * @description Replies older than this are deleted; 0: kept.
+             */
+            replies_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */
@@ -5239,6 +5557,23 @@ export interface components {
              * @description What the bots answer to /privacy.
              */
             privacy_policy: string;
+            /**
+             * Opt Out
+             * @description A bot's marketing message without a way out, at send time: add the opt-out line, block the message, or leave it (as set here, else the deployment's).
+             * @enum {string}
+             */
+            opt_out: "add" | "block" | "off";
+            /**
+             * Link Allowlist
+             * @description Domains links may point to; empty allows any (as set here, else the deployment's).
+             */
+            link_allowlist: string[];
+            /**
+             * Content Rules Source
+             * @description Whether the opt-out and link rules were set here or come from the deployment's settings (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
+             * @enum {string}
+             */
+            content_rules_source: "workspace" | "deployment";
             /** Updated By */
             updated_by: string;
             /** Updated At */
@@ -5252,6 +5587,13 @@ export interface components {
             review_deadline_h?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
+            /** Opt Out */
+            opt_out?: ("add" | "block" | "off") | null;
+            /**
+             * Link Allowlist
+             * @description Lower-case domains, e.g. shop.example.com.
+             */
+            link_allowlist?: string[] | null;
         };
         /** SampleRatioRead */
         SampleRatioRead: {
@@ -10162,6 +10504,93 @@ export interface operations {
             };
         };
     };
+    chat_stream_api_v1_agent_chat_stream_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     describe_provider_api_v1_agent_provider_get: {
         parameters: {
             query?: never;
@@ -10313,6 +10742,232 @@ export interface operations {
                 };
             };
             /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_budget_api_v1_agent_campaigns__campaign_id__budget_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_campaign_budget_api_v1_agent_campaigns__campaign_id__budget_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBudgetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    results_summary_api_v1_agent_campaigns__campaign_id__summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The campaign's id. */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultsSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15155,6 +15810,186 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["IdentityVerification"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extend_request_api_v1_compliance_requests__request_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestExtension"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyRequestRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reject_request_api_v1_compliance_requests__request_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The data-subject request's id */
+                request_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestRejection"];
             };
         };
         responses: {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.sse import EventSourceResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox, service
@@ -12,20 +14,26 @@ from marketing_agent.agent.chat_tools import chat_tools
 from marketing_agent.agent.schemas import (
     BudgetStatus,
     CampaignBrief,
+    CampaignBudget,
+    CampaignBudgetUpdate,
     CampaignPlan,
     ChatAnswer,
     ChatRequest,
+    ChatStreamEvent,
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
     ProviderInfo,
+    ResultsSummary,
     UsageSummary,
 )
+from marketing_agent.agent.summary import summarise_results
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
+from marketing_agent.orchestrator import service as orchestrator
 
 router = APIRouter(prefix="/api/v1/agent", tags=["agent"])
 
@@ -53,11 +61,36 @@ async def chat(
 ) -> ChatAnswer:
     """Answers a question about campaigns with read-only tools run as the caller; each figure
     cites a tool result (`sources`), figures no tool returned are marked, steps show each call."""
+    await _campaign_exists(strategist, request.campaign_id)
     return await strategist.chat(
         request=request,
         tools=chat_tools(strategist.sessions, settings),
         principal=principal,
     )
+
+
+async def open_chat(
+    request: ChatRequest,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanUseAgent,
+) -> service.OpenChat:
+    """Chooses the provider and checks the budget before the stream starts (a clear 402)."""
+    await _campaign_exists(strategist, request.campaign_id)
+    return await strategist.open_chat(
+        request=request, tools=chat_tools(strategist.sessions, settings), principal=principal
+    )
+
+
+@router.post("/chat/stream", response_class=EventSourceResponse)
+async def chat_stream(
+    opened: Annotated[service.OpenChat, Depends(open_chat)],
+) -> AsyncIterable[ChatStreamEvent]:
+    """The same answer as `/chat`, streamed as Server-Sent Events: each checked sentence as it
+    is written (`delta`), each tool call as it runs (`step`), then the final `answer`; a budget
+    used up before the start is a 402, one that runs out on the way the last event (`error`)."""
+    async for event in opened.events():
+        yield event
 
 
 @router.get("/provider")
@@ -82,6 +115,59 @@ async def usage_summary(
 async def budget(strategist: StrategistDep, principal: CanUseAgent) -> BudgetStatus:
     """Today's and this month's LLM spend against the budgets; warning at 80%, stop at 100%."""
     return await strategist.budget()
+
+
+async def _campaign_exists(strategist: service.Strategist, campaign_id: int | None) -> None:
+    """Raises 404 for a campaign that does not exist, on a short session of its own (none is
+    held while the model thinks)."""
+    if campaign_id is None:
+        return
+    async with strategist.sessions() as session:
+        await orchestrator.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+
+
+CampaignID = Annotated[DbId, Path(description="The campaign's id.")]
+
+
+@router.get("/campaigns/{campaign_id}/budget")
+async def campaign_budget(
+    campaign_id: CampaignID, session: DbSession, strategist: StrategistDep, principal: CanUseAgent
+) -> CampaignBudget:
+    """The campaign's LLM spend against its cap; warning at 80%, stop at 100%."""
+    await orchestrator.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    return await strategist.campaign_budget(campaign_id)
+
+
+@router.put("/campaigns/{campaign_id}/budget")
+async def set_campaign_budget(
+    campaign_id: CampaignID,
+    update: CampaignBudgetUpdate,
+    session: DbSession,
+    strategist: StrategistDep,
+    principal: Annotated[Principal, Depends(authorize(Permission.CAMPAIGNS_WRITE))],
+) -> CampaignBudget:
+    """Gives the campaign its own LLM cap in USD (null: back to MA_AGENT_BUDGET_CAMPAIGN_USD)."""
+    await orchestrator.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    return await strategist.set_campaign_budget(
+        campaign_id=campaign_id, limit_usd=update.limit_usd, actor=principal.actor
+    )
+
+
+@router.get("/campaigns/{campaign_id}/summary")
+async def results_summary(
+    campaign_id: CampaignID,
+    strategist: StrategistDep,
+    settings: CurrentSettings,
+    principal: CanReadUsage,
+) -> ResultsSummary:
+    """The campaign's results in sentences (reach, then the experiment's verdict and its chance
+    to be best), each figure from the analytics and experiments modules; no LLM, no cost."""
+    await _campaign_exists(strategist, campaign_id)
+    return await summarise_results(
+        campaign_id=campaign_id,
+        tools=chat_tools(strategist.sessions, settings),
+        principal=principal,
+    )
 
 
 def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:

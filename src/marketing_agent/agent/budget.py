@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent.errors import BudgetExhausted
-from marketing_agent.agent.models import LlmUsage
-from marketing_agent.agent.schemas import BudgetLine, BudgetStatus
+from marketing_agent.agent.models import CampaignAiBudget, LlmUsage
+from marketing_agent.agent.schemas import BudgetLine, BudgetStatus, CampaignBudget
 from marketing_agent.core import clock
 from marketing_agent.core.settings import Settings
 
@@ -28,6 +28,7 @@ class SpendLimits:
     call_usd_micros: int
     day_usd_micros: int
     month_usd_micros: int
+    campaign_usd_micros: int = 2 * MICROS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SpendLimits:
@@ -35,6 +36,7 @@ class SpendLimits:
             call_usd_micros=round(settings.agent_budget_call_usd * MICROS),
             day_usd_micros=round(settings.agent_budget_day_usd * MICROS),
             month_usd_micros=round(settings.agent_budget_month_usd * MICROS),
+            campaign_usd_micros=round(settings.agent_budget_campaign_usd * MICROS),
         )
 
 
@@ -96,3 +98,59 @@ def ensure_not_exhausted(status: BudgetStatus) -> int:
 def usd(micros: int) -> str:
     """Returns micro-USD as dollars for people ("$0.0421")."""
     return f"${micros / MICROS:.4f}"
+
+
+async def campaign_budget(
+    *, session: AsyncSession, limits: SpendLimits, campaign_id: int
+) -> CampaignBudget:
+    """Returns a campaign's recorded LLM spend against its own cap, or the setting's."""
+    own = await session.get(CampaignAiBudget, campaign_id)
+    spent = await session.scalar(
+        select(func.coalesce(func.sum(LlmUsage.cost_usd_micros), 0)).where(
+            LlmUsage.campaign_id == campaign_id
+        )
+    )
+    limit = own.limit_usd_micros if own is not None else limits.campaign_usd_micros
+    return CampaignBudget(
+        campaign_id=campaign_id,
+        line=_line(int(spent or 0), limit),
+        own_limit=own is not None,
+        updated_by=own.updated_by if own is not None else None,
+    )
+
+
+async def set_campaign_limit(
+    *, session: AsyncSession, campaign_id: int, limit_usd_micros: int | None, actor: str
+) -> None:
+    """Sets (or, with None, removes) a campaign's own cap, in the caller's transaction."""
+    own = await session.get(CampaignAiBudget, campaign_id)
+    if limit_usd_micros is None:
+        if own is not None:
+            await session.delete(own)
+    elif own is None:
+        session.add(
+            CampaignAiBudget(
+                campaign_id=campaign_id,
+                limit_usd_micros=limit_usd_micros,
+                updated_by=actor,
+                updated_at=clock.now(),
+            )
+        )
+    else:
+        own.limit_usd_micros = limit_usd_micros
+        own.updated_by = actor
+        own.updated_at = clock.now()
+    await session.flush()
+
+
+def ensure_campaign_not_exhausted(budget: CampaignBudget) -> int:
+    """Returns what the campaign may still spend; raises when its budget is used up."""
+    line = budget.line
+    if line.exhausted:
+        raise BudgetExhausted(
+            f"Campaign {budget.campaign_id}'s LLM budget is used up: it spent "
+            f"{usd(line.spent_usd_micros)} of {usd(line.limit_usd_micros)}. Nothing more is "
+            "spent on it; raise its budget on the Strategist page (or "
+            "MA_AGENT_BUDGET_CAMPAIGN_USD)."
+        )
+    return line.remaining_usd_micros

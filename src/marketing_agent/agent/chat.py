@@ -11,6 +11,7 @@ the answer, the model is asked once to fix it, and whatever is still unsupported
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +23,12 @@ from marketing_agent.agent.figures import strip_unsupported, unsupported_figures
 from marketing_agent.agent.prompts import load_prompt, prompt_version
 from marketing_agent.agent.schemas import (
     CampaignBrief,
+    CampaignProposal,
     ChatAnswer,
     ChatRequest,
     ChatSource,
     ChatStep,
+    ChatStreamEvent,
     Usage,
 )
 from marketing_agent.agent.tools import AgentTools, truncate
@@ -39,6 +42,10 @@ FIX_FIGURES_PROMPT = (
     "each source like [S1], or say that you do not know."
 )
 MAX_SOURCE_CHARS = 4000
+# Proposes a draft; a person confirms it (the one tool whose result can lead to a write).
+DRAFT_CAMPAIGN = "draft_campaign"
+# Streamed text is released up to the end of a sentence (or line), once its figures are checked.
+_SENTENCE_END = re.compile(r"[.!?…:;](?=\s)|\n")
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class ChatConversation:
     principal: Principal
     sources: list[ChatSource] = field(default_factory=list)
     steps: list[ChatStep] = field(default_factory=list)
+    on_event: Callable[[ChatStreamEvent], None] | None = None
+    _pending: str = ""
+    _shown: bool = False
 
     @property
     def question(self) -> str:
@@ -94,13 +104,13 @@ class ChatConversation:
             arguments = tool.arguments.model_validate(tool_input)
         except ValidationError as exc:
             message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            self.steps.append(ChatStep(tool=name, input=tool_input, status="error", detail=message))
+            self._step(ChatStep(tool=name, input=tool_input, status="error", detail=message))
             return f"Invalid arguments: {message}", True
         try:
             data = await tool.run(arguments)
         except Exception as exc:  # the model reads a short error; the step shows it
             detail = getattr(exc, "detail", None) or type(exc).__name__
-            self.steps.append(ChatStep(tool=name, input=tool_input, status="error", detail=detail))
+            self._step(ChatStep(tool=name, input=tool_input, status="error", detail=detail))
             return f"The tool failed: {detail}", True
         source_id = f"S{len(self.sources) + 1}"
         content = json.dumps(data, default=str, ensure_ascii=False)
@@ -113,13 +123,50 @@ class ChatConversation:
                 data=data,
             )
         )
-        self.steps.append(ChatStep(tool=name, input=tool_input, status="ok", source_id=source_id))
+        self._step(ChatStep(tool=name, input=tool_input, status="ok", source_id=source_id))
         payload = json.dumps({"source": source_id, "data": data}, default=str, ensure_ascii=False)
         return truncate(payload, MAX_SOURCE_CHARS), False
 
     def _refuse(self, name: str, tool_input: dict[str, Any], message: str) -> tuple[str, bool]:
-        self.steps.append(ChatStep(tool=name, input=tool_input, status="refused", detail=message))
+        self._step(ChatStep(tool=name, input=tool_input, status="refused", detail=message))
         return message, True
+
+    def _step(self, step: ChatStep) -> None:
+        self.steps.append(step)
+        self._emit(ChatStreamEvent(type="step", step=step))
+
+    def _emit(self, event: ChatStreamEvent) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def stream_text(self, delta: str) -> None:
+        """Shows the model's text as it comes, a sentence at a time, each figure checked first."""
+        if self.on_event is None:
+            return
+        self._pending += delta
+        ends = [m.end() for m in _SENTENCE_END.finditer(self._pending)]
+        if ends:
+            self._release(self._pending[: ends[-1]])
+            self._pending = self._pending[ends[-1] :]
+
+    def end_round(self, *, keep: bool) -> None:
+        """Ends one model response: its rest is shown when it is the answer (`keep`), else what
+        was shown is withdrawn (the model goes on to call tools, or must fix a figure)."""
+        if self.on_event is None:
+            return
+        if keep:
+            self._release(self._pending)
+        elif self._shown:
+            self._emit(ChatStreamEvent(type="reset"))
+            self._shown = False
+        self._pending = ""
+
+    def _release(self, text: str) -> None:
+        if not text:
+            return
+        self._shown = True
+        checked = strip_unsupported(text, self.unsupported(text))
+        self._emit(ChatStreamEvent(type="delta", text=checked))
 
     def unsupported(self, answer: str) -> list[str]:
         return unsupported_figures(
@@ -137,7 +184,15 @@ class ChatConversation:
                 "Figures no tool returned were replaced by '[unverified figure]': "
                 + ", ".join(missing)
             )
+        proposals = [
+            CampaignProposal.model_validate(
+                {**s.data["proposal"], "source_id": s.id, "written_by": usage.provider}
+            )
+            for s in self.sources
+            if s.tool == DRAFT_CAMPAIGN and not offline
+        ]
         return ChatAnswer(
+            proposals=proposals,
             answer=strip_unsupported(answer, missing),
             sources=self.sources,
             steps=self.steps,

@@ -51,7 +51,10 @@ async def chat_offline(conv: ChatConversation) -> ChatAnswer:
             parts.append(f"Open replies: {summary or 'none'} [{source.id}].")
     usage = Usage(provider="offline", model=OFFLINE_MODEL)
     note = "Answered by fixed rules from the tools' results, without an LLM (offline)."
-    return conv.finish(" ".join(parts), usage=usage, offline=True, notes=[note])
+    text = " ".join(parts)
+    conv.stream_text(text)
+    conv.end_round(keep=True)
+    return conv.finish(text, usage=usage, offline=True, notes=[note])
 
 
 def _named_campaign(question: str, campaigns: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -132,16 +135,20 @@ async def chat_openai(
     try:
         for _round in range(provider.max_rounds):
             prepared = state.prepare(messages, system="", max_output_tokens=provider.max_tokens)
+            request: dict[str, Any] = {
+                "model": provider.model,
+                "messages": prepared,
+                "max_tokens": provider.max_tokens,
+                "tools": functions,
+            }
             try:
-                completion = await client.chat.completions.create(
-                    model=provider.model,
-                    messages=cast(Any, prepared),
-                    max_tokens=provider.max_tokens,
-                    tools=cast(Any, functions),
-                )
+                if conv.on_event is None:
+                    completion = await client.chat.completions.create(**request)
+                    data = completion.model_dump(mode="json", exclude_none=True)
+                else:
+                    data = await _openai_streamed(client, request, conv)
             except openai.APIError as exc:
                 _raise_unavailable(exc, base_url=provider.base_url)
-            data = completion.model_dump(mode="json", exclude_none=True)
             usage = data.get("usage") or {}
             state.add_usage(
                 model=data.get("model"),
@@ -157,6 +164,8 @@ async def chat_openai(
                     **({"tool_calls": calls} if calls else {}),
                 }
             )
+            said = str(message.get("content") or "").strip()
+            conv.end_round(keep=not calls and (corrected or not conv.unsupported(said)))
             if calls:
                 for call in calls:
                     function = call.get("function") or {}
@@ -201,6 +210,7 @@ async def chat_anthropic(
 
     state = plan_state(provider.name, provider.model, limits)
     system = _system_text()
+    request: dict[str, Any]
     messages: list[dict[str, Any]] = [
         {"role": t.role, "content": t.content} for t in conv.request.messages
     ]
@@ -213,14 +223,21 @@ async def chat_anthropic(
     ) as client:
         for _round in range(provider.max_rounds):
             prepared = state.prepare(messages, system=system, max_output_tokens=provider.max_tokens)
+            request = {
+                "model": provider.model,
+                "max_tokens": provider.max_tokens,
+                "system": cached_system(system),
+                "messages": prepared,
+                "tools": cached_tools(conv.specs()),
+            }
             try:
-                response = await client.messages.create(
-                    model=provider.model,
-                    max_tokens=provider.max_tokens,
-                    system=cast(Any, cached_system(system)),
-                    messages=cast(Any, prepared),
-                    tools=cast(Any, cached_tools(conv.specs())),
-                )
+                if conv.on_event is None:
+                    response = await client.messages.create(**request)
+                else:
+                    async with client.messages.stream(**request) as stream:
+                        async for text in stream.text_stream:
+                            conv.stream_text(text)
+                        response = await stream.get_final_message()
             except anthropic.APIError as exc:
                 _raise_unavailable(exc, base_url=provider.base_url)
             state.add_usage(
@@ -230,6 +247,8 @@ async def chat_anthropic(
             )
             messages.append({"role": "assistant", "content": response.content})
             uses = [b for b in response.content if b.type == "tool_use"]
+            said = " ".join(b.text for b in response.content if b.type == "text").strip()
+            conv.end_round(keep=not uses and (corrected or not conv.unsupported(said)))
             if uses:
                 results = []
                 for block in uses:
@@ -265,3 +284,37 @@ def _json_object(raw: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+async def _openai_streamed(
+    client: Any, request: dict[str, Any], conv: ChatConversation
+) -> dict[str, Any]:
+    """Streams one chat completion, showing its text as it comes; returns it in the shape of a
+    non-streamed completion (model, usage, the message with its tool calls put together)."""
+    stream = await client.chat.completions.create(
+        **request, stream=True, stream_options={"include_usage": True}
+    )
+    model: str | None = None
+    usage: dict[str, Any] = {}
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    async for chunk in stream:
+        model = chunk.model or model
+        if chunk.usage is not None:
+            usage = chunk.usage.model_dump(mode="json", exclude_none=True)
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta.content:
+                text.append(delta.content)
+                conv.stream_text(delta.content)
+            for part in delta.tool_calls or []:
+                blank = {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+                call = calls.setdefault(part.index, blank)
+                call["id"] = part.id or call["id"]
+                if part.function is not None:
+                    call["function"]["name"] += part.function.name or ""
+                    call["function"]["arguments"] += part.function.arguments or ""
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(text) or None}
+    if calls:
+        message["tool_calls"] = [calls[i] for i in sorted(calls)]
+    return {"model": model, "usage": usage, "choices": [{"message": message}]}

@@ -1,5 +1,6 @@
-"""The chat's read-only tools, each a thin wrapper over another module's service, each run on a
-short session of its own (no transaction is held while the model thinks).
+"""The chat's tools: read-only ones, and draft_campaign, which proposes a draft a person must
+confirm. Each is a thin wrapper over another module's service, run on a short session of its
+own (no transaction is held while the model thinks).
 
 Counts and attributes only, never identifiers of people; replies that came through a Telegram
 business connection are left out unless the workspace allowed them (Bot Developer Terms).
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox
-from marketing_agent.agent.chat import ChatTool
-from marketing_agent.agent.schemas import InboxStatus
+from marketing_agent.agent.chat import DRAFT_CAMPAIGN, ChatTool
+from marketing_agent.agent.schemas import MAX_MESSAGE_CHARS, VARIANT_KEYS, InboxStatus
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.auth import Permission
 from marketing_agent.core.errors import NotFound
@@ -22,6 +23,7 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.core.validation import DbId
 from marketing_agent.experiments import service as experiments
 from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.safety import service as safety
 
 
 class ListCampaigns(BaseModel):
@@ -39,6 +41,27 @@ class DescribeAudience(BaseModel):
 
 class RecentReplies(BaseModel):
     limit: int = Field(20, ge=1, le=50)
+
+
+class DraftVariantIn(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class DraftCampaign(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    goal: str = Field("", max_length=2000, description="The brief in a sentence or two.")
+    segment_id: DbId | None = Field(None, description="The audience; none: every contact.")
+    cta_url: HttpUrl | None = Field(None, description="The link the messages lead to.")
+    variants: list[DraftVariantIn] = Field(
+        min_length=1,
+        max_length=len(VARIANT_KEYS),
+        description="The message texts to A/B test, in the audience's language; each ends "
+        "with how to unsubscribe.",
+    )
+
+
+class CheckDraft(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
 def chat_tools(
@@ -130,6 +153,40 @@ def chat_tools(
             ],
         }
 
+    async def check_text(text: str) -> dict[str, Any]:
+        async with sessions() as session:
+            verdict = await safety.check_content(session=session, text=text)
+        return {
+            "allowed": verdict.allowed,
+            "risk_score": verdict.risk_score,
+            "reasons": [r.message for r in verdict.reasons],
+        }
+
+    async def check_draft(args: BaseModel) -> Any:
+        assert isinstance(args, CheckDraft)
+        return await check_text(args.text)
+
+    async def draft_campaign(args: BaseModel) -> Any:
+        assert isinstance(args, DraftCampaign)
+        if args.segment_id is not None:
+            async with sessions() as session:
+                await orchestrator.get_segment_or_raise(session=session, segment_id=args.segment_id)
+        variants = [
+            {"key": key, "text": v.text, **await check_text(v.text)}
+            for key, v in zip(VARIANT_KEYS, args.variants, strict=False)
+        ]
+        return {
+            "created": False,
+            "note": "Nothing is created: the user sees this draft and creates it with one click.",
+            "proposal": {
+                "name": args.name,
+                "goal": args.goal,
+                "segment_id": args.segment_id,
+                "cta_url": str(args.cta_url) if args.cta_url else None,
+                "variants": variants,
+            },
+        }
+
     tools = [
         ChatTool(
             "list_campaigns",
@@ -160,6 +217,23 @@ def chat_tools(
             RecentReplies,
             Permission.AGENT_USE,
             recent_replies,
+        ),
+        ChatTool(
+            "check_draft",
+            "Runs the safety guard on a message text exactly as it would be sent: allowed, "
+            "risk_score (0..1) and reasons.",
+            CheckDraft,
+            Permission.READ,
+            check_draft,
+        ),
+        ChatTool(
+            DRAFT_CAMPAIGN,
+            "Proposes a draft campaign (name, goal, audience segment, link, 1-5 variants) with "
+            "the safety verdict of each variant. It creates nothing: the user reviews the "
+            "draft and creates it with one click; it is then reviewed before anything is sent.",
+            DraftCampaign,
+            Permission.CAMPAIGNS_WRITE,
+            draft_campaign,
         ),
     ]
     return {tool.name: tool for tool in tools}

@@ -212,5 +212,12 @@ async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def delete_replies_before(*, session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes every reply received before `cutoff`, with its drafted and sent answer text
+    (retention); returns how many."""
+    result = await session.execute(delete(InboxReply).where(InboxReply.received_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def read(row: InboxReply) -> InboxReplyRead:
     return InboxReplyRead.model_validate(row, from_attributes=True)

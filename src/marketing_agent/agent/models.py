@@ -53,3 +53,15 @@ class InboxReply(IdMixin, Base):
     answered_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     answer_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CampaignAiBudget(Base):
+    """A campaign's own cap on LLM spend, set by a person; without a row the campaign has
+    MA_AGENT_BUDGET_CAMPAIGN_USD. No foreign key: the agent does not own campaigns."""
+
+    __tablename__ = "agent_campaign_budgets"
+
+    campaign_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    limit_usd_micros: Mapped[int] = mapped_column(BigInteger)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

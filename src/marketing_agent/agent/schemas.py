@@ -6,9 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketing_agent.core import validation
+from marketing_agent.core.validation import DbId
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one text message
 VARIANT_KEYS = validation.VARIANT_KEYS
@@ -160,6 +161,27 @@ class BudgetStatus(BaseModel):
     exhausted: bool
 
 
+class CampaignBudget(BaseModel):
+    """One campaign's LLM spend against its cap (its own, or MA_AGENT_BUDGET_CAMPAIGN_USD)."""
+
+    campaign_id: int
+    line: BudgetLine
+    own_limit: bool = Field(description="The campaign has its own cap (else the setting's).")
+    updated_by: str | None = None
+
+
+class CampaignBudgetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit_usd: float | None = Field(
+        ...,
+        gt=0,
+        le=100_000,
+        allow_inf_nan=False,
+        description="The campaign's cap in USD; null goes back to MA_AGENT_BUDGET_CAMPAIGN_USD.",
+    )
+
+
 class UsageSummary(BaseModel):
     by_model: list[UsageTotal]
     calls: int
@@ -219,6 +241,11 @@ class ChatRequest(BaseModel):
     """The conversation so far, oldest first; the last turn is the marketer's question."""
 
     messages: list[ChatTurn] = Field(min_length=1, max_length=40)
+    campaign_id: DbId | None = Field(
+        None,
+        description="The campaign the conversation is about: its cost counts against the "
+        "campaign's budget too.",
+    )
 
     @model_validator(mode="after")
     def _ends_with_a_question(self) -> ChatRequest:
@@ -247,6 +274,27 @@ class ChatStep(BaseModel):
     detail: str = ""
 
 
+class ProposedVariant(BaseModel):
+    key: str
+    text: str
+    allowed: bool = Field(description="The safety guard's verdict on this text.")
+    risk_score: float
+    reasons: list[str] = Field(default_factory=list)
+
+
+class CampaignProposal(BaseModel):
+    """A draft campaign the strategist proposed in the chat: nothing is written until a person
+    confirms it (the UI's "Create draft" posts it to the campaigns API, marked AI-generated)."""
+
+    source_id: str = Field(description="The tool result it came from.")
+    name: str
+    goal: str
+    segment_id: int | None
+    cta_url: str | None
+    variants: list[ProposedVariant]
+    written_by: str = Field(description="The provider that wrote it (AI-generated).")
+
+
 class ChatAnswer(BaseModel):
     answer: str
     sources: list[ChatSource]
@@ -262,3 +310,35 @@ class ChatAnswer(BaseModel):
     prompt_version: str
     usage: Usage
     notes: list[str] = Field(default_factory=list)
+    proposals: list[CampaignProposal] = Field(
+        default_factory=list, description="Drafts proposed with draft_campaign, to confirm."
+    )
+
+
+class ChatStreamEvent(BaseModel):
+    """One event of a streamed answer (`POST /agent/chat/stream`, Server-Sent Events).
+
+    `delta`: the next piece of the answer, released a sentence at a time after its figures
+    were checked (an unsupported one already reads "[unverified figure]"); `step`: a tool call
+    as it happens; `reset`: drop the text shown so far (the model went on to call tools, or was
+    asked to fix a figure); `answer`: the final, checked answer (replaces the streamed text);
+    `error`: the work stopped (`problem` is the RFC 9457 body, e.g. the budget ran out)."""
+
+    type: Literal["delta", "step", "reset", "answer", "error"]
+    text: str | None = None
+    step: ChatStep | None = None
+    answer: ChatAnswer | None = None
+    problem: dict[str, Any] | None = None
+
+
+class ResultsSummary(BaseModel):
+    """A campaign's results in plain sentences, every figure from a tool result (no LLM)."""
+
+    campaign_id: int
+    status: str
+    finished: bool = Field(description="The campaign completed or was cancelled.")
+    summary: str = Field(description="The sentences, citing their source as [S1].")
+    confidence: str = Field(description="How sure the A/B experiment is, in a sentence.")
+    sources: list[ChatSource]
+    unverified_figures: list[str] = Field(default_factory=list)
+    ai_generated: bool = Field(False, description="Always false: fixed sentences, no LLM.")

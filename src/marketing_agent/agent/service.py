@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TypeVar
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import suppress
+from datetime import datetime
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import func, select
@@ -11,7 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox
 from marketing_agent.agent.breaker import CircuitBreaker
-from marketing_agent.agent.budget import SpendLimits, budget_status, ensure_not_exhausted
+from marketing_agent.agent.budget import (
+    MICROS,
+    SpendLimits,
+    budget_status,
+    campaign_budget,
+    ensure_campaign_not_exhausted,
+    ensure_not_exhausted,
+    set_campaign_limit,
+    usd,
+)
 from marketing_agent.agent.chat import ChatConversation, ChatTool
 from marketing_agent.agent.chat_loops import chat_anthropic, chat_offline, chat_openai
 from marketing_agent.agent.conversation import CallLimits
@@ -27,9 +39,11 @@ from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
 from marketing_agent.agent.schemas import (
     BudgetStatus,
+    CampaignBudget,
     CampaignPlan,
     ChatAnswer,
     ChatRequest,
+    ChatStreamEvent,
     ProviderInfo,
     Usage,
     UsageSummary,
@@ -37,9 +51,10 @@ from marketing_agent.agent.schemas import (
 )
 from marketing_agent.agent.schemas import CampaignBrief as CampaignBrief
 from marketing_agent.agent.tools import AgentTools as AgentTools
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.errors import Unavailable
+from marketing_agent.core.errors import MarketingAgentError, Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 
@@ -47,6 +62,7 @@ log = get_logger(__name__)
 
 PURPOSE_PLAN = "plan_campaign"
 PURPOSE_CHAT = "chat"
+PROBLEM_TYPE_BASE = "https://marketing-agent.dev/problems/"
 T = TypeVar("T")
 
 # The reply inbox, for the inbound flow (orchestrator) and the erasure of a person.
@@ -57,6 +73,11 @@ triage_reply = inbox.triage_reply
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     """Deletes what the agent holds of a person (their replies); returns how many rows."""
     return await inbox.erase_contact(session=session, contact_id=contact_id)
+
+
+async def delete_replies_before(*, session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes people's replies received before the cutoff (retention); returns how many."""
+    return await inbox.delete_replies_before(session=session, cutoff=cutoff)
 
 
 def select_provider(settings: Settings) -> Provider:
@@ -163,6 +184,32 @@ class Strategist:
         """Returns today's and this month's spend against the budgets (a short read)."""
         async with self.sessions() as session:
             return await budget_status(session=session, limits=self.limits)
+
+    async def campaign_budget(self, campaign_id: int) -> CampaignBudget:
+        """Returns the campaign's LLM spend against its cap (a short read)."""
+        async with self.sessions() as session:
+            return await campaign_budget(
+                session=session, limits=self.limits, campaign_id=campaign_id
+            )
+
+    async def set_campaign_budget(
+        self, *, campaign_id: int, limit_usd: float | None, actor: str
+    ) -> CampaignBudget:
+        """Gives a campaign its own LLM cap (None: back to the setting's), audited."""
+        micros = None if limit_usd is None else round(limit_usd * MICROS)
+        async with self.sessions() as session, session.begin():
+            await set_campaign_limit(
+                session=session, campaign_id=campaign_id, limit_usd_micros=micros, actor=actor
+            )
+            await compliance.audit(
+                session=session,
+                actor=actor,
+                action="agent.campaign_budget_set",
+                entity_type="campaign",
+                entity_id=campaign_id,
+                data={"limit_usd_micros": micros},
+            )
+        return await self.campaign_budget(campaign_id)
 
     async def plan_campaign(
         self, *, brief: CampaignBrief, tools: AgentTools, campaign_id: int | None = None
@@ -281,47 +328,24 @@ class Strategist:
         """Answers a question about campaigns with the read-only tools, as `principal`, within
         the budget; every figure is checked against the tools' results. When the LLM cannot be
         reached and MA_LLM_FALLBACK is "offline", fixed rules answer instead, saying why."""
+        opened = await self.open_chat(request=request, tools=tools, principal=principal)
+        return await opened.answer()
+
+    async def open_chat(
+        self, *, request: ChatRequest, tools: Mapping[str, ChatTool], principal: Principal
+    ) -> OpenChat:
+        """Chooses the provider and checks the budget (raising before anything streams)."""
         provider = select_provider(self.settings)
-        conversation = ChatConversation(request=request, tools=tools, principal=principal)
-        if provider.name == OfflineProvider.name:
-            return await chat_offline(conversation)
-        cap = ensure_not_exhausted(await self.budget())
-        limits = CallLimits(
-            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
-        )
-        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
-        try:
-            answer = await self._guarded(
-                provider,
-                self.breaker(provider.name),
-                lambda: loop(provider, conversation, limits),
-                campaign_id=None,
-                purpose=PURPOSE_CHAT,
+        limits = None
+        if provider.name != OfflineProvider.name:
+            cap = ensure_not_exhausted(await self.budget())
+            if request.campaign_id is not None:
+                own = await self.campaign_budget(request.campaign_id)
+                cap = min(cap, ensure_campaign_not_exhausted(own))
+            limits = CallLimits(
+                cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
             )
-        except Unavailable as exc:
-            if self.settings.llm_fallback != "offline":
-                raise
-            answer = await chat_offline(
-                ChatConversation(request=request, tools=tools, principal=principal)
-            )
-            answer.notes.insert(
-                0,
-                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
-                "answered instead (MA_LLM_FALLBACK=offline).",
-            )
-            return answer
-        answer.usage.prompt_version = answer.prompt_version
-        await self._record(answer.usage, campaign_id=None, purpose=PURPOSE_CHAT)
-        log.info(
-            "agent.chat_answered",
-            provider=answer.provider,
-            model=answer.model,
-            steps=len(answer.steps),
-            refused=sum(1 for s in answer.steps if s.status == "refused"),
-            unverified=len(answer.unverified_figures),
-            cost_usd_micros=answer.usage.cost_usd_micros,
-        )
-        return answer
+        return OpenChat(self, provider, limits, request, tools, principal)
 
     async def _record_spent(
         self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None, purpose: str
@@ -339,6 +363,120 @@ class Strategist:
                 session=session, usage=usage, purpose=purpose, campaign_id=campaign_id
             )
             return row.id
+
+
+class OpenChat:
+    """One question whose provider is chosen and budget checked: answered at once, or streamed."""
+
+    def __init__(
+        self,
+        strategist: Strategist,
+        provider: Provider,
+        limits: CallLimits | None,
+        request: ChatRequest,
+        tools: Mapping[str, ChatTool],
+        principal: Principal,
+    ) -> None:
+        self.strategist = strategist
+        self.provider = provider
+        self.limits = limits
+        self.request = request
+        self.tools = tools
+        self.principal = principal
+
+    def _conversation(self, on_event: Callable[[ChatStreamEvent], None] | None) -> ChatConversation:
+        return ChatConversation(
+            request=self.request, tools=self.tools, principal=self.principal, on_event=on_event
+        )
+
+    async def answer(self, on_event: Callable[[ChatStreamEvent], None] | None = None) -> ChatAnswer:
+        """Runs the tool loop (streaming its text and steps to `on_event` when given)."""
+        provider, strategist = self.provider, self.strategist
+        if self.limits is None:
+            return await chat_offline(self._conversation(on_event))
+        loop = chat_anthropic if provider.name == "anthropic" else chat_openai
+        conversation = self._conversation(on_event)
+        limits = self.limits
+        try:
+            answer = await strategist._guarded(
+                provider,
+                strategist.breaker(provider.name),
+                lambda: loop(provider, conversation, limits),
+                campaign_id=self.request.campaign_id,
+                purpose=PURPOSE_CHAT,
+            )
+        except Unavailable as exc:
+            if strategist.settings.llm_fallback != "offline":
+                raise
+            if on_event is not None:
+                on_event(ChatStreamEvent(type="reset"))
+            answer = await chat_offline(self._conversation(on_event))
+            answer.notes.insert(
+                0,
+                f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
+                "answered instead (MA_LLM_FALLBACK=offline).",
+            )
+            return answer
+        answer.usage.prompt_version = answer.prompt_version
+        campaign_id = self.request.campaign_id
+        await strategist._record(answer.usage, campaign_id=campaign_id, purpose=PURPOSE_CHAT)
+        if campaign_id is not None:
+            line = (await strategist.campaign_budget(campaign_id)).line
+            if line.warning:
+                answer.notes.append(
+                    f"Campaign {campaign_id} has used {line.used_share:.0%} of its LLM budget "
+                    f"({usd(line.spent_usd_micros)} of {usd(line.limit_usd_micros)}); at 100% "
+                    "the strategist stops working on it."
+                )
+        log.info(
+            "agent.chat_answered",
+            provider=answer.provider,
+            model=answer.model,
+            steps=len(answer.steps),
+            refused=sum(1 for s in answer.steps if s.status == "refused"),
+            unverified=len(answer.unverified_figures),
+            cost_usd_micros=answer.usage.cost_usd_micros,
+            streamed=on_event is not None,
+        )
+        return answer
+
+    async def events(self) -> AsyncIterator[ChatStreamEvent]:
+        """Yields the answer as it is made: sentences, steps, then the checked answer; a failure
+        on the way (the budget ran out, the provider is down) is the last event, as a problem."""
+        queue: asyncio.Queue[ChatStreamEvent | None] = asyncio.Queue()
+
+        async def work() -> None:
+            try:
+                answer = await self.answer(on_event=queue.put_nowait)
+                queue.put_nowait(ChatStreamEvent(type="answer", answer=answer))
+            except MarketingAgentError as exc:
+                queue.put_nowait(ChatStreamEvent(type="error", problem=problem_of(exc)))
+            except Exception as exc:
+                log.error("agent.chat_stream_failed", error=type(exc).__name__)
+                queue.put_nowait(ChatStreamEvent(type="error", problem=problem_of(exc)))
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.create_task(work())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            if not task.done():  # the reader left: stop the model's work too
+                task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
+def problem_of(exc: Exception) -> dict[str, Any]:
+    """Returns an error as the RFC 9457 body the API would have answered with."""
+    known = exc if isinstance(exc, MarketingAgentError) else MarketingAgentError()
+    return {
+        "type": PROBLEM_TYPE_BASE + known.type_slug,
+        "title": known.title,
+        "status": known.status,
+        "detail": known.detail,
+    }
 
 
 def strategist_for(settings: Settings, session: AsyncSession) -> Strategist:

@@ -370,6 +370,41 @@ async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
     return len(events)
 
 
+async def anonymise_events_before(
+    *, session: AsyncSession, cutoff: datetime, batch: int = 1000
+) -> int:
+    """Unlinks the events that happened before `cutoff` from their contacts (retention): each
+    (contact, campaign) gets one random stand-in, identifying properties go, so the campaigns'
+    distinct counts and funnels stay as they were. Returns how many events were anonymised."""
+    done = 0
+    stand_ins: dict[tuple[int, int | None], int] = {}
+    while True:
+        events = (
+            await session.scalars(
+                select(Event)
+                .where(Event.contact_id.is_not(None), Event.occurred_at < cutoff)
+                .order_by(Event.id)
+                .limit(batch)
+            )
+        ).all()
+        if not events:
+            break
+        for event in events:
+            key = (event.contact_id or 0, event.campaign_id)
+            if key not in stand_ins:
+                stand_ins[key] = -(_ANONYMOUS_BASE + secrets.randbelow(2**62))
+            event.contact_id = None
+            event.anonymous_id = stand_ins[key]
+            event.properties = {
+                k: v for k, v in (event.properties or {}).items() if k in RETAINED_PROPERTY_KEYS
+            }
+        await session.flush()
+        done += len(events)
+    if done:
+        log.info("analytics.events_anonymised", events=done)
+    return done
+
+
 async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict[str, Any]]:
     """Returns every event of a contact, oldest first, for a data-subject access export."""
     events = (

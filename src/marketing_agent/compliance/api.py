@@ -19,6 +19,8 @@ from marketing_agent.compliance.schemas import (
     IdentityVerification,
     PrivacyRequestCreate,
     PrivacyRequestRead,
+    RequestExtension,
+    RequestRejection,
     SuppressionCheck,
     SuppressionCheckResult,
     SuppressionSummary,
@@ -61,8 +63,10 @@ async def consent_history(
     session: DbSession,
     principal: CanRead,
 ) -> list[ConsentRead]:
+    """A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
+    for roles without personal_data:read."""
     records = await service.consent_history(session=session, contact_id=contact_id)
-    return [ConsentRead.model_validate(r) for r in records]
+    return [service.consent_for_role(ConsentRead.model_validate(r), principal) for r in records]
 
 
 @router.get("/audit")
@@ -169,6 +173,29 @@ async def verify_request(
     """Records the identity check; a request is acted on only after it."""
     request = await service.verify_request_identity(
         session=session, request_id=request_id, method=body.method, actor=principal.actor
+    )
+    return service.request_read(request)
+
+
+@router.post("/requests/{request_id}/extend")
+async def extend_request(
+    request_id: RequestID, body: RequestExtension, session: DbSession, principal: CanWrite
+) -> PrivacyRequestRead:
+    """Extends an open request's deadline once (GDPR: by two months, CCPA: by 45 days), for a
+    reason told to the requester, while the first deadline still runs."""
+    request = await service.extend_request(
+        session=session, request_id=request_id, reason=body.reason, actor=principal.actor
+    )
+    return service.request_read(request)
+
+
+@router.post("/requests/{request_id}/reject")
+async def reject_request(
+    request_id: RequestID, body: RequestRejection, session: DbSession, principal: CanWrite
+) -> PrivacyRequestRead:
+    """Closes an open request without acting on it, with the reason told to the requester."""
+    request = await service.reject_request(
+        session=session, request_id=request_id, reason=body.reason, actor=principal.actor
     )
     return service.request_read(request)
 

@@ -1,10 +1,12 @@
-"""The compliance module's commands under `marketing-agent audit`: verifying an export offline,
-against the head hashes exported on a schedule (`add_audit_commands` registers them)."""
+"""The compliance module's commands: under `marketing-agent audit`, verifying an export offline
+against the head hashes exported on a schedule (`add_audit_commands` registers them); under
+`marketing-agent privacy`, extending or rejecting a data-subject request
+(`add_request_commands`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -74,3 +76,72 @@ def verify_export(
 def add_audit_commands(audit_app: typer.Typer) -> None:
     """Registers the commands of this file under `marketing-agent audit`."""
     audit_app.command("verify-export")(verify_export)
+
+
+RequestArg = Annotated[int, typer.Argument(help="The request's id (see `privacy requests`).")]
+Reason = Annotated[str, typer.Option("--reason", help="Told to the requester (10+ characters).")]
+Actor = Annotated[str, typer.Option(help="Who decides, for the audit log.")]
+
+
+def extend_request(request: RequestArg, reason: Reason, actor: Actor = "cli:operator") -> None:
+    """Extend an open request's deadline once, within it (GDPR two months, CCPA 45 days)."""
+    _decide_request(request, "extend", reason, actor)
+
+
+def reject_request(request: RequestArg, reason: Reason, actor: Actor = "cli:operator") -> None:
+    """Close an open request without acting on it, with the reason told to the requester."""
+    _decide_request(request, "reject", reason, actor)
+
+
+def _decide_request(request_id: int, action: str, reason: str, actor: str) -> None:
+    import asyncio
+
+    from pydantic import ValidationError
+
+    from marketing_agent.compliance.schemas import RequestExtension
+    from marketing_agent.core.errors import MarketingAgentError
+    from marketing_agent.core.settings import get_settings
+
+    err = Console(stderr=True)
+    try:
+        RequestExtension(reason=reason)  # the API's rule for a reason
+    except ValidationError as exc:
+        err.print(f"[bold red]Invalid reason:[/] {exc.errors()[0]['msg']}")
+        raise typer.Exit(2) from exc
+    get_settings.cache_clear()
+    try:
+        read = asyncio.run(
+            _decide(get_settings().resolved_database_url, request_id, action, reason, actor)
+        )
+    except MarketingAgentError as exc:
+        err.print(f"[bold red]{exc.title}:[/] {exc.detail}")
+        raise typer.Exit(2) from exc
+    if action == "extend":
+        Console().print(
+            f"[green]Request {request_id} extended:[/] due {read.due_at.date().isoformat()} "
+            f"(was {read.original_due_at.date().isoformat() if read.original_due_at else '?'})."
+        )
+    else:
+        Console().print(f"[green]Request {request_id} rejected.[/]")
+
+
+async def _decide(url: str, request_id: int, action: str, reason: str, actor: str) -> Any:
+    from marketing_agent.compliance import service as compliance
+    from marketing_agent.core.db import Database
+
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            decide = compliance.extend_request if action == "extend" else compliance.reject_request
+            request = await decide(
+                session=session, request_id=request_id, reason=reason, actor=actor
+            )
+            return compliance.request_read(request)
+    finally:
+        await db.dispose()
+
+
+def add_request_commands(privacy_app: typer.Typer) -> None:
+    """Registers the request decisions under `marketing-agent privacy`."""
+    privacy_app.command("extend")(extend_request)
+    privacy_app.command("reject")(reject_request)

@@ -1,7 +1,8 @@
-"""Field-level masking: a role without `personal_data:read` sees a contact's username and first
-name masked, and every phone number, e-mail and other personal datum the safety module's PII
-scanner finds in the custom attributes replaced by its masked form. Unmasking one contact is an
-act of its own, for a stated reason, and audited."""
+"""Field-level masking: a role without `personal_data:read` sees a contact's Telegram id,
+username and first name masked (in lists, on its page, in its consent proofs and in exports),
+and every phone number, e-mail and other personal datum the safety module's PII scanner finds
+in the custom attributes replaced by its masked form. Unmasking one contact is an act of its
+own, for a stated reason, and audited."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from marketing_agent.core.auth import Permission, Principal
 
 MASK = "•"
 ContactView = TypeVar("ContactView", bound=BaseModel)
+ConsentView = TypeVar("ConsentView", bound=BaseModel)
 
 
 def sees_personal_data(principal: Principal) -> bool:
@@ -28,6 +30,39 @@ def mask_text(value: str | None, *, keep_last: bool = True) -> str | None:
         return value[0] + MASK * 3
     tail = value[-1] if keep_last and len(value) > 3 else ""
     return value[0] + MASK * 3 + tail
+
+
+def mask_telegram_id(value: int | str | None) -> str | None:
+    """Returns a Telegram id with all but its first and last digit masked ("7•••1")."""
+    if value is None or value == "":
+        return None
+    return mask_text(str(value))
+
+
+# Keys of a consent proof that name the person (the consent bot's, an import's evidence).
+PROOF_IDENTIFIERS = frozenset({"telegram_user_id", "telegram_id", "chat_id", "user_id"})
+PROOF_NAMES = frozenset({"username", "first_name", "last_name", "name"})
+
+
+def mask_proof(proof: dict[str, Any]) -> dict[str, Any]:
+    """Returns a consent proof with the person's Telegram id and names masked and the personal
+    data in its texts (the opt-in text, a payload) masked by the PII scanner."""
+    masked: dict[str, Any] = {}
+    for key, value in proof.items():
+        if key in PROOF_IDENTIFIERS and isinstance(value, int | str):
+            masked[key] = mask_telegram_id(value)
+        elif key in PROOF_NAMES and isinstance(value, str):
+            masked[key] = mask_text(value)
+        else:
+            masked[key] = _mask_value(value)
+    return masked
+
+
+def consent_for_role(consent: ConsentView, principal: Principal) -> ConsentView:
+    """Returns a consent record's API view (anything with a `proof`) as the caller may see it."""
+    if sees_personal_data(principal):
+        return consent
+    return consent.model_copy(update={"proof": mask_proof(getattr(consent, "proof", {}) or {})})
 
 
 def mask_free_text(value: str) -> str:
@@ -61,10 +96,15 @@ def _mask_value(value: Any) -> Any:
 
 
 def masked_contact_fields(
-    *, username: str | None, first_name: str | None, attributes: dict[str, Any]
+    *,
+    username: str | None,
+    first_name: str | None,
+    attributes: dict[str, Any],
+    telegram_id: int | str | None = None,
 ) -> dict[str, Any]:
     """Returns the masked values of a contact's identifying fields (a model_copy update)."""
     return {
+        "telegram_id": mask_telegram_id(telegram_id),
         "username": mask_text(username),
         "first_name": mask_text(first_name, keep_last=False),
         "attributes": mask_attributes(attributes or {}),
@@ -77,10 +117,13 @@ def for_role(contact: ContactView, principal: Principal) -> ContactView:
     as the caller's role may see it."""
     if sees_personal_data(principal):
         return contact
-    return contact.model_copy(
-        update=masked_contact_fields(
-            username=getattr(contact, "username", None),
-            first_name=getattr(contact, "first_name", None),
-            attributes=getattr(contact, "attributes", None) or {},
-        )
+    update = masked_contact_fields(
+        username=getattr(contact, "username", None),
+        first_name=getattr(contact, "first_name", None),
+        attributes=getattr(contact, "attributes", None) or {},
+        telegram_id=getattr(contact, "telegram_id", None),
     )
+    consents = getattr(contact, "consents", None)
+    if consents is not None:  # a contact's page: its consent history with the proofs
+        update["consents"] = [consent_for_role(c, principal) for c in consents]
+    return contact.model_copy(update=update)

@@ -90,3 +90,10 @@ class PrivacyRequest(IdMixin, Base):
     result: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     export: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     created_by: Mapped[str] = mapped_column(String(128))
+    # An extension of the deadline (GDPR art. 12(3): by two further months; CCPA: by 45 more
+    # days), with the reason the requester is told; `due_at` is then the extended deadline.
+    original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    extended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    extended_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    extension_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

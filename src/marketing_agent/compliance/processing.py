@@ -89,8 +89,26 @@ def processing_records(settings: Settings) -> ProcessingRecords:
             f"({settings.frequency_cap_count} per {settings.frequency_cap_days:g} days), "
             "measure which message works",
             lawful_basis="consent (GDPR art. 6(1)(a)); aggregates after erasure are anonymous",
-            retention=until_erased + "; anonymised on erasure",
+            retention=(
+                f"linked to the person for {settings.retention_events_days} days, then "
+                "anonymised (the figures stay); anonymised on erasure"
+                if settings.retention_events_days
+                else until_erased + "; anonymised on erasure"
+            ),
             visible_to_roles=_roles(Permission.ANALYTICS_READ),
+            stored_in=store,
+        ),
+        ProcessingRecord(
+            category="replies",
+            data=["the person's message to the bot", "its intent", "the drafted and sent answer"],
+            purpose="answer questions and complaints, honour opt-outs written in words",
+            lawful_basis="consent and the person's own request (GDPR art. 6(1)(a), 6(1)(b))",
+            retention=(
+                f"{settings.retention_replies_days} days, then deleted; deleted on erasure"
+                if settings.retention_replies_days
+                else until_erased + "; deleted on erasure"
+            ),
+            visible_to_roles=_roles(Permission.AGENT_USE),
             stored_in=store,
         ),
         ProcessingRecord(

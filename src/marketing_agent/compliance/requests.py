@@ -1,5 +1,7 @@
-"""Data-subject requests: received → identity verified → completed (or rejected), each step
-audited, each with its legal deadline on the clock (GDPR one month, CCPA 45 days)."""
+"""Data-subject requests: received → identity verified → completed (or rejected, with the
+reason), each step audited, each with its legal deadline on the clock (GDPR one month, CCPA 45
+days), extendable once within it for a stated reason (GDPR by two further months, CCPA by 45
+days), and a reminder before it while the request is open."""
 
 from __future__ import annotations
 
@@ -40,10 +42,24 @@ def due_date(regime: Regime, received_at: datetime) -> datetime:
     return received_at.replace(year=year, month=month, day=day)
 
 
+def extended_date(regime: Regime, due_at: datetime) -> datetime:
+    """Returns the deadline after its one extension: two further months (GDPR art. 12(3)) or
+    another 45 days (CCPA, 90 in all)."""
+    if regime is Regime.CCPA:
+        return due_at + timedelta(days=CCPA_DAYS)
+    month = due_at.month - 1 + 2
+    year, month = due_at.year + month // 12, month % 12 + 1
+    day = min(due_at.day, calendar.monthrange(year, month)[1])
+    return due_at.replace(year=year, month=month, day=day)
+
+
 def to_read(request: PrivacyRequest) -> PrivacyRequestRead:
     """Returns the request as read by the API, with whether it is past its deadline now."""
     read = PrivacyRequestRead.model_validate(request)
-    read.overdue = request.status in OPEN and clock.now() > request.due_at
+    now = clock.now()
+    read.overdue = request.status in OPEN and now > request.due_at
+    if request.status in OPEN:
+        read.days_left = (request.due_at - now).days if now <= request.due_at else 0
     return read
 
 
@@ -126,6 +142,74 @@ async def mark_completed(
     await session.flush()
     await _audit(session, actor, "privacy_request.completed", request, **result)
     return request
+
+
+async def extend(
+    *, session: AsyncSession, request_id: int, reason: str, actor: str
+) -> PrivacyRequest:
+    """Extends an open request's deadline once, for a reason the requester is told, before the
+    first deadline has passed (the law asks to inform them within it); audited."""
+    request = await get_or_raise(session=session, request_id=request_id)
+    if request.status not in OPEN:
+        raise Conflict(f"Request {request_id} is {request.status}: only an open one is extended.")
+    if request.original_due_at is not None:
+        raise Conflict(f"Request {request_id} was already extended once (the law allows one).")
+    now = clock.now()
+    if now > request.due_at:
+        raise Conflict(
+            f"Request {request_id} is past its deadline: an extension must be decided and told "
+            "to the requester within it."
+        )
+    regime = Regime(request.regime)
+    request.original_due_at, request.due_at = request.due_at, extended_date(regime, request.due_at)
+    request.extended_at, request.extended_by, request.extension_reason = now, actor, reason
+    request.reminded_at = None  # a new reminder before the new deadline
+    await session.flush()
+    await _audit(
+        session,
+        actor,
+        "privacy_request.extended",
+        request,
+        original_due_at=request.original_due_at,
+        reason=reason,
+    )
+    return request
+
+
+async def reject(
+    *, session: AsyncSession, request_id: int, reason: str, actor: str
+) -> PrivacyRequest:
+    """Closes an open request without acting on it (identity not proven, manifestly unfounded
+    or excessive), with the reason the requester is told; audited."""
+    request = await get_or_raise(session=session, request_id=request_id)
+    if request.status not in OPEN:
+        raise Conflict(f"Request {request_id} is {request.status}: only an open one is rejected.")
+    request.status = RequestStatus.REJECTED.value
+    request.completed_at, request.completed_by, request.outcome = clock.now(), actor, reason
+    await session.flush()
+    await _audit(session, actor, "privacy_request.rejected", request, reason=reason)
+    return request
+
+
+async def remind_due(*, session: AsyncSession, within: timedelta) -> list[int]:
+    """Marks each open request whose deadline is `within` from now and that was not reminded
+    since its deadline was set; audited (the Privacy page and the audit log show it).
+    Returns the requests reminded."""
+    now = clock.now()
+    rows = await session.scalars(
+        select(PrivacyRequest)
+        .where(PrivacyRequest.status.in_(OPEN), PrivacyRequest.reminded_at.is_(None))
+        .where(PrivacyRequest.due_at <= now + within)
+        .order_by(PrivacyRequest.due_at, PrivacyRequest.id)
+    )
+    reminded = []
+    for request in rows:
+        request.reminded_at = now
+        left = max((request.due_at - now).days, 0)
+        await _audit(session, "system", "privacy_request.reminder", request, days_left=left)
+        reminded.append(request.id)
+    await session.flush()
+    return reminded
 
 
 async def _audit(

@@ -128,7 +128,39 @@ class PrivacyRequestRead(BaseModel):
     outcome: str | None
     result: dict[str, Any]
     created_by: str
+    original_due_at: datetime | None = Field(
+        None, description="The legal deadline before its one extension; None: not extended."
+    )
+    extended_at: datetime | None = None
+    extended_by: str | None = None
+    extension_reason: str | None = Field(None, description="Told to the requester.")
+    reminded_at: datetime | None = Field(
+        None, description="When the reminder before the (current) deadline went out."
+    )
     overdue: bool = False
+    days_left: int | None = Field(None, description="Whole days to the deadline while open.")
+
+
+class RequestExtension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=10,
+        max_length=1000,
+        description="Why more time is needed (GDPR art. 12(3): complexity and number of "
+        "requests); told to the requester.",
+    )
+
+
+class RequestRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(
+        min_length=10,
+        max_length=1000,
+        description="Why the request is not acted on (identity not proven, manifestly "
+        "unfounded or excessive); told to the requester with their right to complain.",
+    )
 
 
 class SuppressionSummary(BaseModel):

@@ -396,6 +396,11 @@ async def suppressed_among(
 
 
 contact_for_role = masking.for_role  # field masking of a contact view, by the caller's role
+consent_for_role = masking.consent_for_role  # a consent proof's identifiers, by role
+sees_personal_data = masking.sees_personal_data
+mask_telegram_id = masking.mask_telegram_id
+mask_text = masking.mask_text
+mask_attributes = masking.mask_attributes
 
 # Data-subject requests -----------------------------------------------------------------------
 
@@ -406,6 +411,9 @@ verify_request_identity = privacy_requests.verify_identity
 check_request_completable = privacy_requests.check_completable
 complete_request = privacy_requests.mark_completed
 request_read = privacy_requests.to_read
+extend_request = privacy_requests.extend
+reject_request = privacy_requests.reject
+remind_due_requests = privacy_requests.remind_due
 
 
 def export_audit_lines(*, session: AsyncSession, with_head: bool = True) -> AsyncIterator[str]:

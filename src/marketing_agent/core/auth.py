@@ -116,3 +116,13 @@ def authorize(permission: Permission) -> Callable[..., Coroutine[Any, Any, Princ
     dependency.__name__ = f"authorize_{permission.replace(':', '_')}"
     dependency.permission = permission  # type: ignore[attr-defined]  # read by the role matrix
     return dependency
+
+
+async def list_approvers(request: Request, session: DbSession) -> list[str]:
+    """Returns the usernames of the active users who may decide reviews, as the app's user
+    store (the gateway's, on `app.state.list_approvers`) has them; empty without one."""
+    lister = getattr(request.app.state, "list_approvers", None)
+    if lister is None:
+        return []
+    approvers: list[str] = await lister(session)
+    return approvers

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     agent_budget_month_usd: float = Field(
         50.0, gt=0, description="LLM spend per calendar month (UTC); at 100% calls are refused."
     )
+    agent_budget_campaign_usd: float = Field(
+        2.0,
+        gt=0,
+        description="LLM spend per campaign (chats about it), unless the campaign has its own "
+        "budget; at 100% calls for it are refused.",
+    )
     agent_breaker_failures: int = Field(
         3, ge=1, description="Provider failures in a row that pause calls to it."
     )
@@ -203,6 +209,25 @@ class Settings(BaseSettings):
     )
     retention_dsr_exports_days: int = Field(
         30, ge=0, description="Delete access-request exports this many days after; 0 = keep."
+    )
+    retention_events_days: int = Field(
+        0,
+        ge=0,
+        description="Delete analytics events (deliveries' sent/read/clicked, opt-outs) older "
+        "than this many days; the campaign totals stay; 0 = keep.",
+    )
+    retention_replies_days: int = Field(
+        0,
+        ge=0,
+        description="Delete people's replies (the inbox's messages and their drafted answers) "
+        "older than this many days; 0 = keep.",
+    )
+    privacy_request_reminder_days: int = Field(
+        7,
+        ge=0,
+        le=44,
+        description="Remind (audit log, Privacy page) this many days before a data-subject "
+        "request's deadline while it is open; 0 = no reminders.",
     )
     retention_purge_interval_hours: float = Field(
         24, ge=0, description="How often the scheduler applies the retention rules; 0 = never."

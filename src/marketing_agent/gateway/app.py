@@ -30,6 +30,7 @@ from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.api import router as experiments_router
 from marketing_agent.gateway import docs as api_docs
 from marketing_agent.gateway import middleware, problems
+from marketing_agent.gateway import service as gateway_service
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
 from marketing_agent.gateway.throttle import open_login_throttle
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.jwt_secret = runtime.secret_key
         app.state.secret_box = runtime.secret_box
         app.state.resolve_principal = resolve_principal
+        app.state.list_approvers = gateway_service.list_approvers  # four eyes' "admin alone"
         _install_access(app, settings)
         stop = asyncio.Event()
         tasks = runtime.start_background(stop)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
-from marketing_agent.core.auth import Principal, Role
+from marketing_agent.core.auth import ROLE_PERMISSIONS, Permission, Principal, Role
 from marketing_agent.core.crypto import hash_token
 from marketing_agent.core.errors import (
     Conflict,
@@ -28,6 +28,7 @@ from marketing_agent.core.errors import (
 )
 from marketing_agent.gateway.models import ApiKey, User
 from marketing_agent.gateway.schemas import UserCreate, UserUpdate
+from marketing_agent.safety import service as safety
 
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps login time independent of existence.
@@ -65,6 +66,7 @@ async def create_user(
         entity_id=user.id,
         data={"username": user.username, "role": user.role},
     )
+    await _keep_four_eyes(session=session, user=user, actor=actor)
     return user
 
 
@@ -104,6 +106,27 @@ async def list_users(*, session: AsyncSession) -> Sequence[User]:
     """Returns every user that was not deleted, oldest first."""
     query = select(User).where(User.deleted_at.is_(None)).order_by(User.id)
     return (await session.scalars(query)).all()
+
+
+APPROVER_ROLES = tuple(
+    r.value for r, p in ROLE_PERMISSIONS.items() if Permission.REVIEWS_DECIDE in p
+)
+
+
+async def list_approvers(session: AsyncSession) -> list[str]:
+    """Returns the usernames of the active users whose role may decide reviews."""
+    query = select(User.username).where(
+        User.role.in_(APPROVER_ROLES), User.is_active.is_(True), User.deleted_at.is_(None)
+    )
+    return list(await session.scalars(query.order_by(User.id)))
+
+
+async def _keep_four_eyes(*, session: AsyncSession, user: User, actor: str) -> None:
+    """A second person who may approve reviews ends "an admin alone": four eyes goes back on."""
+    if user.role in APPROVER_ROLES and user.is_active and len(await list_approvers(session)) > 1:
+        await safety.restore_four_eyes(
+            session=session, actor=actor, reason=f"{user.username} may now approve reviews"
+        )
 
 
 async def count_users(*, session: AsyncSession) -> int:
@@ -149,6 +172,7 @@ async def update_user(
         entity_id=user.id,
         data={"username": user.username, **changes},
     )
+    await _keep_four_eyes(session=session, user=user, actor=actor.actor)
     return user
 
 

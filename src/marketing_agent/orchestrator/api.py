@@ -110,7 +110,9 @@ async def list_contacts(
 @router.get("/contacts/export", response_class=Response)
 async def export_contacts(session: DbSession, principal: CanWriteContacts) -> Response:
     """Every contact as CSV (cells that a spreadsheet would run as formulas are quoted)."""
-    body = await contacts_export.export_contacts(session=session)
+    body = await contacts_export.export_contacts(
+        session=session, masked=not compliance.sees_personal_data(principal)
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -237,13 +239,15 @@ async def create_segment(
 async def preview_segment(
     segment_filter: SegmentFilter, session: DbSession, principal: CanRead
 ) -> SegmentPreview:
-    """How many contacts a filter matches now, with a sample of them."""
+    """How many contacts a filter matches now, with a sample of them (masked as the caller's
+    role must see them)."""
     ids = await service.filter_contact_ids(session=session, segment_filter=segment_filter)
     sample = await service.get_contacts(
         session=session, contact_ids=[c for c, _ in ids[:SAMPLE_SIZE]]
     )
+    shown = await service.read_contacts(session=session, contacts=sample)
     return SegmentPreview(
-        size=len(ids), sample=await service.read_contacts(session=session, contacts=sample)
+        size=len(ids), sample=[compliance.contact_for_role(c, principal) for c in shown]
     )
 
 
@@ -462,7 +466,11 @@ async def export_deliveries(
 ) -> Response:
     """The campaign's deliveries as CSV (formula-safe): contact, variant, status, reason."""
     await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
-    body = await contacts_export.export_deliveries(session=session, campaign_id=campaign_id)
+    body = await contacts_export.export_deliveries(
+        session=session,
+        campaign_id=campaign_id,
+        masked=not compliance.sees_personal_data(principal),
+    )
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

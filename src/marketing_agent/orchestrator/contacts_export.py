@@ -36,21 +36,23 @@ def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-async def export_contacts(*, session: AsyncSession) -> str:
-    """Returns every contact as CSV, attributes as extra columns, the import's format."""
+async def export_contacts(*, session: AsyncSession, masked: bool = False) -> str:
+    """Returns every contact as CSV, attributes as extra columns, the import's format; `masked`
+    (a role without personal_data:read): Telegram ids, names and attributes' personal data
+    masked as in the API."""
     contacts = (await session.scalars(select(Contact).order_by(Contact.id))).all()
     states = await compliance.consent_states(session=session, contact_ids=None)
     attribute_keys = sorted({k for c in contacts for k in (c.attributes or {})} - set(COLUMNS))
     rows = (
         [
-            c.telegram_id,
-            c.username or "",
-            c.first_name or "",
+            _shown_id(c.telegram_id, masked),
+            (compliance.mask_text(c.username) if masked else c.username) or "",
+            (compliance.mask_text(c.first_name, keep_last=False) if masked else c.first_name) or "",
             c.language or "",
             c.timezone or "",
             ";".join(c.tags or ()),
             states.get(c.id, "none"),
-            *[str((c.attributes or {}).get(k, "")) for k in attribute_keys],
+            *[_attribute(c.attributes or {}, k, masked) for k in attribute_keys],
         ]
         for c in contacts
     )
@@ -70,8 +72,11 @@ DELIVERY_COLUMNS = (
 )
 
 
-async def export_deliveries(*, session: AsyncSession, campaign_id: int) -> str:
-    """Returns a campaign's deliveries as CSV: who got which variant, and what became of it."""
+async def export_deliveries(
+    *, session: AsyncSession, campaign_id: int, masked: bool = False
+) -> str:
+    """Returns a campaign's deliveries as CSV: who got which variant, and what became of it;
+    `masked`: the Telegram ids and names masked."""
     rows = await session.execute(
         select(Delivery, Contact.telegram_id, Contact.first_name)
         .join(Contact, Contact.id == Delivery.contact_id, isouter=True)
@@ -84,8 +89,8 @@ async def export_deliveries(*, session: AsyncSession, campaign_id: int) -> str:
             [
                 d.id,
                 d.contact_id,
-                telegram_id or "",
-                first_name or "",
+                _shown_id(telegram_id, masked),
+                (compliance.mask_text(first_name, keep_last=False) if masked else first_name) or "",
                 d.variant_key,
                 d.status,
                 d.reason or "",
@@ -95,3 +100,14 @@ async def export_deliveries(*, session: AsyncSession, campaign_id: int) -> str:
             for d, telegram_id, first_name in rows
         ),
     )
+
+
+def _shown_id(telegram_id: int | None, masked: bool) -> int | str:
+    if telegram_id is None:
+        return ""
+    return (compliance.mask_telegram_id(telegram_id) or "") if masked else telegram_id
+
+
+def _attribute(attributes: dict[str, Any], key: str, masked: bool) -> str:
+    value = str(attributes.get(key, ""))
+    return compliance.mask_attributes({key: value})[key] if masked else value

@@ -240,8 +240,8 @@ async def _draft_variants(
             variants=[
                 (v.text, v.weight, None, dict(v.translations or {})) for v in campaign_in.variants
             ],
-            provider="manual",
-            offline=True,
+            provider=campaign_in.written_by_ai or "manual",
+            offline=campaign_in.written_by_ai is None,
         )
     strategist = strategist or agent.strategist_for(settings, session)
     async with strategist.sessions() as reader:
@@ -386,7 +386,9 @@ async def decide_review(
         and actor in await _authors(session=session, campaign=campaign)
     ):
         raise Forbidden(
-            "You created or last edited this campaign; another reviewer must approve it.",
+            "You created or last edited this campaign; another reviewer must approve it. "
+            "An admin who is the workspace's only approver may turn four eyes off in Safety "
+            "settings (audited).",
             reason="self-approval",
         )
     item.status = (ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED).value

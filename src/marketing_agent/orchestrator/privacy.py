@@ -274,6 +274,8 @@ class RetentionReport(BaseModel):
 
     contacts_erased: int = 0
     exports_deleted: int = 0
+    events_anonymised: int = 0
+    replies_deleted: int = 0
 
 
 async def purge_expired(
@@ -287,10 +289,20 @@ async def purge_expired(
 ) -> RetentionReport:
     """Applies the retention rules of the settings (0 days = keep): erases contacts inactive
     for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
-    MA_RETENTION_DSR_EXPORTS_DAYS; audited when it removed something, or always (a scheduled
-    or requested run: the log then shows that retention ran)."""
+    MA_RETENTION_DSR_EXPORTS_DAYS, unlinks events older than MA_RETENTION_EVENTS_DAYS from their
+    contacts (anonymised; the figures stay), deletes replies older than
+    MA_RETENTION_REPLIES_DAYS; audited when it removed something, or always (a scheduled or
+    requested run: the log then shows that retention ran)."""
     report = RetentionReport()
     now = clock.now()
+    if settings.retention_events_days:
+        cutoff = now - timedelta(days=settings.retention_events_days)
+        report.events_anonymised = await analytics.anonymise_events_before(
+            session=session, cutoff=cutoff
+        )
+    if settings.retention_replies_days:
+        cutoff = now - timedelta(days=settings.retention_replies_days)
+        report.replies_deleted = await agent.delete_replies_before(session=session, cutoff=cutoff)
     if settings.retention_dsr_exports_days:
         cutoff = now - timedelta(days=settings.retention_dsr_exports_days)
         report.exports_deleted = await compliance.purge_request_exports(
@@ -302,7 +314,7 @@ async def purge_expired(
         for contact_id in await _inactive_contacts(session, cutoff):
             await erase_contact(session=session, key=key, contact_id=contact_id, actor=actor)
             report.contacts_erased += 1
-    if always_audit or report.contacts_erased or report.exports_deleted:
+    if always_audit or any(report.model_dump().values()):
         await compliance.audit(
             session=session,
             actor=actor,
@@ -313,6 +325,8 @@ async def purge_expired(
                 **report.model_dump(),
                 "inactive_contacts_days": settings.retention_inactive_contacts_days,
                 "dsr_exports_days": settings.retention_dsr_exports_days,
+                "events_days": settings.retention_events_days,
+                "replies_days": settings.retention_replies_days,
                 **({"reason": reason} if reason else {}),
             },
         )
@@ -373,6 +387,8 @@ class RetentionStatus(BaseModel):
 
     inactive_contacts_days: int
     dsr_exports_days: int
+    events_days: int = Field(description="Events older than this are anonymised; 0: kept.")
+    replies_days: int = Field(description="Replies older than this are deleted; 0: kept.")
     purge_interval_hours: float
     last_run_at: datetime | None
     last_run_by: str | None
@@ -389,6 +405,8 @@ async def retention_status(
     return RetentionStatus(
         inactive_contacts_days=settings.retention_inactive_contacts_days,
         dsr_exports_days=settings.retention_dsr_exports_days,
+        events_days=settings.retention_events_days,
+        replies_days=settings.retention_replies_days,
         purge_interval_hours=settings.retention_purge_interval_hours,
         last_run_at=last.occurred_at if last else None,
         last_run_by=last.actor if last else None,

@@ -1,5 +1,6 @@
 """The scheduler's privacy jobs, each on its own interval: apply the retention rules, export the
-audit chain's head hash, delete export documents the bots have long since sent. When a job last
+audit chain's head hash, delete export documents the bots have long since sent; and, every
+tick, remind of data-subject requests whose deadline is near. When a job last
 ran is read from the audit log (each run is audited), so a restart or a new leader does not run
 it again early."""
 
@@ -43,6 +44,23 @@ async def run_due(db: Database, settings: Settings) -> None:
         await export_head_if_due(db, settings)
     except Exception:
         log.exception("audit.head_export_failed")
+    try:
+        await remind_requests(db, settings)
+    except Exception:
+        log.exception("privacy_request.reminders_failed")
+
+
+async def remind_requests(db: Database, settings: Settings) -> list[int]:
+    """Reminds once of each open data-subject request due within
+    MA_PRIVACY_REQUEST_REMINDER_DAYS (again after an extension); returns the requests."""
+    if not settings.privacy_request_reminder_days:
+        return []
+    within = timedelta(days=settings.privacy_request_reminder_days)
+    async with db.session() as session:
+        reminded = await compliance.remind_due_requests(session=session, within=within)
+    if reminded:
+        log.warning("privacy_request.deadline_near", requests=reminded)
+    return reminded
 
 
 async def purge_if_due(db: Database, settings: Settings) -> privacy.RetentionReport | None:

@@ -123,6 +123,9 @@ class ContactRead(ContactBase):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    telegram_id: int | str = Field(  # type: ignore[assignment]  # masked: a string
+        description='The chat id; masked ("7•••1") for roles without personal_data:read.'
+    )
     created_at: datetime
     consent: ConsentState | None = Field(
         None,
@@ -388,6 +391,11 @@ class CampaignCreate(BaseModel):
         None,
         max_length=MAX_VARIANTS,
         description="Your own texts; when given the strategist is skipped.",
+    )
+    written_by_ai: Literal["anthropic", "openai"] | None = Field(
+        None,
+        description="The LLM provider that wrote `variants` (a draft the strategist's chat "
+        "proposed and a person confirmed): the campaign is marked AI-generated.",
     )
     cta_url: Annotated[AnyHttpUrl, UrlConstraints(max_length=2048)] | None = None
     start_at: datetime | None = Field(None, description="Start time; None starts on approval.")

@@ -118,10 +118,14 @@ class DeliveryWorker:
         links: analytics.LinkTracker | None = None,
         max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
         cap: scheduling.FrequencyCap | None = None,
+        rules: safety.ContentRules | None = None,
     ) -> None:
         self.db = db
         # The frequency cap of the process's policies (Runtime.policies); None: the settings'.
         self.cap = cap or scheduling.FrequencyCap.from_settings(Settings())
+        # The content rules of its policies (opt-out line, link allow-list), where the admin
+        # set none in Safety settings; None: the settings'.
+        self.rules = rules or safety.ContentRules.from_settings(Settings())
         self.batch_size = batch_size
         self.limits = limits or safety.open_rate_limits(redis_url=None)
         self.worker_id = worker_id or _worker_id()
@@ -257,16 +261,22 @@ class DeliveryWorker:
                 sender_id=sender_id,
                 purpose=purpose,
             )
-            policy = await safety.load_content_policy(session=session)
+            policy = await safety.load_content_policy(session=session, rules=self.rules)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
             holds = await scheduling.hold_unsendable(session, claimed, cap=self.cap)
-            policy.prepare_many(render_chunk(claimed, variants, contacts))  # one scan a chunk
+            # A bot's marketing message carries a way out (the rules add the line or block).
+            way_out = profile.name != "user" and purpose == "marketing"
+            policy.prepare_many(  # one scan a chunk
+                render_chunk(claimed, variants, contacts), marketing_from_bot=way_out
+            )
             for job in claimed:
                 hold = holds.get(job.id)
                 decision = (
                     hold.change(job.attempts)
                     if hold is not None
-                    else self._check_before_send(job, variants, contacts, consent, policy, profile)
+                    else self._check_before_send(
+                        job, variants, contacts, consent, policy, profile, way_out=way_out
+                    )
                 )
                 if isinstance(decision, _Send):
                     chunk.sends.append(decision)
@@ -289,6 +299,8 @@ class DeliveryWorker:
         consent: dict[int, bool],
         policy: ContentPolicy,
         profile: telegram.SenderProfile,
+        *,
+        way_out: bool = True,
     ) -> _Send | dict[str, Any]:
         """Returns the send, or the columns of a delivery that must not be sent now."""
         if not consent.get(job.contact_id, False):
@@ -298,9 +310,14 @@ class DeliveryWorker:
             return {"status": queue.SKIPPED, "reason": "contact_erased"}
         template = variants[job.variant_key].for_language(contact.get("language"))
         text = render_text(template, contact)
+        parts = _message_parts(variants[job.variant_key])
         caption = variants[job.variant_key].image_url is not None
         text, verdict = policy.prepare(  # the exact text sent, with the way out if added
-            text, caption=caption, max_len=profile.max_len(caption=caption)
+            text,
+            buttons=parts["buttons"],
+            caption=caption,
+            max_len=profile.max_len(caption=caption),
+            marketing_from_bot=way_out,
         )
         if not verdict.allowed:
             codes = ",".join(r.code for r in verdict.reasons if r.severity == "block")
@@ -316,7 +333,6 @@ class DeliveryWorker:
                 now=clock.now(),
             )
         chat_id = contact["telegram_id"]
-        parts = _message_parts(variants[job.variant_key])
         return _Send(
             job=job,
             chat_id=chat_id,

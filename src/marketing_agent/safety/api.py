@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from marketing_agent.core.auth import Permission, Principal, authorize
+from marketing_agent.core.auth import Permission, Principal, Role, authorize, list_approvers
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
@@ -165,15 +165,38 @@ async def resume_sender(
     return await service.get_sender_health(session=session, sender_id=sender_id)
 
 
+def _deployment_rules(request: Request) -> service.ContentRules:
+    """The process's content rules (Runtime.policies, from its settings): what applies where
+    the admin set none."""
+    policies = getattr(getattr(request.app.state, "runtime", None), "policies", None)
+    rules = getattr(policies, "content_rules", None)
+    return rules if isinstance(rules, service.ContentRules) else service.ContentRules()
+
+
+DeploymentRules = Annotated[service.ContentRules, Depends(_deployment_rules)]
+
+
 @router.get("/settings")
-async def get_safety_settings(session: DbSession, principal: CanRead) -> SafetySettingsRead:
-    return await service.get_safety_settings(session=session)
+async def get_safety_settings(
+    session: DbSession, principal: CanRead, defaults: DeploymentRules
+) -> SafetySettingsRead:
+    return await service.get_safety_settings(session=session, defaults=defaults)
 
 
 @router.patch("/settings")
 async def update_safety_settings(
-    settings_in: SafetySettingsUpdate, session: DbSession, principal: CanManage
+    settings_in: SafetySettingsUpdate,
+    session: DbSession,
+    principal: CanManage,
+    defaults: DeploymentRules,
+    approvers: Annotated[list[str], Depends(list_approvers)],
 ) -> SafetySettingsRead:
+    """Changes the settings; four eyes goes off only for an admin who is the only approver."""
+    alone = principal.role == Role.ADMIN and not set(approvers) - {principal.username}
     return await service.update_safety_settings(
-        session=session, settings_in=settings_in, actor=principal.actor
+        session=session,
+        settings_in=settings_in,
+        actor=principal.actor,
+        defaults=defaults,
+        alone=alone,
     )

@@ -1,6 +1,6 @@
 """Tables of the safety module: the user's own blacklist terms, the phrase lists by category,
 the senders' learned rates, their send outcomes and cool-downs, and the workspace's safety
-settings (four eyes, review deadline, privacy policy)."""
+settings (four eyes, review deadline, privacy policy, the opt-out and link rules)."""
 
 from __future__ import annotations
 
@@ -98,5 +98,9 @@ class SafetySettings(Base):
     four_eyes: Mapped[bool] = mapped_column(Boolean, default=True)
     review_deadline_h: Mapped[int] = mapped_column(Integer, default=48)
     privacy_policy: Mapped[str] = mapped_column(Text, default="")
+    # The content rules the admin set here; None: as the deployment's settings say
+    # (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
+    opt_out: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    link_allowlist: Mapped[str | None] = mapped_column(Text, nullable=True)  # comma-separated
     updated_by: Mapped[str] = mapped_column(String(128), default="system")
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

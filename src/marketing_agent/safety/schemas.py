@@ -176,8 +176,23 @@ class SafetySettingsRead(BaseModel):
     four_eyes: bool = Field(description="Nobody approves content they created or last edited.")
     review_deadline_h: int = Field(description="Hours a review may stay open before it is late.")
     privacy_policy: str = Field(description="What the bots answer to /privacy.")
+    opt_out: Literal["add", "block", "off"] = Field(
+        description="A bot's marketing message without a way out, at send time: add the "
+        "opt-out line, block the message, or leave it (as set here, else the deployment's)."
+    )
+    link_allowlist: list[str] = Field(
+        description="Domains links may point to; empty allows any (as set here, else the "
+        "deployment's)."
+    )
+    content_rules_source: Literal["workspace", "deployment"] = Field(
+        description="Whether the opt-out and link rules were set here or come from the "
+        "deployment's settings (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST)."
+    )
     updated_by: str
     updated_at: datetime | None
+
+
+_DOMAIN = r"^([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$"
 
 
 class SafetySettingsUpdate(BaseModel):
@@ -186,3 +201,7 @@ class SafetySettingsUpdate(BaseModel):
     four_eyes: StrictBool | None = None
     review_deadline_h: int | None = Field(None, ge=1, le=24 * 30)
     privacy_policy: str | None = Field(None, max_length=4000)
+    opt_out: Literal["add", "block", "off"] | None = None
+    link_allowlist: (
+        list[Annotated[str, Field(min_length=3, max_length=253, pattern=_DOMAIN)]] | None
+    ) = Field(None, max_length=200, description="Lower-case domains, e.g. shop.example.com.")

@@ -5,7 +5,7 @@ with the rates they learned."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
-from marketing_agent.core.errors import Conflict, NotFound
+from marketing_agent.core.errors import Conflict, Forbidden, NotFound
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.safety import health
@@ -235,7 +235,8 @@ class ContentPolicy:
 async def load_content_policy(
     *, session: AsyncSession | None, max_len: int = TEXT_MAX, rules: ContentRules | None = None
 ) -> ContentPolicy:
-    """Returns the content policy with the user's blacklist as it is in the database now."""
+    """Returns the content policy with the user's blacklist and the admin's content rules as
+    they are in the database now; `rules` are the defaults where the admin set none."""
     extra: list[tuple[str, Severity]] = []
     categories: list[str] = []
     if session is not None:
@@ -246,6 +247,8 @@ async def load_content_policy(
         for term, severity in rows:  # the blacklist last: it wins over a list on a clash
             extra.append((term, _severity(severity)))
             categories.append("blacklist")
+        # The admin's rules (Safety settings) over the caller's defaults, as they are now.
+        rules = await content_rules_in_force(session=session, defaults=rules or ContentRules())
     blacklist = default_blacklist_with(extra, categories)
     return ContentPolicy(blacklist, max_len=max_len, rules=rules)
 
@@ -508,29 +511,77 @@ DEFAULT_PRIVACY_POLICY = (
 )
 
 
-async def get_safety_settings(*, session: AsyncSession) -> SafetySettingsRead:
-    """Returns the workspace's safety settings (defaults until someone changes them)."""
+async def get_safety_settings(
+    *, session: AsyncSession, defaults: ContentRules | None = None
+) -> SafetySettingsRead:
+    """Returns the workspace's safety settings (defaults until someone changes them); the
+    opt-out and link rules not set here are `defaults`' (the process's, from its settings)."""
+    defaults = defaults or ContentRules()
     row = await session.get(SafetySettings, SETTINGS_ROW)
     if row is None:
         return SafetySettingsRead(
             four_eyes=True,
             review_deadline_h=48,
             privacy_policy=DEFAULT_PRIVACY_POLICY,
+            opt_out=defaults.opt_out,
+            link_allowlist=list(defaults.allowed_domains),
+            content_rules_source="deployment",
             updated_by="system",
             updated_at=None,
         )
-    read = SafetySettingsRead.model_validate(row)
-    return (
-        read
-        if read.privacy_policy
-        else read.model_copy(update={"privacy_policy": DEFAULT_PRIVACY_POLICY})
+    rules = _workspace_rules(row, defaults)
+    return SafetySettingsRead(
+        four_eyes=row.four_eyes,
+        review_deadline_h=row.review_deadline_h,
+        privacy_policy=row.privacy_policy or DEFAULT_PRIVACY_POLICY,
+        opt_out=rules.opt_out,
+        link_allowlist=list(rules.allowed_domains),
+        content_rules_source=(
+            "workspace"
+            if row.opt_out is not None or row.link_allowlist is not None
+            else "deployment"
+        ),
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
     )
 
 
+async def content_rules_in_force(*, session: AsyncSession, defaults: ContentRules) -> ContentRules:
+    """Returns the content rules as they stand now: the admin's (Safety settings) where set,
+    else `defaults` (the process's, from its settings). Read afresh by every check."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    return defaults if row is None else _workspace_rules(row, defaults)
+
+
+def _workspace_rules(row: SafetySettings, defaults: ContentRules) -> ContentRules:
+    opt_out: OptOutMode = defaults.opt_out
+    if row.opt_out in ("add", "block", "off"):
+        opt_out = row.opt_out  # type: ignore[assignment]  # checked just above
+    domains = defaults.allowed_domains
+    if row.link_allowlist is not None:
+        domains = tuple(d for d in row.link_allowlist.split(",") if d)
+    return replace(defaults, opt_out=opt_out, allowed_domains=domains)
+
+
 async def update_safety_settings(
-    *, session: AsyncSession, settings_in: SafetySettingsUpdate, actor: str
+    *,
+    session: AsyncSession,
+    settings_in: SafetySettingsUpdate,
+    actor: str,
+    defaults: ContentRules | None = None,
+    alone: bool = False,
 ) -> SafetySettingsRead:
-    """Changes the workspace's safety settings; each change is audited with old and new."""
+    """Changes the workspace's safety settings; each change is audited with old and new.
+    Four eyes can be turned off only by an admin `alone` in the workspace (nobody else may
+    approve reviews): with a second approver it can always be satisfied."""
+    if settings_in.four_eyes is False and not alone:
+        current = await get_safety_settings(session=session)
+        if current.four_eyes:
+            raise Forbidden(
+                "Four eyes can be turned off only by an admin who is the workspace's only "
+                "approver; someone else can approve reviews here.",
+                reason="four-eyes-not-alone",
+            )
     row = await session.get(SafetySettings, SETTINGS_ROW)
     if row is None:
         current = await get_safety_settings(session=session)
@@ -541,11 +592,18 @@ async def update_safety_settings(
             privacy_policy="",
         )
         session.add(row)
+    values = settings_in.model_dump(exclude_none=True)
+    if "link_allowlist" in values:  # stored as the deployment's setting is: comma-separated
+        values["link_allowlist"] = ",".join(
+            dict.fromkeys(d.lower() for d in values["link_allowlist"])
+        )
     changes: dict[str, dict[str, object]] = {}
-    for name, value in settings_in.model_dump(exclude_none=True).items():
+    for name, value in values.items():
         if getattr(row, name) != value:
             changes[name] = {"from": getattr(row, name), "to": value}
             setattr(row, name, value)
+    if changes.get("four_eyes", {}).get("to") is False:
+        changes["four_eyes"]["why"] = "an admin alone in the workspace"
     if changes:
         row.updated_by, row.updated_at = actor, clock.now()
         await session.flush()
@@ -557,7 +615,27 @@ async def update_safety_settings(
             entity_id=SETTINGS_ROW,
             data=changes,
         )
-    return await get_safety_settings(session=session)
+    return await get_safety_settings(session=session, defaults=defaults)
+
+
+async def restore_four_eyes(*, session: AsyncSession, actor: str, reason: str) -> bool:
+    """Turns four eyes back on when it is off (a second person who may approve reviews joined
+    the workspace, so the admin is no longer alone); audited. Returns whether it changed."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    if row is None or row.four_eyes:
+        return False
+    row.four_eyes, row.updated_by, row.updated_at = True, actor, clock.now()
+    await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="safety.settings_changed",
+        entity_type="safety_settings",
+        entity_id=SETTINGS_ROW,
+        data={"four_eyes": {"from": False, "to": True, "why": reason}},
+    )
+    log.info("safety.four_eyes_restored")
+    return True
 
 
 def is_privacy_request(text: str | None) -> bool:

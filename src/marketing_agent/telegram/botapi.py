@@ -445,6 +445,8 @@ def events_of_update(update: Update) -> list[InboundEvent]:
     button (a campaign's, or the opt-in/unsubscribe buttons of the consent conversation)."""
     if update.message is not None:
         events = _message_events(update.message)
+    elif update.business_message is not None:
+        events = _business_events(update.business_message)
     elif update.callback_query is not None:
         events = _callback_events(update.callback_query)
     else:
@@ -484,6 +486,21 @@ def _message_events(message: Message) -> list[InboundEvent]:
             text=text,
             payload=payload,
         )
+    ]
+
+
+def _business_events(message: Message) -> list[InboundEvent]:
+    """A message a customer sent to a business account the bot is connected to: only ever a
+    reply (never a /start or a STOP to the bot), marked with its business connection, which the
+    agent never shows an LLM unless the workspace allowed it (Bot Developer Terms)."""
+    connection = message.business_connection_id
+    if not connection:
+        return []
+    return [
+        dataclasses.replace(
+            event, kind="reply", payload={**event.payload, "business_connection_id": connection}
+        )
+        for event in _message_events(message)
     ]
 
 

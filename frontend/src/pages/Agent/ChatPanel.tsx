@@ -1,10 +1,21 @@
 /** A conversation with the strategist: each answer shows the tool calls it made and the sources it cites. */
 import { Alert, Button, Card, Collapse, Flex, Input, List, Space, Tag, Typography } from "antd";
 import { useState } from "react";
+import { Link } from "react-router";
 
-import { useAsk, useBudget, useProvider, type ChatAnswer, type ChatTurn } from "../../api/agent";
+import {
+  useAskStreaming,
+  useBudget,
+  useProvider,
+  type ChatAnswer,
+  type ChatStep,
+  type ChatStreamEvent,
+  type ChatTurn,
+} from "../../api/agent";
+import { useCreateCampaign } from "../../api/campaigns";
 import { formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { CampaignContext } from "./CampaignBudget";
 
 interface Exchange {
   question: string;
@@ -51,6 +62,62 @@ function Cited({ answer }: { answer: ChatAnswer }) {
   );
 }
 
+type Proposal = NonNullable<ChatAnswer["proposals"]>[number];
+
+/** A draft the strategist proposed: nothing exists until the person clicks "Create draft"; the
+ * campaign is then marked AI-generated and goes through review like any other. */
+function ProposalCard({ proposal }: { proposal: Proposal }) {
+  const create = useCreateCampaign();
+  const created = create.data;
+  return (
+    <Card size="small" type="inner" title={`Proposed draft: ${proposal.name}`} aria-label={`Proposed draft ${proposal.name}`}>
+      {proposal.goal ? <Typography.Paragraph type="secondary">{proposal.goal}</Typography.Paragraph> : null}
+      <List
+        size="small"
+        dataSource={proposal.variants}
+        renderItem={(variant) => (
+          <List.Item>
+            <Space align="start">
+              <Tag>{variant.key}</Tag>
+              <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{variant.text}</Typography.Text>
+              <Tag color={variant.allowed ? "success" : "error"}>
+                {variant.allowed ? "safety ok" : "blocked"} · risk {formatPercent(variant.risk_score, 0)}
+              </Tag>
+            </Space>
+          </List.Item>
+        )}
+      />
+      <ProblemAlert error={create.error} />
+      {created ? (
+        <Alert
+          type="success"
+          showIcon
+          title={<Link to={`/campaigns/${created.id}`}>Draft “{created.name}” created: open it</Link>}
+        />
+      ) : (
+        <Button
+          type="primary"
+          loading={create.isPending}
+          onClick={() =>
+            create.mutate({
+              name: proposal.name,
+              goal: proposal.goal,
+              segment_id: proposal.segment_id ?? undefined,
+              cta_url: proposal.cta_url ?? undefined,
+              variants: proposal.variants.map((v) => ({ text: v.text, weight: 1 })),
+              purpose: "marketing",
+              variant_count: proposal.variants.length,
+              written_by_ai: proposal.written_by as "anthropic" | "openai",
+            })
+          }
+        >
+          Create draft
+        </Button>
+      )}
+    </Card>
+  );
+}
+
 function AnswerCard({ exchange }: { exchange: Exchange }) {
   const { answer } = exchange;
   return (
@@ -61,6 +128,9 @@ function AnswerCard({ exchange }: { exchange: Exchange }) {
         {answer.usage.cost_usd_micros > 0 ? <Tag>{formatUsdMicros(answer.usage.cost_usd_micros)}</Tag> : null}
       </Space>
       <Cited answer={answer} />
+      {(answer.proposals ?? []).map((proposal) => (
+        <ProposalCard key={proposal.source_id} proposal={proposal} />
+      ))}
       {(answer.unverified_figures ?? []).length > 0 ? (
         <Alert
           type="warning"
@@ -113,10 +183,45 @@ function AnswerCard({ exchange }: { exchange: Exchange }) {
   );
 }
 
+interface Draft {
+  question: string;
+  text: string;
+  steps: ChatStep[];
+}
+
+/** The answer while it is written: each checked sentence and each tool call as they come. */
+function DraftCard({ draft }: { draft: Draft }) {
+  return (
+    <Card size="small" aria-label="Answer being written" aria-busy="true">
+      <Typography.Paragraph strong>{draft.question}</Typography.Paragraph>
+      <Space size={4} wrap style={{ marginBottom: 8 }}>
+        {draft.steps.map((step, index) => (
+          <Tag key={index} color={STEP_COLOR[step.status]}>
+            {step.tool} · {step.status}
+          </Tag>
+        ))}
+      </Space>
+      <Typography.Paragraph style={{ whiteSpace: "pre-wrap" }} aria-live="polite">
+        {draft.text || "Thinking…"}
+      </Typography.Paragraph>
+    </Card>
+  );
+}
+
 export function ChatPanel() {
   const [question, setQuestion] = useState("");
   const [exchanges, setExchanges] = useState<Exchange[]>([]);
-  const ask = useAsk();
+  const [draft, setDraft] = useState<Draft | null>(null);
+  const [campaignId, setCampaignId] = useState<number | undefined>();
+  const ask = useAskStreaming((event: ChatStreamEvent) =>
+    setDraft((current) => {
+      if (!current) return current;
+      if (event.type === "reset") return { ...current, text: "" };
+      if (event.type === "delta") return { ...current, text: current.text + (event.text ?? "") };
+      if (event.type === "step" && event.step) return { ...current, steps: [...current.steps, event.step] };
+      return current;
+    }),
+  );
 
   const send = () => {
     const text = question.trim();
@@ -125,24 +230,28 @@ export function ChatPanel() {
       { role: "user", content: e.question },
       { role: "assistant", content: e.answer.answer },
     ]);
-    ask.mutate([...history.slice(-20), { role: "user", content: text }], {
+    setDraft({ question: text, text: "", steps: [] });
+    ask.mutate({ messages: [...history.slice(-20), { role: "user", content: text }], campaignId }, {
       onSuccess: (answer) => {
         setExchanges((previous) => [...previous, { question: text, answer }]);
         setQuestion("");
       },
+      onSettled: () => setDraft(null),
     });
   };
 
   return (
     <Flex vertical gap={12}>
       <BudgetLine />
+      <CampaignContext value={campaignId} onChange={setCampaignId} />
       <Typography.Paragraph type="secondary">
-        The strategist can only read: campaigns, their results, the audience and open replies. Every figure it states
-        cites the tool result it came from; it cannot send, approve or change consent.
+        The strategist reads campaigns, their results, the audience and open replies, and can propose a draft for you
+        to create. Every figure it states cites the tool result it came from; it cannot send, approve or change consent.
       </Typography.Paragraph>
       {exchanges.map((exchange, index) => (
         <AnswerCard key={index} exchange={exchange} />
       ))}
+      {draft ? <DraftCard draft={draft} /> : null}
       <ProblemAlert error={ask.error} />
       <Input.TextArea
         aria-label="Your question"

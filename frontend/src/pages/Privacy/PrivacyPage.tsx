@@ -18,6 +18,7 @@ import {
   Table,
   Tabs,
   Tag,
+  Tooltip,
   Typography,
 } from "antd";
 import type { TableProps } from "antd";
@@ -30,9 +31,11 @@ import {
   useCompleteRequest,
   useCreateRequest,
   useErase,
+  useExtendRequest,
   usePrivacyRequests,
   useProcessingRecords,
   useRedact,
+  useRejectRequest,
   useRetention,
   useRunRetention,
   useScan,
@@ -129,13 +132,105 @@ function CompleteDialog({ request, onClose }: { request: PrivacyRequest | null; 
   );
 }
 
+type ReasonAction = { request: PrivacyRequest; action: "extend" | "reject" };
+
+function ReasonDialog({ target, onClose }: { target: ReasonAction | null; onClose: () => void }) {
+  const [form] = Form.useForm<{ reason: string }>();
+  const extend = useExtendRequest();
+  const reject = useRejectRequest();
+  const { message } = App.useApp();
+  const mutation = target?.action === "reject" ? reject : extend;
+  const extending = target?.action === "extend";
+  const submit = async () => {
+    if (!target) return;
+    const { reason } = await form.validateFields();
+    mutation.mutate(
+      { id: target.request.id, reason },
+      {
+        onSuccess: () => {
+          void message.success(extending ? `Request ${target.request.id}: deadline extended.` : `Request ${target.request.id} rejected.`);
+          onClose();
+        },
+      },
+    );
+  };
+  const request = target?.request;
+  return (
+    <Modal
+      open={target !== null}
+      title={request ? (extending ? `Extend the deadline of request ${request.id}` : `Reject request ${request.id}`) : ""}
+      okText={extending ? "Extend deadline" : "Reject request"}
+      okButtonProps={{ danger: !extending, loading: mutation.isPending }}
+      cancelText="Back"
+      onOk={submit}
+      onCancel={onClose}
+      destroyOnHidden
+      afterOpenChange={(open) => {
+        if (!open) {
+          extend.reset();
+          reject.reset();
+        }
+      }}
+    >
+      <ProblemAlert error={mutation.error} />
+      <Typography.Paragraph>
+        {extending
+          ? `Once, while the deadline runs: ${request?.regime === "ccpa" ? "45 more days (CCPA)" : "two further months (GDPR art. 12(3))"}. Tell the requester the reason within the first deadline.`
+          : "The request is closed without being acted on. Tell the requester the reason and that they may complain to the supervisory authority."}
+      </Typography.Paragraph>
+      <Form form={form} layout="vertical" preserve={false}>
+        <Form.Item
+          name="reason"
+          label={extending ? "Why is more time needed?" : "Why is the request rejected?"}
+          rules={[{ required: true, min: 10, message: "Give the reason the requester is told (at least 10 characters)." }]}
+        >
+          <Input.TextArea rows={3} maxLength={1000} showCount />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+
+function DueCell({ r }: { r: PrivacyRequest }) {
+  const open = r.status === "received" || r.status === "verified";
+  return (
+    <Space size={4} wrap>
+      {formatDateTime(r.due_at)}
+      {r.overdue && <Tag color="error">Overdue</Tag>}
+      {open && !r.overdue && r.days_left !== null && r.days_left !== undefined && (
+        <Tag color={r.reminded_at ? "warning" : "default"}>{r.days_left === 1 ? "1 day left" : `${r.days_left} days left`}</Tag>
+      )}
+      {r.original_due_at && (
+        <Tooltip title={`Extended by ${r.extended_by ?? ""}: ${r.extension_reason ?? ""}`}>
+          <Tag color="processing" tabIndex={0}>
+            Extended from {formatDateTime(r.original_due_at)}
+          </Tag>
+        </Tooltip>
+      )}
+    </Space>
+  );
+}
+
 function RequestsTab() {
   const requests = usePrivacyRequests();
   const create = useCreateRequest();
   const [form] = Form.useForm<{ kind: RequestKind; regime: "gdpr" | "ccpa"; contact_id: number }>();
   const [verifying, setVerifying] = useState<PrivacyRequest | null>(null);
   const [completing, setCompleting] = useState<PrivacyRequest | null>(null);
+  const [giving, setGiving] = useState<ReasonAction | null>(null);
   const notify = useNotifyProblem();
+  const openActions = (r: PrivacyRequest) => (
+    <>
+      {r.original_due_at === null && !r.overdue && (
+        <PermittedButton permission="compliance:write" size="small" onClick={() => setGiving({ request: r, action: "extend" })}>
+          Extend deadline of request {r.id}
+        </PermittedButton>
+      )}
+      <PermittedButton permission="compliance:write" size="small" danger onClick={() => setGiving({ request: r, action: "reject" })}>
+        Reject request {r.id}
+      </PermittedButton>
+    </>
+  );
 
   const columns: TableProps<PrivacyRequest>["columns"] = [
     { title: "#", dataIndex: "id" },
@@ -148,12 +243,7 @@ function RequestsTab() {
     {
       title: "Due",
       key: "due",
-      render: (_, r) => (
-        <Space size={4}>
-          {formatDateTime(r.due_at)}
-          {r.overdue && <Tag color="error">Overdue</Tag>}
-        </Space>
-      ),
+      render: (_, r) => <DueCell r={r} />,
     },
     {
       title: "Action",
@@ -161,15 +251,21 @@ function RequestsTab() {
       render: (_, r) => {
         if (r.status === "received")
           return (
-            <PermittedButton permission="compliance:write" size="small" onClick={() => setVerifying(r)}>
-              Verify identity of request {r.id}
-            </PermittedButton>
+            <Space size={4} wrap>
+              <PermittedButton permission="compliance:write" size="small" onClick={() => setVerifying(r)}>
+                Verify identity of request {r.id}
+              </PermittedButton>
+              {openActions(r)}
+            </Space>
           );
         if (r.status === "verified")
           return (
-            <PermittedButton permission="compliance:write" size="small" danger={r.kind === "erasure"} onClick={() => setCompleting(r)}>
-              Complete request {r.id}
-            </PermittedButton>
+            <Space size={4} wrap>
+              <PermittedButton permission="compliance:write" size="small" danger={r.kind === "erasure"} onClick={() => setCompleting(r)}>
+                Complete request {r.id}
+              </PermittedButton>
+              {openActions(r)}
+            </Space>
           );
         if (r.status === "completed" && r.kind === "access" && r.contact_id !== null)
           return (
@@ -233,6 +329,7 @@ function RequestsTab() {
       </Card>
       <VerifyDialog request={verifying} onClose={() => setVerifying(null)} />
       <CompleteDialog request={completing} onClose={() => setCompleting(null)} />
+      <ReasonDialog target={giving} onClose={() => setGiving(null)} />
     </>
   );
 }
@@ -441,10 +538,12 @@ function RetentionTab() {
         <Descriptions size="small" column={{ xs: 1, md: 2 }}>
           <Descriptions.Item label="Inactive contacts">{days(r?.inactive_contacts_days)}</Descriptions.Item>
           <Descriptions.Item label="Access-request exports">{days(r?.dsr_exports_days)}</Descriptions.Item>
+          <Descriptions.Item label="Events linked to people">{r?.events_days ? `${r.events_days} days, then anonymised` : "kept"}</Descriptions.Item>
+          <Descriptions.Item label="Replies">{r?.replies_days ? `${r.replies_days} days, then deleted` : "kept"}</Descriptions.Item>
           <Descriptions.Item label="Purge runs every">{r?.purge_interval_hours ? `${r.purge_interval_hours} hours` : "never"}</Descriptions.Item>
           <Descriptions.Item label="Last run">
             {r?.last_run_at
-              ? `${formatDateTime(r.last_run_at)} by ${r.last_run_by}: ${r.last_report?.contacts_erased ?? 0} contacts erased, ${r.last_report?.exports_deleted ?? 0} exports deleted`
+              ? `${formatDateTime(r.last_run_at)} by ${r.last_run_by}: ${r.last_report?.contacts_erased ?? 0} contacts erased, ${r.last_report?.exports_deleted ?? 0} exports deleted, ${r.last_report?.events_anonymised ?? 0} events anonymised, ${r.last_report?.replies_deleted ?? 0} replies deleted`
               : "not yet"}
           </Descriptions.Item>
         </Descriptions>

@@ -17,6 +17,8 @@ import {
   useUpdateSafetySettings,
   type Phrase,
   type PhraseList,
+  type SafetySettings,
+  type SafetySettingsUpdate,
   type SenderHealth,
 } from "../../api/safety";
 import { usePermissions } from "../../auth/permissions";
@@ -256,10 +258,29 @@ function SenderHealthTab() {
   );
 }
 
+type SettingsForm = Required<Pick<SafetySettingsUpdate, "four_eyes" | "review_deadline_h" | "privacy_policy" | "opt_out" | "link_allowlist">>;
+
+const OPT_OUT_MODES = [
+  { value: "add", label: "Add the opt-out line" },
+  { value: "block", label: "Block the message" },
+  { value: "off", label: "Send it as written" },
+];
+
+/** The fields the person changed: a rule left alone keeps following the deployment's settings. */
+function changedSettings(values: SettingsForm, current: SafetySettings | undefined): SafetySettingsUpdate {
+  if (!current) return values;
+  const changed: SafetySettingsUpdate = {};
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  (Object.keys(values) as (keyof SettingsForm)[]).forEach((key) => {
+    if (!same(values[key], current[key])) Object.assign(changed, { [key]: values[key] });
+  });
+  return changed;
+}
+
 function SettingsTab() {
   const settings = useSafetySettings();
   const update = useUpdateSafetySettings();
-  const [form] = Form.useForm<{ four_eyes: boolean; review_deadline_h: number; privacy_policy: string }>();
+  const [form] = Form.useForm<SettingsForm>();
   const { message } = App.useApp();
   const { can } = usePermissions();
   const manage = can("safety:manage");
@@ -275,11 +296,30 @@ function SettingsTab() {
         layout="vertical"
         name="safety-settings"
         disabled={!manage}
-        onFinish={(values) => update.mutate(values, { onSuccess: () => void message.success("Safety settings saved.") })}
+        onFinish={(values) => update.mutate(changedSettings(values, settings.data), { onSuccess: () => void message.success("Safety settings saved.") })}
         style={{ maxWidth: 720 }}
       >
-        <Form.Item label="Four eyes: nobody approves content they created or last edited" name="four_eyes" valuePropName="checked" extra="Turn off only when you work alone; the change is audited.">
+        <Form.Item
+          label="Four eyes: nobody approves content they created or last edited"
+          name="four_eyes"
+          valuePropName="checked"
+          extra="Only an admin who is the workspace's only approver can turn it off (audited); it comes back on when someone else who may approve reviews joins."
+        >
           <Switch />
+        </Form.Item>
+        <Form.Item
+          label="A bot's marketing message without a way out"
+          name="opt_out"
+          extra={`Applied to the exact text of each message when it is sent.${settings.data?.content_rules_source === "deployment" ? " Now as the deployment's settings say (MA_SAFETY_OPT_OUT)." : ""}`}
+        >
+          <Select options={OPT_OUT_MODES} style={{ maxWidth: 360 }} />
+        </Form.Item>
+        <Form.Item
+          label="Domains links may point to"
+          name="link_allowlist"
+          extra="Type a domain and press Enter; links elsewhere are flagged. Empty allows any domain."
+        >
+          <Select mode="tags" tokenSeparators={[",", " "]} placeholder="any domain" open={false} suffixIcon={null} />
         </Form.Item>
         <Form.Item label="Review deadline (hours)" name="review_deadline_h" rules={[{ required: true, type: "number", min: 1, max: 720 }]} extra="After it a review is marked late and the campaign's creator is told; the campaign stays held.">
           <InputNumber min={1} max={720} />
