@@ -6,8 +6,10 @@ Run: .venv/bin/python benchmarks/bench_analytics.py [--events 1000000] [--backen
 The data: 80 % of the events belong to the largest campaign (two variants), the rest to 20
 others. Each person of a campaign is sent the message; 95 % have it delivered within a minute,
 20 % click within two days, 5 % of all convert within ten days (so the 7-day window matters).
-Rows go in with Core executemany (ingestion has its own benchmark); times are of the service
-calls the API makes, warm (best of 3), after ANALYZE.
+Rows go in with Core executemany plus the journeys and counts every writer keeps (ingestion
+has its own benchmark); times are of the service calls the API makes, warm (best of 3), after
+ANALYZE. Also: the funnel broken down by variant and by sender, and a funnel with a repeated
+step out of order (the exact walk of "ambiguous" people).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import _support
 from bench_pipeline import drop, postgres_database
 from sqlalchemy import Table, insert, text
 
+from marketing_agent.analytics import journeys
 from marketing_agent.analytics import service as analytics
 from marketing_agent.analytics.models import Event
 from marketing_agent.core.db import Database
@@ -88,11 +91,14 @@ def rows(events: int, seed: int = 7) -> list[dict[str, Any]]:
 
 
 async def load(db: Database, data: list[dict[str, Any]]) -> float:
+    """Core executemany of the events, and the journeys and counts kept in the same
+    transaction (`journeys.maintain`, what every writer of events calls)."""
     table: Table = Event.__table__  # type: ignore[assignment]
     started = time.perf_counter()
     for start in range(0, len(data), 20_000):
         async with db.session() as session:
             await session.execute(insert(table), data[start : start + 20_000])
+            await journeys.maintain(session, data[start : start + 20_000])
     async with db.engine.begin() as connection:
         await connection.execute(text("ANALYZE"))
     return time.perf_counter() - started
@@ -118,10 +124,28 @@ async def measure(db: Database, label: str) -> dict[str, Any]:
         async with db.session() as session:
             return await analytics.campaign_stats(session=session, campaign_id=BIG)
 
+    async def of_variant() -> Any:
+        async with db.session() as session:
+            return await analytics.funnel(
+                session=session, campaign_id=BIG, steps=STEPS, window=WINDOW, variant_key="A"
+            )
+
     funnel_s, result = await best_of(3, funnel)
     stats_s, _ = await best_of(3, stats)
+    variant_s, of_a = await best_of(3, of_variant)
     counts = [s.count for s in result.steps]
     print(f"{label}: funnel {funnel_s:.3f} s {counts}; campaign stats {stats_s:.3f} s")
+    print(f"{label}: funnel of variant A {variant_s:.3f} s {[s.count for s in of_a.steps]}")
+    if "sender_id" in analytics.Funnel.model_fields:
+
+        async def of_sender() -> Any:
+            async with db.session() as session:
+                return await analytics.funnel(
+                    session=session, campaign_id=BIG, steps=STEPS, window=WINDOW, sender_id=1
+                )
+
+        sender_s, of_one = await best_of(3, of_sender)
+        print(f"{label}: funnel of sender 1 {sender_s:.3f} s {[s.count for s in of_one.steps]}")
     return {"funnel_s": funnel_s, "stats_s": stats_s, "counts": counts}
 
 

@@ -24,6 +24,7 @@ STORED: list[tuple[str, str, type[StrEnum]]] = [
     ("agent_inbox_replies", "intent", ReplyIntent),
     ("agent_inbox_replies", "status", InboxStatus),
     ("analytics_events", "type", EventType),
+    ("analytics_campaign_counts", "type", EventType),
     ("compliance_consent_records", "status", ConsentStatus),
     ("compliance_requests", "kind", RequestKind),
     ("compliance_requests", "regime", Regime),

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from marketing_agent.analytics.commands import add_analytics_commands
 from marketing_agent.compliance.commands import (
     AnchorsFile,
     add_audit_commands,
@@ -59,6 +60,8 @@ contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_he
 app.add_typer(contacts_app, name="contacts")
 privacy_app = typer.Typer(help="Data-subject requests (GDPR, CCPA).", no_args_is_help=True)
 app.add_typer(privacy_app, name="privacy")
+analytics_app = typer.Typer(help="Campaign stats, funnels, drop-off CSV.", no_args_is_help=True)
+app.add_typer(analytics_app, name="analytics")
 experiments_app = typer.Typer(
     help="Experiments: a campaign's results, the calculator, sample sizes.", no_args_is_help=True
 )
@@ -882,6 +885,66 @@ def users_reset_password(
     )
 
 
+segments_app = typer.Typer(help="Segments: who matches a rule now.", no_args_is_help=True)
+app.add_typer(segments_app, name="segments")
+
+
+@segments_app.command("preview")
+def segments_preview(
+    rules: Annotated[
+        str | None, typer.Option(help='The filter as JSON, e.g. \'{"tags_any": ["vip"]}\'.')
+    ] = None,
+    segment: Annotated[int | None, typer.Option(help="A saved segment's id instead.")] = None,
+    sample: Annotated[int, typer.Option(min=0, max=100, help="How many to list.")] = 10,
+    data_dir: DataDir = None,
+) -> None:
+    """Count the contacts a segment's rules match now (evaluated in the database), with a
+    sample of them; nothing is saved."""
+    from pydantic import ValidationError
+    from rich.table import Table
+
+    from marketing_agent.orchestrator import service as orchestrator
+    from marketing_agent.orchestrator.schemas import SegmentFilter
+
+    if (rules is None) == (segment is None):
+        err_console.print("[red]Give either --rules or --segment.[/]")
+        raise typer.Exit(2)
+    settings = _settings(data_dir)
+    try:
+        given = SegmentFilter.model_validate_json(rules) if rules is not None else None
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = ".".join(str(part) for part in error["loc"]) or "rules"
+            err_console.print(f"[red]•[/] {loc}: {error['msg']}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+    async def preview() -> tuple[int, list[Any]]:
+        async with _database(settings) as db, db.session() as session:
+            segment_filter = given
+            if segment is not None:
+                saved = await orchestrator.get_segment_or_raise(session=session, segment_id=segment)
+                segment_filter = SegmentFilter.model_validate(saved.filter)
+            assert segment_filter is not None
+            await orchestrator.check_segment_filter(
+                session=session, segment_filter=segment_filter, loc=("rules",)
+            )
+            return await orchestrator.preview_segment_filter(
+                session=session, segment_filter=segment_filter, sample_size=sample
+            )
+
+    try:
+        size, contacts = asyncio.run(preview())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    console.print(f"[bold]{size}[/] contact(s) match now.")
+    if contacts:
+        table = Table("id", "name", "language", "tags")
+        for contact in contacts:
+            name = contact.first_name or contact.username or str(contact.telegram_id)
+            table.add_row(str(contact.id), name, contact.language or "", ", ".join(contact.tags))
+        console.print(table)
+
+
 @app.command()
 def openapi(output: Annotated[Path | None, typer.Option(help="File to write.")] = None) -> None:
     """Print the OpenAPI schema (the front end's client is generated from it)."""
@@ -1031,6 +1094,7 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+add_analytics_commands(analytics_app, settings_of=_settings, one_shot=_one_shot)  # stats, funnel
 add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
     experiments_app, fail=_fail, settings_of=_settings, database_of=_database
 )

@@ -38,6 +38,9 @@ def test_a_marketer_builds_a_funnel_and_exports_the_dropoff(page: Page, server: 
     by_variant = page.get_by_role("region", name="Funnel by variant")
     expect(by_variant.get_by_role("row", name=re.compile(r"^Variant [A-Z]"))).to_have_count(3)
     expect(page.get_by_role("region", name="Time to convert")).to_contain_text("Median")
+    by_sender = page.get_by_role("region", name="Funnel by sender")
+    expect(by_sender).to_contain_text("the first sender that sent them")
+    expect(by_sender.locator("tbody tr.ant-table-row")).not_to_have_count(0)
     assert_accessible(page)
 
     with page.expect_download() as download_info:

@@ -150,7 +150,7 @@ async def test_three_worker_processes_send_20000_messages_once_each_at_the_bot_r
     workers = [_start_worker(pg_db, redis_prefix, tmp_path) for _ in range(3)]
     started = time.monotonic()
     try:
-        await _wait_until_done(pg_db, campaign_id, timeout_s=120)
+        await _wait_until_done(pg_db, campaign_id, timeout_s=300)
     finally:
         _stop(workers)
     elapsed = time.monotonic() - started
@@ -181,7 +181,7 @@ async def test_workers_killed_at_random_instants_and_restarted_lose_and_repeat_n
             workers[victim].wait()
             kills += 1
             workers[victim] = _start_worker(pg_db, redis_prefix, tmp_path)
-        await _wait_until_done(pg_db, campaign_id, timeout_s=120)
+        await _wait_until_done(pg_db, campaign_id, timeout_s=300)
     finally:
         _stop(workers)
 

@@ -9,6 +9,9 @@ import type { components } from "./schema";
 export type EventType = components["schemas"]["EventType"];
 export type FunnelBreakdown = components["schemas"]["FunnelBreakdown"];
 export type Funnel = components["schemas"]["Funnel"];
+export type FunnelSenderBreakdown = components["schemas"]["FunnelSenderBreakdown"];
+export type ContactTimeline = components["schemas"]["ContactTimeline"];
+export type TimelineEntry = components["schemas"]["TimelineEntry"];
 export type Breakdown = components["schemas"]["Breakdown"];
 export type BreakdownRow = components["schemas"]["BreakdownRow"];
 export type Dimension = Breakdown["by"];
@@ -23,7 +26,32 @@ const analyticsKeys = {
   funnel: (id: number, steps: EventType[], windowDays: number | null) => ["analytics", id, "funnel", { steps, windowDays }] as const,
   breakdown: (id: number, by: Dimension, key: string | undefined) => ["analytics", id, "breakdown", { by, key }] as const,
   roi: (id: number) => ["analytics", id, "roi"] as const,
+  bySender: (id: number, steps: EventType[], windowDays: number | null) => ["analytics", id, "funnel-senders", { steps, windowDays }] as const,
+  timeline: (contactId: number) => ["analytics", "contact", contactId, "timeline"] as const,
 };
+
+/** The same funnel for the people each sender reached (a person counts under their first sender). */
+export function useFunnelBySender(id: number | undefined, steps: EventType[], windowDays: number | null) {
+  return useQuery({
+    queryKey: analyticsKeys.bySender(id ?? 0, steps, windowDays),
+    enabled: id !== undefined && steps.length > 0,
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel/senders", {
+          params: { path: { campaign_id: id ?? 0 }, query: { steps, window_days: windowDays ?? undefined } },
+        }),
+      ),
+  });
+}
+
+/** What happened to one person, newest first (no reads where the sender cannot see them). */
+export function useContactTimeline(contactId: number) {
+  return useQuery({
+    queryKey: analyticsKeys.timeline(contactId),
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/analytics/contacts/{contact_id}/timeline", { params: { path: { contact_id: contactId } } })),
+  });
+}
 
 export function useFunnelByVariant(id: number | undefined, steps: EventType[], windowDays: number | null) {
   return useQuery({

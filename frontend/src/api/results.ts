@@ -1,6 +1,7 @@
 /** Live campaign results: per-variant counters, the funnel and the experiment's statistics. */
 import { useQuery } from "@tanstack/react-query";
 
+import type { EventType } from "./analytics";
 import { api, unwrap } from "./client";
 import { keys } from "./keys";
 import { ApiError } from "./problem";
@@ -17,10 +18,13 @@ export function useCampaignStats(id: number, live: boolean, pollMs: number) {
   });
 }
 
-export function useCampaignFunnel(id: number, live: boolean, pollMs: number) {
+/** The campaign's funnel over `steps` (undefined: not asked yet, e.g. until the sender's observable signals are known). */
+export function useCampaignFunnel(id: number, live: boolean, pollMs: number, steps: EventType[] | undefined) {
   return useQuery({
-    queryKey: keys.funnel(id),
-    queryFn: () => unwrap(api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel", { params: { path: { campaign_id: id } } })),
+    queryKey: [...keys.funnel(id), steps],
+    enabled: steps !== undefined,
+    queryFn: () =>
+      unwrap(api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel", { params: { path: { campaign_id: id }, query: { steps } } })),
     refetchInterval: interval(live, pollMs),
   });
 }

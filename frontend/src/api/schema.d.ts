@@ -370,7 +370,10 @@ export interface paths {
         /** List Segments */
         get: operations["list_segments_api_v1_orchestrator_segments_get"];
         put?: never;
-        /** Create Segment */
+        /**
+         * Create Segment
+         * @description Saves a segment; bad rules are a 422 naming each one's field.
+         */
         post: operations["create_segment_api_v1_orchestrator_segments_post"];
         delete?: never;
         options?: never;
@@ -390,7 +393,7 @@ export interface paths {
         /**
          * Preview Segment
          * @description How many contacts a filter matches now, with a sample of them (masked as the caller's
-         *     role must see them).
+         *     role must see them; nothing is saved).
          */
         post: operations["preview_segment_api_v1_orchestrator_segments_preview_post"];
         delete?: never;
@@ -1516,6 +1519,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel By Sender
+         * @description The funnel of the people each sender reached, beside the overall one (a person counts
+         *     under the first sender that sent them the campaign).
+         */
+        get: operations["campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/analytics/campaigns/{campaign_id}/funnel/dropoff.csv": {
         parameters: {
             query?: never;
@@ -1609,6 +1633,28 @@ export interface paths {
         post?: never;
         /** Delete Campaign Cost */
         delete: operations["delete_campaign_cost_api_v1_analytics_campaigns__campaign_id__costs__cost_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/contacts/{contact_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Contact Timeline
+         * @description What happened to one person, newest first: each message sent, delivered, read (only
+         *     where the sender can see reads: never for a bot), clicked, replied to, converted, opted out
+         *     of, and each consent decision.
+         */
+        get: operations["contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2596,6 +2642,26 @@ export interface components {
          * @enum {string}
          */
         ArmVerdict: "control" | "not_enough_data" | "better" | "worse" | "inconclusive";
+        /**
+         * AttributeCondition
+         * @description Compares one imported attribute: numbers as numbers, text as text.
+         */
+        AttributeCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "attribute";
+            /** Key */
+            key: string;
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "is_set" | "is_not_set";
+            /** Value */
+            value?: boolean | number | string | (boolean | number | string)[] | null;
+        };
         /** AuditEntryRead */
         AuditEntryRead: {
             /** Seq */
@@ -3390,6 +3456,22 @@ export interface components {
             /** Content */
             content: string;
         };
+        /**
+         * ConsentCondition
+         * @description Marketing consent now (see ContactRead.consent).
+         */
+        ConsentCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "consent";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "granted" | "withdrawn" | "none";
+        };
         /** ConsentCreate */
         ConsentCreate: {
             /** Contact Id */
@@ -3555,6 +3637,23 @@ export interface components {
              * @default false
              */
             masked: boolean;
+        };
+        /** ContactTimeline */
+        ContactTimeline: {
+            /** Contact Id */
+            contact_id: number;
+            /**
+             * Entries
+             * @description Newest first.
+             */
+            entries: components["schemas"]["TimelineEntry"][];
+            /**
+             * Unobservable
+             * @description Signals left out because this contact's senders cannot observe them, with the reason (bots get no read receipts).
+             */
+            unobservable?: {
+                [key: string]: string;
+            };
         };
         /**
          * ContactUpdate
@@ -3957,6 +4056,39 @@ export interface components {
             suppressed: boolean;
         };
         /**
+         * EventCondition
+         * @description Did (or did not) an event at least `min_count` times, within the last days or ever.
+         */
+        EventCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "event";
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "sent" | "delivered" | "read" | "clicked" | "replied" | "converted" | "unsubscribed" | "failed";
+            /**
+             * Did
+             * @default true
+             */
+            did: boolean;
+            /**
+             * Min Count
+             * @default 1
+             */
+            min_count: number;
+            /** Within Days */
+            within_days?: number | null;
+            /**
+             * Campaign Id
+             * @description Only this campaign's events.
+             */
+            campaign_id?: number | null;
+        };
+        /**
          * EventCreate
          * @description An event to record. `occurred_at` defaults to now; revenue belongs to conversions only.
          */
@@ -4139,6 +4271,11 @@ export interface components {
              */
             variant_key?: string | null;
             /**
+             * Sender Id
+             * @description Only the people this sender reached.
+             */
+            sender_id?: number | null;
+            /**
              * Window Days
              * @description Conversion window: every step within this many days of the person's entry (earliest step-1 event); None: no window.
              */
@@ -4155,6 +4292,15 @@ export interface components {
             overall: components["schemas"]["Funnel"];
             /** Variants */
             variants: components["schemas"]["Funnel"][];
+        };
+        /**
+         * FunnelSenderBreakdown
+         * @description The same funnel for the people each sender reached, and for everyone.
+         */
+        FunnelSenderBreakdown: {
+            overall: components["schemas"]["Funnel"];
+            /** Senders */
+            senders: components["schemas"]["Funnel"][];
         };
         /** FunnelStep */
         FunnelStep: {
@@ -4857,6 +5003,29 @@ export interface components {
             /** Recipients */
             recipients: components["schemas"]["Recipient"][];
         };
+        /**
+         * PropertyCondition
+         * @description A column of the contact: language, time zone, username or first name.
+         */
+        PropertyCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "property";
+            /**
+             * Field
+             * @enum {string}
+             */
+            field: "language" | "timezone" | "username" | "first_name";
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "eq" | "ne" | "in" | "not_in" | "is_set" | "is_not_set";
+            /** Value */
+            value?: string | string[] | null;
+        };
         /** ProposedVariant */
         ProposedVariant: {
             /** Key */
@@ -5324,6 +5493,33 @@ export interface components {
             /** Text */
             text: string;
         };
+        /**
+         * RfmCondition
+         * @description Recency (days since the last conversion), frequency (conversions) or monetary value
+         *     (their revenue in USD), compared with a number; frequency and monetary within the last
+         *     days or ever. People who never converted have frequency 0 and monetary 0, and no recency.
+         */
+        RfmCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "rfm";
+            /**
+             * Measure
+             * @enum {string}
+             */
+            measure: "recency_days" | "frequency" | "monetary_usd";
+            /**
+             * Op
+             * @enum {string}
+             */
+            op: "gt" | "gte" | "lt" | "lte";
+            /** Value */
+            value: number;
+            /** Within Days */
+            within_days?: number | null;
+        };
         /** RiskReason */
         RiskReason: {
             /** Code */
@@ -5672,7 +5868,12 @@ export interface components {
             name: string;
             filter?: components["schemas"]["SegmentFilter"];
         };
-        /** SegmentFilter */
+        /**
+         * SegmentFilter
+         * @description Who is in a segment: every field set here must hold (AND), and of `conditions` all of
+         *     them or any one of them (`match`). Evaluated in SQL whenever it is asked (a campaign's
+         *     audience at its launch), so a segment follows its contacts' data and behaviour.
+         */
         SegmentFilter: {
             /**
              * Tags Any
@@ -5705,6 +5906,15 @@ export interface components {
              * @enum {string}
              */
             consent: "any" | "granted" | "withdrawn" | "none";
+            /**
+             * Match
+             * @description How `conditions` combine.
+             * @default all
+             * @enum {string}
+             */
+            match: "all" | "any";
+            /** Conditions */
+            conditions?: (components["schemas"]["PropertyCondition"] | components["schemas"]["TagCondition"] | components["schemas"]["AttributeCondition"] | components["schemas"]["ConsentCondition"] | components["schemas"]["EventCondition"] | components["schemas"]["RfmCondition"])[];
         };
         /** SegmentPreview */
         SegmentPreview: {
@@ -6036,6 +6246,25 @@ export interface components {
              */
             count: number;
         };
+        /**
+         * TagCondition
+         * @description Has (or has not) a tag.
+         */
+        TagCondition: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "tag";
+            /**
+             * Op
+             * @default has
+             * @enum {string}
+             */
+            op: "has" | "has_not";
+            /** Tag */
+            tag: string;
+        };
         /** TimeBucket */
         TimeBucket: {
             /** Label */
@@ -6063,6 +6292,33 @@ export interface components {
             p90_s?: number | null;
             /** Buckets */
             buckets: components["schemas"]["TimeBucket"][];
+        };
+        /**
+         * TimelineEntry
+         * @description One thing that happened to a contact: an event of a campaign or a consent decision.
+         */
+        TimelineEntry: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Type
+             * @description An event type (sent, delivered, read, clicked, replied, converted, unsubscribed, failed) or consent_granted / consent_withdrawn.
+             */
+            type: string;
+            /** Campaign Id */
+            campaign_id?: number | null;
+            /** Variant Key */
+            variant_key?: string | null;
+            /** Sender Id */
+            sender_id?: number | null;
+            /**
+             * Detail
+             * @description e.g. the link clicked, the error, the value.
+             */
+            detail?: string | null;
         };
         /**
          * TimeseriesPoint
@@ -13935,6 +14191,79 @@ export interface operations {
             };
         };
     };
+    campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get: {
+        parameters: {
+            query?: {
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelSenderBreakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     campaign_funnel_dropoff_api_v1_analytics_campaigns__campaign_id__funnel_dropoff_csv_get: {
         parameters: {
             query?: {
@@ -14303,6 +14632,77 @@ export interface operations {
             };
             /** @description The request body is larger than this route accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    contact_timeline_api_v1_analytics_contacts__contact_id__timeline_get: {
+        parameters: {
+            query?: {
+                /** @description At most this many events. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactTimeline"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such contact. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

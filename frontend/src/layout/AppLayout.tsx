@@ -145,9 +145,7 @@ export function AppLayout() {
           </Space>
         </Header>
         <Content style={{ padding: narrow ? 12 : 24, minWidth: 0 }}>
-          <main>
-            <Outlet />
-          </main>
+          <Outlet />
         </Content>
       </Layout>
     </Layout>

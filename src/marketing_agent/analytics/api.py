@@ -19,12 +19,17 @@ from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
     CampaignTimeseries,
+    ContactTimeline,
     EventCreate,
     EventRead,
     EventType,
     Funnel,
     FunnelBreakdown,
+    FunnelSenderBreakdown,
+    SenderKind,
+    TimelineEntry,
 )
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.db import Database
@@ -258,6 +263,35 @@ async def campaign_funnel_by_variant(
 
 
 @router.get(
+    "/campaigns/{campaign_id}/funnel/senders",
+    responses={404: {"description": "No such campaign."}},
+)
+async def campaign_funnel_by_sender(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    steps: FunnelSteps = None,
+    window_days: WindowDays = None,
+) -> FunnelSenderBreakdown:
+    """The funnel of the people each sender reached, beside the overall one (a person counts
+    under the first sender that sent them the campaign)."""
+    await _source_or_404(lookup, session, campaign_id)
+    window = timedelta(days=window_days) if window_days is not None else None
+    chosen = steps or service.DEFAULT_FUNNEL
+    overall = await service.funnel(
+        session=session, campaign_id=campaign_id, steps=chosen, window=window
+    )
+    senders = [
+        await service.funnel(
+            session=session, campaign_id=campaign_id, steps=chosen, window=window, sender_id=s
+        )
+        for s in await service.funnel_senders(session=session, campaign_id=campaign_id)
+    ]
+    return FunnelSenderBreakdown(overall=overall, senders=senders)
+
+
+@router.get(
     "/campaigns/{campaign_id}/funnel/dropoff.csv",
     response_class=Response,
     responses={
@@ -395,6 +429,48 @@ async def delete_campaign_cost(
 ) -> Response:
     await roi.delete_cost(session=session, campaign_id=campaign_id, cost_id=cost_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/contacts/{contact_id}/timeline",
+    responses={404: {"description": "No such contact."}},
+)
+async def contact_timeline(
+    contact_id: Annotated[DbId, Path(description="The contact's id")],
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    known_contact: KnownContact,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many events.")] = 200,
+) -> ContactTimeline:
+    """What happened to one person, newest first: each message sent, delivered, read (only
+    where the sender can see reads: never for a bot), clicked, replied to, converted, opted out
+    of, and each consent decision."""
+    if known_contact is not None and not await known_contact(
+        session=session, contact_id=contact_id
+    ):
+        raise NotFound(f"Contact {contact_id} does not exist.")
+    kinds: dict[int, SenderKind | None] = {}
+    for campaign_id in await service.contact_campaigns(session=session, contact_id=contact_id):
+        source = await lookup(session=session, campaign_id=campaign_id) if lookup else None
+        # An unknown sender (campaign gone, lookup not wired) is taken for a bot: the stricter.
+        kinds[campaign_id] = source.sender_kind if source is not None else SenderKind.BOT
+    consents = [
+        TimelineEntry(
+            at=record.recorded_at,
+            type=f"consent_{record.status}",
+            sender_id=record.sender_id,
+            detail=f"{record.purpose} ({record.source})",
+        )
+        for record in await compliance.consent_history(session=session, contact_id=contact_id)
+    ]
+    return await service.contact_timeline(
+        session=session,
+        contact_id=contact_id,
+        sender_kinds=kinds,
+        consents=consents,
+        limit=limit,
+    )
 
 
 @router.post("/events", status_code=201)

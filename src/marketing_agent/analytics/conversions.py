@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.analytics import journeys
 from marketing_agent.analytics.links import LinkExpired, LinkInvalid, LinkTracker, read_token
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
@@ -131,15 +132,22 @@ async def ingest(
                 )
             )
     seen = await _known_ids(session, source, [c.id for _, c in good])
+    sends = await _sends_of(session, [c for _, c in good if c.ref is None], window)
+    exists: dict[int, bool] = {}
     rows: list[tuple[int, dict[str, Any]]] = []
     for index, conversion in good:
         if conversion.id in seen:
             results.append(ConversionResult(index=index, id=conversion.id, status="duplicate"))
             continue
         seen.add(conversion.id)
-        attribution = await _attribute(session, conversion, tracker=tracker, window=window)
-        if attribution is not None and contact_exists is not None:
-            if not await contact_exists(session=session, contact_id=attribution.contact_id):
+        attribution = _attribute(conversion, sends, tracker=tracker, window=window)
+        # Attributed by a send of theirs, the person exists: an erasure anonymises every event
+        # of theirs. A tracked link's token outlives them, so only that path asks.
+        if attribution is not None and contact_exists is not None and conversion.ref is not None:
+            contact_id = attribution.contact_id
+            if contact_id not in exists:
+                exists[contact_id] = await contact_exists(session=session, contact_id=contact_id)
+            if not exists[contact_id]:
                 attribution = None
         if attribution is None:
             results.append(
@@ -217,8 +225,45 @@ def parse_secrets(value: str | None) -> dict[str, str]:
     return {name.strip(): secret.strip() for name, secret in pairs if name.strip() and secret}
 
 
-async def _attribute(
-    session: AsyncSession, conversion: ConversionIn, *, tracker: LinkTracker, window: timedelta
+# A contact's sends that may explain a batch's conversions: (at, event id, campaign, variant).
+_Send = tuple[datetime, int, int | None, str | None]
+
+
+async def _sends_of(
+    session: AsyncSession, batch: Sequence[ConversionIn], window: timedelta
+) -> dict[int, list[_Send]]:
+    """The `sent` events of the batch's contacts within the window before any of its
+    conversions, read in one query per 900 contacts (not one per conversion)."""
+    contact_ids = sorted({c.contact_id for c in batch if c.contact_id is not None})
+    if not contact_ids:
+        return {}
+    earliest = min(c.occurred_at for c in batch) - window
+    latest = max(c.occurred_at for c in batch)
+    found: dict[int, list[_Send]] = {}
+    for start in range(0, len(contact_ids), 900):
+        rows = await session.execute(
+            select(
+                Event.contact_id, Event.occurred_at, Event.id, Event.campaign_id, Event.variant_key
+            ).where(
+                Event.contact_id.in_(contact_ids[start : start + 900]),
+                Event.type == EventType.SENT.value,
+                Event.occurred_at >= earliest,
+                Event.occurred_at <= latest,
+            )
+        )
+        for contact_id, at, event_id, campaign_id, variant_key in rows:
+            if contact_id is None:
+                continue
+            found.setdefault(contact_id, []).append((at, event_id, campaign_id, variant_key))
+    return found
+
+
+def _attribute(
+    conversion: ConversionIn,
+    sends: Mapping[int, Sequence[_Send]],
+    *,
+    tracker: LinkTracker,
+    window: timedelta,
 ) -> Attribution | None:
     at = conversion.occurred_at
     if conversion.ref is not None:
@@ -229,23 +274,19 @@ async def _attribute(
         if not timedelta(0) <= at - link.issued_at <= window:
             return None
         return Attribution(link.campaign_id, link.contact_id, link.variant_key)
-    query = (
-        select(Event.campaign_id, Event.variant_key)
-        .where(
-            Event.contact_id == conversion.contact_id,
-            Event.type == EventType.SENT.value,
-            Event.occurred_at <= at,
-            Event.occurred_at >= at - window,
-        )
-        .order_by(Event.occurred_at.desc(), Event.id.desc())
-        .limit(1)
-    )
-    if conversion.campaign_id is not None:
-        query = query.where(Event.campaign_id == conversion.campaign_id)
-    found = (await session.execute(query)).first()
-    if found is None or found[0] is None or conversion.contact_id is None:
+    if conversion.contact_id is None:
         return None
-    return Attribution(found[0], conversion.contact_id, found[1])
+    candidates = [
+        send
+        for send in sends.get(conversion.contact_id, ())
+        if at - window <= send[0] <= at
+        and send[2] is not None
+        and (conversion.campaign_id is None or send[2] == conversion.campaign_id)
+    ]
+    if not candidates:
+        return None
+    latest = max(candidates, key=lambda send: (send[0], send[1]))
+    return Attribution(cast(int, latest[2]), conversion.contact_id, latest[3])
 
 
 async def _known_ids(session: AsyncSession, source: str, ids: list[str]) -> set[str]:
@@ -280,20 +321,24 @@ def _row(source: str, conversion: ConversionIn, attribution: Attribution) -> dic
 
 
 async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int | None]:
-    """Inserts rows, skipping any a concurrent batch recorded meanwhile; returns their ids."""
+    """Inserts rows in one statement, skipping any a concurrent batch recorded meanwhile;
+    returns their ids (None: skipped) and folds the recorded ones into the journeys."""
+    if not rows:
+        return []
     table = cast(Table, Event.__table__)
     dialect = session.get_bind().dialect.name
     make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    ids: list[int | None] = []
-    for row in rows:
-        statement = (
-            make_insert(table)
-            .values(row)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(table.c.id)
-        )
-        ids.append(await session.scalar(statement))
-    return ids
+    statement = (
+        make_insert(table)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.id, table.c.external_id)
+    )
+    recorded: dict[str, int] = {}
+    for start in range(0, len(rows), 500):
+        result = await session.execute(statement, rows[start : start + 500])
+        recorded.update({external_id: event_id for event_id, external_id in result})
+    await journeys.maintain(session, [r for r in rows if r["external_id"] in recorded])
+    return [recorded.get(r["external_id"]) for r in rows]
 
 
 def _error(index: int, error: Any) -> dict[str, Any]:

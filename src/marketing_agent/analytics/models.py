@@ -33,6 +33,15 @@ class Event(IdMixin, Base):
             "variant_key",
             "anonymous_id",
         ),
+        # Segments' behaviour rules (did an event within N days, conversions' recency,
+        # frequency and value) seek by type then contact, and read nothing else.
+        Index(
+            "ix_analytics_events_type_contact_time",
+            "type",
+            "contact_id",
+            "occurred_at",
+            "value_usd_micros",
+        ),
         # A shop's event is recorded once however often it is sent (idempotency, replays).
         UniqueConstraint("source", "external_id", name="uq_analytics_events_source_external_id"),
     )

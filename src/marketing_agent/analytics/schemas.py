@@ -140,6 +140,7 @@ class TimeToConvert(BaseModel):
 class Funnel(BaseModel):
     campaign_id: int
     variant_key: str | None = Field(None, description="Only this variant's events; None: all.")
+    sender_id: int | None = Field(None, description="Only the people this sender reached.")
     window_days: float | None = Field(
         None,
         description="Conversion window: every step within this many days of the person's "
@@ -154,6 +155,13 @@ class FunnelBreakdown(BaseModel):
 
     overall: Funnel
     variants: list[Funnel]
+
+
+class FunnelSenderBreakdown(BaseModel):
+    """The same funnel for the people each sender reached, and for everyone."""
+
+    overall: Funnel
+    senders: list[Funnel]
 
 
 class TimeseriesPoint(BaseModel):
@@ -174,4 +182,28 @@ class CampaignTimeseries(BaseModel):
     points: list[TimeseriesPoint] = Field(description="Buckets with any event, oldest first.")
     unobservable: list[str] = Field(
         default_factory=list, description="Signals the sender cannot see (a bot: read)."
+    )
+
+
+class TimelineEntry(BaseModel):
+    """One thing that happened to a contact: an event of a campaign or a consent decision."""
+
+    at: datetime
+    type: str = Field(
+        description="An event type (sent, delivered, read, clicked, replied, converted, "
+        "unsubscribed, failed) or consent_granted / consent_withdrawn."
+    )
+    campaign_id: int | None = None
+    variant_key: str | None = None
+    sender_id: int | None = None
+    detail: str | None = Field(None, description="e.g. the link clicked, the error, the value.")
+
+
+class ContactTimeline(BaseModel):
+    contact_id: int
+    entries: list[TimelineEntry] = Field(description="Newest first.")
+    unobservable: dict[str, str] = Field(
+        default_factory=dict,
+        description="Signals left out because this contact's senders cannot observe them, "
+        "with the reason (bots get no read receipts).",
     )

@@ -15,25 +15,19 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
-    CTE,
     ColumnElement,
-    Integer,
-    Interval,
+    Select,
     Table,
     and_,
     case,
     func,
     insert,
-    literal,
-    literal_column,
-    null,
     select,
-    union_all,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from marketing_agent.analytics import signals
+from marketing_agent.analytics import funnels, journeys, signals
 from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
@@ -43,6 +37,7 @@ from marketing_agent.analytics.cohorts import (
     pre_period_summaries,
     value_summaries,
 )
+from marketing_agent.analytics.journeys import CampaignCount, Journey
 from marketing_agent.analytics.links import (
     LinkExpired,
     LinkInvalid,
@@ -59,12 +54,14 @@ from marketing_agent.analytics.rates import rate
 from marketing_agent.analytics.schemas import (
     CampaignSource,
     CampaignStats,
+    ContactTimeline,
     EventCreate,
     EventType,
     Funnel,
     FunnelStep,
     SenderKind,
     TimeBucket,
+    TimelineEntry,
     TimeToConvert,
     VariantStats,
 )
@@ -79,6 +76,7 @@ __all__ = [
     "RETAINED_PROPERTY_KEYS",
     "CampaignSource",
     "CampaignStats",
+    "ContactTimeline",
     "EventCreate",
     "EventType",
     "Funnel",
@@ -88,16 +86,20 @@ __all__ = [
     "MatureVariantCounts",
     "PrePeriodSummary",
     "SenderKind",
+    "TimelineEntry",
     "TrackedLink",
     "ValueSummary",
     "VariantStats",
     "campaign_stats",
+    "contact_campaigns",
     "contact_events",
+    "contact_timeline",
     "contacts_active_since",
     "erase_contact",
     "first_send_at",
     "funnel",
     "funnel_dropoff",
+    "funnel_senders",
     "is_automated",
     "link_tracker",
     "mature_variant_counts",
@@ -149,6 +151,7 @@ async def record_event(*, session: AsyncSession, event_in: EventCreate) -> Event
     event = Event(**row)
     session.add(event)
     await session.flush()
+    await journeys.maintain(session, [row | {"id": event.id}])
     return event
 
 
@@ -160,7 +163,17 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     rows = [_row(event_in, now) for event_in in events]
     await _attribute_variants(session, rows)
     # Core, not ORM, insert: the ORM splits rows by which values are None into several batches.
-    await session.execute(insert(cast(Table, Event.__table__)), rows)
+    table = cast(Table, Event.__table__)
+    known = [r for r in rows if r["contact_id"] is not None]
+    if known:
+        await session.execute(insert(table), known)
+    unknown = [r for r in rows if r["contact_id"] is None]
+    if unknown:  # a contactless event is its own person: its id is needed
+        ids = await session.scalars(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), unknown
+        )
+        unknown = [r | {"id": i} for r, i in zip(unknown, ids, strict=True)]
+    await journeys.maintain(session, known + unknown)
     return len(rows)
 
 
@@ -204,51 +217,31 @@ async def campaign_stats(
     Given the campaign's `source`, the counts of signals its sender cannot observe are None
     and the answer says which and why; without it (unknown sender) every count is as recorded.
     """
-    people = _people(Event)
-    of_campaign = Event.campaign_id == campaign_id
-    per_variant = (
-        select(literal_column("0", Integer()), Event.variant_key, Event.type, people)
-        .where(of_campaign)
-        .group_by(Event.variant_key, Event.type)
-    )
-    # Totals are counted again rather than summed: a person in two variants counts once.
-    overall = (
-        select(literal_column("1", Integer()), null(), Event.type, people)
-        .where(of_campaign)
-        .group_by(Event.type)
-    )
-    # Revenue in a branch of its own: the counts read the covering index only, never the rows.
-    revenue = (
-        select(
-            literal_column("2", Integer()),
-            Event.variant_key,
-            Event.type,
-            func.coalesce(func.sum(Event.value_usd_micros), 0),
+    # Kept at write time (see `journeys`): a handful of rows, whatever the campaign's size.
+    rows = (
+        await session.execute(
+            select(
+                CampaignCount.variant_key,
+                CampaignCount.type,
+                CampaignCount.people,
+                CampaignCount.revenue_usd_micros,
+            ).where(CampaignCount.campaign_id == campaign_id, CampaignCount.people > 0)
         )
-        .where(of_campaign, Event.type == EventType.CONVERTED.value)
-        .group_by(Event.variant_key, Event.type)
-    )
-    result_rows: Sequence[Any] = (
-        await session.execute(union_all(per_variant, overall, revenue))
     ).all()
-    rows: list[Any] = [r for r in result_rows if r[0] != 2]
-    revenue_of = {r[1]: int(r[3]) for r in result_rows if r[0] == 2}
-
     variants: dict[str | None, VariantStats] = {}
     totals = VariantStats(variant_key="all")
-    for is_total, variant_key, event_type, count in rows:
+    for key, event_type, count, revenue in rows:
         if event_type not in _KNOWN_TYPES:
             continue
+        variant_key = key or None
         stats = (
             totals
-            if is_total
+            if key == journeys.ALL
             else variants.setdefault(variant_key, VariantStats(variant_key=variant_key))
         )
         setattr(stats, event_type, int(count))
         if event_type == EventType.CONVERTED:
-            stats.revenue_usd_micros = (
-                sum(revenue_of.values()) if is_total else revenue_of.get(variant_key, 0)
-            )
+            stats.revenue_usd_micros = int(revenue or 0)
     ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
     result = CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
     return _label_signals(result, source) if source is not None else result
@@ -273,25 +266,28 @@ async def funnel(
     steps: Sequence[EventType] = DEFAULT_FUNNEL,
     window: timedelta | None = None,
     variant_key: str | None = None,
+    sender_id: int | None = None,
 ) -> Funnel:
     """Returns an ordered funnel: a person reaches step k after each earlier step, in order.
 
     With `window`, every step must also happen at most `window` after the person's entry: their
     earliest step-1 event (a later step-1 event does not restart the clock). Steps may share a
     timestamp (sent and delivered often do); a step before the previous one does not count.
-    With `variant_key`, only that variant's events count. Time to convert is from the entry to
-    the last step, over the people who reached it.
+    With `variant_key`, only that variant's events count; with `sender_id`, only the people
+    that sender reached. Time to convert is from the entry to the last step, over the people
+    who reached it. Read from the journeys (see `funnels`).
     """
     _check_steps(steps)
-    if window is not None and window <= timedelta(0):
-        raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
-    dialect = session.get_bind().dialect.name
-    reached = _reached(campaign_id, steps, window=window, dialect=dialect, variant_key=variant_key)
-    counts_query = select(
-        *(select(func.count(cte.c.at)).select_from(cte).scalar_subquery() for cte in reached)
+    window_us = _window_us(window)
+    walked = await funnels.walk(
+        session,
+        campaign_id=campaign_id,
+        steps=steps,
+        window_us=window_us,
+        variant_key=variant_key,
+        sender_id=sender_id,
     )
-    counts = [int(n) for n in (await session.execute(counts_query)).one()]
-
+    counts = walked.counts
     result: list[FunnelStep] = []
     for i, (step, count) in enumerate(zip(steps, counts, strict=True)):
         previous = counts[i - 1] if i else count
@@ -305,13 +301,13 @@ async def funnel(
             )
         )
     window_days = window / timedelta(days=1) if window is not None else None
-    seconds = await _seconds_to_convert(session, reached[-1], dialect) if len(steps) > 1 else []
     return Funnel(
         campaign_id=campaign_id,
         variant_key=variant_key,
+        sender_id=sender_id,
         window_days=window_days,
         steps=result,
-        time_to_convert=time_to_convert(seconds),
+        time_to_convert=time_to_convert(walked.seconds),
     )
 
 
@@ -322,34 +318,71 @@ async def funnel_dropoff(
     steps: Sequence[EventType] = DEFAULT_FUNNEL,
     window: timedelta | None = None,
     variant_key: str | None = None,
+    sender_id: int | None = None,
 ) -> list[tuple[int | None, str, datetime]]:
     """Who stopped where: (contact id, last step reached, when), for everyone who entered
     and did not reach the last step; erased people have no contact id (None)."""
     _check_steps(steps)
-    dialect = session.get_bind().dialect.name
-    reached = _reached(campaign_id, steps, window=window, dialect=dialect, variant_key=variant_key)
-    last: dict[int, tuple[str, datetime]] = {}
-    for step, cte in zip(steps, reached, strict=True):
-        for person, at in await session.execute(
-            select(cte.c.person, cte.c.at).where(cte.c.at.is_not(None))
-        ):
-            last[int(person)] = (step.value, _aware(at))
-    final = steps[-1].value
-    return [
-        (person if person > 0 else None, name, at)
-        for person, (name, at) in sorted(last.items(), key=lambda kv: (kv[1][1], kv[0]))
-        if name != final
-    ]
+    walked = await funnels.walk(
+        session,
+        campaign_id=campaign_id,
+        steps=steps,
+        window_us=_window_us(window),
+        variant_key=variant_key,
+        sender_id=sender_id,
+        paths=True,
+    )
+    stopped: list[tuple[int | None, str, datetime]] = []
+    order: list[tuple[int, int]] = []
+    for person, ats in walked.paths.items():
+        if ats[-1] is not None or ats[0] is None:
+            continue
+        last = max(i for i, at in enumerate(ats) if at is not None)
+        order.append((cast(int, ats[last]), person))
+        stopped.append(
+            (
+                person if person > 0 else None,
+                steps[last].value,
+                journeys.from_micros(cast(int, ats[last])),
+            )
+        )
+    ranked = sorted(zip(order, stopped, strict=True), key=lambda pair: pair[0])
+    return [row for _, row in ranked]
+
+
+async def funnel_senders(*, session: AsyncSession, campaign_id: int) -> list[int]:
+    """The senders that reached people of the campaign, in order."""
+    found = await session.scalars(
+        select(Journey.sender_id)
+        .where(
+            Journey.campaign_id == campaign_id,
+            Journey.variant_key == journeys.ALL,
+            Journey.sender_id.is_not(None),
+        )
+        .distinct()
+    )
+    return sorted(s for s in found if s is not None)
+
+
+def _window_us(window: timedelta | None) -> int | None:
+    if window is None:
+        return None
+    if window <= timedelta(0):
+        raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
+    return window // timedelta(microseconds=1)
 
 
 async def variant_keys(*, session: AsyncSession, campaign_id: int) -> list[str]:
     """The variant keys the campaign's events name, in order."""
     keys = await session.scalars(
-        select(Event.variant_key)
-        .where(Event.campaign_id == campaign_id, Event.variant_key.is_not(None))
+        select(CampaignCount.variant_key)
+        .where(
+            CampaignCount.campaign_id == campaign_id,
+            CampaignCount.variant_key.not_in([journeys.ALL, journeys.NO_VARIANT]),
+        )
         .distinct()
     )
-    return sorted(k for k in keys if k is not None)
+    return sorted(keys)
 
 
 async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
@@ -365,6 +398,13 @@ async def erase_contact(*, session: AsyncSession, contact_id: int) -> int:
         event.properties = {
             k: v for k, v in (event.properties or {}).items() if k in RETAINED_PROPERTY_KEYS
         }
+    for campaign_id, stand_in in stand_ins.items():
+        if campaign_id is not None:
+            await session.execute(
+                update(Journey)
+                .where(Journey.campaign_id == campaign_id, Journey.person == contact_id)
+                .values(person=stand_in)
+            )
     await session.flush()
     log.info("analytics.contact_erased", events=len(events))
     return len(events)
@@ -425,6 +465,77 @@ async def contact_events(*, session: AsyncSession, contact_id: int) -> list[dict
     ]
 
 
+async def contact_timeline(
+    *,
+    session: AsyncSession,
+    contact_id: int,
+    sender_kinds: dict[int, SenderKind | None],
+    consents: Sequence[TimelineEntry] = (),
+    limit: int = 200,
+) -> ContactTimeline:
+    """A contact's events and consent decisions, newest first (at most `limit` events).
+
+    `sender_kinds` names the kind of sender of each of the contact's campaigns (None: unknown):
+    a signal that kind cannot observe is left out and the answer says why, so a bot's campaign
+    never shows "read".
+    """
+    events = (
+        await session.scalars(
+            select(Event)
+            .where(Event.contact_id == contact_id)
+            .order_by(Event.occurred_at.desc(), Event.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    hidden: dict[str, str] = {}
+    entries: list[TimelineEntry] = []
+    for event in events:
+        kind = sender_kinds.get(event.campaign_id) if event.campaign_id is not None else None
+        unseen = signals.unobservable(kind) if kind is not None else {}
+        if event.type in unseen:
+            hidden[event.type] = unseen[EventType(event.type)]
+            continue
+        entries.append(
+            TimelineEntry(
+                at=_aware(event.occurred_at),
+                type=event.type,
+                campaign_id=event.campaign_id,
+                variant_key=event.variant_key,
+                sender_id=event.sender_id,
+                detail=_detail(event),
+            )
+        )
+    entries += consents
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return ContactTimeline(contact_id=contact_id, entries=entries, unobservable=hidden)
+
+
+async def contact_campaigns(*, session: AsyncSession, contact_id: int) -> list[int]:
+    """The campaigns a contact has events in."""
+    found = await session.scalars(
+        select(Event.campaign_id)
+        .where(Event.contact_id == contact_id, Event.campaign_id.is_not(None))
+        .distinct()
+    )
+    return sorted(c for c in found if c is not None)
+
+
+def _detail(event: Event) -> str | None:
+    props = event.properties or {}
+    if event.type == EventType.CONVERTED and props.get("value_micros") is not None:
+        return f"{props['value_micros'] / 1_000_000:.2f} {props.get('currency', '')}".strip()
+    if event.type == EventType.CONVERTED and event.value_usd_micros is not None:
+        return f"{event.value_usd_micros / 1_000_000:.2f} USD"
+    if event.type == EventType.CLICKED and props.get("link_key") is not None:
+        first = " (first click)" if props.get("first") else ""
+        return f"link {props['link_key']}{first}"
+    if event.type == EventType.FAILED and props.get("error_code") is not None:
+        return str(props["error_code"])
+    if props.get("source") is not None:
+        return f"from {props['source']}"
+    return None
+
+
 async def contacts_active_since(
     *, session: AsyncSession, contact_ids: Sequence[int], since: datetime
 ) -> set[int]:
@@ -439,6 +550,41 @@ async def contacts_active_since(
         )
         active.update(r for r in rows if r is not None)
     return active
+
+
+def contacts_with_events_query(
+    *,
+    event_type: str,
+    since: datetime | None = None,
+    campaign_id: int | None = None,
+    min_count: int = 1,
+) -> Select[int | None]:
+    """Returns SQL selecting the contact ids with at least `min_count` events of `event_type`
+    (at or after `since`, of `campaign_id` when given), for the segments to filter with."""
+    query = select(Event.contact_id).where(Event.type == event_type, Event.contact_id.is_not(None))
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    if campaign_id is not None:
+        query = query.where(Event.campaign_id == campaign_id)
+    if min_count > 1:
+        return query.group_by(Event.contact_id).having(func.count() >= min_count)
+    return query
+
+
+def conversion_totals_query(
+    *, since: datetime | None = None
+) -> Select[int | None, datetime, int, int | None]:
+    """Returns SQL of (contact_id, last_at, conversions, value_usd_micros) per contact who
+    converted (at or after `since`): recency, frequency and monetary value, for segments."""
+    query = select(
+        Event.contact_id.label("contact_id"),
+        func.max(Event.occurred_at).label("last_at"),
+        func.count().label("conversions"),
+        func.coalesce(func.sum(Event.value_usd_micros), 0).label("value_usd_micros"),
+    ).where(Event.type == EventType.CONVERTED, Event.contact_id.is_not(None))
+    if since is not None:
+        query = query.where(Event.occurred_at >= since)
+    return query.group_by(Event.contact_id)
 
 
 async def count_sender_events(
@@ -520,129 +666,6 @@ def _person(event: Any) -> ColumnElement[int]:
     """The person an event is about, as an integer (see the module docstring)."""
     person: ColumnElement[int] = func.coalesce(event.contact_id, event.anonymous_id, -event.id)
     return person
-
-
-def _reached(
-    campaign_id: int,
-    steps: Sequence[EventType],
-    *,
-    window: timedelta | None,
-    dialect: str,
-    variant_key: str | None = None,
-) -> list[CTE]:
-    """Per step, the people who entered and the earliest time they reached the step, after the
-    previous one (and, with a window, no later than it after their entry into step 1); `at` is
-    NULL for those who did not."""
-    of_variant = [Event.variant_key == variant_key] if variant_key is not None else []
-    entry = [Event.campaign_id == campaign_id, Event.type == steps[0], *of_variant]
-    # Grouped by contact_id itself where there is one: the index is in that order, so no sort.
-    by_contact = (
-        select(
-            Event.contact_id.label("person"),
-            func.min(Event.occurred_at).label("at"),
-            func.min(Event.occurred_at).label("entered_at"),
-        )
-        .where(*entry, Event.contact_id.is_not(None))
-        .group_by(Event.contact_id)
-    )
-    others = func.coalesce(Event.anonymous_id, -Event.id)
-    by_other = (
-        select(
-            others.label("person"),
-            func.min(Event.occurred_at).label("at"),
-            func.min(Event.occurred_at).label("entered_at"),
-        )
-        .where(*entry, Event.contact_id.is_(None))
-        .group_by(others)
-    )
-    reached = [union_all(by_contact, by_other).cte("funnel_step_0")]
-    for i, step in enumerate(steps[1:], start=1):
-        previous = reached[-1]
-        if dialect == "postgresql":
-            # PostgreSQL hashes the join and the grouping; a subquery a row is slower there.
-            reached.append(_joined_step(i, step, previous, campaign_id, window, variant_key))
-            continue
-
-        def first_after(column: str, previous: CTE = previous, step: EventType = step) -> Any:
-            """The person's earliest `step` at or after their previous step: one index seek
-            on (campaign, type, contact) then time, for contacts; by stand-in for the rest."""
-            later = aliased(Event)
-            conditions = [
-                later.campaign_id == campaign_id,
-                later.type == step,
-                getattr(later, column) == previous.c.person,
-                later.occurred_at >= previous.c.at,
-            ]
-            if variant_key is not None:
-                conditions.append(later.variant_key == variant_key)
-            if window is not None:
-                conditions.append(
-                    _within(later.occurred_at, previous.c.entered_at, window, dialect)
-                )
-            return (
-                select(func.min(later.occurred_at))
-                .where(*conditions)
-                .correlate(previous)
-                .scalar_subquery()
-            )
-
-        at = case(
-            (previous.c.person > 0, first_after("contact_id")),
-            else_=first_after("anonymous_id"),
-        )
-        # Everyone is carried on, `at` NULL once they dropped out (a NULL seeks nothing): a
-        # filter here would evaluate the subquery twice.
-        reached.append(
-            select(previous.c.person, at.label("at"), previous.c.entered_at).cte(f"funnel_step_{i}")
-        )
-    return reached
-
-
-def _joined_step(
-    i: int,
-    step: EventType,
-    previous: CTE,
-    campaign_id: int,
-    window: timedelta | None,
-    variant_key: str | None,
-) -> CTE:
-    """Step i as a join of the previous step's people to their `step` events, grouped."""
-    later = aliased(Event)
-    conditions = [
-        later.campaign_id == campaign_id,
-        later.type == step,
-        _person(later) == previous.c.person,
-        previous.c.at.is_not(None),
-        later.occurred_at >= previous.c.at,
-    ]
-    if variant_key is not None:
-        conditions.append(later.variant_key == variant_key)
-    if window is not None:
-        conditions.append(_within(later.occurred_at, previous.c.entered_at, window, "postgresql"))
-    return (
-        select(previous.c.person, func.min(later.occurred_at).label("at"), previous.c.entered_at)
-        .join_from(previous, later, and_(*conditions))
-        .group_by(previous.c.person, previous.c.entered_at)
-        .cte(f"funnel_step_{i}")
-    )
-
-
-def _within(at: Any, start: Any, window: timedelta, dialect: str) -> ColumnElement[bool]:
-    """`at <= start + window`, in each database's date arithmetic."""
-    if dialect == "sqlite":  # SQLite stores text; julianday is exact to well under a millisecond
-        days = window / timedelta(days=1)
-        return func.julianday(at) <= func.julianday(start) + days
-    deadline: ColumnElement[Any] = start + literal(window, Interval())
-    return cast(ColumnElement[bool], at <= deadline)
-
-
-async def _seconds_to_convert(session: AsyncSession, last: CTE, dialect: str) -> list[float]:
-    if dialect == "sqlite":
-        seconds: Any = (func.julianday(last.c.at) - func.julianday(last.c.entered_at)) * 86400.0
-    else:
-        seconds = func.extract("epoch", last.c.at - last.c.entered_at)
-    query = select(seconds).where(last.c.at.is_not(None))
-    return [float(s) for s in await session.scalars(query)]
 
 
 def time_to_convert(seconds: Sequence[float]) -> TimeToConvert:

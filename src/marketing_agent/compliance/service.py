@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
@@ -235,6 +235,28 @@ async def consent_states(
         if status == ConsentStatus.GRANTED or contact_id not in states:
             states[contact_id] = "granted" if status == ConsentStatus.GRANTED else "withdrawn"
     return states
+
+
+def consent_contact_ids_query(*, state: str, purpose: str = "marketing") -> Select[int]:
+    """Returns SQL selecting the contact ids whose consent for `purpose` is `state` now
+    ("granted", "withdrawn", as `consent_states` decides) or who have any record ("recorded"),
+    for the segments to filter in the database."""
+    recorded = select(ConsentRecord.contact_id).where(ConsentRecord.purpose == purpose)
+    if state == "recorded":
+        return recorded
+    newest = (
+        select(func.max(ConsentRecord.id))
+        .where(ConsentRecord.purpose == purpose)
+        .group_by(ConsentRecord.contact_id, ConsentRecord.sender_id)
+    )
+    # Granted when some sender's newest decision grants it; withdrawn when recorded, not that.
+    granted = select(ConsentRecord.contact_id).where(
+        ConsentRecord.status == ConsentStatus.GRANTED,
+        ConsentRecord.id.in_(newest.scalar_subquery()),
+    )
+    if state == "granted":
+        return granted
+    return recorded.where(ConsentRecord.contact_id.not_in(granted))
 
 
 async def count_withdrawals(*, session: AsyncSession, since: datetime) -> int:

@@ -230,8 +230,9 @@ async def list_segments(session: DbSession, principal: CanRead) -> Page[SegmentR
 async def create_segment(
     segment_in: SegmentCreate, session: DbSession, principal: CanWriteCampaigns
 ) -> SegmentRead:
+    """Saves a segment; bad rules are a 422 naming each one's field."""
     segment = await service.create_segment(session=session, segment_in=segment_in)
-    size = len(await service.audience_contact_ids(session=session, segment_id=segment.id))
+    size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
 
@@ -240,14 +241,16 @@ async def preview_segment(
     segment_filter: SegmentFilter, session: DbSession, principal: CanRead
 ) -> SegmentPreview:
     """How many contacts a filter matches now, with a sample of them (masked as the caller's
-    role must see them)."""
-    ids = await service.filter_contact_ids(session=session, segment_filter=segment_filter)
-    sample = await service.get_contacts(
-        session=session, contact_ids=[c for c, _ in ids[:SAMPLE_SIZE]]
+    role must see them; nothing is saved)."""
+    await service.check_segment_filter(
+        session=session, segment_filter=segment_filter, loc=("body",)
+    )
+    size, sample = await service.preview_segment_filter(
+        session=session, segment_filter=segment_filter, sample_size=SAMPLE_SIZE
     )
     shown = await service.read_contacts(session=session, contacts=sample)
     return SegmentPreview(
-        size=len(ids), sample=[compliance.contact_for_role(c, principal) for c in shown]
+        size=size, sample=[compliance.contact_for_role(c, principal) for c in shown]
     )
 
 
@@ -261,7 +264,7 @@ async def update_segment(
     segment = await service.update_segment(
         session=session, segment_id=segment_id, segment_in=segment_in
     )
-    size = len(await service.audience_contact_ids(session=session, segment_id=segment.id))
+    size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
 

@@ -168,7 +168,109 @@ class ImportResult(BaseModel):
 # Segments ------------------------------------------------------------------------------------
 
 
+# The analytics event types a segment may ask about (tests/orchestrator/test_segment_rules.py
+# checks they are analytics' EventType). "read" is only ever seen by user-account senders.
+SegmentEventType = Literal[
+    "sent", "delivered", "read", "clicked", "replied", "converted", "unsubscribed", "failed"
+]
+AttributeKey = Annotated[str, StringConstraints(pattern=r'^[^"\\$]{1,64}$')]
+ScalarValue = (
+    StrictBool
+    | Annotated[int, Field(ge=-(2**53), le=2**53)]  # exact as a float, storable as SQL INTEGER
+    | Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
+    | Annotated[str, StringConstraints(max_length=256)]
+)
+WithinDays = Annotated[int, Field(ge=1, le=3650, description="Only the last N days.")]
+
+
+class PropertyCondition(BaseModel):
+    """A column of the contact: language, time zone, username or first name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["property"]
+    field: Literal["language", "timezone", "username", "first_name"]
+    op: Literal["eq", "ne", "in", "not_in", "is_set", "is_not_set"]
+    value: (
+        Annotated[str, StringConstraints(max_length=128)]
+        | Annotated[list[Annotated[str, StringConstraints(max_length=128)]], Field(max_length=100)]
+        | None
+    ) = None
+
+
+class TagCondition(BaseModel):
+    """Has (or has not) a tag."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["tag"]
+    op: Literal["has", "has_not"] = "has"
+    tag: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class AttributeCondition(BaseModel):
+    """Compares one imported attribute: numbers as numbers, text as text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["attribute"]
+    key: AttributeKey
+    op: Literal["eq", "ne", "gt", "gte", "lt", "lte", "in", "is_set", "is_not_set"]
+    value: ScalarValue | Annotated[list[ScalarValue], Field(max_length=100)] | None = None
+
+
+class ConsentCondition(BaseModel):
+    """Marketing consent now (see ContactRead.consent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["consent"]
+    state: Literal["granted", "withdrawn", "none"]
+
+
+class EventCondition(BaseModel):
+    """Did (or did not) an event at least `min_count` times, within the last days or ever."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["event"]
+    event: SegmentEventType
+    did: bool = True
+    min_count: int = Field(1, ge=1, le=1_000_000)
+    within_days: WithinDays | None = None
+    campaign_id: DbId | None = Field(None, description="Only this campaign's events.")
+
+
+class RfmCondition(BaseModel):
+    """Recency (days since the last conversion), frequency (conversions) or monetary value
+    (their revenue in USD), compared with a number; frequency and monetary within the last
+    days or ever. People who never converted have frequency 0 and monetary 0, and no recency."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["rfm"]
+    measure: Literal["recency_days", "frequency", "monetary_usd"]
+    op: Literal["gt", "gte", "lt", "lte"]
+    value: float = Field(ge=0, le=1e12, allow_inf_nan=False)
+    within_days: WithinDays | None = None
+
+
+SegmentCondition = Annotated[
+    PropertyCondition
+    | TagCondition
+    | AttributeCondition
+    | ConsentCondition
+    | EventCondition
+    | RfmCondition,
+    Field(discriminator="kind"),
+]
+
+
 class SegmentFilter(BaseModel):
+    """Who is in a segment: every field set here must hold (AND), and of `conditions` all of
+    them or any one of them (`match`). Evaluated in SQL whenever it is asked (a campaign's
+    audience at its launch), so a segment follows its contacts' data and behaviour."""
+
     model_config = ConfigDict(extra="forbid")
 
     tags_any: list[str] = Field(default_factory=list, description="Has at least one of these.")
@@ -179,14 +281,20 @@ class SegmentFilter(BaseModel):
     consent: Literal["any", "granted", "withdrawn", "none"] = Field(
         "any", description="Marketing consent now (see ContactRead.consent)."
     )
+    match: Literal["all", "any"] = Field("all", description="How `conditions` combine.")
+    conditions: list[SegmentCondition] = Field(default_factory=list, max_length=50)
 
 
 class SegmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=1, max_length=128)
     filter: SegmentFilter = Field(default_factory=SegmentFilter)
 
 
 class SegmentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = Field(None, min_length=1, max_length=128)
     filter: SegmentFilter | None = None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
-from marketing_agent.orchestrator import queue, spans
+from marketing_agent.orchestrator import queue, segments, spans
 from marketing_agent.orchestrator.models import (
     Campaign,
     Contact,
@@ -213,31 +213,11 @@ async def unsubscribe_contact(*, session: AsyncSession, contact_id: int, actor: 
 # Segments ------------------------------------------------------------------------------------
 
 
-def matches(
-    segment_filter: SegmentFilter,
-    *,
-    tags: Sequence[str],
-    attributes: dict[str, Any],
-    language: str | None,
-    timezone: str | None = None,
-    consent: str = "none",
-) -> bool:
-    """Returns whether a contact with these properties belongs to the segment."""
-    if segment_filter.consent != "any" and consent != segment_filter.consent:
-        return False
-    if segment_filter.timezones and timezone not in segment_filter.timezones:
-        return False
-    tag_set = set(tags or ())
-    if segment_filter.tags_any and not tag_set.intersection(segment_filter.tags_any):
-        return False
-    if segment_filter.tags_all and not tag_set.issuperset(segment_filter.tags_all):
-        return False
-    if segment_filter.languages and language not in segment_filter.languages:
-        return False
-    return all((attributes or {}).get(k) == v for k, v in segment_filter.attributes.items())
-
-
 async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) -> Segment:
+    """Creates a segment after checking its rules (422 with each bad rule's location)."""
+    await check_segment_filter(
+        session=session, segment_filter=segment_in.filter, loc=("body", "filter")
+    )
     segment = Segment(
         name=segment_in.name, filter=segment_in.filter.model_dump(), created_at=clock.now()
     )
@@ -252,7 +232,12 @@ async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) ->
 async def update_segment(
     *, session: AsyncSession, segment_id: int, segment_in: SegmentUpdate
 ) -> Segment:
+    """Renames a segment or replaces its rules (checked as on creation)."""
     segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    if segment_in.filter is not None:
+        await check_segment_filter(
+            session=session, segment_filter=segment_in.filter, loc=("body", "filter")
+        )
     if segment_in.name is not None:
         segment.name = segment_in.name
     if segment_in.filter is not None:
@@ -276,36 +261,83 @@ async def delete_segment(*, session: AsyncSession, segment_id: int) -> None:
     await session.flush()
 
 
+async def check_segment_filter(
+    *, session: AsyncSession, segment_filter: SegmentFilter, loc: Sequence[str | int]
+) -> None:
+    """Raises ValidationFailed with every rule of the filter that cannot be evaluated (a
+    comparison without its value, a campaign that does not exist), each at its field."""
+    errors = segments.check_filter(segment_filter, tuple(loc))
+    for index, condition in enumerate(segment_filter.conditions):
+        campaign_id = getattr(condition, "campaign_id", None)
+        if campaign_id is not None and await session.get(Campaign, campaign_id) is None:
+            errors.append(
+                field_error(
+                    (*loc, "conditions", index, "campaign_id"),
+                    f"campaign {campaign_id} does not exist",
+                )
+            )
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def segment_query(*, session: AsyncSession, segment_filter: SegmentFilter | None) -> Select[int]:
+    """Returns SQL selecting `contact_id` of every contact the filter matches now (all when
+    None), to count, page or join without loading contacts."""
+    dialect = session.get_bind().dialect.name
+    return segments.contact_ids_query(segment_filter, dialect=dialect, now=clock.now())
+
+
 async def filter_contact_ids(
     *, session: AsyncSession, segment_filter: SegmentFilter | None
 ) -> list[tuple[int, int]]:
     """Returns (contact id, telegram id) of every contact the filter matches (all when None)."""
+    ids = segment_query(session=session, segment_filter=segment_filter).subquery()
     rows = await session.execute(
-        select(
-            Contact.id,
-            Contact.telegram_id,
-            Contact.tags,
-            Contact.attributes,
-            Contact.language,
-            Contact.timezone,
-        ).order_by(Contact.id)
+        select(Contact.id, Contact.telegram_id)
+        .where(Contact.id.in_(select(ids.c.contact_id)))
+        .order_by(Contact.id)
     )
-    states: dict[int, str] = {}
-    if segment_filter is not None and segment_filter.consent != "any":
-        states = await compliance.consent_states(session=session, contact_ids=None)
-    return [
-        (cid, tg)
-        for cid, tg, tags, attrs, lang, zone in rows
-        if segment_filter is None
-        or matches(
-            segment_filter,
-            tags=tags,
-            attributes=attrs,
-            language=lang,
-            timezone=zone,
-            consent=states.get(cid, "none"),
-        )
-    ]
+    return [(cid, tg) for cid, tg in rows]
+
+
+async def count_segment_filter(
+    *, session: AsyncSession, segment_filter: SegmentFilter | None
+) -> int:
+    """Returns how many contacts the filter matches now, counted in the database."""
+    ids = segment_query(session=session, segment_filter=segment_filter).subquery()
+    return int(await session.scalar(select(func.count()).select_from(ids)) or 0)
+
+
+async def preview_segment_filter(
+    *, session: AsyncSession, segment_filter: SegmentFilter, sample_size: int
+) -> tuple[int, list[Contact]]:
+    """Returns how many contacts the filter matches now and the first `sample_size` of them."""
+    size = await count_segment_filter(session=session, segment_filter=segment_filter)
+    ids = segment_query(session=session, segment_filter=segment_filter).subquery()
+    sample = await session.scalars(
+        select(Contact)
+        .where(Contact.id.in_(select(ids.c.contact_id)))
+        .order_by(Contact.id)
+        .limit(sample_size)
+    )
+    return size, list(sample)
+
+
+async def segment_contact_ids_query(*, session: AsyncSession, segment_id: int) -> Select[int]:
+    """Returns SQL selecting `contact_id` of every contact in the segment now (NotFound when it
+    does not exist), e.g. for analytics' funnel breakdown by segment to join with."""
+    segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    return segment_query(
+        session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
+    )
+
+
+async def segment_size(*, session: AsyncSession, segment_id: int) -> int:
+    """Returns how many contacts are in the segment now."""
+    segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    return await count_segment_filter(
+        session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
+    )
 
 
 async def get_segment_or_raise(*, session: AsyncSession, segment_id: int) -> Segment:
@@ -331,30 +363,45 @@ async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
     segments = (await session.scalars(select(Segment).order_by(Segment.id))).all()
     result = []
     for segment in segments:
-        size = len(await audience_contact_ids(session=session, segment_id=segment.id))
+        size = await count_segment_filter(
+            session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
+        )
         read = SegmentRead.model_validate(segment)
         result.append(read.model_copy(update={"size": size}))
     return result
 
 
 async def describe_audience(*, session: AsyncSession, segment_id: int | None) -> dict[str, Any]:
-    """Returns a summary of an audience for the strategist: size, top tags, languages."""
-    ids = {cid for cid, _ in await audience_contact_ids(session=session, segment_id=segment_id)}
-    tags: dict[str, int] = {}
-    languages: dict[str, int] = {}
-    for contact_id, contact_tags, lang in await session.execute(
-        select(Contact.id, Contact.tags, Contact.language)
-    ):
-        if contact_id not in ids:
-            continue
-        for tag in contact_tags or ():
-            tags[tag] = tags.get(tag, 0) + 1
-        languages[lang or "unknown"] = languages.get(lang or "unknown", 0) + 1
-    top_tags = sorted(tags.items(), key=lambda kv: -kv[1])[:10]
+    """Returns a summary of an audience for the strategist: size, top tags, languages (all
+    counted in the database)."""
+    seg_filter = None
+    if segment_id is not None:
+        segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+        seg_filter = SegmentFilter.model_validate(segment.filter)
+    members = segment_query(session=session, segment_filter=seg_filter).subquery()
+    in_audience = Contact.id.in_(select(members.c.contact_id))
+    size = await count_segment_filter(session=session, segment_filter=seg_filter)
+    language = func.coalesce(Contact.language, "unknown")
+    languages = await session.execute(
+        select(language, func.count()).where(in_audience).group_by(language)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        tag = func.jsonb_array_elements_text(Contact.tags).table_valued("value")
+    else:
+        tag = func.json_each(Contact.tags).table_valued("value")
+    top_tags = await session.execute(
+        select(tag.c.value, func.count())
+        .select_from(Contact)
+        .join(tag, true())
+        .where(in_audience)
+        .group_by(tag.c.value)
+        .order_by(func.count().desc(), tag.c.value)
+        .limit(10)
+    )
     return {
-        "size": len(ids),
-        "top_tags": dict(top_tags),
-        "languages": languages,
+        "size": size,
+        "top_tags": {str(t): int(n) for t, n in top_tags},
+        "languages": {str(lang): int(n) for lang, n in languages},
         "segment_id": segment_id,
     }
 

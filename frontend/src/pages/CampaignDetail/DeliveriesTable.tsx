@@ -21,7 +21,7 @@ const columns: TableProps<Delivery>["columns"] = [
   { title: "Contact", dataIndex: "contact_id", render: (id: number) => <Link to={`/contacts/${id}`}>Contact {id}</Link> },
   { title: "Variant", dataIndex: "variant_key" },
   { title: "Status", dataIndex: "status", render: (s: string) => <Tag>{s}</Tag> },
-  { title: "Reason", dataIndex: "reason", render: (r: string | null) => r ?? "—" },
+  { title: "Reason", dataIndex: "reason", render: (r: string | null) => (r ? r.replaceAll("_", " ") : "—") },
   { title: "Attempts", dataIndex: "attempts", align: "right" },
   { title: "Sent", dataIndex: "sent_at", render: (iso: string | null) => formatDateTime(iso) },
 ];

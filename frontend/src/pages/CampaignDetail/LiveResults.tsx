@@ -5,12 +5,15 @@
 import { Badge, Card, Col, Progress, Row, Space, Table, Tag, Tooltip, Typography } from "antd";
 import type { TableProps } from "antd";
 
+import type { EventType } from "../../api/analytics";
 import { useCampaignExperiment, useCampaignFunnel, useCampaignStats } from "../../api/results";
 import type { ArmResult, ExperimentResults, FunnelStep, VariantStats } from "../../api/types";
 import { formatCount, formatPercent } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 
 type Count = Exclude<keyof VariantStats, "variant_key">;
+
+const FUNNEL_STEPS: EventType[] = ["sent", "delivered", "read", "clicked", "converted"];
 
 interface ResultRow {
   key: string;
@@ -147,7 +150,7 @@ function FunnelChart({ steps, readHidden }: { steps: FunnelStep[]; readHidden: s
             </Col>
             <Col>
               {readHidden && step.name === "read" ? <UnobservableTag reason={readHidden} /> : <Typography.Text>{formatCount(step.count)}</Typography.Text>}{" "}
-              {index > 0 && (
+              {index > 0 && (steps[index - 1]?.count ?? 0) > 0 && (
                 <Typography.Text type="secondary">· {formatPercent(step.conversion_from_previous)} of previous</Typography.Text>
               )}
             </Col>
@@ -167,7 +170,10 @@ function FunnelChart({ steps, readHidden }: { steps: FunnelStep[]; readHidden: s
 
 export function LiveResults({ campaignId, live, pollMs }: { campaignId: number; live: boolean; pollMs: number }) {
   const stats = useCampaignStats(campaignId, live, pollMs);
-  const funnel = useCampaignFunnel(campaignId, live, pollMs);
+  // A step the sender cannot observe (a bot's reads) would stop everyone after it at 0: leave it out.
+  const observable = stats.data?.observable ?? {};
+  const funnelSteps = stats.data || stats.isError ? FUNNEL_STEPS.filter((step) => observable[step] !== false) : undefined;
+  const funnel = useCampaignFunnel(campaignId, live, pollMs, funnelSteps);
   const experiment = useCampaignExperiment(campaignId, live, pollMs);
   const results = experiment.data;
   const rows = toRows(stats.data?.variants ?? [], stats.data?.totals, results);

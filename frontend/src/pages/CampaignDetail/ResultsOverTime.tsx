@@ -44,7 +44,7 @@ function LineChart({ points, series, bucket }: { points: TimeseriesPoint[]; seri
   const ticks = [0, Math.round(max / 2), max];
   const labelEvery = Math.max(1, Math.ceil(points.length / 6));
   return (
-    <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={`Counts per ${bucket}, ${points.length} ${bucket}s`} style={{ maxHeight: 280 }}>
+    <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width="100%" role="img" aria-label={`Counts per ${bucket}, ${points.length} ${bucket}${points.length === 1 ? "" : "s"}`} style={{ maxHeight: 280 }}>
       {ticks.map((t) => (
         <g key={t}>
           <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(t)} y2={y(t)} stroke="#e5e5e5" />

@@ -15,6 +15,7 @@ import { RiskReasons, RiskScore } from "../../components/Risk";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { isHandWritten } from "../../components/campaignStatus";
 import { StatusTag } from "../../components/StatusTag";
+import { VariantButtonsField, VariantImageField, variantBody, type VariantButton } from "../CampaignDetail/VariantExtras";
 import { SCHEDULE_DEFAULTS, SCHEDULE_FIELDS, ScheduleFields, scheduleRequest, type ScheduleValues } from "./ScheduleFields";
 
 interface FormValues extends ScheduleValues {
@@ -25,7 +26,7 @@ interface FormValues extends ScheduleValues {
   sender_id?: number;
   segment_id?: number;
   own_variants: boolean;
-  variants?: { text: string }[];
+  variants?: { text: string; image_url?: string; buttons?: VariantButton[] }[];
 }
 
 const INITIAL: Partial<FormValues> = { ...SCHEDULE_DEFAULTS, variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
@@ -42,7 +43,7 @@ function toRequest(values: FormValues): CampaignCreate {
     ...scheduleRequest(values),
   };
   if (values.own_variants) {
-    body.variants = (values.variants ?? []).map((v) => ({ text: v.text, weight: 1 }));
+    body.variants = (values.variants ?? []).map((v) => variantBody({ ...v, weight: 1 }, [], new Set()));
     body.variant_count = body.variants.length;
   }
   return body;
@@ -179,30 +180,37 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
               <Form.List name="variants">
                 {(fields, { add, remove }) => (
                   <>
-                    {fields.map((field, index) => (
-                      <Flex key={field.key} gap={8} align="start">
-                        <Form.Item
-                          name={[field.name, "text"]}
-                          label={`Variant ${String.fromCharCode(65 + index)}`}
-                          rules={[{ required: true, whitespace: true, message: "Write the message text" }]}
-                          style={{ flex: 1 }}
-                        >
-                          <Input.TextArea rows={3} />
-                        </Form.Item>
-                        {fields.length > 1 && (
-                          <Button
-                            type="text"
-                            aria-label={`Remove variant ${String.fromCharCode(65 + index)}`}
-                            icon={<MinusCircleOutlined aria-hidden />}
-                            onClick={() => remove(field.name)}
-                            style={{ marginTop: 30 }}
-                          />
-                        )}
-                      </Flex>
-                    ))}
+                    {fields.map((field, index) => {
+                      const key = String.fromCharCode(65 + index);
+                      return (
+                        <div key={field.key} style={{ marginBottom: 8 }}>
+                          <Flex gap={8} align="start">
+                            <Form.Item
+                              name={[field.name, "text"]}
+                              label={`Variant ${key}`}
+                              rules={[{ required: true, whitespace: true, message: "Write the message text" }]}
+                              style={{ flex: 1 }}
+                            >
+                              <Input.TextArea rows={3} />
+                            </Form.Item>
+                            {fields.length > 1 && (
+                              <Button
+                                type="text"
+                                aria-label={`Remove variant ${key}`}
+                                icon={<MinusCircleOutlined aria-hidden />}
+                                onClick={() => remove(field.name)}
+                                style={{ marginTop: 30 }}
+                              />
+                            )}
+                          </Flex>
+                          <VariantImageField name={field.name} label={key} />
+                          <VariantButtonsField name={field.name} label={key} />
+                        </div>
+                      );
+                    })}
                     {fields.length < 5 && (
                       <Form.Item>
-                        <Button type="dashed" icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "" })} block>
+                        <Button type="dashed" icon={<PlusOutlined aria-hidden />} onClick={() => add({ text: "", buttons: [] })} block>
                           Add variant
                         </Button>
                       </Form.Item>

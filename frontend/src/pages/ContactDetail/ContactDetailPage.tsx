@@ -5,6 +5,7 @@ import { useState } from "react";
 import { Link, useParams } from "react-router";
 
 import { useContact, useUnsubscribe, useUpdateContactTags } from "../../api/admin";
+import { useContactTimeline, type TimelineEntry } from "../../api/analytics";
 import { asApiError } from "../../api/problem";
 import type { ConsentRecord, Delivery } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
@@ -15,6 +16,69 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { useNotifyProblem } from "../../components/useNotifyProblem";
 
 const DELIVERY_COLOR: Record<string, string> = { sent: "green", failed: "red", skipped: "gray", dead: "red", in_doubt: "orange" };
+
+const TIMELINE_LABEL: Record<string, string> = {
+  sent: "Sent",
+  delivered: "Delivered",
+  read: "Read",
+  clicked: "Clicked a link",
+  replied: "Replied",
+  converted: "Converted",
+  unsubscribed: "Opted out",
+  failed: "Not delivered",
+  consent_granted: "Consent granted",
+  consent_withdrawn: "Consent withdrawn",
+};
+const TIMELINE_COLOR: Record<string, string> = {
+  converted: "green",
+  consent_granted: "green",
+  unsubscribed: "red",
+  failed: "red",
+  consent_withdrawn: "red",
+};
+
+/** Every event and consent decision of the contact, newest first; reads only where the sender sees them. */
+function ContactTimeline({ contactId }: { contactId: number }) {
+  const timeline = useContactTimeline(contactId);
+  if (timeline.isLoading) return <Skeleton active />;
+  if (!timeline.data) return <ProblemAlert error={timeline.error} />;
+  const { entries, unobservable } = timeline.data;
+  return (
+    <Space orientation="vertical" style={{ width: "100%" }}>
+      {Object.entries(unobservable ?? {}).map(([type, why]) => (
+        <Typography.Text key={type} type="secondary">
+          No “{type}” shown for this contact’s bot campaigns: {why}
+        </Typography.Text>
+      ))}
+      {entries.length === 0 ? (
+        <Typography.Text type="secondary">Nothing has happened to this contact yet.</Typography.Text>
+      ) : (
+        <Timeline
+          items={entries.map((e: TimelineEntry, index: number) => ({
+            key: `${e.type}-${e.at}-${index}`,
+            color: TIMELINE_COLOR[e.type] ?? "blue",
+            content: (
+              <>
+                <strong>{TIMELINE_LABEL[e.type] ?? e.type}</strong>
+                {e.detail ? ` (${e.detail})` : ""}
+                {e.campaign_id != null && (
+                  <>
+                    {" · "}
+                    <Link to={`/campaigns/${e.campaign_id}`} style={{ textDecoration: "underline" }}>
+                      Campaign {e.campaign_id}
+                    </Link>
+                    {e.variant_key ? `, variant ${e.variant_key}` : ""}
+                  </>
+                )}
+                {e.campaign_id == null && e.sender_id != null ? ` · sender ${e.sender_id}` : ""} · {formatDateTime(e.at)}
+              </>
+            ),
+          }))}
+        />
+      )}
+    </Space>
+  );
+}
 
 function Proof({ proof }: { proof: Record<string, unknown> }) {
   const entries = Object.entries(proof ?? {});
@@ -168,6 +232,11 @@ export default function ContactDetailPage() {
           />
         </section>
       </Card>
+      <Card title="Timeline">
+        <section aria-label="Timeline">
+          <ContactTimeline contactId={c.id} />
+        </section>
+      </Card>
       <Card title="Messages">
         <section aria-label="Messages">
           {c.deliveries.length === 0 ? (
@@ -179,7 +248,10 @@ export default function ContactDetailPage() {
                 color: DELIVERY_COLOR[d.status] ?? "blue",
                 content: (
                   <>
-                    <Link to={`/campaigns/${d.campaign_id}`}>Campaign {d.campaign_id}</Link>, variant {d.variant_key}:{" "}
+                    <Link to={`/campaigns/${d.campaign_id}`} style={{ textDecoration: "underline" }}>
+                      Campaign {d.campaign_id}
+                    </Link>
+                    , variant {d.variant_key}:{" "}
                     <strong>{d.status}</strong>
                     {d.reason ? ` (${d.reason})` : ""} · {formatDateTime(d.sent_at ?? d.updated_at)}
                   </>

@@ -75,10 +75,10 @@ function senderColumns(): TableProps<SenderDay>["columns"] {
             percent={Math.min(100, (s.sent_today / Math.max(1, s.daily_capacity)) * 100)}
             showInfo={false}
             size="small"
-            aria-label={`${s.name}: ${s.sent_today} sent today of ${s.daily_capacity} a day`}
+            aria-label={`${s.name}: ${s.sent_today} sent today of at most ${s.daily_capacity} a day at its rate limit`}
           />
           <Typography.Text type="secondary">
-            {formatCount(s.sent_today)} of {formatCount(s.daily_capacity)} a day ({s.rate_per_s}/s)
+            {formatCount(s.sent_today)} sent · rate limit {s.rate_per_s}/s, so at most {formatCount(s.daily_capacity)} a day
           </Typography.Text>
         </div>
       ),

@@ -7,7 +7,8 @@ import { useExperimentReport } from "../../api/experiments";
 export function ExperimentSummary({ campaignId }: { campaignId: number }) {
   const report = useExperimentReport(campaignId);
   const results = report.data?.results;
-  if (!results) return null;
+  // One variant has nothing to be compared with: no verdict to show, and none to wait for.
+  if (!results || results.arms.length < 2) return null;
   return (
     <Alert
       type={results.verdict === "winner" ? "success" : "info"}

@@ -8,8 +8,9 @@ import { App, Button, Card, Col, Descriptions, Flex, Form, InputNumber, Progress
 import { useState } from "react";
 import { Link } from "react-router";
 
-import { downloadDropoff, EVENT_TYPES, useFunnelByVariant, type EventType, type Funnel } from "../../api/analytics";
+import { downloadDropoff, EVENT_TYPES, useFunnelBySender, useFunnelByVariant, type EventType, type Funnel } from "../../api/analytics";
 import { useCampaigns } from "../../api/campaigns";
+import { useSenders } from "../../api/directory";
 import { formatCount, formatPercent } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RateText } from "../CampaignAnalytics/RateText";
@@ -61,12 +62,14 @@ export default function FunnelsPage() {
   const [steps, setSteps] = useState<EventType[]>(DEFAULT_STEPS);
   const [windowDays, setWindowDays] = useState<number | null>(7);
   const funnel = useFunnelByVariant(campaignId, steps, windowDays);
+  const bySender = useFunnelBySender(campaignId, steps, windowDays);
+  const senders = useSenders();
+  const senderName = (id: number | null | undefined) =>
+    (senders.data ?? []).find((s: { id: number; name: string }) => s.id === id)?.name ?? `Sender ${id}`;
   const data = funnel.data;
   const ttc = data?.overall.time_to_convert;
 
-  const variantColumns = [
-    { title: "Variant", key: "variant", render: (_: unknown, f: Funnel) => `Variant ${f.variant_key}` },
-    ...steps.map((step, index) => ({
+  const stepColumns = steps.map((step, index) => ({
       title: step,
       key: step,
       align: "right" as const,
@@ -81,8 +84,9 @@ export default function FunnelsPage() {
           </span>
         );
       },
-    })),
-  ];
+    }));
+  const variantColumns = [{ title: "Variant", key: "variant", render: (_: unknown, f: Funnel) => `Variant ${f.variant_key}` }, ...stepColumns];
+  const senderColumns = [{ title: "Sender", key: "sender", render: (_: unknown, f: Funnel) => senderName(f.sender_id) }, ...stepColumns];
 
   return (
     <Space orientation="vertical" size={16} style={{ width: "100%" }}>
@@ -197,6 +201,26 @@ export default function FunnelsPage() {
                   dataSource={data.variants}
                   locale={{ emptyText: "No variants yet" }}
                 />
+              </section>
+            </Card>
+          </Col>
+          <Col span={24}>
+            <Card title="By sender">
+              <section aria-label="Funnel by sender">
+                <ProblemAlert error={bySender.error} />
+                <Table<Funnel>
+                  rowKey={(f) => String(f.sender_id)}
+                  size="middle"
+                  pagination={false}
+                  loading={bySender.isLoading}
+                  scroll={{ x: "max-content" }}
+                  columns={senderColumns}
+                  dataSource={bySender.data?.senders ?? []}
+                  locale={{ emptyText: "No sends recorded with their sender yet" }}
+                />
+                <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+                  A person counts under the first sender that sent them this campaign. By segment: not available yet.
+                </Typography.Paragraph>
               </section>
             </Card>
           </Col>

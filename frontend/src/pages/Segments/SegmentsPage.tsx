@@ -1,11 +1,13 @@
-/** Segments: the list with live sizes, and a builder (tags any/all, attributes, language, consent, time zone)
- * that shows how many contacts match right now and a sample of them. */
+/** Segments: the list with live sizes, and a builder (tags any/all, attributes, language, consent, time zone,
+ * and conditions on behaviour, purchases and attributes) that shows how many contacts match right now and a
+ * sample of them, counted by the API in the database. */
 import { PlusOutlined } from "@ant-design/icons";
 import { App, Button, Card, Drawer, Flex, Form, Input, Popconfirm, Select, Space, Table, Typography } from "antd";
 import type { TableProps } from "antd";
 import { useEffect, useState } from "react";
 
 import { useDeleteSegment, useSaveSegment, useSegmentPreview } from "../../api/admin";
+import { asApiError, formPath } from "../../api/problem";
 import { useSegments } from "../../api/directory";
 import type { Contact, Segment, SegmentFilter } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
@@ -14,6 +16,9 @@ import { formatCount } from "../../components/format";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useNotifyProblem } from "../../components/useNotifyProblem";
+import { ConditionsEditor } from "./ConditionsEditor";
+import { describeCondition, toCondition, toRow } from "./conditions";
+import type { Condition, ConditionRow } from "./conditions";
 
 type Consent = NonNullable<SegmentFilter["consent"]>;
 
@@ -33,6 +38,8 @@ export function describeFilter(filter: SegmentFilter): string {
   if (filter.timezones?.length) parts.push(`time zone ${filter.timezones.join(", ")}`);
   if (filter.consent && filter.consent !== "any") parts.push(`consent ${filter.consent}`);
   for (const [key, value] of Object.entries(filter.attributes ?? {})) parts.push(`${key} = ${JSON.stringify(value)}`);
+  const conditions = (filter.conditions ?? []).map(describeCondition);
+  if (conditions.length) parts.push(conditions.join(filter.match === "any" ? " or " : " and "));
   return parts.join(" · ") || "everyone";
 }
 
@@ -44,6 +51,8 @@ interface BuilderValues {
   timezones: string[];
   consent: Consent;
   attributes: string;
+  match: "all" | "any";
+  conditions: ConditionRow[];
 }
 
 /** "city=Berlin, plan=pro" → {city: "Berlin", plan: "pro"}. */
@@ -64,7 +73,26 @@ function toFilter(values: Partial<BuilderValues>): SegmentFilter {
     timezones: values.timezones ?? [],
     consent: values.consent ?? "any",
     attributes: parseAttributes(values.attributes ?? ""),
+    match: values.match ?? "all",
+    // Rows still being filled in are left out of the count (and Save asks for what they lack).
+    conditions: (values.conditions ?? []).map(toCondition).filter((c): c is Condition => c !== null),
   };
+}
+
+/** The server's message for each condition row (by the row's place in the form), from a 422 on the
+ * preview (whose conditions are the complete rows only) or on Save. */
+function rowErrors(error: unknown, rows: ConditionRow[] | undefined, saved: boolean): Record<number, string> {
+  if (!error) return {};
+  const complete = (rows ?? []).map((row, index) => [toCondition(row), index] as const).filter(([c]) => c !== null);
+  const result: Record<number, string> = {};
+  for (const e of asApiError(error).errors) {
+    const path = formPath(e.loc);
+    const [first, second, third] = path[0] === "filter" ? path.slice(1) : path;
+    if (first !== "conditions" || typeof second !== "number") continue;
+    const row = saved ? second : complete[second]?.[1];
+    if (row !== undefined) result[row] = `${third ? `${String(third)}: ` : ""}${e.msg}`;
+  }
+  return result;
 }
 
 function useDebounced<T>(value: T, ms: number): T {
@@ -98,6 +126,8 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
       attributes: Object.entries(f?.attributes ?? {})
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(", "),
+      match: f?.match ?? "all",
+      conditions: (f?.conditions ?? []).map(toRow),
     });
   }, [open, segment, form]);
 
@@ -119,7 +149,7 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
       title={segment ? `Edit “${segment.name}”` : "New segment"}
       open={open}
       onClose={onClose}
-      size={Math.min(720, window.innerWidth)}
+      size={Math.min(860, window.innerWidth)}
       destroyOnHidden
       footer={
         <Flex justify="end" gap={8}>
@@ -131,7 +161,7 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
       }
     >
       <ProblemAlert error={save.error} />
-      <Form form={form} layout="vertical" initialValues={{ consent: "any" }}>
+      <Form form={form} layout="vertical" initialValues={{ consent: "any", match: "all", conditions: [] }}>
         <Form.Item name="name" label="Name" rules={[{ required: true, message: "Name the segment" }]}>
           <Input maxLength={128} />
         </Form.Item>
@@ -153,6 +183,10 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
         <Form.Item name="attributes" label="Attributes" extra="key=value, separated by commas, e.g. city=Berlin">
           <Input />
         </Form.Item>
+        <ConditionsEditor
+          form={form}
+          errors={{ ...rowErrors(preview.error, watched?.conditions, false), ...rowErrors(save.error, watched?.conditions, true) }}
+        />
       </Form>
       <Card size="small" title="Matching now">
         <section aria-label="Matching contacts">

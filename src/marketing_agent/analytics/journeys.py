@@ -1,0 +1,235 @@
+"""Per-person journeys and per-campaign counts, kept up to date as events are written.
+
+A journey is one row per (campaign, variant, person) with the first and last time of each event
+type and the person's revenue; the row of variant `*` holds the person's whole campaign (all
+variants together) and that of variant `""` their events that name no variant. Funnels read the
+journeys (one row a person, not one a event); campaign stats read the counts, which the same
+write keeps: a count is raised the moment a journey gets its first event of a type.
+
+Times are microseconds since the Unix epoch (integers compare and add the same on every
+database). Writers of `analytics_events` call `maintain` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import BigInteger, String, Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from marketing_agent.analytics.schemas import EventType
+from marketing_agent.core import clock
+from marketing_agent.core.db import Base, IdType
+
+ALL = "*"  # the variant key of a person's whole-campaign journey
+NO_VARIANT = ""
+TYPES = tuple(t.value for t in EventType)
+_CHUNK = 900  # persons a query: under SQLite's bound-parameter limit
+_EPOCH = datetime(1970, 1, 1, tzinfo=clock.UTC)
+
+
+def micros(at: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime (exact)."""
+    delta = at.astimezone(clock.UTC) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+class Journey(Base):
+    """One person's path through one campaign (or one of its variants)."""
+
+    __tablename__ = "analytics_journeys"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    campaign_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    variant_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    person: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    sender_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
+    revenue_usd_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_sent: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_sent: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_delivered: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_delivered: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_read: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_read: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_clicked: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_clicked: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_replied: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_replied: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_converted: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_converted: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_unsubscribed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_unsubscribed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    first_failed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_failed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class CampaignCount(Base):
+    """Distinct people with an event of `type` in a campaign's variant (`*`: all), and their
+    revenue (on the `converted` row)."""
+
+    __tablename__ = "analytics_campaign_counts"
+
+    campaign_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    variant_key: Mapped[str] = mapped_column(String(16), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    people: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue_usd_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+_JOURNEY_COLUMNS = [c.name for c in cast(Table, Journey.__table__).columns]
+_KEY = ("campaign_id", "variant_key", "person")
+# Built from the table's own column names (constants), no input in it.
+_SQLITE_UPSERT = (
+    f"INSERT INTO analytics_journeys ({', '.join(_JOURNEY_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _JOURNEY_COLUMNS)}) "
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _JOURNEY_COLUMNS if c not in _KEY)
+)
+
+
+def person_of(row: dict[str, Any]) -> int | None:
+    """The person of an event row (see the service's docstring); None if it needs its id."""
+    if row.get("contact_id") is not None:
+        return int(row["contact_id"])
+    if row.get("anonymous_id") is not None:
+        return int(row["anonymous_id"])
+    if row.get("id") is not None:
+        return -int(row["id"])
+    return None
+
+
+def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple[int, str, int], dict[str, Any]]:
+    """The journey changes a set of event rows makes, by key (nothing read from the database)."""
+    changes: dict[tuple[int, str, int], dict[str, Any]] = {}
+    for row in rows:
+        campaign_id, kind = row.get("campaign_id"), row.get("type")
+        person = person_of(row)
+        if campaign_id is None or kind not in TYPES or person is None:
+            continue
+        at = micros(row["occurred_at"])
+        value = (row.get("value_usd_micros") or 0) if kind == EventType.CONVERTED else 0
+        for variant in (row.get("variant_key") or NO_VARIANT, ALL):
+            change = changes.setdefault(
+                (int(campaign_id), variant, person),
+                {"sender_id": None, "revenue_usd_micros": 0},
+            )
+            if change["sender_id"] is None and row.get("sender_id") is not None:
+                change["sender_id"] = row["sender_id"]
+            change["revenue_usd_micros"] += value
+            first, last = f"first_{kind}", f"last_{kind}"
+            change[first] = at if change.get(first) is None else min(at, change[first])
+            change[last] = at if change.get(last) is None else max(at, change[last])
+    return changes
+
+
+def _insert_for(session: AsyncSession) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+async def maintain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Folds freshly written event rows into the journeys and the counts (same transaction).
+
+    On PostgreSQL the journeys are created empty first and then locked (FOR UPDATE), so two
+    concurrent writers of the same person count them once; SQLite has one writer at a time.
+    """
+    changes = fold(rows)
+    if not changes:
+        return
+    table = cast(Table, Journey.__table__)
+    insert = _insert_for(session)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    keys = sorted(changes)
+    if postgres:
+        await session.execute(
+            insert(table).on_conflict_do_nothing(index_elements=list(_KEY)),
+            [{"campaign_id": c, "variant_key": v, "person": p, "revenue_usd_micros": 0}
+             for c, v, p in keys],
+        )  # fmt: skip
+    existing: dict[tuple[int, str, int], dict[str, Any]] = {}
+    # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
+    # for a row-value IN list).
+    groups: dict[tuple[int, str], list[int]] = {}
+    for campaign_id, variant_key, person in keys:
+        groups.setdefault((campaign_id, variant_key), []).append(person)
+    for (campaign_id, variant_key), people in groups.items():
+        for start in range(0, len(people), _CHUNK):
+            query = (
+                select(table)
+                .where(
+                    table.c.campaign_id == campaign_id,
+                    table.c.variant_key == variant_key,
+                    table.c.person.in_(people[start : start + _CHUNK]),
+                )
+                .order_by(table.c.person)
+            )
+            if postgres:
+                query = query.with_for_update()
+            for found in (await session.execute(query)).mappings():
+                existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(
+                    found
+                )
+    merged: list[dict[str, Any]] = []
+    counts: dict[tuple[int, str, str], list[int]] = {}
+    for key in keys:
+        change = changes[key]
+        old = existing.get(key) or {}
+        new = {name: old.get(name) for name in _JOURNEY_COLUMNS}
+        new.update(zip(_KEY, key, strict=True))
+        new["sender_id"] = old.get("sender_id") or change["sender_id"]
+        new["revenue_usd_micros"] = (old.get("revenue_usd_micros") or 0) + change[
+            "revenue_usd_micros"
+        ]
+        for kind in TYPES:
+            first, last = f"first_{kind}", f"last_{kind}"
+            if first not in change:
+                continue
+            if old.get(first) is None:
+                counts.setdefault((key[0], key[1], kind), [0, 0])[0] += 1
+            new[first] = min(x for x in (old.get(first), change[first]) if x is not None)
+            new[last] = max(x for x in (old.get(last), change[last]) if x is not None)
+        if change["revenue_usd_micros"]:
+            counts.setdefault((key[0], key[1], EventType.CONVERTED.value), [0, 0])[1] += change[
+                "revenue_usd_micros"
+            ]
+        merged.append(new)
+    if postgres:
+        upsert = insert(table)
+        await session.execute(
+            upsert.on_conflict_do_update(
+                index_elements=list(_KEY),
+                set_={c: upsert.excluded[c] for c in _JOURNEY_COLUMNS if c not in _KEY},
+            ),
+            merged,
+        )
+    else:  # the embedded default: the driver's executemany, no per-row parameter processing
+        connection = await session.connection()
+        await connection.exec_driver_sql(
+            _SQLITE_UPSERT, [tuple(row[c] for c in _JOURNEY_COLUMNS) for row in merged]
+        )
+    if counts:
+        counts_table = cast(Table, CampaignCount.__table__)
+        add = insert(counts_table)
+        await session.execute(
+            add.on_conflict_do_update(
+                index_elements=["campaign_id", "variant_key", "type"],
+                set_={
+                    "people": counts_table.c.people + add.excluded.people,
+                    "revenue_usd_micros": counts_table.c.revenue_usd_micros
+                    + add.excluded.revenue_usd_micros,
+                },
+            ),
+            [
+                {"campaign_id": c, "variant_key": v, "type": t, "people": n,
+                 "revenue_usd_micros": r}
+                for (c, v, t), (n, r) in sorted(counts.items())
+            ],
+        )  # fmt: skip
