@@ -253,7 +253,7 @@ def deliveries_list(
     """List deliveries in a state: the dead letters (`dead`) and the in-doubt sends."""
     from rich.table import Table
 
-    from marketing_agent.orchestrator.runner import list_deliveries
+    from marketing_agent.orchestrator.worker_role import list_deliveries
 
     settings = _settings(data_dir)
     try:
@@ -294,7 +294,7 @@ def deliveries_redrive(
     data_dir: DataDir = None,
 ) -> None:
     """Queue a campaign's dead-lettered and/or in-doubt deliveries again (audited)."""
-    from marketing_agent.orchestrator.runner import redrive
+    from marketing_agent.orchestrator.worker_role import redrive
 
     settings = _settings(data_dir)
     try:

@@ -32,6 +32,7 @@ from marketing_agent.orchestrator import (
     media,
     privacy_bot,
     queue,
+    recurrence,
     reviews,
     rollout,
     scheduling,
@@ -619,7 +620,7 @@ def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
     if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
         return None
     zone = scheduling.zone_named(template.timezone)
-    following = scheduling.next_occurrence(template.recurrence, after, zone)
+    following = recurrence.next_occurrence(template.recurrence, after, zone)
     if template.recurrence_until is not None and following > template.recurrence_until:
         return None
     return following

@@ -28,7 +28,7 @@ from marketing_agent.core.validation import (
     check_zone_name,
     parse_clock_time,
 )
-from marketing_agent.orchestrator import rendering, scheduling
+from marketing_agent.orchestrator import recurrence, rendering
 from marketing_agent.orchestrator.queue import DeliveryStatus as DeliveryStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
@@ -547,7 +547,7 @@ class CampaignCreate(BaseModel):
     @field_validator("recurrence")
     @classmethod
     def cron(cls, value: str | None) -> str | None:
-        return None if value is None else scheduling.check_cron(value)
+        return None if value is None else recurrence.check_cron(value)
 
     @field_validator("goal")
     @classmethod

@@ -36,7 +36,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import queue, scheduling
+from marketing_agent.orchestrator import campaign_gate, queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
 from marketing_agent.orchestrator.rendering import VariantTexts, render_chunk, render_text
@@ -140,7 +140,7 @@ class DeliveryWorker:
         # A campaign's sender, profile, texts, purpose and whether its transport deduplicates
         # resends, read once per run slice.
         self._campaigns: dict[int, _CampaignToSend] = {}
-        self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
+        self._gate = campaign_gate.CampaignGate(db)  # pause/cancel within a second, any rate
         self._requests = asyncio.Semaphore(max_in_flight)
         self._max_in_flight = max_in_flight
 
