@@ -151,3 +151,28 @@ async def test_texts_an_llm_wrote_are_marked_and_wait_for_a_person(
     assert "An LLM wrote these texts" in reviews["items"][0]["reason"]
     entry = next(e for e in audit["items"] if e["action"] == "campaign.created")
     assert entry["data"]["ai_generated"] is True
+
+
+async def test_a_brief_the_strategist_cannot_read_is_a_422_at_its_field(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    await make_sender(db)
+    headers = await headers_for(client, db)
+    url = "/api/v1/orchestrator/campaigns"
+
+    blank = await client.post(
+        url, json={"name": "Blank", "brief": {"product": "   "}}, headers=headers
+    )
+    no_tag = await client.post(
+        url,
+        json={"name": "Tags", "brief": {"product": "Boots", "languages": ["x"]}},
+        headers=headers,
+    )
+
+    assert blank.status_code == 422, blank.text
+    assert blank.json()["errors"][0]["loc"] == ["body", "brief"]
+    assert no_tag.status_code == 422, no_tag.text
+    assert no_tag.json()["errors"][0]["loc"][:3] == ["body", "brief", "languages"]
+    listed = await client.get(url, headers=headers)
+    assert listed.json()["total"] == 0  # nothing half-written

@@ -928,6 +928,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/prompts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Prompts
+         * @description The strategist's prompts: each one's shipped text and version, and what runs now.
+         */
+        get: operations["list_prompts_api_v1_agent_prompts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/prompts/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Prompt
+         * @description One prompt, with its saved versions (newest first).
+         */
+        get: operations["read_prompt_api_v1_agent_prompts__name__get"];
+        /**
+         * Edit Prompt
+         * @description Saves a new version of the prompt (audited); the next plan or answer runs it and says
+         *     so in its `prompt_version`. The prompts hold the strategist's rules, so only roles that
+         *     manage the safety rules may change them.
+         */
+        put: operations["edit_prompt_api_v1_agent_prompts__name__put"];
+        post?: never;
+        /**
+         * Reset Prompt
+         * @description Goes back to the shipped text (kept as a version in the history, audited).
+         */
+        delete: operations["reset_prompt_api_v1_agent_prompts__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/campaigns/{campaign_id}/summary": {
         parameters: {
             query?: never;
@@ -5002,6 +5052,87 @@ export interface components {
             records: components["schemas"]["ProcessingRecord"][];
             /** Recipients */
             recipients: components["schemas"]["Recipient"][];
+        };
+        /**
+         * PromptEditRead
+         * @description One saved version of a prompt: a person's text, or a reset to the shipped file.
+         */
+        PromptEditRead: {
+            /** Edit */
+            edit: number;
+            /**
+             * Label
+             * @description What answers and logs record, e.g. 'plan_system@1.edit2'.
+             */
+            label: string;
+            /** Shipped Version */
+            shipped_version: number;
+            /**
+             * Reset
+             * @description True: this version went back to the shipped text.
+             */
+            reset: boolean;
+            /** Text */
+            text: string | null;
+            /** Note */
+            note: string;
+            /** Created By */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * PromptRead
+         * @description A strategist prompt: the shipped text and version, and what runs now.
+         */
+        PromptRead: {
+            /** Name */
+            name: string;
+            /** Purpose */
+            purpose: string;
+            /**
+             * Placeholders
+             * @description The $names the text may use.
+             */
+            placeholders: string[];
+            /** Shipped Version */
+            shipped_version: number;
+            /** Shipped Text */
+            shipped_text: string;
+            /**
+             * Text
+             * @description The text the strategist runs now.
+             */
+            text: string;
+            /**
+             * Edited
+             * @description True when a person's saved edit runs instead of the file.
+             */
+            edited: boolean;
+            /**
+             * Label
+             * @description The version that runs now, as answers and logs record it.
+             */
+            label: string;
+            /**
+             * History
+             * @description Newest first.
+             */
+            history?: components["schemas"]["PromptEditRead"][];
+        };
+        /** PromptUpdate */
+        PromptUpdate: {
+            /** Text */
+            text: string;
+            /**
+             * Note
+             * @description Why it was changed (kept in the history).
+             * @default
+             */
+            note: string;
         };
         /**
          * PropertyCondition
@@ -11108,6 +11239,306 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CampaignBudget"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_prompts_api_v1_agent_prompts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptRead"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_prompt_api_v1_agent_prompts__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The prompt's name, e.g. plan_system. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    edit_prompt_api_v1_agent_prompts__name__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The prompt's name, e.g. plan_system. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_prompt_api_v1_agent_prompts__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The prompt's name, e.g. plan_system. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptRead"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

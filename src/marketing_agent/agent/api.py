@@ -23,6 +23,8 @@ from marketing_agent.agent.schemas import (
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
+    PromptRead,
+    PromptUpdate,
     ProviderInfo,
     ResultsSummary,
     UsageSummary,
@@ -150,6 +152,46 @@ async def set_campaign_budget(
     await orchestrator.get_campaign_or_raise(session=session, campaign_id=campaign_id)
     return await strategist.set_campaign_budget(
         campaign_id=campaign_id, limit_usd=update.limit_usd, actor=principal.actor
+    )
+
+
+PromptName = Annotated[str, Path(max_length=64, description="The prompt's name, e.g. plan_system.")]
+CanEditPrompts = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
+
+
+@router.get("/prompts")
+async def list_prompts(strategist: StrategistDep, principal: CanUseAgent) -> list[PromptRead]:
+    """The strategist's prompts: each one's shipped text and version, and what runs now."""
+    return await strategist.list_prompts()
+
+
+@router.get("/prompts/{name}")
+async def read_prompt(
+    name: PromptName, strategist: StrategistDep, principal: CanUseAgent
+) -> PromptRead:
+    """One prompt, with its saved versions (newest first)."""
+    return await strategist.read_prompt(name)
+
+
+@router.put("/prompts/{name}")
+async def edit_prompt(
+    name: PromptName, update: PromptUpdate, strategist: StrategistDep, principal: CanEditPrompts
+) -> PromptRead:
+    """Saves a new version of the prompt (audited); the next plan or answer runs it and says
+    so in its `prompt_version`. The prompts hold the strategist's rules, so only roles that
+    manage the safety rules may change them."""
+    return await strategist.save_prompt(
+        name=name, text=update.text, note=update.note, actor=principal.actor
+    )
+
+
+@router.delete("/prompts/{name}")
+async def reset_prompt(
+    name: PromptName, strategist: StrategistDep, principal: CanEditPrompts
+) -> PromptRead:
+    """Goes back to the shipped text (kept as a version in the history, audited)."""
+    return await strategist.save_prompt(
+        name=name, text=None, note="Reset to the shipped version", actor=principal.actor
     )
 
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from marketing_agent.agent.conversation import CallLimits, PlanConversation
 from marketing_agent.agent.figures import strip_unsupported, unsupported_figures
-from marketing_agent.agent.prompts import load_prompt, prompt_version
+from marketing_agent.agent.prompts import SHIPPED, PromptSet
 from marketing_agent.agent.schemas import (
     CampaignBrief,
     CampaignProposal,
@@ -34,8 +34,6 @@ from marketing_agent.agent.schemas import (
 from marketing_agent.agent.tools import AgentTools, truncate
 from marketing_agent.core.auth import Permission, Principal
 
-CHAT_SYSTEM = load_prompt("chat_system")
-CHAT_PROMPT_VERSION = prompt_version(CHAT_SYSTEM)
 FIX_FIGURES_PROMPT = (
     "These figures in your answer come from no tool result of this conversation: {figures}. "
     "Answer again using only figures from tool results (call a tool if you need one), citing "
@@ -74,6 +72,7 @@ class ChatConversation:
     sources: list[ChatSource] = field(default_factory=list)
     steps: list[ChatStep] = field(default_factory=list)
     on_event: Callable[[ChatStreamEvent], None] | None = None
+    prompts: PromptSet = SHIPPED  # the shipped prompts or a person's saved edits of them
     _pending: str = ""
     _shown: bool = False
 
@@ -201,7 +200,7 @@ class ChatConversation:
             model=usage.model,
             offline=offline,
             ai_generated=not offline,
-            prompt_version="" if offline else CHAT_PROMPT_VERSION,
+            prompt_version="" if offline else self.prompts.chat_version,
             usage=usage,
             notes=notes,
         )

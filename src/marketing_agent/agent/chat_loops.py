@@ -12,7 +12,6 @@ import re
 from typing import Any, cast
 
 from marketing_agent.agent.chat import (
-    CHAT_SYSTEM,
     FIX_FIGURES_PROMPT,
     ChatConversation,
     plan_state,
@@ -94,8 +93,8 @@ def _listing_sentence(listing: dict[str, Any], source_id: str) -> str:
     )
 
 
-def _system_text() -> str:
-    return scrub(CHAT_SYSTEM.template.safe_substitute())
+def _system_text(conversation: ChatConversation) -> str:
+    return scrub(conversation.prompts.chat_system.template.safe_substitute())
 
 
 def _finish_usage(state: PlanConversation) -> Usage:
@@ -123,7 +122,7 @@ async def chat_openai(
         }
         for s in conv.specs()
     ]
-    messages: list[dict[str, Any]] = [{"role": "system", "content": _system_text()}]
+    messages: list[dict[str, Any]] = [{"role": "system", "content": _system_text(conv)}]
     messages += [{"role": t.role, "content": t.content} for t in conv.request.messages]
     corrected = False
     client = openai.AsyncOpenAI(
@@ -209,7 +208,7 @@ async def chat_anthropic(
     )
 
     state = plan_state(provider.name, provider.model, limits)
-    system = _system_text()
+    system = _system_text(conv)
     request: dict[str, Any]
     messages: list[dict[str, Any]] = [
         {"role": t.role, "content": t.content} for t in conv.request.messages

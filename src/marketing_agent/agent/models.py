@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
@@ -65,3 +65,20 @@ class CampaignAiBudget(Base):
     limit_usd_micros: Mapped[int] = mapped_column(BigInteger)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PromptEdit(IdMixin, Base):
+    """One saved version of a shipped prompt, edited by a person in the UI (`text`), or a reset
+    back to the shipped file (`text` None). The newest row of a prompt is what the strategist
+    runs; the older rows are its history."""
+
+    __tablename__ = "agent_prompt_edits"
+    __table_args__ = (UniqueConstraint("name", "edit"),)
+
+    name: Mapped[str] = mapped_column(String(64))
+    edit: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per prompt
+    shipped_version: Mapped[int] = mapped_column(Integer)  # the file's version it was edited from
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

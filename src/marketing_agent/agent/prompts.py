@@ -27,10 +27,26 @@ class PromptFile:
     version: int
     template: Template
     sha256: str
+    edit: int = 0  # a person's saved version of it in the UI (0: the shipped file)
 
     @property
     def label(self) -> str:
-        return f"{self.name}@{self.version}"
+        return f"{self.name}@{self.version}" + (f".edit{self.edit}" if self.edit else "")
+
+    @property
+    def text(self) -> str:
+        return self.template.template
+
+    def edited(self, text: str, edit: int) -> PromptFile:
+        """Returns this prompt with a person's text (saved as edit number `edit`)."""
+        body = text.rstrip("\n")
+        return PromptFile(
+            name=self.name,
+            version=self.version,
+            template=Template(body),
+            sha256=hashlib.sha256(body.encode()).hexdigest(),
+            edit=edit,
+        )
 
 
 def load_prompt(name: str) -> PromptFile:
@@ -61,6 +77,74 @@ PLAN_PROMPT_VERSION = prompt_version(PLAN_SYSTEM, PLAN_USER)
 SYSTEM_PROMPT = PLAN_SYSTEM.template
 USER_PROMPT = PLAN_USER.template
 
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The prompts one piece of work runs with: the shipped files, or a person's saved edits
+    of them (read by the strategist per call, see `service.Strategist.prompts`)."""
+
+    plan_system: PromptFile
+    plan_user: PromptFile
+    chat_system: PromptFile
+
+    @property
+    def plan_version(self) -> str:
+        return prompt_version(self.plan_system, self.plan_user)
+
+    @property
+    def chat_version(self) -> str:
+        return prompt_version(self.chat_system)
+
+    def by_name(self) -> dict[str, PromptFile]:
+        return {p.name: p for p in (self.plan_system, self.plan_user, self.chat_system)}
+
+    def replaced(self, prompt: PromptFile) -> PromptSet:
+        return PromptSet(**{**self.by_name(), prompt.name: prompt})
+
+
+def shipped_prompts() -> PromptSet:
+    """Returns the prompts as shipped in `prompt_files/` (frozen: a constant, like the files)."""
+    return PromptSet(
+        plan_system=PLAN_SYSTEM, plan_user=PLAN_USER, chat_system=load_prompt("chat_system")
+    )
+
+
+SHIPPED = shipped_prompts()
+
+# What each prompt is for, and the `$placeholders` its text may use (filled in per call).
+PROMPT_PURPOSES = {
+    "plan_system": "System prompt of campaign planning: the rules for strategy and variants.",
+    "plan_user": "First message of campaign planning: the marketer's brief, fenced as data.",
+    "chat_system": "System prompt of the strategist chat: the rules for answering questions.",
+}
+
+
+def placeholders(template: Template) -> set[str]:
+    """Returns the `$names` a template uses."""
+    return set(template.get_identifiers())
+
+
+def template_problem(name: str, text: str) -> str | None:
+    """Returns why `text` cannot replace the shipped prompt `name` (None when it can): a
+    malformed `$` or a placeholder the shipped prompt does not fill in."""
+    template = Template(text)
+    if not template.is_valid():
+        return (
+            "A '$' must start a placeholder such as $variant_count; write '$$' for a dollar sign."
+        )
+    allowed = placeholders(SHIPPED.by_name()[name].template)
+    unknown = sorted(placeholders(template) - allowed)
+    if unknown:
+        return (
+            "Unknown placeholder(s) "
+            + ", ".join(f"${u}" for u in unknown)
+            + "; this prompt can use "
+            + (", ".join(f"${a}" for a in sorted(allowed)) or "none")
+            + "."
+        )
+    return None
+
+
 LAST_ROUND_PROMPT = (
     "This is your last turn: call submit_plan now with the best plan you have. Variants you "
     "could not check are checked again before anything is sent."
@@ -72,7 +156,7 @@ NUDGE_PROMPT = (
 )
 
 
-def render_system_prompt(brief: CampaignBrief) -> str:
+def render_system_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> str:
     """Returns the strategist's system prompt for this brief."""
     others = [tag for tag in brief.languages if tag != brief.language]
     translations = (
@@ -82,7 +166,7 @@ def render_system_prompt(brief: CampaignBrief) -> str:
         else " If describe_audience shows contacts in other languages, give each variant in "
         "those languages too, as its `translations` keyed by language code."
     )
-    return SYSTEM_PROMPT.substitute(
+    return prompts.plan_system.template.substitute(
         variant_count=brief.variant_count,
         max_chars=MAX_MESSAGE_CHARS,
         language=brief.languages[0] if brief.languages else brief.language,
@@ -90,9 +174,9 @@ def render_system_prompt(brief: CampaignBrief) -> str:
     )
 
 
-def render_user_prompt(brief: CampaignBrief) -> str:
+def render_user_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> str:
     """Returns the first user message: the brief, fenced as data."""
-    return USER_PROMPT.substitute(
+    return prompts.plan_user.template.substitute(
         name=_fenced(brief.name),
         product=_fenced(brief.product or "not given"),
         offer=_fenced(brief.offer or "not given"),

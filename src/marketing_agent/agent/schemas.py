@@ -342,3 +342,47 @@ class ResultsSummary(BaseModel):
     sources: list[ChatSource]
     unverified_figures: list[str] = Field(default_factory=list)
     ai_generated: bool = Field(False, description="Always false: fixed sentences, no LLM.")
+
+
+MAX_PROMPT_CHARS = 20_000
+
+
+class PromptEditRead(BaseModel):
+    """One saved version of a prompt: a person's text, or a reset to the shipped file."""
+
+    edit: int
+    label: str = Field(description="What answers and logs record, e.g. 'plan_system@1.edit2'.")
+    shipped_version: int
+    reset: bool = Field(description="True: this version went back to the shipped text.")
+    text: str | None
+    note: str
+    created_by: str
+    created_at: datetime
+
+
+class PromptRead(BaseModel):
+    """A strategist prompt: the shipped text and version, and what runs now."""
+
+    name: str
+    purpose: str
+    placeholders: list[str] = Field(description="The $names the text may use.")
+    shipped_version: int
+    shipped_text: str
+    text: str = Field(description="The text the strategist runs now.")
+    edited: bool = Field(description="True when a person's saved edit runs instead of the file.")
+    label: str = Field(description="The version that runs now, as answers and logs record it.")
+    history: list[PromptEditRead] = Field(default_factory=list, description="Newest first.")
+
+
+class PromptUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., min_length=1, max_length=MAX_PROMPT_CHARS)
+    note: str = Field("", max_length=500, description="Why it was changed (kept in the history).")
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("The prompt text may not be empty")
+        return value

@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketing_agent.agent import inbox
+from marketing_agent.agent import inbox, prompt_edits
 from marketing_agent.agent.breaker import CircuitBreaker
 from marketing_agent.agent.budget import (
     MICROS,
@@ -34,6 +35,7 @@ from marketing_agent.agent.errors import (
     ProviderNotConfigured,
 )
 from marketing_agent.agent.models import LlmUsage
+from marketing_agent.agent.prompts import PromptSet
 from marketing_agent.agent.providers.base import Provider
 from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
@@ -44,6 +46,7 @@ from marketing_agent.agent.schemas import (
     ChatAnswer,
     ChatRequest,
     ChatStreamEvent,
+    PromptRead,
     ProviderInfo,
     Usage,
     UsageSummary,
@@ -54,7 +57,7 @@ from marketing_agent.agent.tools import AgentTools as AgentTools
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
-from marketing_agent.core.errors import MarketingAgentError, Unavailable
+from marketing_agent.core.errors import Conflict, MarketingAgentError, Unavailable
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 
@@ -211,6 +214,44 @@ class Strategist:
             )
         return await self.campaign_budget(campaign_id)
 
+    async def prompts(self) -> PromptSet:
+        """Returns the prompts to run now: people's saved edits, else the shipped files."""
+        async with self.sessions() as session:
+            return await prompt_edits.current_prompts(session=session)
+
+    async def list_prompts(self) -> list[PromptRead]:
+        async with self.sessions() as session:
+            return await prompt_edits.list_prompts(session=session)
+
+    async def read_prompt(self, name: str) -> PromptRead:
+        async with self.sessions() as session:
+            return await prompt_edits.read_prompt(session=session, name=name)
+
+    async def save_prompt(
+        self, *, name: str, text: str | None, note: str, actor: str
+    ) -> PromptRead:
+        """Saves a person's version of a prompt (`text` None: back to the shipped file),
+        audited; the next plan or answer runs it."""
+        async with self.sessions() as session, session.begin():
+            try:
+                row = await prompt_edits.save_edit(
+                    session=session, name=name, text=text, note=note, actor=actor
+                )
+            except IntegrityError as exc:  # another person saved the same prompt at once
+                raise Conflict(
+                    f"Someone else saved {name} at the same moment; reload it and save again."
+                ) from exc
+            await compliance.audit(
+                session=session,
+                actor=actor,
+                action="agent.prompt_reset" if text is None else "agent.prompt_edited",
+                entity_type="agent_prompt",
+                entity_id=name,
+                data={"edit": row.edit, "shipped_version": row.shipped_version, "note": row.note},
+            )
+        log.info("agent.prompt_saved", prompt=name, edit=row.edit, reset=text is None)
+        return await self.read_prompt(name)
+
     async def plan_campaign(
         self, *, brief: CampaignBrief, tools: AgentTools, campaign_id: int | None = None
     ) -> CampaignPlan:
@@ -253,8 +294,9 @@ class Strategist:
         limits = CallLimits(
             cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
         )
+        prompts = await self.prompts()
         try:
-            plan = await self._call(provider, breaker, brief, tools, limits, campaign_id)
+            plan = await self._call(provider, breaker, brief, tools, limits, campaign_id, prompts)
         except Unavailable as exc:
             if self.settings.llm_fallback != "offline":
                 raise
@@ -283,15 +325,18 @@ class Strategist:
         tools: AgentTools,
         limits: CallLimits,
         campaign_id: int | None,
+        prompts: PromptSet,
     ) -> CampaignPlan:
         """Calls the provider through its breaker: failures to reach it open the breaker."""
-        return await self._guarded(
+        plan = await self._guarded(
             provider,
             breaker,
-            lambda: provider.plan_campaign(brief, tools, limits=limits),
+            lambda: provider.plan_campaign(brief, tools, limits=limits, prompts=prompts),
             campaign_id=campaign_id,
             purpose=PURPOSE_PLAN,
         )
+        plan.prompt_version = prompts.plan_version
+        return plan
 
     async def _guarded(
         self,
@@ -345,7 +390,8 @@ class Strategist:
             limits = CallLimits(
                 cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
             )
-        return OpenChat(self, provider, limits, request, tools, principal)
+        prompts = await self.prompts()
+        return OpenChat(self, provider, limits, request, tools, principal, prompts)
 
     async def _record_spent(
         self, exc: BudgetExhausted, provider: Provider, *, campaign_id: int | None, purpose: str
@@ -376,8 +422,10 @@ class OpenChat:
         request: ChatRequest,
         tools: Mapping[str, ChatTool],
         principal: Principal,
+        prompts: PromptSet,
     ) -> None:
         self.strategist = strategist
+        self.prompts = prompts
         self.provider = provider
         self.limits = limits
         self.request = request
@@ -386,7 +434,11 @@ class OpenChat:
 
     def _conversation(self, on_event: Callable[[ChatStreamEvent], None] | None) -> ChatConversation:
         return ChatConversation(
-            request=self.request, tools=self.tools, principal=self.principal, on_event=on_event
+            request=self.request,
+            tools=self.tools,
+            principal=self.principal,
+            on_event=on_event,
+            prompts=self.prompts,
         )
 
     async def answer(self, on_event: Callable[[ChatStreamEvent], None] | None = None) -> ChatAnswer:
@@ -437,6 +489,7 @@ class OpenChat:
             unverified=len(answer.unverified_figures),
             cost_usd_micros=answer.usage.cost_usd_micros,
             streamed=on_event is not None,
+            prompt_version=answer.prompt_version,
         )
         return answer
 

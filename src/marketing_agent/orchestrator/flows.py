@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -201,15 +202,40 @@ def _goal_of(campaign_in: CampaignCreate) -> str:
 
 
 def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> agent.CampaignBrief:
-    """Returns the strategist's brief: the structured fields where given, the free text too."""
+    """Returns the strategist's brief: the structured fields where given, the free text too.
+    What the strategist's brief refuses (a blank product and no goal, a language that is no
+    tag) is a 422 at the request's own field, never a 500."""
     fields = campaign_in.brief.model_dump() if campaign_in.brief else {}
-    return agent.CampaignBrief(
-        name=campaign_in.name,
-        goal=campaign_in.goal,
-        variant_count=campaign_in.variant_count,
-        call_to_action_url=cta_url,
-        **fields,
-    )
+    try:
+        return agent.CampaignBrief(
+            name=campaign_in.name,
+            goal=campaign_in.goal,
+            variant_count=campaign_in.variant_count,
+            call_to_action_url=cta_url,
+            **fields,
+        )
+    except PydanticValidationError as exc:
+        raise ValidationFailed(
+            [
+                field_error(_request_loc(tuple(e["loc"]), bool(fields)), _message(e["msg"]))
+                for e in exc.errors()
+            ]
+        ) from None
+
+
+def _request_loc(loc: tuple[str | int, ...], structured: bool) -> tuple[str | int, ...]:
+    """Where in the campaign request a field of the strategist's brief came from."""
+    if not loc:  # the brief as a whole: it says nothing to write about
+        return ("body", "brief") if structured else ("body", "goal")
+    if loc[0] == "call_to_action_url":
+        return ("body", "cta_url", *loc[1:])
+    if loc[0] in ("name", "goal", "variant_count"):
+        return ("body", *loc)
+    return ("body", "brief", *loc)
+
+
+def _message(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
 
 
 @dataclass(frozen=True)

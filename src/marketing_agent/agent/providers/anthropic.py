@@ -19,6 +19,8 @@ from marketing_agent.agent.errors import BriefRefused
 from marketing_agent.agent.prompts import (
     LAST_ROUND_PROMPT,
     NUDGE_PROMPT,
+    SHIPPED,
+    PromptSet,
     render_system_prompt,
     render_user_prompt,
 )
@@ -68,7 +70,12 @@ class AnthropicProvider:
         self._timeout_s = timeout_s
 
     async def plan_campaign(
-        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+        self,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        *,
+        limits: CallLimits | None = None,
+        prompts: PromptSet = SHIPPED,
     ) -> CampaignPlan:
         async with anthropic.AsyncAnthropic(
             api_key=self._api_key,
@@ -76,7 +83,7 @@ class AnthropicProvider:
             max_retries=self._max_retries,
             timeout=self._timeout_s,
         ) as client:
-            return await _Conversation(self, client, brief, tools, limits).run()
+            return await _Conversation(self, client, brief, tools, limits, prompts).run()
 
 
 class _Conversation:
@@ -89,8 +96,10 @@ class _Conversation:
         brief: CampaignBrief,
         tools: AgentTools,
         limits: CallLimits | None,
+        prompts: PromptSet,
     ) -> None:
         self.provider = provider
+        self.prompts = prompts
         self.client = client
         self.brief = brief
         self.state = PlanConversation(
@@ -102,7 +111,7 @@ class _Conversation:
             limits=limits,
         )
         self.messages: list[dict[str, Any]] = [
-            {"role": "user", "content": render_user_prompt(brief)}
+            {"role": "user", "content": render_user_prompt(brief, prompts)}
         ]
 
     async def run(self) -> CampaignPlan:
@@ -132,7 +141,7 @@ class _Conversation:
 
     async def _send(self) -> Message:
         # tool_choice stays "auto": the newest models reject forced tool use with a 400.
-        system = scrub(render_system_prompt(self.brief))
+        system = scrub(render_system_prompt(self.brief, self.prompts))
         tools = tool_specs(variant_count=self.brief.variant_count)
         messages = self.state.prepare(
             self.messages, system=system, max_output_tokens=self.provider.max_tokens

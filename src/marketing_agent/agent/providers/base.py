@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from marketing_agent.agent.conversation import CallLimits
+from marketing_agent.agent.prompts import SHIPPED, PromptSet
 from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan
 from marketing_agent.agent.tools import AgentTools
 
@@ -14,7 +15,12 @@ class Provider(Protocol):
     model: str
 
     async def plan_campaign(
-        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+        self,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        *,
+        limits: CallLimits | None = None,
+        prompts: PromptSet = SHIPPED,
     ) -> CampaignPlan:
         """Returns a strategy and `brief.variant_count` variants, using `tools` along the way."""
         ...

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketing_agent.agent.conversation import CallLimits
+from marketing_agent.agent.prompts import SHIPPED, PromptSet
 from marketing_agent.agent.providers.copy_templates import (
     ANGLE_LAYOUTS,
     ANGLE_NAMES,
@@ -126,9 +127,15 @@ class OfflineProvider:
         self.risk_threshold = risk_threshold
 
     async def plan_campaign(
-        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+        self,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        *,
+        limits: CallLimits | None = None,
+        prompts: PromptSet = SHIPPED,
     ) -> CampaignPlan:
-        """Writes from templates; `limits` do not apply (nothing is spent, nothing leaves)."""
+        """Writes from templates; `limits` and `prompts` do not apply (nothing is spent,
+        nothing leaves)."""
         drafting = _Drafting(tools=tools, risk_threshold=self.risk_threshold)
         drafting.notes.append(OFFLINE_NOTE)
         tone = _tone(brief, drafting.notes)

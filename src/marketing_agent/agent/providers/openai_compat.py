@@ -17,6 +17,8 @@ from marketing_agent.agent.conversation import CallLimits, PlanConversation
 from marketing_agent.agent.prompts import (
     LAST_ROUND_PROMPT,
     NUDGE_PROMPT,
+    SHIPPED,
+    PromptSet,
     render_system_prompt,
     render_user_prompt,
 )
@@ -62,7 +64,12 @@ class OpenAICompatProvider:
         self._max_retries = max_retries
 
     async def plan_campaign(
-        self, brief: CampaignBrief, tools: AgentTools, *, limits: CallLimits | None = None
+        self,
+        brief: CampaignBrief,
+        tools: AgentTools,
+        *,
+        limits: CallLimits | None = None,
+        prompts: PromptSet = SHIPPED,
     ) -> CampaignPlan:
         client = openai.AsyncOpenAI(
             api_key=self._api_key or NO_KEY,
@@ -71,7 +78,7 @@ class OpenAICompatProvider:
             max_retries=self._max_retries,
         )
         try:
-            return await self._plan(client, brief, tools, limits)
+            return await self._plan(client, brief, tools, limits, prompts)
         finally:
             await client.close()
 
@@ -81,6 +88,7 @@ class OpenAICompatProvider:
         brief: CampaignBrief,
         tools: AgentTools,
         limits: CallLimits | None,
+        prompts: PromptSet,
     ) -> CampaignPlan:
         state = PlanConversation(
             provider=self.name,
@@ -91,8 +99,8 @@ class OpenAICompatProvider:
             limits=limits,
         )
         messages: list[dict[str, Any]] = [
-            {"role": "system", "content": render_system_prompt(brief)},
-            {"role": "user", "content": render_user_prompt(brief)},
+            {"role": "system", "content": render_system_prompt(brief, prompts)},
+            {"role": "user", "content": render_user_prompt(brief, prompts)},
         ]
         for round_no in range(1, self.max_rounds + 1):
             prepared = state.prepare(messages, system="", max_output_tokens=self.max_tokens)
