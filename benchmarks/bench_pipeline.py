@@ -26,10 +26,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from marketing_agent.core.db import Database
 from marketing_agent.migrate import upgrade
-from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety.ratelimit import NoRateLimits
+from marketing_agent.telegram import sender_info
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 
@@ -169,7 +169,8 @@ async def run_journaled() -> None:
     """The same runs with the attempt journal a Bot API sender needs (the simulator treated as
     a transport without an idempotency key): groups of worker.journal_group_size, each journaled
     as attempted with the previous group's outcomes in one transaction."""
-    idempotent, queue.IDEMPOTENT_TRANSPORTS = queue.IDEMPOTENT_TRANSPORTS, frozenset()
+    idempotent = sender_info.DEDUPLICATING_TRANSPORTS
+    sender_info.DEDUPLICATING_TRANSPORTS = frozenset()
     try:
         db = await sqlite_database()
         rate, _ = await run(db)
@@ -185,7 +186,7 @@ async def run_journaled() -> None:
             await pg.dispose()
             await drop(name)
     finally:
-        queue.IDEMPOTENT_TRANSPORTS = idempotent
+        sender_info.DEDUPLICATING_TRANSPORTS = idempotent
 
 
 if __name__ == "__main__":

@@ -253,7 +253,7 @@ def deliveries_list(
     """List deliveries in a state: the dead letters (`dead`) and the in-doubt sends."""
     from rich.table import Table
 
-    from marketing_agent.orchestrator.runner import list_deliveries
+    from marketing_agent.orchestrator.worker_role import list_deliveries
 
     settings = _settings(data_dir)
     try:
@@ -294,7 +294,7 @@ def deliveries_redrive(
     data_dir: DataDir = None,
 ) -> None:
     """Queue a campaign's dead-lettered and/or in-doubt deliveries again (audited)."""
-    from marketing_agent.orchestrator.runner import redrive
+    from marketing_agent.orchestrator.worker_role import redrive
 
     settings = _settings(data_dir)
     try:
@@ -454,9 +454,9 @@ def accounts_list(data_dir: DataDir = None) -> None:
                 (
                     str(s.id),
                     s.name,
-                    s.kind,
-                    s.transport,
-                    s.profile,
+                    str(s.kind),
+                    str(s.transport),
+                    s.profile.name,
                     s.status + (f" ({s.status_reason})" if s.status_reason else ""),
                     f"@{s.bot_username}" if s.bot_username else "",
                     ("webhook" if s.webhook_url else "polling") if s.transport == "botapi" else "",

@@ -212,8 +212,8 @@ def get_runtime(request: Request) -> Runtime:
 async def serve(settings: Settings, *, role: Role) -> None:
     """Runs the `worker` or the `scheduler` role as a process: its runtime, its loop, until
     SIGTERM or SIGINT; then the runtime is closed."""
-    from marketing_agent.orchestrator.runner import run_worker
     from marketing_agent.orchestrator.scheduled import run_scheduler
+    from marketing_agent.orchestrator.worker_role import run_worker
 
     configure_logging(settings.log_level, json=settings.log_json)
     stop = asyncio.Event()

@@ -21,8 +21,7 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from tests.agent.factories import app_client
 from tests.agent.fake_llm import Reply, chat_tool_calls, fake_llm
 from tests.agent.test_reply_inbox import reply, subscribed_contact
-from tests.factories import database_of, headers_for, make_contacts, make_sender
-from tests.orchestrator.delivery_support import start_campaign
+from tests.factories import database_of, headers_for, make_contacts, make_sender, start_campaign
 
 OFFERED = {
     "list_campaigns",

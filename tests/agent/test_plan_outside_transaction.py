@@ -12,8 +12,8 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from tests.agent.factories import app_client
 from tests.agent.fake_llm import Recorded, Reply, chat_tool_calls, fake_llm
-from tests.factories import headers_for, make_contacts, make_sender
-from tests.orchestrator.delivery_support import counts, start_campaign
+from tests.factories import counts, headers_for, make_contacts, make_sender, start_campaign
+from tests.waits import wait_until
 
 SUBMISSION = {
     "strategy": "Two angles on the winter boots.",
@@ -63,7 +63,7 @@ async def test_the_worker_keeps_sending_while_a_slow_model_plans(
                     headers=headers,
                 )
             )
-            await _wait_until(lambda: bool(server.requests), timeout_s=5, what="the model asked")
+            await wait_until(lambda: bool(server.requests), timeout_s=5, what="the model asked")
 
             worker = DeliveryWorker(db)
             started = time.monotonic()
@@ -80,10 +80,3 @@ async def test_the_worker_keeps_sending_while_a_slow_model_plans(
     created = response.json()
     assert created["agent_provider"] == "openai" and created["ai_generated"] is True
     assert len(server.requests) == 1
-
-
-async def _wait_until(condition: object, *, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        await asyncio.sleep(0.02)

@@ -16,8 +16,7 @@ from marketing_agent.orchestrator.models import Campaign
 from marketing_agent.orchestrator.rollout import EXPERIMENT_HOLD
 from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from tests.experiments.test_rollout import TEXTS, audited, convert, deliveries, send_what_is_due
-from tests.factories import make_contacts, make_sender
-from tests.orchestrator.scheduling_support import frequency_cap
+from tests.factories import frequency_cap, make_contacts, make_sender
 
 
 @pytest.fixture(autouse=True)

@@ -45,7 +45,8 @@ from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.profiles import PROFILES
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
-from tests.orchestrator.delivery_support import TEXT, counts, start_campaign
+from tests.factories import TEXT, counts, start_campaign
+from tests.waits import wait_until
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.postgres]
 SECRET_KEY = "chaos-test-secret-key-" + "k" * 32
@@ -211,15 +212,6 @@ async def _delivered(people: httpx.AsyncClient, username: str) -> list[dict[str,
     return result
 
 
-async def _wait_for(condition: Any, *, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await condition():
-            return
-        await asyncio.sleep(0.5)
-    pytest.fail(f"{what} not within {timeout_s} s")
-
-
 @pytest.mark.parametrize("simulated_telegram", ["paid_broadcast"], indirect=True)
 async def test_stops_and_starts_survive_the_poller_killed_at_random_instants(
     pg_db: Database,
@@ -281,7 +273,7 @@ async def test_stops_and_starts_survive_the_poller_killed_at_random_instants(
             return withdrawn == len(stoppers) and started is not None
 
         pressed_s = time.monotonic() - began
-        await _wait_for(all_recorded, timeout_s=240, what="every STOP recorded")
+        await wait_until(all_recorded, interval_s=0.5, timeout_s=240, what="every STOP recorded")
         recorded_s = time.monotonic() - began
         async with db.session() as session:
             starter_contacts = dict(
@@ -316,7 +308,9 @@ async def test_stops_and_starts_survive_the_poller_killed_at_random_instants(
                 )
             return all(consent.values())
 
-        await _wait_for(all_started, timeout_s=120, what="every /start recorded as consent")
+        await wait_until(
+            all_started, interval_s=0.5, timeout_s=120, what="every /start recorded as consent"
+        )
 
         # Then a campaign to everyone still consenting: the stayers and the starters.
         campaign_id = await start_campaign(db, settings, sender_id=sender_id)
@@ -327,7 +321,7 @@ async def test_stops_and_starts_survive_the_poller_killed_at_random_instants(
                 state = await counts(db, campaign_id)
                 return state.queued == 0 and state.sending == 0
 
-            await _wait_for(campaign_done, timeout_s=240, what="the campaign")
+            await wait_until(campaign_done, interval_s=0.5, timeout_s=240, what="the campaign")
             campaign_s = time.monotonic() - began
         finally:
             _stop([worker])
@@ -381,10 +375,13 @@ async def test_bot_api_workers_killed_at_random_instants_leave_only_their_reques
         async def workers_up() -> bool:  # start-up is slow on a loaded machine: not measured
             return (tmp_path / "worker.log").read_text().count("worker.started") >= 3
 
-        await _wait_for(workers_up, timeout_s=180, what="three workers started")
+        await wait_until(workers_up, interval_s=0.5, timeout_s=180, what="three workers started")
         campaign_id = await start_campaign(db, settings, sender_id=sender_id)
-        await _wait_for(
-            lambda: _sent_some(db, campaign_id), timeout_s=120, what="the first messages"
+        await wait_until(
+            lambda: _sent_some(db, campaign_id),
+            interval_s=0.5,
+            timeout_s=120,
+            what="the first messages",
         )
         while kills < 8:
             await asyncio.sleep(rng.uniform(0.2, 0.7))
@@ -401,7 +398,7 @@ async def test_bot_api_workers_killed_at_random_instants_leave_only_their_reques
             state = await counts(db, campaign_id)
             return state.queued == 0 and state.sending == 0
 
-        await _wait_for(done, timeout_s=240, what="the campaign")
+        await wait_until(done, interval_s=0.5, timeout_s=240, what="the campaign")
     finally:
         _stop(workers)
 

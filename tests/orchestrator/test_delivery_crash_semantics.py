@@ -27,12 +27,15 @@ from marketing_agent.telegram.simulator import (
     TelegramSimulator,
 )
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome
-from tests.factories import database_of, headers_for, make_contacts, make_sender
-from tests.orchestrator.delivery_support import (
+from tests.factories import (
     DiesAfter,
     WorkerKilled,
     counts,
+    database_of,
     drain,
+    headers_for,
+    make_contacts,
+    make_sender,
     start_campaign,
 )
 

@@ -31,7 +31,7 @@ from marketing_agent.telegram.ledger import read_receipts, record_started_chats
 from marketing_agent.telegram.profiles import PROFILES
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from tests.conftest import REDIS_URL
-from tests.orchestrator.delivery_support import counts, start_campaign
+from tests.factories import counts, start_campaign
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.postgres, pytest.mark.redis]
 RATE = PROFILES["paid_broadcast"].global_per_s

@@ -4,7 +4,6 @@ messages a second and at a user account's one a second."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
@@ -16,8 +15,8 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from marketing_agent.telegram.simulator import SimulatorStats
-from tests.factories import make_contacts, runtime_of
-from tests.orchestrator.scheduling_support import counts, launch
+from tests.factories import counts, launch, make_contacts, runtime_of
+from tests.waits import wait_until
 
 LIMIT_S = 1.0
 
@@ -34,12 +33,6 @@ async def make_sender_with_profile(db: Database, profile: str) -> int:
             ),
         )
         return sender.id
-
-
-async def wait_for(condition: Callable[[], bool], timeout_s: float) -> None:
-    async with asyncio.timeout(timeout_s):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 async def set_status(db: Database, campaign_id: int, action: str) -> float:
@@ -66,7 +59,7 @@ async def test_pause_resume_and_cancel_take_effect_within_a_second(
     running = asyncio.create_task(worker.run_forever(stop, idle_s=0.05))
     try:
         stats: SimulatorStats = telegram.pool().simulator(sender_id).stats
-        await wait_for(lambda: stats.sent >= sent_before_pause, timeout_s=10)
+        await wait_until(lambda: stats.sent >= sent_before_pause, timeout_s=10, what="sends")
 
         paused_at = await set_status(db, campaign_id, "pause")
         await asyncio.sleep(LIMIT_S + 0.5)
@@ -75,7 +68,9 @@ async def test_pause_resume_and_cancel_take_effect_within_a_second(
         sent_while_paused = stats.sent
 
         await set_status(db, campaign_id, "resume")
-        await wait_for(lambda: stats.sent > sent_while_paused, timeout_s=3)
+        await wait_until(
+            lambda: stats.sent > sent_while_paused, timeout_s=3, what="sends after resume"
+        )
 
         cancelled_at = await set_status(db, campaign_id, "cancel")
         await asyncio.sleep(LIMIT_S + 0.5)

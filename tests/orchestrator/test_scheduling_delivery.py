@@ -18,14 +18,15 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import SegmentCreate, SegmentFilter
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
-from tests.factories import make_sender, runtime_of
-from tests.orchestrator.scheduling_support import (
+from tests.factories import (
     add_contact,
     counts,
     deliveries,
     drive,
     frequency_cap,
     launch,
+    make_sender,
+    runtime_of,
 )
 
 

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +17,10 @@ from sqlalchemy import text
 
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator.scheduled import LEADER_LOCK_KEY, SchedulerLease, run_scheduler
-from tests.factories import make_contacts, make_sender, runtime_of
-from tests.orchestrator.scheduling_support import campaign, launch
+from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
+from marketing_agent.orchestrator.scheduled import run_scheduler
+from tests.factories import campaign, launch, make_contacts, make_sender, runtime_of
+from tests.waits import seconds_until, wait_until
 
 TAKEOVER_LIMIT_S = 5.0
 
@@ -57,19 +57,6 @@ class Scheduler:
                 self.process.wait()
 
 
-async def wait_until(condition: object, timeout_s: float, what: str) -> float:
-    """Polls `condition` (a callable, maybe async) until true; returns the seconds it took."""
-    started = time.monotonic()
-    while time.monotonic() - started < timeout_s:
-        result = condition()  # type: ignore[operator]
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return time.monotonic() - started
-        await asyncio.sleep(0.05)
-    pytest.fail(f"not within {timeout_s} s: {what}")
-
-
 @pytest.mark.postgres
 async def test_standby_takes_over_when_the_leader_is_killed(
     pg_db: Database, settings: Settings, tmp_path: Path
@@ -96,19 +83,25 @@ async def test_standby_takes_over_when_the_leader_is_killed(
                 for s in schedulers
             ]  # fmt: skip
 
-        await wait_until(lambda: sorted(roles()) == ["leading", "standby"], 90, "one leads")
+        await seconds_until(
+            lambda: sorted(roles()) == ["leading", "standby"], timeout_s=90, what="one leads"
+        )
         leader, standby = sorted(schedulers, key=lambda s: roles()[schedulers.index(s)])
 
         async def running(campaign_id: int) -> bool:
             return (await campaign(db, campaign_id)).status == "running"
 
         first = await launch(db, settings, sender_id=sender_id, quiet_hours=None)
-        await wait_until(lambda: running(first), 5, "the leader starts a due campaign")
+        await seconds_until(
+            lambda: running(first), timeout_s=5, what="the leader starts a due campaign"
+        )
 
         leader.process.send_signal(signal.SIGKILL)
         leader.process.wait()
         second = await launch(db, settings, sender_id=sender_id, quiet_hours=None)
-        took_s = await wait_until(lambda: running(second), 15, "the standby starts it")
+        took_s = await seconds_until(
+            lambda: running(second), timeout_s=15, what="the standby starts it"
+        )
         print(f"standby took over and started a due campaign in {took_s:.2f} s")
 
         assert took_s < TAKEOVER_LIMIT_S
@@ -136,9 +129,11 @@ async def test_lost_lock_connection_ends_the_lead_and_frees_it(pg_db: Database) 
                 {"low": LEADER_LOCK_KEY & 0xFFFFFFFF},
             )
         assert terminated
-        await asyncio.sleep(0.2)
 
-        assert not await first.still_held()
+        async def released() -> bool:
+            return not await first.still_held()
+
+        await wait_until(released, timeout_s=5, what="the killed session's lock is gone")
         assert await second.try_acquire()
     finally:
         await first.release()
@@ -158,7 +153,7 @@ async def test_scheduler_on_sqlite_runs_without_an_election(
         async def running() -> bool:
             return (await campaign(db, campaign_id)).status == "running"
 
-        await wait_until(running, 5, "the scheduler starts a due campaign")
+        await seconds_until(running, timeout_s=5, what="the scheduler starts a due campaign")
     finally:
         stop.set()
         await loop

@@ -15,14 +15,14 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.models import Campaign
 from marketing_agent.telegram import service as telegram
-from tests.factories import make_sender
-from tests.orchestrator.scheduling_support import (
+from tests.factories import (
     add_contact,
     campaign,
     counts,
     drive,
     frequency_cap,
     launch,
+    make_sender,
 )
 
 

@@ -9,11 +9,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from marketing_agent.orchestrator.recurrence import check_cron, next_occurrence
 from marketing_agent.orchestrator.scheduling import (
     DailyWindow,
     SendRule,
-    check_cron,
-    next_occurrence,
     zone_named,
 )
 

@@ -27,8 +27,15 @@ from marketing_agent.orchestrator.schemas import (
     SegmentEventType,
     SegmentFilter,
 )
-from tests.factories import database_of, headers_for, make_sender
-from tests.orchestrator.scheduling_support import add_contact, deliveries, drive, launch
+from tests.factories import (
+    add_contact,
+    database_of,
+    deliveries,
+    drive,
+    headers_for,
+    launch,
+    make_sender,
+)
 
 API = "/api/v1/orchestrator"
 

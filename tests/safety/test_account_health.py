@@ -13,8 +13,15 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import health
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
-from tests.orchestrator.delivery_support import counts, drain
+from tests.factories import (
+    counts,
+    database_of,
+    drain,
+    headers_for,
+    make_contacts,
+    make_sender,
+    runtime_of,
+)
 from tests.orchestrator.test_flows import SAFE, create
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)

@@ -30,6 +30,7 @@ from marketing_agent.telegram.accounts import (
     login_interactively,
 )
 from marketing_agent.telegram.api import get_logins
+from marketing_agent.telegram.models import Sender
 from tests.factories import database_of, headers_for
 from tests.telegram.mtproto import ScriptedLogin
 
@@ -194,7 +195,9 @@ async def test_the_cli_login_asks_again_after_a_wrong_code_and_stores_the_accoun
     assert asked == ["Login code"] * 3 + ["Two-step verification password"]
     assert "Wrong code; check it and send it again" in said
     assert (sender.name, sender.kind, sender.transport) == ("Sales account", "user", "telethon")
-    assert SecretBox("cli-key").decrypt(sender.secret_encrypted or "") == SESSION
+    async with db.session() as session:
+        row = await session.get(Sender, sender.id)
+    assert row is not None and SecretBox("cli-key").decrypt(row.secret_encrypted or "") == SESSION
 
 
 @pytest.fixture

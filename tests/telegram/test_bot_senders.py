@@ -19,6 +19,7 @@ from marketing_agent.core.logging import configure_logging
 from marketing_agent.core.settings import get_settings
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.models import Sender
 from marketing_agent.telegram.pool import SenderSpec
 from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import People
@@ -174,7 +175,9 @@ async def test_no_token_or_webhook_secret_in_responses_logs_reprs_or_the_audit_l
         transport = telegram.pool().botapi(sender_id)
         async with db.session() as session:
             entries, _ = await compliance.list_audit(session=session, limit=1000)
-            row = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+            info = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
+            row = await session.get(Sender, sender_id)
+        assert row is not None
         spec = SenderSpec(sender_id, "botapi", "bot", secret_encrypted=row.secret_encrypted)
         captured = capsys.readouterr()
     finally:
@@ -189,6 +192,7 @@ async def test_no_token_or_webhook_secret_in_responses_logs_reprs_or_the_audit_l
         repr(transport),
         repr(spec),
         repr(row),
+        repr(info),
         json.dumps([e.data for e in entries]),
     ]
     assert "telegram.webhook_refused" in captured.err  # the log was captured

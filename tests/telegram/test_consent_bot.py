@@ -3,7 +3,6 @@ the real app, scheduler and worker run the conversation, the campaigns and the c
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,6 +19,7 @@ from marketing_agent.telegram import consent_bot
 from tests.factories import database_of, grant_consent, headers_for, runtime_of
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
 from tests.telegram.bot_api_server import People
+from tests.waits import wait_until
 
 OPT_IN = "Get our boots news and offers on Telegram, at most twice a week. Send STOP to end it."
 
@@ -43,12 +43,12 @@ async def add_bot(
 
 async def pull_until(db: Database, done: Callable[[], Awaitable[bool]]) -> None:
     """Runs the scheduler's inbound pull (long polling underneath) until `done()` holds."""
-    for _ in range(150):
+
+    async def pulled() -> bool:
         await scheduled.pull_inbound(runtime_of(db))
-        if await done():
-            return
-        await asyncio.sleep(0.03)
-    raise AssertionError("the bot never got there")
+        return await done()
+
+    await wait_until(pulled, timeout_s=30, what="the bot's answer", interval_s=0.03)
 
 
 def received_text(people: People, chat_id: int, fragment: str) -> Callable[[], Awaitable[bool]]:
@@ -81,18 +81,19 @@ async def run_campaign(
         f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers
     )
     assert submitted.status_code == 200, submitted.text
+
     # The bot's answer to the person may be under a second old: Telegram's one message a
     # second per chat then holds the campaign's message back (a FloodWait) until it is.
-    for _ in range(40):
+    async def finished() -> bool:
         await run_until_idle(db)
         async with db.session() as session:
             deliveries, _ = await orchestrator.list_deliveries(
                 session=session, campaign_id=campaign["id"]
             )
-        if all(d.status not in ("queued", "sending") for d in deliveries):
-            return int(campaign["id"])
-        await asyncio.sleep(0.1)
-    raise AssertionError("the campaign never finished")
+        return all(d.status not in ("queued", "sending") for d in deliveries)
+
+    await wait_until(finished, timeout_s=30, what="the campaign finished", interval_s=0.1)
+    return int(campaign["id"])
 
 
 async def test_double_opt_in_then_a_campaign_then_stop_then_a_campaign_that_skips_them(

@@ -20,6 +20,7 @@ from tests.factories import database_of, headers_for
 from tests.orchestrator.test_flows import SAFE, create
 from tests.telegram.bot_api_server import BotApiServer, People
 from tests.telegram.test_consent_bot import add_bot, pull_until
+from tests.waits import wait_until
 
 PEOPLE = [5_100_000 + n for n in range(30)]
 
@@ -55,16 +56,17 @@ async def _running_campaign(
 
 async def _send_campaign(runtime: Runtime, campaign_id: int) -> list:  # type: ignore[type-arg]
     worker = runtime.delivery_worker()
-    for _ in range(200):
+
+    async def finished() -> list:  # type: ignore[type-arg]
         await worker.run_once()
         async with runtime.database.session() as session:
             deliveries, _ = await orchestrator.list_deliveries(
                 session=session, campaign_id=campaign_id, limit=1000
             )
-        if all(d.status not in ("queued", "sending") for d in deliveries):
-            return list(deliveries)
-        await asyncio.sleep(0.05)
-    raise AssertionError("the campaign never finished")
+        done = all(d.status not in ("queued", "sending") for d in deliveries)
+        return list(deliveries) if done else []
+
+    return await wait_until(finished, timeout_s=30, what="the campaign finished", interval_s=0.05)
 
 
 async def test_consent_answers_and_a_campaign_to_the_same_chats_keep_the_bots_limits(
@@ -120,10 +122,12 @@ async def test_a_flood_wait_the_consent_bot_meets_pauses_the_campaign_of_its_bot
     limiter = runtime.limits.limiter(sender["id"], get_profile_by_name("bot"))
 
     pulling = asyncio.create_task(scheduled.pull_inbound(runtime))
-    for _ in range(500):  # until the answer met the FloodWait and paused the bot
-        if limiter.paused_until is not None or pulling.done():  # type: ignore[attr-defined]
-            break
-        await asyncio.sleep(0.01)
+    await wait_until(  # the answer met the FloodWait and paused the bot
+        lambda: limiter.paused_until is not None or pulling.done(),  # type: ignore[attr-defined]
+        timeout_s=10,
+        what="the FloodWait",
+        interval_s=0.01,
+    )
     resumes_at = limiter.paused_until  # type: ignore[attr-defined]
     assert resumes_at is not None, "the answer met no FloodWait"
     deliveries, _ = await asyncio.gather(_send_campaign(runtime, campaign_id), pulling)

@@ -12,9 +12,9 @@ from fastapi import FastAPI
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.telegram import consent_bot
 from tests.factories import database_of, headers_for, runtime_of
-from tests.orchestrator.test_scheduling_leader import wait_until
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot, consent_of
+from tests.waits import wait_until
 
 PEOPLE = 60  # more than two of the scheduler's batches (scheduled.RESPONDER_BATCH)
 
@@ -37,7 +37,7 @@ async def test_the_running_scheduler_answers_everyone_once_and_each_person_in_or
             answered = [len(await people.received(p)) >= 1 for p in others]
             return all(answered) and len(await people.received(first)) >= 2
 
-        await wait_until(everyone_answered, 60, "every /start and the STOP answered")
+        await wait_until(everyone_answered, timeout_s=60, what="every /start and the STOP answered")
     finally:
         stop.set()
         await scheduler

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core.crypto import SecretBox, SecretUnreadable, load_secret_box
@@ -51,7 +52,7 @@ async def make_senders(db: Database, box: SecretBox) -> None:
 
 async def stored_secrets(db: Database) -> list[str]:
     async with db.session() as session:
-        senders = await telegram.list_senders(session=session)
+        senders = (await session.scalars(select(Sender))).all()  # the stored rows
         return [
             token
             for sender in senders

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +13,7 @@ from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.models import Sender
 from marketing_agent.telegram.schemas import SenderRead, SenderStatus
 from marketing_agent.telegram.simulator import BehaviourModel, RecipientBehaviour
 from marketing_agent.telegram.transport import SendStatus
@@ -27,9 +30,12 @@ async def test_secret_is_stored_encrypted_and_never_shown(session: AsyncSession)
         session=session, sender_in=sender_in(secret=TOKEN), secret_box=box
     )
     shown = SenderRead.model_validate(sender).model_dump_json()
+    stored = await session.get(Sender, sender.id)
 
-    assert sender.secret_encrypted is not None and TOKEN not in sender.secret_encrypted
-    assert box.decrypt(sender.secret_encrypted) == TOKEN
+    assert stored is not None and stored.secret_encrypted is not None
+    assert TOKEN not in stored.secret_encrypted
+    assert box.decrypt(stored.secret_encrypted) == TOKEN
+    assert not hasattr(sender, "secret_encrypted")  # what other modules get holds no secret
     assert TOKEN not in shown and "secret_encrypted" not in shown
     assert SenderRead.model_validate(sender).has_secret is True
 
@@ -78,11 +84,11 @@ async def test_demo_sender_is_created_once(session: AsyncSession) -> None:
     second = await telegram.ensure_demo_sender(session=session)
 
     assert first.id == second.id
-    assert (first.kind, first.transport, first.profile) == ("bot", "simulator", "bot")
+    assert (first.kind, first.transport, first.profile.name) == ("bot", "simulator", "bot")
     assert [s.name for s in await telegram.list_senders(session=session)] == [
         telegram.DEMO_SENDER_NAME
     ]
-    assert telegram.get_profile(first).global_per_s == 30
+    assert first.profile.global_per_s == 30
 
 
 async def test_get_sender_or_raise_says_not_found(session: AsyncSession) -> None:
@@ -104,7 +110,7 @@ async def test_message_to_the_demo_sender_reaches_its_simulator_and_comes_back_a
     start_bot(sender.id, [77])
 
     outcome = await telegram.send_message(
-        sender_id=sender.id, profile_name=sender.profile, message=message(77)
+        sender_id=sender.id, profile_name=sender.profile.name, message=message(77)
     )
     events = await telegram.fetch_updates(sender_id=sender.id)
 
@@ -123,7 +129,7 @@ async def test_the_demo_sender_cannot_write_to_someone_who_never_started_it(
     start_bot(sender.id, [77])
 
     outcome = await telegram.send_message(
-        sender_id=sender.id, profile_name=sender.profile, message=message(78)
+        sender_id=sender.id, profile_name=sender.profile.name, message=message(78)
     )
 
     assert (outcome.status, outcome.reason) == (SendStatus.PERMANENT, "chat_not_found")
@@ -157,3 +163,18 @@ async def test_pausing_a_sender_records_until_when(
     )
 
     assert (paused.status, paused.paused_until) == ("paused", until)
+    assert not paused.is_active
+    assert [s.id for s in await telegram.list_active_senders(session=session)] == []
+
+
+async def test_other_modules_read_a_sender_as_a_frozen_info_that_knows_its_rules(
+    session: AsyncSession,
+) -> None:
+    sender = await telegram.ensure_demo_sender(session=session)
+
+    assert sender.is_active
+    assert sender.profile.global_per_s == 30  # the limits it keeps, resolved once, here
+    assert sender.deduplicates_resends  # the simulator drops a resend, as MTProto does
+    assert not sender.answers_people  # its simulated recipients read nothing
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sender.status = SenderStatus.PAUSED  # type: ignore[misc]

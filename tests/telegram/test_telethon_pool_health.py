@@ -43,7 +43,7 @@ def accounts() -> Iterator[ScriptedAccounts]:
 
 async def user_account(
     session: AsyncSession, name: str = "Sales account", session_string: str = SESSION
-) -> Sender:
+) -> telegram.SenderInfo:
     return await telegram.create_user_account(
         session=session,
         name=name,
@@ -55,16 +55,18 @@ async def user_account(
     )
 
 
-async def send(sender: Sender, chat_id: int = 77, random_id: int = 1) -> SendStatus:
+async def send(sender: telegram.SenderInfo, chat_id: int = 77, random_id: int = 1) -> SendStatus:
     outcome = await telegram.send_message(
         sender_id=sender.id,
-        profile_name=sender.profile,
+        profile_name=sender.profile.name,
         message=message(chat_id, random_id=random_id),
     )
     return outcome.status
 
 
-async def audit_actions(session: AsyncSession, sender: Sender) -> list[tuple[str, str]]:
+async def audit_actions(
+    session: AsyncSession, sender: telegram.SenderInfo
+) -> list[tuple[str, str]]:
     entries, _ = await compliance.list_audit(
         session=session, entity_type="sender", entity_id=str(sender.id)
     )
@@ -79,9 +81,11 @@ async def test_a_user_account_sends_through_its_own_decrypted_session_and_no_log
         status = await send(sender)
 
     assert status is SendStatus.SENT
-    assert (sender.kind, sender.transport, sender.profile) == ("user", "telethon", "user")
+    assert (sender.kind, sender.transport, sender.profile.name) == ("user", "telethon", "user")
     assert accounts.opened == [TelethonCredentials(12345, API_HASH, SESSION)]
-    stored = f"{sender.secret_encrypted} {sender.api_hash_encrypted}"
+    row = await session.get(Sender, sender.id)
+    assert row is not None
+    stored = f"{row.secret_encrypted} {row.api_hash_encrypted}"
     assert SESSION not in stored and API_HASH not in stored
     shown = repr(accounts.opened) + repr(telegram.pool().get(sender.id)) + repr(logs)
     assert SESSION not in shown and API_HASH not in shown

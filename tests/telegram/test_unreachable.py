@@ -13,7 +13,7 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent, InboundKind
-from tests.orchestrator.delivery_support import counts, drain, start_campaign
+from tests.factories import counts, drain, start_campaign
 from tests.telegram.factories import sender_in
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

@@ -8,10 +8,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from marketing_agent.core import validation
 from marketing_agent.core.validation import DbId
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one text message
-VARIANT_KEYS = "ABCDE"
+VARIANT_KEYS = validation.VARIANT_KEYS
 
 
 class CampaignBrief(BaseModel):
@@ -85,7 +86,7 @@ class CampaignBrief(BaseModel):
 
 
 class VariantDraft(BaseModel):
-    key: str = Field(pattern=r"^[A-E]$")
+    key: str = Field(pattern=validation.VARIANT_KEY_PATTERN)
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     rationale: str
     language: str | None = Field(None, description="The language of `text` (BCP 47).")

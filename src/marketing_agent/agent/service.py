@@ -41,7 +41,6 @@ from marketing_agent.agent.providers.offline import OfflineProvider
 from marketing_agent.agent.providers.openai_compat import OpenAICompatProvider
 from marketing_agent.agent.schemas import (
     BudgetStatus,
-    CampaignBrief,
     CampaignBudget,
     CampaignPlan,
     ChatAnswer,
@@ -53,7 +52,8 @@ from marketing_agent.agent.schemas import (
     UsageSummary,
     UsageTotal,
 )
-from marketing_agent.agent.tools import AgentTools
+from marketing_agent.agent.schemas import CampaignBrief as CampaignBrief
+from marketing_agent.agent.tools import AgentTools as AgentTools
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal

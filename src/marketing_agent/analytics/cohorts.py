@@ -19,8 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
-
-_CHUNK = 900  # stay under SQLite's bound-parameter limit
+from marketing_agent.core.db import in_chunks
 
 
 @dataclass(frozen=True)
@@ -187,11 +186,11 @@ async def _metric_times(
 ) -> dict[int, list[datetime]]:
     """Returns each contact's sorted `metric` times in [since, until) outside this campaign."""
     times: defaultdict[int, list[datetime]] = defaultdict(list)
-    for start in range(0, len(contact_ids), _CHUNK):
+    for chunk in in_chunks(contact_ids):
         rows = await session.execute(
             select(Event.contact_id, Event.occurred_at).where(
                 Event.type == metric.value,
-                Event.contact_id.in_(contact_ids[start : start + _CHUNK]),
+                Event.contact_id.in_(chunk),
                 Event.occurred_at >= since,
                 Event.occurred_at < until,
                 or_(Event.campaign_id.is_(None), Event.campaign_id != campaign_id),

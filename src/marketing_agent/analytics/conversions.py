@@ -35,6 +35,7 @@ from marketing_agent.analytics.links import LinkExpired, LinkInvalid, LinkTracke
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Unauthorized
 from marketing_agent.core.validation import DbId
 
@@ -290,11 +291,9 @@ def _attribute(
 
 async def _known_ids(session: AsyncSession, source: str, ids: list[str]) -> set[str]:
     known: set[str] = set()
-    for start in range(0, len(ids), 900):
+    for chunk in in_chunks(ids):
         rows = await session.scalars(
-            select(Event.external_id).where(
-                Event.source == source, Event.external_id.in_(ids[start : start + 900])
-            )
+            select(Event.external_id).where(Event.source == source, Event.external_id.in_(chunk))
         )
         known.update(r for r in rows if r is not None)
     return known

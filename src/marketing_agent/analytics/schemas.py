@@ -9,18 +9,8 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from marketing_agent.analytics.rates import Rate
+from marketing_agent.core.events import EventType as EventType
 from marketing_agent.core.validation import DbId, NonNegativeInt64
-
-
-class EventType(StrEnum):
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    CLICKED = "clicked"
-    REPLIED = "replied"
-    CONVERTED = "converted"
-    UNSUBSCRIBED = "unsubscribed"
-    FAILED = "failed"
 
 
 class EventCreate(BaseModel):

@@ -66,6 +66,7 @@ from marketing_agent.analytics.schemas import (
     VariantStats,
 )
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -128,7 +129,6 @@ DEFAULT_FUNNEL = (
 RETAINED_PROPERTY_KEYS = frozenset({"currency", "error_code", "link_key", "source"})
 
 _KNOWN_TYPES = frozenset(EventType)
-_CHUNK = 900  # stay under SQLite's bound-parameter limit
 # The histogram of time to convert: (label, upper bound in seconds).
 TIME_BUCKETS = (
     ("under 1 minute", 60.0),
@@ -541,10 +541,10 @@ async def contacts_active_since(
 ) -> set[int]:
     """Returns which of `contact_ids` have an event at or after `since` (retention)."""
     active: set[int] = set()
-    for start in range(0, len(contact_ids), _CHUNK):
+    for chunk in in_chunks(contact_ids):
         rows = await session.scalars(
             select(Event.contact_id)
-            .where(Event.contact_id.in_(contact_ids[start : start + _CHUNK]))
+            .where(Event.contact_id.in_(chunk))
             .where(Event.occurred_at >= since)
             .distinct()
         )
@@ -629,12 +629,12 @@ async def _attribute_variants(session: AsyncSession, rows: list[dict[str, Any]])
     known: dict[tuple[int, int], str] = {}
     for campaign_id, contact_ids in wanted.items():
         ids = sorted(contact_ids)
-        for start in range(0, len(ids), _CHUNK):
+        for chunk in in_chunks(ids):
             result = await session.execute(
                 select(Event.contact_id, Event.variant_key)
                 .where(
                     Event.campaign_id == campaign_id,
-                    Event.contact_id.in_(ids[start : start + _CHUNK]),
+                    Event.contact_id.in_(chunk),
                     Event.variant_key.is_not(None),
                 )
                 .order_by(Event.id)

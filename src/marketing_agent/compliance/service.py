@@ -19,11 +19,15 @@ from marketing_agent.compliance import head_export, masking, suppression
 from marketing_agent.compliance import requests as privacy_requests
 from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
-from marketing_agent.compliance.schemas import AuditVerification, ConsentCreate, ConsentStatus
+from marketing_agent.compliance.schemas import AuditVerification, ConsentStatus
+from marketing_agent.compliance.schemas import ConsentCreate as ConsentCreate
+from marketing_agent.compliance.schemas import ConsentRead as ConsentRead
 from marketing_agent.compliance.schemas import PrivacyRequestCreate as PrivacyRequestCreate
+from marketing_agent.compliance.schemas import PrivacyRequestRead as PrivacyRequestRead
 from marketing_agent.compliance.schemas import RequestKind as RequestKind
 from marketing_agent.compliance.suppression import SuppressionKey as SuppressionKey
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -178,8 +182,7 @@ async def consent_in_force(
     """Returns, for each contact, whether a granted consent is in force right now."""
     result: dict[int, bool] = dict.fromkeys(contact_ids, False)
     ids = list(result)
-    for start in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
-        chunk = ids[start : start + 900]
+    for chunk in in_chunks(ids):
         newest = (
             select(ConsentRecord.contact_id, func.max(ConsentRecord.id).label("newest_id"))
             .where(
@@ -446,10 +449,10 @@ async def contacts_with_decisions_since(
 ) -> set[int]:
     """Returns which of `contact_ids` made a consent decision at or after `since` (retention)."""
     found: set[int] = set()
-    for start in range(0, len(contact_ids), 900):
+    for chunk in in_chunks(contact_ids):
         rows = await session.scalars(
             select(ConsentRecord.contact_id)
-            .where(ConsentRecord.contact_id.in_(contact_ids[start : start + 900]))
+            .where(ConsentRecord.contact_id.in_(chunk))
             .where(ConsentRecord.recorded_at >= since)
             .distinct()
         )

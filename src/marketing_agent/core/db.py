@@ -7,11 +7,11 @@ session that commits when the request succeeds; workers open their own with `db.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
@@ -37,6 +37,17 @@ NAMING = {
 # A 64-bit key everywhere except SQLite, whose rowid alias must be spelled INTEGER.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+# Ids in one IN (...) list, or parameters in one statement: SQLite binds at most 32766 (999
+# before 3.32), PostgreSQL 65535; 900 leaves room for the rest of the query on either.
+IN_LIST_CHUNK = 900
+T = TypeVar("T")
+
+
+def in_chunks(items: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequence[T]]:
+    """Yields `items` in slices of at most `size`: one IN (...) list (one statement) each."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # Connections a file SQLite database keeps open (and as many more at a peak, then closed).

@@ -5,16 +5,14 @@ Every option here is documented in the README's configuration table.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_DAILY_WINDOW = re.compile(r"^((?:[01]\d|2[0-3]):[0-5]\d)-((?:[01]\d|2[0-3]):[0-5]\d)$")
+from marketing_agent.core.validation import check_zone_name, parse_optional_window
 
 
 def check_bot_api_url(url: str, *, allow_insecure: bool) -> None:
@@ -267,11 +265,7 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Europe"
-            raise ValueError(f"unknown time zone '{value}', e.g. Europe/Berlin") from exc
-        return value
+        return check_zone_name(value)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -291,12 +285,13 @@ class Settings(BaseSettings):
     @classmethod
     def _daily_window(cls, value: str) -> str:
         value = value.strip()
-        if value.lower() in ("", "off", "none", "false", "0"):
-            return "off"
-        match = _DAILY_WINDOW.match(value)
-        if match is None or match[1] == match[2]:
-            raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM (e.g. 21:00-09:00) or off")
-        return value
+        try:
+            window = parse_optional_window(value)
+        except ValueError as exc:
+            raise ValueError(
+                f"'{value}' is not a window as HH:MM-HH:MM (e.g. 21:00-09:00) or off"
+            ) from exc
+        return "off" if window is None else value
 
     @model_validator(mode="after")
     def _safe_bot_api_url(self) -> Settings:

@@ -4,7 +4,9 @@ chat ids, amounts, and IANA time-zone names."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +29,11 @@ NotBool = BeforeValidator(_not_a_bool)
 DbId = Annotated[int, Ge(1), Le(INT64_MAX), NotBool]
 # An amount or counter stored in a BIGINT column (revenue in micro-dollars, ...).
 NonNegativeInt64 = Annotated[int, Ge(0), Le(INT64_MAX), NotBool]
+# A campaign's variants are keyed A, B, C, ... in order (their arms in its experiment): at most
+# five. The strategist, the campaigns' schemas and the flows that store variants read it here.
+VARIANT_KEYS = "ABCDE"
+MAX_VARIANTS = len(VARIANT_KEYS)
+VARIANT_KEY_PATTERN = r"^[A-E]$"
 # A Telegram chat id: a person's id (positive) or a group's (negative); stored as BIGINT.
 # Zero is refused where it is read (the schemas say why).
 TelegramChatId = Annotated[int, Ge(-INT64_MAX), Le(INT64_MAX), NotBool]
@@ -53,3 +60,52 @@ def check_plausible_time(value: datetime) -> datetime:
     if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
     return value
+
+
+# A daily window of wall-clock time, "HH:MM-HH:MM" (send windows, quiet hours): the campaigns'
+# schemas, the scheduler and the settings read it with these, so it is written one way.
+_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+OFF_WORDS = frozenset({"", "off", "none", "false", "0"})  # "no window"
+
+
+def parse_clock_time(value: str) -> time:
+    """Returns the wall-clock time of "HH:MM" (24-hour); raises ValueError otherwise."""
+    match = _CLOCK_TIME.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' is not a time of day as HH:MM (00:00 to 23:59)")
+    return time(int(match[1]), int(match[2]))
+
+
+@dataclass(frozen=True)
+class DailyWindow:
+    """A daily span of wall-clock time, [start, end); it crosses midnight when end < start."""
+
+    start: time
+    end: time
+
+    def __post_init__(self) -> None:
+        if self.start == self.end:
+            raise ValueError("start and end must differ (a window of no time, or of all day)")
+
+    @classmethod
+    def parse(cls, value: str) -> DailyWindow:
+        """Returns the window written "HH:MM-HH:MM"; raises ValueError otherwise."""
+        start, sep, end = value.partition("-")
+        if not sep:
+            raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM, e.g. 21:00-09:00")
+        return cls(parse_clock_time(start), parse_clock_time(end))
+
+    def contains(self, moment: time) -> bool:
+        if self.start < self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_optional_window(value: str | None) -> DailyWindow | None:
+    """Returns the window in `value`, or None when it is empty or "off"."""
+    if value is None or value.strip().lower() in OFF_WORDS:
+        return None
+    return DailyWindow.parse(value)

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from marketing_agent.analytics import service as analytics
+from marketing_agent.core.events import EventType
 from marketing_agent.experiments.analysis import ArmVerdict, Verdict
 
 # The most certainty a request may ask for (99.99%): nearer 1, a normal quantile is infinite in
@@ -191,7 +191,7 @@ class GuardrailRead(BaseModel):
     """A rate that must stay low in every arm (opt-outs, failed sends such as a blocked bot)."""
 
     key: str
-    metric: analytics.EventType
+    metric: EventType
     rate: float | None = Field(description="Contacts with the event / contacts sent to.")
     ci_low: float | None = Field(description="Wilson interval of the rate.")
     ci_high: float | None
@@ -232,8 +232,8 @@ class CupedRead(BaseModel):
 class ExperimentResults(AnalysisFields):
     experiment_id: int
     campaign_id: int
-    metric: analytics.EventType
-    exposure: analytics.EventType
+    metric: EventType
+    exposure: EventType
     guardrails: list[GuardrailRead] = Field(default_factory=list)
     cuped: CupedRead | None = Field(
         None, description="None when no recipient has the metric in the pre-period."
@@ -377,8 +377,8 @@ class RolloutConfig(BaseModel):
     )
 
     mode: RolloutMode = RolloutMode.FIXED
-    reward: analytics.EventType = Field(
-        analytics.EventType.CONVERTED,
+    reward: EventType = Field(
+        EventType.CONVERTED,
         description="The event that counts as success: converted or clicked.",
     )
     test_share: float = Field(0.2, ge=0.01, le=0.9, description="test-then-send: share tested.")
@@ -434,7 +434,7 @@ class RolloutConfig(BaseModel):
 
     @model_validator(mode="after")
     def reward_is_a_success(self) -> RolloutConfig:
-        if self.reward not in (analytics.EventType.CONVERTED, analytics.EventType.CLICKED):
+        if self.reward not in (EventType.CONVERTED, EventType.CLICKED):
             raise ValueError("reward must be converted or clicked")
         return self
 

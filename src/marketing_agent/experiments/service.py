@@ -7,7 +7,8 @@ Counts come from the analytics module's service; nothing here reads its tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +28,6 @@ from marketing_agent.experiments.rollout import RolloutStep as RolloutStep
 from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
-    Arm,
     CupedArmRead,
     CupedRead,
     DecisionRead,
@@ -41,21 +41,50 @@ from marketing_agent.experiments.schemas import (
     SampleSizeRead,
     SampleSizeRequest,
 )
+from marketing_agent.experiments.schemas import Arm as Arm
 from marketing_agent.experiments.stats import FLAT_PRIOR, ArmCounts, BetaPrior
 
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class ExperimentHandle:
+    """A campaign's experiment as other modules see it (never the ORM row): its arms, its
+    control, and the sticky assignment of a unit to an arm."""
+
+    id: int
+    campaign_id: int
+    arms: tuple[Arm, ...]
+    control_key: str
+    status: ExperimentStatus
+    created_at: datetime
+
+    @classmethod
+    def of(cls, experiment: Experiment) -> ExperimentHandle:
+        return cls(
+            id=experiment.id,
+            campaign_id=experiment.campaign_id,
+            arms=tuple(arms_of(experiment)),
+            control_key=experiment.control_key,
+            status=ExperimentStatus(experiment.status),
+            created_at=experiment.created_at,
+        )
+
+    def assign(self, unit_id: int) -> str:
+        """Returns the variant key of the arm `unit_id` belongs to; always the same for a unit."""
+        return splitter.assign_arm(experiment_id=self.id, unit_id=unit_id, arms=list(self.arms))
+
+
 async def create_experiment(
     *, session: AsyncSession, campaign_id: int, arms: Sequence[Arm], control_key: str = "A"
-) -> Experiment:
+) -> ExperimentHandle:
     """Creates the campaign's experiment; a campaign has at most one."""
     splitter.validate_arms(arms)
     if control_key not in {arm.key for arm in arms}:
         raise ValidationFailed(
             [field_error(("control_key",), f"control arm '{control_key}' is not among the arms")]
         )
-    if await get_experiment_for_campaign(session=session, campaign_id=campaign_id) is not None:
+    if await _experiment_of(session, campaign_id) is not None:
         raise Conflict(f"Campaign {campaign_id} already has an experiment")
     experiment = Experiment(
         campaign_id=campaign_id,
@@ -73,13 +102,13 @@ async def create_experiment(
         arms=[arm.key for arm in arms],
         control_key=control_key,
     )
-    return experiment
+    return ExperimentHandle.of(experiment)
 
 
 async def replace_arms(*, session: AsyncSession, campaign_id: int, arms: Sequence[Arm]) -> None:
     """Replaces the arms of a campaign's experiment before anything was sent (a draft's edit)."""
     splitter.validate_arms(arms)
-    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    experiment = await _experiment_of(session, campaign_id)
     if experiment is None:
         await create_experiment(session=session, campaign_id=campaign_id, arms=arms)
         return
@@ -91,19 +120,23 @@ async def replace_arms(*, session: AsyncSession, campaign_id: int, arms: Sequenc
 
 async def get_experiment_for_campaign(
     *, session: AsyncSession, campaign_id: int
-) -> Experiment | None:
+) -> ExperimentHandle | None:
     """Returns the campaign's experiment, or None when it has none."""
+    experiment = await _experiment_of(session, campaign_id)
+    return None if experiment is None else ExperimentHandle.of(experiment)
+
+
+async def _experiment_of(session: AsyncSession, campaign_id: int) -> Experiment | None:
+    """Returns the module's own row of the campaign's experiment, or None."""
     experiment: Experiment | None = await session.scalar(
         select(Experiment).where(Experiment.campaign_id == campaign_id)
     )
     return experiment
 
 
-def assign(experiment: Experiment, unit_id: int) -> str:
+def assign(experiment: ExperimentHandle, unit_id: int) -> str:
     """Returns the variant key of the arm `unit_id` belongs to; always the same for a unit."""
-    return splitter.assign_arm(
-        experiment_id=experiment.id, unit_id=unit_id, arms=arms_of(experiment)
-    )
+    return experiment.assign(unit_id)
 
 
 def arms_of(experiment: Experiment) -> list[Arm]:
@@ -122,7 +155,7 @@ async def campaign_results(
 ) -> ExperimentResults:
     """Returns each arm's analysis and the rule's verdict: `metric` out of those with `exposure`;
     with `pre_period_days`, also the CUPED comparison on each recipient's metric before."""
-    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    experiment = await _experiment_of(session, campaign_id)
     if experiment is None:
         raise NotFound(f"Campaign {campaign_id} has no experiment")
     stats = await analytics.campaign_stats(session=session, campaign_id=campaign_id)
@@ -462,7 +495,7 @@ async def start_rollout(
 ) -> RolloutPlan | None:
     """Returns who is sent now (and the arm) and who waits for the experiment's decision; None
     when the campaign has no experiment. Called once, when the campaign's audience is written."""
-    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    experiment = await _experiment_of(session, campaign_id)
     if experiment is None:
         return None
     return await rollout.start_rollout(session=session, experiment=experiment, unit_ids=unit_ids)
@@ -527,7 +560,7 @@ async def inherit_rollout(
     """Gives a recurring campaign's new run the template's rollout and the latest earlier
     run's test winner (`earlier_run_ids` newest first); nothing without a template rollout."""
     experiment = await _get_or_raise(session, campaign_id)
-    template = await get_experiment_for_campaign(session=session, campaign_id=template_campaign_id)
+    template = await _experiment_of(session, template_campaign_id)
     if template is None:
         return
     by_campaign = {
@@ -580,7 +613,7 @@ async def list_decisions(*, session: AsyncSession, campaign_id: int) -> list[Dec
 
 
 async def _get_or_raise(session: AsyncSession, campaign_id: int) -> Experiment:
-    experiment = await get_experiment_for_campaign(session=session, campaign_id=campaign_id)
+    experiment = await _experiment_of(session, campaign_id)
     if experiment is None:
         raise NotFound(f"Campaign {campaign_id} has no experiment")
     return experiment

@@ -34,8 +34,8 @@ from marketing_agent.gateway import service as gateway_service
 from marketing_agent.gateway.api import router as auth_router
 from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
 from marketing_agent.gateway.throttle import open_login_throttle
+from marketing_agent.orchestrator.api import privacy_router
 from marketing_agent.orchestrator.api import router as orchestrator_router
-from marketing_agent.orchestrator.privacy import router as privacy_router
 from marketing_agent.runtime import Role, open_runtime
 from marketing_agent.safety.api import router as safety_router
 from marketing_agent.telegram.api import router as telegram_router

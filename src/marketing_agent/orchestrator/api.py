@@ -9,8 +9,6 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Response, UploadFile
 
 from marketing_agent.agent import service as agent
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.schemas import ConsentRead
-from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
 from marketing_agent.core.validation import DbId
@@ -30,6 +28,7 @@ from marketing_agent.orchestrator.auth import (
     CanWriteCampaigns,
     CanWriteContacts,
 )
+from marketing_agent.orchestrator.privacy import router as privacy_router
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignRead,
@@ -59,7 +58,10 @@ from marketing_agent.orchestrator.schemas import (
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
+__all__ = ["privacy_router", "router"]
 router = APIRouter(prefix="/api/v1/orchestrator", tags=["orchestrator"])
+# The cross-module erasure flow's routes (/api/v1/compliance/...) live in privacy.py; the
+# gateway mounts them from here, beside this module's own.
 
 CampaignID = Annotated[DbId, Path(description="The campaign's id")]
 ReviewID = Annotated[DbId, Path(description="The review item's id")]
@@ -156,7 +158,7 @@ async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:
     deliveries = await service.list_contact_deliveries(session=session, contact_id=contact_id)
     return ContactDetail(
         **read.model_dump(),
-        consents=[ConsentRead.model_validate(c) for c in consents],
+        consents=[compliance.ConsentRead.model_validate(c) for c in consents],
         deliveries=[DeliveryRead.model_validate(d) for d in deliveries],
     )
 
@@ -182,7 +184,7 @@ async def create_contact(
 ) -> ContactRead:
     await privacy.refuse_suppressed(
         session=session,
-        key=SuppressionKey.from_settings(settings),
+        key=compliance.SuppressionKey.from_settings(settings),
         telegram_id=contact_in.telegram_id,
     )
     contact = await service.create_contact(session=session, contact_in=contact_in)
@@ -214,7 +216,7 @@ async def import_contacts(
         purpose=purpose,
         actor=principal.actor,
         valid_only=valid_only,
-        suppression_key=SuppressionKey.from_settings(settings),
+        suppression_key=compliance.SuppressionKey.from_settings(settings),
     )
 
 

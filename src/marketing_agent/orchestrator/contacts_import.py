@@ -15,8 +15,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.schemas import ConsentCreate
-from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.orchestrator.models import Contact
@@ -177,7 +175,7 @@ async def import_contacts(
     sender_id: int | None,
     purpose: str,
     actor: str,
-    suppression_key: SuppressionKey | None,
+    suppression_key: compliance.SuppressionKey | None,
     valid_only: bool = False,
 ) -> ImportResult:
     """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
@@ -214,10 +212,10 @@ async def import_contacts(
     numbered, suppressed_rows = await _drop_suppressed(session, numbered, suppression_key)
     rows = [row for _, row in numbered]
     ids, created, updated = await _write_contacts(session, [c for c, _, _ in rows])
-    consents: list[ConsentCreate] = []
+    consents: list[compliance.ConsentCreate] = []
     for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
         consents += [
-            ConsentCreate(
+            compliance.ConsentCreate(
                 contact_id=ids[c.telegram_id],
                 sender_id=sender_id,
                 purpose=purpose,
@@ -311,7 +309,7 @@ async def _write_contacts(
 
 
 async def _drop_suppressed(
-    session: AsyncSession, numbered: list[tuple[int, Row]], key: SuppressionKey | None
+    session: AsyncSession, numbered: list[tuple[int, Row]], key: compliance.SuppressionKey | None
 ) -> tuple[list[tuple[int, Row]], list[int]]:
     """Returns the rows that may be imported and the line numbers of erased people's rows.
     Someone who came back through a bot on their own is a contact again and not suppressed."""

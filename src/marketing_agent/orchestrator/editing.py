@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
-from marketing_agent.experiments.schemas import Arm
 from marketing_agent.orchestrator import flows, media, queue, scheduling, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
@@ -155,7 +155,7 @@ async def _replace_variants(
     await experiments.replace_arms(
         session=session,
         campaign_id=campaign.id,
-        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants],
+        arms=[experiments.Arm(key=v.key, weight=v.weight) for v in campaign.variants],
     )
 
 
@@ -289,7 +289,7 @@ async def launch_preview(
     held = [cid for cid in receiving if waits[zones.get(cid)][0] is not None]
     firsts = [waits[zones.get(cid)][0] or start for cid in receiving]
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
-    rate = telegram.get_profile(sender).global_per_s
+    rate = sender.profile.global_per_s
     never_started = await telegram.count_unreachable(
         session=session,
         sender_id=campaign.sender_id,
@@ -311,8 +311,7 @@ async def launch_preview(
 
 async def _telegram_ids(session: AsyncSession, contact_ids: list[int]) -> list[int]:
     ids: list[int] = []
-    for start in range(0, len(contact_ids), 900):
-        chunk = contact_ids[start : start + 900]
+    for chunk in in_chunks(contact_ids):
         query = select(Contact.telegram_id).where(Contact.id.in_(chunk))
         ids += (await session.scalars(query)).all()
     return ids
@@ -323,8 +322,7 @@ async def _over_cap(
 ) -> set[int]:
     since = now - timedelta(days=cap.days)
     over: set[int] = set()
-    for start in range(0, len(contact_ids), 900):
-        chunk = contact_ids[start : start + 900]
+    for chunk in in_chunks(contact_ids):
         rows = await session.execute(
             select(Delivery.contact_id, func.count())
             .join(Campaign, Campaign.id == Delivery.campaign_id)

@@ -21,22 +21,19 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent import service as agent
-from marketing_agent.agent.schemas import CampaignBrief
-from marketing_agent.agent.tools import AgentTools
 from marketing_agent.analytics import service as analytics
-from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.schemas import ConsentCreate
-from marketing_agent.core import clock
+from marketing_agent.core import clock, validation
 from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
-from marketing_agent.experiments.schemas import Arm
 from marketing_agent.orchestrator import (
     media,
     privacy_bot,
+    queue,
+    recurrence,
     reviews,
     rollout,
     scheduling,
@@ -55,20 +52,12 @@ from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.service import RateLimits
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import (
-    Button,
-    InboundEvent,
-    Media,
-    OutgoingMessage,
-    SendStatus,
-)
 
-if TYPE_CHECKING:  # the type of what telegram.get_sender returns, never its table
+if TYPE_CHECKING:
     from marketing_agent.runtime import Runtime
-    from marketing_agent.telegram.models import Sender
 
 log = get_logger(__name__)
-VARIANT_KEYS = "ABCDE"
+VARIANT_KEYS = validation.VARIANT_KEYS
 SYSTEM_ACTOR = "system:orchestrator"
 SCHEDULER_ACTOR = "system:scheduler"
 
@@ -130,7 +119,7 @@ async def create_campaign(
     await experiments.create_experiment(
         session=session,
         campaign_id=campaign.id,
-        arms=[Arm(key=v.key, weight=v.weight) for v in campaign.variants],
+        arms=[experiments.Arm(key=v.key, weight=v.weight) for v in campaign.variants],
         control_key="A",
     )
     await compliance.audit(
@@ -158,7 +147,7 @@ def _timing_fields(settings: Settings, campaign_in: CampaignCreate) -> dict[str,
     quiet = (
         campaign_in.quiet_hours
         if "quiet_hours" in campaign_in.model_fields_set
-        else scheduling.parse_optional_window(settings.quiet_hours)
+        else validation.parse_optional_window(settings.quiet_hours)
     )
     fields: dict[str, Any] = {
         "send_window": str(campaign_in.send_window) if campaign_in.send_window else None,
@@ -195,7 +184,7 @@ async def _resolve_sender(*, session: AsyncSession, sender_id: int | None) -> in
     if sender_id is not None:
         sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
         return sender.id
-    senders = [s for s in await telegram.list_senders(session=session) if s.status == "active"]
+    senders = await telegram.list_active_senders(session=session)
     if not senders:
         raise ValidationFailed(
             [field_error(("body", "sender_id"), "no active sender exists: add a bot first")]
@@ -212,13 +201,13 @@ def _goal_of(campaign_in: CampaignCreate) -> str:
     return subject or "Own variants"
 
 
-def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> CampaignBrief:
+def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> agent.CampaignBrief:
     """Returns the strategist's brief: the structured fields where given, the free text too.
     What the strategist's brief refuses (a blank product and no goal, a language that is no
     tag) is a 422 at the request's own field, never a 500."""
     fields = campaign_in.brief.model_dump() if campaign_in.brief else {}
     try:
-        return CampaignBrief(
+        return agent.CampaignBrief(
             name=campaign_in.name,
             goal=campaign_in.goal,
             variant_count=campaign_in.variant_count,
@@ -300,7 +289,7 @@ async def _draft_variants(
     cta_url = str(campaign_in.cta_url) if campaign_in.cta_url else None
     plan = await strategist.plan_campaign(
         brief=_brief_of(campaign_in, cta_url),
-        tools=AgentTools(describe_audience=describe_audience, check_content=check_content),
+        tools=agent.AgentTools(describe_audience=describe_audience, check_content=check_content),
     )
     return _Draft(
         sender_id=sender_id,
@@ -540,7 +529,7 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
             "contact_id": contact_id,
             "sender_id": campaign.sender_id,
             "variant_key": experiments.assign(experiment, contact_id) if experiment else "A",
-            "status": "queued",
+            "status": queue.QUEUED,
             "attempts": 0,
             "not_before": waits[zones.get(contact_id)][0],
             "reason": waits[zones.get(contact_id)][1],
@@ -567,7 +556,8 @@ async def complete_finished_campaigns(*, session: AsyncSession) -> list[int]:
     for campaign in running:
         pending = await session.scalar(
             select(func.count(Delivery.id)).where(
-                Delivery.campaign_id == campaign.id, Delivery.status.in_(("queued", "sending"))
+                Delivery.campaign_id == campaign.id,
+                Delivery.status.in_((queue.QUEUED, queue.SENDING)),
             )
         )
         if not pending:
@@ -586,13 +576,13 @@ async def skip_leftovers_of_cancelled(*, session: AsyncSession) -> int:
     """Skips deliveries queued again after their campaign was cancelled (a send under way at
     the cancel, handed back by the worker); returns how many."""
     cancelled = select(Campaign.id).where(Campaign.status == CampaignStatus.CANCELLED.value)
-    leftover = and_(Delivery.status == "queued", Delivery.campaign_id.in_(cancelled))
+    leftover = and_(Delivery.status == queue.QUEUED, Delivery.campaign_id.in_(cancelled))
     if await session.scalar(select(Delivery.id).where(leftover).limit(1)) is None:
         return 0  # the usual case: no write, so SQLite's write lock is not taken every tick
     result = await session.execute(
         update(Delivery)
         .where(leftover)
-        .values(status="skipped", reason="campaign_cancelled", updated_at=clock.now())
+        .values(status=queue.SKIPPED, reason="campaign_cancelled", updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -656,7 +646,7 @@ def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
     if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
         return None
     zone = scheduling.zone_named(template.timezone)
-    following = scheduling.next_occurrence(template.recurrence, after, zone)
+    following = recurrence.next_occurrence(template.recurrence, after, zone)
     if template.recurrence_until is not None and following > template.recurrence_until:
         return None
     return following
@@ -724,7 +714,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
     await experiments.create_experiment(
         session=session,
         campaign_id=run.id,
-        arms=[Arm(key=v.key, weight=v.weight) for v in run.variants],
+        arms=[experiments.Arm(key=v.key, weight=v.weight) for v in run.variants],
         control_key=run.variants[0].key if run.variants else "A",
     )
     await rollout.inherit(session=session, template=template, run=run)
@@ -770,9 +760,9 @@ class InboundApplied:
     """What applying a batch of inbound events did: the analytics events it recorded, and the
     bot's answers, to be sent only once the transaction has committed."""
 
-    sender: Sender
+    sender: telegram.SenderInfo
     recorded: int
-    answers: list[OutgoingMessage]
+    answers: list[telegram.OutgoingMessage]
 
 
 async def apply_inbound(
@@ -911,7 +901,7 @@ async def handle_inbound(
     *,
     session: AsyncSession,
     sender_id: int,
-    events: Sequence[InboundEvent],
+    events: Sequence[telegram.InboundEvent],
     settings: Settings | None = None,
 ) -> InboundApplied:
     """Turns what people did into consent decisions, the bot's answers and analytics events:
@@ -921,8 +911,8 @@ async def handle_inbound(
     (apply_inbound)."""
     sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
     await telegram.record_chats_seen(session=session, sender_id=sender_id, events=events)
-    answers: list[OutgoingMessage] = []
-    recorded: list[EventCreate] = []
+    answers: list[telegram.OutgoingMessage] = []
+    recorded: list[analytics.EventCreate] = []
     for event in events:
         mine = await privacy_bot.answer_command(
             session=session, sender=sender, event=event, settings=settings
@@ -933,7 +923,8 @@ async def handle_inbound(
         if event.kind in ("start", "consent_yes"):
             answers += await _subscribe(session=session, sender=sender, event=event)
             continue
-        if event.chat_id > 0 and safety.is_privacy_request(event.text):  # Bot Developer Terms
+        in_person = not telegram.is_group_chat(event.chat_id)
+        if in_person and safety.is_privacy_request(event.text):  # Bot Developer Terms
             answers.append(await safety.privacy_answer(session=session, chat_id=event.chat_id))
             continue
         if event.kind == "stop":
@@ -976,7 +967,7 @@ async def handle_inbound(
         if delivery is None and kind not in UNATTRIBUTED_EVENT_TYPES and kind != "unsubscribed":
             continue  # a reaction to a message that is not ours to attribute
         recorded.append(
-            EventCreate(
+            analytics.EventCreate(
                 type=kind,
                 campaign_id=delivery.campaign_id if delivery else None,
                 variant_key=delivery.variant_key if delivery else None,
@@ -988,29 +979,29 @@ async def handle_inbound(
         )
     if recorded:
         await analytics.record_events(session=session, events=recorded)
-    if not telegram.answers_people(sender):
+    if not sender.answers_people:
         answers = []
     return InboundApplied(sender=sender, recorded=len(recorded), answers=answers)
 
 
-def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> OutgoingMessage:
+def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> telegram.OutgoingMessage:
     """Returns a privacy answer as the transport sends it."""
     button = answer.button
-    return OutgoingMessage(
+    return telegram.OutgoingMessage(
         chat_id=answer.chat_id,
         text=answer.text,
-        buttons=((Button(button[0], callback_data=button[1]),),) if button else (),
-        media=Media(kind="document", path=answer.document) if answer.document else None,
+        buttons=((telegram.Button(button[0], callback_data=button[1]),),) if button else (),
+        media=telegram.Media(kind="document", path=answer.document) if answer.document else None,
         tags=answer.tags,
     )
 
 
 async def _subscribe(
-    *, session: AsyncSession, sender: Sender, event: InboundEvent
-) -> list[OutgoingMessage]:
+    *, session: AsyncSession, sender: telegram.SenderInfo, event: telegram.InboundEvent
+) -> list[telegram.OutgoingMessage]:
     """Records the consent a /start or an opt-in press gives (or asks first, with double
     opt-in); returns the bot's answer."""
-    if event.chat_id <= 0:
+    if telegram.is_group_chat(event.chat_id):
         return []  # a group: nobody's personal consent
     source = event.payload.get("source", "direct")
     contact = await service.get_contact_by_telegram_id(session=session, telegram_id=event.chat_id)
@@ -1027,7 +1018,7 @@ async def _subscribe(
         contact = await _create_contact_of(session, sender.id, event, source)
     await compliance.record_consent(
         session=session,
-        consent_in=ConsentCreate(
+        consent_in=compliance.ConsentCreate(
             contact_id=contact.id,
             sender_id=sender.id,
             purpose=CONSENT_PURPOSE,
@@ -1040,7 +1031,7 @@ async def _subscribe(
 
 
 async def _create_contact_of(
-    session: AsyncSession, sender_id: int, event: InboundEvent, source: str
+    session: AsyncSession, sender_id: int, event: telegram.InboundEvent, source: str
 ) -> Contact:
     """Creates the contact of a person who subscribed through a bot; audited."""
     payload = event.payload
@@ -1066,7 +1057,7 @@ async def _create_contact_of(
 
 
 async def _delivery_answered(
-    session: AsyncSession, sender_id: int, contact_id: int, event: InboundEvent
+    session: AsyncSession, sender_id: int, contact_id: int, event: telegram.InboundEvent
 ) -> Delivery | None:
     """Returns the delivery an event is about: the message it names (Bot API message ids are
     per chat, so the contact is part of the key), else, for a plain reply or STOP, the last
@@ -1079,19 +1070,20 @@ async def _delivery_answered(
     if event.kind not in ("reply", "stop"):
         return None
     return await session.scalar(
-        query.where(Delivery.status == "sent").order_by(Delivery.sent_at.desc()).limit(1)
+        query.where(Delivery.status == queue.SENT).order_by(Delivery.sent_at.desc()).limit(1)
     )
 
 
-async def _answer(limits: RateLimits, sender: Sender, answers: Sequence[OutgoingMessage]) -> None:
+async def _answer(
+    limits: RateLimits, sender: telegram.SenderInfo, answers: Sequence[telegram.OutgoingMessage]
+) -> None:
     """Sends the bot's answers to people's own commands (transactional, not marketing) through
     its transport, concurrently and paced by the sender's one limiter (the campaigns' too: a
     FloodWait met here pauses them); a FloodWait is waited out once. They go out after the
     updates' transaction has committed (apply_inbound)."""
-    profile = telegram.get_profile(sender)
-    limiter = limits.limiter(sender.id, profile)
+    limiter = limits.limiter(sender.id, sender.profile)
 
-    async def answer(message: OutgoingMessage) -> None:
+    async def answer(message: telegram.OutgoingMessage) -> None:
         outcome = None
         for _attempt in range(2):
             busy_s = await limiter.acquire(
@@ -1100,10 +1092,10 @@ async def _answer(limits: RateLimits, sender: Sender, answers: Sequence[Outgoing
             if busy_s is not None:
                 break  # the decision is recorded all the same; only the answer is dropped
             outcome = await telegram.send_message(
-                sender_id=sender.id, profile_name=sender.profile, message=message
+                sender_id=sender.id, profile_name=sender.profile.name, message=message
             )
             limiter.sent(message.chat_id)
-            if outcome.status is not SendStatus.RETRY_AFTER:
+            if outcome.status is not telegram.SendStatus.RETRY_AFTER:
                 break
             await limiter.flood_wait(outcome.retry_after_s or 1.0)
         log.info(

@@ -68,7 +68,7 @@ async def _senders_today(session: AsyncSession, today: datetime) -> list[SenderD
     sent = {sender_id: n for sender_id, n in rows}
     days = []
     for sender in await telegram.list_senders(session=session):
-        rate = telegram.get_profile(sender).global_per_s
+        rate = sender.profile.global_per_s
         days.append(
             SenderDay(
                 sender_id=sender.id,

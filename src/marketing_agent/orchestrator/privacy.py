@@ -18,17 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
-from marketing_agent.compliance.schemas import ConsentRead, PrivacyRequestRead
-from marketing_agent.compliance.suppression import SuppressionKey
 from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import IN_LIST_CHUNK, Database
 from marketing_agent.core.deps import CurrentSettings, DbSession, get_database
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.core.validation import DbId
-from marketing_agent.orchestrator import privacy_scan
+from marketing_agent.orchestrator import privacy_scan, queue
 from marketing_agent.orchestrator.models import Contact, Delivery
 from marketing_agent.orchestrator.privacy_scan import PrivacyScan, RedactionCreate, RedactionResult
 from marketing_agent.safety import service as safety
@@ -61,7 +59,7 @@ class ErasureResult(BaseModel):
 async def erase_contact(
     *,
     session: AsyncSession,
-    key: SuppressionKey,
+    key: compliance.SuppressionKey,
     contact_id: int,
     actor: str,
     request_id: int | None = None,
@@ -113,15 +111,19 @@ async def _erase_deliveries(session: AsyncSession, contact_id: int) -> tuple[int
     for delivery in rows:
         delivery.contact_id = -(_STAND_IN_BASE + secrets.randbelow(2**62))
         delivery.message_id = None
-        if delivery.status == "queued":
-            delivery.status, delivery.reason, delivery.updated_at = "skipped", "contact_erased", now
+        if delivery.status == queue.QUEUED:
+            delivery.status, delivery.reason, delivery.updated_at = (
+                queue.SKIPPED,
+                "contact_erased",
+                now,
+            )
             stopped += 1
     await session.flush()
     return len(rows), stopped
 
 
 async def refuse_suppressed(
-    *, session: AsyncSession, key: SuppressionKey, telegram_id: int
+    *, session: AsyncSession, key: compliance.SuppressionKey, telegram_id: int
 ) -> None:
     """Raises Conflict when an operator adds by hand a person who was erased and has not come
     back on their own."""
@@ -144,8 +146,8 @@ _STOPS_MARKETING = {
 
 
 async def complete_request(
-    *, session: AsyncSession, key: SuppressionKey, request_id: int, actor: str
-) -> PrivacyRequestRead:
+    *, session: AsyncSession, key: compliance.SuppressionKey, request_id: int, actor: str
+) -> compliance.PrivacyRequestRead:
     """Carries out a verified data-subject request and closes it: an access request produces
     the export, an erasure erases, a rectification corrects, restriction, objection and the
     CCPA opt-out withdraw every consent."""
@@ -199,12 +201,14 @@ async def export_contact(*, session: AsyncSession, contact: Contact) -> dict[str
         "created_at": contact.created_at.isoformat(),
     }
     granted = sorted({(c.sender_id, c.purpose) for c in consents if c.status == "granted"})
-    sent = [d for d in deliveries if d.status == "sent"]
+    sent = [d for d in deliveries if d.status == queue.SENT]
     return {
         "format": "marketing-agent.subject-export/1",
         "exported_at": clock.now().isoformat(),
         "profile": profile,
-        "consents": [ConsentRead.model_validate(c).model_dump(mode="json") for c in consents],
+        "consents": [
+            compliance.ConsentRead.model_validate(c).model_dump(mode="json") for c in consents
+        ],
         "deliveries": [
             {
                 "campaign_id": d.campaign_id,
@@ -278,7 +282,7 @@ async def purge_expired(
     *,
     session: AsyncSession,
     settings: Settings,
-    key: SuppressionKey | None = None,
+    key: compliance.SuppressionKey | None = None,
     actor: str = RETENTION_ACTOR,
     always_audit: bool = False,
     reason: str | None = None,
@@ -305,7 +309,7 @@ async def purge_expired(
             session=session, completed_before=cutoff
         )
     if settings.retention_inactive_contacts_days:
-        key = key or SuppressionKey.from_settings(settings)
+        key = key or compliance.SuppressionKey.from_settings(settings)
         cutoff = now - timedelta(days=settings.retention_inactive_contacts_days)
         for contact_id in await _inactive_contacts(session, cutoff):
             await erase_contact(session=session, key=key, contact_id=contact_id, actor=actor)
@@ -339,7 +343,7 @@ async def _inactive_contacts(session: AsyncSession, cutoff: datetime) -> list[in
     messaged = set(
         await session.scalars(
             select(Delivery.contact_id)
-            .where(Delivery.contact_id.in_(old[:900]) if len(old) <= 900 else Delivery.id > 0)
+            .where(Delivery.contact_id.in_(old) if len(old) <= IN_LIST_CHUNK else Delivery.id > 0)
             .where(Delivery.sent_at >= cutoff)
         )
     )
@@ -368,7 +372,7 @@ async def create_erasure(
     """Erases a contact now (GDPR art. 17, CCPA right to delete): irreversible."""
     result = await erase_contact(
         session=session,
-        key=SuppressionKey.from_settings(settings),
+        key=compliance.SuppressionKey.from_settings(settings),
         contact_id=erasure_in.contact_id,
         actor=principal.actor,
         request_id=erasure_in.request_id,
@@ -524,7 +528,7 @@ async def erase_from_cli(settings: Settings, *, contact_id: int, actor: str) -> 
         async with db.session() as session:
             result = await erase_contact(
                 session=session,
-                key=SuppressionKey.from_settings(settings),
+                key=compliance.SuppressionKey.from_settings(settings),
                 contact_id=contact_id,
                 actor=actor,
             )
@@ -541,11 +545,11 @@ async def complete_privacy_request(
     db: Annotated[Database, Depends(get_database)],
     settings: CurrentSettings,
     principal: CanWrite,
-) -> PrivacyRequestRead:
+) -> compliance.PrivacyRequestRead:
     """Carries out a verified request and closes it (an erasure is irreversible)."""
     result = await complete_request(
         session=session,
-        key=SuppressionKey.from_settings(settings),
+        key=compliance.SuppressionKey.from_settings(settings),
         request_id=request_id,
         actor=principal.actor,
     )

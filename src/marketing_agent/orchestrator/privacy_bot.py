@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,34 +32,12 @@ from marketing_agent.core import clock
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.orchestrator import privacy, service
+from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
 EXPORTS_DIR = "subject-exports"
 EXPORT_FILE_NAME = "my-data.json"
 EXPORT_FILE_TTL = timedelta(minutes=10)  # the bot uploads it within seconds of the commit
-
-
-class BotSender(Protocol):
-    """What this file reads of the sender (telegram's Sender row)."""
-
-    id: int
-    name: str
-    bot_username: str | None
-    kind: str
-    transport: str
-
-
-class PersonEvent(Protocol):
-    """What this file reads of an inbound event (telegram's InboundEvent)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def chat_id(self) -> int: ...
-    @property
-    def text(self) -> str | None: ...
-    @property
-    def payload(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -78,14 +55,14 @@ class PrivacyAnswer:
 async def answer_command(
     *,
     session: AsyncSession,
-    sender: BotSender,
-    event: PersonEvent,
+    sender: telegram.SenderInfo,
+    event: telegram.InboundEvent,
     settings: Settings | None = None,
 ) -> list[PrivacyAnswer] | None:
     """Carries out a privacy command in the caller's transaction and returns the bot's answers;
     None when the event is no privacy command (or the sender holds no conversation: only a Bot
-    API bot does, as telegram.answers_people says)."""
-    if event.chat_id <= 0 or (sender.kind, sender.transport) != ("bot", "botapi"):
+    API bot does: SenderInfo.answers_people)."""
+    if telegram.is_group_chat(event.chat_id) or not sender.answers_people:
         return None
     now = clock.now()
     command = bot_requests.command_of(
@@ -125,7 +102,7 @@ async def answer_command(
 async def _complete(
     session: AsyncSession,
     key: SuppressionKey,
-    sender: BotSender,
+    sender: telegram.SenderInfo,
     contact_id: int,
     kind: RequestKind,
     command: str,
@@ -133,7 +110,7 @@ async def _complete(
     """Records the request, its identity check (the Telegram account itself) and carries it
     out; returns its id."""
     actor = f"contact:{contact_id}"
-    bot = f"@{sender.bot_username}" if sender.bot_username else sender.name
+    bot = sender.display_name
     request = await compliance.create_request(
         session=session,
         request_in=PrivacyRequestCreate(

@@ -24,28 +24,33 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.core.db import in_chunks
 from marketing_agent.orchestrator.models import Campaign, Delivery
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
-QUEUED, SENDING, SENT, FAILED, SKIPPED, DEAD, IN_DOUBT = (
-    "queued",
-    "sending",
-    "sent",
-    "failed",
-    "skipped",
-    "dead",
-    "in_doubt",
-)
+
+# The states of a delivery (the diagram above), the one spelling of each. (A comment, not a
+# docstring: the API's schema shows a docstring as the enum's description.)
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker: an attempt may have started
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good (blocked, deactivated, too long, ...)
+    SKIPPED = "skipped"  # never sent: no consent, content blocked, campaign cancelled, ...
+    DEAD = "dead"  # dead-lettered: transient failures until attempts ran out; re-drivable
+    IN_DOUBT = "in_doubt"  # a worker died mid-send on a transport without idempotency
+
+
+QUEUED, SENDING, SENT, FAILED, SKIPPED, DEAD, IN_DOUBT = DeliveryStatus
 # Re-driven rows of a completed campaign are sent too: `completed` is final in the lifecycle,
 # and a re-drive must not need to reopen it.
 CLAIMABLE_CAMPAIGNS = (CampaignStatus.RUNNING.value, CampaignStatus.COMPLETED.value)
-# Transports that deduplicate a resend by random_id (MTProto does; the simulator copies it).
-IDEMPOTENT_TRANSPORTS = frozenset({"simulator", "telethon"})
 MAX_ATTEMPTS = 5
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
@@ -183,11 +188,11 @@ async def renew_leases(
     are skipped, not waited for: a renewal that waited could deadlock with them, and the next
     renewal, a third of a lease later, catches them."""
     renewed = 0
-    for start in range(0, len(delivery_ids), 900):  # SQLite's bound-parameter limit
+    for chunk in in_chunks(delivery_ids):
         free = (
             select(Delivery.id)
             .where(
-                Delivery.id.in_(delivery_ids[start : start + 900]),
+                Delivery.id.in_(chunk),
                 Delivery.status == SENDING,
                 Delivery.claimed_by == worker_id,
             )
@@ -266,10 +271,10 @@ async def recover_expired(
         # only stalled, can still write what really happened.
         (doubt, {"status": IN_DOUBT, "reason": "worker_lost_mid_send"}),
     ):
-        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+        for chunk in in_chunks(ids):
             await session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids[start : start + 900]), Delivery.status == SENDING)
+                .where(Delivery.id.in_(chunk), Delivery.status == SENDING)
                 .values(**values, **common)
                 .execution_options(synchronize_session=False)
             )

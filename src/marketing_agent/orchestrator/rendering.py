@@ -66,11 +66,6 @@ class VariantTexts:
         buttons = tuple((b["text"], b["url"]) for b in variant.buttons or [])
         return cls(variant.text, variant.translations or {}, variant.image_url, buttons)
 
-    @property
-    def max_len(self) -> int:
-        """Telegram's limit of the text: a caption's with an image, else a message's."""
-        return 1024 if self.image_url else 4096
-
     def for_language(self, tag: str | None) -> str:
         """Returns the text in the contact's language ("pt-BR" reads "pt"), else the main one."""
         if tag and self.translations:

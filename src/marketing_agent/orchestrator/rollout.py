@@ -16,9 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core import clock
+from marketing_agent.core.db import IN_LIST_CHUNK, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.experiments import service as experiments
-from marketing_agent.orchestrator import service
+from marketing_agent.orchestrator import queue, service
 from marketing_agent.orchestrator.models import Campaign, Delivery
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
@@ -28,7 +29,6 @@ HELD_UNTIL = datetime(9999, 1, 1, tzinfo=clock.UTC)
 EXPERIMENT_HOLD = "experiment_hold"  # waiting for the experiment's decision
 VARIANT_PAUSED = "variant_paused"  # its variant breached a guardrail
 ACTOR = "system:experiments"
-_CHUNK = 900  # stay under SQLite's bound-parameter limit
 
 
 async def hold_back(*, session: AsyncSession, campaign_id: int, rows: list[dict[str, Any]]) -> None:
@@ -54,7 +54,7 @@ async def inherit(*, session: AsyncSession, template: Campaign, run: Campaign) -
         select(Campaign.id)
         .where(Campaign.parent_campaign_id == template.id, Campaign.id != run.id)
         .order_by(Campaign.occurrence.desc())
-        .limit(_CHUNK)
+        .limit(IN_LIST_CHUNK)
     )
     await experiments.inherit_rollout(
         session=session,
@@ -102,7 +102,7 @@ async def _held(session: AsyncSession, campaign_id: int) -> list[int]:
         select(Delivery.contact_id)
         .where(
             Delivery.campaign_id == campaign_id,
-            Delivery.status == "queued",
+            Delivery.status == queue.QUEUED,
             Delivery.reason == EXPERIMENT_HOLD,
         )
         .order_by(Delivery.id)
@@ -117,13 +117,13 @@ async def _release(session: AsyncSession, campaign_id: int, release: dict[int, s
         by_key[key].append(contact_id)
     now, done = clock.now(), 0
     for key, contact_ids in by_key.items():
-        for start in range(0, len(contact_ids), _CHUNK):
+        for chunk in in_chunks(contact_ids):
             result = await session.execute(
                 update(Delivery)
                 .where(
                     Delivery.campaign_id == campaign_id,
-                    Delivery.contact_id.in_(contact_ids[start : start + _CHUNK]),
-                    Delivery.status == "queued",
+                    Delivery.contact_id.in_(chunk),
+                    Delivery.status == queue.QUEUED,
                     Delivery.reason == EXPERIMENT_HOLD,
                 )
                 .values(variant_key=key, not_before=None, reason=None, updated_at=now)
@@ -145,7 +145,7 @@ async def _pause_arms(
         .where(
             Delivery.campaign_id == campaign_id,
             Delivery.variant_key.in_(sorted(keys)),
-            Delivery.status == "queued",
+            Delivery.status == queue.QUEUED,
             Delivery.reason.is_distinct_from(EXPERIMENT_HOLD),
         )
         .values(
@@ -170,7 +170,7 @@ async def _resume_arms(session: AsyncSession, campaign_id: int, keys: frozenset[
         .where(
             Delivery.campaign_id == campaign_id,
             Delivery.variant_key.in_(sorted(keys)),
-            Delivery.status == "queued",
+            Delivery.status == queue.QUEUED,
             Delivery.reason == VARIANT_PAUSED,
         )
         .values(not_before=None, reason=None, updated_at=clock.now())

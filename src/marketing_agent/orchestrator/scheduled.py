@@ -1,9 +1,9 @@
 """Periodic jobs of the orchestrator: make the runs of recurring campaigns, start due campaigns,
 complete finished ones, and pull inbound events (reads, clicks, replies, /stop) from every sender.
 
-Exactly one scheduler is active. On PostgreSQL the active one holds a session-level advisory
-lock on a dedicated connection; the others stand by and take the lock when its holder's session
-ends (a crash closes it). On SQLite there is one process, so the scheduler simply runs.
+Exactly one scheduler is active. On PostgreSQL the active one holds the leader lease
+(leader.py); the others stand by and take it when its holder's session ends (a crash closes
+it). On SQLite there is one process, so the scheduler simply runs.
 """
 
 from __future__ import annotations
@@ -13,23 +13,16 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
-
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
+from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.transport import InboundEvent
 
 if TYPE_CHECKING:
     from marketing_agent.runtime import Runtime
 
 log = get_logger(__name__)
-# The advisory lock key of the scheduler's lead: "ma-sched" as a big-endian 63-bit integer.
-LEADER_LOCK_KEY = int.from_bytes(b"ma-sched", "big") >> 1
-_LOCK_CALL_TIMEOUT_S = 5.0  # a lock connection slower than this counts as lost
 RESPONDER_BATCH = 25  # stored updates applied per transaction when answers go out meanwhile
 
 
@@ -75,7 +68,9 @@ async def pull_inbound(runtime: Runtime, responder: flows.Responder | None = Non
     return await flows.apply_inbound(runtime, responder=responder, batch=RESPONDER_BATCH)
 
 
-async def _record_inbound(db: Database, sender_id: int, events: Sequence[InboundEvent]) -> None:
+async def _record_inbound(
+    db: Database, sender_id: int, events: Sequence[telegram.InboundEvent]
+) -> None:
     """Stores a batch of updates and, once that committed, confirms them; a batch that could
     not be stored stays unconfirmed and is fetched again (a STOP among them must never be
     lost)."""
@@ -156,71 +151,3 @@ async def _tick_until(
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     with suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-class SchedulerLease:
-    """The scheduler's lead on PostgreSQL: `pg_try_advisory_lock` held by the session of a
-    dedicated connection. The server releases it the moment that session ends, so a killed
-    leader's lock frees itself; TCP keepalives bound how long a vanished host keeps it."""
-
-    def __init__(self, url: str) -> None:
-        self._engine: AsyncEngine = create_async_engine(url, poolclass=NullPool)
-        self._conn: AsyncConnection | None = None
-
-    async def try_acquire(self) -> bool:
-        """Takes the lead if nobody holds it; returns whether this process now leads."""
-        try:
-            if self._conn is None:
-                conn = await self._engine.connect()
-                self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                for setting in (
-                    "SET application_name = 'marketing-agent scheduler'",
-                    "SET tcp_keepalives_idle = 5",
-                    "SET tcp_keepalives_interval = 2",
-                    "SET tcp_keepalives_count = 3",
-                ):
-                    await self._conn.execute(text(setting))
-            acquired = await asyncio.wait_for(
-                self._conn.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY}
-                ),
-                timeout=_LOCK_CALL_TIMEOUT_S,
-            )
-        except Exception as exc:  # database unreachable: stand by and try again
-            log.warning("scheduler.lock_unavailable", error=type(exc).__name__)
-            await self._drop_connection()
-            return False
-        return bool(acquired)
-
-    async def still_held(self) -> bool:
-        """Returns whether this session still holds the lock; a broken connection does not."""
-        if self._conn is None:
-            return False
-        try:
-            held = await asyncio.wait_for(
-                self._conn.scalar(
-                    text(
-                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                        " AND pid = pg_backend_pid() AND granted AND objsubid = 1"
-                        " AND classid::bigint = :high AND objid::bigint = :low)"
-                    ),
-                    {"high": LEADER_LOCK_KEY >> 32, "low": LEADER_LOCK_KEY & 0xFFFFFFFF},
-                ),
-                timeout=_LOCK_CALL_TIMEOUT_S,
-            )
-        except Exception as exc:
-            log.warning("scheduler.lock_check_failed", error=type(exc).__name__)
-            await self._drop_connection()
-            return False
-        return bool(held)
-
-    async def release(self) -> None:
-        """Gives the lead up (closing the session releases the lock) and closes the engine."""
-        await self._drop_connection()
-        await self._engine.dispose()
-
-    async def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with suppress(Exception):
-                await conn.close()

@@ -7,9 +7,6 @@ chunk at send time with a few bulk queries.
 
 from __future__ import annotations
 
-import asyncio
-import re
-import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,74 +14,28 @@ from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import croniter
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.core import clock, validation
-from marketing_agent.core.db import Database
+from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
+from marketing_agent.core.validation import DailyWindow as DailyWindow
+from marketing_agent.core.validation import parse_optional_window
 from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery
-from marketing_agent.orchestrator.state_machine import CampaignStatus
 
 log = get_logger(__name__)
 SEND_WINDOW = "send_window"
 QUIET_HOURS = "quiet_hours"
 FREQUENCY_CAP = "frequency_cap"
-# Recurring campaigns may not run more often than this: each run messages the whole audience.
-MIN_RECURRENCE_INTERVAL = timedelta(hours=1)
-_CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_OFF = frozenset({"", "off", "none", "false", "0"})
 _CAP_LOCK_SPACE = 0x4D41  # "MA": pg_advisory_xact_lock(space, contact) of the frequency cap
 _SEARCH_DAYS = 9  # any satisfiable rule opens within two days; DST days need a little more
 
 
-# Daily windows --------------------------------------------------------------------------------
-
-
-def parse_clock_time(value: str) -> time:
-    """Returns the wall-clock time of "HH:MM" (24-hour); raises ValueError otherwise."""
-    match = _CLOCK_TIME.match(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise ValueError(f"'{value}' is not a time of day as HH:MM (00:00 to 23:59)")
-    return time(int(match[1]), int(match[2]))
-
-
-@dataclass(frozen=True)
-class DailyWindow:
-    """A daily span of wall-clock time, [start, end); it crosses midnight when end < start."""
-
-    start: time
-    end: time
-
-    def __post_init__(self) -> None:
-        if self.start == self.end:
-            raise ValueError("start and end must differ (a window of no time, or of all day)")
-
-    @classmethod
-    def parse(cls, value: str) -> DailyWindow:
-        """Returns the window written "HH:MM-HH:MM"; raises ValueError otherwise."""
-        start, sep, end = value.partition("-")
-        if not sep:
-            raise ValueError(f"'{value}' is not a window as HH:MM-HH:MM, e.g. 21:00-09:00")
-        return cls(parse_clock_time(start), parse_clock_time(end))
-
-    def contains(self, moment: time) -> bool:
-        if self.start < self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
-
-    def __str__(self) -> str:
-        return f"{self.start:%H:%M}-{self.end:%H:%M}"
-
-
-def parse_optional_window(value: str | None) -> DailyWindow | None:
-    """Returns the window in `value`, or None when it is empty or "off"."""
-    if value is None or value.strip().lower() in _OFF:
-        return None
-    return DailyWindow.parse(value)
+# Daily windows (DailyWindow and its parsers live in core.validation: the settings check quiet
+# hours with them too) and time zones ------------------------------------------------------------
 
 
 def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
@@ -97,11 +48,6 @@ def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, "Europe"
             continue
     return ZoneInfo("UTC")
-
-
-def check_zone_name(name: str) -> str:
-    """Returns `name` if it is a known IANA time zone; raises ValueError otherwise."""
-    return validation.check_zone_name(name)
 
 
 @dataclass(frozen=True)
@@ -209,47 +155,6 @@ def first_send_time(
     if reason is None:
         return None, None
     return rule.next_send_time(at, zone), reason
-
-
-# Recurrence -----------------------------------------------------------------------------------
-
-
-def check_cron(expression: str) -> str:
-    """Returns the cron expression (five fields, wall-clock time) if valid and not more often
-    than MIN_RECURRENCE_INTERVAL; raises ValueError with the reason otherwise."""
-    expression = " ".join(expression.split())
-    fields = expression.split(" ")
-    if len(fields) != 5 or not croniter.is_valid(expression):
-        raise ValueError(
-            f"'{expression}' is not a cron expression of five fields "
-            "(minute hour day-of-month month day-of-week), e.g. '0 9 * * MON'"
-        )
-    runs = croniter(expression, datetime(2026, 1, 1))
-    previous = runs.get_next(datetime)
-    for _ in range(200):
-        following = runs.get_next(datetime)
-        if following - previous < MIN_RECURRENCE_INTERVAL:
-            minutes = int(MIN_RECURRENCE_INTERVAL.total_seconds() // 60)
-            raise ValueError(
-                f"'{expression}' runs more often than once every {minutes} minutes; "
-                "each run messages the whole audience"
-            )
-        previous = following
-    return expression
-
-
-def next_occurrence(expression: str, after: datetime, zone: ZoneInfo) -> datetime:
-    """Returns the first instant strictly after `after` matching the cron expression in `zone`'s
-    wall-clock time. A wall time repeated by a fall-back runs once (its first instance); one
-    skipped by a spring-forward runs at the same offset as before the change (PEP 495, fold=0)."""
-    local_after = after.astimezone(zone).replace(tzinfo=None)
-    runs = croniter(expression, local_after)
-    for _ in range(1000):
-        wall: datetime = runs.get_next(datetime)
-        instant = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-        if instant > after:
-            return instant
-    raise ValueError(f"cron '{expression}' has no run after {after.isoformat()}")
 
 
 # Frequency cap --------------------------------------------------------------------------------
@@ -367,10 +272,10 @@ async def contact_zones(session: AsyncSession, contact_ids: Iterable[int]) -> di
 async def _contact_zones(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     zones: dict[int, str] = {}
     ordered = sorted(ids)
-    for start in range(0, len(ordered), 5000):
+    for chunk in in_chunks(ordered):
         rows = await session.execute(
             select(Contact.id, Contact.timezone).where(
-                Contact.id.in_(ordered[start : start + 5000]), Contact.timezone.is_not(None)
+                Contact.id.in_(chunk), Contact.timezone.is_not(None)
             )
         )
         zones.update({cid: tz for cid, tz in rows if tz})
@@ -425,67 +330,3 @@ async def _over_frequency_cap(
         else:
             used[job.contact_id] = used.get(job.contact_id, 0) + 1
     return over
-
-
-# Pause, resume, cancel ------------------------------------------------------------------------
-
-
-class CampaignGate:
-    """Whether a campaign may still send, asked right before each send without waiting: an
-    await between the limiter's slot and the send would bunch the pace into a FloodWait.
-
-    While a campaign sends, a background task re-reads its status every `refresh_s` (one query
-    for all the campaigns this worker is sending), so a pause or a cancel stops this worker's
-    sends within about `refresh_s` at any send rate. The task ends once no send has asked for
-    `idle_s` (longer than the slowest sender's gap between sends), or when the worker is gone.
-    Both intervals are real time: they bound database reads, not business time.
-    """
-
-    def __init__(self, db: Database, *, refresh_s: float = 0.2, idle_s: float = 10.0) -> None:
-        self.db = db
-        self.refresh_s = refresh_s
-        self.idle_s = idle_s
-        self.status: dict[int, str] = {}
-        self.asked_at: dict[int, float] = {}  # campaign id -> loop time of its last send
-        self._refresher: asyncio.Task[None] | None = None
-
-    def hold(self, campaign_id: int, attempts: int) -> dict[str, Any] | None:
-        """Returns None when the campaign may send, else the delivery's new columns: put back
-        unsent while it is paused, skipped once it is cancelled."""
-        loop = asyncio.get_running_loop()
-        self.asked_at[campaign_id] = loop.time()
-        if self._refresher is None or self._refresher.done():
-            self._refresher = loop.create_task(_refresh_gate(weakref.ref(self)))
-        status = self.status.get(campaign_id)
-        if status is None or status in queue.CLAIMABLE_CAMPAIGNS:
-            return None  # not read yet: the claim a moment ago found it sending
-        if status == CampaignStatus.CANCELLED:
-            return {"status": queue.SKIPPED, "reason": "campaign_cancelled"}
-        return queue.put_back(attempts, until=None, reason=f"campaign_{status}")
-
-
-async def _refresh_gate(gate_ref: weakref.ref[CampaignGate]) -> None:
-    """Re-reads the statuses a gate is asked about until it is idle or gone; holds the gate only
-    while reading, so a dropped worker ends it."""
-    loop = asyncio.get_running_loop()
-    while (gate := gate_ref()) is not None:
-        now = loop.time()
-        for campaign_id in [c for c, t in gate.asked_at.items() if now - t > gate.idle_s]:
-            del gate.asked_at[campaign_id]
-            gate.status.pop(campaign_id, None)
-        if not gate.asked_at:
-            return
-        try:
-            async with gate.db.session() as session:
-                rows = await session.execute(
-                    select(Campaign.id, Campaign.status).where(Campaign.id.in_(list(gate.asked_at)))
-                )
-                found: dict[int, str] = {cid: status for cid, status in rows}
-        except Exception as exc:  # the next send starts a new reader; the claim guards new work
-            log.warning("campaign_gate.read_failed", error=type(exc).__name__)
-            gate.status.clear()
-            return
-        for campaign_id in gate.asked_at:
-            gate.status[campaign_id] = found.get(campaign_id, CampaignStatus.CANCELLED)
-        refresh_s, gate = gate.refresh_s, None
-        await asyncio.sleep(refresh_s)

@@ -19,30 +19,23 @@ from pydantic import (
     model_validator,
 )
 
-from marketing_agent.compliance.schemas import ConsentRead
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core.validation import (
+    MAX_VARIANTS,
     DbId,
     TelegramChatId,
     check_plausible_time,
     check_zone_name,
+    parse_clock_time,
 )
-from marketing_agent.orchestrator import rendering, scheduling
+from marketing_agent.orchestrator import recurrence, rendering
+from marketing_agent.orchestrator.queue import DeliveryStatus as DeliveryStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 
 
 def is_ai_generated(provider: str) -> bool:
     """Whether a campaign's texts were written by an LLM (not by a person or fixed templates)."""
     return provider not in ("manual", "offline")
-
-
-class DeliveryStatus(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"  # claimed by a worker: an attempt may have started
-    SENT = "sent"
-    FAILED = "failed"  # Telegram refused it for good (blocked, deactivated, too long, ...)
-    SKIPPED = "skipped"  # never sent: no consent, content blocked, campaign cancelled, ...
-    DEAD = "dead"  # dead-lettered: transient failures until attempts ran out; re-drivable
-    IN_DOUBT = "in_doubt"  # a worker died mid-send on a transport without idempotency
 
 
 class RedriveRequest(BaseModel):
@@ -110,7 +103,7 @@ class ContactUpdate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else scheduling.check_zone_name(value)
+        return None if value is None else check_zone_name(value)
 
     @field_validator("tags")
     @classmethod
@@ -458,7 +451,7 @@ class DailyWindowIn(BaseModel):
     @field_validator("start", "end")
     @classmethod
     def clock_time(cls, value: str) -> str:
-        return f"{scheduling.parse_clock_time(value):%H:%M}"
+        return f"{parse_clock_time(value):%H:%M}"
 
     @model_validator(mode="after")
     def not_empty(self) -> DailyWindowIn:
@@ -501,9 +494,11 @@ class CampaignCreate(BaseModel):
     sender_id: DbId | None = Field(None, description="Defaults to the first active sender.")
     segment_id: DbId | None = Field(None, description="None means every contact.")
     purpose: str = Field("marketing", min_length=1, max_length=64)
-    variant_count: int = Field(2, ge=1, le=5)
+    variant_count: int = Field(2, ge=1, le=MAX_VARIANTS)
     variants: list[VariantIn] | None = Field(
-        None, max_length=5, description="Your own texts; when given the strategist is skipped."
+        None,
+        max_length=MAX_VARIANTS,
+        description="Your own texts; when given the strategist is skipped.",
     )
     written_by_ai: Literal["anthropic", "openai"] | None = Field(
         None,
@@ -547,12 +542,12 @@ class CampaignCreate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else scheduling.check_zone_name(value)
+        return None if value is None else check_zone_name(value)
 
     @field_validator("recurrence")
     @classmethod
     def cron(cls, value: str | None) -> str | None:
-        return None if value is None else scheduling.check_cron(value)
+        return None if value is None else recurrence.check_cron(value)
 
     @field_validator("goal")
     @classmethod
@@ -675,7 +670,7 @@ class CampaignUpdate(BaseModel):
     segment_id: DbId | None = None
     sender_id: DbId | None = None
     cta_url: AnyHttpUrl | None = None
-    variants: list[VariantIn] | None = Field(None, min_length=1, max_length=5)
+    variants: list[VariantIn] | None = Field(None, min_length=1, max_length=MAX_VARIANTS)
     start_at: datetime | None = None
     send_window: DailyWindowIn | None = None
     quiet_hours: DailyWindowIn | None = None
@@ -691,7 +686,7 @@ class CampaignUpdate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def known_timezone(cls, value: str | None) -> str | None:
-        return None if value is None else scheduling.check_zone_name(value)
+        return None if value is None else check_zone_name(value)
 
 
 class LaunchPreview(BaseModel):
@@ -751,7 +746,9 @@ class DeliveryRead(BaseModel):
 
 
 class ContactDetail(ContactRead):
-    consents: list[ConsentRead] = Field(description="Every consent decision, oldest first.")
+    consents: list[compliance.ConsentRead] = Field(
+        description="Every consent decision, oldest first."
+    )
     deliveries: list[DeliveryRead] = Field(description="The latest 100 messages, newest first.")
 
 

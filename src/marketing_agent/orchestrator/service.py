@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, t
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketing_agent.analytics.schemas import CampaignSource, SenderKind
+from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
@@ -433,18 +433,24 @@ async def contact_dimension(
     return query
 
 
-async def campaign_source(*, session: AsyncSession, campaign_id: int) -> CampaignSource | None:
+async def campaign_source(
+    *, session: AsyncSession, campaign_id: int
+) -> analytics.CampaignSource | None:
     """Returns who sends a campaign, for analytics to label what it can observe; None: none."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     sender = await telegram.get_sender(session=session, sender_id=campaign.sender_id)
-    kind = SenderKind.USER if sender is not None and sender.kind == "user" else SenderKind.BOT
-    return CampaignSource(
+    kind = (
+        analytics.SenderKind.USER
+        if sender is not None and sender.kind == "user"
+        else analytics.SenderKind.BOT
+    )
+    return analytics.CampaignSource(
         campaign_id=campaign_id,
         sender_kind=kind,
         finished=campaign.status in FINAL,
-        paid_broadcast=sender is not None and sender.profile == "paid_broadcast",
+        paid_broadcast=sender is not None and sender.profile.name == "paid_broadcast",
     )
 
 
@@ -649,8 +655,8 @@ async def cancel_campaign(*, session: AsyncSession, campaign_id: int, actor: str
 
     await session.execute(
         update(Delivery)
-        .where(Delivery.campaign_id == campaign.id, Delivery.status == "queued")
-        .values(status="skipped", reason="campaign_cancelled", updated_at=clock.now())
+        .where(Delivery.campaign_id == campaign.id, Delivery.status == queue.QUEUED)
+        .values(status=queue.SKIPPED, reason="campaign_cancelled", updated_at=clock.now())
     )
     return campaign
 

@@ -31,29 +31,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service as analytics
-from marketing_agent.analytics.schemas import EventCreate
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import queue, scheduling
+from marketing_agent.orchestrator import campaign_gate, queue, scheduling
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
 from marketing_agent.orchestrator.rendering import VariantTexts, render_chunk, render_text
 from marketing_agent.safety import service as safety
-from marketing_agent.safety.ratelimit import LearnedRate, RateLimits, SenderLimiter
 from marketing_agent.safety.service import ContentPolicy
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.profiles import SenderProfile, get_profile_by_name
-from marketing_agent.telegram.transport import (
-    Button,
-    ChatKind,
-    Media,
-    OutgoingMessage,
-    SendOutcome,
-    SendStatus,
-)
 
 log = get_logger(__name__)
 # How long the deliveries of a sender that cannot send wait before they are looked at again.
@@ -71,8 +60,18 @@ MAX_REQUESTS_IN_FLIGHT = 64
 MIN_JOURNAL_GROUP = 8
 JOURNAL_WINDOW_S = 0.05
 
-SendFunction = Callable[..., Awaitable[SendOutcome]]  # (sender_id=, profile_name=, message=)
-_CampaignInfo = tuple[int, SenderProfile, dict[str, VariantTexts], str, bool]
+SendFunction = Callable[
+    ..., Awaitable[telegram.SendOutcome]
+]  # (sender_id=, profile_name=, message=)
+
+
+@dataclass(frozen=True)
+class _CampaignToSend:
+    """What the worker keeps of a campaign it sends: its sender, variant texts and purpose."""
+
+    sender: telegram.SenderInfo
+    variants: dict[str, VariantTexts]
+    purpose: str
 
 
 @dataclass
@@ -81,7 +80,7 @@ class _Send:
 
     job: ClaimedDelivery
     chat_id: int
-    chat_kind: ChatKind
+    chat_kind: telegram.ChatKind
     text: str
     parts: dict[str, Any] = field(default_factory=dict)  # image and buttons (OutgoingMessage)
 
@@ -92,12 +91,12 @@ class _Chunk:
 
     campaign_id: int
     sender_id: int
-    profile: SenderProfile
+    profile: telegram.SenderProfile
     sends: list[_Send]
     purpose: str = "marketing"
     outcomes: Outcomes = field(default_factory=Outcomes)
-    events: list[EventCreate] = field(default_factory=list)
-    learned: LearnedRate | None = None
+    events: list[analytics.EventCreate] = field(default_factory=list)
+    learned: safety.LearnedRate | None = None
     decided_early: int = 0  # finished and written before the chunk's record (pre-check, journal)
     journaled: bool = False  # no idempotency key: each send is journaled before it may leave
     health: safety.SendTally = field(default_factory=safety.SendTally)  # the sender's health
@@ -111,7 +110,7 @@ class DeliveryWorker:
         db: Database,
         *,
         batch_size: int = 200,
-        limits: RateLimits | None = None,
+        limits: safety.RateLimits | None = None,
         worker_id: str | None = None,
         lease_s: float = 60.0,
         chunk_s: float = 1.0,
@@ -134,14 +133,14 @@ class DeliveryWorker:
         self.chunk_s = chunk_s
         self._send = send or telegram.send_message
         self.links = links  # rewrites every URL of a sent text to a tracked link; None: off
-        self._limiters: dict[int, SenderLimiter] = {}
+        self._limiters: dict[int, safety.SenderLimiter] = {}
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
         # that failed half-way expire and are recovered like a dead worker's.
         self._in_flight: set[int] = set()
         # A campaign's sender, profile, texts, purpose and whether its transport deduplicates
         # resends, read once per run slice.
-        self._campaigns: dict[int, _CampaignInfo] = {}
-        self._gate = scheduling.CampaignGate(db)  # pause/cancel within a second, any rate
+        self._campaigns: dict[int, _CampaignToSend] = {}
+        self._gate = campaign_gate.CampaignGate(db)  # pause/cancel within a second, any rate
         self._requests = asyncio.Semaphore(max_in_flight)
         self._max_in_flight = max_in_flight
 
@@ -179,7 +178,7 @@ class DeliveryWorker:
         async with self.db.session() as session:
             await telegram.record_sender_health(session=session)  # what its sends found
             senders = await telegram.list_senders(session=session)
-            idempotent = {s.id for s in senders if s.transport in queue.IDEMPOTENT_TRANSPORTS}
+            idempotent = {s.id for s in senders if s.deduplicates_resends}
             recovered = await queue.recover_expired(
                 session, now=clock.now(), idempotent_senders=idempotent
             )
@@ -231,7 +230,8 @@ class DeliveryWorker:
             if campaign is None:
                 return None
             self._campaigns[campaign_id] = campaign
-            sender_id, profile, variants, purpose, idempotent = campaign
+            sender, variants, purpose = campaign.sender, campaign.variants, campaign.purpose
+            sender_id, profile = sender.id, sender.profile
             limiter = await self._limiter(session, sender_id, profile)
             if await safety.sender_paused(session=session, sender_id=sender_id):
                 return None  # cooling down (account health): its deliveries wait, queued
@@ -252,7 +252,7 @@ class DeliveryWorker:
                 profile=profile,
                 sends=[],
                 purpose=purpose,
-                journaled=not idempotent,
+                journaled=not sender.deduplicates_resends,
             )
             contacts = await _load_contacts(session, claimed)
             consent = await compliance.consent_in_force(
@@ -275,7 +275,7 @@ class DeliveryWorker:
                     hold.change(job.attempts)
                     if hold is not None
                     else self._check_before_send(
-                        job, variants, contacts, consent, policy, way_out=way_out
+                        job, variants, contacts, consent, policy, profile, way_out=way_out
                     )
                 )
                 if isinstance(decision, _Send):
@@ -298,6 +298,7 @@ class DeliveryWorker:
         contacts: dict[int, dict[str, Any]],
         consent: dict[int, bool],
         policy: ContentPolicy,
+        profile: telegram.SenderProfile,
         *,
         way_out: bool = True,
     ) -> _Send | dict[str, Any]:
@@ -310,10 +311,12 @@ class DeliveryWorker:
         template = variants[job.variant_key].for_language(contact.get("language"))
         text = render_text(template, contact)
         parts = _message_parts(variants[job.variant_key])
+        caption = variants[job.variant_key].image_url is not None
         text, verdict = policy.prepare(  # the exact text sent, with the way out if added
             text,
             buttons=parts["buttons"],
-            caption=variants[job.variant_key].image_url is not None,
+            caption=caption,
+            max_len=profile.max_len(caption=caption),
             marketing_from_bot=way_out,
         )
         if not verdict.allowed:
@@ -331,7 +334,11 @@ class DeliveryWorker:
             )
         chat_id = contact["telegram_id"]
         return _Send(
-            job=job, chat_id=chat_id, chat_kind=_chat_kind(chat_id), text=text, parts=parts
+            job=job,
+            chat_id=chat_id,
+            chat_kind=telegram.chat_kind_of(chat_id),
+            text=text,
+            parts=parts,
         )
 
     async def _send_chunk(self, chunk: _Chunk) -> None:
@@ -407,7 +414,7 @@ class DeliveryWorker:
                 self._in_flight.discard(item.job.id)
         chunk.sends = keep
 
-    async def _deliver(self, chunk: _Chunk, item: _Send, limiter: SenderLimiter) -> None:
+    async def _deliver(self, chunk: _Chunk, item: _Send, limiter: safety.SenderLimiter) -> None:
         job = item.job
         async with self._requests:  # bounds the requests under way (and so those in doubt)
             busy_s = await limiter.acquire(item.chat_id, item.chat_kind, max_wait_s=MAX_CHAT_WAIT_S)
@@ -424,7 +431,7 @@ class DeliveryWorker:
             outcome = await self._send(
                 sender_id=job.sender_id,
                 profile_name=chunk.profile.name,
-                message=OutgoingMessage(
+                message=telegram.OutgoingMessage(
                     chat_id=item.chat_id,
                     text=item.text,
                     chat_kind=item.chat_kind,
@@ -437,16 +444,20 @@ class DeliveryWorker:
         await self._record_outcome(chunk, job, outcome, limiter)
 
     async def _record_outcome(
-        self, chunk: _Chunk, job: ClaimedDelivery, outcome: SendOutcome, limiter: SenderLimiter
+        self,
+        chunk: _Chunk,
+        job: ClaimedDelivery,
+        outcome: telegram.SendOutcome,
+        limiter: safety.SenderLimiter,
     ) -> None:
         now = clock.now()
         chunk.health.note(outcome.status.value, outcome.reason)
-        if outcome.status is SendStatus.SENT:
+        if outcome.status is telegram.SendStatus.SENT:
             chunk.outcomes.sent.append((job.id, outcome.message_id))
             chunk.events.append(_event("sent", job, now))
             chunk.events.append(_event("delivered", job, now))
             return
-        if outcome.status is SendStatus.RETRY_AFTER:
+        if outcome.status is telegram.SendStatus.RETRY_AFTER:
             # Telegram says we were too fast: our model of the limit was wrong. Pause the whole
             # sender for the time asked (every worker, in scale mode) and learn a lower rate.
             wait_s = outcome.retry_after_s or 1.0
@@ -462,7 +473,7 @@ class DeliveryWorker:
             )
             return
         reason = (outcome.reason or outcome.status.value)[:255]
-        if outcome.status is SendStatus.SENDER_UNHEALTHY:
+        if outcome.status is telegram.SendStatus.SENDER_UNHEALTHY:
             # The sender itself cannot send (PEER_FLOOD pause, revoked session, ban): its
             # recipients wait for it, without spending attempts, and never move to another
             # account (that would be evading Telegram's anti-spam).
@@ -470,7 +481,7 @@ class DeliveryWorker:
                 job.attempts, until=now + timedelta(seconds=SENDER_HOLD_S), reason=reason
             )
             return
-        if outcome.status is SendStatus.PERMANENT:
+        if outcome.status is telegram.SendStatus.PERMANENT:
             chunk.outcomes.other[job.id] = {"status": queue.FAILED, "reason": reason}
             chunk.events.append(_event("failed", job, now, reason=reason))
             return
@@ -524,8 +535,8 @@ class DeliveryWorker:
                 log.exception("worker.lease_keeping_failed", worker_id=self.worker_id)
 
     async def _limiter(
-        self, session: AsyncSession, sender_id: int, profile: SenderProfile
-    ) -> SenderLimiter:
+        self, session: AsyncSession, sender_id: int, profile: telegram.SenderProfile
+    ) -> safety.SenderLimiter:
         limiter = self._limiters.get(sender_id)
         if limiter is None or limiter.profile != profile:
             learned = await safety.load_learned_rate(session=session, sender_id=sender_id)
@@ -533,7 +544,7 @@ class DeliveryWorker:
             self._limiters[sender_id] = limiter
         return limiter
 
-    def _chunk_size(self, limiter: SenderLimiter) -> int:
+    def _chunk_size(self, limiter: safety.SenderLimiter) -> int:
         """Returns about `chunk_s` seconds of sending at the sender's rate, within the batch."""
         rate = limiter.profile.global_per_s
         return max(1, min(self.batch_size, math.ceil(rate * self.chunk_s)))
@@ -543,7 +554,7 @@ class DeliveryWorker:
         await self.limits.close()
 
 
-def journal_group_size(profile: SenderProfile) -> int:
+def journal_group_size(profile: telegram.SenderProfile) -> int:
     """Returns how many sends of a sender without an idempotency key are journaled (and under
     way) together: about JOURNAL_WINDOW_S of its rate, within MIN_JOURNAL_GROUP and
     MAX_REQUESTS_IN_FLIGHT."""
@@ -554,20 +565,15 @@ def journal_group_size(profile: SenderProfile) -> int:
 def _message_parts(variant: VariantTexts) -> dict[str, Any]:
     """Returns a variant's image and link buttons as OutgoingMessage fields."""
     return {
-        "media": Media(kind="photo", url=variant.image_url) if variant.image_url else None,
-        "buttons": tuple((Button(text=label, url=url),) for label, url in variant.buttons),
+        "media": telegram.Media(kind="photo", url=variant.image_url) if variant.image_url else None,
+        "buttons": tuple((telegram.Button(text=label, url=url),) for label, url in variant.buttons),
     }
-
-
-def _chat_kind(chat_id: int) -> ChatKind:
-    # Telegram's convention: users have positive ids, groups and supergroups negative ones.
-    return "group" if chat_id < 0 else "private"
 
 
 def _event(
     kind: str, job: ClaimedDelivery, now: datetime, reason: str | None = None
-) -> EventCreate:
-    return EventCreate(
+) -> analytics.EventCreate:
+    return analytics.EventCreate(
         type=kind,
         campaign_id=job.campaign_id,
         variant_key=job.variant_key,
@@ -582,25 +588,23 @@ def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignInfo | None:
-    """Returns (sender id, profile, variant texts by key, purpose, whether the sender's
-    transport deduplicates resends) of a campaign."""
+async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignToSend | None:
+    """Returns what the worker keeps of a campaign while it sends it, or None."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
     variants = {v.key: VariantTexts.of(v) for v in campaign.variants}
-    idempotent = sender.transport in queue.IDEMPOTENT_TRANSPORTS
-    return sender.id, get_profile_by_name(sender.profile), variants, campaign.purpose, idempotent
+    return _CampaignToSend(sender=sender, variants=variants, purpose=campaign.purpose)
 
 
 async def _load_contacts(
     session: AsyncSession, jobs: list[ClaimedDelivery]
 ) -> dict[int, dict[str, Any]]:
-    """Returns what rendering and sending need of each contact, in one query per 900."""
+    """Returns what rendering and sending need of each contact, in one query per IN_LIST_CHUNK."""
     ids = [j.contact_id for j in jobs]
     contacts: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(ids), 900):
+    for chunk in in_chunks(ids):
         rows = await session.execute(
             select(
                 Contact.id,
@@ -608,7 +612,7 @@ async def _load_contacts(
                 Contact.first_name,
                 Contact.username,
                 Contact.language,
-            ).where(Contact.id.in_(ids[start : start + 900]))
+            ).where(Contact.id.in_(chunk))
         )
         for contact_id, telegram_id, first_name, username, language in rows:
             contacts[contact_id] = {

@@ -22,7 +22,7 @@ from marketing_agent.safety.signals import (
     check_exclamations,
     check_shouting,
 )
-from marketing_agent.safety.telegram_rules import check_length
+from marketing_agent.safety.telegram_rules import TEXT_MAX, check_length
 
 # Spammy or deceptive phrases flagged for every user; their own terms come from the database.
 DEFAULT_BLACKLIST: tuple[str, ...] = (
@@ -154,7 +154,7 @@ def _phrase_reason(match: PhraseMatch) -> Reason:
 def check_text(
     text: str,
     *,
-    max_len: int = 4096,
+    max_len: int = TEXT_MAX,
     blacklist: Blacklist | None = None,
     parse_mode: str | None = None,
     allowed_domains: Iterable[str] = (),

@@ -36,11 +36,13 @@ import math
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from marketing_agent.core.clock import Clock, VirtualClock, get_clock
 from marketing_agent.core.logging import get_logger
-from marketing_agent.telegram.profiles import SenderProfile
+
+if TYPE_CHECKING:  # safety paces telegram's senders; the profile is telegram's read type
+    from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
 
@@ -195,7 +197,7 @@ class TransitEstimate:
 class SenderLimiter(Protocol):
     """What the delivery worker needs of one sender's limits, in one process or shared."""
 
-    profile: SenderProfile
+    profile: telegram.SenderProfile
 
     async def acquire(
         self, chat_id: int, chat_kind: str = "private", *, max_wait_s: float | None = None
@@ -221,7 +223,7 @@ class RateLimits(Protocol):
     """Hands out one limiter per sender."""
 
     def limiter(
-        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+        self, sender_id: int, profile: telegram.SenderProfile, learned: LearnedRate | None = None
     ) -> SenderLimiter:
         """Returns the sender's limiter; `learned` seeds a new one with a stored rate."""
         ...
@@ -249,7 +251,7 @@ class SenderRateLimiter:
 
     def __init__(
         self,
-        profile: SenderProfile,
+        profile: telegram.SenderProfile,
         clock: Clock | None = None,
         learned: LearnedRate | None = None,
         *,
@@ -574,7 +576,7 @@ class LocalRateLimits:
         self._limiters: dict[int, SenderRateLimiter] = {}
 
     def limiter(
-        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+        self, sender_id: int, profile: telegram.SenderProfile, learned: LearnedRate | None = None
     ) -> SenderRateLimiter:
         limiter = self._limiters.get(sender_id)
         if limiter is None or limiter.profile != profile:
@@ -588,7 +590,7 @@ class LocalRateLimits:
 class UnlimitedSender:
     """No limits at all: only for measuring the pipeline's own speed (benchmarks)."""
 
-    def __init__(self, profile: SenderProfile) -> None:
+    def __init__(self, profile: telegram.SenderProfile) -> None:
         self.profile = profile
 
     async def acquire(
@@ -610,7 +612,7 @@ class NoRateLimits:
     """Hands out `UnlimitedSender`s (benchmarks of the pipeline, never production)."""
 
     def limiter(
-        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+        self, sender_id: int, profile: telegram.SenderProfile, learned: LearnedRate | None = None
     ) -> UnlimitedSender:
         return UnlimitedSender(profile)
 

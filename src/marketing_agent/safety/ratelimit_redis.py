@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis.asyncio as redis
 
@@ -37,7 +37,9 @@ from marketing_agent.safety.ratelimit import (
     LearnedRate,
     TransitEstimate,
 )
-from marketing_agent.telegram.profiles import SenderProfile
+
+if TYPE_CHECKING:  # safety paces telegram's senders; the profile is telegram's read type
+    from marketing_agent.telegram import service as telegram
 
 log = get_logger(__name__)
 
@@ -180,7 +182,7 @@ class RedisSenderLimiter:
         self,
         client: redis.Redis,
         key: str,
-        profile: SenderProfile,
+        profile: telegram.SenderProfile,
         scripts: dict[str, Any],
         clock: Clock | None = None,
     ) -> None:
@@ -354,7 +356,7 @@ class RedisRateLimits:
         self._limiters: dict[int, RedisSenderLimiter] = {}
 
     def limiter(
-        self, sender_id: int, profile: SenderProfile, learned: LearnedRate | None = None
+        self, sender_id: int, profile: telegram.SenderProfile, learned: LearnedRate | None = None
     ) -> RedisSenderLimiter:
         """Returns the sender's shared limiter (the rate learned is read from Redis, not
         `learned`: Redis holds the figure every worker uses)."""

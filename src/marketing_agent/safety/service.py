@@ -52,6 +52,7 @@ from marketing_agent.safety.ratelimit import (
     LearnedRate,
     LocalRateLimits,
     RateLimits,
+    SenderLimiter,
     SenderRateLimiter,
 )
 from marketing_agent.safety.schemas import (
@@ -65,18 +66,21 @@ from marketing_agent.safety.schemas import (
 )
 from marketing_agent.safety.telegram_rules import (
     CAPTION_MAX,
+    TEXT_MAX,
     OptOutMode,
     check_buttons,
     ensure_opt_out,
 )
-from marketing_agent.telegram.transport import Button, OutgoingMessage
+from marketing_agent.telegram import service as telegram  # telegram never imports safety
 
 log = get_logger(__name__)
 
 __all__ = [
+    "LearnedRate",
     "LocalRateLimits",
     "RateLimits",
     "SendTally",
+    "SenderLimiter",
     "SenderRateLimiter",
     "add_phrase",
     "create_phrase_list",
@@ -93,7 +97,7 @@ async def check_content(
     *,
     session: AsyncSession | None,
     text: str,
-    max_len: int = 4096,
+    max_len: int = TEXT_MAX,
     parse_mode: str | None = None,
     rules: ContentRules | None = None,
 ) -> ContentVerdict:
@@ -140,7 +144,7 @@ class ContentPolicy:
     _CACHE_MAX = 4096
 
     def __init__(
-        self, blacklist: Blacklist, *, max_len: int = 4096, rules: ContentRules | None = None
+        self, blacklist: Blacklist, *, max_len: int = TEXT_MAX, rules: ContentRules | None = None
     ) -> None:
         self._blacklist = blacklist
         self._max_len = max_len
@@ -206,17 +210,21 @@ class ContentPolicy:
         self,
         text: str,
         *,
-        buttons: Sequence[Sequence[Button]] = (),
+        buttons: Sequence[Sequence[telegram.Button]] = (),
         parse_mode: str | None = None,
         caption: bool = False,
+        max_len: int | None = None,
         marketing_from_bot: bool = True,
     ) -> tuple[str, ContentVerdict]:
         """Returns the text to send (with the opt-out line when the rules add it) and its one
-        verdict: the content check, Telegram's button rules and the way-out rule together."""
+        verdict: the content check, Telegram's button rules and the way-out rule together.
+        `max_len`: the sender's limit (its profile's); else Telegram's caption or text limit."""
         notes: list[Reason] = []
         if marketing_from_bot:
             text, notes = ensure_opt_out(text, buttons, mode=self.rules.opt_out)
-        verdict = self.check(text, parse_mode=parse_mode, max_len=CAPTION_MAX if caption else None)
+        if max_len is None and caption:
+            max_len = CAPTION_MAX
+        verdict = self.check(text, parse_mode=parse_mode, max_len=max_len)
         extra = notes + check_buttons(buttons)
         if not extra:
             return text, verdict
@@ -225,7 +233,7 @@ class ContentPolicy:
 
 
 async def load_content_policy(
-    *, session: AsyncSession | None, max_len: int = 4096, rules: ContentRules | None = None
+    *, session: AsyncSession | None, max_len: int = TEXT_MAX, rules: ContentRules | None = None
 ) -> ContentPolicy:
     """Returns the content policy with the user's blacklist and the admin's content rules as
     they are in the database now; `rules` are the defaults where the admin set none."""
@@ -421,13 +429,11 @@ async def sender_health(
 
 async def list_sender_health(*, session: AsyncSession) -> list[SenderHealthRead]:
     """Returns every sender's health, oldest sender first."""
-    from marketing_agent.telegram import service as telegram  # telegram never imports safety
-
     return [
         await sender_health(
             session=session,
             sender_id=sender.id,
-            profile_name=sender.profile,
+            profile_name=sender.profile.name,
             sender_name=sender.name,
         )
         for sender in await telegram.list_senders(session=session)
@@ -436,13 +442,11 @@ async def list_sender_health(*, session: AsyncSession) -> list[SenderHealthRead]
 
 async def get_sender_health(*, session: AsyncSession, sender_id: int) -> SenderHealthRead:
     """Returns one sender's health; raises NotFound when there is no such sender."""
-    from marketing_agent.telegram import service as telegram
-
     sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
     return await sender_health(
         session=session,
         sender_id=sender.id,
-        profile_name=sender.profile,
+        profile_name=sender.profile.name,
         sender_name=sender.name,
     )
 
@@ -642,10 +646,10 @@ def is_privacy_request(text: str | None) -> bool:
     return command.split("@")[0].lower() == "/privacy"
 
 
-async def privacy_answer(*, session: AsyncSession, chat_id: int) -> OutgoingMessage:
+async def privacy_answer(*, session: AsyncSession, chat_id: int) -> telegram.OutgoingMessage:
     """Returns the bot's answer to /privacy: the workspace's privacy policy (transactional)."""
     policy = (await get_safety_settings(session=session)).privacy_policy
-    return OutgoingMessage(
+    return telegram.OutgoingMessage(
         chat_id=chat_id,
         text=policy,
         tags={"purpose": "transactional", "conversation": "privacy"},

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from marketing_agent.safety.schemas import Reason
-from marketing_agent.telegram.profiles import telegram_text_length
-from marketing_agent.telegram.transport import Button
+from marketing_agent.telegram import service as telegram
 
-TEXT_MAX = 4096  # UTF-16 code units of a message's text after entities are parsed
-CAPTION_MAX = 1024
+TEXT_MAX = telegram.TEXT_MAX_UTF16  # UTF-16 code units of a text after entities are parsed
+CAPTION_MAX = telegram.CAPTION_MAX_UTF16
 BUTTONS_MAX = 100
 BUTTONS_PER_ROW_MAX = 8
 CALLBACK_DATA_MAX_BYTES = 64
@@ -76,7 +75,7 @@ def check_length(
             Reason(code="empty_text", severity="block", message="Telegram refuses an empty message")
         )
         return reasons
-    length = telegram_text_length(rendered.text)
+    length = telegram.telegram_text_length(rendered.text)
     if length > max_len:
         reasons.append(
             Reason(
@@ -89,7 +88,7 @@ def check_length(
     return reasons
 
 
-def check_buttons(buttons: Sequence[Sequence[Button]]) -> list[Reason]:
+def check_buttons(buttons: Sequence[Sequence[telegram.Button]]) -> list[Reason]:
     """Blocks inline keyboards Telegram refuses: too many buttons, bad URLs, long callbacks."""
     reasons: list[Reason] = []
     total = sum(len(row) for row in buttons)
@@ -122,7 +121,7 @@ def check_buttons(buttons: Sequence[Sequence[Button]]) -> list[Reason]:
     return reasons
 
 
-def has_opt_out(text: str, buttons: Sequence[Sequence[Button]] = ()) -> bool:
+def has_opt_out(text: str, buttons: Sequence[Sequence[telegram.Button]] = ()) -> bool:
     """Tells whether a message offers a way out: a /stop or unsubscribe line, or a button."""
     if _OPT_OUT.search(text):
         return True
@@ -135,7 +134,7 @@ def has_opt_out(text: str, buttons: Sequence[Sequence[Button]] = ()) -> bool:
 
 def ensure_opt_out(
     text: str,
-    buttons: Sequence[Sequence[Button]] = (),
+    buttons: Sequence[Sequence[telegram.Button]] = (),
     *,
     mode: OptOutMode = "add",
     line: str = OPT_OUT_LINE,

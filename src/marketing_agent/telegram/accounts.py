@@ -43,7 +43,6 @@ from marketing_agent.core.errors import (
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.telegram import service as telegram
-from marketing_agent.telegram.models import Sender
 from marketing_agent.telegram.schemas import AccountLoginCode, AccountLoginStart
 
 log = get_logger(__name__)
@@ -295,7 +294,7 @@ async def ensure_name_free(*, session: AsyncSession, name: str) -> None:
 
 async def save_account(
     *, session: AsyncSession, login: CompletedLogin, secret_box: SecretBox, actor: str
-) -> Sender:
+) -> telegram.SenderInfo:
     """Stores a completed login as a telethon user-account sender (secrets encrypted)."""
     return await telegram.create_user_account(
         session=session,
@@ -323,7 +322,7 @@ async def login_interactively(
     ask_secret: Ask,
     say: Callable[[str], None],
     actor: str = "cli:operator",
-) -> Sender:
+) -> telegram.SenderInfo:
     """Runs a whole login for the CLI, asking for the code (and the password if needed), and
     stores the account; a wrong answer is asked again, up to MAX_WRONG_ANSWERS times."""
     try:

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 
 from marketing_agent.core.errors import NotFound
 
+# Telegram's limits on one message, in UTF-16 code units after entities are parsed: a text,
+# and a photo's or a document's caption. A sender's profile carries them (SenderProfile).
+TEXT_MAX_UTF16 = 4096
+CAPTION_MAX_UTF16 = 1024
+
 
 @dataclass(frozen=True)
 class SenderProfile:
@@ -20,8 +25,12 @@ class SenderProfile:
     global_per_s: float  # messages per second across all chats
     private_per_chat_s: float  # minimum seconds between two messages to the same chat
     group_per_min: int  # messages per minute to one group
-    max_text_len: int = 4096  # in UTF-16 code units, as Telegram counts
-    max_caption_len: int = 1024
+    max_text_len: int = TEXT_MAX_UTF16  # in UTF-16 code units, as Telegram counts
+    max_caption_len: int = CAPTION_MAX_UTF16
+
+    def max_len(self, *, caption: bool) -> int:
+        """Returns the longest text Telegram takes from this sender: a caption or a message."""
+        return self.max_caption_len if caption else self.max_text_len
 
     def global_window(self) -> tuple[float, int]:
         """Returns the sliding window Telegram counts the global rate in, and how many sends it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -116,6 +116,12 @@ class SenderRead(SenderBase):
         None, description="Where Telegram posts the bot's updates; None: long polling."
     )
     created_at: datetime
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _profile_name(cls, value: Any) -> Any:
+        # A SenderInfo carries its resolved profile; the API shows the profile's name.
+        return getattr(value, "name", value)
 
 
 class SenderTestRequest(BaseModel):

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.crypto import SecretBox, SecretUnreadable
+from marketing_agent.core.db import IN_LIST_CHUNK, in_chunks
 from marketing_agent.core.errors import (
     Conflict,
     Forbidden,
@@ -34,7 +35,14 @@ from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
 from marketing_agent.telegram.models import BotChat, InboundUpdate, Sender
 from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
-from marketing_agent.telegram.profiles import PROFILES, SenderProfile, get_profile_by_name
+
+# The read types and message types other modules use with this service, re-exported here so
+# nothing outside the module imports deeper than its service.
+from marketing_agent.telegram.profiles import CAPTION_MAX_UTF16 as CAPTION_MAX_UTF16
+from marketing_agent.telegram.profiles import PROFILES, get_profile_by_name
+from marketing_agent.telegram.profiles import TEXT_MAX_UTF16 as TEXT_MAX_UTF16
+from marketing_agent.telegram.profiles import SenderProfile as SenderProfile
+from marketing_agent.telegram.profiles import telegram_text_length as telegram_text_length
 from marketing_agent.telegram.schemas import (
     SenderCreate,
     SenderKind,
@@ -42,16 +50,18 @@ from marketing_agent.telegram.schemas import (
     SenderTestResult,
     TransportKind,
 )
-from marketing_agent.telegram.transport import (
-    InboundEvent,
-    OutgoingMessage,
-)
-from marketing_agent.telegram.transport import (  # re-exported: what a send's outcome is
-    SendOutcome as SendOutcome,
-)
-from marketing_agent.telegram.transport import (
-    SendStatus as SendStatus,
-)
+from marketing_agent.telegram.sender_info import SenderInfo as SenderInfo
+from marketing_agent.telegram.sender_info import info_of
+from marketing_agent.telegram.transport import Button as Button
+from marketing_agent.telegram.transport import ChatKind as ChatKind
+from marketing_agent.telegram.transport import InboundEvent as InboundEvent
+from marketing_agent.telegram.transport import Media as Media
+from marketing_agent.telegram.transport import MediaKind as MediaKind
+from marketing_agent.telegram.transport import OutgoingMessage as OutgoingMessage
+from marketing_agent.telegram.transport import SendOutcome as SendOutcome
+from marketing_agent.telegram.transport import SendStatus as SendStatus
+from marketing_agent.telegram.transport import chat_kind_of as chat_kind_of
+from marketing_agent.telegram.transport import is_group_chat as is_group_chat
 
 if TYPE_CHECKING:
     from marketing_agent.telegram.botapi import BotIdentity
@@ -95,7 +105,7 @@ async def create_sender(
     secret_box: SecretBox | None = None,
     actor: str = "system",
     bot_username: str | None = None,
-) -> Sender:
+) -> SenderInfo:
     """Creates a sender with its secret encrypted; raises Conflict when the name is taken."""
     if await get_sender_by_name(session=session, name=sender_in.name) is not None:
         raise Conflict(f"A sender named '{sender_in.name}' already exists")
@@ -126,40 +136,56 @@ async def create_sender(
             "double_opt_in": sender.double_opt_in,
         },
     )
-    return sender
+    return info_of(sender)
 
 
-async def get_sender(*, session: AsyncSession, sender_id: int) -> Sender | None:
+async def get_sender(*, session: AsyncSession, sender_id: int) -> SenderInfo | None:
     """Returns the sender, or None. A read: it writes nothing (health is recorded by
     `record_sender_health`, which the scheduler and the worker run)."""
+    sender = await _row(session, sender_id)
+    return None if sender is None else info_of(sender)
+
+
+async def get_sender_or_raise(*, session: AsyncSession, sender_id: int) -> SenderInfo:
+    """Returns the sender, or raises NotFound."""
+    return info_of(await _row_or_raise(session, sender_id))
+
+
+async def get_sender_by_name(*, session: AsyncSession, name: str) -> SenderInfo | None:
+    """Returns the sender called `name`, or None."""
+    sender = await session.scalar(select(Sender).where(Sender.name == name))
+    if sender is None:
+        return None
+    await _settle(session, sender)
+    return info_of(sender)
+
+
+async def list_senders(*, session: AsyncSession) -> list[SenderInfo]:
+    """Returns every sender, oldest first; writes nothing."""
+    senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
+    for sender in senders:
+        await _settle(session, sender)
+    return [info_of(sender) for sender in senders]
+
+
+async def list_active_senders(*, session: AsyncSession) -> list[SenderInfo]:
+    """Returns the senders that may send now, oldest first."""
+    return [sender for sender in await list_senders(session=session) if sender.is_active]
+
+
+async def _row(session: AsyncSession, sender_id: int) -> Sender | None:
+    """Returns the stored sender (the module's own row), told to the pool, or None."""
     sender = await session.get(Sender, sender_id)
     if sender is not None:
         await _settle(session, sender)
     return sender
 
 
-async def get_sender_or_raise(*, session: AsyncSession, sender_id: int) -> Sender:
-    """Returns the sender, or raises NotFound."""
-    sender = await get_sender(session=session, sender_id=sender_id)
+async def _row_or_raise(session: AsyncSession, sender_id: int) -> Sender:
+    sender = await _row(session, sender_id)
     if sender is None:
         raise NotFound(f"Sender {sender_id} not found")
     return sender
-
-
-async def get_sender_by_name(*, session: AsyncSession, name: str) -> Sender | None:
-    """Returns the sender called `name`, or None."""
-    sender = await session.scalar(select(Sender).where(Sender.name == name))
-    if sender is not None:
-        await _settle(session, sender)
-    return sender
-
-
-async def list_senders(*, session: AsyncSession) -> Sequence[Sender]:
-    """Returns every sender, oldest first; writes nothing."""
-    senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
-    for sender in senders:
-        await _settle(session, sender)
-    return senders
 
 
 async def set_sender_status(
@@ -170,13 +196,13 @@ async def set_sender_status(
     paused_until: datetime | None = None,
     actor: str = "system",
     reason: str | None = None,
-) -> Sender:
+) -> SenderInfo:
     """Marks a sender active, paused (until a time) or unhealthy, and audits the change."""
     _pool.forget_unsaved_health(sender_id)  # this decision supersedes a pending report
-    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    sender = await _row_or_raise(session, sender_id)
     await _apply_status(session, sender, status, paused_until, actor=actor, reason=reason)
     await _remember(sender)
-    return sender
+    return info_of(sender)
 
 
 async def record_sender_health(*, session: AsyncSession) -> int:
@@ -244,7 +270,7 @@ async def _apply_status(
     log.info("sender.status_changed", sender_id=sender.id, status=sender.status, reason=reason)
 
 
-async def ensure_demo_sender(*, session: AsyncSession) -> Sender:
+async def ensure_demo_sender(*, session: AsyncSession) -> SenderInfo:
     """Returns the demo's simulator bot, creating it the first time."""
     sender = await get_sender_by_name(session=session, name=DEMO_SENDER_NAME)
     if sender is not None:
@@ -258,11 +284,6 @@ async def ensure_demo_sender(*, session: AsyncSession) -> Sender:
             profile="bot",
         ),
     )
-
-
-def get_profile(sender: Sender) -> SenderProfile:
-    """Returns the limits the sender must keep."""
-    return get_profile_by_name(sender.profile)
 
 
 def list_profiles() -> list[SenderProfile]:
@@ -433,7 +454,7 @@ async def create_user_account(
     session_string: str,
     secret_box: SecretBox,
     actor: str = "system",
-) -> Sender:
+) -> SenderInfo:
     """Stores a logged-in user account as a telethon sender, its session and api_hash
     encrypted; raises Conflict when the name is taken."""
     if await get_sender_by_name(session=session, name=name) is not None:
@@ -451,7 +472,7 @@ async def create_user_account(
     await _insert_sender(
         session=session, sender=sender, actor=actor, audit_data={"has_secret": True, "via": "login"}
     )
-    return sender
+    return info_of(sender)
 
 
 async def reencrypt_secrets(
@@ -598,7 +619,7 @@ async def send_test_message(
     slot there like every other message of the sender, and a FloodWait it meets pauses them."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
-    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    sender = await _row_or_raise(session, sender_id)
     outcome: SendOutcome | None = None
     if sender.transport == TransportKind.BOTAPI.value:
         try:
@@ -612,10 +633,10 @@ async def send_test_message(
         message = OutgoingMessage(
             chat_id=chat_id,
             text=text,
-            chat_kind="group" if chat_id < 0 else "private",
+            chat_kind=chat_kind_of(chat_id),
             tags={"purpose": "test"},
         )
-        outcome = await _send_paced(limits, sender, message)
+        outcome = await _send_paced(limits, info_of(sender), message)
     await compliance.audit(
         session=session,
         actor=actor,
@@ -637,7 +658,7 @@ async def send_test_message(
 
 async def set_webhook(
     *, session: AsyncSession, sender_id: int, public_url: str, actor: str = "system"
-) -> Sender:
+) -> SenderInfo:
     """Makes Telegram post the bot's updates to this API (with a new secret it must present)
     instead of long polling; audited."""
     from marketing_agent.telegram.botapi import BotApiRefused
@@ -663,10 +684,12 @@ async def set_webhook(
     )
     await _remember(sender)  # a changed spec: the transport is rebuilt without its poller
     log.info("sender.webhook_set", sender_id=sender_id)
-    return sender
+    return info_of(sender)
 
 
-async def delete_webhook(*, session: AsyncSession, sender_id: int, actor: str = "system") -> Sender:
+async def delete_webhook(
+    *, session: AsyncSession, sender_id: int, actor: str = "system"
+) -> SenderInfo:
     """Goes back to long polling for the bot's updates; audited."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
@@ -688,7 +711,7 @@ async def delete_webhook(*, session: AsyncSession, sender_id: int, actor: str = 
     )
     await _remember(sender)
     log.info("sender.webhook_deleted", sender_id=sender_id)
-    return sender
+    return info_of(sender)
 
 
 async def check_webhook_secret(
@@ -720,7 +743,6 @@ def read_webhook_update(data: Any) -> tuple[list[InboundEvent], dict[str, Any]]:
 # Updates that come from a person in the bot's chat (a read receipt or a purchase on a website
 # does not); a group's update says the bot is in it.
 _KINDS_FROM_THE_CHAT = frozenset({"start", "consent_yes", "reply", "click", "stop"})
-_IN_LIST_CHUNK = 5000  # SQLite allows 32766 bound parameters in one statement
 
 
 async def record_chats_seen(
@@ -757,8 +779,7 @@ async def count_unreachable(
         return 0
     wanted = sorted(set(telegram_ids))
     known = 0
-    for start in range(0, len(wanted), _IN_LIST_CHUNK):
-        chunk = wanted[start : start + _IN_LIST_CHUNK]
+    for chunk in in_chunks(wanted):
         known += (
             await session.scalar(
                 select(func.count())
@@ -781,8 +802,8 @@ async def _upsert_chats(
         {"sender_id": sender_id, "chat_id": chat_id, "first_seen_at": at, "last_seen_at": at}
         for chat_id, at in sorted(seen.items())
     ]
-    for start in range(0, len(rows), _IN_LIST_CHUNK // 4):  # four parameters a row
-        statement = insert(BotChat).values(rows[start : start + _IN_LIST_CHUNK // 4])
+    for chunk in in_chunks(rows, IN_LIST_CHUNK // 4):  # four parameters a row
+        statement = insert(BotChat).values(chunk)
         await session.execute(
             statement.on_conflict_do_update(
                 index_elements=[BotChat.sender_id, BotChat.chat_id],
@@ -791,22 +812,15 @@ async def _upsert_chats(
         )
 
 
-def answers_people(sender: Sender) -> bool:
-    """Returns whether the sender holds the consent conversation (a bot on the Bot API); the
-    in-process simulator plays recipients who read nothing, user accounts run no bot."""
-    return sender.kind == SenderKind.BOT.value and sender.transport == TransportKind.BOTAPI.value
-
-
-def opt_in_text(sender: Sender) -> str:
+def opt_in_text(sender: SenderInfo) -> str:
     """Returns the text a person agrees to by subscribing to the sender."""
-    name = f"@{sender.bot_username}" if sender.bot_username else sender.name
-    return consent_bot.opt_in_text(custom_text=sender.opt_in_text, name=name)
+    return consent_bot.opt_in_text(custom_text=sender.opt_in_text, name=sender.display_name)
 
 
 def consent_reply(
     kind: consent_bot.ReplyKind,
     *,
-    sender: Sender,
+    sender: SenderInfo,
     chat_id: int,
     source: str = consent_bot.DIRECT_SOURCE,
 ) -> OutgoingMessage:
@@ -817,7 +831,7 @@ def consent_reply(
     return consent_bot.reply(kind, chat_id=chat_id, source=source, shown_text=shown)
 
 
-def consent_proof(*, sender: Sender, event: InboundEvent) -> dict[str, Any]:
+def consent_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
     """Returns the proof of an opt-in by `event` (a /start, or the opt-in button's press)."""
     double = event.kind == "consent_yes"
     payload: Mapping[str, str] = event.payload
@@ -825,7 +839,7 @@ def consent_proof(*, sender: Sender, event: InboundEvent) -> dict[str, Any]:
     return consent_bot.consent_proof(
         event=event,
         sender_id=sender.id,
-        bot=f"@{sender.bot_username}" if sender.bot_username else sender.name,
+        bot=sender.display_name,
         double_opt_in=double,
         shown_text=shown or opt_in_text(sender),
         recorded_at=clock.now(),
@@ -833,7 +847,7 @@ def consent_proof(*, sender: Sender, event: InboundEvent) -> dict[str, Any]:
 
 
 async def _bot_or_raise(session: AsyncSession, sender_id: int) -> Sender:
-    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
+    sender = await _row_or_raise(session, sender_id)
     if sender.transport != TransportKind.BOTAPI.value:
         raise ValidationFailed(
             [field_error(("path", "sender_id"), "this sender is not a Bot API bot (botapi)")]
@@ -856,16 +870,18 @@ async def send_answer(
     return await _send_paced(limits, sender, OutgoingMessage(chat_id=chat_id, text=text))
 
 
-async def _send_paced(limits: Any, sender: Sender, message: OutgoingMessage) -> SendOutcome:
+async def _send_paced(limits: Any, sender: SenderInfo, message: OutgoingMessage) -> SendOutcome:
     """Sends one message, its slot taken from the sender's limiter when `limits` is given."""
-    limiter = None if limits is None else limits.limiter(sender.id, get_profile(sender))
+    limiter = None if limits is None else limits.limiter(sender.id, sender.profile)
     if limiter is not None:
         busy_s = await limiter.acquire(
             message.chat_id, message.chat_kind, max_wait_s=TEST_MAX_WAIT_S
         )
         if busy_s is not None:
             return SendOutcome(SendStatus.RETRY_AFTER, retry_after_s=busy_s, reason="rate_limited")
-    outcome = await send_message(sender_id=sender.id, profile_name=sender.profile, message=message)
+    outcome = await send_message(
+        sender_id=sender.id, profile_name=sender.profile.name, message=message
+    )
     if limiter is not None:
         limiter.sent(message.chat_id)  # the answer bounds when Telegram counted the send
     if limiter is not None and outcome.status is SendStatus.RETRY_AFTER:

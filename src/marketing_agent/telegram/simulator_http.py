@@ -40,7 +40,14 @@ from marketing_agent.telegram.simulator import (
     RecipientState,
     TelegramSimulator,
 )
-from marketing_agent.telegram.transport import Media, MediaKind, OutgoingMessage, SendStatus
+from marketing_agent.telegram.transport import (
+    Media,
+    MediaKind,
+    OutgoingMessage,
+    SendStatus,
+    chat_kind_of,
+    is_group_chat,
+)
 
 log = get_logger(__name__)
 
@@ -291,7 +298,7 @@ class SimulatedBotApi:
             OutgoingMessage(
                 chat_id=chat_id,
                 text=formatted.text,
-                chat_kind="group" if chat_id < 0 else "private",
+                chat_kind=chat_kind_of(chat_id),
                 media=attached,
             )
         )
@@ -734,8 +741,9 @@ def _message_json(
     kind: MediaKind | None,
     reply_markup: Any,
 ) -> dict[str, Any]:
-    chat: dict[str, Any] = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
-    if chat_id < 0:
+    group = is_group_chat(chat_id)
+    chat: dict[str, Any] = {"id": chat_id, "type": "supergroup" if group else "private"}
+    if group:
         chat["title"] = f"Group {chat_id}"
     message: dict[str, Any] = {
         "message_id": message_id,

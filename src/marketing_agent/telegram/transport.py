@@ -13,6 +13,19 @@ from enum import StrEnum
 from typing import Literal, Protocol
 
 ChatKind = Literal["private", "group"]
+
+
+def is_group_chat(chat_id: int) -> bool:
+    """Returns whether a Telegram chat id is a group's, a supergroup's or a channel's: Telegram
+    gives those negative ids, and people positive ones."""
+    return chat_id < 0
+
+
+def chat_kind_of(chat_id: int) -> ChatKind:
+    """Returns the kind of chat an id names (is_group_chat), as the limiter counts it."""
+    return "group" if is_group_chat(chat_id) else "private"
+
+
 # "consent_yes": a person pressed a bot's opt-in button (double opt-in, telegram/consent_bot.py).
 InboundKind = Literal["read", "click", "reply", "converted", "stop", "start", "consent_yes"]
 MediaKind = Literal["photo", "document"]
