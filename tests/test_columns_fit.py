@@ -18,6 +18,7 @@ from marketing_agent.core.db import Base
 from marketing_agent.experiments.schemas import ExperimentStatus, RolloutMode
 from marketing_agent.orchestrator.schemas import DeliveryStatus, ReviewStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
+from marketing_agent.registry import load_all_models
 from marketing_agent.telegram.schemas import SenderKind, SenderStatus, TransportKind
 
 STORED: list[tuple[str, str, type[StrEnum]]] = [
@@ -45,6 +46,7 @@ STORED: list[tuple[str, str, type[StrEnum]]] = [
     ("table", "column", "values"), STORED, ids=lambda v: getattr(v, "__name__", v)
 )
 def test_every_stored_value_fits_its_column(table: str, column: str, values: type[StrEnum]) -> None:
+    load_all_models()  # every module's tables, whatever other tests imported before
     column_type = Base.metadata.tables[table].columns[column].type
     assert isinstance(column_type, String) and column_type.length is not None
     too_long = [v.value for v in values if len(v.value) > column_type.length]

@@ -77,3 +77,9 @@ class Cost(IdMixin, Base):
     description: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=lambda: clock.now())
+
+
+# The journeys' tables live beside the code that keeps them (analytics/journeys.py); imported
+# here so that every table of the module is in Base.metadata (Alembic, registry, tests).
+from marketing_agent.analytics.journeys import CampaignCount as CampaignCount  # noqa: E402
+from marketing_agent.analytics.journeys import Journey as Journey  # noqa: E402
