@@ -248,17 +248,10 @@ async def campaign_funnel_by_variant(
 ) -> FunnelBreakdown:
     """The funnel of every variant beside the overall one (the same steps and window)."""
     await _source_or_404(lookup, session, campaign_id)
-    window = timedelta(days=window_days) if window_days is not None else None
-    chosen = steps or service.DEFAULT_FUNNEL
-    overall = await service.funnel(
-        session=session, campaign_id=campaign_id, steps=chosen, window=window
+    keys = await service.variant_keys(session=session, campaign_id=campaign_id)
+    overall, variants = await _funnel_split(
+        session, campaign_id, steps, window_days, [{"variant_key": key} for key in keys]
     )
-    variants = [
-        await service.funnel(
-            session=session, campaign_id=campaign_id, steps=chosen, window=window, variant_key=key
-        )
-        for key in await service.variant_keys(session=session, campaign_id=campaign_id)
-    ]
     return FunnelBreakdown(overall=overall, variants=variants)
 
 
@@ -277,18 +270,33 @@ async def campaign_funnel_by_sender(
     """The funnel of the people each sender reached, beside the overall one (a person counts
     under the first sender that sent them the campaign)."""
     await _source_or_404(lookup, session, campaign_id)
+    ids = await service.funnel_senders(session=session, campaign_id=campaign_id)
+    overall, senders = await _funnel_split(
+        session, campaign_id, steps, window_days, [{"sender_id": s} for s in ids]
+    )
+    return FunnelSenderBreakdown(overall=overall, senders=senders)
+
+
+async def _funnel_split(
+    session: AsyncSession,
+    campaign_id: int,
+    steps: list[EventType] | None,
+    window_days: float | None,
+    parts: list[dict[str, Any]],
+) -> tuple[Any, list[Any]]:
+    """The overall funnel and one per part (a variant, a sender), the same steps and window."""
     window = timedelta(days=window_days) if window_days is not None else None
     chosen = steps or service.DEFAULT_FUNNEL
     overall = await service.funnel(
         session=session, campaign_id=campaign_id, steps=chosen, window=window
     )
-    senders = [
+    split = [
         await service.funnel(
-            session=session, campaign_id=campaign_id, steps=chosen, window=window, sender_id=s
+            session=session, campaign_id=campaign_id, steps=chosen, window=window, **part
         )
-        for s in await service.funnel_senders(session=session, campaign_id=campaign_id)
+        for part in parts
     ]
-    return FunnelSenderBreakdown(overall=overall, senders=senders)
+    return overall, split
 
 
 @router.get(
