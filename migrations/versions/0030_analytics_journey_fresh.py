@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("analytics_journeys") as batch:
-        batch.add_column(
-            sa.Column("fresh", sa.SmallInteger(), nullable=False, server_default="0")
-        )
+        batch.add_column(sa.Column("fresh", sa.SmallInteger(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:

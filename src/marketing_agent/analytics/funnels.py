@@ -132,7 +132,8 @@ async def walk(
             )
         ).one()
         counts = [int(n or 0) for n in row[: len(steps)]]
-        taken_list, ambiguous_list = row[len(steps)], row[len(steps) + 1]
+        taken_list = cast(str | None, row[len(steps)])
+        ambiguous_list = cast(str | None, row[len(steps) + 1])
         if len(steps) > 1 and taken_list:
             seconds = [int(t) / 1e6 for t in taken_list.split(",")]
         if ambiguous_list:
