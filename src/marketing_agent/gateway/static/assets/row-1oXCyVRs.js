@@ -1,1 +1,0 @@
-import{d as e,f as t}from"./index-nsVDz0y_.js";var n=t,r=e;export{n,r as t};
