@@ -162,15 +162,23 @@ async def seed_demo(
     telegram.pool().simulator(sender.id).add_started_chats(started)
     if existing:
         return DemoSeed(sender_id=sender.id, contacts=existing)
+    # The people were added when they opted in, before the history's campaigns reached them: a
+    # contact page must not read "Added" after the date of its messages.
+    real = clock.get_clock()
+    clock.set_clock(VirtualClock(min(DEMO_OPT_IN_AT, real.now() - timedelta(days=HISTORY_DAYS))))
+    try:
+        async with db.session() as session:
+            result = await contacts_import.import_contacts(
+                session=session,
+                data=csv_data,
+                sender_id=sender.id,
+                purpose="marketing",
+                actor=DEMO_ACTOR,
+                suppression_key=None,  # the demo's database is new: nobody was erased from it
+            )
+    finally:
+        clock.set_clock(real)
     async with db.session() as session:
-        result = await contacts_import.import_contacts(
-            session=session,
-            data=csv_data,
-            sender_id=sender.id,
-            purpose="marketing",
-            actor=DEMO_ACTOR,
-            suppression_key=None,  # the demo's database is new: nobody was erased from it
-        )
         await telegram.record_chats_started(
             session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT
         )
@@ -230,6 +238,8 @@ HISTORY = (
         ),
     ),
 )
+# How far back the demo's history reaches (its first campaign's day, plus a day).
+HISTORY_DAYS = max(days for days, _ in HISTORY) + 1
 
 
 async def _seed_history(runtime: Runtime, settings: Settings, *, vip_segment_id: int) -> None:

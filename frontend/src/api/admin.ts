@@ -23,7 +23,14 @@ export function useOverview() {
   });
 }
 
-export function useContactList(query: { q?: string; tag?: string; limit: number; offset: number }) {
+export function useContactList(query: {
+  q?: string;
+  tag?: string;
+  consent?: "granted" | "withdrawn" | "none";
+  language?: string;
+  limit: number;
+  offset: number;
+}) {
   return useQuery({
     queryKey: adminKeys.contactList(query),
     queryFn: () => unwrap(api.GET("/api/v1/orchestrator/contacts", { params: { query } })),

@@ -242,7 +242,8 @@ export interface paths {
         };
         /**
          * List Contacts
-         * @description Contacts, newest first; `q` matches name, username, Telegram id or a tag.
+         * @description Contacts, newest first; `q` matches name, username, Telegram id or a tag; `tag`,
+         *     `consent` and `language` narrow the list.
          */
         get: operations["list_contacts_api_v1_orchestrator_contacts_get"];
         put?: never;
@@ -4038,6 +4039,16 @@ export interface components {
             sent_at: string | null;
             /** Updated At */
             updated_at?: string | null;
+            /**
+             * Contact First Name
+             * @description The contact's first name, masked for a role without personal_data:read (a campaign's deliveries only).
+             */
+            contact_first_name?: string | null;
+            /**
+             * Contact Username
+             * @description The contact's Telegram username, masked likewise.
+             */
+            contact_username?: string | null;
         };
         /**
          * DeliveryStatus
@@ -7992,6 +8003,9 @@ export interface operations {
                 /** @description Text to look for. */
                 q?: string | null;
                 tag?: string | null;
+                /** @description Marketing consent now: granted, withdrawn, none. */
+                consent?: ("granted" | "withdrawn" | "none") | null;
+                language?: string | null;
             };
             header?: never;
             path?: never;

@@ -34,6 +34,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignRead,
     CampaignUpdate,
     ChangesRequest,
+    ConsentState,
     ContactCreate,
     ContactDetail,
     ContactRead,
@@ -95,10 +96,21 @@ async def list_contacts(
     offset: Offset = 0,
     q: Search = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
+    consent: Annotated[
+        ConsentState | None, Query(description="Marketing consent now: granted, withdrawn, none.")
+    ] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Page[ContactRead]:
-    """Contacts, newest first; `q` matches name, username, Telegram id or a tag."""
+    """Contacts, newest first; `q` matches name, username, Telegram id or a tag; `tag`,
+    `consent` and `language` narrow the list."""
     rows, total = await service.list_contacts(
-        session=session, limit=limit, offset=offset, search=q, tag=tag
+        session=session,
+        limit=limit,
+        offset=offset,
+        search=q,
+        tag=tag,
+        consent=consent,
+        language=language,
     )
     items = [
         compliance.contact_for_role(c, principal)
@@ -455,12 +467,27 @@ async def list_deliveries(
         limit=limit,
         offset=offset,
     )
-    return Page(
-        items=[DeliveryRead.model_validate(r) for r in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    contacts = {
+        c.id: c
+        for c in await service.get_contacts(
+            session=session, contact_ids=sorted({r.contact_id for r in rows})
+        )
+    }
+    masked = not compliance.sees_personal_data(principal)
+    items = []
+    for row in rows:
+        delivery = DeliveryRead.model_validate(row)
+        contact = contacts.get(row.contact_id)
+        if contact is not None:
+            first_name, username = contact.first_name, contact.username
+            if masked:
+                first_name = compliance.mask_text(first_name, keep_last=False)
+                username = compliance.mask_text(username)
+            delivery = delivery.model_copy(
+                update={"contact_first_name": first_name, "contact_username": username}
+            )
+        items.append(delivery)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/campaigns/{campaign_id}/deliveries/export", response_class=Response)

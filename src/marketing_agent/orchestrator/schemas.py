@@ -743,6 +743,14 @@ class DeliveryRead(BaseModel):
     attempts: int
     sent_at: datetime | None
     updated_at: datetime | None = None
+    contact_first_name: str | None = Field(
+        None,
+        description="The contact's first name, masked for a role without personal_data:read "
+        "(a campaign's deliveries only).",
+    )
+    contact_username: str | None = Field(
+        None, description="The contact's Telegram username, masked likewise."
+    )
 
 
 class ContactDetail(ContactRead):

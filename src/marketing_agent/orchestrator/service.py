@@ -103,9 +103,12 @@ async def list_contacts(
     offset: int = 0,
     search: str | None = None,
     tag: str | None = None,
+    consent: str | None = None,
+    language: str | None = None,
 ) -> tuple[Sequence[Contact], int]:
     """Returns a page of contacts, newest first, and the total; `search` matches the name,
-    username, Telegram id or a tag, `tag` one tag exactly."""
+    username, Telegram id or a tag, `tag` one tag exactly, `consent` the marketing consent now
+    (granted, withdrawn or none), `language` the contact's language."""
     query = select(Contact)
     if search and search.strip():
         term = search.strip().lstrip("@")
@@ -120,6 +123,14 @@ async def list_contacts(
         query = query.where(or_(*conditions))
     if tag:
         query = query.where(cast(Contact.tags, String).like(f'%"{tag}"%'))
+    if consent == "none":
+        query = query.where(
+            Contact.id.not_in(compliance.consent_contact_ids_query(state="recorded"))
+        )
+    elif consent:
+        query = query.where(Contact.id.in_(compliance.consent_contact_ids_query(state=consent)))
+    if language:
+        query = query.where(Contact.language == language)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
         await session.scalars(query.order_by(Contact.id.desc()).limit(limit).offset(offset))

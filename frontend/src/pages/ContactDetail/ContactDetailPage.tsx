@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 
 import { useContact, useUnsubscribe, useUpdateContactTags } from "../../api/admin";
 import { useContactTimeline, type TimelineEntry } from "../../api/analytics";
+import { useSenders } from "../../api/directory";
 import { asApiError } from "../../api/problem";
 import type { ConsentRecord, Delivery } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
@@ -37,9 +38,19 @@ const TIMELINE_COLOR: Record<string, string> = {
   consent_withdrawn: "red",
 };
 
+/** The senders' names by id: a person reads "Demo bot", not "sender 1". */
+function useSenderName(): (id: number | null | undefined) => string {
+  const senders = useSenders();
+  return (id) => {
+    if (id == null) return "—";
+    return senders.data?.find((s) => s.id === id)?.name ?? `Sender ${id}`;
+  };
+}
+
 /** Every event and consent decision of the contact, newest first; reads only where the sender sees them. */
 function ContactTimeline({ contactId }: { contactId: number }) {
   const timeline = useContactTimeline(contactId);
+  const senderName = useSenderName();
   if (timeline.isLoading) return <Skeleton active />;
   if (!timeline.data) return <ProblemAlert error={timeline.error} />;
   const { entries, unobservable } = timeline.data;
@@ -70,7 +81,7 @@ function ContactTimeline({ contactId }: { contactId: number }) {
                     {e.variant_key ? `, variant ${e.variant_key}` : ""}
                   </>
                 )}
-                {e.campaign_id == null && e.sender_id != null ? ` · sender ${e.sender_id}` : ""} · {formatDateTime(e.at)}
+                {e.campaign_id == null && e.sender_id != null ? ` · ${senderName(e.sender_id)}` : ""} · {formatDateTime(e.at)}
               </>
             ),
           }))}
@@ -145,6 +156,7 @@ export default function ContactDetailPage() {
   const id = Number(useParams().id);
   const contact = useContact(id);
   const unsubscribe = useUnsubscribe(id);
+  const senderName = useSenderName();
   const { can } = usePermissions();
   const { message } = App.useApp();
   const notifyProblem = useNotifyProblem();
@@ -224,7 +236,7 @@ export default function ContactDetailPage() {
                 dataIndex: "status",
                 render: (status: string) => <Tag color={status === "granted" ? "success" : "error"}>{status}</Tag>,
               },
-              { title: "Sender", dataIndex: "sender_id" },
+              { title: "Sender", dataIndex: "sender_id", render: (id: number) => senderName(id) },
               { title: "Purpose", dataIndex: "purpose" },
               { title: "Source", dataIndex: "source" },
               { title: "Proof", dataIndex: "proof", render: (proof: Record<string, unknown>) => <Proof proof={proof} /> },
