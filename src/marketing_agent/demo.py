@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_agent.analytics import service as analytics
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
@@ -170,6 +171,8 @@ async def seed_demo(
             purpose="marketing",
             actor=DEMO_ACTOR,
             suppression_key=None,  # the demo's database is new: nobody was erased from it
+            lawful_basis=compliance.LawfulBasis.CONSENT,
+            evidence="the demo's sign-up form",
         )
         await telegram.record_chats_started(
             session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT
