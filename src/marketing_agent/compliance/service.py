@@ -29,6 +29,7 @@ from marketing_agent.compliance.models import AuditEntry, ConsentRecord, Privacy
 from marketing_agent.compliance.schemas import AuditVerification, ConsentStatus
 from marketing_agent.compliance.schemas import ConsentCreate as ConsentCreate
 from marketing_agent.compliance.schemas import ConsentRead as ConsentRead
+from marketing_agent.compliance.schemas import IdentityVerification as IdentityVerification
 from marketing_agent.compliance.schemas import ImportBatchRead as ImportBatchRead
 from marketing_agent.compliance.schemas import LawfulBasis as LawfulBasis
 from marketing_agent.compliance.schemas import PrivacyRequestCreate as PrivacyRequestCreate

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a command runs
-    from marketing_agent.compliance.schemas import PrivacyRequestRead
+    from marketing_agent.compliance.service import PrivacyRequestRead
     from marketing_agent.core.settings import Settings
 
 RequestArg = Annotated[int, typer.Argument(help="The request's id (see `privacy list`).")]
@@ -137,10 +137,9 @@ async def _create(body: dict[str, Any], actor: str) -> PrivacyRequestRead:
 
 async def _verify(request_id: int, method: str, actor: str) -> PrivacyRequestRead:
     from marketing_agent.compliance import service as compliance
-    from marketing_agent.compliance.schemas import IdentityVerification
     from marketing_agent.core.db import Database
 
-    checked = IdentityVerification(method=method)  # the API's rule for a method
+    checked = compliance.IdentityVerification(method=method)  # the API's rule for a method
     db = Database(_settings().resolved_database_url)
     try:
         async with db.session() as session:
