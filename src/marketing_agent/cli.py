@@ -26,6 +26,7 @@ from marketing_agent.compliance.commands import (
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
+from marketing_agent.orchestrator.privacy_commands import add_privacy_commands
 
 if TYPE_CHECKING:
     from marketing_agent.core.db import Database
@@ -810,6 +811,8 @@ def audit_verify(data_dir: DataDir = None, anchors: AnchorsFile = None) -> None:
 
 add_audit_commands(audit_app)  # verify-export (compliance/commands.py)
 add_request_commands(privacy_app)  # extend, reject (compliance/commands.py)
+add_privacy_commands(privacy_app)  # create, verify, complete (orchestrator/privacy_commands.py)
+privacy_app.command("list")(privacy_requests)  # the same as `privacy requests`
 
 
 @users_app.command("create-admin")

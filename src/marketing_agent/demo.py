@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_agent.analytics import service as analytics
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
@@ -175,6 +176,8 @@ async def seed_demo(
                 purpose="marketing",
                 actor=DEMO_ACTOR,
                 suppression_key=None,  # the demo's database is new: nobody was erased from it
+                lawful_basis=compliance.LawfulBasis.CONSENT,
+                evidence="the demo's sign-up form",
             )
     finally:
         clock.set_clock(real)

@@ -351,8 +351,10 @@ export interface paths {
         /**
          * Import Contacts
          * @description Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
-         *     ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-         *     at all (with `valid_only`: every valid row, whole).
+         *     ';', optional consent_at, consent_proof, lawful_basis and consent_text_version, other
+         *     columns become attributes), whole or not at all (with `valid_only`: every valid row,
+         *     whole). A row with consent_at needs a lawful basis: its own or the file's `lawful_basis`.
+         *     The upload is kept as evidence: its hash, uploader, time and declared basis.
          */
         post: operations["import_contacts_api_v1_orchestrator_contacts_import_post"];
         delete?: never;
@@ -1949,6 +1951,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/compliance/contacts/{contact_id}/consent-receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consent Receipts
+         * @description The consent receipts of a contact: per sender and purpose, the decision in force, what
+         *     was agreed to, when, on which basis and how to withdraw (what the bot's /myconsent sends).
+         */
+        get: operations["consent_receipts_api_v1_compliance_contacts__contact_id__consent_receipts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/import-batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Batch
+         * @description The evidence of one contacts import: the file's SHA-256, uploader, time, declared basis.
+         */
+        get: operations["import_batch_api_v1_compliance_import_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/import-batches/{batch_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Import File
+         * @description Proves a kept file is the one imported as this batch (its SHA-256 matches).
+         */
+        post: operations["check_import_file_api_v1_compliance_import_batches__batch_id__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/compliance/audit": {
         parameters: {
             query?: never;
@@ -2789,6 +2852,11 @@ export interface components {
              */
             created_at: string;
         };
+        /** Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post */
+        Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post: {
+            /** File */
+            file: string;
+        };
         /** Body_import_contacts_api_v1_orchestrator_contacts_import_post */
         Body_import_contacts_api_v1_orchestrator_contacts_import_post: {
             /** File */
@@ -3548,6 +3616,21 @@ export interface components {
             proof?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description The GDPR art. 6(1) basis the processing rests on.
+             * @default consent
+             */
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Consent Text Version
+             * @description The version of the text agreed to; when absent, that of the proof's opt_in_text (sha256:<16 hex digits>).
+             */
+            consent_text_version?: string | null;
+            /**
+             * Import Batch Id
+             * @description The import batch it came in.
+             */
+            import_batch_id?: number | null;
         };
         /** ConsentRead */
         ConsentRead: {
@@ -3571,6 +3654,50 @@ export interface components {
              * Format: date-time
              */
             recorded_at: string;
+            /** @default consent */
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Consent Text Version
+             * @description The version of the exact text agreed to, when known.
+             */
+            consent_text_version?: string | null;
+            /**
+             * Import Batch Id
+             * @description The import batch it came in (GET /compliance/import-batches/{id}).
+             */
+            import_batch_id?: number | null;
+            /** @description That batch's evidence: file hash, uploader, time, declared basis. */
+            import_batch?: components["schemas"]["ImportBatchRead"] | null;
+        };
+        /**
+         * ConsentReceipt
+         * @description What a person agreed to, when and how, and how to withdraw: shown to the person.
+         */
+        ConsentReceipt: {
+            /** Contact Id */
+            contact_id: number;
+            /** Sender Id */
+            sender_id: number;
+            /** Purpose */
+            purpose: string;
+            status: components["schemas"]["ConsentStatus"];
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Given At
+             * Format: date-time
+             */
+            given_at: string;
+            /** Source */
+            source: string;
+            /**
+             * Text
+             * @description The exact text agreed to, when kept.
+             */
+            text?: string | null;
+            /** Consent Text Version */
+            consent_text_version: string | null;
+            /** How To Withdraw */
+            how_to_withdraw: string;
         };
         /**
          * ConsentStatus
@@ -4414,6 +4541,68 @@ export interface components {
              */
             method: string;
         };
+        /** ImportBatchCheck */
+        ImportBatchCheck: {
+            /** Batch Id */
+            batch_id: number;
+            /**
+             * Matches
+             * @description Whether the file is byte for byte the one imported.
+             */
+            matches: boolean;
+            /**
+             * File Sha256
+             * @description SHA-256 of the file checked.
+             */
+            file_sha256: string;
+            /** Expected Sha256 */
+            expected_sha256: string;
+        };
+        /**
+         * ImportBatchRead
+         * @description The evidence of one contacts import.
+         */
+        ImportBatchRead: {
+            /** Id */
+            id: number;
+            /**
+             * File Sha256
+             * @description SHA-256 of the file as uploaded.
+             */
+            file_sha256: string;
+            /** File Name */
+            file_name: string | null;
+            /** File Bytes */
+            file_bytes: number;
+            /** Uploaded By */
+            uploaded_by: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** @description The lawful basis declared for the whole file (rows may name theirs). */
+            declared_basis?: components["schemas"]["LawfulBasis"] | null;
+            /**
+             * Evidence
+             * @description Where the consents were collected.
+             */
+            evidence?: string | null;
+            /** Sender Id */
+            sender_id: number | null;
+            /** Purpose */
+            purpose: string;
+            /**
+             * Rows
+             * @description Rows imported.
+             */
+            rows: number;
+            /**
+             * Consents
+             * @description Consent decisions recorded from it.
+             */
+            consents: number;
+        };
         /** ImportColumn */
         ImportColumn: {
             /** Name */
@@ -4452,6 +4641,11 @@ export interface components {
         };
         /** ImportResult */
         ImportResult: {
+            /**
+             * Import Batch Id
+             * @description The evidence kept of this upload (GET /compliance/import-batches/{id}).
+             */
+            import_batch_id?: number | null;
             /** Created */
             created: number;
             /** Updated */
@@ -4582,6 +4776,13 @@ export interface components {
             /** Timezone */
             timezone: string;
         };
+        /**
+         * LawfulBasis
+         * @description GDPR art. 6(1); marketing rests on consent, or legitimate interests for the soft opt-in
+         *     of existing customers (ePrivacy art. 13(2)).
+         * @enum {string}
+         */
+        LawfulBasis: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests";
         /** LoginRequest */
         LoginRequest: {
             /** Username */
@@ -8450,6 +8651,8 @@ export interface operations {
             query?: {
                 /** @description Sender the consents were given to */
                 sender_id?: number | null;
+                /** @description The lawful basis of the file's consents, for rows that name none. */
+                lawful_basis?: components["schemas"]["LawfulBasis"] | null;
             };
             header?: never;
             path?: never;
@@ -8543,6 +8746,10 @@ export interface operations {
                 purpose?: string;
                 /** @description Leave out the rows with errors and import the others. */
                 valid_only?: boolean;
+                /** @description The lawful basis of the file's consents, for rows that name none. */
+                lawful_basis?: components["schemas"]["LawfulBasis"] | null;
+                /** @description Where and how the consents were collected (a form, an event), kept with the import batch. */
+                evidence?: string | null;
             };
             header?: never;
             path?: never;
@@ -16204,6 +16411,235 @@ export interface operations {
             };
             /** @description Something the request names does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consent_receipts_api_v1_compliance_contacts__contact_id__consent_receipts_get: {
+        parameters: {
+            query?: {
+                /** @description Only this sender's */
+                sender_id?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentReceipt"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_batch_api_v1_compliance_import_batches__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import batch's id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatchRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_import_file_api_v1_compliance_import_batches__batch_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import batch's id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatchCheck"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

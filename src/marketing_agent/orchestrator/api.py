@@ -170,9 +170,15 @@ async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:
     deliveries = await service.list_contact_deliveries(session=session, contact_id=contact_id)
     return ContactDetail(
         **read.model_dump(),
-        consents=[compliance.ConsentRead.model_validate(c) for c in consents],
+        consents=await compliance.consent_reads(session=session, records=consents),
         deliveries=[DeliveryRead.model_validate(d) for d in deliveries],
     )
+
+
+DeclaredBasis = Annotated[
+    compliance.LawfulBasis | None,
+    Query(description="The lawful basis of the file's consents, for rows that name none."),
+]
 
 
 @router.post("/contacts/import/preview")
@@ -182,9 +188,12 @@ async def preview_contacts_import(
     sender_id: Annotated[
         DbId | None, Query(description="Sender the consents were given to")
     ] = None,
+    lawful_basis: DeclaredBasis = None,
 ) -> ImportPreview:
     """Reads a CSV and returns its column mapping, first rows and every error; writes nothing."""
-    return contacts_import.preview_import(await file.read(), sender_id=sender_id)
+    return contacts_import.preview_import(
+        await file.read(), sender_id=sender_id, lawful_basis=lawful_basis
+    )
 
 
 @router.post("/contacts", status_code=201)
@@ -216,12 +225,26 @@ async def import_contacts(
     valid_only: Annotated[
         bool, Query(description="Leave out the rows with errors and import the others.")
     ] = False,
+    lawful_basis: DeclaredBasis = None,
+    evidence: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="Where and how the consents were collected (a form, an event), kept "
+            "with the import batch.",
+        ),
+    ] = None,
 ) -> ImportResult:
     """Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
-    ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-    at all (with `valid_only`: every valid row, whole)."""
+    ';', optional consent_at, consent_proof, lawful_basis and consent_text_version, other
+    columns become attributes), whole or not at all (with `valid_only`: every valid row,
+    whole). A row with consent_at needs a lawful basis: its own or the file's `lawful_basis`.
+    The upload is kept as evidence: its hash, uploader, time and declared basis."""
     data = await file.read()
     return await contacts_import.import_contacts(
+        lawful_basis=lawful_basis,
+        evidence=evidence or None,
+        file_name=file.filename,
         session=session,
         data=data,
         sender_id=sender_id,

@@ -155,6 +155,9 @@ class ImportPreview(BaseModel):
 
 
 class ImportResult(BaseModel):
+    import_batch_id: int | None = Field(
+        None, description="The evidence kept of this upload (GET /compliance/import-batches/{id})."
+    )
     created: int
     updated: int
     consents_recorded: int

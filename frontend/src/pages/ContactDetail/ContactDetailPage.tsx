@@ -91,6 +91,55 @@ function ContactTimeline({ contactId }: { contactId: number }) {
   );
 }
 
+/** The evidence of the import a consent came in: the file's hash, who uploaded it, when, the basis declared. */
+function ImportEvidence({ batch }: { batch: ConsentRecord["import_batch"] }) {
+  if (!batch) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <dl style={{ margin: 0 }} aria-label={`Import batch ${batch.id}`}>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">import batch:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          {batch.id} ({batch.file_name ?? "file"}, {batch.rows} rows)
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">file SHA-256:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          <Typography.Text code copyable>
+            {batch.file_sha256}
+          </Typography.Text>
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">uploaded:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          {formatDateTime(batch.uploaded_at)} by {batch.uploaded_by}
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">declared basis:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>{batch.declared_basis ?? "none (per row)"}</dd>
+      </div>
+      {batch.evidence && (
+        <div style={{ display: "flex", gap: 4 }}>
+          <dt>
+            <Typography.Text type="secondary">collected:</Typography.Text>
+          </dt>
+          <dd style={{ margin: 0 }}>{batch.evidence}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
 function Proof({ proof }: { proof: Record<string, unknown> }) {
   const entries = Object.entries(proof ?? {});
   if (entries.length === 0) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -239,7 +288,18 @@ export default function ContactDetailPage() {
               { title: "Sender", dataIndex: "sender_id", render: (id: number) => senderName(id) },
               { title: "Purpose", dataIndex: "purpose" },
               { title: "Source", dataIndex: "source" },
+              { title: "Lawful basis", dataIndex: "lawful_basis", render: (basis: string) => basis.replace(/_/g, " ") },
+              {
+                title: "Text version",
+                dataIndex: "consent_text_version",
+                render: (version: string | null) => version ?? <Typography.Text type="secondary">not kept</Typography.Text>,
+              },
               { title: "Proof", dataIndex: "proof", render: (proof: Record<string, unknown>) => <Proof proof={proof} /> },
+              {
+                title: "Evidence",
+                key: "evidence",
+                render: (_: unknown, record: ConsentRecord) => <ImportEvidence batch={record.import_batch} />,
+              },
             ]}
           />
         </section>
