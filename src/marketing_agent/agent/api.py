@@ -29,7 +29,6 @@ from marketing_agent.agent.schemas import (
     ResultsSummary,
     UsageSummary,
 )
-from marketing_agent.agent.summary import summarise_results
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
@@ -197,19 +196,13 @@ async def reset_prompt(
 
 @router.get("/campaigns/{campaign_id}/summary")
 async def results_summary(
-    campaign_id: CampaignID,
-    strategist: StrategistDep,
-    settings: CurrentSettings,
-    principal: CanReadUsage,
+    campaign_id: CampaignID, strategist: StrategistDep, principal: CanReadUsage
 ) -> ResultsSummary:
     """The campaign's results in sentences (reach, then the experiment's verdict and its chance
-    to be best), each figure from the analytics and experiments modules; no LLM, no cost."""
+    to be best), each figure from the analytics and experiments modules: the summary written
+    when it finished (`written_at`), else fixed sentences over the latest figures (no LLM)."""
     await _campaign_exists(strategist, campaign_id)
-    return await summarise_results(
-        campaign_id=campaign_id,
-        tools=chat_tools(strategist.sessions, settings),
-        principal=principal,
-    )
+    return await strategist.results_summary(campaign_id=campaign_id, principal=principal)
 
 
 def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:

@@ -332,7 +332,8 @@ class ChatStreamEvent(BaseModel):
 
 
 class ResultsSummary(BaseModel):
-    """A campaign's results in plain sentences, every figure from a tool result (no LLM)."""
+    """A campaign's results in plain sentences, every figure from a tool result: written when
+    the campaign finished (`written_at`), or built now from fixed sentences when none is."""
 
     campaign_id: int
     status: str
@@ -340,8 +341,20 @@ class ResultsSummary(BaseModel):
     summary: str = Field(description="The sentences, citing their source as [S1].")
     confidence: str = Field(description="How sure the A/B experiment is, in a sentence.")
     sources: list[ChatSource]
-    unverified_figures: list[str] = Field(default_factory=list)
-    ai_generated: bool = Field(False, description="Always false: fixed sentences, no LLM.")
+    unverified_figures: list[str] = Field(
+        default_factory=list, description="Always empty: a summary with one is never kept."
+    )
+    ai_generated: bool = Field(
+        False, description="An LLM wrote the sentences (EU AI Act art. 50); false: fixed ones."
+    )
+    provider: str = "offline"
+    model: str = "rules-v1"
+    written_at: datetime | None = Field(
+        None,
+        description="When it was written and kept (the campaign finished); null: built now "
+        "from the latest figures, not kept.",
+    )
+    notes: list[str] = Field(default_factory=list)
 
 
 MAX_PROMPT_CHARS = 20_000
