@@ -23,6 +23,8 @@ from marketing_agent.agent.schemas import (
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
+    PromptPreview,
+    PromptPreviewRequest,
     PromptRead,
     PromptUpdate,
     ProviderInfo,
@@ -170,6 +172,19 @@ async def read_prompt(
 ) -> PromptRead:
     """One prompt, with its saved versions (newest first)."""
     return await strategist.read_prompt(name)
+
+
+@router.post("/prompts/{name}/preview")
+async def preview_prompt(
+    name: PromptName,
+    request: PromptPreviewRequest,
+    strategist: StrategistDep,
+    principal: CanUseAgent,
+) -> PromptPreview:
+    """The prompt as the model would read it, every placeholder filled in for the brief (a
+    sample brief when none is given): the draft `text` when given, else the one that runs.
+    Nothing is saved and no model is called."""
+    return await strategist.preview_prompt(name=name, text=request.text, brief=request.brief)
 
 
 @router.put("/prompts/{name}")

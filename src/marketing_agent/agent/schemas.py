@@ -387,6 +387,26 @@ class PromptRead(BaseModel):
     history: list[PromptEditRead] = Field(default_factory=list, description="Newest first.")
 
 
+class PromptPreviewRequest(BaseModel):
+    """A prompt's text (the one being edited; none: the one that runs now) filled in for a
+    brief (none: a sample brief)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, min_length=1, max_length=MAX_PROMPT_CHARS)
+    brief: CampaignBrief | None = None
+
+
+class PromptPreview(BaseModel):
+    """What the strategist would send the model: the prompt with every placeholder filled in."""
+
+    name: str
+    label: str = Field(description="The version previewed; '(unsaved)' for a draft text.")
+    brief: CampaignBrief = Field(description="The brief it was filled in for.")
+    values: dict[str, str] = Field(description="Each $placeholder and what filled it in.")
+    rendered: str
+
+
 class PromptUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

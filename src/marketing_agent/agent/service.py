@@ -47,6 +47,7 @@ from marketing_agent.agent.schemas import (
     ChatAnswer,
     ChatRequest,
     ChatStreamEvent,
+    PromptPreview,
     PromptRead,
     ProviderInfo,
     ResultsSummary,
@@ -229,6 +230,13 @@ class Strategist:
     async def read_prompt(self, name: str) -> PromptRead:
         async with self.sessions() as session:
             return await prompt_edits.read_prompt(session=session, name=name)
+
+    async def preview_prompt(
+        self, *, name: str, text: str | None, brief: CampaignBrief | None
+    ) -> PromptPreview:
+        """Returns a prompt (a draft text, or the one that runs) filled in for a brief."""
+        async with self.sessions() as session:
+            return await prompt_edits.preview(session=session, name=name, text=text, brief=brief)
 
     async def save_prompt(
         self, *, name: str, text: str | None, note: str, actor: str
