@@ -9,8 +9,8 @@ import dataclasses
 import httpx
 from fastapi import FastAPI
 
-from marketing_agent.agent.service import Strategist, record_usage
 from marketing_agent.agent.schemas import Usage
+from marketing_agent.agent.service import Strategist, record_usage
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import scheduled

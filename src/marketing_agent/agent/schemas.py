@@ -295,6 +295,38 @@ class CampaignProposal(BaseModel):
     written_by: str = Field(description="The provider that wrote it (AI-generated).")
 
 
+class VariantsProposal(BaseModel):
+    """New variants the strategist proposed for an existing campaign: nothing changes until a
+    person applies them (the UI's "Apply" edits the campaign, which is scored and reviewed
+    again)."""
+
+    source_id: str
+    campaign_id: int
+    campaign_name: str
+    editable: bool = Field(description="A draft or a campaign waiting for review.")
+    current: list[ProposedVariant] = Field(description="The campaign's variants now.")
+    variants: list[ProposedVariant]
+    rationale: str
+    written_by: str
+
+
+class ScheduleProposal(BaseModel):
+    """A send time the strategist proposed from when people read and clicked: applied only by
+    a person's click (the UI's "Apply" sets the campaign's start)."""
+
+    source_id: str
+    campaign_id: int
+    campaign_name: str
+    editable: bool
+    start_at: datetime
+    timezone: str
+    local_hour: int = Field(description="The proposed hour in the campaign's time zone.")
+    engaged_in_hour: int = Field(description="Reads and clicks in that hour (UTC) of the window.")
+    engaged_total: int
+    window_days: int
+    written_by: str
+
+
 class ChatAnswer(BaseModel):
     answer: str
     sources: list[ChatSource]
@@ -312,6 +344,12 @@ class ChatAnswer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     proposals: list[CampaignProposal] = Field(
         default_factory=list, description="Drafts proposed with draft_campaign, to confirm."
+    )
+    variant_proposals: list[VariantsProposal] = Field(
+        default_factory=list, description="Variants proposed for a campaign, to apply."
+    )
+    schedule_proposals: list[ScheduleProposal] = Field(
+        default_factory=list, description="Send times proposed for a campaign, to apply."
     )
 
 
