@@ -33,8 +33,8 @@ export function ResultsSummaryCard({ campaignId }: { campaignId: number }) {
           <Tag>Fixed sentences from the analytics and experiment figures, no LLM</Tag>
         )}
       </Space>
-      {data.notes.length > 0 ? (
-        <Alert style={{ marginTop: 8 }} type="info" showIcon title={data.notes.join(" ")} />
+      {(data.notes ?? []).length > 0 ? (
+        <Alert style={{ marginTop: 8 }} type="info" showIcon title={(data.notes ?? []).join(" ")} />
       ) : null}
     </Card>
   );
