@@ -117,7 +117,7 @@ async def test_an_llm_summary_with_a_figure_no_tool_returned_is_set_aside(
     with fake_llm(script) as server:
         runtime, strategist = _with_llm(db, settings, server.url)
         await scheduled.tick(runtime)
-        principal = scheduled.SUMMARY_WRITER
+        principal = scheduled.summary_writer()
         summary = await strategist.results_summary(campaign_id=campaign_id, principal=principal)
 
     assert "40%" not in summary.summary and "sent to 12, delivered to 12" in summary.summary
@@ -137,7 +137,7 @@ async def test_a_campaign_whose_llm_budget_is_used_up_gets_the_fixed_summary_at_
         runtime, strategist = _with_llm(db, settings, server.url)
         await strategist.set_campaign_budget(campaign_id=campaign_id, limit_usd=1.0, actor="t")
         await scheduled.tick(runtime)
-        principal = scheduled.SUMMARY_WRITER
+        principal = scheduled.summary_writer()
         summary = await strategist.results_summary(campaign_id=campaign_id, principal=principal)
 
     assert server.requests == [], "no call over the budget"

@@ -65,7 +65,9 @@ def test_an_admin_previews_a_draft_prompt_filled_in_for_the_sample_brief(
     expect(preview).to_contain_text("The product, once more: The new winter boots collection.")
     expect(preview).not_to_contain_text("$product")
     expect(card.get_by_text("Preview of plan_user (unsaved)", exact=False)).to_be_visible()
-    expect(card.get_by_text(re.compile(r"\$cta = https://shop\.example/winter-boots"))).to_be_visible()
+    expect(
+        card.get_by_text(re.compile(r"\$cta = https://shop\.example/winter-boots"))
+    ).to_be_visible()
     expect(card.get_by_text("runs plan_user@1", exact=True)).to_be_visible()  # nothing saved
     page.mouse.move(0, 0)
     assert_accessible(page)

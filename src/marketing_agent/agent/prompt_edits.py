@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.agent.models import PromptEdit
 from marketing_agent.agent.prompts import (
     PROMPT_PURPOSES,
-    SAMPLE_BRIEF,
     SHIPPED,
     PromptFile,
     PromptSet,
     fill_in,
     placeholders,
     prompt_values,
+    sample_brief,
     template_problem,
 )
 from marketing_agent.agent.schemas import CampaignBrief, PromptEditRead, PromptPreview, PromptRead
@@ -92,7 +92,7 @@ async def preview(
         if problem is not None:
             raise ValidationFailed([field_error(("body", "text"), problem)], detail=problem)
         prompt, label = prompt.edited(text, prompt.edit), f"{name} (unsaved)"
-    brief = brief or SAMPLE_BRIEF
+    brief = brief or sample_brief()
     values = prompt_values(name, brief)
     used = placeholders(prompt.template)
     return PromptPreview(

@@ -156,18 +156,20 @@ NUDGE_PROMPT = (
 )
 
 
-SAMPLE_BRIEF = CampaignBrief(
-    name="Winter boots launch",
-    product="The new winter boots collection",
-    offer="20% off for subscribers",
-    audience_description="Customers who bought boots last winter",
-    call_to_action="Shop the boots",
-    call_to_action_url="https://shop.example/winter-boots",
-    tone="friendly",
-    language="en",
-    languages=["en", "fr"],
-    variant_count=2,
-)
+def sample_brief() -> CampaignBrief:
+    """Returns the brief a prompt is previewed with when none is given."""
+    return CampaignBrief(
+        name="Winter boots launch",
+        product="The new winter boots collection",
+        offer="20% off for subscribers",
+        audience_description="Customers who bought boots last winter",
+        call_to_action="Shop the boots",
+        call_to_action_url="https://shop.example/winter-boots",
+        tone="friendly",
+        language="en",
+        languages=["en", "fr"],
+        variant_count=2,
+    )
 
 
 def prompt_values(name: str, brief: CampaignBrief) -> dict[str, str]:

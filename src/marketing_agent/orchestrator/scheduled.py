@@ -24,8 +24,14 @@ if TYPE_CHECKING:
     from marketing_agent.runtime import Runtime
 
 log = get_logger(__name__)
-# Who the strategist acts as when it writes a summary: an analyst reads results and nothing else.
-SUMMARY_WRITER = Principal(user_id=0, username=flows.SYSTEM_ACTOR, role=Role.ANALYST, via="system")
+
+
+def summary_writer() -> Principal:
+    """Returns whom the strategist acts as when it writes a summary: an analyst, who reads
+    results and nothing else."""
+    return Principal(user_id=0, username=flows.SYSTEM_ACTOR, role=Role.ANALYST, via="system")
+
+
 RESPONDER_BATCH = 25  # stored updates applied per transaction when answers go out meanwhile
 
 
@@ -57,7 +63,7 @@ async def write_results_summaries(runtime: Runtime, campaign_ids: Sequence[int])
     for campaign_id in campaign_ids:
         try:
             await runtime.strategist.write_results_summary(
-                campaign_id=campaign_id, principal=SUMMARY_WRITER
+                campaign_id=campaign_id, principal=summary_writer()
             )
         except Exception:
             log.exception("campaign.summary_failed", campaign_id=campaign_id)
