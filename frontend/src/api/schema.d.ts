@@ -981,6 +981,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/prompts/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Prompt
+         * @description The prompt as the model would read it, every placeholder filled in for the brief (a
+         *     sample brief when none is given): the draft `text` when given, else the one that runs.
+         *     Nothing is saved and no model is called.
+         */
+        post: operations["preview_prompt_api_v1_agent_prompts__name__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/campaigns/{campaign_id}/summary": {
         parameters: {
             query?: never;
@@ -991,7 +1013,8 @@ export interface paths {
         /**
          * Results Summary
          * @description The campaign's results in sentences (reach, then the experiment's verdict and its chance
-         *     to be best), each figure from the analytics and experiments modules; no LLM, no cost.
+         *     to be best), each figure from the analytics and experiments modules: the summary written
+         *     when it finished (`written_at`), else fixed sentences over the latest figures (no LLM).
          */
         get: operations["results_summary_api_v1_agent_campaigns__campaign_id__summary_get"];
         put?: never;
@@ -3481,6 +3504,16 @@ export interface components {
              * @description Drafts proposed with draft_campaign, to confirm.
              */
             proposals?: components["schemas"]["CampaignProposal"][];
+            /**
+             * Variant Proposals
+             * @description Variants proposed for a campaign, to apply.
+             */
+            variant_proposals?: components["schemas"]["VariantsProposal"][];
+            /**
+             * Schedule Proposals
+             * @description Send times proposed for a campaign, to apply.
+             */
+            schedule_proposals?: components["schemas"]["ScheduleProposal"][];
         };
         /**
          * ChatRequest
@@ -5297,6 +5330,40 @@ export interface components {
             created_at: string;
         };
         /**
+         * PromptPreview
+         * @description What the strategist would send the model: the prompt with every placeholder filled in.
+         */
+        PromptPreview: {
+            /** Name */
+            name: string;
+            /**
+             * Label
+             * @description The version previewed; '(unsaved)' for a draft text.
+             */
+            label: string;
+            /** @description The brief it was filled in for. */
+            brief: components["schemas"]["CampaignBrief"];
+            /**
+             * Values
+             * @description Each $placeholder and what filled it in.
+             */
+            values: {
+                [key: string]: string;
+            };
+            /** Rendered */
+            rendered: string;
+        };
+        /**
+         * PromptPreviewRequest
+         * @description A prompt's text (the one being edited; none: the one that runs now) filled in for a
+         *     brief (none: a sample brief).
+         */
+        PromptPreviewRequest: {
+            /** Text */
+            text?: string | null;
+            brief?: components["schemas"]["CampaignBrief"] | null;
+        };
+        /**
          * PromptRead
          * @description A strategist prompt: the shipped text and version, and what runs now.
          */
@@ -5563,7 +5630,8 @@ export interface components {
         RequestStatus: "received" | "verified" | "completed" | "rejected";
         /**
          * ResultsSummary
-         * @description A campaign's results in plain sentences, every figure from a tool result (no LLM).
+         * @description A campaign's results in plain sentences, every figure from a tool result: written when
+         *     the campaign finished (`written_at`), or built now from fixed sentences when none is.
          */
         ResultsSummary: {
             /** Campaign Id */
@@ -5587,14 +5655,34 @@ export interface components {
             confidence: string;
             /** Sources */
             sources: components["schemas"]["ChatSource"][];
-            /** Unverified Figures */
+            /**
+             * Unverified Figures
+             * @description Always empty: a summary with one is never kept.
+             */
             unverified_figures?: string[];
             /**
              * Ai Generated
-             * @description Always false: fixed sentences, no LLM.
+             * @description An LLM wrote the sentences (EU AI Act art. 50); false: fixed ones.
              * @default false
              */
             ai_generated: boolean;
+            /**
+             * Provider
+             * @default offline
+             */
+            provider: string;
+            /**
+             * Model
+             * @default rules-v1
+             */
+            model: string;
+            /**
+             * Written At
+             * @description When it was written and kept (the campaign finished); null: built now from the latest figures, not kept.
+             */
+            written_at?: string | null;
+            /** Notes */
+            notes?: string[];
         };
         /**
          * RetentionReport
@@ -6204,6 +6292,44 @@ export interface components {
              * @description Recipients available; the answer says whether they suffice.
              */
             audience?: number | null;
+        };
+        /**
+         * ScheduleProposal
+         * @description A send time the strategist proposed from when people read and clicked: applied only by
+         *     a person's click (the UI's "Apply" sets the campaign's start).
+         */
+        ScheduleProposal: {
+            /** Source Id */
+            source_id: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** Editable */
+            editable: boolean;
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Local Hour
+             * @description The proposed hour in the campaign's time zone.
+             */
+            local_hour: number;
+            /**
+             * Engaged In Hour
+             * @description Reads and clicks in that hour (UTC) of the window.
+             */
+            engaged_in_hour: number;
+            /** Engaged Total */
+            engaged_total: number;
+            /** Window Days */
+            window_days: number;
+            /** Written By */
+            written_by: string;
         };
         /** SegmentCreate */
         SegmentCreate: {
@@ -7044,6 +7170,36 @@ export interface components {
              * @default 0
              */
             revenue_usd_micros: number;
+        };
+        /**
+         * VariantsProposal
+         * @description New variants the strategist proposed for an existing campaign: nothing changes until a
+         *     person applies them (the UI's "Apply" edits the campaign, which is scored and reviewed
+         *     again).
+         */
+        VariantsProposal: {
+            /** Source Id */
+            source_id: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /**
+             * Editable
+             * @description A draft or a campaign waiting for review.
+             */
+            editable: boolean;
+            /**
+             * Current
+             * @description The campaign's variants now.
+             */
+            current: components["schemas"]["ProposedVariant"][];
+            /** Variants */
+            variants: components["schemas"]["ProposedVariant"][];
+            /** Rationale */
+            rationale: string;
+            /** Written By */
+            written_by: string;
         };
         /**
          * Verdict
@@ -11760,6 +11916,96 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PromptRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    preview_prompt_api_v1_agent_prompts__name__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The prompt's name, e.g. plan_system. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptPreview"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

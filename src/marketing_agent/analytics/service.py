@@ -409,6 +409,26 @@ def _window_us(window: timedelta | None) -> int | None:
     return window // timedelta(microseconds=1)
 
 
+ENGAGEMENT_SAMPLE = 50_000  # newest events read to find the engaged hours
+
+
+async def engagement_by_hour(
+    *, session: AsyncSession, since: datetime, types: Sequence[str] = ("read", "clicked")
+) -> dict[int, int]:
+    """Returns how many reads and clicks (or `types`) of any campaign fell in each UTC hour
+    (0-23) since `since`, over the newest events (the send time a schedule proposal uses)."""
+    query = (
+        select(Event.occurred_at)
+        .where(Event.type.in_(list(types)), Event.occurred_at >= since)
+        .order_by(Event.occurred_at.desc())
+        .limit(ENGAGEMENT_SAMPLE)
+    )
+    hours: dict[int, int] = defaultdict(int)
+    for at in await session.scalars(query):
+        hours[_aware(at).hour] += 1
+    return dict(sorted(hours.items()))
+
+
 async def variant_keys(*, session: AsyncSession, campaign_id: int) -> list[str]:
     """The variant keys the campaign's events name, in order."""
     keys = await session.scalars(

@@ -17,6 +17,7 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue, segments, spans
 from marketing_agent.orchestrator.models import (
     Campaign,
@@ -32,6 +33,7 @@ from marketing_agent.orchestrator.schemas import (
     ContactRead,
     ContactUpdate,
     DeliveryCounts,
+    LaunchPreview,
     RedriveRequest,
     RedriveResult,
     ReviewItemRead,
@@ -774,3 +776,13 @@ async def read_review(*, session: AsyncSession, review_id: int) -> ReviewItemRea
     return ReviewItemRead.model_validate(item).model_copy(
         update={"campaign_name": campaign.name, "texts": spans.checked_texts(campaign)}
     )
+
+
+async def launch_preview(
+    *, session: AsyncSession, settings: Settings, campaign_id: int
+) -> LaunchPreview:
+    """Returns whom the campaign would reach if it started now (after consent, the frequency
+    cap and quiet hours) and how long it takes at the sender's limit (see editing.py)."""
+    from marketing_agent.orchestrator import editing  # editing builds on this module
+
+    return await editing.launch_preview(session=session, settings=settings, campaign_id=campaign_id)

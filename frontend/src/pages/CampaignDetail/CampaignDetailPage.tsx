@@ -21,6 +21,7 @@ import { DeliveryCard } from "./DeliveryCard";
 import { ExperimentSummary } from "../Experiments/ExperimentSummary";
 import { LiveResults } from "./LiveResults";
 import { ResultsOverTime } from "./ResultsOverTime";
+import { ResultsSummaryCard } from "./ResultsSummaryCard";
 import { VariantsCard } from "./VariantsCard";
 
 const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, dead: 0, in_doubt: 0 };
@@ -169,6 +170,9 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
+      {campaign.status === "completed" || campaign.status === "cancelled" ? (
+        <ResultsSummaryCard key={campaign.status} campaignId={campaign.id} />
+      ) : null}
       <ExperimentSummary campaignId={campaign.id} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
       <ResultsOverTime campaignId={campaign.id} live={live} pollMs={pollMs} />
