@@ -11,8 +11,10 @@ from marketing_agent.core.auth import Permission, Principal, Role, authorize, li
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
+from marketing_agent.safety.content import built_in_phrase_lists
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
+    BuiltInPhraseList,
     BlacklistTermRead,
     ContentCheckRequest,
     ContentVerdict,
@@ -83,6 +85,12 @@ async def redact_text(redact_in: RedactRequest, principal: CanRead) -> RedactRes
 @router.get("/phrase-lists")
 async def list_phrase_lists(session: DbSession, principal: CanRead) -> list[PhraseListRead]:
     return await service.list_phrase_lists(session=session)
+
+
+@router.get("/built-in-phrases")
+async def list_built_in_phrases(principal: CanRead) -> list[BuiltInPhraseList]:
+    """The phrases every check looks for besides the workspace's lists (read-only)."""
+    return built_in_phrase_lists()
 
 
 @router.post("/phrase-lists", status_code=201)
