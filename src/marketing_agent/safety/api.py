@@ -14,8 +14,8 @@ from marketing_agent.safety import service
 from marketing_agent.safety.content import built_in_phrase_lists
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
-    BuiltInPhraseList,
     BlacklistTermRead,
+    BuiltInPhraseList,
     ContentCheckRequest,
     ContentVerdict,
     PhraseCreate,

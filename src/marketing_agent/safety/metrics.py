@@ -17,7 +17,9 @@ FLOOD_WAITS_24H = Gauge(
     "ma_sender_flood_waits_24h", "FloodWaits a sender met in its health window", ["sender_id"]
 )
 SPAM_REPLIES_24H = Gauge(
-    "ma_sender_spam_replies_24h", "Spam-like replies a sender got in its health window", ["sender_id"]
+    "ma_sender_spam_replies_24h",
+    "Spam-like replies a sender got in its health window",
+    ["sender_id"],
 )
 _GAUGES = (SCORE, COOLING_DOWN, FLOOD_WAITS_24H, SPAM_REPLIES_24H)
 

@@ -598,9 +598,7 @@ def _workspace_rules(row: SafetySettings, defaults: ContentRules) -> ContentRule
     threshold = defaults.review_threshold
     if row.review_threshold is not None:
         threshold = row.review_threshold
-    return replace(
-        defaults, opt_out=opt_out, allowed_domains=domains, review_threshold=threshold
-    )
+    return replace(defaults, opt_out=opt_out, allowed_domains=domains, review_threshold=threshold)
 
 
 async def update_safety_settings(
