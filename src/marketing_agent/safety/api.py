@@ -37,15 +37,27 @@ CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
 CanManage = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
 
 
+def _deployment_rules(request: Request) -> service.ContentRules:
+    """The process's content rules (Runtime.policies, from its settings): what applies where
+    the admin set none."""
+    policies = getattr(getattr(request.app.state, "runtime", None), "policies", None)
+    rules = getattr(policies, "content_rules", None)
+    return rules if isinstance(rules, service.ContentRules) else service.ContentRules()
+
+
+DeploymentRules = Annotated[service.ContentRules, Depends(_deployment_rules)]
+
+
 @router.post("/check")
 async def check_content(
-    check_in: ContentCheckRequest, session: DbSession, principal: CanRead
+    check_in: ContentCheckRequest, session: DbSession, principal: CanRead, defaults: DeploymentRules
 ) -> ContentVerdict:
     return await service.check_content(
         session=session,
         text=check_in.text,
         parse_mode=check_in.parse_mode,
         max_len=CAPTION_MAX if check_in.caption else TEXT_MAX,
+        rules=defaults,
     )
 
 
@@ -171,17 +183,6 @@ async def resume_sender(
     await service.get_sender_health(session=session, sender_id=sender_id)  # 404 first
     await service.resume_sender(session=session, sender_id=sender_id, actor=principal.actor)
     return await service.get_sender_health(session=session, sender_id=sender_id)
-
-
-def _deployment_rules(request: Request) -> service.ContentRules:
-    """The process's content rules (Runtime.policies, from its settings): what applies where
-    the admin set none."""
-    policies = getattr(getattr(request.app.state, "runtime", None), "policies", None)
-    rules = getattr(policies, "content_rules", None)
-    return rules if isinstance(rules, service.ContentRules) else service.ContentRules()
-
-
-DeploymentRules = Annotated[service.ContentRules, Depends(_deployment_rules)]
 
 
 @router.get("/settings")
