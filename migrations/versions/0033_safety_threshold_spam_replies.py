@@ -1,7 +1,7 @@
 """safety: the workspace's review threshold, and spam-like replies in the senders' tallies
 
 Revision ID: 0033_safety
-Revises: 0028_prompts
+Revises: 0030_fresh
 Create Date: 2026-12-01 19:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0033_safety"
-down_revision: str | None = "0028_prompts"
+down_revision: str | None = "0030_fresh"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
