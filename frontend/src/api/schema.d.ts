@@ -1372,6 +1372,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/safety/built-in-phrases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Built In Phrases
+         * @description The phrases every check looks for besides the workspace's lists (read-only).
+         */
+        get: operations["list_built_in_phrases_api_v1_safety_built_in_phrases_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/safety/phrase-lists/{list_id}": {
         parameters: {
             query?: never;
@@ -3027,6 +3047,28 @@ export interface components {
             warning: boolean;
             /** Exhausted */
             exhausted: boolean;
+        };
+        /**
+         * BuiltInPhraseList
+         * @description Phrases the guard ships with; every check looks for them (they cannot be edited).
+         */
+        BuiltInPhraseList: {
+            /** Name */
+            name: string;
+            /**
+             * Category
+             * @description The category a reason for one of these phrases carries.
+             */
+            category: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warn" | "block";
+            /** Description */
+            description: string;
+            /** Phrases */
+            phrases: string[];
         };
         /**
          * ButtonIn
@@ -6180,6 +6222,17 @@ export interface components {
              */
             review_deadline_h: number;
             /**
+             * Review Threshold
+             * @description The risk score (0-1) from which a campaign goes to review before sending.
+             */
+            review_threshold: number;
+            /**
+             * Review Threshold Source
+             * @description Set here, or the deployment's MA_REVIEW_RISK_THRESHOLD.
+             * @enum {string}
+             */
+            review_threshold_source: "workspace" | "deployment";
+            /**
              * Privacy Policy
              * @description What the bots answer to /privacy.
              */
@@ -6212,6 +6265,11 @@ export interface components {
             four_eyes?: boolean | null;
             /** Review Deadline H */
             review_deadline_h?: number | null;
+            /**
+             * Review Threshold
+             * @description The risk score (0.05-1) from which a campaign goes to review.
+             */
+            review_threshold?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
             /** Opt Out */
@@ -6517,10 +6575,21 @@ export interface components {
             failed: number;
             /** Opt Outs */
             opt_outs: number;
+            /**
+             * Spam Replies
+             * @description Replies calling the messages spam or saying they were reported.
+             * @default 0
+             */
+            spam_replies: number;
             /** Blocked Per 1000 */
             blocked_per_1000: number;
             /** Opt Outs Per 1000 */
             opt_outs_per_1000: number;
+            /**
+             * Spam Replies Per 1000
+             * @default 0
+             */
+            spam_replies_per_1000: number;
             /** Sent Today */
             sent_today: number;
             /**
@@ -13873,6 +13942,62 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_built_in_phrases_api_v1_safety_built_in_phrases_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuiltInPhraseList"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -51,7 +51,7 @@ function Overview({ campaign }: { campaign: Campaign }) {
         size="small"
         items={[
           { key: "goal", label: "Brief / goal", span: "filled", children: <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{campaign.goal}</Typography.Text> },
-          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
+          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} scale /> },
           { key: "purpose", label: "Purpose", children: campaign.purpose },
           { key: "sender", label: "Sender", children: sender?.name ?? campaign.sender_id },
           { key: "segment", label: "Segment", children: campaign.segment_id === null ? "All consenting contacts" : (segment?.name ?? campaign.segment_id) },
@@ -148,7 +148,10 @@ export default function CampaignDetailPage() {
           description={
             <>
               The safety guard flagged this campaign. It is sent only after approval in the{" "}
-              <Link to="/reviews">Review queue</Link>.
+              <Link to="/reviews" style={{ textDecoration: "underline" }}>
+                Review queue
+              </Link>
+              .
             </>
           }
         />
