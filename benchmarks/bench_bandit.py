@@ -101,7 +101,11 @@ class Campaign:
 
     def picked_best(self) -> bool:
         """Once every conversion has come: is the likeliest best arm the truly best one?"""
-        final = self.mature(np.inf, 0.0)
+        converted = np.isfinite(self.converted_at)
+        final = [
+            ArmCounts(str(k), int(np.sum(self.arm == k)), int(np.sum(converted & (self.arm == k))))
+            for k in range(len(self.rates))
+        ]
         best = chance_of_best(final)
         return max(best, key=best.__getitem__) == str(int(np.argmax(self.rates)))
 

@@ -868,6 +868,12 @@ def _describe(config: RolloutConfig) -> str:
             f"Bandit ({kind} Thompson sampling on {config.reward.value}): batches of "
             f"{config.batch_size} every {config.interval_minutes:g} min, burn-in "
             f"{config.burn_in_per_arm} per variant, floor {config.floor_weight:.1%}"
+            + (
+                f"; a recurring campaign's later run starts from the previous run's results, "
+                f"each earlier send worth {config.warm_start_discount:g} of a new one"
+                if config.warm_start_discount > 0
+                else "; every recurring run learns from scratch"
+            )
         )
     return "Fixed split by the variants' weights"
 
