@@ -26,7 +26,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 from marketing_agent.experiments.analysis import DecisionRule, analyse
-from marketing_agent.experiments.bandit import BanditPolicy, thompson_weights
+from marketing_agent.experiments.bandit import (
+    BanditPolicy,
+    Evidence,
+    chance_of_best,
+    thompson_weights,
+)
 from marketing_agent.experiments.stats import ArmCounts
 
 RECIPIENTS = 20_000
@@ -78,21 +83,47 @@ class Campaign:
             for k in range(len(self.rates))
         ]
 
+    def delay_weighted(self, now_s: float, delay_mean_s: float) -> list[Evidence]:
+        """The same evidence as bandit.delay_adjusted, vectorised."""
+        sent = self.arm[: self.sent]
+        age = np.maximum(now_s - self.send_times[: self.sent], 0.0)
+        weight = -np.expm1(-age / delay_mean_s)
+        seen = self.converted_at[: self.sent] <= now_s
+        out = []
+        for k in range(len(self.rates)):
+            mine = sent == k
+            won = float(np.sum(seen & mine))
+            out.append(Evidence(str(k), max(float(np.sum(weight[mine])), won), won))
+        return out
+
     def capture(self) -> float:
         return float(self.rates[self.arm].sum() / (self.rates.max() * RECIPIENTS))
+
+    def picked_best(self) -> bool:
+        """Once every conversion has come: is the likeliest best arm the truly best one?"""
+        converted = np.isfinite(self.converted_at)
+        final = [
+            ArmCounts(str(k), int(np.sum(self.arm == k)), int(np.sum(converted & (self.arm == k))))
+            for k in range(len(self.rates))
+        ]
+        best = chance_of_best(final)
+        return max(best, key=best.__getitem__) == str(int(np.argmax(self.rates)))
+
+
+Outcome = tuple[float, bool]  # capture, and whether the final pick was the best arm
 
 
 def equal_split(
     rng: np.random.Generator, rates: Sequence[float], duration_s: float, delay: str
-) -> float:
+) -> Outcome:
     campaign = Campaign(rng, rates, duration_s, delay)
     campaign.send([1 / len(rates)] * len(rates), RECIPIENTS)
-    return campaign.capture()
+    return campaign.capture(), campaign.picked_best()
 
 
 def test_then_send(
     rng: np.random.Generator, rates: Sequence[float], duration_s: float, delay: str
-) -> float:
+) -> Outcome:
     """20% equally; the rest waits until the test's sends are 2 h old (at least the spread
     schedule's own time), then goes to the rule's winner, or equally when there is none."""
     campaign = Campaign(rng, rates, duration_s, delay)
@@ -106,7 +137,10 @@ def test_then_send(
         best = max(analysis.arms, key=lambda a: a.bayesian.chance_to_be_best or 0).bayesian.key
     weights = [1.0 if str(k) == best else 0.0 for k in range(len(rates))]
     campaign.send(weights, RECIPIENTS - test)
-    return campaign.capture()
+    return campaign.capture(), campaign.picked_best()
+
+
+SIMULATOR_MEAN_DELAY_S = sum(SIMULATOR_DELAY_S)
 
 
 def bandit(
@@ -115,51 +149,80 @@ def bandit(
     duration_s: float,
     delay: str,
     *,
+    weighting: str = "delay",
+    top_two: bool = False,
     sharpen: float | None = None,
-) -> float:
+) -> Outcome:
+    """weighting "delay": every send counts by the share of its conversion that can have come
+    (the delay's mean as the campaign states it); "maturity": only sends older than the
+    maturity window count (the previous default)."""
+    mean_delay = SIMULATOR_MEAN_DELAY_S if delay == "simulator" else 4 * 3600.0
     # About 80% of the simulator's conversions have come 30 minutes after delivery, 63% of the
     # 4-hour ones after 4 hours: late enough to count, early enough to learn from.
-    policy = BanditPolicy(maturity_s=1800.0 if delay == "simulator" else 4 * 3600.0)
+    policy = BanditPolicy(
+        maturity_s=1800.0 if delay == "simulator" else 4 * 3600.0,
+        delay_mean_s=mean_delay if weighting == "delay" else None,
+        top_two=top_two,
+    )
     if sharpen is not None:
         policy = replace(policy, sharpen=sharpen)
     campaign = Campaign(rng, rates, duration_s, delay)
-    weights = [1 / len(rates)] * len(rates)
     while campaign.sent < RECIPIENTS:
         now = campaign.send_times[campaign.sent]
-        # Sends younger than the maturity window are no evidence yet; before any send is mature,
-        # shorten the window to what has elapsed so the start is not blind for hours.
-        maturity = min(policy.maturity_s, now / 2)
-        counts = campaign.mature(now, maturity)
-        shares = thompson_weights(counts, policy)
-        weights = [shares[str(k)] for k in range(len(rates))]
-        campaign.send(weights, BATCH)
-    return campaign.capture()
+        evidence: Sequence[ArmCounts | Evidence]
+        if policy.delay_mean_s is not None:
+            evidence = campaign.delay_weighted(now, policy.delay_mean_s)
+        else:
+            # Sends younger than the maturity window are no evidence yet; before any send is
+            # mature, shorten the window to what has elapsed so the start is not blind for hours.
+            evidence = campaign.mature(now, min(policy.maturity_s, now / 2))
+        shares = thompson_weights(evidence, policy)
+        campaign.send([shares[str(k)] for k in range(len(rates))], BATCH)
+    return campaign.capture(), campaign.picked_best()
+
+
+POLICY_FUNCTIONS = {
+    "equal": equal_split,
+    "test-then-send": test_then_send,
+    "bandit": bandit,
+    "bandit-top-two": partial(bandit, top_two=True),
+    "bandit-maturity": partial(bandit, weighting="maturity"),
+    "bandit-plain": partial(bandit, weighting="maturity", sharpen=1.0),
+}
+ROWS = os.environ.get("MA_BENCH_BANDIT_ROWS")  # e.g. "5 arms 3.0-3.4%/4 h/full speed (11 min)"
 
 
 def main() -> None:
     started = time.perf_counter()
-    print(f"{RECIPIENTS} recipients, {SEEDS} seeds, mean capture of the oracle (95% CI)")
+    print(
+        f"{RECIPIENTS} recipients, {SEEDS} seeds: mean capture of the oracle and share of seeds "
+        "whose final pick is the best arm (each ±95% CI); bandit minus equal split, paired by seed"
+    )
     for case, rates in CASES.items():
         for delay in ("simulator", "4 h"):
             for speed, duration in SPEEDS_S.items():
+                if ROWS and f"{case}/{delay}/{speed}" not in ROWS.split(","):
+                    continue
                 row = []
-                for name, policy in (
-                    ("equal", equal_split),
-                    ("test-then-send", test_then_send),
-                    ("bandit", bandit),
-                    ("bandit-plain", partial(bandit, sharpen=1.0)),
-                ):
+                for name, policy in POLICY_FUNCTIONS.items():
                     if name not in POLICIES:
                         continue
-                    values = [
+                    outcomes = [
                         policy(np.random.default_rng(seed), rates, duration, delay)
                         for seed in range(SEEDS)
                     ]
-                    mean = float(np.mean(values))
-                    half = 1.96 * float(np.std(values, ddof=1)) / np.sqrt(SEEDS)
-                    row.append(f"{name} {mean:.1%} ±{half:.1%}")
+                    capture = np.array([c for c, _ in outcomes])
+                    picks = np.array([float(p) for _, p in outcomes])
+                    row.append(
+                        f"{name} {capture.mean():.1%} ±{_half(capture):.1%} "
+                        f"pick {picks.mean():.0%} ±{_half(picks):.0%}"
+                    )
                 print(f"| {case} | delay {delay} | {speed} | " + " | ".join(row) + " |", flush=True)
     print(f"took {time.perf_counter() - started:.0f} s")
+
+
+def _half(values: np.ndarray) -> float:
+    return 1.96 * float(np.std(values, ddof=1)) / np.sqrt(len(values))
 
 
 if __name__ == "__main__":

@@ -179,3 +179,36 @@ def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
     row_a = table.get_by_role("row").filter(has_text=re.compile(r"^A \(control\)"))
     expect(row_a).to_contain_text("$0.00")
     assert_accessible(page)
+
+
+def test_a_bandit_set_to_send_faster_than_its_feedback_warns_the_marketer(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets fast bandit {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    mode = page.get_by_role("form", name="Rollout mode")
+    mode.get_by_text("Bandit", exact=True).click()
+    mode.get_by_label("Batch size").fill("3")
+    mode.get_by_label("Minutes between batches").fill("0.02")
+    mode.get_by_label("Recurring: an earlier send counts as (0-1 of a new one)").fill("0.2")
+    mode.get_by_role("button", name="Save rollout").click()
+    timeline = page.get_by_role("region", name="Decisions")
+    expect(timeline).to_contain_text("starts from the previous run's results")
+    expect(timeline).to_contain_text("each earlier send worth 0.2 of a new one")
+
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+
+    # Batches of 3 every 1.2 s send the whole audience long before a send is an hour old.
+    warning = page.get_by_role("alert").filter(has_text="The bandit can hardly learn")
+    expect(warning).to_be_visible(timeout=60_000)
+    expect(warning).to_contain_text("before any send is 60 min old")
+    expect(warning).to_contain_text("Spread the send")
+    assert_accessible(page)

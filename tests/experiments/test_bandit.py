@@ -5,10 +5,18 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from marketing_agent.experiments.bandit import BanditPolicy, Send, mature_counts, thompson_weights
+from marketing_agent.experiments.bandit import (
+    BanditPolicy,
+    Evidence,
+    Send,
+    delay_adjusted,
+    mature_counts,
+    thompson_weights,
+    warm_start,
+)
 from marketing_agent.experiments.schemas import Arm
 from marketing_agent.experiments.splitter import assign_arm
-from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
+from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best, chance_to_be_best_of
 
 
 def test_weights_stay_equal_until_every_arm_has_its_burn_in() -> None:
@@ -112,3 +120,44 @@ def test_a_batch_of_tied_arms_is_split_equally_among_them() -> None:
 
     assert len(set(weights.values())) == 1
     assert all(abs(batch[key] - 1000) < 4 * (5000 * 0.2 * 0.8) ** 0.5 for key in "ABCDE")
+
+
+def test_delay_weighted_sends_count_by_the_share_of_conversions_that_can_have_come() -> None:
+    # Mean delay 1 h. A's 100 sends are 1 h old (63% of their conversions can have come), B's
+    # were sent a second ago: B's conversions are not missing, they are not due yet.
+    sends = [
+        *(Send("A", 0.0, 1000.0 if i < 3 else None) for i in range(100)),
+        *(Send("B", 3599.0, None) for _ in range(100)),
+    ]
+
+    a, b = delay_adjusted(sends, ["A", "B"], now_s=3600.0, delay_mean_s=3600.0)
+
+    assert a.trials == pytest.approx(100 * (1 - np.exp(-1)))
+    assert a.successes == 3
+    assert b.trials == pytest.approx(100 * (1 - np.exp(-1 / 3600)))  # about 0.03 of a trial
+    assert b.successes == 0
+
+
+def test_an_earlier_run_counts_discounted_and_capped_with_its_rate_kept() -> None:
+    now = [ArmCounts("A", 100, 3), ArmCounts("B", 100, 4), ArmCounts("C", 0, 0)]
+    earlier = {"A": (1000, 20), "B": (10_000, 500)}
+
+    a, b, c = warm_start(now, earlier, discount=0.5, cap_per_arm=1000)
+
+    assert (a.trials, a.successes) == (100 + 500, 3 + 10)  # half of each earlier send
+    # B's 5,000 discounted sends are capped at 1,000 with their 5% rate: 50 conversions.
+    assert (b.trials, b.successes) == pytest.approx((100 + 1000, 4 + 50))
+    assert (c.trials, c.successes) == (0, 0)  # a variant new in this run starts from nothing
+
+
+def test_weighted_evidence_gives_the_same_chances_as_whole_counts() -> None:
+    whole = [ArmCounts("A", 400, 8), ArmCounts("B", 400, 10), ArmCounts("C", 400, 14)]
+    weighted = [Evidence(a.key, float(a.trials), float(a.successes)) for a in whole]
+
+    assert thompson_weights(weighted, BanditPolicy()) == pytest.approx(
+        thompson_weights(whole, BanditPolicy()), abs=1e-9
+    )
+    two = chance_to_be_best_of([9.0, 11.0], [393.0, 391.0])
+    assert two == pytest.approx(list(chance_to_be_best(whole[:2]).values()), abs=1e-12)
+    with pytest.raises(ValueError):
+        chance_to_be_best_of([1.0, 0.0], [1.0, 1.0])

@@ -136,3 +136,83 @@ async def test_with_reuse_winner_off_every_run_tests_again(
     assert {d.variant_key for d in rows if d.status == "sent"} == {"A", "B"}
     assert not await audited(db, second, "experiment.winner_inherited")
     assert await audited(db, second, "experiment.rollout_started")
+
+
+BANDIT = {
+    "mode": "bandit",
+    "batch_size": 20,
+    "interval_minutes": 10,
+    "maturity_minutes": 5,
+    "burn_in_per_arm": 5,
+    "floor_weight": 0.01,
+}
+
+
+async def run_first_bandit_with_b_converting(
+    db: Database, virtual_clock: VirtualClock, template_id: int
+) -> int:
+    """09:00 on day 1: run 1's bandit sends its batches; everyone sent B converts."""
+    virtual_clock.advance(9 * 3600)
+    converted: set[int] = set()
+    for _ in range(6):
+        await send_what_is_due(db)
+        [first] = await runs_of(db, template_id)
+        sent_b = [
+            d
+            for d in await deliveries(db, first)
+            if d.status == "sent" and d.variant_key == "B" and d.contact_id not in converted
+        ]
+        await convert(db, first, sent_b, "converted")
+        converted |= {d.contact_id for d in sent_b}
+        virtual_clock.advance(10 * 60)
+    await send_what_is_due(db)
+    assert all(d.status == "sent" for d in await deliveries(db, first))
+    return first
+
+
+async def test_a_later_bandit_run_starts_from_the_earlier_runs_results(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    template_id = await recurring_campaign(db, settings, **BANDIT)
+    first = await run_first_bandit_with_b_converting(db, virtual_clock, template_id)
+    first_rows = [d for d in await deliveries(db, first) if d.status == "sent"]
+    first_b = sum(d.variant_key == "B" for d in first_rows)
+
+    virtual_clock.advance(24 * 3600 - 60 * 60)  # 09:00 on day 2: run 2
+    await send_what_is_due(db)
+
+    second = (await runs_of(db, template_id))[1]
+    [started] = await audited(db, second, "experiment.bandit_warm_started")
+    assert started["started_from_campaign_id"] == first
+    prior = started["prior"]
+    assert prior["B"]["sent"] == first_b and prior["B"]["conversions"] == first_b  # type: ignore[index]
+    assert prior["A"]["conversions"] == 0  # type: ignore[index]
+    assert prior["B"]["counts_as_sent"] == pytest.approx(0.5 * first_b)  # type: ignore[index]
+    assert started["weights"]["B"] > 0.9  # type: ignore[index]
+    assert f"started from campaign {first}'s results" in str(started["summary"])
+    # The first batch already follows the earlier run's evidence instead of an equal split.
+    batch = [d for d in await deliveries(db, second) if d.status == "sent"]
+    assert len(batch) == 20 and sum(d.variant_key == "B" for d in batch) >= 17
+    async with db.session() as session:
+        shown = await experiments.get_rollout(session=session, campaign_id=second)
+    assert shown.started_from_campaign_id == first
+    assert shown.prior["B"].conversions == first_b
+
+
+async def test_with_no_discount_a_bandit_run_learns_from_scratch(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    template_id = await recurring_campaign(db, settings, **BANDIT, warm_start_discount=0)
+    await run_first_bandit_with_b_converting(db, virtual_clock, template_id)
+
+    virtual_clock.advance(24 * 3600 - 60 * 60)
+    await send_what_is_due(db)
+
+    second = (await runs_of(db, template_id))[1]
+    assert not await audited(db, second, "experiment.bandit_warm_started")
+    [started] = await audited(db, second, "experiment.rollout_started")
+    assert started["sent_now"] == 20
+    async with db.session() as session:
+        shown = await experiments.get_rollout(session=session, campaign_id=second)
+    assert shown.started_from_campaign_id is None and shown.prior == {}
+    assert shown.weights == {"A": 0.5, "B": 0.5}

@@ -463,3 +463,46 @@ async def test_the_test_window_counts_from_the_first_send_not_from_the_start(
     await send_what_is_due(db)
     [chosen] = await audited(db, campaign_id, "experiment.winner_chosen")
     assert chosen["winner"] == "B"
+
+
+async def test_a_bandit_that_sends_everyone_before_feedback_can_come_says_so(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    # 240 recipients in batches of 100 every minute: all sent within 2 minutes, while a send
+    # counts as evidence only after an hour.
+    fast = await new_campaign(
+        db,
+        settings,
+        variants=2,
+        contacts=240,
+        mode="bandit",
+        batch_size=100,
+        interval_minutes=1,
+        maturity_minutes=60,
+    )
+    await send_what_is_due(db)
+    async with db.session() as session:
+        shown = await experiments.get_rollout(session=session, campaign_id=fast)
+    [warning] = shown.warnings
+    assert "all 240 are sent within 2 min" in warning
+    assert "before any send is 60 min old" in warning
+    assert "Spread the send" in warning
+
+
+async def test_a_bandit_spread_over_its_feedback_time_has_no_warning(
+    db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    spread = await new_campaign(
+        db,
+        settings,
+        variants=2,
+        contacts=240,
+        mode="bandit",
+        batch_size=30,
+        interval_minutes=10,
+        maturity_minutes=5,
+    )
+    await send_what_is_due(db)
+    async with db.session() as session:
+        shown = await experiments.get_rollout(session=session, campaign_id=spread)
+    assert shown.phase == "bandit" and shown.warnings == []

@@ -2719,6 +2719,20 @@ export interface components {
             weight: number;
         };
         /**
+         * ArmPrior
+         * @description An earlier run's evidence for one variant, and its weight in this run.
+         */
+        ArmPrior: {
+            /** Sent */
+            sent: number;
+            /** Conversions */
+            conversions: number;
+            /** Counts As Sent */
+            counts_as_sent: number;
+            /** Counts As Conversions */
+            counts_as_conversions: number;
+        };
+        /**
          * ArmResultRead
          * @description One arm: flat fields are Bayesian (but `p_value`); each engine's own numbers are nested.
          */
@@ -6130,6 +6144,18 @@ export interface components {
              */
             maturity_minutes: number;
             /**
+             * Warm Start Discount
+             * @description bandit, recurring campaign: a run starts from the latest earlier bandit run's results, each earlier send worth this much of a new one (0: learn from scratch).
+             * @default 0.5
+             */
+            warm_start_discount: number;
+            /**
+             * Warm Start Cap Per Arm
+             * @description bandit: at most this many earlier sends' worth per variant (the earlier rate kept), so old evidence never outweighs the new run's.
+             * @default 1000
+             */
+            warm_start_cap_per_arm: number;
+            /**
              * Reuse Winner
              * @description test-then-send, recurring campaign: a run sends the latest earlier run's winner to everyone instead of testing again.
              * @default true
@@ -6208,6 +6234,23 @@ export interface components {
              * @description A recurring campaign's run: the earlier run whose winner this run sends to everyone (set when the run is made, applied when it starts).
              */
             inherited_from_campaign_id?: number | null;
+            /**
+             * Started From Campaign Id
+             * @description bandit, recurring campaign: the earlier run whose results (discounted) this run's bandit started from.
+             */
+            started_from_campaign_id?: number | null;
+            /**
+             * Prior
+             * @description bandit: per variant, the earlier run's sends and conversions and what they count for here after the discount and cap.
+             */
+            prior?: {
+                [key: string]: components["schemas"]["ArmPrior"];
+            };
+            /**
+             * Warnings
+             * @description Plain-language problems with how this rollout can decide (e.g. a bandit whose send ends before its conversions can come).
+             */
+            warnings?: string[];
         };
         /** SafetySettingsRead */
         SafetySettingsRead: {

@@ -2,17 +2,28 @@
 
 Weights are probability matching computed exactly (chance to be best, stats.py), not drawn, so the
 same counts always give the same weights; sharpened (a power above 1) for a finite audience.
-Delayed feedback: a send counts as a trial only once it is `maturity_s` old (attribution by
-delivery time), and only conversions of mature sends count, so an arm sent to a minute ago is not
-punished for conversions that cannot have come yet.
+
+Delayed feedback, two ways (attribution by delivery time in both):
+- maturity: a send counts as a trial only once it is `maturity_s` old, and only conversions of
+  mature sends count, so an arm sent to a minute ago is not punished for conversions that cannot
+  have come yet; the younger sends' early conversions are thrown away.
+- delay-weighted (`delay_adjusted`): every send counts, as the share of its conversion that can
+  have come by now under an exponential delay of the stated mean (1 - exp(-age / mean)), and every
+  conversion seen counts whole: an unbiased rate while the delays fit the model (Chapelle 2014,
+  Vernade et al. 2017), and evidence from the first minutes of a fast send.
+
+A recurring campaign's run can start from an earlier run's results, discounted (`warm_start`: a
+power prior, each earlier send worth `discount` of a new one, capped so the old evidence never
+outweighs what the new run can show).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
+from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best_of
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,19 @@ class BanditPolicy:
     burn_in_per_arm: int = 20  # mature trials every arm gets before weights move off equal
     floor_weight: float = 0.001  # every arm keeps at least this share while the campaign sends
     maturity_s: float = 3600.0  # a send is evidence only after this long
+    # The mean delay from delivery to the reward: each send counts as 1 - exp(-age / mean) of a
+    # trial (delay_adjusted). None: the maturity rule instead. The audit says which.
+    delay_mean_s: float | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An arm's evidence when sends count in part: `trials` is the delay-weighted exposure (plus
+    any discounted earlier run), `successes` the conversions (likewise)."""
+
+    key: str
+    trials: float
+    successes: float
 
 
 @dataclass(frozen=True)
@@ -54,14 +78,64 @@ def mature_counts(
     return [ArmCounts(key, trials[key], successes[key]) for key in keys]
 
 
-def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[str, float]:
+def delay_weight(age_s: float, delay_mean_s: float) -> float:
+    """The share of a send's conversion that can have come `age_s` after delivery."""
+    if age_s <= 0:
+        return 0.0
+    if delay_mean_s <= 0:
+        return 1.0
+    return -math.expm1(-age_s / delay_mean_s)
+
+
+def delay_adjusted(
+    sends: Sequence[Send], keys: Sequence[str], *, now_s: float, delay_mean_s: float
+) -> list[Evidence]:
+    """Returns each arm's delay-weighted exposure and the conversions seen by `now_s`."""
+    trials = dict.fromkeys(keys, 0.0)
+    successes = dict.fromkeys(keys, 0.0)
+    for send in sends:
+        trials[send.key] += delay_weight(now_s - send.delivered_at_s, delay_mean_s)
+        if send.converted_at_s is not None and send.converted_at_s <= now_s:
+            successes[send.key] += 1
+    # A conversion seen is a whole success; the exposure never falls below the successes.
+    return [Evidence(key, max(trials[key], successes[key]), successes[key]) for key in keys]
+
+
+def warm_start(
+    current: Sequence[ArmCounts | Evidence],
+    earlier: Mapping[str, tuple[int, int]],
+    *,
+    discount: float,
+    cap_per_arm: float,
+) -> list[Evidence]:
+    """Adds an earlier run's (sends, conversions) per arm at `discount` each (a power prior),
+    at most `cap_per_arm` earlier sends' worth per arm (the rate kept), to the current evidence.
+    Arms the earlier run did not have start from nothing."""
+    out = []
+    for arm in current:
+        sent, won = earlier.get(arm.key, (0, 0))
+        weight = discount * sent
+        scale = min(1.0, cap_per_arm / weight) if weight > 0 else 0.0
+        out.append(
+            Evidence(
+                arm.key,
+                arm.trials + weight * scale,
+                arm.successes + discount * won * scale,
+            )
+        )
+    return out
+
+
+def thompson_weights(
+    arms: Sequence[ArmCounts | Evidence], policy: BanditPolicy
+) -> dict[str, float]:
     """Returns each arm's share of the next sends; they sum to 1."""
     keys = [arm.key for arm in arms]
     if len(arms) == 1:
         return {keys[0]: 1.0}
     if any(arm.trials < policy.burn_in_per_arm for arm in arms):
         return {key: 1.0 / len(arms) for key in keys}
-    best = chance_to_be_best(arms)
+    best = chance_of_best(arms)
     if policy.top_two:
         best = _top_two(best, policy.top_two_beta)
     if policy.sharpen != 1.0:
@@ -69,10 +143,19 @@ def thompson_weights(arms: Sequence[ArmCounts], policy: BanditPolicy) -> dict[st
     return _tied_equal(arms, _with_floor(best, policy.floor_weight))
 
 
-def _tied_equal(arms: Sequence[ArmCounts], weights: dict[str, float]) -> dict[str, float]:
+def chance_of_best(arms: Sequence[ArmCounts | Evidence]) -> dict[str, float]:
+    """Each arm's chance to be best under a flat prior, whole or weighted evidence alike."""
+    alpha = [1.0 + arm.successes for arm in arms]
+    beta = [1.0 + max(arm.trials - arm.successes, 0.0) for arm in arms]
+    return dict(zip([arm.key for arm in arms], chance_to_be_best_of(alpha, beta), strict=True))
+
+
+def _tied_equal(
+    arms: Sequence[ArmCounts | Evidence], weights: dict[str, float]
+) -> dict[str, float]:
     """Gives arms with the same counts exactly the same weight (the integration's rounding
     would otherwise favour one by 1e-16, and the split would not be equal)."""
-    groups: dict[tuple[int, int], list[str]] = {}
+    groups: dict[tuple[float, float], list[str]] = {}
     for arm in arms:
         groups.setdefault((arm.trials, arm.successes), []).append(arm.key)
     tied = dict(weights)

@@ -24,10 +24,17 @@ from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.experiments import splitter
 from marketing_agent.experiments.analysis import DecisionRule
-from marketing_agent.experiments.bandit import BanditPolicy, thompson_weights
+from marketing_agent.experiments.bandit import (
+    BanditPolicy,
+    Evidence,
+    chance_of_best,
+    thompson_weights,
+    warm_start,
+)
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.schemas import (
     Arm,
+    ArmPrior,
     DecisionRead,
     ExperimentResults,
     NoWinner,
@@ -35,7 +42,7 @@ from marketing_agent.experiments.schemas import (
     RolloutMode,
     RolloutRead,
 )
-from marketing_agent.experiments.stats import ArmCounts, chance_to_be_best
+from marketing_agent.experiments.stats import ArmCounts
 
 log = get_logger(__name__)
 
@@ -140,14 +147,22 @@ async def start_rollout(
     else:
         order = sorted(unit_ids, key=lambda u: _point(experiment, u, "order"))
         first = order[: config.batch_size]
-        equal = [Arm(key=arm.key, weight=1.0) for arm in arms]
-        keys = {u: _assign(experiment, u, equal, "batch0") for u in first}
+        weights = {arm.key: 1 / len(arms) for arm in arms}
+        warm_from = _state(experiment).get("warm_from")
+        if isinstance(warm_from, int) and config.warm_start_discount > 0:
+            state["prior"] = await _earlier_evidence(session, config, arms, warm_from)
+        if state.get("prior"):
+            state["warm_from"] = warm_from
+            nothing = [Evidence(arm.key, 0.0, 0.0) for arm in arms]
+            weights = thompson_weights(_with_prior(nothing, state), _policy(config, 0.0))
+        shares = [Arm(key=key, weight=max(w, 1e-12)) for key, w in weights.items()]
+        keys = {u: _assign(experiment, u, shares, "batch0") for u in first}
         held = set(order[config.batch_size :])
         state |= {
             "phase": "bandit" if held else "done",
             "batches": 1,
             "last_release_at": now.isoformat(),
-            "weights": {arm.key: 1 / len(arms) for arm in arms},
+            "weights": weights,
         }
     state |= {"released": len(keys), "held": len(held)}
     experiment.rollout_state = state
@@ -164,7 +179,9 @@ async def start_rollout(
             f"campaign, {inherited['how']}.",
             {"winner": inherited["winner"], "sent_now": len(keys), **inherited},
         )
-    elif config.mode is not RolloutMode.FIXED:
+    if state.get("prior"):
+        await _audit_warm_start(session, experiment, config, state, len(keys))
+    if config.mode is not RolloutMode.FIXED and not state.get("inherited"):
         await _audit(
             session,
             experiment,
@@ -330,6 +347,13 @@ async def inherit_rollout(
     experiment.mode, experiment.rollout = template.mode, dict(template.rollout)
     config = config_of(experiment)
     keys = {arm.key for arm in _arms(experiment)}
+    if config.mode is RolloutMode.BANDIT and config.warm_start_discount > 0:
+        for run in earlier_runs:
+            if run.mode == RolloutMode.BANDIT.value and _state(run).get("started_at"):
+                experiment.rollout_state = {"warm_from": run.campaign_id}
+                break
+        await session.flush()
+        return
     for run in earlier_runs if config.reuse_winner else ():
         state = _state(run)
         winner = state.get("winner")
@@ -384,7 +408,30 @@ def read_rollout(experiment: Experiment) -> RolloutRead:
         inherited_from_campaign_id=(_inherited(experiment) or {}).get("from_campaign_id")
         if config.mode is RolloutMode.TEST_THEN_SEND
         else None,
+        started_from_campaign_id=state.get("warm_from")
+        if config.mode is RolloutMode.BANDIT and (state.get("prior") or not state.get("started_at"))
+        else None,
+        prior={key: ArmPrior(**value) for key, value in (state.get("prior") or {}).items()},
+        warnings=_warnings(config, state),
     )
+
+
+def _warnings(config: RolloutConfig, state: dict[str, Any]) -> list[str]:
+    """What keeps this rollout from deciding well, in a marketer's words."""
+    if config.mode is not RolloutMode.BANDIT or not state.get("started_at"):
+        return []
+    audience = int(state.get("held", 0)) + int(state.get("released", 0))
+    batches = -(-audience // config.batch_size)
+    sending = max(batches - 1, 0) * config.interval_minutes
+    if batches < 2 or sending >= config.maturity_minutes:
+        return []
+    return [
+        f"At {config.batch_size:,} recipients every {config.interval_minutes:g} min, all "
+        f"{audience:,} are sent within {sending:g} min, before any send is "
+        f"{config.maturity_minutes:g} min old (when its conversion counts): the bandit has "
+        "almost nothing to learn from while it sends and splits about equally. Spread the send "
+        "(smaller batches or a longer interval) or use test-then-send."
+    ]
 
 
 async def decisions(*, session: AsyncSession, campaign_id: int) -> list[DecisionRead]:
@@ -566,20 +613,15 @@ async def _bandit_batch(
         )
         for key in live
     ]
-    policy = BanditPolicy(
-        top_two=config.top_two,
-        burn_in_per_arm=config.burn_in_per_arm,
-        floor_weight=config.floor_weight,
-        sharpen=config.sharpen,
-        maturity_s=maturity.total_seconds(),
-    )
-    weights = thompson_weights(counts, policy)
-    best = chance_to_be_best(counts) if all(c.trials for c in counts) and len(counts) > 1 else {}
+    policy = _policy(config, maturity.total_seconds())
+    evidence = _with_prior(counts, state)
+    weights = thompson_weights(evidence, policy)
+    best = chance_of_best(evidence) if all(e.trials for e in evidence) and len(evidence) > 1 else {}
     batch_no = int(state.get("batches", 0))
     order = sorted(held, key=lambda u: _point(experiment, u, "order"))[: config.batch_size]
     arms = [Arm(key=key, weight=max(w, 1e-12)) for key, w in weights.items()]
     release = {u: _assign(experiment, u, arms, f"batch{batch_no}") for u in order}
-    burn_in = any(c.trials < config.burn_in_per_arm for c in counts)
+    burn_in = any(e.trials < config.burn_in_per_arm for e in evidence)
     shares = ", ".join(f"{k} {w:.1%}" for k, w in weights.items())
     why = (
         f"still in burn-in (every variant needs {config.burn_in_per_arm} sends at least "
@@ -588,6 +630,11 @@ async def _bandit_batch(
         else "chance to be best "
         + ", ".join(f"{k} {_floor_pct(p)}" for k, p in best.items())
         + f" from sends at least {_minutes(maturity)} old"
+        + (
+            f" and campaign {state['warm_from']}'s results (discounted)"
+            if state.get("prior")
+            else ""
+        )
     )
     await _audit(
         session,
@@ -605,6 +652,7 @@ async def _bandit_batch(
             "maturity_minutes": maturity.total_seconds() / 60,
             "burn_in": burn_in,
             "paused_arms": sorted(paused),
+            "started_from_campaign_id": state.get("warm_from") if state.get("prior") else None,
         },
     )
     state |= {
@@ -617,6 +665,101 @@ async def _bandit_batch(
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+
+def _policy(config: RolloutConfig, maturity_s: float) -> BanditPolicy:
+    return BanditPolicy(
+        top_two=config.top_two,
+        burn_in_per_arm=config.burn_in_per_arm,
+        floor_weight=config.floor_weight,
+        sharpen=config.sharpen,
+        maturity_s=maturity_s,
+    )
+
+
+async def _earlier_evidence(
+    session: AsyncSession, config: RolloutConfig, arms: Sequence[Arm], campaign_id: int
+) -> dict[str, dict[str, float]]:
+    """An earlier run's sends and `reward`s per variant of this run, with what they count for
+    here (the discount and the cap); empty when it sent none of these variants."""
+    counts = await analytics.mature_variant_counts(
+        session=session, campaign_id=campaign_id, sent_before=clock.now(), reward=config.reward
+    )
+    earlier = {row.variant_key: (row.sent, row.rewarded) for row in counts}
+    keys = [arm.key for arm in arms]
+    if not any(earlier.get(key, (0, 0))[0] for key in keys):
+        return {}
+    nothing = [Evidence(key, 0.0, 0.0) for key in keys]
+    weighed = warm_start(
+        nothing,
+        earlier,
+        discount=config.warm_start_discount,
+        cap_per_arm=config.warm_start_cap_per_arm,
+    )
+    return {
+        e.key: {
+            "sent": earlier.get(e.key, (0, 0))[0],
+            "conversions": earlier.get(e.key, (0, 0))[1],
+            "counts_as_sent": e.trials,
+            "counts_as_conversions": e.successes,
+        }
+        for e in weighed
+    }
+
+
+def _with_prior(
+    current: Sequence[ArmCounts | Evidence], state: dict[str, Any]
+) -> list[ArmCounts | Evidence]:
+    """The current evidence plus the earlier run's discounted results, when it has one."""
+    prior = state.get("prior") or {}
+    if not prior:
+        return list(current)
+    out: list[ArmCounts | Evidence] = []
+    for arm in current:
+        earlier = prior.get(arm.key)
+        if earlier is None:
+            out.append(arm)
+            continue
+        out.append(
+            Evidence(
+                arm.key,
+                arm.trials + float(earlier["counts_as_sent"]),
+                arm.successes + float(earlier["counts_as_conversions"]),
+            )
+        )
+    return out
+
+
+async def _audit_warm_start(
+    session: AsyncSession,
+    experiment: Experiment,
+    config: RolloutConfig,
+    state: dict[str, Any],
+    sent_now: int,
+) -> None:
+    prior, source = state["prior"], state["warm_from"]
+    parts = ", ".join(
+        f"{key} {p['conversions']:,} of {p['sent']:,}" for key, p in sorted(prior.items())
+    )
+    shares = ", ".join(f"{k} {w:.1%}" for k, w in state["weights"].items())
+    await _audit(
+        session,
+        experiment,
+        "experiment.bandit_warm_started",
+        f"The bandit started from campaign {source}'s results, an earlier run of this recurring "
+        f"campaign ({config.reward.value}: {parts}), each earlier send worth "
+        f"{config.warm_start_discount:g} of a new one and at most "
+        f"{config.warm_start_cap_per_arm:,} per variant; the first {sent_now:,} recipients "
+        f"split {shares}.",
+        {
+            "started_from_campaign_id": source,
+            "discount": config.warm_start_discount,
+            "cap_per_arm": config.warm_start_cap_per_arm,
+            "prior": prior,
+            "weights": state["weights"],
+            "sent_now": sent_now,
+        },
+    )
 
 
 def _give_all(state: dict[str, Any], held: Sequence[int], key: str) -> dict[int, str]:
@@ -725,6 +868,12 @@ def _describe(config: RolloutConfig) -> str:
             f"Bandit ({kind} Thompson sampling on {config.reward.value}): batches of "
             f"{config.batch_size} every {config.interval_minutes:g} min, burn-in "
             f"{config.burn_in_per_arm} per variant, floor {config.floor_weight:.1%}"
+            + (
+                f"; a recurring campaign's later run starts from the previous run's results, "
+                f"each earlier send worth {config.warm_start_discount:g} of a new one"
+                if config.warm_start_discount > 0
+                else "; every recurring run learns from scratch"
+            )
         )
     return "Fixed split by the variants' weights"
 

@@ -422,6 +422,21 @@ class RolloutConfig(BaseModel):
         allow_inf_nan=False,
         description="bandit: a send is evidence once this old (late conversions).",
     )
+    warm_start_discount: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="bandit, recurring campaign: a run starts from the latest earlier bandit "
+        "run's results, each earlier send worth this much of a new one (0: learn from scratch).",
+    )
+    warm_start_cap_per_arm: int = Field(
+        1000,
+        ge=1,
+        le=10**6,
+        description="bandit: at most this many earlier sends' worth per variant (the earlier "
+        "rate kept), so old evidence never outweighs the new run's.",
+    )
     reuse_winner: bool = Field(
         True,
         description="test-then-send, recurring campaign: a run sends the latest earlier run's "
@@ -437,6 +452,15 @@ class RolloutConfig(BaseModel):
         if self.reward not in (EventType.CONVERTED, EventType.CLICKED):
             raise ValueError("reward must be converted or clicked")
         return self
+
+
+class ArmPrior(BaseModel):
+    """An earlier run's evidence for one variant, and its weight in this run."""
+
+    sent: int
+    conversions: int
+    counts_as_sent: float
+    counts_as_conversions: float
 
 
 class RolloutRead(BaseModel):
@@ -467,6 +491,21 @@ class RolloutRead(BaseModel):
         None,
         description="A recurring campaign's run: the earlier run whose winner this run sends "
         "to everyone (set when the run is made, applied when it starts).",
+    )
+    started_from_campaign_id: int | None = Field(
+        None,
+        description="bandit, recurring campaign: the earlier run whose results (discounted) "
+        "this run's bandit started from.",
+    )
+    prior: dict[str, ArmPrior] = Field(
+        default_factory=dict,
+        description="bandit: per variant, the earlier run's sends and conversions and what "
+        "they count for here after the discount and cap.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Plain-language problems with how this rollout can decide (e.g. a bandit "
+        "whose send ends before its conversions can come).",
     )
 
 

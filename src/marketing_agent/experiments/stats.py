@@ -170,6 +170,22 @@ def chance_to_be_best(
     return {arm.key: share for arm, share in zip(arms, best, strict=True)}
 
 
+def chance_to_be_best_of(alpha: Sequence[float], beta: Sequence[float]) -> list[float]:
+    """Returns each posterior's chance to be the highest, from Beta(alpha_i, beta_i) directly:
+    for evidence that is not whole counts (a bandit's delay-weighted sends, an earlier run's
+    discounted results). Two arms exactly, more by the same integration as chance_to_be_best."""
+    a, b = np.asarray(alpha, dtype=np.float64), np.asarray(beta, dtype=np.float64)
+    if a.size == 0 or a.shape != b.shape or not (np.all(a > 0) and np.all(b > 0)):
+        raise ValueError("need one positive alpha and beta per arm")
+    if a.size == 1:
+        return [1.0]
+    if a.size == 2:
+        second = _chance_b_beats_a(float(a[0]), float(b[0]), float(a[1]), float(b[1]))
+        return [1.0 - second, second]
+    best, _ = _best_and_loss(a, b, _quantile_points(a, b))
+    return list(best)
+
+
 def chance_b_beats_a(a: ArmCounts, b: ArmCounts, *, prior: BetaPrior = FLAT_PRIOR) -> float:
     """Returns P(p_b > p_a) for two arms' posteriors, exactly."""
     check_counts([a, b])

@@ -34,6 +34,7 @@ interface ModeForm {
   maturity_minutes: number;
   top_two: boolean;
   reuse_winner: boolean;
+  warm_start_discount: number;
 }
 
 function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Rollout }) {
@@ -57,6 +58,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
         reuse_winner: v.reuse_winner,
+        warm_start_discount: v.warm_start_discount,
       } as RolloutConfig,
       { onSuccess: () => void message.success("Rollout saved") },
     );
@@ -79,6 +81,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
         reuse_winner: c.reuse_winner ?? true,
+        warm_start_discount: c.warm_start_discount ?? 0.5,
       }}
     >
       <Form.Item label="Mode" name="mode">
@@ -134,6 +137,13 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
           <Form.Item label="Top-two Thompson sampling" name="top_two" valuePropName="checked">
             <Switch />
           </Form.Item>
+          <Form.Item
+            label="Recurring: an earlier send counts as (0-1 of a new one)"
+            name="warm_start_discount"
+            tooltip="A later run starts from the previous run's results, each of its sends worth this much; 0 learns from scratch."
+          >
+            <InputNumber min={0} max={1} step={0.1} />
+          </Form.Item>
         </Space>
       )}
       <ProblemAlert error={save.error} />
@@ -183,10 +193,22 @@ function Progress({ campaignId, rollout }: { campaignId: number; rollout: Rollou
             <Link to={`/experiments/campaigns/${rollout.inherited_from_campaign_id}`}>the test of campaign {rollout.inherited_from_campaign_id}</Link>
           </Descriptions.Item>
         )}
+        {rollout.started_from_campaign_id && (
+          <Descriptions.Item label="Started from">
+            <Link to={`/experiments/campaigns/${rollout.started_from_campaign_id}`}>campaign {rollout.started_from_campaign_id}'s results</Link>
+            {` (each earlier send counts as ${rollout.config.warm_start_discount} of a new one): `}
+            {Object.entries(rollout.prior ?? {})
+              .map(([key, p]) => `${key} ${formatCount(p.conversions)} of ${formatCount(p.sent)}`)
+              .join(" · ")}
+          </Descriptions.Item>
+        )}
         {rollout.paused_arms.length > 0 && (
           <Descriptions.Item label="Paused by a guardrail">{rollout.paused_arms.join(", ")}</Descriptions.Item>
         )}
       </Descriptions>
+      {(rollout.warnings ?? []).map((warning) => (
+        <Alert key={warning} type="warning" showIcon title="The bandit can hardly learn during this send" description={warning} />
+      ))}
       {rollout.phase === "awaiting_approval" && (
         <Alert
           type="warning"
@@ -244,6 +266,14 @@ export function RolloutCard({ campaignId }: { campaignId: number }) {
           showIcon
           title={`This run will send the winner of campaign ${rollout.data.inherited_from_campaign_id}'s test to everyone`}
           description="It is an earlier run of the same recurring campaign. Turn off “later runs send the winner” to test again."
+        />
+      )}
+      {rollout.data && rollout.data.phase === "not_started" && rollout.data.started_from_campaign_id && (
+        <Alert
+          type="info"
+          showIcon
+          title={`This run's bandit will start from campaign ${rollout.data.started_from_campaign_id}'s results`}
+          description="It is an earlier run of the same recurring campaign; its results count discounted, so this run's own sends soon outweigh them."
         />
       )}
       {rollout.data && rollout.data.phase === "not_started" && (
