@@ -112,6 +112,10 @@ class Runtime:
     def contact_dimension(self) -> Any:
         return orchestrator.contact_dimension
 
+    @property
+    def segment_members(self) -> Any:
+        return orchestrator.segment_contact_ids_query
+
     def delivery_worker(self, **overrides: Any) -> Any:
         """Returns the delivery worker of this process, configured from the settings."""
         from marketing_agent.orchestrator.worker import DeliveryWorker

@@ -17,6 +17,8 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.cli import app
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import get_settings
+from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.orchestrator.schemas import ContactCreate, SegmentCreate, SegmentFilter
 from tests.analytics.factories import journey, make_campaign
 
 
@@ -99,3 +101,48 @@ def test_a_campaign_that_does_not_exist_is_refused(campaign: int) -> None:
     assert "Campaign 999 does not exist" in result.output
     assert bad_step.exit_code == 2
     assert "Unknown step" in bad_step.output
+
+
+def test_the_funnel_of_a_segments_people_alone_and_per_segment(campaign: int) -> None:
+    async def segments() -> tuple[int, int]:
+        database = Database(get_settings().resolved_database_url)
+        async with database.session() as session:
+            for n, tags in enumerate([["vip"], ["vip"], []], start=1):
+                contact = await orchestrator.create_contact(
+                    session=session, contact_in=ContactCreate(telegram_id=5_000 + n, tags=tags)
+                )
+                assert contact.id == n  # the people of the fixture's events
+            made = [
+                await orchestrator.create_segment(
+                    session=session,
+                    segment_in=SegmentCreate(name=name, filter=SegmentFilter(tags_any=[tag])),
+                )
+                for name, tag in (("VIPs", "vip"), ("Nobody", "none"))
+            ]
+        await database.dispose()
+        return made[0].id, made[1].id
+
+    vips, nobody = asyncio.run(segments())
+    base = ["analytics", "funnel", "--campaign", str(campaign), "--json"]
+
+    alone = CliRunner().invoke(app, [*base, "--segment", str(vips)])
+    split = CliRunner().invoke(
+        app, [*base, "--by", "segment", "--segment", str(vips), "--segment", str(nobody)]
+    )
+    table = CliRunner().invoke(app, [*base[:-1], "--segment", str(vips)])
+    missing = CliRunner().invoke(app, [*base, "--segment", "404"])
+    no_ids = CliRunner().invoke(app, [*base, "--by", "segment"])
+
+    assert alone.exit_code == 0, alone.output
+    assert [[s["count"] for s in f["steps"]] for f in json.loads(alone.output)] == [[2, 2, 1, 1]]
+    assert split.exit_code == 0, split.output
+    assert [
+        (f["segment_id"], [s["count"] for s in f["steps"]]) for f in json.loads(split.output)
+    ] == [
+        (None, [3, 2, 1, 1]),
+        (vips, [2, 2, 1, 1]),
+        (nobody, [0, 0, 0, 0]),
+    ]
+    assert f"segment {vips}'s people" in table.output
+    assert missing.exit_code == no_ids.exit_code == 2
+    assert "Segment 404 does not exist" in missing.output

@@ -108,3 +108,31 @@ def test_campaign_analytics_live_counts_roi_and_breakdown(
     # Tidy: the cost goes again (the server is shared by the module's tests).
     roi.get_by_role("button", name="Delete cost Banner design").click()
     expect(roi.get_by_role("row", name=re.compile("Banner design"))).to_have_count(0)
+
+
+def test_a_marketer_picks_a_segment_and_sees_the_funnel_of_its_people(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    campaign = _campaign_id(api, "Winter boots sale")
+    segments = api.get("/api/v1/orchestrator/segments").json()["items"]
+    vip = next(s for s in segments if s["name"] == "VIP customers")
+    url = f"/api/v1/analytics/campaigns/{campaign}/funnel"
+    everyone = api.get(url).json()["steps"][0]["count"]
+    of_vips = api.get(url, params={"segment_id": vip["id"]}).json()["steps"][0]["count"]
+    assert 0 < of_vips < everyone, "the demo's VIPs are some of the campaign's people"
+    log_in(page, server.admin_password)
+    page.get_by_role("navigation", name="Main").get_by_role("menuitem", name="Funnels").click()
+    page.get_by_label("Campaign").fill("Winter boots")
+    page.locator(".ant-select-item-option", has_text="Winter boots sale").first.click()
+    chart = page.get_by_role("region", name="Funnel chart")
+    expect(chart).to_contain_text(re.compile(rf"1\. sent\s*{everyone:,} people"))
+
+    page.get_by_label("Segment").fill("VIP")
+    page.locator(".ant-select-item-option", has_text="VIP customers").first.click()
+
+    expect(page.get_by_text("Conversion per step: VIP customers")).to_be_visible()
+    expect(chart).to_contain_text(re.compile(rf"1\. sent\s*{of_vips:,} people"))
+    expect(page.get_by_text("in the segment VIP customers as it is now")).to_be_visible()
+    by_variant = page.get_by_role("region", name="Funnel by variant")
+    expect(by_variant.get_by_role("row", name=re.compile(r"^Variant [A-Z]"))).to_have_count(3)
+    assert_accessible(page)

@@ -23,22 +23,24 @@ export type Rate = components["schemas"]["Rate"];
 export const EVENT_TYPES: EventType[] = ["sent", "delivered", "read", "clicked", "replied", "converted", "unsubscribed", "failed"];
 
 const analyticsKeys = {
-  funnel: (id: number, steps: EventType[], windowDays: number | null) => ["analytics", id, "funnel", { steps, windowDays }] as const,
+  funnel: (id: number, steps: EventType[], windowDays: number | null, segmentId?: number) =>
+    ["analytics", id, "funnel", { steps, windowDays, segmentId }] as const,
   breakdown: (id: number, by: Dimension, key: string | undefined) => ["analytics", id, "breakdown", { by, key }] as const,
   roi: (id: number) => ["analytics", id, "roi"] as const,
-  bySender: (id: number, steps: EventType[], windowDays: number | null) => ["analytics", id, "funnel-senders", { steps, windowDays }] as const,
+  bySender: (id: number, steps: EventType[], windowDays: number | null, segmentId?: number) =>
+    ["analytics", id, "funnel-senders", { steps, windowDays, segmentId }] as const,
   timeline: (contactId: number) => ["analytics", "contact", contactId, "timeline"] as const,
 };
 
 /** The same funnel for the people each sender reached (a person counts under their first sender). */
-export function useFunnelBySender(id: number | undefined, steps: EventType[], windowDays: number | null) {
+export function useFunnelBySender(id: number | undefined, steps: EventType[], windowDays: number | null, segmentId?: number) {
   return useQuery({
-    queryKey: analyticsKeys.bySender(id ?? 0, steps, windowDays),
+    queryKey: analyticsKeys.bySender(id ?? 0, steps, windowDays, segmentId),
     enabled: id !== undefined && steps.length > 0,
     queryFn: () =>
       unwrap(
         api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel/senders", {
-          params: { path: { campaign_id: id ?? 0 }, query: { steps, window_days: windowDays ?? undefined } },
+          params: { path: { campaign_id: id ?? 0 }, query: { steps, window_days: windowDays ?? undefined, segment_id: segmentId } },
         }),
       ),
   });
@@ -53,14 +55,14 @@ export function useContactTimeline(contactId: number) {
   });
 }
 
-export function useFunnelByVariant(id: number | undefined, steps: EventType[], windowDays: number | null) {
+export function useFunnelByVariant(id: number | undefined, steps: EventType[], windowDays: number | null, segmentId?: number) {
   return useQuery({
-    queryKey: analyticsKeys.funnel(id ?? 0, steps, windowDays),
+    queryKey: analyticsKeys.funnel(id ?? 0, steps, windowDays, segmentId),
     enabled: id !== undefined && steps.length > 0,
     queryFn: () =>
       unwrap(
         api.GET("/api/v1/analytics/campaigns/{campaign_id}/funnel/variants", {
-          params: { path: { campaign_id: id ?? 0 }, query: { steps, window_days: windowDays ?? undefined } },
+          params: { path: { campaign_id: id ?? 0 }, query: { steps, window_days: windowDays ?? undefined, segment_id: segmentId } },
         }),
       ),
   });
@@ -109,10 +111,11 @@ export function useDeleteCost(id: number) {
 }
 
 /** Downloads who stopped where as CSV (the request carries the bearer token, so no plain link). */
-export async function downloadDropoff(id: number, steps: EventType[], windowDays: number | null): Promise<void> {
+export async function downloadDropoff(id: number, steps: EventType[], windowDays: number | null, segmentId?: number): Promise<void> {
   const query = new URLSearchParams();
   for (const step of steps) query.append("steps", step);
   if (windowDays) query.set("window_days", String(windowDays));
+  if (segmentId !== undefined) query.set("segment_id", String(segmentId));
   const response = await fetch(`/api/v1/analytics/campaigns/${id}/funnel/dropoff.csv?${query}`, {
     headers: { Authorization: `Bearer ${session.token() ?? ""}` },
   });

@@ -1604,7 +1604,8 @@ export interface paths {
         };
         /**
          * Campaign Funnel By Variant
-         * @description The funnel of every variant beside the overall one (the same steps and window).
+         * @description The funnel of every variant beside the overall one (the same steps and window; with
+         *     `segment_id`, all of them of that segment's people).
          */
         get: operations["campaign_funnel_by_variant_api_v1_analytics_campaigns__campaign_id__funnel_variants_get"];
         put?: never;
@@ -1625,9 +1626,31 @@ export interface paths {
         /**
          * Campaign Funnel By Sender
          * @description The funnel of the people each sender reached, beside the overall one (a person counts
-         *     under the first sender that sent them the campaign).
+         *     under the first sender that sent them the campaign; with `segment_id`, only that
+         *     segment's people).
          */
         get: operations["campaign_funnel_by_sender_api_v1_analytics_campaigns__campaign_id__funnel_senders_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/campaigns/{campaign_id}/funnel/segments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Funnel By Segment
+         * @description The funnel of the people in each segment, beside everyone's (the same steps and window;
+         *     a person in two segments counts in both).
+         */
+        get: operations["campaign_funnel_by_segment_api_v1_analytics_campaigns__campaign_id__funnel_segments_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4553,6 +4576,11 @@ export interface components {
              */
             sender_id?: number | null;
             /**
+             * Segment Id
+             * @description Only the people in this segment now (its rules evaluated at request).
+             */
+            segment_id?: number | null;
+            /**
              * Window Days
              * @description Conversion window: every step within this many days of the person's entry (earliest step-1 event); None: no window.
              */
@@ -4569,6 +4597,15 @@ export interface components {
             overall: components["schemas"]["Funnel"];
             /** Variants */
             variants: components["schemas"]["Funnel"][];
+        };
+        /**
+         * FunnelSegmentBreakdown
+         * @description The same funnel for the people in each segment now, and for everyone.
+         */
+        FunnelSegmentBreakdown: {
+            overall: components["schemas"]["Funnel"];
+            /** Segments */
+            segments: components["schemas"]["Funnel"][];
         };
         /**
          * FunnelSenderBreakdown
@@ -15118,6 +15155,8 @@ export interface operations {
                 window_days?: number | null;
                 /** @description Only this variant's events. */
                 variant_key?: string | null;
+                /** @description Only the people in this segment now (its rules evaluated at request). */
+                segment_id?: number | null;
             };
             header?: never;
             path: {
@@ -15155,7 +15194,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Something the request names does not exist */
+            /** @description No such campaign or segment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -15191,6 +15230,8 @@ export interface operations {
                 steps?: components["schemas"]["EventType"][] | null;
                 /** @description Conversion window in days, from each person's earliest step-1 event. */
                 window_days?: number | null;
+                /** @description Only the people in this segment now (its rules evaluated at request). */
+                segment_id?: number | null;
             };
             header?: never;
             path: {
@@ -15228,7 +15269,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such campaign. */
+            /** @description No such campaign or segment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -15264,6 +15305,8 @@ export interface operations {
                 steps?: components["schemas"]["EventType"][] | null;
                 /** @description Conversion window in days, from each person's earliest step-1 event. */
                 window_days?: number | null;
+                /** @description Only the people in this segment now (its rules evaluated at request). */
+                segment_id?: number | null;
             };
             header?: never;
             path: {
@@ -15301,7 +15344,82 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such campaign. */
+            /** @description No such campaign or segment. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_funnel_by_segment_api_v1_analytics_campaigns__campaign_id__funnel_segments_get: {
+        parameters: {
+            query: {
+                /** @description The segments to compare (1-20); each counts the people in it now. */
+                segment_id: number[];
+                /** @description Steps in order; defaults to sent, delivered, read, clicked, converted. */
+                steps?: components["schemas"]["EventType"][] | null;
+                /** @description Conversion window in days, from each person's earliest step-1 event. */
+                window_days?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FunnelSegmentBreakdown"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign or segment. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -15339,6 +15457,8 @@ export interface operations {
                 window_days?: number | null;
                 /** @description Only this variant's events. */
                 variant_key?: string | null;
+                /** @description Only the people in this segment now (its rules evaluated at request). */
+                segment_id?: number | null;
             };
             header?: never;
             path: {
@@ -15376,7 +15496,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such campaign. */
+            /** @description No such campaign or segment. */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -25,7 +25,9 @@ from marketing_agent.analytics.schemas import (
     EventType,
     Funnel,
     FunnelBreakdown,
+    FunnelSegmentBreakdown,
     FunnelSenderBreakdown,
+    SegmentPeople,
     SenderKind,
     TimelineEntry,
 )
@@ -110,6 +112,41 @@ def get_contact_dimension(request: Request) -> breakdowns.ContactDimension | Non
 
 
 PersonDimension = Annotated[breakdowns.ContactDimension | None, Depends(get_contact_dimension)]
+
+
+class SegmentMembersLookup(Protocol):
+    def __call__(self, *, session: AsyncSession, segment_id: int) -> Awaitable[Any]: ...
+
+
+def get_segment_members(request: Request) -> SegmentMembersLookup | None:
+    """Returns what gives a segment's contacts as SQL (the process's runtime provides the
+    orchestrator's `segment_contact_ids_query`; NotFound for no such segment); None: funnels
+    by segment are unavailable."""
+    lookup: SegmentMembersLookup | None = getattr(
+        getattr(request.app.state, "runtime", None), "segment_members", None
+    )
+    return lookup
+
+
+SegmentMembers = Annotated[SegmentMembersLookup | None, Depends(get_segment_members)]
+SegmentID = Annotated[
+    DbId | None,
+    Query(description="Only the people in this segment now (its rules evaluated at request)."),
+]
+
+
+async def _segment_people(
+    lookup: SegmentMembersLookup | None, session: AsyncSession, segment_id: int | None
+) -> SegmentPeople | None:
+    """The segment's people for a funnel (404 when it does not exist); None: everyone."""
+    if segment_id is None:
+        return None
+    if lookup is None:
+        raise ValidationFailed([field_error(("query", "segment_id"), "not available here")])
+    contact_ids = await lookup(session=session, segment_id=segment_id)
+    return SegmentPeople(segment_id=segment_id, contact_ids=contact_ids)
+
+
 VariantKey = Annotated[
     str | None,
     Query(min_length=1, max_length=16, description="Only this variant's events."),
@@ -214,15 +251,20 @@ async def campaign_timeseries(
     )
 
 
-@router.get("/campaigns/{campaign_id}/funnel")
+@router.get(
+    "/campaigns/{campaign_id}/funnel",
+    responses={404: {"description": "No such campaign or segment."}},
+)
 async def campaign_funnel(
     campaign_id: CampaignID,
     session: DbSession,
     principal: CanRead,
     lookup: SourceLookup,
+    members: SegmentMembers,
     steps: FunnelSteps = None,
     window_days: WindowDays = None,
     variant_key: VariantKey = None,
+    segment_id: SegmentID = None,
 ) -> Funnel:
     await _source_or_404(lookup, session, campaign_id)
     return await service.funnel(
@@ -231,50 +273,89 @@ async def campaign_funnel(
         steps=steps or service.DEFAULT_FUNNEL,
         window=timedelta(days=window_days) if window_days is not None else None,
         variant_key=variant_key,
+        segment=await _segment_people(members, session, segment_id),
     )
 
 
 @router.get(
     "/campaigns/{campaign_id}/funnel/variants",
-    responses={404: {"description": "No such campaign."}},
+    responses={404: {"description": "No such campaign or segment."}},
 )
 async def campaign_funnel_by_variant(
     campaign_id: CampaignID,
     session: DbSession,
     principal: CanRead,
     lookup: SourceLookup,
+    members: SegmentMembers,
     steps: FunnelSteps = None,
     window_days: WindowDays = None,
+    segment_id: SegmentID = None,
 ) -> FunnelBreakdown:
-    """The funnel of every variant beside the overall one (the same steps and window)."""
+    """The funnel of every variant beside the overall one (the same steps and window; with
+    `segment_id`, all of them of that segment's people)."""
     await _source_or_404(lookup, session, campaign_id)
+    segment = await _segment_people(members, session, segment_id)
     keys = await service.variant_keys(session=session, campaign_id=campaign_id)
     overall, variants = await _funnel_split(
-        session, campaign_id, steps, window_days, [{"variant_key": key} for key in keys]
+        session, campaign_id, steps, window_days, [{"variant_key": key} for key in keys], segment
     )
     return FunnelBreakdown(overall=overall, variants=variants)
 
 
 @router.get(
     "/campaigns/{campaign_id}/funnel/senders",
-    responses={404: {"description": "No such campaign."}},
+    responses={404: {"description": "No such campaign or segment."}},
 )
 async def campaign_funnel_by_sender(
     campaign_id: CampaignID,
     session: DbSession,
     principal: CanRead,
     lookup: SourceLookup,
+    members: SegmentMembers,
     steps: FunnelSteps = None,
     window_days: WindowDays = None,
+    segment_id: SegmentID = None,
 ) -> FunnelSenderBreakdown:
     """The funnel of the people each sender reached, beside the overall one (a person counts
-    under the first sender that sent them the campaign)."""
+    under the first sender that sent them the campaign; with `segment_id`, only that
+    segment's people)."""
     await _source_or_404(lookup, session, campaign_id)
+    segment = await _segment_people(members, session, segment_id)
     ids = await service.funnel_senders(session=session, campaign_id=campaign_id)
     overall, senders = await _funnel_split(
-        session, campaign_id, steps, window_days, [{"sender_id": s} for s in ids]
+        session, campaign_id, steps, window_days, [{"sender_id": s} for s in ids], segment
     )
     return FunnelSenderBreakdown(overall=overall, senders=senders)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/funnel/segments",
+    responses={404: {"description": "No such campaign or segment."}},
+)
+async def campaign_funnel_by_segment(
+    campaign_id: CampaignID,
+    session: DbSession,
+    principal: CanRead,
+    lookup: SourceLookup,
+    members: SegmentMembers,
+    segment_id: Annotated[
+        list[DbId],
+        Query(
+            min_length=1,
+            max_length=20,
+            description="The segments to compare (1-20); each counts the people in it now.",
+        ),
+    ],
+    steps: FunnelSteps = None,
+    window_days: WindowDays = None,
+) -> FunnelSegmentBreakdown:
+    """The funnel of the people in each segment, beside everyone's (the same steps and window;
+    a person in two segments counts in both)."""
+    await _source_or_404(lookup, session, campaign_id)
+    chosen = list(dict.fromkeys(segment_id))
+    parts = [{"segment": await _segment_people(members, session, sid)} for sid in chosen]
+    overall, segments = await _funnel_split(session, campaign_id, steps, window_days, parts)
+    return FunnelSegmentBreakdown(overall=overall, segments=segments)
 
 
 async def _funnel_split(
@@ -283,16 +364,23 @@ async def _funnel_split(
     steps: list[EventType] | None,
     window_days: float | None,
     parts: list[dict[str, Any]],
+    segment: SegmentPeople | None = None,
 ) -> tuple[Any, list[Any]]:
-    """The overall funnel and one per part (a variant, a sender), the same steps and window."""
+    """The overall funnel and one per part (a variant, a sender, a segment), the same steps
+    and window; with `segment`, every one of them only of that segment's people."""
     window = timedelta(days=window_days) if window_days is not None else None
     chosen = steps or service.DEFAULT_FUNNEL
+    common: dict[str, Any] = {"segment": segment} if segment is not None else {}
     overall = await service.funnel(
-        session=session, campaign_id=campaign_id, steps=chosen, window=window
+        session=session, campaign_id=campaign_id, steps=chosen, window=window, **common
     )
     split = [
         await service.funnel(
-            session=session, campaign_id=campaign_id, steps=chosen, window=window, **part
+            session=session,
+            campaign_id=campaign_id,
+            steps=chosen,
+            window=window,
+            **{**common, **part},
         )
         for part in parts
     ]
@@ -304,7 +392,7 @@ async def _funnel_split(
     response_class=Response,
     responses={
         200: {"description": "contact_id,last_step,reached_at", "content": {"text/csv": {}}},
-        404: {"description": "No such campaign."},
+        404: {"description": "No such campaign or segment."},
     },
 )
 async def campaign_funnel_dropoff(
@@ -312,9 +400,11 @@ async def campaign_funnel_dropoff(
     session: DbSession,
     principal: CanRead,
     lookup: SourceLookup,
+    members: SegmentMembers,
     steps: FunnelSteps = None,
     window_days: WindowDays = None,
     variant_key: VariantKey = None,
+    segment_id: SegmentID = None,
 ) -> Response:
     """Who stopped where: everyone who entered the funnel and did not finish it, with the last
     step they reached (erased people have an empty contact_id)."""
@@ -325,6 +415,7 @@ async def campaign_funnel_dropoff(
         steps=steps or service.DEFAULT_FUNNEL,
         window=timedelta(days=window_days) if window_days is not None else None,
         variant_key=variant_key,
+        segment=await _segment_people(members, session, segment_id),
     )
     lines = ["contact_id,last_step,reached_at"]
     lines += [f"{cid if cid is not None else ''},{step},{at.isoformat()}" for cid, step, at in rows]

@@ -1,6 +1,7 @@
 """The analytics module's commands under `marketing-agent analytics`: a campaign's stats, its
-funnel (overall, by variant or by sender) and who dropped off, as CSV (`add_analytics_commands`
-registers them on the CLI's group; the CLI hands over its settings and one-shot runner)."""
+funnel (overall, of a segment's people, by variant, sender or segment) and who dropped off, as
+CSV (`add_analytics_commands` registers them on the CLI's group; the CLI hands over its settings
+and one-shot runner)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class By(StrEnum):
     NONE = "none"
     VARIANT = "variant"
     SENDER = "sender"
+    SEGMENT = "segment"
 
 
 def add_analytics_commands(
@@ -99,25 +101,63 @@ def add_analytics_commands(
         campaign: Campaign,
         steps: Steps = "sent,delivered,clicked,converted",
         window_days: WindowDays = 7.0,
-        by: Annotated[By, typer.Option(help="Also break it down by variant or sender.")] = By.NONE,
+        by: Annotated[
+            By, typer.Option(help="Also break it down by variant, sender or segment.")
+        ] = By.NONE,
+        segment: Annotated[
+            list[int] | None,
+            typer.Option(
+                "--segment",
+                min=1,
+                help="Only the people in this segment now; with --by segment, one row per "
+                "--segment given.",
+            ),
+        ] = None,
         as_json: AsJson = False,
         data_dir: DataDir = None,
     ) -> None:
         """An ordered funnel of distinct people, with its conversion window and time to convert."""
         chosen = _steps(steps)
         window = timedelta(days=window_days) if window_days else None
+        segment_ids = list(dict.fromkeys(segment or []))
+        if by is By.SEGMENT and not segment_ids:
+            err_console.print("[bold red]--by segment needs one or more --segment ID.[/]")
+            raise typer.Exit(2)
+        if by is not By.SEGMENT and len(segment_ids) > 1:
+            err_console.print("[bold red]One --segment filters; several need --by segment.[/]")
+            raise typer.Exit(2)
 
         async def load(runtime: Any) -> list[Funnel]:
             from marketing_agent.analytics import service
 
+            async def people(session: Any, segment_id: int) -> Any:
+                contact_ids = await runtime.segment_members(session=session, segment_id=segment_id)
+                return service.SegmentPeople(segment_id=segment_id, contact_ids=contact_ids)
+
             async with runtime.database.session() as session:
                 await _source(runtime, session, campaign)
+                only = (
+                    {"segment": await people(session, segment_ids[0])}
+                    if segment_ids and by is not By.SEGMENT
+                    else {}
+                )
                 funnels = [
                     await service.funnel(
-                        session=session, campaign_id=campaign, steps=chosen, window=window
+                        session=session, campaign_id=campaign, steps=chosen, window=window, **only
                     )
                 ]
-                if by is By.VARIANT:
+                if by is By.SEGMENT:
+                    for segment_id in segment_ids:
+                        funnels.append(
+                            await service.funnel(
+                                session=session,
+                                campaign_id=campaign,
+                                steps=chosen,
+                                window=window,
+                                segment=await people(session, segment_id),
+                            )
+                        )
+                elif by is By.VARIANT:
                     for key in await service.variant_keys(session=session, campaign_id=campaign):
                         funnels.append(
                             await service.funnel(
@@ -126,6 +166,7 @@ def add_analytics_commands(
                                 steps=chosen,
                                 window=window,
                                 variant_key=key,
+                                **only,
                             )
                         )
                 elif by is By.SENDER:
@@ -138,6 +179,7 @@ def add_analytics_commands(
                                 steps=chosen,
                                 window=window,
                                 sender_id=sender_id,
+                                **only,
                             )
                         )
                 return funnels
@@ -149,7 +191,10 @@ def add_analytics_commands(
             sys.stdout.write("\n")
             return
         window_text = f"{window_days:g}-day window" if window else "no window"
-        table = Table(title=f"Campaign {campaign}: funnel, {window_text} (distinct people)")
+        of_segment = f", segment {segment_ids[0]}'s people" if funnels[0].segment_id else ""
+        table = Table(
+            title=f"Campaign {campaign}: funnel{of_segment}, {window_text} (distinct people)"
+        )
         table.add_column("who")
         for step in chosen:
             table.add_column(step, justify="right")
@@ -159,6 +204,8 @@ def add_analytics_commands(
                 if f.variant_key is not None
                 else f"sender {f.sender_id}"
                 if f.sender_id is not None
+                else f"segment {f.segment_id}"
+                if f.segment_id is not None and by is By.SEGMENT
                 else "everyone"
             )
             cells = [

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Integer, String, Table, and_, case, func, literal_column, null, or_, select
+from sqlalchemy import Integer, Select, String, Table, and_, case, func, literal_column, null, or_, select
 from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,6 +52,7 @@ def _chain(
     window_us: int | None,
     variant_key: str | None,
     sender_id: int | None,
+    contact_ids: Select[Any] | None = None,
 ) -> _Chain:
     """Flat conditions on one row, no nesting: once step k-1 is reached at its first time
     f(k-1), step k is reached at f(k) iff f(k-1) <= f(k) (<= entry + window); a step-k event
@@ -66,6 +67,8 @@ def _chain(
     ]
     if sender_id is not None:
         conditions.append(j.c.sender_id == sender_id)
+    if contact_ids is not None:  # a segment's people: contacts only, never the anonymous
+        conditions.append(j.c.person.in_(contact_ids))
     reached: list[Any] = [first[0].is_not(None)]
     straddles: list[Any] = []
     for i in range(1, len(steps)):
@@ -96,9 +99,10 @@ async def walk(
     window_us: int | None,
     variant_key: str | None = None,
     sender_id: int | None = None,
+    contact_ids: Select[Any] | None = None,
     paths: bool = False,
 ) -> Walk:
-    chain = _chain(campaign_id, steps, window_us, variant_key, sender_id)
+    chain = _chain(campaign_id, steps, window_us, variant_key, sender_id, contact_ids)
     j = cast(Table, Journey.__table__)
     where = chain.where
     clear = ~chain.ambiguous

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from sqlalchemy import Select
 
 from marketing_agent.analytics.rates import Rate
 from marketing_agent.core.events import EventType as EventType
@@ -141,6 +143,9 @@ class Funnel(BaseModel):
     campaign_id: int
     variant_key: str | None = Field(None, description="Only this variant's events; None: all.")
     sender_id: int | None = Field(None, description="Only the people this sender reached.")
+    segment_id: int | None = Field(
+        None, description="Only the people in this segment now (its rules evaluated at request)."
+    )
     window_days: float | None = Field(
         None,
         description="Conversion window: every step within this many days of the person's "
@@ -162,6 +167,22 @@ class FunnelSenderBreakdown(BaseModel):
 
     overall: Funnel
     senders: list[Funnel]
+
+
+class FunnelSegmentBreakdown(BaseModel):
+    """The same funnel for the people in each segment now, and for everyone."""
+
+    overall: Funnel
+    segments: list[Funnel]
+
+
+@dataclass(frozen=True)
+class SegmentPeople:
+    """The contacts of a segment, as SQL selecting `contact_id` (from the orchestrator's
+    service): a funnel counts only them."""
+
+    segment_id: int
+    contact_ids: Select[Any]
 
 
 class TimeseriesPoint(BaseModel):

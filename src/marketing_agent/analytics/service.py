@@ -61,6 +61,7 @@ from marketing_agent.analytics.schemas import (
     EventType,
     Funnel,
     FunnelStep,
+    SegmentPeople,
     SenderKind,
     TimeBucket,
     TimelineEntry,
@@ -87,6 +88,7 @@ __all__ = [
     "LinkTracker",
     "MatureVariantCounts",
     "PrePeriodSummary",
+    "SegmentPeople",
     "SenderKind",
     "TimelineEntry",
     "TrackedLink",
@@ -304,6 +306,7 @@ async def funnel(
     window: timedelta | None = None,
     variant_key: str | None = None,
     sender_id: int | None = None,
+    segment: SegmentPeople | None = None,
 ) -> Funnel:
     """Returns an ordered funnel: a person reaches step k after each earlier step, in order.
 
@@ -311,8 +314,9 @@ async def funnel(
     earliest step-1 event (a later step-1 event does not restart the clock). Steps may share a
     timestamp (sent and delivered often do); a step before the previous one does not count.
     With `variant_key`, only that variant's events count; with `sender_id`, only the people
-    that sender reached. Time to convert is from the entry to the last step, over the people
-    who reached it. Read from the journeys (see `funnels`).
+    that sender reached; with `segment`, only the contacts in it now. Time to convert is from
+    the entry to the last step, over the people who reached it. Read from the journeys (see
+    `funnels`).
     """
     _check_steps(steps)
     window_us = _window_us(window)
@@ -323,6 +327,7 @@ async def funnel(
         window_us=window_us,
         variant_key=variant_key,
         sender_id=sender_id,
+        contact_ids=segment.contact_ids if segment is not None else None,
     )
     counts = walked.counts
     result: list[FunnelStep] = []
@@ -342,6 +347,7 @@ async def funnel(
         campaign_id=campaign_id,
         variant_key=variant_key,
         sender_id=sender_id,
+        segment_id=segment.segment_id if segment is not None else None,
         window_days=window_days,
         steps=result,
         time_to_convert=time_to_convert(walked.seconds),
@@ -356,6 +362,7 @@ async def funnel_dropoff(
     window: timedelta | None = None,
     variant_key: str | None = None,
     sender_id: int | None = None,
+    segment: SegmentPeople | None = None,
 ) -> list[tuple[int | None, str, datetime]]:
     """Who stopped where: (contact id, last step reached, when), for everyone who entered
     and did not reach the last step; erased people have no contact id (None)."""
@@ -367,6 +374,7 @@ async def funnel_dropoff(
         window_us=_window_us(window),
         variant_key=variant_key,
         sender_id=sender_id,
+        contact_ids=segment.contact_ids if segment is not None else None,
         paths=True,
     )
     stopped: list[tuple[int | None, str, datetime]] = []

@@ -1,7 +1,7 @@
 /**
- * Funnels: pick a campaign, the steps in order and a conversion window; see the people at each step
- * with the conversion from the previous one and its 95% interval, the same per variant, the time to
- * convert, and download who stopped where.
+ * Funnels: pick a campaign, the steps in order, a conversion window and, if wanted, a segment (only
+ * its people now); see the people at each step with the conversion from the previous one and its 95%
+ * interval, the same per variant and sender, the time to convert, and download who stopped where.
  */
 import { DownloadOutlined } from "@ant-design/icons";
 import { App, Button, Card, Col, Descriptions, Flex, Form, InputNumber, Progress, Row, Select, Space, Table, Typography } from "antd";
@@ -10,7 +10,7 @@ import { Link } from "react-router";
 
 import { downloadDropoff, EVENT_TYPES, useFunnelBySender, useFunnelByVariant, type EventType, type Funnel } from "../../api/analytics";
 import { useCampaigns } from "../../api/campaigns";
-import { useSenders } from "../../api/directory";
+import { useSegments, useSenders } from "../../api/directory";
 import { formatCount, formatPercent } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RateText } from "../CampaignAnalytics/RateText";
@@ -61,8 +61,11 @@ export default function FunnelsPage() {
   const [campaignId, setCampaignId] = useState<number | undefined>(undefined);
   const [steps, setSteps] = useState<EventType[]>(DEFAULT_STEPS);
   const [windowDays, setWindowDays] = useState<number | null>(7);
-  const funnel = useFunnelByVariant(campaignId, steps, windowDays);
-  const bySender = useFunnelBySender(campaignId, steps, windowDays);
+  const [segmentId, setSegmentId] = useState<number | undefined>(undefined);
+  const funnel = useFunnelByVariant(campaignId, steps, windowDays, segmentId);
+  const bySender = useFunnelBySender(campaignId, steps, windowDays, segmentId);
+  const segments = useSegments();
+  const segmentName = (segments.data?.items ?? []).find((s: { id: number; name: string }) => s.id === segmentId)?.name;
   const senders = useSenders();
   const senderName = (id: number | null | undefined) =>
     (senders.data ?? []).find((s: { id: number; name: string }) => s.id === id)?.name ?? `Sender ${id}`;
@@ -96,7 +99,7 @@ export default function FunnelsPage() {
       <Card title="Build a funnel">
         <Form layout="vertical">
           <Row gutter={16}>
-            <Col xs={24} md={8}>
+            <Col xs={24} md={6}>
               <Form.Item label="Campaign" htmlFor="funnel-campaign">
                 <Select
                   id="funnel-campaign"
@@ -110,7 +113,22 @@ export default function FunnelsPage() {
                 />
               </Form.Item>
             </Col>
-            <Col xs={24} md={10}>
+            <Col xs={24} md={6}>
+              <Form.Item label="Segment" htmlFor="funnel-segment" help="Only the people in it now; empty: everyone.">
+                <Select
+                  id="funnel-segment"
+                  allowClear
+                  showSearch
+                  optionFilterProp="label"
+                  placeholder="Everyone"
+                  loading={segments.isLoading}
+                  value={segmentId}
+                  onChange={(value?: number) => setSegmentId(value ?? undefined)}
+                  options={(segments.data?.items ?? []).map((s: { id: number; name: string }) => ({ value: s.id, label: s.name }))}
+                />
+              </Form.Item>
+            </Col>
+            <Col xs={24} md={8}>
               <Form.Item label="Steps, in order" htmlFor="funnel-steps" help="A person counts at a step only after the previous one.">
                 <Select
                   id="funnel-steps"
@@ -121,7 +139,7 @@ export default function FunnelsPage() {
                 />
               </Form.Item>
             </Col>
-            <Col xs={24} md={6}>
+            <Col xs={24} md={4}>
               <Form.Item
                 label="Conversion window (days)"
                 htmlFor="funnel-window"
@@ -138,14 +156,14 @@ export default function FunnelsPage() {
         <Row gutter={[16, 16]}>
           <Col xs={24} xl={14}>
             <Card
-              title="Conversion per step"
+              title={segmentName ? `Conversion per step: ${segmentName}` : "Conversion per step"}
               extra={
                 <Space>
                   <Link to={`/campaigns/${campaignId}/analytics`}>Campaign analytics</Link>
                   <Button
                     icon={<DownloadOutlined aria-hidden />}
                     onClick={() =>
-                      downloadDropoff(campaignId, steps, windowDays).catch((error: Error) => void message.error(error.message))
+                      downloadDropoff(campaignId, steps, windowDays, segmentId).catch((error: Error) => void message.error(error.message))
                     }
                   >
                     Drop-off CSV
@@ -157,7 +175,7 @@ export default function FunnelsPage() {
                 <FunnelChart funnel={data.overall} />
               </section>
               <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-                Counts are distinct people. In brackets, the 95% interval (Wilson) of the conversion from the previous step.
+                Counts are distinct people{segmentName ? ` in the segment ${segmentName} as it is now` : ""}. In brackets, the 95% interval (Wilson) of the conversion from the previous step.
                 {data.overall.window_days ? ` Every step within ${data.overall.window_days} days of the person's first step.` : " No window."}
               </Typography.Paragraph>
             </Card>
@@ -219,7 +237,7 @@ export default function FunnelsPage() {
                   locale={{ emptyText: "No sends recorded with their sender yet" }}
                 />
                 <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
-                  A person counts under the first sender that sent them this campaign. By segment: not available yet.
+                  A person counts under the first sender that sent them this campaign.
                 </Typography.Paragraph>
               </section>
             </Card>
