@@ -52,7 +52,7 @@ async def timed_import(
     await asyncio.sleep(0.1)
     started = time.perf_counter()
     response = await client.post(
-        f"/api/v1/orchestrator/contacts/import?sender_id={sender_id}",
+        f"/api/v1/orchestrator/contacts/import?sender_id={sender_id}&lawful_basis=consent",
         headers=headers,
         files={"file": ("contacts.csv", data, "text/csv")},
         timeout=600,

@@ -58,6 +58,14 @@ const THEME = {
     colorPrimary: "#0958d9",
     colorLink: "#0958d9",
     colorInfo: "#0958d9",
+    // Hovered and pressed shades darker than at rest (Ant Design's are lighter): white text on a
+    // hovered primary or danger button, and a hovered link, keep their 4.5:1.
+    colorPrimaryHover: "#003eb3",
+    colorPrimaryActive: "#002c8c",
+    colorLinkHover: "#003eb3",
+    colorLinkActive: "#002c8c",
+    colorErrorHover: "#a8071a",
+    colorErrorActive: "#820014",
     colorSuccess: "#237804",
     colorWarning: "#ad4e00",
     colorError: "#cf1322",

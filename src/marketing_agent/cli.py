@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
+from marketing_agent.agent.commands import add_agent_commands
 from marketing_agent.analytics.commands import add_analytics_commands
 from marketing_agent.compliance.commands import (
     AnchorsFile,
@@ -26,6 +27,7 @@ from marketing_agent.compliance.commands import (
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
+from marketing_agent.orchestrator.privacy_commands import add_privacy_commands
 
 if TYPE_CHECKING:
     from marketing_agent.core.db import Database
@@ -821,6 +823,8 @@ def audit_verify(data_dir: DataDir = None, anchors: AnchorsFile = None) -> None:
 
 add_audit_commands(audit_app)  # verify-export (compliance/commands.py)
 add_request_commands(privacy_app)  # extend, reject (compliance/commands.py)
+add_privacy_commands(privacy_app)  # create, verify, complete (orchestrator/privacy_commands.py)
+privacy_app.command("list")(privacy_requests)  # the same as `privacy requests`
 
 
 @users_app.command("create-admin")
@@ -987,7 +991,7 @@ async def _one_shot(settings: Settings, command: Callable[[Any], Awaitable[T]]) 
 
 
 agent_app = typer.Typer(
-    help="The strategist: ask it (answers streamed, figures cited), LLM budgets.",
+    help="The strategist: ask it (answers streamed, figures cited), LLM budgets, prompts.",
     no_args_is_help=True,
 )
 app.add_typer(agent_app, name="agent")
@@ -1105,6 +1109,14 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+inbox_app = typer.Typer(
+    help="Recipients' replies: list, answer (the suggestion or your own), dismiss.",
+    no_args_is_help=True,
+)
+app.add_typer(inbox_app, name="inbox")
+add_agent_commands(  # agent prompts ..., inbox ... (agent/commands.py)
+    agent_app, inbox_app, settings_of=_settings, one_shot=_one_shot
+)
 add_analytics_commands(analytics_app, settings_of=_settings, one_shot=_one_shot)  # stats, funnel
 add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
     experiments_app, fail=_fail, settings_of=_settings, database_of=_database

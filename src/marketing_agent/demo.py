@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from marketing_agent.analytics import service as analytics
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
@@ -163,15 +164,25 @@ async def seed_demo(
     transports.started_chats(sender.id).update(started)
     if existing:
         return DemoSeed(sender_id=sender.id, contacts=existing)
+    # The people were added when they opted in, before the history's campaigns reached them: a
+    # contact page must not read "Added" after the date of its messages.
+    real = clock.get_clock()
+    clock.set_clock(VirtualClock(min(DEMO_OPT_IN_AT, real.now() - timedelta(days=HISTORY_DAYS))))
+    try:
+        async with db.session() as session:
+            result = await contacts_import.import_contacts(
+                session=session,
+                data=csv_data,
+                sender_id=sender.id,
+                purpose="marketing",
+                actor=DEMO_ACTOR,
+                suppression_key=None,  # the demo's database is new: nobody was erased from it
+                lawful_basis=compliance.LawfulBasis.CONSENT,
+                evidence="the demo's sign-up form",
+            )
+    finally:
+        clock.set_clock(real)
     async with db.session() as session:
-        result = await contacts_import.import_contacts(
-            session=session,
-            data=csv_data,
-            sender_id=sender.id,
-            purpose="marketing",
-            actor=DEMO_ACTOR,
-            suppression_key=None,  # the demo's database is new: nobody was erased from it
-        )
         await telegram.record_chats_started(
             session=session, sender_id=sender.id, chat_ids=started, at=DEMO_OPT_IN_AT
         )
@@ -231,6 +242,8 @@ HISTORY = (
         ),
     ),
 )
+# How far back the demo's history reaches (its first campaign's day, plus a day).
+HISTORY_DAYS = max(days for days, _ in HISTORY) + 1
 
 
 async def _seed_history(runtime: Runtime, settings: Settings, *, vip_segment_id: int) -> None:

@@ -36,7 +36,10 @@ OFFERED = {
     "describe_audience",
     "recent_replies",
     "check_draft",
+    "estimate_reach",
     "draft_campaign",  # proposes only: a person creates the draft
+    "propose_variants",  # proposes only: a person applies them
+    "propose_schedule",
 }
 
 

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from marketing_agent.agent.providers.copy_templates import COPY, TONE_NAMES
 from marketing_agent.agent.providers.offline import OfflineProvider, headline_of
 from tests.agent.factories import ToolSpy, brief
 
@@ -242,3 +245,38 @@ async def test_the_deadline_is_written_in_each_language(language: str, words: st
 def test_a_brief_must_say_what_it_is_about() -> None:
     with pytest.raises(ValueError, match="give the product or the offer"):
         brief(goal="")
+
+
+_SAME_LINE_AFTER_SALUTATION = re.compile(r"\{first_name\}\s*[,:] +\S")
+# Informal forms a text that says "Sie" / "usted"-free "tú" must never mix in.
+_MIXED_REGISTER = {
+    "de": re.compile(r"\b(du|dich|dir|dein\w*|hast|rate)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(usted|le|permite)\b", re.IGNORECASE),
+}
+
+
+@pytest.mark.parametrize("tone", TONE_NAMES)
+@pytest.mark.parametrize("language", sorted(COPY))
+async def test_every_offline_text_reads_as_one_marketers_letter(language: str, tone: str) -> None:
+    plan = await OfflineProvider(risk_threshold=0.5).plan_campaign(
+        brief(
+            goal="",
+            product="Winter boots",
+            offer="20% off",
+            tone=tone,
+            language=language,
+            languages=[language],
+            variant_count=5,
+        ),
+        ToolSpy().tools(),
+    )
+
+    texts = [v.text for v in plan.variants]
+    assert len(set(texts)) == 5
+    for text in texts:
+        assert "$" not in text and set(re.findall(r"\{\w+\}", text)) <= {"{first_name}"}
+        assert not _SAME_LINE_AFTER_SALUTATION.search(text), f"salutation runs on: {text!r}"
+        assert "  " not in text and " ." not in text.replace(" ...", "")
+        register = _MIXED_REGISTER.get(language)
+        assert register is None or not register.search(text), f"mixed register: {text!r}"
+        assert text.endswith(COPY[language].opt_out) and "Winter boots: 20% off" in text

@@ -127,3 +127,40 @@ async def test_a_plan_runs_the_edited_system_prompt_and_the_campaign_records_its
     assert "- Mention free returns." in system
     created = next(e for e in entries if e.action == "campaign.created")
     assert created.data["prompt_version"].startswith("plan_system@1.edit1+plan_user@1 #")
+
+
+async def test_a_prompt_is_previewed_filled_in_for_a_sample_brief_or_ones_own(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+    draft = SHIPPED.plan_user.text + "\nProduct once more: $product."
+
+    sample = await client.post(f"{URL}/plan_user/preview", json={}, headers=headers)
+    unsaved = await client.post(
+        f"{URL}/plan_user/preview",
+        json={"text": draft, "brief": {"name": "Spring", "product": "Rain jackets"}},
+        headers=headers,
+    )
+    system = await client.post(
+        f"{URL}/plan_system/preview",
+        json={"brief": {"name": "x", "product": "Boots", "languages": ["de", "fr"]}},
+        headers=headers,
+    )
+    bad = await client.post(
+        f"{URL}/plan_user/preview", json={"text": "Hello $customer_email"}, headers=headers
+    )
+    unknown = await client.post(f"{URL}/nope/preview", json={}, headers=headers)
+    listed = (await client.get(f"{URL}/plan_user", headers=headers)).json()
+
+    assert sample.status_code == 200, sample.text
+    body = sample.json()
+    assert "The new winter boots collection" in body["rendered"] and "$" not in body["rendered"]
+    assert body["values"]["product"] == "The new winter boots collection"
+    assert body["label"] == f"plan_user@{SHIPPED.plan_user.version}"
+    preview = unsaved.json()
+    assert preview["label"] == "plan_user (unsaved)"
+    assert preview["rendered"].endswith("Product once more: Rain jackets.")
+    assert "'fr'" in system.json()["rendered"] and "de" == system.json()["values"]["language"]
+    assert bad.status_code == 422 and "$customer_email" in bad.json()["detail"]
+    assert unknown.status_code == 404
+    assert listed["history"] == [], "a preview saves nothing"

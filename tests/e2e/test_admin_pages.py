@@ -65,6 +65,12 @@ def test_every_area_is_reachable_on_a_phone(phone: Page, server: Server) -> None
         ("Campaigns", "Campaigns"),
         ("Contacts", "Contacts"),
         ("Segments", "Segments"),
+        ("Review queue", "Review queue"),
+        ("Audit log", "Audit log"),
+        ("API keys", "API keys"),
+        ("Users", "Users"),
+        ("Settings", "Settings"),
+        ("Dashboard", "Dashboard"),
     ):
         phone.get_by_role("button", name="Menu").click()
         phone.get_by_role("menuitem", name=area).click()

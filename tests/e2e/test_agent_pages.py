@@ -102,3 +102,20 @@ def test_a_marketer_gives_a_campaign_its_own_llm_budget(page: Page, server: Serv
     expect(page.get_by_label("Answer", exact=True)).to_contain_text("“Winter boots sale” is")
     page.get_by_role("button", name="Use the default").click()
     expect(page.get_by_text(re.compile(r"the default per campaign"))).to_be_visible()
+
+
+def test_a_finished_campaigns_page_shows_the_summary_written_when_it_finished(
+    page: Page, server: Server
+) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/campaigns")
+    page.get_by_role("link", name="Winter boots sale").first.click()
+    expect(page.get_by_role("heading", name="Winter boots sale")).to_be_visible()
+
+    summary = page.get_by_label("Results summary")
+    expect(summary).to_contain_text("written when it finished")
+    expect(summary).to_contain_text(re.compile(r"“Winter boots sale” is completed: sent to \d+"))
+    expect(summary.get_by_text("S1 · campaign_results")).to_be_visible()
+    expect(summary).to_contain_text("no LLM")
+    expect(summary).not_to_contain_text("[S1]")
+    assert_accessible(page)

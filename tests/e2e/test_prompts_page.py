@@ -47,3 +47,27 @@ def test_an_admin_edits_a_prompt_reads_the_diff_saves_and_resets_it(
         card.get_by_text(re.compile(r"^Reset to shipped version 1 by user:admin"))
     ).to_be_visible()
     expect(card.get_by_label("Text of plan_user")).to_have_value(shipped)
+
+
+def test_an_admin_previews_a_draft_prompt_filled_in_for_the_sample_brief(
+    page: Page, server: Server
+) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/agent?tab=prompts")
+    card = page.get_by_label("Prompt plan_user")
+    box = card.get_by_label("Text of plan_user")
+    shipped = box.input_value()
+    box.fill(shipped + "\nThe product, once more: $product.")
+
+    card.get_by_role("button", name="Preview with a sample brief").click()
+
+    preview = card.get_by_role("region", name="Preview of plan_user")
+    expect(preview).to_contain_text("The product, once more: The new winter boots collection.")
+    expect(preview).not_to_contain_text("$product")
+    expect(card.get_by_text("Preview of plan_user (unsaved)", exact=False)).to_be_visible()
+    expect(
+        card.get_by_text(re.compile(r"\$cta = https://shop\.example/winter-boots"))
+    ).to_be_visible()
+    expect(card.get_by_text("runs plan_user@1", exact=True)).to_be_visible()  # nothing saved
+    page.mouse.move(0, 0)
+    assert_accessible(page)

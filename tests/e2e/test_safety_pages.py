@@ -9,7 +9,7 @@ import uuid
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server, assert_accessible, log_in, make_reviewer
+from tests.e2e.conftest import Server, assert_accessible, log_in, make_reviewer, make_user
 
 RISKY = "Guaranteed results in a week, risk-free: act now for 100% free money."
 
@@ -146,3 +146,104 @@ def test_the_admin_sets_the_send_time_rules_and_cannot_drop_four_eyes_with_a_rev
         assert api.get("/api/v1/safety/settings").json()["four_eyes"] is True
     finally:  # the e2e server is shared: the other pages' sends keep the default rules
         api.patch("/api/v1/safety/settings", json={"opt_out": "add", "link_allowlist": []})
+
+
+def test_the_built_in_phrases_are_listed_and_a_tried_text_shows_what_it_matched(
+    page: Page, server: Server
+) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/safety")
+    expect(page.get_by_role("heading", name="Built-in phrases (read-only)")).to_be_visible()
+    built_in = page.get_by_role("row", name=re.compile(r"Built-in blacklist"))
+    built_in.get_by_role("button", name="Expand row").click()
+    phrases = page.get_by_role("list", name="Phrases of Built-in blacklist")
+    expect(phrases.get_by_role("listitem").filter(has_text=re.compile("^act now$"))).to_be_visible()
+
+    page.get_by_label("Text to check").fill("ACT N0W for free-money")
+    page.get_by_role("button", name="Check text").click()
+    result = page.get_by_role("region", name="Check result")
+    found = result.get_by_role("row", name=re.compile("act now"))
+    expect(found).to_contain_text("Built-in blacklist (built-in)")
+    expect(found.get_by_text("ACT N0W")).to_be_visible()  # as written, not normalised
+    expect(result.get_by_text("review", exact=True)).to_be_visible()
+    expect(result.get_by_role("meter")).to_have_accessible_name(
+        re.compile(r"^Risk score 0\.58 of 1; review from 0\.50$")
+    )
+    page.mouse.move(0, 0)
+    assert_accessible(page)
+
+
+def test_the_review_threshold_is_set_on_the_safety_page_and_marked_on_the_risk_scale(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    log_in(page, server.admin_password)
+    page.goto("/safety")
+    page.get_by_role("tab", name="Review and privacy").click()
+    threshold = page.get_by_label("Review threshold (risk score, 0 safe to 1 risky)")
+    expect(threshold).to_have_value("0.50")
+    try:
+        threshold.fill("0.3")
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.get_by_text("Safety settings saved.")).to_be_visible()
+        saved = api.get("/api/v1/safety/settings").json()
+        assert (saved["review_threshold"], saved["review_threshold_source"]) == (0.3, "workspace")
+
+        # One warning (0.35) now goes to review, and its page shows where review begins.
+        name = f"One warning {uuid.uuid4().hex[:6]}"
+        text = "Hi {first_name}, boots guaranteed to last all winter."
+        body = {"name": name, "goal": "Winter boots", "variants": [{"text": text}]}
+        created = api.post("/api/v1/orchestrator/campaigns", json=body).json()
+        assert created["status"] == "pending_review"
+        page.goto(f"/campaigns/{created['id']}")
+        expect(page.get_by_role("meter")).to_have_accessible_name(
+            "Risk score 0.35 of 1; review from 0.30"
+        )
+        assert_accessible(page)
+    finally:  # the e2e server is shared: the other tests keep the default threshold
+        api.patch("/api/v1/safety/settings", json={"review_threshold": 0.5})
+
+
+def test_the_campaigns_last_editor_cannot_approve_it_in_the_review_queue(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Edited {uuid.uuid4().hex[:6]}"
+    body = {"name": name, "goal": "Tell subscribers about spring", "variants": [{"text": RISKY}]}
+    created = api.post("/api/v1/orchestrator/campaigns", json=body).json()
+    assert created["status"] == "pending_review"
+    editor, password = make_user(server, "admin")
+    token = httpx.post(
+        f"{server.url}/api/v1/auth/login", json={"username": editor, "password": password}
+    ).json()["access_token"]
+    edited = httpx.patch(
+        f"{server.url}/api/v1/orchestrator/campaigns/{created['id']}",
+        json={"goal": "Tell subscribers about the spring collection"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert edited.status_code == 200, edited.text
+
+    log_in(page, password, username=editor)
+    page.get_by_role("menuitem", name="Review queue").click()
+    page.get_by_role("row", name=re.compile(re.escape(name))).get_by_role(
+        "button", name="Approve"
+    ).click()
+    dialog = page.get_by_role("dialog", name=f"Approve “{name}”?")
+    dialog.get_by_role("button", name="Approve").click()
+    expect(
+        dialog.get_by_text(re.compile("You created or last edited this campaign"))
+    ).to_be_visible()
+    dialog.get_by_role("button", name="Back").click()
+    assert api.get(f"/api/v1/orchestrator/campaigns/{created['id']}").json()["status"] == (
+        "pending_review"
+    )
+
+    reviewer, reviewer_password = make_reviewer(server)
+    page.get_by_role("button", name="Log out").click()
+    log_in(page, reviewer_password, username=reviewer)
+    page.get_by_role("menuitem", name="Review queue").click()
+    page.get_by_role("row", name=re.compile(re.escape(name))).get_by_role(
+        "button", name="Approve"
+    ).click()
+    page.get_by_role("dialog", name=f"Approve “{name}”?").get_by_role(
+        "button", name="Approve"
+    ).click()
+    expect(page.get_by_text(f"Approved “{name}”: it is scheduled to send.")).to_be_visible()

@@ -1,5 +1,6 @@
 """The admin pages' API: the effective settings with their origin and no secret in the answer,
-the audit log filtered by who acted, and a campaign's events over time."""
+the audit log filtered by who acted, a campaign's events over time, and its deliveries naming
+each contact (masked for a role that may not see personal data)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import pytest
 from fastapi import FastAPI
 
 from marketing_agent.core.auth import Role
-from tests.factories import database_of, headers_for, make_sender
+from marketing_agent.core.settings import Settings
+from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.orchestrator.schemas import ContactCreate
+from tests.factories import database_of, grant_consent, headers_for, make_sender, start_campaign
 
 SECRET = "test-secret-key-" + "x" * 32  # the app fixture's
 
@@ -82,3 +86,72 @@ async def test_a_bot_campaigns_timeseries_leaves_reads_blank(
     assert bad.status_code == 422
     missing = await client.get("/api/v1/analytics/campaigns/999999/timeseries", headers=headers)
     assert missing.status_code == 404
+
+
+async def test_a_campaigns_deliveries_name_each_contact_masked_for_a_viewer(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    async with db.session() as session:
+        contact = await orchestrator.create_contact(
+            session=session,
+            contact_in=ContactCreate(
+                telegram_id=81_000_001, first_name="Wilma", username="wilma_k"
+            ),
+        )
+        await grant_consent(session, contact.id, sender_id, "marketing")
+    campaign_id = await start_campaign(db, settings, sender_id=sender_id)
+    path = f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries"
+
+    marketer = await headers_for(client, db, Role.MARKETER)
+    [shown] = (await client.get(path, headers=marketer)).json()["items"]
+    assert (shown["contact_first_name"], shown["contact_username"]) == ("Wilma", "wilma_k")
+
+    viewer = await headers_for(client, db, Role.VIEWER)
+    [masked] = (await client.get(path, headers=viewer)).json()["items"]
+    assert masked["contact_id"] == contact.id
+    assert masked["contact_first_name"] == "W•••"
+    assert masked["contact_username"].startswith("w") and "wilma" not in masked["contact_username"]
+
+
+async def test_contacts_filter_by_consent_tag_and_language(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    async with db.session() as session:
+        made = {}
+        for n, (name, language) in enumerate((("Ada", "de"), ("Bo", "en"), ("Cy", "de"))):
+            contact = await orchestrator.create_contact(
+                session=session,
+                contact_in=ContactCreate(
+                    telegram_id=82_000_000 + n, first_name=name, language=language, tags=["vip"]
+                ),
+            )
+            made[name] = contact.id
+        await grant_consent(session, made["Ada"], sender_id, "marketing")
+        await grant_consent(session, made["Bo"], sender_id, "marketing")
+    headers = await headers_for(client, db, Role.MARKETER)
+    unsubscribed = await client.post(
+        f"/api/v1/orchestrator/contacts/{made['Bo']}/unsubscribe", headers=headers
+    )
+    assert unsubscribed.status_code == 200, unsubscribed.text
+
+    async def names(**params: str) -> set[str]:
+        response = await client.get(
+            "/api/v1/orchestrator/contacts", headers=headers, params={"tag": "vip", **params}
+        )
+        assert response.status_code == 200, response.text
+        return {c["first_name"] for c in response.json()["items"]}
+
+    assert await names() == {"Ada", "Bo", "Cy"}
+    assert await names(consent="granted") == {"Ada"}
+    assert await names(consent="withdrawn") == {"Bo"}
+    assert await names(consent="none") == {"Cy"}
+    assert await names(language="de") == {"Ada", "Cy"}
+    assert await names(language="de", consent="none") == {"Cy"}
+    bad = await client.get(
+        "/api/v1/orchestrator/contacts", headers=headers, params={"consent": "x"}
+    )
+    assert bad.status_code == 422

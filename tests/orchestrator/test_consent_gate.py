@@ -15,6 +15,7 @@ from tests.factories import (
     make_contacts,
     make_sender,
     runtime_of,
+    simulator_of,
     transports_of,
 )
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
@@ -86,12 +87,12 @@ async def test_second_worker_run_sends_nothing_twice(
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     await run_until_idle(db)
 
-    received_before = transports_of(db).simulator(sender_id).stats.sent
+    received_before = (await simulator_of(db, sender_id)).stats.sent
     assert received_before == 30
 
     assert await DeliveryWorker(db, transports=transports_of(db)).run_once() == 0
     await scheduled.tick(runtime_of(db))
-    assert transports_of(db).simulator(sender_id).stats.sent == received_before
+    assert (await simulator_of(db, sender_id)).stats.sent == received_before
     async with db.session() as session:
         rows, total = await orchestrator.list_deliveries(
             session=session, campaign_id=campaign["id"]
@@ -133,5 +134,5 @@ async def test_stop_arriving_after_the_claim_is_honoured_before_the_send(
     by_contact = {d.contact_id: (d.status, d.reason) for d in rows}
     assert by_contact[contact_ids[1]] == ("skipped", "no_consent")
     assert by_contact[contact_ids[0]][0] == by_contact[contact_ids[2]][0] == "sent"
-    received = transports_of(db).simulator(sender_id).stats.received
+    received = (await simulator_of(db, sender_id)).stats.received
     assert len(received) == 2

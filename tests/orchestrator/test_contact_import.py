@@ -25,8 +25,10 @@ BAD = (
 
 
 async def _import(
-    client: httpx.AsyncClient, headers: dict, csv: str, query: str = ""
+    client: httpx.AsyncClient, headers: dict, csv: str, query: str = "", basis: str = "consent"
 ) -> httpx.Response:
+    """Imports `csv`, the lawful basis of its consents declared for the whole file."""
+    query += ("&" if query else "?") + f"lawful_basis={basis}"
     return await client.post(
         f"/api/v1/orchestrator/contacts/import{query}",
         headers=headers,
@@ -45,6 +47,7 @@ async def test_good_file_imports_contacts_attributes_and_consent(
     assert response.json() == {
         "created": 2,
         "updated": 0,
+        "import_batch_id": 1,
         "consents_recorded": 1,
         "skipped_rows": 0,
         "suppressed": 0,
@@ -109,8 +112,12 @@ async def test_reimporting_the_same_file_adds_no_consent_records(
     first = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
     again = await _import(client, headers, GOOD, f"?sender_id={sender_id}")
     quiet = {"skipped_rows": 0, "suppressed": 0, "suppressed_rows": []}
-    assert first.json() == {"created": 2, "updated": 0, "consents_recorded": 1, **quiet}
-    assert again.json() == {"created": 0, "updated": 2, "consents_recorded": 0, **quiet}
+    batches = {first.json().pop("import_batch_id"), again.json().pop("import_batch_id")}
+    assert len(batches) == 2  # each upload is evidence of its own
+    first_result = {k: v for k, v in first.json().items() if k != "import_batch_id"}
+    again_result = {k: v for k, v in again.json().items() if k != "import_batch_id"}
+    assert first_result == {"created": 2, "updated": 0, "consents_recorded": 1, **quiet}
+    assert again_result == {"created": 0, "updated": 2, "consents_recorded": 0, **quiet}
     contacts = (await client.get("/api/v1/orchestrator/contacts", headers=headers)).json()
     ann = next(c for c in contacts["items"] if c["telegram_id"] == 1001)
     history = await client.get(f"/api/v1/compliance/contacts/{ann['id']}/consents", headers=headers)

@@ -37,6 +37,7 @@ from tests.factories import (
     headers_for,
     make_contacts,
     make_sender,
+    simulator_of,
     start_campaign,
     transports_of,
 )
@@ -76,7 +77,7 @@ async def test_killed_worker_is_replaced_and_every_recipient_gets_exactly_one_me
     virtual_clock.advance(LEASE_S + 1)  # the dead worker's lease runs out
     await drain(db)
 
-    simulator = transports_of(any_db).simulator(sender_id)
+    simulator = await simulator_of(any_db, sender_id)
     final = await counts(db, campaign_id)
     assert final.sent == 60 and final.sending == final.queued == final.in_doubt == 0
     assert len(simulator.stats.received) == 60
@@ -251,7 +252,7 @@ async def test_flood_wait_pauses_the_sender_and_is_remembered_but_one_lowers_no_
         first = await orchestrator.get_contact(session=session, contact_id=contact_ids[0])
     assert first is not None
     # Someone else used the bot a moment ago: our limiter cannot know, Telegram answers FloodWait.
-    simulator = transports_of(db).simulator(sender_id)
+    simulator = await simulator_of(db, sender_id)
     await simulator.send(OutgoingMessage(chat_id=first.telegram_id, text="Order shipped"))
 
     await drain(db)
@@ -285,4 +286,4 @@ async def test_a_group_contact_is_sent_as_a_group_chat(
     await drain(db)
 
     assert (await counts(db, campaign_id)).sent == 1
-    assert transports_of(db).simulator(sender_id).stats.max_group_per_min == 1
+    assert (await simulator_of(db, sender_id)).stats.max_group_per_min == 1

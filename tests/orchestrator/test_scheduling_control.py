@@ -15,7 +15,7 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from marketing_agent.telegram.simulator import SimulatorStats
-from tests.factories import counts, launch, make_contacts, runtime_of, transports_of
+from tests.factories import counts, launch, make_contacts, runtime_of, simulator_of, transports_of
 from tests.waits import wait_until
 
 LIMIT_S = 1.0
@@ -57,7 +57,7 @@ async def test_pause_resume_and_cancel_take_effect_within_a_second(
     worker = DeliveryWorker(db, transports=transports_of(db))
     running = asyncio.create_task(worker.run_forever(stop, idle_s=0.05))
     try:
-        stats: SimulatorStats = transports_of(db).simulator(sender_id).stats
+        stats: SimulatorStats = (await simulator_of(db, sender_id)).stats
         await wait_until(lambda: stats.sent >= sent_before_pause, timeout_s=10, what="sends")
 
         paused_at = await set_status(db, campaign_id, "pause")

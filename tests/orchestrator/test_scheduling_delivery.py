@@ -26,6 +26,7 @@ from tests.factories import (
     launch,
     make_sender,
     runtime_of,
+    simulator_of,
     transports_of,
 )
 
@@ -96,7 +97,7 @@ async def test_delivery_whose_window_closed_while_queued_waits_for_the_next_open
     assert (held.status, held.reason) == ("queued", "send_window")
     assert held.not_before == utc(2026, 1, 2, 8, 0)  # 09:00 in Berlin
     assert held.attempts == 0  # held back, not a failed attempt
-    assert transports_of(db).simulator(sender_id).stats.sent == 0
+    assert (await simulator_of(db, sender_id)).stats.sent == 0
 
     await drive(db, virtual_clock, until=utc(2026, 1, 3))
     sent = (await deliveries(db, campaign_id))[contact_id]
@@ -194,5 +195,5 @@ async def test_two_workers_sending_two_campaigns_never_exceed_the_cap(
     totals = [await counts(any_db, c) for c in (first, second)]
     assert sum(t.sent for t in totals) == len(contacts)
     assert sum(t.skipped_reasons.get("frequency_cap", 0) for t in totals) == len(contacts)
-    received = transports_of(any_db).simulator(sender_id).stats.received
+    received = (await simulator_of(any_db, sender_id)).stats.received
     assert len(received) == len(contacts) and max(received.values()) == 1

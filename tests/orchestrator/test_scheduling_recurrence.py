@@ -22,7 +22,7 @@ from tests.factories import (
     frequency_cap,
     launch,
     make_sender,
-    transports_of,
+    simulator_of,
 )
 
 
@@ -83,7 +83,7 @@ async def test_each_cron_run_is_its_own_campaign_with_its_own_deliveries(
         assert run.status == "completed"
         assert (await counts(db, run.id)).sent == len(contacts)
         assert [v.text for v in run.variants] == [v.text for v in template.variants]
-    assert transports_of(db).simulator(sender_id).stats.max_received == 3  # one per run
+    assert (await simulator_of(db, sender_id)).stats.max_received == 3  # one per run
 
     template = await campaign(db, template_id)
     assert (template.status, template.runs, template.next_run_at) == ("completed", 3, None)

@@ -20,6 +20,7 @@ from tests.factories import (
     make_contacts,
     make_sender,
     runtime_of,
+    simulator_of,
     transports_of,
 )
 from tests.orchestrator.test_flows import SAFE, create
@@ -99,7 +100,7 @@ async def test_peer_flood_pauses_the_sender_and_its_campaign_waits(
         from marketing_agent.orchestrator import flows
 
         await flows.start_due_campaigns(session=session)
-    transports_of(db).simulator(sender_id).set_sender_health("peer_flood")
+    (await simulator_of(db, sender_id)).set_sender_health("peer_flood")
 
     await drain(
         db, DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits), rounds=5
@@ -112,7 +113,7 @@ async def test_peer_flood_pauses_the_sender_and_its_campaign_waits(
     assert health_read["badge"] == "cooling_down"
     assert health_read["peer_floods"] >= 1
     # Telegram is healthy again, but the sender rests: nothing is claimed, nothing is sent.
-    transports_of(db).simulator(sender_id).set_sender_health(None)
+    (await simulator_of(db, sender_id)).set_sender_health(None)
     await drain(
         db, DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits), rounds=5
     )

@@ -194,3 +194,34 @@ def test_a_business_message_is_a_reply_marked_with_its_business_connection() -> 
     assert event.kind == "reply", "a customer's STOP to a business is not a STOP to the bot"
     assert event.payload["business_connection_id"] == "bc-1"
     assert "business_connection_id" not in plain.payload
+
+
+async def test_a_customers_message_to_a_connected_business_account_arrives_by_long_polling(
+    people: People,
+) -> None:
+    transport = people.transport()
+    try:
+        assert await transport.fetch_updates() == []  # subscribes, as Telegram remembers
+        await people.says(63, "Do you ship to Lyon?", business_connection_id="bc-7")
+        await people.says(63, "Hello bot")
+        business, plain = await fetch_until(transport, 2)
+    finally:
+        await transport.close()
+
+    assert (business.kind, business.text) == ("reply", "Do you ship to Lyon?")
+    assert business.payload["business_connection_id"] == "bc-7"
+    assert "business_connection_id" not in plain.payload
+    state = await people.bot_state()
+    assert state["dropped_updates"] == 0, "Telegram dropped an update the bot did not ask for"
+    assert "business_message" in state["allowed_updates"]
+
+
+async def test_a_webhook_subscribes_to_business_messages_too(people: People) -> None:
+    transport = people.transport()
+    try:
+        await transport.set_webhook("http://127.0.0.1:9/hook", secret_token="s3cret")
+    finally:
+        await transport.close()
+
+    state = await people.bot_state()
+    assert {"message", "callback_query", "business_message"} <= set(state["allowed_updates"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import contacts_import, flows
@@ -66,6 +67,7 @@ async def test_a_csv_contact_who_never_started_the_bot_fails_with_chat_not_found
             purpose="marketing",
             actor="test",
             suppression_key=None,
+            lawful_basis=compliance.LawfulBasis.CONSENT,
         )
     simulator = await simulator_of(db, bot.id)
     simulator.simulate_user_action("start", 901, text="/start")  # only Ann opens the bot

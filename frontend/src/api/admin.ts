@@ -23,7 +23,14 @@ export function useOverview() {
   });
 }
 
-export function useContactList(query: { q?: string; tag?: string; limit: number; offset: number }) {
+export function useContactList(query: {
+  q?: string;
+  tag?: string;
+  consent?: "granted" | "withdrawn" | "none";
+  language?: string;
+  limit: number;
+  offset: number;
+}) {
   return useQuery({
     queryKey: adminKeys.contactList(query),
     queryFn: () => unwrap(api.GET("/api/v1/orchestrator/contacts", { params: { query } })),
@@ -63,6 +70,15 @@ export function useUnsubscribe(id: number) {
   });
 }
 
+/** GDPR art. 6(1) bases a consent may rest on (compliance.LawfulBasis). */
+export type LawfulBasis =
+  | "consent"
+  | "contract"
+  | "legal_obligation"
+  | "vital_interests"
+  | "public_task"
+  | "legitimate_interests";
+
 function asForm(file: File): FormData {
   const form = new FormData();
   form.append("file", file);
@@ -71,10 +87,10 @@ function asForm(file: File): FormData {
 
 export function useImportPreview() {
   return useMutation({
-    mutationFn: ({ file, senderId }: { file: File; senderId?: number }) =>
+    mutationFn: ({ file, senderId, lawfulBasis }: { file: File; senderId?: number; lawfulBasis?: LawfulBasis }) =>
       unwrap(
         api.POST("/api/v1/orchestrator/contacts/import/preview", {
-          params: { query: { sender_id: senderId } },
+          params: { query: { sender_id: senderId, lawful_basis: lawfulBasis } },
           body: { file: "" },
           bodySerializer: () => asForm(file),
         }),
@@ -85,10 +101,24 @@ export function useImportPreview() {
 export function useImportContacts() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ file, senderId, validOnly }: { file: File; senderId?: number; validOnly: boolean }) =>
+    mutationFn: ({
+      file,
+      senderId,
+      validOnly,
+      lawfulBasis,
+      evidence,
+    }: {
+      file: File;
+      senderId?: number;
+      validOnly: boolean;
+      lawfulBasis?: LawfulBasis;
+      evidence?: string;
+    }) =>
       unwrap(
         api.POST("/api/v1/orchestrator/contacts/import", {
-          params: { query: { sender_id: senderId, valid_only: validOnly } },
+          params: {
+            query: { sender_id: senderId, valid_only: validOnly, lawful_basis: lawfulBasis, evidence: evidence || undefined },
+          },
           body: { file: "" },
           bodySerializer: () => asForm(file),
         }),

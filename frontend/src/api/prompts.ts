@@ -8,6 +8,7 @@ type JsonOf<R> = R extends { content: { "application/json": infer T } } ? T : ne
 type Ok<Op> = Op extends { responses: { 200: infer R } } ? JsonOf<R> : never;
 
 export type AgentPrompt = Ok<paths["/api/v1/agent/prompts/{name}"]["get"]>;
+export type PromptPreview = Ok<paths["/api/v1/agent/prompts/{name}/preview"]["post"]>;
 
 const promptsKey = ["agent", "prompts"] as const;
 
@@ -29,5 +30,13 @@ export function useResetPrompt(name: string) {
   return useMutation({
     mutationFn: () => unwrap(api.DELETE("/api/v1/agent/prompts/{name}", { params: { path: { name } } })),
     onSuccess: () => client.invalidateQueries({ queryKey: promptsKey }),
+  });
+}
+
+/** The prompt (the text being edited, else the saved one) filled in for the sample brief; saves nothing. */
+export function usePreviewPrompt(name: string) {
+  return useMutation({
+    mutationFn: (text: string | null) =>
+      unwrap(api.POST("/api/v1/agent/prompts/{name}/preview", { params: { path: { name } }, body: { text } })),
   });
 }

@@ -18,9 +18,11 @@ export type SafetySettings = Ok<paths["/api/v1/safety/settings"]["get"]>;
 export type SafetySettingsUpdate = BodyOf<paths["/api/v1/safety/settings"]["patch"]>;
 export type SenderHealth = Ok<paths["/api/v1/safety/sender-health"]["get"]>[number];
 export type ContentVerdict = Ok<paths["/api/v1/safety/check"]["post"]>;
+export type BuiltInPhraseList = Ok<paths["/api/v1/safety/built-in-phrases"]["get"]>[number];
 
 const safetyKeys = {
   lists: ["safety", "phrase-lists"] as const,
+  builtIn: ["safety", "built-in-phrases"] as const,
   phrases: (listId: number) => ["safety", "phrase-lists", listId, "phrases"] as const,
   settings: ["safety", "settings"] as const,
   health: ["safety", "sender-health"] as const,
@@ -29,6 +31,18 @@ const safetyKeys = {
 
 export function usePhraseLists() {
   return useQuery({ queryKey: safetyKeys.lists, queryFn: () => unwrap(api.GET("/api/v1/safety/phrase-lists")) });
+}
+
+/** The phrases every check looks for besides the workspace's lists (they ship with the guard). */
+export function useBuiltInPhrases() {
+  return useQuery({ queryKey: safetyKeys.builtIn, queryFn: () => unwrap(api.GET("/api/v1/safety/built-in-phrases")), staleTime: Infinity });
+}
+
+/** Checks a text someone typed, on demand (the Safety page's "Try a text"). */
+export function useCheckText() {
+  return useMutation({
+    mutationFn: (text: string) => unwrap(api.POST("/api/v1/safety/check", { body: { text, caption: false } })),
+  });
 }
 
 export function usePhrases(listId: number) {

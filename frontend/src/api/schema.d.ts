@@ -242,7 +242,8 @@ export interface paths {
         };
         /**
          * List Contacts
-         * @description Contacts, newest first; `q` matches name, username, Telegram id or a tag.
+         * @description Contacts, newest first; `q` matches name, username, Telegram id or a tag; `tag`,
+         *     `consent` and `language` narrow the list.
          */
         get: operations["list_contacts_api_v1_orchestrator_contacts_get"];
         put?: never;
@@ -350,8 +351,10 @@ export interface paths {
         /**
          * Import Contacts
          * @description Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
-         *     ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-         *     at all (with `valid_only`: every valid row, whole).
+         *     ';', optional consent_at, consent_proof, lawful_basis and consent_text_version, other
+         *     columns become attributes), whole or not at all (with `valid_only`: every valid row,
+         *     whole). A row with consent_at needs a lawful basis: its own or the file's `lawful_basis`.
+         *     The upload is kept as evidence: its hash, uploader, time and declared basis.
          */
         post: operations["import_contacts_api_v1_orchestrator_contacts_import_post"];
         delete?: never;
@@ -978,6 +981,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/prompts/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview Prompt
+         * @description The prompt as the model would read it, every placeholder filled in for the brief (a
+         *     sample brief when none is given): the draft `text` when given, else the one that runs.
+         *     Nothing is saved and no model is called.
+         */
+        post: operations["preview_prompt_api_v1_agent_prompts__name__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/campaigns/{campaign_id}/summary": {
         parameters: {
             query?: never;
@@ -988,7 +1013,8 @@ export interface paths {
         /**
          * Results Summary
          * @description The campaign's results in sentences (reach, then the experiment's verdict and its chance
-         *     to be best), each figure from the analytics and experiments modules; no LLM, no cost.
+         *     to be best), each figure from the analytics and experiments modules: the summary written
+         *     when it finished (`written_at`), else fixed sentences over the latest figures (no LLM).
          */
         get: operations["results_summary_api_v1_agent_campaigns__campaign_id__summary_get"];
         put?: never;
@@ -1340,6 +1366,26 @@ export interface paths {
         put?: never;
         /** Create Phrase List */
         post: operations["create_phrase_list_api_v1_safety_phrase_lists_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/safety/built-in-phrases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Built In Phrases
+         * @description The phrases every check looks for besides the workspace's lists (read-only).
+         */
+        get: operations["list_built_in_phrases_api_v1_safety_built_in_phrases_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1942,6 +1988,67 @@ export interface paths {
         get: operations["consent_history_api_v1_compliance_contacts__contact_id__consents_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/contacts/{contact_id}/consent-receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Consent Receipts
+         * @description The consent receipts of a contact: per sender and purpose, the decision in force, what
+         *     was agreed to, when, on which basis and how to withdraw (what the bot's /myconsent sends).
+         */
+        get: operations["consent_receipts_api_v1_compliance_contacts__contact_id__consent_receipts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/import-batches/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Import Batch
+         * @description The evidence of one contacts import: the file's SHA-256, uploader, time, declared basis.
+         */
+        get: operations["import_batch_api_v1_compliance_import_batches__batch_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/compliance/import-batches/{batch_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Import File
+         * @description Proves a kept file is the one imported as this batch (its SHA-256 matches).
+         */
+        post: operations["check_import_file_api_v1_compliance_import_batches__batch_id__check_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2788,6 +2895,11 @@ export interface components {
              */
             created_at: string;
         };
+        /** Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post */
+        Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post: {
+            /** File */
+            file: string;
+        };
         /** Body_import_contacts_api_v1_orchestrator_contacts_import_post */
         Body_import_contacts_api_v1_orchestrator_contacts_import_post: {
             /** File */
@@ -2935,6 +3047,28 @@ export interface components {
             warning: boolean;
             /** Exhausted */
             exhausted: boolean;
+        };
+        /**
+         * BuiltInPhraseList
+         * @description Phrases the guard ships with; every check looks for them (they cannot be edited).
+         */
+        BuiltInPhraseList: {
+            /** Name */
+            name: string;
+            /**
+             * Category
+             * @description The category a reason for one of these phrases carries.
+             */
+            category: string;
+            /**
+             * Severity
+             * @enum {string}
+             */
+            severity: "info" | "warn" | "block";
+            /** Description */
+            description: string;
+            /** Phrases */
+            phrases: string[];
         };
         /**
          * ButtonIn
@@ -3412,6 +3546,16 @@ export interface components {
              * @description Drafts proposed with draft_campaign, to confirm.
              */
             proposals?: components["schemas"]["CampaignProposal"][];
+            /**
+             * Variant Proposals
+             * @description Variants proposed for a campaign, to apply.
+             */
+            variant_proposals?: components["schemas"]["VariantsProposal"][];
+            /**
+             * Schedule Proposals
+             * @description Send times proposed for a campaign, to apply.
+             */
+            schedule_proposals?: components["schemas"]["ScheduleProposal"][];
         };
         /**
          * ChatRequest
@@ -3547,6 +3691,21 @@ export interface components {
             proof?: {
                 [key: string]: unknown;
             };
+            /**
+             * @description The GDPR art. 6(1) basis the processing rests on.
+             * @default consent
+             */
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Consent Text Version
+             * @description The version of the text agreed to; when absent, that of the proof's opt_in_text (sha256:<16 hex digits>).
+             */
+            consent_text_version?: string | null;
+            /**
+             * Import Batch Id
+             * @description The import batch it came in.
+             */
+            import_batch_id?: number | null;
         };
         /** ConsentRead */
         ConsentRead: {
@@ -3570,6 +3729,50 @@ export interface components {
              * Format: date-time
              */
             recorded_at: string;
+            /** @default consent */
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Consent Text Version
+             * @description The version of the exact text agreed to, when known.
+             */
+            consent_text_version?: string | null;
+            /**
+             * Import Batch Id
+             * @description The import batch it came in (GET /compliance/import-batches/{id}).
+             */
+            import_batch_id?: number | null;
+            /** @description That batch's evidence: file hash, uploader, time, declared basis. */
+            import_batch?: components["schemas"]["ImportBatchRead"] | null;
+        };
+        /**
+         * ConsentReceipt
+         * @description What a person agreed to, when and how, and how to withdraw: shown to the person.
+         */
+        ConsentReceipt: {
+            /** Contact Id */
+            contact_id: number;
+            /** Sender Id */
+            sender_id: number;
+            /** Purpose */
+            purpose: string;
+            status: components["schemas"]["ConsentStatus"];
+            lawful_basis: components["schemas"]["LawfulBasis"];
+            /**
+             * Given At
+             * Format: date-time
+             */
+            given_at: string;
+            /** Source */
+            source: string;
+            /**
+             * Text
+             * @description The exact text agreed to, when kept.
+             */
+            text?: string | null;
+            /** Consent Text Version */
+            consent_text_version: string | null;
+            /** How To Withdraw */
+            how_to_withdraw: string;
         };
         /**
          * ConsentStatus
@@ -4038,6 +4241,16 @@ export interface components {
             sent_at: string | null;
             /** Updated At */
             updated_at?: string | null;
+            /**
+             * Contact First Name
+             * @description The contact's first name, masked for a role without personal_data:read (a campaign's deliveries only).
+             */
+            contact_first_name?: string | null;
+            /**
+             * Contact Username
+             * @description The contact's Telegram username, masked likewise.
+             */
+            contact_username?: string | null;
         };
         /**
          * DeliveryStatus
@@ -4403,6 +4616,68 @@ export interface components {
              */
             method: string;
         };
+        /** ImportBatchCheck */
+        ImportBatchCheck: {
+            /** Batch Id */
+            batch_id: number;
+            /**
+             * Matches
+             * @description Whether the file is byte for byte the one imported.
+             */
+            matches: boolean;
+            /**
+             * File Sha256
+             * @description SHA-256 of the file checked.
+             */
+            file_sha256: string;
+            /** Expected Sha256 */
+            expected_sha256: string;
+        };
+        /**
+         * ImportBatchRead
+         * @description The evidence of one contacts import.
+         */
+        ImportBatchRead: {
+            /** Id */
+            id: number;
+            /**
+             * File Sha256
+             * @description SHA-256 of the file as uploaded.
+             */
+            file_sha256: string;
+            /** File Name */
+            file_name: string | null;
+            /** File Bytes */
+            file_bytes: number;
+            /** Uploaded By */
+            uploaded_by: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+            /** @description The lawful basis declared for the whole file (rows may name theirs). */
+            declared_basis?: components["schemas"]["LawfulBasis"] | null;
+            /**
+             * Evidence
+             * @description Where the consents were collected.
+             */
+            evidence?: string | null;
+            /** Sender Id */
+            sender_id: number | null;
+            /** Purpose */
+            purpose: string;
+            /**
+             * Rows
+             * @description Rows imported.
+             */
+            rows: number;
+            /**
+             * Consents
+             * @description Consent decisions recorded from it.
+             */
+            consents: number;
+        };
         /** ImportColumn */
         ImportColumn: {
             /** Name */
@@ -4441,6 +4716,11 @@ export interface components {
         };
         /** ImportResult */
         ImportResult: {
+            /**
+             * Import Batch Id
+             * @description The evidence kept of this upload (GET /compliance/import-batches/{id}).
+             */
+            import_batch_id?: number | null;
             /** Created */
             created: number;
             /** Updated */
@@ -4571,6 +4851,13 @@ export interface components {
             /** Timezone */
             timezone: string;
         };
+        /**
+         * LawfulBasis
+         * @description GDPR art. 6(1); marketing rests on consent, or legitimate interests for the soft opt-in
+         *     of existing customers (ePrivacy art. 13(2)).
+         * @enum {string}
+         */
+        LawfulBasis: "consent" | "contract" | "legal_obligation" | "vital_interests" | "public_task" | "legitimate_interests";
         /** LoginRequest */
         LoginRequest: {
             /** Username */
@@ -5085,6 +5372,40 @@ export interface components {
             created_at: string;
         };
         /**
+         * PromptPreview
+         * @description What the strategist would send the model: the prompt with every placeholder filled in.
+         */
+        PromptPreview: {
+            /** Name */
+            name: string;
+            /**
+             * Label
+             * @description The version previewed; '(unsaved)' for a draft text.
+             */
+            label: string;
+            /** @description The brief it was filled in for. */
+            brief: components["schemas"]["CampaignBrief"];
+            /**
+             * Values
+             * @description Each $placeholder and what filled it in.
+             */
+            values: {
+                [key: string]: string;
+            };
+            /** Rendered */
+            rendered: string;
+        };
+        /**
+         * PromptPreviewRequest
+         * @description A prompt's text (the one being edited; none: the one that runs now) filled in for a
+         *     brief (none: a sample brief).
+         */
+        PromptPreviewRequest: {
+            /** Text */
+            text?: string | null;
+            brief?: components["schemas"]["CampaignBrief"] | null;
+        };
+        /**
          * PromptRead
          * @description A strategist prompt: the shipped text and version, and what runs now.
          */
@@ -5351,7 +5672,8 @@ export interface components {
         RequestStatus: "received" | "verified" | "completed" | "rejected";
         /**
          * ResultsSummary
-         * @description A campaign's results in plain sentences, every figure from a tool result (no LLM).
+         * @description A campaign's results in plain sentences, every figure from a tool result: written when
+         *     the campaign finished (`written_at`), or built now from fixed sentences when none is.
          */
         ResultsSummary: {
             /** Campaign Id */
@@ -5375,14 +5697,34 @@ export interface components {
             confidence: string;
             /** Sources */
             sources: components["schemas"]["ChatSource"][];
-            /** Unverified Figures */
+            /**
+             * Unverified Figures
+             * @description Always empty: a summary with one is never kept.
+             */
             unverified_figures?: string[];
             /**
              * Ai Generated
-             * @description Always false: fixed sentences, no LLM.
+             * @description An LLM wrote the sentences (EU AI Act art. 50); false: fixed ones.
              * @default false
              */
             ai_generated: boolean;
+            /**
+             * Provider
+             * @default offline
+             */
+            provider: string;
+            /**
+             * Model
+             * @default rules-v1
+             */
+            model: string;
+            /**
+             * Written At
+             * @description When it was written and kept (the campaign finished); null: built now from the latest figures, not kept.
+             */
+            written_at?: string | null;
+            /** Notes */
+            notes?: string[];
         };
         /**
          * RetentionReport
@@ -5880,6 +6222,17 @@ export interface components {
              */
             review_deadline_h: number;
             /**
+             * Review Threshold
+             * @description The risk score (0-1) from which a campaign goes to review before sending.
+             */
+            review_threshold: number;
+            /**
+             * Review Threshold Source
+             * @description Set here, or the deployment's MA_REVIEW_RISK_THRESHOLD.
+             * @enum {string}
+             */
+            review_threshold_source: "workspace" | "deployment";
+            /**
              * Privacy Policy
              * @description What the bots answer to /privacy.
              */
@@ -5912,6 +6265,11 @@ export interface components {
             four_eyes?: boolean | null;
             /** Review Deadline H */
             review_deadline_h?: number | null;
+            /**
+             * Review Threshold
+             * @description The risk score (0.05-1) from which a campaign goes to review.
+             */
+            review_threshold?: number | null;
             /** Privacy Policy */
             privacy_policy?: string | null;
             /** Opt Out */
@@ -5992,6 +6350,44 @@ export interface components {
              * @description Recipients available; the answer says whether they suffice.
              */
             audience?: number | null;
+        };
+        /**
+         * ScheduleProposal
+         * @description A send time the strategist proposed from when people read and clicked: applied only by
+         *     a person's click (the UI's "Apply" sets the campaign's start).
+         */
+        ScheduleProposal: {
+            /** Source Id */
+            source_id: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /** Editable */
+            editable: boolean;
+            /**
+             * Start At
+             * Format: date-time
+             */
+            start_at: string;
+            /** Timezone */
+            timezone: string;
+            /**
+             * Local Hour
+             * @description The proposed hour in the campaign's time zone.
+             */
+            local_hour: number;
+            /**
+             * Engaged In Hour
+             * @description Reads and clicks in that hour (UTC) of the window.
+             */
+            engaged_in_hour: number;
+            /** Engaged Total */
+            engaged_total: number;
+            /** Window Days */
+            window_days: number;
+            /** Written By */
+            written_by: string;
         };
         /** SegmentCreate */
         SegmentCreate: {
@@ -6179,10 +6575,21 @@ export interface components {
             failed: number;
             /** Opt Outs */
             opt_outs: number;
+            /**
+             * Spam Replies
+             * @description Replies calling the messages spam or saying they were reported.
+             * @default 0
+             */
+            spam_replies: number;
             /** Blocked Per 1000 */
             blocked_per_1000: number;
             /** Opt Outs Per 1000 */
             opt_outs_per_1000: number;
+            /**
+             * Spam Replies Per 1000
+             * @default 0
+             */
+            spam_replies_per_1000: number;
             /** Sent Today */
             sent_today: number;
             /**
@@ -6832,6 +7239,36 @@ export interface components {
              * @default 0
              */
             revenue_usd_micros: number;
+        };
+        /**
+         * VariantsProposal
+         * @description New variants the strategist proposed for an existing campaign: nothing changes until a
+         *     person applies them (the UI's "Apply" edits the campaign, which is scored and reviewed
+         *     again).
+         */
+        VariantsProposal: {
+            /** Source Id */
+            source_id: string;
+            /** Campaign Id */
+            campaign_id: number;
+            /** Campaign Name */
+            campaign_name: string;
+            /**
+             * Editable
+             * @description A draft or a campaign waiting for review.
+             */
+            editable: boolean;
+            /**
+             * Current
+             * @description The campaign's variants now.
+             */
+            current: components["schemas"]["ProposedVariant"][];
+            /** Variants */
+            variants: components["schemas"]["ProposedVariant"][];
+            /** Rationale */
+            rationale: string;
+            /** Written By */
+            written_by: string;
         };
         /**
          * Verdict
@@ -7992,6 +8429,9 @@ export interface operations {
                 /** @description Text to look for. */
                 q?: string | null;
                 tag?: string | null;
+                /** @description Marketing consent now: granted, withdrawn, none. */
+                consent?: ("granted" | "withdrawn" | "none") | null;
+                language?: string | null;
             };
             header?: never;
             path?: never;
@@ -8436,6 +8876,8 @@ export interface operations {
             query?: {
                 /** @description Sender the consents were given to */
                 sender_id?: number | null;
+                /** @description The lawful basis of the file's consents, for rows that name none. */
+                lawful_basis?: components["schemas"]["LawfulBasis"] | null;
             };
             header?: never;
             path?: never;
@@ -8529,6 +8971,10 @@ export interface operations {
                 purpose?: string;
                 /** @description Leave out the rows with errors and import the others. */
                 valid_only?: boolean;
+                /** @description The lawful basis of the file's consents, for rows that name none. */
+                lawful_basis?: components["schemas"]["LawfulBasis"] | null;
+                /** @description Where and how the consents were collected (a form, an event), kept with the import batch. */
+                evidence?: string | null;
             };
             header?: never;
             path?: never;
@@ -11606,6 +12052,96 @@ export interface operations {
             };
         };
     };
+    preview_prompt_api_v1_agent_prompts__name__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The prompt's name, e.g. plan_system. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromptPreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromptPreview"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     results_summary_api_v1_agent_campaigns__campaign_id__summary_get: {
         parameters: {
             query?: never;
@@ -13406,6 +13942,62 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_built_in_phrases_api_v1_safety_built_in_phrases_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BuiltInPhraseList"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: every bad field is listed in `errors`, each with its location */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16190,6 +16782,235 @@ export interface operations {
             };
             /** @description Something the request names does not exist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consent_receipts_api_v1_compliance_contacts__contact_id__consent_receipts_get: {
+        parameters: {
+            query?: {
+                /** @description Only this sender's */
+                sender_id?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description The contact's id */
+                contact_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsentReceipt"][];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_batch_api_v1_compliance_import_batches__batch_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import batch's id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatchRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_import_file_api_v1_compliance_import_batches__batch_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The import batch's id */
+                batch_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_check_import_file_api_v1_compliance_import_batches__batch_id__check_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportBatchCheck"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

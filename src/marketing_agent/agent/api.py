@@ -23,13 +23,14 @@ from marketing_agent.agent.schemas import (
     InboxAnswer,
     InboxReplyRead,
     InboxStatus,
+    PromptPreview,
+    PromptPreviewRequest,
     PromptRead,
     PromptUpdate,
     ProviderInfo,
     ResultsSummary,
     UsageSummary,
 )
-from marketing_agent.agent.summary import summarise_results
 from marketing_agent.agent.tools import AgentTools
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
@@ -173,6 +174,19 @@ async def read_prompt(
     return await strategist.read_prompt(name)
 
 
+@router.post("/prompts/{name}/preview")
+async def preview_prompt(
+    name: PromptName,
+    request: PromptPreviewRequest,
+    strategist: StrategistDep,
+    principal: CanUseAgent,
+) -> PromptPreview:
+    """The prompt as the model would read it, every placeholder filled in for the brief (a
+    sample brief when none is given): the draft `text` when given, else the one that runs.
+    Nothing is saved and no model is called."""
+    return await strategist.preview_prompt(name=name, text=request.text, brief=request.brief)
+
+
 @router.put("/prompts/{name}")
 async def edit_prompt(
     name: PromptName, update: PromptUpdate, strategist: StrategistDep, principal: CanEditPrompts
@@ -197,19 +211,13 @@ async def reset_prompt(
 
 @router.get("/campaigns/{campaign_id}/summary")
 async def results_summary(
-    campaign_id: CampaignID,
-    strategist: StrategistDep,
-    settings: CurrentSettings,
-    principal: CanReadUsage,
+    campaign_id: CampaignID, strategist: StrategistDep, principal: CanReadUsage
 ) -> ResultsSummary:
     """The campaign's results in sentences (reach, then the experiment's verdict and its chance
-    to be best), each figure from the analytics and experiments modules; no LLM, no cost."""
+    to be best), each figure from the analytics and experiments modules: the summary written
+    when it finished (`written_at`), else fixed sentences over the latest figures (no LLM)."""
     await _campaign_exists(strategist, campaign_id)
-    return await summarise_results(
-        campaign_id=campaign_id,
-        tools=chat_tools(strategist.sessions, settings),
-        principal=principal,
-    )
+    return await strategist.results_summary(campaign_id=campaign_id, principal=principal)
 
 
 def _request_tools(sessions: async_sessionmaker[AsyncSession]) -> AgentTools:

@@ -29,7 +29,9 @@ from marketing_agent.agent.schemas import (
     ChatSource,
     ChatStep,
     ChatStreamEvent,
+    ScheduleProposal,
     Usage,
+    VariantsProposal,
 )
 from marketing_agent.agent.tools import AgentTools, truncate
 from marketing_agent.core.auth import Permission, Principal
@@ -42,6 +44,8 @@ FIX_FIGURES_PROMPT = (
 MAX_SOURCE_CHARS = 4000
 # Proposes a draft; a person confirms it (the one tool whose result can lead to a write).
 DRAFT_CAMPAIGN = "draft_campaign"
+PROPOSE_VARIANTS = "propose_variants"  # new variants for a campaign, applied by a person
+PROPOSE_SCHEDULE = "propose_schedule"  # a send time for a campaign, applied by a person
 # Streamed text is released up to the end of a sentence (or line), once its figures are checked.
 _SENTENCE_END = re.compile(r"[.!?…:;](?=\s)|\n")
 
@@ -183,15 +187,23 @@ class ChatConversation:
                 "Figures no tool returned were replaced by '[unverified figure]': "
                 + ", ".join(missing)
             )
-        proposals = [
-            CampaignProposal.model_validate(
+
+        def proposed(tool: str) -> list[dict[str, Any]]:
+            return [
                 {**s.data["proposal"], "source_id": s.id, "written_by": usage.provider}
-            )
-            for s in self.sources
-            if s.tool == DRAFT_CAMPAIGN and not offline
+                for s in self.sources
+                if s.tool == tool and not offline and s.data.get("proposal")
+            ]
+
+        proposals = [CampaignProposal.model_validate(p) for p in proposed(DRAFT_CAMPAIGN)]
+        variant_proposals = [VariantsProposal.model_validate(p) for p in proposed(PROPOSE_VARIANTS)]
+        schedule_proposals = [
+            ScheduleProposal.model_validate(p) for p in proposed(PROPOSE_SCHEDULE)
         ]
         return ChatAnswer(
             proposals=proposals,
+            variant_proposals=variant_proposals,
+            schedule_proposals=schedule_proposals,
             answer=strip_unsupported(answer, missing),
             sources=self.sources,
             steps=self.steps,

@@ -1,6 +1,7 @@
-"""The chat's tools: read-only ones, and draft_campaign, which proposes a draft a person must
-confirm. Each is a thin wrapper over another module's service, run on a short session of its
-own (no transaction is held while the model thinks).
+"""The chat's tools: read-only ones, and the proposals a person must confirm: draft_campaign (a
+new draft), propose_variants and propose_schedule (changes to a campaign). Each is a thin
+wrapper over another module's service, run on a short session of its own (no transaction is
+held while the model thinks).
 
 Counts and attributes only, never identifiers of people; replies that came through a Telegram
 business connection are left out unless the workspace allowed them (Bot Developer Terms).
@@ -8,15 +9,18 @@ business connection are left out unless the workspace allowed them (Bot Develope
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from marketing_agent.agent import inbox
-from marketing_agent.agent.chat import DRAFT_CAMPAIGN, ChatTool
+from marketing_agent.agent.chat import DRAFT_CAMPAIGN, PROPOSE_SCHEDULE, PROPOSE_VARIANTS, ChatTool
 from marketing_agent.agent.schemas import MAX_MESSAGE_CHARS, VARIANT_KEYS, InboxStatus
 from marketing_agent.analytics import service as analytics
+from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission
 from marketing_agent.core.errors import NotFound
 from marketing_agent.core.settings import Settings
@@ -58,6 +62,30 @@ class DraftCampaign(BaseModel):
         description="The message texts to A/B test, in the audience's language; each ends "
         "with how to unsubscribe.",
     )
+
+
+class EstimateReach(BaseModel):
+    campaign_id: DbId
+
+
+class ProposedVariantIn(BaseModel):
+    text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class ProposeVariants(BaseModel):
+    campaign_id: DbId
+    variants: list[ProposedVariantIn] = Field(
+        min_length=1,
+        max_length=len(VARIANT_KEYS),
+        description="The full new set of variants (they replace the campaign's), in the "
+        "audience's language; each ends with how to unsubscribe.",
+    )
+    rationale: str = Field("", max_length=1000, description="Why these might do better.")
+
+
+class ProposeSchedule(BaseModel):
+    campaign_id: DbId
+    window_days: int = Field(30, ge=1, le=365, description="How far back to look at reads.")
 
 
 class CheckDraft(BaseModel):
@@ -166,6 +194,92 @@ def chat_tools(
         assert isinstance(args, CheckDraft)
         return await check_text(args.text)
 
+    async def estimate_reach(args: BaseModel) -> Any:
+        assert isinstance(args, EstimateReach)
+        async with sessions() as session:
+            preview = await orchestrator.launch_preview(
+                session=session, settings=settings, campaign_id=args.campaign_id
+            )
+        return {
+            "campaign_id": args.campaign_id,
+            **preview.model_dump(mode="json"),
+            "note": "If it started now: the audience less those without consent and those over "
+            "the frequency cap; the duration is at the sender's rate limit.",
+        }
+
+    async def campaign_of(campaign_id: int) -> Any:
+        async with sessions() as session:
+            campaign = await orchestrator.get_campaign_or_raise(
+                session=session, campaign_id=campaign_id
+            )
+            return await orchestrator.read_campaign(session=session, campaign=campaign)
+
+    async def propose_variants(args: BaseModel) -> Any:
+        assert isinstance(args, ProposeVariants)
+        campaign = await campaign_of(args.campaign_id)
+        variants = [
+            {"key": key, "text": v.text, **await check_text(v.text)}
+            for key, v in zip(VARIANT_KEYS, args.variants, strict=False)
+        ]
+        current = [
+            {"key": v.key, "text": v.text, **await check_text(v.text)} for v in campaign.variants
+        ]
+        editable = campaign.status in EDITABLE
+        return {
+            "changed": False,
+            "note": "Nothing changes: the user applies these variants with one click; the "
+            "campaign is then checked and reviewed again."
+            if editable
+            else f"The campaign is {campaign.status}: it can no longer be edited; the user can "
+            "clone it and apply the variants to the copy.",
+            "proposal": {
+                "campaign_id": campaign.id,
+                "campaign_name": campaign.name,
+                "editable": editable,
+                "current": current,
+                "variants": variants,
+                "rationale": args.rationale,
+            },
+        }
+
+    async def propose_schedule(args: BaseModel) -> Any:
+        assert isinstance(args, ProposeSchedule)
+        campaign = await campaign_of(args.campaign_id)
+        now = clock.now()
+        async with sessions() as session:
+            hours = await analytics.engagement_by_hour(
+                session=session, since=now - timedelta(days=args.window_days)
+            )
+        total = sum(hours.values())
+        if not total:
+            return {
+                "proposal": None,
+                "note": f"No reads or clicks in the last {args.window_days} days: there is no "
+                "data to choose a send time from. Keep the start time, or send and look again.",
+            }
+        best_hour = max(hours, key=lambda h: (hours[h], -h))
+        zone_name = campaign.timezone or "UTC"
+        start = _next_at_hour(now, best_hour)
+        local = start.astimezone(ZoneInfo(zone_name))
+        editable = campaign.status in EDITABLE
+        return {
+            "engaged_by_utc_hour": hours,
+            "note": "Nothing changes: the user applies this start time with one click."
+            if editable
+            else f"The campaign is {campaign.status}: its start can no longer be changed.",
+            "proposal": {
+                "campaign_id": campaign.id,
+                "campaign_name": campaign.name,
+                "editable": editable,
+                "start_at": start.isoformat(),
+                "timezone": zone_name,
+                "local_hour": local.hour,
+                "engaged_in_hour": hours[best_hour],
+                "engaged_total": total,
+                "window_days": args.window_days,
+            },
+        }
+
     async def draft_campaign(args: BaseModel) -> Any:
         assert isinstance(args, DraftCampaign)
         if args.segment_id is not None:
@@ -227,6 +341,33 @@ def chat_tools(
             check_draft,
         ),
         ChatTool(
+            "estimate_reach",
+            "Returns whom a campaign would reach if it started now: its audience, those without "
+            "consent, those over the frequency cap, those who wait for quiet hours to end, the "
+            "sender's rate and how long sending takes.",
+            EstimateReach,
+            Permission.READ,
+            estimate_reach,
+        ),
+        ChatTool(
+            PROPOSE_VARIANTS,
+            "Proposes a new set of variants for an existing campaign, with the safety verdict "
+            "of each and the campaign's current ones. It changes nothing: the user applies "
+            "them with one click, and the campaign is checked and reviewed again.",
+            ProposeVariants,
+            Permission.CAMPAIGNS_WRITE,
+            propose_variants,
+        ),
+        ChatTool(
+            PROPOSE_SCHEDULE,
+            "Proposes when to start a campaign: the next hour of the day in which most people "
+            "read or clicked in the last window_days, with those counts. It changes nothing: "
+            "the user applies it with one click.",
+            ProposeSchedule,
+            Permission.CAMPAIGNS_WRITE,
+            propose_schedule,
+        ),
+        ChatTool(
             DRAFT_CAMPAIGN,
             "Proposes a draft campaign (name, goal, audience segment, link, 1-5 variants) with "
             "the safety verdict of each variant. It creates nothing: the user reviews the "
@@ -237,3 +378,13 @@ def chat_tools(
         ),
     ]
     return {tool.name: tool for tool in tools}
+
+
+# The statuses whose variants and start a person may still change (orchestrator/editing.py).
+EDITABLE = {"draft", "pending_review"}
+
+
+def _next_at_hour(now: datetime, hour: int) -> datetime:
+    """Returns the next whole `hour` (UTC) at least a minute after `now`."""
+    start = now.astimezone(clock.UTC).replace(hour=hour, minute=0, second=0, microsecond=0)
+    return start if start > now + timedelta(minutes=1) else start + timedelta(days=1)

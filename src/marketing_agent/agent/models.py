@@ -1,13 +1,15 @@
-"""Tables of the agent module: what each call to a strategist cost, and the reply inbox."""
+"""Tables of the agent module: what each call to a strategist cost, the reply inbox, campaigns'
+AI budgets, edited prompts and the results summaries written when campaigns finish."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from marketing_agent.core.db import Base, IdMixin, IdType, TimestampMixin, UtcDateTime
+from marketing_agent.core.db import Base, IdMixin, IdType, JsonType, TimestampMixin, UtcDateTime
 
 
 class LlmUsage(IdMixin, TimestampMixin, Base):
@@ -82,3 +84,22 @@ class PromptEdit(IdMixin, Base):
     note: Mapped[str] = mapped_column(String(500))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ResultsSummaryRecord(Base):
+    """A campaign's results summary, written when the campaign finished: by the LLM when one is
+    set up and the budget allows (every figure checked against the tool's result), else fixed
+    sentences. No foreign key: the agent does not own campaigns."""
+
+    __tablename__ = "agent_results_summaries"
+
+    campaign_id: Mapped[int] = mapped_column(IdType, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(32))  # the campaign's, when written
+    summary: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[str] = mapped_column(Text)
+    sources: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    notes: Mapped[list[str]] = mapped_column(JsonType)
+    provider: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(128))
+    ai_generated: Mapped[bool] = mapped_column(Boolean, default=False)
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -13,10 +13,13 @@ from marketing_agent.agent.prompts import (
     SHIPPED,
     PromptFile,
     PromptSet,
+    fill_in,
     placeholders,
+    prompt_values,
+    sample_brief,
     template_problem,
 )
-from marketing_agent.agent.schemas import PromptEditRead, PromptRead
+from marketing_agent.agent.schemas import CampaignBrief, PromptEditRead, PromptPreview, PromptRead
 from marketing_agent.core import clock
 from marketing_agent.core.errors import NotFound, ValidationFailed, field_error
 
@@ -72,6 +75,32 @@ async def read_prompt(*, session: AsyncSession, name: str) -> PromptRead:
         edited=running.edit != 0,
         label=running.label,
         history=[_edit_read(row) for row in rows],
+    )
+
+
+async def preview(
+    *, session: AsyncSession, name: str, text: str | None, brief: CampaignBrief | None
+) -> PromptPreview:
+    """Returns prompt `name` filled in for `brief` (a sample one when None): the draft `text`
+    when given (checked as a save would be), else the version that runs now."""
+    shipped(name)
+    prompt = (await current_prompts(session=session)).by_name()[name]
+    label = prompt.label
+    if text is not None:
+        text = text.rstrip()
+        problem = template_problem(name, text)
+        if problem is not None:
+            raise ValidationFailed([field_error(("body", "text"), problem)], detail=problem)
+        prompt, label = prompt.edited(text, prompt.edit), f"{name} (unsaved)"
+    brief = brief or sample_brief()
+    values = prompt_values(name, brief)
+    used = placeholders(prompt.template)
+    return PromptPreview(
+        name=name,
+        label=label,
+        brief=brief,
+        values={k: v for k, v in values.items() if k in used},
+        rendered=fill_in(prompt, brief),
     )
 
 

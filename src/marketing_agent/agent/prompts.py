@@ -156,8 +156,47 @@ NUDGE_PROMPT = (
 )
 
 
+def sample_brief() -> CampaignBrief:
+    """Returns the brief a prompt is previewed with when none is given."""
+    return CampaignBrief(
+        name="Winter boots launch",
+        product="The new winter boots collection",
+        offer="20% off for subscribers",
+        audience_description="Customers who bought boots last winter",
+        call_to_action="Shop the boots",
+        call_to_action_url="https://shop.example/winter-boots",
+        tone="friendly",
+        language="en",
+        languages=["en", "fr"],
+        variant_count=2,
+    )
+
+
+def prompt_values(name: str, brief: CampaignBrief) -> dict[str, str]:
+    """Returns what fills in each placeholder of prompt `name` for this brief."""
+    if name == "plan_system":
+        return {k: str(v) for k, v in _system_values(brief).items()}
+    if name == "plan_user":
+        return {k: str(v) for k, v in _user_values(brief).items()}
+    return {}  # the chat's system prompt has no placeholders
+
+
+def fill_in(prompt: PromptFile, brief: CampaignBrief) -> str:
+    """Returns `prompt` as the model would read it for this brief."""
+    return prompt.template.safe_substitute(prompt_values(prompt.name, brief))
+
+
 def render_system_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> str:
     """Returns the strategist's system prompt for this brief."""
+    return prompts.plan_system.template.substitute(_system_values(brief))
+
+
+def render_user_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> str:
+    """Returns the first user message: the brief, fenced as data."""
+    return prompts.plan_user.template.substitute(_user_values(brief))
+
+
+def _system_values(brief: CampaignBrief) -> dict[str, object]:
     others = [tag for tag in brief.languages if tag != brief.language]
     translations = (
         " Give each variant in " + ", ".join(f"'{t}'" for t in others) + " too, as its "
@@ -166,29 +205,28 @@ def render_system_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> 
         else " If describe_audience shows contacts in other languages, give each variant in "
         "those languages too, as its `translations` keyed by language code."
     )
-    return prompts.plan_system.template.substitute(
-        variant_count=brief.variant_count,
-        max_chars=MAX_MESSAGE_CHARS,
-        language=brief.languages[0] if brief.languages else brief.language,
-        translations=translations,
-    )
+    return {
+        "variant_count": brief.variant_count,
+        "max_chars": MAX_MESSAGE_CHARS,
+        "language": brief.languages[0] if brief.languages else brief.language,
+        "translations": translations,
+    }
 
 
-def render_user_prompt(brief: CampaignBrief, prompts: PromptSet = SHIPPED) -> str:
-    """Returns the first user message: the brief, fenced as data."""
-    return prompts.plan_user.template.substitute(
-        name=_fenced(brief.name),
-        product=_fenced(brief.product or "not given"),
-        offer=_fenced(brief.offer or "not given"),
-        deadline=brief.deadline.isoformat() if brief.deadline else "none",
-        goal=_fenced(brief.goal or "not given"),
-        audience=_fenced(brief.audience_description or "not described; ask describe_audience"),
-        tone=_fenced(brief.tone),
-        languages=_fenced(", ".join(brief.languages) or brief.language),
-        call_to_action=_fenced(brief.call_to_action or "not given"),
-        cta=_fenced(brief.call_to_action_url or "none"),
-        variant_count=brief.variant_count,
-    )
+def _user_values(brief: CampaignBrief) -> dict[str, object]:
+    return {
+        "name": _fenced(brief.name),
+        "product": _fenced(brief.product or "not given"),
+        "offer": _fenced(brief.offer or "not given"),
+        "deadline": brief.deadline.isoformat() if brief.deadline else "none",
+        "goal": _fenced(brief.goal or "not given"),
+        "audience": _fenced(brief.audience_description or "not described; ask describe_audience"),
+        "tone": _fenced(brief.tone),
+        "languages": _fenced(", ".join(brief.languages) or brief.language),
+        "call_to_action": _fenced(brief.call_to_action or "not given"),
+        "cta": _fenced(brief.call_to_action_url or "none"),
+        "variant_count": brief.variant_count,
+    }
 
 
 _FENCE = re.compile(r"<\s*/?\s*brief\s*>", re.IGNORECASE)

@@ -295,6 +295,38 @@ class CampaignProposal(BaseModel):
     written_by: str = Field(description="The provider that wrote it (AI-generated).")
 
 
+class VariantsProposal(BaseModel):
+    """New variants the strategist proposed for an existing campaign: nothing changes until a
+    person applies them (the UI's "Apply" edits the campaign, which is scored and reviewed
+    again)."""
+
+    source_id: str
+    campaign_id: int
+    campaign_name: str
+    editable: bool = Field(description="A draft or a campaign waiting for review.")
+    current: list[ProposedVariant] = Field(description="The campaign's variants now.")
+    variants: list[ProposedVariant]
+    rationale: str
+    written_by: str
+
+
+class ScheduleProposal(BaseModel):
+    """A send time the strategist proposed from when people read and clicked: applied only by
+    a person's click (the UI's "Apply" sets the campaign's start)."""
+
+    source_id: str
+    campaign_id: int
+    campaign_name: str
+    editable: bool
+    start_at: datetime
+    timezone: str
+    local_hour: int = Field(description="The proposed hour in the campaign's time zone.")
+    engaged_in_hour: int = Field(description="Reads and clicks in that hour (UTC) of the window.")
+    engaged_total: int
+    window_days: int
+    written_by: str
+
+
 class ChatAnswer(BaseModel):
     answer: str
     sources: list[ChatSource]
@@ -312,6 +344,12 @@ class ChatAnswer(BaseModel):
     notes: list[str] = Field(default_factory=list)
     proposals: list[CampaignProposal] = Field(
         default_factory=list, description="Drafts proposed with draft_campaign, to confirm."
+    )
+    variant_proposals: list[VariantsProposal] = Field(
+        default_factory=list, description="Variants proposed for a campaign, to apply."
+    )
+    schedule_proposals: list[ScheduleProposal] = Field(
+        default_factory=list, description="Send times proposed for a campaign, to apply."
     )
 
 
@@ -332,7 +370,8 @@ class ChatStreamEvent(BaseModel):
 
 
 class ResultsSummary(BaseModel):
-    """A campaign's results in plain sentences, every figure from a tool result (no LLM)."""
+    """A campaign's results in plain sentences, every figure from a tool result: written when
+    the campaign finished (`written_at`), or built now from fixed sentences when none is."""
 
     campaign_id: int
     status: str
@@ -340,8 +379,20 @@ class ResultsSummary(BaseModel):
     summary: str = Field(description="The sentences, citing their source as [S1].")
     confidence: str = Field(description="How sure the A/B experiment is, in a sentence.")
     sources: list[ChatSource]
-    unverified_figures: list[str] = Field(default_factory=list)
-    ai_generated: bool = Field(False, description="Always false: fixed sentences, no LLM.")
+    unverified_figures: list[str] = Field(
+        default_factory=list, description="Always empty: a summary with one is never kept."
+    )
+    ai_generated: bool = Field(
+        False, description="An LLM wrote the sentences (EU AI Act art. 50); false: fixed ones."
+    )
+    provider: str = "offline"
+    model: str = "rules-v1"
+    written_at: datetime | None = Field(
+        None,
+        description="When it was written and kept (the campaign finished); null: built now "
+        "from the latest figures, not kept.",
+    )
+    notes: list[str] = Field(default_factory=list)
 
 
 MAX_PROMPT_CHARS = 20_000
@@ -372,6 +423,26 @@ class PromptRead(BaseModel):
     edited: bool = Field(description="True when a person's saved edit runs instead of the file.")
     label: str = Field(description="The version that runs now, as answers and logs record it.")
     history: list[PromptEditRead] = Field(default_factory=list, description="Newest first.")
+
+
+class PromptPreviewRequest(BaseModel):
+    """A prompt's text (the one being edited; none: the one that runs now) filled in for a
+    brief (none: a sample brief)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, min_length=1, max_length=MAX_PROMPT_CHARS)
+    brief: CampaignBrief | None = None
+
+
+class PromptPreview(BaseModel):
+    """What the strategist would send the model: the prompt with every placeholder filled in."""
+
+    name: str
+    label: str = Field(description="The version previewed; '(unsaved)' for a draft text.")
+    brief: CampaignBrief = Field(description="The brief it was filled in for.")
+    values: dict[str, str] = Field(description="Each $placeholder and what filled it in.")
+    rendered: str
 
 
 class PromptUpdate(BaseModel):

@@ -27,6 +27,7 @@ from marketing_agent.agent.budget import (
 )
 from marketing_agent.agent.chat import ChatConversation, ChatTool
 from marketing_agent.agent.chat_loops import chat_anthropic, chat_offline, chat_openai
+from marketing_agent.agent.chat_tools import chat_tools
 from marketing_agent.agent.conversation import CallLimits
 from marketing_agent.agent.errors import (
     BudgetExhausted,
@@ -46,13 +47,16 @@ from marketing_agent.agent.schemas import (
     ChatAnswer,
     ChatRequest,
     ChatStreamEvent,
+    PromptPreview,
     PromptRead,
     ProviderInfo,
+    ResultsSummary,
     Usage,
     UsageSummary,
     UsageTotal,
 )
 from marketing_agent.agent.schemas import CampaignBrief as CampaignBrief
+from marketing_agent.agent.summary import kept_summary, summarise_results, write_results_summary
 from marketing_agent.agent.tools import AgentTools as AgentTools
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
@@ -227,6 +231,13 @@ class Strategist:
         async with self.sessions() as session:
             return await prompt_edits.read_prompt(session=session, name=name)
 
+    async def preview_prompt(
+        self, *, name: str, text: str | None, brief: CampaignBrief | None
+    ) -> PromptPreview:
+        """Returns a prompt (a draft text, or the one that runs) filled in for a brief."""
+        async with self.sessions() as session:
+            return await prompt_edits.preview(session=session, name=name, text=text, brief=brief)
+
     async def save_prompt(
         self, *, name: str, text: str | None, note: str, actor: str
     ) -> PromptRead:
@@ -251,6 +262,31 @@ class Strategist:
             )
         log.info("agent.prompt_saved", prompt=name, edit=row.edit, reset=text is None)
         return await self.read_prompt(name)
+
+    async def write_results_summary(
+        self, *, campaign_id: int, principal: Principal
+    ) -> ResultsSummary:
+        """Writes and keeps a finished campaign's results summary (the scheduler calls it when
+        the campaign completes); see summary.py."""
+        return await write_results_summary(
+            self,
+            campaign_id=campaign_id,
+            tools=chat_tools(self.sessions, self.settings),
+            principal=principal,
+        )
+
+    async def results_summary(self, *, campaign_id: int, principal: Principal) -> ResultsSummary:
+        """Returns the summary kept when the campaign finished, else fixed sentences built now
+        from the latest figures (not kept, no LLM)."""
+        async with self.sessions() as session:
+            kept = await kept_summary(session=session, campaign_id=campaign_id)
+        if kept is not None:
+            return kept
+        return await summarise_results(
+            campaign_id=campaign_id,
+            tools=chat_tools(self.sessions, self.settings),
+            principal=principal,
+        )
 
     async def plan_campaign(
         self, *, brief: CampaignBrief, tools: AgentTools, campaign_id: int | None = None

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, and_, case, func, literal_column, null, or_, select
+from sqlalchemy import Integer, String, Table, and_, case, func, literal_column, null, or_, select
+from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics.journeys import ALL, Journey, micros, person_of
@@ -101,32 +102,42 @@ async def walk(
     j = cast(Table, Journey.__table__)
     where = chain.where
     clear = ~chain.ambiguous
-    counts_row = (
-        await session.execute(
-            select(*(func.count(case((and_(clear, r), 1))) for r in chain.reached)).where(*where)
-        )
-    ).one()
-    counts = [int(n or 0) for n in counts_row]
     seconds: list[float] = []
     ambiguous: list[int] = []
     found_paths: dict[int, list[int | None]] = {}
     if paths:
+        counts = [0] * len(steps)
         at = [case((r, t), else_=null()) for r, t in zip(chain.reached, chain.times, strict=True)]
         query = select(j.c.person, case((chain.ambiguous, 1), else_=0), *at).where(*where)
         for person, amb, *ats in await session.execute(query):
             if amb:
                 ambiguous.append(int(person))
-            else:
-                found_paths[int(person)] = list(ats)
-    elif len(steps) > 1:
-        query = select(
-            j.c.person, case((chain.ambiguous, 1), else_=0), chain.times[-1] - chain.times[0]
-        ).where(*where, or_(chain.ambiguous, chain.reached[-1]))
-        for person, amb, taken in await session.execute(query):
-            if amb:
-                ambiguous.append(int(person))
-            else:
-                seconds.append(int(taken) / 1e6)
+                continue
+            found_paths[int(person)] = list(ats)
+            for i, step_at in enumerate(ats):
+                counts[i] += step_at is not None
+    else:
+        # One pass over the campaign's journeys (a primary-key range): the counts, the times
+        # to convert of those who reached the last step and the ambiguous people, aggregated.
+        taken = chain.times[-1] - chain.times[0]
+        row = (
+            await session.execute(
+                select(
+                    *(func.count(case((and_(clear, r), 1))) for r in chain.reached),
+                    func.aggregate_strings(
+                        case((and_(clear, chain.reached[-1]), cast_(taken, String))), ","
+                    ),
+                    func.aggregate_strings(case((chain.ambiguous, cast_(j.c.person, String))), ","),
+                ).where(*where)
+            )
+        ).one()
+        counts = [int(n or 0) for n in row[: len(steps)]]
+        taken_list = cast(str | None, row[len(steps)])
+        ambiguous_list = cast(str | None, row[len(steps) + 1])
+        if len(steps) > 1 and taken_list:
+            seconds = [int(t) / 1e6 for t in taken_list.split(",")]
+        if ambiguous_list:
+            ambiguous = [int(p) for p in ambiguous_list.split(",")]
     if ambiguous:
         exact = await _exact(session, campaign_id, steps, window_us, variant_key, ambiguous)
         for person, ats in exact.items():

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, String, Table, select
+from sqlalchemy import BigInteger, SmallInteger, String, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +70,9 @@ class Journey(Base):
     last_unsubscribed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     first_failed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_failed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The types the row's latest write gave it for the first time, one bit each (bit i: TYPES[i]).
+    # Read back by that write itself (RETURNING) to raise the counts; means nothing afterwards.
+    fresh: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
 
 
 class CampaignCount(Base):
@@ -135,89 +138,35 @@ def _insert_for(session: AsyncSession) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _bits(change: dict[str, Any]) -> int:
+    """The types a change has events of, one bit each (bit i: TYPES[i])."""
+    return sum(1 << i for i, kind in enumerate(TYPES) if f"first_{kind}" in change)
+
+
 async def maintain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     """Folds freshly written event rows into the journeys and the counts (same transaction).
 
-    On PostgreSQL the journeys are created empty first and then locked (FOR UPDATE), so two
-    concurrent writers of the same person count them once; SQLite has one writer at a time.
+    A count is raised by the people whose journey got its first event of the type in this
+    write; the journeys' rows are locked by the write itself, so two concurrent writers of the
+    same person count them once (PostgreSQL); SQLite has one writer at a time.
     """
     changes = fold(rows)
     if not changes:
         return
-    table = cast(Table, Journey.__table__)
-    insert = _insert_for(session)
-    postgres = session.get_bind().dialect.name == "postgresql"
-    keys = sorted(changes)
-    if postgres:
-        await session.execute(
-            insert(table).on_conflict_do_nothing(index_elements=list(_KEY)),
-            [{"campaign_id": c, "variant_key": v, "person": p, "revenue_usd_micros": 0}
-             for c, v, p in keys],
-        )  # fmt: skip
-    existing: dict[tuple[int, str, int], dict[str, Any]] = {}
-    # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
-    # for a row-value IN list).
-    groups: dict[tuple[int, str], list[int]] = {}
-    for campaign_id, variant_key, person in keys:
-        groups.setdefault((campaign_id, variant_key), []).append(person)
-    for (campaign_id, variant_key), people in groups.items():
-        for start in range(0, len(people), _CHUNK):
-            query = (
-                select(table)
-                .where(
-                    table.c.campaign_id == campaign_id,
-                    table.c.variant_key == variant_key,
-                    table.c.person.in_(people[start : start + _CHUNK]),
-                )
-                .order_by(table.c.person)
-            )
-            if postgres:
-                query = query.with_for_update()
-            for found in (await session.execute(query)).mappings():
-                existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(
-                    found
-                )
-    merged: list[dict[str, Any]] = []
     counts: dict[tuple[int, str, str], list[int]] = {}
-    for key in keys:
-        change = changes[key]
-        old = existing.get(key) or {}
-        new = {name: old.get(name) for name in _JOURNEY_COLUMNS}
-        new.update(zip(_KEY, key, strict=True))
-        new["sender_id"] = old.get("sender_id") or change["sender_id"]
-        new["revenue_usd_micros"] = (old.get("revenue_usd_micros") or 0) + change[
-            "revenue_usd_micros"
-        ]
-        for kind in TYPES:
-            first, last = f"first_{kind}", f"last_{kind}"
-            if first not in change:
-                continue
-            if old.get(first) is None:
-                counts.setdefault((key[0], key[1], kind), [0, 0])[0] += 1
-            new[first] = min(x for x in (old.get(first), change[first]) if x is not None)
-            new[last] = max(x for x in (old.get(last), change[last]) if x is not None)
+    if session.get_bind().dialect.name == "postgresql":
+        await _upsert_postgres(session, changes, counts)
+    else:
+        await _upsert_sqlite(session, changes, counts)
+    for (campaign_id, variant_key, _), change in changes.items():
         if change["revenue_usd_micros"]:
-            counts.setdefault((key[0], key[1], EventType.CONVERTED.value), [0, 0])[1] += change[
-                "revenue_usd_micros"
-            ]
-        merged.append(new)
-    if postgres:
-        upsert = insert(table)
-        await session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=list(_KEY),
-                set_={c: upsert.excluded[c] for c in _JOURNEY_COLUMNS if c not in _KEY},
-            ),
-            merged,
-        )
-    else:  # the embedded default: the driver's executemany, no per-row parameter processing
-        connection = await session.connection()
-        await connection.exec_driver_sql(
-            _SQLITE_UPSERT, [tuple(row[c] for c in _JOURNEY_COLUMNS) for row in merged]
-        )
+            counts.setdefault((campaign_id, variant_key, EventType.CONVERTED.value), [0, 0])[1] += (
+                change["revenue_usd_micros"]
+            )
     if counts:
         counts_table = cast(Table, CampaignCount.__table__)
-        add = insert(counts_table)
+        add = _insert_for(session)(counts_table)
+        # In key order: two writers of one campaign lock its count rows in the same order.
         await session.execute(
             add.on_conflict_do_update(
                 index_elements=["campaign_id", "variant_key", "type"],
@@ -233,3 +182,116 @@ async def maintain(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
                 for (c, v, t), (n, r) in sorted(counts.items())
             ],
         )  # fmt: skip
+
+
+_TIMES = [f"{edge}_{kind}" for kind in TYPES for edge in ("first", "last")]
+_PG_COLUMNS = {
+    "campaign_id": "BIGINT",
+    "variant_key": "VARCHAR",
+    "person": "BIGINT",
+    "sender_id": "BIGINT",
+    "revenue_usd_micros": "BIGINT",
+    "fresh": "SMALLINT",
+    **dict.fromkeys(_TIMES, "BIGINT"),
+}
+_HAD = " | ".join(  # the types the journey already had, as bits
+    f"(CASE WHEN j.first_{kind} IS NULL THEN 0 ELSE {1 << i} END)" for i, kind in enumerate(TYPES)
+)
+# One statement a batch, whatever its size: the batch travels as one array per column (one
+# parameter each, one cached plan) and every journey is inserted or merged by its primary key
+# (no read first; ON CONFLICT locks the row and sees its latest version, so `fresh` is exact
+# under concurrent writers). The inserted or merged rows' fresh bits are summed per variant.
+# Built from the table's own column names (constants), no input in it.
+_PG_UPSERT = text(
+    "WITH written AS ("  # noqa: S608
+    f" INSERT INTO analytics_journeys AS j ({', '.join(_PG_COLUMNS)})"
+    " SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PG_COLUMNS.items())
+    + ") ON CONFLICT (campaign_id, variant_key, person) DO UPDATE SET"
+    " sender_id = coalesce(j.sender_id, excluded.sender_id),"
+    " revenue_usd_micros = j.revenue_usd_micros + excluded.revenue_usd_micros, "
+    + ", ".join(
+        f"{c} = {'least' if c.startswith('first_') else 'greatest'}(j.{c}, excluded.{c})"
+        for c in _TIMES
+    )
+    + f", fresh = excluded.fresh & ~({_HAD})"
+    " RETURNING j.campaign_id, j.variant_key, j.fresh)"
+    " SELECT campaign_id, variant_key, "
+    + ", ".join(f"sum((fresh >> {i}) & 1)" for i in range(len(TYPES)))
+    + " FROM written WHERE fresh <> 0 GROUP BY campaign_id, variant_key"
+)
+
+
+async def _upsert_postgres(
+    session: AsyncSession,
+    changes: dict[tuple[int, str, int], dict[str, Any]],
+    counts: dict[tuple[int, str, str], list[int]],
+) -> None:
+    keys = sorted(changes)  # in key order: concurrent writers lock shared journeys alike
+    columns: dict[str, list[Any]] = {c: [] for c in _PG_COLUMNS}
+    for key in keys:
+        change = changes[key]
+        for name, value in zip(_KEY, key, strict=True):
+            columns[name].append(value)
+        columns["sender_id"].append(change["sender_id"])
+        columns["revenue_usd_micros"].append(change["revenue_usd_micros"])
+        columns["fresh"].append(_bits(change))
+        for name in _TIMES:
+            columns[name].append(change.get(name))
+    for campaign_id, variant_key, *people in await session.execute(_PG_UPSERT, columns):
+        for kind, n in zip(TYPES, people, strict=True):
+            if n:
+                counts[(int(campaign_id), variant_key, kind)] = [int(n), 0]
+
+
+async def _upsert_sqlite(
+    session: AsyncSession,
+    changes: dict[tuple[int, str, int], dict[str, Any]],
+    counts: dict[tuple[int, str, str], list[int]],
+) -> None:
+    """Reads the batch's journeys by primary key, merges in Python and writes them back with
+    the driver's executemany (one writer at a time: nothing changes them in between)."""
+    table = cast(Table, Journey.__table__)
+    keys = sorted(changes)
+    existing: dict[tuple[int, str, int], dict[str, Any]] = {}
+    # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
+    # for a row-value IN list).
+    groups: dict[tuple[int, str], list[int]] = {}
+    for campaign_id, variant_key, person in keys:
+        groups.setdefault((campaign_id, variant_key), []).append(person)
+    for (campaign_id, variant_key), people in groups.items():
+        for start in range(0, len(people), _CHUNK):
+            query = select(table).where(
+                table.c.campaign_id == campaign_id,
+                table.c.variant_key == variant_key,
+                table.c.person.in_(people[start : start + _CHUNK]),
+            )
+            for found in (await session.execute(query)).mappings():
+                existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(
+                    found
+                )
+    merged: list[tuple[Any, ...]] = []
+    for key in keys:
+        change = changes[key]
+        old = existing.get(key) or {}
+        new = {name: old.get(name) for name in _JOURNEY_COLUMNS}
+        new.update(zip(_KEY, key, strict=True))
+        new["sender_id"] = old.get("sender_id") or change["sender_id"]
+        new["revenue_usd_micros"] = (old.get("revenue_usd_micros") or 0) + change[
+            "revenue_usd_micros"
+        ]
+        fresh = 0
+        for i, kind in enumerate(TYPES):
+            first, last = f"first_{kind}", f"last_{kind}"
+            if first not in change:
+                continue
+            if old.get(first) is None:
+                fresh |= 1 << i
+                counts.setdefault((key[0], key[1], kind), [0, 0])[0] += 1
+            new[first] = min(x for x in (old.get(first), change[first]) if x is not None)
+            new[last] = max(x for x in (old.get(last), change[last]) if x is not None)
+        new["fresh"] = fresh
+        merged.append(tuple(new[c] for c in _JOURNEY_COLUMNS))
+    # The driver's executemany: no per-row parameter processing.
+    connection = await session.connection()
+    await connection.exec_driver_sql(_SQLITE_UPSERT, merged)

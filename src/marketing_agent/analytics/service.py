@@ -6,6 +6,7 @@ erasure left (`anonymous_id`), else the event itself (an external event naming n
 
 from __future__ import annotations
 
+import json
 import math
 import secrets
 import statistics
@@ -23,6 +24,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,6 +115,7 @@ __all__ = [
     "tracker_of",
     "value_summaries",
     "variant_keys",
+    "write_rows",
 ]
 
 log = get_logger(__name__)
@@ -162,10 +165,45 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
     now = clock.now()
     rows = [_row(event_in, now) for event_in in events]
     await _attribute_variants(session, rows)
+    await write_rows(session, rows)
+    return len(rows)
+
+
+# PostgreSQL: a batch of events is one INSERT of one array per column (one parameter each, one
+# cached plan), not a VALUES list re-parsed per page of rows. Built from constants.
+_PG_EVENT_COLUMNS = {
+    "type": "VARCHAR",
+    "campaign_id": "BIGINT",
+    "variant_key": "VARCHAR",
+    "contact_id": "BIGINT",
+    "sender_id": "BIGINT",
+    "occurred_at": "TIMESTAMPTZ",
+    "properties": "TEXT",
+    "value_usd_micros": "BIGINT",
+    "anonymous_id": "BIGINT",
+}
+_PG_INSERT_EVENTS = text(
+    f"INSERT INTO analytics_events ({', '.join(_PG_EVENT_COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(_PG_EVENT_COLUMNS).replace('properties', 'CAST(properties AS JSONB)')} "
+    "FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _PG_EVENT_COLUMNS.items())
+    + f") AS e({', '.join(_PG_EVENT_COLUMNS)})"
+)
+
+
+async def write_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Inserts event rows (the columns `_row` gives) and folds them into the journeys and
+    counts, in the caller's transaction: what every writer of events does."""
     # Core, not ORM, insert: the ORM splits rows by which values are None into several batches.
     table = cast(Table, Event.__table__)
     known = [r for r in rows if r["contact_id"] is not None]
-    if known:
+    if known and session.get_bind().dialect.name == "postgresql":
+        columns: dict[str, list[Any]] = {c: [r.get(c) for r in known] for c in _PG_EVENT_COLUMNS}
+        columns["properties"] = [json.dumps(p or {}) for p in columns["properties"]]
+        if any(at.tzinfo is None for at in columns["occurred_at"]):
+            raise ValueError("naive datetime given to a UtcDateTime column")
+        await session.execute(_PG_INSERT_EVENTS, columns)
+    elif known:
         await session.execute(insert(table), known)
     unknown = [r for r in rows if r["contact_id"] is None]
     if unknown:  # a contactless event is its own person: its id is needed
@@ -174,7 +212,6 @@ async def record_events(*, session: AsyncSession, events: Sequence[EventCreate])
         )
         unknown = [r | {"id": i} for r, i in zip(unknown, ids, strict=True)]
     await journeys.maintain(session, known + unknown)
-    return len(rows)
 
 
 def tracker_of(settings: Settings, secret_key: str) -> LinkTracker:
@@ -370,6 +407,26 @@ def _window_us(window: timedelta | None) -> int | None:
     if window <= timedelta(0):
         raise ValidationFailed([field_error(("query", "window_days"), "must be positive")])
     return window // timedelta(microseconds=1)
+
+
+ENGAGEMENT_SAMPLE = 50_000  # newest events read to find the engaged hours
+
+
+async def engagement_by_hour(
+    *, session: AsyncSession, since: datetime, types: Sequence[str] = ("read", "clicked")
+) -> dict[int, int]:
+    """Returns how many reads and clicks (or `types`) of any campaign fell in each UTC hour
+    (0-23) since `since`, over the newest events (the send time a schedule proposal uses)."""
+    query = (
+        select(Event.occurred_at)
+        .where(Event.type.in_(list(types)), Event.occurred_at >= since)
+        .order_by(Event.occurred_at.desc())
+        .limit(ENGAGEMENT_SAMPLE)
+    )
+    hours: dict[int, int] = defaultdict(int)
+    for at in await session.scalars(query):
+        hours[_aware(at).hour] += 1
+    return dict(sorted(hours.items()))
 
 
 async def variant_keys(*, session: AsyncSession, campaign_id: int) -> list[str]:

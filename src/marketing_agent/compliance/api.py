@@ -16,7 +16,10 @@ from marketing_agent.compliance.schemas import (
     AuditVerification,
     ConsentCreate,
     ConsentRead,
+    ConsentReceipt,
     IdentityVerification,
+    ImportBatchCheck,
+    ImportBatchRead,
     PrivacyRequestCreate,
     PrivacyRequestRead,
     RequestExtension,
@@ -66,7 +69,44 @@ async def consent_history(
     """A contact's consent decisions, oldest first; the proofs' Telegram ids and names masked
     for roles without personal_data:read."""
     records = await service.consent_history(session=session, contact_id=contact_id)
-    return [service.consent_for_role(ConsentRead.model_validate(r), principal) for r in records]
+    reads = await service.consent_reads(session=session, records=records)
+    return [service.consent_for_role(r, principal) for r in reads]
+
+
+@router.get("/contacts/{contact_id}/consent-receipts")
+async def consent_receipts(
+    contact_id: Annotated[DbId, Path(description="The contact's id")],
+    session: DbSession,
+    principal: CanRead,
+    sender_id: Annotated[DbId | None, Query(description="Only this sender's")] = None,
+) -> list[ConsentReceipt]:
+    """The consent receipts of a contact: per sender and purpose, the decision in force, what
+    was agreed to, when, on which basis and how to withdraw (what the bot's /myconsent sends)."""
+    return await service.consent_receipts(
+        session=session, contact_id=contact_id, sender_id=sender_id
+    )
+
+
+BatchID = Annotated[DbId, Path(description="The import batch's id")]
+
+
+@router.get("/import-batches/{batch_id}")
+async def import_batch(
+    batch_id: BatchID, session: DbSession, principal: CanRead
+) -> ImportBatchRead:
+    """The evidence of one contacts import: the file's SHA-256, uploader, time, declared basis."""
+    batch = await service.get_import_batch_or_raise(session=session, batch_id=batch_id)
+    return ImportBatchRead.model_validate(batch)
+
+
+@router.post("/import-batches/{batch_id}/check")
+async def check_import_file(
+    batch_id: BatchID, file: UploadFile, session: DbSession, principal: CanRead
+) -> ImportBatchCheck:
+    """Proves a kept file is the one imported as this batch (its SHA-256 matches)."""
+    return await service.check_import_file(
+        session=session, batch_id=batch_id, data=await file.read()
+    )
 
 
 @router.get("/audit")

@@ -1,6 +1,7 @@
 """Data-subject requests made inside Telegram, to the bot that messages the person: /mydata sends
 their export as a document, /forgetme erases them after a confirmation press. The Telegram account
-that writes is the identity proof. This file says what the commands are, what the bot answers and
+that writes is the identity proof. /myconsent answers with a consent receipt (what they agreed
+to, when, how to withdraw). This file says what the commands are, what the bot answers and
 how often /mydata may be asked; orchestrator/privacy_bot.py carries them out (it owns contacts).
 """
 
@@ -16,6 +17,7 @@ from marketing_agent.compliance.models import PrivacyRequest
 
 MYDATA_COMMAND = "/mydata"
 FORGETME_COMMAND = "/forgetme"
+RECEIPT_COMMAND = "/myconsent"
 # Callback data of the "Yes, erase my data" button: forgetme:<unix seconds the prompt was sent>.
 FORGET_CONFIRM_PREFIX = "forgetme:"
 FORGET_CONFIRM_VALID = timedelta(hours=1)  # a prompt older than this asks again
@@ -24,7 +26,7 @@ CHANNEL = "telegram"
 REPLY_TAGS = {"purpose": "transactional", "conversation": "privacy"}
 CAPTION_MAX = 1024  # Telegram's limit for a document's caption
 
-Command = Literal["mydata", "forgetme", "forgetme_confirm", "forgetme_expired"]
+Command = Literal["mydata", "forgetme", "forgetme_confirm", "forgetme_expired", "myconsent"]
 
 NOTHING_HELD_TEXT = "We hold no personal data about you."
 EXPORT_CAPTION = (
@@ -66,6 +68,8 @@ def command_of(*, kind: str, text: str | None, data: str | None, now: datetime) 
         return "mydata"
     if command == FORGETME_COMMAND:
         return "forgetme"
+    if command == RECEIPT_COMMAND:
+        return "myconsent"
     return None
 
 

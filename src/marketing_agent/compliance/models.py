@@ -26,6 +26,30 @@ class ConsentRecord(IdMixin, Base):
     source: Mapped[str] = mapped_column(String(64))
     proof: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=lambda: clock.now())
+    # GDPR art. 6(1): consent, or e.g. legitimate interests for an existing customer's soft
+    # opt-in; the text version names the exact wording agreed to (consent_texts.version_of).
+    lawful_basis: Mapped[str] = mapped_column(String(32), default="consent")
+    consent_text_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    import_batch_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
+
+
+class ImportBatch(IdMixin, Base):
+    """The evidence of one contacts import: the file's SHA-256 (the operator keeps the file; its
+    hash proves which one it was), who uploaded it and when, and the lawful basis declared."""
+
+    __tablename__ = "compliance_import_batches"
+
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    file_bytes: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(128))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    declared_basis: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    evidence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sender_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    consents: Mapped[int] = mapped_column(Integer)
 
 
 class AuditHead(Base):

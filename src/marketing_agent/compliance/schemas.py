@@ -16,6 +16,18 @@ class ConsentStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class LawfulBasis(StrEnum):
+    """GDPR art. 6(1); marketing rests on consent, or legitimate interests for the soft opt-in
+    of existing customers (ePrivacy art. 13(2))."""
+
+    CONSENT = "consent"
+    CONTRACT = "contract"
+    LEGAL_OBLIGATION = "legal_obligation"
+    VITAL_INTERESTS = "vital_interests"
+    PUBLIC_TASK = "public_task"
+    LEGITIMATE_INTERESTS = "legitimate_interests"
+
+
 class ConsentCreate(BaseModel):
     contact_id: DbId
     sender_id: DbId
@@ -25,6 +37,17 @@ class ConsentCreate(BaseModel):
     proof: dict[str, Any] = Field(
         default_factory=dict, description="What the person saw and did, e.g. the opt-in text."
     )
+    lawful_basis: LawfulBasis = Field(
+        LawfulBasis.CONSENT, description="The GDPR art. 6(1) basis the processing rests on."
+    )
+    consent_text_version: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="The version of the text agreed to; when absent, that of the proof's "
+        "opt_in_text (sha256:<16 hex digits>).",
+    )
+    import_batch_id: DbId | None = Field(None, description="The import batch it came in.")
 
 
 class ConsentRead(BaseModel):
@@ -38,6 +61,59 @@ class ConsentRead(BaseModel):
     source: str
     proof: dict[str, Any]
     recorded_at: datetime
+    lawful_basis: LawfulBasis = LawfulBasis.CONSENT
+    consent_text_version: str | None = Field(
+        None, description="The version of the exact text agreed to, when known."
+    )
+    import_batch_id: int | None = Field(
+        None, description="The import batch it came in (GET /compliance/import-batches/{id})."
+    )
+    import_batch: ImportBatchRead | None = Field(
+        None, description="That batch's evidence: file hash, uploader, time, declared basis."
+    )
+
+
+class ImportBatchRead(BaseModel):
+    """The evidence of one contacts import."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    file_sha256: str = Field(description="SHA-256 of the file as uploaded.")
+    file_name: str | None
+    file_bytes: int
+    uploaded_by: str
+    uploaded_at: datetime
+    declared_basis: LawfulBasis | None = Field(
+        None, description="The lawful basis declared for the whole file (rows may name theirs)."
+    )
+    evidence: str | None = Field(None, description="Where the consents were collected.")
+    sender_id: int | None
+    purpose: str
+    rows: int = Field(description="Rows imported.")
+    consents: int = Field(description="Consent decisions recorded from it.")
+
+
+class ImportBatchCheck(BaseModel):
+    batch_id: int
+    matches: bool = Field(description="Whether the file is byte for byte the one imported.")
+    file_sha256: str = Field(description="SHA-256 of the file checked.")
+    expected_sha256: str
+
+
+class ConsentReceipt(BaseModel):
+    """What a person agreed to, when and how, and how to withdraw: shown to the person."""
+
+    contact_id: int
+    sender_id: int
+    purpose: str
+    status: ConsentStatus
+    lawful_basis: LawfulBasis
+    given_at: datetime
+    source: str
+    text: str | None = Field(None, description="The exact text agreed to, when kept.")
+    consent_text_version: str | None
+    how_to_withdraw: str
 
 
 class AuditEntryRead(BaseModel):
@@ -173,3 +249,6 @@ class SuppressionCheck(BaseModel):
 
 class SuppressionCheckResult(BaseModel):
     suppressed: bool
+
+
+ConsentRead.model_rebuild()  # its import_batch names ImportBatchRead, defined after it

@@ -15,13 +15,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
 from marketing_agent.compliance import bot_requests as bot_requests  # /mydata, /forgetme
-from marketing_agent.compliance import head_export, masking, suppression
+from marketing_agent.compliance import (
+    consent_texts,
+    head_export,
+    imports,
+    masking,
+    receipts,
+    suppression,
+)
 from marketing_agent.compliance import requests as privacy_requests
 from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
 from marketing_agent.compliance.schemas import AuditVerification, ConsentStatus
 from marketing_agent.compliance.schemas import ConsentCreate as ConsentCreate
 from marketing_agent.compliance.schemas import ConsentRead as ConsentRead
+from marketing_agent.compliance.schemas import IdentityVerification as IdentityVerification
+from marketing_agent.compliance.schemas import ImportBatchRead as ImportBatchRead
+from marketing_agent.compliance.schemas import LawfulBasis as LawfulBasis
 from marketing_agent.compliance.schemas import PrivacyRequestCreate as PrivacyRequestCreate
 from marketing_agent.compliance.schemas import PrivacyRequestRead as PrivacyRequestRead
 from marketing_agent.compliance.schemas import RequestKind as RequestKind
@@ -46,6 +56,9 @@ async def record_consent(
         source=consent_in.source,
         proof=consent_in.proof,
         recorded_at=clock.now(),
+        lawful_basis=consent_in.lawful_basis.value,
+        consent_text_version=_text_version(consent_in),
+        import_batch_id=consent_in.import_batch_id,
     )
     session.add(record)
     await session.flush()
@@ -59,6 +72,8 @@ async def record_consent(
             "sender_id": consent_in.sender_id,
             "purpose": consent_in.purpose,
             "source": consent_in.source,
+            "lawful_basis": record.lawful_basis,
+            "consent_text_version": record.consent_text_version,
         },
     )
     log.info(
@@ -92,6 +107,9 @@ async def record_consents(
                 "source": c.source,
                 "proof": c.proof,
                 "recorded_at": now,
+                "lawful_basis": c.lawful_basis.value,
+                "consent_text_version": _text_version(c),
+                "import_batch_id": c.import_batch_id,
             }
             for c in fresh[start : start + _BATCH]
         ]
@@ -105,6 +123,10 @@ async def record_consents(
         data={"count": len(fresh), "contact_ids": [c.contact_id for c in fresh][:1000]},
     )
     return len(fresh)
+
+
+def _text_version(consent_in: ConsentCreate) -> str | None:
+    return consent_in.consent_text_version or consent_texts.version_in_proof(consent_in.proof)
 
 
 def _decision_key(contact_id: int, status: str, proof: dict[str, Any]) -> tuple[int, str, str]:
@@ -283,6 +305,21 @@ async def consent_history(*, session: AsyncSession, contact_id: int) -> Sequence
     ).all()
 
 
+async def consent_reads(
+    *, session: AsyncSession, records: Sequence[ConsentRecord]
+) -> list[ConsentRead]:
+    """Returns consent records as read, each import's with the evidence of its batch."""
+    batch_ids = {r.import_batch_id for r in records if r.import_batch_id is not None}
+    batches = await imports.batches_by_id(session=session, batch_ids=batch_ids)
+    reads = []
+    for record in records:
+        read = ConsentRead.model_validate(record)
+        if record.import_batch_id in batches:
+            read.import_batch = ImportBatchRead.model_validate(batches[record.import_batch_id])
+        reads.append(read)
+    return reads
+
+
 async def audit(
     *,
     session: AsyncSession,
@@ -423,6 +460,17 @@ sees_personal_data = masking.sees_personal_data
 mask_telegram_id = masking.mask_telegram_id
 mask_text = masking.mask_text
 mask_attributes = masking.mask_attributes
+
+consent_receipts = receipts.receipts_of
+consent_receipt_text = receipts.receipt_text
+
+# Import evidence ---------------------------------------------------------------------------
+
+record_import_batch = imports.record_batch
+finish_import_batch = imports.finish_batch
+get_import_batch_or_raise = imports.get_or_raise
+check_import_file = imports.check_file
+consent_text_version = consent_texts.version_of
 
 # Data-subject requests -----------------------------------------------------------------------
 

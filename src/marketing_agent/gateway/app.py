@@ -37,6 +37,7 @@ from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator.api import privacy_router
 from marketing_agent.orchestrator.api import router as orchestrator_router
 from marketing_agent.runtime import Role, Runtime, open_runtime
+from marketing_agent.safety import service as safety
 from marketing_agent.safety.api import router as safety_router
 from marketing_agent.telegram.api import router as telegram_router
 from marketing_agent.telegram.service import TransportPool
@@ -159,7 +160,12 @@ def _add_operational_routes(app: FastAPI) -> None:
         return JSONResponse({"status": "ready", "database": "ok"})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        try:  # the senders' health, as the database has it now
+            async with request.app.state.database.session() as session:
+                await safety.export_sender_health(session=session)
+        except Exception as exc:  # the process's own metrics still answer without the database
+            log.warning("metrics.sender_health_unavailable", error=type(exc).__name__)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -34,6 +34,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignRead,
     CampaignUpdate,
     ChangesRequest,
+    ConsentState,
     ContactCreate,
     ContactDetail,
     ContactRead,
@@ -95,10 +96,21 @@ async def list_contacts(
     offset: Offset = 0,
     q: Search = None,
     tag: Annotated[str | None, Query(max_length=64)] = None,
+    consent: Annotated[
+        ConsentState | None, Query(description="Marketing consent now: granted, withdrawn, none.")
+    ] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Page[ContactRead]:
-    """Contacts, newest first; `q` matches name, username, Telegram id or a tag."""
+    """Contacts, newest first; `q` matches name, username, Telegram id or a tag; `tag`,
+    `consent` and `language` narrow the list."""
     rows, total = await service.list_contacts(
-        session=session, limit=limit, offset=offset, search=q, tag=tag
+        session=session,
+        limit=limit,
+        offset=offset,
+        search=q,
+        tag=tag,
+        consent=consent,
+        language=language,
     )
     items = [
         compliance.contact_for_role(c, principal)
@@ -158,9 +170,15 @@ async def _contact_detail(session: DbSession, contact_id: int) -> ContactDetail:
     deliveries = await service.list_contact_deliveries(session=session, contact_id=contact_id)
     return ContactDetail(
         **read.model_dump(),
-        consents=[compliance.ConsentRead.model_validate(c) for c in consents],
+        consents=await compliance.consent_reads(session=session, records=consents),
         deliveries=[DeliveryRead.model_validate(d) for d in deliveries],
     )
+
+
+DeclaredBasis = Annotated[
+    compliance.LawfulBasis | None,
+    Query(description="The lawful basis of the file's consents, for rows that name none."),
+]
 
 
 @router.post("/contacts/import/preview")
@@ -170,9 +188,12 @@ async def preview_contacts_import(
     sender_id: Annotated[
         DbId | None, Query(description="Sender the consents were given to")
     ] = None,
+    lawful_basis: DeclaredBasis = None,
 ) -> ImportPreview:
     """Reads a CSV and returns its column mapping, first rows and every error; writes nothing."""
-    return contacts_import.preview_import(await file.read(), sender_id=sender_id)
+    return contacts_import.preview_import(
+        await file.read(), sender_id=sender_id, lawful_basis=lawful_basis
+    )
 
 
 @router.post("/contacts", status_code=201)
@@ -204,12 +225,26 @@ async def import_contacts(
     valid_only: Annotated[
         bool, Query(description="Leave out the rows with errors and import the others.")
     ] = False,
+    lawful_basis: DeclaredBasis = None,
+    evidence: Annotated[
+        str | None,
+        Query(
+            max_length=1000,
+            description="Where and how the consents were collected (a form, an event), kept "
+            "with the import batch.",
+        ),
+    ] = None,
 ) -> ImportResult:
     """Imports a CSV (telegram_id, username, first_name, language, timezone, tags separated by
-    ';', optional consent_at and consent_proof, other columns become attributes), whole or not
-    at all (with `valid_only`: every valid row, whole)."""
+    ';', optional consent_at, consent_proof, lawful_basis and consent_text_version, other
+    columns become attributes), whole or not at all (with `valid_only`: every valid row,
+    whole). A row with consent_at needs a lawful basis: its own or the file's `lawful_basis`.
+    The upload is kept as evidence: its hash, uploader, time and declared basis."""
     data = await file.read()
     return await contacts_import.import_contacts(
+        lawful_basis=lawful_basis,
+        evidence=evidence or None,
+        file_name=file.filename,
         session=session,
         data=data,
         sender_id=sender_id,
@@ -455,12 +490,27 @@ async def list_deliveries(
         limit=limit,
         offset=offset,
     )
-    return Page(
-        items=[DeliveryRead.model_validate(r) for r in rows],
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
+    contacts = {
+        c.id: c
+        for c in await service.get_contacts(
+            session=session, contact_ids=sorted({r.contact_id for r in rows})
+        )
+    }
+    masked = not compliance.sees_personal_data(principal)
+    items = []
+    for row in rows:
+        delivery = DeliveryRead.model_validate(row)
+        contact = contacts.get(row.contact_id)
+        if contact is not None:
+            first_name, username = contact.first_name, contact.username
+            if masked:
+                first_name = compliance.mask_text(first_name, keep_last=False)
+                username = compliance.mask_text(username)
+            delivery = delivery.model_copy(
+                update={"contact_first_name": first_name, "contact_username": username}
+            )
+        items.append(delivery)
+    return Page(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/campaigns/{campaign_id}/deliveries/export", response_class=Response)

@@ -1,5 +1,7 @@
 """CSV import of contacts: every row is checked first and every error reported at once, with its
-row and column, so a file is imported whole or not at all."""
+row and column, so a file is imported whole or not at all. A row that records consent needs a
+lawful basis (its own `lawful_basis` column, or the one declared for the file); each upload is
+kept as evidence (compliance's import batch: the file's hash, uploader, time, declared basis)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import asyncio
 import csv
 import io
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, insert, select, update
@@ -27,18 +29,28 @@ from marketing_agent.orchestrator.schemas import (
 from marketing_agent.telegram import service as telegram
 
 KNOWN = {"telegram_id", "username", "first_name", "language", "timezone", "tags"}
-CONSENT_COLUMNS = {"consent_at", "consent_proof"}
+CONSENT_COLUMNS = {"consent_at", "consent_proof", "lawful_basis", "consent_text_version"}
+BASES = ", ".join(b.value for b in compliance.LawfulBasis)
 MAX_ROWS = 200_000
 BATCH = 1000  # rows per INSERT and ids per IN (...), under every driver's limits
 
 
-Row = tuple[ContactCreate, datetime | None, str]
+class Row(NamedTuple):
+    contact: ContactCreate
+    consent_at: datetime | None
+    proof: str
+    basis: compliance.LawfulBasis | None  # the row's own, else the file's declared one
+    text_version: str | None
+
+
 PREVIEW_ROWS = 10
 
 
-def _parse_numbered(data: bytes) -> tuple[list[tuple[int, Row]], list[dict[str, Any]]]:
+def _parse_numbered(
+    data: bytes, declared: compliance.LawfulBasis | None = None
+) -> tuple[list[tuple[int, Row]], list[dict[str, Any]]]:
     """Returns the valid rows with their line numbers, and the errors of the invalid ones (row
-    numbers count the header)."""
+    numbers count the header); `declared` is the lawful basis of rows that name none."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -54,7 +66,7 @@ def _parse_numbered(data: bytes) -> tuple[list[tuple[int, Row]], list[dict[str, 
     errors: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
     try:
-        _parse_all(reader, rows, errors, seen)
+        _parse_all(reader, rows, errors, seen, declared)
     except csv.Error as exc:  # e.g. a field over the csv module's size limit
         errors.append(field_error(("body", "file"), f"not a readable CSV file: {exc}"))
     return rows, errors
@@ -65,15 +77,16 @@ def _parse_all(
     rows: list[tuple[int, Row]],
     errors: list[dict[str, Any]],
     seen: dict[int, int],
+    declared: compliance.LawfulBasis | None,
 ) -> None:
     for line, raw in enumerate(reader, start=2):
         if line - 1 > MAX_ROWS:
             errors.append(field_error(("body", "file"), f"more than {MAX_ROWS} rows"))
             break
-        parsed = _parse_row(raw, line, errors)
+        parsed = _parse_row(raw, line, errors, declared)
         if parsed is None:
             continue
-        contact, _, _ = parsed
+        contact = parsed.contact
         if contact.telegram_id in seen:
             errors.append(
                 field_error(
@@ -87,8 +100,11 @@ def _parse_all(
 
 
 def _parse_row(
-    raw: dict[str, Any], line: int, errors: list[dict[str, Any]]
-) -> tuple[ContactCreate, datetime | None, str] | None:
+    raw: dict[str, Any],
+    line: int,
+    errors: list[dict[str, Any]],
+    declared: compliance.LawfulBasis | None,
+) -> Row | None:
     values = {k: (v or "").strip() for k, v in raw.items() if k is not None}
     attributes = {k: v for k, v in values.items() if k not in KNOWN | CONSENT_COLUMNS and v}
     # Only the file's own columns are set, so re-importing a narrower file keeps the rest.
@@ -110,6 +126,12 @@ def _parse_row(
                     "must be an ISO time with a zone, e.g. 2026-05-01T10:00:00Z",
                 )
             )
+    basis = _basis_of_row(values, line, errors, declared)
+    version = values.get("consent_text_version") or None
+    if version is not None and len(version) > 64:
+        errors.append(
+            field_error(("body", "rows", line, "consent_text_version"), "at most 64 characters")
+        )
     try:
         contact = ContactCreate.model_validate(payload)
     except ValidationError as exc:
@@ -118,7 +140,47 @@ def _parse_row(
             errors.append(field_error(("body", "rows", line, str(column)), err["msg"]))
         return None
     # A row with a bad consent_at still takes part in the duplicate check (errors stop the import).
-    return contact, consent_at, values.get("consent_proof", "")
+    return Row(contact, consent_at, values.get("consent_proof", ""), basis, version)
+
+
+def _basis_of_row(
+    values: dict[str, str],
+    line: int,
+    errors: list[dict[str, Any]],
+    declared: compliance.LawfulBasis | None,
+) -> compliance.LawfulBasis | None:
+    """Returns the lawful basis a row's consent rests on; a row giving consent (consent_at)
+    without one, or naming a basis without the time it began, is an error of that row."""
+    own = values.get("lawful_basis", "")
+    basis = declared
+    if own:
+        try:
+            basis = compliance.LawfulBasis(own.lower())
+        except ValueError:
+            errors.append(
+                field_error(
+                    ("body", "rows", line, "lawful_basis"),
+                    f"'{own[:40]}' is no lawful basis (one of: {BASES})",
+                )
+            )
+            return None
+        if not values.get("consent_at"):
+            errors.append(
+                field_error(
+                    ("body", "rows", line, "consent_at"),
+                    f"a row with a lawful basis ({basis.value}) needs consent_at: when the "
+                    "person agreed, or the relationship it rests on began",
+                )
+            )
+    elif values.get("consent_at") and basis is None:
+        errors.append(
+            field_error(
+                ("body", "rows", line, "lawful_basis"),
+                f"no lawful basis for this consent: fill the lawful_basis column ({BASES}) "
+                "or declare one for the whole file",
+            )
+        )
+    return basis
 
 
 def _error_lines(errors: list[dict[str, Any]]) -> set[int] | None:
@@ -132,9 +194,11 @@ def _error_lines(errors: list[dict[str, Any]]) -> set[int] | None:
     return lines
 
 
-def preview_import(data: bytes, *, sender_id: int | None) -> ImportPreview:
+def preview_import(
+    data: bytes, *, sender_id: int | None, lawful_basis: compliance.LawfulBasis | None = None
+) -> ImportPreview:
     """Returns how the file's columns map, its first rows and every error; writes nothing."""
-    numbered, errors = _parse_numbered(data)
+    numbered, errors = _parse_numbered(data, lawful_basis)
     errors += _consent_errors([row for _, row in numbered], sender_id)
     columns: list[ImportColumn] = []
     sample: list[dict[str, str]] = []
@@ -158,7 +222,7 @@ def preview_import(data: bytes, *, sender_id: int | None) -> ImportPreview:
 
 
 def _consent_errors(rows: list[Row], sender_id: int | None) -> list[dict[str, Any]]:
-    if sender_id is None and any(consent_at for _, consent_at, _ in rows):
+    if sender_id is None and any(row.consent_at for row in rows):
         return [
             field_error(
                 ("query", "sender_id"),
@@ -177,6 +241,9 @@ async def import_contacts(
     actor: str,
     suppression_key: compliance.SuppressionKey | None,
     valid_only: bool = False,
+    lawful_basis: compliance.LawfulBasis | None = None,
+    evidence: str | None = None,
+    file_name: str | None = None,
 ) -> ImportResult:
     """Imports a CSV whole or not at all; rows with `consent_at` record consent for `sender_id`.
 
@@ -184,15 +251,17 @@ async def import_contacts(
     the event loop (the API's other requests, /healthz). With `valid_only` the rows with errors
     are left out and the others imported whole (an error about the whole file still stops it).
     Rows of erased people (the suppression list) are left out and reported; `suppression_key`
-    is None only for a database known to hold no suppressions (the demo's fresh one)."""
-    numbered, errors = await asyncio.to_thread(_parse_numbered, data)
+    is None only for a database known to hold no suppressions (the demo's fresh one).
+    `lawful_basis` is the basis declared for rows that name none; it, `evidence` (where the
+    consents were collected), the file's hash and the uploader are kept as the import batch."""
+    numbered, errors = await asyncio.to_thread(_parse_numbered, data, lawful_basis)
     skipped = 0
     bad = _error_lines(errors) if valid_only else None
     if bad is not None and errors:
         skipped = len(bad)
         numbered = [(line, row) for line, row in numbered if line not in bad]
         errors = []
-    wants_consent = any(consent_at for _, (_, consent_at, _) in numbered)
+    wants_consent = any(row.consent_at for _, row in numbered)
     if wants_consent and sender_id is None:
         errors.append(
             field_error(
@@ -211,22 +280,38 @@ async def import_contacts(
         )
     numbered, suppressed_rows = await _drop_suppressed(session, numbered, suppression_key)
     rows = [row for _, row in numbered]
-    ids, created, updated = await _write_contacts(session, [c for c, _, _ in rows])
+    batch_id = await compliance.record_import_batch(
+        session=session,
+        data=data,
+        file_name=file_name,
+        uploaded_by=actor,
+        declared_basis=lawful_basis,
+        evidence=evidence,
+        sender_id=sender_id,
+        purpose=purpose,
+    )
+    ids, created, updated = await _write_contacts(session, [row.contact for row in rows])
     consents: list[compliance.ConsentCreate] = []
     for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
         consents += [
             compliance.ConsentCreate(
-                contact_id=ids[c.telegram_id],
+                contact_id=ids[row.contact.telegram_id],
                 sender_id=sender_id,
                 purpose=purpose,
                 source="import",
-                proof={"consent_at": consent_at.isoformat(), "proof": proof},
+                proof={"consent_at": row.consent_at.isoformat(), "proof": row.proof},
+                lawful_basis=row.basis,
+                consent_text_version=row.text_version,
+                import_batch_id=batch_id,
             )
-            for c, consent_at, proof in rows[start : start + BATCH]
-            if consent_at is not None and sender_id is not None
+            for row in rows[start : start + BATCH]
+            if row.consent_at is not None and row.basis is not None and sender_id is not None
         ]
         await asyncio.sleep(0)  # let the API's other requests in between batches
     recorded = await compliance.record_consents(session=session, consents=consents, actor=actor)
+    await compliance.finish_import_batch(
+        session=session, batch_id=batch_id, rows=len(rows), consents=recorded
+    )
     await compliance.audit(
         session=session,
         actor=actor,
@@ -238,9 +323,11 @@ async def import_contacts(
             "updated": updated,
             "consents": recorded,
             "suppressed": len(suppressed_rows),
+            "import_batch_id": batch_id,
         },
     )
     return ImportResult(
+        import_batch_id=batch_id,
         created=created,
         updated=updated,
         consents_recorded=recorded,
@@ -316,7 +403,7 @@ async def _drop_suppressed(
     if key is None or not numbered:
         return numbered, []
     suppressed = await compliance.suppressed_among(
-        session=session, key=key, telegram_ids=[row[0].telegram_id for _, row in numbered]
+        session=session, key=key, telegram_ids=[row.contact.telegram_id for _, row in numbered]
     )
     if suppressed:
         returned = set(
@@ -325,5 +412,7 @@ async def _drop_suppressed(
             )
         )
         suppressed -= returned
-    lines = [line for line, row in numbered if row[0].telegram_id in suppressed]
-    return [(line, row) for line, row in numbered if row[0].telegram_id not in suppressed], lines
+    lines = [line for line, row in numbered if row.contact.telegram_id in suppressed]
+    return [
+        (line, row) for line, row in numbered if row.contact.telegram_id not in suppressed
+    ], lines

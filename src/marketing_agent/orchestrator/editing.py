@@ -179,7 +179,7 @@ async def _review_again(
             item.note = "Superseded by an edit of the campaign's texts."
         campaign.status = CampaignStatus.DRAFT.value
         await session.flush()
-    if flows._needs_review(settings, campaign):
+    if await flows._needs_review(session=session, settings=settings, campaign=campaign):
         await flows._raise_review(
             session=session, settings=settings, campaign=campaign, actor=actor
         )

@@ -135,7 +135,7 @@ async def create_campaign(
             "prompt_version": draft.prompt_version,
         },
     )
-    if _needs_review(settings, campaign):
+    if await _needs_review(session=session, settings=settings, campaign=campaign):
         await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
     return campaign
 
@@ -330,15 +330,18 @@ async def _score_risk(*, session: AsyncSession, campaign: Campaign) -> None:
     await session.flush()
 
 
-def _needs_review(settings: Settings, campaign: Campaign) -> bool:
+async def _needs_review(*, session: AsyncSession, settings: Settings, campaign: Campaign) -> bool:
+    """Returns whether a person reviews the campaign before it is sent: a blocking reason, a
+    risk score at the workspace's review threshold (Safety settings, else the settings'), an
+    LLM's texts (MA_REVIEW_AI_CONTENT) or every campaign (MA_REVIEW_ALL)."""
     blocked = any(r["severity"] == "block" for r in campaign.risk_reasons)
     ai_written = settings.review_ai_content and is_ai_generated(campaign.agent_provider)
-    return (
-        settings.review_all
-        or ai_written
-        or blocked
-        or campaign.risk_score >= settings.review_risk_threshold
+    if settings.review_all or ai_written or blocked:
+        return True
+    threshold = await safety.review_threshold_in_force(
+        session=session, default=settings.review_risk_threshold
     )
+    return campaign.risk_score >= threshold
 
 
 async def _raise_review(
@@ -385,7 +388,7 @@ async def submit_campaign(
     if campaign.status != CampaignStatus.DRAFT:
         raise Conflict(f"Only a draft can be submitted; this campaign is '{campaign.status}'.")
     await _score_risk(session=session, campaign=campaign)
-    if _needs_review(settings, campaign):
+    if await _needs_review(session=session, settings=settings, campaign=campaign):
         await _raise_review(session=session, settings=settings, campaign=campaign, actor=actor)
         return campaign
     await service.transition(
@@ -938,6 +941,8 @@ async def handle_inbound(
         if contact is None:
             continue
         delivery = await _delivery_answered(session, sender_id, contact.id, event)
+        if event.kind == "reply":  # "stop spamming", "reported": counts in the sender's health
+            await safety.record_reply(session=session, sender_id=sender_id, text=event.text)
         event = await agent.triage_reply(  # the reply inbox; an opt-out reply becomes a STOP
             session=session,
             event=event,

@@ -1,6 +1,7 @@
 """The person's own data-subject requests inside Telegram (compliance/bot_requests.py says what
 they are): /mydata completes an access request and sends the export as a JSON document, once a
-day; /forgetme asks for a confirmation press, which completes an erasure request. Both are
+day; /forgetme asks for a confirmation press, which completes an erasure request; /myconsent
+answers with the consent receipt of this bot's consents (nothing is written). The first two are
 recorded as requests (channel "telegram") with their identity check: the account that wrote.
 
 The export document is a file the bot uploads after the inbound transaction commits; it lives
@@ -77,6 +78,11 @@ async def answer_command(
         return [_text(chat_id, bot_requests.EXPIRED_TEXT)]
     if contact is None:
         return [_text(chat_id, bot_requests.NOTHING_HELD_TEXT)]
+    if command == "myconsent":
+        receipts = await compliance.consent_receipts(
+            session=session, contact_id=contact.id, sender_id=sender.id
+        )
+        return [_text(chat_id, compliance.consent_receipt_text(receipts))]
     if command == "forgetme":
         button = (bot_requests.FORGET_BUTTON, bot_requests.confirm_data(now))
         return [PrivacyAnswer(chat_id, bot_requests.FORGET_PROMPT_TEXT, button=button)]

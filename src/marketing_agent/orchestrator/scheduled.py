@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
+from marketing_agent.core.auth import Principal, Role
 from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
 from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
@@ -22,6 +23,14 @@ if TYPE_CHECKING:
     from marketing_agent.runtime import Runtime
 
 log = get_logger(__name__)
+
+
+def summary_writer() -> Principal:
+    """Returns whom the strategist acts as when it writes a summary: an analyst, who reads
+    results and nothing else."""
+    return Principal(user_id=0, username=flows.SYSTEM_ACTOR, role=Role.ANALYST, via="system")
+
+
 RESPONDER_BATCH = 25  # stored updates applied per transaction when answers go out meanwhile
 
 
@@ -38,11 +47,25 @@ async def tick(runtime: Runtime, responder: flows.Responder | None = None) -> No
     async with db.session() as session:
         await rollout.advance(session=session)
     async with db.session() as session:
-        await flows.complete_finished_campaigns(session=session)
+        finished = await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
         await reviews.mark_overdue(session=session)  # late reviews: the creator is told
+    await write_results_summaries(runtime, finished)
     await pull_inbound(runtime, responder)
     await privacy_jobs.run_due_jobs(runtime)  # retention, the audit head's export
+
+
+async def write_results_summaries(runtime: Runtime, campaign_ids: Sequence[int]) -> None:
+    """Has the strategist write the results summary of each campaign that just completed,
+    after the completion is committed; a summary that fails is logged and never stops the
+    scheduler (the campaign page then builds one from the latest figures)."""
+    for campaign_id in campaign_ids:
+        try:
+            await runtime.strategist.write_results_summary(
+                campaign_id=campaign_id, principal=summary_writer()
+            )
+        except Exception:
+            log.exception("campaign.summary_failed", campaign_id=campaign_id)
 
 
 async def pull_inbound(runtime: Runtime, responder: flows.Responder | None = None) -> int:

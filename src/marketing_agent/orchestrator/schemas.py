@@ -155,6 +155,9 @@ class ImportPreview(BaseModel):
 
 
 class ImportResult(BaseModel):
+    import_batch_id: int | None = Field(
+        None, description="The evidence kept of this upload (GET /compliance/import-batches/{id})."
+    )
     created: int
     updated: int
     consents_recorded: int
@@ -743,6 +746,14 @@ class DeliveryRead(BaseModel):
     attempts: int
     sent_at: datetime | None
     updated_at: datetime | None = None
+    contact_first_name: str | None = Field(
+        None,
+        description="The contact's first name, masked for a role without personal_data:read "
+        "(a campaign's deliveries only).",
+    )
+    contact_username: str | None = Field(
+        None, description="The contact's Telegram username, masked likewise."
+    )
 
 
 class ContactDetail(ContactRead):

@@ -17,6 +17,7 @@ from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue, segments, spans
 from marketing_agent.orchestrator.models import (
     Campaign,
@@ -32,6 +33,7 @@ from marketing_agent.orchestrator.schemas import (
     ContactRead,
     ContactUpdate,
     DeliveryCounts,
+    LaunchPreview,
     RedriveRequest,
     RedriveResult,
     ReviewItemRead,
@@ -103,9 +105,12 @@ async def list_contacts(
     offset: int = 0,
     search: str | None = None,
     tag: str | None = None,
+    consent: str | None = None,
+    language: str | None = None,
 ) -> tuple[Sequence[Contact], int]:
     """Returns a page of contacts, newest first, and the total; `search` matches the name,
-    username, Telegram id or a tag, `tag` one tag exactly."""
+    username, Telegram id or a tag, `tag` one tag exactly, `consent` the marketing consent now
+    (granted, withdrawn or none), `language` the contact's language."""
     query = select(Contact)
     if search and search.strip():
         term = search.strip().lstrip("@")
@@ -120,6 +125,14 @@ async def list_contacts(
         query = query.where(or_(*conditions))
     if tag:
         query = query.where(cast(Contact.tags, String).like(f'%"{tag}"%'))
+    if consent == "none":
+        query = query.where(
+            Contact.id.not_in(compliance.consent_contact_ids_query(state="recorded"))
+        )
+    elif consent:
+        query = query.where(Contact.id.in_(compliance.consent_contact_ids_query(state=consent)))
+    if language:
+        query = query.where(Contact.language == language)
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
         await session.scalars(query.order_by(Contact.id.desc()).limit(limit).offset(offset))
@@ -763,3 +776,13 @@ async def read_review(*, session: AsyncSession, review_id: int) -> ReviewItemRea
     return ReviewItemRead.model_validate(item).model_copy(
         update={"campaign_name": campaign.name, "texts": spans.checked_texts(campaign)}
     )
+
+
+async def launch_preview(
+    *, session: AsyncSession, settings: Settings, campaign_id: int
+) -> LaunchPreview:
+    """Returns whom the campaign would reach if it started now (after consent, the frequency
+    cap and quiet hours) and how long it takes at the sender's limit (see editing.py)."""
+    from marketing_agent.orchestrator import editing  # editing builds on this module
+
+    return await editing.launch_preview(session=session, settings=settings, campaign_id=campaign_id)

@@ -11,9 +11,11 @@ from marketing_agent.core.auth import Permission, Principal, Role, authorize, li
 from marketing_agent.core.deps import DbSession
 from marketing_agent.core.validation import DbId
 from marketing_agent.safety import service
+from marketing_agent.safety.content import built_in_phrase_lists
 from marketing_agent.safety.schemas import (
     BlacklistTermCreate,
     BlacklistTermRead,
+    BuiltInPhraseList,
     ContentCheckRequest,
     ContentVerdict,
     PhraseCreate,
@@ -35,15 +37,27 @@ CanRead = Annotated[Principal, Depends(authorize(Permission.READ))]
 CanManage = Annotated[Principal, Depends(authorize(Permission.SAFETY_MANAGE))]
 
 
+def _deployment_rules(request: Request) -> service.ContentRules:
+    """The process's content rules (Runtime.policies, from its settings): what applies where
+    the admin set none."""
+    policies = getattr(getattr(request.app.state, "runtime", None), "policies", None)
+    rules = getattr(policies, "content_rules", None)
+    return rules if isinstance(rules, service.ContentRules) else service.ContentRules()
+
+
+DeploymentRules = Annotated[service.ContentRules, Depends(_deployment_rules)]
+
+
 @router.post("/check")
 async def check_content(
-    check_in: ContentCheckRequest, session: DbSession, principal: CanRead
+    check_in: ContentCheckRequest, session: DbSession, principal: CanRead, defaults: DeploymentRules
 ) -> ContentVerdict:
     return await service.check_content(
         session=session,
         text=check_in.text,
         parse_mode=check_in.parse_mode,
         max_len=CAPTION_MAX if check_in.caption else TEXT_MAX,
+        rules=defaults,
     )
 
 
@@ -83,6 +97,12 @@ async def redact_text(redact_in: RedactRequest, principal: CanRead) -> RedactRes
 @router.get("/phrase-lists")
 async def list_phrase_lists(session: DbSession, principal: CanRead) -> list[PhraseListRead]:
     return await service.list_phrase_lists(session=session)
+
+
+@router.get("/built-in-phrases")
+async def list_built_in_phrases(principal: CanRead) -> list[BuiltInPhraseList]:
+    """The phrases every check looks for besides the workspace's lists (read-only)."""
+    return built_in_phrase_lists()
 
 
 @router.post("/phrase-lists", status_code=201)
@@ -163,17 +183,6 @@ async def resume_sender(
     await service.get_sender_health(session=session, sender_id=sender_id)  # 404 first
     await service.resume_sender(session=session, sender_id=sender_id, actor=principal.actor)
     return await service.get_sender_health(session=session, sender_id=sender_id)
-
-
-def _deployment_rules(request: Request) -> service.ContentRules:
-    """The process's content rules (Runtime.policies, from its settings): what applies where
-    the admin set none."""
-    policies = getattr(getattr(request.app.state, "runtime", None), "policies", None)
-    rules = getattr(policies, "content_rules", None)
-    return rules if isinstance(rules, service.ContentRules) else service.ContentRules()
-
-
-DeploymentRules = Annotated[service.ContentRules, Depends(_deployment_rules)]
 
 
 @router.get("/settings")

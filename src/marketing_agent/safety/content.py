@@ -13,11 +13,19 @@ from marketing_agent.safety.links import check_links
 from marketing_agent.safety.normalise import normalise_many
 from marketing_agent.safety.phrases import Phrase, PhraseMatch, PhraseMatcher
 from marketing_agent.safety.pii import find_pii, luhn_valid
-from marketing_agent.safety.schemas import ContentVerdict, Decision, Reason, Severity
+from marketing_agent.safety.schemas import (
+    BuiltInPhraseList,
+    ContentVerdict,
+    Decision,
+    Reason,
+    Severity,
+)
 from marketing_agent.safety.signals import (
     SIGNAL_CODES,
     SIGNAL_MESSAGES,
     SIGNAL_PHRASES,
+    TOO_GOOD,
+    URGENCY,
     check_emoji,
     check_exclamations,
     check_shouting,
@@ -78,6 +86,36 @@ WEIGHTS: dict[str, float] = {
 SEVERITY_WEIGHTS: dict[str, float] = {"info": 0.1, "warn": 0.35, "block": 1.0}
 
 REVIEW_THRESHOLD = 0.5  # the default; each workspace sets its own
+BUILT_IN = "built_in"  # the category of DEFAULT_BLACKLIST's phrases in a verdict's reasons
+
+
+def built_in_phrase_lists() -> list[BuiltInPhraseList]:
+    """Returns the phrases every check looks for besides the workspace's own lists (read-only:
+    they ship with the guard), with the category their reasons carry."""
+    return [
+        BuiltInPhraseList(
+            name="Built-in blacklist",
+            category=BUILT_IN,
+            severity="warn",
+            description="Spammy or deceptive phrases; each adds risk (0.35).",
+            phrases=list(DEFAULT_BLACKLIST),
+        ),
+        BuiltInPhraseList(
+            name="Too good to be true",
+            category="too_good",
+            severity="warn",
+            description="Promises that sound like a scam, in six languages; each adds risk.",
+            phrases=[p for phrases in TOO_GOOD.values() for p in phrases],
+        ),
+        BuiltInPhraseList(
+            name="Urgency",
+            category="urgency",
+            severity="info",
+            description="Pressure to act now, common in honest marketing too; each adds a "
+            "little risk (0.15).",
+            phrases=[p for phrases in URGENCY.values() for p in phrases],
+        ),
+    ]
 
 
 class Blacklist:
@@ -130,14 +168,16 @@ def default_blacklist_with(
     pairs: list[tuple[str, Severity]] = [(t, "warn") for t in DEFAULT_BLACKLIST]
     extra = list(extra)
     pairs.extend(extra)
-    names = ["blacklist"] * len(DEFAULT_BLACKLIST) + list(categories)
+    names = [BUILT_IN] * len(DEFAULT_BLACKLIST) + list(categories)
     return compile_blacklist(tuple(pairs), tuple(names))
 
 
 def _phrase_reason(match: PhraseMatch) -> Reason:
     phrase = match.phrase
     code = SIGNAL_CODES.get(phrase.category, "blacklist_term")
-    if code == "blacklist_term":
+    if phrase.category == BUILT_IN:
+        message = f"Contains '{phrase.text}' of the built-in blacklist"
+    elif code == "blacklist_term":
         message = f"Contains the blacklisted phrase '{phrase.text}'"
     else:
         message = f"{SIGNAL_MESSAGES[code]}: '{phrase.text}'"

@@ -1,5 +1,6 @@
 """Account health: what a sender's sends came back with (FloodWaits, PEER_FLOOD and other spam
-restrictions, people who blocked it, opt-outs), a score per thousand messages, and the pause rule
+restrictions, people who blocked it, opt-outs, replies calling it spam), a score per thousand
+messages, and the pause rule
 that stops an unhealthy sender until it cools down.
 
 The rule only ever slows or stops a sender. Nothing here moves a refused send to another account
@@ -29,6 +30,7 @@ FLOOD_WAITS_MAX = 10  # FloodWaits in the window: our pace is wrong; an hour's r
 FLOOD_WAIT_COOLDOWN = timedelta(hours=1)
 BLOCKED_PER_1000_MAX = 30.0  # people blocking the sender: the audience does not want it
 OPT_OUTS_PER_1000_MAX = 50.0
+SPAM_REPLIES_PER_1000_MAX = 10.0  # people answering "spam" or "I reported you"
 AUDIENCE_COOLDOWN = timedelta(hours=6)
 # A user account sends at most this many messages a UTC day unless its profile says otherwise:
 # Telegram bans accounts for bulk messaging long before any published limit.
@@ -50,6 +52,7 @@ class SendTally:
     peer_floods: int = 0
     blocked: int = 0
     failed: int = 0
+    spam_replies: int = 0
     reasons: set[str] = field(default_factory=set)
 
     def note(self, status: str, reason: str | None) -> None:
@@ -69,7 +72,12 @@ class SendTally:
 
     def __bool__(self) -> bool:
         return bool(
-            self.sent or self.flood_waits or self.peer_floods or self.blocked or self.failed
+            self.sent
+            or self.flood_waits
+            or self.peer_floods
+            or self.blocked
+            or self.failed
+            or self.spam_replies
         )
 
 
@@ -84,6 +92,7 @@ class HealthFigures:
     failed: int
     opt_outs: int
     sent_today: int
+    spam_replies: int = 0
 
     @property
     def attempts(self) -> int:
@@ -123,12 +132,13 @@ async def add_tally(
         "peer_floods": tally.peer_floods,
         "blocked": tally.blocked,
         "failed": tally.failed,
+        "spam_replies": tally.spam_replies,
     }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = insert(SenderOutcomeTally).values(**values)
     table = SenderOutcomeTally.__table__.c
-    counters = ("sent", "flood_waits", "peer_floods", "blocked", "failed")
+    counters = ("sent", "flood_waits", "peer_floods", "blocked", "failed", "spam_replies")
     statement = statement.on_conflict_do_update(
         index_elements=["sender_id", "hour"],
         set_={name: table[name] + statement.excluded[name] for name in counters},
@@ -159,6 +169,7 @@ async def figures(
                 func.coalesce(func.sum(t.peer_floods), 0),
                 func.coalesce(func.sum(t.blocked), 0),
                 func.coalesce(func.sum(t.failed), 0),
+                func.coalesce(func.sum(t.spam_replies), 0),
             ).where(t.sender_id == sender_id, t.hour >= start)
         )
     ).one()
@@ -167,7 +178,7 @@ async def figures(
         select(func.coalesce(func.sum(t.sent), 0)).where(t.sender_id == sender_id, t.hour >= day)
     )
     opt_outs = await count_opt_outs(start) if count_opt_outs is not None else 0
-    sent, flood_waits, peer_floods, blocked, failed = (int(v) for v in row)
+    sent, flood_waits, peer_floods, blocked, failed, spam_replies = (int(v) for v in row)
     return HealthFigures(
         sent=sent,
         flood_waits=flood_waits,
@@ -176,6 +187,7 @@ async def figures(
         failed=failed,
         opt_outs=opt_outs,
         sent_today=int(today or 0),
+        spam_replies=spam_replies,
     )
 
 
@@ -185,14 +197,15 @@ def judge(
     """Returns the score and badge of `numbers`, and the cool-down the pause rule asks for."""
     blocked = numbers.per_1000(numbers.blocked)
     opt_outs = numbers.per_1000(numbers.opt_outs)
+    spam = numbers.per_1000(numbers.spam_replies)
     rated = numbers.attempts >= MIN_SENDS_FOR_RATES
     penalty = 40 * numbers.peer_floods + 3 * numbers.flood_waits
-    if rated:
-        penalty += int(blocked) + int(opt_outs / 2)
+    if rated:  # a spam complaint weighs like three blocks: it is what Telegram's reports count
+        penalty += int(blocked) + int(opt_outs / 2) + int(3 * spam)
     score = max(0, min(100, 100 - penalty))
     badge: Badge = "good" if score >= 80 else "warning" if score >= 50 else "poor"
     cap = USER_ACCOUNT_DAILY_CAP if daily_cap is None else daily_cap
-    reason, length = _cooldown_of(numbers, rated, blocked, opt_outs)
+    reason, length = _cooldown_of(numbers, rated, blocked, opt_outs, spam)
     if reason is None and user_account and cap and numbers.sent_today >= cap:
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
         reason, length = f"daily cap of {cap} messages reached (user account)", midnight - now
@@ -208,7 +221,7 @@ def judge(
 
 
 def _cooldown_of(
-    numbers: HealthFigures, rated: bool, blocked: float, opt_outs: float
+    numbers: HealthFigures, rated: bool, blocked: float, opt_outs: float, spam: float
 ) -> tuple[str | None, timedelta | None]:
     if numbers.peer_floods:
         return "Telegram restricted the sender for spam (PEER_FLOOD)", PEER_FLOOD_COOLDOWN
@@ -216,6 +229,8 @@ def _cooldown_of(
         return f"{numbers.flood_waits} FloodWaits within 24 hours", FLOOD_WAIT_COOLDOWN
     if rated and blocked >= BLOCKED_PER_1000_MAX:
         return f"{blocked:g} blocks per 1000 messages", AUDIENCE_COOLDOWN
+    if rated and spam >= SPAM_REPLIES_PER_1000_MAX:
+        return f"{spam:g} spam-like replies per 1000 messages", AUDIENCE_COOLDOWN
     if rated and opt_outs >= OPT_OUTS_PER_1000_MAX:
         return f"{opt_outs:g} opt-outs per 1000 messages", AUDIENCE_COOLDOWN
     return None, None

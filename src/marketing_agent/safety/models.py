@@ -1,6 +1,7 @@
 """Tables of the safety module: the user's own blacklist terms, the phrase lists by category,
 the senders' learned rates, their send outcomes and cool-downs, and the workspace's safety
-settings (four eyes, review deadline, privacy policy, the opt-out and link rules)."""
+settings (four eyes, review deadline and threshold, privacy policy, the opt-out and link
+rules)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ class SenderOutcomeTally(Base):
     peer_floods: Mapped[int] = mapped_column(Integer, default=0)  # and other spam restrictions
     blocked: Mapped[int] = mapped_column(Integer, default=0)  # the person blocked us (403)
     failed: Mapped[int] = mapped_column(Integer, default=0)  # any other refusal
+    # Replies that call the messages spam or say they were reported ("stop spamming").
+    spam_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SenderCooldown(Base):
@@ -102,5 +105,7 @@ class SafetySettings(Base):
     # (MA_SAFETY_OPT_OUT, MA_SAFETY_LINK_ALLOWLIST).
     opt_out: Mapped[str | None] = mapped_column(String(8), nullable=True)
     link_allowlist: Mapped[str | None] = mapped_column(Text, nullable=True)  # comma-separated
+    # The risk score at which a campaign goes to review; None: MA_REVIEW_RISK_THRESHOLD's.
+    review_threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(128), default="system")
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

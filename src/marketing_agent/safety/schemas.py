@@ -47,6 +47,16 @@ class RedactResponse(BaseModel):
     text: str = Field(description="The text with each entity replaced by its type, e.g. [EMAIL].")
 
 
+class BuiltInPhraseList(BaseModel):
+    """Phrases the guard ships with; every check looks for them (they cannot be edited)."""
+
+    name: str
+    category: str = Field(description="The category a reason for one of these phrases carries.")
+    severity: Severity
+    description: str
+    phrases: list[str]
+
+
 class BlacklistTermCreate(BaseModel):
     term: str = Field(min_length=1, max_length=200, pattern=r"[^\s\x1c-\x1f]")
     severity: Severity = "warn"
@@ -161,8 +171,12 @@ class SenderHealthRead(BaseModel):
     blocked: int = Field(description="Sends refused because the person blocked the sender.")
     failed: int
     opt_outs: int
+    spam_replies: int = Field(
+        0, description="Replies calling the messages spam or saying they were reported."
+    )
     blocked_per_1000: float
     opt_outs_per_1000: float
+    spam_replies_per_1000: float = 0.0
     sent_today: int
     daily_cap: int | None = Field(description="Messages a UTC day (user accounts); None: no cap.")
     cooling_down: bool
@@ -175,6 +189,14 @@ class SafetySettingsRead(BaseModel):
 
     four_eyes: bool = Field(description="Nobody approves content they created or last edited.")
     review_deadline_h: int = Field(description="Hours a review may stay open before it is late.")
+    review_threshold: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="The risk score (0-1) from which a campaign goes to review before sending.",
+    )
+    review_threshold_source: Literal["workspace", "deployment"] = Field(
+        description="Set here, or the deployment's MA_REVIEW_RISK_THRESHOLD."
+    )
     privacy_policy: str = Field(description="What the bots answer to /privacy.")
     opt_out: Literal["add", "block", "off"] = Field(
         description="A bot's marketing message without a way out, at send time: add the "
@@ -200,6 +222,13 @@ class SafetySettingsUpdate(BaseModel):
 
     four_eyes: StrictBool | None = None
     review_deadline_h: int | None = Field(None, ge=1, le=24 * 30)
+    review_threshold: float | None = Field(
+        None,
+        ge=0.05,
+        le=1.0,
+        allow_inf_nan=False,
+        description="The risk score (0.05-1) from which a campaign goes to review.",
+    )
     privacy_policy: str | None = Field(None, max_length=4000)
     opt_out: Literal["add", "block", "off"] | None = None
     link_allowlist: (

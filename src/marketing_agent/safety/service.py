@@ -18,7 +18,8 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, Forbidden, NotFound
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.safety import health
+from marketing_agent.safety import health, metrics
+from marketing_agent.safety.complaints import spam_complaint_in
 from marketing_agent.safety.content import (
     REVIEW_THRESHOLD,
     Blacklist,
@@ -386,6 +387,19 @@ async def record_send_outcomes(
     )
 
 
+async def record_reply(*, session: AsyncSession, sender_id: int, text: str | None) -> bool:
+    """Counts a person's reply against the sender's health when it calls the messages spam
+    ("stop spamming", "I reported you"); returns whether it did. The next send's outcomes
+    apply the pause rule to the new figures."""
+    found = spam_complaint_in(text)
+    if found is None:
+        return False
+    tally = SendTally(spam_replies=1)
+    await health.add_tally(session, sender_id=sender_id, tally=tally, now=clock.now())
+    log.info("sender.spam_reply", sender_id=sender_id)
+    return True
+
+
 async def sender_paused(*, session: AsyncSession, sender_id: int) -> str | None:
     """Returns why the sender is cooling down now (its campaigns wait), or None."""
     latest = await health.cooldown_of(session, sender_id=sender_id)
@@ -417,8 +431,10 @@ async def sender_health(
         blocked=numbers.blocked,
         failed=numbers.failed,
         opt_outs=numbers.opt_outs,
+        spam_replies=numbers.spam_replies,
         blocked_per_1000=numbers.per_1000(numbers.blocked),
         opt_outs_per_1000=numbers.per_1000(numbers.opt_outs),
+        spam_replies_per_1000=numbers.per_1000(numbers.spam_replies),
         sent_today=numbers.sent_today,
         daily_cap=health.USER_ACCOUNT_DAILY_CAP if user_account else None,
         cooling_down=resting,
@@ -449,6 +465,12 @@ async def get_sender_health(*, session: AsyncSession, sender_id: int) -> SenderH
         profile_name=sender.profile.name,
         sender_name=sender.name,
     )
+
+
+async def export_sender_health(*, session: AsyncSession) -> None:
+    """Sets the senders' health gauges (score, cool-down, FloodWaits in the window) to what the
+    database says now, for a Prometheus scrape of any process."""
+    metrics.export(await list_sender_health(session=session))
 
 
 def _calm_badge(badge: health.Badge) -> health.Badge:
@@ -522,6 +544,8 @@ async def get_safety_settings(
         return SafetySettingsRead(
             four_eyes=True,
             review_deadline_h=48,
+            review_threshold=defaults.review_threshold,
+            review_threshold_source="deployment",
             privacy_policy=DEFAULT_PRIVACY_POLICY,
             opt_out=defaults.opt_out,
             link_allowlist=list(defaults.allowed_domains),
@@ -533,6 +557,8 @@ async def get_safety_settings(
     return SafetySettingsRead(
         four_eyes=row.four_eyes,
         review_deadline_h=row.review_deadline_h,
+        review_threshold=rules.review_threshold,
+        review_threshold_source="deployment" if row.review_threshold is None else "workspace",
         privacy_policy=row.privacy_policy or DEFAULT_PRIVACY_POLICY,
         opt_out=rules.opt_out,
         link_allowlist=list(rules.allowed_domains),
@@ -553,6 +579,15 @@ async def content_rules_in_force(*, session: AsyncSession, defaults: ContentRule
     return defaults if row is None else _workspace_rules(row, defaults)
 
 
+async def review_threshold_in_force(*, session: AsyncSession, default: float) -> float:
+    """Returns the risk score from which a campaign goes to review: the workspace's (Safety
+    settings) when an admin set one, else `default` (the process's policies)."""
+    row = await session.get(SafetySettings, SETTINGS_ROW)
+    if row is None or row.review_threshold is None:
+        return default
+    return row.review_threshold
+
+
 def _workspace_rules(row: SafetySettings, defaults: ContentRules) -> ContentRules:
     opt_out: OptOutMode = defaults.opt_out
     if row.opt_out in ("add", "block", "off"):
@@ -560,7 +595,10 @@ def _workspace_rules(row: SafetySettings, defaults: ContentRules) -> ContentRule
     domains = defaults.allowed_domains
     if row.link_allowlist is not None:
         domains = tuple(d for d in row.link_allowlist.split(",") if d)
-    return replace(defaults, opt_out=opt_out, allowed_domains=domains)
+    threshold = defaults.review_threshold
+    if row.review_threshold is not None:
+        threshold = row.review_threshold
+    return replace(defaults, opt_out=opt_out, allowed_domains=domains, review_threshold=threshold)
 
 
 async def update_safety_settings(

@@ -65,7 +65,11 @@ SEND_TIMEOUT_S = 30  # one Bot API call; long polls get their own, longer timeou
 POLL_TIMEOUT_S = 25  # how long one getUpdates waits for news
 POLL_RETRY_BASE_S = 1.0  # after a failed getUpdates: 1, 2, 4 ... seconds, capped
 POLL_RETRY_CAP_S = 60.0
-ALLOWED_UPDATES = ["message", "callback_query"]
+# Every update type events_of_update reads, and no other: a customer's message to a business
+# account the bot is connected to comes as `business_message`, never as `message`. Edits of
+# business messages and business_connection changes are left out: an edit would file the same
+# reply twice, and nothing is done with a connection's state.
+ALLOWED_UPDATES = ["message", "callback_query", "business_message"]
 
 TokenSource = Callable[[], str]
 

@@ -71,6 +71,7 @@ _RECIPIENT_STATES = ("blocked", "privacy_restricted", "deactivated", "invalid")
 _WEBHOOK_ATTEMPTS = 5  # posts of one update before the simulator waits for the next one
 _CALLBACK_DATA_MAX_BYTES = 64
 _MAX_LONG_POLL_S = 50.0  # Telegram caps getUpdates' timeout too
+_NOT_SENT_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 # How long a button press waits for answerCallbackQuery. Telegram publishes no figure; its
 # clients stop waiting after about 15 s and a later answer is refused.
 CALLBACK_QUERY_TIMEOUT_S = 15.0
@@ -111,6 +112,10 @@ class SimulatedBot:
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
         self.webhook_last_error: str | None = None
+        # What the bot last asked for (getUpdates, setWebhook); Telegram keeps it between calls
+        # and, until asked, sends every type but chat_member and the reactions.
+        self.allowed_updates: set[str] | None = None
+        self.dropped_updates = 0
         self._update_ids = itertools.count(1)
         self._incoming_ids = itertools.count(1_000_000)  # people's own messages
         self._news = asyncio.Event()
@@ -129,12 +134,32 @@ class SimulatedBot:
         }
 
     def add_update(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Queues an update for getUpdates, or for the webhook when one is set."""
+        """Queues an update for getUpdates, or for the webhook when one is set; as Telegram, an
+        update of a type the bot did not subscribe to is dropped (it still gets its id)."""
         update = {"update_id": next(self._update_ids), **body}
+        if not self.subscribed_to(update):
+            self.dropped_updates += 1
+            return update
         self.updates.append(update)
         news, self._news = self._news, asyncio.Event()
         news.set()
         return update
+
+    def subscribed_to(self, update: dict[str, Any]) -> bool:
+        kinds = set(update) - {"update_id"}
+        if self.allowed_updates is None:
+            return not kinds & _NOT_SENT_BY_DEFAULT
+        return bool(kinds & self.allowed_updates)
+
+    def subscribe(self, raw: Any) -> None:
+        """Remembers a call's allowed_updates (a JSON list); absent or empty keeps the last."""
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return
+        if isinstance(raw, list) and raw:
+            self.allowed_updates = {str(kind) for kind in raw}
 
     async def wait_for_news(self, timeout_s: float, request: Request | None = None) -> None:
         """Waits until an update arrives, the time is up, or the poller hangs up."""
@@ -345,6 +370,7 @@ class SimulatedBotApi:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
+        bot.subscribe(params.get("allowed_updates"))
         offset = _as_int(params.get("offset"))
         limit = min(max(_as_int(params.get("limit")) or 100, 1), 100)
         timeout_s = min(float(_as_int(params.get("timeout")) or 0), _MAX_LONG_POLL_S)
@@ -378,6 +404,7 @@ class SimulatedBotApi:
             return _error(400, "Bad Request: secret token contains unallowed characters")
         if _as_bool(params.get("drop_pending_updates")):
             bot.updates.clear()
+        bot.subscribe(params.get("allowed_updates"))
         bot.webhook_url = url
         bot.webhook_secret = secret or None
         self._push_soon(bot)
@@ -483,6 +510,8 @@ class SimulatedBotApi:
                 "flood_waits": stats.flood_waits,
                 "refused": stats.permanent_failures,
                 "pending_updates": len(bot.updates),
+                "dropped_updates": bot.dropped_updates,
+                "allowed_updates": sorted(bot.allowed_updates or []),
                 "answered_callbacks": len(bot.answered_callbacks),
                 "webhook": webhook,
                 "webhook_last_error": bot.webhook_last_error,
@@ -553,7 +582,8 @@ class SimulatedBotApi:
             return JSONResponse({"detail": problem}, status_code=400)
         chat_id = int(request.path_params["chat_id"])
         person = _person(chat_id, body)
-        bot.simulator.add_started_chats([chat_id])  # writing to a bot starts it
+        if not body.get("business_connection_id"):
+            bot.simulator.add_started_chats([chat_id])  # writing to a bot starts it
         if body.get("callback_data") is not None:
             pressed = _message_with_button(bot, chat_id, str(body["callback_data"]), body)
             if pressed is None:
@@ -588,7 +618,12 @@ class SimulatedBotApi:
                 quoted = next((m["message"] for m in bot.sent if m["message_id"] == answered), None)
                 if quoted is not None:
                     message["reply_to_message"] = quoted
-            update = bot.add_update({"message": message})
+            connection = body.get("business_connection_id")
+            if connection:  # written to a business account the bot is connected to
+                message["business_connection_id"] = str(connection)
+                update = bot.add_update({"business_message": message})
+            else:
+                update = bot.add_update({"message": message})
         self._push_soon(bot)
         return JSONResponse({"update_id": update["update_id"]}, status_code=201)
 

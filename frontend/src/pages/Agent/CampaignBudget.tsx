@@ -1,11 +1,12 @@
 /** The campaign a conversation is about, and that campaign's LLM budget: spent, cap, and a person's own cap. */
-import { Alert, Button, Card, Flex, InputNumber, Select, Space, Tag, Typography } from "antd";
+import { Alert, Button, Flex, InputNumber, Select, Space, Typography } from "antd";
 import { useState } from "react";
 
-import { useCampaignBudget, useResultsSummary, useSetCampaignBudget } from "../../api/agent";
+import { useCampaignBudget, useSetCampaignBudget } from "../../api/agent";
 import { useCampaigns } from "../../api/campaigns";
 import { formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { ResultsSummaryCard } from "../CampaignDetail/ResultsSummaryCard";
 
 function BudgetEditor({ campaignId }: { campaignId: number }) {
   const budget = useCampaignBudget(campaignId);
@@ -47,22 +48,6 @@ function BudgetEditor({ campaignId }: { campaignId: number }) {
       </Space>
       <ProblemAlert error={save.error} />
     </Flex>
-  );
-}
-
-/** The campaign's results in sentences, every figure from analytics and the experiment (no LLM). */
-function ResultsSummaryCard({ campaignId }: { campaignId: number }) {
-  const summary = useResultsSummary(campaignId);
-  if (!summary.data) return <ProblemAlert error={summary.error} />;
-  const { data } = summary;
-  return (
-    <Card size="small" title={data.finished ? "Results summary (finished)" : "Results so far"} aria-label="Results summary">
-      <Typography.Paragraph>{data.summary.replace(/ \[S1\]/g, "")}</Typography.Paragraph>
-      <Space size={4} wrap>
-        <Tag color="blue">S1 · campaign_results</Tag>
-        <Tag>Fixed sentences from the analytics and experiment figures, no LLM</Tag>
-      </Space>
-    </Card>
   );
 }
 

@@ -12,8 +12,8 @@ import {
   type ChatStreamEvent,
   type ChatTurn,
 } from "../../api/agent";
-import { useCreateCampaign } from "../../api/campaigns";
-import { formatPercent, formatUsdMicros } from "../../components/format";
+import { useCreateCampaign, useUpdateCampaign } from "../../api/campaigns";
+import { formatDateTime, formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { CampaignContext } from "./CampaignBudget";
 
@@ -118,6 +118,76 @@ function ProposalCard({ proposal }: { proposal: Proposal }) {
   );
 }
 
+type VariantsProposal = NonNullable<ChatAnswer["variant_proposals"]>[number];
+type ScheduleProposal = NonNullable<ChatAnswer["schedule_proposals"]>[number];
+
+function Applied({ campaignId, done }: { campaignId: number; done: string }) {
+  return <Alert type="success" showIcon title={<Link to={`/campaigns/${campaignId}`}>{done}: open the campaign</Link>} />;
+}
+
+/** New variants for a campaign: nothing changes until the person clicks "Apply variants"; the
+ * edited campaign is checked by the safety guard and reviewed again. */
+function VariantsProposalCard({ proposal }: { proposal: VariantsProposal }) {
+  const update = useUpdateCampaign(proposal.campaign_id);
+  return (
+    <Card size="small" type="inner" title={`Proposed variants for ${proposal.campaign_name}`} aria-label={`Proposed variants for ${proposal.campaign_name}`}>
+      {proposal.rationale ? <Typography.Paragraph type="secondary">{proposal.rationale}</Typography.Paragraph> : null}
+      <List
+        size="small"
+        dataSource={proposal.variants}
+        renderItem={(variant) => (
+          <List.Item>
+            <Space align="start">
+              <Tag>{variant.key}</Tag>
+              <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{variant.text}</Typography.Text>
+              <Tag color={variant.allowed ? "success" : "error"}>
+                {variant.allowed ? "safety ok" : "blocked"} · risk {formatPercent(variant.risk_score, 0)}
+              </Tag>
+            </Space>
+          </List.Item>
+        )}
+      />
+      <ProblemAlert error={update.error} />
+      {update.data ? (
+        <Applied campaignId={proposal.campaign_id} done="Variants applied" />
+      ) : proposal.editable ? (
+        <Button
+          type="primary"
+          loading={update.isPending}
+          onClick={() => update.mutate({ variants: proposal.variants.map((v) => ({ text: v.text, weight: 1 })) })}
+        >
+          Apply variants
+        </Button>
+      ) : (
+        <Typography.Text type="secondary">This campaign can no longer be edited; clone it to use these variants.</Typography.Text>
+      )}
+    </Card>
+  );
+}
+
+/** A start time from when people read and clicked: applied only by the person's click. */
+function ScheduleProposalCard({ proposal }: { proposal: ScheduleProposal }) {
+  const update = useUpdateCampaign(proposal.campaign_id);
+  return (
+    <Card size="small" type="inner" title={`Proposed start for ${proposal.campaign_name}`} aria-label={`Proposed start for ${proposal.campaign_name}`}>
+      <Typography.Paragraph>
+        Start {formatDateTime(proposal.start_at)} ({String(proposal.local_hour).padStart(2, "0")}:00 {proposal.timezone}):{" "}
+        {proposal.engaged_in_hour} of {proposal.engaged_total} reads and clicks of the last {proposal.window_days} days fell in that hour.
+      </Typography.Paragraph>
+      <ProblemAlert error={update.error} />
+      {update.data ? (
+        <Applied campaignId={proposal.campaign_id} done="Start time applied" />
+      ) : proposal.editable ? (
+        <Button type="primary" loading={update.isPending} onClick={() => update.mutate({ start_at: proposal.start_at })}>
+          Apply start time
+        </Button>
+      ) : (
+        <Typography.Text type="secondary">This campaign has started; its start can no longer change.</Typography.Text>
+      )}
+    </Card>
+  );
+}
+
 function AnswerCard({ exchange }: { exchange: Exchange }) {
   const { answer } = exchange;
   return (
@@ -130,6 +200,12 @@ function AnswerCard({ exchange }: { exchange: Exchange }) {
       <Cited answer={answer} />
       {(answer.proposals ?? []).map((proposal) => (
         <ProposalCard key={proposal.source_id} proposal={proposal} />
+      ))}
+      {(answer.variant_proposals ?? []).map((proposal) => (
+        <VariantsProposalCard key={proposal.source_id} proposal={proposal} />
+      ))}
+      {(answer.schedule_proposals ?? []).map((proposal) => (
+        <ScheduleProposalCard key={proposal.source_id} proposal={proposal} />
       ))}
       {(answer.unverified_figures ?? []).length > 0 ? (
         <Alert

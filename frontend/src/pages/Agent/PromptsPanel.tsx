@@ -3,7 +3,7 @@
 import { Alert, Button, Card, Flex, Input, List, Space, Tag, Typography } from "antd";
 import { useState } from "react";
 
-import { type AgentPrompt, usePrompts, useResetPrompt, useSavePrompt } from "../../api/prompts";
+import { type AgentPrompt, type PromptPreview, usePreviewPrompt, usePrompts, useResetPrompt, useSavePrompt } from "../../api/prompts";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { lineDiff } from "./lineDiff";
@@ -34,12 +34,32 @@ function Diff({ before, after, label }: { before: string; after: string; label: 
   );
 }
 
+/** The prompt as the model would read it for the sample brief, each placeholder's value listed. */
+function Preview({ preview }: { preview: PromptPreview }) {
+  const values = Object.entries(preview.values);
+  return (
+    <Card size="small" type="inner" title={`Preview of ${preview.label} for the sample brief “${preview.brief.name}”`}>
+      {values.length > 0 ? (
+        <Typography.Paragraph type="secondary">
+          Filled in: {values.map(([key, value]) => `$${key} = ${value}`).join("; ")}
+        </Typography.Paragraph>
+      ) : (
+        <Typography.Paragraph type="secondary">This prompt has no placeholders.</Typography.Paragraph>
+      )}
+      <div tabIndex={0} role="region" aria-label={`Preview of ${preview.name}`} style={{ overflowX: "auto" }}>
+        <pre style={{ margin: 0, fontSize: 12, whiteSpace: "pre-wrap" }}>{preview.rendered}</pre>
+      </div>
+    </Card>
+  );
+}
+
 function PromptEditor({ prompt }: { prompt: AgentPrompt }) {
   const [draft, setDraft] = useState<string | null>(null);
   const [note, setNote] = useState("");
   const [showDiff, setShowDiff] = useState(false);
   const save = useSavePrompt(prompt.name);
   const reset = useResetPrompt(prompt.name);
+  const preview = usePreviewPrompt(prompt.name);
   const text = draft ?? prompt.text;
   return (
     <Card
@@ -66,6 +86,7 @@ function PromptEditor({ prompt }: { prompt: AgentPrompt }) {
           onChange={(event) => {
             setDraft(event.target.value);
             setShowDiff(false);
+            preview.reset();
           }}
         />
         <Input
@@ -76,6 +97,9 @@ function PromptEditor({ prompt }: { prompt: AgentPrompt }) {
         />
         <Space wrap>
           <Button onClick={() => setShowDiff(true)}>Show diff against shipped</Button>
+          <Button loading={preview.isPending} onClick={() => preview.mutate(draft)}>
+            Preview with a sample brief
+          </Button>
           <PermittedButton
             permission="safety:manage"
             type="primary"
@@ -106,7 +130,8 @@ function PromptEditor({ prompt }: { prompt: AgentPrompt }) {
           ) : null}
         </Space>
         {showDiff ? <Diff before={prompt.shipped_text} after={text} label={`Diff of ${prompt.name} against shipped`} /> : null}
-        <ProblemAlert error={save.error ?? reset.error} />
+        {preview.data ? <Preview preview={preview.data} /> : null}
+        <ProblemAlert error={save.error ?? reset.error ?? preview.error} />
         {(prompt.history ?? []).length > 0 ? (
           <List
             size="small"

@@ -53,7 +53,10 @@ export default function ApiKeysPage() {
       </Typography.Title>
       <Typography.Paragraph type="secondary">
         A key acts with your role. Send it as <Typography.Text code>X-API-Key</Typography.Text>; the API is described at{" "}
-        <a href="/docs">/docs</a>.
+        <a href="/docs" style={{ textDecoration: "underline" }}>
+          /docs
+        </a>
+        .
       </Typography.Paragraph>
       <Card style={{ marginBottom: 16 }}>
         <Form

@@ -21,6 +21,7 @@ import { DeliveryCard } from "./DeliveryCard";
 import { ExperimentSummary } from "../Experiments/ExperimentSummary";
 import { LiveResults } from "./LiveResults";
 import { ResultsOverTime } from "./ResultsOverTime";
+import { ResultsSummaryCard } from "./ResultsSummaryCard";
 import { VariantsCard } from "./VariantsCard";
 
 const NO_DELIVERIES: DeliveryCounts = { queued: 0, sending: 0, sent: 0, failed: 0, skipped: 0, dead: 0, in_doubt: 0 };
@@ -50,7 +51,7 @@ function Overview({ campaign }: { campaign: Campaign }) {
         size="small"
         items={[
           { key: "goal", label: "Brief / goal", span: "filled", children: <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{campaign.goal}</Typography.Text> },
-          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
+          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} scale /> },
           { key: "purpose", label: "Purpose", children: campaign.purpose },
           { key: "sender", label: "Sender", children: sender?.name ?? campaign.sender_id },
           { key: "segment", label: "Segment", children: campaign.segment_id === null ? "All consenting contacts" : (segment?.name ?? campaign.segment_id) },
@@ -147,7 +148,10 @@ export default function CampaignDetailPage() {
           description={
             <>
               The safety guard flagged this campaign. It is sent only after approval in the{" "}
-              <Link to="/reviews">Review queue</Link>.
+              <Link to="/reviews" style={{ textDecoration: "underline" }}>
+                Review queue
+              </Link>
+              .
             </>
           }
         />
@@ -169,6 +173,9 @@ export default function CampaignDetailPage() {
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />
+      {campaign.status === "completed" || campaign.status === "cancelled" ? (
+        <ResultsSummaryCard key={campaign.status} campaignId={campaign.id} />
+      ) : null}
       <ExperimentSummary campaignId={campaign.id} />
       <LiveResults campaignId={campaign.id} live={live} pollMs={pollMs} />
       <ResultsOverTime campaignId={campaign.id} live={live} pollMs={pollMs} />

@@ -2,7 +2,7 @@
  * (kept in the URL), with a CSV export. */
 import { DownloadOutlined } from "@ant-design/icons";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { Card, Flex, Select, Table, Tag } from "antd";
+import { Card, Flex, Select, Table, Tag, Typography } from "antd";
 import type { TableProps } from "antd";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
@@ -18,7 +18,17 @@ type DeliveryStatus = (typeof STATUSES)[number];
 const PAGE_SIZE = 25;
 
 const columns: TableProps<Delivery>["columns"] = [
-  { title: "Contact", dataIndex: "contact_id", render: (id: number) => <Link to={`/contacts/${id}`}>Contact {id}</Link> },
+  {
+    title: "Contact",
+    dataIndex: "contact_id",
+    // The name and username as the role may see them (masked without personal_data:read).
+    render: (id: number, d) => (
+      <>
+        <Link to={`/contacts/${id}`}>{d.contact_first_name || (d.contact_username ? `@${d.contact_username}` : `Contact ${id}`)}</Link>
+        {d.contact_first_name && d.contact_username ? <Typography.Text type="secondary"> @{d.contact_username}</Typography.Text> : null}
+      </>
+    ),
+  },
   { title: "Variant", dataIndex: "variant_key" },
   { title: "Status", dataIndex: "status", render: (s: string) => <Tag>{s}</Tag> },
   { title: "Reason", dataIndex: "reason", render: (r: string | null) => (r ? r.replaceAll("_", " ") : "—") },

@@ -8,7 +8,7 @@ import type { TableProps } from "antd";
 import type { EventType } from "../../api/analytics";
 import { useCampaignExperiment, useCampaignFunnel, useCampaignStats } from "../../api/results";
 import type { ArmResult, ExperimentResults, FunnelStep, VariantStats } from "../../api/types";
-import { formatCount, formatPercent } from "../../components/format";
+import { formatCount, formatPercent, formatUsdMicros } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 
 type Count = Exclude<keyof VariantStats, "variant_key">;
@@ -89,7 +89,15 @@ function columns(results: ExperimentResults | null | undefined, readHidden: stri
       ? { title: "Read", key: "read", align: "right" as const, render: () => <UnobservableTag reason={readHidden} /> }
       : count("read", "Read"),
     count("clicked", "Clicked"),
+    count("replied", "Replied"),
     count("converted", "Converted"),
+    count("unsubscribed", "Opt-outs"),
+    {
+      title: "Revenue",
+      key: "revenue",
+      align: "right" as const,
+      render: (_: unknown, row: ResultRow) => formatUsdMicros(row.stats.revenue_usd_micros),
+    },
     {
       title: `${metricName} rate (95% CI)`,
       key: "rate",

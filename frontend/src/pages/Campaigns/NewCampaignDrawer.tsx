@@ -78,7 +78,7 @@ function CreatedCampaign({ campaign, onAnother }: { campaign: Campaign; onAnothe
         size="small"
         items={[
           { key: "status", label: "Status", children: <StatusTag status={campaign.status} /> },
-          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} /> },
+          { key: "risk", label: "Risk score", children: <RiskScore score={campaign.risk_score} scale /> },
           { key: "reasons", label: "Risk reasons", children: <RiskReasons reasons={campaign.risk_reasons} compact /> },
           { key: "variants", label: "Variants", children: campaign.variants.map((v) => v.key).join(", ") || "—" },
         ]}

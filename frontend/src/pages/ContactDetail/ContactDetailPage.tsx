@@ -6,6 +6,7 @@ import { Link, useParams } from "react-router";
 
 import { useContact, useUnsubscribe, useUpdateContactTags } from "../../api/admin";
 import { useContactTimeline, type TimelineEntry } from "../../api/analytics";
+import { useSenders } from "../../api/directory";
 import { asApiError } from "../../api/problem";
 import type { ConsentRecord, Delivery } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
@@ -37,9 +38,19 @@ const TIMELINE_COLOR: Record<string, string> = {
   consent_withdrawn: "red",
 };
 
+/** The senders' names by id: a person reads "Demo bot", not "sender 1". */
+function useSenderName(): (id: number | null | undefined) => string {
+  const senders = useSenders();
+  return (id) => {
+    if (id == null) return "—";
+    return senders.data?.find((s) => s.id === id)?.name ?? `Sender ${id}`;
+  };
+}
+
 /** Every event and consent decision of the contact, newest first; reads only where the sender sees them. */
 function ContactTimeline({ contactId }: { contactId: number }) {
   const timeline = useContactTimeline(contactId);
+  const senderName = useSenderName();
   if (timeline.isLoading) return <Skeleton active />;
   if (!timeline.data) return <ProblemAlert error={timeline.error} />;
   const { entries, unobservable } = timeline.data;
@@ -70,13 +81,62 @@ function ContactTimeline({ contactId }: { contactId: number }) {
                     {e.variant_key ? `, variant ${e.variant_key}` : ""}
                   </>
                 )}
-                {e.campaign_id == null && e.sender_id != null ? ` · sender ${e.sender_id}` : ""} · {formatDateTime(e.at)}
+                {e.campaign_id == null && e.sender_id != null ? ` · ${senderName(e.sender_id)}` : ""} · {formatDateTime(e.at)}
               </>
             ),
           }))}
         />
       )}
     </Space>
+  );
+}
+
+/** The evidence of the import a consent came in: the file's hash, who uploaded it, when, the basis declared. */
+function ImportEvidence({ batch }: { batch: ConsentRecord["import_batch"] }) {
+  if (!batch) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
+    <dl style={{ margin: 0 }} aria-label={`Import batch ${batch.id}`}>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">import batch:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          {batch.id} ({batch.file_name ?? "file"}, {batch.rows} rows)
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">file SHA-256:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          <Typography.Text code copyable>
+            {batch.file_sha256}
+          </Typography.Text>
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">uploaded:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>
+          {formatDateTime(batch.uploaded_at)} by {batch.uploaded_by}
+        </dd>
+      </div>
+      <div style={{ display: "flex", gap: 4 }}>
+        <dt>
+          <Typography.Text type="secondary">declared basis:</Typography.Text>
+        </dt>
+        <dd style={{ margin: 0 }}>{batch.declared_basis ?? "none (per row)"}</dd>
+      </div>
+      {batch.evidence && (
+        <div style={{ display: "flex", gap: 4 }}>
+          <dt>
+            <Typography.Text type="secondary">collected:</Typography.Text>
+          </dt>
+          <dd style={{ margin: 0 }}>{batch.evidence}</dd>
+        </div>
+      )}
+    </dl>
   );
 }
 
@@ -145,6 +205,7 @@ export default function ContactDetailPage() {
   const id = Number(useParams().id);
   const contact = useContact(id);
   const unsubscribe = useUnsubscribe(id);
+  const senderName = useSenderName();
   const { can } = usePermissions();
   const { message } = App.useApp();
   const notifyProblem = useNotifyProblem();
@@ -224,10 +285,21 @@ export default function ContactDetailPage() {
                 dataIndex: "status",
                 render: (status: string) => <Tag color={status === "granted" ? "success" : "error"}>{status}</Tag>,
               },
-              { title: "Sender", dataIndex: "sender_id" },
+              { title: "Sender", dataIndex: "sender_id", render: (id: number) => senderName(id) },
               { title: "Purpose", dataIndex: "purpose" },
               { title: "Source", dataIndex: "source" },
+              { title: "Lawful basis", dataIndex: "lawful_basis", render: (basis: string) => basis.replace(/_/g, " ") },
+              {
+                title: "Text version",
+                dataIndex: "consent_text_version",
+                render: (version: string | null) => version ?? <Typography.Text type="secondary">not kept</Typography.Text>,
+              },
               { title: "Proof", dataIndex: "proof", render: (proof: Record<string, unknown>) => <Proof proof={proof} /> },
+              {
+                title: "Evidence",
+                key: "evidence",
+                render: (_: unknown, record: ConsentRecord) => <ImportEvidence batch={record.import_batch} />,
+              },
             ]}
           />
         </section>

@@ -1,6 +1,7 @@
-/** Contacts: search by name, username, Telegram id or tag, consent state, paging; import and export CSV. */
+/** Contacts: search by name, username, Telegram id or tag, filters for consent, tag and language (all
+ * in the URL), paging; import and export CSV. */
 import { DownloadOutlined, UploadOutlined } from "@ant-design/icons";
-import { Card, Flex, Table, Tag, Typography } from "antd";
+import { Card, Flex, Input, Select, Table, Tag, Typography } from "antd";
 import type { TableProps } from "antd";
 import { useState } from "react";
 import { Link } from "react-router";
@@ -15,6 +16,13 @@ import { SearchBox } from "../../components/SearchBox";
 import { useNotifyProblem } from "../../components/useNotifyProblem";
 import { useUrlTable } from "../../components/useUrlState";
 import { ImportDrawer } from "./ImportDrawer";
+
+type ConsentFilter = "granted" | "withdrawn" | "none";
+const CONSENT_OPTIONS: { value: ConsentFilter; label: string }[] = [
+  { value: "granted", label: "Consented" },
+  { value: "withdrawn", label: "Withdrawn" },
+  { value: "none", label: "No consent recorded" },
+];
 
 const columns: TableProps<Contact>["columns"] = [
   {
@@ -48,7 +56,11 @@ export default function ContactsPage() {
   const [importing, setImporting] = useState(false);
   const [exporting, setExporting] = useState(false);
   const notifyProblem = useNotifyProblem();
-  const contacts = useContactList({ q: table.q || undefined, limit: table.pageSize, offset: table.offset });
+  const consent = table.get("consent") as ConsentFilter | undefined;
+  const tag = table.get("tag");
+  const language = table.get("language");
+  const filtered = Boolean(table.q || consent || tag || language);
+  const contacts = useContactList({ q: table.q || undefined, consent, tag, language, limit: table.pageSize, offset: table.offset });
 
   const exportCsv = () => {
     setExporting(true);
@@ -72,8 +84,35 @@ export default function ContactsPage() {
           </PermittedButton>
         </Flex>
       </Flex>
-      <Flex style={{ marginBottom: 16 }}>
+      <Flex gap={12} wrap align="center" style={{ marginBottom: 16 }}>
         <SearchBox table={table} label="Search contacts" placeholder="Name, @username, Telegram id or tag" />
+        <Select<ConsentFilter>
+          aria-label="Filter by consent"
+          allowClear
+          placeholder="Any consent"
+          style={{ width: 170 }}
+          value={consent}
+          onChange={(value) => table.set({ consent: value })}
+          options={CONSENT_OPTIONS}
+        />
+        <Input.Search
+          aria-label="Filter by tag"
+          placeholder="Tag"
+          allowClear
+          defaultValue={tag}
+          key={`tag-${tag ?? ""}`}
+          style={{ width: 150 }}
+          onSearch={(value) => table.set({ tag: value.trim() || undefined })}
+        />
+        <Input.Search
+          aria-label="Filter by language"
+          placeholder="Language (de)"
+          allowClear
+          defaultValue={language}
+          key={`language-${language ?? ""}`}
+          style={{ width: 160 }}
+          onSearch={(value) => table.set({ language: value.trim() || undefined })}
+        />
       </Flex>
       <ProblemAlert error={contacts.error} />
       <Card
@@ -94,7 +133,7 @@ export default function ContactsPage() {
             showSizeChanger: false,
             onChange: (page) => table.set({ page }),
           }}
-          locale={{ emptyText: table.q ? "No contact matches." : "No contacts yet: import a CSV." }}
+          locale={{ emptyText: filtered ? "No contact matches." : "No contacts yet: import a CSV." }}
         />
       </Card>
       <ImportDrawer open={importing} onClose={() => setImporting(false)} />

@@ -3,15 +3,24 @@
  * preview (column mapping, first rows, every error row by row), import all or only the valid rows.
  */
 import { InboxOutlined } from "@ant-design/icons";
-import { Alert, Button, Descriptions, Drawer, Flex, Form, Result, Select, Space, Table, Tag, Typography, Upload } from "antd";
+import { Alert, Button, Descriptions, Drawer, Flex, Form, Input, Result, Select, Space, Table, Tag, Typography, Upload } from "antd";
 import { useState } from "react";
 
-import { useImportContacts, useImportPreview } from "../../api/admin";
+import { type LawfulBasis, useImportContacts, useImportPreview } from "../../api/admin";
 import { useSenders } from "../../api/directory";
 import type { FieldError } from "../../api/problem";
 import type { ImportPreview, ImportResult } from "../../api/types";
 import { formatCount } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
+
+const LAWFUL_BASES: LawfulBasis[] = [
+  "consent",
+  "legitimate_interests",
+  "contract",
+  "legal_obligation",
+  "vital_interests",
+  "public_task",
+];
 
 interface RowError {
   key: string;
@@ -36,6 +45,8 @@ function rowErrors(errors: FieldError[]): RowError[] {
 export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => void }) {
   const [file, setFile] = useState<File | null>(null);
   const [senderId, setSenderId] = useState<number | undefined>(undefined);
+  const [lawfulBasis, setLawfulBasis] = useState<LawfulBasis | undefined>("consent");
+  const [evidence, setEvidence] = useState("");
   const [result, setResult] = useState<ImportResult | null>(null);
   const senders = useSenders();
   const preview = useImportPreview();
@@ -49,11 +60,12 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
     importer.reset();
   };
 
-  const check = (chosen: File, sender: number | undefined) => preview.mutate({ file: chosen, senderId: sender });
+  const check = (chosen: File, sender: number | undefined, basis: LawfulBasis | undefined = lawfulBasis) =>
+    preview.mutate({ file: chosen, senderId: sender, lawfulBasis: basis });
 
   const runImport = (validOnly: boolean) => {
     if (!file) return;
-    importer.mutate({ file, senderId, validOnly }, { onSuccess: setResult });
+    importer.mutate({ file, senderId, validOnly, lawfulBasis, evidence }, { onSuccess: setResult });
   };
 
   const errors = rowErrors((data?.errors ?? []) as unknown as FieldError[]);
@@ -79,6 +91,7 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
               {formatCount(result.created)} created, {formatCount(result.updated)} updated,{" "}
               {formatCount(result.consents_recorded)} consents recorded
               {result.skipped_rows ? `, ${formatCount(result.skipped_rows)} invalid rows left out` : ""}.
+              {result.import_batch_id != null && ` Kept as evidence: import batch ${result.import_batch_id}.`}
             </section>
           }
           extra={
@@ -91,7 +104,8 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
         <Space orientation="vertical" size={16} style={{ width: "100%" }}>
           <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
             Columns: <Typography.Text code>telegram_id</Typography.Text> (required), username, first_name, language,
-            timezone, tags (separated by ;), consent_at and consent_proof; any other column becomes an attribute.
+            timezone, tags (separated by ;), consent_at, consent_proof, lawful_basis and consent_text_version; any other
+            column becomes an attribute. A row with consent_at needs a lawful basis: its own or the file&apos;s.
           </Typography.Paragraph>
           <Form layout="vertical">
             <Form.Item label="Consent was given to" htmlFor="import-sender" extra="Needed when the file has consent_at values.">
@@ -106,6 +120,26 @@ export function ImportDrawer({ open, onClose }: { open: boolean; onClose: () => 
                 }}
                 options={(senders.data ?? []).map((s) => ({ value: s.id, label: s.name }))}
               />
+            </Form.Item>
+            <Form.Item
+              label="Lawful basis of the consents"
+              htmlFor="import-basis"
+              extra="For rows without a lawful_basis column of their own (GDPR art. 6(1))."
+            >
+              <Select<LawfulBasis>
+                id="import-basis"
+                allowClear
+                placeholder="None: every consent row names its own"
+                value={lawfulBasis}
+                onChange={(value) => {
+                  setLawfulBasis(value);
+                  if (file) check(file, senderId, value);
+                }}
+                options={LAWFUL_BASES.map((b) => ({ value: b, label: b.replace(/_/g, " ") }))}
+              />
+            </Form.Item>
+            <Form.Item label="Where the consents were collected" htmlFor="import-evidence" extra="Kept with the file's hash as the import's evidence.">
+              <Input id="import-evidence" maxLength={1000} value={evidence} onChange={(e) => setEvidence(e.target.value)} />
             </Form.Item>
           </Form>
           <Upload.Dragger

@@ -108,7 +108,7 @@ export default function ReviewQueuePage() {
       dataIndex: "campaign_name",
       render: (name: string, item) => <Link to={`/campaigns/${item.campaign_id}`}>{name}</Link>,
     },
-    { title: "Risk", dataIndex: "risk_score", width: 80, render: (score: number) => <RiskScore score={score} /> },
+    { title: "Risk", dataIndex: "risk_score", width: 100, render: (score: number) => <RiskScore score={score} /> },
     { title: "Message texts", key: "texts", width: 360, render: (_, item) => <CheckedTexts item={item} /> },
     {
       title: "Why it is here",

@@ -1,10 +1,12 @@
-/** The safety guard's rules: phrase lists by category and severity, the senders' health with their cool-downs, and the workspace's review and privacy settings. */
+/** The safety guard's rules: phrase lists by category and severity (and the built-in ones, read-only, with a text to try them on), the senders' health with their cool-downs, and the workspace's review and privacy settings. */
 import { App, Button, Card, Flex, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tabs, Tag, Typography } from "antd";
 import type { TableProps } from "antd";
 import { useEffect, useState } from "react";
 
 import {
   useAddPhrase,
+  useBuiltInPhrases,
+  useCheckText,
   useCreatePhraseList,
   useDeletePhraseList,
   usePhraseLists,
@@ -15,6 +17,7 @@ import {
   useSenderHealth,
   useUpdatePhraseList,
   useUpdateSafetySettings,
+  type BuiltInPhraseList,
   type Phrase,
   type PhraseList,
   type SafetySettings,
@@ -25,6 +28,7 @@ import { usePermissions } from "../../auth/permissions";
 import { formatDateTime } from "../../components/format";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { RiskScale, useReviewThreshold } from "../../components/Risk";
 
 const SEVERITIES = [
   { value: "info", label: "info (noted)" },
@@ -134,6 +138,95 @@ function NewListDialog({ open, onClose }: { open: boolean; onClose: () => void }
   );
 }
 
+const DECISION_COLOR: Record<string, string> = { allow: "success", review: "warning", block: "error" };
+
+function BuiltInLists() {
+  const builtIn = useBuiltInPhrases();
+  const columns: TableProps<BuiltInPhraseList>["columns"] = [
+    { title: "Name", dataIndex: "name" },
+    { title: "Category", dataIndex: "category", width: 130 },
+    { title: "Severity", dataIndex: "severity", width: 140, render: (s: string) => <Tag color={SEVERITY_COLOR[s]}>{s}</Tag> },
+    { title: "Phrases", key: "count", width: 90, render: (_, list) => list.phrases.length },
+    { title: "What it does", dataIndex: "description" },
+  ];
+  return (
+    <Card size="small" title={<Typography.Title level={3} style={{ margin: 0, fontSize: 16 }}>Built-in phrases (read-only)</Typography.Title>}>
+      <Typography.Paragraph type="secondary">
+        Every check looks for these besides your own lists; they ship with the safety guard and cannot be edited here. The same phrase in one of your lists, at another severity, takes its place.
+      </Typography.Paragraph>
+      <ProblemAlert error={builtIn.error} />
+      <Table<BuiltInPhraseList>
+        rowKey="category"
+        size="small"
+        columns={columns}
+        dataSource={builtIn.data ?? []}
+        loading={builtIn.isLoading}
+        pagination={false}
+        expandable={{
+          expandedRowRender: (list) => (
+            <Flex wrap gap={4} role="list" aria-label={`Phrases of ${list.name}`}>
+              {list.phrases.map((phrase) => (
+                <Tag key={phrase} role="listitem">
+                  {phrase}
+                </Tag>
+              ))}
+            </Flex>
+          ),
+        }}
+        scroll={{ x: 700 }}
+      />
+    </Card>
+  );
+}
+
+type FoundReason = NonNullable<NonNullable<ReturnType<typeof useCheckText>["data"]>["reasons"]>[number];
+
+function TryText() {
+  const check = useCheckText();
+  const builtIn = useBuiltInPhrases();
+  const threshold = useReviewThreshold();
+  const [text, setText] = useState("");
+  const listName = (category: string | null | undefined) => {
+    const shipped = (builtIn.data ?? []).find((list) => list.category === category);
+    if (shipped) return `${shipped.name} (built-in)`;
+    if (category === "blacklist") return "Your blacklist";
+    return category ? `Your lists (${category})` : "—";
+  };
+  const columns: TableProps<FoundReason>["columns"] = [
+    { title: "Found", dataIndex: "match", render: (match: string | null) => (match ? <Typography.Text code>{match}</Typography.Text> : "—") },
+    { title: "Why", dataIndex: "message" },
+    { title: "List", dataIndex: "category", render: (category: string | null, reason) => (reason.code.startsWith("pii_") ? "Personal data" : listName(category)) },
+    { title: "Severity", dataIndex: "severity", width: 100, render: (s: string) => <Tag color={SEVERITY_COLOR[s]}>{s}</Tag> },
+  ];
+  const verdict = check.data;
+  return (
+    <Card size="small" title={<Typography.Title level={3} style={{ margin: 0, fontSize: 16 }}>Try a text</Typography.Title>}>
+      <Space orientation="vertical" style={{ width: "100%" }}>
+        <Input.TextArea aria-label="Text to check" rows={3} maxLength={4096} value={text} onChange={(event) => setText(event.target.value)} placeholder="Paste a message to see what the check finds" />
+        <Button onClick={() => check.mutate(text)} disabled={!text.trim()} loading={check.isPending}>
+          Check text
+        </Button>
+        <ProblemAlert error={check.error} />
+        {verdict && (
+          <section aria-label="Check result">
+            <Space orientation="vertical" style={{ width: "100%" }}>
+              <Typography.Text>
+                Decision: <Tag color={DECISION_COLOR[verdict.decision]}>{verdict.decision}</Tag>
+              </Typography.Text>
+              <RiskScale score={verdict.risk_score} threshold={threshold} />
+              {(verdict.reasons ?? []).length === 0 ? (
+                <Typography.Text type="secondary">Nothing found.</Typography.Text>
+              ) : (
+                <Table<FoundReason> rowKey={(r) => `${r.code}-${r.span?.[0] ?? ""}-${r.message}`} size="small" columns={columns} dataSource={verdict.reasons ?? []} pagination={false} />
+              )}
+            </Space>
+          </section>
+        )}
+      </Space>
+    </Card>
+  );
+}
+
 const CATEGORY_OPTIONS = ["scam", "profanity", "competitors", "regulated", "urgency", "custom"].map((c) => ({ value: c, label: c }));
 
 function PhraseListsTab() {
@@ -198,6 +291,8 @@ function PhraseListsTab() {
         scroll={{ x: 800 }}
       />
       <NewListDialog open={creating} onClose={() => setCreating(false)} />
+      <BuiltInLists />
+      <TryText />
     </Space>
   );
 }
@@ -223,6 +318,7 @@ function SenderHealthTab() {
     { title: "Spam flags", dataIndex: "peer_floods", width: 100 },
     { title: "Blocks / 1000", dataIndex: "blocked_per_1000", width: 120 },
     { title: "Opt-outs / 1000", dataIndex: "opt_outs_per_1000", width: 130 },
+    { title: "Spam replies / 1000", dataIndex: "spam_replies_per_1000", width: 150 },
     { title: "Today", key: "today", width: 110, render: (_, row) => (row.daily_cap ? `${row.sent_today} / ${row.daily_cap}` : row.sent_today) },
     {
       title: "Cool-down",
@@ -249,16 +345,16 @@ function SenderHealthTab() {
   return (
     <Space orientation="vertical" style={{ width: "100%" }}>
       <Typography.Paragraph style={{ margin: 0 }}>
-        A sender that Telegram flags for spam (PEER_FLOOD) rests for a day, one with ten FloodWaits in 24 hours for an hour, one that people block (30 in 1000) or leave (50 in 1000)
-        for six hours; its campaigns wait and nothing moves to another account. User accounts stop at their daily cap.
+        A sender that Telegram flags for spam (PEER_FLOOD) rests for a day, one with ten FloodWaits in 24 hours for an hour, one that people block (30 in 1000), call spam in their replies (10 in 1000) or leave
+        (50 in 1000) for six hours; its campaigns wait and nothing moves to another account. User accounts stop at their daily cap.
       </Typography.Paragraph>
       <ProblemAlert error={health.error ?? resume.error} />
-      <Table<SenderHealth> rowKey="sender_id" columns={columns} dataSource={health.data ?? []} loading={health.isLoading} pagination={false} scroll={{ x: 1000 }} />
+      <Table<SenderHealth> rowKey="sender_id" columns={columns} dataSource={health.data ?? []} loading={health.isLoading} pagination={false} scroll={{ x: 1150 }} />
     </Space>
   );
 }
 
-type SettingsForm = Required<Pick<SafetySettingsUpdate, "four_eyes" | "review_deadline_h" | "privacy_policy" | "opt_out" | "link_allowlist">>;
+type SettingsForm = Required<Pick<SafetySettingsUpdate, "four_eyes" | "review_deadline_h" | "review_threshold" | "privacy_policy" | "opt_out" | "link_allowlist">>;
 
 const OPT_OUT_MODES = [
   { value: "add", label: "Add the opt-out line" },
@@ -320,6 +416,14 @@ function SettingsTab() {
           extra="Type a domain and press Enter; links elsewhere are flagged. Empty allows any domain."
         >
           <Select mode="tags" tokenSeparators={[",", " "]} placeholder="any domain" open={false} suffixIcon={null} />
+        </Form.Item>
+        <Form.Item
+          label="Review threshold (risk score, 0 safe to 1 risky)"
+          name="review_threshold"
+          rules={[{ required: true, type: "number", min: 0.05, max: 1, message: "Between 0.05 and 1" }]}
+          extra={`A campaign whose risk score reaches it waits for a person's review, and the send-time check says “review” from it.${settings.data?.review_threshold_source === "deployment" ? " Now as the deployment's settings say (MA_REVIEW_RISK_THRESHOLD)." : ""}`}
+        >
+          <InputNumber min={0.05} max={1} step={0.05} precision={2} />
         </Form.Item>
         <Form.Item label="Review deadline (hours)" name="review_deadline_h" rules={[{ required: true, type: "number", min: 1, max: 720 }]} extra="After it a review is marked late and the campaign's creator is told; the campaign stays held.">
           <InputNumber min={1} max={720} />

@@ -163,8 +163,8 @@ COPY: dict[str, LanguageCopy] = {
             "Hallo {first_name}!",
         ),
         questions=_tones(
-            "Hast du kurz Zeit?",
-            "Rate mal, was es Neues gibt?",
+            "Haben Sie kurz Zeit?",  # "Sie" throughout: the opt-out and the rest say "Sie"
+            "Raten Sie mal, was es Neues gibt?",
             "Dürfen wir Ihnen etwas Neues zeigen?",
             "Ein kurzes Update für Sie.",
             "Bereit für gute Nachrichten?",
@@ -210,9 +210,9 @@ COPY: dict[str, LanguageCopy] = {
         questions=_tones(
             "Vous avez une minute ?",
             "Devinez quoi ?",
-            "Pouvons-nous vous partager une nouvelle ?",
+            "Pouvons-nous vous faire part d'une nouvelle ?",
             "Une petite nouveauté pour vous.",
-            "Prêt pour une bonne nouvelle ?",
+            "Envie d'une bonne nouvelle ?",
         ),
         personal="Vous avez souhaité connaître nos nouveautés en premier : les voici.",
         helpful="Une question ? Répondez simplement à ce message.",
@@ -255,9 +255,9 @@ COPY: dict[str, LanguageCopy] = {
         questions=_tones(
             "¿Tienes un minuto?",
             "¿Adivinas qué hay de nuevo?",
-            "¿Nos permite compartirle una novedad?",
-            "Una breve novedad para usted.",
-            "¿Listo para una buena noticia?",
+            "¿Te podemos contar una novedad?",  # "tú" throughout, as the opt-out says
+            "Una breve novedad para ti.",
+            "¿Te contamos una buena noticia?",
         ),
         personal="Quisiste enterarte de nuestras novedades antes que nadie: aquí están.",
         helpful="¿Tienes preguntas? Responde a este mensaje.",
@@ -302,7 +302,7 @@ COPY: dict[str, LanguageCopy] = {
             "Adivinha o que há de novo?",
             "Podemos compartilhar uma novidade?",
             "Uma breve novidade para você.",
-            "Pronto para uma boa notícia?",
+            "Que tal uma boa notícia?",
         ),
         personal="Você quis saber das nossas novidades primeiro: aqui estão.",
         helpful="Alguma dúvida? É só responder a esta mensagem.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from string import Template
 from typing import Any
 
 from marketing_agent.agent.conversation import CallLimits
@@ -267,6 +268,12 @@ def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _S
     if brief.product or brief.offer:
         parts = [p for p in (brief.product, brief.offer) if p]
         core = _capitalised(": ".join(parts))
+        if len(languages) > 1:
+            notes.append(
+                "The product and the offer are quoted as you typed them in every language (the "
+                "offline strategist cannot translate them); check each translation reads "
+                "naturally before submitting, or configure an LLM provider."
+            )
         return _Subject(
             {
                 language: core.rstrip(" .!") + _deadline(COPY[language], brief) + "."
@@ -315,8 +322,14 @@ def _compose(
         )
     else:
         cta = copy.cta_reply
-    text = ANGLE_LAYOUTS[angle].substitute(
-        greeting=copy.greetings[tone],
+    greeting = copy.greetings[tone]
+    # A letter's salutation ("Dear Ann,", "Hola, Ana:") ends its line: the next sentence
+    # starts on a line of its own, capitalised as it should be.
+    layout = ANGLE_LAYOUTS[angle].template
+    if greeting.endswith((",", ":")):
+        layout = layout.replace("$greeting ", "$greeting\n")
+    text = Template(layout).substitute(
+        greeting=greeting,
         question=copy.questions[tone],
         personal=copy.personal,
         helpful=copy.helpful,

@@ -1,0 +1,76 @@
+"""Consent a data-protection officer can prove, in Chromium against the demo server: a marketer
+imports a sign-up sheet declaring its lawful basis and where it was collected, a row without a
+basis is refused in the problem table, and the contact's consent history shows the basis, the
+text version and the import's evidence (the file's SHA-256, who uploaded it, when)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Server, assert_accessible, log_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_imports_lawful_basis_and_evidence_show_in_the_consent_history(
+    page: Page, server: Server, api: httpx.Client, tmp_path: Path
+) -> None:
+    tag = f"ev{uuid.uuid4().hex[:6]}"
+    first_id = 910_000_000 + uuid.uuid4().int % 10_000_000
+    csv_file = tmp_path / "fair.csv"
+    csv_file.write_text(
+        "telegram_id,first_name,tags,consent_at,lawful_basis,consent_text_version\n"
+        f"{first_id},Greta,{tag},2026-05-01T10:00:00Z,,form-v2\n"
+        f"{first_id + 1},Hugo,{tag},2026-05-01T10:00:00Z,whim,\n"
+    )
+    log_in(page, server.admin_password)
+    page.get_by_role("menuitem", name="Contacts").click()
+    page.get_by_role("button", name="Import CSV").click()
+    drawer = page.get_by_role("dialog", name="Import contacts")
+    drawer.get_by_label("Consent was given to").click()
+    page.keyboard.press("Enter")  # the first sender: the demo bot
+    expect(drawer.get_by_title("Demo bot (simulator)")).to_be_visible()
+    expect(drawer.get_by_title("consent", exact=True)).to_be_visible()  # the declared basis
+    drawer.get_by_label("Where the consents were collected").fill("Spring fair sign-up sheet")
+    with page.expect_file_chooser() as chooser:
+        drawer.get_by_text("Choose a CSV file or drop it here").click()
+    chooser.value.set_files(str(csv_file))
+
+    problems = drawer.get_by_role("region", name="Problems in the file")
+    refused = problems.get_by_role("row").filter(has_text="lawful_basis")
+    expect(refused).to_contain_text("is no lawful basis")
+    assert_accessible(page)
+    drawer.get_by_role("button", name="Import the 1 valid rows only").click()
+    result = drawer.get_by_role("region", name="Import result")
+    expect(result).to_contain_text("1 created")
+    expect(result).to_contain_text("Kept as evidence: import batch")
+    drawer.get_by_role("button", name="Close").click()
+
+    page.get_by_label("Search contacts").fill(tag)
+    rows = page.get_by_role("row").filter(has_text=tag)
+    expect(rows).to_have_count(1)  # Hugo's row was refused whole
+    rows.get_by_role("link", name="Greta").click()
+    history = page.get_by_role("region", name="Consent history")
+    expect(history).to_contain_text("Lawful basis")
+    expect(history.get_by_role("cell", name="consent", exact=True)).to_be_visible()
+    expect(history).to_contain_text("form-v2")
+    digest = hashlib.sha256(csv_file.read_bytes()).hexdigest()
+    expect(history).to_contain_text(digest)
+    expect(history).to_contain_text("by user:admin")
+    expect(history).to_contain_text("Spring fair sign-up sheet")
+    assert_accessible(page)
+
+    # The file the marketer kept proves to be the one imported.
+    contacts = api.get("/api/v1/orchestrator/contacts", params={"q": tag}).json()["items"]
+    [consent] = api.get(f"/api/v1/compliance/contacts/{contacts[0]['id']}/consents").json()
+    checked = api.post(
+        f"/api/v1/compliance/import-batches/{consent['import_batch_id']}/check",
+        files={"file": ("fair.csv", csv_file.read_bytes(), "text/csv")},
+    )
+    assert checked.json()["matches"] is True
