@@ -54,9 +54,16 @@ def chat_ids(contacts: int, *, group_share: float = 0.0, seed: int = 1) -> list[
 
 
 async def seed(
-    db: Database, *, contacts: int, profile: str, group_share: float = 0.0, seed: int = 1
+    db: Database,
+    *,
+    transports: telegram.TransportPool,
+    contacts: int,
+    profile: str,
+    group_share: float = 0.0,
+    seed: int = 1,
 ) -> int:
-    """Creates a simulator sender with `profile` and consenting contacts; returns the sender."""
+    """Creates a simulator sender with `profile` and consenting contacts, all of whom started
+    it (in `transports`, the process's); returns the sender."""
     async with db.session() as session:
         kind = SenderKind.USER if profile == "user" else SenderKind.BOT
         sender = await telegram.create_sender(
@@ -94,7 +101,7 @@ async def seed(
                 actor="bench",
             )
     # Each of them started the bot (the simulator, like Telegram, refuses anyone else).
-    telegram.pool().simulator(sender.id).add_started_chats(row["telegram_id"] for row in rows)
+    transports.started_chats(sender.id).update(row["telegram_id"] for row in rows)
     return sender.id
 
 

@@ -64,7 +64,6 @@ async def _seed(data_dir: Path) -> None:
                     actor="bench",
                 )
     finally:
-        await telegram.shutdown()
         await db.dispose()
 
 

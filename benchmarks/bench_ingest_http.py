@@ -29,6 +29,7 @@ from marketing_agent.core.auth import Role
 from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
 from marketing_agent.gateway.schemas import UserCreate
 from marketing_agent.gateway.service import create_user
+from marketing_agent.telegram import service as telegram
 
 BATCH = 1000
 
@@ -49,7 +50,9 @@ async def main() -> None:
                 "api_rate_per_min": 10**9}
     )  # fmt: skip
     now = clock.now()
-    await _support.seed(db, contacts=args.events, profile="bot")  # contacts 1..N, consenting
+    await _support.seed(
+        db, transports=telegram.open_transports(), contacts=args.events, profile="bot"
+    )  # contacts 1..N, consenting
     async with db.session() as session:
         await create_user(
             session=session,

@@ -39,12 +39,13 @@ MESSAGES = int(os.environ.get("MA_BENCH_MESSAGES", "20000"))
 
 async def run(db: Database, *, trace_memory: bool = False) -> tuple[float, float]:
     """Returns (messages per second, peak traced MiB) of one worker draining a campaign."""
-    sender_id = await seed(db, contacts=MESSAGES, profile=UNBOUNDED.name)
-    telegram.pool().configure_simulator(
+    transports = telegram.open_transports()
+    sender_id = await seed(db, transports=transports, contacts=MESSAGES, profile=UNBOUNDED.name)
+    transports.configure_simulator(
         sender_id, behaviour=BehaviourModel(default=RecipientBehaviour(read_p=0.0))
     )
     await start_campaigns(db, sender_id=sender_id)
-    worker = DeliveryWorker(db, batch_size=1000, limits=NoRateLimits())
+    worker = DeliveryWorker(db, transports=transports, batch_size=1000, limits=NoRateLimits())
     if trace_memory:
         tracemalloc.start()
     started = time.perf_counter()
@@ -56,8 +57,8 @@ async def run(db: Database, *, trace_memory: bool = False) -> tuple[float, float
     if trace_memory:
         peak_mib = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    assert telegram.pool().simulator(sender_id).stats.sent == MESSAGES, done
-    await telegram.shutdown()
+    assert transports.simulator(sender_id).stats.sent == MESSAGES, done
+    await transports.close_all()
     return MESSAGES / elapsed, peak_mib
 
 
@@ -82,10 +83,11 @@ async def drop(name: str) -> None:
 async def worker_process(url: str) -> None:
     """One worker of the multi-process run: says it is ready, then drains the queue."""
     db = Database(url)
-    worker = DeliveryWorker(db, batch_size=1000, limits=NoRateLimits())
+    transports = telegram.open_transports()
+    worker = DeliveryWorker(db, transports=transports, batch_size=1000, limits=NoRateLimits())
     async with db.session() as session:  # this process's simulator learns who started the bot
         for sender in await telegram.list_senders(session=session):
-            telegram.pool().simulator(sender.id).add_started_chats(chat_ids(MESSAGES))
+            transports.started_chats(sender.id).update(chat_ids(MESSAGES))
     print("ready", flush=True)
     sys.stdin.readline()  # the campaign has started
     while True:
@@ -99,7 +101,7 @@ async def worker_process(url: str) -> None:
         if not any(c.queued or c.sending for c in counts.values()):
             break
         await asyncio.sleep(0.01)
-    await telegram.shutdown()
+    await transports.close_all()
     await db.dispose()
 
 
@@ -107,7 +109,9 @@ async def run_processes(workers: int) -> float:
     """Returns messages per second of `workers` worker processes on a fresh PostgreSQL."""
     pg, name = await postgres_database()
     try:
-        sender_id = await seed(pg, contacts=MESSAGES, profile=UNBOUNDED.name)
+        sender_id = await seed(
+            pg, transports=telegram.open_transports(), contacts=MESSAGES, profile=UNBOUNDED.name
+        )
         processes = [
             subprocess.Popen(  # noqa: ASYNC220 (started once, before the measurement)
                 [sys.executable, __file__, "--worker", pg.url],

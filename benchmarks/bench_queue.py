@@ -24,6 +24,7 @@ from bench_pipeline import drop, postgres_database
 from marketing_agent.core import clock
 from marketing_agent.core.db import Database
 from marketing_agent.orchestrator import queue
+from marketing_agent.telegram import service as telegram
 
 ROWS = int(os.environ.get("MA_BENCH_QUEUE_ROWS", "20000"))
 CHUNK = 200
@@ -54,7 +55,9 @@ async def consume_rows(db: Database, campaign_id: int, worker_id: str) -> int:
 async def postgres_queue(consumers: int) -> float:
     pg, name = await postgres_database()
     try:
-        sender_id = await seed(pg, contacts=ROWS, profile=UNBOUNDED.name)
+        sender_id = await seed(
+            pg, transports=telegram.open_transports(), contacts=ROWS, profile=UNBOUNDED.name
+        )
         (campaign_id,) = await start_campaigns(pg, sender_id=sender_id)
         started = time.perf_counter()
         counts = await asyncio.gather(

@@ -33,20 +33,23 @@ async def measure(profile_name: str, contacts: int) -> tuple[int, float, float, 
     previous = clock.set_clock(VirtualClock())
     try:
         db = await sqlite_database()
-        sender_id = await seed(db, contacts=contacts, profile=profile_name, group_share=0.05)
-        telegram.pool().configure_simulator(
+        transports = telegram.open_transports()
+        sender_id = await seed(
+            db, transports=transports, contacts=contacts, profile=profile_name, group_share=0.05
+        )
+        transports.configure_simulator(
             sender_id, behaviour=BehaviourModel(default=RecipientBehaviour(read_p=0.0))
         )
         campaign_ids = await start_campaigns(db, sender_id=sender_id, count=CAMPAIGNS)
-        worker = DeliveryWorker(db, batch_size=1000)
+        worker = DeliveryWorker(db, transports=transports, batch_size=1000)
         while await _pending(db, campaign_ids):
             if not await worker.run_once():
                 await clock.get_clock().sleep(0.05)  # only deliveries handed back for later
-        stats = telegram.pool().simulator(sender_id).stats
+        stats = transports.simulator(sender_id).stats
         rate = PROFILES[profile_name].global_per_s
         ideal_s = (stats.sent - 1) / rate
         achieved_s = (stats.last_sent_at_s or 0.0) - (stats.first_sent_at_s or 0.0)
-        await telegram.shutdown()
+        await transports.close_all()
         await db.dispose()
         return stats.sent, ideal_s, achieved_s, stats.flood_waits
     finally:

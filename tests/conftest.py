@@ -21,6 +21,7 @@ from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.migrate import upgrade
+from tests.factories import close_runtime_of, runtime_of, track_database
 
 POSTGRES_URL = os.environ.get(
     "MA_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -39,7 +40,7 @@ async def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 async def _sqlite_database(template: Path, folder: Path) -> Database:
     path = folder / "test.db"
     shutil.copyfile(template, path)
-    return Database(f"sqlite+aiosqlite:///{path}")
+    return track_database(Database(f"sqlite+aiosqlite:///{path}"))
 
 
 async def _postgres_database() -> tuple[Database, str]:
@@ -57,7 +58,7 @@ async def _postgres_database() -> tuple[Database, str]:
     await admin.dispose()
     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
     await upgrade(url)
-    return Database(url), name
+    return track_database(Database(url)), name
 
 
 async def _drop_postgres(name: str) -> None:
@@ -72,6 +73,7 @@ async def db(sqlite_template: Path, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty SQLite database in the test's own folder."""
     database = await _sqlite_database(sqlite_template, tmp_path)
     yield database
+    await close_runtime_of(database)
     await database.dispose()
 
 
@@ -80,6 +82,7 @@ async def pg_db() -> AsyncIterator[Database]:
     """A migrated, empty PostgreSQL database of the test's own."""
     database, name = await _postgres_database()
     yield database
+    await close_runtime_of(database)
     await database.dispose()
     await _drop_postgres(name)
 
@@ -92,10 +95,12 @@ async def any_db(
     if request.param == "sqlite":
         database = await _sqlite_database(sqlite_template, tmp_path)
         yield database
+        await close_runtime_of(database)
         await database.dispose()
         return
     database, name = await _postgres_database()
     yield database
+    await close_runtime_of(database)
     await database.dispose()
     await _drop_postgres(name)
 
@@ -137,7 +142,8 @@ def settings(tmp_path: Path) -> Settings:
 async def app(settings: Settings, db: Database) -> AsyncIterator[FastAPI]:
     from marketing_agent.gateway.app import create_app
 
-    application = create_app(settings, database=db)
+    # The test process's one runtime: the app, the test's ticks and workers share its transports.
+    application = create_app(settings, runtime=runtime_of(db, settings))
     async with LifespanManager(application):
         yield application
 
@@ -155,7 +161,7 @@ async def pg_app(settings: Settings, pg_db: Database) -> AsyncIterator[FastAPI]:
     widths, NUL characters, int64 ranges)."""
     from marketing_agent.gateway.app import create_app
 
-    application = create_app(settings, database=pg_db)
+    application = create_app(settings, runtime=runtime_of(pg_db, settings))
     async with LifespanManager(application):
         yield application
 

@@ -39,11 +39,19 @@ from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.runtime import Runtime, open_runtime
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.simulator import TelegramSimulator
 from marketing_agent.telegram.transport import SendOutcome
 
 _ids = itertools.count(1)
 PASSWORD = "correct horse battery staple"
 _runtimes: weakref.WeakKeyDictionary[Database, Runtime] = weakref.WeakKeyDictionary()
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()  # the test databases (conftest's)
+
+
+def track_database(db: Database) -> Database:
+    """Remembers a test database, so a helper given only a session finds its runtime."""
+    _databases.add(db)
+    return db
 
 
 def runtime_of(db: Database, settings: Settings | None = None) -> Runtime:
@@ -61,6 +69,27 @@ def runtime_of(db: Database, settings: Settings | None = None) -> Runtime:
         )
         runtime = _runtimes[db] = open_runtime(settings, role="test", database=db)
     return runtime
+
+
+def transports_of(db: Database) -> telegram.TransportPool:
+    """The transports of the test process's runtime on `db` (runtime_of)."""
+    return runtime_of(db).transports
+
+
+async def close_runtime_of(db: Database) -> None:
+    """Closes the test's runtime on `db`, if it opened one (its transports and limits)."""
+    runtime = _runtimes.pop(db, None)
+    if runtime is not None:
+        await runtime.close()
+
+
+async def simulator_of(db: Database, sender_id: int) -> TelegramSimulator:
+    """The sender's simulator in the test's runtime (the sender loaded first)."""
+    async with db.session() as session:
+        await telegram.load_sender(
+            session=session, transports=transports_of(db), sender_id=sender_id
+        )
+    return transports_of(db).simulator(sender_id)
 
 
 async def make_user(db: Database, role: Role = Role.ADMIN) -> str:
@@ -128,7 +157,7 @@ async def grant_consent(
     """Records the contact's consent to the sender; the person started its bot to give it."""
     contact = await orchestrator.get_contact(session=session, contact_id=contact_id)
     assert contact is not None
-    start_bot(sender_id, [contact.telegram_id])
+    start_bot(_database_of_session(session), sender_id, [contact.telegram_id])
     await compliance.record_consent(
         session=session,
         consent_in=ConsentCreate(
@@ -142,12 +171,19 @@ async def grant_consent(
     )
 
 
-def start_bot(sender_id: int, telegram_ids: Iterable[int]) -> None:
+def _database_of_session(session: AsyncSession) -> Database:
+    """The test's database that `session` is a session of (its runtime's, runtime_of)."""
+    for db in list(_databases):
+        if db.engine is session.bind:
+            return db
+    raise LookupError("no test database of this session: open it through the db fixture")
+
+
+def start_bot(db: Database, sender_id: int, telegram_ids: Iterable[int]) -> None:
     """The people (or groups) behind `telegram_ids` started the sender's simulated bot earlier:
-    Telegram lets a bot write only to them. Senders on other transports are left alone (a Bot
-    API test starts its bot through the simulated server's /sim/ routes)."""
-    if telegram.pool().transport_of(sender_id) == "simulator":
-        telegram.pool().simulator(sender_id).add_started_chats(telegram_ids)
+    Telegram lets a bot write only to them (only a simulator reads this; a Bot API test starts
+    its bot through the simulated server's /sim/ routes)."""
+    transports_of(db).started_chats(sender_id).update(telegram_ids)
 
 
 def database_of(app: FastAPI) -> Database:
@@ -250,7 +286,7 @@ async def _next_due(db: Database) -> datetime | None:
 async def drive(db: Database, virtual_clock: VirtualClock, *, until: datetime) -> None:
     """Runs the scheduler and the worker as the app does, jumping the virtual clock to the next
     thing due, until `until` (or until nothing is left to do)."""
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, transports=transports_of(db))
     while clock.now() < until:
         await scheduled.tick(runtime_of(db))
         if await worker.run_once():
@@ -285,7 +321,7 @@ async def start_campaign(db: Database, settings: Settings, *, sender_id: int) ->
 
 async def drain(db: Database, worker: DeliveryWorker | None = None, rounds: int = 50) -> None:
     """Runs a worker until it finds nothing more to do."""
-    worker = worker or DeliveryWorker(db)
+    worker = worker or DeliveryWorker(db, transports=transports_of(db))
     for _ in range(rounds):
         if not await worker.run_once():
             return

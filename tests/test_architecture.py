@@ -51,9 +51,6 @@ ALLOWED_OBJECTS: dict[tuple[str, str], str] = {
     ("safety/metrics.py", "SPAM_REPLIES_24H"): "a Prometheus metric (process-wide by design)",
     ("telegram/simulator_http.py", "_NO_REACTIONS"): "a frozen behaviour model (configuration)",
     ("analytics/conversions.py", "_ONE"): "a pydantic TypeAdapter: a stateless validator",
-    # TODO(runtime): move onto the Runtime; every telegram.service function reaches it today,
-    # as do the tests (telegram.pool()): the runtime holds the same object (Runtime.transports).
-    ("telegram/service.py", "_pool"): "TODO: the transport pool, to become Runtime.transports only",
 }
 # Built at import and never changed: routers and CLI apps (assembled once), templates, struct
 # formats, type variables.

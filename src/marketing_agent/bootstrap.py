@@ -11,10 +11,19 @@ from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.settings import Settings
 from marketing_agent.gateway import service as gateway
 from marketing_agent.migrate import upgrade
+from marketing_agent.telegram.service import TransportPool
 
 
-async def prepare(settings: Settings, *, demo: bool, admin_password: str | None) -> str | None:
-    """Migrates, makes sure an admin exists and seeds the demo; returns a new admin password."""
+async def prepare(
+    settings: Settings,
+    *,
+    demo: bool,
+    admin_password: str | None,
+    transports: TransportPool | None = None,
+) -> str | None:
+    """Migrates, makes sure an admin exists and seeds the demo (its simulated bot configured
+    in `transports`, the pool the server's runtime is then given, when it runs in this
+    process); returns a new admin password."""
     make_data_dir(settings.data_dir)
     await upgrade(settings.resolved_database_url)
     db = Database(settings.resolved_database_url)
@@ -28,7 +37,9 @@ async def prepare(settings: Settings, *, demo: bool, admin_password: str | None)
         if demo:
             from marketing_agent.demo import seed_demo
 
-            await seed_demo(db, settings=settings, history=True)
+            # None: the demo's server runs elsewhere (its simulator learns nothing from here).
+            pool = transports or TransportPool()
+            await seed_demo(db, transports=pool, settings=settings, history=True)
     finally:
         await db.dispose()
     return password

@@ -119,14 +119,22 @@ def run(
     import uvicorn
 
     from marketing_agent.bootstrap import prepare
+    from marketing_agent.core.crypto import load_secret_box
     from marketing_agent.gateway.app import UVICORN_OPTIONS, create_app
+    from marketing_agent.telegram import service as telegram
 
     settings = _for_terminal(_settings(data_dir))
     host, port = host or settings.host, port or settings.port
     _refuse_busy_port(host, port)
     admin_password = admin_password or os.environ.get(ADMIN_PASSWORD_ENV)
+    # The server's transports: the demo seeds its simulated bot (who started it) in them.
+    transports = telegram.open_transports(
+        secret_box=load_secret_box(settings), bot_api_url=settings.telegram_bot_api_url
+    )
     try:
-        password = asyncio.run(prepare(settings, demo=demo, admin_password=admin_password))
+        password = asyncio.run(
+            prepare(settings, demo=demo, admin_password=admin_password, transports=transports)
+        )
     except MarketingAgentError as exc:
         _fail(exc)
     url = f"http://{host}:{port}/"
@@ -149,9 +157,8 @@ def run(
         console.print("  API docs at " + url + "docs · Ctrl-C stops")
         console.print(login + "\n", soft_wrap=True)
 
-    config = uvicorn.Config(
-        create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS
-    )
+    app = create_app(settings, transports=transports)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
     _serve_with_banner(config, banner)
 
 
@@ -416,18 +423,21 @@ def accounts_add_bot(
         _fail(ValidationFailed([field_error(e["loc"], e["msg"]) for e in exc.errors()]))
 
     async def add() -> tuple[int, str | None]:
-        identity = await telegram.check_bot_token(
-            token=secret, bot_api_url=bot_api_url or settings.telegram_bot_api_url
-        )
-        async with _database(settings) as db, db.session() as session:
-            sender = await telegram.create_sender(
-                session=session,
-                sender_in=sender_in,
-                secret_box=load_secret_box(settings),
-                actor="cli",
-                bot_username=identity.username,
+        from marketing_agent.runtime import one_shot
+
+        async with one_shot(settings) as runtime:
+            identity = await telegram.check_bot_token(
+                transports=runtime.transports, token=secret, bot_api_url=bot_api_url
             )
-            return sender.id, identity.username
+            async with runtime.database.session() as session:
+                sender = await telegram.create_sender(
+                    session=session,
+                    sender_in=sender_in,
+                    secret_box=load_secret_box(settings),
+                    actor="cli",
+                    bot_username=identity.username,
+                )
+                return sender.id, identity.username
 
     try:
         sender_id, username = asyncio.run(add())
@@ -492,6 +502,7 @@ def accounts_test(
         async with one_shot(settings) as runtime, runtime.database.session() as session:
             return await telegram.send_test_message(
                 session=session,
+                transports=runtime.transports,
                 sender_id=sender_id,
                 chat_id=chat_id,
                 text=text,

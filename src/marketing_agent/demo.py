@@ -144,6 +144,7 @@ DEMO_SEGMENTS = (
 async def seed_demo(
     db: Database,
     *,
+    transports: telegram.TransportPool,
     contacts: int = 300,
     seed: int = 7,
     fast: bool = True,
@@ -155,12 +156,12 @@ async def seed_demo(
     async with db.session() as session:
         sender = await telegram.ensure_demo_sender(session=session)
         existing = (await orchestrator.list_contacts(session=session, limit=1))[1]
-    telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast), seed=seed)
+    transports.configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast), seed=seed)
     csv_data = demo_contacts_csv(contacts, seed=seed)
     # The people who opted in started the bot (Telegram lets it write only to them); the
     # others are the shop's customers who never opened it.
     started = _chats_that_started(csv_data)
-    telegram.pool().simulator(sender.id).add_started_chats(started)
+    transports.started_chats(sender.id).update(started)
     if existing:
         return DemoSeed(sender_id=sender.id, contacts=existing)
     # The people were added when they opted in, before the history's campaigns reached them: a
@@ -193,16 +194,16 @@ async def seed_demo(
         demo_settings = (settings or Settings()).model_copy(
             update={"llm_provider": "offline", "review_all": False}
         )
-        telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=False))
-        runtime = open_runtime(demo_settings, role="demo", database=db)
+        transports.configure_simulator(sender.id, behaviour=demo_behaviour(fast=False))
+        runtime = open_runtime(demo_settings, role="demo", database=db, transports=transports)
         try:
             await _seed_history(runtime, demo_settings, vip_segment_id=segment_ids[0])
         finally:
             await runtime.limits.close()
         # The simulator remembers the virtual clock's times (per-chat limits, pending reactions):
         # forget it, so the server builds a fresh one on the real clock.
-        await telegram.pool().close(sender.id)
-        telegram.pool().configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast))
+        await transports.close(sender.id)
+        transports.configure_simulator(sender.id, behaviour=demo_behaviour(fast=fast))
         await _seed_running(db, demo_settings)
     return DemoSeed(sender_id=sender.id, contacts=result.created)
 
@@ -337,13 +338,15 @@ async def run_terminal_demo(
         db = runtime.database
         try:
             with console.status("Preparing contacts and consent records…"):
-                demo = await seed_demo(db, contacts=contacts, seed=seed, fast=False)
+                demo = await seed_demo(
+                    db, transports=runtime.transports, contacts=contacts, seed=seed, fast=False
+                )
             campaign_id = await _create_and_launch(console, db, settings, variant_count)
             sim_started = clock.get_clock().monotonic()
             await _send_with_progress(console, runtime, campaign_id)
             sent_s = clock.get_clock().monotonic() - sim_started
             await _collect_reactions(runtime)
-            await _print_results(console, db, campaign_id, demo, sent_s)
+            await _print_results(console, db, runtime.transports, campaign_id, demo, sent_s)
         finally:
             await runtime.close()
             clock.set_clock(previous_clock)
@@ -423,7 +426,12 @@ async def _collect_reactions(runtime: Runtime) -> None:
 
 
 async def _print_results(
-    console: Console, db: Database, campaign_id: int, demo: DemoSeed, sent_s: float
+    console: Console,
+    db: Database,
+    transports: telegram.TransportPool,
+    campaign_id: int,
+    demo: DemoSeed,
+    sent_s: float,
 ) -> None:
     async with db.session() as session:
         stats = await analytics.campaign_stats(session=session, campaign_id=campaign_id)
@@ -470,7 +478,7 @@ async def _print_results(
             beat,
         )
     console.print(table)
-    sim = telegram.pool().simulator(demo.sender_id).stats
+    sim = transports.simulator(demo.sender_id).stats
     console.print(
         f"{counts.sent} sent, {counts.skipped} skipped (no consent), {counts.failed} failed · "
         f"simulated sending time {sent_s:.0f} s at {sim.achieved_per_s:.1f} msg/s "

@@ -36,7 +36,7 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.accounts import LoginRegistry
-from marketing_agent.telegram.pool import TransportPool
+from marketing_agent.telegram.service import TransportPool
 
 log = get_logger(__name__)
 Role = Literal["run", "api", "worker", "scheduler", "cli", "demo", "test"]
@@ -81,6 +81,7 @@ class Runtime:
     # The worker's send function; None: the transports' (see `_simulator_ledger`).
     send: SendFunction | None = None
     owns_database: bool = True
+    owns_transports: bool = True
     _closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list, repr=False)
 
     @property
@@ -121,6 +122,7 @@ class Runtime:
         from marketing_agent.orchestrator.worker import DeliveryWorker
 
         options: dict[str, Any] = {
+            "transports": self.transports,
             "batch_size": self.settings.worker_batch_size,
             "limits": self.limits,
             "lease_s": self.settings.worker_lease_s,
@@ -162,20 +164,30 @@ class Runtime:
         self._closers.clear()
         await self.logins.close()
         await self.limits.close()
-        await telegram.shutdown()
+        if self.owns_transports:
+            await self.transports.close_all()
         if self.owns_database:
             await self.database.dispose()
 
 
-def open_runtime(settings: Settings, *, role: Role, database: Database | None = None) -> Runtime:
-    """Builds the runtime of a process in `role`; pass `database` to share one (tests), else
-    one is opened from the settings (and disposed by `close`)."""
+def open_runtime(
+    settings: Settings,
+    *,
+    role: Role,
+    database: Database | None = None,
+    transports: TransportPool | None = None,
+) -> Runtime:
+    """Builds the runtime of a process in `role`; pass `database` or `transports` to share
+    them (tests), else they are opened from the settings (and closed by `close`)."""
     make_data_dir(settings.data_dir)
     owns_database = database is None
+    owns_transports = transports is None
     secret_key = load_secret_key(settings)
     secret_box = load_secret_box(settings)
-    transports = telegram.pool()
-    transports.use_secret_box(secret_box)
+    if transports is None:
+        transports = telegram.open_transports(
+            secret_box=secret_box, bot_api_url=settings.telegram_bot_api_url
+        )
     database = database or Database(settings.resolved_database_url)
     runtime = Runtime(
         role=role,
@@ -190,6 +202,7 @@ def open_runtime(settings: Settings, *, role: Role, database: Database | None = 
         logins=LoginRegistry(),
         strategist=agent.Strategist(settings, database.sessionmaker),
         owns_database=owns_database,
+        owns_transports=owns_transports,
     )
     if role in ("worker", "run") and settings.simulator_ledger and settings.redis_url:
         _simulator_ledger(runtime)
@@ -202,7 +215,9 @@ def _simulator_ledger(runtime: Runtime) -> None:
     from marketing_agent.telegram.ledger import SimulatorLedger
 
     assert runtime.settings.redis_url is not None
-    ledger = SimulatorLedger(runtime.settings.redis_url, prefix=runtime.settings.redis_prefix)
+    ledger = SimulatorLedger(
+        runtime.settings.redis_url, runtime.transports, prefix=runtime.settings.redis_prefix
+    )
     runtime.send = ledger.send_message
     runtime._closers.append(ledger.close)
 

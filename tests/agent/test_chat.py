@@ -21,7 +21,14 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from tests.agent.factories import app_client
 from tests.agent.fake_llm import Reply, chat_tool_calls, fake_llm
 from tests.agent.test_reply_inbox import reply, subscribed_contact
-from tests.factories import database_of, headers_for, make_contacts, make_sender, start_campaign
+from tests.factories import (
+    database_of,
+    headers_for,
+    make_contacts,
+    make_sender,
+    start_campaign,
+    transports_of,
+)
 
 OFFERED = {
     "list_campaigns",
@@ -65,7 +72,7 @@ async def sent_campaign(db: Database, settings: Settings, people: int) -> int:
     sender_id = await make_sender(db)
     await make_contacts(db, people, sender_id=sender_id)
     campaign_id = await start_campaign(db, settings, sender_id=sender_id)
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, transports=transports_of(db))
     while await worker.run_once():
         pass
     return campaign_id

@@ -12,7 +12,14 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from tests.agent.factories import app_client
 from tests.agent.fake_llm import Recorded, Reply, chat_tool_calls, fake_llm
-from tests.factories import counts, headers_for, make_contacts, make_sender, start_campaign
+from tests.factories import (
+    counts,
+    headers_for,
+    make_contacts,
+    make_sender,
+    start_campaign,
+    transports_of,
+)
 from tests.waits import wait_until
 
 SUBMISSION = {
@@ -65,7 +72,7 @@ async def test_the_worker_keeps_sending_while_a_slow_model_plans(
             )
             await wait_until(lambda: bool(server.requests), timeout_s=5, what="the model asked")
 
-            worker = DeliveryWorker(db)
+            worker = DeliveryWorker(db, transports=transports_of(db))
             started = time.monotonic()
             while (await counts(db, running)).sent < 20:
                 assert time.monotonic() - started < SLOWEST_S - 2, "the worker was held up"

@@ -14,9 +14,14 @@ from marketing_agent.core.db import Database
 from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import ContactCreate
-from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent
-from tests.factories import database_of, grant_consent, headers_for, make_sender
+from tests.factories import (
+    database_of,
+    grant_consent,
+    headers_for,
+    make_sender,
+    simulator_of,
+)
 
 OPT_OUTS = [
     ("en", "Please stop writing to me"),
@@ -78,7 +83,7 @@ async def test_a_question_waits_for_a_person_who_sends_the_suggested_answer(
     db = database_of(app)
     sender_id = await make_sender(db)
     contact_id = await subscribed_contact(db, sender_id, 7_100_002, "de")
-    simulator = telegram.pool().simulator(sender_id)
+    simulator = await simulator_of(db, sender_id)
 
     applied = await reply(db, sender_id, 7_100_002, "Gibt es die Stiefel auch in Größe 46?")
 
@@ -146,7 +151,7 @@ async def test_an_answer_to_a_chat_that_blocked_the_bot_is_a_409_and_stays_open(
     sender_id = await make_sender(db)
     await subscribed_contact(db, sender_id, 7_100_005, "en")
     await reply(db, sender_id, 7_100_005, "Do you ship to Lisbon?")
-    telegram.pool().simulator(sender_id).set_recipient_state(7_100_005, "blocked")
+    (await simulator_of(db, sender_id)).set_recipient_state(7_100_005, "blocked")
     headers = await headers_for(client, db)
     [item] = (await client.get("/api/v1/agent/inbox", headers=headers)).json()["items"]
 

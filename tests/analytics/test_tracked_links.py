@@ -18,7 +18,7 @@ from marketing_agent.orchestrator import flows
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
 from tests.analytics.factories import make_campaign
-from tests.factories import database_of, grant_consent, headers_for, make_contacts
+from tests.factories import database_of, grant_consent, headers_for, make_contacts, transports_of
 
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Safari"
 TELEGRAM_PREVIEW = "TelegramBot (like TwitterBot)"
@@ -169,7 +169,7 @@ async def test_the_worker_sends_tracked_links_after_checking_the_real_text(
         sent.append(message.text)
         return SendOutcome(status=SendStatus.SENT, message_id=len(sent))
 
-    worker = DeliveryWorker(db, send=send, links=_tracker(settings))
+    worker = DeliveryWorker(db, transports=transports_of(db), send=send, links=_tracker(settings))
     for _ in range(10):
         if not await worker.run_once() and sent:
             break

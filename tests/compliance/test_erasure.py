@@ -69,7 +69,7 @@ async def _seed_the_person(
     """Subscribes the person through the bot, sends them a campaign with two others, and lets
     them reply and click; returns (contact id, campaign id, sender id)."""
     sender_id = await make_sender(db)
-    start_bot(sender_id, [TELEGRAM_ID])  # they opened the bot in Telegram, so it may write
+    start_bot(db, sender_id, [TELEGRAM_ID])  # they opened the bot in Telegram, so it may write
     profile = {"username": USERNAME, "first_name": FIRST_NAME, "source": "winter"}
     await _inbound(db, sender_id, _event("start", text="/start winter", payload=profile))
     await _inbound(db, sender_id, _event("consent_yes", payload=profile))

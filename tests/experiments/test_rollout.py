@@ -24,7 +24,14 @@ from marketing_agent.orchestrator.models import Campaign, Delivery
 from marketing_agent.orchestrator.rollout import EXPERIMENT_HOLD
 from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
+from tests.factories import (
+    database_of,
+    headers_for,
+    make_contacts,
+    make_sender,
+    runtime_of,
+    transports_of,
+)
 
 TEXTS = [
     "Hi {first_name}, our winter boots are 20% off this week.",
@@ -67,7 +74,9 @@ async def new_campaign(
 async def send_what_is_due(db: Database) -> None:
     """One scheduler tick, then the worker until it finds nothing to send, then a tick."""
     runtime = runtime_of(db)
-    worker = DeliveryWorker(db, limits=runtime.limits)  # the runtime's one limiter set
+    worker = DeliveryWorker(
+        db, transports=transports_of(db), limits=runtime.limits
+    )  # the runtime's one limiter set
     await scheduled.tick(runtime)
     for _ in range(100):
         if not await worker.run_once():

@@ -9,8 +9,15 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.orchestrator import flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
+from tests.factories import (
+    database_of,
+    headers_for,
+    make_contacts,
+    make_sender,
+    runtime_of,
+    simulator_of,
+    transports_of,
+)
 from tests.orchestrator.test_flows import SAFE, create, run_until_idle
 
 
@@ -80,12 +87,12 @@ async def test_second_worker_run_sends_nothing_twice(
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     await run_until_idle(db)
 
-    received_before = telegram.pool().simulator(sender_id).stats.sent
+    received_before = (await simulator_of(db, sender_id)).stats.sent
     assert received_before == 30
 
-    assert await DeliveryWorker(db).run_once() == 0
+    assert await DeliveryWorker(db, transports=transports_of(db)).run_once() == 0
     await scheduled.tick(runtime_of(db))
-    assert telegram.pool().simulator(sender_id).stats.sent == received_before
+    assert (await simulator_of(db, sender_id)).stats.sent == received_before
     async with db.session() as session:
         rows, total = await orchestrator.list_deliveries(
             session=session, campaign_id=campaign["id"]
@@ -107,7 +114,7 @@ async def test_stop_arriving_after_the_claim_is_honoured_before_the_send(
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     async with db.session() as session:
         await flows.start_due_campaigns(session=session)
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, transports=transports_of(db))
     chunk = await worker._process_chunk(campaign["id"])  # claimed, consent checked
     assert chunk is not None and len(chunk.sends) == 3
     async with db.session() as session:  # ...and then the person sends STOP
@@ -127,5 +134,5 @@ async def test_stop_arriving_after_the_claim_is_honoured_before_the_send(
     by_contact = {d.contact_id: (d.status, d.reason) for d in rows}
     assert by_contact[contact_ids[1]] == ("skipped", "no_consent")
     assert by_contact[contact_ids[0]][0] == by_contact[contact_ids[2]][0] == "sent"
-    received = telegram.pool().simulator(sender_id).stats.received
+    received = (await simulator_of(db, sender_id)).stats.received
     assert len(received) == 2

@@ -5,6 +5,7 @@ twice and never drops a recipient; what cannot be known (a Bot API send caught m
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import httpx
 import pytest
@@ -36,7 +37,9 @@ from tests.factories import (
     headers_for,
     make_contacts,
     make_sender,
+    simulator_of,
     start_campaign,
+    transports_of,
 )
 
 LEASE_S = 30.0
@@ -46,7 +49,9 @@ QUIET = BehaviourModel(default=RecipientBehaviour(read_p=0.0))
 async def _kill_worker_after(db: Database, sends: int, inner: object) -> DiesAfter:
     """Runs a worker that dies after `sends` sends, and lets its stray tasks settle."""
     dying = DiesAfter(inner, sends=sends)  # type: ignore[arg-type]
-    worker = DeliveryWorker(db, send=dying, lease_s=LEASE_S, batch_size=25)
+    worker = DeliveryWorker(
+        db, transports=transports_of(db), send=dying, lease_s=LEASE_S, batch_size=25
+    )
     with pytest.raises(WorkerKilled):
         await worker.run_once()
     await asyncio.sleep(0.3)  # what was already in flight in the dead process ends
@@ -58,12 +63,12 @@ async def test_killed_worker_is_replaced_and_every_recipient_gets_exactly_one_me
     any_db: Database, settings: Settings, virtual_clock: VirtualClock, sends_before_kill: int
 ) -> None:
     db = any_db
-    await telegram.shutdown()
     sender_id = await make_sender(db)
     await make_contacts(db, 60, sender_id=sender_id)
     campaign_id = await start_campaign(db, settings, sender_id=sender_id)
 
-    dying = await _kill_worker_after(db, sends_before_kill, telegram.send_message)
+    send = functools.partial(telegram.send_message, transports=transports_of(db))
+    dying = await _kill_worker_after(db, sends_before_kill, send)
     stuck = await counts(db, campaign_id)
     assert stuck.sending > 0  # claimed, maybe sent, never recorded
     sent_unrecorded = dying.made - stuck.sent
@@ -72,7 +77,7 @@ async def test_killed_worker_is_replaced_and_every_recipient_gets_exactly_one_me
     virtual_clock.advance(LEASE_S + 1)  # the dead worker's lease runs out
     await drain(db)
 
-    simulator = telegram.pool().simulator(sender_id)
+    simulator = await simulator_of(any_db, sender_id)
     final = await counts(db, campaign_id)
     assert final.sent == 60 and final.sending == final.queued == final.in_doubt == 0
     assert len(simulator.stats.received) == 60
@@ -121,7 +126,7 @@ async def test_bot_api_send_caught_by_a_crash_is_in_doubt_until_an_operator_redr
 
     await _kill_worker_after(db, 10, bot_api)
     virtual_clock.advance(LEASE_S + 1)
-    await drain(db, DeliveryWorker(db, send=bot_api))
+    await drain(db, DeliveryWorker(db, transports=transports_of(db), send=bot_api))
     async with db.session() as session:
         await flows.complete_finished_campaigns(session=session)
 
@@ -161,7 +166,7 @@ async def test_bot_api_send_caught_by_a_crash_is_in_doubt_until_an_operator_redr
         "dead": 0,
         "in_doubt": doubt,
     }
-    await drain(db, DeliveryWorker(db, send=bot_api))
+    await drain(db, DeliveryWorker(db, transports=transports_of(db), send=bot_api))
     final = await counts(db, campaign_id)
     assert final.sent == 40 and final.in_doubt == 0
     settled = (
@@ -184,10 +189,10 @@ async def test_transient_failures_back_off_then_dead_letter_and_a_redrive_sends_
     db = database_of(app)
     sender_id = await make_sender(db)
     await make_contacts(db, 5, sender_id=sender_id)
-    telegram.pool().configure_simulator(sender_id, transient_failure_p=1.0)
+    transports_of(db).configure_simulator(sender_id, transient_failure_p=1.0)
     campaign_id = await start_campaign(db, settings, sender_id=sender_id)
 
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, transports=transports_of(db))
     retry_times = []
     for _ in range(10):
         await worker.run_once()
@@ -208,7 +213,7 @@ async def test_transient_failures_back_off_then_dead_letter_and_a_redrive_sends_
     assert dead["total"] == 5
     assert all(d["attempts"] == 5 and "timeout" in d["reason"] for d in dead["items"])
 
-    telegram.pool().configure_simulator(sender_id, transient_failure_p=0.0)
+    transports_of(db).configure_simulator(sender_id, transient_failure_p=0.0)
     response = await client.post(
         f"/api/v1/orchestrator/campaigns/{campaign_id}/redrive", json={}, headers=headers
     )
@@ -240,7 +245,6 @@ async def test_flood_wait_pauses_the_sender_and_is_remembered_but_one_lowers_no_
 ) -> None:
     from marketing_agent.safety import service as safety
 
-    await telegram.shutdown()
     sender_id = await make_sender(db)
     contact_ids = await make_contacts(db, 3, sender_id=sender_id)
     campaign_id = await start_campaign(db, settings, sender_id=sender_id)
@@ -248,7 +252,7 @@ async def test_flood_wait_pauses_the_sender_and_is_remembered_but_one_lowers_no_
         first = await orchestrator.get_contact(session=session, contact_id=contact_ids[0])
     assert first is not None
     # Someone else used the bot a moment ago: our limiter cannot know, Telegram answers FloodWait.
-    simulator = telegram.pool().simulator(sender_id)
+    simulator = await simulator_of(db, sender_id)
     await simulator.send(OutgoingMessage(chat_id=first.telegram_id, text="Order shipped"))
 
     await drain(db)
@@ -270,7 +274,6 @@ async def test_a_group_contact_is_sent_as_a_group_chat(
 ) -> None:
     from marketing_agent.orchestrator.models import Contact
 
-    await telegram.shutdown()
     sender_id = await make_sender(db)
     async with db.session() as session:
         group = Contact(telegram_id=-1001234567890, first_name="Boot lovers", tags=[])
@@ -283,4 +286,4 @@ async def test_a_group_contact_is_sent_as_a_group_chat(
     await drain(db)
 
     assert (await counts(db, campaign_id)).sent == 1
-    assert telegram.pool().simulator(sender_id).stats.max_group_per_min == 1
+    assert (await simulator_of(db, sender_id)).stats.max_group_per_min == 1

@@ -9,7 +9,14 @@ from fastapi import FastAPI
 from marketing_agent.core.db import Database
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
+from tests.factories import (
+    database_of,
+    headers_for,
+    make_contacts,
+    make_sender,
+    runtime_of,
+    transports_of,
+)
 
 SAFE = [
     {"text": "Hi {first_name}, our winter boots are 20% off this week."},
@@ -20,7 +27,9 @@ RISKY_BRIEF = "Guaranteed results: act now to double your money with our boots"
 
 async def run_until_idle(db: Database) -> None:
     """Drives the scheduler and the worker the way the running app does, until nothing is left."""
-    worker = DeliveryWorker(db, limits=runtime_of(db).limits)  # the runtime's one limiter set
+    worker = DeliveryWorker(
+        db, transports=transports_of(db), limits=runtime_of(db).limits
+    )  # the runtime's one limiter set
     for _ in range(50):
         await scheduled.tick(runtime_of(db))
         if not await worker.run_once():

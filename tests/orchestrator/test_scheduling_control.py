@@ -15,7 +15,7 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from marketing_agent.telegram.simulator import SimulatorStats
-from tests.factories import counts, launch, make_contacts, runtime_of
+from tests.factories import counts, launch, make_contacts, runtime_of, simulator_of, transports_of
 from tests.waits import wait_until
 
 LIMIT_S = 1.0
@@ -49,16 +49,15 @@ async def set_status(db: Database, campaign_id: int, action: str) -> float:
 async def test_pause_resume_and_cancel_take_effect_within_a_second(
     db: Database, settings: Settings, profile: str, contacts: int, sent_before_pause: int
 ) -> None:
-    await telegram.shutdown()
     sender_id = await make_sender_with_profile(db, profile)
     await make_contacts(db, contacts, sender_id=sender_id)
     campaign_id = await launch(db, settings, sender_id=sender_id)
     await scheduled.tick(runtime_of(db))
     stop = asyncio.Event()
-    worker = DeliveryWorker(db)
+    worker = DeliveryWorker(db, transports=transports_of(db))
     running = asyncio.create_task(worker.run_forever(stop, idle_s=0.05))
     try:
-        stats: SimulatorStats = telegram.pool().simulator(sender_id).stats
+        stats: SimulatorStats = (await simulator_of(db, sender_id)).stats
         await wait_until(lambda: stats.sent >= sent_before_pause, timeout_s=10, what="sends")
 
         paused_at = await set_status(db, campaign_id, "pause")

@@ -17,7 +17,6 @@ from marketing_agent.orchestrator import scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import SegmentCreate, SegmentFilter
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from marketing_agent.telegram import service as telegram
 from tests.factories import (
     add_contact,
     counts,
@@ -27,6 +26,8 @@ from tests.factories import (
     launch,
     make_sender,
     runtime_of,
+    simulator_of,
+    transports_of,
 )
 
 
@@ -36,7 +37,6 @@ def utc(*args: int) -> datetime:
 
 @pytest.fixture
 async def sender_id(db: Database) -> int:
-    await telegram.shutdown()  # a fresh simulator: its stats are this test's
     return await make_sender(db)
 
 
@@ -91,13 +91,13 @@ async def test_delivery_whose_window_closed_while_queued_waits_for_the_next_open
     assert (await deliveries(db, campaign_id))[contact_id].not_before is None
 
     virtual_clock.advance(3.5 * 3600)  # nobody sent it; now 23:00 in Berlin
-    await DeliveryWorker(db).run_once()
+    await DeliveryWorker(db, transports=transports_of(db)).run_once()
 
     held = (await deliveries(db, campaign_id))[contact_id]
     assert (held.status, held.reason) == ("queued", "send_window")
     assert held.not_before == utc(2026, 1, 2, 8, 0)  # 09:00 in Berlin
     assert held.attempts == 0  # held back, not a failed attempt
-    assert telegram.pool().simulator(sender_id).stats.sent == 0
+    assert (await simulator_of(db, sender_id)).stats.sent == 0
 
     await drive(db, virtual_clock, until=utc(2026, 1, 3))
     sent = (await deliveries(db, campaign_id))[contact_id]
@@ -178,14 +178,16 @@ async def test_two_workers_sending_two_campaigns_never_exceed_the_cap(
     virtual_clock: VirtualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await telegram.shutdown()
     sender_id = await make_sender(any_db)
     contacts = [await add_contact(any_db, sender_id=sender_id) for _ in range(30)]
     with frequency_cap(monkeypatch, count=1, days=7):
         first = await launch(any_db, settings, sender_id=sender_id, quiet_hours=None)
         second = await launch(any_db, settings, sender_id=sender_id, quiet_hours=None)
         await scheduled.tick(runtime_of(any_db))
-        workers = [DeliveryWorker(any_db, batch_size=10) for _ in range(2)]
+        workers = [
+            DeliveryWorker(any_db, transports=transports_of(any_db), batch_size=10)
+            for _ in range(2)
+        ]
         for _ in range(20):
             if not sum(await asyncio.gather(*(w.run_once() for w in workers))):
                 break
@@ -193,5 +195,5 @@ async def test_two_workers_sending_two_campaigns_never_exceed_the_cap(
     totals = [await counts(any_db, c) for c in (first, second)]
     assert sum(t.sent for t in totals) == len(contacts)
     assert sum(t.skipped_reasons.get("frequency_cap", 0) for t in totals) == len(contacts)
-    received = telegram.pool().simulator(sender_id).stats.received
+    received = (await simulator_of(any_db, sender_id)).stats.received
     assert len(received) == len(contacts) and max(received.values()) == 1

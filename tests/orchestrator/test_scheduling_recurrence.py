@@ -14,7 +14,6 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.models import Campaign
-from marketing_agent.telegram import service as telegram
 from tests.factories import (
     add_contact,
     campaign,
@@ -23,6 +22,7 @@ from tests.factories import (
     frequency_cap,
     launch,
     make_sender,
+    simulator_of,
 )
 
 
@@ -32,7 +32,6 @@ def utc(*args: int) -> datetime:
 
 @pytest.fixture
 async def sender_id(db: Database, monkeypatch: pytest.MonkeyPatch) -> int:
-    await telegram.shutdown()
     with frequency_cap(monkeypatch, count=0, days=7):  # daily runs would hit the weekly cap
         yield await make_sender(db)
 
@@ -84,7 +83,7 @@ async def test_each_cron_run_is_its_own_campaign_with_its_own_deliveries(
         assert run.status == "completed"
         assert (await counts(db, run.id)).sent == len(contacts)
         assert [v.text for v in run.variants] == [v.text for v in template.variants]
-    assert telegram.pool().simulator(sender_id).stats.max_received == 3  # one per run
+    assert (await simulator_of(db, sender_id)).stats.max_received == 3  # one per run
 
     template = await campaign(db, template_id)
     assert (template.status, template.runs, template.next_run_at) == ("completed", 3, None)

@@ -17,7 +17,14 @@ from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
 from tests.agent.factories import app_client
 from tests.agent.fake_llm import claude_message, fake_llm, tool_use
-from tests.factories import database_of, grant_consent, headers_for, make_sender, runtime_of
+from tests.factories import (
+    database_of,
+    grant_consent,
+    headers_for,
+    make_sender,
+    runtime_of,
+    transports_of,
+)
 
 LANGUAGES = {"fr": 3, "de": 2, "en": 1, "ja": 1}
 OPT_OUTS = {
@@ -75,7 +82,7 @@ async def test_each_contact_receives_the_variant_in_their_own_language(
         received[message.chat_id] = message.text
         return SendOutcome(status=SendStatus.SENT, message_id=len(received))
 
-    worker = DeliveryWorker(db, send=send)
+    worker = DeliveryWorker(db, transports=transports_of(db), send=send)
     for _ in range(20):
         await scheduled.tick(runtime_of(db))
         if not await worker.run_once() and len(received) == len(language_of):

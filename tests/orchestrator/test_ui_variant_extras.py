@@ -16,7 +16,14 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome
-from tests.factories import database_of, headers_for, make_contacts, make_sender, runtime_of
+from tests.factories import (
+    database_of,
+    headers_for,
+    make_contacts,
+    make_sender,
+    runtime_of,
+    transports_of,
+)
 
 API = "/api/v1/orchestrator"
 IMAGE = "https://shop.example.com/boots.jpg"
@@ -51,9 +58,11 @@ async def test_a_variant_with_an_image_and_buttons_is_sent_with_both(
 
     async def recording_send(**kwargs: Any) -> SendOutcome:
         sent.append(kwargs["message"])
-        return await telegram.send_message(**kwargs)
+        return await telegram.send_message(transports=transports_of(db), **kwargs)
 
-    worker = DeliveryWorker(db, send=recording_send, limits=runtime_of(db).limits)
+    worker = DeliveryWorker(
+        db, transports=transports_of(db), send=recording_send, limits=runtime_of(db).limits
+    )
     for _ in range(20):
         await scheduled.tick(runtime_of(db))
         if not await worker.run_once() and sent:

@@ -12,7 +12,6 @@ from marketing_agent.core.db import Database
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import health
 from marketing_agent.safety import service as safety
-from marketing_agent.telegram import service as telegram
 from tests.factories import (
     counts,
     database_of,
@@ -21,6 +20,8 @@ from tests.factories import (
     make_contacts,
     make_sender,
     runtime_of,
+    simulator_of,
+    transports_of,
 )
 from tests.orchestrator.test_flows import SAFE, create
 
@@ -99,9 +100,11 @@ async def test_peer_flood_pauses_the_sender_and_its_campaign_waits(
         from marketing_agent.orchestrator import flows
 
         await flows.start_due_campaigns(session=session)
-    telegram.pool().simulator(sender_id).set_sender_health("peer_flood")
+    (await simulator_of(db, sender_id)).set_sender_health("peer_flood")
 
-    await drain(db, DeliveryWorker(db, limits=runtime_of(db).limits), rounds=5)
+    await drain(
+        db, DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits), rounds=5
+    )
 
     health_read = (
         await client.get(f"/api/v1/safety/sender-health/{sender_id}", headers=headers)
@@ -110,8 +113,10 @@ async def test_peer_flood_pauses_the_sender_and_its_campaign_waits(
     assert health_read["badge"] == "cooling_down"
     assert health_read["peer_floods"] >= 1
     # Telegram is healthy again, but the sender rests: nothing is claimed, nothing is sent.
-    telegram.pool().simulator(sender_id).set_sender_health(None)
-    await drain(db, DeliveryWorker(db, limits=runtime_of(db).limits), rounds=5)
+    (await simulator_of(db, sender_id)).set_sender_health(None)
+    await drain(
+        db, DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits), rounds=5
+    )
     waiting = await counts(db, campaign["id"])
     assert waiting.sent == 0 and waiting.queued == 6
 
@@ -150,7 +155,9 @@ async def test_a_sender_people_block_waits_until_a_person_resumes_it(
             tally=health.SendTally(sent=140, blocked=60),
         )
     campaign_id = await _running_campaign(client, db, headers)
-    await drain(db, DeliveryWorker(db, limits=runtime_of(db).limits), rounds=5)
+    await drain(
+        db, DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits), rounds=5
+    )
     assert (await counts(db, campaign_id)).queued == 4  # waits, nothing sent elsewhere
     read = (await client.get(f"/api/v1/safety/sender-health/{sender_id}", headers=headers)).json()
     assert read["cooldown_reason"] == "300 blocks per 1000 messages"
@@ -158,7 +165,11 @@ async def test_a_sender_people_block_waits_until_a_person_resumes_it(
     resumed = await client.post(f"/api/v1/safety/sender-health/{sender_id}/resume", headers=headers)
     assert resumed.status_code == 200, resumed.text
     assert resumed.json()["cooling_down"] is False
-    await drain(db, DeliveryWorker(db, limits=runtime_of(db).limits), rounds=10)
+    await drain(
+        db,
+        DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits),
+        rounds=10,
+    )
     assert (await counts(db, campaign_id)).sent == 4
     again = await client.post(f"/api/v1/safety/sender-health/{sender_id}/resume", headers=headers)
     assert again.status_code == 409, again.text

@@ -9,7 +9,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from marketing_agent.telegram import service as telegram
 from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import BotApiServer, People
 from tests.telegram.bot_api_server import add_bot as add_simulated_bot
@@ -27,11 +26,9 @@ def bot_api_server() -> Iterator[BotApiServer]:
 
 @pytest.fixture
 async def people(bot_api_server: BotApiServer) -> AsyncIterator[People]:
-    await telegram.shutdown()
     crowd = People(bot_api_server.url, await add_simulated_bot(bot_api_server.url))
     yield crowd
     await crowd.close()
-    await telegram.shutdown()
 
 
 async def test_privacy_answers_with_the_workspace_policy(

@@ -30,6 +30,7 @@ from tests.factories import (
     make_contacts,
     make_sender,
     runtime_of,
+    transports_of,
 )
 from tests.orchestrator.test_flows import SAFE, create
 
@@ -151,7 +152,7 @@ async def test_a_cooled_down_sender_sends_again_on_its_own_when_the_cool_down_en
     await client.post(f"/api/v1/orchestrator/campaigns/{campaign['id']}/submit", headers=headers)
     async with db.session() as session:
         await flows.start_due_campaigns(session=session)
-    worker = DeliveryWorker(db, limits=runtime_of(db).limits)
+    worker = DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits)
     read = (await client.get(f"/api/v1/safety/sender-health/{sender_id}", headers=headers)).json()
     until = read["cooldown_until"]
     assert read["cooling_down"] is True and until is not None

@@ -1,5 +1,5 @@
-"""Every telegram test starts with an empty transport pool, so no simulator leaks between tests;
-the simulated Bot API runs over HTTP for the tests of the Bot API transport."""
+"""The simulated Bot API runs over HTTP for the tests of the Bot API transport. (Each test's
+transports are its runtime's, tests.factories.runtime_of: nothing leaks between tests.)"""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from marketing_agent.telegram import service as telegram
 from tests.telegram.bot_api_server import BotApiServer, People, add_bot
 
 
-@pytest.fixture(autouse=True)
-async def _fresh_pool() -> AsyncIterator[None]:
-    await telegram.shutdown()
-    yield
-    await telegram.shutdown()
+@pytest.fixture
+async def transports() -> AsyncIterator[telegram.TransportPool]:
+    """A process's transports of the test's own (a runtime's, without the rest of it)."""
+    pool = telegram.open_transports()
+    yield pool
+    await pool.close_all()
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.telegram.schemas import SenderCreate
 from marketing_agent.telegram.transport import ChatKind, OutgoingMessage
+from tests.factories import runtime_of
 
 _names = itertools.count(1)
 
@@ -57,6 +58,7 @@ def api_client(
     app.include_router(router)
     app.state.database = db
     app.state.secret_box = secret_box or SecretBox("test-secret-key")
+    app.state.runtime = runtime_of(db)  # the process's transports and limits
 
     async def as_role() -> Principal:
         return Principal(user_id=1, username=f"test-{role}", role=role)

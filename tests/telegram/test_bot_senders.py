@@ -21,7 +21,7 @@ from marketing_agent.orchestrator import scheduled
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.models import Sender
 from marketing_agent.telegram.pool import SenderSpec
-from tests.factories import database_of, headers_for, runtime_of
+from tests.factories import database_of, headers_for, runtime_of, transports_of
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot
 
@@ -172,7 +172,7 @@ async def test_no_token_or_webhook_secret_in_responses_logs_reprs_or_the_audit_l
             )
         )
         answers.append(await client.get("/api/v1/telegram/senders", headers=headers))
-        transport = telegram.pool().botapi(sender_id)
+        transport = transports_of(db).botapi(sender_id)
         async with db.session() as session:
             entries, _ = await compliance.list_audit(session=session, limit=1000)
             info = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
@@ -232,7 +232,6 @@ def test_the_cli_adds_lists_and_tests_a_bot(
         )
     finally:
         get_settings.cache_clear()  # the next test reads its own environment
-        telegram.use_secret_box(None)
 
     assert added.exit_code == 0, added.output
     assert f"@{people.bot.username} is sender 1" in added.output

@@ -11,7 +11,7 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core.db import Database
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for, make_sender, runtime_of
+from tests.factories import database_of, headers_for, make_sender, runtime_of, transports_of
 
 
 async def _audit_total(db: Database) -> int:
@@ -32,7 +32,7 @@ async def test_getting_senders_twice_leaves_the_audit_log_and_their_health_alone
     headers = await headers_for(client, db)
     sender_id = await make_sender(db)
     # The transport found the account restricted; not yet recorded.
-    assert telegram.pool().report_problem(sender_id, "session_revoked") is not None
+    assert transports_of(db).report_problem(sender_id, "session_revoked") is not None
     before_audit, before_health = await _audit_total(db), await _statuses(db)
 
     for _ in range(2):

@@ -14,7 +14,7 @@ from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.transport import InboundEvent, InboundKind
-from tests.factories import counts, drain, start_campaign
+from tests.factories import counts, drain, simulator_of, start_campaign, transports_of
 from tests.telegram.factories import sender_in
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -69,19 +69,18 @@ async def test_a_csv_contact_who_never_started_the_bot_fails_with_chat_not_found
             suppression_key=None,
             lawful_basis=compliance.LawfulBasis.CONSENT,
         )
-    simulator = telegram.pool().simulator(bot.id)
+    simulator = await simulator_of(db, bot.id)
     simulator.simulate_user_action("start", 901, text="/start")  # only Ann opens the bot
+    events = await telegram.fetch_updates(transports=transports_of(db), sender_id=bot.id)
     async with db.session() as session:
-        await flows.handle_inbound(
-            session=session, sender_id=bot.id, events=await telegram.fetch_updates(sender_id=bot.id)
-        )
+        await flows.handle_inbound(session=session, sender_id=bot.id, events=events)
     async with db.session() as session:
         before_submit = await telegram.count_unreachable(
             session=session, sender_id=bot.id, telegram_ids=[901, 902, 903]
         )
 
     campaign_id = await start_campaign(db, settings, sender_id=bot.id)
-    await drain(db, DeliveryWorker(db))
+    await drain(db, DeliveryWorker(db, transports=transports_of(db)))
 
     assert before_submit == 2
     final = await counts(db, campaign_id)

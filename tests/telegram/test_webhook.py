@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from marketing_agent.compliance import service as compliance
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.telegram import service as telegram
-from tests.factories import database_of, headers_for
+from tests.factories import database_of, headers_for, transports_of
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot
 
@@ -146,8 +146,8 @@ async def test_deleting_the_webhook_goes_back_to_polling_and_voids_the_secret(
     await people.says(74, "/start back_to_polling")
     for _ in range(100):  # the scheduler's pull polls again
         async with db.session() as session:
-            await telegram.list_senders(session=session)
-        events = await telegram.fetch_updates(sender_id=sender["id"])
+            await telegram.load_senders(session=session, transports=transports_of(db))
+        events = await telegram.fetch_updates(transports=transports_of(db), sender_id=sender["id"])
         if events:
             break
         await asyncio.sleep(0.03)

@@ -271,7 +271,8 @@ async def answer_reply(
         reply_id=reply_id,
         text=answer.text,
         actor=principal.actor,
-        limits=getattr(getattr(request.app.state, "runtime", None), "limits", None),
+        transports=request.app.state.runtime.transports,
+        limits=request.app.state.runtime.limits,
     )
     return inbox.read(row)
 

@@ -232,6 +232,7 @@ def add_agent_commands(
                     reply_id=reply_id,
                     text=body,
                     actor=CLI_ACTOR,
+                    transports=runtime.transports,
                     limits=runtime.limits,
                 )
 

@@ -145,6 +145,7 @@ async def answer_reply(
     reply_id: int,
     text: str,
     actor: str,
+    transports: telegram.TransportPool,
     limits: safety.RateLimits | None,
 ) -> InboxReply:
     """Sends a person's answer to a reply (after the safety check of its exact text) through
@@ -158,7 +159,12 @@ async def answer_reply(
         why = "; ".join(r.message for r in verdict.reasons) or "refused by the safety guard"
         raise ValidationFailed([field_error(("body", "text"), why)])
     outcome = await telegram.send_answer(
-        session=session, sender_id=row.sender_id, chat_id=row.chat_id, text=text, limits=limits
+        session=session,
+        transports=transports,
+        sender_id=row.sender_id,
+        chat_id=row.chat_id,
+        text=text,
+        limits=limits,
     )
     if not outcome.delivered:
         raise _undelivered(outcome)

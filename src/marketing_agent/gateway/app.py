@@ -36,10 +36,11 @@ from marketing_agent.gateway.security import UserStateCache, parse_networks, res
 from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator.api import privacy_router
 from marketing_agent.orchestrator.api import router as orchestrator_router
-from marketing_agent.runtime import Role, open_runtime
+from marketing_agent.runtime import Role, Runtime, open_runtime
 from marketing_agent.safety import service as safety
 from marketing_agent.safety.api import router as safety_router
 from marketing_agent.telegram.api import router as telegram_router
+from marketing_agent.telegram.service import TransportPool
 
 log = get_logger(__name__)
 # X-Forwarded-For is read by the app itself, and only from MA_TRUSTED_PROXIES; uvicorn's own
@@ -60,37 +61,45 @@ ROUTERS = (
 )
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    """Builds the app; pass `database` to share one (tests), else one is opened from settings.
-    Its lifespan builds the process's runtime (`app.state.runtime`): the `run` role when the
-    settings ask for the worker or the scheduler, else `api`."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    runtime: Runtime | None = None,
+    transports: TransportPool | None = None,
+) -> FastAPI:
+    """Builds the app. Its lifespan builds the process's runtime (`app.state.runtime`): the
+    `run` role when the settings ask for the worker or the scheduler, else `api`; pass
+    `database` or `transports` to share them (tests, the demo's seeded simulator), or a whole
+    `runtime` (tests), which its caller closes."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.log_level, json=settings.log_json)
         role: Role = "run" if settings.run_worker or settings.run_scheduler else "api"
-        runtime = open_runtime(settings, role=role, database=database)
-        app.state.runtime = runtime
+        opened = runtime or open_runtime(
+            settings, role=role, database=database, transports=transports
+        )
+        app.state.runtime = opened
         app.state.settings = settings
-        app.state.database = runtime.database
-        app.state.jwt_secret = runtime.secret_key
-        app.state.secret_box = runtime.secret_box
+        app.state.database = opened.database
+        app.state.jwt_secret = opened.secret_key
+        app.state.secret_box = opened.secret_box
         app.state.resolve_principal = resolve_principal
         app.state.list_approvers = gateway_service.list_approvers  # four eyes' "admin alone"
         _install_access(app, settings)
         stop = asyncio.Event()
-        tasks = runtime.start_background(stop)
-        log.info(
-            "app.started", database=runtime.database.engine.dialect.name, background=len(tasks)
-        )
+        tasks = opened.start_background(stop)
+        log.info("app.started", database=opened.database.engine.dialect.name, background=len(tasks))
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.state.login_throttle.close()
-            await runtime.close()
+            if runtime is None:
+                await opened.close()
             log.info("app.stopped")
 
     app = FastAPI(

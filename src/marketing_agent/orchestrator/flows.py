@@ -50,7 +50,6 @@ from marketing_agent.orchestrator.schemas import (
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
-from marketing_agent.safety.service import RateLimits
 from marketing_agent.telegram import service as telegram
 
 if TYPE_CHECKING:
@@ -783,6 +782,8 @@ async def apply_inbound(
     limits, the same the campaigns' sends take theirs from. With a `responder` (the scheduler's)
     they go out in the background while the next batch is applied; without, before it returns."""
     db = runtime.database
+    async with db.session() as session:  # the answers go out through the senders' transports
+        await telegram.load_senders(session=session, transports=runtime.transports)
     recorded = 0
     after_id = 0
     while True:
@@ -800,7 +801,7 @@ async def apply_inbound(
             return recorded
         after_id = claimed[-1].id
         if responder is None:
-            await _answer_all(runtime.limits, applied)
+            await _answer_all(runtime, applied)
         else:
             await responder.answer(applied)
         recorded += sum(a.recorded for a in applied if a is not None)
@@ -854,14 +855,14 @@ async def _apply_one(
         return None
 
 
-async def _answer_all(limits: RateLimits, applied: Sequence[InboundApplied | None]) -> None:
+async def _answer_all(runtime: Runtime, applied: Sequence[InboundApplied | None]) -> None:
     """Sends the answers of committed updates; a failure costs only the answer (the decision
     is recorded), and an answer is never retried (docs/architecture.md, "Crash semantics")."""
     for result in applied:
         if result is None or not result.answers:
             continue
         try:
-            await _answer(limits, result.sender, result.answers)
+            await _answer(runtime, result.sender, result.answers)
         except Exception:
             log.exception("consent.answers_failed", sender_id=result.sender.id)
 
@@ -873,8 +874,8 @@ class Responder:
     `ahead` batches wait for their answers: `answer` waits for room, which bounds what a stop
     (or a crash, whose answers are lost: they are never retried) leaves unanswered."""
 
-    def __init__(self, limits: RateLimits, *, ahead: int = 4) -> None:
-        self._limits = limits
+    def __init__(self, runtime: Runtime, *, ahead: int = 4) -> None:
+        self._runtime = runtime
         self._room = asyncio.Semaphore(ahead)
         self._last: asyncio.Task[None] | None = None
 
@@ -890,7 +891,7 @@ class Responder:
         try:
             if previous is not None:
                 await asyncio.wait([previous])
-            await _answer_all(self._limits, applied)
+            await _answer_all(self._runtime, applied)
         finally:
             self._room.release()
 
@@ -1080,13 +1081,13 @@ async def _delivery_answered(
 
 
 async def _answer(
-    limits: RateLimits, sender: telegram.SenderInfo, answers: Sequence[telegram.OutgoingMessage]
+    runtime: Runtime, sender: telegram.SenderInfo, answers: Sequence[telegram.OutgoingMessage]
 ) -> None:
     """Sends the bot's answers to people's own commands (transactional, not marketing) through
     its transport, concurrently and paced by the sender's one limiter (the campaigns' too: a
     FloodWait met here pauses them); a FloodWait is waited out once. They go out after the
     updates' transaction has committed (apply_inbound)."""
-    limiter = limits.limiter(sender.id, sender.profile)
+    limiter = runtime.limits.limiter(sender.id, sender.profile)
 
     async def answer(message: telegram.OutgoingMessage) -> None:
         outcome = None
@@ -1097,7 +1098,10 @@ async def _answer(
             if busy_s is not None:
                 break  # the decision is recorded all the same; only the answer is dropped
             outcome = await telegram.send_message(
-                sender_id=sender.id, profile_name=sender.profile.name, message=message
+                transports=runtime.transports,
+                sender_id=sender.id,
+                profile_name=sender.profile.name,
+                message=message,
             )
             limiter.sent(message.chat_id)
             if outcome.status is not telegram.SendStatus.RETRY_AFTER:

@@ -14,7 +14,6 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from marketing_agent.core.auth import Principal, Role
-from marketing_agent.core.db import Database
 from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
 from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
@@ -40,7 +39,7 @@ async def tick(runtime: Runtime, responder: flows.Responder | None = None) -> No
     given (in the background), else they are sent before it returns."""
     db = runtime.database
     async with db.session() as session:  # the health job: what transports found, pauses ended
-        await telegram.record_sender_health(session=session)
+        await telegram.record_sender_health(session=session, transports=runtime.transports)
     async with db.session() as session:
         await flows.create_due_runs(session=session)
     async with db.session() as session:
@@ -75,15 +74,17 @@ async def pull_inbound(runtime: Runtime, responder: flows.Responder | None = Non
     crashed process had stored; returns how many analytics events were recorded."""
     db = runtime.database
     async with db.session() as session:
-        senders = await telegram.list_senders(session=session)
+        senders = await telegram.load_senders(session=session, transports=runtime.transports)
     for sender in senders:
         try:
-            events = await telegram.fetch_updates(sender_id=sender.id)
+            events = await telegram.fetch_updates(
+                transports=runtime.transports, sender_id=sender.id
+            )
         except Exception:
             log.exception("inbound.fetch_failed", sender_id=sender.id)
             continue  # one sender's trouble never stops the others'
         if events:
-            await _record_inbound(db, sender.id, events)
+            await _record_inbound(runtime, sender.id, events)
     if responder is None:
         return await flows.apply_inbound(runtime)
     # Smaller batches in the background: the first answers leave after 25 updates are applied,
@@ -92,18 +93,18 @@ async def pull_inbound(runtime: Runtime, responder: flows.Responder | None = Non
 
 
 async def _record_inbound(
-    db: Database, sender_id: int, events: Sequence[telegram.InboundEvent]
+    runtime: Runtime, sender_id: int, events: Sequence[telegram.InboundEvent]
 ) -> None:
     """Stores a batch of updates and, once that committed, confirms them; a batch that could
     not be stored stays unconfirmed and is fetched again (a STOP among them must never be
     lost)."""
     try:
-        async with db.session() as session:
+        async with runtime.database.session() as session:
             await telegram.store_inbound(session=session, sender_id=sender_id, events=events)
     except Exception:
         log.exception("inbound.store_failed", sender_id=sender_id, events=len(events))
         return
-    telegram.confirm_updates(sender_id=sender_id)
+    telegram.confirm_updates(transports=runtime.transports, sender_id=sender_id)
 
 
 async def run_scheduler(
@@ -114,7 +115,7 @@ async def run_scheduler(
     loses the lead; elsewhere it ticks at once."""
     # The consent bot answers one batch while the next is fetched and applied: awaiting each
     # batch's answers held the next /start back for its whole send (900 /start took ~80 s).
-    responder = flows.Responder(runtime.limits)
+    responder = flows.Responder(runtime)
     try:
         await _lead(runtime, stop, responder, poll_s=poll_s, leader_retry_s=leader_retry_s)
     finally:

@@ -17,6 +17,7 @@ a transport without an idempotency key (the Bot API) the attempt journal also co
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import os
 import secrets
@@ -109,6 +110,7 @@ class DeliveryWorker:
         self,
         db: Database,
         *,
+        transports: telegram.TransportPool,
         batch_size: int = 200,
         limits: safety.RateLimits | None = None,
         worker_id: str | None = None,
@@ -131,7 +133,8 @@ class DeliveryWorker:
         self.worker_id = worker_id or _worker_id()
         self.lease_s = lease_s
         self.chunk_s = chunk_s
-        self._send = send or telegram.send_message
+        self.transports = transports  # the process's (Runtime.transports)
+        self._send = send or functools.partial(telegram.send_message, transports=transports)
         self.links = links  # rewrites every URL of a sent text to a tracked link; None: off
         self._limiters: dict[int, safety.SenderLimiter] = {}
         # Rows of the chunks in progress: only these leases are renewed, so the rows of a chunk
@@ -176,8 +179,8 @@ class DeliveryWorker:
     async def recover(self) -> queue.Recovered:
         """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
         async with self.db.session() as session:
-            await telegram.record_sender_health(session=session)  # what its sends found
-            senders = await telegram.list_senders(session=session)
+            await telegram.record_sender_health(session=session, transports=self.transports)
+            senders = await telegram.load_senders(session=session, transports=self.transports)
             idempotent = {s.id for s in senders if s.deduplicates_resends}
             recovered = await queue.recover_expired(
                 session, now=clock.now(), idempotent_senders=idempotent
@@ -225,7 +228,7 @@ class DeliveryWorker:
         in one transaction; the ones that fail are decided here and never sent."""
         async with self.db.session() as session:
             campaign = self._campaigns.get(campaign_id) or await _load_campaign(
-                session, campaign_id
+                session, self.transports, campaign_id
             )
             if campaign is None:
                 return None
@@ -588,12 +591,16 @@ def _worker_id() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-async def _load_campaign(session: AsyncSession, campaign_id: int) -> _CampaignToSend | None:
+async def _load_campaign(
+    session: AsyncSession, transports: telegram.TransportPool, campaign_id: int
+) -> _CampaignToSend | None:
     """Returns what the worker keeps of a campaign while it sends it, or None."""
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
-    sender = await telegram.get_sender_or_raise(session=session, sender_id=campaign.sender_id)
+    sender = await telegram.load_sender(
+        session=session, transports=transports, sender_id=campaign.sender_id
+    )
     variants = {v.key: VariantTexts.of(v) for v in campaign.variants}
     return _CampaignToSend(sender=sender, variants=variants, purpose=campaign.purpose)
 

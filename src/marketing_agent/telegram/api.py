@@ -20,6 +20,7 @@ from marketing_agent.core.openapi import problem_responses
 from marketing_agent.core.settings import check_bot_api_url, get_settings
 from marketing_agent.core.validation import DbId
 from marketing_agent.telegram import accounts, service
+from marketing_agent.telegram.pool import TransportPool
 from marketing_agent.telegram.schemas import (
     AccountLoginCode,
     AccountLoginPassword,
@@ -66,6 +67,15 @@ def get_logins(request: Request) -> accounts.LoginRegistry:
 Logins = Annotated[accounts.LoginRegistry, Depends(get_logins)]
 
 
+def get_transports(request: Request) -> TransportPool:
+    """Returns this process's transport pool (its runtime's)."""
+    transports: TransportPool = request.app.state.runtime.transports
+    return transports
+
+
+Transports = Annotated[TransportPool, Depends(get_transports)]
+
+
 class InboundHandler(Protocol):
     """Applies a sender's stored updates: consent and events (the orchestrator's
     apply_inbound)."""
@@ -108,6 +118,7 @@ async def create_sender(
     session: DbSession,
     principal: CanManage,
     secret_box: AppSecretBox,
+    transports: Transports,
     request: Request,
 ) -> SenderRead:
     if sender_in.bot_api_url is not None:
@@ -115,7 +126,9 @@ async def create_sender(
     bot_username = None
     if sender_in.transport is TransportKind.BOTAPI and sender_in.secret is not None:
         identity = await service.check_bot_token(  # a wrong token is refused before it is stored
-            token=sender_in.secret.get_secret_value(), bot_api_url=sender_in.bot_api_url
+            transports=transports,
+            token=sender_in.secret.get_secret_value(),
+            bot_api_url=sender_in.bot_api_url,
         )
         bot_username = identity.username
     sender = await service.create_sender(
@@ -140,11 +153,13 @@ async def send_sender_test(
     test_in: SenderTestRequest,
     session: DbSession,
     principal: CanManage,
+    transports: Transports,
     request: Request,
 ) -> SenderTestResult:
     """Sends one message to a chat that started the bot; Telegram's refusal is the result."""
     return await service.send_test_message(
         session=session,
+        transports=transports,
         sender_id=sender_id,
         chat_id=test_in.chat_id,
         text=test_in.text,
@@ -155,11 +170,16 @@ async def send_sender_test(
 
 @router.put("/senders/{sender_id}/webhook")
 async def set_webhook(
-    sender_id: SenderID, webhook_in: WebhookSet, session: DbSession, principal: CanManage
+    sender_id: SenderID,
+    webhook_in: WebhookSet,
+    session: DbSession,
+    principal: CanManage,
+    transports: Transports,
 ) -> SenderRead:
     """Makes Telegram post the bot's updates to this API instead of long polling."""
     sender = await service.set_webhook(
         session=session,
+        transports=transports,
         sender_id=sender_id,
         public_url=webhook_in.public_url,
         actor=principal.actor,
@@ -169,11 +189,11 @@ async def set_webhook(
 
 @router.delete("/senders/{sender_id}/webhook")
 async def delete_webhook(
-    sender_id: SenderID, session: DbSession, principal: CanManage
+    sender_id: SenderID, session: DbSession, principal: CanManage, transports: Transports
 ) -> SenderRead:
     """Goes back to long polling for the bot's updates."""
     sender = await service.delete_webhook(
-        session=session, sender_id=sender_id, actor=principal.actor
+        session=session, transports=transports, sender_id=sender_id, actor=principal.actor
     )
     return SenderRead.model_validate(sender)
 

@@ -19,6 +19,7 @@ import redis.asyncio as redis
 
 from marketing_agent.core import clock
 from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.pool import TransportPool
 from marketing_agent.telegram.simulator import TelegramSimulator
 from marketing_agent.telegram.transport import OutgoingMessage, SendOutcome, SendStatus
 
@@ -68,7 +69,8 @@ class Receipts:
 class SimulatorLedger:
     """Wraps `telegram.send_message` for simulator senders with the shared receipts."""
 
-    def __init__(self, url: str, *, prefix: str) -> None:
+    def __init__(self, url: str, transports: TransportPool, *, prefix: str) -> None:
+        self.transports = transports
         pool = redis.BlockingConnectionPool.from_url(url, max_connections=32, timeout=None)
         self.client: redis.Redis = redis.Redis(connection_pool=pool)
         self.prefix = prefix
@@ -80,11 +82,14 @@ class SimulatorLedger:
     ) -> SendOutcome:
         """Sends through the sender's simulator; the ledger decides what was delivered."""
         at = clock.now().timestamp()
-        simulator = telegram.pool().simulator(sender_id)
+        simulator = self.transports.simulator(sender_id)
         await self._learn_who_started(simulator, sender_id, message.chat_id)
         delivered_before = simulator.stats.sent
         outcome = await telegram.send_message(
-            sender_id=sender_id, profile_name=profile_name, message=message
+            transports=self.transports,
+            sender_id=sender_id,
+            profile_name=profile_name,
+            message=message,
         )
         if simulator.stats.sent == delivered_before:
             return outcome  # refused, or a FloodWait: nothing reached the chat

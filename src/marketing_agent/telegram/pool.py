@@ -89,9 +89,12 @@ class SimulatorSettings:
 
 
 class TransportPool:
-    """Lazily creates and caches one transport per sender id."""
+    """Lazily creates and caches one transport per sender id: one pool per process, built by
+    its runtime (Runtime.transports) and passed to the telegram service's functions."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, secret_box: SecretBox | None = None, bot_api_url: str | None = None
+    ) -> None:
         self._specs: dict[int, SenderSpec] = {}
         self._transports: dict[int, Transport] = {}
         self._simulator_settings: dict[int, SimulatorSettings] = {}
@@ -100,6 +103,8 @@ class TransportPool:
         self._secret_box: SecretBox | None = None
         self._secret_box_injected = False
         self._telethon_clients: TelethonClientFactory | None = None  # None: real clients
+        self._bot_api_url = bot_api_url  # None: MA_TELEGRAM_BOT_API_URL
+        self.use_secret_box(secret_box)
 
     def use_secret_box(self, box: SecretBox | None) -> None:
         """Sets the key that decrypts the senders' secrets when their transports connect
@@ -231,6 +236,11 @@ class TransportPool:
                 lost_response_p=settings.lost_response_p,
             )
 
+    def started_chats(self, sender_id: int) -> set[int]:
+        """Returns who started the sender's simulated bot (Telegram's memory, shared with its
+        simulator, now and when rebuilt): add to it the people a demo or a test had start it."""
+        return self._simulator_settings.setdefault(sender_id, SimulatorSettings()).started_chats
+
     def simulator(self, sender_id: int) -> TelegramSimulator:
         """Returns the sender's running simulator (for the demo's and the benchmarks' stats)."""
         transport = self._transports.get(sender_id)
@@ -245,14 +255,6 @@ class TransportPool:
         transport = self._transports.pop(sender_id, None)
         if transport is not None:
             await transport.close()
-
-    async def forget(self, sender_id: int) -> None:
-        """Closes a sender's transport and drops everything known about it."""
-        await self.close(sender_id)
-        self._specs.pop(sender_id, None)
-        self._simulator_settings.pop(sender_id, None)
-        self._health.pop(sender_id, None)
-        self._unsaved_health.pop(sender_id, None)
 
     async def close_all(self) -> None:
         """Closes every transport and forgets every sender."""
@@ -332,6 +334,8 @@ class TransportPool:
 
     def default_bot_api_url(self) -> str:
         """Returns the Bot API server of bots that name none (MA_TELEGRAM_BOT_API_URL)."""
+        if self._bot_api_url is not None:
+            return self._bot_api_url
         from marketing_agent.core.settings import get_settings
 
         return get_settings().telegram_bot_api_url

@@ -34,7 +34,8 @@ from marketing_agent.core.logging import get_logger
 from marketing_agent.telegram import consent_bot
 from marketing_agent.telegram.metrics import FLOOD_WAIT_SECONDS, FLOOD_WAITS
 from marketing_agent.telegram.models import BotChat, InboundUpdate, Sender
-from marketing_agent.telegram.pool import SenderHealth, SenderSpec, TransportPool
+from marketing_agent.telegram.pool import SenderHealth, SenderSpec
+from marketing_agent.telegram.pool import TransportPool as TransportPool
 
 # The read types and message types other modules use with this service, re-exported here so
 # nothing outside the module imports deeper than its service.
@@ -80,22 +81,13 @@ ENCRYPTED_COLUMNS = ("secret_encrypted", "api_hash_encrypted")
 _TELEGRAM_WAITS = frozenset({"flood_wait", "slow_mode"})
 TEST_MAX_WAIT_S = 5.0  # a test message waits this long for its slot, else says "rate_limited"
 
-_pool = TransportPool()
 
-
-def pool() -> TransportPool:
-    """Returns this process's transport pool (the demo configures simulators through it)."""
-    return _pool
-
-
-async def shutdown() -> None:
-    """Closes every transport of this process (its pending logins are the runtime's)."""
-    await _pool.close_all()
-
-
-def use_secret_box(box: SecretBox | None) -> None:
-    """Sets the key this process decrypts senders' secrets with (default: from the settings)."""
-    _pool.use_secret_box(box)
+def open_transports(
+    *, secret_box: SecretBox | None = None, bot_api_url: str | None = None
+) -> TransportPool:
+    """Returns a new transport pool: one per process, built by its runtime (Runtime.transports)
+    and handed to every function here that reaches a transport."""
+    return TransportPool(secret_box=secret_box, bot_api_url=bot_api_url)
 
 
 async def create_sender(
@@ -154,17 +146,12 @@ async def get_sender_or_raise(*, session: AsyncSession, sender_id: int) -> Sende
 async def get_sender_by_name(*, session: AsyncSession, name: str) -> SenderInfo | None:
     """Returns the sender called `name`, or None."""
     sender = await session.scalar(select(Sender).where(Sender.name == name))
-    if sender is None:
-        return None
-    await _settle(session, sender)
-    return info_of(sender)
+    return None if sender is None else info_of(sender)
 
 
 async def list_senders(*, session: AsyncSession) -> list[SenderInfo]:
     """Returns every sender, oldest first; writes nothing."""
     senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
-    for sender in senders:
-        await _settle(session, sender)
     return [info_of(sender) for sender in senders]
 
 
@@ -173,12 +160,25 @@ async def list_active_senders(*, session: AsyncSession) -> list[SenderInfo]:
     return [sender for sender in await list_senders(session=session) if sender.is_active]
 
 
+async def load_senders(*, session: AsyncSession, transports: TransportPool) -> list[SenderInfo]:
+    """Returns every sender, oldest first, and tells the process's transports what is stored
+    (how to reach each sender, its status): what sends loads its senders so, every round."""
+    senders = (await session.scalars(select(Sender).order_by(Sender.id))).all()
+    for sender in senders:
+        await _remember(transports, sender)
+    return [info_of(sender) for sender in senders]
+
+
+async def load_sender(
+    *, session: AsyncSession, transports: TransportPool, sender_id: int
+) -> SenderInfo:
+    """Returns the sender, told to the process's transports; raises NotFound."""
+    return info_of(await _loaded_row(session, transports, sender_id))
+
+
 async def _row(session: AsyncSession, sender_id: int) -> Sender | None:
-    """Returns the stored sender (the module's own row), told to the pool, or None."""
-    sender = await session.get(Sender, sender_id)
-    if sender is not None:
-        await _settle(session, sender)
-    return sender
+    """Returns the stored sender (the module's own row), or None."""
+    return await session.get(Sender, sender_id)
 
 
 async def _row_or_raise(session: AsyncSession, sender_id: int) -> Sender:
@@ -188,9 +188,17 @@ async def _row_or_raise(session: AsyncSession, sender_id: int) -> Sender:
     return sender
 
 
+async def _loaded_row(session: AsyncSession, transports: TransportPool, sender_id: int) -> Sender:
+    """Returns the stored sender, told to the transports (which then may reach it)."""
+    sender = await _row_or_raise(session, sender_id)
+    await _remember(transports, sender)
+    return sender
+
+
 async def set_sender_status(
     *,
     session: AsyncSession,
+    transports: TransportPool,
     sender_id: int,
     status: SenderStatus,
     paused_until: datetime | None = None,
@@ -198,14 +206,14 @@ async def set_sender_status(
     reason: str | None = None,
 ) -> SenderInfo:
     """Marks a sender active, paused (until a time) or unhealthy, and audits the change."""
-    _pool.forget_unsaved_health(sender_id)  # this decision supersedes a pending report
+    transports.forget_unsaved_health(sender_id)  # this decision supersedes a pending report
     sender = await _row_or_raise(session, sender_id)
     await _apply_status(session, sender, status, paused_until, actor=actor, reason=reason)
-    await _remember(sender)
+    await _remember(transports, sender)
     return info_of(sender)
 
 
-async def record_sender_health(*, session: AsyncSession) -> int:
+async def record_sender_health(*, session: AsyncSession, transports: TransportPool) -> int:
     """Writes what transports found about their senders (PEER_FLOOD, a revoked session, a
     connection given up on) to the database, audited, and resumes the senders whose pause has
     run out; returns how many senders changed.
@@ -226,8 +234,8 @@ async def record_sender_health(*, session: AsyncSession) -> int:
         await _apply_status(
             session, resumed, SenderStatus.ACTIVE, None, actor="system", reason="pause_elapsed"
         )
-        await _remember(resumed)
-    unsaved = _pool.take_unsaved_health()
+        await _remember(transports, resumed)
+    unsaved = transports.take_unsaved_health()
     for sender_id, health in unsaved.items():
         sender = await session.get(Sender, sender_id)
         if sender is None:
@@ -292,22 +300,22 @@ def list_profiles() -> list[SenderProfile]:
 
 
 async def send_message(
-    *, sender_id: int, profile_name: str, message: OutgoingMessage
+    *, transports: TransportPool, sender_id: int, profile_name: str, message: OutgoingMessage
 ) -> SendOutcome:
     """Sends one message through the sender's transport; the caller paces and retries.
 
     A paused or unhealthy sender is refused here (SENDER_UNHEALTHY) without reaching Telegram;
     each FloodWait is counted and logged; a sender-level problem pauses (PEER_FLOOD) or marks
     the sender unhealthy, to be recorded in the database when senders are next loaded."""
-    held = _pool.refusal(sender_id)
+    held = transports.refusal(sender_id)
     if held is not None:
         return held
-    transport = _pool.get(sender_id, profile_name=profile_name)
+    transport = transports.get(sender_id, profile_name=profile_name)
     outcome = await transport.send(message)
     if outcome.status is SendStatus.RETRY_AFTER and outcome.reason in _TELEGRAM_WAITS:
-        _record_flood_wait(sender_id, outcome)
+        _record_flood_wait(transports, sender_id, outcome)
     elif outcome.status is SendStatus.SENDER_UNHEALTHY:
-        _pool.report_problem(sender_id, outcome.reason)
+        transports.report_problem(sender_id, outcome.reason)
     if outcome.status is not SendStatus.SENT:
         # Never the chat id or the text: both identify a person.
         log.info(
@@ -320,16 +328,16 @@ async def send_message(
     return outcome
 
 
-async def fetch_updates(*, sender_id: int) -> list[InboundEvent]:
+async def fetch_updates(*, transports: TransportPool, sender_id: int) -> list[InboundEvent]:
     """Returns the sender's inbound events whose time has come and that are not yet confirmed
     stored (confirm_updates)."""
-    return await _pool.get(sender_id).fetch_updates()
+    return await transports.get(sender_id).fetch_updates()
 
 
-def confirm_updates(*, sender_id: int) -> None:
+def confirm_updates(*, transports: TransportPool, sender_id: int) -> None:
     """Tells the sender's transport that what it handed out is stored (`store_inbound`
     committed): Telegram may forget it."""
-    _pool.get(sender_id).confirm_updates()
+    transports.get(sender_id).confirm_updates()
 
 
 @dataclass(frozen=True)
@@ -514,11 +522,17 @@ async def reencrypt_secrets(
 
 
 async def create_chat(
-    *, session: AsyncSession, sender_id: int, title: str, about: str = "", kind: ChatCreationKind
+    *,
+    session: AsyncSession,
+    transports: TransportPool,
+    sender_id: int,
+    title: str,
+    about: str = "",
+    kind: ChatCreationKind,
 ) -> CreatedChat:
     """Creates a group (supergroup) or a channel owned by a user account; audited."""
-    await get_sender_or_raise(session=session, sender_id=sender_id)
-    created = await _pool.telethon(sender_id).create_chat(title=title, about=about, kind=kind)
+    await _loaded_row(session, transports, sender_id)
+    created = await transports.telethon(sender_id).create_chat(title=title, about=about, kind=kind)
     if created.chat_id is not None:
         await compliance.audit(
             session=session,
@@ -534,6 +548,7 @@ async def create_chat(
 async def add_chat_members(
     *,
     session: AsyncSession,
+    transports: TransportPool,
     sender_id: int,
     chat_id: int,
     telegram_ids: Sequence[int],
@@ -541,13 +556,13 @@ async def add_chat_members(
 ) -> MembershipResult:
     """Adds people to a user account's group or channel: only those in `consenting_ids`, which
     the caller has checked are consenting now (see TelethonTransport.add_members); audited."""
-    await get_sender_or_raise(session=session, sender_id=sender_id)
-    result = await _pool.telethon(sender_id).add_members(
+    await _loaded_row(session, transports, sender_id)
+    result = await transports.telethon(sender_id).add_members(
         chat_id, telegram_ids, consenting_ids=consenting_ids
     )
     if result.stopped_by is not None and result.stopped_by.status is SendStatus.SENDER_UNHEALTHY:
-        _pool.report_problem(sender_id, result.stopped_by.reason)
-        await record_sender_health(session=session)
+        transports.report_problem(sender_id, result.stopped_by.reason)
+        await record_sender_health(session=session, transports=transports)
     await compliance.audit(
         session=session,
         actor="system:telegram",
@@ -570,14 +585,16 @@ async def add_chat_members(
 WEBHOOK_PATH = "/api/v1/telegram/webhook/{sender_id}"
 
 
-async def check_bot_token(*, token: str, bot_api_url: str | None = None) -> BotIdentity:
+async def check_bot_token(
+    *, transports: TransportPool, token: str, bot_api_url: str | None = None
+) -> BotIdentity:
     """Asks the Bot API whom a token belongs to, before it is stored; raises ValidationFailed
     when it is refused and Unavailable when the server cannot be reached."""
     from marketing_agent.telegram.botapi import BotApiRefused, BotApiTransport
 
     transport = BotApiTransport(
         lambda: token,
-        server_url=bot_api_url or _pool.default_bot_api_url(),
+        server_url=bot_api_url or transports.default_bot_api_url(),
         profile=get_profile_by_name("bot"),
         receive_by_polling=False,
         label="token-check",
@@ -590,15 +607,17 @@ async def check_bot_token(*, token: str, bot_api_url: str | None = None) -> BotI
         await transport.close()
 
 
-async def identify_bot(*, session: AsyncSession, sender_id: int) -> BotIdentity:
+async def identify_bot(
+    *, session: AsyncSession, transports: TransportPool, sender_id: int
+) -> BotIdentity:
     """Asks Telegram whom the sender's token belongs to and keeps the bot's username."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
-    sender = await _bot_or_raise(session, sender_id)
+    sender = await _bot_or_raise(session, transports, sender_id)
     try:
-        identity = await _pool.botapi(sender_id).get_me()
+        identity = await transports.botapi(sender_id).get_me()
     except BotApiRefused as refused:
-        _report_refusal(sender_id, refused.outcome)
+        _report_refusal(transports, sender_id, refused.outcome)
         raise _refusal_problem(refused.outcome, ("path", "sender_id")) from None
     await _keep_username(session, sender, identity.username)
     return identity
@@ -607,6 +626,7 @@ async def identify_bot(*, session: AsyncSession, sender_id: int) -> BotIdentity:
 async def send_test_message(
     *,
     session: AsyncSession,
+    transports: TransportPool,
     sender_id: int,
     chat_id: int,
     text: str,
@@ -619,13 +639,13 @@ async def send_test_message(
     slot there like every other message of the sender, and a FloodWait it meets pauses them."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
-    sender = await _row_or_raise(session, sender_id)
+    sender = await _loaded_row(session, transports, sender_id)
     outcome: SendOutcome | None = None
     if sender.transport == TransportKind.BOTAPI.value:
         try:
-            identity = await _pool.botapi(sender_id).get_me()
+            identity = await transports.botapi(sender_id).get_me()
         except BotApiRefused as refused:
-            _report_refusal(sender_id, refused.outcome)
+            _report_refusal(transports, sender_id, refused.outcome)
             outcome = refused.outcome  # the bot itself is refused: nothing to send
         else:
             await _keep_username(session, sender, identity.username)
@@ -636,7 +656,7 @@ async def send_test_message(
             chat_kind=chat_kind_of(chat_id),
             tags={"purpose": "test"},
         )
-        outcome = await _send_paced(limits, info_of(sender), message)
+        outcome = await _send_paced(transports, limits, info_of(sender), message)
     await compliance.audit(
         session=session,
         actor=actor,
@@ -645,7 +665,7 @@ async def send_test_message(
         entity_id=sender_id,
         data={"chat_id": chat_id, "status": outcome.status.value, "reason": outcome.reason},
     )
-    await record_sender_health(session=session)  # what the test found, recorded now
+    await record_sender_health(session=session, transports=transports)  # what it found
     return SenderTestResult(
         ok=outcome.delivered,
         status=outcome.status.value,
@@ -657,19 +677,24 @@ async def send_test_message(
 
 
 async def set_webhook(
-    *, session: AsyncSession, sender_id: int, public_url: str, actor: str = "system"
+    *,
+    session: AsyncSession,
+    transports: TransportPool,
+    sender_id: int,
+    public_url: str,
+    actor: str = "system",
 ) -> SenderInfo:
     """Makes Telegram post the bot's updates to this API (with a new secret it must present)
     instead of long polling; audited."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
-    sender = await _bot_or_raise(session, sender_id)
+    sender = await _bot_or_raise(session, transports, sender_id)
     url = public_url.rstrip("/") + WEBHOOK_PATH.format(sender_id=sender_id)
     secret = secrets.token_urlsafe(32)  # Telegram allows A-Z a-z 0-9 _ -, up to 256
     try:
-        await _pool.botapi(sender_id).set_webhook(url, secret_token=secret)
+        await transports.botapi(sender_id).set_webhook(url, secret_token=secret)
     except BotApiRefused as refused:
-        _report_refusal(sender_id, refused.outcome)
+        _report_refusal(transports, sender_id, refused.outcome)
         raise _refusal_problem(refused.outcome, ("body", "public_url")) from None
     sender.webhook_url = url
     sender.webhook_secret_sha256 = _sha256(secret)
@@ -682,22 +707,22 @@ async def set_webhook(
         entity_id=sender_id,
         data={"url": url},
     )
-    await _remember(sender)  # a changed spec: the transport is rebuilt without its poller
+    await _remember(transports, sender)  # a changed spec: rebuilt without its poller
     log.info("sender.webhook_set", sender_id=sender_id)
     return info_of(sender)
 
 
 async def delete_webhook(
-    *, session: AsyncSession, sender_id: int, actor: str = "system"
+    *, session: AsyncSession, transports: TransportPool, sender_id: int, actor: str = "system"
 ) -> SenderInfo:
     """Goes back to long polling for the bot's updates; audited."""
     from marketing_agent.telegram.botapi import BotApiRefused
 
-    sender = await _bot_or_raise(session, sender_id)
+    sender = await _bot_or_raise(session, transports, sender_id)
     try:
-        await _pool.botapi(sender_id).delete_webhook()
+        await transports.botapi(sender_id).delete_webhook()
     except BotApiRefused as refused:
-        _report_refusal(sender_id, refused.outcome)
+        _report_refusal(transports, sender_id, refused.outcome)
         raise _refusal_problem(refused.outcome, ("path", "sender_id")) from None
     sender.webhook_url = None
     sender.webhook_secret_sha256 = None
@@ -709,7 +734,7 @@ async def delete_webhook(
         entity_type="sender",
         entity_id=sender_id,
     )
-    await _remember(sender)
+    await _remember(transports, sender)
     log.info("sender.webhook_deleted", sender_id=sender_id)
     return info_of(sender)
 
@@ -846,8 +871,8 @@ def consent_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
     )
 
 
-async def _bot_or_raise(session: AsyncSession, sender_id: int) -> Sender:
-    sender = await _row_or_raise(session, sender_id)
+async def _bot_or_raise(session: AsyncSession, transports: TransportPool, sender_id: int) -> Sender:
+    sender = await _loaded_row(session, transports, sender_id)
     if sender.transport != TransportKind.BOTAPI.value:
         raise ValidationFailed(
             [field_error(("path", "sender_id"), "this sender is not a Bot API bot (botapi)")]
@@ -862,15 +887,24 @@ async def _keep_username(session: AsyncSession, sender: Sender, username: str | 
 
 
 async def send_answer(
-    *, session: AsyncSession, sender_id: int, chat_id: int, text: str, limits: Any = None
+    *,
+    session: AsyncSession,
+    transports: TransportPool,
+    sender_id: int,
+    chat_id: int,
+    text: str,
+    limits: Any = None,
 ) -> SendOutcome:
     """Sends a person's answer to someone who wrote to the sender (a reply, not marketing), its
     slot taken from the sender's limiter when `limits` (the runtime's) is given."""
-    sender = await get_sender_or_raise(session=session, sender_id=sender_id)
-    return await _send_paced(limits, sender, OutgoingMessage(chat_id=chat_id, text=text))
+    sender = await load_sender(session=session, transports=transports, sender_id=sender_id)
+    message = OutgoingMessage(chat_id=chat_id, text=text)
+    return await _send_paced(transports, limits, sender, message)
 
 
-async def _send_paced(limits: Any, sender: SenderInfo, message: OutgoingMessage) -> SendOutcome:
+async def _send_paced(
+    transports: TransportPool, limits: Any, sender: SenderInfo, message: OutgoingMessage
+) -> SendOutcome:
     """Sends one message, its slot taken from the sender's limiter when `limits` is given."""
     limiter = None if limits is None else limits.limiter(sender.id, sender.profile)
     if limiter is not None:
@@ -880,7 +914,10 @@ async def _send_paced(limits: Any, sender: SenderInfo, message: OutgoingMessage)
         if busy_s is not None:
             return SendOutcome(SendStatus.RETRY_AFTER, retry_after_s=busy_s, reason="rate_limited")
     outcome = await send_message(
-        sender_id=sender.id, profile_name=sender.profile.name, message=message
+        transports=transports,
+        sender_id=sender.id,
+        profile_name=sender.profile.name,
+        message=message,
     )
     if limiter is not None:
         limiter.sent(message.chat_id)  # the answer bounds when Telegram counted the send
@@ -889,9 +926,9 @@ async def _send_paced(limits: Any, sender: SenderInfo, message: OutgoingMessage)
     return outcome
 
 
-def _report_refusal(sender_id: int, outcome: SendOutcome) -> None:
+def _report_refusal(transports: TransportPool, sender_id: int, outcome: SendOutcome) -> None:
     if outcome.status is SendStatus.SENDER_UNHEALTHY:
-        _pool.report_problem(sender_id, outcome.reason)
+        transports.report_problem(sender_id, outcome.reason)
 
 
 def _refusal_problem(outcome: SendOutcome, loc: tuple[str, ...]) -> MarketingAgentError:
@@ -908,9 +945,9 @@ def _sha256(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _record_flood_wait(sender_id: int, outcome: SendOutcome) -> None:
+def _record_flood_wait(transports: TransportPool, sender_id: int, outcome: SendOutcome) -> None:
     """Counts a FloodWait and logs it as an event of its own (independent of analytics)."""
-    transport = _pool.transport_of(sender_id)
+    transport = transports.transport_of(sender_id)
     wait_s = outcome.retry_after_s or 0.0
     FLOOD_WAITS.labels(sender_id=str(sender_id), transport=transport).inc()
     FLOOD_WAIT_SECONDS.labels(transport=transport).observe(wait_s)
@@ -923,13 +960,9 @@ def _record_flood_wait(sender_id: int, outcome: SendOutcome) -> None:
     )
 
 
-async def _settle(session: AsyncSession, sender: Sender) -> None:
-    """Tells the pool what is stored (a read: nothing is written)."""
-    await _remember(sender)
-
-
-async def _remember(sender: Sender) -> None:
-    await _pool.register(
+async def _remember(transports: TransportPool, sender: Sender) -> None:
+    """Tells the transports what is stored: how to reach the sender, and its status."""
+    await transports.register(
         SenderSpec(
             sender_id=sender.id,
             transport=sender.transport,
@@ -941,7 +974,7 @@ async def _remember(sender: Sender) -> None:
             webhook=sender.webhook_url is not None,
         )
     )
-    await _pool.observe_health(
+    await transports.observe_health(
         sender.id,
         SenderHealth(SenderStatus(sender.status), sender.paused_until, sender.status_reason),
     )
@@ -950,7 +983,7 @@ async def _remember(sender: Sender) -> None:
 async def _insert_sender(
     *, session: AsyncSession, sender: Sender, actor: str, audit_data: dict[str, Any]
 ) -> None:
-    """Inserts a new sender, audits it and loads it into the pool."""
+    """Inserts a new sender and audits it (the transports learn it when it is loaded)."""
     session.add(sender)
     try:
         await session.flush()
@@ -970,8 +1003,6 @@ async def _insert_sender(
             **audit_data,
         },
     )
-    await _pool.forget(sender.id)  # a new row never inherits a transport left under its id
-    await _remember(sender)
     log.info(
         "sender.created",
         sender_id=sender.id,
