@@ -15,7 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, String, Table, and_, case, func, literal_column, null, or_, select
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
