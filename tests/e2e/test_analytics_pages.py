@@ -122,12 +122,13 @@ def test_a_marketer_picks_a_segment_and_sees_the_funnel_of_its_people(
     assert 0 < of_vips < everyone, "the demo's VIPs are some of the campaign's people"
     log_in(page, server.admin_password)
     page.get_by_role("navigation", name="Main").get_by_role("menuitem", name="Funnels").click()
-    page.get_by_label("Campaign").fill("Winter boots")
+    expect(page.get_by_role("heading", name="Funnels", exact=True)).to_be_visible()
+    page.get_by_label("Campaign", exact=True).fill("Winter boots")
     page.locator(".ant-select-item-option", has_text="Winter boots sale").first.click()
     chart = page.get_by_role("region", name="Funnel chart")
     expect(chart).to_contain_text(re.compile(rf"1\. sent\s*{everyone:,} people"))
 
-    page.get_by_label("Segment").fill("VIP")
+    page.get_by_label("Segment", exact=True).fill("VIP")
     page.locator(".ant-select-item-option", has_text="VIP customers").first.click()
 
     expect(page.get_by_text("Conversion per step: VIP customers")).to_be_visible()
