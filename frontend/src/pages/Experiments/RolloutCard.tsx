@@ -43,7 +43,10 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
   const [form] = Form.useForm<ModeForm>();
   const mode = Form.useWatch("mode", form) ?? rollout.config.mode;
   const c = rollout.config;
-  const submit = (v: ModeForm) =>
+  // The other modes' fields are not mounted, so onFinish leaves them out: send the whole store
+  // (their initial values), or a hidden field's number goes out as null and the API says 422.
+  const submit = () => {
+    const v = form.getFieldsValue(true) as ModeForm;
     save.mutate(
       {
         mode: v.mode,
@@ -62,6 +65,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
       } as RolloutConfig,
       { onSuccess: () => void message.success("Rollout saved") },
     );
+  };
   return (
     <Form<ModeForm>
       form={form}
