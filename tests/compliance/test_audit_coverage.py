@@ -32,6 +32,7 @@ AUDITED: dict[str, str] = {
     "DELETE /auth/users/{user_id}": "user.deleted",
     "POST /auth/users/{user_id}/password-reset": "user.password_reset",
     "POST /auth/api-keys": "api_key.created",
+    "DELETE /auth/api-keys/{key_id}": "api_key.revoked",
     "PATCH /orchestrator/contacts/{contact_id}": "contact.updated",
     "POST /orchestrator/contacts/{contact_id}/unsubscribe": "consent.",
     "POST /orchestrator/contacts": "contact.created",
@@ -59,6 +60,7 @@ AUDITED: dict[str, str] = {
     "PUT /agent/campaigns/{campaign_id}/budget": "agent.campaign_budget_set",
     "DELETE /agent/prompts/{name}": "agent.prompt_reset",
     "POST /agent/inbox/{reply_id}/answer": "inbox.answered",
+    "POST /agent/inbox/{reply_id}/dismiss": "inbox.dismissed",
     "POST /telegram/senders": "sender.created",
     "POST /telegram/senders/{sender_id}/test": "sender.tested",
     "PUT /telegram/senders/{sender_id}/webhook": "sender.webhook_set",
@@ -105,9 +107,7 @@ WRITES_NOTHING: dict[str, str] = {
 
 # Writes with no audit entry yet. Each is a gap to close, not an exemption.
 NOT_YET_AUDITED: dict[str, str] = {
-    "DELETE /auth/api-keys/{key_id}": "revokes an API key",
     "PUT /agent/prompts/{name}": "saves a prompt version (kept in its own history)",
-    "POST /agent/inbox/{reply_id}/dismiss": "dismisses a reply",
     "POST /telegram/webhook/{sender_id}": "Telegram's inbound updates (events, not admin writes)",
     "POST /telegram/accounts/login": "starts a user-account login",
     "POST /telegram/accounts/login/{login_id}/code": "a login step",
@@ -224,6 +224,22 @@ async def test_llm_usage_is_audited_with_its_cost(app: FastAPI) -> None:
         )
     assert [e.action for e in entries] == ["llm_usage.recorded"]
     assert entries[0].data["cost_usd_micros"] == 1234
+
+
+async def test_revoking_an_api_key_leaves_an_audit_entry(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    headers = await headers_for(client, database_of(app), Role.ADMIN)
+    made = await client.post(f"{API}/auth/api-keys", json={"name": "ci"}, headers=headers)
+    assert made.status_code == 201, made.text
+    key_id = made.json()["id"]
+    gone = await client.delete(f"{API}/auth/api-keys/{key_id}", headers=headers)
+    assert gone.status_code < 300, gone.text
+    async with database_of(app).session() as session:
+        entries, _ = await compliance.list_audit(
+            session=session, entity_type="api_key", entity_id=str(key_id)
+        )
+    assert [e.action for e in reversed(entries)] == ["api_key.created", "api_key.revoked"]
 
 
 async def test_unsubscribe_and_erasure_routes_leave_audit_entries(
