@@ -13,7 +13,7 @@ from marketing_agent.cli import app
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import get_settings
 from tests.agent.test_reply_inbox import reply, subscribed_contact
-from tests.factories import make_sender
+from tests.factories import make_sender, track_database
 from tests.orchestrator.test_campaigns_cli import cli_data_dir  # noqa: F401 - the fixture
 
 
@@ -86,7 +86,7 @@ def test_bad_prompt_commands_say_what_is_wrong(cli_data_dir: Path) -> None:  # n
 
 def test_the_reply_inbox_is_listed_answered_and_dismissed(cli_data_dir: Path) -> None:  # noqa: F811
     async def two_questions() -> None:
-        db = Database(get_settings().resolved_database_url)
+        db = track_database(Database(get_settings().resolved_database_url))
         sender_id = await make_sender(db)
         for telegram_id in (7_300_001, 7_300_002):
             await subscribed_contact(db, sender_id, telegram_id, "en")

@@ -19,6 +19,7 @@ from marketing_agent.core.clock import UTC
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import privacy_bot
 from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.telegram import service as telegram
 from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import People
 from tests.telegram.test_consent_bot import add_bot, pull_until, received_text
@@ -135,3 +136,10 @@ def test_a_confirmation_older_than_an_hour_asks_again_and_other_text_is_no_comma
     for text in ("my data please", "/mydatas", "/start"):
         assert bot_requests.command_of(kind="reply", text=text, data=None, now=now) is None
     assert bot_requests.command_of(kind="click", text=None, data="forgetme:x", now=now) is None
+
+
+def test_an_export_caption_of_emoji_fits_telegrams_caption_in_utf16_units() -> None:
+    # An emoji outside the BMP is two UTF-16 units: cutting by characters let 2,000 units through.
+    caption = bot_requests.export_caption("🎁" * 1500)
+    assert 1000 < telegram.telegram_text_length(caption) <= telegram.CAPTION_MAX_UTF16
+    assert caption.endswith("…") and "\ufffd" not in caption

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance.models import PrivacyRequest
+from marketing_agent.telegram import service as telegram
 
 MYDATA_COMMAND = "/mydata"
 FORGETME_COMMAND = "/forgetme"
@@ -24,7 +25,6 @@ FORGET_CONFIRM_VALID = timedelta(hours=1)  # a prompt older than this asks again
 MYDATA_INTERVAL = timedelta(hours=24)  # one export a day per person: exports are not free
 CHANNEL = "telegram"
 REPLY_TAGS = {"purpose": "transactional", "conversation": "privacy"}
-CAPTION_MAX = 1024  # Telegram's limit for a document's caption
 
 Command = Literal["mydata", "forgetme", "forgetme_confirm", "forgetme_expired", "myconsent"]
 
@@ -81,7 +81,7 @@ def confirm_data(now: datetime) -> str:
 def export_caption(summary: str) -> str:
     """Returns the caption of the export document, within Telegram's limit."""
     caption = EXPORT_CAPTION.format(summary=summary)
-    return caption if len(caption) <= CAPTION_MAX else caption[: CAPTION_MAX - 1] + "…"
+    return telegram.cut_to_telegram_length(caption, telegram.CAPTION_MAX_UTF16)
 
 
 def too_soon_text(last: datetime) -> str:

@@ -31,6 +31,7 @@ from marketing_agent.core.validation import (
 from marketing_agent.orchestrator import recurrence, rendering
 from marketing_agent.orchestrator.queue import DeliveryStatus as DeliveryStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
+from marketing_agent.telegram import service as telegram
 
 
 def is_ai_generated(provider: str) -> bool:
@@ -324,7 +325,7 @@ LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # pri
 TranslationText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
-CAPTION_MAX_UTF16 = 1024
+CAPTION_MAX_UTF16 = telegram.CAPTION_MAX_UTF16
 HttpLink = Annotated[AnyHttpUrl, UrlConstraints(max_length=2048, allowed_schemes=["http", "https"])]
 
 
@@ -383,7 +384,7 @@ class VariantIn(BaseModel):
         if self.image_url is None:
             return self
         for language, text in [(None, self.text), *(self.translations or {}).items()]:
-            units = len(text.encode("utf-16-le")) // 2
+            units = telegram.telegram_text_length(text)
             if units > CAPTION_MAX_UTF16:
                 where = f"the {language} translation" if language else "the text"
                 raise ValueError(

@@ -134,10 +134,6 @@ def parse(text: str, parse_mode: str | None) -> FormattedText:
     raise ValueError("unsupported parse_mode")
 
 
-def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 class _Reader:
     """The text as tdlib's parsers read it: characters with their UTF-8 byte offsets, a NUL
     after the end, and the visible text built up with its length in UTF-16 units."""

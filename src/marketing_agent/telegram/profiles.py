@@ -70,3 +70,17 @@ def telegram_text_length(text: str) -> int:
     """Returns the length of `text` as Telegram measures it: in UTF-16 code units."""
     # An emoji outside the BMP counts twice; counting code points would let over-long texts through.
     return len(text.encode("utf-16-le")) // 2
+
+
+def cut_to_telegram_length(text: str, max_units: int, *, ellipsis: str = "…") -> str:
+    """Returns `text`, or its longest prefix plus `ellipsis`, within `max_units` UTF-16 units."""
+    if telegram_text_length(text) <= max_units:
+        return text
+    budget = max_units - telegram_text_length(ellipsis)
+    kept: list[str] = []
+    for char in text:
+        budget -= telegram_text_length(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept) + ellipsis

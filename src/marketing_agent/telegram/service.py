@@ -43,6 +43,7 @@ from marketing_agent.telegram.profiles import CAPTION_MAX_UTF16 as CAPTION_MAX_U
 from marketing_agent.telegram.profiles import PROFILES, get_profile_by_name
 from marketing_agent.telegram.profiles import TEXT_MAX_UTF16 as TEXT_MAX_UTF16
 from marketing_agent.telegram.profiles import SenderProfile as SenderProfile
+from marketing_agent.telegram.profiles import cut_to_telegram_length as cut_to_telegram_length
 from marketing_agent.telegram.profiles import telegram_text_length as telegram_text_length
 from marketing_agent.telegram.schemas import (
     SenderCreate,
