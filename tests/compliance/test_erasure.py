@@ -141,6 +141,24 @@ async def test_erasure_leaves_no_trace_keeps_aggregates_and_the_chain(
     assert [n for n in NEEDLES if n in logged] == []
 
 
+async def _exports(
+    client: httpx.AsyncClient, headers: dict[str, str], campaign_id: int
+) -> dict[str, str]:
+    """Every export an operator can download, lower-cased: contacts and deliveries as CSV, the
+    audit log as JSON lines."""
+    urls = {
+        "contacts": "/api/v1/orchestrator/contacts/export",
+        "deliveries": f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries/export",
+        "audit": "/api/v1/compliance/audit/export",
+    }
+    bodies = {}
+    for name, url in urls.items():
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, (name, response.text)
+        bodies[name] = response.text.lower()
+    return bodies
+
+
 async def _seed_erase_and_search(erasure_app: FastAPI, db: Database) -> None:
     transport = httpx.ASGITransport(app=erasure_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
@@ -152,6 +170,8 @@ async def _seed_erase_and_search(erasure_app: FastAPI, db: Database) -> None:
         stats_before = (await client.get(stats_url, headers=headers)).json()
         counts_before = (await client.get(campaign_url, headers=headers)).json()["delivery_counts"]
         assert stats_before["totals"]["sent"] == 3 and stats_before["totals"]["replied"] == 1
+        exports = await _exports(client, headers, campaign_id)
+        assert any(n in exports["contacts"] for n in NEEDLES), "the export must have held them"
 
         erased = await client.post(
             "/api/v1/compliance/erasures", json={"contact_id": contact_id}, headers=headers
@@ -177,6 +197,10 @@ async def _seed_erase_and_search(erasure_app: FastAPI, db: Database) -> None:
             "/api/v1/compliance/erasures", json={"contact_id": contact_id}, headers=headers
         )
         assert again.status_code == 404
+        exported = await _exports(client, headers, campaign_id)
+        assert exported["deliveries"].count("\n") == exports["deliveries"].count("\n")
+        for name, body in exported.items():
+            assert [n for n in NEEDLES if n in body] == [], f"the {name} export names them"
 
     if db.is_sqlite:  # the file itself: no free page or write-ahead frame keeps the old rows
         path = Path(db.engine.url.database or "")

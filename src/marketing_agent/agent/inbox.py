@@ -209,6 +209,14 @@ async def dismiss(*, session: AsyncSession, reply_id: int, actor: str) -> InboxR
     row.status = InboxStatus.DISMISSED.value
     row.answered_by, row.answered_at = actor, clock.now()
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="inbox.dismissed",
+        entity_type="inbox_reply",
+        entity_id=row.id,
+        data={"contact_id": row.contact_id, "intent": row.intent},
+    )
     return row
 
 

@@ -610,6 +610,19 @@ async def record_usage(
     )
     session.add(row)
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor="agent",
+        action="llm_usage.recorded",
+        entity_type="llm_usage",
+        entity_id=row.id,
+        data={
+            "campaign_id": campaign_id,
+            "model": usage.model,
+            "purpose": purpose,
+            "cost_usd_micros": usage.cost_usd_micros,
+        },
+    )
     return row
 
 

@@ -504,7 +504,7 @@ async def add_campaign_cost(
     """Enters a cost of the campaign (or of one variant) for its ROI."""
     await _source_or_404(lookup, session, campaign_id)
     cost = await roi.add_cost(
-        session=session, campaign_id=campaign_id, cost_in=cost_in, actor=principal.username
+        session=session, campaign_id=campaign_id, cost_in=cost_in, actor=principal.actor
     )
     return roi.CostLine(
         id=cost.id,
@@ -526,7 +526,9 @@ async def delete_campaign_cost(
     session: DbSession,
     principal: CanWrite,
 ) -> Response:
-    await roi.delete_cost(session=session, campaign_id=campaign_id, cost_id=cost_id)
+    await roi.delete_cost(
+        session=session, campaign_id=campaign_id, cost_id=cost_id, actor=principal.actor
+    )
     return Response(status_code=204)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics.models import Cost, Event
 from marketing_agent.analytics.rates import Rate, rate
 from marketing_agent.analytics.schemas import CampaignSource, EventType
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core.errors import NotFound
 
 FREE_PER_SECOND = 30
@@ -88,15 +89,38 @@ async def add_cost(
     )
     session.add(cost)
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="cost.added",
+        entity_type="campaign",
+        entity_id=campaign_id,
+        data={
+            "cost_id": cost.id,
+            "variant_key": cost.variant_key,
+            "amount_usd_micros": cost.amount_usd_micros,
+        },
+    )
     return cost
 
 
-async def delete_cost(*, session: AsyncSession, campaign_id: int, cost_id: int) -> None:
+async def delete_cost(
+    *, session: AsyncSession, campaign_id: int, cost_id: int, actor: str = "system"
+) -> None:
     cost = await session.get(Cost, cost_id)
     if cost is None or cost.campaign_id != campaign_id:
         raise NotFound(f"Cost {cost_id} of campaign {campaign_id} does not exist.")
+    amount = cost.amount_usd_micros
     await session.delete(cost)
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="cost.deleted",
+        entity_type="campaign",
+        entity_id=campaign_id,
+        data={"cost_id": cost_id, "amount_usd_micros": amount},
+    )
 
 
 def _person(event: Any) -> ColumnElement[int]:

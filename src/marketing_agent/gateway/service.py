@@ -380,8 +380,18 @@ async def revoke_api_key(*, session: AsyncSession, user_id: int, key_id: int) ->
     row = await session.get(ApiKey, key_id)
     if row is None or row.user_id != user_id:
         raise NotFound(f"API key {key_id} does not exist.")
-    row.revoked_at = row.revoked_at or clock.now()
+    if row.revoked_at is not None:
+        return row  # revoked before: nothing changes, nothing more to audit
+    row.revoked_at = clock.now()
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=f"user_id:{user_id}",
+        action="api_key.revoked",
+        entity_type="api_key",
+        entity_id=row.id,
+        data={"name": row.name, "prefix": row.prefix},
+    )
     return row
 
 

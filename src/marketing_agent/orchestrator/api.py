@@ -266,7 +266,9 @@ async def create_segment(
     segment_in: SegmentCreate, session: DbSession, principal: CanWriteCampaigns
 ) -> SegmentRead:
     """Saves a segment; bad rules are a 422 naming each one's field."""
-    segment = await service.create_segment(session=session, segment_in=segment_in)
+    segment = await service.create_segment(
+        session=session, segment_in=segment_in, actor=principal.actor
+    )
     size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
 
@@ -297,7 +299,7 @@ async def update_segment(
     principal: CanWriteCampaigns,
 ) -> SegmentRead:
     segment = await service.update_segment(
-        session=session, segment_id=segment_id, segment_in=segment_in
+        session=session, segment_id=segment_id, segment_in=segment_in, actor=principal.actor
     )
     size = await service.segment_size(session=session, segment_id=segment.id)
     return SegmentRead.model_validate(segment).model_copy(update={"size": size})
@@ -308,7 +310,7 @@ async def delete_segment(
     segment_id: SegmentID, session: DbSession, principal: CanWriteCampaigns
 ) -> None:
     """Deletes a segment that no campaign uses (409 otherwise)."""
-    await service.delete_segment(session=session, segment_id=segment_id)
+    await service.delete_segment(session=session, segment_id=segment_id, actor=principal.actor)
 
 
 # Campaigns -----------------------------------------------------------------------------------

@@ -226,8 +226,10 @@ async def unsubscribe_contact(*, session: AsyncSession, contact_id: int, actor: 
 # Segments ------------------------------------------------------------------------------------
 
 
-async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) -> Segment:
-    """Creates a segment after checking its rules (422 with each bad rule's location)."""
+async def create_segment(
+    *, session: AsyncSession, segment_in: SegmentCreate, actor: str = "system"
+) -> Segment:
+    """Creates a segment after checking its rules (422 with each bad rule's location); audited."""
     await check_segment_filter(
         session=session, segment_filter=segment_in.filter, loc=("body", "filter")
     )
@@ -239,13 +241,21 @@ async def create_segment(*, session: AsyncSession, segment_in: SegmentCreate) ->
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"A segment named '{segment_in.name}' exists.") from exc
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="segment.created",
+        entity_type="segment",
+        entity_id=segment.id,
+        data={"name": segment.name, "filter": segment.filter},
+    )
     return segment
 
 
 async def update_segment(
-    *, session: AsyncSession, segment_id: int, segment_in: SegmentUpdate
+    *, session: AsyncSession, segment_id: int, segment_in: SegmentUpdate, actor: str = "system"
 ) -> Segment:
-    """Renames a segment or replaces its rules (checked as on creation)."""
+    """Renames a segment or replaces its rules (checked as on creation); audited."""
     segment = await get_segment_or_raise(session=session, segment_id=segment_id)
     if segment_in.filter is not None:
         await check_segment_filter(
@@ -259,19 +269,36 @@ async def update_segment(
         await session.flush()
     except IntegrityError as exc:
         raise Conflict(f"A segment named '{segment_in.name}' exists.") from exc
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="segment.updated",
+        entity_type="segment",
+        entity_id=segment.id,
+        data={"fields": sorted(segment_in.model_dump(exclude_unset=True)), "name": segment.name},
+    )
     return segment
 
 
-async def delete_segment(*, session: AsyncSession, segment_id: int) -> None:
-    """Deletes a segment no campaign uses."""
+async def delete_segment(*, session: AsyncSession, segment_id: int, actor: str = "system") -> None:
+    """Deletes a segment no campaign uses; audited."""
     segment = await get_segment_or_raise(session=session, segment_id=segment_id)
     used = await session.scalar(
         select(func.count(Campaign.id)).where(Campaign.segment_id == segment_id)
     )
     if used:
         raise Conflict(f"Segment '{segment.name}' is used by {used} campaign(s); it stays.")
+    name = segment.name
     await session.delete(segment)
     await session.flush()
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="segment.deleted",
+        entity_type="segment",
+        entity_id=segment_id,
+        data={"name": name},
+    )
 
 
 async def check_segment_filter(
