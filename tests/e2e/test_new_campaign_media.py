@@ -65,10 +65,12 @@ def test_a_new_campaign_gets_an_image_and_a_button_from_the_form(
 def test_a_bots_funnel_counts_clicks_without_the_reads_it_cannot_see(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
+    found = api.get("/api/v1/orchestrator/campaigns", params={"q": "Winter boots sale"}).json()
+    campaign_id = next(c["id"] for c in found["items"] if c["name"] == "Winter boots sale")
     log_in(page, server.admin_password)
-    page.get_by_role("region", name="Last results").get_by_role(
-        "link", name="Winter boots sale"
-    ).click()
+    # Not through the dashboard's "Last results": other tests' campaigns finish later and push
+    # the demo's out of that short list.
+    page.goto(f"/campaigns/{campaign_id}")
     expect(page.get_by_role("heading", name="Winter boots sale")).to_be_visible()
     totals = page.get_by_role("row").filter(has_text="All variants")
     clicked = int(totals.get_by_role("cell").nth(4).inner_text())
