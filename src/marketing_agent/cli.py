@@ -24,6 +24,7 @@ from marketing_agent.compliance.commands import (
     read_anchors,
     report,
 )
+from marketing_agent.core.console import fail
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
@@ -77,11 +78,7 @@ T = TypeVar("T")
 
 
 def _fail(exc: MarketingAgentError) -> None:
-    err_console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
-    for error in getattr(exc, "errors", []):
-        loc = ".".join(str(part) for part in error["loc"])
-        err_console.print(f"  [red]•[/] {loc}: {error['msg']}")
-    raise typer.Exit(2)
+    fail(exc)
 
 
 def _settings(data_dir: Path | None) -> Settings:

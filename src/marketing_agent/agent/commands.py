@@ -32,6 +32,7 @@ def add_agent_commands(
     import asyncio
 
     from marketing_agent.agent.schemas import MAX_PROMPT_CHARS
+    from marketing_agent.core.console import fail
     from marketing_agent.core.errors import MarketingAgentError
 
     console = Console()
@@ -46,10 +47,7 @@ def add_agent_commands(
         try:
             return asyncio.run(one_shot(settings_of(data_dir), command))
         except MarketingAgentError as exc:
-            err_console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
-            for error in getattr(exc, "errors", []):
-                err_console.print(f"  [red]•[/] {'.'.join(map(str, error['loc']))}: {error['msg']}")
-            raise typer.Exit(2) from None
+            fail(exc)
 
     def text_of(text: str | None, file: Path | None) -> str:
         if (text is None) == (file is None):

@@ -54,16 +54,14 @@ def add_analytics_commands(
     console = Console()
     err_console = Console(stderr=True)
 
+    from marketing_agent.core.console import fail
     from marketing_agent.core.errors import MarketingAgentError
 
     def run(data_dir: Path | None, command: Callable[[Any], Awaitable[Any]]) -> Any:
         try:
             return asyncio.run(one_shot(settings_of(data_dir), command))
         except MarketingAgentError as exc:
-            err_console.print(f"[bold red]{exc.title}:[/] {exc.detail}")
-            for error in getattr(exc, "errors", []):
-                err_console.print(f"  [red]•[/] {'.'.join(map(str, error['loc']))}: {error['msg']}")
-            raise typer.Exit(2) from None
+            fail(exc)
 
     @group.command("stats")
     def stats(campaign: Campaign, as_json: AsJson = False, data_dir: DataDir = None) -> None:

@@ -93,6 +93,7 @@ def _run(step: Any) -> Any:
     """Runs one step; a domain error or bad input is the API's message, exit 2, no traceback."""
     from pydantic import ValidationError
 
+    from marketing_agent.core.console import fail
     from marketing_agent.core.errors import MarketingAgentError
 
     err = Console(stderr=True)
@@ -104,8 +105,7 @@ def _run(step: Any) -> Any:
             err.print(f"[bold red]Invalid input:[/] {loc}: {error['msg']}")
         raise typer.Exit(2) from exc
     except MarketingAgentError as exc:
-        err.print(f"[bold red]{exc.title}:[/] {exc.detail}")
-        raise typer.Exit(2) from exc
+        fail(exc)
 
 
 def _settings() -> Settings:

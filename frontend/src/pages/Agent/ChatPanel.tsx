@@ -64,6 +64,27 @@ function Cited({ answer }: { answer: ChatAnswer }) {
 
 type Proposal = NonNullable<ChatAnswer["proposals"]>[number];
 
+/** The proposed texts, each with the safety guard's verdict. */
+function ProposedVariants({ variants }: { variants: Proposal["variants"] }) {
+  return (
+    <List
+      size="small"
+      dataSource={variants}
+      renderItem={(variant) => (
+        <List.Item>
+          <Space align="start">
+            <Tag>{variant.key}</Tag>
+            <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{variant.text}</Typography.Text>
+            <Tag color={variant.allowed ? "success" : "error"}>
+              {variant.allowed ? "safety ok" : "blocked"} · risk {formatPercent(variant.risk_score, 0)}
+            </Tag>
+          </Space>
+        </List.Item>
+      )}
+    />
+  );
+}
+
 /** A draft the strategist proposed: nothing exists until the person clicks "Create draft"; the
  * campaign is then marked AI-generated and goes through review like any other. */
 function ProposalCard({ proposal }: { proposal: Proposal }) {
@@ -72,21 +93,7 @@ function ProposalCard({ proposal }: { proposal: Proposal }) {
   return (
     <Card size="small" type="inner" title={`Proposed draft: ${proposal.name}`} aria-label={`Proposed draft ${proposal.name}`}>
       {proposal.goal ? <Typography.Paragraph type="secondary">{proposal.goal}</Typography.Paragraph> : null}
-      <List
-        size="small"
-        dataSource={proposal.variants}
-        renderItem={(variant) => (
-          <List.Item>
-            <Space align="start">
-              <Tag>{variant.key}</Tag>
-              <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{variant.text}</Typography.Text>
-              <Tag color={variant.allowed ? "success" : "error"}>
-                {variant.allowed ? "safety ok" : "blocked"} · risk {formatPercent(variant.risk_score, 0)}
-              </Tag>
-            </Space>
-          </List.Item>
-        )}
-      />
+      <ProposedVariants variants={proposal.variants} />
       <ProblemAlert error={create.error} />
       {created ? (
         <Alert
@@ -132,21 +139,7 @@ function VariantsProposalCard({ proposal }: { proposal: VariantsProposal }) {
   return (
     <Card size="small" type="inner" title={`Proposed variants for ${proposal.campaign_name}`} aria-label={`Proposed variants for ${proposal.campaign_name}`}>
       {proposal.rationale ? <Typography.Paragraph type="secondary">{proposal.rationale}</Typography.Paragraph> : null}
-      <List
-        size="small"
-        dataSource={proposal.variants}
-        renderItem={(variant) => (
-          <List.Item>
-            <Space align="start">
-              <Tag>{variant.key}</Tag>
-              <Typography.Text style={{ whiteSpace: "pre-wrap" }}>{variant.text}</Typography.Text>
-              <Tag color={variant.allowed ? "success" : "error"}>
-                {variant.allowed ? "safety ok" : "blocked"} · risk {formatPercent(variant.risk_score, 0)}
-              </Tag>
-            </Space>
-          </List.Item>
-        )}
-      />
+      <ProposedVariants variants={proposal.variants} />
       <ProblemAlert error={update.error} />
       {update.data ? (
         <Applied campaignId={proposal.campaign_id} done="Variants applied" />

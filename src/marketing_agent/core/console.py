@@ -1,0 +1,21 @@
+"""How the CLI's commands report a refused step: the API's title, detail and every bad field's
+location on stderr, exit code 2, no traceback. One place, so every command reads the same."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from marketing_agent.core.errors import MarketingAgentError
+
+
+def fail(exc: MarketingAgentError) -> NoReturn:
+    """Prints `exc` as the API would say it and exits with code 2."""
+    err = Console(stderr=True)
+    err.print(f"[bold red]{exc.title}:[/] {exc.detail}")
+    for error in getattr(exc, "errors", []):
+        loc = ".".join(str(part) for part in error["loc"])
+        err.print(f"  [red]•[/] {loc}: {error['msg']}")
+    raise typer.Exit(2)
