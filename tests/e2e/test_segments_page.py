@@ -113,6 +113,8 @@ def test_a_marketer_builds_a_behaviour_segment_and_a_campaign_reaches_it_at_send
     form.get_by_label("Variant A", exact=True).fill("Hi {first_name}, early access is yours.")
     form.get_by_label("Variant B", exact=True).fill("{first_name}, the sale opens early for you.")
     _pick(page, form, "Segment", f"{name} (2)")
+    # The pick took (a click on a list that re-rendered would leave "All consenting contacts").
+    expect(form.get_by_title(f"{name} (2)", exact=True)).to_be_visible()
     form.get_by_role("button", name="Create campaign").click()
     created = form.get_by_role("region", name="Created campaign")
     expect(created).to_be_visible(timeout=60_000)
