@@ -119,6 +119,7 @@ def test_import_with_a_bad_row_imports_only_the_valid_rows(
     drawer.get_by_role("button", name="Close").click()
 
     page.get_by_label("Search contacts").fill(tag)
+    expect(page).to_have_url(re.compile(rf"q={tag}"))  # the search has applied: the list is settled
     rows = page.get_by_role("row").filter(has_text=tag)
     expect(rows).to_have_count(2)
     wanda = rows.filter(has_text="Wanda")

@@ -6,6 +6,7 @@ text version and the import's evidence (the file's SHA-256, who uploaded it, whe
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from pathlib import Path
 
@@ -53,6 +54,7 @@ def test_an_imports_lawful_basis_and_evidence_show_in_the_consent_history(
     drawer.get_by_role("button", name="Close").click()
 
     page.get_by_label("Search contacts").fill(tag)
+    expect(page).to_have_url(re.compile(rf"q={tag}"))  # the search has applied: the list is settled
     rows = page.get_by_role("row").filter(has_text=tag)
     expect(rows).to_have_count(1)  # Hugo's row was refused whole
     rows.get_by_role("link", name="Greta").click()
