@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from marketing_agent.agent.commands import add_agent_commands
 from marketing_agent.analytics.commands import add_analytics_commands
@@ -24,7 +23,7 @@ from marketing_agent.compliance.commands import (
     read_anchors,
     report,
 )
-from marketing_agent.core.console import fail
+from marketing_agent.core.console import err, fail, out
 from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
@@ -69,8 +68,6 @@ experiments_app = typer.Typer(
     help="Experiments: a campaign's results, the calculator, sample sizes.", no_args_is_help=True
 )
 app.add_typer(experiments_app, name="experiments")
-console = Console()
-err_console = Console(stderr=True)
 # Secrets come from the environment or a hidden prompt, never from arguments (visible in `ps`).
 BOT_TOKEN_ENV = "MA_BOT_TOKEN"  # noqa: S105 - the variable's name, not a token
 ADMIN_PASSWORD_ENV = "MA_ADMIN_PASSWORD"  # noqa: S105 - the variable's name, not a password
@@ -98,7 +95,7 @@ def migrate(data_dir: DataDir = None) -> None:
 
     settings = _settings(data_dir)
     upgrade_settings(settings)
-    console.print(f"[green]Database ready:[/] {_safe_url(settings.resolved_database_url)}")
+    out().print(f"[green]Database ready:[/] {_safe_url(settings.resolved_database_url)}")
 
 
 @app.command()
@@ -150,9 +147,9 @@ def run(
     def banner() -> None:
         # Printed once the server listens, so the start-up logs come before it and the
         # password is the last thing on the screen.
-        console.print(f"\n[bold green]Marketing Intelligence Agent[/] is running at [bold]{url}[/]")
-        console.print("  API docs at " + url + "docs · Ctrl-C stops")
-        console.print(login + "\n", soft_wrap=True)
+        out().print(f"\n[bold green]Marketing Intelligence Agent[/] is running at [bold]{url}[/]")
+        out().print("  API docs at " + url + "docs · Ctrl-C stops")
+        out().print(login + "\n", soft_wrap=True)
 
     app = create_app(settings, transports=transports)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
@@ -182,7 +179,7 @@ def _refuse_busy_port(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            console.print(
+            out().print(
                 f"[red]Cannot listen on {host}:{port}:[/] {exc.strerror or exc}. Another server "
                 "may be running there; stop it or choose another port with --port."
             )
@@ -232,7 +229,7 @@ def api(
 
     settings = _settings(data_dir).model_copy(update={"run_worker": False, "run_scheduler": False})
     host, port = host or settings.host, port or settings.port
-    console.print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
+    out().print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
 
 
@@ -286,7 +283,7 @@ def deliveries_list(
             row.reason or "",
             updated,
         )
-    console.print(table)
+    out().print(table)
 
 
 @deliveries_app.command("redrive")
@@ -314,7 +311,7 @@ def deliveries_redrive(
         )
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
+    out().print(
         f"[green]Re-driven:[/] {result.requeued} deliveries of campaign {campaign} queued again "
         f"({result.dead} dead-lettered, {result.in_doubt} in doubt)."
     )
@@ -356,7 +353,7 @@ def accounts_login(
                 api_hash=secret,
                 phone=phone,
                 ask_secret=ask_secret,
-                say=lambda text: console.print(text),
+                say=lambda text: out().print(text),
             )
             return sender.id, sender.name
         finally:
@@ -367,7 +364,7 @@ def accounts_login(
         sender_id, sender_name = asyncio.run(log_in())
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
+    out().print(
         f"[green]Logged in:[/] user account [bold]{sender_name}[/] is sender {sender_id} "
         "(transport telethon, profile user)."
     )
@@ -440,11 +437,11 @@ def accounts_add_bot(
         sender_id, username = asyncio.run(add())
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
+    out().print(
         f"[green]Added:[/] bot [bold]@{username}[/] is sender {sender_id} "
         f"(transport botapi, profile {profile})."
     )
-    console.print(f"Deep link for opt-ins: https://t.me/{username}?start=<source>")
+    out().print(f"Deep link for opt-ins: https://t.me/{username}?start=<source>")
 
 
 @accounts_app.command("list")
@@ -476,7 +473,7 @@ def accounts_list(data_dir: DataDir = None) -> None:
     table = Table("id", "name", "kind", "transport", "profile", "status", "bot", "updates")
     for row in asyncio.run(load()):
         table.add_row(*row)
-    console.print(table)
+    out().print(table)
 
 
 @accounts_app.command("test")
@@ -513,10 +510,10 @@ def accounts_test(
         _fail(exc)
     who = f"@{result.bot_username}" if result.bot_username else f"sender {sender_id}"
     if result.ok:
-        console.print(f"[green]Sent[/] by {who}: message {result.message_id}.")
+        out().print(f"[green]Sent[/] by {who}: message {result.message_id}.")
         return
     wait = f", retry after {result.retry_after_s:.0f} s" if result.retry_after_s else ""
-    err_console.print(f"[bold red]Not sent[/] by {who}: {result.status} ({result.reason}{wait}).")
+    err().print(f"[bold red]Not sent[/] by {who}: {result.status} ({result.reason}{wait}).")
     raise typer.Exit(1)
 
 
@@ -542,16 +539,16 @@ def simulator_serve(
     except MarketingAgentError as exc:
         _fail(exc)
     except ValueError as exc:
-        err_console.print(f"[bold red]Cannot start:[/] {exc}")
+        err().print(f"[bold red]Cannot start:[/] {exc}")
         raise typer.Exit(2) from None
     url = f"http://{host}:{port}"
-    console.print(f"[bold green]Simulated Bot API[/] at [bold]{url}[/] (profile {profile})")
-    console.print(f"  bot @{bot.username}, token [bold]{bot.token}[/] (simulated, not Telegram's)")
-    console.print(
+    out().print(f"[bold green]Simulated Bot API[/] at [bold]{url}[/] (profile {profile})")
+    out().print(f"  bot @{bot.username}, token [bold]{bot.token}[/] (simulated, not Telegram's)")
+    out().print(
         f"  add it: {BOT_TOKEN_ENV}={bot.token} marketing-agent accounts add-bot --name Sim "
         f"--bot-api-url {url}"
     )
-    console.print(
+    out().print(
         f"  a person writes: curl -X POST {url}/sim/users/42/send -H "
         "'content-type: application/json' -d '{\"text\": \"/start shop\"}'"
     )
@@ -583,22 +580,22 @@ def keys_rotate(
         rotation = asyncio.run(rotate_secret_key(settings, new_key=new_secret_key))
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
+    out().print(
         f"[green]Re-encrypted[/] {rotation.secrets} secrets of {rotation.senders} senders "
         "with the new key."
     )
     if rotation.key_file is not None:
-        console.print(
+        out().print(
             f"The new key is in {rotation.key_file}; the old ones stay readable from "
             f"{rotation.key_file.name}.previous. Restart every process."
         )
         return
     if settings.secret_key is not None and settings.secret_key.get_secret_value() == new_secret_key:
-        console.print("Every secret now uses MA_SECRET_KEY: remove MA_SECRET_KEY_PREVIOUS.")
+        out().print("Every secret now uses MA_SECRET_KEY: remove MA_SECRET_KEY_PREVIOUS.")
         return
     if rotation.generated:
-        console.print(f"New key (shown once): [bold]{rotation.new_key}[/]")
-    console.print(
+        out().print(f"New key (shown once): [bold]{rotation.new_key}[/]")
+    out().print(
         "Now set MA_SECRET_KEY to the new key and MA_SECRET_KEY_PREVIOUS to the old one on "
         "every process and restart them (until then they cannot open the re-encrypted "
         "secrets); then run `keys rotate --new-secret-key` with the new key once more and "
@@ -616,9 +613,7 @@ def demo(
     from marketing_agent.demo import run_terminal_demo
 
     try:
-        asyncio.run(
-            run_terminal_demo(console, contacts=contacts, variant_count=variants, seed=seed)
-        )
+        asyncio.run(run_terminal_demo(out(), contacts=contacts, variant_count=variants, seed=seed))
     except MarketingAgentError as exc:
         _fail(exc)
 
@@ -686,7 +681,7 @@ def campaigns_create(
         for error in exc.errors():
             loc = ".".join(str(part) for part in error["loc"]) or "brief"
             message = error["msg"].removeprefix("Value error, ")
-            err_console.print(f"[red]•[/] {loc}: {message}", soft_wrap=True)
+            err().print(f"[red]•[/] {loc}: {message}", soft_wrap=True)
         raise typer.Exit(2) from None
 
     async def create() -> Any:
@@ -701,23 +696,23 @@ def campaigns_create(
             await session.commit()
             return campaign
 
-    with console.status("The strategist is writing the variants…"):
+    with out().status("The strategist is writing the variants…"):
         try:
             campaign = asyncio.run(create())
         except MarketingAgentError as exc:
             _fail(exc)
-    console.print(
+    out().print(
         f"[green]Campaign {campaign.id}[/] '{campaign.name}': {campaign.status}, risk "
         f"{campaign.risk_score:.2f}, written by {campaign.agent_provider}."
     )
     if campaign.strategy:
-        console.print(campaign.strategy)
+        out().print(campaign.strategy)
     table = Table("variant", "language", "text", show_lines=True)
     for variant in campaign.variants:
         table.add_row(variant.key, "main", variant.text)
         for tag, text in sorted((variant.translations or {}).items()):
             table.add_row("", tag, text)
-    console.print(table)
+    out().print(table)
 
 
 @contacts_app.command("erase")
@@ -737,7 +732,7 @@ def contacts_erase(
         result = asyncio.run(erase_from_cli(settings, contact_id=contact, actor=actor))
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
+    out().print(
         f"[green]Contact {contact} erased:[/] {result.deliveries_anonymised} deliveries and "
         f"{result.events_anonymised} events anonymised, {result.consent_records_anonymised} "
         "consent records kept without identifiers; a later import will not re-add them."
@@ -768,7 +763,7 @@ def privacy_requests(
             row.due_at.date().isoformat(),
             "[bold red]OVERDUE[/]" if row.overdue else "",
         )
-    console.print(table)
+    out().print(table)
 
 
 async def _privacy_requests(settings: Settings, *, open_only: bool) -> list[Any]:
@@ -793,7 +788,7 @@ def audit_export(
         if output:
             handle.close()
     if output:
-        console.print(f"[green]Exported[/] {count} audit entries to {output}.")
+        out().print(f"[green]Exported[/] {count} audit entries to {output}.")
 
 
 async def _export_audit(settings: Settings, handle: Any) -> int:
@@ -860,9 +855,9 @@ def users_create_admin(
         user_id, made = asyncio.run(create())
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(f"[green]Created:[/] admin [bold]{username}[/] (user {user_id}).")
+    out().print(f"[green]Created:[/] admin [bold]{username}[/] (user {user_id}).")
     if password is None:
-        console.print(f"  one-time password [bold]{made}[/] — it must be changed at first login")
+        out().print(f"  one-time password [bold]{made}[/] — it must be changed at first login")
 
 
 @users_app.command("reset-password")
@@ -892,9 +887,7 @@ def users_reset_password(
         password = asyncio.run(reset())
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(
-        f"[green]Reset:[/] one-time password for [bold]{username}[/]: [bold]{password}[/]"
-    )
+    out().print(f"[green]Reset:[/] one-time password for [bold]{username}[/]: [bold]{password}[/]")
 
 
 segments_app = typer.Typer(help="Segments: who matches a rule now.", no_args_is_help=True)
@@ -919,7 +912,7 @@ def segments_preview(
     from marketing_agent.orchestrator.schemas import SegmentFilter
 
     if (rules is None) == (segment is None):
-        err_console.print("[red]Give either --rules or --segment.[/]")
+        err().print("[red]Give either --rules or --segment.[/]")
         raise typer.Exit(2)
     settings = _settings(data_dir)
     try:
@@ -927,7 +920,7 @@ def segments_preview(
     except ValidationError as exc:
         for error in exc.errors():
             loc = ".".join(str(part) for part in error["loc"]) or "rules"
-            err_console.print(f"[red]•[/] {loc}: {error['msg']}", soft_wrap=True)
+            err().print(f"[red]•[/] {loc}: {error['msg']}", soft_wrap=True)
         raise typer.Exit(2) from None
 
     async def preview() -> tuple[int, list[Any]]:
@@ -948,13 +941,13 @@ def segments_preview(
         size, contacts = asyncio.run(preview())
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print(f"[bold]{size}[/] contact(s) match now.")
+    out().print(f"[bold]{size}[/] contact(s) match now.")
     if contacts:
         table = Table("id", "name", "language", "tags")
         for contact in contacts:
             name = contact.first_name or contact.username or str(contact.telegram_id)
             table.add_row(str(contact.id), name, contact.language or "", ", ".join(contact.tags))
-        console.print(table)
+        out().print(table)
 
 
 @app.command()
@@ -1022,11 +1015,11 @@ def agent_ask(
         )
         async for event in opened.events():
             if event.type == "step" and event.step is not None:
-                err_console.print(f"[dim]· {event.step.tool}: {event.step.status}[/]")
+                err().print(f"[dim]· {event.step.tool}: {event.step.status}[/]")
             elif event.type == "delta":
-                console.print(event.text, end=" ", soft_wrap=True)
+                out().print(event.text, end=" ", soft_wrap=True)
             elif event.type == "reset":
-                console.print("[dim](withdrawn)[/]")
+                out().print("[dim](withdrawn)[/]")
             elif event.type == "error" and event.problem is not None:
                 raise MarketingAgentError(str(event.problem.get("detail")))
             elif event.type == "answer":
@@ -1037,15 +1030,15 @@ def agent_ask(
         answer = asyncio.run(_one_shot(settings, ask))
     except MarketingAgentError as exc:
         _fail(exc)
-    console.print()
+    out().print()
     if answer is None:
         return
     tag = f"AI-generated by {answer.model}" if answer.ai_generated else "offline rules, no LLM"
-    console.print(f"[dim]{tag}[/]")
+    out().print(f"[dim]{tag}[/]")
     for source in answer.sources:
-        console.print(f"[blue]{source.id}[/] {source.tool}: {source.summary}", soft_wrap=True)
+        out().print(f"[blue]{source.id}[/] {source.tool}: {source.summary}", soft_wrap=True)
     for note in answer.notes:
-        console.print(f"[yellow]{note}[/]", soft_wrap=True)
+        out().print(f"[yellow]{note}[/]", soft_wrap=True)
 
 
 @agent_app.command("budget")
@@ -1066,10 +1059,10 @@ def agent_budget(
 
     settings = _settings(data_dir)
     if (set_usd is not None or default) and campaign is None:
-        err_console.print("[red]--set and --default need --campaign.[/]")
+        err().print("[red]--set and --default need --campaign.[/]")
         raise typer.Exit(2)
     if set_usd is not None and not 0 < set_usd <= 100_000:
-        err_console.print("[red]--set must be more than 0 and at most 100000 (USD).[/]")
+        err().print("[red]--set must be more than 0 and at most 100000 (USD).[/]")
         raise typer.Exit(2)
 
     async def show(runtime: Any) -> list[tuple[str, Any]]:
@@ -1093,7 +1086,7 @@ def agent_budget(
         _fail(exc)
     for name, line in lines:
         state = "USED UP" if line.exhausted else "over 80%" if line.warning else "ok"
-        console.print(
+        out().print(
             f"{name}: {usd(line.spent_usd_micros)} of {usd(line.limit_usd_micros)} "
             f"({line.used_share:.0%}) {state}"
         )
