@@ -75,6 +75,9 @@ def synthetic_phrases(count: int) -> list[str]:
 EVASIONS: dict[str, Callable[[str], str]] = {
     "case": str.upper,
     "hyphens": lambda p: p.replace(" ", "-"),
+    "split_inside_words": lambda p: " ".join(
+        w[: len(w) // 2] + "-" + w[len(w) // 2 :] for w in p.split()
+    ),
     "underscores": lambda p: p.replace(" ", "_"),
     "run_together": lambda p: p.replace(" ", ""),
     "dotted_letters": lambda p: ".".join(p),

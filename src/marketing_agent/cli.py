@@ -28,6 +28,7 @@ from marketing_agent.core.errors import MarketingAgentError
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
 from marketing_agent.orchestrator.privacy_commands import add_privacy_commands
+from marketing_agent.safety.commands import add_safety_commands
 
 if TYPE_CHECKING:
     from marketing_agent.core.db import Database
@@ -1111,6 +1112,12 @@ add_analytics_commands(analytics_app, settings_of=_settings, one_shot=_one_shot)
 add_experiments_commands(  # show, analyse, sample-size (experiments/commands.py)
     experiments_app, fail=_fail, settings_of=_settings, database_of=_database
 )
+safety_app = typer.Typer(
+    help="The safety guard: check a text as the send path would, redact personal data.",
+    no_args_is_help=True,
+)
+app.add_typer(safety_app, name="safety")
+add_safety_commands(safety_app, settings_of=_settings, one_shot=_one_shot)  # safety/commands.py
 
 
 if __name__ == "__main__":

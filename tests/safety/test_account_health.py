@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from fastapi import FastAPI
 
+from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
 from marketing_agent.orchestrator.worker import DeliveryWorker
 from marketing_agent.safety import health
@@ -180,6 +181,44 @@ async def test_a_sender_people_block_waits_until_a_person_resumes_it(
     ).json()
     actions = [e["action"] for e in audit["items"]]
     assert "sender.cooldown_started" in actions and "sender.cooldown_ended" in actions
+
+
+async def test_a_cool_down_that_runs_out_resumes_the_sender_and_its_end_is_audited_once(
+    client: httpx.AsyncClient, app: FastAPI, virtual_clock: VirtualClock
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    await make_contacts(db, 4, sender_id=sender_id)
+    headers = await headers_for(client, db)
+    async with db.session() as session:  # earlier today: 60 of 200 people blocked the bot
+        await safety.record_send_outcomes(
+            session=session,
+            sender_id=sender_id,
+            profile_name="bot",
+            tally=health.SendTally(sent=140, blocked=60),
+        )
+    campaign_id = await _running_campaign(client, db, headers)
+    worker = DeliveryWorker(db, transports=transports_of(db), limits=runtime_of(db).limits)
+    await drain(db, worker, rounds=3)
+    assert (await counts(db, campaign_id)).queued == 4  # resting: six hours
+
+    virtual_clock.advance(health.AUDIENCE_COOLDOWN.total_seconds() + 60)
+    await drain(db, worker, rounds=10)
+    await drain(db, worker, rounds=3)  # later rounds do not audit the same end again
+
+    assert (await counts(db, campaign_id)).sent == 4
+    read = (await client.get(f"/api/v1/safety/sender-health/{sender_id}", headers=headers)).json()
+    assert read["cooling_down"] is False
+    audit = (
+        await client.get(
+            f"/api/v1/compliance/audit?entity_type=sender&entity_id={sender_id}", headers=headers
+        )
+    ).json()
+    ended = [e for e in audit["items"] if e["action"] == "sender.cooldown_ended"]
+    assert len(ended) == 1
+    assert ended[0]["actor"] == "safety"
+    assert ended[0]["data"]["by"] == "time"
+    assert ended[0]["data"]["reason"] == "300 blocks per 1000 messages"
 
 
 async def test_health_lists_every_sender_with_its_sends(

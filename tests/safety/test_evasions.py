@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketing_agent.safety.content import check_text, compile_blacklist, default_blacklist_with
-from marketing_agent.safety.normalise import normalise
+from marketing_agent.safety.normalise import READINGS_MARKER, normalise, quick_readings
 from marketing_agent.safety.phrases import Phrase, PhraseMatcher
 
 MATCHER = PhraseMatcher(
@@ -78,6 +78,46 @@ def test_a_phrase_never_matches_inside_longer_words_or_across_unsplit_words(text
     assert traps.find(text) == []
 
 
+WORD = PhraseMatcher([Phrase("free", "block"), Phrase("viagra", "block")])
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("Claim it fr-ee today", "fr-ee"),
+        ("Claim it f-ree today", "f-ree"),
+        ("Claim it fre_e today", "fre_e"),
+        ("Claim it fr.ee today", "fr.ee"),
+        ("Claim it fr*ee today", "fr*ee"),
+        ("Claim it fr--ee today", "fr--ee"),
+        ("Claim it f.r.e.e today", "f.r.e.e"),
+        ("Claim it fr\u2013ee today", "fr\u2013ee"),  # an en dash
+        ("Claim it fr\U0001f525ee today", "fr\U0001f525ee"),  # an emoji between the letters
+        ("Cheap via-gra, fr-ee shipping", "via-gra"),
+        ("Claim it FR-3E today", "FR-3E"),
+    ],
+)
+def test_a_word_split_by_punctuation_inside_it_is_caught(text: str, matched: str) -> None:
+    matches = WORD.find(text)
+
+    assert matches and matches[0].matched == matched
+    start, end = matches[0].span
+    assert text[start:end] == matched
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Come for ee-commerce tips",  # "for ee": a real word boundary (white space)
+        "It is fr ee",  # two words with a space between are two words
+        "Freedom and carefree days at shop.example.com/freedom",
+        "Our via gra(n)de menu, fre e-books",
+    ],
+)
+def test_white_space_stays_a_word_boundary_when_punctuation_is_glued(text: str) -> None:
+    assert WORD.find(text) == []
+
+
 def test_a_number_is_not_taken_for_a_word_in_leetspeak() -> None:
     matcher = PhraseMatcher([Phrase("so", "block"), Phrase("be", "block")])
 
@@ -144,6 +184,32 @@ def test_every_normalised_position_points_into_the_original_text(text: str) -> N
     for position in range(1, len(norm.text) - 1):
         start, end = norm.span(position, position)
         assert 0 <= start <= end <= len(text)
+
+
+PIECES = ["f", "r", "e", "ee", " ", ".", "-", "*", "\u200b", "\u0301", "Ё", "3", "é", "ｆ", "𝐟"]
+PIECES += ["\U0001f525", "\ufe0f", "ﬁ", "\ue000", "\ud800", "money", "A"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=16))
+def test_the_quick_readings_are_exactly_the_two_normalised_readings(pieces: list[str]) -> None:
+    text = "".join(pieces)
+
+    quick = quick_readings(text)
+
+    if quick is not None:
+        spaced, glued = quick.text.split(READINGS_MARKER)
+        assert spaced == normalise(text).text
+        assert glued == normalise(text, glued=True).text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=16))
+def test_the_quick_path_finds_what_the_full_normalisation_finds(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    matcher = PhraseMatcher([Phrase("free"), Phrase("free money"), Phrase("fee"), Phrase("ре")])
+
+    assert matcher.find(text) == matcher._find_exact([text])[0]
 
 
 @settings(max_examples=100, deadline=None)

@@ -17,6 +17,7 @@ from marketing_agent.core.auth import Principal, Role
 from marketing_agent.core.logging import get_logger
 from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
 from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
+from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ async def tick(runtime: Runtime, responder: flows.Responder | None = None) -> No
     db = runtime.database
     async with db.session() as session:  # the health job: what transports found, pauses ended
         await telegram.record_sender_health(session=session, transports=runtime.transports)
+        await safety.end_elapsed_cooldowns(session=session)
     async with db.session() as session:
         await flows.create_due_runs(session=session)
     async with db.session() as session:

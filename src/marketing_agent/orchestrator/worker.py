@@ -180,6 +180,7 @@ class DeliveryWorker:
         """Takes back the rows of workers whose lease ran out (see queue.recover_expired)."""
         async with self.db.session() as session:
             await telegram.record_sender_health(session=session, transports=self.transports)
+            await safety.end_elapsed_cooldowns(session=session)  # audited before sends resume
             senders = await telegram.load_senders(session=session, transports=self.transports)
             idempotent = {s.id for s in senders if s.deduplicates_resends}
             recovered = await queue.recover_expired(

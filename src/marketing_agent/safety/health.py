@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketing_agent.safety.models import SenderCooldown, SenderOutcomeTally
 
@@ -241,6 +242,30 @@ async def cooldown_of(session: AsyncSession, *, sender_id: int) -> SenderCooldow
     return await session.get(SenderCooldown, sender_id)
 
 
+async def claim_elapsed_cooldowns(session: AsyncSession, *, now: datetime) -> list[SenderCooldown]:
+    """Marks the cool-downs whose time ran out as ended and returns them; a row is claimed by
+    one caller only (the update's condition), however many workers and schedulers run."""
+    due = (
+        await session.scalars(
+            select(SenderCooldown).where(
+                SenderCooldown.ended_at.is_(None), SenderCooldown.until <= now
+            )
+        )
+    ).all()
+    claimed = []
+    for row in due:
+        result = await session.execute(
+            update(SenderCooldown)
+            .where(SenderCooldown.sender_id == row.sender_id, SenderCooldown.ended_at.is_(None))
+            .values(ended_at=row.until)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            set_committed_value(row, "ended_at", row.until)
+            claimed.append(row)
+    return claimed
+
+
 async def start_cooldown(
     session: AsyncSession, *, sender_id: int, reason: str, now: datetime, until: datetime
 ) -> SenderCooldown:
@@ -249,6 +274,6 @@ async def start_cooldown(
     if row is None:
         row = SenderCooldown(sender_id=sender_id)
         session.add(row)
-    row.reason, row.started_at, row.until = reason[:255], now, until
+    row.reason, row.started_at, row.until, row.ended_at = reason[:255], now, until, None
     await session.flush()
     return row

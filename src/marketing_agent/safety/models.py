@@ -90,6 +90,8 @@ class SenderCooldown(Base):
     reason: Mapped[str] = mapped_column(String(255))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     until: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When the end was audited: a person's resume, or the health job once `until` passed.
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class SafetySettings(Base):

@@ -1,6 +1,7 @@
 """Phrase lists matched in one pass, however many phrases, and however the text disguises them.
 
-Phrases and text go through the same normalisation (`normalise.py`); an Aho-Corasick automaton
+Phrases and text go through the same normalisation (`normalise.py`, both readings of the text:
+punctuation as word breaks and glued); an Aho-Corasick automaton
 (pyahocorasick: on 10,000 phrases it scanned 34 MB/s against ahocorasick-rs's 25 MB/s with
 overlapping matches, see docs/benchmarks.md) finds every phrase between word breaks, and each
 hit is checked against what normalisation folded away: a letter repeated in the phrase must be
@@ -13,16 +14,17 @@ import bisect
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import ahocorasick
 
 from marketing_agent.safety.normalise import (
     MARKER,
     SEPARATOR,
-    Normalised,
     Piece,
     normalise,
     normalise_many,
+    quick_readings,
 )
 from marketing_agent.safety.schemas import Severity
 
@@ -79,27 +81,74 @@ class PhraseMatcher:
         return self.find_many([text])[0]
 
     def find_many(self, texts: Sequence[str]) -> list[list[PhraseMatch]]:
-        """Returns `find` of each text, normalising and scanning them all in one pass (what a
-        worker does with a chunk of rendered messages: the fixed costs are paid once)."""
-        if self._empty or not texts:
-            return [[] for _ in texts]
+        """Returns `find` of each text. Each is scanned in its quick readings (the map back to
+        the original text is made only for a hit); the few that need the full normalisation
+        are normalised together, in one pass (its fixed costs paid once)."""
+        found: list[list[PhraseMatch]] = [[] for _ in texts]
+        if self._empty:
+            return found
+        full: list[int] = []
+        for index, text in enumerate(texts):
+            quick = quick_readings(text)
+            if quick is None:
+                full.append(index)
+                continue
+            hits = list(self._automaton.iter(quick.text))
+            if hits:
+                found[index] = _matches([text], [0], [(quick, hits)])[0]
+        if full:
+            exact = self._find_exact([texts[index] for index in full])
+            for index, matches in zip(full, exact, strict=True):
+                found[index] = matches
+        return found
+
+    def _find_exact(self, texts: Sequence[str]) -> list[list[PhraseMatch]]:
+        """Returns the matches of each text from both readings, normalised with `normalise`."""
         joined = SEPARATOR.join(t.replace(MARKER[0], " ") for t in texts)
         starts = list(itertools.accumulate((len(t) + len(SEPARATOR) for t in texts), initial=0))
-        norm = normalise(joined)
-        found: list[dict[Phrase, PhraseMatch]] = [{} for _ in texts]
-        for last, entries in self._automaton.iter(norm.text):
+        spaced = normalise(joined)
+        readings: list[tuple[Located, list[tuple[int, tuple[_Key, ...]]]]] = []
+        readings.append((spaced, list(self._automaton.iter(spaced.text))))
+        glued = normalise(joined, glued=True)
+        if glued.text != spaced.text:
+            readings.append((glued, list(self._automaton.iter(glued.text))))
+        return _matches(texts, starts, readings)
+
+
+class Located(Protocol):
+    """A text in the matcher's form that knows each position's original span."""
+
+    def span(self, first: int, last: int) -> tuple[int, int]: ...
+    def run(self, position: int) -> int: ...
+    def all_digits(self, first: int, last: int) -> bool: ...
+
+
+def _matches(
+    texts: Sequence[str],
+    starts: Sequence[int],
+    readings: Sequence[tuple[Located, list[tuple[int, tuple[_Key, ...]]]]],
+) -> list[list[PhraseMatch]]:
+    """Returns each text's matches from the automaton's hits in its readings (`starts`: where
+    each text begins in the readings' original): the earliest occurrence of each phrase that
+    survives what normalisation folded away."""
+    found: list[dict[Phrase, PhraseMatch]] = [{} for _ in texts]
+    for norm, hits in readings:
+        for last, entries in hits:
             for key in entries:
                 first = last - key.length + 1
                 start, end = norm.span(first + 1, last - 1)
                 owner = bisect.bisect_right(starts, start) - 1
-                if key.phrase in found[owner] or not _holds(norm, first, key):
-                    continue
                 text, offset = texts[owner], starts[owner]
+                earlier = found[owner].get(key.phrase)
+                if earlier is not None and earlier.span[0] <= start - offset:
+                    continue
+                if not _holds(norm, first, key):
+                    continue
                 span = (start - offset, min(end - offset, len(text)))
                 found[owner][key.phrase] = PhraseMatch(
                     phrase=key.phrase, span=span, matched=text[span[0] : span[1]]
                 )
-        return [sorted(f.values(), key=lambda m: m.span) for f in found]
+    return [sorted(f.values(), key=lambda m: m.span) for f in found]
 
 
 def _keys_of(phrases: Sequence[Phrase]) -> list[tuple[str, _Key]]:
@@ -151,7 +200,7 @@ def _key_of(phrase: Phrase, piece: Piece) -> _Key:
     return _Key(phrase=phrase, length=len(piece.text), runs=runs, words=words)
 
 
-def _holds(norm: Normalised, first: int, key: _Key) -> bool:
+def _holds(norm: Located, first: int, key: _Key) -> bool:
     """Tells whether a hit survives what normalisation folded away."""
     for offset, needed in key.runs:
         if norm.run(first + offset) < needed:

@@ -485,7 +485,7 @@ async def resume_sender(*, session: AsyncSession, sender_id: int, actor: str) ->
     now = clock.now()
     if latest is None or latest.until <= now:
         raise Conflict(f"Sender {sender_id} is not cooling down.")
-    reason, latest.until = latest.reason, now
+    reason, latest.until, latest.ended_at = latest.reason, now, now
     await session.flush()
     await compliance.audit(
         session=session,
@@ -493,9 +493,32 @@ async def resume_sender(*, session: AsyncSession, sender_id: int, actor: str) ->
         action="sender.cooldown_ended",
         entity_type="sender",
         entity_id=sender_id,
-        data={"reason": reason, "by": "person"},
+        data={"reason": reason, "by": "person", "ended_at": now.isoformat()},
     )
-    log.info("sender.cooldown_ended", sender_id=sender_id)
+    log.info("sender.cooldown_ended", sender_id=sender_id, by="person")
+
+
+async def end_elapsed_cooldowns(*, session: AsyncSession) -> int:
+    """Audits the end of every cool-down whose time ran out (its sender sends again on its own,
+    its campaigns go on), once each; returns how many ended. The health job: the scheduler
+    runs it every tick and the worker every round, before it claims anything."""
+    ended = await health.claim_elapsed_cooldowns(session, now=clock.now())
+    for row in ended:
+        await compliance.audit(
+            session=session,
+            actor="safety",
+            action="sender.cooldown_ended",
+            entity_type="sender",
+            entity_id=row.sender_id,
+            data={
+                "reason": row.reason,
+                "by": "time",
+                "started_at": row.started_at.isoformat(),
+                "ended_at": row.until.isoformat(),
+            },
+        )
+        log.info("sender.cooldown_ended", sender_id=row.sender_id, by="time")
+    return len(ended)
 
 
 async def _health_figures(
