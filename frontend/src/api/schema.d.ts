@@ -1788,7 +1788,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record Event */
+        /**
+         * Record Event
+         * @description Records one event (an integration's or a person's), audited with who sent it.
+         */
         post: operations["record_event_api_v1_analytics_events_post"];
         delete?: never;
         options?: never;
@@ -1808,7 +1811,7 @@ export interface paths {
         /**
          * Ingest Conversions
          * @description Records a shop's conversions once each (by source and id); bad ones are refused with
-         *     their reasons while the good ones of the same batch are kept.
+         *     their reasons while the good ones of the same batch are kept; the batch is audited.
          */
         post: operations["ingest_conversions_api_v1_analytics_conversions_post"];
         delete?: never;
@@ -5802,6 +5805,11 @@ export interface components {
              * @default 0
              */
             replies_deleted: number;
+            /**
+             * Inbound Updates Deleted
+             * @default 0
+             */
+            inbound_updates_deleted: number;
         };
         /**
          * RetentionRun
@@ -5833,6 +5841,11 @@ export interface components {
              * @description Replies older than this are deleted; 0: kept.
              */
             replies_days: number;
+            /**
+             * Inbound Log Days
+             * @description Stored Telegram updates applied longer ago than this are deleted; 0: kept.
+             */
+            inbound_log_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */
