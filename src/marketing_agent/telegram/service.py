@@ -892,6 +892,17 @@ def consent_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
     )
 
 
+def join_request_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
+    """Returns the proof of an opt-in by a join request: the chat, the invite link, the time."""
+    return consent_bot.join_request_proof(
+        event=event,
+        sender_id=sender.id,
+        bot=sender.display_name,
+        shown_text=opt_in_text(sender),
+        recorded_at=clock.now(),
+    )
+
+
 async def _bot_or_raise(session: AsyncSession, transports: TransportPool, sender_id: int) -> Sender:
     sender = await _loaded_row(session, transports, sender_id)
     if sender.transport != TransportKind.BOTAPI.value:
