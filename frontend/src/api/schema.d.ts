@@ -3783,6 +3783,8 @@ export interface components {
             import_batch_id?: number | null;
             /** @description That batch's evidence: file hash, uploader, time, declared basis. */
             import_batch?: components["schemas"]["ImportBatchRead"] | null;
+            /** @description For consent given by asking to join a channel or group through an invite link: the chat, the link and when (Telegram's time of the request). */
+            join_request?: components["schemas"]["JoinRequestEvidence"] | null;
         };
         /**
          * ConsentReceipt
@@ -4856,6 +4858,39 @@ export interface components {
          * @enum {string}
          */
         InboxStatus: "open" | "answered" | "dismissed" | "opted_out";
+        /**
+         * JoinRequestEvidence
+         * @description The join request a consent came from, as Telegram delivered it to the bot.
+         */
+        JoinRequestEvidence: {
+            /**
+             * Chat Id
+             * @description The channel's or group's Telegram id.
+             */
+            chat_id: number;
+            /** Chat Title */
+            chat_title?: string | null;
+            /**
+             * Chat Type
+             * @description channel, supergroup or group
+             */
+            chat_type?: string | null;
+            /**
+             * Invite Link Name
+             * @description The invite link's name, if any.
+             */
+            invite_link_name?: string | null;
+            /**
+             * Invite Link
+             * @description The link as Telegram shows it to the bot (partly hidden unless ours).
+             */
+            invite_link?: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+        };
         /**
          * LaunchPreview
          * @description Who a campaign would reach if it were sent now, and how long it would take.
