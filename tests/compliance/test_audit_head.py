@@ -207,10 +207,12 @@ async def test_retention_runs_on_the_schedule_and_each_run_is_audited(
         "exports_deleted": 0,
         "events_anonymised": 0,
         "replies_deleted": 0,
+        "inbound_updates_deleted": 0,
         "inactive_contacts_days": 0,
         "dsr_exports_days": 30,
         "events_days": 0,
         "replies_days": 0,
+        "inbound_log_days": 30,
     }
     never = settings.model_copy(update={"retention_purge_interval_hours": 0})
     virtual_clock.advance(48 * HOUR_S)
@@ -251,7 +253,9 @@ async def test_the_api_exports_a_verifiable_log_and_runs_retention_on_request(
         "exports_deleted": 0,
         "events_anonymised": 0,
         "replies_deleted": 0,
+        "inbound_updates_deleted": 0,
     }
     assert (status["events_days"], status["replies_days"]) == (0, 0)  # kept by default
+    assert status["inbound_log_days"] == 30
     status = (await client.get("/api/v1/compliance/retention", headers=headers)).json()
     assert status["last_run_by"].startswith("user:") and status["last_report"] == ran.json()

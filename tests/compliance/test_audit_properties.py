@@ -50,13 +50,14 @@ def _chain(specs: list[tuple[str, dict[str, Any]]]) -> tuple[list[AuditEntry], A
 chains = st.lists(st.tuples(actions, payloads), min_size=1, max_size=12).map(_chain)
 
 
+@settings(deadline=None)
 @given(chains)
 def test_an_untouched_chain_verifies(chain: tuple[list[AuditEntry], AuditHead]) -> None:
     entries, head = chain
     assert verify_entries(entries, head).ok
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # a loaded machine stalls one example; none is slow
 @given(chains, st.data())
 def test_any_edit_is_detected(
     chain: tuple[list[AuditEntry], AuditHead], data: st.DataObject
@@ -74,7 +75,7 @@ def test_any_edit_is_detected(
     assert not result.ok and result.first_bad_seq == victim.seq
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # a loaded machine stalls one example; none is slow
 @given(chains, st.data())
 def test_any_deletion_is_detected(
     chain: tuple[list[AuditEntry], AuditHead], data: st.DataObject
@@ -84,7 +85,7 @@ def test_any_deletion_is_detected(
     assert not verify_entries(entries, head).ok
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # a loaded machine stalls one example; none is slow
 @given(chains.filter(lambda c: len(c[0]) >= 2), st.data())
 def test_any_reordering_is_detected(
     chain: tuple[list[AuditEntry], AuditHead], data: st.DataObject
@@ -133,7 +134,7 @@ def _export_lines(entries: list[AuditEntry], head: AuditHead) -> list[str]:
     return [*lines, json.dumps({"head": {"seq": head.seq, "hash": head.last_hash}})]
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)  # a loaded machine stalls one example; none is slow
 @given(chains, st.data())
 def test_an_export_verifies_offline_and_any_changed_removed_or_moved_line_fails(
     chain: tuple[list[AuditEntry], AuditHead], data: st.DataObject

@@ -1,20 +1,24 @@
 """Consent a data-protection officer can prove, in Chromium against the demo server: a marketer
 imports a sign-up sheet declaring its lawful basis and where it was collected, a row without a
 basis is refused in the problem table, and the contact's consent history shows the basis, the
-text version and the import's evidence (the file's SHA-256, who uploaded it, when)."""
+text version and the import's evidence (the file's SHA-256, who uploaded it, when); a consent
+given by a Telegram join request shows the join request (channel, invite link, time)."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, assert_accessible, log_in
+from tests.telegram.bot_api_server import BotApiServer
 
 pytestmark = pytest.mark.e2e
 
@@ -76,3 +80,65 @@ def test_an_imports_lawful_basis_and_evidence_show_in_the_consent_history(
         files={"file": ("fair.csv", csv_file.read_bytes(), "text/csv")},
     )
     assert checked.json()["matches"] is True
+
+
+def test_a_join_requests_evidence_shows_in_the_consent_history(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    """A person asks to join the shop's channel through its 'Winter ad' invite link (a bot of
+    the simulated Bot API, added as a sender): the bot approves it, and the contact's consent
+    history shows the join request as the evidence: the channel, the link and when."""
+    telegram_api = BotApiServer()
+    try:
+        with httpx.Client(base_url=telegram_api.url, timeout=10) as sim:
+            bot = sim.post("/sim/bots", json={"profile": "bot"}).json()
+            added = api.post(
+                "/api/v1/telegram/senders",
+                json={
+                    "name": f"Channel bot {bot['username']}",
+                    "transport": "botapi",
+                    "secret": bot["token"],
+                    "bot_api_url": telegram_api.url,
+                },
+            )
+            assert added.status_code == 201, added.text
+            name = f"Ida{uuid.uuid4().hex[:6]}"
+            person = 920_000_000 + uuid.uuid4().int % 10_000_000
+            joined = sim.post(
+                f"/sim/users/{person}/join",
+                json={
+                    "bot": bot["username"],
+                    "chat_id": -1001234567890,
+                    "chat_title": "Boot Shop News",
+                    "invite_link_name": "Winter ad",
+                    "first_name": name,
+                },
+            )
+            assert joined.status_code == 201, joined.text
+            contact = _wait_for_contact(api, name)
+            state = sim.get(f"/sim/bots/{bot['username']}").json()
+        assert state["join_requests"][0]["status"] == "approved"
+
+        log_in(page, server.admin_password)
+        page.goto(f"{server.url}/contacts/{contact['id']}")
+        history = page.get_by_role("region", name="Consent history")
+        evidence = history.get_by_label("Join request to Boot Shop News")
+        expect(evidence).to_contain_text("Boot Shop News (channel -1001234567890)")
+        expect(evidence).to_contain_text("Winter ad: https://t.me/+")
+        expect(evidence).to_contain_text("requested:")
+        expect(history).to_contain_text("bot:join-Winter-ad")
+        expect(history).to_contain_text("the bot approved it")
+        assert_accessible(page)
+    finally:
+        telegram_api.stop()
+
+
+def _wait_for_contact(api: httpx.Client, name: str) -> dict[str, Any]:
+    """Returns the contact named `name` once the server's scheduler has applied the update."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = api.get("/api/v1/orchestrator/contacts", params={"q": name}).json()["items"]
+        if found:
+            return dict(found[0])
+        time.sleep(0.2)
+    raise AssertionError(f"no contact {name} after the join request")

@@ -120,10 +120,19 @@ def test_the_scanner_redacts_and_the_audit_export_verifies_and_catches_tampering
     page.get_by_role("button", name="Run retention now").click()
     expect(page.get_by_text(re.compile(r"by user:admin: \d+ contacts erased"))).to_be_visible()
     expect(
-        page.get_by_text(re.compile(r"\d+ events anonymised, \d+ replies deleted"))
+        page.get_by_text(
+            re.compile(r"\d+ events anonymised, \d+ replies deleted, \d+ logged updates deleted")
+        )
     ).to_be_visible()
     for label in ("Events linked to people", "Replies"):  # the demo keeps them (0 days)
         expect(page.get_by_role("cell", name=f"{label} : kept")).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="Telegram updates log : 30 days after applied, then deleted")
+    ).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="Strategist chats : not stored", exact=False)
+    ).to_be_visible()
+    expect(page.get_by_role("cell", name="Telegram updates log", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="replies", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name="contact profile")).to_be_visible()
 

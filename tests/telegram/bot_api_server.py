@@ -95,6 +95,15 @@ class People:
         response = await self._http.post(f"/sim/users/{chat_id}/send", json=body)
         assert response.status_code == 201, response.text
 
+    async def joins(
+        self, chat_id: int, group_id: int, title: str, link_name: str, **person: Any
+    ) -> None:
+        """The person asks to join the bot's channel `group_id` through the named invite link."""
+        body = {"bot": self.bot.username, "chat_id": group_id, "chat_title": title}
+        body |= {"invite_link_name": link_name, **person}
+        response = await self._http.post(f"/sim/users/{chat_id}/join", json=body)
+        assert response.status_code == 201, response.text
+
     async def becomes(self, chat_id: int, state: str | None) -> None:
         """The person blocks the bot, is deactivated, ... (None: reachable again)."""
         body = {"bot": self.bot.username, "state": state}

@@ -1788,7 +1788,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Record Event */
+        /**
+         * Record Event
+         * @description Records one event (an integration's or a person's), audited with who sent it.
+         */
         post: operations["record_event_api_v1_analytics_events_post"];
         delete?: never;
         options?: never;
@@ -1808,7 +1811,7 @@ export interface paths {
         /**
          * Ingest Conversions
          * @description Records a shop's conversions once each (by source and id); bad ones are refused with
-         *     their reasons while the good ones of the same batch are kept.
+         *     their reasons while the good ones of the same batch are kept; the batch is audited.
          */
         post: operations["ingest_conversions_api_v1_analytics_conversions_post"];
         delete?: never;
@@ -3780,6 +3783,8 @@ export interface components {
             import_batch_id?: number | null;
             /** @description That batch's evidence: file hash, uploader, time, declared basis. */
             import_batch?: components["schemas"]["ImportBatchRead"] | null;
+            /** @description For consent given by asking to join a channel or group through an invite link: the chat, the link and when (Telegram's time of the request). */
+            join_request?: components["schemas"]["JoinRequestEvidence"] | null;
         };
         /**
          * ConsentReceipt
@@ -4854,6 +4859,39 @@ export interface components {
          */
         InboxStatus: "open" | "answered" | "dismissed" | "opted_out";
         /**
+         * JoinRequestEvidence
+         * @description The join request a consent came from, as Telegram delivered it to the bot.
+         */
+        JoinRequestEvidence: {
+            /**
+             * Chat Id
+             * @description The channel's or group's Telegram id.
+             */
+            chat_id: number;
+            /** Chat Title */
+            chat_title?: string | null;
+            /**
+             * Chat Type
+             * @description channel, supergroup or group
+             */
+            chat_type?: string | null;
+            /**
+             * Invite Link Name
+             * @description The invite link's name, if any.
+             */
+            invite_link_name?: string | null;
+            /**
+             * Invite Link
+             * @description The link as Telegram shows it to the bot (partly hidden unless ours).
+             */
+            invite_link?: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+        };
+        /**
          * LaunchPreview
          * @description Who a campaign would reach if it were sent now, and how long it would take.
          */
@@ -5802,6 +5840,11 @@ export interface components {
              * @default 0
              */
             replies_deleted: number;
+            /**
+             * Inbound Updates Deleted
+             * @default 0
+             */
+            inbound_updates_deleted: number;
         };
         /**
          * RetentionRun
@@ -5833,6 +5876,11 @@ export interface components {
              * @description Replies older than this are deleted; 0: kept.
              */
             replies_days: number;
+            /**
+             * Inbound Log Days
+             * @description Stored Telegram updates applied longer ago than this are deleted; 0: kept.
+             */
+            inbound_log_days: number;
             /** Purge Interval Hours */
             purge_interval_hours: number;
             /** Last Run At */

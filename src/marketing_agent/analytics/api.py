@@ -578,6 +578,7 @@ async def contact_timeline(
 async def record_event(
     event_in: EventCreate, session: DbSession, principal: CanWrite, references: References
 ) -> EventRead:
+    """Records one event (an integration's or a person's), audited with who sent it."""
     await ensure_references(
         references,
         session=session,
@@ -586,6 +587,20 @@ async def record_event(
         campaign_id=event_in.campaign_id,
     )
     event = await service.record_event(session=session, event_in=event_in)
+    await compliance.audit(
+        session=session,
+        actor=principal.actor,
+        action="event.recorded",
+        entity_type="event",
+        entity_id=event.id,
+        # What and whose; the properties are left out (they may hold what the person typed).
+        data={
+            "type": event.type,
+            "contact_id": event.contact_id,
+            "campaign_id": event.campaign_id,
+            "sender_id": event.sender_id,
+        },
+    )
     return EventRead.model_validate(event)
 
 
@@ -599,8 +614,8 @@ async def ingest_conversions(
     known_contact: KnownContact,
 ) -> ConversionBatchResult:
     """Records a shop's conversions once each (by source and id); bad ones are refused with
-    their reasons while the good ones of the same batch are kept."""
-    return await conversions.ingest(
+    their reasons while the good ones of the same batch are kept; the batch is audited."""
+    result = await conversions.ingest(
         session=session,
         source=batch.source,
         events=batch.events,
@@ -608,6 +623,10 @@ async def ingest_conversions(
         window=_attribution_window(request),
         contact_exists=known_contact,
     )
+    await conversions.audit_batch(
+        session=session, actor=principal.actor, source=batch.source, result=result
+    )
+    return result
 
 
 @router.post("/webhooks/{source}", responses={401: {"description": "Unsigned, stale or forged."}})
@@ -642,6 +661,10 @@ async def conversion_webhook(
     )
     if result.rejected:
         raise ValidationFailed(result.results[0].errors)
+    # The signature proves the source, not a person: the source is the actor.
+    await conversions.audit_batch(
+        session=session, actor=f"webhook:{source}", source=source, result=result
+    )
     return result
 
 

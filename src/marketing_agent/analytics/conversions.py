@@ -34,6 +34,7 @@ from marketing_agent.analytics import journeys
 from marketing_agent.analytics.links import LinkExpired, LinkInvalid, LinkTracker, read_token
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Unauthorized
@@ -185,6 +186,27 @@ async def ingest(
         unattributed=sum(1 for r in results if r.status == "unattributed"),
         rejected=sum(1 for r in results if r.status == "rejected"),
         results=results,
+    )
+
+
+async def audit_batch(
+    *, session: AsyncSession, actor: str, source: str, result: ConversionBatchResult
+) -> None:
+    """Audits one ingested batch (not each conversion): who sent it, from which source, what
+    became of it and the ids of the events it recorded, which name the rows to look up."""
+    await compliance.audit(
+        session=session,
+        actor=actor,
+        action="conversions.ingested",
+        entity_type="conversion_source",
+        entity_id=source,
+        data={
+            "recorded": result.recorded,
+            "duplicates": result.duplicates,
+            "unattributed": result.unattributed,
+            "rejected": result.rejected,
+            "event_ids": [r.event_id for r in result.results if r.event_id is not None],
+        },
     )
 
 

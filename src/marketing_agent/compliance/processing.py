@@ -112,6 +112,30 @@ def processing_records(settings: Settings) -> ProcessingRecords:
             stored_in=store,
         ),
         ProcessingRecord(
+            category="Telegram updates log",
+            data=["what a person sent a bot: command, button press, message text", "chat id"],
+            purpose="apply each update exactly once, after a crash too (stored before Telegram "
+            "is told it arrived)",
+            lawful_basis="consent and the person's own request (GDPR art. 6(1)(a), 6(1)(b))",
+            retention=(
+                f"{settings.retention_inbound_log_days} days after it was applied, then "
+                "deleted; deleted on erasure"
+                if settings.retention_inbound_log_days
+                else until_erased + "; deleted on erasure"
+            ),
+            visible_to_roles=[],
+            stored_in=store,
+        ),
+        ProcessingRecord(
+            category="strategist chats",
+            data=["none stored: the conversation stays in the marketer's browser"],
+            purpose="answer marketers' questions about campaigns from tool results",
+            lawful_basis="legitimate interest (GDPR art. 6(1)(f)); aggregates only",
+            retention="not stored; each call keeps its tokens, cost and purpose (LLM usage)",
+            visible_to_roles=_roles(Permission.AGENT_USE),
+            stored_in=store,
+        ),
+        ProcessingRecord(
             category="data-subject requests",
             data=["kind", "deadline", "identity check", "outcome", "access export"],
             purpose="answer GDPR/CCPA requests on time and prove it",

@@ -71,6 +71,24 @@ class ConsentRead(BaseModel):
     import_batch: ImportBatchRead | None = Field(
         None, description="That batch's evidence: file hash, uploader, time, declared basis."
     )
+    join_request: JoinRequestEvidence | None = Field(
+        None,
+        description="For consent given by asking to join a channel or group through an invite "
+        "link: the chat, the link and when (Telegram's time of the request).",
+    )
+
+
+class JoinRequestEvidence(BaseModel):
+    """The join request a consent came from, as Telegram delivered it to the bot."""
+
+    chat_id: int = Field(description="The channel's or group's Telegram id.")
+    chat_title: str | None = None
+    chat_type: str | None = Field(None, description="channel, supergroup or group")
+    invite_link_name: str | None = Field(None, description="The invite link's name, if any.")
+    invite_link: str | None = Field(
+        None, description="The link as Telegram shows it to the bot (partly hidden unless ours)."
+    )
+    requested_at: datetime
 
 
 class ImportBatchRead(BaseModel):
@@ -251,4 +269,4 @@ class SuppressionCheckResult(BaseModel):
     suppressed: bool
 
 
-ConsentRead.model_rebuild()  # its import_batch names ImportBatchRead, defined after it
+ConsentRead.model_rebuild()  # its import_batch and join_request name models defined after it

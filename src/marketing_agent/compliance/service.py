@@ -26,7 +26,7 @@ from marketing_agent.compliance import (
 from marketing_agent.compliance import requests as privacy_requests
 from marketing_agent.compliance.audit import HeadAnchor
 from marketing_agent.compliance.models import AuditEntry, ConsentRecord, PrivacyRequest
-from marketing_agent.compliance.schemas import AuditVerification, ConsentStatus
+from marketing_agent.compliance.schemas import AuditVerification, ConsentStatus, JoinRequestEvidence
 from marketing_agent.compliance.schemas import ConsentCreate as ConsentCreate
 from marketing_agent.compliance.schemas import ConsentRead as ConsentRead
 from marketing_agent.compliance.schemas import IdentityVerification as IdentityVerification
@@ -308,7 +308,8 @@ async def consent_history(*, session: AsyncSession, contact_id: int) -> Sequence
 async def consent_reads(
     *, session: AsyncSession, records: Sequence[ConsentRecord]
 ) -> list[ConsentRead]:
-    """Returns consent records as read, each import's with the evidence of its batch."""
+    """Returns consent records as read, each import's with the evidence of its batch, each join
+    request's with the chat and invite link it came through."""
     batch_ids = {r.import_batch_id for r in records if r.import_batch_id is not None}
     batches = await imports.batches_by_id(session=session, batch_ids=batch_ids)
     reads = []
@@ -316,6 +317,9 @@ async def consent_reads(
         read = ConsentRead.model_validate(record)
         if record.import_batch_id in batches:
             read.import_batch = ImportBatchRead.model_validate(batches[record.import_batch_id])
+        joined = (record.proof or {}).get("join_request")
+        if isinstance(joined, dict):
+            read.join_request = JoinRequestEvidence.model_validate(joined)
         reads.append(read)
     return reads
 

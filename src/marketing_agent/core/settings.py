@@ -222,6 +222,13 @@ class Settings(BaseSettings):
         description="Delete people's replies (the inbox's messages and their drafted answers) "
         "older than this many days; 0 = keep.",
     )
+    retention_inbound_log_days: int = Field(
+        30,
+        ge=0,
+        description="Delete the stored Telegram updates (the log of what people sent the bots: "
+        "commands, button presses, replies' text) this many days after they were applied; "
+        "0 = keep.",
+    )
     privacy_request_reminder_days: int = Field(
         7,
         ge=0,

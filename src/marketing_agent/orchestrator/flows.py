@@ -924,7 +924,7 @@ async def handle_inbound(
         if mine is not None:  # /mydata, /forgetme: the person's own data-subject requests
             answers += [_privacy_message(answer) for answer in mine]
             continue
-        if event.kind in ("start", "consent_yes"):
+        if event.kind in ("start", "consent_yes", "join_request"):
             answers += await _subscribe(session=session, sender=sender, event=event)
             continue
         in_person = not telegram.is_group_chat(event.chat_id)
@@ -1005,8 +1005,9 @@ def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> telegram.OutgoingMess
 async def _subscribe(
     *, session: AsyncSession, sender: telegram.SenderInfo, event: telegram.InboundEvent
 ) -> list[telegram.OutgoingMessage]:
-    """Records the consent a /start or an opt-in press gives (or asks first, with double
-    opt-in); returns the bot's answer."""
+    """Records the consent a /start, a join request (through an invite link; the bot has
+    approved it) or an opt-in press gives (or asks first, with double opt-in); returns the
+    bot's answer, in the person's private chat."""
     if telegram.is_group_chat(event.chat_id):
         return []  # a group: nobody's personal consent
     source = event.payload.get("source", "direct")
@@ -1015,7 +1016,7 @@ async def _subscribe(
         session=session, contact_id=contact.id, sender_id=sender.id, purpose=CONSENT_PURPOSE
     ):
         return [telegram.consent_reply("already_subscribed", sender=sender, chat_id=event.chat_id)]
-    if event.kind == "start" and sender.double_opt_in:  # nothing is kept before the press
+    if event.kind != "consent_yes" and sender.double_opt_in:  # nothing is kept before the press
         prompt = telegram.consent_reply(
             "opt_in_prompt", sender=sender, chat_id=event.chat_id, source=source
         )
@@ -1029,7 +1030,11 @@ async def _subscribe(
             sender_id=sender.id,
             purpose=CONSENT_PURPOSE,
             source=f"bot:{source}"[:64],
-            proof=telegram.consent_proof(sender=sender, event=event),
+            proof=(
+                telegram.join_request_proof(sender=sender, event=event)
+                if event.kind == "join_request"
+                else telegram.consent_proof(sender=sender, event=event)
+            ),
         ),
         actor=f"contact:{contact.id}",
     )

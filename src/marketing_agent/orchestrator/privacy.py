@@ -276,6 +276,7 @@ class RetentionReport(BaseModel):
     exports_deleted: int = 0
     events_anonymised: int = 0
     replies_deleted: int = 0
+    inbound_updates_deleted: int = 0
 
 
 async def purge_expired(
@@ -291,7 +292,8 @@ async def purge_expired(
     for MA_RETENTION_INACTIVE_CONTACTS_DAYS, deletes access exports older than
     MA_RETENTION_DSR_EXPORTS_DAYS, unlinks events older than MA_RETENTION_EVENTS_DAYS from their
     contacts (anonymised; the figures stay), deletes replies older than
-    MA_RETENTION_REPLIES_DAYS; audited when it removed something, or always (a scheduled or
+    MA_RETENTION_REPLIES_DAYS and the stored Telegram updates applied more than
+    MA_RETENTION_INBOUND_LOG_DAYS ago; audited when it removed something, or always (a scheduled or
     requested run: the log then shows that retention ran)."""
     report = RetentionReport()
     now = clock.now()
@@ -303,6 +305,11 @@ async def purge_expired(
     if settings.retention_replies_days:
         cutoff = now - timedelta(days=settings.retention_replies_days)
         report.replies_deleted = await agent.delete_replies_before(session=session, cutoff=cutoff)
+    if settings.retention_inbound_log_days:
+        cutoff = now - timedelta(days=settings.retention_inbound_log_days)
+        report.inbound_updates_deleted = await telegram.delete_inbound_before(
+            session=session, cutoff=cutoff
+        )
     if settings.retention_dsr_exports_days:
         cutoff = now - timedelta(days=settings.retention_dsr_exports_days)
         report.exports_deleted = await compliance.purge_request_exports(
@@ -327,6 +334,7 @@ async def purge_expired(
                 "dsr_exports_days": settings.retention_dsr_exports_days,
                 "events_days": settings.retention_events_days,
                 "replies_days": settings.retention_replies_days,
+                "inbound_log_days": settings.retention_inbound_log_days,
                 **({"reason": reason} if reason else {}),
             },
         )
@@ -389,6 +397,9 @@ class RetentionStatus(BaseModel):
     dsr_exports_days: int
     events_days: int = Field(description="Events older than this are anonymised; 0: kept.")
     replies_days: int = Field(description="Replies older than this are deleted; 0: kept.")
+    inbound_log_days: int = Field(
+        description="Stored Telegram updates applied longer ago than this are deleted; 0: kept."
+    )
     purge_interval_hours: float
     last_run_at: datetime | None
     last_run_by: str | None
@@ -407,6 +418,7 @@ async def retention_status(
         dsr_exports_days=settings.retention_dsr_exports_days,
         events_days=settings.retention_events_days,
         replies_days=settings.retention_replies_days,
+        inbound_log_days=settings.retention_inbound_log_days,
         purge_interval_hours=settings.retention_purge_interval_hours,
         last_run_at=last.occurred_at if last else None,
         last_run_by=last.actor if last else None,

@@ -19,6 +19,7 @@ from typing import Any, Literal, Protocol
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.crypto import (
     KEY_FILE,
@@ -284,6 +285,82 @@ class LoginRegistry:
     def _progress(self, pending: _PendingLogin) -> LoginProgress:
         remaining = max(0.0, pending.expires_at - clock.get_clock().monotonic())
         return LoginProgress(login_id=pending.login_id, next=pending.step, expires_in_s=remaining)
+
+
+LoginAction = Literal["started", "code_submitted", "password_submitted", "cancelled"]
+
+
+async def audited_login_step(
+    *,
+    db: Database,
+    actor: str,
+    action: LoginAction,
+    login_id: str,
+    run: Awaitable[LoginProgress],
+    name: str | None = None,
+) -> LoginProgress:
+    """Runs one step of a user-account login and audits it, refused steps too: each in a
+    transaction of its own, so a refusal's entry is kept while the request fails. The entry
+    names the step, the account's name and what came next; never the phone, code or password."""
+    try:
+        progress = await run
+    except MarketingAgentError as exc:
+        await _audit_refused(db, actor=actor, action=action, login_id=login_id, name=name, exc=exc)
+        raise
+    data: dict[str, Any] = {"name": progress.completed.name if progress.completed else name}
+    await _audit_login(
+        db,
+        actor=actor,
+        action=f"telegram_login.{action}",
+        login_id=progress.login_id,
+        data=data | {"next": progress.next},
+    )
+    return progress
+
+
+async def audited_login_cancel(
+    *, db: Database, registry: LoginRegistry, actor: str, login_id: str
+) -> None:
+    """Abandons a pending login and audits it (a refusal too, e.g. another user's login)."""
+    try:
+        await registry.cancel(login_id, actor=actor)
+    except MarketingAgentError as exc:
+        await _audit_refused(
+            db, actor=actor, action="cancelled", login_id=login_id, name=None, exc=exc
+        )
+        raise
+    await _audit_login(
+        db, actor=actor, action="telegram_login.cancelled", login_id=login_id, data={}
+    )
+
+
+async def _audit_refused(
+    db: Database,
+    *,
+    actor: str,
+    action: LoginAction,
+    login_id: str,
+    name: str | None,
+    exc: MarketingAgentError,
+) -> None:
+    data = {"step": action, "name": name, "problem": exc.type_slug, "status": exc.status}
+    await _audit_login(
+        db, actor=actor, action="telegram_login.refused", login_id=login_id, data=data
+    )
+
+
+async def _audit_login(
+    db: Database, *, actor: str, action: str, login_id: str, data: dict[str, Any]
+) -> None:
+    async with db.session() as session:
+        await compliance.audit(
+            session=session,
+            actor=actor,
+            action=action,
+            entity_type="telegram_login",
+            entity_id=login_id,
+            data={k: v for k, v in data.items() if v is not None},
+        )
 
 
 async def ensure_name_free(*, session: AsyncSession, name: str) -> None:

@@ -240,15 +240,23 @@ async def start_account_login(
     principal: CanManage,
     logins: Logins,
     secret_box: AppSecretBox,
+    db: AppDatabase,
 ) -> AccountLoginStep:
     """Asks Telegram to send a login code to the account; the pending login expires."""
     await accounts.ensure_name_free(session=session, name=login_in.name)
-    progress = await logins.start(
-        name=login_in.name,
-        api_id=login_in.api_id,
-        api_hash=login_in.api_hash.get_secret_value(),
-        phone=login_in.phone.get_secret_value(),
+    progress = await accounts.audited_login_step(
+        db=db,
         actor=principal.actor,
+        action="started",
+        login_id="-",
+        name=login_in.name,
+        run=logins.start(
+            name=login_in.name,
+            api_id=login_in.api_id,
+            api_hash=login_in.api_hash.get_secret_value(),
+            phone=login_in.phone.get_secret_value(),
+            actor=principal.actor,
+        ),
     )
     return AccountLoginStep(
         login_id=progress.login_id, next=progress.next, expires_in_s=progress.expires_in_s
@@ -263,10 +271,15 @@ async def submit_account_login_code(
     principal: CanManage,
     logins: Logins,
     secret_box: AppSecretBox,
+    db: AppDatabase,
 ) -> AccountLoginStep:
     """Signs in with the code; the answer says whether the 2FA password comes next."""
-    progress = await logins.submit_code(
-        login_id, code_in.code.get_secret_value(), actor=principal.actor
+    progress = await accounts.audited_login_step(
+        db=db,
+        actor=principal.actor,
+        action="code_submitted",
+        login_id=login_id,
+        run=logins.submit_code(login_id, code_in.code.get_secret_value(), actor=principal.actor),
     )
     return await _login_step(progress, session, secret_box, principal)
 
@@ -279,18 +292,30 @@ async def submit_account_login_password(
     principal: CanManage,
     logins: Logins,
     secret_box: AppSecretBox,
+    db: AppDatabase,
 ) -> AccountLoginStep:
     """Finishes the login with the account's two-step verification password."""
-    progress = await logins.submit_password(
-        login_id, password_in.password.get_secret_value(), actor=principal.actor
+    progress = await accounts.audited_login_step(
+        db=db,
+        actor=principal.actor,
+        action="password_submitted",
+        login_id=login_id,
+        run=logins.submit_password(
+            login_id, password_in.password.get_secret_value(), actor=principal.actor
+        ),
     )
     return await _login_step(progress, session, secret_box, principal)
 
 
 @router.delete("/accounts/login/{login_id}", status_code=204)
-async def cancel_account_login(login_id: str, principal: CanManage, logins: Logins) -> Response:
+async def cancel_account_login(
+    login_id: str, principal: CanManage, logins: Logins, db: AppDatabase
+) -> Response:
     """Abandons a pending login."""
-    await logins.cancel(login_id, actor=principal.actor)
+
+    await accounts.audited_login_cancel(
+        db=db, registry=logins, actor=principal.actor, login_id=login_id
+    )
     return Response(status_code=204)
 
 

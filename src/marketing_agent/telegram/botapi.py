@@ -36,6 +36,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import (
     CallbackQuery,
+    ChatJoinRequest,
     FSInputFile,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -69,7 +70,7 @@ POLL_RETRY_CAP_S = 60.0
 # account the bot is connected to comes as `business_message`, never as `message`. Edits of
 # business messages and business_connection changes are left out: an edit would file the same
 # reply twice, and nothing is done with a connection's state.
-ALLOWED_UPDATES = ["message", "callback_query", "business_message"]
+ALLOWED_UPDATES = ["message", "callback_query", "business_message", "chat_join_request"]
 
 TokenSource = Callable[[], str]
 
@@ -396,6 +397,8 @@ class BotApiTransport:
             events += events_of_update(update)
             if update.callback_query is not None:
                 await self._answer_callback(update.callback_query.id)
+            if update.chat_join_request is not None:
+                await self._approve_join(update.chat_join_request)
         if events:
             self._inbound.extend(events)
             self._drained.clear()
@@ -406,6 +409,15 @@ class BotApiTransport:
             await self._call(lambda bot: bot.answer_callback_query(callback_query_id))
         except BotApiRefused as refused:
             log.info("telegram.callback_unanswered", sender=self.label, reason=str(refused))
+
+    async def _approve_join(self, request: ChatJoinRequest) -> None:
+        """Lets the person into the chat they asked to join (the invite link asks the bot to
+        decide); a failure leaves the request pending for the chat's admins."""
+        chat_id, user_id = request.chat.id, request.from_user.id
+        try:
+            await self._call(lambda bot: bot.approve_chat_join_request(chat_id, user_id))
+        except BotApiRefused as refused:
+            log.info("telegram.join_not_approved", sender=self.label, reason=str(refused))
 
 
 def _poll_retry_s(failures: int) -> float:
@@ -453,6 +465,8 @@ def events_of_update(update: Update) -> list[InboundEvent]:
         events = _business_events(update.business_message)
     elif update.callback_query is not None:
         events = _callback_events(update.callback_query)
+    elif update.chat_join_request is not None:
+        events = _join_request_events(update.chat_join_request)
     else:
         return []
     return [dataclasses.replace(e, update_id=update.update_id) for e in events]
@@ -463,6 +477,13 @@ def webhook_answer(update: Update) -> dict[str, Any]:
     a button press without a request of our own."""
     if update.callback_query is not None:
         return {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+    if update.chat_join_request is not None:
+        request = update.chat_join_request
+        return {
+            "method": "approveChatJoinRequest",
+            "chat_id": request.chat.id,
+            "user_id": request.from_user.id,
+        }
     return {}
 
 
@@ -537,6 +558,39 @@ def _callback_events(query: CallbackQuery) -> list[InboundEvent]:
             chat_id=chat_id,
             occurred_at=clock.now(),
             message_id=shown.message_id if shown is not None else None,
+            payload=payload,
+        )
+    ]
+
+
+def _join_request_events(request: ChatJoinRequest) -> list[InboundEvent]:
+    """A person asked to join a channel or group the bot administers, through an invite link
+    that asks for approval: the bot may write to them in their private chat (user_chat_id)."""
+    person = request.from_user
+    if person.is_bot:
+        return []
+    link = request.invite_link
+    payload = {
+        "first_name": person.first_name,
+        "join_chat_id": str(request.chat.id),
+        "join_chat_type": request.chat.type,
+        "source": consent_bot.source_of_invite_link(link.name if link else None),
+    }
+    if person.username:
+        payload["username"] = person.username
+    if person.language_code:
+        payload["language"] = person.language_code
+    if request.chat.title:
+        payload["join_chat_title"] = request.chat.title
+    if link is not None:
+        payload["invite_link"] = link.invite_link
+        if link.name:
+            payload["invite_link_name"] = link.name
+    return [
+        InboundEvent(
+            kind="join_request",
+            chat_id=request.user_chat_id,
+            occurred_at=request.date,
             payload=payload,
         )
     ]

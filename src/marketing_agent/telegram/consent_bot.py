@@ -3,7 +3,9 @@ answers, and the proof kept of an opt-in.
 
 The orchestrator's `flows.handle_inbound` acts on it (it owns contacts); this file only knows
 Telegram's side: the deep link `https://t.me/<bot>?start=<source>` arrives as `/start <source>`,
-double opt-in asks with a "Yes, subscribe" button, and STOP (word, command or button) withdraws.
+a request to join a channel or group through one of its invite links arrives as a join request
+(the bot approves it), double opt-in asks with a "Yes, subscribe" button, and STOP (word,
+command or button) withdraws.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit
 # Telegram allows 1-64 of these in a deep link's start parameter.
 _SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 DIRECT_SOURCE = "direct"  # /start without a deep-link parameter
+JOIN_SOURCE_PREFIX = "join-"  # the source of a join request: join-<the invite link's name>
 # The source carried by the opt-in button is cut to fit the callback data limit.
 MAX_BUTTON_SOURCE_LEN = CALLBACK_DATA_MAX_BYTES - len(OPT_IN_DATA_PREFIX)
 
@@ -54,6 +57,13 @@ def source_of(parameter: str | None) -> str:
     if parameter and _SOURCE.match(parameter):
         return parameter
     return DIRECT_SOURCE
+
+
+def source_of_invite_link(name: str | None) -> str:
+    """Returns the source recorded for a join request through the invite link named `name`:
+    "join-" and the name's letters, digits, "-" and "_" ("join" for a link without a name)."""
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name or "").strip("-")
+    return (JOIN_SOURCE_PREFIX + slug)[:64] if slug else "join"
 
 
 def opt_in_data(source: str) -> str:
@@ -121,3 +131,34 @@ def consent_proof(
     else:
         proof["action"] = (event.text or "/start").strip()[:128]
     return proof
+
+
+def join_request_proof(
+    *, event: InboundEvent, sender_id: int, bot: str, shown_text: str, recorded_at: datetime
+) -> dict[str, Any]:
+    """Returns the proof of an opt-in by a join request: who asked to join which chat through
+    which invite link, when (Telegram's time of the request), that the bot approved it, and the
+    sender's opt-in text, which must be shown where the invite link is given out."""
+    payload = event.payload
+    title = payload.get("join_chat_title") or payload.get("join_chat_id", "")
+    link_name = payload.get("invite_link_name") or None
+    via = f" through the invite link '{link_name}'" if link_name else ""
+    return {
+        "bot": bot,
+        "sender_id": sender_id,
+        "telegram_user_id": event.chat_id,
+        "source": payload.get("source", "join"),
+        "method": "join_request",
+        "opt_in_text": shown_text,
+        "action": f"asked to join {title}{via}; the bot approved it",
+        "at": event.occurred_at.isoformat(),
+        "recorded_at": recorded_at.isoformat(),
+        "join_request": {
+            "chat_id": int(payload.get("join_chat_id", 0)),
+            "chat_title": payload.get("join_chat_title") or None,
+            "chat_type": payload.get("join_chat_type") or None,
+            "invite_link_name": link_name,
+            "invite_link": payload.get("invite_link") or None,
+            "requested_at": event.occurred_at.isoformat(),
+        },
+    }

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -427,6 +427,26 @@ async def record_inbound_failure(*, session: AsyncSession, update_id: int, error
         .where(InboundUpdate.id == update_id)
         .values(failures=InboundUpdate.failures + 1, last_error=error[:255])
     )
+
+
+async def delete_inbound_before(*, session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes the stored updates applied before the cutoff, and those set aside (failed too
+    often) received before it (retention); an update still to be applied stays. Returns how
+    many went."""
+    table = _INBOUND.c
+    result = await session.execute(
+        delete(InboundUpdate).where(
+            or_(
+                table.applied_at < cutoff,
+                and_(
+                    table.applied_at.is_(None),
+                    table.failures >= INBOUND_MAX_FAILURES,
+                    table.received_at < cutoff,
+                ),
+            )
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _event_json(event: InboundEvent) -> dict[str, Any]:
@@ -868,6 +888,17 @@ def consent_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
         bot=sender.display_name,
         double_opt_in=double,
         shown_text=shown or opt_in_text(sender),
+        recorded_at=clock.now(),
+    )
+
+
+def join_request_proof(*, sender: SenderInfo, event: InboundEvent) -> dict[str, Any]:
+    """Returns the proof of an opt-in by a join request: the chat, the invite link, the time."""
+    return consent_bot.join_request_proof(
+        event=event,
+        sender_id=sender.id,
+        bot=sender.display_name,
+        shown_text=opt_in_text(sender),
         recorded_at=clock.now(),
     )
 

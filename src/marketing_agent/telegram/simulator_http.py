@@ -2,12 +2,13 @@
 
 `marketing-agent simulator serve --port 8081` answers the Bot API methods a marketing bot uses
 (getMe, sendMessage, sendPhoto, sendDocument, getUpdates with long polling, answerCallbackQuery,
-setWebhook, deleteWebhook, getWebhookInfo) in Telegram's JSON shape, each bot backed by a
-`TelegramSimulator` that keeps its profile's limits and refuses like Telegram (429 with
-retry_after, 403 blocked, 400 too long; 400 chat not found for anyone who never started the bot).
-Text markup (`parse_mode`) is parsed as Telegram parses it (telegram/markup.py): the message
-carries its `entities`, broken markup is a 400. People are played through `/sim/` routes: they
-write to a bot (which starts it) or press its buttons (queued as updates, or posted to the bot's
+approveChatJoinRequest, setWebhook, deleteWebhook, getWebhookInfo) in Telegram's JSON shape,
+each bot backed by a `TelegramSimulator` that keeps its profile's limits and refuses like
+Telegram (429 with retry_after, 403 blocked, 400 too long; 400 chat not found for anyone who
+never started the bot). Text markup (`parse_mode`) is parsed as Telegram parses it
+(telegram/markup.py): the message carries its `entities`, broken markup is a 400. People are
+played through `/sim/` routes: they write to a bot (which starts it), press its buttons or ask to
+join a chat it administers through an invite link (queued as updates, or posted to the bot's
 webhook), block it, and show what the bot sent them (`/sim/bots/<name>/sent`: everything it
 delivered, also messages whose answer was lost).
 """
@@ -108,6 +109,8 @@ class SimulatedBot:
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []  # every message delivered, as the people saw it
         self.answered_callbacks: list[str] = []
+        # Join requests: (chat id, user id) -> "pending" | "approved".
+        self.join_requests: dict[tuple[int, int], str] = {}
         self.pending_callbacks: dict[str, float] = {}  # press id -> clock.monotonic() of it
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -247,6 +250,7 @@ class SimulatedBotApi:
                 Route("/sim/bots/{username}/sent", self._sim_sent, methods=["GET"]),
                 Route("/sim/users/{chat_id:int}/send", self._sim_send, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/state", self._sim_state, methods=["POST"]),
+                Route("/sim/users/{chat_id:int}/join", self._sim_join, methods=["POST"]),
                 Route("/sim/users/{chat_id:int}/messages", self._sim_messages, methods=["GET"]),
             ]
         )
@@ -281,6 +285,7 @@ class SimulatedBotApi:
         return {
             "getme": self._get_me,
             "answercallbackquery": self._answer_callback_query,
+            "approvechatjoinrequest": self._approve_chat_join_request,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
@@ -387,6 +392,15 @@ class SimulatedBotApi:
         if not bot.answer_callback_query(query_id, self.callback_query_timeout_s):
             return _error(400, _CALLBACK_QUERY_REFUSED)
         bot.answered_callbacks.append(query_id)
+        return _ok(True)
+
+    async def _approve_chat_join_request(
+        self, bot: SimulatedBot, params: dict[str, Any]
+    ) -> JSONResponse:
+        key = (_as_int(params.get("chat_id")) or 0, _as_int(params.get("user_id")) or 0)
+        if bot.join_requests.get(key) != "pending":
+            return _error(400, "Bad Request: HIDE_REQUESTER_MISSING")  # Telegram's words
+        bot.join_requests[key] = "approved"
         return _ok(True)
 
     async def _set_webhook(self, bot: SimulatedBot, params: dict[str, Any]) -> JSONResponse:
@@ -513,6 +527,10 @@ class SimulatedBotApi:
                 "dropped_updates": bot.dropped_updates,
                 "allowed_updates": sorted(bot.allowed_updates or []),
                 "answered_callbacks": len(bot.answered_callbacks),
+                "join_requests": [
+                    {"chat_id": chat, "user_id": user, "status": status}
+                    for (chat, user), status in bot.join_requests.items()
+                ],
                 "webhook": webhook,
                 "webhook_last_error": bot.webhook_last_error,
             }
@@ -624,6 +642,46 @@ class SimulatedBotApi:
                 update = bot.add_update({"business_message": message})
             else:
                 update = bot.add_update({"message": message})
+        self._push_soon(bot)
+        return JSONResponse({"update_id": update["update_id"]}, status_code=201)
+
+    async def _sim_join(self, request: Request) -> JSONResponse:
+        """A person asks to join a channel or group the bot administers (`chat_id`, negative;
+        `chat_title`) through an invite link that needs approval (`invite_link_name`)."""
+        body = await _json_body(request)
+        bot, problem = self._bot_of(body)
+        if bot is None:
+            return JSONResponse({"detail": problem}, status_code=400)
+        group = _as_int(body.get("chat_id"))
+        if group is None or group >= 0:
+            return JSONResponse({"detail": "chat_id: the channel's or group's (negative) id"}, 400)
+        user_id = int(request.path_params["chat_id"])
+        bot.simulator.add_started_chats([user_id])  # Telegram lets the bot write to them
+        bot.join_requests[(group, user_id)] = "pending"
+        link = {
+            "invite_link": f"https://t.me/+{secrets.token_urlsafe(9)[:6]}...",
+            "creator": bot.user,
+            "creates_join_request": True,
+            "is_primary": False,
+            "is_revoked": False,
+        }
+        if body.get("invite_link_name"):
+            link["name"] = str(body["invite_link_name"])
+        update = bot.add_update(
+            {
+                "chat_join_request": {
+                    "chat": {
+                        "id": group,
+                        "type": str(body.get("chat_type") or "channel"),
+                        "title": str(body.get("chat_title") or f"Chat {group}"),
+                    },
+                    "from": _person(user_id, body),
+                    "user_chat_id": user_id,
+                    "date": bot.now_s(),
+                    "invite_link": link,
+                }
+            }
+        )
         self._push_soon(bot)
         return JSONResponse({"update_id": update["update_id"]}, status_code=201)
 

@@ -27,7 +27,9 @@ def chat_kind_of(chat_id: int) -> ChatKind:
 
 
 # "consent_yes": a person pressed a bot's opt-in button (double opt-in, telegram/consent_bot.py).
-InboundKind = Literal["read", "click", "reply", "converted", "stop", "start", "consent_yes"]
+InboundKind = Literal[
+    "read", "click", "reply", "converted", "stop", "start", "consent_yes", "join_request"
+]
 MediaKind = Literal["photo", "document"]
 
 

@@ -140,8 +140,29 @@ function ImportEvidence({ batch }: { batch: ConsentRecord["import_batch"] }) {
   );
 }
 
+function JoinRequestEvidence({ joined }: { joined: NonNullable<ConsentRecord["join_request"]> }) {
+  const rows: [string, string][] = [
+    ["join request", `${joined.chat_title ?? joined.chat_id} (${joined.chat_type ?? "chat"} ${joined.chat_id})`],
+    ["invite link", joined.invite_link_name ? `${joined.invite_link_name}: ${joined.invite_link ?? ""}` : joined.invite_link ?? "—"],
+    ["requested", formatDateTime(joined.requested_at)],
+  ];
+  return (
+    <dl style={{ margin: 0 }} aria-label={`Join request to ${joined.chat_title ?? joined.chat_id}`}>
+      {rows.map(([label, value]) => (
+        <div key={label} style={{ display: "flex", gap: 4 }}>
+          <dt>
+            <Typography.Text type="secondary">{label}:</Typography.Text>
+          </dt>
+          <dd style={{ margin: 0 }}>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function Proof({ proof }: { proof: Record<string, unknown> }) {
-  const entries = Object.entries(proof ?? {});
+  // The join request is shown as the record's evidence, beside it.
+  const entries = Object.entries(proof ?? {}).filter(([key]) => key !== "join_request");
   if (entries.length === 0) return <Typography.Text type="secondary">—</Typography.Text>;
   return (
     <dl style={{ margin: 0 }}>
@@ -271,11 +292,12 @@ export default function ContactDetailPage() {
       </Card>
       <Card title="Consent history" styles={{ body: { padding: 0 } }}>
         <section aria-label="Consent history">
+          {/* Scrolls sideways on a narrow screen; focusable so a keyboard can scroll it too. */}
+          <div tabIndex={0} style={{ overflowX: "auto" }}>
           <Table<ConsentRecord>
             rowKey="id"
             size="small"
             pagination={false}
-            scroll={{ x: "max-content" }}
             dataSource={c.consents}
             locale={{ emptyText: "No consent recorded: nothing is sent to this contact." }}
             columns={[
@@ -298,10 +320,12 @@ export default function ContactDetailPage() {
               {
                 title: "Evidence",
                 key: "evidence",
-                render: (_: unknown, record: ConsentRecord) => <ImportEvidence batch={record.import_batch} />,
+                render: (_: unknown, record: ConsentRecord) =>
+                  record.join_request ? <JoinRequestEvidence joined={record.join_request} /> : <ImportEvidence batch={record.import_batch} />,
               },
             ]}
           />
+          </div>
         </section>
       </Card>
       <Card title="Timeline">

@@ -540,10 +540,12 @@ function RetentionTab() {
           <Descriptions.Item label="Access-request exports">{days(r?.dsr_exports_days)}</Descriptions.Item>
           <Descriptions.Item label="Events linked to people">{r?.events_days ? `${r.events_days} days, then anonymised` : "kept"}</Descriptions.Item>
           <Descriptions.Item label="Replies">{r?.replies_days ? `${r.replies_days} days, then deleted` : "kept"}</Descriptions.Item>
+          <Descriptions.Item label="Telegram updates log">{r?.inbound_log_days ? `${r.inbound_log_days} days after applied, then deleted` : "kept"}</Descriptions.Item>
+          <Descriptions.Item label="Strategist chats">not stored (the conversation stays in the browser)</Descriptions.Item>
           <Descriptions.Item label="Purge runs every">{r?.purge_interval_hours ? `${r.purge_interval_hours} hours` : "never"}</Descriptions.Item>
           <Descriptions.Item label="Last run">
             {r?.last_run_at
-              ? `${formatDateTime(r.last_run_at)} by ${r.last_run_by}: ${r.last_report?.contacts_erased ?? 0} contacts erased, ${r.last_report?.exports_deleted ?? 0} exports deleted, ${r.last_report?.events_anonymised ?? 0} events anonymised, ${r.last_report?.replies_deleted ?? 0} replies deleted`
+              ? `${formatDateTime(r.last_run_at)} by ${r.last_run_by}: ${r.last_report?.contacts_erased ?? 0} contacts erased, ${r.last_report?.exports_deleted ?? 0} exports deleted, ${r.last_report?.events_anonymised ?? 0} events anonymised, ${r.last_report?.replies_deleted ?? 0} replies deleted, ${r.last_report?.inbound_updates_deleted ?? 0} logged updates deleted`
               : "not yet"}
           </Descriptions.Item>
         </Descriptions>
