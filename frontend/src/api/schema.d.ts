@@ -3032,15 +3032,55 @@ export interface components {
             tone: "friendly" | "playful" | "formal" | "professional" | "enthusiastic";
             /**
              * Language
-             * @description Main language.
+             * @description The language this brief's words are written in; the main one when `languages` is empty.
              * @default en
              */
             language: string;
             /**
              * Languages
-             * @description Every language to write in; empty: the main one plus the audience's.
+             * @description Every language to write in, the main one first; empty: `language` plus the audience's.
              */
             languages?: string[];
+            /**
+             * Translations
+             * @description The product, offer and call to action in other languages, by language ('ru': {'product': 'Зимние ботинки'}); the offline strategist cannot translate them.
+             */
+            translations?: {
+                [key: string]: components["schemas"]["BriefWordsIn"];
+            };
+        };
+        /**
+         * BriefWords
+         * @description The brief's own words in one more language, as the marketer would write them there.
+         */
+        BriefWords: {
+            /**
+             * Product
+             * @description e.g. 'Зимние ботинки'.
+             */
+            product?: string | null;
+            /**
+             * Offer
+             * @description e.g. 'скидка 20%'.
+             */
+            offer?: string | null;
+            /**
+             * Call To Action
+             * @description e.g. 'Выбрать'.
+             */
+            call_to_action?: string | null;
+        };
+        /**
+         * BriefWordsIn
+         * @description The brief's product, offer and call to action in one more language.
+         */
+        BriefWordsIn: {
+            /** Product */
+            product?: string | null;
+            /** Offer */
+            offer?: string | null;
+            /** Call To Action */
+            call_to_action?: string | null;
         };
         /**
          * BudgetLine
@@ -3175,15 +3215,22 @@ export interface components {
             tone: string;
             /**
              * Language
-             * @description The main language, a BCP 47 tag.
+             * @description The language the brief's own words (product, offer, call to action, goal) are written in, a BCP 47 tag; the main language when `languages` is empty.
              * @default en
              */
             language: string;
             /**
              * Languages
-             * @description Every language to write in (BCP 47 tags); empty means the main language plus the audience's own languages.
+             * @description Every language to write in (BCP 47 tags), the main one first; empty means `language` plus the audience's own languages.
              */
             languages?: string[];
+            /**
+             * Translations
+             * @description The product, offer and call to action in other languages, by language ('ru'). The offline strategist cannot translate free wording: a language without its words here gets the product as typed (a name) and the offer only where it is a common one ('20% off', 'free shipping').
+             */
+            translations?: {
+                [key: string]: components["schemas"]["BriefWords"];
+            };
             /**
              * Variant Count
              * @default 2
@@ -3367,6 +3414,11 @@ export interface components {
             risk_reasons: components["schemas"]["RiskReason"][];
             /** Strategy */
             strategy: string | null;
+            /**
+             * Agent Notes
+             * @description What the strategist said about its variants: a rewrite, a word it could not translate, a language it has no templates for.
+             */
+            agent_notes?: string[];
             /** Agent Provider */
             agent_provider: string;
             /** Agent Offline */

@@ -15,6 +15,7 @@ import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { StatusTag } from "../../components/StatusTag";
+import { StrategistNotes } from "../../components/StrategistNotes";
 import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
@@ -161,6 +162,7 @@ export default function CampaignDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title="Strategy" style={{ height: "100%" }}>
+            <StrategistNotes notes={campaign.agent_notes ?? []} />
             {campaign.strategy ? (
               <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{campaign.strategy}</Typography.Paragraph>
             ) : (

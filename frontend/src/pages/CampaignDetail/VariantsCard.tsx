@@ -41,9 +41,19 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
                 </Flex>
               )}
               {Object.keys(variant.translations ?? {}).length > 0 && (
-                <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
-                  Also in: {Object.keys(variant.translations ?? {}).sort().join(", ")}
-                </Typography.Text>
+                <>
+                  <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
+                    Also in: {Object.keys(variant.translations ?? {}).sort().join(", ")}
+                  </Typography.Text>
+                  {Object.entries(variant.translations ?? {})
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([tag, text]) => (
+                      <div key={tag} role="group" aria-label={`Text in ${tag}`} lang={tag} style={{ marginTop: 6 }}>
+                        <Tag>{tag}</Tag>
+                        <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0, marginTop: 2 }}>{text}</Typography.Paragraph>
+                      </div>
+                    ))}
+                </>
               )}
               {variant.rationale && (
                 <Typography.Text type="secondary" italic style={{ fontSize: 12 }}>
