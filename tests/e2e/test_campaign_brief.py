@@ -95,3 +95,29 @@ def test_a_brief_that_names_nothing_asks_for_the_goal_or_the_product(
     form.get_by_label("Offer", exact=True).fill("Free shipping")
     form.get_by_role("button", name="Create campaign").click()
     expect(form.get_by_role("region", name="Created campaign")).to_be_visible(timeout=60_000)
+
+
+def test_texts_an_llm_wrote_are_marked_ai_generated_on_the_campaigns_page(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Drafted {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={
+            "name": name,
+            "goal": "A draft the chat proposed",
+            "variants": [{"text": "Winter boots are 20% off, {first_name}. Reply /stop to stop."}],
+            "written_by_ai": "anthropic",
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["ai_generated"] is True
+    log_in(page, server.admin_password)
+
+    page.goto(f"/campaigns/{created.json()['id']}")
+
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_text("AI-generated", exact=True)).to_be_visible()
+    expect(page.get_by_role("group", name="Variant A", exact=True)).to_contain_text(
+        "control · AI-generated"
+    )

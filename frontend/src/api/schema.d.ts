@@ -887,6 +887,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/usage/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Calls
+         * @description Every piece of LLM work, newest first: when, what for, which model, tokens and cost.
+         */
+        get: operations["usage_calls_api_v1_agent_usage_calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/usage/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Report
+         * @description LLM spend per calendar month (UTC) and per campaign over the last `months` months.
+         */
+        get: operations["usage_report_api_v1_agent_usage_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/budget": {
         parameters: {
             query?: never;
@@ -5101,6 +5141,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[UsageCall] */
+        Page_UsageCall_: {
+            /** Items */
+            items: components["schemas"]["UsageCall"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -7112,6 +7163,106 @@ export interface components {
              * @default
              */
             prompt_version: string;
+        };
+        /** UsageByCampaign */
+        UsageByCampaign: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /**
+             * Cost Usd Micros
+             * @default 0
+             */
+            cost_usd_micros: number;
+        };
+        /** UsageByMonth */
+        UsageByMonth: {
+            /**
+             * Month
+             * @description The calendar month (UTC), e.g. '2026-12'.
+             */
+            month: string;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /**
+             * Cost Usd Micros
+             * @default 0
+             */
+            cost_usd_micros: number;
+        };
+        /**
+         * UsageCall
+         * @description One piece of strategist work: a plan, a chat answer, a results summary.
+         */
+        UsageCall: {
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Purpose
+             * @description plan, chat, summary...
+             */
+            purpose: string;
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cost Usd Micros */
+            cost_usd_micros: number;
+            /** Prompt Version */
+            prompt_version: string;
+        };
+        /**
+         * UsageReport
+         * @description LLM spend per month and per campaign since `since` (the start of a month, UTC).
+         */
+        UsageReport: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Months */
+            months: components["schemas"]["UsageByMonth"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UsageByCampaign"][];
         };
         /** UsageSummary */
         UsageSummary: {
@@ -11630,6 +11781,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage_calls_api_v1_agent_usage_calls_get: {
+        parameters: {
+            query?: {
+                campaign_id?: number | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UsageCall_"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage_report_api_v1_agent_usage_report_get: {
+        parameters: {
+            query?: {
+                /** @description Calendar months back. */
+                months?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

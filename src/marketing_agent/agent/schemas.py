@@ -244,6 +244,45 @@ class UsageSummary(BaseModel):
     budget: BudgetStatus | None = None
 
 
+class UsageCall(BaseModel):
+    """One piece of strategist work: a plan, a chat answer, a results summary."""
+
+    id: int
+    created_at: datetime
+    purpose: str = Field(description="plan, chat, summary...")
+    campaign_id: int | None
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd_micros: int
+    prompt_version: str
+
+
+class UsageByMonth(BaseModel):
+    month: str = Field(description="The calendar month (UTC), e.g. '2026-12'.")
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd_micros: int = 0
+
+
+class UsageByCampaign(BaseModel):
+    campaign_id: int
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd_micros: int = 0
+
+
+class UsageReport(BaseModel):
+    """LLM spend per month and per campaign since `since` (the start of a month, UTC)."""
+
+    since: datetime
+    months: list[UsageByMonth]
+    campaigns: list[UsageByCampaign]
+
+
 class ProviderInfo(BaseModel):
     """Which strategist plans campaigns, for the UI; never a key."""
 

@@ -328,7 +328,9 @@ class Strategist:
         cap = ensure_not_exhausted(status)
         breaker = self.breaker(provider.name)
         limits = CallLimits(
-            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+            cap_usd_micros=cap,
+            context_max_tokens=self.settings.agent_context_max_tokens,
+            prices=self.settings.agent_prices,
         )
         prompts = await self.prompts()
         try:
@@ -424,7 +426,9 @@ class Strategist:
                 own = await self.campaign_budget(request.campaign_id)
                 cap = min(cap, ensure_campaign_not_exhausted(own))
             limits = CallLimits(
-                cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+                cap_usd_micros=cap,
+                context_max_tokens=self.settings.agent_context_max_tokens,
+                prices=self.settings.agent_prices,
             )
         prompts = await self.prompts()
         return OpenChat(self, provider, limits, request, tools, principal, prompts)

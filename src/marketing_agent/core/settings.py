@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         description="LLM spend per campaign (chats about it), unless the campaign has its own "
         "budget; at 100% calls for it are refused.",
     )
+    agent_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="USD per million tokens (input, output) by model name prefix, over the "
+        "built-in list prices, e.g. '{\"llama3.1\": [0.2, 0.2]}'; a model without a price "
+        "costs 0 and the budgets cannot count it.",
+    )
     agent_breaker_failures: int = Field(
         3, ge=1, description="Provider failures in a row that pause calls to it."
     )

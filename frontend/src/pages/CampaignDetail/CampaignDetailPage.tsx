@@ -63,6 +63,11 @@ function Overview({ campaign }: { campaign: Campaign }) {
               <Space size={4}>
                 {isHandWritten(campaign) ? "none: variants written by hand" : campaign.agent_provider}
                 {campaign.agent_offline && !isHandWritten(campaign) && <Tag color="warning">offline: templates used</Tag>}
+                {campaign.ai_generated && (
+                  <Tag color="purple" title="An LLM wrote these texts (EU AI Act art. 50); a person reviews them before sending">
+                    AI-generated
+                  </Tag>
+                )}
               </Space>
             ),
           },
@@ -171,7 +176,7 @@ export default function CampaignDetailPage() {
           </Card>
         </Col>
         <Col xs={24} xl={12}>
-          <VariantsCard variants={campaign.variants} />
+          <VariantsCard variants={campaign.variants} aiGenerated={campaign.ai_generated} />
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />

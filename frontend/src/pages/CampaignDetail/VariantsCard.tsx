@@ -4,7 +4,7 @@ import { Fragment } from "react";
 import type { Variant } from "../../api/types";
 import { formatPercent } from "../../components/format";
 
-export function VariantsCard({ variants }: { variants: Variant[] }) {
+export function VariantsCard({ variants, aiGenerated = false }: { variants: Variant[]; aiGenerated?: boolean }) {
   const totalWeight = variants.reduce((sum, v) => sum + v.weight, 0);
   return (
     <Card title="Variants" style={{ height: "100%" }}>
@@ -20,6 +20,7 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                 Variant {variant.key}
                 {variant.key === "A" ? " · control" : ""}
+                {aiGenerated ? " · AI-generated" : ""}
                 {totalWeight > 0 ? ` · ${formatPercent(variant.weight / totalWeight, 0)} of traffic` : ""}
               </Typography.Text>
               {variant.image_url && (
