@@ -24,7 +24,7 @@ from marketing_agent.compliance.commands import (
     report,
 )
 from marketing_agent.core.console import err, fail, out
-from marketing_agent.core.errors import MarketingAgentError
+from marketing_agent.core.errors import MarketingAgentError, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings, get_settings
 from marketing_agent.experiments.commands import add_experiments_commands
 from marketing_agent.orchestrator.privacy_commands import add_privacy_commands
@@ -619,6 +619,23 @@ def demo(
         _fail(exc)
 
 
+def _brief_translations(**fields: list[str]) -> dict[str, dict[str, str]]:
+    """Returns --product-in ru=TEXT and its kin as the brief's words by language."""
+    by_language: dict[str, dict[str, str]] = {}
+    errors = []
+    for name, values in fields.items():
+        for value in values:
+            tag, sep, text = value.partition("=")
+            if not sep or not tag.strip() or not text.strip():
+                option = "--" + name.replace("_", "-") + "-in"
+                errors.append(field_error((option,), f"'{value}' is not LANG=TEXT"))
+                continue
+            by_language.setdefault(tag.strip(), {})[name] = text.strip()
+    if errors:
+        fail(ValidationFailed(errors))
+    return by_language
+
+
 @campaigns_app.command("create")
 def campaigns_create(
     name: Annotated[str, typer.Option(help="The campaign's name.")],
@@ -636,7 +653,27 @@ def campaigns_create(
         str, typer.Option(help="friendly, playful, formal, professional, enthusiastic.")
     ] = "friendly",
     language: Annotated[
-        list[str] | None, typer.Option(help="A language to write in (repeat).")
+        list[str] | None,
+        typer.Option(help="A language to write in (repeat); the first is the main text."),
+    ] = None,
+    brief_language: Annotated[
+        str | None,
+        typer.Option(
+            help="The language the product, offer and call to action are written in "
+            "(default: the first --language, else en)."
+        ),
+    ] = None,
+    product_in: Annotated[
+        list[str] | None,
+        typer.Option(help="The product in another language, LANG=TEXT (repeat)."),
+    ] = None,
+    offer_in: Annotated[
+        list[str] | None,
+        typer.Option(help="The offer in another language, LANG=TEXT (repeat)."),
+    ] = None,
+    call_to_action_in: Annotated[
+        list[str] | None,
+        typer.Option(help="The link's lead in another language, LANG=TEXT (repeat)."),
     ] = None,
     variants: Annotated[int, typer.Option(min=1, max=5, help="How many variants to test.")] = 2,
     segment: Annotated[
@@ -660,6 +697,9 @@ def campaigns_create(
 
     settings = _settings(data_dir)
     languages = language or []
+    translations = _brief_translations(
+        product=product_in or [], offer=offer_in or [], call_to_action=call_to_action_in or []
+    )
     try:
         campaign_in = CampaignCreate(
             name=name,
@@ -670,8 +710,9 @@ def campaigns_create(
                 deadline=deadline.date() if deadline else None,
                 call_to_action=call_to_action,
                 tone=tone,  # type: ignore[arg-type]
-                language=languages[0] if languages else "en",
+                language=brief_language or (languages[0] if languages else "en"),
                 languages=languages,
+                translations=translations,  # type: ignore[arg-type]
             ),
             cta_url=cta_url,  # type: ignore[arg-type]
             variant_count=variants,
@@ -714,6 +755,8 @@ def campaigns_create(
         for tag, text in sorted((variant.translations or {}).items()):
             table.add_row("", tag, text)
     out().print(table)
+    for note in campaign.agent_notes:
+        out().print(f"[yellow]•[/] {note}", soft_wrap=True)
 
 
 @contacts_app.command("erase")

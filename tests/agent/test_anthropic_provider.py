@@ -201,6 +201,21 @@ async def test_a_rate_limit_and_a_bad_request_say_what_happened() -> None:
             await provider(server.url).plan_campaign(brief(), ToolSpy().tools())
 
 
+async def test_a_rate_limit_is_waited_out_then_the_plan_arrives() -> None:
+    rate_limited = claude_error(429, "rate_limit_error", "slow down", retry_after_ms="1")
+    accepted = claude_message(
+        tool_use("t1", "submit_plan", SUBMISSION), input_tokens=100, output_tokens=50
+    )
+
+    with fake_llm([rate_limited, accepted]) as server:
+        plan = await provider(server.url).plan_campaign(brief(), ToolSpy().tools())
+
+    assert len(server.requests) == 2  # the SDK retried the 429 after its retry-after
+    assert server.requests[0].body == server.requests[1].body
+    assert [v.text for v in plan.variants] == [VARIANT_A, VARIANT_B]
+    assert (plan.usage.input_tokens, plan.usage.output_tokens) == (100, 50)
+
+
 async def test_an_unreachable_api_is_unavailable() -> None:
     url = closed_port_url()
 

@@ -104,6 +104,21 @@ async def test_offline_answers_cite_the_campaigns_results(
     assert answer["unverified_figures"] == [] and answer["ai_generated"] is False
 
 
+async def test_offline_a_request_to_plan_a_campaign_says_where_the_templates_write_it(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = await headers_for(client, database_of(app))
+
+    planning = await ask(
+        client, headers, "Plan a re-engagement campaign for customers who bought in spring"
+    )
+    question = await ask(client, headers, "Which campaigns do I have?")
+
+    assert "needs an LLM" in planning["answer"] and "New campaign" in planning["answer"]
+    assert planning["proposals"] == [] and planning["ai_generated"] is False
+    assert "needs an LLM" not in question["answer"]
+
+
 async def test_an_invented_figure_is_sent_back_then_marked(
     settings: Settings, db: Database
 ) -> None:

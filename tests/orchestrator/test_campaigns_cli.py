@@ -48,7 +48,7 @@ def test_a_campaign_is_written_in_every_language_asked_for(cli_data_dir: Path) -
     assert result.exit_code == 0, result.output
     assert "Campaign 1" in result.output and "draft" in result.output
     assert "Winter boots: 20% off until 7 December." in result.output
-    assert "jusqu'au 7 décembre" in result.output
+    assert "20 % de réduction jusqu'au 7" in result.output  # the table wraps the date
     assert "written by offline" in result.output
 
 
@@ -57,3 +57,34 @@ def test_a_brief_that_names_nothing_is_refused_with_the_reason(cli_data_dir: Pat
 
     assert result.exit_code == 2
     assert "product or offer" in result.output
+
+
+def test_the_products_words_per_language_are_given_on_the_command_line(
+    cli_data_dir: Path,
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "campaigns", "create", "--name", "Boots", "--product", "Winter boots",
+            "--offer", "20% off", "--brief-language", "en", "--language", "ru",
+            "--language", "de", "--product-in", "ru=Зимние ботинки",
+            "--call-to-action", "Shop the boots", "--call-to-action-in", "ru=Выбрать",
+            "--cta-url", "https://shop.example/boots", "--variants", "1",
+        ],
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "Зимние ботинки: скидка 20%." in result.output
+    assert "Выбрать: https://shop.example/boots" in result.output
+    assert "„Winter boots“: 20 % Rabatt." in result.output
+    assert "Shop the boots" not in result.output  # English, and no text is English
+    assert "quoted as you typed it" in result.output and "Deutsch" in result.output
+
+
+def test_words_per_language_without_a_language_are_refused(cli_data_dir: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["campaigns", "create", "--name", "Boots", "--product", "Boots", "--offer-in", "x"]
+    )
+
+    assert result.exit_code == 2
+    assert "--offer-in: 'x' is not LANG=TEXT" in result.output

@@ -162,3 +162,25 @@ export function useDismissReply() {
     onSuccess: () => void client.invalidateQueries({ queryKey: agentKeys.inbox }),
   });
 }
+
+export type UsageReport = Ok<paths["/api/v1/agent/usage/report"]["get"]>;
+export type UsageCallPage = Ok<paths["/api/v1/agent/usage/calls"]["get"]>;
+export type UsageCall = UsageCallPage["items"][number];
+
+/** LLM spend per calendar month and per campaign over the last year. */
+export function useUsageReport() {
+  return useQuery({
+    queryKey: ["agent", "usage", "report"],
+    queryFn: () => unwrap(api.GET("/api/v1/agent/usage/report")),
+    refetchInterval: 30_000,
+  });
+}
+
+/** Every piece of LLM work, newest first, a page at a time. */
+export function useUsageCalls(limit: number, offset: number) {
+  return useQuery({
+    queryKey: ["agent", "usage", "calls", { limit, offset }],
+    queryFn: () => unwrap(api.GET("/api/v1/agent/usage/calls", { params: { query: { limit, offset } } })),
+    refetchInterval: 30_000,
+  });
+}

@@ -887,6 +887,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agent/usage/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Calls
+         * @description Every piece of LLM work, newest first: when, what for, which model, tokens and cost.
+         */
+        get: operations["usage_calls_api_v1_agent_usage_calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agent/usage/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Usage Report
+         * @description LLM spend per calendar month (UTC) and per campaign over the last `months` months.
+         */
+        get: operations["usage_report_api_v1_agent_usage_report_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/agent/budget": {
         parameters: {
             query?: never;
@@ -3035,15 +3075,55 @@ export interface components {
             tone: "friendly" | "playful" | "formal" | "professional" | "enthusiastic";
             /**
              * Language
-             * @description Main language.
+             * @description The language this brief's words are written in; the main one when `languages` is empty.
              * @default en
              */
             language: string;
             /**
              * Languages
-             * @description Every language to write in; empty: the main one plus the audience's.
+             * @description Every language to write in, the main one first; empty: `language` plus the audience's.
              */
             languages?: string[];
+            /**
+             * Translations
+             * @description The product, offer and call to action in other languages, by language ('ru': {'product': 'Зимние ботинки'}); the offline strategist cannot translate them.
+             */
+            translations?: {
+                [key: string]: components["schemas"]["BriefWordsIn"];
+            };
+        };
+        /**
+         * BriefWords
+         * @description The brief's own words in one more language, as the marketer would write them there.
+         */
+        BriefWords: {
+            /**
+             * Product
+             * @description e.g. 'Зимние ботинки'.
+             */
+            product?: string | null;
+            /**
+             * Offer
+             * @description e.g. 'скидка 20%'.
+             */
+            offer?: string | null;
+            /**
+             * Call To Action
+             * @description e.g. 'Выбрать'.
+             */
+            call_to_action?: string | null;
+        };
+        /**
+         * BriefWordsIn
+         * @description The brief's product, offer and call to action in one more language.
+         */
+        BriefWordsIn: {
+            /** Product */
+            product?: string | null;
+            /** Offer */
+            offer?: string | null;
+            /** Call To Action */
+            call_to_action?: string | null;
         };
         /**
          * BudgetLine
@@ -3178,15 +3258,22 @@ export interface components {
             tone: string;
             /**
              * Language
-             * @description The main language, a BCP 47 tag.
+             * @description The language the brief's own words (product, offer, call to action, goal) are written in, a BCP 47 tag; the main language when `languages` is empty.
              * @default en
              */
             language: string;
             /**
              * Languages
-             * @description Every language to write in (BCP 47 tags); empty means the main language plus the audience's own languages.
+             * @description Every language to write in (BCP 47 tags), the main one first; empty means `language` plus the audience's own languages.
              */
             languages?: string[];
+            /**
+             * Translations
+             * @description The product, offer and call to action in other languages, by language ('ru'). The offline strategist cannot translate free wording: a language without its words here gets the product as typed (a name) and the offer only where it is a common one ('20% off', 'free shipping').
+             */
+            translations?: {
+                [key: string]: components["schemas"]["BriefWords"];
+            };
             /**
              * Variant Count
              * @default 2
@@ -3370,6 +3457,11 @@ export interface components {
             risk_reasons: components["schemas"]["RiskReason"][];
             /** Strategy */
             strategy: string | null;
+            /**
+             * Agent Notes
+             * @description What the strategist said about its variants: a rewrite, a word it could not translate, a language it has no templates for.
+             */
+            agent_notes?: string[];
             /** Agent Provider */
             agent_provider: string;
             /** Agent Offline */
@@ -5080,6 +5172,17 @@ export interface components {
         Page_SegmentRead_: {
             /** Items */
             items: components["schemas"]["SegmentRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[UsageCall] */
+        Page_UsageCall_: {
+            /** Items */
+            items: components["schemas"]["UsageCall"][];
             /** Total */
             total: number;
             /** Limit */
@@ -7108,6 +7211,106 @@ export interface components {
              * @default
              */
             prompt_version: string;
+        };
+        /** UsageByCampaign */
+        UsageByCampaign: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /**
+             * Cost Usd Micros
+             * @default 0
+             */
+            cost_usd_micros: number;
+        };
+        /** UsageByMonth */
+        UsageByMonth: {
+            /**
+             * Month
+             * @description The calendar month (UTC), e.g. '2026-12'.
+             */
+            month: string;
+            /**
+             * Calls
+             * @default 0
+             */
+            calls: number;
+            /**
+             * Input Tokens
+             * @default 0
+             */
+            input_tokens: number;
+            /**
+             * Output Tokens
+             * @default 0
+             */
+            output_tokens: number;
+            /**
+             * Cost Usd Micros
+             * @default 0
+             */
+            cost_usd_micros: number;
+        };
+        /**
+         * UsageCall
+         * @description One piece of strategist work: a plan, a chat answer, a results summary.
+         */
+        UsageCall: {
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Purpose
+             * @description plan, chat, summary...
+             */
+            purpose: string;
+            /** Campaign Id */
+            campaign_id: number | null;
+            /** Provider */
+            provider: string;
+            /** Model */
+            model: string;
+            /** Input Tokens */
+            input_tokens: number;
+            /** Output Tokens */
+            output_tokens: number;
+            /** Cost Usd Micros */
+            cost_usd_micros: number;
+            /** Prompt Version */
+            prompt_version: string;
+        };
+        /**
+         * UsageReport
+         * @description LLM spend per month and per campaign since `since` (the start of a month, UTC).
+         */
+        UsageReport: {
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Months */
+            months: components["schemas"]["UsageByMonth"][];
+            /** Campaigns */
+            campaigns: components["schemas"]["UsageByCampaign"][];
         };
         /** UsageSummary */
         UsageSummary: {
@@ -11626,6 +11829,127 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageSummary"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage_calls_api_v1_agent_usage_calls_get: {
+        parameters: {
+            query?: {
+                campaign_id?: number | null;
+                /** @description Page size */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_UsageCall_"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    usage_report_api_v1_agent_usage_report_get: {
+        parameters: {
+            query?: {
+                /** @description Calendar months back. */
+                months?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageReport"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

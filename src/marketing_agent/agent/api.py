@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.sse import EventSourceResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from marketing_agent.agent import inbox, service
+from marketing_agent.agent import inbox, service, usage
 from marketing_agent.agent.chat_tools import chat_tools
 from marketing_agent.agent.schemas import (
     BudgetStatus,
@@ -29,9 +29,12 @@ from marketing_agent.agent.schemas import (
     PromptUpdate,
     ProviderInfo,
     ResultsSummary,
+    UsageCall,
+    UsageReport,
     UsageSummary,
 )
 from marketing_agent.agent.tools import AgentTools
+from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission, Principal, authorize
 from marketing_agent.core.deps import CurrentSettings, DbSession
 from marketing_agent.core.pagination import Limit, Offset, Page
@@ -112,6 +115,31 @@ async def usage_summary(
     summary = await service.usage_summary(session=session, campaign_id=campaign_id)
     summary.budget = await strategist.budget()
     return summary
+
+
+@router.get("/usage/calls")
+async def usage_calls(
+    session: DbSession,
+    principal: CanReadUsage,
+    campaign_id: Annotated[DbId | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[UsageCall]:
+    """Every piece of LLM work, newest first: when, what for, which model, tokens and cost."""
+    items, total = await usage.list_calls(
+        session=session, campaign_id=campaign_id, limit=limit, offset=offset
+    )
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/usage/report")
+async def usage_report(
+    session: DbSession,
+    principal: CanReadUsage,
+    months: Annotated[int, Query(ge=1, le=36, description="Calendar months back.")] = 12,
+) -> UsageReport:
+    """LLM spend per calendar month (UTC) and per campaign over the last `months` months."""
+    return await usage.report(session=session, now=clock.now(), months=months)
 
 
 @router.get("/budget")

@@ -24,6 +24,22 @@ from marketing_agent.agent.schemas import ChatAnswer, Usage
 OFFLINE_MODEL = "rules-v1"
 
 
+# A request to plan or write a campaign, which fixed rules cannot turn into a draft.
+_PLANNING = re.compile(
+    r"\b(?:plan|draft|create|write|prepare|set up|make|launch)\b.*\bcampaign"
+    r"|\b(?:спланируй|создай|напиши|подготовь)\b|\b(?:plane|erstelle|schreibe)\b"
+    r"|\b(?:planifie|crée|rédige|prépare)\b|\b(?:planea|crea|escribe|prepara)\b"
+    r"|\b(?:planeje|crie|escreva|prepare)\b",
+    re.IGNORECASE,
+)
+PLAN_OFFLINE = (
+    "Planning a campaign from a request needs an LLM, and none is configured (set "
+    "MA_ANTHROPIC_API_KEY or an OpenAI-compatible server). Without one, open Campaigns → New "
+    "campaign and give the product, the offer and the languages: the offline templates write "
+    "the variants in each language, and the safety guard checks them."
+)
+
+
 async def chat_offline(conv: ChatConversation) -> ChatAnswer:
     """Answers from the tools with fixed sentences (no LLM): a campaign's results when the
     question names one, else the list of campaigns; replies and audience when asked."""
@@ -48,6 +64,8 @@ async def chat_offline(conv: ChatConversation) -> ChatAnswer:
                 f"{n} {intent.replace('_', ' ')}" for intent, n in by_intent.items()
             )
             parts.append(f"Open replies: {summary or 'none'} [{source.id}].")
+    if _PLANNING.search(question):
+        parts.append(PLAN_OFFLINE)
     usage = Usage(provider="offline", model=OFFLINE_MODEL)
     note = "Answered by fixed rules from the tools' results, without an LLM (offline)."
     text = " ".join(parts)

@@ -153,6 +153,69 @@ def add_agent_commands(
         prompt = run(data_dir, reset)
         console.print(f"{prompt.name} runs the shipped text again ({prompt.label}).")
 
+    @agent_group.command("usage")
+    def usage_show(
+        months: Annotated[int, typer.Option(min=1, max=36, help="Calendar months back.")] = 12,
+        calls: Annotated[int, typer.Option(min=0, max=500, help="Newest calls to list.")] = 20,
+        campaign: Annotated[
+            int | None, typer.Option(help="Only this campaign's calls.", min=1)
+        ] = None,
+        data_dir: DataDir = None,
+    ) -> None:
+        """LLM spend per month and per campaign, the budgets' state and the newest calls."""
+        from marketing_agent.agent import usage
+        from marketing_agent.core import clock
+
+        async def load(runtime: Any) -> Any:
+            async with runtime.database.session() as session:
+                report = await usage.report(session=session, now=clock.now(), months=months)
+                rows, total = await usage.list_calls(
+                    session=session, campaign_id=campaign, limit=max(calls, 1)
+                )
+            budget = await runtime.strategist.budget()
+            return report, rows[:calls], total, budget
+
+        report, rows, total, budget = run(data_dir, load)
+        console.print(
+            f"Today {_usd(budget.day.spent_usd_micros)} of {_usd(budget.day.limit_usd_micros)}; "
+            f"this month {_usd(budget.month.spent_usd_micros)} of "
+            f"{_usd(budget.month.limit_usd_micros)}"
+            + (" — used up: LLM calls are refused." if budget.exhausted else "")
+            + (" — over 80% used." if budget.warning and not budget.exhausted else "")
+        )
+        by_month = Table("month", "calls", "input tokens", "output tokens", "cost")
+        for line in report.months:
+            by_month.add_row(
+                line.month,
+                str(line.calls),
+                f"{line.input_tokens:,}",
+                f"{line.output_tokens:,}",
+                _usd(line.cost_usd_micros),
+            )
+        console.print(by_month if report.months else "No LLM calls in these months.")
+        if report.campaigns:
+            by_campaign = Table("campaign", "calls", "cost")
+            for spent in report.campaigns:
+                by_campaign.add_row(
+                    str(spent.campaign_id), str(spent.calls), _usd(spent.cost_usd_micros)
+                )
+            console.print(by_campaign)
+        if calls and rows:
+            listed = Table()
+            for column in ("when (UTC)", "purpose", "campaign", "model", "tokens in/out", "cost"):
+                listed.add_column(column, overflow="fold")
+            for call in rows:
+                listed.add_row(
+                    f"{call.created_at:%Y-%m-%d %H:%M}",
+                    call.purpose,
+                    str(call.campaign_id or ""),
+                    call.model,
+                    f"{call.input_tokens:,}/{call.output_tokens:,}",
+                    _usd(call.cost_usd_micros),
+                )
+            console.print(listed)
+            console.print(f"{len(rows)} of {total} call(s).")
+
     @inbox_group.command("list")
     def inbox_list(
         status: Annotated[
@@ -248,3 +311,8 @@ def add_agent_commands(
 
         row = run(data_dir, dismiss)
         console.print(f"Dismissed reply {row.id}.")
+
+
+def _usd(micros: int) -> str:
+    """Returns micro-USD as dollars: 4000 -> "$0.0040"."""
+    return f"${micros / 1_000_000:,.4f}"

@@ -7,13 +7,13 @@ model obtained, the summed tokens, and turns a valid `submit_plan` call into a `
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from marketing_agent.agent.budget import usd
 from marketing_agent.agent.context import ContextWindow, estimate_tokens
 from marketing_agent.agent.errors import BudgetExhausted, PlanNotProduced
-from marketing_agent.agent.pricing import cost_usd_micros, price_of
+from marketing_agent.agent.pricing import PriceTable, cost_usd_micros, price_of
 from marketing_agent.agent.prompts import PLAN_PROMPT_VERSION
 from marketing_agent.agent.schemas import CampaignBrief, CampaignPlan, ToolCallRecord, Usage
 from marketing_agent.agent.tools import (
@@ -36,6 +36,7 @@ class CallLimits:
 
     cap_usd_micros: int | None = None
     context_max_tokens: int = 16_000
+    prices: PriceTable = field(default_factory=dict)  # MA_AGENT_PRICES, over the built-in table
 
 
 class PlanConversation:
@@ -75,6 +76,7 @@ class PlanConversation:
                 self.usage.model,
                 input_tokens=self.usage.input_tokens,
                 output_tokens=self.usage.output_tokens,
+                prices=self.limits.prices,
             )
             or 0
         )
@@ -94,7 +96,7 @@ class PlanConversation:
     def ensure_room(self, *, request_tokens: int, max_output_tokens: int) -> None:
         """Raises `BudgetExhausted` unless the worst case of one more round fits the cap."""
         cap = self.limits.cap_usd_micros
-        price = price_of(self.usage.model)
+        price = price_of(self.usage.model, self.limits.prices)
         if cap is None or price is None:
             return
         spent = self.spent_usd_micros()
@@ -148,9 +150,13 @@ class PlanConversation:
             self.usage.model,
             input_tokens=self.usage.input_tokens,
             output_tokens=self.usage.output_tokens,
+            prices=self.limits.prices,
         )
         if cost is None:
-            notes.append(f"No price is known for model '{self.usage.model}'; cost recorded as 0.")
+            notes.append(
+                f"No price is known for model '{self.usage.model}'; cost recorded as 0 (set its "
+                "price in MA_AGENT_PRICES to have the budgets count it)."
+            )
         self.usage.cost_usd_micros = cost or 0
         return CampaignPlan(
             strategy=strategy,

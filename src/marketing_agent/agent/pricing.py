@@ -6,7 +6,11 @@ matched by the longest prefix in the table, so dated snapshots find their family
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
+
+# The workspace's own prices (MA_AGENT_PRICES): model prefix -> (input, output) USD per MTok.
+PriceTable = Mapping[str, tuple[float, float]]
 
 # (input, output) in USD per million tokens: list prices from the providers' model pages
 # (November 2026), without batch or cache prices. Models priced by tier (Haiku 5.5) are absent.
@@ -34,18 +38,25 @@ PRICES_USD_PER_MTOK: dict[str, tuple[str, str]] = {
 }
 
 
-def price_of(model: str) -> tuple[Decimal, Decimal] | None:
-    """Returns (input, output) USD per million tokens of `model`, or None when unknown."""
-    matches = [prefix for prefix in PRICES_USD_PER_MTOK if model.startswith(prefix)]
+def price_of(model: str, prices: PriceTable | None = None) -> tuple[Decimal, Decimal] | None:
+    """Returns (input, output) USD per million tokens of `model`, or None when unknown; the
+    workspace's `prices` come before the built-in table (the longest matching prefix wins)."""
+    table: dict[str, tuple[Decimal, Decimal]] = {
+        prefix: (Decimal(i), Decimal(o)) for prefix, (i, o) in PRICES_USD_PER_MTOK.items()
+    }
+    for prefix, (i, o) in (prices or {}).items():
+        table[prefix] = (Decimal(str(i)), Decimal(str(o)))
+    matches = [prefix for prefix in table if model.startswith(prefix)]
     if not matches:
         return None
-    input_price, output_price = PRICES_USD_PER_MTOK[max(matches, key=len)]
-    return Decimal(input_price), Decimal(output_price)
+    return table[max(matches, key=len)]
 
 
-def cost_usd_micros(model: str, *, input_tokens: int, output_tokens: int) -> int | None:
+def cost_usd_micros(
+    model: str, *, input_tokens: int, output_tokens: int, prices: PriceTable | None = None
+) -> int | None:
     """Returns the cost of these tokens in micro-USD, or None when the model's price is unknown."""
-    price = price_of(model)
+    price = price_of(model, prices)
     if price is None:
         return None
     total = input_tokens * price[0] + output_tokens * price[1]

@@ -216,17 +216,36 @@ def _system_values(brief: CampaignBrief) -> dict[str, object]:
 def _user_values(brief: CampaignBrief) -> dict[str, object]:
     return {
         "name": _fenced(brief.name),
-        "product": _fenced(brief.product or "not given"),
-        "offer": _fenced(brief.offer or "not given"),
+        "product": _fenced(_with_translations(brief.product, brief, "product")),
+        "offer": _fenced(_with_translations(brief.offer, brief, "offer")),
         "deadline": brief.deadline.isoformat() if brief.deadline else "none",
         "goal": _fenced(brief.goal or "not given"),
         "audience": _fenced(brief.audience_description or "not described; ask describe_audience"),
         "tone": _fenced(brief.tone),
-        "languages": _fenced(", ".join(brief.languages) or brief.language),
-        "call_to_action": _fenced(brief.call_to_action or "not given"),
+        "languages": _fenced(_languages(brief)),
+        "call_to_action": _fenced(
+            _with_translations(brief.call_to_action, brief, "call_to_action")
+        ),
         "cta": _fenced(brief.call_to_action_url or "none"),
         "variant_count": brief.variant_count,
     }
+
+
+def _languages(brief: CampaignBrief) -> str:
+    if not brief.languages or brief.languages == [brief.language]:
+        return brief.language
+    return f"{', '.join(brief.languages)} (the brief is written in {brief.language})"
+
+
+def _with_translations(value: str | None, brief: CampaignBrief, name: str) -> str:
+    """Returns a brief field with the marketer's own words for it in other languages."""
+    given = [
+        f"{tag}: {getattr(words, name)}"
+        for tag, words in brief.translations.items()
+        if getattr(words, name)
+    ]
+    text = value or "not given"
+    return f"{text} (in {'; '.join(given)})" if given else text
 
 
 _FENCE = re.compile(r"<\s*/?\s*brief\s*>", re.IGNORECASE)

@@ -15,6 +15,45 @@ MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one text message
 VARIANT_KEYS = validation.VARIANT_KEYS
 
 
+def _one_line(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def primary_language(tag: str) -> str:
+    """Returns a BCP 47 tag's primary language subtag: "pt-BR" -> "pt"."""
+    return tag.strip().lower().replace("_", "-").split("-", 1)[0]
+
+
+class BriefWords(BaseModel):
+    """The brief's own words in one more language, as the marketer would write them there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product: str | None = Field(None, max_length=200, description="e.g. 'Зимние ботинки'.")
+    offer: str | None = Field(None, max_length=200, description="e.g. 'скидка 20%'.")
+    call_to_action: str | None = Field(None, max_length=80, description="e.g. 'Выбрать'.")
+
+    @field_validator("product", "offer", "call_to_action")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return _one_line(value)
+
+
+def check_brief_translations(value: dict[str, BriefWords]) -> dict[str, BriefWords]:
+    """Returns the per-language words keyed by primary language; a key that is no tag is an
+    error."""
+    keyed: dict[str, BriefWords] = {}
+    for tag, words in value.items():
+        if not 2 <= len(tag.strip()) <= 16:
+            raise ValueError(f"'{tag}' is not a BCP 47 language tag")
+        if words.product or words.offer or words.call_to_action:
+            keyed[primary_language(tag)] = words
+    return keyed
+
+
 class CampaignBrief(BaseModel):
     """What the marketer wants, field by field; the strategist turns it into a strategy and
     variants. Free text (`goal`) is optional once the product or offer is given."""
@@ -42,13 +81,25 @@ class CampaignBrief(BaseModel):
     call_to_action_url: str | None = Field(None, max_length=2048)
     tone: str = Field("friendly", min_length=1, max_length=40)
     language: str = Field(
-        "en", min_length=2, max_length=16, description="The main language, a BCP 47 tag."
+        "en",
+        min_length=2,
+        max_length=16,
+        description="The language the brief's own words (product, offer, call to action, "
+        "goal) are written in, a BCP 47 tag; the main language when `languages` is empty.",
     )
     languages: list[str] = Field(
         default_factory=list,
         max_length=10,
-        description="Every language to write in (BCP 47 tags); empty means the main language "
-        "plus the audience's own languages.",
+        description="Every language to write in (BCP 47 tags), the main one first; empty "
+        "means `language` plus the audience's own languages.",
+    )
+    translations: dict[str, BriefWords] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="The product, offer and call to action in other languages, by language "
+        "('ru'). The offline strategist cannot translate free wording: a language without "
+        "its words here gets the product as typed (a name) and the offer only where it is a "
+        "common one ('20% off', 'free shipping').",
     )
     variant_count: int = Field(2, ge=1, le=len(VARIANT_KEYS))
 
@@ -65,10 +116,12 @@ class CampaignBrief(BaseModel):
     @field_validator("product", "offer", "call_to_action")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = " ".join(value.split())
-        return value or None
+        return _one_line(value)
+
+    @field_validator("translations")
+    @classmethod
+    def _translations(cls, value: dict[str, BriefWords]) -> dict[str, BriefWords]:
+        return check_brief_translations(value)
 
     @field_validator("languages")
     @classmethod
@@ -189,6 +242,45 @@ class UsageSummary(BaseModel):
     output_tokens: int
     cost_usd_micros: int
     budget: BudgetStatus | None = None
+
+
+class UsageCall(BaseModel):
+    """One piece of strategist work: a plan, a chat answer, a results summary."""
+
+    id: int
+    created_at: datetime
+    purpose: str = Field(description="plan, chat, summary...")
+    campaign_id: int | None
+    provider: str
+    model: str
+    input_tokens: int
+    output_tokens: int
+    cost_usd_micros: int
+    prompt_version: str
+
+
+class UsageByMonth(BaseModel):
+    month: str = Field(description="The calendar month (UTC), e.g. '2026-12'.")
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd_micros: int = 0
+
+
+class UsageByCampaign(BaseModel):
+    campaign_id: int
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd_micros: int = 0
+
+
+class UsageReport(BaseModel):
+    """LLM spend per month and per campaign since `since` (the start of a month, UTC)."""
+
+    since: datetime
+    months: list[UsageByMonth]
+    campaigns: list[UsageByCampaign]
 
 
 class ProviderInfo(BaseModel):

@@ -63,7 +63,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.auth import Principal
 from marketing_agent.core.errors import Conflict, MarketingAgentError, Unavailable
 from marketing_agent.core.logging import get_logger
-from marketing_agent.core.settings import Settings
+from marketing_agent.core.settings import AgentTask, Settings
 
 log = get_logger(__name__)
 
@@ -87,9 +87,11 @@ async def delete_replies_before(*, session: AsyncSession, cutoff: datetime) -> i
     return await inbox.delete_replies_before(session=session, cutoff=cutoff)
 
 
-def select_provider(settings: Settings) -> Provider:
-    """Returns the configured strategist; "auto" means Claude when a key is set, else offline."""
+def select_provider(settings: Settings, task: AgentTask = "plan") -> Provider:
+    """Returns the configured strategist for a task (its model from MA_AGENT_MODELS, else the
+    provider's); "auto" means Claude when a key is set, else offline."""
     choice = _resolve_choice(settings)
+    own_model = settings.agent_models.get(task)
     if choice == "anthropic":
         key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else ""
         if not key.strip():
@@ -102,7 +104,7 @@ def select_provider(settings: Settings) -> Provider:
 
         return AnthropicProvider(
             key,
-            settings.anthropic_model,
+            own_model or settings.anthropic_model,
             base_url=settings.anthropic_base_url,
             max_rounds=settings.agent_max_tool_rounds,
             risk_threshold=settings.review_risk_threshold,
@@ -116,7 +118,7 @@ def select_provider(settings: Settings) -> Provider:
             )
         return OpenAICompatProvider(
             openai_key,
-            settings.openai_model,
+            own_model or settings.openai_model,
             base_url=settings.openai_base_url,
             max_rounds=settings.agent_max_tool_rounds,
             risk_threshold=settings.review_risk_threshold,
@@ -328,7 +330,9 @@ class Strategist:
         cap = ensure_not_exhausted(status)
         breaker = self.breaker(provider.name)
         limits = CallLimits(
-            cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+            cap_usd_micros=cap,
+            context_max_tokens=self.settings.agent_context_max_tokens,
+            prices=self.settings.agent_prices,
         )
         prompts = await self.prompts()
         try:
@@ -413,10 +417,15 @@ class Strategist:
         return await opened.answer()
 
     async def open_chat(
-        self, *, request: ChatRequest, tools: Mapping[str, ChatTool], principal: Principal
+        self,
+        *,
+        request: ChatRequest,
+        tools: Mapping[str, ChatTool],
+        principal: Principal,
+        task: AgentTask = "chat",
     ) -> OpenChat:
         """Chooses the provider and checks the budget (raising before anything streams)."""
-        provider = select_provider(self.settings)
+        provider = select_provider(self.settings, task)
         limits = None
         if provider.name != OfflineProvider.name:
             cap = ensure_not_exhausted(await self.budget())
@@ -424,7 +433,9 @@ class Strategist:
                 own = await self.campaign_budget(request.campaign_id)
                 cap = min(cap, ensure_campaign_not_exhausted(own))
             limits = CallLimits(
-                cap_usd_micros=cap, context_max_tokens=self.settings.agent_context_max_tokens
+                cap_usd_micros=cap,
+                context_max_tokens=self.settings.agent_context_max_tokens,
+                prices=self.settings.agent_prices,
             )
         prompts = await self.prompts()
         return OpenChat(self, provider, limits, request, tools, principal, prompts)

@@ -113,7 +113,10 @@ async def _written_by_llm(
         "only its figures, each with its citation."
     )
     opened = await strategist.open_chat(
-        request=_request(question, rules.campaign_id), tools=tools, principal=principal
+        request=_request(question, rules.campaign_id),
+        tools=tools,
+        principal=principal,
+        task="summary",
     )
     if opened.limits is None:  # the offline strategist: the fixed sentences are its summary
         return rules

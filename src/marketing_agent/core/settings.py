@@ -14,6 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marketing_agent.core.validation import check_zone_name, parse_optional_window
 
+# The strategist's pieces of work, each of which may run on a model of its own (MA_AGENT_MODELS).
+AgentTask = Literal["plan", "chat", "summary"]
+
 
 def check_bot_api_url(url: str, *, allow_insecure: bool) -> None:
     """Raises ValueError unless the Bot API server is https or on a loopback address (plain
@@ -112,6 +115,18 @@ class Settings(BaseSettings):
         gt=0,
         description="LLM spend per campaign (chats about it), unless the campaign has its own "
         "budget; at 100% calls for it are refused.",
+    )
+    agent_models: dict[AgentTask, str] = Field(
+        default_factory=dict,
+        description="The model per task, over MA_ANTHROPIC_MODEL / MA_OPENAI_MODEL, as JSON: "
+        '\'{"chat": "claude-haiku-4-5", "summary": "claude-haiku-4-5"}\' (tasks: plan, '
+        "chat, summary).",
+    )
+    agent_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="USD per million tokens (input, output) by model name prefix, over the "
+        "built-in list prices, e.g. '{\"llama3.1\": [0.2, 0.2]}'; a model without a price "
+        "costs 0 and the budgets cannot count it.",
     )
     agent_breaker_failures: int = Field(
         3, ge=1, description="Provider failures in a row that pause calls to it."

@@ -89,6 +89,7 @@ async def create_campaign(
         start_at=campaign_in.start_at,
         created_at=clock.now(),
         strategy=draft.strategy,
+        agent_notes=list(draft.notes),
         agent_provider=draft.provider,
         agent_offline=draft.offline,
         **timing,
@@ -246,6 +247,7 @@ class _Draft:
     provider: str
     offline: bool
     strategy: str | None = None
+    notes: tuple[str, ...] = ()
     usage_id: int | None = None
     prompt_version: str = ""
 
@@ -296,6 +298,7 @@ async def _draft_variants(
         provider=plan.provider,
         offline=plan.offline,
         strategy=plan.strategy,
+        notes=tuple(plan.notes),
         usage_id=plan.usage_id,
         prompt_version=plan.prompt_version,
     )
@@ -687,6 +690,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
         risk_score=template.risk_score,
         risk_reasons=template.risk_reasons,
         strategy=template.strategy,
+        agent_notes=template.agent_notes,
         agent_provider=template.agent_provider,
         agent_offline=template.agent_offline,
         created_by=template.created_by,

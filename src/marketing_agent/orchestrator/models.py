@@ -52,6 +52,9 @@ class Campaign(IdMixin, TimestampMixin, Base):
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_reasons: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
     strategy: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What the strategist told the marketer about its variants (a rewrite, a word it could
+    # not translate); None for hand-written variants and campaigns older than the column.
+    agent_notes: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
     agent_provider: Mapped[str] = mapped_column(String(64), default="manual")
     agent_offline: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(128))

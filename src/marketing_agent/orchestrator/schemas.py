@@ -467,6 +467,16 @@ class DailyWindowIn(BaseModel):
         return f"{self.start}-{self.end}"
 
 
+class BriefWordsIn(BaseModel):
+    """The brief's product, offer and call to action in one more language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    product: str | None = Field(None, max_length=200)
+    offer: str | None = Field(None, max_length=200)
+    call_to_action: str | None = Field(None, max_length=80)
+
+
 class BriefIn(BaseModel):
     """The strategist's brief, field by field (all optional; say at least what it is about)."""
 
@@ -478,11 +488,24 @@ class BriefIn(BaseModel):
     )
     audience_description: str | None = Field(None, max_length=2000)
     tone: Literal["friendly", "playful", "formal", "professional", "enthusiastic"] = "friendly"
-    language: str = Field("en", min_length=2, max_length=16, description="Main language.")
+    language: str = Field(
+        "en",
+        min_length=2,
+        max_length=16,
+        description="The language this brief's words are written in; the main one when "
+        "`languages` is empty.",
+    )
     languages: list[str] = Field(
         default_factory=list,
         max_length=10,
-        description="Every language to write in; empty: the main one plus the audience's.",
+        description="Every language to write in, the main one first; empty: `language` plus "
+        "the audience's.",
+    )
+    translations: dict[str, BriefWordsIn] = Field(
+        default_factory=dict,
+        max_length=10,
+        description="The product, offer and call to action in other languages, by language "
+        "('ru': {'product': 'Зимние ботинки'}); the offline strategist cannot translate them.",
     )
 
 
@@ -615,6 +638,11 @@ class CampaignRead(BaseModel):
     risk_score: float
     risk_reasons: list[RiskReason]
     strategy: str | None
+    agent_notes: list[str] = Field(
+        default_factory=list,
+        description="What the strategist said about its variants: a rewrite, a word it could "
+        "not translate, a language it has no templates for.",
+    )
     agent_provider: str
     agent_offline: bool
     start_at: datetime | None
@@ -634,6 +662,11 @@ class CampaignRead(BaseModel):
     variants: list[VariantRead]
     delivery_counts: DeliveryCounts = Field(default_factory=DeliveryCounts)
     archived_at: datetime | None = Field(None, description="Hidden from the default list.")
+
+    @field_validator("agent_notes", mode="before")
+    @classmethod
+    def _no_notes(cls, value: Any) -> Any:
+        return [] if value is None else value
 
     @computed_field(  # type: ignore[prop-decorator]
         description="Whether an LLM wrote the texts (EU AI Act art. 50 transparency); false for "

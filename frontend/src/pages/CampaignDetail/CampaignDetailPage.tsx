@@ -15,6 +15,7 @@ import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { StatusTag } from "../../components/StatusTag";
+import { StrategistNotes } from "../../components/StrategistNotes";
 import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
@@ -62,6 +63,11 @@ function Overview({ campaign }: { campaign: Campaign }) {
               <Space size={4}>
                 {isHandWritten(campaign) ? "none: variants written by hand" : campaign.agent_provider}
                 {campaign.agent_offline && !isHandWritten(campaign) && <Tag color="warning">offline: templates used</Tag>}
+                {campaign.ai_generated && (
+                  <Tag color="purple" title="An LLM wrote these texts (EU AI Act art. 50); a person reviews them before sending">
+                    AI-generated
+                  </Tag>
+                )}
               </Space>
             ),
           },
@@ -161,6 +167,7 @@ export default function CampaignDetailPage() {
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title="Strategy" style={{ height: "100%" }}>
+            <StrategistNotes notes={campaign.agent_notes ?? []} />
             {campaign.strategy ? (
               <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0 }}>{campaign.strategy}</Typography.Paragraph>
             ) : (
@@ -169,7 +176,7 @@ export default function CampaignDetailPage() {
           </Card>
         </Col>
         <Col xs={24} xl={12}>
-          <VariantsCard variants={campaign.variants} />
+          <VariantsCard variants={campaign.variants} aiGenerated={campaign.ai_generated} />
         </Col>
       </Row>
       <DeliveryCard campaignId={campaign.id} counts={campaign.delivery_counts ?? NO_DELIVERIES} />

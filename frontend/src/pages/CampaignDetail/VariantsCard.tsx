@@ -4,7 +4,7 @@ import { Fragment } from "react";
 import type { Variant } from "../../api/types";
 import { formatPercent } from "../../components/format";
 
-export function VariantsCard({ variants }: { variants: Variant[] }) {
+export function VariantsCard({ variants, aiGenerated = false }: { variants: Variant[]; aiGenerated?: boolean }) {
   const totalWeight = variants.reduce((sum, v) => sum + v.weight, 0);
   return (
     <Card title="Variants" style={{ height: "100%" }}>
@@ -20,6 +20,7 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
               <Typography.Text type="secondary" style={{ fontSize: 12 }}>
                 Variant {variant.key}
                 {variant.key === "A" ? " · control" : ""}
+                {aiGenerated ? " · AI-generated" : ""}
                 {totalWeight > 0 ? ` · ${formatPercent(variant.weight / totalWeight, 0)} of traffic` : ""}
               </Typography.Text>
               {variant.image_url && (
@@ -41,9 +42,19 @@ export function VariantsCard({ variants }: { variants: Variant[] }) {
                 </Flex>
               )}
               {Object.keys(variant.translations ?? {}).length > 0 && (
-                <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
-                  Also in: {Object.keys(variant.translations ?? {}).sort().join(", ")}
-                </Typography.Text>
+                <>
+                  <Typography.Text type="secondary" style={{ fontSize: 12, display: "block" }}>
+                    Also in: {Object.keys(variant.translations ?? {}).sort().join(", ")}
+                  </Typography.Text>
+                  {Object.entries(variant.translations ?? {})
+                    .sort(([a], [b]) => a.localeCompare(b))
+                    .map(([tag, text]) => (
+                      <div key={tag} role="group" aria-label={`Text in ${tag}`} lang={tag} style={{ marginTop: 6 }}>
+                        <Tag>{tag}</Tag>
+                        <Typography.Paragraph style={{ whiteSpace: "pre-wrap", marginBottom: 0, marginTop: 2 }}>{text}</Typography.Paragraph>
+                      </div>
+                    ))}
+                </>
               )}
               {variant.rationale && (
                 <Typography.Text type="secondary" italic style={{ fontSize: 12 }}>

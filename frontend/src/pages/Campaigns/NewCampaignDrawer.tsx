@@ -15,12 +15,15 @@ import { RiskReasons, RiskScore } from "../../components/Risk";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { isHandWritten } from "../../components/campaignStatus";
 import { StatusTag } from "../../components/StatusTag";
+import { StrategistNotes } from "../../components/StrategistNotes";
 import { VariantButtonsField, VariantImageField, variantBody, type VariantButton } from "../CampaignDetail/VariantExtras";
+import { BRIEF_DEFAULTS, BriefFields, briefNamesSomething, briefRequest, type BriefValues } from "./BriefFields";
 import { SCHEDULE_DEFAULTS, SCHEDULE_FIELDS, ScheduleFields, scheduleRequest, type ScheduleValues } from "./ScheduleFields";
 
 interface FormValues extends ScheduleValues {
   name: string;
-  goal: string;
+  goal?: string;
+  brief?: BriefValues;
   variant_count: number;
   cta_url?: string;
   sender_id?: number;
@@ -29,12 +32,12 @@ interface FormValues extends ScheduleValues {
   variants?: { text: string; image_url?: string; buttons?: VariantButton[] }[];
 }
 
-const INITIAL: Partial<FormValues> = { ...SCHEDULE_DEFAULTS, variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
+const INITIAL: Partial<FormValues> = { ...SCHEDULE_DEFAULTS, brief: BRIEF_DEFAULTS, variant_count: 2, own_variants: false, variants: [{ text: "" }, { text: "" }] };
 
 function toRequest(values: FormValues): CampaignCreate {
   const body: CampaignCreate = {
     name: values.name.trim(),
-    goal: values.goal.trim(),
+    goal: (values.goal ?? "").trim(),
     purpose: "marketing",
     sender_id: values.sender_id ?? null,
     segment_id: values.segment_id ?? null,
@@ -42,7 +45,10 @@ function toRequest(values: FormValues): CampaignCreate {
     variant_count: values.variant_count,
     ...scheduleRequest(values),
   };
-  if (values.own_variants) {
+  if (!values.own_variants) {
+    const brief = briefRequest(values.brief);
+    if (brief) body.brief = brief;
+  } else {
     body.variants = (values.variants ?? []).map((v) => variantBody({ ...v, weight: 1 }, [], new Set()));
     body.variant_count = body.variants.length;
   }
@@ -72,6 +78,7 @@ function CreatedCampaign({ campaign, onAnother }: { campaign: Campaign; onAnothe
           style={{ marginBottom: 16 }}
         />
       )}
+      <StrategistNotes notes={campaign.agent_notes ?? []} />
       <Descriptions
         column={1}
         bordered
@@ -117,6 +124,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
   const fieldFor = (path: (string | number)[]): (string | number)[] | null => {
     const known = (name: (string | number)[]) => name.length > 0 && form.getFieldInstance(name as never) !== undefined;
     if (path[0] === "quiet_hours" && path.length === 1 && known(["quiet_mode"])) return ["quiet_mode"];
+    if (path[0] === "brief" && path.length === 1) return ["goal"]; // the brief as a whole says nothing
     for (const candidate of [path, [...path, "start"], path.slice(0, 1)]) if (known(candidate)) return candidate;
     return null;
   };
@@ -168,10 +176,22 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
             <Form.Item
               label="Brief / goal"
               name="goal"
-              extra="Who it is for, what you offer and what the reader should do. The strategist and the safety guard both read it."
-              rules={[{ required: true, whitespace: true, message: "Describe the goal of the campaign" }]}
+              dependencies={[["brief", "product"], ["brief", "offer"], ["own_variants"]]}
+              extra={
+                ownVariants
+                  ? "What the campaign is for, as the campaign list shows it."
+                  : "Optional when you give the product or the offer below. The strategist reads it but never quotes instructions to the customer."
+              }
+              rules={[
+                ({ getFieldValue }) => ({
+                  validator: (_rule, value?: string) =>
+                    value?.trim() || (!getFieldValue("own_variants") && briefNamesSomething(getFieldValue("brief")))
+                      ? Promise.resolve()
+                      : Promise.reject(new Error("Describe the goal, or give the product or the offer")),
+                }),
+              ]}
             >
-              <Input.TextArea rows={4} placeholder="Bring lapsed subscribers back with 20% off the annual plan until Sunday." />
+              <Input.TextArea rows={3} placeholder="Bring lapsed subscribers back with 20% off the annual plan until Sunday." />
             </Form.Item>
             <Form.Item label="Write the variants myself" name="own_variants" valuePropName="checked" extra="Otherwise the AI strategist writes them.">
               <Switch />
@@ -219,6 +239,8 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
                 )}
               </Form.List>
             ) : (
+              <>
+              <BriefFields />
               <Form.Item
                 label="Number of variants"
                 name="variant_count"
@@ -227,6 +249,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
               >
                 <InputNumber min={1} max={5} precision={0} style={{ width: 120 }} />
               </Form.Item>
+              </>
             )}
             <Form.Item label="CTA URL" name="cta_url" rules={[{ type: "url", message: "Enter a full URL, like https://example.com/offer" }]}>
               <Input placeholder="https://example.com/offer" inputMode="url" />

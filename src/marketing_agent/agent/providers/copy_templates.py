@@ -33,11 +33,29 @@ class LanguageCopy:
     day_format: Template  # "$day $month"
     opt_out: str
     neutral: tuple[str, ...]  # headlines for a brief that names nothing we may quote
+    offers: OfferWords  # the offers the offline strategist can say in this language
+    quotes: tuple[str, str]  # how this language quotes a name kept as the marketer typed it
 
     def deadline(self, day: date) -> str:
         """Returns " until 7 December" in this language."""
         text = self.day_format.substitute(day=day.day, month=self.months[day.month - 1])
         return self.until.substitute(date=text)
+
+
+@dataclass(frozen=True)
+class OfferWords:
+    """The common offers in one language's own words; `$n` is a number, `$money` an amount."""
+
+    percent_off: Template  # "$n% off"
+    up_to_percent_off: Template  # "up to $n% off"
+    amount_off: Template  # "$money off"
+    free_shipping: str
+    two_for_one: str
+    free_gift: str
+    special_offer: str  # what an offer we cannot say in this language becomes
+    joined_by: str  # " and "
+    decimal_comma: bool  # 12,5 rather than 12.5
+    money_first: bool  # "$10" rather than "10 $"
 
 
 def _same(text: str) -> dict[str, str]:
@@ -107,6 +125,19 @@ COPY: dict[str, LanguageCopy] = {
             "We would like to share a small update with you.",
             "Here is a quick update from our team.",
         ),
+        offers=OfferWords(
+            percent_off=Template("$n% off"),
+            up_to_percent_off=Template("up to $n% off"),
+            amount_off=Template("$money off"),
+            free_shipping="free shipping",
+            two_for_one="buy one, get one free",
+            free_gift="a free gift",
+            special_offer="a special offer",
+            joined_by=" and ",
+            decimal_comma=False,
+            money_first=True,
+        ),
+        quotes=("“", "”"),
     ),
     "ru": LanguageCopy(
         name="Русский",
@@ -152,6 +183,19 @@ COPY: dict[str, LanguageCopy] = {
             "Хотим поделиться с вами небольшой новостью.",
             "Коротко о новом от нашей команды.",
         ),
+        offers=OfferWords(
+            percent_off=Template("скидка $n%"),
+            up_to_percent_off=Template("скидки до $n%"),
+            amount_off=Template("скидка $money"),
+            free_shipping="бесплатная доставка",
+            two_for_one="два по цене одного",
+            free_gift="подарок к покупке",
+            special_offer="специальное предложение",
+            joined_by=" и ",
+            decimal_comma=True,
+            money_first=False,
+        ),
+        quotes=("«", "»"),
     ),
     "de": LanguageCopy(
         name="Deutsch",
@@ -197,6 +241,19 @@ COPY: dict[str, LanguageCopy] = {
             "Wir möchten Ihnen eine kleine Neuigkeit mitteilen.",
             "Ein kurzes Update von unserem Team.",
         ),
+        offers=OfferWords(
+            percent_off=Template("$n % Rabatt"),
+            up_to_percent_off=Template("bis zu $n % Rabatt"),
+            amount_off=Template("$money Rabatt"),
+            free_shipping="kostenloser Versand",
+            two_for_one="zwei zum Preis von einem",
+            free_gift="ein Geschenk zu Ihrem Einkauf",
+            special_offer="ein Sonderangebot",
+            joined_by=" und ",
+            decimal_comma=True,
+            money_first=False,
+        ),
+        quotes=("„", "“"),
     ),
     "fr": LanguageCopy(
         name="Français",
@@ -242,6 +299,19 @@ COPY: dict[str, LanguageCopy] = {
             "Nous souhaitons partager une petite nouveauté avec vous.",
             "Voici les dernières nouvelles de notre équipe.",
         ),
+        offers=OfferWords(
+            percent_off=Template("$n % de réduction"),
+            up_to_percent_off=Template("jusqu'à $n % de réduction"),
+            amount_off=Template("$money de réduction"),
+            free_shipping="livraison gratuite",
+            two_for_one="deux pour le prix d'un",
+            free_gift="un cadeau offert",
+            special_offer="une offre spéciale",
+            joined_by=" et ",
+            decimal_comma=True,
+            money_first=False,
+        ),
+        quotes=("«\u00a0", "\u00a0»"),
     ),
     "es": LanguageCopy(
         name="Español",
@@ -287,6 +357,19 @@ COPY: dict[str, LanguageCopy] = {
             "Queremos compartir contigo una pequeña novedad.",
             "Te contamos lo último de nuestro equipo.",
         ),
+        offers=OfferWords(
+            percent_off=Template("$n % de descuento"),
+            up_to_percent_off=Template("hasta un $n % de descuento"),
+            amount_off=Template("$money de descuento"),
+            free_shipping="envío gratis",
+            two_for_one="dos por uno",
+            free_gift="un regalo con tu compra",
+            special_offer="una oferta especial",
+            joined_by=" y ",
+            decimal_comma=True,
+            money_first=False,
+        ),
+        quotes=("«", "»"),
     ),
     "pt": LanguageCopy(
         name="Português",
@@ -332,6 +415,19 @@ COPY: dict[str, LanguageCopy] = {
             "Queremos compartilhar uma pequena novidade com você.",
             "Aqui está a última novidade da nossa equipe.",
         ),
+        offers=OfferWords(
+            percent_off=Template("$n% de desconto"),
+            up_to_percent_off=Template("até $n% de desconto"),
+            amount_off=Template("$money de desconto"),
+            free_shipping="frete grátis",
+            two_for_one="leve dois, pague um",
+            free_gift="um brinde na sua compra",
+            special_offer="uma oferta especial",
+            joined_by=" e ",
+            decimal_comma=True,
+            money_first=False,
+        ),
+        quotes=("“", "”"),
     ),
 }
 

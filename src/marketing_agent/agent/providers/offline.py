@@ -25,6 +25,7 @@ from marketing_agent.agent.providers.copy_templates import (
     LanguageCopy,
     language_of,
 )
+from marketing_agent.agent.providers.offers import read_offer, say_offer
 from marketing_agent.agent.schemas import (
     VARIANT_KEYS,
     CampaignBrief,
@@ -32,6 +33,7 @@ from marketing_agent.agent.schemas import (
     ToolCallRecord,
     Usage,
     VariantDraft,
+    primary_language,
 )
 from marketing_agent.agent.tools import (
     CHECK_CONTENT,
@@ -82,6 +84,8 @@ _HYPE = re.compile(
     r"once in a lifetime|winner|miracle|instant(?:ly)?)\b|\b100\s?%",
     re.IGNORECASE,
 )
+# French sets a colon off with a space ("Détails : https://..."), as its templates do.
+_COLON = {"fr": " : "}
 _SYMBOLS = re.compile(r"[\U0001F000-\U0001FAFF\u2600-\u27BF]")
 
 
@@ -110,6 +114,7 @@ class _Subject:
     """What a message says, per language: the headline, or None where only a neutral line fits."""
 
     headlines: dict[str, str | None]
+    leads: dict[str, str | None]  # the link's lead per language; None: the language's default
 
     def of(self, language: str, *, sober: bool) -> str | None:
         headline = self.headlines.get(language)
@@ -187,10 +192,13 @@ class OfflineProvider:
         then neutrally (without quoting the brief)."""
         key, angle = VARIANT_KEYS[index], ANGLE_NAMES[index]
         copy = COPY[language]
+        lead = subject.leads.get(language)
         drafts = (
-            _compose(copy, brief, subject.of(language, sober=False), tone, angle, index, main),
-            _compose(copy, brief, subject.of(language, sober=True), "formal", angle, index, main),
-            _compose(copy, brief, None, "formal", angle, index, main),
+            _compose(language, brief, subject.of(language, sober=False), tone, angle, index, lead),
+            _compose(
+                language, brief, subject.of(language, sober=True), "formal", angle, index, lead
+            ),
+            _compose(language, brief, None, "formal", angle, index, lead),
         )
         label = f"Variant {key}" + ("" if main else f" ({copy.name})")
         first_reasons: list[str] = []
@@ -262,24 +270,22 @@ def _tone(brief: CampaignBrief, notes: list[str]) -> str:
 
 
 def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _Subject:
-    """Returns the headline per language: product and offer as the marketer typed them, with
-    the deadline in each language's words; else the free-text goal, when it is news rather
-    than a brief, for the main language only."""
+    """Returns what each language's text says: the product and the offer in that language's
+    words where we have them, with the deadline in its words; else the free-text goal, when it
+    is news rather than a brief, in the language it was written in only."""
+    source = primary_language(brief.language)
+    leads = {language: _lead(brief, language, source) for language in languages}
     if brief.product or brief.offer:
-        parts = [p for p in (brief.product, brief.offer) if p]
-        core = _capitalised(": ".join(parts))
-        if len(languages) > 1:
-            notes.append(
-                "The product and the offer are quoted as you typed them in every language (the "
-                "offline strategist cannot translate them); check each translation reads "
-                "naturally before submitting, or configure an LLM provider."
-            )
-        return _Subject(
-            {
-                language: core.rstrip(" .!") + _deadline(COPY[language], brief) + "."
-                for language in languages
-            }
-        )
+        kept: list[str] = []  # languages that quote the product as typed, as a name
+        unsaid: list[str] = []  # languages that could not say the offer
+        headlines: dict[str, str | None] = {}
+        for language in languages:
+            copy = COPY[language]
+            parts = _product_and_offer(brief, language, source, kept, unsaid)
+            core = _capitalised(_COLON.get(language, ": ").join(parts))
+            headlines[language] = core.rstrip(" .!") + _deadline(copy, brief) + "."
+        _note_untranslated(brief, kept, unsaid, notes)
+        return _Subject(headlines, leads)
     headline = headline_of(brief.goal)
     if _BRIEF_TALK.search(headline) or len(headline) > MAX_HEADLINE_CHARS:
         notes.append(
@@ -287,16 +293,85 @@ def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _S
             "offline templates did not quote it. Give the product and the offer (and a "
             "deadline) as separate fields to have them in the message."
         )
-        return _Subject(dict.fromkeys(languages))
-    main = languages[0]
-    if len(languages) > 1:
+        return _Subject(dict.fromkeys(languages), leads)
+    others = [language for language in languages if language != source]
+    if others:
         notes.append(
-            "Only the main language's text quotes the goal (the offline strategist cannot "
-            "translate free text); give the product and the offer as fields to have them in "
-            "every language."
+            "Only the text in the goal's own language quotes it (the offline strategist cannot "
+            f"translate free text); the {_names(others)} text(s) carry a neutral line instead. "
+            "Give the product and the offer as fields to have them in every language."
         )
-    sentence = _capitalised(headline).rstrip(" .!?") + _deadline(COPY[main], brief) + "."
-    return _Subject({language: sentence if language == main else None for language in languages})
+    sentence = (
+        _capitalised(headline).rstrip(" .!?")
+        + _deadline(COPY.get(source, COPY[DEFAULT_LANGUAGE]), brief)
+        + "."
+    )
+    return _Subject(
+        {language: sentence if language == source else None for language in languages}, leads
+    )
+
+
+def _product_and_offer(
+    brief: CampaignBrief, language: str, source: str, kept: list[str], unsaid: list[str]
+) -> list[str]:
+    """Returns the product and the offer as one language's text says them, noting where the
+    product is quoted as typed and where the offer could not be said."""
+    if language == source:
+        return [p for p in (brief.product, brief.offer) if p]
+    copy = COPY[language]
+    words = brief.translations.get(language)
+    parts: list[str] = []
+    if words and words.product:
+        parts.append(words.product)
+    elif brief.product:
+        opening, closing = copy.quotes
+        parts.append(f"{opening}{brief.product}{closing}")
+        kept.append(language)
+    if words and words.offer:
+        parts.append(words.offer)
+    elif brief.offer:
+        terms = read_offer(brief.offer)
+        if terms is None:
+            parts.append(copy.offers.special_offer)
+            unsaid.append(language)
+        else:
+            parts.append(say_offer(terms, copy.offers))
+    return parts
+
+
+def _note_untranslated(
+    brief: CampaignBrief, kept: list[str], unsaid: list[str], notes: list[str]
+) -> None:
+    if kept:
+        notes.append(
+            f"The product '{brief.product}' is quoted as you typed it, as a name, in the "
+            f"{_names(kept)} text(s): the offline templates cannot translate it. If it is not "
+            "a brand name, give its words in each language (the brief's `translations`, "
+            '"Product in …" on the form, --product-in LANG=TEXT), or configure an LLM '
+            "provider."
+        )
+    if unsaid:
+        special = "; ".join(f"'{COPY[language].offers.special_offer}'" for language in unsaid)
+        notes.append(
+            f"The offer '{brief.offer}' is free wording the offline templates cannot "
+            f"translate, so the {_names(unsaid)} text(s) say only {special} in its place. Give "
+            'the offer in each language (the brief\'s `translations`, "Offer in …" on the '
+            "form, --offer-in LANG=TEXT), or write it as a common offer ('20% off', '€10 off', "
+            "'free shipping', '2 for 1'), which every language says in its own words."
+        )
+
+
+def _lead(brief: CampaignBrief, language: str, source: str) -> str | None:
+    """Returns the link's lead in one language: the brief's own in its language, a given
+    translation, or None for the language's default."""
+    if language == source:
+        return brief.call_to_action
+    words = brief.translations.get(language)
+    return words.call_to_action if words else None
+
+
+def _names(languages: list[str]) -> str:
+    return ", ".join(COPY[language].name for language in languages)
 
 
 def _deadline(copy: LanguageCopy, brief: CampaignBrief) -> str:
@@ -304,19 +379,19 @@ def _deadline(copy: LanguageCopy, brief: CampaignBrief) -> str:
 
 
 def _compose(
-    copy: LanguageCopy,
+    language: str,
     brief: CampaignBrief,
     headline: str | None,
     tone: str,
     angle: str,
     index: int,
-    main: bool,
+    lead: str | None,
 ) -> str:
     """Returns one variant's text in one language."""
+    copy = COPY[language]
     if brief.call_to_action_url:
-        lead = brief.call_to_action if main and brief.call_to_action else None
         cta = (
-            f"{lead.rstrip(' :')}: {brief.call_to_action_url}"
+            f"{lead.rstrip(' :')}{_COLON.get(language, ': ')}{brief.call_to_action_url}"
             if lead
             else copy.cta_with_link[tone].substitute(url=brief.call_to_action_url)
         )

@@ -1,1 +1,0 @@
-import{d as e,f as t}from"./index-BY7WIFAZ.js";var n=t,r=e;export{n,r as t};
