@@ -36,8 +36,6 @@ _MUTATORS = frozenset(
 )
 # (file, name): why it may be module-level.
 ALLOWED_OBJECTS: dict[tuple[str, str], str] = {
-    ("cli.py", "console"): "the CLI's terminal output: the process's stdout, no state of ours",
-    ("cli.py", "err_console"): "the CLI's stderr",
     ("gateway/service.py", "_hasher"): "PasswordHasher(): stateless argon2 parameters",
     ("experiments/stats.py", "FLAT_PRIOR"): "a frozen dataclass: a constant",
     # Prometheus metrics live in the client library's process-wide registry by design.
