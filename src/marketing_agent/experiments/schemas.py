@@ -422,6 +422,12 @@ class RolloutConfig(BaseModel):
         allow_inf_nan=False,
         description="bandit: a send is evidence once this old (late conversions).",
     )
+    stop_at_winner: bool = Field(
+        True,
+        description="bandit: once the experiment's decision rule names a winner (every variant "
+        "at the minimum sample, chance to be best at the certainty), every recipient still held "
+        "gets it and the bandit stops exploring; off: the bandit keeps re-weighting to the end.",
+    )
     warm_start_discount: float = Field(
         0.5,
         ge=0,
