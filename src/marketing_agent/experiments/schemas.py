@@ -245,6 +245,40 @@ class ExperimentResults(AnalysisFields):
     )
 
 
+class ChanceArmRead(BaseModel):
+    """One variant at one moment: its counts then, and the chances they gave."""
+
+    key: str
+    trials: int = Field(description="Recipients first sent to by then.")
+    successes: int = Field(description="Of them, those who had done the metric by then.")
+    chance_to_be_best: float | None = Field(
+        description="None while fewer than two variants have sends."
+    )
+    chance_to_beat_control: float | None = Field(description="None for the control.")
+
+
+class ChancePointRead(BaseModel):
+    """The experiment's analysis as it stood at `at`, from the events stored up to then."""
+
+    at: datetime
+    verdict: Verdict
+    leader: str | None = Field(description="The rule's winner at that moment, if it named one.")
+    arms: list[ChanceArmRead]
+
+
+class ChanceHistoryRead(BaseModel):
+    """Chance to win over time: the analysis recomputed at evenly spaced moments from the
+    campaign's first send to its latest event, each from the events up to that moment."""
+
+    campaign_id: int
+    metric: EventType
+    exposure: EventType = Field(description="Always sent: each recipient's first send.")
+    control_key: str
+    engine: str
+    rule: DecisionRuleRead
+    points: list[ChancePointRead] = Field(description="Oldest first; empty before any send.")
+
+
 class AnalysisRead(AnalysisFields):
     """The calculator's answer."""
 
