@@ -33,6 +33,7 @@ interface ModeForm {
   interval_minutes: number;
   maturity_minutes: number;
   top_two: boolean;
+  stop_at_winner: boolean;
   reuse_winner: boolean;
   warm_start_discount: number;
 }
@@ -60,6 +61,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: v.interval_minutes,
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
+        stop_at_winner: v.stop_at_winner,
         reuse_winner: v.reuse_winner,
         warm_start_discount: v.warm_start_discount,
       } as RolloutConfig,
@@ -84,6 +86,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: c.interval_minutes,
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
+        stop_at_winner: c.stop_at_winner ?? true,
         reuse_winner: c.reuse_winner ?? true,
         warm_start_discount: c.warm_start_discount ?? 0.5,
       }}
@@ -139,6 +142,14 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
             <InputNumber min={0} />
           </Form.Item>
           <Form.Item label="Top-two Thompson sampling" name="top_two" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item
+            label="Send the rule's winner to the rest"
+            name="stop_at_winner"
+            valuePropName="checked"
+            tooltip="Once the experiment's statistics name a winner at the certainty above, every recipient still waiting gets it."
+          >
             <Switch />
           </Form.Item>
           <Form.Item
