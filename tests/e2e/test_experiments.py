@@ -302,3 +302,32 @@ def test_the_chance_to_win_over_time_shows_what_the_sends_and_conversions_say(
     )
     expect(card).to_contain_text("a winner needs")
     assert_accessible(page)
+
+
+def test_submit_says_whether_the_reach_gives_the_test_its_power(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets power {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    preview = api.get(f"/api/v1/orchestrator/campaigns/{campaign_id}/launch-preview").json()
+    assert 0 < preview["will_receive"] < 2 * 53_211
+
+    log_in(page, server.admin_password)
+    page.goto(f"/campaigns/{campaign_id}")
+    page.get_by_role("button", name="Submit").click()
+    dialog = page.get_by_role("dialog", name=f"Submit “{name}”?")
+    power = dialog.get_by_role("status", name="Power of the test")
+    # The textbook two-proportion sample: (z.975 sqrt(2 p q) + z.8 sqrt(p1 q1 + p2 q2))^2 / d^2.
+    expect(power).to_contain_text(
+        "To detect a +10.0% relative lift on a 3.00% rate at 80% power you need 53,211 "
+        "recipients per arm, 106,422 in all"
+    )
+    expect(power).to_contain_text(f"an audience of {preview['will_receive']:,} does not give that")
+    expect(power).to_contain_text("Too few recipients for the test")
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Back").click()

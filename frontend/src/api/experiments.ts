@@ -75,6 +75,15 @@ export function useChanceHistory(id: number, metric: "converted" | "clicked" = "
   });
 }
 
+/** The sample size a test of `arms` variants needs, and whether `audience` gives it (asked, not computed here). */
+export function usePlannedSample(body: SampleSizeRequest, enabled: boolean) {
+  return useQuery({
+    queryKey: ["experiments", "sample-size", body] as const,
+    queryFn: () => unwrap(api.POST("/api/v1/experiments/sample-size", { body })),
+    enabled,
+  });
+}
+
 function useRolloutChanged(id: number) {
   const client = useQueryClient();
   return (rollout: Rollout) => {
