@@ -331,3 +331,33 @@ def test_submit_says_whether_the_reach_gives_the_test_its_power(
     expect(power).to_contain_text("Too few recipients for the test")
     assert_accessible(page)
     dialog.get_by_role("button", name="Back").click()
+
+
+def test_the_calculator_warns_when_the_sends_do_not_match_the_planned_shares(
+    page: Page, server: Server
+) -> None:
+    from scipy import stats
+
+    log_in(page, server.admin_password)
+    page.goto("/experiments")
+    counts = page.get_by_role("form", name="Counts to analyse")
+    first, second = (
+        counts.get_by_role("group", name="Arm 1"),
+        counts.get_by_role("group", name="Arm 2"),
+    )
+    first.get_by_label("Planned share (%)").fill("50")
+    second.get_by_label("Planned share (%)").fill("50")
+    second.get_by_label("Trials").fill("1300")
+    counts.get_by_role("button", name="Analyse").click()
+
+    # 1000 and 1300 sends planned half and half: SciPy's chi-square test of the split.
+    p_value = stats.chisquare([1000, 1300], [1150, 1150]).pvalue
+    mismatch = page.get_by_role("alert").filter(has_text="Sample ratio mismatch")
+    expect(mismatch).to_be_visible()
+    expect(mismatch).to_contain_text(f"chi-square p = {p_value:.1e} < 0.001")
+
+    second.get_by_label("Trials").fill("1010")
+    counts.get_by_role("button", name="Analyse").click()
+    expect(page.get_by_role("status").filter(has_text="Winner: variant B")).to_be_visible()
+    expect(mismatch).to_have_count(0)
+    assert_accessible(page)
