@@ -206,11 +206,13 @@ def test_a_bandit_set_to_send_faster_than_its_feedback_warns_the_marketer(
     mode.get_by_text("Bandit", exact=True).click()
     mode.get_by_label("Batch size").fill("3")
     mode.get_by_label("Minutes between batches").fill("0.02")
+    mode.get_by_label("Or after this many new successes").fill("50")
     mode.get_by_label("Recurring: an earlier send counts as (0-1 of a new one)").fill("0.2")
     mode.get_by_role("button", name="Save rollout").click()
     timeline = page.get_by_role("region", name="Decisions")
     expect(timeline).to_contain_text("starts from the previous run's results")
     expect(timeline).to_contain_text("each earlier send worth 0.2 of a new one")
+    expect(timeline).to_contain_text("every 0.02 min or every 50 new converted")
 
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
 

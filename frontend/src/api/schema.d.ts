@@ -6265,6 +6265,11 @@ export interface components {
              */
             interval_minutes: number;
             /**
+             * Reweight Every Outcomes
+             * @description bandit: also send the next batch as soon as this many new rewards came since the last one (checked every guardrail_check_minutes), before the interval ends.
+             */
+            reweight_every_outcomes?: number | null;
+            /**
              * Maturity Minutes
              * @description bandit: a send is evidence once this old (late conversions).
              * @default 60

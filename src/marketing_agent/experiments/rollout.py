@@ -610,7 +610,12 @@ async def _bandit_batch(
         )
         return _give_all(state, held, results.leader)
     last = _time(state.get("last_release_at")) or now
-    if now - last < timedelta(minutes=config.interval_minutes):
+    rewards = sum(arm.successes for arm in results.arms)
+    new_rewards = rewards - int(state.get("rewards_at_release", 0))
+    by_outcomes = bool(config.reweight_every_outcomes) and new_rewards >= (
+        config.reweight_every_outcomes or 0
+    )
+    if now - last < timedelta(minutes=config.interval_minutes) and not by_outcomes:
         return {}
     started = _time(state.get("started_at")) or now
     # Until a send can be `maturity` old, judge by half the elapsed time (as benchmarked), so
@@ -661,9 +666,12 @@ async def _bandit_batch(
         session,
         experiment,
         "experiment.reweighted",
-        f"Batch {batch_no + 1}: {len(release):,} recipients split {shares}; {why}.",
+        f"Batch {batch_no + 1}"
+        + (f" ({new_rewards:,} new {config.reward.value} since the last)" if by_outcomes else "")
+        + f": {len(release):,} recipients split {shares}; {why}.",
         {
             "batch": batch_no + 1,
+            "trigger": "interval" if not by_outcomes else f"{new_rewards} new rewards",
             "released": len(release),
             "held_after": len(held) - len(release),
             "weights": weights,
@@ -690,6 +698,7 @@ async def _bandit_batch(
         )
     state |= {
         "batches": batch_no + 1,
+        "rewards_at_release": rewards,
         "last_release_at": now.isoformat(),
         "weights": weights,
         "phase": "bandit" if len(held) > len(release) else "done",
@@ -906,7 +915,13 @@ def _describe(config: RolloutConfig) -> str:
         kind = "top-two" if config.top_two else "plain"
         return (
             f"Bandit ({kind} Thompson sampling on {config.reward.value}): batches of "
-            f"{config.batch_size} every {config.interval_minutes:g} min, burn-in "
+            f"{config.batch_size} every {config.interval_minutes:g} min"
+            + (
+                f" or every {config.reweight_every_outcomes:,} new {config.reward.value}"
+                if config.reweight_every_outcomes
+                else ""
+            )
+            + ", burn-in "
             f"{config.burn_in_per_arm} per variant, floor {config.floor_weight:.1%}"
             + _describe_stop(config)
             + (

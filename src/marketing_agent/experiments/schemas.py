@@ -449,6 +449,13 @@ class RolloutConfig(BaseModel):
     interval_minutes: float = Field(
         15, ge=0.01, le=10080, allow_inf_nan=False, description="bandit: time between batches."
     )
+    reweight_every_outcomes: int | None = Field(
+        None,
+        ge=1,
+        le=10**6,
+        description="bandit: also send the next batch as soon as this many new rewards came "
+        "since the last one (checked every guardrail_check_minutes), before the interval ends.",
+    )
     maturity_minutes: float = Field(
         60,
         ge=0,

@@ -34,6 +34,7 @@ interface ModeForm {
   maturity_minutes: number;
   top_two: boolean;
   stop_at_winner: boolean;
+  reweight_every_outcomes?: number | null;
   reuse_winner: boolean;
   warm_start_discount: number;
 }
@@ -62,6 +63,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
         stop_at_winner: v.stop_at_winner,
+        reweight_every_outcomes: v.reweight_every_outcomes ?? null,
         reuse_winner: v.reuse_winner,
         warm_start_discount: v.warm_start_discount,
       } as RolloutConfig,
@@ -87,6 +89,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
         stop_at_winner: c.stop_at_winner ?? true,
+        reweight_every_outcomes: c.reweight_every_outcomes ?? null,
         reuse_winner: c.reuse_winner ?? true,
         warm_start_discount: c.warm_start_discount ?? 0.5,
       }}
@@ -137,6 +140,13 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
           </Form.Item>
           <Form.Item label="Minutes between batches" name="interval_minutes">
             <InputNumber min={0.01} />
+          </Form.Item>
+          <Form.Item
+            label="Or after this many new successes"
+            name="reweight_every_outcomes"
+            tooltip="Optional: the next batch also goes as soon as this many new conversions (or clicks) came since the last one."
+          >
+            <InputNumber min={1} placeholder="only by time" />
           </Form.Item>
           <Form.Item label="A send counts after (minutes)" name="maturity_minutes">
             <InputNumber min={0} />

@@ -1,0 +1,1 @@
+import{d as e,f as t}from"./index-DZ6cp5mL.js";var n=t,r=e;export{n,r as t};
