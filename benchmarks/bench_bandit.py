@@ -8,7 +8,8 @@ Feedback is late. Delays are the simulator's recipient behaviour (exponential re
 spread over 12 hours or goes at full speed (30 msg/s: 20,000 in 11 minutes). Each conversion is
 drawn, the capture is expected conversions (sum of the true rates of the arms sent) over the
 oracle's. Environment: MA_BENCH_BANDIT_SEEDS (default 20), MA_BENCH_BANDIT_POLICIES (a comma
-list of equal, test-then-send, bandit, bandit-plain; default the first three).
+list of equal, test-then-send, bandit, bandit-plain, bandit-maturity, bandit-maturity-stop;
+default the first three). With a stopping policy, pick is whether the declared winner is the best.
 """
 
 from __future__ import annotations
@@ -152,6 +153,7 @@ def bandit(
     weighting: str = "delay",
     top_two: bool = False,
     sharpen: float | None = None,
+    stop_rule: DecisionRule | None = None,
 ) -> Outcome:
     """weighting "delay": every send counts by the share of its conversion that can have come
     (the delay's mean as the campaign states it); "maturity": only sends older than the
@@ -169,6 +171,15 @@ def bandit(
     campaign = Campaign(rng, rates, duration_s, delay)
     while campaign.sent < RECIPIENTS:
         now = campaign.send_times[campaign.sent]
+        if stop_rule is not None:
+            # As a campaign does (stop_at_winner): the experiment's statistics on every send so
+            # far and every conversion seen by now; once the rule names a winner, it takes the rest.
+            leader = analyse(campaign.mature(now, 0.0), "0", rule=stop_rule).leader
+            if leader is not None:
+                campaign.send(
+                    [float(str(k) == leader) for k in range(len(rates))], RECIPIENTS - campaign.sent
+                )
+                return campaign.capture(), leader == str(int(np.argmax(rates)))
         evidence: Sequence[ArmCounts | Evidence]
         if policy.delay_mean_s is not None:
             evidence = campaign.delay_weighted(now, policy.delay_mean_s)
@@ -188,6 +199,11 @@ POLICY_FUNCTIONS = {
     "bandit-top-two": partial(bandit, top_two=True),
     "bandit-maturity": partial(bandit, weighting="maturity"),
     "bandit-plain": partial(bandit, weighting="maturity", sharpen=1.0),
+    # The campaign's default since stop_at_winner: mature-send weights, and the rule's winner
+    # (every arm at 100 sends, 95% chance to be best on all sends) takes the rest.
+    "bandit-maturity-stop": partial(
+        bandit, weighting="maturity", stop_rule=DecisionRule(min_trials_per_arm=100)
+    ),
 }
 ROWS = os.environ.get("MA_BENCH_BANDIT_ROWS")  # e.g. "5 arms 3.0-3.4%/4 h/full speed (11 min)"
 

@@ -4,9 +4,11 @@ audience waits for the marketer to choose a variant, with every decision on the 
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,25 @@ TEXTS = [
     "Hi {first_name}, our spring jackets are 15% off this week.",
     "Hello {first_name}! Spring jackets: 15% off until Sunday.",
 ]
+
+
+def sent_by_variant(page: Page, api: httpx.Client, campaign_id: int) -> dict[str, list[Any]]:
+    """Waits (a condition, not a time) until the campaign has sent to its whole audience;
+    returns the sent deliveries of A and B (each has some)."""
+    sent: list[dict[str, Any]] = []
+    for _ in range(600):
+        deliveries = api.get(
+            f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries", params={"limit": 500}
+        ).json()
+        sent = [d for d in deliveries["items"] if d["status"] == "sent"]
+        if sent and all(d["status"] not in ("queued", "sending") for d in deliveries["items"]):
+            break
+        page.wait_for_timeout(100)
+    by_variant = {key: [d for d in sent if d["variant_key"] == key] for key in ("A", "B")}
+    assert by_variant["A"] and by_variant["B"], [
+        (d["status"], d["reason"]) for d in deliveries["items"]
+    ]
+    return by_variant
 
 
 def test_a_marketer_checks_counts_and_plans_a_test_with_the_certainty_stated(
@@ -138,20 +159,7 @@ def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
     page.goto(f"/experiments/campaigns/{campaign_id}")
     card = page.get_by_role("region", name="Revenue per recipient")
     expect(card).to_contain_text("no revenue per recipient to compare")
-    # Wait (condition, not time) until the campaign has sent to its whole audience.
-    sent: list[dict[str, object]] = []
-    for _ in range(600):
-        deliveries = api.get(
-            f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries", params={"limit": 500}
-        ).json()
-        sent = [d for d in deliveries["items"] if d["status"] == "sent"]
-        if sent and all(d["status"] not in ("queued", "sending") for d in deliveries["items"]):
-            break
-        page.wait_for_timeout(100)
-    by_variant = {key: [d for d in sent if d["variant_key"] == key] for key in ("A", "B")}
-    assert by_variant["A"] and by_variant["B"], [
-        (d["status"], d["reason"]) for d in deliveries["items"]
-    ]
+    by_variant = sent_by_variant(page, api, campaign_id)
     # Every B recipient buys for 50 USD, no A recipient does.
     batch = {
         "source": "shop",
@@ -198,11 +206,13 @@ def test_a_bandit_set_to_send_faster_than_its_feedback_warns_the_marketer(
     mode.get_by_text("Bandit", exact=True).click()
     mode.get_by_label("Batch size").fill("3")
     mode.get_by_label("Minutes between batches").fill("0.02")
+    mode.get_by_label("Or after this many new successes").fill("50")
     mode.get_by_label("Recurring: an earlier send counts as (0-1 of a new one)").fill("0.2")
     mode.get_by_role("button", name="Save rollout").click()
     timeline = page.get_by_role("region", name="Decisions")
     expect(timeline).to_contain_text("starts from the previous run's results")
     expect(timeline).to_contain_text("each earlier send worth 0.2 of a new one")
+    expect(timeline).to_contain_text("every 0.02 min or every 50 new converted")
 
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
 
@@ -211,4 +221,145 @@ def test_a_bandit_set_to_send_faster_than_its_feedback_warns_the_marketer(
     expect(warning).to_be_visible(timeout=60_000)
     expect(warning).to_contain_text("before any send is 60 min old")
     expect(warning).to_contain_text("Spread the send")
+    assert_accessible(page)
+
+
+def scipy_chance_b_beats_a(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """P(rate B > rate A) for (sends, conversions) under flat priors, integrated by SciPy."""
+    from scipy import integrate, stats
+
+    pa = stats.beta(1 + a[1], 1 + a[0] - a[1])
+    pb = stats.beta(1 + b[1], 1 + b[0] - b[1])
+    return float(integrate.quad(lambda x: pa.pdf(x) * pb.sf(x), 0, 1, limit=200)[0])
+
+
+def as_the_page_writes(p: float) -> str:
+    """A chance rounded down to 0.1%, like the experiment pages."""
+    if p >= 0.999:
+        return ">99.9%"
+    if p < 0.001:
+        return "<0.1%"
+    return f"{math.floor(p * 1000) / 10:.1f}%"
+
+
+def test_the_chance_to_win_over_time_shows_what_the_sends_and_conversions_say(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets chance {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    by_variant = sent_by_variant(page, api, campaign_id)
+    # Three of B's recipients buy, one of A's: a chance far from 0 and 1, so its digits show.
+    buyers = [*by_variant["A"][:1], *by_variant["B"][:3]]
+    batch = {
+        "source": "shop",
+        "events": [
+            {
+                "id": f"chance-{campaign_id}-{d['contact_id']}",
+                "occurred_at": datetime.now(UTC).isoformat(),
+                "contact_id": d["contact_id"],
+                "campaign_id": campaign_id,
+            }
+            for d in buyers
+        ],
+    }
+    assert api.post("/api/v1/analytics/conversions", json=batch).status_code == 200
+    # The demo's simulated recipients convert too: read the chart's latest moment until its
+    # counts are the experiment's results as they stand, then check its chances with SciPy.
+    card = page.get_by_role("region", name="Chance to win over time")
+    moments = card.get_by_role("list", name="Chance to be best over time").get_by_role("listitem")
+    shape = re.compile(
+        r"chance to be best A (\S+) \((\d+) of (\d+)\), B (\S+) \((\d+) of (\d+)\); (.+)$"
+    )
+    shown: re.Match[str] | None = None
+    agreed = False
+    for _ in range(120):
+        shown = shape.search(moments.last.get_attribute("aria-label") or "")
+        arms = api.get(f"/api/v1/experiments/campaigns/{campaign_id}").json()["results"]["arms"]
+        now = {arm["key"]: (arm["trials"], arm["successes"]) for arm in arms}
+        if shown and now == {
+            "A": (int(shown[3]), int(shown[2])),
+            "B": (int(shown[6]), int(shown[5])),
+        }:
+            agreed = True
+            break
+        page.wait_for_timeout(250)
+    assert shown is not None and agreed, (moments.last.get_attribute("aria-label"), now)
+    a, b = now["A"], now["B"]
+    assert a[1] >= 1 and b[1] >= 3  # our shop's orders are in
+    expected = scipy_chance_b_beats_a(a, b)
+    assert (shown[1], shown[4]) == (as_the_page_writes(1 - expected), as_the_page_writes(expected))
+    assert shown[7] in ("no clear winner yet", "not enough data yet", "winner A", "winner B")
+    # Before the conversions came, nobody had converted: the first moment says so.
+    expect(moments.first).to_have_accessible_name(
+        re.compile(r"A (—|[<>\d.]+%) \(0 of \d+\), B (—|[<>\d.]+%) \(0 of \d+\)")
+    )
+    expect(card).to_contain_text("a winner needs")
+    assert_accessible(page)
+
+
+def test_submit_says_whether_the_reach_gives_the_test_its_power(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets power {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    preview = api.get(f"/api/v1/orchestrator/campaigns/{campaign_id}/launch-preview").json()
+    assert 0 < preview["will_receive"] < 2 * 53_211
+
+    log_in(page, server.admin_password)
+    page.goto(f"/campaigns/{campaign_id}")
+    page.get_by_role("button", name="Submit").click()
+    dialog = page.get_by_role("dialog", name=f"Submit “{name}”?")
+    power = dialog.get_by_role("status", name="Power of the test")
+    # The textbook two-proportion sample: (z.975 sqrt(2 p q) + z.8 sqrt(p1 q1 + p2 q2))^2 / d^2.
+    expect(power).to_contain_text(
+        "To detect a +10.0% relative lift on a 3.00% rate at 80% power you need 53,211 "
+        "recipients per arm, 106,422 in all"
+    )
+    expect(power).to_contain_text(f"an audience of {preview['will_receive']:,} does not give that")
+    expect(power).to_contain_text("Too few recipients for the test")
+    assert_accessible(page)
+    dialog.get_by_role("button", name="Back").click()
+
+
+def test_the_calculator_warns_when_the_sends_do_not_match_the_planned_shares(
+    page: Page, server: Server
+) -> None:
+    from scipy import stats
+
+    log_in(page, server.admin_password)
+    page.goto("/experiments")
+    counts = page.get_by_role("form", name="Counts to analyse")
+    first, second = (
+        counts.get_by_role("group", name="Arm 1"),
+        counts.get_by_role("group", name="Arm 2"),
+    )
+    first.get_by_label("Planned share (%)").fill("50")
+    second.get_by_label("Planned share (%)").fill("50")
+    second.get_by_label("Trials").fill("1300")
+    counts.get_by_role("button", name="Analyse").click()
+
+    # 1000 and 1300 sends planned half and half: SciPy's chi-square test of the split.
+    p_value = stats.chisquare([1000, 1300], [1150, 1150]).pvalue
+    mismatch = page.get_by_role("alert").filter(has_text="Sample ratio mismatch")
+    expect(mismatch).to_be_visible()
+    expect(mismatch).to_contain_text(f"chi-square p = {p_value:.1e} < 0.001")
+
+    second.get_by_label("Trials").fill("1010")
+    counts.get_by_role("button", name="Analyse").click()
+    expect(page.get_by_role("status").filter(has_text="Winner: variant B")).to_be_visible()
+    expect(mismatch).to_have_count(0)
     assert_accessible(page)

@@ -108,3 +108,25 @@ def test_sample_size_says_whether_the_audience_gives_the_power() -> None:
     assert code == 0, output
     assert "53,211 recipients per arm" in output and "does not give" in output
     assert bad_code == 2 and "minimum_detectable_lift must be at least" in bad
+
+
+def test_history_prints_the_chance_to_be_best_at_each_moment(cli_data_dir: Path) -> None:
+    code, output = run("history", "1", "--points", "3")
+
+    assert code == 0, output
+    assert "Chance to be best over time" in output and "a winner needs 95.0%" in output
+    # The seed: every send at minute 0, conversions at minute 60; the middle moment is 30.
+    assert "0/300" in output and "15/300" in output and "45/300" in output
+    assert "winner B" in output
+
+    code, output = run("history", "1", "--points", "2", "--json")
+    assert code == 0, output
+    points = json.loads(output)["points"]
+    assert [p["verdict"] for p in points] == ["no_clear_winner", "winner"]
+
+
+def test_history_of_a_campaign_without_experiment_says_so(cli_data_dir: Path) -> None:
+    code, output = run("history", "2")
+
+    assert code != 0 and "Traceback" not in output
+    assert "no experiment" in output

@@ -145,6 +145,9 @@ BANDIT = {
     "maturity_minutes": 5,
     "burn_in_per_arm": 5,
     "floor_weight": 0.01,
+    # Run 1 keeps re-weighting to its end (B would win by the rule after one batch and take
+    # the rest), so both variants carry evidence into run 2.
+    "stop_at_winner": False,
 }
 
 

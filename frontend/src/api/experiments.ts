@@ -20,6 +20,7 @@ export type SampleSizeRequest = BodyOf<paths["/api/v1/experiments/sample-size"][
 export type SampleSize = Ok<paths["/api/v1/experiments/sample-size"]["post"]>;
 export type Rollout = Ok<RolloutPath["get"]>;
 export type RolloutConfig = BodyOf<RolloutPath["put"]>;
+export type ChanceHistory = Ok<paths["/api/v1/experiments/campaigns/{campaign_id}/history"]["get"]>;
 export type Decision = Ok<paths["/api/v1/experiments/campaigns/{campaign_id}/decisions"]["get"]>[number];
 
 const POLL_MS = 5_000;
@@ -28,6 +29,7 @@ const keys = {
   report: (id: number) => ["experiments", id, "report"] as const,
   rollout: (id: number) => ["experiments", id, "rollout"] as const,
   decisions: (id: number) => ["experiments", id, "decisions"] as const,
+  history: (id: number, metric: string) => ["experiments", id, "history", metric] as const,
 };
 
 export function useExperimentReport(id: number) {
@@ -56,6 +58,29 @@ export function useDecisions(id: number) {
         api.GET("/api/v1/experiments/campaigns/{campaign_id}/decisions", { params: { path: { campaign_id: id } } }),
       ),
     refetchInterval: POLL_MS,
+  });
+}
+
+/** Chance to win over time, recounted by the API from the stored events (never drawn here). */
+export function useChanceHistory(id: number, metric: "converted" | "clicked" = "converted") {
+  return useQuery({
+    queryKey: keys.history(id, metric),
+    queryFn: () =>
+      unwrap(
+        api.GET("/api/v1/experiments/campaigns/{campaign_id}/history", {
+          params: { path: { campaign_id: id }, query: { metric, points: 24 } },
+        }),
+      ),
+    refetchInterval: POLL_MS,
+  });
+}
+
+/** The sample size a test of `arms` variants needs, and whether `audience` gives it (asked, not computed here). */
+export function usePlannedSample(body: SampleSizeRequest, enabled: boolean) {
+  return useQuery({
+    queryKey: ["experiments", "sample-size", body] as const,
+    queryFn: () => unwrap(api.POST("/api/v1/experiments/sample-size", { body })),
+    enabled,
   });
 }
 

@@ -1898,6 +1898,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments/campaigns/{campaign_id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Campaign Chance History
+         * @description Chance to win over time: each variant's chance to be best and to beat the control at
+         *     evenly spaced moments, recounted from the events stored up to each one.
+         */
+        get: operations["campaign_chance_history_api_v1_experiments_campaigns__campaign_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/experiments/analyse": {
         parameters: {
             query?: never;
@@ -3635,6 +3656,75 @@ export interface components {
             quiet_hours?: components["schemas"]["DailyWindowIn"] | null;
             /** Timezone */
             timezone?: string | null;
+        };
+        /**
+         * ChanceArmRead
+         * @description One variant at one moment: its counts then, and the chances they gave.
+         */
+        ChanceArmRead: {
+            /** Key */
+            key: string;
+            /**
+             * Trials
+             * @description Recipients first sent to by then.
+             */
+            trials: number;
+            /**
+             * Successes
+             * @description Of them, those who had done the metric by then.
+             */
+            successes: number;
+            /**
+             * Chance To Be Best
+             * @description None while fewer than two variants have sends.
+             */
+            chance_to_be_best: number | null;
+            /**
+             * Chance To Beat Control
+             * @description None for the control.
+             */
+            chance_to_beat_control: number | null;
+        };
+        /**
+         * ChanceHistoryRead
+         * @description Chance to win over time: the analysis recomputed at evenly spaced moments from the
+         *     campaign's first send to its latest event, each from the events up to that moment.
+         */
+        ChanceHistoryRead: {
+            /** Campaign Id */
+            campaign_id: number;
+            metric: components["schemas"]["EventType"];
+            /** @description Always sent: each recipient's first send. */
+            exposure: components["schemas"]["EventType"];
+            /** Control Key */
+            control_key: string;
+            /** Engine */
+            engine: string;
+            rule: components["schemas"]["DecisionRuleRead"];
+            /**
+             * Points
+             * @description Oldest first; empty before any send.
+             */
+            points: components["schemas"]["ChancePointRead"][];
+        };
+        /**
+         * ChancePointRead
+         * @description The experiment's analysis as it stood at `at`, from the events stored up to then.
+         */
+        ChancePointRead: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            verdict: components["schemas"]["Verdict"];
+            /**
+             * Leader
+             * @description The rule's winner at that moment, if it named one.
+             */
+            leader: string | null;
+            /** Arms */
+            arms: components["schemas"]["ChanceArmRead"][];
         };
         /** ChangesRequest */
         ChangesRequest: {
@@ -6326,11 +6416,22 @@ export interface components {
              */
             interval_minutes: number;
             /**
+             * Reweight Every Outcomes
+             * @description bandit: also send the next batch as soon as this many new rewards came since the last one (checked every guardrail_check_minutes), before the interval ends.
+             */
+            reweight_every_outcomes?: number | null;
+            /**
              * Maturity Minutes
              * @description bandit: a send is evidence once this old (late conversions).
              * @default 60
              */
             maturity_minutes: number;
+            /**
+             * Stop At Winner
+             * @description bandit: once the experiment's decision rule names a winner (every variant at the minimum sample, chance to be best at the certainty), every recipient still held gets it and the bandit stops exploring; off: the bandit keeps re-weighting to the end.
+             * @default true
+             */
+            stop_at_winner: boolean;
             /**
              * Warm Start Discount
              * @description bandit, recurring campaign: a run starts from the latest earlier bandit run's results, each earlier send worth this much of a new one (0: learn from scratch).
@@ -16562,6 +16663,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExperimentReport"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    campaign_chance_history_api_v1_experiments_campaigns__campaign_id__history_get: {
+        parameters: {
+            query?: {
+                metric?: components["schemas"]["EventType"];
+                /** @description Moments from the first send to the latest event. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The campaign's id */
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChanceHistoryRead"];
                 };
             };
             /** @description Not authenticated: no, an expired or a wrong credential */

@@ -75,6 +75,40 @@ async def mature_variant_counts(
     return [MatureVariantCounts(key, sent[key], won[key]) for key in sorted(sent)]
 
 
+@dataclass(frozen=True)
+class VariantTimes:
+    """A variant's recipients over time: each one's first send, and for those who did the
+    metric, when they first did it (never before their send), both sorted."""
+
+    variant_key: str
+    sent_at: tuple[datetime, ...]
+    succeeded_at: tuple[datetime, ...]
+
+
+async def variant_times(
+    *, session: AsyncSession, campaign_id: int, metric: EventType
+) -> list[VariantTimes]:
+    """Returns, per variant, when each recipient was first sent to and when each of them first
+    did `metric`: the counts at any moment of the campaign, from its stored events."""
+    firsts = await _first_sends(session, campaign_id)
+    person = func.coalesce(Event.contact_id, Event.anonymous_id, -Event.id)
+    rows = await session.execute(
+        select(person, func.min(Event.occurred_at))
+        .where(Event.campaign_id == campaign_id, Event.type == metric.value)
+        .group_by(person)
+    )
+    did = {int(who): _aware(at) for who, at in rows}
+    sent: defaultdict[str, list[datetime]] = defaultdict(list)
+    won: defaultdict[str, list[datetime]] = defaultdict(list)
+    for (variant_key, who), at in firsts.items():
+        sent[variant_key].append(at)
+        if who in did:
+            won[variant_key].append(max(at, did[who]))
+    return [
+        VariantTimes(key, tuple(sorted(sent[key])), tuple(sorted(won[key]))) for key in sorted(sent)
+    ]
+
+
 async def pre_period_summaries(
     *, session: AsyncSession, campaign_id: int, metric: EventType, window: timedelta
 ) -> list[PrePeriodSummary]:

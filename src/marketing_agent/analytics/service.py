@@ -34,10 +34,12 @@ from marketing_agent.analytics.cohorts import (
     MatureVariantCounts,
     PrePeriodSummary,
     ValueSummary,
+    VariantTimes,
     first_send_at,
     mature_variant_counts,
     pre_period_summaries,
     value_summaries,
+    variant_times,
 )
 from marketing_agent.analytics.journeys import CampaignCount, Journey
 from marketing_agent.analytics.links import (
@@ -94,6 +96,7 @@ __all__ = [
     "TrackedLink",
     "ValueSummary",
     "VariantStats",
+    "VariantTimes",
     "campaign_stats",
     "contact_campaigns",
     "contact_events",
@@ -117,6 +120,7 @@ __all__ = [
     "tracker_of",
     "value_summaries",
     "variant_keys",
+    "variant_times",
     "write_rows",
 ]
 

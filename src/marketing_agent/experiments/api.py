@@ -16,6 +16,7 @@ from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
     ApproveWinner,
+    ChanceHistoryRead,
     DecisionRead,
     ExperimentRead,
     ExperimentReport,
@@ -57,6 +58,28 @@ async def campaign_experiment(
         pre_period_days=pre_period_days,
     )
     return ExperimentReport(experiment=ExperimentRead.model_validate(experiment), results=results)
+
+
+@router.get("/campaigns/{campaign_id}/history")
+async def campaign_chance_history(
+    campaign_id: CampaignId,
+    session: DbSession,
+    principal: CanRead,
+    settings: CurrentSettings,
+    metric: analytics.EventType = analytics.EventType.CONVERTED,
+    points: Annotated[
+        int, Query(ge=1, le=200, description="Moments from the first send to the latest event.")
+    ] = 24,
+) -> ChanceHistoryRead:
+    """Chance to win over time: each variant's chance to be best and to beat the control at
+    evenly spaced moments, recounted from the events stored up to each one."""
+    return await service.campaign_chance_history(
+        session=session,
+        campaign_id=campaign_id,
+        metric=metric,
+        rule=service.decision_rule(settings),
+        points=points,
+    )
 
 
 @router.post("/analyse")

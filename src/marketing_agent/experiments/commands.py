@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a c
     from marketing_agent.core.db import Database
     from marketing_agent.core.errors import MarketingAgentError
     from marketing_agent.core.settings import Settings
-    from marketing_agent.experiments.schemas import AnalysisFields, RolloutRead
+    from marketing_agent.experiments.schemas import (
+        AnalysisFields,
+        ChanceHistoryRead,
+        RolloutRead,
+    )
 
 DataDir = Annotated[Path | None, typer.Option(help="Where the SQLite file and keys live.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the API's JSON answer instead.")]
@@ -69,6 +73,34 @@ def add_experiments_commands(
         _console().print(f"[bold]Experiment of campaign {campaign}[/] ({metric} per send)")
         _print_analysis(results)
         _print_rollout(rollout)
+
+    @experiments_app.command("history")
+    def history(
+        campaign: Annotated[int, typer.Argument(help="The campaign's id.", min=1)],
+        metric: Annotated[str, typer.Option(help="Success event: converted or clicked.")] = (
+            "converted"
+        ),
+        points: Annotated[int, typer.Option(help="Moments to show.", min=1, max=200)] = 12,
+        as_json: AsJson = False,
+        data_dir: DataDir = None,
+    ) -> None:
+        """Chance to win over time: each variant's chance to be best at moments of the send."""
+        from marketing_agent.analytics import service as analytics
+        from marketing_agent.core.errors import MarketingAgentError
+
+        try:
+            event = analytics.EventType(metric)
+        except ValueError:
+            _refuse("--metric", f"'{metric}' is not an event type (e.g. converted, clicked)")
+        settings = settings_of(data_dir)
+        try:
+            read = asyncio.run(_history(settings, database_of, campaign, event, points))
+        except MarketingAgentError as exc:
+            fail(exc)
+        if as_json:
+            _console().print_json(read.model_dump_json())
+            return
+        _print_history(read)
 
     @experiments_app.command("analyse")
     def analyse(
@@ -164,6 +196,21 @@ async def _show(
         )
         rollout = await service.get_rollout(session=session, campaign_id=campaign_id)
         return results, rollout
+
+
+async def _history(
+    settings: Settings, database_of: DatabaseOf, campaign_id: int, metric: Any, points: int
+) -> ChanceHistoryRead:
+    from marketing_agent.experiments import service
+
+    async with database_of(settings) as db, db.session() as session:
+        return await service.campaign_chance_history(
+            session=session,
+            campaign_id=campaign_id,
+            metric=metric,
+            rule=service.decision_rule(settings),
+            points=points,
+        )
 
 
 def _parse_arm(text: str) -> dict[str, Any]:
@@ -265,3 +312,31 @@ def _print_rollout(rollout: RolloutRead) -> None:
     if rollout.held:
         line += f"; {rollout.held:,} recipients wait for the decision"
     _console().print(line)
+
+
+def _print_history(history: ChanceHistoryRead) -> None:
+    rule = history.rule
+    _console().print(
+        f"[bold]Chance to be best over time[/], campaign {history.campaign_id} "
+        f"({history.metric.value} per send; {history.engine}); a winner needs "
+        f"{_chance(rule.chance_to_win)} and {rule.min_trials_per_arm:,} sends per variant"
+    )
+    if not history.points:
+        _console().print("Nothing sent yet.")
+        return
+    keys = [arm.key for arm in history.points[0].arms]
+    table = Table()
+    table.add_column("at (UTC)")
+    for key in keys:
+        label = f"{key} (control)" if key == history.control_key else key
+        table.add_column(f"{label} succ./sends", justify="right")
+        table.add_column(f"{key} P(best)", justify="right")
+    table.add_column("verdict")
+    for point in history.points:
+        cells = [point.at.strftime("%Y-%m-%d %H:%M")]
+        for arm in point.arms:
+            cells += [f"{arm.successes:,}/{arm.trials:,}", _chance(arm.chance_to_be_best)]
+        verdict = point.verdict.value.replace("_", " ")
+        cells.append(f"winner {point.leader}" if point.leader else verdict)
+        table.add_row(*cells)
+    _console().print(table)

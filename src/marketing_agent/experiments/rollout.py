@@ -246,9 +246,11 @@ async def advance_rollout(
                 session, experiment, config, state, results, held_unit_ids, now
             )
         elif config.mode is RolloutMode.BANDIT:
-            release = await _bandit_batch(session, experiment, config, state, held_unit_ids, now)
-    elif config.mode is not RolloutMode.FIXED and not held_unit_ids:
-        state["phase"] = "done" if config.mode is RolloutMode.BANDIT else state["phase"]
+            release = await _bandit_batch(
+                session, experiment, config, state, results, held_unit_ids, now
+            )
+    elif config.mode is RolloutMode.BANDIT and not held_unit_ids and not state.get("winner"):
+        state["phase"] = "done"
     resume = list(state.pop("resume", []))
     state["released"] = int(state.get("released", 0)) + len(release)
     state["held"] = len(held_unit_ids) - len(release)
@@ -583,12 +585,37 @@ async def _bandit_batch(
     experiment: Experiment,
     config: RolloutConfig,
     state: dict[str, Any],
+    results: ExperimentResults,
     held: Sequence[int],
     now: datetime,
 ) -> dict[int, str]:
-    """Every interval: Thompson weights from mature sends, and the next batch sent by them."""
+    """The experiment's winner, once its rule names one, to every held recipient; else, every
+    interval, Thompson weights from mature sends and the next batch sent by them."""
+    if state.get("winner"):
+        return _give_all(state, held, state["winner"])  # late arrivals (a re-held arm's)
+    paused = set(state.get("paused_arms", []))
+    if config.stop_at_winner and results.leader is not None and results.leader not in paused:
+        # The campaign's winner is the one the experiment's statistics name, at the certainty
+        # they state, not the arm the bandit's mature-send weights favour (they can disagree
+        # while late conversions arrive).
+        weights = state.get("weights") or {}
+        await _audit(
+            session,
+            experiment,
+            "experiment.winner_chosen",
+            f"Variant {results.leader} won by the experiment's rule: {results.reason} The "
+            f"bandit stops exploring; the other {len(held):,} recipients get it.",
+            _figures(results)
+            | {"winner": results.leader, "released": len(held), "bandit_weights": weights},
+        )
+        return _give_all(state, held, results.leader)
     last = _time(state.get("last_release_at")) or now
-    if now - last < timedelta(minutes=config.interval_minutes):
+    rewards = sum(arm.successes for arm in results.arms)
+    new_rewards = rewards - int(state.get("rewards_at_release", 0))
+    by_outcomes = bool(config.reweight_every_outcomes) and new_rewards >= (
+        config.reweight_every_outcomes or 0
+    )
+    if now - last < timedelta(minutes=config.interval_minutes) and not by_outcomes:
         return {}
     started = _time(state.get("started_at")) or now
     # Until a send can be `maturity` old, judge by half the elapsed time (as benchmarked), so
@@ -601,7 +628,6 @@ async def _bandit_batch(
         reward=config.reward,
     )
     by_key = {row.variant_key: row for row in mature}
-    paused = set(state.get("paused_arms", []))
     live = [arm.key for arm in _arms(experiment) if arm.key not in paused]
     if not live:
         return {}
@@ -640,9 +666,12 @@ async def _bandit_batch(
         session,
         experiment,
         "experiment.reweighted",
-        f"Batch {batch_no + 1}: {len(release):,} recipients split {shares}; {why}.",
+        f"Batch {batch_no + 1}"
+        + (f" ({new_rewards:,} new {config.reward.value} since the last)" if by_outcomes else "")
+        + f": {len(release):,} recipients split {shares}; {why}.",
         {
             "batch": batch_no + 1,
+            "trigger": "interval" if not by_outcomes else f"{new_rewards} new rewards",
             "released": len(release),
             "held_after": len(held) - len(release),
             "weights": weights,
@@ -653,10 +682,23 @@ async def _bandit_batch(
             "burn_in": burn_in,
             "paused_arms": sorted(paused),
             "started_from_campaign_id": state.get("warm_from") if state.get("prior") else None,
+            # The experiment's own verdict on every send so far, beside the bandit's evidence.
+            "verdict": results.verdict.value,
+            "verdict_reason": results.reason,
         },
     )
+    if len(release) == len(held):
+        await _audit(
+            session,
+            experiment,
+            "experiment.bandit_finished",
+            f"The bandit released its last batch without a winner by the experiment's rule: "
+            f"{results.reason}",
+            _figures(results) | {"batches": batch_no + 1},
+        )
     state |= {
         "batches": batch_no + 1,
+        "rewards_at_release": rewards,
         "last_release_at": now.isoformat(),
         "weights": weights,
         "phase": "bandit" if len(held) > len(release) else "done",
@@ -852,6 +894,13 @@ def _floor_pct(p: float) -> str:
     return f"{int(p * 1000) / 10:.1f}%"
 
 
+def _describe_stop(config: RolloutConfig) -> str:
+    if not config.stop_at_winner:
+        return "; re-weighted to the end, whatever the experiment's rule says"
+    certainty = f" ({config.chance_to_win:.0%} chance to be best)" if config.chance_to_win else ""
+    return f"; once the experiment's rule names a winner{certainty}, the rest gets it"
+
+
 def _describe(config: RolloutConfig) -> str:
     if config.mode is RolloutMode.TEST_THEN_SEND:
         rule = (
@@ -866,8 +915,15 @@ def _describe(config: RolloutConfig) -> str:
         kind = "top-two" if config.top_two else "plain"
         return (
             f"Bandit ({kind} Thompson sampling on {config.reward.value}): batches of "
-            f"{config.batch_size} every {config.interval_minutes:g} min, burn-in "
+            f"{config.batch_size} every {config.interval_minutes:g} min"
+            + (
+                f" or every {config.reweight_every_outcomes:,} new {config.reward.value}"
+                if config.reweight_every_outcomes
+                else ""
+            )
+            + ", burn-in "
             f"{config.burn_in_per_arm} per variant, floor {config.floor_weight:.1%}"
+            + _describe_stop(config)
             + (
                 f"; a recurring campaign's later run starts from the previous run's results, "
                 f"each earlier send worth {config.warm_start_discount:g} of a new one"

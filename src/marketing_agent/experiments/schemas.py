@@ -245,6 +245,40 @@ class ExperimentResults(AnalysisFields):
     )
 
 
+class ChanceArmRead(BaseModel):
+    """One variant at one moment: its counts then, and the chances they gave."""
+
+    key: str
+    trials: int = Field(description="Recipients first sent to by then.")
+    successes: int = Field(description="Of them, those who had done the metric by then.")
+    chance_to_be_best: float | None = Field(
+        description="None while fewer than two variants have sends."
+    )
+    chance_to_beat_control: float | None = Field(description="None for the control.")
+
+
+class ChancePointRead(BaseModel):
+    """The experiment's analysis as it stood at `at`, from the events stored up to then."""
+
+    at: datetime
+    verdict: Verdict
+    leader: str | None = Field(description="The rule's winner at that moment, if it named one.")
+    arms: list[ChanceArmRead]
+
+
+class ChanceHistoryRead(BaseModel):
+    """Chance to win over time: the analysis recomputed at evenly spaced moments from the
+    campaign's first send to its latest event, each from the events up to that moment."""
+
+    campaign_id: int
+    metric: EventType
+    exposure: EventType = Field(description="Always sent: each recipient's first send.")
+    control_key: str
+    engine: str
+    rule: DecisionRuleRead
+    points: list[ChancePointRead] = Field(description="Oldest first; empty before any send.")
+
+
 class AnalysisRead(AnalysisFields):
     """The calculator's answer."""
 
@@ -415,12 +449,25 @@ class RolloutConfig(BaseModel):
     interval_minutes: float = Field(
         15, ge=0.01, le=10080, allow_inf_nan=False, description="bandit: time between batches."
     )
+    reweight_every_outcomes: int | None = Field(
+        None,
+        ge=1,
+        le=10**6,
+        description="bandit: also send the next batch as soon as this many new rewards came "
+        "since the last one (checked every guardrail_check_minutes), before the interval ends.",
+    )
     maturity_minutes: float = Field(
         60,
         ge=0,
         le=43200,
         allow_inf_nan=False,
         description="bandit: a send is evidence once this old (late conversions).",
+    )
+    stop_at_winner: bool = Field(
+        True,
+        description="bandit: once the experiment's decision rule names a winner (every variant "
+        "at the minimum sample, chance to be best at the certainty), every recipient still held "
+        "gets it and the bandit stops exploring; off: the bandit keeps re-weighting to the end.",
     )
     warm_start_discount: float = Field(
         0.5,

@@ -19,7 +19,15 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.experiments import cuped, frequentist, power, revenue, rollout, splitter
+from marketing_agent.experiments import (
+    cuped,
+    frequentist,
+    history,
+    power,
+    revenue,
+    rollout,
+    splitter,
+)
 from marketing_agent.experiments.analysis import DecisionRule, analyse
 from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.readout import analysis_fields
@@ -28,6 +36,7 @@ from marketing_agent.experiments.rollout import RolloutStep as RolloutStep
 from marketing_agent.experiments.schemas import (
     AnalyseRequest,
     AnalysisRead,
+    ChanceHistoryRead,
     CupedArmRead,
     CupedRead,
     DecisionRead,
@@ -210,6 +219,29 @@ async def campaign_results(
     )
     results.revenue = await _revenue(session, campaign_id, results)
     return results
+
+
+async def campaign_chance_history(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    metric: analytics.EventType = analytics.EventType.CONVERTED,
+    rule: DecisionRule | None = None,
+    points: int = 24,
+) -> ChanceHistoryRead:
+    """Returns each arm's chance to be best and to beat the control at `points` moments from
+    the first send to the latest event, recounted from the stored events up to each moment."""
+    experiment = await _get_or_raise(session, campaign_id)
+    stored = await analytics.variant_times(session=session, campaign_id=campaign_id, metric=metric)
+    return history.chance_history(
+        campaign_id=campaign_id,
+        times={row.variant_key: (row.sent_at, row.succeeded_at) for row in stored},
+        keys=[arm.key for arm in arms_of(experiment)],
+        control_key=experiment.control_key,
+        metric=metric,
+        rule=rule or DecisionRule(),
+        points=points,
+    )
 
 
 async def _revenue(

@@ -12,6 +12,7 @@ interface ArmRow {
   key: string;
   trials: number;
   successes: number;
+  share_percent?: number | null;
 }
 
 interface CalculatorForm {
@@ -31,7 +32,16 @@ export function Calculator() {
   const analyse = useAnalyse();
   const [form] = Form.useForm<CalculatorForm>();
   const arms = Form.useWatch("arms", form) ?? START.arms;
-  const submit = (values: CalculatorForm) => analyse.mutate({ control: values.control, arms: values.arms } as AnalyseRequest);
+  // A planned share for every arm turns on the sample-ratio check; for some only, the API says what is missing.
+  const submit = (values: CalculatorForm) =>
+    analyse.mutate({
+      control: values.control,
+      arms: values.arms.map(({ share_percent, ...arm }) =>
+        values.arms.some((a) => a.share_percent !== undefined && a.share_percent !== null)
+          ? { ...arm, weight: share_percent ?? null }
+          : arm,
+      ),
+    } as AnalyseRequest);
   return (
     <Card title="Analyse any test's counts">
       <Form<CalculatorForm> form={form} initialValues={START} onFinish={submit} aria-label="Counts to analyse">
@@ -48,6 +58,13 @@ export function Calculator() {
                   </Form.Item>
                   <Form.Item label="Successes" name={[field.name, "successes"]} rules={[{ required: true }]}>
                     <InputNumber min={0} />
+                  </Form.Item>
+                  <Form.Item
+                    label="Planned share (%)"
+                    name={[field.name, "share_percent"]}
+                    tooltip="Optional: the share of traffic this arm should have had; with one for every arm the sends are checked against them (sample ratio mismatch)."
+                  >
+                    <InputNumber min={0.01} max={100} />
                   </Form.Item>
                   {fields.length > 2 && (
                     <Button type="text" aria-label={`Remove arm ${index + 1}`} icon={<MinusCircleOutlined aria-hidden />} onClick={() => remove(field.name)} />

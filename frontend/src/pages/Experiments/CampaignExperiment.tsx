@@ -1,5 +1,5 @@
 /** A campaign's experiment: verdict and certainty, intervals, every engine's numbers, revenue per recipient, guardrails, CUPED,
- * the rollout (test-then-send, bandit) and its audited decisions. */
+ * chance to win over time, the rollout (test-then-send, bandit) and its audited decisions. */
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { Alert, Card, Col, Result, Row, Space, Table, Tag, Typography } from "antd";
 import { Link, useParams } from "react-router";
@@ -8,6 +8,7 @@ import { useExperimentReport, type Results } from "../../api/experiments";
 import { asApiError } from "../../api/problem";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { ArmIntervals } from "./ArmIntervals";
+import { ChanceOverTime } from "./ChanceOverTime";
 import { DecisionsTimeline } from "./DecisionsTimeline";
 import { formatP, formatRate } from "./numbers";
 import { ResultsTable } from "./ResultsTable";
@@ -115,6 +116,7 @@ export function CampaignExperiment() {
               <RolloutCard campaignId={id} />
             </Col>
           </Row>
+          <ChanceOverTime campaignId={id} metric={results.metric === "clicked" ? "clicked" : "converted"} />
           <Card title="Per variant">
             <ResultsTable analysis={results} caption="Per-variant statistics" />
           </Card>

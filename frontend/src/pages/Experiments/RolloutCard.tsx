@@ -33,6 +33,8 @@ interface ModeForm {
   interval_minutes: number;
   maturity_minutes: number;
   top_two: boolean;
+  stop_at_winner: boolean;
+  reweight_every_outcomes?: number | null;
   reuse_winner: boolean;
   warm_start_discount: number;
 }
@@ -60,6 +62,8 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: v.interval_minutes,
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
+        stop_at_winner: v.stop_at_winner,
+        reweight_every_outcomes: v.reweight_every_outcomes ?? null,
         reuse_winner: v.reuse_winner,
         warm_start_discount: v.warm_start_discount,
       } as RolloutConfig,
@@ -84,6 +88,8 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         interval_minutes: c.interval_minutes,
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
+        stop_at_winner: c.stop_at_winner ?? true,
+        reweight_every_outcomes: c.reweight_every_outcomes ?? null,
         reuse_winner: c.reuse_winner ?? true,
         warm_start_discount: c.warm_start_discount ?? 0.5,
       }}
@@ -135,10 +141,25 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
           <Form.Item label="Minutes between batches" name="interval_minutes">
             <InputNumber min={0.01} />
           </Form.Item>
+          <Form.Item
+            label="Or after this many new successes"
+            name="reweight_every_outcomes"
+            tooltip="Optional: the next batch also goes as soon as this many new conversions (or clicks) came since the last one."
+          >
+            <InputNumber min={1} placeholder="only by time" />
+          </Form.Item>
           <Form.Item label="A send counts after (minutes)" name="maturity_minutes">
             <InputNumber min={0} />
           </Form.Item>
           <Form.Item label="Top-two Thompson sampling" name="top_two" valuePropName="checked">
+            <Switch />
+          </Form.Item>
+          <Form.Item
+            label="Send the rule's winner to the rest"
+            name="stop_at_winner"
+            valuePropName="checked"
+            tooltip="Once the experiment's statistics name a winner at the certainty above, every recipient still waiting gets it."
+          >
             <Switch />
           </Form.Item>
           <Form.Item
