@@ -50,7 +50,7 @@ from marketing_agent.orchestrator import flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from marketing_agent.orchestrator.worker import DeliveryWorker
-from marketing_agent.runtime import Runtime, open_runtime
+from marketing_agent.runtime import Runtime, open_runtime, settle_heap
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 
@@ -363,6 +363,7 @@ async def main(recipients: int, runs: int, with_peer: bool, consent_only: bool =
             db = await sqlite_database()
             runtime = product_runtime(db)
             sender_id = await product_sender(runtime, url, ours)
+            settle_heap()  # as the product's long-running roles do once started
             print(f"set up in {time.monotonic() - began:.1f} s")
             consent = await consent_phase(runtime, http, ours, recipients)
             print(

@@ -154,7 +154,7 @@ def run(
 
     app = create_app(settings, transports=transports)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
-    _serve_with_banner(config, banner)
+    _serve(config, banner)
 
 
 def _for_terminal(settings: Settings) -> Settings:
@@ -187,17 +187,22 @@ def _refuse_busy_port(host: str, port: int) -> None:
             raise typer.Exit(1) from exc
 
 
-def _serve_with_banner(config: Any, banner: Callable[[], None]) -> None:
-    """Runs uvicorn and prints the login banner once it listens."""
+def _serve(config: Any, banner: Callable[[], None] | None = None) -> None:
+    """Runs uvicorn; once it listens (the app's runtime built), settles the heap and prints the
+    login banner."""
     import uvicorn
 
-    class BannerServer(uvicorn.Server):
+    from marketing_agent.runtime import settle_heap
+
+    class Server(uvicorn.Server):
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets)
             if self.started:
-                banner()
+                settle_heap()
+                if banner is not None:
+                    banner()
 
-    BannerServer(config).run()
+    Server(config).run()
 
 
 @app.command()
@@ -231,7 +236,11 @@ def api(
     settings = _settings(data_dir).model_copy(update={"run_worker": False, "run_scheduler": False})
     host, port = host or settings.host, port or settings.port
     out().print(f"[bold green]API[/] at http://{host}:{port}/ (no worker, no scheduler)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
+    _serve(
+        uvicorn.Config(
+            create_app(settings), host=host, port=port, log_level="warning", **UVICORN_OPTIONS
+        )
+    )
 
 
 @app.command()

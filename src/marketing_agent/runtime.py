@@ -15,6 +15,7 @@ type checking only).
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -242,6 +243,7 @@ async def serve(settings: Settings, *, role: Role) -> None:
     if role not in ("worker", "scheduler"):
         raise ValueError(f"{role} is not a background role")
     runtime = open_runtime(settings, role=role)
+    settle_heap()
     try:
         if role == "worker":
             await run_worker(runtime, stop)
@@ -256,6 +258,16 @@ async def serve(settings: Settings, *, role: Role) -> None:
             log.info("scheduler.stopped")
     finally:
         await runtime.close()
+
+
+def settle_heap() -> None:
+    """Called once by a long-running process when it has started (`serve`, the CLI's `run` and
+    `api`): collects what start-up left and freezes the rest (gc.freeze), so the collector
+    never walks the modules, models and schemas again. Measured in bench_realclock.py: a full
+    collection of the ~410,000 objects start-up leaves stalled the event loop for 1.0 s under
+    load, once in every campaign of 900, holding every send (3 % of a 30 s campaign's rate)."""
+    gc.collect()
+    gc.freeze()
 
 
 @asynccontextmanager

@@ -381,3 +381,35 @@ def test_after_a_single_flood_wait_the_sender_is_back_at_its_full_rate(
     assert limiter.rate_per_s == pytest.approx(per_s, rel=1e-4)
     steady = grants[-(2 * per_s) - 1 :]  # two whole windows after the catch-up
     assert (len(steady) - 1) / (steady[-1] - steady[0]) == pytest.approx(per_s, rel=1e-3)
+
+
+def test_the_answers_time_not_the_callers_lag_bounds_the_next_window() -> None:
+    """A caller that resumes late (a busy event loop) but reports when the transport had the
+    answer costs the pace nothing: the 31st send of a bot goes one second after the first's
+    answer, not one second after the caller resumed."""
+    profile = PROFILES["bot"]
+    lag_s, round_trip_s = 0.2, 0.002
+
+    async def thirty_first(*, report_answer: bool) -> float:
+        clock = VirtualClock()
+        limiter = SenderRateLimiter(profile, clock=clock, transit=TransitEstimate(real=True))
+        start = clock.monotonic()
+
+        async def send(chat: int) -> None:
+            await limiter.acquire(chat, "private")
+            answered = clock.monotonic() + round_trip_s
+            await clock.sleep(round_trip_s + lag_s)  # the caller resumes late
+            limiter.sent(chat, answered_at=answered if report_answer else None)
+
+        await asyncio.gather(*(send(chat) for chat in range(1, 31)))
+        await limiter.acquire(31, "private")
+        return clock.monotonic() - start
+
+    loop = asyncio.new_event_loop()
+    try:
+        late = loop.run_until_complete(thirty_first(report_answer=False))
+        on_time = loop.run_until_complete(thirty_first(report_answer=True))
+    finally:
+        loop.close()
+    assert on_time == pytest.approx(1.0 + round_trip_s, abs=0.006)
+    assert late == pytest.approx(1.0 + round_trip_s + lag_s, abs=0.006)

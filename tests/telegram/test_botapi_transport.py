@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -365,3 +366,22 @@ async def test_a_message_whose_answer_was_lost_still_shows_in_the_delivery_log(
     delivered = await people.delivered()
     assert [(m["chat_id"], m["response_lost"]) for m in delivered] == [(91, True), (92, False)]
     assert [m["text"] for m in await people.received(91)] == ["Sale!"]
+
+
+async def test_a_send_carries_when_its_answer_reached_the_transport(people: People) -> None:
+    """The limiter bounds a send's arrival by the answer's time: the transport times it when
+    aiohttp has the response (before aiogram parses it and the caller resumes), for sends and
+    for refusals alike."""
+    await people.started(43)
+    transport = people.transport()
+    try:
+        before = time.monotonic()
+        sent = await transport.send(OutgoingMessage(chat_id=43, text="Boots 20% off"))
+        resumed = time.monotonic()
+        refused = await transport.send(OutgoingMessage(chat_id=999_043, text="Who?"))
+    finally:
+        await transport.close()
+
+    assert sent.status is SendStatus.SENT
+    assert sent.answered_at is not None and before < sent.answered_at <= resumed
+    assert refused.status is SendStatus.PERMANENT and refused.answered_at is not None

@@ -1112,7 +1112,7 @@ async def _answer(
                 profile_name=sender.profile.name,
                 message=message,
             )
-            limiter.sent(message.chat_id)
+            limiter.sent(message.chat_id, answered_at=outcome.answered_at)
             if outcome.status is not telegram.SendStatus.RETRY_AFTER:
                 break
             await limiter.flood_wait(outcome.retry_after_s or 1.0)

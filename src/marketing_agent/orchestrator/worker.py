@@ -444,7 +444,8 @@ class DeliveryWorker:
                     **item.parts,
                 ),
             )
-            limiter.sent(item.chat_id)  # the answer bounds when Telegram counted the send
+            # The answer bounds when Telegram counted the send.
+            limiter.sent(item.chat_id, answered_at=outcome.answered_at)
         await self._record_outcome(chunk, job, outcome, limiter)
 
     async def _record_outcome(

@@ -206,8 +206,9 @@ class SenderLimiter(Protocol):
         when that is more than `max_wait_s` (nothing taken)."""
         ...
 
-    def sent(self, chat_id: int) -> None:
-        """Tells that the request granted last to `chat_id` has been answered (any answer)."""
+    def sent(self, chat_id: int, answered_at: float | None = None) -> None:
+        """Tells that the request granted last to `chat_id` has been answered (any answer), at
+        `answered_at` (the clock's monotonic time) when the transport timed it, else now."""
         ...
 
     async def flood_wait(self, seconds: float) -> LearnedRate:
@@ -383,13 +384,14 @@ class SenderRateLimiter:
             self._grant(entry, woke)
             return None
 
-    def sent(self, chat_id: int) -> None:
-        """The request granted last to `chat_id` was answered now: its arrival bound becomes
-        what the answer proves, and its round trip teaches the transit estimate."""
+    def sent(self, chat_id: int, answered_at: float | None = None) -> None:
+        """The request granted last to `chat_id` was answered (at `answered_at` when the
+        transport timed it, else now): its arrival bound becomes what the answer proves, and
+        its round trip teaches the transit estimate."""
         entry = self._unanswered.pop(chat_id, None)
         if entry is None or entry.granted is None:
             return
-        now = self._time().monotonic()
+        now = answer_time(self._time().monotonic(), entry.granted, answered_at)
         self.transit.observe(now - entry.granted, now)
         bound = self.transit.arrival_bound(entry.granted, now)
         if bound > entry.arrival + _TOLERANCE_S:
@@ -561,6 +563,14 @@ class SenderRateLimiter:
         return self._clock_override or get_clock()
 
 
+def answer_time(now: float, granted: float, answered_at: float | None) -> float:
+    """Returns when a request's answer came: the transport's time when it has one that is
+    possible (after the grant, not in the future), else `now`."""
+    if answered_at is None or not granted <= answered_at <= now:
+        return now
+    return answered_at
+
+
 def _is_group(chat_kind: str) -> bool:
     if chat_kind == "private":
         return False
@@ -598,7 +608,7 @@ class UnlimitedSender:
     ) -> float | None:
         return None
 
-    def sent(self, chat_id: int) -> None:
+    def sent(self, chat_id: int, answered_at: float | None = None) -> None:
         return None
 
     async def flood_wait(self, seconds: float) -> LearnedRate:

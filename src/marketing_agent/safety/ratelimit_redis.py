@@ -36,6 +36,7 @@ from marketing_agent.safety.ratelimit import (
     RATE_RECOVERY_HALF_LIFE_S,
     LearnedRate,
     TransitEstimate,
+    answer_time,
 )
 
 if TYPE_CHECKING:  # safety paces telegram's senders; the profile is telegram's read type
@@ -262,12 +263,13 @@ class RedisSenderLimiter:
             await self._release(chat_key, member, reply, group)
             retakes += 1
 
-    def sent(self, chat_id: int) -> None:
-        """The request granted last to `chat_id` was answered: its round trip teaches this
-        process's transit estimate (and so the allowance of its next reservations)."""
+    def sent(self, chat_id: int, answered_at: float | None = None) -> None:
+        """The request granted last to `chat_id` was answered (at `answered_at` when the
+        transport timed it): its round trip teaches this process's transit estimate (and so the
+        allowance of its next reservations)."""
         granted = self._granted.pop(chat_id, None)
         if granted is not None:
-            now = self._time().monotonic()
+            now = answer_time(self._time().monotonic(), granted, answered_at)
             self.transit.observe(now - granted, now)
 
     async def flood_wait(self, seconds: float) -> LearnedRate:

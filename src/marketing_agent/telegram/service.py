@@ -952,7 +952,8 @@ async def _send_paced(
         message=message,
     )
     if limiter is not None:
-        limiter.sent(message.chat_id)  # the answer bounds when Telegram counted the send
+        # The answer bounds when Telegram counted the send.
+        limiter.sent(message.chat_id, answered_at=outcome.answered_at)
     if limiter is not None and outcome.status is SendStatus.RETRY_AFTER:
         await limiter.flood_wait(outcome.retry_after_s or 1.0)
     return outcome

@@ -87,6 +87,10 @@ class SendOutcome:
     message_id: int | None = None
     retry_after_s: float | None = None
     reason: str | None = None
+    # When the answer reached the transport (the clock's monotonic time), if it can tell: the
+    # limiter bounds the send's arrival by it, not by when the caller resumed (a busy event
+    # loop's lag would otherwise count as transit and slow the pace).
+    answered_at: float | None = None
 
     @property
     def delivered(self) -> bool:
