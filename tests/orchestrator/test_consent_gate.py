@@ -45,6 +45,19 @@ async def test_contact_without_consent_is_skipped_with_the_reason(
         await client.get(f"/api/v1/orchestrator/campaigns/{campaign['id']}", headers=headers)
     ).json()
     assert final["delivery_counts"]["sent"] == 3
+    # The worker's decision not to send is in the audit log: which deliveries, and why.
+    audit = (
+        await client.get(
+            "/api/v1/compliance/audit",
+            params={"action": "deliveries.not_sent", "entity_id": str(campaign["id"])},
+            headers=headers,
+        )
+    ).json()
+    decided = [entry["data"]["skipped"] for entry in audit["items"]]
+    assert sorted(i for reasons in decided for i in reasons["no_consent"]) == sorted(
+        d["id"] for d in skipped["items"]
+    )
+    assert all(entry["actor"].startswith("worker:") for entry in audit["items"])
 
 
 async def test_withdrawn_consent_blocks_send_already_queued(

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, exists, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.compliance import service as compliance
 from marketing_agent.core.db import in_chunks
 from marketing_agent.orchestrator.models import Campaign, Delivery
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -282,12 +283,18 @@ async def recover_expired(
 
 
 async def record(
-    session: AsyncSession, *, worker_id: str, outcomes: Outcomes, now: datetime
+    session: AsyncSession,
+    *,
+    worker_id: str,
+    outcomes: Outcomes,
+    now: datetime,
+    campaign_id: int | None = None,
 ) -> int:
     """Writes a chunk's outcomes; returns how many rows this worker still held and wrote.
 
     A row whose lease was taken back meanwhile is left as recovery set it, unless recovery made it
-    `in_doubt`: then this worker knows what happened and says so.
+    `in_doubt`: then this worker knows what happened and says so. With `campaign_id`, the
+    deliveries decided not to be sent (skipped, dead-lettered) are audited, one entry a call.
     """
     held = and_(
         _TABLE.c.id == bindparam("b_id"),
@@ -311,6 +318,7 @@ async def record(
             [{"b_id": i, "b_message_id": m} for i, m in outcomes.sent],
         )
         written += max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+    decided: dict[str, dict[str, list[int]]] = {}  # status -> reason -> delivery ids
     for delivery_id, values in outcomes.other.items():
         result = await session.execute(
             update(_TABLE)
@@ -318,7 +326,22 @@ async def record(
             .values(**values, claimed_by=None, lease_until=None, updated_at=now),
             {"b_id": delivery_id},
         )
-        written += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        changed = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        written += changed
+        if changed and values["status"] in (SKIPPED, DEAD):
+            by_reason = decided.setdefault(str(values["status"]), {})
+            by_reason.setdefault(str(values.get("reason") or "unknown"), []).append(delivery_id)
+    if decided and campaign_id is not None:
+        # The worker's automated decisions not to send, one entry a chunk (not a row each):
+        # which deliveries, and why; a STOP-skipped or content-blocked send is traceable.
+        await compliance.audit(
+            session=session,
+            actor=f"worker:{worker_id}",
+            action="deliveries.not_sent",
+            entity_type="campaign",
+            entity_id=campaign_id,
+            data=decided,
+        )
     return written
 
 

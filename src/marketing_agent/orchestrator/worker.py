@@ -288,7 +288,11 @@ class DeliveryWorker:
                     chunk.outcomes.other[job.id] = decision
             if chunk.outcomes.other:  # decided without a send: written with the claim
                 await queue.record(
-                    session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                    session,
+                    worker_id=self.worker_id,
+                    outcomes=chunk.outcomes,
+                    now=clock.now(),
+                    campaign_id=chunk.campaign_id,
                 )
                 chunk.decided_early = len(chunk.outcomes.other)
                 self._in_flight.difference_update(chunk.outcomes.other)
@@ -372,7 +376,11 @@ class DeliveryWorker:
         try:
             async with self.db.session() as session:
                 await queue.record(
-                    session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                    session,
+                    worker_id=self.worker_id,
+                    outcomes=chunk.outcomes,
+                    now=clock.now(),
+                    campaign_id=chunk.campaign_id,
                 )
                 if chunk.events:
                     await analytics.record_events(session=session, events=chunk.events)
@@ -500,7 +508,11 @@ class DeliveryWorker:
         """Writes a chunk's outcomes and events in one transaction; returns how many finished."""
         async with self.db.session() as session:
             await queue.record(
-                session, worker_id=self.worker_id, outcomes=chunk.outcomes, now=clock.now()
+                session,
+                worker_id=self.worker_id,
+                outcomes=chunk.outcomes,
+                now=clock.now(),
+                campaign_id=chunk.campaign_id,
             )
             if chunk.events:
                 await analytics.record_events(session=session, events=chunk.events)
