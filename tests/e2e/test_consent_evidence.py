@@ -86,8 +86,9 @@ def test_a_join_requests_evidence_shows_in_the_consent_history(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
     """A person asks to join the shop's channel through its 'Winter ad' invite link (a bot of
-    the simulated Bot API, added as a sender): the bot approves it, and the contact's consent
-    history shows the join request as the evidence: the channel, the link and when."""
+    the simulated Bot API, added as a sender): the bot confirms in their private chat, then
+    approves it, and the contact's consent history shows the join request as the evidence: the
+    channel, the link and when."""
     telegram_api = BotApiServer()
     try:
         with httpx.Client(base_url=telegram_api.url, timeout=10) as sim:
@@ -116,8 +117,9 @@ def test_a_join_requests_evidence_shows_in_the_consent_history(
             )
             assert joined.status_code == 201, joined.text
             contact = _wait_for_contact(api, name)
-            state = sim.get(f"/sim/bots/{bot['username']}").json()
-        assert state["join_requests"][0]["status"] == "approved"
+            _wait_for_approval(sim, bot["username"])
+            received = sim.get(f"/sim/users/{person}/messages", params={"bot": bot["username"]})
+        assert "You're subscribed" in received.json()[0]["text"]  # sent before the approval
 
         log_in(page, server.admin_password)
         page.goto(f"{server.url}/contacts/{contact['id']}")
@@ -127,7 +129,9 @@ def test_a_join_requests_evidence_shows_in_the_consent_history(
         expect(evidence).to_contain_text("Winter ad: https://t.me/+")
         expect(evidence).to_contain_text("requested:")
         expect(history).to_contain_text("bot:join-Winter-ad")
-        expect(history).to_contain_text("the bot approved it")
+        expect(history).to_contain_text(
+            "asked to join Boot Shop News through the invite link 'Winter ad'"
+        )
         assert_accessible(page)
     finally:
         telegram_api.stop()
@@ -142,3 +146,14 @@ def _wait_for_contact(api: httpx.Client, name: str) -> dict[str, Any]:
             return dict(found[0])
         time.sleep(0.2)
     raise AssertionError(f"no contact {name} after the join request")
+
+
+def _wait_for_approval(sim: httpx.Client, username: str) -> None:
+    """Returns once the bot approved the join request (after its confirmation went out)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        requests = sim.get(f"/sim/bots/{username}").json()["join_requests"]
+        if requests and requests[0]["status"] == "approved":
+            return
+        time.sleep(0.2)
+    raise AssertionError("the join request was not approved")

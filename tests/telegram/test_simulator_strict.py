@@ -1,6 +1,7 @@
 """The simulated Bot API refuses what Telegram refuses, checked over real HTTP with aiogram (the
 project's client) and with raw httpx where the exact answer matters: chats that never started
-the bot, uploads in their own field, broken markup, stale button presses, bad webhook secrets."""
+the bot, join requesters once their request is processed or 5 minutes old, uploads in their own
+field, broken markup, stale button presses, bad webhook secrets."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from aiogram.exceptions import TelegramBadRequest
 
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.telegram.simulator_http import SimulatedBotApi
-from marketing_agent.telegram.transport import OutgoingMessage, SendStatus
+from marketing_agent.telegram.transport import JoinRequest, OutgoingMessage, SendStatus
 from tests.telegram.bot_api_server import People
 
 STALE_PRESS = "Bad Request: query is too old and response timeout expired or query ID is invalid"
@@ -244,6 +245,99 @@ async def test_a_press_answered_after_its_timeout_is_refused() -> None:
 
     assert in_time.json() == {"ok": True, "result": True}
     assert refusal(too_late) == (400, STALE_PRESS)
+
+
+CANNOT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
+
+
+async def test_a_join_requester_may_be_written_to_for_five_minutes_while_pending() -> None:
+    clock = VirtualClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    api = SimulatedBotApi(clock=clock)
+    sim_bot = api.add_bot()
+    channel = -1001234567890
+    transport = httpx.ASGITransport(app=api.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+
+        async def send(chat_id: int) -> httpx.Response:
+            return await http.post(
+                f"/bot{sim_bot.token}/sendMessage", json={"chat_id": chat_id, "text": "Hi"}
+            )
+
+        async def process(method: str, user_id: int) -> httpx.Response:
+            body = {"chat_id": channel, "user_id": user_id}
+            return await http.post(f"/bot{sim_bot.token}/{method}", json=body)
+
+        for person in (81, 82, 83, 84):
+            await http.post(f"/sim/users/{person}/join", json={"chat_id": channel})
+        clock.advance(299)
+        in_time = await send(81)
+        clock.advance(2)  # 301 s after the requests
+        too_late = await send(82)
+        approved_late = await process("approveChatJoinRequest", 82)  # still pending: allowed
+        declined = await process("declineChatJoinRequest", 83)
+        after_decline = await send(83)
+        approved = await process("approveChatJoinRequest", 84)
+        await http.post("/sim/users/84/send", json={"text": "/start"})  # they start the bot
+        after_start = await send(84)
+        twice = await process("approveChatJoinRequest", 84)
+        stranger = await send(85)
+
+    assert in_time.json()["ok"] is True
+    assert refusal(too_late) == (403, CANNOT_INITIATE)
+    assert (
+        approved_late.json() == declined.json() == approved.json() == {"ok": True, "result": True}
+    )
+    assert refusal(after_decline) == (403, CANNOT_INITIATE)
+    assert after_start.json()["ok"] is True
+    assert refusal(twice) == (400, "Bad Request: HIDE_REQUESTER_MISSING")
+    assert refusal(stranger) == (400, "Bad Request: chat not found")
+    assert sim_bot.join_requests == {
+        (channel, 81): "pending",
+        (channel, 82): "approved",
+        (channel, 83): "declined",
+        (channel, 84): "approved",
+    }
+
+
+async def test_a_requester_is_reachable_while_any_of_their_requests_is_pending() -> None:
+    clock = VirtualClock(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    api = SimulatedBotApi(clock=clock)
+    sim_bot = api.add_bot()
+    transport = httpx.ASGITransport(app=api.app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+        await http.post("/sim/users/86/join", json={"chat_id": -1001})
+        clock.advance(200)
+        await http.post("/sim/users/86/join", json={"chat_id": -1002})  # a second chat, later
+        await http.post(
+            f"/bot{sim_bot.token}/approveChatJoinRequest", json={"chat_id": -1002, "user_id": 86}
+        )
+        clock.advance(2)
+        one_pending = await http.post(
+            f"/bot{sim_bot.token}/sendMessage", json={"chat_id": 86, "text": "Hi"}
+        )
+        clock.advance(100)  # the pending one is 302 s old
+        expired = await http.post(
+            f"/bot{sim_bot.token}/sendMessage", json={"chat_id": 86, "text": "Hi"}
+        )
+
+    assert one_pending.json()["ok"] is True
+    assert refusal(expired) == (403, CANNOT_INITIATE)
+
+
+async def test_a_message_to_a_processed_requester_is_a_permanent_not_started(
+    people: People,
+) -> None:
+    await people.joins(87, -1001234567890, "Boot Shop News", "Winter ad")
+    transport = people.transport()
+    try:
+        approval = await transport.approve_join(JoinRequest(chat_id=-1001234567890, user_id=87))
+        outcome = await transport.send(OutgoingMessage(chat_id=87, text="Welcome"))
+    finally:
+        await transport.close()
+
+    assert approval.status is SendStatus.SENT
+    assert (outcome.status, outcome.reason) == (SendStatus.PERMANENT, "not_started")
+    assert await people.received(87) == []
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -759,16 +759,24 @@ INBOUND_EVENT_TYPES = {
 UNATTRIBUTED_EVENT_TYPES = frozenset({"replied", "clicked"})
 CONSENT_PURPOSE = "marketing"
 ANSWER_MAX_WAIT_S = 5.0  # a bot's consent answer waits this long for its limiter, at most
+APPROVAL_MAX_WAIT_S = 30.0  # a join request's approval waits out a FloodWait this long, at most
 
 
 @dataclass(frozen=True)
 class InboundApplied:
-    """What applying a batch of inbound events did: the analytics events it recorded, and the
-    bot's answers, to be sent only once the transaction has committed."""
+    """What applying a batch of inbound events did: the analytics events it recorded, the
+    bot's answers, to be sent only once the transaction has committed, and the join requests
+    to approve once the answers are sent (Telegram lets the bot write to a requester who never
+    started it only until their request is processed)."""
 
     sender: telegram.SenderInfo
     recorded: int
     answers: list[telegram.OutgoingMessage]
+    approvals: list[telegram.JoinRequest] = field(default_factory=list)
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.answers or self.approvals)
 
 
 async def apply_inbound(
@@ -863,10 +871,11 @@ async def _answer_all(runtime: Runtime, applied: Sequence[InboundApplied | None]
     """Sends the answers of committed updates; a failure costs only the answer (the decision
     is recorded), and an answer is never retried (docs/architecture.md, "Crash semantics")."""
     for result in applied:
-        if result is None or not result.answers:
+        if result is None or not result.has_work:
             continue
         try:
             await _answer(runtime, result.sender, result.answers)
+            await _approve_joins(runtime, result.sender, result.approvals)
         except Exception:
             log.exception("consent.answers_failed", sender_id=result.sender.id)
 
@@ -884,7 +893,7 @@ class Responder:
         self._last: asyncio.Task[None] | None = None
 
     async def answer(self, applied: Sequence[InboundApplied | None]) -> None:
-        if not any(result is not None and result.answers for result in applied):
+        if not any(result is not None and result.has_work for result in applied):
             return
         await self._room.acquire()
         self._last = asyncio.create_task(self._after(self._last, applied), name="answers")
@@ -913,13 +922,15 @@ async def handle_inbound(
     settings: Settings | None = None,
 ) -> InboundApplied:
     """Turns what people did into consent decisions, the bot's answers and analytics events:
-    /start (with double opt-in: the "Yes, subscribe" press) records consent with its proof,
-    creating the contact if new; STOP withdraws it at once; replies and button presses become
-    events. Returns what was recorded and the answers, which the caller sends after its commit
+    /start or a join request (with double opt-in: the "Yes, subscribe" press) records consent
+    with its proof, creating the contact if new; STOP withdraws it at once; replies and button
+    presses become events. Returns what was recorded, the answers and the join requests to
+    approve, which the caller sends and approves, in that order, after its commit
     (apply_inbound)."""
     sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
     await telegram.record_chats_seen(session=session, sender_id=sender_id, events=events)
     answers: list[telegram.OutgoingMessage] = []
+    approvals: list[telegram.JoinRequest] = []
     recorded: list[analytics.EventCreate] = []
     for event in events:
         mine = await privacy_bot.answer_command(
@@ -930,6 +941,9 @@ async def handle_inbound(
             continue
         if event.kind in ("start", "consent_yes", "join_request"):
             answers += await _subscribe(session=session, sender=sender, event=event)
+            join_request = telegram.join_request_of(event)
+            if join_request is not None:  # let in whatever they answer: the join is unbundled
+                approvals.append(join_request)
             continue
         in_person = not telegram.is_group_chat(event.chat_id)
         if in_person and safety.is_privacy_request(event.text):  # Bot Developer Terms
@@ -991,7 +1005,9 @@ async def handle_inbound(
         await analytics.record_events(session=session, events=recorded)
     if not sender.answers_people:
         answers = []
-    return InboundApplied(sender=sender, recorded=len(recorded), answers=answers)
+    return InboundApplied(
+        sender=sender, recorded=len(recorded), answers=answers, approvals=approvals
+    )
 
 
 def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> telegram.OutgoingMessage:
@@ -1009,9 +1025,9 @@ def _privacy_message(answer: privacy_bot.PrivacyAnswer) -> telegram.OutgoingMess
 async def _subscribe(
     *, session: AsyncSession, sender: telegram.SenderInfo, event: telegram.InboundEvent
 ) -> list[telegram.OutgoingMessage]:
-    """Records the consent a /start, a join request (through an invite link; the bot has
-    approved it) or an opt-in press gives (or asks first, with double opt-in); returns the
-    bot's answer, in the person's private chat."""
+    """Records the consent a /start, a join request (through an invite link; the bot approves
+    it once this answer is sent) or an opt-in press gives (or asks first, with double opt-in);
+    returns the bot's answer, in the person's private chat."""
     if telegram.is_group_chat(event.chat_id):
         return []  # a group: nobody's personal consent
     source = event.payload.get("source", "direct")
@@ -1124,3 +1140,28 @@ async def _answer(
         )
 
     await asyncio.gather(*(answer(message) for message in answers))
+
+
+async def _approve_joins(
+    runtime: Runtime, sender: telegram.SenderInfo, requests: Sequence[telegram.JoinRequest]
+) -> None:
+    """Approves join requests once the bot's answers to them are sent (after, never before:
+    Telegram refuses a message to a requester who never started the bot once their request
+    is processed). A FloodWait is waited out once; a request still refused stays pending for
+    the chat's administrators (logged)."""
+
+    async def approve(request: telegram.JoinRequest) -> None:
+        for _attempt in range(2):
+            outcome = await telegram.approve_join_request(
+                transports=runtime.transports, sender_id=sender.id, request=request
+            )
+            wait_s = outcome.retry_after_s or 1.0
+            retry = outcome.status in (
+                telegram.SendStatus.RETRY_AFTER,
+                telegram.SendStatus.RETRY_BACKOFF,
+            )
+            if not retry or wait_s > APPROVAL_MAX_WAIT_S:
+                return
+            await clock.get_clock().sleep(wait_s)
+
+    await asyncio.gather(*(approve(request) for request in requests))

@@ -57,6 +57,7 @@ from marketing_agent.telegram.transport import (
     Button,
     InboundEvent,
     InboundKind,
+    JoinRequest,
     OutgoingMessage,
     SendOutcome,
     SendStatus,
@@ -105,6 +106,8 @@ _BAD_REQUEST_REASONS = (
     ("chat_write_forbidden", "chat_write_forbidden"),
     ("not enough rights", "no_rights"),
     ("have no rights", "no_rights"),
+    ("hide_requester_missing", "join_request_missing"),  # no such request pending
+    ("user_already_participant", "already_member"),
 )
 
 
@@ -296,6 +299,18 @@ class BotApiTransport:
         self._inbound = []
         return list(self._unconfirmed)
 
+    async def approve_join(self, request: JoinRequest) -> SendOutcome:
+        """Lets a person into the chat they asked to join (approveChatJoinRequest); never raises
+        for a refusal by Telegram. Call it after the bot's message to them: Telegram lets a bot
+        write to a requester who never started it only until their request is processed."""
+        try:
+            await self._call(
+                lambda bot: bot.approve_chat_join_request(request.chat_id, request.user_id)
+            )
+        except BotApiRefused as refused:
+            return refused.outcome
+        return SendOutcome(SendStatus.SENT)
+
     def confirm_updates(self) -> None:
         """Lets the poller ask again: its next getUpdates carries the offset that confirms the
         updates handed out so far, so call this only once they are stored. Until then Telegram
@@ -437,8 +452,6 @@ class BotApiTransport:
             events += events_of_update(update)
             if update.callback_query is not None:
                 await self._answer_callback(update.callback_query.id)
-            if update.chat_join_request is not None:
-                await self._approve_join(update.chat_join_request)
         if events:
             self._inbound.extend(events)
             self._drained.clear()
@@ -449,15 +462,6 @@ class BotApiTransport:
             await self._call(lambda bot: bot.answer_callback_query(callback_query_id))
         except BotApiRefused as refused:
             log.info("telegram.callback_unanswered", sender=self.label, reason=str(refused))
-
-    async def _approve_join(self, request: ChatJoinRequest) -> None:
-        """Lets the person into the chat they asked to join (the invite link asks the bot to
-        decide); a failure leaves the request pending for the chat's admins."""
-        chat_id, user_id = request.chat.id, request.from_user.id
-        try:
-            await self._call(lambda bot: bot.approve_chat_join_request(chat_id, user_id))
-        except BotApiRefused as refused:
-            log.info("telegram.join_not_approved", sender=self.label, reason=str(refused))
 
 
 def _poll_retry_s(failures: int) -> float:
@@ -514,16 +518,11 @@ def events_of_update(update: Update) -> list[InboundEvent]:
 
 def webhook_answer(update: Update) -> dict[str, Any]:
     """Returns the body answering a webhook: Telegram runs a method named there, which answers
-    a button press without a request of our own."""
+    a button press without a request of our own. Never a join request's approval: the bot
+    writes to the requester first (orchestrator's flow), which Telegram refuses once the request
+    is processed."""
     if update.callback_query is not None:
         return {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
-    if update.chat_join_request is not None:
-        request = update.chat_join_request
-        return {
-            "method": "approveChatJoinRequest",
-            "chat_id": request.chat.id,
-            "user_id": request.from_user.id,
-        }
     return {}
 
 
@@ -605,7 +604,8 @@ def _callback_events(query: CallbackQuery) -> list[InboundEvent]:
 
 def _join_request_events(request: ChatJoinRequest) -> list[InboundEvent]:
     """A person asked to join a channel or group the bot administers, through an invite link
-    that asks for approval: the bot may write to them in their private chat (user_chat_id)."""
+    that asks for approval: the bot may write to them in their private chat (user_chat_id) for 5
+    minutes, until it approves (join_request_of) or declines the request."""
     person = request.from_user
     if person.is_bot:
         return []
@@ -613,6 +613,7 @@ def _join_request_events(request: ChatJoinRequest) -> list[InboundEvent]:
     payload = {
         "first_name": person.first_name,
         "join_chat_id": str(request.chat.id),
+        "join_user_id": str(person.id),
         "join_chat_type": request.chat.type,
         "source": consent_bot.source_of_invite_link(link.name if link else None),
     }

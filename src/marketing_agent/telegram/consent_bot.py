@@ -4,8 +4,8 @@ answers, and the proof kept of an opt-in.
 The orchestrator's `flows.handle_inbound` acts on it (it owns contacts); this file only knows
 Telegram's side: the deep link `https://t.me/<bot>?start=<source>` arrives as `/start <source>`,
 a request to join a channel or group through one of its invite links arrives as a join request
-(the bot approves it), double opt-in asks with a "Yes, subscribe" button, and STOP (word,
-command or button) withdraws.
+(the bot answers the person, then approves it: join_request_of), double opt-in asks with a
+"Yes, subscribe" button, and STOP (word, command or button) withdraws.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from marketing_agent.telegram.transport import Button, InboundEvent, OutgoingMessage
+from marketing_agent.telegram.transport import Button, InboundEvent, JoinRequest, OutgoingMessage
 
 # What a person writes to stop hearing from a sender (case-insensitive, trailing "." or "!").
 STOP_WORDS = frozenset({"stop", "/stop", "unsubscribe", "/unsubscribe"})
@@ -64,6 +64,15 @@ def source_of_invite_link(name: str | None) -> str:
     "join-" and the name's letters, digits, "-" and "_" ("join" for a link without a name)."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", name or "").strip("-")
     return (JOIN_SOURCE_PREFIX + slug)[:64] if slug else "join"
+
+
+def join_request_of(event: InboundEvent) -> JoinRequest | None:
+    """Returns the join request an event is (to approve once the bot has answered it), or None."""
+    if event.kind != "join_request" or "join_chat_id" not in event.payload:
+        return None
+    # user_chat_id is the person's id; updates stored before join_user_id was kept lack it.
+    user_id = event.payload.get("join_user_id") or str(event.chat_id)
+    return JoinRequest(chat_id=int(event.payload["join_chat_id"]), user_id=int(user_id))
 
 
 def opt_in_data(source: str) -> str:
@@ -137,8 +146,9 @@ def join_request_proof(
     *, event: InboundEvent, sender_id: int, bot: str, shown_text: str, recorded_at: datetime
 ) -> dict[str, Any]:
     """Returns the proof of an opt-in by a join request: who asked to join which chat through
-    which invite link, when (Telegram's time of the request), that the bot approved it, and the
-    sender's opt-in text, which must be shown where the invite link is given out."""
+    which invite link, when (Telegram's time of the request), and the sender's opt-in text,
+    which must be shown where the invite link is given out. (It is recorded before the bot
+    approves the request: the confirmation goes out first, while Telegram lets it.)"""
     payload = event.payload
     title = payload.get("join_chat_title") or payload.get("join_chat_id", "")
     link_name = payload.get("invite_link_name") or None
@@ -150,7 +160,7 @@ def join_request_proof(
         "source": payload.get("source", "join"),
         "method": "join_request",
         "opt_in_text": shown_text,
-        "action": f"asked to join {title}{via}; the bot approved it",
+        "action": f"asked to join {title}{via}",
         "at": event.occurred_at.isoformat(),
         "recorded_at": recorded_at.isoformat(),
         "join_request": {

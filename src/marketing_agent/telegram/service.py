@@ -57,6 +57,7 @@ from marketing_agent.telegram.sender_info import info_of
 from marketing_agent.telegram.transport import Button as Button
 from marketing_agent.telegram.transport import ChatKind as ChatKind
 from marketing_agent.telegram.transport import InboundEvent as InboundEvent
+from marketing_agent.telegram.transport import JoinRequest as JoinRequest
 from marketing_agent.telegram.transport import Media as Media
 from marketing_agent.telegram.transport import MediaKind as MediaKind
 from marketing_agent.telegram.transport import OutgoingMessage as OutgoingMessage
@@ -326,6 +327,31 @@ async def send_message(
             reason=outcome.reason,
             retry_after_s=outcome.retry_after_s,
         )
+    return outcome
+
+
+def join_request_of(event: InboundEvent) -> JoinRequest | None:
+    """Returns the join request an inbound event is (approve it after answering), or None."""
+    return consent_bot.join_request_of(event)
+
+
+async def approve_join_request(
+    *, transports: TransportPool, sender_id: int, request: JoinRequest
+) -> SendOutcome:
+    """Lets a person into the channel or group they asked to join, through the sender's
+    transport. Call it after the bot's message to them (its confirmation, or its double opt-in
+    question): Telegram lets a bot write to a requester who never started it only until the
+    request is processed, and for 5 minutes at most."""
+    transport = transports.get(sender_id)
+    outcome = await transport.approve_join(request)
+    if outcome.status is SendStatus.SENDER_UNHEALTHY:
+        transports.report_problem(sender_id, outcome.reason)
+    log.info(
+        "telegram.join_approved" if outcome.delivered else "telegram.join_not_approved",
+        sender_id=sender_id,
+        status=outcome.status.value,
+        reason=outcome.reason,
+    )
     return outcome
 
 

@@ -24,6 +24,7 @@ from marketing_agent.telegram.profiles import SenderProfile, telegram_text_lengt
 from marketing_agent.telegram.transport import (
     InboundEvent,
     InboundKind,
+    JoinRequest,
     OutgoingMessage,
     SendOutcome,
     SendStatus,
@@ -164,6 +165,9 @@ class TelegramSimulator:
         self._penalty_until = -math.inf
         self._chat_penalty_until: dict[int, float] = {}
         self._recipient_states: dict[int, str] = {}
+        # People who never started the bot but may be written to until a time (the clock's
+        # monotonic seconds): a join request's requester; -inf once the window closed.
+        self._write_windows: dict[int, float] = {}
         self._stopped_at: dict[int, datetime] = {}
         self._random_ids: dict[int, int] = {}
         self._message_ids = itertools.count(1)
@@ -215,6 +219,12 @@ class TelegramSimulator:
         """Returns whether the bot may write to `chat_id` (Telegram's rule, for bots only)."""
         return self._started is None or self.sender_kind == "user" or chat_id in self._started
 
+    def set_write_window(self, chat_id: int, until_s: float) -> None:
+        """Lets the bot write to a person who never started it until `until_s` (the clock's
+        monotonic seconds; -inf: no longer), as Telegram lets it write to a join requester
+        for a while; a person who starts the bot is reachable regardless."""
+        self._write_windows[chat_id] = until_s
+
     def set_sender_health(self, problem: str | None) -> None:
         """Restricts the whole sender ("peer_flood", "banned", "session_revoked"), or lifts it."""
         self._health_problem = problem
@@ -260,6 +270,11 @@ class TelegramSimulator:
         """Sends one message the way Telegram would answer it."""
         # No await inside: concurrent senders are checked and recorded atomically.
         return self._send(message)
+
+    async def approve_join(self, request: JoinRequest) -> SendOutcome:
+        """Refuses as Telegram refuses a request it does not know: this simulator plays no join
+        requests (the simulated Bot API server does, simulator_http.py)."""
+        return SendOutcome(SendStatus.PERMANENT, reason="join_request_missing")
 
     async def fetch_updates(self) -> list[InboundEvent]:
         """Returns, and forgets, the events whose time has come, oldest first."""
@@ -367,7 +382,11 @@ class TelegramSimulator:
         if stopped_at is not None and stopped_at <= self._now():
             return "blocked"
         if not self.has_started(message.chat_id):
-            return "chat_not_found"  # Telegram's answer for a chat the bot has never seen
+            window = self._write_windows.get(message.chat_id)
+            if window is None:
+                return "chat_not_found"  # Telegram's answer for a chat the bot has never seen
+            if self._monotonic() > window + _TOLERANCE_S:
+                return "not_started"  # a join requester, once the request was processed
         return None
 
     def _deliver(self, message: OutgoingMessage, now: float) -> int:

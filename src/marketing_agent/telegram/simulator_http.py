@@ -2,10 +2,11 @@
 
 `marketing-agent simulator serve --port 8081` answers the Bot API methods a marketing bot uses
 (getMe, sendMessage, sendPhoto, sendDocument, getUpdates with long polling, answerCallbackQuery,
-approveChatJoinRequest, setWebhook, deleteWebhook, getWebhookInfo) in Telegram's JSON shape,
-each bot backed by a `TelegramSimulator` that keeps its profile's limits and refuses like
-Telegram (429 with retry_after, 403 blocked, 400 too long; 400 chat not found for anyone who
-never started the bot). Text markup (`parse_mode`) is parsed as Telegram parses it
+approveChatJoinRequest, declineChatJoinRequest, setWebhook, deleteWebhook, getWebhookInfo) in
+Telegram's JSON shape, each bot backed by a `TelegramSimulator` that keeps its profile's limits
+and refuses like Telegram (429 with retry_after, 403 blocked, 400 too long; 400 chat not found
+for anyone who never started the bot; 403 for a join requester once their request is processed
+or 5 minutes old). Text markup (`parse_mode`) is parsed as Telegram parses it
 (telegram/markup.py): the message carries its `entities`, broken markup is a 400. People are
 played through `/sim/` routes: they write to a bot (which starts it), press its buttons or ask to
 join a chat it administers through an invite link (queued as updates, or posted to the bot's
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import secrets
 import uuid
@@ -57,6 +59,7 @@ _REFUSALS: dict[str, tuple[int, str]] = {
     "blocked": (403, "Forbidden: bot was blocked by the user"),
     "deactivated": (403, "Forbidden: user is deactivated"),
     "privacy_restricted": (403, "Forbidden: bot can't initiate conversation with a user"),
+    "not_started": (403, "Forbidden: bot can't initiate conversation with a user"),
     "invalid_peer": (400, "Bad Request: chat not found"),
     "chat_not_found": (400, "Bad Request: chat not found"),  # never started the bot
     "too_long": (400, "Bad Request: message is too long"),
@@ -69,6 +72,9 @@ _SEND_METHODS: dict[str, MediaKind | None] = {
     "senddocument": "document",
 }
 _RECIPIENT_STATES = ("blocked", "privacy_restricted", "deactivated", "invalid")
+# How long the bot may write to a join requester who never started it (ChatJoinRequest's
+# user_chat_id: "for 5 minutes to send messages until the join request is processed").
+JOIN_REQUEST_WRITE_WINDOW_S = 300.0
 _WEBHOOK_ATTEMPTS = 5  # posts of one update before the simulator waits for the next one
 _CALLBACK_DATA_MAX_BYTES = 64
 _MAX_LONG_POLL_S = 50.0  # Telegram caps getUpdates' timeout too
@@ -109,8 +115,10 @@ class SimulatedBot:
         self.updates: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []  # every message delivered, as the people saw it
         self.answered_callbacks: list[str] = []
-        # Join requests: (chat id, user id) -> "pending" | "approved".
+        # Join requests: (chat id, user id) -> "pending" | "approved" | "declined", and when
+        # each was made (clock.monotonic()).
         self.join_requests: dict[tuple[int, int], str] = {}
+        self.join_requested_at: dict[tuple[int, int], float] = {}
         self.pending_callbacks: dict[str, float] = {}  # press id -> clock.monotonic() of it
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -191,6 +199,33 @@ class SimulatedBot:
 
     def now_s(self) -> int:
         return int(self.clock.now().timestamp())
+
+    def request_join(self, chat_id: int, user_id: int) -> None:
+        """A person asks to join `chat_id`: the bot may write to them for 5 minutes, or until
+        it processes their request."""
+        key = (chat_id, user_id)
+        self.join_requests[key] = "pending"
+        self.join_requested_at[key] = self.clock.monotonic()
+        self._open_write_window(user_id)
+
+    def process_join(self, chat_id: int, user_id: int, status: str) -> bool:
+        """Approves or declines a pending request; returns False when none is pending."""
+        key = (chat_id, user_id)
+        if self.join_requests.get(key) != "pending":
+            return False
+        self.join_requests[key] = status
+        self._open_write_window(user_id)
+        return True
+
+    def _open_write_window(self, user_id: int) -> None:
+        """The bot may write to a requester while one of their requests is pending, up to 5
+        minutes from it (unless they start the bot, which the simulator checks first)."""
+        pending = [
+            at + JOIN_REQUEST_WRITE_WINDOW_S
+            for key, at in self.join_requested_at.items()
+            if key[1] == user_id and self.join_requests[key] == "pending"
+        ]
+        self.simulator.set_write_window(user_id, max(pending, default=-math.inf))
 
 
 class SimulatedBotApi:
@@ -286,6 +321,7 @@ class SimulatedBotApi:
             "getme": self._get_me,
             "answercallbackquery": self._answer_callback_query,
             "approvechatjoinrequest": self._approve_chat_join_request,
+            "declinechatjoinrequest": self._decline_chat_join_request,
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
@@ -397,11 +433,12 @@ class SimulatedBotApi:
     async def _approve_chat_join_request(
         self, bot: SimulatedBot, params: dict[str, Any]
     ) -> JSONResponse:
-        key = (_as_int(params.get("chat_id")) or 0, _as_int(params.get("user_id")) or 0)
-        if bot.join_requests.get(key) != "pending":
-            return _error(400, "Bad Request: HIDE_REQUESTER_MISSING")  # Telegram's words
-        bot.join_requests[key] = "approved"
-        return _ok(True)
+        return _process_join(bot, params, "approved")
+
+    async def _decline_chat_join_request(
+        self, bot: SimulatedBot, params: dict[str, Any]
+    ) -> JSONResponse:
+        return _process_join(bot, params, "declined")
 
     async def _set_webhook(self, bot: SimulatedBot, params: dict[str, Any]) -> JSONResponse:
         url = str(params.get("url") or "")
@@ -656,8 +693,7 @@ class SimulatedBotApi:
         if group is None or group >= 0:
             return JSONResponse({"detail": "chat_id: the channel's or group's (negative) id"}, 400)
         user_id = int(request.path_params["chat_id"])
-        bot.simulator.add_started_chats([user_id])  # Telegram lets the bot write to them
-        bot.join_requests[(group, user_id)] = "pending"
+        bot.request_join(group, user_id)  # the bot may write to them for a while (not started)
         link = {
             "invite_link": f"https://t.me/+{secrets.token_urlsafe(9)[:6]}...",
             "creator": bot.user,
@@ -716,6 +752,13 @@ class SimulatedBotApi:
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _process_join(bot: SimulatedBot, params: dict[str, Any], status: str) -> JSONResponse:
+    chat_id = _as_int(params.get("chat_id")) or 0
+    if not bot.process_join(chat_id, _as_int(params.get("user_id")) or 0, status):
+        return _error(400, "Bad Request: HIDE_REQUESTER_MISSING")  # Telegram's words
+    return _ok(True)
 
 
 def _ok(result: Any) -> JSONResponse:

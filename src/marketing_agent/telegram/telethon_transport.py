@@ -26,6 +26,7 @@ from marketing_agent.telegram.profiles import SenderProfile, telegram_text_lengt
 from marketing_agent.telegram.transport import (
     InboundEvent,
     InboundKind,
+    JoinRequest,
     OutgoingMessage,
     SendOutcome,
     SendStatus,
@@ -285,6 +286,11 @@ class TelethonTransport:
         events = list(self._inbound)
         self._inbound.clear()
         return events
+
+    async def approve_join(self, request: JoinRequest) -> SendOutcome:
+        """Refuses: a user account hears of no join requests here (only bots' updates carry
+        them), so it never has one to approve."""
+        return SendOutcome(SendStatus.PERMANENT, reason="join_requests_unsupported")
 
     def confirm_updates(self) -> None:
         """Nothing to confirm: MTProto pushes updates and keeps no offset of ours."""

@@ -111,6 +111,15 @@ class InboundEvent:
     update_id: int | None = None
 
 
+@dataclass(frozen=True)
+class JoinRequest:
+    """A person's request to join a channel or group the bot administers (an invite link that
+    asks for approval): `chat_id` is the chat's (negative), `user_id` the person's."""
+
+    chat_id: int
+    user_id: int
+
+
 class Transport(Protocol):
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         """Sends one message; never raises for a Telegram-side refusal."""
@@ -118,6 +127,11 @@ class Transport(Protocol):
 
     async def fetch_updates(self) -> list[InboundEvent]:
         """Returns, and forgets, the inbound events whose time has come."""
+        ...
+
+    async def approve_join(self, request: JoinRequest) -> SendOutcome:
+        """Lets a person into the chat they asked to join; never raises for Telegram's refusal.
+        Telegram lets a bot write to a requester who never started it only until then."""
         ...
 
     def confirm_updates(self) -> None:
