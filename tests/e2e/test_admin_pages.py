@@ -64,6 +64,14 @@ def test_first_run_dashboard_shows_a_working_product(page: Page, server: Server)
     expect(page.get_by_role("group", name=re.compile(r"^Variant [A-Z]$"))).to_have_count(3)
     assert_accessible(page)
 
+    # The other finished one was flagged and went through review: the demo's reviewer approved it.
+    page.get_by_role("menuitem", name="Review queue").click()
+    page.get_by_label("Show reviews").get_by_text("Approved", exact=True).click()
+    vip = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name="VIP early access", exact=True)
+    )
+    expect(vip).to_contain_text("by user:demo-reviewer")
+
 
 @pytest.fixture
 def phone(browser: Browser, server: Server) -> Iterator[Page]:
@@ -93,6 +101,19 @@ def test_every_area_is_reachable_on_a_phone(phone: Page, server: Server) -> None
         expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{area} is {width}px wide on a 390px screen"
+
+    # The pages behind the lists too: a campaign's and a contact's.
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("menuitem", name="Campaigns").click()
+    phone.get_by_role("link", name="Winter boots sale", exact=True).click()
+    expect(phone.get_by_role("heading", name="Winter boots sale")).to_be_visible()
+    expect(phone.get_by_role("region", name="Deliveries").get_by_role("link").first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the campaign page is {width}px wide on a 390px screen"
+    phone.get_by_role("region", name="Deliveries").get_by_role("link").first.click()
+    expect(phone.get_by_role("region", name="Consent history")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the contact page is {width}px wide on a 390px screen"
 
 
 def test_import_with_a_bad_row_imports_only_the_valid_rows(
