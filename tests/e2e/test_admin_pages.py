@@ -62,6 +62,9 @@ def test_first_run_dashboard_shows_a_working_product(page: Page, server: Server)
     last.get_by_role("link", name="Winter boots sale").click()
     expect(page.get_by_role("heading", name="Winter boots sale")).to_be_visible()
     expect(page.get_by_role("group", name=re.compile(r"^Variant [A-Z]$"))).to_have_count(3)
+    # Finished weeks ago, nothing more arrives: the page stops asking.
+    expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Live · every"))).to_have_count(0)
     assert_accessible(page)
 
     # The other finished one was flagged and went through review: the demo's reviewer approved it.

@@ -204,6 +204,13 @@ def test_results_keep_arriving_on_the_page_after_sending_ends(
     )
     expect(revenue).to_contain_text(f"{before + 49:,.2f}", timeout=30_000)
 
+    # Archived, it is put away: the page no longer refreshes it.
+    archived = api.post(f"/api/v1/orchestrator/campaigns/{draft['id']}/archive")
+    assert archived.status_code == 200, archived.text
+    page.reload()
+    expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Live · every \d+ s"))).to_have_count(0)
+
 
 def test_contacts_filter_by_consent_page_and_export_formula_safe(
     page: Page, server: Server, api: httpx.Client
