@@ -191,6 +191,10 @@ def test_segment_builder_counts_what_the_api_counts(
     name = f"VIP Germans {uuid.uuid4().hex[:4]}"
     log_in(page, server.admin_password)
     page.get_by_role("menuitem", name="Segments").click()
+    # The demo's own segments are there from the first run, each with its size.
+    for demo in ("VIP customers", "Boots fans in Germany"):
+        demo_row = page.get_by_role("row").filter(has_text=demo)
+        expect(demo_row.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^[1-9][\d,]*$"))
     page.get_by_role("button", name="New segment").click()
     builder = page.get_by_role("dialog", name="New segment")
     builder.get_by_label("Name").fill(name)
