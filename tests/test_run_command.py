@@ -1,5 +1,6 @@
 """`marketing-agent run` from a terminal user's side: a busy port is one clear line before any
-start-up work, and the login banner comes once the server listens, the password last."""
+start-up work, the login banner comes once the server listens, the password last, and on a
+terminal the requests of the UI's polling do not push it off the screen."""
 
 from __future__ import annotations
 
@@ -63,3 +64,53 @@ def test_the_banner_comes_once_listening_with_the_password_last(tmp_path: Path) 
             server.wait(timeout=30)
     lines = [line for line in out.read_text().splitlines() if line.strip()]
     assert "one-time password" in lines[-1], lines
+
+
+def test_on_a_terminal_the_uis_polling_leaves_the_password_the_last_line(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in _env(tmp_path).items() if k not in ("MA_LOG_JSON", "MA_LOG_LEVEL")}
+    master, slave = pty.openpty()  # stdout and stderr a terminal, as in `make run`
+    server = subprocess.Popen(
+        [EXE, "run", "--host", "127.0.0.1", "--port", str(port), "--no-demo"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    output = b""
+
+    def read(seconds: float) -> None:
+        nonlocal output
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    output += os.read(master, 65536)
+                except OSError:
+                    return
+
+    try:
+        deadline = time.monotonic() + 60
+        while b"one-time password" not in output and time.monotonic() < deadline:
+            assert server.poll() is None, output.decode(errors="replace")
+            read(0.5)
+        assert b"one-time password" in output, output.decode(errors="replace")
+        # What the UI's pages ask every few seconds, and a refused call.
+        for _ in range(20):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/orchestrator/overview", timeout=5)
+        read(1.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        os.close(master)
+    lines = [line for line in output.decode(errors="replace").splitlines() if line.strip()]
+    assert "one-time password" in lines[-1], lines[-5:]
+    assert not [line for line in lines if "/healthz" in line or "/overview" in line], lines

@@ -23,6 +23,7 @@ from marketing_agent.compliance.commands import (
     read_anchors,
     report,
 )
+from marketing_agent.core.auth import Role
 from marketing_agent.core.console import err, fail, out
 from marketing_agent.core.errors import MarketingAgentError, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings, get_settings
@@ -31,6 +32,8 @@ from marketing_agent.orchestrator.privacy_commands import add_privacy_commands
 from marketing_agent.safety.commands import add_safety_commands
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from marketing_agent.core.db import Database
 
 app = typer.Typer(
@@ -941,6 +944,127 @@ def users_reset_password(
     except MarketingAgentError as exc:
         _fail(exc)
     out().print(f"[green]Reset:[/] one-time password for [bold]{username}[/]: [bold]{password}[/]")
+
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def _validated(model: type[M], data: dict[str, Any]) -> M:
+    """The model, or ValidationFailed with every bad field (the CLI reports it like the API)."""
+    from pydantic import ValidationError
+
+    from marketing_agent.core.errors import ValidationFailed
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_context=False)
+        raise ValidationFailed([dict(e) for e in errors]) from None
+
+
+@users_app.command("list")
+def users_list(data_dir: DataDir = None) -> None:
+    """Every user: role, whether active, and who still has to change a one-time password."""
+    from rich.table import Table
+
+    from marketing_agent.gateway import service as gateway
+
+    settings = _settings(data_dir)
+
+    async def listed() -> list[tuple[str, str, str, str]]:
+        async with _database(settings) as db, db.session() as session:
+            return [
+                (
+                    u.username,
+                    u.role,
+                    "active" if u.is_active else "deactivated",
+                    "one-time password" if u.must_change_password else "",
+                )
+                for u in await gateway.list_users(session=session)
+            ]
+
+    table = Table("username", "role", "state", "password")
+    for row in asyncio.run(listed()):
+        table.add_row(*row)
+    out().print(table)
+
+
+@users_app.command("invite")
+def users_invite(
+    username: Annotated[str, typer.Argument(help="The new user's username.")],
+    role: Annotated[Role, typer.Option(help="What they may do.")] = Role.VIEWER,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a user with a one-time password, printed once; they change it at the first login."""
+    from marketing_agent.core.auth import SYSTEM
+    from marketing_agent.gateway import service as gateway
+    from marketing_agent.gateway.schemas import UserCreate
+
+    settings = _settings(data_dir)
+
+    async def invite() -> str:
+        user_in = _validated(UserCreate, {"username": username, "role": role})
+        async with _database(settings) as db, db.session() as session:
+            _, password = await gateway.invite_user(
+                session=session, user_in=user_in, actor=SYSTEM.actor
+            )
+            return password
+
+    try:
+        password = asyncio.run(invite())
+    except MarketingAgentError as exc:
+        _fail(exc)
+    out().print(
+        f"[green]Invited[/] [bold]{username}[/] ({role.value}): "
+        f"one-time password [bold]{password}[/]"
+    )
+
+
+def _update_user(username: str, data_dir: Path | None, **changes: object) -> None:
+    from marketing_agent.core.auth import SYSTEM
+    from marketing_agent.core.errors import NotFound
+    from marketing_agent.gateway import service as gateway
+    from marketing_agent.gateway.schemas import UserUpdate
+
+    settings = _settings(data_dir)
+
+    async def update() -> None:
+        async with _database(settings) as db, db.session() as session:
+            user = await gateway.get_user_by_name(session=session, username=username)
+            if user is None or user.deleted_at is not None:
+                raise NotFound(f"User '{username}' does not exist.")
+            await gateway.update_user(
+                session=session,
+                user_id=user.id,
+                user_in=_validated(UserUpdate, changes),
+                actor=SYSTEM,
+            )
+
+    try:
+        asyncio.run(update())
+    except MarketingAgentError as exc:
+        _fail(exc)
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: Annotated[str, typer.Argument(help="Whose role to change.")],
+    role: Annotated[Role, typer.Argument(help="The new role.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Change a user's role; their sessions end (the last admin stays an admin)."""
+    _update_user(username, data_dir, role=role)
+    out().print(f"[green]{username} is now {role.value}.[/]")
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    username: Annotated[str, typer.Argument(help="Who may no longer log in.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Stop a user from logging in; their sessions and API keys stop (the last admin stays)."""
+    _update_user(username, data_dir, is_active=False)
+    out().print(f"[green]{username} is deactivated.[/]")
 
 
 segments_app = typer.Typer(help="Segments: who matches a rule now.", no_args_is_help=True)

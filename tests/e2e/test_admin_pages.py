@@ -35,9 +35,25 @@ def test_first_run_dashboard_shows_a_working_product(page: Page, server: Server)
     expect(last.get_by_role("link", name="VIP early access")).to_be_visible()
     in_flight = page.get_by_role("region", name="Campaigns in flight")
     expect(in_flight.get_by_role("link", name="Spring newsletter")).to_be_visible()
+    # Its progress and when it will be done, at its sender's rate.
+    expect(
+        in_flight.get_by_role(
+            "progressbar", name=re.compile(r"^Spring newsletter: \d+ of \d+ handled")
+        )
+    ).to_be_visible()
+    expect(in_flight.get_by_role("columnheader", name="ETA")).to_be_visible()
+    newsletter = in_flight.get_by_role("row").filter(has_text="Spring newsletter")
+    expect(newsletter).to_contain_text(re.compile(r"about \d|finishing|wait for|starts|paused"))
+    for figure in ("Open review items", "Opt-outs today"):
+        statistic = page.locator(".ant-statistic").filter(has_text=figure)
+        expect(statistic).to_contain_text(re.compile(rf"{figure}\s*\d"))
     senders = page.get_by_role("region", name="Senders today")
     expect(senders.get_by_role("progressbar").first).to_be_visible()
+    expect(senders.get_by_role("columnheader", name="Health")).to_be_visible()
     expect(senders).to_contain_text("active")
+    expect(senders).to_contain_text(
+        re.compile(r"sent · rate limit [\d.]+/s, so at most [\d,]+ a day")
+    )
     assert_accessible(page)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), full_page=True)
@@ -46,7 +62,18 @@ def test_first_run_dashboard_shows_a_working_product(page: Page, server: Server)
     last.get_by_role("link", name="Winter boots sale").click()
     expect(page.get_by_role("heading", name="Winter boots sale")).to_be_visible()
     expect(page.get_by_role("group", name=re.compile(r"^Variant [A-Z]$"))).to_have_count(3)
+    # Finished weeks ago, nothing more arrives: the page stops asking.
+    expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Live · every"))).to_have_count(0)
     assert_accessible(page)
+
+    # The other finished one was flagged and went through review: the demo's reviewer approved it.
+    page.get_by_role("menuitem", name="Review queue").click()
+    page.get_by_label("Show reviews").get_by_text("Approved", exact=True).click()
+    vip = page.get_by_role("row").filter(
+        has=page.get_by_role("link", name="VIP early access", exact=True)
+    )
+    expect(vip).to_contain_text("by user:demo-reviewer")
 
 
 @pytest.fixture
@@ -77,6 +104,19 @@ def test_every_area_is_reachable_on_a_phone(phone: Page, server: Server) -> None
         expect(phone.get_by_role("heading", name=heading, exact=True)).to_be_visible()
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{area} is {width}px wide on a 390px screen"
+
+    # The pages behind the lists too: a campaign's and a contact's.
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_role("menuitem", name="Campaigns").click()
+    phone.get_by_role("link", name="Winter boots sale", exact=True).click()
+    expect(phone.get_by_role("heading", name="Winter boots sale")).to_be_visible()
+    expect(phone.get_by_role("region", name="Deliveries").get_by_role("link").first).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the campaign page is {width}px wide on a 390px screen"
+    phone.get_by_role("region", name="Deliveries").get_by_role("link").first.click()
+    expect(phone.get_by_role("region", name="Consent history")).to_be_visible()
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the contact page is {width}px wide on a 390px screen"
 
 
 def test_import_with_a_bad_row_imports_only_the_valid_rows(
@@ -145,13 +185,16 @@ def test_segment_builder_counts_what_the_api_counts(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
     expected = api.post("/api/v1/orchestrator/segments/preview", json={"tags_any": ["vip"]}).json()
-    both = api.post(
-        "/api/v1/orchestrator/segments/preview", json={"tags_any": ["vip"], "languages": ["de"]}
-    ).json()
+    both_filter = {"tags_any": ["vip"], "languages": ["de"]}
+    both = api.post("/api/v1/orchestrator/segments/preview", json=both_filter).json()
     assert expected["size"] > both["size"] > 0
     name = f"VIP Germans {uuid.uuid4().hex[:4]}"
     log_in(page, server.admin_password)
     page.get_by_role("menuitem", name="Segments").click()
+    # The demo's own segments are there from the first run, each with its size.
+    for demo in ("VIP customers", "Boots fans in Germany"):
+        demo_row = page.get_by_role("row").filter(has_text=demo)
+        expect(demo_row.get_by_role("cell").nth(1)).to_have_text(re.compile(r"^[1-9][\d,]*$"))
     page.get_by_role("button", name="New segment").click()
     builder = page.get_by_role("dialog", name="New segment")
     builder.get_by_label("Name").fill(name)
@@ -168,6 +211,33 @@ def test_segment_builder_counts_what_the_api_counts(
     expect(row).to_contain_text(str(both["size"]))
     assert_accessible(page)
 
+    # Edited: only those in Berlin's time zone who consented, and the count follows.
+    narrower = {**both_filter, "timezones": ["Europe/Berlin"], "consent": "granted"}
+    edited = api.post("/api/v1/orchestrator/segments/preview", json=narrower).json()
+    row.get_by_role("button", name=f"Edit {name}").click()
+    editor = page.get_by_role("dialog", name=f"Edit “{name}”")
+    expect(editor.get_by_role("status", name="Matching contacts count")).to_have_text(
+        f"{both['size']} contacts match"
+    )
+    editor.get_by_label("Time zone").fill("Europe/Berlin")
+    editor.get_by_label("Time zone").press("Enter")
+    editor.get_by_label("Consent", exact=True).click()
+    page.locator(".ant-select-dropdown:visible").get_by_title("Consented", exact=True).click()
+    expect(editor.get_by_role("status", name="Matching contacts count")).to_have_text(
+        f"{edited['size']} contacts match"
+    )
+    editor.get_by_role("button", name="Save segment").click()
+    expect(editor).to_be_hidden()
+    expect(row).to_contain_text("time zone Europe/Berlin")
+    expect(row).to_contain_text("consent granted")
+    expect(row.get_by_role("cell").nth(1)).to_have_text(f"{edited['size']:,}")
+
+    row.get_by_role("button", name=f"Delete {name}").click()
+    page.get_by_role("button", name="Delete", exact=True).click()
+    expect(row).to_have_count(0)
+    listed = api.get("/api/v1/orchestrator/segments").json()["items"]
+    assert name not in {s["name"] for s in listed}
+
 
 def test_editing_a_draft_into_a_risky_text_sends_it_to_review(
     page: Page, server: Server, api: httpx.Client
@@ -180,7 +250,13 @@ def test_editing_a_draft_into_a_risky_text_sends_it_to_review(
     expect(page.get_by_role("status", name="Campaign status")).to_have_text("Draft")
     page.get_by_role("button", name="Edit").click()
     editor = page.get_by_role("dialog", name=f"Edit “{name}”")
-    expect(editor.get_by_role("region", name="Preview of variant A")).to_contain_text("Hello Alex")
+    preview = editor.get_by_role("region", name="Preview of variant A")
+    expect(preview).to_contain_text("Hello Alex")
+    # Rendered for a contact the marketer picks: the demo's first, Ben.
+    editor.get_by_label("Preview for contact").fill("700000000")
+    page.locator(".ant-select-dropdown:visible").get_by_title("Ben", exact=True).click()
+    expect(preview).to_contain_text("Hello Ben, spring is here.")
+    editor.get_by_label("Weight of variant A").fill("2.5")
     text = editor.get_by_label("Text of variant A")
     text.fill(RISKY + " 🎉")
     # Telegram counts UTF-16 units: the emoji is two.
@@ -188,6 +264,8 @@ def test_editing_a_draft_into_a_risky_text_sends_it_to_review(
     assert_accessible(page)
     editor.get_by_role("button", name="Save changes").click()
     expect(page.get_by_role("status", name="Campaign status")).to_have_text("Pending review")
+    saved = api.get(f"/api/v1/orchestrator/campaigns/{draft['id']}").json()["variants"]
+    assert [(v["text"], v["weight"]) for v in saved] == [(RISKY + " 🎉", 2.5)]
     page.get_by_role("menuitem", name="Review queue").click()
     expect(page.get_by_role("link", name=name, exact=True)).to_be_visible()
 
@@ -208,7 +286,14 @@ def test_submit_asks_first_with_the_reach_after_consent_and_cap(
         f"{preview['will_receive']:,} of {preview['audience']:,} will receive it"
     )
     expect(reach).to_contain_text(f"{preview['without_consent']} without consent")
-    expect(reach).to_contain_text("30 messages/s")
+    expect(reach).to_contain_text(
+        re.compile(rf"Over the frequency cap \(skipped\)\s*{preview['capped']:,}")
+    )
+    expect(reach).to_contain_text(
+        re.compile(
+            r"Expected duration\s*(about [\d.]+ (s|min|h|days)|under a second) at 30 messages/s"
+        )
+    )
     expect(reach).to_contain_text(f"Sending starts ({preview['timezone']})")
     assert_accessible(page)
     dialog.get_by_role("button", name="Back").click()

@@ -50,6 +50,29 @@ def test_wrong_password_shows_the_servers_problem(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
+def test_the_api_docs_render_offline_under_the_servers_own_policy(
+    browser: Browser, server: Server
+) -> None:
+    # No internet: anything not from the server is refused. No CSP bypass: the docs' own policy.
+    context = browser.new_context(base_url=server.url)
+    context.route(re.compile(r"^(?!" + re.escape(server.url) + r"/)"), lambda route: route.abort())
+    page = context.new_page()
+    try:
+        page.goto("/docs")
+        expect(
+            page.get_by_role("heading", name=re.compile(r"^Marketing Intelligence Agent"))
+        ).to_be_visible()
+        expect(page.get_by_text("/api/v1/auth/login", exact=True).first).to_be_visible()
+        page.goto("/redoc")
+        # ReDoc lays out the whole schema before it shows anything: slow on a busy machine.
+        expect(
+            page.get_by_role("heading", name=re.compile(r"^Marketing Intelligence Agent"))
+        ).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("/api/v1/auth/login").first).to_be_attached()
+    finally:
+        context.close()
+
+
 def test_reviewer_approves_a_flagged_campaign_and_watches_it_complete(
     page: Page, server: Server, browser: Browser
 ) -> None:

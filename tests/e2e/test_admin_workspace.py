@@ -104,7 +104,7 @@ def test_settings_show_each_value_and_where_it_came_from_with_secrets_masked(
 def test_the_audit_log_shows_one_actors_entries(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    _draft(api, f"Audited {uuid.uuid4().hex[:6]}", [{"text": "Spring is here."}])
+    draft = _draft(api, f"Audited {uuid.uuid4().hex[:6]}", [{"text": "Spring is here."}])
     log_in(page, server.admin_password)
     page.get_by_role("menuitem", name="Audit log").click()
     page.get_by_label("Actor").fill("user:admin")
@@ -118,6 +118,16 @@ def test_the_audit_log_shows_one_actors_entries(
     table.get_by_role("button", name="Show only campaign.created").first.click()
     expect(page).to_have_url(re.compile(r"action=campaign\.created"))
     expect(page.get_by_label("Action")).to_have_value("campaign.created")
+    # One entity: the campaign just made, whose creation is its one entry by the admin.
+    page.get_by_label("Entity type").fill("campaign")
+    page.get_by_label("Entity type").press("Enter")
+    expect(page).to_have_url(re.compile(r"entity_type=campaign"))
+    page.get_by_label("Entity id").fill(str(draft["id"]))
+    page.get_by_label("Entity id").press("Enter")
+    expect(page).to_have_url(re.compile(rf"entity_id={draft['id']}(&|$)"))
+    expect(entries).to_have_count(1)
+    expect(entries).to_contain_text(f"campaign {draft['id']}")
+    expect(entries).to_contain_text("campaign.created")
     assert_accessible(page)
 
 
@@ -230,4 +240,11 @@ def test_the_review_queue_highlights_the_flagged_words(
     expect(marks.first).to_be_visible()
     flagged = " ".join(marks.all_inner_texts()).lower()
     assert "guaranteed" in flagged or "free money" in flagged or "risk-free" in flagged, flagged
+    # Beside the texts, in the same row, the reasons the guard gave.
+    reviews = api.get("/api/v1/orchestrator/reviews", params={"limit": 500}).json()["items"]
+    [review] = [r for r in reviews if r["campaign_id"] == draft["id"]]
+    assert review["risk_reasons"]
+    row = page.get_by_role("row").filter(has=text)
+    for reason in review["risk_reasons"]:
+        expect(row).to_contain_text(reason["message"])
     assert_accessible(page)

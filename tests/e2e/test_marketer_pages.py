@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import uuid
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -143,6 +144,19 @@ def test_deliveries_name_each_contact_filter_and_page_and_a_viewer_sees_them_mas
     expect(page.locator(".ant-select-dropdown:visible")).to_have_count(0)
     assert_accessible(page)
 
+    # Every delivery, with its variant and outcome, as a spreadsheet.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    assert download.value.suggested_filename == f"campaign-{campaign_id}-deliveries.csv"
+    exported = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
+    total = api.get(
+        f"/api/v1/orchestrator/campaigns/{campaign_id}/deliveries", params={"limit": 1}
+    ).json()["total"]
+    assert len(exported) == total
+    row = next(r for r in exported if r["delivery_id"] == str(first["id"]))
+    assert row["first_name"] == first["contact_first_name"] and row["status"] == "sent"
+    assert {r["variant"] for r in exported} == {"A", "B", "C"}
+
     username, password = make_user(server, "viewer")
     page.get_by_role("button", name="Log out").click()
     log_in(page, password, username=username)
@@ -190,6 +204,13 @@ def test_results_keep_arriving_on_the_page_after_sending_ends(
     )
     expect(revenue).to_contain_text(f"{before + 49:,.2f}", timeout=30_000)
 
+    # Archived, it is put away: the page no longer refreshes it.
+    archived = api.post(f"/api/v1/orchestrator/campaigns/{draft['id']}/archive")
+    assert archived.status_code == 200, archived.text
+    page.reload()
+    expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Live · every \d+ s"))).to_have_count(0)
+
 
 def test_contacts_filter_by_consent_page_and_export_formula_safe(
     page: Page, server: Server, api: httpx.Client
@@ -197,7 +218,12 @@ def test_contacts_filter_by_consent_page_and_export_formula_safe(
     telegram_id = 600_000_000 + uuid.uuid4().int % 10_000_000
     made = api.post(
         "/api/v1/orchestrator/contacts",
-        json={"telegram_id": telegram_id, "first_name": '=HYPERLINK("https://x.example")'},
+        json={
+            "telegram_id": telegram_id,
+            "first_name": '=HYPERLINK("https://x.example")',
+            "username": f"formula{telegram_id}",
+            "attributes": {"plan": "gold"},
+        },
     )
     assert made.status_code == 201, made.text
     withdrawn = api.get("/api/v1/orchestrator/contacts", params={"consent": "withdrawn"}).json()
@@ -237,6 +263,16 @@ def test_contacts_filter_by_consent_page_and_export_formula_safe(
     rows = {row["telegram_id"]: row for row in csv.DictReader(io.StringIO(exported))}
     # A spreadsheet shows the name as text; it never runs it as a formula.
     assert rows[str(telegram_id)]["first_name"] == '\'=HYPERLINK("https://x.example")'
+
+    # Found by Telegram id or by @username, with its own attributes in a column.
+    page.goto("/contacts")
+    listed = page.get_by_role("row").filter(has=page.get_by_role("link"))
+    for term in (str(telegram_id), f"@formula{telegram_id}"):
+        page.get_by_label("Search contacts").fill(term)
+        expect(page).to_have_url(re.compile(rf"q={re.escape(quote(term))}"))
+        expect(listed).to_have_count(1)
+        expect(listed).to_contain_text(str(telegram_id))
+        expect(listed).to_contain_text("plan: gold")
 
 
 def test_an_api_key_is_shown_once_works_and_stops_when_revoked(page: Page, server: Server) -> None:

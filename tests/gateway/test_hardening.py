@@ -226,3 +226,30 @@ async def test_a_database_error_is_logged_with_its_sqlstate_but_not_its_values(
     assert facts["sqlstate"] == "22001"  # string data right truncation
     assert facts["driver_cause"] == "StringDataRightTruncationError"
     assert secret not in str(facts)
+
+
+def test_users_are_invited_given_a_role_and_deactivated_from_the_cli(cli_env: None) -> None:
+    from marketing_agent.cli import app as cli
+
+    CliRunner().invoke(cli, ["users", "create-admin", "--generate", "--username", "boss"])
+    invited = CliRunner().invoke(cli, ["users", "invite", "ann", "--role", "reviewer"])
+    assert invited.exit_code == 0, invited.output
+    assert "one-time password" in invited.output
+    again = CliRunner().invoke(cli, ["users", "invite", "ann"])
+    assert again.exit_code != 0 and "ann" in again.output
+    bad = CliRunner().invoke(cli, ["users", "invite", "no spaces please"])
+    assert bad.exit_code == 2 and "username" in bad.output
+
+    role = CliRunner().invoke(cli, ["users", "set-role", "ann", "marketer"])
+    assert role.exit_code == 0 and "ann is now marketer" in role.output, role.output
+    off = CliRunner().invoke(cli, ["users", "deactivate", "ann"])
+    assert off.exit_code == 0, off.output
+    listed = CliRunner().invoke(cli, ["users", "list"])
+    [ann] = [line for line in listed.output.splitlines() if " ann " in line]
+    assert "marketer" in ann and "deactivated" in ann and "one-time password" in ann
+    # The last admin stays one.
+    last = CliRunner().invoke(cli, ["users", "deactivate", "boss"])
+    assert last.exit_code != 0
+    assert "boss" in CliRunner().invoke(cli, ["users", "list"]).output
+    unknown = CliRunner().invoke(cli, ["users", "set-role", "nobody", "viewer"])
+    assert unknown.exit_code == 2 and "does not exist" in unknown.output

@@ -46,7 +46,9 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
   const [form] = Form.useForm<Values>();
   const variants = (Form.useWatch("variants", form) as Values["variants"] | undefined) ?? [];
   const [search, setSearch] = useState("");
-  const [previewId, setPreviewId] = useState<number | undefined>(undefined);
+  // The picked contact itself: the list it was picked from changes with the search (which the
+  // select clears on a pick), and the preview must not lose it.
+  const [previewContact, setPreviewContact] = useState<Contact | null>(null);
   const contacts = useContactList({ q: search || undefined, limit: 20, offset: 0 });
   const segments = useSegments();
   const update = useUpdateCampaign(campaign.id);
@@ -55,7 +57,12 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
   const originals: SavedVariant[] = campaign.variants.map((v) => ({ text: v.text, translations: v.translations ?? {} }));
   // Texts whose translations the user removed (the translations are not form fields: nobody edits them here).
   const [removedTranslations, setRemovedTranslations] = useState<ReadonlySet<string>>(new Set());
-  const previewContact: Contact | null = contacts.data?.items.find((c) => c.id === previewId) ?? null;
+  const contactLabel = (c: Contact) => `${c.first_name ?? c.username ?? c.telegram_id}${c.username ? ` @${c.username}` : ""}`;
+  const listed = contacts.data?.items ?? [];
+  const contactOptions = [
+    ...(previewContact && !listed.some((c) => c.id === previewContact.id) ? [previewContact] : []),
+    ...listed,
+  ].map((c) => ({ value: c.id, label: contactLabel(c) }));
 
   const insert = (index: number, name: string) => {
     const current = form.getFieldValue(["variants", index, "text"]) ?? "";
@@ -144,12 +151,9 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
             showSearch={{ filterOption: false, onSearch: setSearch }}
             allowClear
             placeholder="A sample contact (Alex)"
-            value={previewId}
-            onChange={setPreviewId}
-            options={(contacts.data?.items ?? []).map((c) => ({
-              value: c.id,
-              label: `${c.first_name ?? c.username ?? c.telegram_id}${c.username ? ` @${c.username}` : ""}`,
-            }))}
+            value={previewContact?.id}
+            onChange={(id) => setPreviewContact(listed.find((c) => c.id === id) ?? (id === previewContact?.id ? previewContact : null))}
+            options={contactOptions}
           />
         </Form.Item>
         <Form.List name="variants">
