@@ -78,3 +78,35 @@ async def test_cli_audit_verify_reports_tampering_with_exit_code(db: Database, t
     )
     assert bad.returncode == 1
     assert "entry 2" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_search_finds_text_anywhere_in_an_entry_its_data_too(any_db: Database) -> None:
+    async with any_db.session() as session:
+        await compliance.audit(
+            session=session,
+            actor="worker:w1",
+            action="deliveries.not_sent",
+            entity_type="campaign",
+            entity_id=7,
+            data={"skipped": {"no_consent": [41, 42]}},
+        )
+        await compliance.audit(
+            session=session,
+            actor="user:Bob_Smith",
+            action="campaign.updated",
+            entity_type="campaign",
+            entity_id=8,
+            data={"name": "100% Spring"},
+        )
+
+    async def found(q: str) -> list[str]:
+        async with any_db.session() as session:
+            rows, total = await compliance.list_audit(session=session, q=q)
+        assert total == len(rows)
+        return [row.action for row in rows]
+
+    assert await found("NO_CONSENT") == ["deliveries.not_sent"]  # inside the data, any case
+    assert await found("bob_smith") == ["campaign.updated"]  # the actor
+    assert await found("100%") == ["campaign.updated"]  # a % is a character, not a wildcard
+    assert await found("bo_") == []  # and so is _ (it would match "bob")
+    assert await found("campaign") == ["campaign.updated", "deliveries.not_sent"]  # newest first

@@ -130,6 +130,16 @@ def test_the_audit_log_shows_one_actors_entries(
     expect(entries).to_contain_text("campaign.created")
     assert_accessible(page)
 
+    # Search finds text anywhere in an entry, inside its data too: the name of a key made now.
+    key_name = f"Warehouse sync {uuid.uuid4().hex[:6]}"
+    made = api.post("/api/v1/auth/api-keys", json={"name": key_name})
+    assert made.status_code == 201, made.text
+    page.get_by_role("button", name="Clear filters").click()
+    page.get_by_label("Search the audit log").fill(key_name.split()[-1].upper())  # any case
+    expect(page).to_have_url(re.compile(r"q="))
+    expect(entries).to_have_count(1)
+    expect(entries).to_contain_text("api_key.created")
+
 
 def test_a_variant_gets_an_image_and_a_button_and_loses_its_stale_translation(
     page: Page, server: Server, api: httpx.Client

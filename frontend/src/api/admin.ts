@@ -181,6 +181,7 @@ export function useAudit(query: {
   entity_id?: string;
   actor?: string;
   action?: string;
+  q?: string;
 }) {
   return useQuery({
     queryKey: adminKeys.audit(query),

@@ -17759,6 +17759,8 @@ export interface operations {
                 actor?: string | null;
                 /** @description e.g. campaign.updated */
                 action?: string | null;
+                /** @description Text anywhere in an entry, its data too; any case. */
+                q?: string | null;
             };
             header?: never;
             path?: never;

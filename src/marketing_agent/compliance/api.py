@@ -121,6 +121,10 @@ async def list_audit(
         str | None, Query(max_length=128, description="Who acted, exactly (user:alice, agent).")
     ] = None,
     action: Annotated[str | None, Query(max_length=64, description="e.g. campaign.updated")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Text anywhere in an entry, its data too; any case."),
+    ] = None,
 ) -> Page[AuditEntryRead]:
     rows, total = await service.list_audit(
         session=session,
@@ -128,6 +132,7 @@ async def list_audit(
         entity_id=entity_id,
         actor=actor,
         action=action,
+        q=q,
         limit=limit,
         offset=offset,
     )

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, Text, func, insert, or_, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import audit as audit_log
@@ -351,11 +352,30 @@ async def list_audit(
     entity_id: str | None = None,
     actor: str | None = None,
     action: str | None = None,
+    q: str | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[Sequence[AuditEntry], int]:
-    """Returns audit entries, newest first, with the total count of the filter."""
+    """Returns audit entries, newest first, with the total count of the filter; `q` finds the
+    text anywhere in an entry (actor, action, entity, note or data), any case."""
     query = select(AuditEntry)
+    if q:
+        needle = q.lower()
+        query = query.where(
+            or_(
+                *(
+                    func.lower(column).contains(needle, autoescape=True)
+                    for column in (
+                        AuditEntry.actor,
+                        AuditEntry.action,
+                        AuditEntry.entity_type,
+                        AuditEntry.entity_id,
+                        func.coalesce(AuditEntry.note, ""),
+                        sql_cast(AuditEntry.data, Text),
+                    )
+                )
+            )
+        )
     if entity_type:
         query = query.where(AuditEntry.entity_type == entity_type)
     if entity_id:

@@ -1,4 +1,4 @@
-/** The hash-chained audit log: filter by actor, action and entity, paged, and verify the chain from the browser. */
+/** The hash-chained audit log: search it, filter by actor, action and entity, paged, and verify the chain from the browser. */
 import { SafetyCertificateOutlined } from "@ant-design/icons";
 import { Alert, Button, Card, Flex, Input, Table, Typography } from "antd";
 import type { TableProps } from "antd";
@@ -8,6 +8,7 @@ import type { AuditEntry } from "../../api/types";
 import { formatDateTime } from "../../components/format";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
+import { SearchBox } from "../../components/SearchBox";
 import { useUrlTable } from "../../components/useUrlState";
 import { usePermissions } from "../../auth/permissions";
 
@@ -52,7 +53,7 @@ export default function AuditLogPage() {
   const { can, reason } = usePermissions();
   const allowed = can("compliance:read");
   const filters = Object.fromEntries(FILTERS.map((f) => [f, table.get(f)])) as Record<Filter, string | undefined>;
-  const audit = useAudit({ limit: table.pageSize, offset: table.offset, ...filters });
+  const audit = useAudit({ limit: table.pageSize, offset: table.offset, q: table.q || undefined, ...filters });
   // The inputs are keyed by the URL's value, so a filter set by clicking a cell shows in its box.
   const setFilter = (filter: Filter, value: string | undefined) => table.set({ ...filters, [filter]: value?.trim() || undefined });
   const filterBox = (filter: Filter, label: string, placeholder: string, width: number) => (
@@ -104,6 +105,7 @@ export default function AuditLogPage() {
       )}
       <ProblemAlert error={verify.error} />
       <Flex gap={12} wrap align="center" style={{ marginBottom: 16 }} role="search" aria-label="Filter the audit log">
+        <SearchBox table={table} label="Search the audit log" placeholder="Any text: a name, a reason, an id…" />
         {filterBox("actor", "Actor", "Actor (user:alice, agent, system)", 240)}
         {filterBox("action", "Action", "Action (campaign.updated, …)", 220)}
         {filterBox("entity_type", "Entity type", "Entity type (campaign, consent, …)", 240)}
