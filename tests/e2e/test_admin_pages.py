@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import SCREENSHOT, Server, assert_accessible, log_in, make_user
 
@@ -117,6 +117,59 @@ def test_every_area_is_reachable_on_a_phone(phone: Page, server: Server) -> None
     expect(phone.get_by_role("region", name="Consent history")).to_be_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the contact page is {width}px wide on a 390px screen"
+
+    # The drawers a marketer fills in fit the screen too, their fields and buttons in view.
+    for area, button, drawer in (
+        ("Campaigns", "New campaign", "New campaign"),
+        ("Contacts", "Import CSV", "Import contacts"),
+        ("Senders", "Add bot", "Add bot"),
+    ):
+        phone.get_by_role("button", name="Menu").click()
+        phone.get_by_role("menuitem", name=area).click()
+        phone.get_by_role("button", name=button).click()
+        dialog = phone.get_by_role("dialog", name=drawer)
+        expect(dialog).to_be_visible()
+        phone.wait_for_function(  # the drawer has slid in
+            "el => el.getBoundingClientRect().right <= window.innerWidth + 0.5",
+            arg=dialog.element_handle(),
+        )
+        box = dialog.bounding_box()
+        assert box is not None and box["x"] >= -0.5, f"the {drawer} drawer starts off the screen"
+        assert box["x"] + box["width"] <= 390.5, f"the {drawer} drawer is wider than the screen"
+        phone.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+
+
+def _tab_to(page: Page, target: Locator, most: int = 40) -> None:
+    """Presses Tab, as a person without a mouse does, until `target` has the focus."""
+    for _ in range(most):
+        if target.evaluate("el => el.contains(document.activeElement)"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} never got the focus in {most} presses of Tab")
+
+
+def test_the_keyboard_alone_logs_in_and_moves_between_pages(page: Page, server: Server) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    _tab_to(page, page.get_by_label("Username"))
+    page.keyboard.type("admin")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(server.admin_password)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+    menu = page.get_by_role("navigation", name="Main")
+    _tab_to(page, menu)
+    page.keyboard.press("ArrowDown")  # from the first item, Dashboard, to Campaigns
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Campaigns", exact=True)).to_be_visible()
+    # The page's own controls come next in the order, the search among them.
+    _tab_to(page, page.get_by_label("Search campaigns"))
+    page.keyboard.type("Winter")
+    expect(page).to_have_url(re.compile(r"q=Winter"))
+    expect(page.get_by_role("link", name="Winter boots sale", exact=True)).to_be_visible()
 
 
 def test_import_with_a_bad_row_imports_only_the_valid_rows(
@@ -237,6 +290,31 @@ def test_segment_builder_counts_what_the_api_counts(
     expect(row).to_have_count(0)
     listed = api.get("/api/v1/orchestrator/segments").json()["items"]
     assert name not in {s["name"] for s in listed}
+
+    # All of several tags, and an attribute typed as key=value: one person has both.
+    tag, city = f"t{uuid.uuid4().hex[:6]}", f"Springfield {uuid.uuid4().hex[:4]}"
+    for n, tags in enumerate(([tag, "vip"], [tag])):
+        made = api.post(
+            "/api/v1/orchestrator/contacts",
+            json={
+                "telegram_id": 620_000_000 + uuid.uuid4().int % 10_000_000 + n,
+                "first_name": f"Attr{n}",
+                "tags": tags,
+                "attributes": {"city": city},
+            },
+        )
+        assert made.status_code == 201, made.text
+    page.get_by_role("button", name="New segment").click()
+    builder = page.get_by_role("dialog", name="New segment")
+    count = builder.get_by_role("status", name="Matching contacts count")
+    for each in (tag, "vip"):
+        builder.get_by_label("Has all of these tags").fill(each)
+        builder.get_by_label("Has all of these tags").press("Enter")
+    builder.get_by_label("Attributes").fill(f"city={city}")
+    expect(count).to_have_text("1 contact matches")
+    sample = builder.get_by_role("region", name="Matching contacts").get_by_role("row")
+    expect(sample.filter(has_text="Attr0")).to_have_count(1)
+    expect(sample.filter(has_text="Attr1")).to_have_count(0)
 
 
 def test_editing_a_draft_into_a_risky_text_sends_it_to_review(

@@ -37,6 +37,20 @@ def test_a_marketer_reads_a_contacts_timeline(
 
     log_in(page, server.admin_password)
     page.goto(f"/contacts/{contact['id']}")
+    # The profile: what the API holds of the person, each under its label.
+    profile = page.locator(".ant-card").filter(has=page.get_by_text("Profile", exact=True))
+    shown = {
+        "Telegram ID": str(contact["telegram_id"]),
+        "Username": f"@{contact['username']}" if contact.get("username") else "—",
+        "Language": contact.get("language") or "—",
+        "Time zone": contact.get("timezone") or "—",
+        **{key: str(value) for key, value in (contact.get("attributes") or {}).items()},
+    }
+    for label, value in shown.items():
+        row = profile.locator(".ant-descriptions-item").filter(
+            has=page.get_by_text(label, exact=True)
+        )
+        expect(row.locator(".ant-descriptions-item-content")).to_have_text(value)
     timeline = page.get_by_role("region", name="Timeline")
 
     expect(timeline).to_contain_text("Converted (49.00 USD)")

@@ -149,7 +149,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
     <Drawer
       title="New campaign"
       open={open}
-      size={560}
+      size={Math.min(560, window.innerWidth)}
       destroyOnHidden
       onClose={onClose}
       afterOpenChange={(visible) => {

@@ -193,7 +193,9 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
           <ProblemAlert error={preview.error} />
           <Typography.Paragraph>
             <span role="status" aria-live="polite" aria-label="Matching contacts count">
-              {preview.data ? `${formatCount(preview.data.size)} contacts match` : "Counting…"}
+              {preview.data
+                ? `${formatCount(preview.data.size)} ${preview.data.size === 1 ? "contact matches" : "contacts match"}`
+                : "Counting…"}
             </span>
           </Typography.Paragraph>
           <Table<Contact>

@@ -57,7 +57,7 @@ export function AddBotDrawer({ open, onClose }: { open: boolean; onClose: () => 
     <Drawer
       title="Add bot"
       open={open}
-      size={480}
+      size={Math.min(480, window.innerWidth)}
       destroyOnHidden
       onClose={onClose}
       afterOpenChange={(visible) => {
