@@ -378,6 +378,30 @@ def test_submit_asks_first_with_the_reach_after_consent_and_cap(
     expect(page.get_by_role("status", name="Campaign status")).to_have_text("Draft")
 
 
+@pytest.mark.parametrize(("role", "may_verify"), [("reviewer", True), ("analyst", False)])
+def test_a_reviewer_and_an_analyst_see_their_own_rights(
+    page: Page, server: Server, role: str, may_verify: bool
+) -> None:
+    username, password = make_user(server, role)
+    log_in(page, password, username=username)
+    expect(page.get_by_label(f"Role: {role}")).to_be_visible()
+    page.get_by_role("menuitem", name="Campaigns").click()
+    new = page.get_by_role("button", name="New campaign")
+    expect(new).to_be_disabled()
+    expect(new).to_have_accessible_description(
+        f"Your role ({role}) may not create or change campaigns and segments."
+    )
+    page.get_by_role("menuitem", name="Audit log").click()
+    verify = page.get_by_role("button", name="Verify the chain")
+    if may_verify:  # a reviewer reads the audit log and checks it
+        expect(verify).to_be_enabled()
+        verify.click()
+        expect(page.get_by_role("status").filter(has_text="The chain is intact")).to_be_visible()
+    else:
+        expect(verify).to_be_disabled()
+    assert_accessible(page)
+
+
 def test_a_viewer_sees_what_they_may_not_do_disabled(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
