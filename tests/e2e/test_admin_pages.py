@@ -162,7 +162,10 @@ def test_the_keyboard_alone_logs_in_and_moves_between_pages(page: Page, server: 
 
     menu = page.get_by_role("navigation", name="Main")
     _tab_to(page, menu)
-    page.keyboard.press("ArrowDown")  # from the first item, Dashboard, to Campaigns
+    page.keyboard.press("ArrowDown")  # into the menu: its first item, Dashboard
+    expect(menu.get_by_role("menuitem", name="Dashboard")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Campaigns")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Campaigns", exact=True)).to_be_visible()
     # The page's own controls come next in the order, the search among them.
