@@ -5,7 +5,7 @@
  */
 import { MinusCircleOutlined, PlusOutlined } from "@ant-design/icons";
 import { Alert, App, Button, Card, Drawer, Flex, Form, Input, InputNumber, Select, Space, Tag, Typography } from "antd";
-import { useState } from "react";
+import { useRef, useState } from "react";
 
 import { useContactList } from "../../api/admin";
 import { useUpdateCampaign } from "../../api/campaigns";
@@ -59,6 +59,10 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
   const [removedTranslations, setRemovedTranslations] = useState<ReadonlySet<string>>(new Set());
   const contactLabel = (c: Contact) => `${c.first_name ?? c.username ?? c.telegram_id}${c.username ? ` @${c.username}` : ""}`;
   const listed = contacts.data?.items ?? [];
+  // Every contact a search has listed, by id: a pick is resolved from here, as the list it was
+  // picked from may already have been replaced by the next search's answer.
+  const seen = useRef(new Map<number, Contact>());
+  for (const c of listed) seen.current.set(c.id, c);
   const contactOptions = [
     ...(previewContact && !listed.some((c) => c.id === previewContact.id) ? [previewContact] : []),
     ...listed,
@@ -152,7 +156,7 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
             allowClear
             placeholder="A sample contact (Alex)"
             value={previewContact?.id}
-            onChange={(id) => setPreviewContact(listed.find((c) => c.id === id) ?? (id === previewContact?.id ? previewContact : null))}
+            onChange={(id) => setPreviewContact(id === undefined ? null : (seen.current.get(id) ?? null))}
             options={contactOptions}
           />
         </Form.Item>
