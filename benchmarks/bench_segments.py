@@ -29,7 +29,7 @@ from marketing_agent.analytics.models import Event
 from marketing_agent.compliance.models import ConsentRecord
 from marketing_agent.core.db import Database
 from marketing_agent.orchestrator import service as orchestrator
-from marketing_agent.orchestrator.models import Contact
+from marketing_agent.orchestrator.models import Contact, ContactTag
 from marketing_agent.orchestrator.schemas import SegmentCreate, SegmentFilter
 
 TAGS = ["vip", "boots", "newsletter", "sale", "winter"]
@@ -164,13 +164,15 @@ async def measure(db: Database, label: str) -> None:
         seconds, size = await best_of(3, count)
         print(f"{label}: {name:<32} {size:>9,} contacts  {seconds * 1000:8.1f} ms")
 
-    async with db.session() as session:
+    started = time.perf_counter()
+    async with db.session() as session:  # each save counts its segment once
         for name, rules in RULES.items():
             await orchestrator.create_segment(
                 session=session,
                 segment_in=SegmentCreate(name=name, filter=SegmentFilter.model_validate(rules)),
             )
         await session.commit()
+    print(f"{label}: 10 segments saved (each counted) in {time.perf_counter() - started:.1f} s")
 
     async def list_all() -> int:
         async with db.session() as session:
@@ -210,15 +212,18 @@ async def main() -> None:
     else:
         db, pg_name = await postgres_database()
     try:
+        # The tag rows every writer of tags keeps beside the contacts (contact_tags.py).
+        tag_rows = [{"contact_id": p["id"], "tag": tag} for p in people for tag in p["tags"]]
         load_s = await load(
             db,
             [
                 (Contact.__table__, people),  # type: ignore[list-item]
+                (ContactTag.__table__, tag_rows),  # type: ignore[list-item]
                 (ConsentRecord.__table__, consents),  # type: ignore[list-item]
                 (Event.__table__, events),  # type: ignore[list-item]
             ],
         )
-        del people, consents, events
+        del people, consents, events, tag_rows
         print(f"{args.backend}: loaded in {load_s:.1f} s")
         await measure(db, args.backend)
     finally:

@@ -108,6 +108,7 @@ WRITES_NOTHING: dict[str, str] = {
     "POST /auth/login": "issues a session token; no stored state changes",
     "POST /orchestrator/contacts/import/preview": "checks a file; nothing is saved",
     "POST /orchestrator/segments/preview": "counts a filter's matches; nothing is saved",
+    "POST /orchestrator/segments/{segment_id}/count": "recounts a segment: only its cached size",
     "POST /agent/prompts/{name}/preview": "renders a prompt; nothing is saved",
     "POST /safety/check": "scores a text; nothing is saved",
     "POST /safety/redact": "returns a redacted text; nothing is saved",

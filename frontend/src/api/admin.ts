@@ -161,6 +161,16 @@ export function useSaveSegment() {
   });
 }
 
+/** Counts a segment's contacts now (the list shows sizes as last counted). */
+export function useRecountSegment() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) =>
+      unwrap(api.POST("/api/v1/orchestrator/segments/{segment_id}/count", { params: { path: { segment_id: id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["segments"] }),
+  });
+}
+
 export function useDeleteSegment() {
   const client = useQueryClient();
   return useMutation({

@@ -370,7 +370,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Segments */
+        /**
+         * List Segments
+         * @description Every segment with its size as last counted and when (`size_counted_at`); sizes are
+         *     counted on save, by `POST /segments/{id}/count`, and by the scheduler when older than 10
+         *     minutes.
+         */
         get: operations["list_segments_api_v1_orchestrator_segments_get"];
         put?: never;
         /**
@@ -424,6 +429,26 @@ export interface paths {
         head?: never;
         /** Update Segment */
         patch: operations["update_segment_api_v1_orchestrator_segments__segment_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/orchestrator/segments/{segment_id}/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recount Segment
+         * @description Counts the segment's contacts now (the list shows sizes as last counted, with when).
+         */
+        post: operations["recount_segment_api_v1_orchestrator_segments__segment_id__count_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/orchestrator/campaigns": {
@@ -6791,9 +6816,14 @@ export interface components {
             filter: components["schemas"]["SegmentFilter"];
             /**
              * Size
-             * @default 0
+             * @description Contacts in the segment when last counted; null before the first count.
              */
-            size: number;
+            size?: number | null;
+            /**
+             * Size Counted At
+             * @description When `size` was counted (on save, on demand, or by the scheduler).
+             */
+            size_counted_at?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -9821,6 +9851,92 @@ export interface operations {
                 "application/json": components["schemas"]["SegmentUpdate"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRead"];
+                };
+            };
+            /** @description Not authenticated: no, an expired or a wrong credential */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Your role lacks the permission this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Something the request names does not exist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state (e.g. a campaign's status) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is larger than this route accepts */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests: retry after the `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recount_segment_api_v1_orchestrator_segments__segment_id__count_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The segment's id */
+                segment_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {

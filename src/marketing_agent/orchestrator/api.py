@@ -257,6 +257,9 @@ async def import_contacts(
 
 @router.get("/segments")
 async def list_segments(session: DbSession, principal: CanRead) -> Page[SegmentRead]:
+    """Every segment with its size as last counted and when (`size_counted_at`); sizes are
+    counted on save, by `POST /segments/{id}/count`, and by the scheduler when older than 10
+    minutes."""
     items = await service.list_segments(session=session)
     return Page(items=items, total=len(items), limit=len(items), offset=0)
 
@@ -269,8 +272,7 @@ async def create_segment(
     segment = await service.create_segment(
         session=session, segment_in=segment_in, actor=principal.actor
     )
-    size = await service.segment_size(session=session, segment_id=segment.id)
-    return SegmentRead.model_validate(segment).model_copy(update={"size": size})
+    return SegmentRead.model_validate(segment)
 
 
 @router.post("/segments/preview")
@@ -301,8 +303,16 @@ async def update_segment(
     segment = await service.update_segment(
         session=session, segment_id=segment_id, segment_in=segment_in, actor=principal.actor
     )
-    size = await service.segment_size(session=session, segment_id=segment.id)
-    return SegmentRead.model_validate(segment).model_copy(update={"size": size})
+    return SegmentRead.model_validate(segment)
+
+
+@router.post("/segments/{segment_id}/count")
+async def recount_segment(
+    segment_id: SegmentID, session: DbSession, principal: CanRead
+) -> SegmentRead:
+    """Counts the segment's contacts now (the list shows sizes as last counted, with when)."""
+    segment = await service.recount_segment(session=session, segment_id=segment_id)
+    return SegmentRead.model_validate(segment)
 
 
 @router.delete("/segments/{segment_id}", status_code=204)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
+from marketing_agent.orchestrator import contact_tags
 from marketing_agent.orchestrator.models import Contact
 from marketing_agent.orchestrator.schemas import (
     ContactCreate,
@@ -376,6 +377,8 @@ async def _write_contacts(
                 .values({column: bindparam(column) for column in columns})
             )
             await session.execute(statement, params)
+            if "tags" in columns:
+                await contact_tags.replace_tags(session, {p["_id"]: p["tags"] for p in params})
         updated += len(chunk) - len(new_rows)
         if new_rows:
             try:
@@ -391,7 +394,13 @@ async def _write_contacts(
                     Contact.telegram_id.in_([row["telegram_id"] for row in new_rows])
                 )
             )
-            ids.update({tg: cid for cid, tg in added})
+            new_ids = {tg: cid for cid, tg in added}
+            ids.update(new_ids)
+            await contact_tags.replace_tags(
+                session,
+                {new_ids[row["telegram_id"]]: row["tags"] for row in new_rows},
+                new=True,
+            )
     return ids, created, updated
 
 

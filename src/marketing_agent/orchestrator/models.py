@@ -26,13 +26,31 @@ class Contact(IdMixin, TimestampMixin, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 
 
+class ContactTag(Base):
+    """One tag of one contact: `Contact.tags` as rows, so a tag rule seeks an index instead of
+    parsing every contact's JSON. Every writer of `tags` rewrites the contact's rows in the same
+    transaction (orchestrator/contact_tags.py); an erasure's delete cascades."""
+
+    __tablename__ = "orchestrator_contact_tags"
+    __table_args__ = (Index("ix_orchestrator_contact_tags_tag", "tag", "contact_id"),)
+
+    contact_id: Mapped[int] = mapped_column(
+        IdType, ForeignKey("orchestrator_contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(Text, primary_key=True)
+
+
 class Segment(IdMixin, TimestampMixin, Base):
-    """A named audience: contacts matching a tag and attribute filter."""
+    """A named audience: contacts matching a tag and attribute filter. Its size is counted on
+    save, on demand and by the scheduler, and kept with the time it was counted, so a list of
+    segments reads numbers instead of evaluating every segment."""
 
     __tablename__ = "orchestrator_segments"
 
     name: Mapped[str] = mapped_column(String(128), unique=True)
     filter: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    size_counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Campaign(IdMixin, TimestampMixin, Base):

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core.errors import Conflict, NotFound
 from marketing_agent.core.validation import DbId
+from marketing_agent.orchestrator import contact_tags
 from marketing_agent.orchestrator.models import Campaign, Contact, Variant
 from marketing_agent.orchestrator.state_machine import CampaignStatus
 from marketing_agent.safety import service as safety
@@ -180,6 +181,7 @@ async def _redact_one(session: AsyncSession, target: RedactionTarget) -> bool:
             tags[index] = safety.redact(tags[index])
             changed = tags != contact.tags
             contact.tags = tags
+            await contact_tags.replace_tags(session, {contact.id: tags})
             return changed
         attributes = _redacted_json("attributes", contact.attributes or {}, target.field)
         changed = bool(attributes != contact.attributes)

@@ -1,5 +1,6 @@
 """Periodic jobs of the orchestrator: make the runs of recurring campaigns, start due campaigns,
-complete finished ones, and pull inbound events (reads, clicks, replies, /stop) from every sender.
+complete finished ones, recount the stalest segment size, and pull inbound events (reads, clicks,
+replies, /stop) from every sender.
 
 The active scheduler runs two loops side by side: the periodic jobs every `poll_s`, and the
 inbound loop, which only pulls updates, stores and applies them and hands the consent bot's
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from marketing_agent.core.auth import Principal, Role
 from marketing_agent.core.logging import get_logger
-from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout
+from marketing_agent.orchestrator import flows, privacy_jobs, reviews, rollout, service
 from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
@@ -69,6 +70,8 @@ async def run_jobs(runtime: Runtime) -> None:
         finished = await flows.complete_finished_campaigns(session=session)
         await flows.skip_leftovers_of_cancelled(session=session)
         await reviews.mark_overdue(session=session)  # late reviews: the creator is told
+    async with db.session() as session:  # the segment list's sizes, one stale one a tick
+        await service.recount_stalest_segment(session=session)
     await write_results_summaries(runtime, finished)
     await privacy_jobs.run_due_jobs(runtime)  # retention, the audit head's export
 

@@ -314,7 +314,12 @@ class SegmentRead(BaseModel):
     id: int
     name: str
     filter: SegmentFilter
-    size: int = 0
+    size: int | None = Field(
+        None, description="Contacts in the segment when last counted; null before the first count."
+    )
+    size_counted_at: datetime | None = Field(
+        None, description="When `size` was counted (on save, on demand, or by the scheduler)."
+    )
     created_at: datetime
 
 

@@ -22,7 +22,6 @@ from sqlalchemy import (
     cast,
     false,
     func,
-    literal,
     not_,
     or_,
     select,
@@ -34,7 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core.errors import field_error
-from marketing_agent.orchestrator.models import Contact
+from marketing_agent.orchestrator.models import Contact, ContactTag
 from marketing_agent.orchestrator.schemas import (
     AttributeCondition,
     ConsentCondition,
@@ -138,8 +137,8 @@ def segment_clause(
     if segment_filter.languages:
         clauses.append(Contact.language.in_(segment_filter.languages))
     if segment_filter.tags_any:
-        clauses.append(or_(*(_has_tag(tag, dialect) for tag in segment_filter.tags_any)))
-    clauses.extend(_has_tag(tag, dialect) for tag in segment_filter.tags_all)
+        clauses.append(_has_tag(*segment_filter.tags_any))
+    clauses.extend(_has_tag(tag) for tag in segment_filter.tags_all)
     for key, value in segment_filter.attributes.items():
         clauses.append(
             _attribute_is_set(key, dialect, negate=True)
@@ -156,7 +155,7 @@ def _condition(condition: SegmentCondition, *, dialect: str, now: datetime) -> C
     if isinstance(condition, PropertyCondition):
         return _property(condition)
     if isinstance(condition, TagCondition):
-        has = _has_tag(condition.tag, dialect)
+        has = _has_tag(condition.tag)
         return has if condition.op == "has" else not_(has)
     if isinstance(condition, AttributeCondition):
         return _attribute(condition, dialect)
@@ -187,11 +186,11 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _has_tag(tag: str, dialect: str) -> ColumnElement[bool]:
-    if dialect == "postgresql":
-        return type_coerce(Contact.tags, JSONB).contains([tag])
-    each = func.json_each(Contact.tags).table_valued("value")
-    return select(literal(1)).select_from(each).where(each.c.value == tag).exists()
+def _has_tag(*tags: str) -> ColumnElement[bool]:
+    """Whether the contact has any of these tags: a seek of the tag table's (tag, contact)
+    index, never a parse of the contact's JSON."""
+    tagged = select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
+    return Contact.id.in_(tagged)
 
 
 # Attributes: typed so that "plan = pro" never matches a number and "spent > 100" never casts text.

@@ -7,9 +7,10 @@ in `flows.py`; this file keeps the single-entity operations.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, cast, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,10 +19,11 @@ from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import queue, segments, spans
+from marketing_agent.orchestrator import contact_tags, queue, segments, spans
 from marketing_agent.orchestrator.models import (
     Campaign,
     Contact,
+    ContactTag,
     Delivery,
     ReviewItem,
     Segment,
@@ -59,6 +61,7 @@ async def create_contact(*, session: AsyncSession, contact_in: ContactCreate) ->
     contact = Contact(**contact_in.model_dump(), created_at=clock.now())
     session.add(contact)
     await session.flush()
+    await contact_tags.replace_tags(session, {contact.id: contact.tags}, new=True)
     return contact
 
 
@@ -118,13 +121,13 @@ async def list_contacts(
         conditions: list[ColumnElement[bool]] = [
             func.lower(Contact.first_name).like(like),
             func.lower(Contact.username).like(like),
-            cast(Contact.tags, String).like(f'%"{term}"%'),
+            Contact.id.in_(_tagged([term])),
         ]
         if term.lstrip("-").isdigit():
             conditions.append(Contact.telegram_id == int(term))
         query = query.where(or_(*conditions))
     if tag:
-        query = query.where(cast(Contact.tags, String).like(f'%"{tag}"%'))
+        query = query.where(Contact.id.in_(_tagged([tag])))
     if consent == "none":
         query = query.where(
             Contact.id.not_in(compliance.consent_contact_ids_query(state="recorded"))
@@ -138,6 +141,10 @@ async def list_contacts(
         await session.scalars(query.order_by(Contact.id.desc()).limit(limit).offset(offset))
     ).all()
     return rows, total
+
+
+def _tagged(tags: list[str]) -> Select[int]:
+    return select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
 
 
 async def read_contacts(*, session: AsyncSession, contacts: Sequence[Contact]) -> list[ContactRead]:
@@ -191,6 +198,8 @@ async def update_contact(
     for field, value in changes.items():
         setattr(contact, field, empty.get(field) if value is None and field in empty else value)
     await session.flush()
+    if "tags" in changes:
+        await contact_tags.replace_tags(session, {contact_id: contact.tags})
     await compliance.audit(
         session=session,
         actor=actor,
@@ -237,6 +246,7 @@ async def create_segment(
         name=segment_in.name, filter=segment_in.filter.model_dump(), created_at=clock.now()
     )
     session.add(segment)
+    await _count_into(session, segment)
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -265,6 +275,7 @@ async def update_segment(
         segment.name = segment_in.name
     if segment_in.filter is not None:
         segment.filter = segment_in.filter.model_dump()
+        await _count_into(session, segment)
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -399,16 +410,47 @@ async def audience_contact_ids(
 
 
 async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
-    """Returns every segment with its current size."""
+    """Returns every segment with its size as last counted (on save, on demand or by the
+    scheduler) and when: reading the list never evaluates a segment."""
     segments = (await session.scalars(select(Segment).order_by(Segment.id))).all()
-    result = []
-    for segment in segments:
-        size = await count_segment_filter(
-            session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
-        )
-        read = SegmentRead.model_validate(segment)
-        result.append(read.model_copy(update={"size": size}))
-    return result
+    return [SegmentRead.model_validate(segment) for segment in segments]
+
+
+async def _count_into(session: AsyncSession, segment: Segment) -> None:
+    segment.size = await count_segment_filter(
+        session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
+    )
+    segment.size_counted_at = clock.now()
+
+
+async def recount_segment(*, session: AsyncSession, segment_id: int) -> Segment:
+    """Counts the segment's contacts now and keeps the size with the time it was counted."""
+    segment = await get_segment_or_raise(session=session, segment_id=segment_id)
+    await _count_into(session, segment)
+    await session.flush()
+    return segment
+
+
+SEGMENT_SIZE_MAX_AGE_S = 600  # the scheduler recounts a size older than this
+
+
+async def recount_stalest_segment(
+    *, session: AsyncSession, max_age_s: float = SEGMENT_SIZE_MAX_AGE_S
+) -> int | None:
+    """Recounts the segment whose size is the oldest (never counted first) when it is older
+    than `max_age_s`; returns its id, or None when every size is fresh. One a call, so a
+    scheduler tick over a million contacts costs one count, not one per segment."""
+    cutoff = clock.now() - timedelta(seconds=max_age_s)
+    segment_id = await session.scalar(
+        select(Segment.id)
+        .where(or_(Segment.size_counted_at.is_(None), Segment.size_counted_at < cutoff))
+        .order_by(Segment.size_counted_at.is_not(None), Segment.size_counted_at, Segment.id)
+        .limit(1)
+    )
+    if segment_id is None:
+        return None
+    await recount_segment(session=session, segment_id=segment_id)
+    return segment_id
 
 
 async def describe_audience(*, session: AsyncSession, segment_id: int | None) -> dict[str, Any]:
@@ -425,17 +467,11 @@ async def describe_audience(*, session: AsyncSession, segment_id: int | None) ->
     languages = await session.execute(
         select(language, func.count()).where(in_audience).group_by(language)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        tag = func.jsonb_array_elements_text(Contact.tags).table_valued("value")
-    else:
-        tag = func.json_each(Contact.tags).table_valued("value")
     top_tags = await session.execute(
-        select(tag.c.value, func.count())
-        .select_from(Contact)
-        .join(tag, true())
-        .where(in_audience)
-        .group_by(tag.c.value)
-        .order_by(func.count().desc(), tag.c.value)
+        select(ContactTag.tag, func.count())
+        .where(ContactTag.contact_id.in_(select(members.c.contact_id)))
+        .group_by(ContactTag.tag)
+        .order_by(func.count().desc(), ContactTag.tag)
         .limit(10)
     )
     return {

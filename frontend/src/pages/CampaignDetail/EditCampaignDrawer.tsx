@@ -12,6 +12,7 @@ import { useUpdateCampaign } from "../../api/campaigns";
 import { useSegments } from "../../api/directory";
 import type { Campaign, CampaignUpdate, Contact } from "../../api/types";
 import { STATUS_LABEL } from "../../components/campaignStatus";
+import { formatCount } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { PLACEHOLDERS, renderPreview, TELEGRAM_TEXT_LIMIT, telegramLength } from "../../components/rendering";
 import {
@@ -143,7 +144,7 @@ export function EditCampaignDrawer({ campaign, open, onClose }: { campaign: Camp
           <Select
             allowClear
             placeholder="All contacts"
-            options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.size})` }))}
+            options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${formatCount(s.size)})` }))}
           />
         </Form.Item>
         <Form.Item name="cta_url" label="Link (CTA URL)">

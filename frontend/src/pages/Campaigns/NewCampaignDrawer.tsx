@@ -12,6 +12,7 @@ import { useSegments, useSenders } from "../../api/directory";
 import { asApiError, formPath } from "../../api/problem";
 import type { Campaign, CampaignCreate } from "../../api/types";
 import { RiskReasons, RiskScore } from "../../components/Risk";
+import { formatCount } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { isHandWritten } from "../../components/campaignStatus";
 import { StatusTag } from "../../components/StatusTag";
@@ -267,7 +268,7 @@ export function NewCampaignDrawer({ open, onClose }: { open: boolean; onClose: (
                 allowClear
                 placeholder="All consenting contacts"
                 loading={segments.isLoading}
-                options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${s.size})` }))}
+                options={(segments.data?.items ?? []).map((s) => ({ value: s.id, label: `${s.name} (${formatCount(s.size)})` }))}
               />
             </Form.Item>
             <Collapse

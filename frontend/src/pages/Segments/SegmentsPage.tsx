@@ -1,4 +1,5 @@
-/** Segments: the list with live sizes, and a builder (tags any/all, attributes, language, consent, time zone,
+/** Segments: the list with each size as last counted (on save, by the scheduler every 10 minutes, or by
+ * "Recount") and when, and a builder (tags any/all, attributes, language, consent, time zone,
  * and conditions on behaviour, purchases and attributes) that shows how many contacts match right now and a
  * sample of them, counted by the API in the database. */
 import { PlusOutlined } from "@ant-design/icons";
@@ -6,13 +7,13 @@ import { App, Button, Card, Drawer, Flex, Form, Input, Popconfirm, Select, Space
 import type { TableProps } from "antd";
 import { useEffect, useState } from "react";
 
-import { useDeleteSegment, useSaveSegment, useSegmentPreview } from "../../api/admin";
+import { useDeleteSegment, useRecountSegment, useSaveSegment, useSegmentPreview } from "../../api/admin";
 import { asApiError, formPath } from "../../api/problem";
 import { useSegments } from "../../api/directory";
 import type { Contact, Segment, SegmentFilter } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
 import { ConsentTag } from "../../components/ConsentTag";
-import { formatCount } from "../../components/format";
+import { formatCount, formatDateTime } from "../../components/format";
 import { PermittedButton } from "../../components/Permitted";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { useNotifyProblem } from "../../components/useNotifyProblem";
@@ -220,6 +221,7 @@ function SegmentBuilder({ segment, open, onClose }: { segment: Segment | null; o
 export default function SegmentsPage() {
   const segments = useSegments();
   const remove = useDeleteSegment();
+  const recount = useRecountSegment();
   const { can } = usePermissions();
   const notifyProblem = useNotifyProblem();
   const [editing, setEditing] = useState<Segment | null>(null);
@@ -227,13 +229,35 @@ export default function SegmentsPage() {
 
   const columns: TableProps<Segment>["columns"] = [
     { title: "Segment", dataIndex: "name" },
-    { title: "Contacts", dataIndex: "size", align: "right", render: (n: number) => formatCount(n) },
+    {
+      title: "Contacts",
+      dataIndex: "size",
+      align: "right",
+      render: (_, segment) => (
+        <Space orientation="vertical" size={0} align="end">
+          <span>{segment.size == null ? "not counted yet" : formatCount(segment.size)}</span>
+          {segment.size_counted_at && (
+            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+              counted at {formatDateTime(segment.size_counted_at)}
+            </Typography.Text>
+          )}
+        </Space>
+      ),
+    },
     { title: "Filter", dataIndex: "filter", render: (filter: SegmentFilter) => describeFilter(filter) },
     {
       title: "Actions",
       key: "actions",
       render: (_, segment) => (
         <Space size={4}>
+          <Button
+            size="small"
+            aria-label={`Recount ${segment.name}`}
+            loading={recount.isPending && recount.variables === segment.id}
+            onClick={() => recount.mutate(segment.id, { onError: notifyProblem })}
+          >
+            Recount
+          </Button>
           <PermittedButton
             permission="campaigns:write"
             size="small"
