@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import sys
 from collections.abc import AsyncIterator
@@ -226,6 +227,24 @@ async def test_json_nested_hundreds_deep_is_refused(
         content=body,
         headers={**headers, "content-type": "application/json"},
     )
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["errors"][0]["type"] == "too_deep"
+
+
+async def test_many_shallow_objects_and_brackets_in_texts_pass_but_one_deep_value_is_refused(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    headers = {**await headers_for(client, database_of(app)), "content-type": "application/json"}
+    shallow = {"telegram_id": 12, "tags": ["[" * 40, '"{' * 40], "attributes": {}}
+    shallow["attributes"] = {f"k{i}": {"v": [i]} for i in range(50)}  # 100+ brackets, depth 4
+    response = await client.post("/api/v1/orchestrator/contacts", json=shallow, headers=headers)
+    assert response.status_code == 201, response.text[:300]
+    assert response.json()["tags"] == ["[" * 40, '"{' * 40]
+
+    hidden = {**shallow, "telegram_id": 13}
+    hidden["attributes"] = {**shallow["attributes"], "deep": "@"}
+    body = json.dumps(hidden).replace('"@"', "[" * 40 + "]" * 40)
+    response = await client.post("/api/v1/orchestrator/contacts", content=body, headers=headers)
     assert response.status_code == 422, response.text[:300]
     assert response.json()["errors"][0]["type"] == "too_deep"
 

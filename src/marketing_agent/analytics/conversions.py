@@ -138,7 +138,7 @@ async def ingest(
     rows: list[tuple[int, dict[str, Any]]] = []
     for index, conversion in good:
         if conversion.id in seen:
-            results.append(ConversionResult(index=index, id=conversion.id, status="duplicate"))
+            results.append(_result(index, conversion.id, "duplicate"))
             continue
         seen.add(conversion.id)
         attribution = _attribute(conversion, sends, tracker=tracker, window=window)
@@ -170,14 +170,8 @@ async def ingest(
         rows.append((index, _row(source, conversion, attribution)))
     ids = await _insert(session, [row for _, row in rows])
     for (index, row), event_id in zip(rows, ids, strict=True):
-        results.append(
-            ConversionResult(
-                index=index,
-                id=row["external_id"],
-                status="recorded" if event_id is not None else "duplicate",
-                event_id=event_id,
-            )
-        )
+        status = "recorded" if event_id is not None else "duplicate"
+        results.append(_result(index, row["external_id"], status, event_id))
     results.sort(key=lambda r: r.index)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("recorded", "duplicate")}
     return ConversionBatchResult(
@@ -361,6 +355,19 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int
         recorded.update({external_id: event_id for event_id, external_id in result})
     await journeys.maintain(session, [r for r in rows if r["external_id"] in recorded])
     return [recorded.get(r["external_id"]) for r in rows]
+
+
+def _result(
+    index: int,
+    id_: str,
+    status: Literal["recorded", "duplicate"],
+    event_id: int | None = None,
+) -> ConversionResult:
+    """A good conversion's result, built without validation (its fields are already checked:
+    a batch of 1,000 spent more validating its results than its events)."""
+    return ConversionResult.model_construct(
+        index=index, id=id_, status=status, event_id=event_id, errors=[]
+    )
 
 
 def _error(index: int, error: Any) -> dict[str, Any]:

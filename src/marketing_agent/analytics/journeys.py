@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, SmallInteger, String, Table, select, text
+from sqlalchemy import BigInteger, SmallInteger, String, Table, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -244,16 +244,38 @@ async def _upsert_postgres(
                 counts[(int(campaign_id), variant_key, kind)] = [int(n), 0]
 
 
+# The read and the merge of `_upsert_sqlite` work on tuples in `_JOURNEY_COLUMNS` order.
+_SQLITE_READ = (
+    f"SELECT {', '.join(_JOURNEY_COLUMNS)} FROM analytics_journeys "  # noqa: S608
+    "WHERE campaign_id = ? AND variant_key = ? AND person IN ({})"
+)
+_SENDER = _JOURNEY_COLUMNS.index("sender_id")
+_REVENUE = _JOURNEY_COLUMNS.index("revenue_usd_micros")
+_FRESH = _JOURNEY_COLUMNS.index("fresh")
+_SLOTS = [  # per type: its bit, its count's key part, its change keys and its tuple positions
+    (
+        1 << i,
+        kind,
+        f"first_{kind}",
+        f"last_{kind}",
+        _JOURNEY_COLUMNS.index(f"first_{kind}"),
+        _JOURNEY_COLUMNS.index(f"last_{kind}"),
+    )
+    for i, kind in enumerate(TYPES)
+]
+
+
 async def _upsert_sqlite(
     session: AsyncSession,
     changes: dict[tuple[int, str, int], dict[str, Any]],
     counts: dict[tuple[int, str, str], list[int]],
 ) -> None:
     """Reads the batch's journeys by primary key, merges in Python and writes them back with
-    the driver's executemany (one writer at a time: nothing changes them in between)."""
-    table = cast(Table, Journey.__table__)
+    the driver's executemany (one writer at a time: nothing changes them in between). Both go
+    through the driver as tuples: SQLAlchemy's per-row processing cost more than the merge."""
     keys = sorted(changes)
-    existing: dict[tuple[int, str, int], dict[str, Any]] = {}
+    connection = await session.connection()
+    existing: dict[tuple[int, str, int], tuple[Any, ...]] = {}
     # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
     # for a row-value IN list).
     groups: dict[tuple[int, str], list[int]] = {}
@@ -261,37 +283,33 @@ async def _upsert_sqlite(
         groups.setdefault((campaign_id, variant_key), []).append(person)
     for (campaign_id, variant_key), people in groups.items():
         for start in range(0, len(people), _CHUNK):
-            query = select(table).where(
-                table.c.campaign_id == campaign_id,
-                table.c.variant_key == variant_key,
-                table.c.person.in_(people[start : start + _CHUNK]),
+            chunk = people[start : start + _CHUNK]
+            found = await connection.exec_driver_sql(
+                _SQLITE_READ.format(", ".join("?" * len(chunk))),
+                (campaign_id, variant_key, *chunk),
             )
-            for found in (await session.execute(query)).mappings():
-                existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(
-                    found
-                )
+            for row in found:
+                existing[(campaign_id, variant_key, row[2])] = tuple(row)
+    blank = [None] * len(_JOURNEY_COLUMNS)
     merged: list[tuple[Any, ...]] = []
     for key in keys:
         change = changes[key]
-        old = existing.get(key) or {}
-        new = {name: old.get(name) for name in _JOURNEY_COLUMNS}
-        new.update(zip(_KEY, key, strict=True))
-        new["sender_id"] = old.get("sender_id") or change["sender_id"]
-        new["revenue_usd_micros"] = (old.get("revenue_usd_micros") or 0) + change[
-            "revenue_usd_micros"
-        ]
+        old = existing.get(key)
+        new = list(old) if old is not None else blank.copy()
+        new[0], new[1], new[2] = key
+        new[_SENDER] = new[_SENDER] or change["sender_id"]
+        new[_REVENUE] = (new[_REVENUE] or 0) + change["revenue_usd_micros"]
         fresh = 0
-        for i, kind in enumerate(TYPES):
-            first, last = f"first_{kind}", f"last_{kind}"
+        for bit, kind, first, last, first_at, last_at in _SLOTS:
             if first not in change:
                 continue
-            if old.get(first) is None:
-                fresh |= 1 << i
+            if new[first_at] is None:
+                fresh |= bit
                 counts.setdefault((key[0], key[1], kind), [0, 0])[0] += 1
-            new[first] = min(x for x in (old.get(first), change[first]) if x is not None)
-            new[last] = max(x for x in (old.get(last), change[last]) if x is not None)
-        new["fresh"] = fresh
-        merged.append(tuple(new[c] for c in _JOURNEY_COLUMNS))
-    # The driver's executemany: no per-row parameter processing.
-    connection = await session.connection()
+                new[first_at], new[last_at] = change[first], change[last]
+            else:
+                new[first_at] = min(new[first_at], change[first])
+                new[last_at] = max(new[last_at], change[last])
+        new[_FRESH] = fresh
+        merged.append(tuple(new))
     await connection.exec_driver_sql(_SQLITE_UPSERT, merged)

@@ -8,6 +8,7 @@ Pure ASGI, so the body is read once, checked, and replayed to the app unchanged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from marketing_agent.gateway.problems import problem
 
 MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_INNERMOST_PAIR = re.compile(rb"\{\}|\[\]")
+_NOT_A_BRACKET = bytes(c for c in range(256) if c not in b"[]{}")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -75,7 +79,9 @@ class RequestGuard:
         if not (kind == "application/json" or kind.endswith("+json")):
             return None  # multipart uploads are checked by what reads them (the CSV import)
         suspicious_nul = b"\\u0000" in body
-        maybe_deep = body.count(b"[") + body.count(b"{") > self.max_json_depth
+        maybe_deep = body.count(b"[") + body.count(b"{") > self.max_json_depth and not (
+            _shallow(body, self.max_json_depth)
+        )
         if not (suspicious_nul or maybe_deep):
             return None
         try:
@@ -120,6 +126,19 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()  # after the body: wait for the client's disconnect
 
     return replayed
+
+
+def _shallow(body: bytes, max_depth: int) -> bool:
+    """Whether well-formed JSON nests at most `max_depth` deep, told without parsing it (a
+    batch of 1,000 events was parsed and walked twice for this): its strings removed, only its
+    brackets kept, then the innermost pairs peeled one level a pass, all in C. False when
+    unsure (brackets that never pair off): the caller then parses."""
+    shape = _JSON_STRING.sub(b"", body).translate(None, _NOT_A_BRACKET)
+    for _ in range(max_depth):
+        if not shape:
+            return True
+        shape = _INNERMOST_PAIR.sub(b"", shape)
+    return not shape
 
 
 def _has_nul(raw: bytes, encoded: bytes) -> bool:
