@@ -170,7 +170,9 @@ async def ingest(
         rows.append((index, _row(source, conversion, attribution)))
     ids = await _insert(session, [row for _, row in rows])
     for (index, row), event_id in zip(rows, ids, strict=True):
-        status = "recorded" if event_id is not None else "duplicate"
+        status: Literal["recorded", "duplicate"] = (
+            "recorded" if event_id is not None else "duplicate"
+        )
         results.append(_result(index, row["external_id"], status, event_id))
     results.sort(key=lambda r: r.index)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("recorded", "duplicate")}

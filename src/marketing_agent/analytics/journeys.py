@@ -289,13 +289,13 @@ async def _upsert_sqlite(
                 (campaign_id, variant_key, *chunk),
             )
             for row in found:
-                existing[(campaign_id, variant_key, row[2])] = tuple(row)
-    blank = [None] * len(_JOURNEY_COLUMNS)
+                existing[(campaign_id, variant_key, row.person)] = tuple(row)
+    blank: list[Any] = [None] * len(_JOURNEY_COLUMNS)
     merged: list[tuple[Any, ...]] = []
     for key in keys:
         change = changes[key]
         old = existing.get(key)
-        new = list(old) if old is not None else blank.copy()
+        new: list[Any] = list(old) if old is not None else blank.copy()
         new[0], new[1], new[2] = key
         new[_SENDER] = new[_SENDER] or change["sender_id"]
         new[_REVENUE] = (new[_REVENUE] or 0) + change["revenue_usd_micros"]
