@@ -233,15 +233,13 @@ export default function SegmentsPage() {
       title: "Contacts",
       dataIndex: "size",
       align: "right",
-      render: (_, segment) => (
-        <Space orientation="vertical" size={0} align="end">
-          <span>{segment.size == null ? "not counted yet" : formatCount(segment.size)}</span>
-          {segment.size_counted_at && (
-            <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-              counted at {formatDateTime(segment.size_counted_at)}
-            </Typography.Text>
-          )}
-        </Space>
+      render: (n: number | null) => (n == null ? "not counted yet" : formatCount(n)),
+    },
+    {
+      title: "Counted at",
+      dataIndex: "size_counted_at",
+      render: (at: string | null) => (
+        <Typography.Text type="secondary">{at ? formatDateTime(at) : "—"}</Typography.Text>
       ),
     },
     { title: "Filter", dataIndex: "filter", render: (filter: SegmentFilter) => describeFilter(filter) },
