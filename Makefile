@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 UI_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/package.json frontend/index.html
 UI_OUT := src/marketing_agent/gateway/static/index.html
 
-.PHONY: run test install ui lint typecheck check bench clean e2e-deps openapi screenshot
+.PHONY: run test install ui ui-deps lint typecheck check bench clean e2e-deps openapi screenshot
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ install: $(STAMP)
 # The built UI is committed, so Node is needed only when the UI's sources change.
 ui:
 	cd frontend && npm ci --no-audit --no-fund && npm run build
+
+# The test that the committed TypeScript client types match the API schema runs the front end's
+# generator: its packages are installed when missing (a fresh clone); without npm that test is
+# skipped (CI: fails). After package-lock.json changes, `make ui` installs them afresh.
+ui-deps:
+	@[ -e frontend/node_modules/.package-lock.json ] || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    cd frontend && npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "no npm: the UI's type check needs Node.js >= 20.19"; fi; }
 
 run: install
 	$(BIN)/marketing-agent run --demo
@@ -38,7 +47,7 @@ screenshot: install e2e-deps
 # Two workers share the cores; the multi-process chaos and scale tests, which start and kill
 # processes of their own against real clocks, run after them on a machine that is theirs alone.
 TEST_WORKERS ?= 2
-test: install e2e-deps
+test: install e2e-deps ui-deps
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal -m "not multiprocess"
 	$(BIN)/pytest -q -m multiprocess
 
