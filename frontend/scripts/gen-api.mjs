@@ -1,4 +1,5 @@
-// Regenerate src/api/schema.d.ts from the backend's OpenAPI schema.
+// Regenerate src/api/schema.d.ts from the backend's OpenAPI schema (a second argument writes it
+// elsewhere: tests/test_openapi_committed.py compares a fresh one with the committed file).
 // Source, first that applies: the first argument, $OPENAPI_SOURCE, ./openapi.json (frontend/) or
 // ../openapi.json when one exists, else the running server at http://127.0.0.1:8000/openapi.json (`marketing-agent run`).
 import { spawnSync } from "node:child_process";
@@ -14,7 +15,7 @@ const source =
   process.env.OPENAPI_SOURCE ??
   localSchema ??
   "http://127.0.0.1:8000/openapi.json";
-const output = join(root, "src", "api", "schema.d.ts");
+const output = process.argv[3] ?? join(root, "src", "api", "schema.d.ts");
 const cli = join(dirname(createRequire(import.meta.url).resolve("openapi-typescript/package.json")), "bin", "cli.js");
 
 console.log(`openapi-typescript: ${source} -> ${output}`);

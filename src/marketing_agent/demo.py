@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -29,6 +30,7 @@ from marketing_agent.orchestrator import contacts_import, flows, scheduled
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
+    DailyWindowIn,
     SegmentCreate,
     SegmentFilter,
     VariantIn,
@@ -306,8 +308,19 @@ async def _send_all(runtime: Runtime) -> None:
         await worker.close()
 
 
+def running_send_window(now: datetime) -> DailyWindowIn:
+    """The demo's running campaign's window: the two hours from the current hour in Berlin.
+
+    Whatever the time of day, the contacts in Central Europe are in it at start-up (sent at
+    once), London's an hour behind reach it within the hour and New York's hours later: the
+    campaign is seen mid-send, never held at 0% by the hour the demo was started at.
+    """
+    start = now.astimezone(ZoneInfo("Europe/Berlin")).replace(minute=0, second=0, microsecond=0)
+    return DailyWindowIn(start=f"{start:%H:%M}", end=f"{start + timedelta(hours=2):%H:%M}")
+
+
 async def _seed_running(db: Database, settings: Settings) -> None:
-    """A campaign sending now to contacts in 09:00-10:00 of their own day; the others wait."""
+    """A campaign sending now to the contacts in the window of their own day; the others wait."""
     await _launch(
         db,
         settings,
@@ -316,7 +329,7 @@ async def _seed_running(db: Database, settings: Settings) -> None:
             goal="Monthly newsletter: what is new in spring",
             cta_url="https://shop.example/new",  # type: ignore[arg-type]
             quiet_hours=None,
-            send_window={"start": "09:00", "end": "10:00"},  # type: ignore[arg-type]
+            send_window=running_send_window(clock.now()),
             variants=[VariantIn(text="Hi {first_name}, here is what is new this spring.")],
         ),
     )

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import httpx
 from fastapi import FastAPI
 
 from marketing_agent.analytics import service as analytics
+from marketing_agent.core import clock
 from marketing_agent.core.auth import Role
+from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.settings import Settings
 from tests.analytics.factories import T0, journey, make_campaign
-from tests.factories import database_of, headers_for, make_contacts, make_sender
+from tests.factories import (
+    database_of,
+    drive,
+    headers_for,
+    make_contacts,
+    make_sender,
+    start_campaign,
+)
 
 
 async def test_a_viewer_sees_stats_and_funnel(
@@ -146,3 +157,35 @@ async def test_events_must_name_a_campaign_contact_and_sender_that_exist(
     assert known.status_code == 201, known.text
     stats = await client.get("/api/v1/analytics/campaigns/999999/stats", headers=analyst)
     assert stats.status_code == 404  # no such campaign (and nothing was recorded for it)
+
+
+async def test_an_event_after_completion_moves_the_campaigns_last_event_time(
+    client: httpx.AsyncClient, app: FastAPI, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    db = database_of(app)
+    sender_id = await make_sender(db)
+    [contact_id] = await make_contacts(db, 1, sender_id=sender_id)
+    campaign_id = await start_campaign(db, settings, sender_id=sender_id)
+    await drive(db, virtual_clock, until=clock.now() + timedelta(hours=1))
+    analyst = await headers_for(client, db, Role.ANALYST)
+    url = f"/api/v1/orchestrator/campaigns/{campaign_id}"
+    done = (await client.get(url, headers=analyst)).json()
+    assert done["status"] == "completed"
+    completed_at = datetime.fromisoformat(done["completed_at"])
+    stats_url = f"/api/v1/analytics/campaigns/{campaign_id}/stats"
+    sent = (await client.get(stats_url, headers=analyst)).json()
+
+    # Two days later the contact buys: the campaign's results moved, long after it completed.
+    virtual_clock.advance(2 * 86_400)
+    analyst = await headers_for(client, db, Role.ANALYST)  # yesterday's token has expired
+    bought = await client.post(
+        "/api/v1/analytics/events",
+        json={"type": "converted", "campaign_id": campaign_id, "contact_id": contact_id},
+        headers=analyst,
+    )
+    assert bought.status_code == 201, bought.text
+    later = (await client.get(stats_url, headers=analyst)).json()
+
+    assert datetime.fromisoformat(sent["last_event_at"]) <= completed_at
+    assert datetime.fromisoformat(later["last_event_at"]) == clock.now()
+    assert clock.now() - completed_at >= timedelta(days=2)

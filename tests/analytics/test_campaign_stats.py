@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core.db import Database
-from tests.analytics.factories import event, journey
+from tests.analytics.factories import T0, event, journey
 
 
 async def test_stats_count_distinct_contacts_per_variant(any_session: AsyncSession) -> None:
@@ -111,3 +113,20 @@ async def test_stats_are_read_in_one_query(any_db: Database, any_session: AsyncS
         sa_event.remove(any_db.engine.sync_engine, "before_cursor_execute", count)
 
     assert len(statements) == 1
+
+
+async def test_stats_say_when_the_latest_event_happened(any_session: AsyncSession) -> None:
+    await analytics.record_events(
+        session=any_session,
+        events=[*journey(1, ["sent", "read", "clicked"]), *journey(2, ["sent"], campaign_id=2)],
+    )
+    # A shop's conversion arrives late but says it happened earlier: the latest stays the click.
+    await analytics.record_event(
+        session=any_session, event_in=event("converted", contact_id=1, minute=1.5)
+    )
+
+    stats = await analytics.campaign_stats(session=any_session, campaign_id=1)
+    empty = await analytics.campaign_stats(session=any_session, campaign_id=99)
+
+    assert stats.last_event_at == T0 + timedelta(minutes=2)
+    assert empty.last_event_at is None

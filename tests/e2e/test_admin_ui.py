@@ -11,7 +11,7 @@ import time
 import uuid
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.conftest import ROOT, Server, log_in, make_reviewer
 
@@ -50,12 +50,34 @@ def test_wrong_password_shows_the_servers_problem(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
 
 
+# Kept by the page from its first script on: what its policy refused, and images that failed
+# (ReDoc's sidebar logo, which it hides once its load has failed).
+WATCH_THE_DOCS = """
+window.refusedByPolicy = [];
+window.imagesFailed = 0;
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.refusedByPolicy.push(e.blockedURI);
+});
+window.addEventListener("error", (e) => {
+  if (e.target instanceof HTMLImageElement) window.imagesFailed += 1;
+}, true);
+"""
+
+
 def test_the_api_docs_render_offline_under_the_servers_own_policy(
     browser: Browser, server: Server
 ) -> None:
-    # No internet: anything not from the server is refused. No CSP bypass: the docs' own policy.
+    # No internet: anything not from the server is refused, and any attempt fails the test, as
+    # does anything the docs' own policy refused (no CSP bypass here).
     context = browser.new_context(base_url=server.url)
-    context.route(re.compile(r"^(?!" + re.escape(server.url) + r"/)"), lambda route: route.abort())
+    context.add_init_script(WATCH_THE_DOCS)
+    outside: list[str] = []
+
+    def refuse(route: Route) -> None:
+        outside.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^(?!" + re.escape(server.url) + r"/)"), refuse)
     page = context.new_page()
     try:
         page.goto("/docs")
@@ -63,12 +85,19 @@ def test_the_api_docs_render_offline_under_the_servers_own_policy(
             page.get_by_role("heading", name=re.compile(r"^Marketing Intelligence Agent"))
         ).to_be_visible()
         expect(page.get_by_text("/api/v1/auth/login", exact=True).first).to_be_visible()
+        assert page.evaluate("window.refusedByPolicy") == []
         page.goto("/redoc")
         # ReDoc lays out the whole schema before it shows anything: slow on a busy machine.
         expect(
             page.get_by_role("heading", name=re.compile(r"^Marketing Intelligence Agent"))
         ).to_be_visible(timeout=60_000)
         expect(page.get_by_text("/api/v1/auth/login").first).to_be_attached()
+        # The sidebar's footer, whose logo came from Redocly's CDN: once its image has been
+        # tried (and given up), an outside address would have been asked for by now.
+        expect(page.get_by_role("link", name="API docs by Redocly")).to_be_attached()
+        page.wait_for_function("window.imagesFailed > 0")
+        assert page.evaluate("window.refusedByPolicy") == []
+        assert outside == []
     finally:
         context.close()
 

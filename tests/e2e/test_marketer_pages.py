@@ -1,9 +1,9 @@
 """The everyday pages of the admin UI as a marketer uses them, in Chromium against the demo server:
 the campaign list (its result columns, search, sort and status filter kept in the URL, clone and
 archive), a campaign's deliveries by name (masked for a viewer), results that keep arriving after
-sending ends, contacts filtered and paged with a formula-safe export, an API key shown once and
-revoked, the audit chain verified, a password reset, and a hovered button that keeps its
-contrast."""
+sending ends (and refresh again for a campaign finished long ago that gets a late event), contacts
+filtered and paged with a formula-safe export, an API key shown once and revoked, the audit chain
+verified, a password reset, and a hovered button that keeps its contrast."""
 
 from __future__ import annotations
 
@@ -215,6 +215,35 @@ def test_results_keep_arriving_on_the_page_after_sending_ends(
     page.reload()
     expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
     expect(page.get_by_text(re.compile(r"Live · every \d+ s"))).to_have_count(0)
+
+
+def test_a_campaign_finished_long_ago_is_refreshed_again_while_its_events_still_arrive(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    vip = _campaign_id(api, "VIP early access")  # the demo's: finished over a week ago
+    stats_url = re.compile(rf"/api/v1/analytics/campaigns/{vip}/stats$")
+    log_in(page, server.admin_password)
+    page.goto(f"/campaigns/{vip}")
+    expect(page.get_by_role("status", name="Campaign status")).to_have_text("Completed")
+    expect(page.get_by_text("Not sending", exact=True)).to_be_visible()
+
+    # A late event (a delivery receipt, counted already): the campaign's results move again.
+    delivery = api.get(
+        f"/api/v1/orchestrator/campaigns/{vip}/deliveries", params={"status": "sent"}
+    ).json()["items"][0]
+    late = api.post(
+        "/api/v1/analytics/events",
+        json={"type": "delivered", "campaign_id": vip, "contact_id": delivery["contact_id"],
+              "variant_key": delivery["variant_key"]},
+    )  # fmt: skip
+    assert late.status_code == 201, late.text
+    page.reload()
+    expect(page.get_by_text(re.compile(r"Live · every \d+ s"))).to_be_visible()
+    # It keeps asking: two more answers of the stats without a reload.
+    for _ in range(2):
+        with page.expect_response(stats_url, timeout=30_000) as answered:
+            pass
+        assert answered.value.ok
 
 
 def test_contacts_filter_by_consent_page_and_export_formula_safe(

@@ -10,12 +10,23 @@ function interval(live: boolean, ms: number): number | false {
   return live ? ms : false;
 }
 
-export function useCampaignStats(id: number, live: boolean, pollMs: number) {
-  return useQuery({
+function statsQuery(id: number) {
+  return {
     queryKey: keys.stats(id),
     queryFn: () => unwrap(api.GET("/api/v1/analytics/campaigns/{campaign_id}/stats", { params: { path: { campaign_id: id } } })),
-    refetchInterval: interval(live, pollMs),
-  });
+  };
+}
+
+export function useCampaignStats(id: number, live: boolean, pollMs: number) {
+  return useQuery({ ...statsQuery(id), refetchInterval: interval(live, pollMs) });
+}
+
+/**
+ * When the campaign's latest event happened (null: none yet; undefined: not known yet), from its
+ * stats: refreshed whenever the results are (this reader does not poll on its own).
+ */
+export function useLastEventAt(id: number, enabled: boolean): string | null | undefined {
+  return useQuery({ ...statsQuery(id), enabled, select: (stats) => stats.last_event_at ?? null }).data;
 }
 
 /** The campaign's funnel over `steps` (undefined: not asked yet, e.g. until the sender's observable signals are known). */

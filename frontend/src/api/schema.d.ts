@@ -3632,6 +3632,11 @@ export interface components {
             variants: components["schemas"]["VariantStats"][];
             /** @description Every variant together, keyed "all". */
             totals: components["schemas"]["VariantStats"];
+            /**
+             * Last Event At
+             * @description When the campaign's latest event happened (a send or its outcome, a reaction, a conversion); None before the first. Its results may still change while events arrive: the admin UI refreshes them until a day after this (or after completion).
+             */
+            last_event_at?: string | null;
         };
         /**
          * CampaignStatus

@@ -39,16 +39,28 @@ export function isLive(status: CampaignStatus): boolean {
 const DAY_MS = 86_400_000;
 const SETTLING: ReadonlySet<CampaignStatus> = new Set(["completed", "paused", "cancelled"]);
 
+type Settling = Pick<Campaign, "status" | "completed_at" | "archived_at">;
+
 /**
- * Whether a campaign's results may still change: while it sends, and for a day after it stopped
- * (reads, clicks, conversions and opt-outs keep arriving), unless it is archived.
+ * When a stopped campaign's results are taken as settled: a day after its latest event or after
+ * it stopped, whichever is later (reads, clicks, conversions and opt-outs keep arriving). Null
+ * while that is not known (no time at all), so the results stay live.
  */
-export function resultsStillMoving(campaign: Pick<Campaign, "status" | "completed_at" | "archived_at">, now = Date.now()): boolean {
+export function resultsSettleAt(campaign: Settling, lastEventAt: string | null | undefined): number | null {
+  const times = [campaign.completed_at, lastEventAt].filter((at): at is string => Boolean(at)).map((at) => new Date(at).getTime());
+  return times.length ? Math.max(...times) + DAY_MS : null;
+}
+
+/**
+ * Whether a campaign's results may still change: while it sends, and after it stopped until a day
+ * without events has passed (see `resultsSettleAt`), unless it is archived.
+ */
+export function resultsStillMoving(campaign: Settling, lastEventAt: string | null | undefined, now = Date.now()): boolean {
   if (campaign.archived_at) return false;
   if (isLive(campaign.status)) return true;
   if (!SETTLING.has(campaign.status)) return false;
-  const stopped = campaign.completed_at ? new Date(campaign.completed_at).getTime() : now;
-  return now - stopped < DAY_MS;
+  const settleAt = resultsSettleAt(campaign, lastEventAt);
+  return settleAt === null || now < settleAt;
 }
 
 const ACTIONS: Record<CampaignStatus, CampaignAction[]> = {

@@ -109,6 +109,12 @@ class CampaignStats(BaseModel):
     )
     variants: list[VariantStats]
     totals: VariantStats = Field(description='Every variant together, keyed "all".')
+    last_event_at: datetime | None = Field(
+        None,
+        description="When the campaign's latest event happened (a send or its outcome, a "
+        "reaction, a conversion); None before the first. Its results may still change while "
+        "events arrive: the admin UI refreshes them until a day after this (or after completion).",
+    )
 
 
 class FunnelStep(BaseModel):

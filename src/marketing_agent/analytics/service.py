@@ -255,12 +255,19 @@ async def record_click(*, session: AsyncSession, link: TrackedLink) -> Event:
 async def campaign_stats(
     *, session: AsyncSession, campaign_id: int, source: CampaignSource | None = None
 ) -> CampaignStats:
-    """Returns distinct people per event type for each variant of a campaign and in total.
+    """Returns distinct people per event type for each variant of a campaign and in total,
+    and when its latest event happened.
 
     Given the campaign's `source`, the counts of signals its sender cannot observe are None
     and the answer says which and why; without it (unknown sender) every count is as recorded.
     """
-    # Kept at write time (see `journeys`): a handful of rows, whatever the campaign's size.
+    # Kept at write time (see `journeys`): a handful of rows, whatever the campaign's size. The
+    # latest event's time rides along: one seek of the (campaign, time) index.
+    latest = (
+        select(func.max(Event.occurred_at))
+        .where(Event.campaign_id == campaign_id)
+        .scalar_subquery()
+    )
     rows = (
         await session.execute(
             select(
@@ -268,12 +275,15 @@ async def campaign_stats(
                 CampaignCount.type,
                 CampaignCount.people,
                 CampaignCount.revenue_usd_micros,
+                latest,
             ).where(CampaignCount.campaign_id == campaign_id, CampaignCount.people > 0)
         )
     ).all()
     variants: dict[str | None, VariantStats] = {}
     totals = VariantStats(variant_key="all")
-    for key, event_type, count, revenue in rows:
+    last_event_at: datetime | None = None
+    for key, event_type, count, revenue, last_at in rows:
+        last_event_at = last_at
         if event_type not in _KNOWN_TYPES:
             continue
         variant_key = key or None
@@ -286,7 +296,9 @@ async def campaign_stats(
         if event_type == EventType.CONVERTED:
             stats.revenue_usd_micros = int(revenue or 0)
     ordered = sorted(variants.values(), key=lambda v: (v.variant_key is None, v.variant_key or ""))
-    result = CampaignStats(campaign_id=campaign_id, variants=ordered, totals=totals)
+    result = CampaignStats(
+        campaign_id=campaign_id, variants=ordered, totals=totals, last_event_at=last_event_at
+    )
     return _label_signals(result, source) if source is not None else result
 
 

@@ -47,18 +47,17 @@ class ClientRateLimiter:
 
 
 # The built admin UI loads only its own scripts; Ant Design injects <style> elements at run
-# time, hence 'unsafe-inline' for styles only. Swagger UI (/docs, /redoc) is FastAPI's page with
-# an inline script and assets from jsDelivr. API answers are data and may load nothing.
+# time, hence 'unsafe-inline' for styles only. Swagger UI and ReDoc (/docs, /redoc) are FastAPI's
+# pages with an inline script; their assets are the server's own (gateway/docs.py), so nothing
+# from outside is allowed there either. API answers are data and may load nothing.
 UI_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 API_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -2,15 +2,16 @@
 import { ArrowLeftOutlined } from "@ant-design/icons";
 import { useQueryClient } from "@tanstack/react-query";
 import { Alert, Card, Col, Descriptions, Flex, Result, Row, Skeleton, Space, Tag, Typography } from "antd";
-import { useEffect, useRef } from "react";
+import { useEffect, useReducer, useRef } from "react";
 import { Link, useParams } from "react-router";
 
 import { LIVE_POLL_MS, useCampaign } from "../../api/campaigns";
 import { useSegments, useSenders } from "../../api/directory";
 import { keys } from "../../api/keys";
+import { useLastEventAt } from "../../api/results";
 import { asApiError } from "../../api/problem";
 import type { Campaign, CampaignStatus, DeliveryCounts } from "../../api/types";
-import { isHandWritten, isLive, resultsStillMoving } from "../../components/campaignStatus";
+import { isHandWritten, isLive, resultsSettleAt, resultsStillMoving } from "../../components/campaignStatus";
 import { formatDateTime } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
@@ -38,6 +39,19 @@ function useRefreshResultsWhenSendingStops(campaign: Campaign | undefined) {
     }
     previous.current = campaign.status;
   }, [campaign, client]);
+}
+
+/** Renders the page again when a stopped campaign's results settle: its results stop polling then. */
+function useRenderAgainWhenSettled(campaign: Campaign | undefined, lastEventAt: string | null | undefined) {
+  const [, renderAgain] = useReducer((n: number) => n + 1, 0);
+  const settleAt = campaign && !isLive(campaign.status) ? resultsSettleAt(campaign, lastEventAt) : null;
+  useEffect(() => {
+    if (settleAt === null) return;
+    const wait = settleAt - Date.now();
+    if (wait <= 0) return;
+    const timer = window.setTimeout(renderAgain, Math.min(wait + 1_000, 2 ** 31 - 1));
+    return () => window.clearTimeout(timer);
+  }, [settleAt]);
 }
 
 function Overview({ campaign }: { campaign: Campaign }) {
@@ -114,7 +128,9 @@ export default function CampaignDetailPage() {
   const id = Number(useParams().id);
   const campaignQuery = useCampaign(id);
   const campaign = campaignQuery.data;
+  const lastEventAt = useLastEventAt(id, campaign !== undefined);
   useRefreshResultsWhenSendingStops(campaign);
+  useRenderAgainWhenSettled(campaign, lastEventAt);
 
   if (!Number.isInteger(id) || id <= 0) return <Result status="404" title="No such campaign" />;
   if (campaignQuery.isLoading) return <Skeleton active paragraph={{ rows: 8 }} />;
@@ -126,8 +142,8 @@ export default function CampaignDetailPage() {
     return <ProblemAlert error={campaignQuery.error} />;
   }
 
-  // Sending: every 2 s. After it stops, events still arrive for a day: every 10 s.
-  const live = resultsStillMoving(campaign);
+  // Sending: every 2 s. After it stops, events still arrive: every 10 s until a day without any.
+  const live = resultsStillMoving(campaign, lastEventAt);
   const pollMs = isLive(campaign.status) ? LIVE_POLL_MS : 10_000;
   return (
     <Space orientation="vertical" size={16} style={{ width: "100%" }}>
