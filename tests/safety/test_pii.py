@@ -125,6 +125,14 @@ def test_ibans_with_a_bad_checksum_or_length_are_not_found() -> None:
     assert entities("Pay to DE89370400440532013001") == []
 
 
+def test_an_iban_like_run_into_other_letters_is_no_iban_and_no_error() -> None:
+    # The country's 22 characters reach past the pattern into "é" or fullwidth digits: the
+    # scanner used to fail on them (int("é", 36)) instead of reading them as no IBAN.
+    assert entities("Ref DE8937040044053é234567 x") == []
+    assert entities("Ref DE8937040044053１２３４５６７ x") == []
+    assert not iban_valid("DE8937040044053é234567")
+
+
 @pytest.mark.parametrize(
     "address",
     [

@@ -175,8 +175,18 @@ class Normalised:
     def all_digits(self, first: int, last: int) -> bool:
         """Tells whether the original text of positions first..last is written in digits."""
         start, end = self.span(first, last)
-        alnum = [ch for ch in self.original[start:end] if ch.isalnum()]
-        return bool(alnum) and all(ch.isdigit() for ch in alnum)
+        return written_in_digits(self.original[start:end])
+
+
+def written_in_digits(text: str) -> bool:
+    """Tells whether every letter or digit of `text` is a digit, and there is one."""
+    digits = False
+    for char in text:
+        if char.isdigit():
+            digits = True
+        elif char.isalnum():
+            return False  # a letter: the usual case, known at the first one
+    return digits
 
 
 def skeleton_char(char: str) -> str:
@@ -311,10 +321,7 @@ class Piece:
 
     def all_digits(self, first: int, last: int) -> bool:
         """Tells whether the original text of positions first..last is written in digits."""
-        alnum = [
-            ch for ch in self.original[self.spans[first][0] : self.spans[last][1]] if ch.isalnum()
-        ]
-        return bool(alnum) and all(ch.isdigit() for ch in alnum)
+        return written_in_digits(self.original[self.spans[first][0] : self.spans[last][1]])
 
 
 # Between texts normalised together: a two-letter token no text can produce, so no run of
@@ -403,8 +410,7 @@ class QuickReadings:
     def all_digits(self, first: int, last: int) -> bool:
         """Tells whether the original text of positions first..last is written in digits."""
         start, end = self.span(first, last)
-        alnum = [ch for ch in self.original[start:end] if ch.isalnum()]
-        return bool(alnum) and all(ch.isdigit() for ch in alnum)
+        return written_in_digits(self.original[start:end])
 
 
 def quick_readings(text: str) -> QuickReadings | None:

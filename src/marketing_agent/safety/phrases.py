@@ -19,6 +19,7 @@ from typing import Protocol
 import ahocorasick
 
 from marketing_agent.safety.normalise import (
+    LEETSPEAK,
     MARKER,
     SEPARATOR,
     Piece,
@@ -195,9 +196,23 @@ def _original_words(piece: Piece) -> list[str]:
 
 
 def _key_of(phrase: Phrase, piece: Piece) -> _Key:
-    words = tuple((a, b, not piece.all_digits(a, b)) for a, b in _words(piece))
+    # A word is checked against a number only when digits can spell it: its every letter is one
+    # a digit reads as (leetspeak) or a digit itself.
+    words = tuple(
+        (a, b, not piece.all_digits(a, b) and _digits_can_spell(piece.text[a : b + 1]))
+        for a, b in _words(piece)
+    )
     runs = tuple((index, run) for index, run in enumerate(piece.runs) if run > 1)
     return _Key(phrase=phrase, length=len(piece.text), runs=runs, words=words)
+
+
+# The letters a digit stands for in the matcher's form (leetspeak); other digits stay digits.
+_DIGIT_LETTERS = frozenset(LEETSPEAK.values())
+
+
+def _digits_can_spell(word: str) -> bool:
+    """Tells whether a word in the matcher's form could come from a text written in digits."""
+    return all(char in _DIGIT_LETTERS or char.isdigit() for char in word)
 
 
 def _holds(norm: Located, first: int, key: _Key) -> bool:

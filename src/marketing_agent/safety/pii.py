@@ -8,10 +8,12 @@ outgoing content, by compliance on stored data, and by the agent before text lea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -62,25 +64,30 @@ def find_pii(
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
 ) -> list[PiiFinding]:
     """Returns every validated entity in `text`, in text order, none overlapping another."""
-    wanted = set(entities)
+    wanted = entities if entities is ENTITIES else frozenset(entities)
     found: list[PiiFinding] = []
-    # Most specific first: a bot token holds digits a phone pattern would take, an IBAN digits a
-    # card pattern would.
-    finders = (
-        ("secret", _find_secrets),
-        ("crypto", _find_crypto),
-        ("iban", _find_ibans),
-        ("card", _find_cards),
-        ("email", _find_emails),
-        ("ip", _find_ips),
-        ("national_id", _find_national_ids),
-    )
-    for entity, finder in finders:
-        if entity in wanted:
-            found.extend(f for f in finder(text) if not _overlaps(f.span, found))
-    if "phone" in wanted:
-        found.extend(f for f in _find_phones(text, phone_regions) if not _overlaps(f.span, found))
-    return sorted(found, key=lambda f: f.span)
+    # Cards, phones and national identifiers have seven digits or more in a row (give or take
+    # separators): one scan for such a run saves theirs in the many texts without one.
+    # The first run is where their patterns start looking (less two characters: "+(" or "X").
+    run = _DIGIT_RUN.search(text)
+    run_start = -1 if run is None else max(0, run.start() - 2)
+    for entity, finder, needs_digit_run in _FINDERS:
+        if entity not in wanted:
+            continue
+        if needs_digit_run:
+            if run_start < 0:
+                continue
+            findings = finder(text, run_start)
+        else:
+            findings = finder(text, 0)
+        for finding in findings:
+            if not _overlaps(finding.span, found):
+                found.append(finding)
+    if "phone" in wanted and run_start >= 0:
+        # Candidates inside what was found (a card's or an IBAN's digits) are not parsed at all.
+        found.extend(_find_phones(text, phone_regions, taken=found, start=run_start))
+    found.sort(key=_span_of)
+    return found
 
 
 def redact(
@@ -114,15 +121,31 @@ _FILE_EXTENSIONS = frozenset(
 )
 
 
-def _find_emails(text: str) -> list[PiiFinding]:
-    if "@" not in text:
-        return []
-    found = []
-    for match in _EMAIL.finditer(text):
+_LOCAL_PART_SYMBOLS = frozenset("_!#$%&'*+/=?^`{|}~-.")
+
+
+def _in_local_part(char: str) -> bool:
+    return char.isalnum() or char in _LOCAL_PART_SYMBOLS
+
+
+def _find_emails(text: str, start: int = 0) -> list[PiiFinding]:
+    found: list[PiiFinding] = []
+    done = 0  # where the last match ended: the search goes on from there, as finditer's would
+    at = text.find("@")
+    while at >= 0:
+        # A match holds one "@" and starts in the run of local-part characters before it, so
+        # the pattern is tried from there, not at every letter of the text.
+        start = at
+        while start > done and _in_local_part(text[start - 1]):
+            start -= 1
+        match = _EMAIL.search(text, start)
+        if match is None:
+            break
         local, domain, tld = match.group(1), match.group(2), match.group(3)
-        if tld.lower() in _FILE_EXTENSIONS or len(local) > 64:
-            continue
-        found.append(PiiFinding("email", "email", match.span(), f"{local[:1]}***@{domain}"))
+        if tld.lower() not in _FILE_EXTENSIONS and len(local) <= 64:
+            found.append(PiiFinding("email", "email", match.span(), f"{local[:1]}***@{domain}"))
+        done = match.end()
+        at = text.find("@", done)
     return found
 
 
@@ -161,13 +184,15 @@ def card_brand(digits: str) -> str | None:
 
 def luhn_valid(digits: str) -> bool:
     """Returns whether a digit string passes the Luhn checksum of payment card numbers."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
+    if not digits.isascii():
+        digits = "".join(str(int(char)) for char in digits)  # other scripts' digits
+    doubled = digits[-2::-2].translate(_LUHN_DOUBLED)  # every second digit from the right
+    total = sum(map(int, digits[-1::-2])) + sum(map(int, doubled))
     return total % 10 == 0
+
+
+# A digit doubled as Luhn counts it (the doubled digit's digit sum).
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def _card_grouping_ok(candidate: str) -> bool:
@@ -180,9 +205,9 @@ def _card_grouping_ok(candidate: str) -> bool:
     return all(g == 4 for g in groups[:-1]) and 1 <= groups[-1] <= 4
 
 
-def _find_cards(text: str) -> list[PiiFinding]:
+def _find_cards(text: str, start: int = 0) -> list[PiiFinding]:
     found = []
-    for match in _CARD.finditer(text):
+    for match in _CARD.finditer(text, start):
         candidate = match.group(0)
         digits = candidate.replace(" ", "").replace("-", "")
         brand = card_brand(digits)
@@ -210,33 +235,48 @@ IBAN_LENGTHS: dict[str, int] = {
 _IBAN = re.compile(r"([A-Z](?<![A-Za-z0-9][A-Z])[A-Z])(\d{2})((?: ?[A-Z0-9]){11,30})")
 
 
+# Letters as mod 97 reads them: A = 10 ... Z = 35.
+_IBAN_DIGITS = str.maketrans(
+    {chr(code + offset): str(code - 55) for code in range(65, 91) for offset in (0, 32)}
+)
+
+
 def iban_valid(iban: str) -> bool:
     """Returns whether a compact IBAN has its country's length and passes mod 97."""
-    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not iban.isalnum():
+    if IBAN_LENGTHS.get(iban[:2]) != len(iban) or not (iban.isascii() and iban.isalnum()):
         return False
     rearranged = iban[4:] + iban[:4]
-    number = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(number) % 97 == 1
+    return int(rearranged.translate(_IBAN_DIGITS)) % 97 == 1
 
 
-def _find_ibans(text: str) -> list[PiiFinding]:
+def _find_ibans(text: str, start: int = 0) -> list[PiiFinding]:
     found = []
     for match in _IBAN.finditer(text):
         length = IBAN_LENGTHS.get(match.group(1))
         if length is None:
             continue
         # The pattern may run on into a following word in capitals: cut at the country's length.
-        end, taken = match.start(), 0
-        while end < len(text) and taken < length:
-            if text[end] != " ":
-                taken += 1
-            end += 1
-        compact = text[match.start() : end].replace(" ", "")
-        if taken < length or (end < len(text) and text[end].isalnum()):
+        end = _after_characters(text, match.start(), length)
+        if end is None or (end < len(text) and text[end].isalnum()):
             continue
+        compact = text[match.start() : end].replace(" ", "")
         if iban_valid(compact):
             found.append(PiiFinding("iban", "iban", (match.start(), end), _mask_iban(compact)))
     return found
+
+
+def _after_characters(text: str, start: int, count: int) -> int | None:
+    """Returns the index after the first `count` characters other than spaces from `start`, or
+    None when the text ends first."""
+    position = start
+    while count:
+        space = text.find(" ", position, position + count)
+        if space < 0:
+            position += count
+            return position if position <= len(text) else None
+        count -= space - position
+        position = space + 1
+    return position
 
 
 def _mask_iban(iban: str) -> str:
@@ -253,7 +293,7 @@ _BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _BECH32_ADDRESS = re.compile(
     r"(?:b(?<![\w]b)c1[02-9ac-hj-np-z]{11,71}|B(?<![\w]B)C1[02-9AC-HJ-NP-Z]{11,71})(?![\w])"
 )
-_ETH_ADDRESS = re.compile(r"(?<![\w])0x[0-9a-fA-F]{40}(?![\w])")
+_ETH_ADDRESS = re.compile(r"0(?<![\w]0)x[0-9a-fA-F]{40}(?![\w])")
 
 
 def base58check_valid(address: str) -> bool:
@@ -273,14 +313,20 @@ def base58check_valid(address: str) -> bool:
     return digest[:4] == raw[-4:]
 
 
+_BECH32_GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
+# The generators' XOR for each value of the checksum's top five bits.
+_BECH32_STEP = tuple(
+    functools.reduce(
+        operator.xor, (g for i, g in enumerate(_BECH32_GENERATOR) if (top >> i) & 1), 0
+    )
+    for top in range(32)
+)
+
+
 def _bech32_polymod(values: list[int]) -> int:
-    generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
     checksum = 1
     for value in values:
-        top = checksum >> 25
-        checksum = (checksum & 0x1FFFFFF) << 5 ^ value
-        for i in range(5):
-            checksum ^= generator[i] if (top >> i) & 1 else 0
+        checksum = ((checksum & 0x1FFFFFF) << 5 ^ value) ^ _BECH32_STEP[checksum >> 25]
     return checksum
 
 
@@ -312,7 +358,7 @@ def eip55_valid(address: str) -> bool:
     return True
 
 
-def _find_crypto(text: str) -> list[PiiFinding]:
+def _find_crypto(text: str, start: int = 0) -> list[PiiFinding]:
     found = []
     for match in _BASE58_ADDRESS.finditer(text):
         if base58check_valid(match.group(0)):
@@ -334,20 +380,17 @@ def _mask_middle(match: re.Match[str]) -> str:
 # --- IP addresses -------------------------------------------------------------------------
 
 _IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}(?![\w]|\.\d)")
-_DIGIT_DOT = re.compile(r"\d\.\d")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 
 
-def _find_ips(text: str) -> list[PiiFinding]:
+def _find_ips(text: str, start: int = 0) -> list[PiiFinding]:
     found = []
-    for match in _IPV4.finditer(text) if _DIGIT_DOT.search(text) else ():
+    for match in _IPV4.finditer(text) if "." in text else ():
         octets = match.group(0).split(".")
         if any(len(o) > 1 and o.startswith("0") for o in octets):
             continue  # "01.02.03.04" is not how addresses are written
-        try:
-            ipaddress.IPv4Address(match.group(0))
-        except ValueError:
-            continue
+        if not match.group(0).isascii() or any(int(o) > 255 for o in octets):
+            continue  # the pattern's digits are 1-3 each: only their range is left to check
         masked = ".".join(octets[:2]) + ".•.•"
         found.append(PiiFinding("ip", "ipv4", match.span(), masked))
     for match in _IPV6.finditer(text) if "::" in text or text.count(":") >= 7 else ():
@@ -366,32 +409,47 @@ def _find_ips(text: str) -> list[PiiFinding]:
 
 # --- secrets ------------------------------------------------------------------------------
 
-# Each with a literal every match contains, tested first: most texts hold none.
-_SECRETS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
-    ("telegram_bot_token", ":", re.compile(r"\d(?<![\w]\d)\d{7,9}:[A-Za-z0-9_-]{35}(?![\w-])")),
-    ("anthropic_api_key", "sk-ant-", re.compile(r"(?<![\w-])sk-ant-[A-Za-z0-9_-]{20,}")),
+# Each with the literals one of which every match contains, tested first (substring tests are
+# far cheaper than a scan): most texts hold none. Each pattern is led by a character or a
+# literal, its lookbehind after it, so a scan skips to where a match can start.
+_SECRETS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        "telegram_bot_token",
+        (":",),
+        re.compile(r"\d(?<![\w]\d)\d{7,9}:[A-Za-z0-9_-]{35}(?![\w-])"),
+    ),
+    ("anthropic_api_key", ("sk-ant-",), re.compile(r"s(?<![\w-]s)k-ant-[A-Za-z0-9_-]{20,}")),
     (
         "openai_api_key",
-        "sk-",
-        re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
+        ("sk-",),
+        re.compile(r"s(?<![\w-]s)k-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}"),
     ),
     (
         "github_token",
-        "gh",
-        re.compile(r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_\w{60,})"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        re.compile(r"g(?<![\w]g)(?:h[pousr]_[A-Za-z0-9]{36}|ithub_pat_\w{60,})"),
     ),
-    ("aws_access_key", "A", re.compile(r"(?<![\w])(?:AKIA|ASIA)[0-9A-Z]{16}(?![\w])")),
-    ("slack_token", "xox", re.compile(r"(?<![\w])xox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("stripe_key", "_", re.compile(r"(?<![\w])(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}")),
-    ("google_api_key", "AIza", re.compile(r"(?<![\w])AIza[0-9A-Za-z_-]{35}(?![\w-])")),
-    ("private_key", "PRIVATE KEY", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
+    ("aws_access_key", ("AKIA", "ASIA"), re.compile(r"A(?<![\w]A)(?:KIA|SIA)[0-9A-Z]{16}(?![\w])")),
+    ("slack_token", ("xox",), re.compile(r"x(?<![\w]x)ox[abposr]-[A-Za-z0-9-]{10,}")),
+    (
+        "stripe_key",
+        ("_live_", "_test_"),
+        re.compile(r"[sr](?<![\w][sr])k_(?:live|test)_[0-9A-Za-z]{16,}"),
+    ),
+    ("google_api_key", ("AIza",), re.compile(r"A(?<![\w]A)Iza[0-9A-Za-z_-]{35}(?![\w-])")),
+    ("private_key", ("PRIVATE KEY",), re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----")),
 )
 
 
-def _find_secrets(text: str) -> list[PiiFinding]:
+def _find_secrets(text: str, start: int = 0) -> list[PiiFinding]:
     found: list[PiiFinding] = []
-    for kind, literal, pattern in _SECRETS:
-        if literal not in text:
+    for kind, literals, pattern in _SECRETS:
+        for literal in literals:
+            if literal in text:
+                break
+        else:
+            continue
+        if kind == "telegram_bot_token" and not _token_colon(text):
             continue
         for match in pattern.finditer(text):
             if not _overlaps(match.span(), found):
@@ -401,11 +459,22 @@ def _find_secrets(text: str) -> list[PiiFinding]:
     return found
 
 
+def _token_colon(text: str) -> bool:
+    """Tells whether some ":" has the eight digits a bot token puts before it."""
+    colon = text.find(":", 8)
+    while colon >= 0:
+        if text[colon - 8 : colon].isdigit():
+            return True
+        colon = text.find(":", colon + 1)
+    return False
+
+
 # --- national identifiers ---------------------------------------------------------------
 
 # Written in their usual form only, so that an arbitrary run of digits is not taken for one.
-_CPF = re.compile(r"(?<![\d.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d.-])")  # Brazil
-_DNI = re.compile(r"(?<![\w])(?:\d{8}|[XYZ]\d{7})-?[A-Z](?![\w])")  # Spain: DNI and NIE
+_CPF = re.compile(r"\d(?<![\d.-]\d)\d\d\.\d{3}\.\d{3}-\d{2}(?![\d.-])")  # Brazil
+# Spain: DNI (eight digits) and NIE (X, Y or Z and seven), then the check letter.
+_DNI = re.compile(r"[\dXYZ](?<![\w][\dXYZ])\d{7}-?[A-Z](?![\w])")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
@@ -428,12 +497,12 @@ def dni_valid(dni: str) -> bool:
     return number.isdigit() and _DNI_LETTERS[int(number) % 23] == compact[-1]
 
 
-def _find_national_ids(text: str) -> list[PiiFinding]:
+def _find_national_ids(text: str, start: int = 0) -> list[PiiFinding]:
     found = []
-    for match in _CPF.finditer(text) if "." in text else ():
+    for match in _CPF.finditer(text, start) if "." in text and "-" in text else ():
         if cpf_valid(match.group(0)):
             found.append(PiiFinding("national_id", "br_cpf", match.span(), "•••.•••.•••-••"))
-    for match in _DNI.finditer(text):
+    for match in _DNI.finditer(text, start):
         if dni_valid(match.group(0)):
             masked = "••••" + match.group(0)[-4:]
             found.append(PiiFinding("national_id", "es_dni", match.span(), masked))
@@ -442,8 +511,12 @@ def _find_national_ids(text: str) -> list[PiiFinding]:
 
 # --- phone numbers ------------------------------------------------------------------------
 
+# "+49 30 ...", "0049 ...", "(030) ...", "030 ...": the first character is tested before the
+# lookbehind (so the engine skips to where a number can start), then what it begins.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ .\-/\u00a0]?(?:\(\d{1,5}\)|\d)){6,16}(?!\w)"
+    r"[+(\d](?<![\w+][+(\d])"
+    r"(?:(?<=\+)(?:\(\d{1,4}\)|\d)|(?<=0)0(?:\(\d{1,4}\)|\d)|(?<=\()\d{1,4}\)|(?<=\d))"
+    r"(?:[ .\-/\u00a0]?(?:\(\d{1,5}\)|\d)){6,16}(?!\w)"
 )
 # Matched at the start of a candidate: "01.02.2026 10" is a date, "912 345-67-89" a phone.
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
@@ -462,10 +535,14 @@ _NOT_PHONE_CONTEXT = re.compile(
 _NON_DIGIT = re.compile(r"\D")
 
 
-def _find_phones(text: str, regions: Sequence[str]) -> list[PiiFinding]:
+def _find_phones(
+    text: str, regions: Sequence[str], taken: Sequence[PiiFinding] = (), start: int = 0
+) -> list[PiiFinding]:
     found = []
     verdicts: dict[tuple[str, str], bool] = {}  # a number repeated in one text is parsed once
-    for match in _PHONE.finditer(text):
+    for match in _PHONE.finditer(text, start):
+        if taken and _overlaps(match.span(), taken):
+            continue
         candidate = match.group(0)
         before = text[max(0, match.start() - 25) : match.start()]
         key = (candidate, before)
@@ -511,4 +588,30 @@ def _valid_in(candidate: str, regions: Iterable[str | None]) -> bool:
 
 
 def _overlaps(span: tuple[int, int], found: Iterable[PiiFinding]) -> bool:
-    return any(span[0] < f.span[1] and f.span[0] < span[1] for f in found)
+    start, end = span
+    for finding in found:
+        if start < finding.span[1] and finding.span[0] < end:
+            return True
+    return False
+
+
+# Most specific first: a bot token holds digits a phone pattern would take, an IBAN digits a
+# card pattern would. Phones come last (`find_pii`).
+# With each, whether all it finds holds `_DIGIT_RUN` (it is then given where the first run starts;
+# the others start at 0).
+_FINDERS: tuple[tuple[Entity, Callable[[str, int], list[PiiFinding]], bool], ...] = (
+    ("secret", _find_secrets, False),
+    ("crypto", _find_crypto, False),
+    ("iban", _find_ibans, False),
+    ("card", _find_cards, True),
+    ("email", _find_emails, False),
+    ("ip", _find_ips, False),
+    ("national_id", _find_national_ids, True),
+)
+# Seven digits, at most three separators between two (a phone's "(0) " or ") ("): every card,
+# phone, CPF and DNI/NIE has such a run.
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-/\u00a0()]{0,3}\d){6}")
+
+
+def _span_of(finding: PiiFinding) -> tuple[int, int]:
+    return finding.span
