@@ -32,8 +32,8 @@ from marketing_agent.core.crypto import SecretBox, load_secret_box, load_secret_
 from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.orchestrator.frequency_cap import FrequencyCap
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.accounts import LoginRegistry
@@ -49,7 +49,7 @@ class Policies:
     """The campaign policies the settings ask for, read once per process."""
 
     quiet_hours: str
-    frequency_cap: scheduling.FrequencyCap
+    frequency_cap: FrequencyCap
     review_threshold: float
     content_rules: safety.ContentRules
 
@@ -57,7 +57,7 @@ class Policies:
     def from_settings(cls, settings: Settings) -> Policies:
         return cls(
             quiet_hours=settings.quiet_hours,
-            frequency_cap=scheduling.FrequencyCap.from_settings(settings),
+            frequency_cap=FrequencyCap.from_settings(settings),
             review_threshold=settings.review_risk_threshold,
             content_rules=safety.ContentRules.from_settings(settings),
         )
@@ -139,7 +139,7 @@ class Runtime:
     def start_background(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         """Starts the loops the settings ask this process to run beside the API (the `run`
         role): the scheduler and the delivery worker, until `stop` is set."""
-        from marketing_agent.orchestrator.scheduled import run_scheduler
+        from marketing_agent.orchestrator.scheduler_role import run_scheduler
 
         settings = self.settings
         tasks = []
@@ -232,7 +232,7 @@ def get_runtime(request: Request) -> Runtime:
 async def serve(settings: Settings, *, role: Role) -> None:
     """Runs the `worker` or the `scheduler` role as a process: its runtime, its loop, until
     SIGTERM or SIGINT; then the runtime is closed."""
-    from marketing_agent.orchestrator.scheduled import run_scheduler
+    from marketing_agent.orchestrator.scheduler_role import run_scheduler
     from marketing_agent.orchestrator.worker_role import run_worker
 
     configure_logging(settings.log_level, json=settings.log_json)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from marketing_agent.orchestrator.recurrence import check_cron, next_occurrence
-from marketing_agent.orchestrator.scheduling import (
+from marketing_agent.orchestrator.send_windows import (
     DailyWindow,
     SendRule,
     zone_named,

@@ -15,7 +15,7 @@ from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
-from marketing_agent.orchestrator import flows, media, queue, scheduling, service
+from marketing_agent.orchestrator import flows, frequency_cap, media, queue, send_windows, service
 from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
@@ -89,7 +89,7 @@ async def _check_references(
 
 
 def _check_windows(campaign: Campaign) -> None:
-    rule = scheduling.SendRule.parse(campaign.send_window, campaign.quiet_hours)
+    rule = send_windows.SendRule.parse(campaign.send_window, campaign.quiet_hours)
     if not rule.is_satisfiable():
         raise ValidationFailed(
             [
@@ -272,7 +272,7 @@ async def launch_preview(
         purpose=campaign.purpose,
     )
     consented = [cid for cid in audience if consent[cid]]
-    cap = scheduling.FrequencyCap.from_settings(settings)
+    cap = frequency_cap.FrequencyCap.from_settings(settings)
     now = clock.now()
     capped = (
         await _over_cap(session, consented, cap, now)
@@ -281,10 +281,10 @@ async def launch_preview(
     )
     receiving = [cid for cid in consented if cid not in capped]
     start = max(campaign.start_at or now, now)
-    zones = await scheduling.contact_zones(session, receiving)
-    rule, fallback = scheduling.SendRule.of(campaign), campaign.timezone or "UTC"
+    zones = await send_windows.contact_zones(session, receiving)
+    rule, fallback = send_windows.SendRule.of(campaign), campaign.timezone or "UTC"
     waits = {
-        z: scheduling.first_send_time(rule, start, z, fallback) for z in {None, *zones.values()}
+        z: send_windows.first_send_time(rule, start, z, fallback) for z in {None, *zones.values()}
     }
     held = [cid for cid in receiving if waits[zones.get(cid)][0] is not None]
     firsts = [waits[zones.get(cid)][0] or start for cid in receiving]
@@ -318,7 +318,7 @@ async def _telegram_ids(session: AsyncSession, contact_ids: list[int]) -> list[i
 
 
 async def _over_cap(
-    session: AsyncSession, contact_ids: list[int], cap: scheduling.FrequencyCap, now: datetime
+    session: AsyncSession, contact_ids: list[int], cap: frequency_cap.FrequencyCap, now: datetime
 ) -> set[int]:
     since = now - timedelta(days=cap.days)
     over: set[int] = set()

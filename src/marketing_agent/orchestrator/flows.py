@@ -36,7 +36,7 @@ from marketing_agent.orchestrator import (
     recurrence,
     reviews,
     rollout,
-    scheduling,
+    send_windows,
     service,
     spans,
 )
@@ -158,7 +158,7 @@ def _timing_fields(settings: Settings, campaign_in: CampaignCreate) -> dict[str,
         "recurrence_max_runs": campaign_in.recurrence_max_runs,
     }
     errors = []
-    rule = scheduling.SendRule.parse(fields["send_window"], fields["quiet_hours"])
+    rule = send_windows.SendRule.parse(fields["send_window"], fields["quiet_hours"])
     if not rule.is_satisfiable():
         errors.append(
             field_error(
@@ -522,10 +522,10 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
     experiment = await experiments.get_experiment_for_campaign(
         session=session, campaign_id=campaign.id
     )
-    zones = await scheduling.contact_zones(session, (cid for cid, _ in audience))
-    rule, now = scheduling.SendRule.of(campaign), clock.now()
+    zones = await send_windows.contact_zones(session, (cid for cid, _ in audience))
+    rule, now = send_windows.SendRule.of(campaign), clock.now()
     waits = {
-        zone: scheduling.first_send_time(rule, now, zone, campaign.timezone or "UTC")
+        zone: send_windows.first_send_time(rule, now, zone, campaign.timezone or "UTC")
         for zone in {None, *zones.values()}
     }
     rows = [
@@ -650,7 +650,7 @@ def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
         return None
     if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
         return None
-    zone = scheduling.zone_named(template.timezone)
+    zone = send_windows.zone_named(template.timezone)
     following = recurrence.next_occurrence(template.recurrence, after, zone)
     if template.recurrence_until is not None and following > template.recurrence_until:
         return None
