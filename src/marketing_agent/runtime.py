@@ -2,8 +2,8 @@
 
 A process (`run`, `api`, `worker`, `scheduler`, a CLI one-shot command, the demo) calls
 `open_runtime(settings, role=...)` once and hands the `Runtime` down explicitly: the gateway puts
-it on `app.state.runtime` (routes reach it through `get_runtime`), the worker, the scheduler and
-the flows that send receive it as an argument. Everything that sends for a sender (campaign
+it on `app.state.runtime` (where routes read it), the worker, the scheduler and the flows that
+send receive it as an argument. Everything that sends for a sender (campaign
 messages, the consent bot's answers, test messages, replies) takes its slot from the one
 `limits` object here, so a bot's limits hold across all of them; in scale mode (MA_REDIS_URL)
 those limits live in Redis and every process of the deployment shares them.
@@ -21,8 +21,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from fastapi import Request
 
 from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
@@ -221,12 +219,6 @@ def _simulator_ledger(runtime: Runtime) -> None:
     )
     runtime.send = ledger.send_message
     runtime._closers.append(ledger.close)
-
-
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the runtime the app's lifespan built."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
 
 
 async def serve(settings: Settings, *, role: Role) -> None:

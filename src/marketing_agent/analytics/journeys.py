@@ -24,12 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
-from marketing_agent.core.db import Base, IdType
+from marketing_agent.core.db import Base, IdType, in_chunks
 
 ALL = "*"  # the variant key of a person's whole-campaign journey
 NO_VARIANT = ""
 TYPES = tuple(t.value for t in EventType)
-_CHUNK = 900  # persons a query: under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=clock.UTC)
 
 
@@ -260,11 +259,11 @@ async def _upsert_sqlite(
     for campaign_id, variant_key, person in keys:
         groups.setdefault((campaign_id, variant_key), []).append(person)
     for (campaign_id, variant_key), people in groups.items():
-        for start in range(0, len(people), _CHUNK):
+        for chunk in in_chunks(people):
             query = select(table).where(
                 table.c.campaign_id == campaign_id,
                 table.c.variant_key == variant_key,
-                table.c.person.in_(people[start : start + _CHUNK]),
+                table.c.person.in_(chunk),
             )
             for found in (await session.execute(query)).mappings():
                 existing[(found["campaign_id"], found["variant_key"], found["person"])] = dict(

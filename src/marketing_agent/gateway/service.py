@@ -129,10 +129,6 @@ async def _keep_four_eyes(*, session: AsyncSession, user: User, actor: str) -> N
         )
 
 
-async def count_users(*, session: AsyncSession) -> int:
-    return await session.scalar(select(func.count(User.id))) or 0
-
-
 async def set_password(
     *, session: AsyncSession, user: User, password: str, must_change: bool = False
 ) -> None:

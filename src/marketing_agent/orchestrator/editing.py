@@ -3,10 +3,9 @@ back to review), clone, archive; and the numbers shown before Submit (reach, cap
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
@@ -15,8 +14,8 @@ from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
-from marketing_agent.orchestrator import flows, frequency_cap, media, queue, send_windows, service
-from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator import flows, frequency_cap, media, send_windows, service
+from marketing_agent.orchestrator.models import Campaign, Contact, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignUpdate,
@@ -275,7 +274,7 @@ async def launch_preview(
     cap = frequency_cap.FrequencyCap.from_settings(settings)
     now = clock.now()
     capped = (
-        await _over_cap(session, consented, cap, now)
+        await frequency_cap.contacts_at_cap(session, consented, cap, now)
         if campaign.purpose == cap.purpose and cap.enabled
         else set()
     )
@@ -315,23 +314,3 @@ async def _telegram_ids(session: AsyncSession, contact_ids: list[int]) -> list[i
         query = select(Contact.telegram_id).where(Contact.id.in_(chunk))
         ids += (await session.scalars(query)).all()
     return ids
-
-
-async def _over_cap(
-    session: AsyncSession, contact_ids: list[int], cap: frequency_cap.FrequencyCap, now: datetime
-) -> set[int]:
-    since = now - timedelta(days=cap.days)
-    over: set[int] = set()
-    for chunk in in_chunks(contact_ids):
-        rows = await session.execute(
-            select(Delivery.contact_id, func.count())
-            .join(Campaign, Campaign.id == Delivery.campaign_id)
-            .where(
-                Delivery.contact_id.in_(chunk),
-                Campaign.purpose == cap.purpose,
-                and_(Delivery.status == queue.SENT, Delivery.sent_at >= since),
-            )
-            .group_by(Delivery.contact_id)
-        )
-        over.update(cid for cid, n in rows if n >= cap.count)
-    return over

@@ -24,7 +24,7 @@ from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock, validation
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -542,8 +542,8 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
         for contact_id, _ in audience
     ]
     await rollout.hold_back(session=session, campaign_id=campaign.id, rows=rows)
-    for start in range(0, len(rows), 5000):
-        await session.execute(insert(Delivery), rows[start : start + 5000])
+    for chunk in in_chunks(rows, 5000):  # an executemany: rows per statement, for memory
+        await session.execute(insert(Delivery), chunk)
     return len(rows)
 
 
@@ -650,7 +650,7 @@ def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
         return None
     if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
         return None
-    zone = send_windows.zone_named(template.timezone)
+    zone = validation.zone_named(template.timezone)
     following = recurrence.next_occurrence(template.recurrence, after, zone)
     if template.recurrence_until is not None and following > template.recurrence_until:
         return None

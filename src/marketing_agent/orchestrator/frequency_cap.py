@@ -1,5 +1,5 @@
 """The per-contact frequency cap across campaigns: at most N marketing messages in any rolling
-window, checked for a worker's chunk in one query.
+window, checked for a worker's chunk in one query and counted for a launch preview.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import queue
 from marketing_agent.orchestrator.models import Campaign, Delivery
@@ -99,4 +100,27 @@ async def over_frequency_cap(
             over.append(job.id)
         else:
             used[job.contact_id] = used.get(job.contact_id, 0) + 1
+    return over
+
+
+async def contacts_at_cap(
+    session: AsyncSession, contact_ids: Sequence[int], cap: FrequencyCap, now: datetime
+) -> set[int]:
+    """Returns the contacts that have had `cap.count` messages of its purpose sent in the window
+    ending `now` (what a launch preview counts; the worker's check also counts those in
+    flight)."""
+    since = now - timedelta(days=cap.days)
+    over: set[int] = set()
+    for chunk in in_chunks(contact_ids):
+        rows = await session.execute(
+            select(Delivery.contact_id, func.count())
+            .join(Campaign, Campaign.id == Delivery.campaign_id)
+            .where(
+                Delivery.contact_id.in_(chunk),
+                Campaign.purpose == cap.purpose,
+                and_(Delivery.status == queue.SENT, Delivery.sent_at >= since),
+            )
+            .group_by(Delivery.contact_id)
+        )
+        over.update(cid for cid, n in rows if n >= cap.count)
     return over

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.db import in_chunks
 from marketing_agent.core.validation import DailyWindow as DailyWindow
-from marketing_agent.core.validation import parse_optional_window
+from marketing_agent.core.validation import parse_optional_window, zone_named
 from marketing_agent.orchestrator.models import Contact
 
 SEND_WINDOW = "send_window"
@@ -26,18 +26,6 @@ QUIET_HOURS = "quiet_hours"
 
 
 _SEARCH_DAYS = 9  # any satisfiable rule opens within two days; DST days need a little more
-
-
-def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
-    """Returns the IANA zone `name`; an empty or unknown name gives `fallback` (then UTC)."""
-    for candidate in (name, fallback, "UTC"):
-        if not candidate:
-            continue
-        try:
-            return ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, "Europe"
-            continue
-    return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.telegram.models import InboundUpdate
 from marketing_agent.telegram.pool import TransportPool
 from marketing_agent.telegram.transport import InboundEvent
@@ -69,8 +70,8 @@ async def store_inbound(
     statement = insert_of(InboundUpdate).on_conflict_do_nothing(
         index_elements=["sender_id", "update_id"]
     )
-    for start in range(0, len(rows), 1000):
-        await session.execute(statement, rows[start : start + 1000])
+    for chunk in in_chunks(rows, 1000):
+        await session.execute(statement, chunk)
 
 
 async def claim_inbound(
