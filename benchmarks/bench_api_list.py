@@ -1,7 +1,9 @@
 """API overhead: `GET /api/v1/orchestrator/campaigns` at 16 connections against a running
 `marketing-agent api` (one process, SQLite, no worker or scheduler), measured with `wrk`
 (Debian's package). The database holds one sender and 50 draft campaigns; the page lists them.
-Target: at least 500 requests/s. MA_BENCH_DURATION_S sets the run length (default 15 s)."""
+Target: at least 500 requests/s. MA_BENCH_DURATION_S sets the run length (default 15 s);
+MA_BENCH_AUTH=api_key sends an API key (X-API-Key) instead of the admin's JWT (the default, jwt).
+Run it with PYTHONPATH set to another checkout's src to measure that version side by side."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from marketing_agent.telegram.schemas import SenderCreate, SenderKind, Transport
 CAMPAIGNS = 50
 CONNECTIONS = 16
 DURATION_S = int(os.environ.get("MA_BENCH_DURATION_S", "15"))
+AUTH = os.environ.get("MA_BENCH_AUTH", "jwt")
 PASSWORD = "bench-password-1"
 CLI = str(Path(sys.executable).with_name("marketing-agent"))
 
@@ -120,10 +123,15 @@ def main() -> None:
         token = httpx.post(
             f"{base}/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}
         ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        if AUTH == "api_key":
+            keys = f"{base}/api/v1/auth/api-keys"
+            created = httpx.post(keys, json={"name": "bench"}, headers=auth)
+            auth = {"X-API-Key": created.json()["key"]}
         url = f"{base}/api/v1/orchestrator/campaigns"
-        page = httpx.get(url, headers={"Authorization": f"Bearer {token}"})
+        page = httpx.get(url, headers=auth)
         assert page.status_code == 200, page.text
-        header = ["-H", f"Authorization: Bearer {token}"]
+        header = ["-H", "{}: {}".format(*next(iter(auth.items())))]
         subprocess.run(  # warm-up
             [wrk, "-t2", f"-c{CONNECTIONS}", "-d3s", *header, url], check=True, capture_output=True
         )
@@ -143,7 +151,10 @@ def main() -> None:
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p50 = re.search(r"50%\s+(\S+)", out)
     p99 = re.search(r"99%\s+(\S+)", out)
-    print(f"GET /api/v1/orchestrator/campaigns ({CAMPAIGNS} campaigns), {CONNECTIONS} connections")
+    print(
+        f"GET /api/v1/orchestrator/campaigns ({CAMPAIGNS} campaigns), {CONNECTIONS} connections,"
+        f" auth {AUTH}"
+    )
     print(f"  requests/s   {float(rate.group(1)) if rate else float('nan'):.0f}  (target >= 500)")
     print(f"  latency p50  {p50.group(1) if p50 else '?'}   p99 {p99.group(1) if p99 else '?'}")
     print(f"  non-2xx      {non_2xx.group(1) if non_2xx else 0}")

@@ -46,7 +46,7 @@ from pydantic import SecretStr
 from marketing_agent.core.crypto import generate_secret_key
 from marketing_agent.core.db import Database
 from marketing_agent.core.logging import configure_logging
-from marketing_agent.orchestrator import flows, scheduled
+from marketing_agent.orchestrator import flows, scheduler_role
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from marketing_agent.orchestrator.worker import DeliveryWorker
@@ -158,7 +158,7 @@ async def consent_phase(
 ) -> dict[str, Any]:
     """People write /start; the product's scheduler answers each; returns the phase's timing."""
     stop = asyncio.Event()
-    scheduler = asyncio.create_task(scheduled.run_scheduler(runtime, stop, poll_s=0.5))
+    scheduler = asyncio.create_task(scheduler_role.run_scheduler(runtime, stop, poll_s=0.5))
     await asyncio.sleep(1.0)  # the scheduler's first tick starts long polling
     gate = asyncio.Semaphore(16)
     started_at = time.monotonic()

@@ -54,9 +54,7 @@ def upgrade() -> None:
     op.execute(_BACKFILL[op.get_bind().dialect.name])
     with op.batch_alter_table("orchestrator_segments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("size", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("size_counted_at", sa.DateTime(timezone=True), nullable=True)
-        )
+        batch_op.add_column(sa.Column("size_counted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

@@ -2,8 +2,8 @@
 
 A process (`run`, `api`, `worker`, `scheduler`, a CLI one-shot command, the demo) calls
 `open_runtime(settings, role=...)` once and hands the `Runtime` down explicitly: the gateway puts
-it on `app.state.runtime` (routes reach it through `get_runtime`), the worker, the scheduler and
-the flows that send receive it as an argument. Everything that sends for a sender (campaign
+it on `app.state.runtime` (where routes read it), the worker, the scheduler and the flows that
+send receive it as an argument. Everything that sends for a sender (campaign
 messages, the consent bot's answers, test messages, replies) takes its slot from the one
 `limits` object here, so a bot's limits hold across all of them; in scale mode (MA_REDIS_URL)
 those limits live in Redis and every process of the deployment shares them.
@@ -22,8 +22,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fastapi import Request
-
 from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.core import clock as clock_module
@@ -32,8 +30,8 @@ from marketing_agent.core.crypto import SecretBox, load_secret_box, load_secret_
 from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import scheduling
 from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.orchestrator.frequency_cap import FrequencyCap
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
 from marketing_agent.telegram.accounts import LoginRegistry
@@ -49,7 +47,7 @@ class Policies:
     """The campaign policies the settings ask for, read once per process."""
 
     quiet_hours: str
-    frequency_cap: scheduling.FrequencyCap
+    frequency_cap: FrequencyCap
     review_threshold: float
     content_rules: safety.ContentRules
 
@@ -57,7 +55,7 @@ class Policies:
     def from_settings(cls, settings: Settings) -> Policies:
         return cls(
             quiet_hours=settings.quiet_hours,
-            frequency_cap=scheduling.FrequencyCap.from_settings(settings),
+            frequency_cap=FrequencyCap.from_settings(settings),
             review_threshold=settings.review_risk_threshold,
             content_rules=safety.ContentRules.from_settings(settings),
         )
@@ -139,7 +137,7 @@ class Runtime:
     def start_background(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         """Starts the loops the settings ask this process to run beside the API (the `run`
         role): the scheduler and the delivery worker, until `stop` is set."""
-        from marketing_agent.orchestrator.scheduled import run_scheduler
+        from marketing_agent.orchestrator.scheduler_role import run_scheduler
 
         settings = self.settings
         tasks = []
@@ -223,16 +221,10 @@ def _simulator_ledger(runtime: Runtime) -> None:
     runtime._closers.append(ledger.close)
 
 
-def get_runtime(request: Request) -> Runtime:
-    """FastAPI dependency: the runtime the app's lifespan built."""
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
 async def serve(settings: Settings, *, role: Role) -> None:
     """Runs the `worker` or the `scheduler` role as a process: its runtime, its loop, until
     SIGTERM or SIGINT; then the runtime is closed."""
-    from marketing_agent.orchestrator.scheduled import run_scheduler
+    from marketing_agent.orchestrator.scheduler_role import run_scheduler
     from marketing_agent.orchestrator.worker_role import run_worker
 
     configure_logging(settings.log_level, json=settings.log_json)

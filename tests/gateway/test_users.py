@@ -17,6 +17,7 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.gateway.app import create_app
 from tests.factories import PASSWORD, database_of, headers_for, login, make_user
+from tests.waits import wait_until
 
 CAMPAIGNS = "/api/v1/orchestrator/campaigns"
 USERS = "/api/v1/auth/users"
@@ -262,3 +263,59 @@ async def test_a_user_disabled_through_one_process_is_refused_by_another_within_
         await asyncio.sleep(0.05)
     assert status == 401
     assert time.monotonic() - started < 1.5  # the cache time is 0.3 s
+
+
+async def _api_key(client: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, str]:
+    created = await client.post("/api/v1/auth/api-keys", json={"name": "bi"}, headers=headers)
+    assert created.status_code == 201, created.text
+    return {"X-API-Key": created.json()["key"], "id": str(created.json()["id"])}
+
+
+async def test_a_demoted_users_api_key_acts_with_the_new_role_at_once(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    admin = await headers_for(client, db)
+    username = await make_user(db, Role.MARKETER)
+    key = await _api_key(client, await login(client, username))
+    headers = {"X-API-Key": key["X-API-Key"]}
+    assert (await client.get("/api/v1/auth/me", headers=headers)).json()["role"] == "marketer"
+
+    user_id = await _user_id(client, admin, username)
+    await client.patch(f"{USERS}/{user_id}", json={"role": "viewer"}, headers=admin)
+
+    assert (await client.get("/api/v1/auth/me", headers=headers)).json()["role"] == "viewer"
+    create = await client.post(CAMPAIGNS, json={"name": "x", "goal": "boots"}, headers=headers)
+    assert create.status_code == 403
+
+
+async def test_an_api_key_revoked_through_one_process_is_refused_by_another_within_its_cache_time(
+    client: httpx.AsyncClient, app: FastAPI, other_process: httpx.AsyncClient
+) -> None:
+    owner = await headers_for(client, database_of(app), Role.ANALYST)
+    key = await _api_key(client, owner)
+    headers = {"X-API-Key": key["X-API-Key"]}
+    assert (await other_process.get(CAMPAIGNS, headers=headers)).status_code == 200
+
+    await client.delete(f"/api/v1/auth/api-keys/{key['id']}", headers=owner)
+
+    assert (await client.get(CAMPAIGNS, headers=headers)).status_code == 401  # at once here
+
+    async def refused() -> bool:
+        return (await other_process.get(CAMPAIGNS, headers=headers)).status_code == 401
+
+    await wait_until(refused, what="the other process refuses the revoked key")
+
+
+async def test_an_api_keys_last_use_is_shown(client: httpx.AsyncClient, app: FastAPI) -> None:
+    owner = await headers_for(client, database_of(app), Role.ANALYST)
+    key = await _api_key(client, owner)
+    listed = (await client.get("/api/v1/auth/api-keys", headers=owner)).json()
+    assert listed[0]["last_used_at"] is None
+
+    for _ in range(3):
+        page = await client.get(CAMPAIGNS, headers={"X-API-Key": key["X-API-Key"]})
+        assert page.status_code == 200
+
+    listed = (await client.get("/api/v1/auth/api-keys", headers=owner)).json()
+    assert listed[0]["last_used_at"] is not None

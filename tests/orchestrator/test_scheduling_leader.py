@@ -18,7 +18,7 @@ from sqlalchemy import text
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator.leader import LEADER_LOCK_KEY, SchedulerLease
-from marketing_agent.orchestrator.scheduled import run_scheduler
+from marketing_agent.orchestrator.scheduler_role import run_scheduler
 from tests.factories import campaign, launch, make_contacts, make_sender, runtime_of
 from tests.waits import seconds_until, wait_until
 

@@ -9,12 +9,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from marketing_agent.core.validation import zone_named
 from marketing_agent.orchestrator.recurrence import check_cron, next_occurrence
-from marketing_agent.orchestrator.scheduling import (
-    DailyWindow,
-    SendRule,
-    zone_named,
-)
+from marketing_agent.orchestrator.send_windows import DailyWindow, SendRule
 
 ZONES = [
     "UTC",

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from marketing_agent.orchestrator import rollout, scheduled
+from marketing_agent.orchestrator import rollout, scheduler_role
 from marketing_agent.telegram import consent_bot
 from tests.factories import database_of, headers_for, runtime_of
 from tests.telegram.bot_api_server import People
@@ -28,7 +28,7 @@ async def test_the_running_scheduler_answers_everyone_once_and_each_person_in_or
     headers = await headers_for(client, db)
     sender = await add_bot(client, headers, people)
     stop = asyncio.Event()
-    scheduler = asyncio.create_task(scheduled.run_scheduler(runtime_of(db), stop, poll_s=0.05))
+    scheduler = asyncio.create_task(scheduler_role.run_scheduler(runtime_of(db), stop, poll_s=0.05))
     first, *others = [700_000 + n for n in range(PEOPLE)]
     try:
         for person in (first, *others):
@@ -73,7 +73,7 @@ async def test_a_stop_is_answered_while_a_long_job_holds_the_schedulers_tick(
 
     monkeypatch.setattr(rollout, "advance", long_rollout)
     stop = asyncio.Event()
-    scheduler = asyncio.create_task(scheduled.run_scheduler(runtime_of(db), stop, poll_s=0.05))
+    scheduler = asyncio.create_task(scheduler_role.run_scheduler(runtime_of(db), stop, poll_s=0.05))
     try:
         await wait_until(in_job.is_set, what="the scheduler's tick in its long job")
         await people.says(person, "/start", first_name="Stella")

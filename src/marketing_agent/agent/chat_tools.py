@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, HttpUrl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +23,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.auth import Permission
 from marketing_agent.core.errors import NotFound
 from marketing_agent.core.settings import Settings
-from marketing_agent.core.validation import DbId
+from marketing_agent.core.validation import DbId, zone_named
 from marketing_agent.experiments import service as experiments
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.safety import service as safety
@@ -260,7 +259,7 @@ def chat_tools(
         best_hour = max(hours, key=lambda h: (hours[h], -h))
         zone_name = campaign.timezone or "UTC"
         start = _next_at_hour(now, best_hour)
-        local = start.astimezone(ZoneInfo(zone_name))
+        local = start.astimezone(zone_named(zone_name))
         editable = campaign.status in EDITABLE
         return {
             "engaged_by_utc_hour": hours,

@@ -34,8 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.analytics.journeys import ALL, Journey, micros, person_of
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
-
-_CHUNK = 900
+from marketing_agent.core.db import in_chunks
 
 
 @dataclass
@@ -178,10 +177,9 @@ async def _exact(
     contacts = [p for p in people if p > 0]
     others = [p for p in people if p <= 0]
     conditions: list[Any] = []
-    for start in range(0, len(contacts), _CHUNK):
-        conditions.append(Event.contact_id.in_(contacts[start : start + _CHUNK]))
-    for start in range(0, len(others), _CHUNK):
-        chunk = others[start : start + _CHUNK]
+    for chunk in in_chunks(contacts):
+        conditions.append(Event.contact_id.in_(chunk))
+    for chunk in in_chunks(others):
         conditions.append(and_(Event.contact_id.is_(None), Event.anonymous_id.in_(chunk)))
         conditions.append(
             and_(

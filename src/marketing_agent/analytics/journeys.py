@@ -24,12 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
-from marketing_agent.core.db import Base, IdType
+from marketing_agent.core.db import Base, IdType, in_chunks
 
 ALL = "*"  # the variant key of a person's whole-campaign journey
 NO_VARIANT = ""
 TYPES = tuple(t.value for t in EventType)
-_CHUNK = 900  # persons a query: under SQLite's bound-parameter limit
 _EPOCH = datetime(1970, 1, 1, tzinfo=clock.UTC)
 
 
@@ -282,8 +281,7 @@ async def _upsert_sqlite(
     for campaign_id, variant_key, person in keys:
         groups.setdefault((campaign_id, variant_key), []).append(person)
     for (campaign_id, variant_key), people in groups.items():
-        for start in range(0, len(people), _CHUNK):
-            chunk = people[start : start + _CHUNK]
+        for chunk in in_chunks(people):
             found = await connection.exec_driver_sql(
                 _SQLITE_READ.format(", ".join("?" * len(chunk))),
                 (campaign_id, variant_key, *chunk),

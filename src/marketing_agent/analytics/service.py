@@ -19,8 +19,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
-    and_,
-    case,
     func,
     insert,
     select,
@@ -729,18 +727,6 @@ async def _attribute_variants(session: AsyncSession, rows: list[dict[str, Any]])
             known[pair] = row["variant_key"]
         elif pair in known:
             row["variant_key"] = known[pair]
-
-
-def _people(event: Any) -> ColumnElement[int]:
-    """count(DISTINCT person) without the person expression, which no index covers: contacts
-    are positive, stand-ins negative and far apart, and a contactless event is its own person."""
-    anonymous = and_(event.contact_id.is_(None), event.anonymous_id.is_(None))
-    people: ColumnElement[int] = (
-        func.count(event.contact_id.distinct())
-        + func.count(event.anonymous_id.distinct())
-        + func.count(case((anonymous, 1)))
-    )
-    return people
 
 
 def _person(event: Any) -> ColumnElement[int]:

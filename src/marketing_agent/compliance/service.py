@@ -42,7 +42,7 @@ from marketing_agent.core.db import in_chunks
 from marketing_agent.core.logging import get_logger
 
 log = get_logger(__name__)
-_BATCH = 1000  # rows per INSERT and ids per IN (...), well under every driver's limits
+_BATCH = 1000  # rows per INSERT (an executemany: no bound-parameter limit applies)
 
 
 async def record_consent(
@@ -98,7 +98,7 @@ async def record_consents(
         return 0
     now = clock.now()
     table = cast(Table, ConsentRecord.__table__)
-    for start in range(0, len(fresh), _BATCH):
+    for chunk in in_chunks(fresh, _BATCH):
         rows = [
             {
                 "contact_id": c.contact_id,
@@ -112,7 +112,7 @@ async def record_consents(
                 "consent_text_version": _text_version(c),
                 "import_batch_id": c.import_batch_id,
             }
-            for c in fresh[start : start + _BATCH]
+            for c in chunk
         ]
         await session.execute(insert(table), rows)  # Core: the ORM would cost seconds of CPU
     await audit_log.append(
@@ -144,10 +144,10 @@ async def _not_yet_recorded(
     recorded: set[tuple[int, str, str]] = set()
     for (sender_id, purpose, source), members in groups.items():
         contact_ids = sorted({c.contact_id for c in members})
-        for start in range(0, len(contact_ids), _BATCH):
+        for ids in in_chunks(contact_ids):
             rows = await session.execute(
                 select(ConsentRecord.contact_id, ConsentRecord.status, ConsentRecord.proof).where(
-                    ConsentRecord.contact_id.in_(contact_ids[start : start + _BATCH]),
+                    ConsentRecord.contact_id.in_(ids),
                     ConsentRecord.sender_id == sender_id,
                     ConsentRecord.purpose == purpose,
                     ConsentRecord.source == source,
@@ -155,8 +155,7 @@ async def _not_yet_recorded(
             )
             recorded.update(_decision_key(cid, status, proof or {}) for cid, status, proof in rows)
     fresh = []
-    for start in range(0, len(consents), _BATCH):
-        batch = consents[start : start + _BATCH]
+    for batch in in_chunks(consents, _BATCH):
         fresh += [
             c for c in batch if _decision_key(c.contact_id, c.status.value, c.proof) not in recorded
         ]

@@ -18,9 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketing_agent.compliance.models import Suppression
 from marketing_agent.core import clock
 from marketing_agent.core.crypto import load_previous_secret_keys, load_secret_key
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.settings import Settings
-
-_CHUNK = 300  # digests per query (each id is looked up under every known key)
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,7 @@ async def suppressed_among(
             by_digest[digest] = telegram_id
     found: set[int] = set()
     digests = list(by_digest)
-    for start in range(0, len(digests), _CHUNK):
-        chunk = digests[start : start + _CHUNK]
+    for chunk in in_chunks(digests):
         rows = await session.scalars(
             select(Suppression.digest).where(Suppression.digest.in_(chunk))
         )

@@ -84,7 +84,7 @@ class Settings(BaseSettings):
         5.0,
         ge=0,
         description="Seconds an API process trusts its copy of a user's state (disabled, role, "
-        "token version) before re-reading it.",
+        "token version) and of an API key (revoked or not) before re-reading it.",
     )
     max_body_bytes: int = Field(
         1_000_000, ge=1024, description="Largest request body accepted (413 above it)."

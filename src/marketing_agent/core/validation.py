@@ -51,6 +51,19 @@ def check_zone_name(name: str) -> str:
     return name
 
 
+def zone_named(name: str | None, fallback: str = "UTC") -> ZoneInfo:
+    """Returns the IANA zone `name`; an empty or unknown name gives `fallback` (then UTC): a
+    stored zone that is no longer known never stops a send."""
+    for candidate in (name, fallback, "UTC"):
+        if not candidate:
+            continue
+        try:
+            return ZoneInfo(candidate)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, "Europe"
+            continue
+    return ZoneInfo("UTC")
+
+
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
 

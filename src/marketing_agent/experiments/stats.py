@@ -186,13 +186,6 @@ def chance_to_be_best_of(alpha: Sequence[float], beta: Sequence[float]) -> list[
     return list(best)
 
 
-def chance_b_beats_a(a: ArmCounts, b: ArmCounts, *, prior: BetaPrior = FLAT_PRIOR) -> float:
-    """Returns P(p_b > p_a) for two arms' posteriors, exactly."""
-    check_counts([a, b])
-    alpha, beta = posterior([a, b], prior)
-    return _chance_b_beats_a(alpha[0], beta[0], alpha[1], beta[1])
-
-
 def check_counts(arms: Sequence[ArmCounts]) -> None:
     """Raises ValueError for no arms, repeated keys or impossible counts."""
     if not arms:

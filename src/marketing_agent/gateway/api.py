@@ -29,7 +29,7 @@ from marketing_agent.gateway.schemas import (
     UserRead,
     UserUpdate,
 )
-from marketing_agent.gateway.security import UserStateCache, client_address
+from marketing_agent.gateway.security import ApiKeyCache, UserStateCache, client_address
 from marketing_agent.gateway.throttle import LoginThrottle
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -241,8 +241,12 @@ async def create_api_key(
 
 
 @router.delete("/api-keys/{key_id}")
-async def revoke_api_key(key_id: KeyID, principal: AnyUser, session: DbSession) -> ApiKeyRead:
+async def revoke_api_key(
+    key_id: KeyID, principal: AnyUser, session: DbSession, request: Request
+) -> ApiKeyRead:
     row = await service.revoke_api_key(session=session, user_id=principal.user_id, key_id=key_id)
+    keys: ApiKeyCache = request.app.state.api_keys
+    keys.revoked(row.id)  # refused by this process at once
     return ApiKeyRead.model_validate(row)
 
 

@@ -32,7 +32,12 @@ from marketing_agent.gateway import docs as api_docs
 from marketing_agent.gateway import middleware, problems
 from marketing_agent.gateway import service as gateway_service
 from marketing_agent.gateway.api import router as auth_router
-from marketing_agent.gateway.security import UserStateCache, parse_networks, resolve_principal
+from marketing_agent.gateway.security import (
+    ApiKeyCache,
+    UserStateCache,
+    parse_networks,
+    resolve_principal,
+)
 from marketing_agent.gateway.throttle import open_login_throttle
 from marketing_agent.orchestrator.api import privacy_router
 from marketing_agent.orchestrator.api import router as orchestrator_router
@@ -129,9 +134,10 @@ def create_app(
 
 
 def _install_access(app: FastAPI, settings: Settings) -> None:
-    """Puts the per-process access state on the app: cached user states, the login throttle
-    (shared through Redis in scale mode) and the trusted proxies."""
+    """Puts the per-process access state on the app: cached user states and API keys, the
+    login throttle (shared through Redis in scale mode) and the trusted proxies."""
     app.state.user_states = UserStateCache(settings.user_state_cache_s)
+    app.state.api_keys = ApiKeyCache(settings.user_state_cache_s)
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
     app.state.login_throttle = open_login_throttle(
         redis_url=settings.redis_url,

@@ -1,7 +1,10 @@
 """Resolves the caller of a request: a Bearer JWT, or an API key (Bearer ma_… or X-API-Key).
 
-Every request re-checks the user behind a JWT (active, role, token version), through a short
-per-process cache on `app.state`, so a disabled, deleted or re-roled user is stopped at once.
+Every request re-checks the user behind a JWT or an API key (active, role, token version),
+through a short per-process cache on `app.state`, so a disabled, deleted or re-roled user is
+stopped at once by this process and within `user_state_cache_s` by the others. An API key is
+looked up by its hash through a cache of the same lifetime (`ApiKeyCache`): a key's use is
+written when it is looked up, not on every request (a read stays a read).
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.core.auth import Principal
+from marketing_agent.core.crypto import hash_token
 from marketing_agent.core.errors import Forbidden, Unauthorized
 from marketing_agent.gateway import service
-from marketing_agent.gateway.service import UserState
+from marketing_agent.gateway.service import ApiKeyOwner, UserState
 
 # What a user with a one-time password may still do: see who they are, and change it.
 PASSWORD_CHANGE_PATHS = frozenset({"/api/v1/auth/me", "/api/v1/auth/password"})
@@ -60,6 +64,43 @@ class UserStateCache:
         self._states.pop(user_id, None)
 
 
+class ApiKeyCache:
+    """Live API keys by their hash, each trusted for `ttl_s` seconds.
+
+    One per app (on `app.state.api_keys`). A key revoked through this process is refused at
+    once (`revoked`, remembered for the process's life: a request that read the key just
+    before the revocation committed cannot cache it again); one revoked through another
+    process within `ttl_s`. Only keys that were found are kept, so unknown keys cannot grow it.
+    """
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._owners: dict[str, tuple[float, ApiKeyOwner]] = {}
+        self._revoked: set[int] = set()
+
+    async def owner(self, *, session: AsyncSession, key: str) -> ApiKeyOwner | None:
+        """Returns whose live key `key` is, or None."""
+        digest = hash_token(key)
+        now = time.monotonic()
+        cached = self._owners.get(digest)
+        if cached and cached[0] > now:
+            return cached[1] if cached[1].key_id not in self._revoked else None
+        owner = await service.use_api_key(session=session, key_hash=digest)
+        if owner is None or owner.key_id in self._revoked:
+            self._owners.pop(digest, None)
+            return None
+        if self.ttl_s > 0:
+            self._owners[digest] = (now + self.ttl_s, owner)
+        return owner
+
+    def revoked(self, key_id: int) -> None:
+        """Refuses the key from now on in this process."""
+        self._revoked.add(key_id)
+        for digest, (_, owner) in list(self._owners.items()):
+            if owner.key_id == key_id:
+                del self._owners[digest]
+
+
 async def resolve_principal(request: Request, session: AsyncSession) -> Principal:
     """Put on `app.state.resolve_principal` by the app factory; `core.auth.get_principal` asks
     it. Reads `Authorization: Bearer <JWT or API key>` or `X-API-Key`."""
@@ -67,15 +108,25 @@ async def resolve_principal(request: Request, session: AsyncSession) -> Principa
     token = credentials if scheme.lower() == "bearer" and credentials else None
     api_key = request.headers.get("x-api-key") or None
     if api_key or (token and token.startswith(service.API_KEY_PREFIX)):
-        principal = await service.principal_from_api_key(
-            session=session, key=api_key or token or ""
-        )
+        principal = await _principal_from_api_key(request, session, api_key or token or "")
     elif token:
         principal = await _principal_from_jwt(request, session, token)
     else:
         raise Unauthorized("Log in first: send 'Authorization: Bearer <token>' or 'X-API-Key'.")
     request.state.principal = principal
     return principal
+
+
+async def _principal_from_api_key(request: Request, session: AsyncSession, key: str) -> Principal:
+    keys: ApiKeyCache = request.app.state.api_keys
+    owner = await keys.owner(session=session, key=key)
+    if owner is None:
+        raise Unauthorized("The API key is unknown or revoked.")
+    users: UserStateCache = request.app.state.user_states
+    state = await users.get(session=session, user_id=owner.user_id)
+    if state is None or not state.active:
+        raise Unauthorized("The API key's owner is disabled.")
+    return Principal(user_id=state.user_id, username=state.username, role=state.role, via="api_key")
 
 
 async def _principal_from_jwt(request: Request, session: AsyncSession, token: str) -> Principal:

@@ -129,10 +129,6 @@ async def _keep_four_eyes(*, session: AsyncSession, user: User, actor: str) -> N
         )
 
 
-async def count_users(*, session: AsyncSession) -> int:
-    return await session.scalar(select(func.count(User.id))) or 0
-
-
 async def set_password(
     *, session: AsyncSession, user: User, password: str, must_change: bool = False
 ) -> None:
@@ -395,16 +391,22 @@ async def revoke_api_key(*, session: AsyncSession, user_id: int, key_id: int) ->
     return row
 
 
-async def principal_from_api_key(*, session: AsyncSession, key: str) -> Principal:
-    """Returns the owner of a live API key, or raises."""
-    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(key)))
+@dataclass(frozen=True)
+class ApiKeyOwner:
+    """Whose a live API key is (the owner's state is checked separately, like a JWT's)."""
+
+    key_id: int
+    user_id: int
+
+
+async def use_api_key(*, session: AsyncSession, key_hash: str) -> ApiKeyOwner | None:
+    """Returns the owner of the live API key with this hash and records its use now; None
+    when it is unknown or revoked."""
+    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == key_hash))
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("The API key is unknown or revoked.")
-    user = await session.get(User, row.user_id)
-    if user is None or not user.is_active or user.deleted_at is not None:
-        raise Unauthorized("The API key's owner is disabled.")
+        return None
     row.last_used_at = clock.now()
-    return Principal(user_id=user.id, username=user.username, role=Role(user.role), via="api_key")
+    return ApiKeyOwner(key_id=row.id, user_id=row.user_id)
 
 
 async def ensure_admin(

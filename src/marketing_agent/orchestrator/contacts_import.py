@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
+from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.orchestrator import contact_tags
 from marketing_agent.orchestrator.models import Contact
@@ -33,7 +34,6 @@ KNOWN = {"telegram_id", "username", "first_name", "language", "timezone", "tags"
 CONSENT_COLUMNS = {"consent_at", "consent_proof", "lawful_basis", "consent_text_version"}
 BASES = ", ".join(b.value for b in compliance.LawfulBasis)
 MAX_ROWS = 200_000
-BATCH = 1000  # rows per INSERT and ids per IN (...), under every driver's limits
 
 
 class Row(NamedTuple):
@@ -293,7 +293,7 @@ async def import_contacts(
     )
     ids, created, updated = await _write_contacts(session, [row.contact for row in rows])
     consents: list[compliance.ConsentCreate] = []
-    for start in range(0, len(rows) if sender_id is not None else 0, BATCH):
+    for chunk in in_chunks(rows if sender_id is not None else []):
         consents += [
             compliance.ConsentCreate(
                 contact_id=ids[row.contact.telegram_id],
@@ -305,7 +305,7 @@ async def import_contacts(
                 consent_text_version=row.text_version,
                 import_batch_id=batch_id,
             )
-            for row in rows[start : start + BATCH]
+            for row in chunk
             if row.consent_at is not None and row.basis is not None and sender_id is not None
         ]
         await asyncio.sleep(0)  # let the API's other requests in between batches
@@ -347,8 +347,7 @@ async def _write_contacts(
     ids: dict[int, int] = {}
     created = updated = 0
     now = clock.now()
-    for start in range(0, len(contacts), BATCH):
-        chunk = contacts[start : start + BATCH]
+    for chunk in in_chunks(contacts):
         known = {
             tg: (cid, attributes)
             for cid, tg, attributes in await session.execute(

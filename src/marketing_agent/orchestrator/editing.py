@@ -3,10 +3,9 @@ back to review), clone, archive; and the numbers shown before Submit (reach, cap
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.compliance import service as compliance
@@ -15,8 +14,8 @@ from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
 from marketing_agent.experiments import service as experiments
-from marketing_agent.orchestrator import flows, media, queue, scheduling, service
-from marketing_agent.orchestrator.models import Campaign, Contact, Delivery, ReviewItem, Variant
+from marketing_agent.orchestrator import flows, frequency_cap, media, send_windows, service
+from marketing_agent.orchestrator.models import Campaign, Contact, ReviewItem, Variant
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     CampaignUpdate,
@@ -89,7 +88,7 @@ async def _check_references(
 
 
 def _check_windows(campaign: Campaign) -> None:
-    rule = scheduling.SendRule.parse(campaign.send_window, campaign.quiet_hours)
+    rule = send_windows.SendRule.parse(campaign.send_window, campaign.quiet_hours)
     if not rule.is_satisfiable():
         raise ValidationFailed(
             [
@@ -272,19 +271,19 @@ async def launch_preview(
         purpose=campaign.purpose,
     )
     consented = [cid for cid in audience if consent[cid]]
-    cap = scheduling.FrequencyCap.from_settings(settings)
+    cap = frequency_cap.FrequencyCap.from_settings(settings)
     now = clock.now()
     capped = (
-        await _over_cap(session, consented, cap, now)
+        await frequency_cap.contacts_at_cap(session, consented, cap, now)
         if campaign.purpose == cap.purpose and cap.enabled
         else set()
     )
     receiving = [cid for cid in consented if cid not in capped]
     start = max(campaign.start_at or now, now)
-    zones = await scheduling.contact_zones(session, receiving)
-    rule, fallback = scheduling.SendRule.of(campaign), campaign.timezone or "UTC"
+    zones = await send_windows.contact_zones(session, receiving)
+    rule, fallback = send_windows.SendRule.of(campaign), campaign.timezone or "UTC"
     waits = {
-        z: scheduling.first_send_time(rule, start, z, fallback) for z in {None, *zones.values()}
+        z: send_windows.first_send_time(rule, start, z, fallback) for z in {None, *zones.values()}
     }
     held = [cid for cid in receiving if waits[zones.get(cid)][0] is not None]
     firsts = [waits[zones.get(cid)][0] or start for cid in receiving]
@@ -315,23 +314,3 @@ async def _telegram_ids(session: AsyncSession, contact_ids: list[int]) -> list[i
         query = select(Contact.telegram_id).where(Contact.id.in_(chunk))
         ids += (await session.scalars(query)).all()
     return ids
-
-
-async def _over_cap(
-    session: AsyncSession, contact_ids: list[int], cap: scheduling.FrequencyCap, now: datetime
-) -> set[int]:
-    since = now - timedelta(days=cap.days)
-    over: set[int] = set()
-    for chunk in in_chunks(contact_ids):
-        rows = await session.execute(
-            select(Delivery.contact_id, func.count())
-            .join(Campaign, Campaign.id == Delivery.campaign_id)
-            .where(
-                Delivery.contact_id.in_(chunk),
-                Campaign.purpose == cap.purpose,
-                and_(Delivery.status == queue.SENT, Delivery.sent_at >= since),
-            )
-            .group_by(Delivery.contact_id)
-        )
-        over.update(cid for cid, n in rows if n >= cap.count)
-    return over

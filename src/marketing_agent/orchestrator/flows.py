@@ -24,7 +24,7 @@ from marketing_agent.agent import service as agent
 from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock, validation
-from marketing_agent.core.db import Database
+from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.errors import Conflict, Forbidden, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -36,7 +36,7 @@ from marketing_agent.orchestrator import (
     recurrence,
     reviews,
     rollout,
-    scheduling,
+    send_windows,
     service,
     spans,
 )
@@ -158,7 +158,7 @@ def _timing_fields(settings: Settings, campaign_in: CampaignCreate) -> dict[str,
         "recurrence_max_runs": campaign_in.recurrence_max_runs,
     }
     errors = []
-    rule = scheduling.SendRule.parse(fields["send_window"], fields["quiet_hours"])
+    rule = send_windows.SendRule.parse(fields["send_window"], fields["quiet_hours"])
     if not rule.is_satisfiable():
         errors.append(
             field_error(
@@ -522,10 +522,10 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
     experiment = await experiments.get_experiment_for_campaign(
         session=session, campaign_id=campaign.id
     )
-    zones = await scheduling.contact_zones(session, (cid for cid, _ in audience))
-    rule, now = scheduling.SendRule.of(campaign), clock.now()
+    zones = await send_windows.contact_zones(session, (cid for cid, _ in audience))
+    rule, now = send_windows.SendRule.of(campaign), clock.now()
     waits = {
-        zone: scheduling.first_send_time(rule, now, zone, campaign.timezone or "UTC")
+        zone: send_windows.first_send_time(rule, now, zone, campaign.timezone or "UTC")
         for zone in {None, *zones.values()}
     }
     rows = [
@@ -542,8 +542,8 @@ async def materialise_audience(*, session: AsyncSession, campaign: Campaign) -> 
         for contact_id, _ in audience
     ]
     await rollout.hold_back(session=session, campaign_id=campaign.id, rows=rows)
-    for start in range(0, len(rows), 5000):
-        await session.execute(insert(Delivery), rows[start : start + 5000])
+    for chunk in in_chunks(rows, 5000):  # an executemany: rows per statement, for memory
+        await session.execute(insert(Delivery), chunk)
     return len(rows)
 
 
@@ -650,7 +650,7 @@ def _next_run(template: Campaign, *, after: datetime) -> datetime | None:
         return None
     if template.recurrence_max_runs is not None and template.runs >= template.recurrence_max_runs:
         return None
-    zone = scheduling.zone_named(template.timezone)
+    zone = validation.zone_named(template.timezone)
     following = recurrence.next_occurrence(template.recurrence, after, zone)
     if template.recurrence_until is not None and following > template.recurrence_until:
         return None

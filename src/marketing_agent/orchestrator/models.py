@@ -77,7 +77,7 @@ class Campaign(IdMixin, TimestampMixin, Base):
     agent_offline: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(128))
     start_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    # When each contact may be reached, in their local time (orchestrator/scheduling.py):
+    # When each contact may be reached, in their local time (orchestrator/send_windows.py):
     # "HH:MM-HH:MM" or None (any time of day / no quiet hours); `timezone` is for contacts
     # without one of their own.
     send_window: Mapped[str | None] = mapped_column(String(11), nullable=True)

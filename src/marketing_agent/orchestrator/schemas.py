@@ -327,7 +327,9 @@ class SegmentRead(BaseModel):
 
 
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]  # primary subtag
-TranslationText = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+TranslationText = Annotated[
+    str, StringConstraints(min_length=1, max_length=telegram.TEXT_MAX_UTF16)
+]
 
 
 CAPTION_MAX_UTF16 = telegram.CAPTION_MAX_UTF16
@@ -351,7 +353,7 @@ class ButtonRead(BaseModel):
 class VariantIn(BaseModel):
     text: str = Field(
         min_length=1,
-        max_length=4096,
+        max_length=telegram.TEXT_MAX_UTF16,
         description="The message; {first_name} and {username} are filled per contact.",
     )
     weight: float = Field(1.0, gt=0, le=1_000_000, allow_inf_nan=False)
@@ -365,7 +367,7 @@ class VariantIn(BaseModel):
     image_url: HttpLink | None = Field(
         None,
         description="A photo Telegram fetches from this URL; the text becomes its caption "
-        "(at most 1024 UTF-16 units, translations too).",
+        f"(at most {telegram.CAPTION_MAX_UTF16} UTF-16 units, translations too).",
     )
     buttons: list[ButtonIn] = Field(
         default_factory=list, max_length=8, description="Link buttons, one a row, in order."
@@ -385,7 +387,7 @@ class VariantIn(BaseModel):
 
     @model_validator(mode="after")
     def caption_fits(self) -> VariantIn:
-        """With an image the text is a caption, which Telegram cuts at 1024 UTF-16 units."""
+        """With an image the text is a caption, which Telegram cuts at CAPTION_MAX_UTF16 units."""
         if self.image_url is None:
             return self
         for language, text in [(None, self.text), *(self.translations or {}).items()]:

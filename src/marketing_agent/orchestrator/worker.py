@@ -37,7 +37,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.db import Database, in_chunks
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import campaign_gate, queue, scheduling
+from marketing_agent.orchestrator import campaign_gate, frequency_cap, queue, send_holds
 from marketing_agent.orchestrator.models import Campaign, Contact
 from marketing_agent.orchestrator.queue import ClaimedDelivery, Outcomes
 from marketing_agent.orchestrator.rendering import VariantTexts, render_chunk, render_text
@@ -119,12 +119,12 @@ class DeliveryWorker:
         send: SendFunction | None = None,
         links: analytics.LinkTracker | None = None,
         max_in_flight: int = MAX_REQUESTS_IN_FLIGHT,
-        cap: scheduling.FrequencyCap | None = None,
+        cap: frequency_cap.FrequencyCap | None = None,
         rules: safety.ContentRules | None = None,
     ) -> None:
         self.db = db
         # The frequency cap of the process's policies (Runtime.policies); None: the settings'.
-        self.cap = cap or scheduling.FrequencyCap.from_settings(Settings())
+        self.cap = cap or frequency_cap.FrequencyCap.from_settings(Settings())
         # The content rules of its policies (opt-out line, link allow-list), where the admin
         # set none in Safety settings; None: the settings'.
         self.rules = rules or safety.ContentRules.from_settings(Settings())
@@ -267,7 +267,7 @@ class DeliveryWorker:
             )
             policy = await safety.load_content_policy(session=session, rules=self.rules)
             # Send windows and quiet hours in the contact's zone, and the frequency cap.
-            holds = await scheduling.hold_unsendable(session, claimed, cap=self.cap)
+            holds = await send_holds.hold_unsendable(session, claimed, cap=self.cap)
             # A bot's marketing message carries a way out (the rules add the line or block).
             way_out = profile.name != "user" and purpose == "marketing"
             policy.prepare_many(  # one scan a chunk

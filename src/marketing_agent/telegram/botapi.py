@@ -61,6 +61,7 @@ from marketing_agent.telegram.transport import (
     OutgoingMessage,
     SendOutcome,
     SendStatus,
+    is_group_chat,
 )
 
 log = get_logger(__name__)
@@ -571,7 +572,7 @@ def _business_events(message: Message) -> list[InboundEvent]:
 def _callback_events(query: CallbackQuery) -> list[InboundEvent]:
     shown = query.message
     chat_id = shown.chat.id if shown is not None else query.from_user.id
-    if chat_id <= 0:
+    if chat_id == 0 or is_group_chat(chat_id):
         return []  # a button in a group: not a person's own decision about our messages
     payload = {"callback_query_id": query.id}
     if query.from_user.username:

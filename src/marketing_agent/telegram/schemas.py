@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from marketing_agent.core.validation import TelegramChatId
-from marketing_agent.telegram.profiles import PROFILES
+from marketing_agent.telegram.profiles import PROFILES, TEXT_MAX_UTF16
 
 
 class SenderKind(StrEnum):
@@ -130,7 +130,7 @@ class SenderTestRequest(BaseModel):
         "negative id."
     )
     text: str = Field(
-        "Test message from Marketing Intelligence Agent.", min_length=1, max_length=4096
+        "Test message from Marketing Intelligence Agent.", min_length=1, max_length=TEXT_MAX_UTF16
     )
 
 

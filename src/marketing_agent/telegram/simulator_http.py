@@ -269,9 +269,6 @@ class SimulatedBotApi:
         self._by_username[username] = bot
         return bot
 
-    def bot_named(self, username: str) -> SimulatedBot | None:
-        return self._by_username.get(username)
-
     def app(self) -> Starlette:
         """Returns the HTTP app: the Bot API under /bot<token>/<method>, people under /sim/."""
         return Starlette(

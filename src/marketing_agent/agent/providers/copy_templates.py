@@ -58,10 +58,6 @@ class OfferWords:
     money_first: bool  # "$10" rather than "10 $"
 
 
-def _same(text: str) -> dict[str, str]:
-    return dict.fromkeys(TONE_NAMES, text)
-
-
 def _tones(
     friendly: str, playful: str, formal: str, professional: str, eager: str
 ) -> dict[str, str]:
