@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from marketing_agent.orchestrator.send_windows import SendRule
 from sqlalchemy import select
 
 from marketing_agent.core.clock import VirtualClock
@@ -16,6 +15,7 @@ from marketing_agent.core.settings import Settings
 from marketing_agent.demo import LANGUAGES, running_send_window, seed_demo
 from marketing_agent.orchestrator import scheduled
 from marketing_agent.orchestrator.models import Campaign
+from marketing_agent.orchestrator.send_windows import SendRule
 from tests.factories import counts, drain, runtime_of, transports_of
 
 
