@@ -40,6 +40,7 @@ async def bandit_where_the_rules_disagree(
         mode="bandit",
         batch_size=60,
         interval_minutes=30,
+        feedback="mature",
         maturity_minutes=60,
         burn_in_per_arm=5,
         guardrail_check_minutes=5,

@@ -91,14 +91,25 @@ def delay_adjusted(
     sends: Sequence[Send], keys: Sequence[str], *, now_s: float, delay_mean_s: float
 ) -> list[Evidence]:
     """Returns each arm's delay-weighted exposure and the conversions seen by `now_s`."""
-    trials = dict.fromkeys(keys, 0.0)
-    successes = dict.fromkeys(keys, 0.0)
+    ages: dict[str, list[float]] = {key: [] for key in keys}
+    successes = dict.fromkeys(keys, 0)
     for send in sends:
-        trials[send.key] += delay_weight(now_s - send.delivered_at_s, delay_mean_s)
+        ages[send.key].append(now_s - send.delivered_at_s)
         if send.converted_at_s is not None and send.converted_at_s <= now_s:
             successes[send.key] += 1
-    # A conversion seen is a whole success; the exposure never falls below the successes.
-    return [Evidence(key, max(trials[key], successes[key]), successes[key]) for key in keys]
+    return [
+        evidence_by_age(key, ages[key], successes[key], delay_mean_s=delay_mean_s) for key in keys
+    ]
+
+
+def evidence_by_age(
+    key: str, ages_s: Sequence[float], successes: int, *, delay_mean_s: float
+) -> Evidence:
+    """Returns an arm's evidence from its sends' ages (seconds since delivery) and the rewards
+    seen so far: each send counts as the share of its reward that can have come by now."""
+    trials = math.fsum(delay_weight(age, delay_mean_s) for age in ages_s)
+    # A reward seen is a whole success; the exposure never falls below the successes.
+    return Evidence(key, max(trials, float(successes)), float(successes))
 
 
 def warm_start(
