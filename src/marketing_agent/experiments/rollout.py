@@ -23,7 +23,7 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.experiments import splitter
-from marketing_agent.experiments.analysis import DecisionRule
+from marketing_agent.experiments.analysis import DecisionRule, stop_decision
 from marketing_agent.experiments.bandit import (
     BanditPolicy,
     Evidence,
@@ -604,17 +604,32 @@ async def _bandit_batch(
         # The campaign's winner is the one the experiment's statistics name, at the certainty
         # they state, not the arm the bandit's weights favour (they can disagree while late
         # conversions arrive: the statistics count a send whose conversion has not come yet).
-        weights = state.get("weights") or {}
-        await _audit(
-            session,
-            experiment,
-            "experiment.winner_chosen",
-            f"Variant {results.leader} won by the experiment's rule: {results.reason} The "
-            f"bandit stops exploring; the other {len(held):,} recipients get it.",
-            _figures(results)
-            | {"winner": results.leader, "released": len(held), "bandit_weights": weights},
+        # Read at every check, the Bayesian rule alone names a winner between equal variants
+        # in about half of the campaigns (docs/benchmarks.md, bench_stop.py): the sequential
+        # engine, valid however often it is read, must agree before the campaign stops.
+        whole = [ArmCounts(arm.key, arm.trials, arm.successes) for arm in results.arms]
+        rule = DecisionRule(
+            min_trials_per_arm=results.rule.min_trials_per_arm,
+            chance_to_win=results.rule.chance_to_win,
         )
-        return _give_all(state, held, results.leader)
+        if stop_decision(whole, rule, sequential_check=True) == results.leader:
+            weights = state.get("weights") or {}
+            await _audit(
+                session,
+                experiment,
+                "experiment.winner_chosen",
+                f"Variant {results.leader} won by the experiment's rule: {results.reason} The "
+                "sequential engine agrees (always-valid, however often the results were read); "
+                f"the bandit stops exploring; the other {len(held):,} recipients get it.",
+                _figures(results)
+                | {
+                    "winner": results.leader,
+                    "released": len(held),
+                    "bandit_weights": weights,
+                    "sequential_agrees": True,
+                },
+            )
+            return _give_all(state, held, results.leader)
     last = _time(state.get("last_release_at")) or now
     rewards = sum(arm.successes for arm in results.arms)
     new_rewards = rewards - int(state.get("rewards_at_release", 0))
