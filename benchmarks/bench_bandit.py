@@ -154,6 +154,7 @@ def bandit(
     top_two: bool = False,
     sharpen: float | None = None,
     stop_rule: DecisionRule | None = None,
+    pooled_prior_trials: float = 0.0,
 ) -> Outcome:
     """weighting "delay": every send counts by the share of its conversion that can have come
     (the delay's mean as the campaign states it); "maturity": only sends older than the
@@ -168,6 +169,7 @@ def bandit(
     )
     if sharpen is not None:
         policy = replace(policy, sharpen=sharpen)
+    policy = replace(policy, pooled_prior_trials=pooled_prior_trials)
     campaign = Campaign(rng, rates, duration_s, delay)
     while campaign.sent < RECIPIENTS:
         now = campaign.send_times[campaign.sent]
@@ -197,6 +199,9 @@ POLICY_FUNCTIONS = {
     "test-then-send": test_then_send,
     "bandit": bandit,
     "bandit-top-two": partial(bandit, top_two=True),
+    # Empirical Bayes: each arm starts from the pooled rate worth this many sends.
+    "bandit-pooled-100": partial(bandit, pooled_prior_trials=100.0),
+    "bandit-pooled-400": partial(bandit, pooled_prior_trials=400.0),
     "bandit-maturity": partial(bandit, weighting="maturity"),
     "bandit-plain": partial(bandit, weighting="maturity", sharpen=1.0),
     # The campaign's default since stop_at_winner: mature-send weights, and the rule's winner

@@ -363,3 +363,46 @@ def test_the_calculator_warns_when_the_sends_do_not_match_the_planned_shares(
     expect(page.get_by_role("status").filter(has_text="Winner: variant B")).to_be_visible()
     expect(mismatch).to_have_count(0)
     assert_accessible(page)
+
+
+def test_a_variant_whose_opt_outs_pass_the_guardrail_is_flagged_on_the_experiment_page(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Jackets guardrail {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    campaign_id = created.json()["id"]
+    assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
+    by_variant = sent_by_variant(page, api, campaign_id)
+
+    log_in(page, server.admin_password)
+    page.goto(f"/experiments/campaigns/{campaign_id}")
+    guardrails = page.get_by_role("table", name="Guardrails")
+    expect(guardrails.get_by_text("breached: surely above the limit")).to_have_count(0)
+
+    # Every recipient of B opts out: far above the 2% opt-out limit, whatever the interval.
+    for delivery in by_variant["B"]:
+        opted_out = api.post(
+            "/api/v1/analytics/events",
+            json={
+                "type": "unsubscribed",
+                "campaign_id": campaign_id,
+                "variant_key": "B",
+                "contact_id": delivery["contact_id"],
+            },
+        )
+        assert opted_out.status_code == 201, opted_out.text
+
+    warning = page.get_by_role("alert").filter(
+        has_text="Guardrail: B's unsubscribed rate is 100.0%"
+    )
+    expect(warning).to_be_visible(timeout=30_000)
+    expect(warning).to_contain_text("above the 2.0% limit")
+    row_b = guardrails.get_by_role("row").filter(has_text=re.compile(r"^Bopt-out"))
+    expect(row_b).to_contain_text("breached: surely above the limit")
+    row_a = guardrails.get_by_role("row").filter(has_text=re.compile(r"^Aopt-out"))
+    expect(row_a).to_contain_text("within")
+    assert_accessible(page)

@@ -27,7 +27,7 @@ async def test_enough_new_conversions_send_the_next_batch_before_the_interval_en
         batch_size=30,
         interval_minutes=60,
         reweight_every_outcomes=5,
-        maturity_minutes=2,
+        delay_mean_minutes=2,
         burn_in_per_arm=5,
         guardrail_check_minutes=5,
         stop_at_winner=False,

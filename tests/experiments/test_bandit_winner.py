@@ -28,18 +28,20 @@ RULE = {"min_trials_per_arm": 20, "chance_to_win": 0.95}
 async def bandit_where_the_rules_disagree(
     db: Database, settings: Settings, virtual_clock: VirtualClock, **rollout: object
 ) -> tuple[int, set[int]]:
-    """Two batches of 60 (the second 30 min after the first); A's first-batch recipients convert
-    a little, B's second-batch recipients a lot, and 5 min later the next check: only the first
-    batch is old enough for the bandit's evidence (it favours A), every send counts for the
-    statistics (they favour B). Returns the campaign and the contacts sent so far."""
+    """Two batches of 100 (the second 30 min after the first); A's first-batch recipients convert
+    a little, B's second-batch recipients a lot (enough for the sequential engine to agree), and
+    5 min later the next check: only the first batch is old enough for the bandit's evidence (it
+    favours A), every send counts for the statistics (they favour B). Returns the campaign and
+    the contacts sent so far."""
     campaign_id = await new_campaign(
         db,
         settings,
         variants=2,
-        contacts=240,
+        contacts=400,
         mode="bandit",
-        batch_size=60,
+        batch_size=100,
         interval_minutes=30,
+        feedback="mature",
         maturity_minutes=60,
         burn_in_per_arm=5,
         guardrail_check_minutes=5,
@@ -52,9 +54,9 @@ async def bandit_where_the_rules_disagree(
     await send_what_is_due(db)
     sent = [d for d in await deliveries(db, campaign_id) if d.status == "sent"]
     second = [d for d in sent if d.contact_id not in {f.contact_id for f in first}]
-    assert len(first) == len(second) == 60
-    await convert(db, campaign_id, [d for d in first if d.variant_key == "A"][:3], "converted")
-    await convert(db, campaign_id, [d for d in second if d.variant_key == "B"][:25], "converted")
+    assert len(first) == len(second) == 100
+    await convert(db, campaign_id, [d for d in first if d.variant_key == "A"][:2], "converted")
+    await convert(db, campaign_id, [d for d in second if d.variant_key == "B"][:40], "converted")
     virtual_clock.advance(5 * 60)
     return campaign_id, {d.contact_id for d in sent}
 
@@ -89,14 +91,16 @@ async def test_a_bandit_sends_the_rest_the_winner_its_statistics_name_not_its_ma
 
     rows = await deliveries(db, campaign_id)
     rest = [d for d in rows if d.contact_id not in sent]
-    assert len(rest) == 120
+    assert len(rest) == 200
     assert all(d.status == "sent" and d.variant_key == "B" for d in rest)
     [chosen] = await audited(db, campaign_id, "experiment.winner_chosen")
-    assert chosen["winner"] == "B" and chosen["released"] == 120
+    assert chosen["winner"] == "B" and chosen["released"] == 200
+    assert chosen["sequential_agrees"] is True
     arms = {arm["key"]: arm for arm in chosen["arms"]}  # type: ignore[attr-defined]
     assert arms["B"]["chance_to_be_best"] == stated  # the confidence the statistics stated
     assert "(the rule needs 95.0%)" in str(chosen["summary"])
     assert "stops exploring" in str(chosen["summary"])
+    assert "The sequential engine agrees" in str(chosen["summary"])
     async with db.session() as session:
         rollout = await experiments.get_rollout(session=session, campaign_id=campaign_id)
     assert rollout.winner == "B" and rollout.phase == "rolled_out"

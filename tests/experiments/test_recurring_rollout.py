@@ -142,7 +142,7 @@ BANDIT = {
     "mode": "bandit",
     "batch_size": 20,
     "interval_minutes": 10,
-    "maturity_minutes": 5,
+    "delay_mean_minutes": 5,
     "burn_in_per_arm": 5,
     "floor_weight": 0.01,
     # Run 1 keeps re-weighting to its end (B would win by the rule after one batch and take

@@ -229,7 +229,7 @@ async def test_bandit_sends_in_batches_and_moves_traffic_to_the_variant_that_con
         mode="bandit",
         batch_size=30,
         interval_minutes=10,
-        maturity_minutes=5,
+        delay_mean_minutes=5,
         burn_in_per_arm=5,
         floor_weight=0.01,
     )
@@ -254,7 +254,8 @@ async def test_bandit_sends_in_batches_and_moves_traffic_to_the_variant_that_con
     assert len(reweighted) == 7  # 240 recipients: the first batch at the start, then 7 more
     weights = reweighted[-1]["weights"]
     assert weights["C"] > 0.9  # type: ignore[index]
-    assert reweighted[-1]["mature_trials"]["C"] > 0  # type: ignore[index]
+    assert reweighted[-1]["feedback"] == "delay_weighted"
+    assert reweighted[-1]["evidence_trials"]["C"] > 0  # type: ignore[index]
     assert Counter(d.variant_key for d in last)["C"] > 50
     assert Counter(d.variant_key for d in first)["C"] < 20
 
@@ -477,8 +478,8 @@ async def test_the_test_window_counts_from_the_first_send_not_from_the_start(
 async def test_a_bandit_that_sends_everyone_before_feedback_can_come_says_so(
     db: Database, settings: Settings, virtual_clock: VirtualClock
 ) -> None:
-    # 240 recipients in batches of 100 every minute: all sent within 2 minutes, while a send
-    # counts as evidence only after an hour.
+    # 240 recipients in batches of 100 every minute: all sent within 2 minutes, while a
+    # conversion comes an hour after its send on average.
     fast = await new_campaign(
         db,
         settings,
@@ -487,14 +488,14 @@ async def test_a_bandit_that_sends_everyone_before_feedback_can_come_says_so(
         mode="bandit",
         batch_size=100,
         interval_minutes=1,
-        maturity_minutes=60,
+        delay_mean_minutes=60,
     )
     await send_what_is_due(db)
     async with db.session() as session:
         shown = await experiments.get_rollout(session=session, campaign_id=fast)
     [warning] = shown.warnings
     assert "all 240 are sent within 2 min" in warning
-    assert "before any send is 60 min old" in warning
+    assert "before any send is 60 min old (the mean delay to its reward)" in warning
     assert "Spread the send" in warning
 
 
@@ -509,7 +510,7 @@ async def test_a_bandit_spread_over_its_feedback_time_has_no_warning(
         mode="bandit",
         batch_size=30,
         interval_minutes=10,
-        maturity_minutes=5,
+        delay_mean_minutes=5,
     )
     await send_what_is_due(db)
     async with db.session() as session:

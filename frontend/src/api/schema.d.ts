@@ -2993,6 +2993,12 @@ export interface components {
              */
             anchors_checked: number;
         };
+        /**
+         * BanditFeedback
+         * @description How a bandit counts sends whose reward may still come (late conversions).
+         * @enum {string}
+         */
+        BanditFeedback: "delay_weighted" | "mature";
         /** BlacklistTermCreate */
         BlacklistTermCreate: {
             /** Term */
@@ -6451,8 +6457,19 @@ export interface components {
              */
             reweight_every_outcomes?: number | null;
             /**
+             * @description bandit: how sends whose reward may still come count. delay_weighted: every send at once, as the share of its reward that can have come by now (delay_mean_minutes); mature: a send only once maturity_minutes old.
+             * @default delay_weighted
+             */
+            feedback: components["schemas"]["BanditFeedback"];
+            /**
+             * Delay Mean Minutes
+             * @description bandit, delay_weighted: the mean time from delivery to the reward; a send t minutes old counts as 1 - exp(-t / mean) of a trial.
+             * @default 60
+             */
+            delay_mean_minutes: number;
+            /**
              * Maturity Minutes
-             * @description bandit: a send is evidence once this old (late conversions).
+             * @description bandit, mature: a send is evidence once this old (late conversions).
              * @default 60
              */
             maturity_minutes: number;

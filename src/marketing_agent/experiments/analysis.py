@@ -19,6 +19,7 @@ from marketing_agent.experiments.stats import (
     ArmResult,
     BetaPrior,
     analyse_arms,
+    chance_to_be_best_of,
 )
 
 ENGINE_BAYESIAN = "bayesian: Beta-Binomial posteriors, exact integration"
@@ -209,3 +210,36 @@ def _arm_verdict(
 def _percent(value: float) -> str:
     """One decimal, rounded down: 94.96% shows as 94.9%, never as a 95.0% the rule refused."""
     return f"{math.floor(value * 1000 + 1e-9) / 10:.1f}%"
+
+
+def stop_decision(
+    arms: Sequence[ArmCounts], rule: DecisionRule, *, sequential_check: bool
+) -> str | None:
+    """Returns the arm the rule declares the winner now, or None: every arm at the minimum
+    sample and the leader's chance to be best at the certainty (flat prior); with
+    `sequential_check`, also the leader's always-valid p-value against every other arm at most
+    (1 - certainty) / (arms - 1), so reading it after every batch keeps wrong winners rare."""
+    if len(arms) < 2 or any(arm.trials < rule.min_trials_per_arm for arm in arms):
+        return None
+    chances = chance_to_be_best_of(
+        [1.0 + arm.successes for arm in arms],
+        [1.0 + arm.trials - arm.successes for arm in arms],
+    )
+    chance, leader = max(zip(chances, range(len(arms)), strict=True))
+    if chance < rule.chance_to_win:
+        return None
+    if sequential_check and not _sequentially_best(arms, leader, 1 - rule.chance_to_win):
+        return None
+    return arms[leader].key
+
+
+def _sequentially_best(arms: Sequence[ArmCounts], leader: int, alpha: float) -> bool:
+    """True when the leader beats every other arm by the always-valid test (Bonferroni)."""
+    level = alpha / (len(arms) - 1)
+    for i, other in enumerate(arms):
+        if i == leader:
+            continue
+        test = sequential.compare_proportions(other, arms[leader], alpha=level)
+        if test is None or test.difference <= 0 or test.p_value > level:
+            return False
+    return True

@@ -42,6 +42,10 @@ class BanditPolicy:
     # The mean delay from delivery to the reward: each send counts as 1 - exp(-age / mean) of a
     # trial (delay_adjusted). None: the maturity rule instead. The audit says which.
     delay_mean_s: float | None = None
+    # Empirical Bayes: every arm starts from the pooled rate of all arms, worth this many trials
+    # (0: a flat prior). With little evidence the weights stay near equal instead of chasing
+    # the first few conversions; with much, the arms' own counts dominate.
+    pooled_prior_trials: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -91,14 +95,25 @@ def delay_adjusted(
     sends: Sequence[Send], keys: Sequence[str], *, now_s: float, delay_mean_s: float
 ) -> list[Evidence]:
     """Returns each arm's delay-weighted exposure and the conversions seen by `now_s`."""
-    trials = dict.fromkeys(keys, 0.0)
-    successes = dict.fromkeys(keys, 0.0)
+    ages: dict[str, list[float]] = {key: [] for key in keys}
+    successes = dict.fromkeys(keys, 0)
     for send in sends:
-        trials[send.key] += delay_weight(now_s - send.delivered_at_s, delay_mean_s)
+        ages[send.key].append(now_s - send.delivered_at_s)
         if send.converted_at_s is not None and send.converted_at_s <= now_s:
             successes[send.key] += 1
-    # A conversion seen is a whole success; the exposure never falls below the successes.
-    return [Evidence(key, max(trials[key], successes[key]), successes[key]) for key in keys]
+    return [
+        evidence_by_age(key, ages[key], successes[key], delay_mean_s=delay_mean_s) for key in keys
+    ]
+
+
+def evidence_by_age(
+    key: str, ages_s: Sequence[float], successes: int, *, delay_mean_s: float
+) -> Evidence:
+    """Returns an arm's evidence from its sends' ages (seconds since delivery) and the rewards
+    seen so far: each send counts as the share of its reward that can have come by now."""
+    trials = math.fsum(delay_weight(age, delay_mean_s) for age in ages_s)
+    # A reward seen is a whole success; the exposure never falls below the successes.
+    return Evidence(key, max(trials, float(successes)), float(successes))
 
 
 def warm_start(
@@ -135,12 +150,24 @@ def thompson_weights(
         return {keys[0]: 1.0}
     if any(arm.trials < policy.burn_in_per_arm for arm in arms):
         return {key: 1.0 / len(arms) for key in keys}
-    best = chance_of_best(arms)
+    best = chance_of_best(shrunk(arms, policy.pooled_prior_trials))
     if policy.top_two:
         best = _top_two(best, policy.top_two_beta)
     if policy.sharpen != 1.0:
         best = {key: p**policy.sharpen for key, p in best.items()}
     return _tied_equal(arms, _with_floor(best, policy.floor_weight))
+
+
+def shrunk(arms: Sequence[ArmCounts | Evidence], prior_trials: float) -> list[ArmCounts | Evidence]:
+    """Returns the arms' evidence plus `prior_trials` pseudo-trials each at the pooled rate."""
+    if prior_trials <= 0:
+        return list(arms)
+    trials = sum(arm.trials for arm in arms)
+    pooled = sum(arm.successes for arm in arms) / trials if trials > 0 else 0.0
+    return [
+        Evidence(arm.key, arm.trials + prior_trials, arm.successes + prior_trials * pooled)
+        for arm in arms
+    ]
 
 
 def chance_of_best(arms: Sequence[ArmCounts | Evidence]) -> dict[str, float]:

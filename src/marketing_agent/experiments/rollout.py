@@ -23,11 +23,12 @@ from marketing_agent.core import clock
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.experiments import splitter
-from marketing_agent.experiments.analysis import DecisionRule
+from marketing_agent.experiments.analysis import DecisionRule, stop_decision
 from marketing_agent.experiments.bandit import (
     BanditPolicy,
     Evidence,
     chance_of_best,
+    evidence_by_age,
     thompson_weights,
     warm_start,
 )
@@ -35,6 +36,7 @@ from marketing_agent.experiments.models import Experiment
 from marketing_agent.experiments.schemas import (
     Arm,
     ArmPrior,
+    BanditFeedback,
     DecisionRead,
     ExperimentResults,
     NoWinner,
@@ -154,7 +156,7 @@ async def start_rollout(
         if state.get("prior"):
             state["warm_from"] = warm_from
             nothing = [Evidence(arm.key, 0.0, 0.0) for arm in arms]
-            weights = thompson_weights(_with_prior(nothing, state), _policy(config, 0.0))
+            weights = thompson_weights(_with_prior(nothing, state), _policy(config))
         shares = [Arm(key=key, weight=max(w, 1e-12)) for key, w in weights.items()]
         keys = {u: _assign(experiment, u, shares, "batch0") for u in first}
         held = set(order[config.batch_size :])
@@ -425,12 +427,15 @@ def _warnings(config: RolloutConfig, state: dict[str, Any]) -> list[str]:
     audience = int(state.get("held", 0)) + int(state.get("released", 0))
     batches = -(-audience // config.batch_size)
     sending = max(batches - 1, 0) * config.interval_minutes
-    if batches < 2 or sending >= config.maturity_minutes:
+    delay = config.feedback is BanditFeedback.DELAY_WEIGHTED
+    feedback_minutes = config.delay_mean_minutes if delay else config.maturity_minutes
+    if batches < 2 or sending >= feedback_minutes:
         return []
+    when = "the mean delay to its reward" if delay else "when its conversion counts"
     return [
         f"At {config.batch_size:,} recipients every {config.interval_minutes:g} min, all "
         f"{audience:,} are sent within {sending:g} min, before any send is "
-        f"{config.maturity_minutes:g} min old (when its conversion counts): the bandit has "
+        f"{feedback_minutes:g} min old ({when}): the bandit has "
         "almost nothing to learn from while it sends and splits about equally. Spread the send "
         "(smaller batches or a longer interval) or use test-then-send."
     ]
@@ -590,25 +595,41 @@ async def _bandit_batch(
     now: datetime,
 ) -> dict[int, str]:
     """The experiment's winner, once its rule names one, to every held recipient; else, every
-    interval, Thompson weights from mature sends and the next batch sent by them."""
+    interval, Thompson weights from the sends' evidence (delay-weighted or mature) and the next
+    batch sent by them."""
     if state.get("winner"):
         return _give_all(state, held, state["winner"])  # late arrivals (a re-held arm's)
     paused = set(state.get("paused_arms", []))
     if config.stop_at_winner and results.leader is not None and results.leader not in paused:
         # The campaign's winner is the one the experiment's statistics name, at the certainty
-        # they state, not the arm the bandit's mature-send weights favour (they can disagree
-        # while late conversions arrive).
-        weights = state.get("weights") or {}
-        await _audit(
-            session,
-            experiment,
-            "experiment.winner_chosen",
-            f"Variant {results.leader} won by the experiment's rule: {results.reason} The "
-            f"bandit stops exploring; the other {len(held):,} recipients get it.",
-            _figures(results)
-            | {"winner": results.leader, "released": len(held), "bandit_weights": weights},
+        # they state, not the arm the bandit's weights favour (they can disagree while late
+        # conversions arrive: the statistics count a send whose conversion has not come yet).
+        # Read at every check, the Bayesian rule alone names a winner between equal variants
+        # in about half of the campaigns (docs/benchmarks.md, bench_stop.py): the sequential
+        # engine, valid however often it is read, must agree before the campaign stops.
+        whole = [ArmCounts(arm.key, arm.trials, arm.successes) for arm in results.arms]
+        rule = DecisionRule(
+            min_trials_per_arm=results.rule.min_trials_per_arm,
+            chance_to_win=results.rule.chance_to_win,
         )
-        return _give_all(state, held, results.leader)
+        if stop_decision(whole, rule, sequential_check=True) == results.leader:
+            weights = state.get("weights") or {}
+            await _audit(
+                session,
+                experiment,
+                "experiment.winner_chosen",
+                f"Variant {results.leader} won by the experiment's rule: {results.reason} The "
+                "sequential engine agrees (always-valid, however often the results were read); "
+                f"the bandit stops exploring; the other {len(held):,} recipients get it.",
+                _figures(results)
+                | {
+                    "winner": results.leader,
+                    "released": len(held),
+                    "bandit_weights": weights,
+                    "sequential_agrees": True,
+                },
+            )
+            return _give_all(state, held, results.leader)
     last = _time(state.get("last_release_at")) or now
     rewards = sum(arm.successes for arm in results.arms)
     new_rewards = rewards - int(state.get("rewards_at_release", 0))
@@ -617,29 +638,12 @@ async def _bandit_batch(
     )
     if now - last < timedelta(minutes=config.interval_minutes) and not by_outcomes:
         return {}
-    started = _time(state.get("started_at")) or now
-    # Until a send can be `maturity` old, judge by half the elapsed time (as benchmarked), so
-    # the start is not blind for hours; a younger send is never evidence.
-    maturity = min(timedelta(minutes=config.maturity_minutes), (now - started) / 2)
-    mature = await analytics.mature_variant_counts(
-        session=session,
-        campaign_id=experiment.campaign_id,
-        sent_before=now - maturity,
-        reward=config.reward,
-    )
-    by_key = {row.variant_key: row for row in mature}
     live = [arm.key for arm in _arms(experiment) if arm.key not in paused]
     if not live:
         return {}
-    counts = [
-        ArmCounts(
-            key,
-            by_key[key].sent if key in by_key else 0,
-            by_key[key].rewarded if key in by_key else 0,
-        )
-        for key in live
-    ]
-    policy = _policy(config, maturity.total_seconds())
+    started = _time(state.get("started_at")) or now
+    counts, basis = await _bandit_evidence(session, experiment, config, live, started, now)
+    policy = _policy(config)
     evidence = _with_prior(counts, state)
     weights = thompson_weights(evidence, policy)
     best = chance_of_best(evidence) if all(e.trials for e in evidence) and len(evidence) > 1 else {}
@@ -650,12 +654,12 @@ async def _bandit_batch(
     burn_in = any(e.trials < config.burn_in_per_arm for e in evidence)
     shares = ", ".join(f"{k} {w:.1%}" for k, w in weights.items())
     why = (
-        f"still in burn-in (every variant needs {config.burn_in_per_arm} sends at least "
-        f"{_minutes(maturity)} old)"
+        f"still in burn-in (every variant needs {config.burn_in_per_arm} sends' worth of "
+        f"evidence, {basis['how']})"
         if burn_in
         else "chance to be best "
         + ", ".join(f"{k} {_floor_pct(p)}" for k, p in best.items())
-        + f" from sends at least {_minutes(maturity)} old"
+        + f", {basis['how']}"
         + (
             f" and campaign {state['warm_from']}'s results (discounted)"
             if state.get("prior")
@@ -676,9 +680,11 @@ async def _bandit_batch(
             "held_after": len(held) - len(release),
             "weights": weights,
             "chance_to_be_best": best,
-            "mature_trials": {c.key: c.trials for c in counts},
-            "mature_successes": {c.key: c.successes for c in counts},
-            "maturity_minutes": maturity.total_seconds() / 60,
+            # The evidence the weights came from (delay-weighted sends, or mature sends).
+            "feedback": config.feedback.value,
+            "evidence_trials": {c.key: c.trials for c in counts},
+            "evidence_successes": {c.key: c.successes for c in counts},
+            **{k: v for k, v in basis.items() if k != "how"},
             "burn_in": burn_in,
             "paused_arms": sorted(paused),
             "started_from_campaign_id": state.get("warm_from") if state.get("prior") else None,
@@ -709,14 +715,65 @@ async def _bandit_batch(
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _policy(config: RolloutConfig, maturity_s: float) -> BanditPolicy:
+def _policy(config: RolloutConfig) -> BanditPolicy:
+    delay = config.feedback is BanditFeedback.DELAY_WEIGHTED
     return BanditPolicy(
         top_two=config.top_two,
         burn_in_per_arm=config.burn_in_per_arm,
         floor_weight=config.floor_weight,
         sharpen=config.sharpen,
-        maturity_s=maturity_s,
+        maturity_s=config.maturity_minutes * 60,
+        delay_mean_s=config.delay_mean_minutes * 60 if delay else None,
     )
+
+
+async def _bandit_evidence(
+    session: AsyncSession,
+    experiment: Experiment,
+    config: RolloutConfig,
+    keys: Sequence[str],
+    started: datetime,
+    now: datetime,
+) -> tuple[list[ArmCounts | Evidence], dict[str, Any]]:
+    """Each live arm's evidence now, attributed by delivery time, and how it was counted (for
+    the audit). Delay-weighted: every send counts as the share of its reward that can have
+    come by now, so the arm sent to most recently is not punished for rewards still to come.
+    Mature: only sends at least `maturity_minutes` old (half the elapsed time until one can be)."""
+    if config.feedback is BanditFeedback.DELAY_WEIGHTED:
+        mean_s = config.delay_mean_minutes * 60
+        times = await analytics.variant_times(
+            session=session, campaign_id=experiment.campaign_id, metric=config.reward
+        )
+        by_key = {row.variant_key: row for row in times}
+        evidence: list[ArmCounts | Evidence] = []
+        for key in keys:
+            row = by_key.get(key)
+            ages = [(now - at).total_seconds() for at in row.sent_at] if row else []
+            seen = sum(at <= now for at in row.succeeded_at) if row else 0
+            evidence.append(evidence_by_age(key, ages, seen, delay_mean_s=mean_s))
+        how = (
+            f"every send counted as the share of its {config.reward.value} that can have come "
+            f"by now (1 - exp(-age / {config.delay_mean_minutes:g} min))"
+        )
+        return evidence, {"how": how, "delay_mean_minutes": config.delay_mean_minutes}
+    # Until a send can be `maturity` old, judge by half the elapsed time (as benchmarked), so
+    # the start is not blind for hours; a younger send is never evidence.
+    maturity = min(timedelta(minutes=config.maturity_minutes), (now - started) / 2)
+    mature = await analytics.mature_variant_counts(
+        session=session,
+        campaign_id=experiment.campaign_id,
+        sent_before=now - maturity,
+        reward=config.reward,
+    )
+    found = {row.variant_key: row for row in mature}
+    counts: list[ArmCounts | Evidence] = [
+        ArmCounts(key, found[key].sent, found[key].rewarded)
+        if key in found
+        else ArmCounts(key, 0, 0)
+        for key in keys
+    ]
+    how = f"from sends at least {_minutes(maturity)} old"
+    return counts, {"how": how, "maturity_minutes": maturity.total_seconds() / 60}
 
 
 async def _earlier_evidence(

@@ -398,6 +398,16 @@ class RolloutMode(StrEnum):
     BANDIT = "bandit"  # batches re-weighted by Thompson sampling while the campaign sends
 
 
+class BanditFeedback(StrEnum):
+    """How a bandit counts sends whose reward may still come (late conversions)."""
+
+    # Every send counts at once, as the share of its reward that can have come by now under an
+    # exponential delay of `delay_mean_minutes` (1 - exp(-age / mean)); every reward seen whole.
+    DELAY_WEIGHTED = "delay_weighted"
+    # A send counts, whole, only once it is `maturity_minutes` old; younger sends are ignored.
+    MATURE = "mature"
+
+
 class NoWinner(StrEnum):
     CONTROL = "control"  # the rest gets the control
     ASK = "ask"  # the rest waits for a person to choose
@@ -456,12 +466,26 @@ class RolloutConfig(BaseModel):
         description="bandit: also send the next batch as soon as this many new rewards came "
         "since the last one (checked every guardrail_check_minutes), before the interval ends.",
     )
+    feedback: BanditFeedback = Field(
+        BanditFeedback.DELAY_WEIGHTED,
+        description="bandit: how sends whose reward may still come count. delay_weighted: "
+        "every send at once, as the share of its reward that can have come by now "
+        "(delay_mean_minutes); mature: a send only once maturity_minutes old.",
+    )
+    delay_mean_minutes: float = Field(
+        60,
+        gt=0,
+        le=43200,
+        allow_inf_nan=False,
+        description="bandit, delay_weighted: the mean time from delivery to the reward; a send "
+        "t minutes old counts as 1 - exp(-t / mean) of a trial.",
+    )
     maturity_minutes: float = Field(
         60,
         ge=0,
         le=43200,
         allow_inf_nan=False,
-        description="bandit: a send is evidence once this old (late conversions).",
+        description="bandit, mature: a send is evidence once this old (late conversions).",
     )
     stop_at_winner: bool = Field(
         True,

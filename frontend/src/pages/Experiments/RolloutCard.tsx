@@ -31,6 +31,8 @@ interface ModeForm {
   chance_to_win_percent: number;
   batch_size: number;
   interval_minutes: number;
+  feedback: "delay_weighted" | "mature";
+  delay_mean_minutes: number;
   maturity_minutes: number;
   top_two: boolean;
   stop_at_winner: boolean;
@@ -44,6 +46,7 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
   const { message } = App.useApp();
   const [form] = Form.useForm<ModeForm>();
   const mode = Form.useWatch("mode", form) ?? rollout.config.mode;
+  const feedback = Form.useWatch("feedback", form) ?? rollout.config.feedback;
   const c = rollout.config;
   // The other modes' fields are not mounted, so onFinish leaves them out: send the whole store
   // (their initial values), or a hidden field's number goes out as null and the API says 422.
@@ -60,6 +63,8 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         chance_to_win: v.chance_to_win_percent / 100,
         batch_size: v.batch_size,
         interval_minutes: v.interval_minutes,
+        feedback: v.feedback,
+        delay_mean_minutes: v.delay_mean_minutes,
         maturity_minutes: v.maturity_minutes,
         top_two: v.top_two,
         stop_at_winner: v.stop_at_winner,
@@ -86,6 +91,8 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
         chance_to_win_percent: Math.round((c.chance_to_win ?? 0.95) * 100),
         batch_size: c.batch_size,
         interval_minutes: c.interval_minutes,
+        feedback: c.feedback ?? "delay_weighted",
+        delay_mean_minutes: c.delay_mean_minutes ?? 60,
         maturity_minutes: c.maturity_minutes,
         top_two: c.top_two,
         stop_at_winner: c.stop_at_winner ?? true,
@@ -148,9 +155,28 @@ function ModeEditor({ campaignId, rollout }: { campaignId: number; rollout: Roll
           >
             <InputNumber min={1} placeholder="only by time" />
           </Form.Item>
-          <Form.Item label="A send counts after (minutes)" name="maturity_minutes">
-            <InputNumber min={0} />
+          <Form.Item
+            label="Late conversions"
+            name="feedback"
+            tooltip="Weighted: every send counts at once, as the share of its conversion that can have come by now, so recent sends are not counted as failures. Mature: a send counts only once it is old enough."
+          >
+            <Select
+              style={{ width: 220 }}
+              options={[
+                { value: "delay_weighted", label: "weighted by the send's age" },
+                { value: "mature", label: "count only mature sends" },
+              ]}
+            />
           </Form.Item>
+          {feedback === "mature" ? (
+            <Form.Item label="A send counts after (minutes)" name="maturity_minutes">
+              <InputNumber min={0} />
+            </Form.Item>
+          ) : (
+            <Form.Item label="Mean delay to a conversion (minutes)" name="delay_mean_minutes">
+              <InputNumber min={0.01} />
+            </Form.Item>
+          )}
           <Form.Item label="Top-two Thompson sampling" name="top_two" valuePropName="checked">
             <Switch />
           </Form.Item>
