@@ -33,6 +33,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # Streamed: the last events wait for this (a test shows text arrives before the end).
     hold: threading.Event | None = None
+    hold_timeout_s: float = 10.0
 
 
 Script = list[Reply] | Callable[[Recorded], Reply]
@@ -142,7 +143,7 @@ class FakeLLMServer:
                     events = anthropic_events(reply.body)
                 for number, (name, data) in enumerate(events):
                     if reply.hold is not None and number == len(events) - 3:
-                        if not reply.hold.wait(timeout=10):
+                        if not reply.hold.wait(timeout=reply.hold_timeout_s):
                             server.hold_timeouts += 1
                     head = f"event: {name}\n" if name else ""
                     self.wfile.write(f"{head}data: {data}\n\n".encode())
