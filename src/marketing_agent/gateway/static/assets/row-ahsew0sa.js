@@ -1,1 +1,0 @@
-import{d as e,f as t}from"./index-HT6H408g.js";var n=t,r=e;export{n,r as t};
