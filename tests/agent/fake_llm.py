@@ -1,7 +1,9 @@
 """A scripted LLM server on 127.0.0.1 for the providers' tests: real HTTP, real SDK, no internet.
 
 Each request is recorded (path, headers, JSON body) and answered by the next scripted reply, or
-by a function of the request. Helpers build Anthropic Messages and OpenAI chat replies.
+by a function of the request. Anthropic's token counting (POST /v1/messages/count_tokens) is
+answered apart, by `count_tokens`, and recorded in `counted`, so it never takes a scripted
+reply. Helpers build Anthropic Messages and OpenAI chat replies.
 """
 
 from __future__ import annotations
@@ -31,17 +33,38 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # Streamed: the last events wait for this (a test shows text arrives before the end).
     hold: threading.Event | None = None
+    hold_timeout_s: float = 10.0
 
 
 Script = list[Reply] | Callable[[Recorded], Reply]
+COUNT_TOKENS_PATH = "/v1/messages/count_tokens"
+
+
+def rough_count(request: Recorded) -> Reply:
+    """Anthropic's count_tokens answer for `request`: about a token per four characters."""
+    return Reply(200, {"input_tokens": len(json.dumps(request.body)) // 4 + 1})
+
+
+def count_of(tokens: int) -> Callable[[Recorded], Reply]:
+    """A count_tokens answer that is always `tokens`, whatever was sent."""
+    return lambda _request: Reply(200, {"input_tokens": tokens})
+
+
+def no_count_endpoint(_request: Recorded) -> Reply:
+    """A server without token counting (a proxy or an older gateway): 404."""
+    return Reply(404, {"type": "error", "error": {"type": "not_found_error", "message": "no"}})
 
 
 class FakeLLMServer:
     """Answers POSTs with scripted replies; `requests` holds what the client really sent."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(
+        self, script: Script, count_tokens: Callable[[Recorded], Reply] = rough_count
+    ) -> None:
         self.script = script
+        self.count_tokens = count_tokens
         self.requests: list[Recorded] = []
+        self.counted: list[Recorded] = []  # the count_tokens requests
         self.streamed = 0  # how many replies went out as event streams
         self.hold_timeouts = 0  # held streams whose reader never showed it had the start
         self._lock = threading.Lock()
@@ -66,6 +89,9 @@ class FakeLLMServer:
 
     def _answer(self, request: Recorded) -> Reply:
         with self._lock:
+            if request.path.endswith(COUNT_TOKENS_PATH):
+                self.counted.append(request)
+                return self.count_tokens(request)
             self.requests.append(request)
             if callable(self.script):
                 return self.script(request)
@@ -117,7 +143,7 @@ class FakeLLMServer:
                     events = anthropic_events(reply.body)
                 for number, (name, data) in enumerate(events):
                     if reply.hold is not None and number == len(events) - 3:
-                        if not reply.hold.wait(timeout=10):
+                        if not reply.hold.wait(timeout=reply.hold_timeout_s):
                             server.hold_timeouts += 1
                     head = f"event: {name}\n" if name else ""
                     self.wfile.write(f"{head}data: {data}\n\n".encode())
@@ -131,8 +157,10 @@ class FakeLLMServer:
 
 
 @contextmanager
-def fake_llm(script: Script) -> Iterator[FakeLLMServer]:
-    server = FakeLLMServer(script).start()
+def fake_llm(
+    script: Script, count_tokens: Callable[[Recorded], Reply] = rough_count
+) -> Iterator[FakeLLMServer]:
+    server = FakeLLMServer(script, count_tokens).start()
     try:
         yield server
     finally:

@@ -170,7 +170,8 @@ async def test_the_provider_receives_no_phone_email_or_username_of_a_contact(
         strategist = agent.Strategist(claude_settings(server.url), db.sessionmaker)
         plan = await strategist.plan_campaign(brief=brief(goal=goal), tools=spy.tools())
 
-    sent = json.dumps([r.body for r in server.requests], ensure_ascii=False)
+    assert server.counted, "the token counts were asked for too"
+    sent = json.dumps([r.body for r in server.requests + server.counted], ensure_ascii=False)
     for value in [*secrets, "maria.rossi@example.org", "+49 30 901820"]:
         assert value not in sent
     assert "[PHONE]" in sent and "[EMAIL]" in sent and "[USERNAME]" in sent

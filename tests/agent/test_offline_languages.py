@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from marketing_agent.agent.providers.copy_templates import COPY
 from marketing_agent.agent.providers.offers import read_offer, say_offer
 from marketing_agent.agent.providers.offline import OfflineProvider
+from marketing_agent.agent.providers.product_names import name_in
 from marketing_agent.agent.schemas import CampaignPlan
 from tests.agent.factories import ToolSpy, brief
 from tests.factories import database_of, headers_for, make_sender
@@ -101,18 +102,19 @@ async def test_an_english_brief_is_written_in_each_audiences_own_words(
         assert "Shop the boots: " + URL in variant.text  # the brief's own lead, in English
         assert set(variant.translations) == set(FOREIGN)
         for language, text in variant.translations.items():
-            opening, closing = COPY[language].quotes
-            name = f"{opening}Winter boots{closing}"
-            assert name in text, text  # the product, kept as typed, reads as a name
-            mixed = words_of(text, leaving_out=(name,)) & english_only(language)
+            # The product is ordinary English wording with no words given for this language:
+            # left out, never quoted into the text.
+            assert "Winter boots" not in text and "boots" not in text.lower(), text
+            mixed = words_of(text) & english_only(language)
             assert not mixed, f"English words {mixed} in the {language} text: {text!r}"
-            assert say_offer(read_offer(offer) or [], COPY[language].offers) in text
+            said = say_offer(read_offer(offer) or [], COPY[language].offers)
+            assert said.casefold() in text.casefold()  # it may open the sentence now
             assert text.endswith(COPY[language].opt_out)
 
 
 async def test_a_russian_text_is_cyrillic_apart_from_the_products_name() -> None:
     plan = await plan_of(
-        product="Winter boots",
+        product="Winter boots by Aurora",
         offer="20% off",
         deadline="2026-12-07",
         call_to_action="Shop the boots",
@@ -122,20 +124,78 @@ async def test_a_russian_text_is_cyrillic_apart_from_the_products_name() -> None
 
     for variant in plan.variants:
         assert variant.language == "ru" and not variant.translations
-        latin = [w for w in words_of(variant.text, leaving_out=("«Winter boots»",)) if w.isascii()]
+        latin = [w for w in words_of(variant.text, leaving_out=("«Aurora»",)) if w.isascii()]
         assert latin == [], variant.text
-    assert "«Winter boots»: скидка 20% до 7 декабря." in plan.variants[0].text
+    # Only the name is quoted: its English description is left out.
+    assert "«Aurora»: скидка 20% до 7 декабря." in plan.variants[0].text
+    [note] = [n for n in plan.notes if "Winter boots by Aurora" in n]
+    assert "Русский" in note and "name only 'Aurora'" in note and "translations" in note
 
 
-async def test_the_product_kept_as_typed_is_noted_with_how_to_give_its_words() -> None:
+async def test_a_product_that_is_a_name_is_quoted_and_noted_with_how_to_give_its_words() -> None:
     plan = await plan_of(
-        product="Winter boots", offer="20% off", languages=["en", "de", "es"], variant_count=1
+        product="Nike Air Max", offer="20% off", languages=["en", "de", "es"], variant_count=1
     )
 
-    assert "„Winter boots“: 20 % Rabatt." in plan.variants[0].translations["de"]
-    assert "«Winter boots»: 20 % de descuento." in plan.variants[0].translations["es"]
-    [note] = [n for n in plan.notes if "Winter boots" in n]
+    assert "„Nike Air Max“: 20 % Rabatt." in plan.variants[0].translations["de"]
+    assert "«Nike Air Max»: 20 % de descuento." in plan.variants[0].translations["es"]
+    [note] = [n for n in plan.notes if "Nike Air Max" in n]
     assert "Deutsch, Español" in note and "brand name" in note and "--product-in" in note
+
+
+BRIEFS_WITHOUT_TRANSLATIONS = [
+    # (product, offer, the words no foreign text may carry)
+    ("Winter boots", "20% off", ["Winter", "boots"]),
+    ("Wool scarves and warm gloves", "free shipping", ["Wool", "scarves", "gloves"]),
+    ("Our new spring collection", None, ["spring", "collection"]),
+    ("Handmade leather wallets", "€10 off", ["Handmade", "leather", "wallets"]),
+    ("Organic coffee beans", "buy one, get one free", ["Organic", "coffee", "beans"]),
+]
+
+
+@pytest.mark.parametrize(("product", "offer", "english"), BRIEFS_WITHOUT_TRANSLATIONS)
+async def test_an_untranslated_description_never_reaches_the_foreign_texts(
+    product: str, offer: str | None, english: list[str]
+) -> None:
+    plan = await plan_of(
+        product=product,
+        offer=offer,
+        deadline="2026-12-07",
+        languages=["en", *FOREIGN],
+        variant_count=3,
+    )
+
+    for variant in plan.variants:
+        assert product in variant.text, "the brief's own language says it as typed"
+        for language, text in variant.translations.items():
+            for word in english:
+                assert word.lower() not in words_of(text), f"{word!r} in the {language}: {text}"
+            if offer is not None:
+                said = say_offer(read_offer(offer) or [], COPY[language].offers)
+                assert said.casefold() in text.casefold()
+            else:
+                assert text.endswith(COPY[language].opt_out)  # a neutral line, still a message
+    [note] = [n for n in plan.notes if f"'{product}'" in n]
+    for language in FOREIGN:
+        assert COPY[language].name in note, note
+    assert "translations" in note and '"product"' in note and "leave it out" in note
+
+
+async def test_a_given_translation_is_used_and_only_the_other_languages_are_noted() -> None:
+    plan = await plan_of(
+        product="Winter boots",
+        offer="20% off",
+        languages=["en", "fr", "de"],
+        translations={"fr": {"product": "Bottes d'hiver"}},
+        variant_count=1,
+    )
+
+    assert "Bottes d'hiver : 20 % de réduction." in plan.variants[0].translations["fr"]
+    assert "boots" not in plan.variants[0].translations["de"].lower()
+    assert plan.variants[0].translations["de"].count("20 % Rabatt") == 1
+    [note] = [n for n in plan.notes if "'Winter boots'" in n]
+    assert "Deutsch" in note and "Français" not in note
+    assert '"de": {"product"' in note, "the example names the language that lacks it"
 
 
 async def test_the_marketers_own_words_per_language_are_used_as_given() -> None:
@@ -177,9 +237,9 @@ async def test_an_offer_in_free_wording_is_never_quoted_in_another_language() ->
         assert "20% off for subscribers" in variant.text
         german, portuguese = variant.translations["de"], variant.translations["pt"]
         assert "Winterstiefel: ein Sonderangebot." in german
-        assert "“Winter boots”: uma oferta especial." in portuguese
+        assert "Uma oferta especial." in portuguese and "Winter boots" not in portuguese
         for language, text in (("de", german), ("pt", portuguese)):
-            leftover = words_of(text, leaving_out=("Winter boots",)) & english_only(language)
+            leftover = words_of(text) & english_only(language)
             assert not leftover, text
     [note] = [n for n in plan.notes if "free wording" in n]
     assert "'20% off for subscribers'" in note and "Deutsch, Português" in note
@@ -201,7 +261,9 @@ async def test_a_brief_written_in_russian_for_an_english_audience_says_the_offer
 
     for variant in plan.variants:
         assert variant.language == "en"
-        assert "“Зимние ботинки”: 20% off until 7 December." in variant.text
+        # No English words for the product: the English text says the offer, no Russian prose.
+        assert "20% off until 7 December." in variant.text
+        assert "Зимние" not in variant.text
         assert "Выбрать" not in variant.text  # the Russian lead stays in the Russian text
         assert "Зимние ботинки: скидка 20% до 7 декабря." in variant.translations["ru"]
         assert f"Выбрать ботинки: {URL}" in variant.translations["ru"]
@@ -277,7 +339,8 @@ async def test_a_campaign_from_the_api_uses_the_words_per_language_and_keeps_the
     campaign = created.json()
     for variant in campaign["variants"]:
         assert "Зимние ботинки: скидка 20%." in variant["translations"]["ru"]
-        assert "„Winter boots“: 20 % Rabatt." in variant["translations"]["de"]
+        assert "Rabatt" in variant["translations"]["de"]
+        assert "Winter boots" not in variant["translations"]["de"]
     notes = campaign["agent_notes"]
     assert any("without an LLM" in note for note in notes)
     assert any("'Winter boots'" in note and "Deutsch" in note for note in notes)
@@ -305,3 +368,22 @@ async def test_words_for_a_language_that_is_no_tag_are_a_422_at_their_field(
     [error] = response.json()["errors"]
     assert error["loc"][:3] == ["body", "brief", "translations"]
     assert "not a BCP 47 language tag" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("product", "name"),
+    [
+        ("Winter boots", None),
+        ("Our new spring collection", None),
+        ("Aurora winter boots", None),  # a leading capital is the sentence's: quote the brand
+        ("Winter boots by Aurora", "Aurora"),
+        ("“Aurora” winter boots", "Aurora"),
+        ("iPhone 16 cases", "iPhone 16"),
+        ("Nike Air Max", "Nike Air Max"),
+        ("Boots", "Boots"),
+    ],
+)
+def test_the_proper_name_in_a_product_is_what_other_languages_quote(
+    product: str, name: str | None
+) -> None:
+    assert name_in(product) == name

@@ -13,6 +13,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,18 +78,10 @@ def wait_until_healthy(url: str, process: subprocess.Popen[bytes], log_path: Pat
     pytest.fail(f"server not healthy after {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`marketing-agent run --demo` on a free loopback port with its own data folder.
-
-    MA_E2E_BASE_URL (and MA_E2E_ADMIN_PASSWORD) point the tests at a server already running instead.
-    """
-    external = os.environ.get("MA_E2E_BASE_URL")
-    if external:
-        yield Server(external.rstrip("/"), os.environ.get("MA_E2E_ADMIN_PASSWORD", ADMIN_PASSWORD))
-        return
-
-    data_dir = tmp_path_factory.mktemp("ma-data")
+@contextmanager
+def demo_server(data_dir: Path, extra_env: dict[str, str] | None = None) -> Iterator[Server]:
+    """Starts `marketing-agent run --demo` on a free loopback port with its data in `data_dir`
+    (and `extra_env` over the e2e settings); stops it on leaving."""
     log_path = data_dir / "server.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -104,6 +97,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # The server is shared by every e2e test, whose campaigns reach the same demo contacts:
         # a 2-a-week cap skipped the later tests' recipients ("frequency_cap").
         "MA_FREQUENCY_CAP_COUNT": "0",
+        **(extra_env or {}),
     }
     command = [
         server_executable(), "run", "--host", "127.0.0.1", "--port", str(port),
@@ -121,6 +115,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`marketing-agent run --demo` on a free loopback port with its own data folder.
+
+    MA_E2E_BASE_URL (and MA_E2E_ADMIN_PASSWORD) point the tests at a server already running instead.
+    """
+    external = os.environ.get("MA_E2E_BASE_URL")
+    if external:
+        yield Server(external.rstrip("/"), os.environ.get("MA_E2E_ADMIN_PASSWORD", ADMIN_PASSWORD))
+        return
+    with demo_server(tmp_path_factory.mktemp("ma-data")) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

@@ -53,8 +53,8 @@ def test_a_brief_for_a_russian_and_german_audience_is_written_in_their_words(
     created = form.get_by_role("region", name="Created campaign")
     expect(created).to_be_visible(timeout=60_000)
     notes = created.get_by_role("status").filter(has_text="The strategist's notes")
-    expect(notes).to_contain_text("'Winter boots' is quoted as you typed it")
-    expect(notes).to_contain_text("Deutsch")
+    expect(notes).to_contain_text("The product 'Winter boots' has no words in Deutsch")
+    expect(notes).to_contain_text("leave it out")
     expect(notes).not_to_contain_text("Русский")  # its words were given
     created.get_by_role("button", name="Open campaign").click()
 
@@ -67,7 +67,9 @@ def test_a_brief_for_a_russian_and_german_audience_is_written_in_their_words(
     expect(in_russian).to_contain_text("Выбрать ботинки: https://shop.example/boots")
     expect(in_russian).not_to_contain_text("off")
     in_german = variant.get_by_role("group", name="Text in de")
-    expect(in_german).to_contain_text("„Winter boots“: 20 % Rabatt bis 7. Dezember.")
+    # No German words for the product were given: the German text says the offer only.
+    expect(in_german).to_contain_text("20 % Rabatt bis 7. Dezember.")
+    expect(in_german).not_to_contain_text("Winter boots")
     expect(in_german).to_contain_text("Jetzt ansehen: https://shop.example/boots")
     expect(in_german).not_to_contain_text("Shop the boots")
     expect(page.get_by_role("status").filter(has_text="The strategist's notes")).to_contain_text(
@@ -121,3 +123,49 @@ def test_texts_an_llm_wrote_are_marked_ai_generated_on_the_campaigns_page(
     expect(page.get_by_role("group", name="Variant A", exact=True)).to_contain_text(
         "control · AI-generated"
     )
+    # Own texts, no brief: nothing to re-plan from.
+    expect(page.get_by_role("button", name="Re-plan from brief")).to_have_count(0)
+
+
+def test_the_campaign_page_shows_its_brief_and_a_clone_is_re_planned_from_it(
+    page: Page, server: Server, api: httpx.Client
+) -> None:
+    name = f"Scarves {uuid.uuid4().hex[:6]}"
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={
+            "name": name,
+            "brief": {
+                "product": "Wool scarves",
+                "offer": "Free shipping",
+                "tone": "playful",
+                "languages": ["en", "fr"],
+                "translations": {"fr": {"product": "Écharpes en laine"}},
+            },
+            "cta_url": "https://shop.example/scarves",
+            "variant_count": 2,
+        },
+    )
+    assert created.status_code == 201, created.text
+    log_in(page, server.admin_password)
+    page.goto(f"/campaigns/{created.json()['id']}")
+
+    brief = page.get_by_role("region", name="Brief", exact=True)
+    expect(brief).to_contain_text("Wool scarves")
+    expect(brief).to_contain_text("Free shipping")
+    expect(brief).to_contain_text("playful")
+    expect(brief).to_contain_text("fr: Écharpes en laine")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Re-plan from brief").click()
+
+    expect(page.get_by_role("heading", name=f"{name} (copy)")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text(f"Re-planned from the brief as “{name} (copy)”")).to_be_visible()
+    expect(page.get_by_role("group", name="Variant A", exact=True)).to_contain_text("Wool scarves")
+    expect(page.get_by_role("region", name="Brief", exact=True)).to_contain_text(
+        "fr: Écharpes en laine"
+    )
+    copy_id = int(page.url.rsplit("/", 1)[-1])
+    assert copy_id != created.json()["id"]
+    saved = api.get(f"/api/v1/orchestrator/campaigns/{copy_id}").json()
+    assert saved["brief"] == created.json()["brief"]

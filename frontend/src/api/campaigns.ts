@@ -74,6 +74,20 @@ export function useCloneCampaign() {
   });
 }
 
+/** A clone whose variants the strategist writes again from the campaign's stored brief. */
+export function useReplanCampaign() {
+  const changed = useCampaignChanged();
+  return useMutation({
+    mutationFn: (id: number) =>
+      unwrap(
+        api.POST("/api/v1/orchestrator/campaigns/{campaign_id}/clone", {
+          params: { path: { campaign_id: id }, query: { replan: true } },
+        }),
+      ),
+    onSuccess: changed,
+  });
+}
+
 export function useArchiveCampaign() {
   const changed = useCampaignChanged();
   return useMutation({

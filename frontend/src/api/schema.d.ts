@@ -509,7 +509,8 @@ export interface paths {
         put?: never;
         /**
          * Clone Campaign
-         * @description A new draft with the same texts, audience and timing, checked like a new campaign.
+         * @description A new draft with the same texts, audience and timing, checked like a new campaign; with
+         *     `replan=true`, new variants planned from the same brief.
          */
         post: operations["clone_campaign_api_v1_orchestrator_campaigns__campaign_id__clone_post"];
         delete?: never;
@@ -3321,7 +3322,7 @@ export interface components {
             languages?: string[];
             /**
              * Translations
-             * @description The product, offer and call to action in other languages, by language ('ru'). The offline strategist cannot translate free wording: a language without its words here gets the product as typed (a name) and the offer only where it is a common one ('20% off', 'free shipping').
+             * @description The product, offer and call to action in other languages, by language ('ru'). The offline strategist cannot translate free wording: a language without its words here gets only the product's proper name, quoted as typed (its description is left out), and the offer only where it is a common one ('20% off', 'free shipping').
              */
             translations?: {
                 [key: string]: components["schemas"]["BriefWords"];
@@ -3514,6 +3515,8 @@ export interface components {
              * @description What the strategist said about its variants: a rewrite, a word it could not translate, a language it has no templates for.
              */
             agent_notes?: string[];
+            /** @description The brief the strategist planned from (its free text and fields); null for hand-written variants. A clone can be re-planned from it (`replan=true`). */
+            brief?: components["schemas"]["StoredBrief"] | null;
             /** Agent Provider */
             agent_provider: string;
             /** Agent Offline */
@@ -7147,6 +7150,69 @@ export interface components {
             /** Reason */
             reason: string;
         };
+        /**
+         * StoredBrief
+         * @description The brief a campaign was planned from, as the marketer gave it.
+         */
+        StoredBrief: {
+            /**
+             * Product
+             * @description e.g. 'Winter boots'.
+             */
+            product?: string | null;
+            /**
+             * Offer
+             * @description e.g. '20% off'.
+             */
+            offer?: string | null;
+            /**
+             * Deadline
+             * @description The offer's last day, if it ends.
+             */
+            deadline?: string | null;
+            /**
+             * Call To Action
+             * @description The link's lead, e.g. 'Shop the boots'.
+             */
+            call_to_action?: string | null;
+            /** Audience Description */
+            audience_description?: string | null;
+            /**
+             * Tone
+             * @default friendly
+             * @enum {string}
+             */
+            tone: "friendly" | "playful" | "formal" | "professional" | "enthusiastic";
+            /**
+             * Language
+             * @description The language this brief's words are written in; the main one when `languages` is empty.
+             * @default en
+             */
+            language: string;
+            /**
+             * Languages
+             * @description Every language to write in, the main one first; empty: `language` plus the audience's.
+             */
+            languages?: string[];
+            /**
+             * Translations
+             * @description The product, offer and call to action in other languages, by language ('ru': {'product': 'Зимние ботинки'}); the offline strategist cannot translate them.
+             */
+            translations?: {
+                [key: string]: components["schemas"]["BriefWordsIn"];
+            };
+            /**
+             * Goal
+             * @description The brief's free text, as typed (may be empty).
+             * @default
+             */
+            goal: string;
+            /**
+             * Variant Count
+             * @default 2
+             */
+            variant_count: number;
+        };
         /** SuppressionCheck */
         SuppressionCheck: {
             /**
@@ -10349,7 +10415,10 @@ export interface operations {
     };
     clone_campaign_api_v1_orchestrator_campaigns__campaign_id__clone_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Re-plan from the campaign's stored brief: the strategist writes new variants (409 when the campaign has no brief). */
+                replan?: boolean;
+            };
             header?: never;
             path: {
                 /** @description The campaign's id */

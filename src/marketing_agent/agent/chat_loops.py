@@ -219,6 +219,7 @@ async def chat_anthropic(
     import anthropic
 
     from marketing_agent.agent.providers.anthropic import (
+        TokenCounter,
         _raise_unavailable,
         billed_input_tokens,
         cached_system,
@@ -238,8 +239,11 @@ async def chat_anthropic(
         max_retries=provider._max_retries,
         timeout=provider._timeout_s,
     ) as client:
+        count = TokenCounter(client, model=provider.model, system=system, tools=conv.specs())
         for _round in range(provider.max_rounds):
-            prepared = state.prepare(messages, system=system, max_output_tokens=provider.max_tokens)
+            prepared = await state.prepare_counted(
+                messages, system=system, max_output_tokens=provider.max_tokens, count=count
+            )
             request = {
                 "model": provider.model,
                 "max_tokens": provider.max_tokens,

@@ -5,6 +5,8 @@ turns, recipients' replies) passes `scrub`: the safety module's PII scanner repl
 phone numbers, cards, IBANs and secrets by their type ("[PHONE]"), and Telegram usernames become
 "[USERNAME]". `ContextWindow.fit` then cuts the oldest long texts (tool results, earlier turns)
 to a one-line summary until the request fits its token budget; the newest turn stays whole.
+The budget is measured by a local estimate; where the provider counts tokens (Claude's
+count_tokens) the conversation checks the fitted request with that count and fits it again.
 The model's own earlier turns are sent back unchanged (Anthropic requires thinking blocks as
 written); they were made from scrubbed input.
 """
@@ -55,11 +57,19 @@ class ContextWindow:
         self.max_tokens = max_tokens
         self.cut = 0  # how many texts the last `fit` summarised
 
-    def fit(self, messages: Sequence[dict[str, Any]], *, system: str = "") -> list[dict[str, Any]]:
-        """Returns scrubbed copies of `messages` that fit the budget together with `system`."""
+    def fit(
+        self,
+        messages: Sequence[dict[str, Any]],
+        *,
+        system: str = "",
+        max_tokens: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Returns scrubbed copies of `messages` that fit the budget (or `max_tokens`, when
+        the provider's count showed the estimate low) together with `system`."""
         prepared = [_scrub_message(m) for m in messages]
         self.cut = 0
-        budget = self.max_tokens - estimate_tokens(system)
+        limit = self.max_tokens if max_tokens is None else max_tokens
+        budget = limit - estimate_tokens(system)
         for index in range(len(prepared) - KEEP_NEWEST):
             if _tokens(prepared) <= budget:
                 break

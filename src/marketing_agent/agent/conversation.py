@@ -6,7 +6,7 @@ model obtained, the summed tokens, and turns a valid `submit_plan` call into a `
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,10 @@ from marketing_agent.agent.tools import (
     safety_notes,
     truncate,
 )
+
+# Counts one request's input tokens as the provider does (system, tools and `messages`);
+# None where it cannot (no such endpoint, an error): the local estimate is used instead.
+TokenCount = Callable[[list[dict[str, Any]]], Awaitable[int | None]]
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,43 @@ class PlanConversation:
         )
         return prepared
 
-    def ensure_room(self, *, request_tokens: int, max_output_tokens: int) -> None:
+    async def prepare_counted(
+        self,
+        messages: Sequence[dict[str, Any]],
+        *,
+        system: str,
+        max_output_tokens: int,
+        count: TokenCount,
+    ) -> list[dict[str, Any]]:
+        """Like `prepare`, with the request's tokens as the provider counts them: trimmed again
+        when that count is over the context budget, and the spend check made with it (the
+        local estimate when the provider cannot count)."""
+        prepared = self.context.fit(messages, system=system)
+        counted = await count(prepared)
+        budget = self.limits.context_max_tokens
+        if counted is not None and counted > budget:
+            # The estimate was low for this text (or the tools take room): fit again against a
+            # budget scaled by how far off it was, and count what that leaves.
+            estimated = estimate_tokens(system) + estimate_tokens(prepared)
+            tighter = max(budget * estimated // counted, 1)
+            prepared = self.context.fit(messages, system=system, max_tokens=tighter)
+            counted = await count(prepared)
+        if counted is None:
+            self.ensure_room(
+                request_tokens=estimate_tokens(system) + estimate_tokens(prepared),
+                max_output_tokens=max_output_tokens,
+            )
+        else:
+            self.ensure_room(
+                request_tokens=counted,
+                max_output_tokens=max_output_tokens,
+                counted_by="as the provider counted them",
+            )
+        return prepared
+
+    def ensure_room(
+        self, *, request_tokens: int, max_output_tokens: int, counted_by: str = "estimated"
+    ) -> None:
         """Raises `BudgetExhausted` unless the worst case of one more round fits the cap."""
         cap = self.limits.cap_usd_micros
         price = price_of(self.usage.model, self.limits.prices)
@@ -105,7 +145,9 @@ class PlanConversation:
             return
         self.usage.cost_usd_micros = spent
         raise BudgetExhausted(
-            f"The strategist stopped: the next round could cost up to {usd(worst)} and only "
+            f"The strategist stopped: the next round ({request_tokens:,} input tokens, "
+            f"{counted_by}, and up to {max_output_tokens:,} out) could cost up to {usd(worst)} "
+            "and only "
             f"{usd(max(cap - spent, 0))} of this work's {usd(cap)} budget is left (spent "
             f"{usd(spent)}). Raise MA_AGENT_BUDGET_CALL_USD (or the day's and month's budgets), "
             "or write the variants yourself.",

@@ -98,8 +98,9 @@ class CampaignBrief(BaseModel):
         max_length=10,
         description="The product, offer and call to action in other languages, by language "
         "('ru'). The offline strategist cannot translate free wording: a language without "
-        "its words here gets the product as typed (a name) and the offer only where it is a "
-        "common one ('20% off', 'free shipping').",
+        "its words here gets only the product's proper name, quoted as typed (its description "
+        "is left out), and the offer only where it is a common one ('20% off', 'free "
+        "shipping').",
     )
     variant_count: int = Field(2, ge=1, le=len(VARIANT_KEYS))
 

@@ -403,11 +403,25 @@ async def clone_campaign(
     campaign_id: CampaignID,
     session: DbSession,
     settings: CurrentSettings,
+    strategist: Annotated[agent.Strategist, Depends(agent.strategist_of)],
     principal: CanWriteCampaigns,
+    replan: Annotated[
+        bool,
+        Query(
+            description="Re-plan from the campaign's stored brief: the strategist writes new "
+            "variants (409 when the campaign has no brief)."
+        ),
+    ] = False,
 ) -> CampaignRead:
-    """A new draft with the same texts, audience and timing, checked like a new campaign."""
+    """A new draft with the same texts, audience and timing, checked like a new campaign; with
+    `replan=true`, new variants planned from the same brief."""
     campaign = await editing.clone_campaign(
-        session=session, settings=settings, campaign_id=campaign_id, actor=principal.actor
+        session=session,
+        settings=settings,
+        campaign_id=campaign_id,
+        actor=principal.actor,
+        replan=replan,
+        strategist=strategist,
     )
     return await service.read_campaign(session=session, campaign=campaign)
 

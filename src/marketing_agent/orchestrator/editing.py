@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.agent import service as agent
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock
 from marketing_agent.core.db import in_chunks
@@ -21,6 +22,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignUpdate,
     LaunchPreview,
     ReviewStatus,
+    StoredBrief,
     VariantIn,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -185,17 +187,28 @@ async def _review_again(
 
 
 async def clone_campaign(
-    *, session: AsyncSession, settings: Settings, campaign_id: int, actor: str
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    campaign_id: int,
+    actor: str,
+    replan: bool = False,
+    strategist: agent.Strategist | None = None,
 ) -> Campaign:
-    """Creates a new draft with the same texts, audience and timing; scored like a new one."""
-    source = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
-    clone_in = CampaignCreate.model_validate(
-        {
-            "name": f"{source.name} (copy)"[:200],
+    """Creates a new draft with the same texts, audience and timing; scored like a new one.
+    With `replan` the strategist writes new variants from the campaign's stored brief."""
+    if replan:
+        # The source is read on a short session of its own: no transaction stays open on the
+        # caller's while the model thinks.
+        strategist = strategist or agent.strategist_for(settings, session)
+        async with strategist.sessions() as reader:
+            source = await service.get_campaign_or_raise(session=reader, campaign_id=campaign_id)
+            copied = _copied(source) | _replanned(source)
+            await reader.commit()
+    else:
+        source = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+        copied = _copied(source) | {
             "goal": source.goal,
-            "sender_id": source.sender_id,
-            "segment_id": source.segment_id,
-            "purpose": source.purpose,
             "variants": [
                 {
                     "text": v.text,
@@ -206,14 +219,14 @@ async def clone_campaign(
                 }
                 for v in source.variants
             ],
-            "cta_url": source.cta_url,
-            "send_window": source.send_window,
-            "quiet_hours": source.quiet_hours,
-            "timezone": source.timezone,
         }
-    )
+    clone_in = CampaignCreate.model_validate(copied)
     clone = await flows.create_campaign(
-        session=session, settings=settings, campaign_in=clone_in, actor=actor
+        session=session,
+        settings=settings,
+        campaign_in=clone_in,
+        actor=actor,
+        strategist=strategist,
     )
     await compliance.audit(
         session=session,
@@ -221,9 +234,37 @@ async def clone_campaign(
         action="campaign.cloned",
         entity_type="campaign",
         entity_id=clone.id,
-        data={"from": source.id},
+        data={"from": campaign_id, "replanned": replan},
     )
     return clone
+
+
+def _copied(source: Campaign) -> dict[str, Any]:
+    """Returns what every clone takes over: audience, sender, link and timing."""
+    return {
+        "name": f"{source.name} (copy)"[:200],
+        "sender_id": source.sender_id,
+        "segment_id": source.segment_id,
+        "purpose": source.purpose,
+        "cta_url": source.cta_url,
+        "send_window": source.send_window,
+        "quiet_hours": source.quiet_hours,
+        "timezone": source.timezone,
+    }
+
+
+def _replanned(source: Campaign) -> dict[str, Any]:
+    """Returns the clone's brief and no variants, so the strategist plans again; a campaign
+    that has no stored brief cannot be re-planned (409)."""
+    if source.brief is None:
+        raise Conflict(
+            f"Campaign {source.id} was not planned from a brief (its variants were written by "
+            "hand, or it is older than stored briefs): clone it without re-planning, or create "
+            "a new campaign from a brief."
+        )
+    stored = StoredBrief.model_validate(source.brief)
+    fields = stored.model_dump(exclude={"goal", "variant_count"})
+    return {"goal": stored.goal, "brief": fields, "variant_count": stored.variant_count}
 
 
 async def archive_campaign(

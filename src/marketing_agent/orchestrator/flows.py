@@ -46,6 +46,7 @@ from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
     ContactCreate,
     ReviewStatus,
+    StoredBrief,
     is_ai_generated,
 )
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -90,6 +91,7 @@ async def create_campaign(
         created_at=clock.now(),
         strategy=draft.strategy,
         agent_notes=list(draft.notes),
+        brief=_stored_brief(campaign_in),
         agent_provider=draft.provider,
         agent_offline=draft.offline,
         **timing,
@@ -199,6 +201,19 @@ def _goal_of(campaign_in: CampaignCreate) -> str:
     fields = campaign_in.brief
     subject = ": ".join(p for p in (fields.product, fields.offer) if p) if fields else ""
     return subject or "Own variants"
+
+
+def _stored_brief(campaign_in: CampaignCreate) -> dict[str, Any] | None:
+    """Returns the brief to keep on the campaign: what the strategist planned from (or was given
+    next to the marketer's own variants); None for own variants without one."""
+    if campaign_in.variants and campaign_in.brief is None:
+        return None
+    fields = campaign_in.brief.model_dump(mode="json") if campaign_in.brief else {}
+    count = len(campaign_in.variants) if campaign_in.variants else campaign_in.variant_count
+    stored = StoredBrief.model_validate(
+        {**fields, "goal": campaign_in.goal, "variant_count": count}
+    )
+    return stored.model_dump(mode="json")
 
 
 def _brief_of(campaign_in: CampaignCreate, cta_url: str | None) -> agent.CampaignBrief:
@@ -691,6 +706,7 @@ async def _create_run(*, session: AsyncSession, template: Campaign, due: datetim
         risk_reasons=template.risk_reasons,
         strategy=template.strategy,
         agent_notes=template.agent_notes,
+        brief=template.brief,
         agent_provider=template.agent_provider,
         agent_offline=template.agent_offline,
         created_by=template.created_by,

@@ -73,6 +73,9 @@ class Campaign(IdMixin, TimestampMixin, Base):
     # What the strategist told the marketer about its variants (a rewrite, a word it could
     # not translate); None for hand-written variants and campaigns older than the column.
     agent_notes: Mapped[list[str] | None] = mapped_column(JsonType, nullable=True)
+    # The brief the strategist planned from (StoredBrief: the free text, the fields, how many
+    # variants), to show it and re-plan a clone; None for hand-written variants.
+    brief: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
     agent_provider: Mapped[str] = mapped_column(String(64), default="manual")
     agent_offline: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[str] = mapped_column(String(128))

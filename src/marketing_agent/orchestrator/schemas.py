@@ -516,6 +516,13 @@ class BriefIn(BaseModel):
     )
 
 
+class StoredBrief(BriefIn):
+    """The brief a campaign was planned from, as the marketer gave it."""
+
+    goal: str = Field("", description="The brief's free text, as typed (may be empty).")
+    variant_count: int = Field(2, ge=1, le=MAX_VARIANTS)
+
+
 class CampaignCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     goal: str = Field(
@@ -649,6 +656,11 @@ class CampaignRead(BaseModel):
         default_factory=list,
         description="What the strategist said about its variants: a rewrite, a word it could "
         "not translate, a language it has no templates for.",
+    )
+    brief: StoredBrief | None = Field(
+        None,
+        description="The brief the strategist planned from (its free text and fields); null "
+        "for hand-written variants. A clone can be re-planned from it (`replan=true`).",
     )
     agent_provider: str
     agent_offline: bool

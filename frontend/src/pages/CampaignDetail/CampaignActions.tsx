@@ -1,10 +1,16 @@
-/** The buttons for the transitions the campaign's status allows, plus edit, clone and archive; the
- * server has the last word. A role that may not change campaigns sees them disabled with the reason. */
+/** The buttons for the transitions the campaign's status allows, plus edit, clone, re-plan from the
+ * stored brief and archive; the server has the last word. A role that may not change campaigns sees them disabled with the reason. */
 import { App, Popconfirm, Space } from "antd";
 import { useState } from "react";
 import { useNavigate } from "react-router";
 
-import { useArchiveCampaign, useCampaignAction, useCloneCampaign, type CampaignAction } from "../../api/campaigns";
+import {
+  useArchiveCampaign,
+  useCampaignAction,
+  useCloneCampaign,
+  useReplanCampaign,
+  type CampaignAction,
+} from "../../api/campaigns";
 import type { Campaign } from "../../api/types";
 import { usePermissions } from "../../auth/permissions";
 import { actionsFor, STATUS_LABEL } from "../../components/campaignStatus";
@@ -24,6 +30,7 @@ export function CampaignActions({ campaign }: { campaign: Campaign }) {
   const { can } = usePermissions();
   const action = useCampaignAction(campaign.id);
   const clone = useCloneCampaign();
+  const replan = useReplanCampaign();
   const archive = useArchiveCampaign();
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
@@ -91,6 +98,24 @@ export function CampaignActions({ campaign }: { campaign: Campaign }) {
       >
         Clone
       </PermittedButton>
+      {campaign.brief && (
+        <PermittedButton
+          permission="campaigns:write"
+          loading={replan.isPending}
+          disabled={clone.isPending}
+          onClick={() =>
+            replan.mutate(campaign.id, {
+              onSuccess: (copy) => {
+                void message.success(`Re-planned from the brief as “${copy.name}”`);
+                navigate(`/campaigns/${copy.id}`);
+              },
+              onError: notifyProblem,
+            })
+          }
+        >
+          Re-plan from brief
+        </PermittedButton>
+      )}
       {(archived || ARCHIVABLE.has(campaign.status)) && (
         <PermittedButton
           permission="campaigns:write"

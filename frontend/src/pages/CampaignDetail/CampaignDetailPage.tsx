@@ -17,6 +17,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { RiskReasons, RiskScore } from "../../components/Risk";
 import { StatusTag } from "../../components/StatusTag";
 import { StrategistNotes } from "../../components/StrategistNotes";
+import { BriefCard } from "./BriefCard";
 import { CampaignActions } from "./CampaignActions";
 import { DeliveriesTable } from "./DeliveriesTable";
 import { DeliveryCard } from "./DeliveryCard";
@@ -180,6 +181,7 @@ export default function CampaignDetailPage() {
       )}
       {campaignQuery.error && <ProblemAlert error={campaignQuery.error} />}
       <Overview campaign={campaign} />
+      {campaign.brief ? <BriefCard brief={campaign.brief} /> : null}
       <Row gutter={[16, 16]}>
         <Col xs={24} xl={12}>
           <Card title="Strategy" style={{ height: "100%" }}>

@@ -1,8 +1,10 @@
 """The strategist on Anthropic's Claude, through the official SDK and its tool use.
 
 One conversation per plan: the model calls describe_audience and check_content as it likes and
-ends with submit_plan; before the last allowed round it is told to submit. SDK failures become
-`Unavailable` with a message a marketer can act on.
+ends with submit_plan; before the last allowed round it is told to submit. Each request's
+tokens are counted by Anthropic's count_tokens endpoint for the context and spend checks (the
+local estimate where that fails). SDK failures become `Unavailable` with a message a marketer
+can act on.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ log = get_logger(__name__)
 
 ANTHROPIC_PROVIDER = "anthropic"
 DEFAULT_MAX_TOKENS = 8192  # room for adaptive thinking before five variants
+COUNT_TIMEOUT_S = 10.0
 
 
 class AnthropicProvider:
@@ -113,6 +116,7 @@ class _Conversation:
         self.messages: list[dict[str, Any]] = [
             {"role": "user", "content": render_user_prompt(brief, prompts)}
         ]
+        self.counter: TokenCounter | None = None
 
     async def run(self) -> CampaignPlan:
         for round_no in range(1, self.provider.max_rounds + 1):
@@ -143,8 +147,15 @@ class _Conversation:
         # tool_choice stays "auto": the newest models reject forced tool use with a 400.
         system = scrub(render_system_prompt(self.brief, self.prompts))
         tools = tool_specs(variant_count=self.brief.variant_count)
-        messages = self.state.prepare(
-            self.messages, system=system, max_output_tokens=self.provider.max_tokens
+        if self.counter is None:
+            self.counter = TokenCounter(
+                self.client, model=self.provider.model, system=system, tools=tools
+            )
+        messages = await self.state.prepare_counted(
+            self.messages,
+            system=system,
+            max_output_tokens=self.provider.max_tokens,
+            count=self.counter,
         )
         try:
             return await self.client.messages.create(
@@ -182,6 +193,49 @@ class _Conversation:
             reply.append({"type": "text", "text": LAST_ROUND_PROMPT})
         self.messages.append({"role": "user", "content": reply})
         return None
+
+
+class TokenCounter:
+    """Counts a request's input tokens with Anthropic's count_tokens endpoint (free of charge):
+    the same system prompt, tools and messages the request will carry. Returns None when the
+    endpoint fails (a gateway without it, a rate limit); after one failure it stops asking."""
+
+    def __init__(
+        self,
+        client: anthropic.AsyncAnthropic,
+        *,
+        model: str,
+        system: str,
+        tools: list[dict[str, Any]],
+    ) -> None:
+        # No retries and a short timeout: a count that fails falls back to the estimate, it
+        # never delays the request itself.
+        self.client = client.with_options(max_retries=0, timeout=COUNT_TIMEOUT_S)
+        self.model = model
+        self.system = system
+        self.tools = tools
+        self.failed = False
+
+    async def __call__(self, messages: list[dict[str, Any]]) -> int | None:
+        if self.failed:
+            return None
+        try:
+            counted = await self.client.messages.count_tokens(
+                model=self.model,
+                system=cast(Any, cached_system(self.system)),
+                messages=cast(Any, messages),
+                tools=cast(Any, cached_tools(self.tools)),
+            )
+        except anthropic.APIError as exc:
+            self.failed = True
+            log.warning(
+                "agent.count_tokens_failed",
+                provider=ANTHROPIC_PROVIDER,
+                status=getattr(exc, "status_code", None),
+                error=type(exc).__name__,
+            )
+            return None
+        return int(counted.input_tokens)
 
 
 def billed_input_tokens(usage: Any) -> int:

@@ -26,6 +26,7 @@ from marketing_agent.agent.providers.copy_templates import (
     language_of,
 )
 from marketing_agent.agent.providers.offers import read_offer, say_offer
+from marketing_agent.agent.providers.product_names import name_in
 from marketing_agent.agent.schemas import (
     VARIANT_KEYS,
     CampaignBrief,
@@ -276,15 +277,17 @@ def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _S
     source = primary_language(brief.language)
     leads = {language: _lead(brief, language, source) for language in languages}
     if brief.product or brief.offer:
-        kept: list[str] = []  # languages that quote the product as typed, as a name
-        unsaid: list[str] = []  # languages that could not say the offer
+        left_out = _LeftOut()
         headlines: dict[str, str | None] = {}
         for language in languages:
             copy = COPY[language]
-            parts = _product_and_offer(brief, language, source, kept, unsaid)
+            parts = _product_and_offer(brief, language, source, left_out)
+            if not parts:  # nothing this language can say about it: a neutral line
+                headlines[language] = None
+                continue
             core = _capitalised(_COLON.get(language, ": ").join(parts))
             headlines[language] = core.rstrip(" .!") + _deadline(copy, brief) + "."
-        _note_untranslated(brief, kept, unsaid, notes)
+        _note_untranslated(brief, left_out, notes)
         return _Subject(headlines, leads)
     headline = headline_of(brief.goal)
     if _BRIEF_TALK.search(headline) or len(headline) > MAX_HEADLINE_CHARS:
@@ -311,11 +314,22 @@ def _subject(brief: CampaignBrief, languages: list[str], notes: list[str]) -> _S
     )
 
 
+@dataclass
+class _LeftOut:
+    """Which languages could not say the brief's own words, and how they made do."""
+
+    named: list[str] = field(default_factory=list)  # the product is a name, quoted as typed
+    name_only: list[str] = field(default_factory=list)  # its description left out, name kept
+    without: list[str] = field(default_factory=list)  # ordinary words: left out altogether
+    unsaid: list[str] = field(default_factory=list)  # the offer could not be said
+
+
 def _product_and_offer(
-    brief: CampaignBrief, language: str, source: str, kept: list[str], unsaid: list[str]
+    brief: CampaignBrief, language: str, source: str, left_out: _LeftOut
 ) -> list[str]:
-    """Returns the product and the offer as one language's text says them, noting where the
-    product is quoted as typed and where the offer could not be said."""
+    """Returns the product and the offer as one language's text says them. Without the
+    product's words in that language only its proper name is quoted (never English prose in
+    French copy); an offer the templates cannot say becomes the language's "special offer"."""
     if language == source:
         return [p for p in (brief.product, brief.offer) if p]
     copy = COPY[language]
@@ -324,41 +338,71 @@ def _product_and_offer(
     if words and words.product:
         parts.append(words.product)
     elif brief.product:
-        opening, closing = copy.quotes
-        parts.append(f"{opening}{brief.product}{closing}")
-        kept.append(language)
+        name = name_in(brief.product)
+        if name is None:
+            left_out.without.append(language)
+        else:
+            opening, closing = copy.quotes
+            parts.append(f"{opening}{name}{closing}")
+            (left_out.named if name == brief.product else left_out.name_only).append(language)
     if words and words.offer:
         parts.append(words.offer)
     elif brief.offer:
         terms = read_offer(brief.offer)
         if terms is None:
             parts.append(copy.offers.special_offer)
-            unsaid.append(language)
+            left_out.unsaid.append(language)
         else:
             parts.append(say_offer(terms, copy.offers))
     return parts
 
 
-def _note_untranslated(
-    brief: CampaignBrief, kept: list[str], unsaid: list[str], notes: list[str]
-) -> None:
-    if kept:
+_HOW_TO_TRANSLATE = (
+    "Give its words in each language (the brief's `translations`, e.g. "
+    '`{"translations": {"$tag": {"product": "…"}}}`; "Product in …" on the form; '
+    "--product-in $tag=TEXT), or configure an LLM provider."
+)
+
+
+def _note_untranslated(brief: CampaignBrief, left_out: _LeftOut, notes: list[str]) -> None:
+    tag = (left_out.without or left_out.name_only or left_out.named or ["fr"])[0]
+    how = Template(_HOW_TO_TRANSLATE).substitute(tag=tag)
+    if left_out.without:
+        notes.append(
+            f"The product '{brief.product}' has no words in {_names(left_out.without)}, and "
+            "the offline templates cannot translate it, so those text(s) leave it out rather "
+            f"than put {_source_name(brief)} words into them. {how} A brand name in quotes "
+            "(“Aurora” winter boots) is kept in every language."
+        )
+    if left_out.name_only:
+        name = name_in(brief.product or "")
+        notes.append(
+            f"The product '{brief.product}' has no words in {_names(left_out.name_only)}: "
+            f"those text(s) name only '{name}', quoted as typed, and leave its description "
+            f"out. {how}"
+        )
+    if left_out.named:
         notes.append(
             f"The product '{brief.product}' is quoted as you typed it, as a name, in the "
-            f"{_names(kept)} text(s): the offline templates cannot translate it. If it is not "
-            "a brand name, give its words in each language (the brief's `translations`, "
-            '"Product in …" on the form, --product-in LANG=TEXT), or configure an LLM '
-            "provider."
+            f"{_names(left_out.named)} text(s): the offline templates cannot translate it. If "
+            f"it is not a brand name, write it in sentence case or {how[0].lower()}{how[1:]}"
         )
-    if unsaid:
-        special = "; ".join(f"'{COPY[language].offers.special_offer}'" for language in unsaid)
+    if left_out.unsaid:
+        special = "; ".join(
+            f"'{COPY[language].offers.special_offer}'" for language in left_out.unsaid
+        )
         notes.append(
             f"The offer '{brief.offer}' is free wording the offline templates cannot "
-            f"translate, so the {_names(unsaid)} text(s) say only {special} in its place. Give "
-            'the offer in each language (the brief\'s `translations`, "Offer in …" on the '
-            "form, --offer-in LANG=TEXT), or write it as a common offer ('20% off', '€10 off', "
-            "'free shipping', '2 for 1'), which every language says in its own words."
+            f"translate, so the {_names(left_out.unsaid)} text(s) say only {special} in its "
+            "place. Give the offer in each language (the brief's `translations`, 'Offer in …' "
+            "on the form, --offer-in LANG=TEXT), or write it as a common offer ('20% off', "
+            "'€10 off', 'free shipping', '2 for 1'), which every language says in its own words."
         )
+
+
+def _source_name(brief: CampaignBrief) -> str:
+    language = language_of(brief.language)
+    return COPY[language].name if language else brief.language
 
 
 def _lead(brief: CampaignBrief, language: str, source: str) -> str | None:
