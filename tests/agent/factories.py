@@ -19,6 +19,25 @@ from marketing_agent.gateway.app import create_app
 AUDIENCE = {"size": 1200, "top_tags": {"boots": 400, "vip": 120}, "languages": {"en": 1100}}
 
 
+VARIANTS = [
+    {"text": "Hi {first_name}, boots are 20% off. Reply /stop to unsubscribe.", "rationale": "a"},
+    {"text": "Cold feet? Our boots help. Reply /stop to unsubscribe.", "rationale": "b"},
+]
+SUBMISSION = {"strategy": "Two angles.", "variants": VARIANTS}
+
+
+def claude_settings(url: str, **overrides: object) -> Settings:
+    """Settings for Claude at a fake Messages API on `url`, with no fallback provider."""
+    values: dict[str, object] = {
+        "llm_provider": "anthropic",
+        "anthropic_api_key": "sk-ant-test",
+        "anthropic_base_url": url,
+        "anthropic_model": "claude-sonnet-5-5",  # $2 / $10 per million tokens
+        "llm_fallback": "none",
+    }
+    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg, arg-type]
+
+
 def brief(**overrides: Any) -> CampaignBrief:
     values: dict[str, Any] = {
         "name": "Winter sale",

@@ -15,26 +15,9 @@ from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Unavailable
 from marketing_agent.core.settings import Settings
-from tests.agent.factories import ToolSpy, app_client, brief
+from tests.agent.factories import SUBMISSION, ToolSpy, app_client, brief, claude_settings
 from tests.agent.fake_llm import claude_error, claude_message, fake_llm, tool_use
 from tests.factories import headers_for
-
-VARIANTS = [
-    {"text": "Hi {first_name}, boots are 20% off. Reply /stop to unsubscribe.", "rationale": "a"},
-    {"text": "Cold feet? Our boots help. Reply /stop to unsubscribe.", "rationale": "b"},
-]
-SUBMISSION = {"strategy": "Two angles.", "variants": VARIANTS}
-
-
-def claude_settings(url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "llm_provider": "anthropic",
-        "anthropic_api_key": "sk-ant-test",
-        "anthropic_base_url": url,
-        "anthropic_model": "claude-sonnet-5-5",  # $2 / $10 per million tokens
-        "llm_fallback": "none",
-    }
-    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg, arg-type]
 
 
 async def spend(db: Database, usd_micros: int) -> None:

@@ -17,7 +17,7 @@ from marketing_agent.agent.schemas import ChatRequest
 from marketing_agent.core.auth import Principal, Role
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
-from tests.agent.factories import app_client
+from tests.agent.factories import app_client, claude_settings
 from tests.agent.fake_llm import (
     Reply,
     chat_tool_calls,
@@ -26,7 +26,7 @@ from tests.agent.fake_llm import (
     text_block,
     tool_use,
 )
-from tests.agent.test_budget_breaker_privacy import claude_settings, spend
+from tests.agent.test_budget_breaker_privacy import spend
 from tests.agent.test_chat import chat_text, openai_settings, sent_campaign
 from tests.factories import database_of, headers_for
 

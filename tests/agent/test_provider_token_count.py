@@ -12,7 +12,8 @@ from marketing_agent.agent import service as agent
 from marketing_agent.agent.errors import BudgetExhausted
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
-from tests.agent.factories import ToolSpy, app_client, brief
+from tests.agent import factories
+from tests.agent.factories import SUBMISSION, ToolSpy, app_client, brief
 from tests.agent.fake_llm import (
     Recorded,
     Reply,
@@ -25,23 +26,10 @@ from tests.agent.fake_llm import (
 )
 from tests.factories import headers_for
 
-VARIANTS = [
-    {"text": "Hi {first_name}, boots are 20% off. Reply /stop to unsubscribe.", "rationale": "a"},
-    {"text": "Cold feet? Our boots help. Reply /stop to unsubscribe.", "rationale": "b"},
-]
-SUBMISSION = {"strategy": "Two angles.", "variants": VARIANTS}
-
 
 def claude_settings(url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "llm_provider": "anthropic",
-        "anthropic_api_key": "sk-ant-test",
-        "anthropic_base_url": url,
-        "anthropic_model": "claude-sonnet-5-5",  # $2 / $10 per million tokens
-        "llm_fallback": "none",
-        "agent_budget_call_usd": 0.15,
-    }
-    return Settings(_env_file=None, **(values | overrides))  # type: ignore[call-arg, arg-type]
+    """Claude at the fake server, with a $0.15 cap per call (the budget these tests decide)."""
+    return factories.claude_settings(url, **({"agent_budget_call_usd": 0.15} | overrides))
 
 
 def submit_at_once() -> list[Reply]:
