@@ -417,9 +417,12 @@ async def list_segments(*, session: AsyncSession) -> list[SegmentRead]:
 
 
 async def _count_into(session: AsyncSession, segment: Segment) -> None:
-    segment.size = await count_segment_filter(
-        session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
-    )
+    # The count must not flush the segment being saved: its name conflict is the caller's to
+    # report (409), at its own flush.
+    with session.no_autoflush:
+        segment.size = await count_segment_filter(
+            session=session, segment_filter=SegmentFilter.model_validate(segment.filter)
+        )
     segment.size_counted_at = clock.now()
 
 
