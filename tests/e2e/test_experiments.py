@@ -24,6 +24,17 @@ TEXTS = [
 ]
 
 
+def jackets_campaign(api: httpx.Client, label: str) -> tuple[str, int]:
+    """A new draft of the three jacket texts, named uniquely ("Jackets <label> <hex>")."""
+    name = " ".join(part for part in ("Jackets", label, uuid.uuid4().hex[:6]) if part)
+    created = api.post(
+        "/api/v1/orchestrator/campaigns",
+        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
+    )
+    assert created.status_code == 201, created.text
+    return name, created.json()["id"]
+
+
 def sent_by_variant(page: Page, api: httpx.Client, campaign_id: int) -> dict[str, list[Any]]:
     """Waits (a condition, not a time) until the campaign has sent to its whole audience;
     returns the sent deliveries of A and B (each has some)."""
@@ -80,13 +91,7 @@ def test_a_marketer_checks_counts_and_plans_a_test_with_the_certainty_stated(
 def test_test_then_send_waits_for_the_marketer_and_records_the_choice(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "")
 
     log_in(page, server.admin_password)
     page.goto(f"/campaigns/{campaign_id}")
@@ -123,13 +128,7 @@ def test_test_then_send_waits_for_the_marketer_and_records_the_choice(
 def test_a_bandit_campaign_shows_its_traffic_shifting_batch_by_batch(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets bandit {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "bandit")
     rollout = {"mode": "bandit", "batch_size": 3, "interval_minutes": 0.02, "burn_in_per_arm": 1}
     assert api.put(f"/api/v1/experiments/campaigns/{campaign_id}/rollout", json=rollout).is_success
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
@@ -146,13 +145,7 @@ def test_a_bandit_campaign_shows_its_traffic_shifting_batch_by_batch(
 def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets revenue {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "revenue")
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
 
     log_in(page, server.admin_password)
@@ -192,13 +185,7 @@ def test_revenue_per_recipient_shows_which_variant_brings_more_and_how_sure(
 def test_a_bandit_set_to_send_faster_than_its_feedback_warns_the_marketer(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets fast bandit {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "fast bandit")
 
     log_in(page, server.admin_password)
     page.goto(f"/experiments/campaigns/{campaign_id}")
@@ -245,13 +232,7 @@ def as_the_page_writes(p: float) -> str:
 def test_the_chance_to_win_over_time_shows_what_the_sends_and_conversions_say(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets chance {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "chance")
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
 
     log_in(page, server.admin_password)
@@ -309,13 +290,7 @@ def test_the_chance_to_win_over_time_shows_what_the_sends_and_conversions_say(
 def test_submit_says_whether_the_reach_gives_the_test_its_power(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets power {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    name, campaign_id = jackets_campaign(api, "power")
     preview = api.get(f"/api/v1/orchestrator/campaigns/{campaign_id}/launch-preview").json()
     assert 0 < preview["will_receive"] < 2 * 53_211
 
@@ -374,13 +349,7 @@ def test_the_calculator_warns_when_the_sends_do_not_match_the_planned_shares(
 def test_a_variant_whose_opt_outs_pass_the_guardrail_is_flagged_on_the_experiment_page(
     page: Page, server: Server, api: httpx.Client
 ) -> None:
-    name = f"Jackets guardrail {uuid.uuid4().hex[:6]}"
-    created = api.post(
-        "/api/v1/orchestrator/campaigns",
-        json={"name": name, "goal": "Spring jackets", "variants": [{"text": t} for t in TEXTS]},
-    )
-    assert created.status_code == 201, created.text
-    campaign_id = created.json()["id"]
+    _name, campaign_id = jackets_campaign(api, "guardrail")
     assert api.post(f"/api/v1/orchestrator/campaigns/{campaign_id}/submit").is_success
     by_variant = sent_by_variant(page, api, campaign_id)
 
