@@ -10,6 +10,7 @@ import base64
 import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -34,9 +35,7 @@ def load_secret_key(settings: Settings) -> str:
     path = Path(settings.data_dir) / KEY_FILE
     if path.exists():
         return path.read_text().strip()
-    key = generate_secret_key()
-    write_key_file(path, key)
-    return key
+    return create_key_file(path, generate_secret_key())
 
 
 def load_previous_secret_keys(settings: Settings) -> list[str]:
@@ -65,14 +64,33 @@ def generate_secret_key() -> str:
 
 def write_key_file(path: Path, content: str) -> None:
     """Writes a key file readable by its owner only, atomically (a crash leaves the old one)."""
+    temporary = _written_temporary(path, content)
+    os.replace(temporary, path)
+
+
+def create_key_file(path: Path, content: str) -> str:
+    """Creates a key file unless one exists, atomically, and returns the key the file holds:
+    of processes starting at once on a new data directory, the first to link its file wins and
+    the others read that key (each with its own would make the others' secrets unreadable)."""
+    temporary = _written_temporary(path, content)
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        temporary.unlink()
+    return content
+
+
+def _written_temporary(path: Path, content: str) -> Path:
+    """A file beside `path`, of this writer alone, readable by its owner only, on disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    with os.fdopen(fd, "w") as handle:  # mkstemp creates it 0600
         handle.write(content + "\n")
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    return Path(name)
 
 
 def _fernet_key(secret: str, purpose: str) -> bytes:
