@@ -60,7 +60,9 @@ simulator_app = typer.Typer(
 app.add_typer(simulator_app, name="simulator")
 users_app = typer.Typer(help="Users of the admin UI and API.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
-campaigns_app = typer.Typer(help="Campaigns: create one from a brief.", no_args_is_help=True)
+campaigns_app = typer.Typer(
+    help="Campaigns: create one from a brief, clone or re-plan one.", no_args_is_help=True
+)
 app.add_typer(campaigns_app, name="campaigns")
 contacts_app = typer.Typer(help="Contacts: the right to erasure.", no_args_is_help=True)
 app.add_typer(contacts_app, name="contacts")
@@ -702,7 +704,6 @@ def campaigns_create(
     """Create a campaign from a brief: the strategist writes the variants, the safety guard
     scores them, and a risky or AI-written campaign goes to review."""
     from pydantic import ValidationError
-    from rich.table import Table
 
     from marketing_agent.orchestrator import flows
     from marketing_agent.orchestrator.schemas import BriefIn, CampaignCreate
@@ -755,6 +756,52 @@ def campaigns_create(
             campaign = asyncio.run(create())
         except MarketingAgentError as exc:
             _fail(exc)
+    _print_campaign(campaign)
+
+
+@campaigns_app.command("clone")
+def campaigns_clone(
+    campaign_id: Annotated[int, typer.Argument(help="The campaign to clone.")],
+    replan: Annotated[
+        bool,
+        typer.Option(
+            help="Re-plan from its brief: the strategist writes new variants from the brief "
+            "the campaign was planned from (refused when it has none)."
+        ),
+    ] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """A new draft with the same audience, sender, link and timing; its texts copied, or with
+    --replan written again from the campaign's brief. Checked and reviewed like a new one."""
+    from marketing_agent.orchestrator import editing
+
+    settings = _settings(data_dir)
+
+    async def clone() -> Any:
+        async with _database(settings) as db, db.session() as session:
+            campaign = await editing.clone_campaign(
+                session=session,
+                settings=settings,
+                campaign_id=campaign_id,
+                actor="cli",
+                replan=replan,
+            )
+            await session.commit()
+            return campaign
+
+    status = "The strategist is re-planning from the brief…" if replan else "Cloning…"
+    with out().status(status):
+        try:
+            campaign = asyncio.run(clone())
+        except MarketingAgentError as exc:
+            _fail(exc)
+    _print_campaign(campaign)
+
+
+def _print_campaign(campaign: Any) -> None:
+    """Prints a created campaign: its status and risk, strategy, every text and the notes."""
+    from rich.table import Table
+
     out().print(
         f"[green]Campaign {campaign.id}[/] '{campaign.name}': {campaign.status}, risk "
         f"{campaign.risk_score:.2f}, written by {campaign.agent_provider}."

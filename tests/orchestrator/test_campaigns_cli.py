@@ -89,3 +89,65 @@ def test_words_per_language_without_a_language_are_refused(cli_data_dir: Path) -
 
     assert result.exit_code == 2
     assert "--offer-in: 'x' is not LANG=TEXT" in result.output
+
+
+def test_a_campaign_is_re_planned_from_its_brief_or_cloned_as_it_is(cli_data_dir: Path) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app,
+        [
+            "campaigns", "create", "--name", "Boots", "--product", "Winter boots",
+            "--offer", "20% off", "--language", "en", "--language", "de",
+            "--cta-url", "https://shop.example/boots", "--variants", "2",
+        ],
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+
+    replanned = runner.invoke(app, ["campaigns", "clone", "1", "--replan"])
+    copied = runner.invoke(app, ["campaigns", "clone", "1"])
+
+    assert replanned.exit_code == 0, replanned.output
+    assert "Campaign 2" in replanned.output and "'Boots (copy)': draft" in replanned.output
+    assert "Winter boots: 20% off." in replanned.output, "written again from the brief"
+    assert "20 % Rabatt." in replanned.output, "in every language of the brief"
+    assert "written by offline" in replanned.output
+    assert copied.exit_code == 0, copied.output
+    assert "Campaign 3" in copied.output and "Winter boots: 20% off." in copied.output
+
+
+def test_a_campaign_without_a_brief_is_not_re_planned_and_says_how_to_clone_it(
+    cli_data_dir: Path,
+) -> None:
+    async def hand_written() -> int:
+        from marketing_agent.orchestrator import flows
+        from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
+
+        settings = get_settings()
+        database = Database(settings.resolved_database_url)
+        async with database.session() as session:
+            campaign = await flows.create_campaign(
+                session=session,
+                settings=settings,
+                campaign_in=CampaignCreate(
+                    name="Hand",
+                    goal="Boots",
+                    variants=[VariantIn(text="Boots are in. STOP to opt out.")],
+                ),
+                actor="test",
+            )
+            await session.commit()
+        await database.dispose()
+        return campaign.id
+
+    campaign_id = asyncio.run(hand_written())
+    runner = CliRunner()
+
+    refused = runner.invoke(app, ["campaigns", "clone", str(campaign_id), "--replan"])
+    unknown = runner.invoke(app, ["campaigns", "clone", "999", "--replan"])
+
+    assert refused.exit_code == 2, refused.output
+    assert "was not planned from a brief" in refused.output
+    assert "clone it without re-planning" in refused.output
+    assert unknown.exit_code == 2, unknown.output
+    assert "999" in unknown.output or "not found" in unknown.output.lower()
+    assert "Campaign 2" not in refused.output + unknown.output
