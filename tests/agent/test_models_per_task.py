@@ -1,9 +1,13 @@
 """MA_AGENT_MODELS: each piece of strategist work on a model of its own (a large model plans, a
-small one answers chat questions), as the model server receives it."""
+small one answers chat questions), as the model server receives it; the default Claude model is
+one the installed SDK knows."""
 
 from __future__ import annotations
 
+from typing import Literal, get_args, get_origin
+
 import pytest
+from anthropic.types import ModelParam
 
 from marketing_agent.agent import service as agent
 from marketing_agent.core.db import Database
@@ -44,3 +48,14 @@ def test_a_task_that_does_not_exist_is_refused(monkeypatch: pytest.MonkeyPatch) 
 
     with pytest.raises(ValueError, match="sending"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_default_claude_model_is_one_the_installed_sdk_lists() -> None:
+    listed = {
+        name
+        for member in get_args(ModelParam)
+        if get_origin(member) is Literal
+        for name in get_args(member)
+    }
+
+    assert Settings.model_fields["anthropic_model"].default in listed
