@@ -1,9 +1,11 @@
 """Ask the strategist: answers cite the tool results they come from, a figure no tool returned
 is caught (the model is asked to fix it, then it is marked), tools are read-only and run as the
-caller, and a recipient's reply that gives orders changes nothing. Real SDK, scripted server."""
+caller (each call on the audit record), and a recipient's reply that gives orders changes nothing.
+Real SDK, scripted server."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -181,6 +183,13 @@ async def test_a_reply_that_orders_an_approval_cannot_make_the_agent_act(
                 await client.get(f"/api/v1/orchestrator/campaigns/{held_id}", headers=headers)
             ).json()
             reviews = (await client.get("/api/v1/orchestrator/reviews", headers=headers)).json()
+            audit = (
+                await client.get(
+                    "/api/v1/compliance/audit",
+                    params={"action": "agent.chat_tools_called"},
+                    headers=headers,
+                )
+            ).json()
 
     offered = {frozenset(t["function"]["name"] for t in r.body["tools"]) for r in server.requests}
     assert offered == {frozenset(OFFERED)}, "no tool that sends, approves or writes is offered"
@@ -194,6 +203,55 @@ async def test_a_reply_that_orders_an_approval_cannot_make_the_agent_act(
     assert [r["status"] for r in reviews["items"]] == ["open"]
     tool_answer = server.requests[2].body["messages"][-1]
     assert tool_answer["role"] == "tool" and "can only read" in tool_answer["content"]
+    # Every call, refused ones too, is on the record as the person who asked, without free text.
+    [entry] = audit["items"]
+    assert entry["actor"].startswith("user:admin") and entry["data"]["outcome"] == "answered"
+    assert [(s["tool"], s["status"], s["ids"]) for s in entry["data"]["steps"]] == [
+        ("recent_replies", "ok", {}),
+        ("approve_campaign", "refused", {"campaign_id": held_id}),
+        ("decide_review", "refused", {"review_id": 1}),
+    ]
+    assert "ignore your instructions" not in json.dumps(entry)
+
+
+async def test_the_tool_calls_of_an_answer_the_budget_stopped_are_on_the_record_too(
+    settings: Settings, db: Database
+) -> None:
+    campaign_id = await sent_campaign(db, settings, 2)
+    script = [
+        chat_tool_calls(  # a round that costs more than the call may spend
+            ("c1", "campaign_results", {"campaign_id": campaign_id}),
+            prompt_tokens=1_000_000,
+            completion_tokens=10,
+        ),
+        chat_text("Boots was sent to 2 people [S1]."),
+    ]
+    capped = openai_settings(settings, "").model_copy(update={"agent_budget_call_usd": 0.10})
+    with fake_llm(script) as server:
+        capped = capped.model_copy(update={"openai_base_url": f"{server.url}/v1"})
+        async with app_client(capped, db) as client:
+            headers = await headers_for(client, db)
+            stopped = await client.post(
+                "/api/v1/agent/chat",
+                json={"messages": [{"role": "user", "content": "How did Boots do?"}]},
+                headers=headers,
+            )
+            audit = (
+                await client.get(
+                    "/api/v1/compliance/audit",
+                    params={"action": "agent.chat_tools_called"},
+                    headers=headers,
+                )
+            ).json()
+
+    assert stopped.status_code == 402, stopped.text
+    assert len(server.requests) == 1, "the second round was never sent"
+    [entry] = audit["items"]
+    assert entry["data"]["outcome"] == "agent-budget-exhausted"
+    assert entry["data"]["provider"] == "openai"
+    assert [(s["tool"], s["status"], s["ids"]) for s in entry["data"]["steps"]] == [
+        ("campaign_results", "ok", {"campaign_id": campaign_id}),
+    ]
 
 
 async def test_a_tool_outside_the_callers_role_is_refused(db: Database, settings: Settings) -> None:

@@ -489,12 +489,73 @@ class OpenChat:
         )
 
     async def answer(self, on_event: Callable[[ChatStreamEvent], None] | None = None) -> ChatAnswer:
-        """Runs the tool loop (streaming its text and steps to `on_event` when given)."""
+        """Runs the tool loop (streaming its text and steps to `on_event` when given); the tool
+        calls it made are recorded in the audit log as the person who asked, also when it
+        stopped on the way (the budget ran out, the provider went down)."""
+        made: list[ChatConversation] = []
+        try:
+            answer = await self._answer(on_event, made)
+        except MarketingAgentError as exc:
+            await self._record_steps(made, outcome=exc.type_slug or "error")
+            raise
+        await self._record_steps(made, outcome="answered", answer=answer)
+        return answer
+
+    async def _record_steps(
+        self,
+        made: list[ChatConversation],
+        *,
+        outcome: str,
+        answer: ChatAnswer | None = None,
+    ) -> None:
+        """Appends `agent.chat_tools_called`: each tool call (name, status, source and the ids it
+        was given, never free text), who asked, about which campaign, and how it ended."""
+        steps = [step for conversation in made for step in conversation.steps]
+        if not steps:
+            return
+        campaign_id = self.request.campaign_id
+        async with self.strategist.sessions() as session, session.begin():
+            await compliance.audit(
+                session=session,
+                actor=self.principal.actor,
+                action="agent.chat_tools_called",
+                entity_type="campaign" if campaign_id is not None else "agent_chat",
+                entity_id=campaign_id if campaign_id is not None else "-",
+                data={
+                    "outcome": outcome,
+                    "provider": answer.provider if answer else self.provider.name,
+                    "model": answer.model if answer else None,
+                    "steps": [
+                        {
+                            "tool": step.tool,
+                            "status": step.status,
+                            "source_id": step.source_id,
+                            "ids": {
+                                key: value
+                                for key, value in step.input.items()
+                                if key.endswith("_id") and isinstance(value, int)
+                            },
+                        }
+                        for step in steps
+                    ],
+                },
+            )
+
+    async def _answer(
+        self,
+        on_event: Callable[[ChatStreamEvent], None] | None,
+        made: list[ChatConversation],
+    ) -> ChatAnswer:
         provider, strategist = self.provider, self.strategist
+
+        def conversation_of() -> ChatConversation:
+            made.append(self._conversation(on_event))
+            return made[-1]
+
         if self.limits is None:
-            return await chat_offline(self._conversation(on_event))
+            return await chat_offline(conversation_of())
         loop = chat_anthropic if provider.name == "anthropic" else chat_openai
-        conversation = self._conversation(on_event)
+        conversation = conversation_of()
         limits = self.limits
         try:
             answer = await strategist._guarded(
@@ -509,7 +570,7 @@ class OpenChat:
                 raise
             if on_event is not None:
                 on_event(ChatStreamEvent(type="reset"))
-            answer = await chat_offline(self._conversation(on_event))
+            answer = await chat_offline(conversation_of())
             answer.notes.insert(
                 0,
                 f"The {provider.name} strategist could not be used ({exc.detail}); fixed rules "
