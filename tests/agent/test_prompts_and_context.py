@@ -52,13 +52,15 @@ def test_the_version_changes_with_the_wording() -> None:
     assert prompts.prompt_version(one).startswith("plan_system@1 #")
 
 
-async def test_a_campaign_records_the_prompt_version_it_was_written_with(
+async def test_a_campaign_records_the_prompt_version_and_the_tools_it_was_written_with(
     settings: Settings, db: Database
 ) -> None:
     sender_id = await make_sender(db)
-    with fake_llm(
-        [chat_tool_calls(("c1", "submit_plan", SUBMISSION), prompt_tokens=9, completion_tokens=9)]
-    ) as server:
+    script = [
+        chat_tool_calls(("c1", "describe_audience", {}), prompt_tokens=9, completion_tokens=9),
+        chat_tool_calls(("c2", "submit_plan", SUBMISSION), prompt_tokens=9, completion_tokens=9),
+    ]
+    with fake_llm(script) as server:
         llm = settings.model_copy(
             update={"llm_provider": "openai", "openai_base_url": f"{server.url}/v1"}
         )
@@ -76,6 +78,7 @@ async def test_a_campaign_records_the_prompt_version_it_was_written_with(
     created = next(e for e in entries if e.action == "campaign.created")
     assert created.data["prompt_version"] == prompts.PLAN_PROMPT_VERSION
     assert created.data["ai_generated"] is True
+    assert created.data["tool_calls"] == ["describe_audience", "submit_plan"]
     assert (usage.prompt_version, usage.campaign_id) == (prompts.PLAN_PROMPT_VERSION, campaign.id)
 
 

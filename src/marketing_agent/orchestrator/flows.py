@@ -136,6 +136,7 @@ async def create_campaign(
             "ai_generated": is_ai_generated(campaign.agent_provider),
             "variants": len(campaign.variants),
             "prompt_version": draft.prompt_version,
+            "tool_calls": list(draft.tool_calls),
         },
     )
     if await _needs_review(session=session, settings=settings, campaign=campaign):
@@ -265,6 +266,7 @@ class _Draft:
     notes: tuple[str, ...] = ()
     usage_id: int | None = None
     prompt_version: str = ""
+    tool_calls: tuple[str, ...] = ()  # the tools the strategist called, in order
 
 
 async def _draft_variants(
@@ -316,6 +318,7 @@ async def _draft_variants(
         notes=tuple(plan.notes),
         usage_id=plan.usage_id,
         prompt_version=plan.prompt_version,
+        tool_calls=tuple(call.name for call in plan.tool_calls),
     )
 
 
