@@ -16,8 +16,10 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.errors import Unavailable
 from marketing_agent.core.settings import Settings
 from tests.agent.factories import SUBMISSION, ToolSpy, app_client, brief, claude_settings
-from tests.agent.fake_llm import claude_error, claude_message, fake_llm, tool_use
-from tests.factories import headers_for
+from tests.agent.fake_llm import chat_tool_calls, claude_error, claude_message, fake_llm, tool_use
+from tests.agent.test_chat import ask, chat_text, openai_settings
+from tests.agent.test_reply_inbox import reply, subscribed_contact
+from tests.factories import headers_for, make_sender
 
 
 async def spend(db: Database, usd_micros: int) -> None:
@@ -160,3 +162,27 @@ async def test_the_provider_receives_no_phone_email_or_username_of_a_contact(
     assert "[PHONE]" in sent and "[EMAIL]" in sent and "[USERNAME]" in sent
     assert "about the boots" in sent, "the rest of the brief still reaches the model"
     assert plan.provider == "anthropic"
+
+
+async def test_an_openai_compatible_server_receives_no_phone_email_or_username_from_the_chat(
+    settings: Settings, db: Database
+) -> None:
+    sender_id = await make_sender(db)
+    await subscribed_contact(db, sender_id, 7_400_001, "en")
+    text = "Call me on +44 20 7946 0958 or write to jane.doe@example.com, I'm @jane_doe_shop"
+    await reply(db, sender_id, 7_400_001, text)
+    script = [
+        chat_tool_calls(("c1", "recent_replies", {}), prompt_tokens=200, completion_tokens=20),
+        chat_text("One customer asks to be called back [S1]."),
+    ]
+    with fake_llm(script) as server:
+        async with app_client(openai_settings(settings, server.url), db) as client:
+            headers = await headers_for(client, db)
+            answer = await ask(client, headers, "Anything from jane.doe@example.com?")
+
+    assert [s["status"] for s in answer["steps"]] == ["ok"]
+    sent = json.dumps([r.body for r in server.requests], ensure_ascii=False)
+    for value in ["+44 20 7946 0958", "jane.doe@example.com", "@jane_doe_shop", "7400001"]:
+        assert value not in sent
+    assert "[PHONE]" in sent and "[EMAIL]" in sent and "[USERNAME]" in sent
+    assert "Call me on" in sent, "the rest of the reply still reaches the model"
