@@ -147,3 +147,40 @@ async def test_no_send_time_is_proposed_without_reads_or_clicks_to_go_by(
 
     assert answer["schedule_proposals"] == []
     assert "no data" in answer["sources"][0]["data"]["note"]
+
+
+async def test_the_reach_of_a_campaign_not_yet_created_is_estimated_for_its_audience(
+    settings: Settings, db: Database
+) -> None:
+    sender_id = await make_sender(db)
+    await make_contacts(db, 4, sender_id=sender_id)
+    script = [
+        chat_tool_calls(
+            ("c1", "estimate_reach", {}),
+            ("c2", "estimate_reach", {"segment_id": 999}),
+            prompt_tokens=300,
+            completion_tokens=30,
+        ),
+        chat_text("A campaign to everyone would reach 4 people [S1]."),
+    ]
+    with fake_llm(script) as server:
+        async with app_client(openai_settings(settings, server.url), db) as client:
+            headers = await headers_for(client, db)
+            response = await client.post(
+                "/api/v1/agent/chat",
+                json={"messages": [{"role": "user", "content": "Who could a campaign reach?"}]},
+                headers=headers,
+            )
+            campaigns = (await client.get("/api/v1/orchestrator/campaigns", headers=headers)).json()
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [s["status"] for s in answer["steps"]] == ["ok", "error"]
+    reach = answer["sources"][0]["data"]
+    assert reach["new_campaign"] is True and reach["segment_id"] is None
+    assert (reach["audience"], reach["will_receive"], reach["without_consent"]) == (4, 4, 0)
+    assert reach["expected_duration_s"] == round(4 / reach["rate_per_s"], 1)
+    assert answer["unverified_figures"] == [], answer["answer"]
+    unknown = server.requests[1].body["messages"][-1]
+    assert unknown["role"] == "tool" and "999" in unknown["content"]
+    assert campaigns["total"] == 0, "estimating creates nothing"

@@ -64,7 +64,15 @@ class DraftCampaign(BaseModel):
 
 
 class EstimateReach(BaseModel):
-    campaign_id: DbId
+    campaign_id: DbId | None = Field(
+        None, description="An existing campaign; leave out to estimate a new one's audience."
+    )
+    segment_id: DbId | None = Field(
+        None, description="Without a campaign: the segment to send to (all contacts if none)."
+    )
+    sender_id: DbId | None = Field(
+        None, description="Without a campaign: the sender (the first active one if none)."
+    )
 
 
 class ProposedVariantIn(BaseModel):
@@ -196,14 +204,25 @@ def chat_tools(
     async def estimate_reach(args: BaseModel) -> Any:
         assert isinstance(args, EstimateReach)
         async with sessions() as session:
-            preview = await orchestrator.launch_preview(
-                session=session, settings=settings, campaign_id=args.campaign_id
-            )
+            if args.campaign_id is not None:
+                preview = await orchestrator.launch_preview(
+                    session=session, settings=settings, campaign_id=args.campaign_id
+                )
+                of: dict[str, Any] = {"campaign_id": args.campaign_id}
+            else:
+                preview = await orchestrator.audience_launch_preview(
+                    session=session,
+                    settings=settings,
+                    segment_id=args.segment_id,
+                    sender_id=args.sender_id,
+                )
+                of = {"segment_id": args.segment_id, "new_campaign": True}
         return {
-            "campaign_id": args.campaign_id,
+            **of,
             **preview.model_dump(mode="json"),
             "note": "If it started now: the audience less those without consent and those over "
-            "the frequency cap; the duration is at the sender's rate limit.",
+            "the frequency cap; the duration is at the sender's rate limit"
+            + ("." if args.campaign_id else ", under the workspace's default quiet hours."),
         }
 
     async def campaign_of(campaign_id: int) -> Any:
@@ -343,7 +362,8 @@ def chat_tools(
             "estimate_reach",
             "Returns whom a campaign would reach if it started now: its audience, those without "
             "consent, those over the frequency cap, those who wait for quiet hours to end, the "
-            "sender's rate and how long sending takes.",
+            "sender's rate and how long sending takes. Give an existing campaign, or a segment "
+            "(or nothing: all contacts) to estimate a campaign not yet created.",
             EstimateReach,
             Permission.READ,
             estimate_reach,

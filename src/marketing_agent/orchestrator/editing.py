@@ -3,6 +3,8 @@ back to review), clone, archive; and the numbers shown before Submit (reach, cap
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent import service as agent
 from marketing_agent.compliance import service as compliance
-from marketing_agent.core import clock
+from marketing_agent.core import clock, validation
 from marketing_agent.core.db import in_chunks
 from marketing_agent.core.errors import Conflict, ValidationFailed, field_error
 from marketing_agent.core.settings import Settings
@@ -292,6 +294,19 @@ async def archive_campaign(
     return campaign
 
 
+@dataclass(frozen=True)
+class _Launch:
+    """What a launch preview is computed from: a campaign's audience, sender and timing."""
+
+    segment_id: int | None
+    sender_id: int
+    purpose: str
+    start_at: datetime | None
+    send_window: str | None
+    quiet_hours: str | None
+    timezone: str | None
+
+
 async def launch_preview(
     *, session: AsyncSession, settings: Settings, campaign_id: int
 ) -> LaunchPreview:
@@ -299,6 +314,42 @@ async def launch_preview(
     without consent and those over the frequency cap, how many wait for quiet hours to end,
     and how long sending takes at the sender's limit."""
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
+    launch = _Launch(
+        segment_id=campaign.segment_id,
+        sender_id=campaign.sender_id,
+        purpose=campaign.purpose,
+        start_at=campaign.start_at,
+        send_window=campaign.send_window,
+        quiet_hours=campaign.quiet_hours,
+        timezone=campaign.timezone,
+    )
+    return await _preview(session=session, settings=settings, campaign=launch)
+
+
+async def audience_launch_preview(
+    *, session: AsyncSession, settings: Settings, segment_id: int | None, sender_id: int | None
+) -> LaunchPreview:
+    """Returns what a new marketing campaign to the segment (all contacts when None) from the
+    sender (the first active one when None) would reach if it started now, under the
+    workspace's default quiet hours and time zone; nothing is created."""
+    if segment_id is not None:
+        await service.get_segment_or_raise(session=session, segment_id=segment_id)
+    quiet = validation.parse_optional_window(settings.quiet_hours)
+    launch = _Launch(
+        segment_id=segment_id,
+        sender_id=await flows.resolve_sender(session=session, sender_id=sender_id),
+        purpose="marketing",
+        start_at=None,
+        send_window=None,
+        quiet_hours=str(quiet) if quiet else None,
+        timezone=settings.default_timezone,
+    )
+    return await _preview(session=session, settings=settings, campaign=launch)
+
+
+async def _preview(
+    *, session: AsyncSession, settings: Settings, campaign: _Launch
+) -> LaunchPreview:
     audience = [
         cid
         for cid, _ in await service.audience_contact_ids(

@@ -183,7 +183,8 @@ def _timing_fields(settings: Settings, campaign_in: CampaignCreate) -> dict[str,
     return fields
 
 
-async def _resolve_sender(*, session: AsyncSession, sender_id: int | None) -> int:
+async def resolve_sender(*, session: AsyncSession, sender_id: int | None) -> int:
+    """Returns the sender's id after checking it exists, else the first active sender's."""
     if sender_id is not None:
         sender = await telegram.get_sender_or_raise(session=session, sender_id=sender_id)
         return sender.id
@@ -324,7 +325,7 @@ async def _draft_variants(
 
 async def _check_references(*, session: AsyncSession, campaign_in: CampaignCreate) -> int:
     """Returns the campaign's sender id after checking it and the segment exist."""
-    sender_id = await _resolve_sender(session=session, sender_id=campaign_in.sender_id)
+    sender_id = await resolve_sender(session=session, sender_id=campaign_in.sender_id)
     if campaign_in.segment_id is not None:
         await service.get_segment_or_raise(session=session, segment_id=campaign_in.segment_id)
     return sender_id

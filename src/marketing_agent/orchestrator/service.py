@@ -852,3 +852,15 @@ async def launch_preview(
     from marketing_agent.orchestrator import editing  # editing builds on this module
 
     return await editing.launch_preview(session=session, settings=settings, campaign_id=campaign_id)
+
+
+async def audience_launch_preview(
+    *, session: AsyncSession, settings: Settings, segment_id: int | None, sender_id: int | None
+) -> LaunchPreview:
+    """Returns whom a new campaign to the segment (all contacts when None) would reach if it
+    started now, and how long it takes at the sender's limit; nothing is created."""
+    from marketing_agent.orchestrator import editing  # editing builds on this module
+
+    return await editing.audience_launch_preview(
+        session=session, settings=settings, segment_id=segment_id, sender_id=sender_id
+    )
