@@ -298,6 +298,18 @@ def test_figures_are_supported_by_counts_rates_and_amounts_only() -> None:
     assert strip_unsupported("12% clicked", ["12%"]) == "[unverified figure] clicked"
 
 
+def test_a_timestamp_in_a_tool_result_supports_no_figure() -> None:
+    sources = [{"sent": 12, "finished_at": "2026-12-02T21:40:13.250000+00:00", "at": "09:15"}]
+
+    assert unsupported_figures(
+        "Sent to 12 [S1]; 40% bought, 13 of them by 15:00.", sources=sources
+    ) == [
+        "40%",
+        "13",
+    ]
+    assert unsupported_figures("It finished on 2026-12-02 at 21:40 [S1].", sources=sources) == []
+
+
 async def test_a_planning_conversation_ends_in_a_draft_a_person_creates_with_one_click(
     settings: Settings, db: Database
 ) -> None:

@@ -2,7 +2,8 @@
 
 `unsupported_figures` lists the numbers of an answer that no tool returned (a count, a rate
 shown as a percentage of a returned fraction, an amount in dollars of returned micro-USD are
-supported; numbers the person wrote in their question and citation markers "[S2]" are exempt).
+supported; numbers the person wrote in their question, citation markers "[S2]" and dates and
+times are exempt: a timestamp's "…T21:40:13" in a tool result supports no "40%").
 The chat asks the model to fix such an answer once, then replaces what is still unsupported by
 "[unverified figure]" and says so: the user never reads an invented number as a fact.
 """
@@ -16,6 +17,11 @@ from typing import Any
 
 UNVERIFIED = "[unverified figure]"
 _CITATION = re.compile(r"\[S\d+(?:\s*,\s*S\d+)*\]")
+# 2026-12-02 · 2026-12-02T21:40:13.5+00:00 · 21:40 · 21:40:13: dates and clock times, not figures.
+_DATETIME = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
+    r"|\b\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\b"
+)
 # 1,234 · 1 234 · 12.5 · 12,5 · 40% · $3.20 · -2 ; not the digits inside words ("A1", "v2").
 _NUMBER = re.compile(
     r"(?<![\w.,])[-+]?\$?(?:\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?\s?%?(?![\w])"
@@ -23,8 +29,9 @@ _NUMBER = re.compile(
 
 
 def figures_in(text: str) -> list[str]:
-    """Returns the figures of `text` as written, citation markers left out."""
-    return [m.group(0).strip() for m in _NUMBER.finditer(_CITATION.sub(" ", text))]
+    """Returns the figures of `text` as written, citation markers, dates and times left out."""
+    plain = _DATETIME.sub(" ", _CITATION.sub(" ", text))
+    return [m.group(0).strip() for m in _NUMBER.finditer(plain)]
 
 
 def numbers_in(value: Any) -> set[Decimal]:
