@@ -12,11 +12,12 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from marketing_agent.core import clock
 from marketing_agent.core.clock import VirtualClock
 from marketing_agent.core.crypto import SecretBox
 from marketing_agent.core.db import Database
 from marketing_agent.core.settings import Settings
-from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator import flows, queue
 from marketing_agent.orchestrator import service as orchestrator
 from marketing_agent.orchestrator.worker import DeliveryWorker, journal_group_size
 from marketing_agent.telegram import service as telegram
@@ -287,3 +288,48 @@ async def test_a_group_contact_is_sent_as_a_group_chat(
 
     assert (await counts(db, campaign_id)).sent == 1
     assert (await simulator_of(db, sender_id)).stats.max_group_per_min == 1
+
+
+async def test_a_stalled_workers_send_after_its_row_was_dead_lettered_is_recorded_as_sent(
+    any_db: Database, settings: Settings, virtual_clock: VirtualClock
+) -> None:
+    """On a loaded machine a live worker can miss its lease renewals: after the fifth loss in a
+    row recovery dead-letters the row, yet the worker that held it last may still send it. What
+    it then records is the truth the campaign shows (sent, not dead)."""
+    db = any_db
+    sender_id = await make_sender(db)
+    await make_contacts(db, 1, sender_id=sender_id)
+    campaign_id = await start_campaign(db, settings, sender_id=sender_id)
+
+    for attempt in range(1, queue.MAX_ATTEMPTS + 1):
+        async with db.session() as session:
+            (held,) = await queue.claim(
+                session,
+                campaign_id=campaign_id,
+                worker_id=f"w{attempt}",
+                limit=10,
+                lease_s=LEASE_S,
+                now=clock.now(),
+            )
+        virtual_clock.advance(LEASE_S + 1)  # the worker stalls past its lease
+        async with db.session() as session:
+            await queue.recover_expired(session, now=clock.now(), idempotent_senders={sender_id})
+    lost = await counts(db, campaign_id)
+    assert (lost.dead, lost.queued, held.attempts) == (1, 0, queue.MAX_ATTEMPTS)
+
+    async with db.session() as session:
+        written = await queue.record(
+            session,
+            worker_id=f"w{queue.MAX_ATTEMPTS - 1}",  # an earlier worker knows nothing now
+            outcomes=queue.Outcomes(sent=[(held.id, 7)]),
+            now=clock.now(),
+        )
+        assert written == 0
+        written = await queue.record(
+            session,
+            worker_id=f"w{queue.MAX_ATTEMPTS}",
+            outcomes=queue.Outcomes(sent=[(held.id, 8)]),
+            now=clock.now(),
+        )
+    final = await counts(db, campaign_id)
+    assert written == 1 and (final.sent, final.dead) == (1, 0)

@@ -53,6 +53,7 @@ QUEUED, SENDING, SENT, FAILED, SKIPPED, DEAD, IN_DOUBT = DeliveryStatus
 # and a re-drive must not need to reopen it.
 CLAIMABLE_CAMPAIGNS = (CampaignStatus.RUNNING.value, CampaignStatus.COMPLETED.value)
 MAX_ATTEMPTS = 5
+LOST_TOO_OFTEN = "worker_lost_too_often"  # recovery's dead letter; its last worker may still write
 BACKOFF_BASE_S = 2.0
 BACKOFF_CAP_S = 300.0
 _TABLE: Table = Delivery.__table__  # type: ignore[assignment]
@@ -267,9 +268,9 @@ async def recover_expired(
                 **released,
             },
         ),
-        (dead, {"status": DEAD, "reason": "worker_lost_too_often", **released}),
-        # claimed_by stays: the operator sees which worker was lost, and that worker, if it was
-        # only stalled, can still write what really happened.
+        # claimed_by stays on both: the operator sees which worker was lost, and that worker,
+        # if it was only stalled (a loaded machine), can still write what really happened.
+        (dead, {"status": DEAD, "reason": LOST_TOO_OFTEN}),
         (doubt, {"status": IN_DOUBT, "reason": "worker_lost_mid_send"}),
     ):
         for chunk in in_chunks(ids):
@@ -293,13 +294,19 @@ async def record(
     """Writes a chunk's outcomes; returns how many rows this worker still held and wrote.
 
     A row whose lease was taken back meanwhile is left as recovery set it, unless recovery made it
-    `in_doubt`: then this worker knows what happened and says so. With `campaign_id`, the
-    deliveries decided not to be sent (skipped, dead-lettered) are audited, one entry a call.
+    `in_doubt`, or dead-lettered it for losing its workers too often: then this worker knows what
+    happened and says so (a stalled worker's send is not shown as never made). With
+    `campaign_id`, the deliveries decided not to be sent (skipped, dead-lettered) are audited,
+    one entry a call.
     """
     held = and_(
         _TABLE.c.id == bindparam("b_id"),
         _TABLE.c.claimed_by == worker_id,
-        or_(_TABLE.c.status == SENDING, _TABLE.c.status == IN_DOUBT),
+        or_(
+            _TABLE.c.status == SENDING,
+            _TABLE.c.status == IN_DOUBT,
+            and_(_TABLE.c.status == DEAD, _TABLE.c.reason == LOST_TOO_OFTEN),
+        ),
     )
     written = 0
     if outcomes.sent:
