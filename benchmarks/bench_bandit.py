@@ -7,9 +7,16 @@ Feedback is late. Delays are the simulator's recipient behaviour (exponential re
 30 s, convert 600 s: about 20 minutes to a conversion) or a real-life 4-hour mean; the send is
 spread over 12 hours or goes at full speed (30 msg/s: 20,000 in 11 minutes). Each conversion is
 drawn, the capture is expected conversions (sum of the true rates of the arms sent) over the
-oracle's. Environment: MA_BENCH_BANDIT_SEEDS (default 20), MA_BENCH_BANDIT_POLICIES (a comma
+oracle's. Environment: MA_BENCH_BANDIT_SEEDS (default 20; MA_BENCH_BANDIT_FIRST_SEED, default 0,
+for further seeds in another run), MA_BENCH_BANDIT_POLICIES (a comma
 list of equal, test-then-send, bandit, bandit-plain, bandit-maturity, bandit-maturity-stop;
 default the first three). With a stopping policy, pick is whether the declared winner is the best.
+
+Paired by seed: a seed draws its 20,000 recipients once (each one's uniform draw, converting
+under arm k when it is below k's rate, and each one's delay), the same for every policy; only
+the policy's own choices differ. With the equal split among the policies, each other policy's
+row also prints its gain over the equal split: the mean of the per-seed differences in capture,
+in points of the oracle, with its 95% interval (t over the seeds).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
@@ -38,6 +46,7 @@ from marketing_agent.experiments.stats import ArmCounts
 RECIPIENTS = 20_000
 BATCH = 100
 SEEDS = int(os.environ.get("MA_BENCH_BANDIT_SEEDS", "20"))
+FIRST_SEED = int(os.environ.get("MA_BENCH_BANDIT_FIRST_SEED", "0"))  # more seeds in a second run
 POLICIES = os.environ.get("MA_BENCH_BANDIT_POLICIES", "equal,test-then-send,bandit").split(",")
 CASES = {
     "3 arms 2%/2.5%/3.5%": [0.02, 0.025, 0.035],
@@ -60,6 +69,9 @@ class Campaign:
         self, rng: np.random.Generator, rates: Sequence[float], duration_s: float, delay: str
     ):
         self.rng, self.rates, self.delay = rng, np.array(rates), delay
+        # The recipients come first from the seed's stream, so every policy meets the same ones.
+        self.draw = rng.random(RECIPIENTS)
+        self.delay_s = delays(rng, RECIPIENTS, delay)
         self.send_times = np.linspace(0.0, duration_s, RECIPIENTS, endpoint=False)
         self.arm = np.full(RECIPIENTS, -1)
         self.converted_at = np.full(RECIPIENTS, np.inf)
@@ -69,8 +81,8 @@ class Campaign:
         arms = self.rng.choice(len(self.rates), size=count, p=np.asarray(weights))
         rows = slice(self.sent, self.sent + count)
         self.arm[rows] = arms
-        converts = self.rng.random(count) < self.rates[arms]
-        at = self.send_times[rows] + delays(self.rng, count, self.delay)
+        converts = self.draw[rows] < self.rates[arms]
+        at = self.send_times[rows] + self.delay_s[rows]
         self.converted_at[rows] = np.where(converts, at, np.inf)
         self.sent += count
 
@@ -216,34 +228,57 @@ ROWS = os.environ.get("MA_BENCH_BANDIT_ROWS")  # e.g. "5 arms 3.0-3.4%/4 h/full 
 def main() -> None:
     started = time.perf_counter()
     print(
-        f"{RECIPIENTS} recipients, {SEEDS} seeds: mean capture of the oracle and share of seeds "
-        "whose final pick is the best arm (each ±95% CI); bandit minus equal split, paired by seed"
+        f"{RECIPIENTS} recipients, {SEEDS} seeds from {FIRST_SEED}: mean capture of the oracle and "
+        "share of seeds whose final pick is the best arm (each ±95% CI); gain: minus the equal "
+        "split, paired by seed (the same recipients), mean and 95% interval"
     )
     for case, rates in CASES.items():
         for delay in ("simulator", "4 h"):
             for speed, duration in SPEEDS_S.items():
                 if ROWS and f"{case}/{delay}/{speed}" not in ROWS.split(","):
                     continue
-                row = []
+                row, captures = [], {}
                 for name, policy in POLICY_FUNCTIONS.items():
                     if name not in POLICIES:
                         continue
+                    cpu = time.process_time()
                     outcomes = [
                         policy(np.random.default_rng(seed), rates, duration, delay)
-                        for seed in range(SEEDS)
+                        for seed in range(FIRST_SEED, FIRST_SEED + SEEDS)
                     ]
                     capture = np.array([c for c, _ in outcomes])
                     picks = np.array([float(p) for _, p in outcomes])
-                    row.append(
+                    captures[name] = capture
+                    cell = (
                         f"{name} {capture.mean():.1%} ±{_half(capture):.1%} "
                         f"pick {picks.mean():.0%} ±{_half(picks):.0%}"
                     )
+                    if name != "equal" and "equal" in captures:
+                        cell += f", gain {_paired_gain(capture - captures['equal'])}"
+                    row.append(f"{cell} ({time.process_time() - cpu:.0f} s CPU)")
                 print(f"| {case} | delay {delay} | {speed} | " + " | ".join(row) + " |", flush=True)
     print(f"took {time.perf_counter() - started:.0f} s")
 
 
 def _half(values: np.ndarray) -> float:
     return 1.96 * float(np.std(values, ddof=1)) / np.sqrt(len(values))
+
+
+def _paired_gain(differences: np.ndarray) -> str:
+    """The mean per-seed gain in points of the oracle, its 95% t interval, and how many seeds
+    the policy beat the equal split in."""
+    mean = 100 * float(differences.mean())
+    half = (
+        100
+        * float(stats.t.ppf(0.975, len(differences) - 1))
+        * float(np.std(differences, ddof=1))
+        / np.sqrt(len(differences))
+    )
+    wins = int(np.sum(differences > 0))
+    return (
+        f"{mean:+.2f} points [{mean - half:+.2f}, {mean + half:+.2f}], "
+        f"ahead in {wins}/{len(differences)} seeds"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ null, any declaration). Rules: the Bayesian rule as campaigns run it (every arm 
 chance to be best >= 95%), and the same with the sequential engine's agreement (the leader's
 always-valid p-value against every other arm <= 5% / (arms - 1)). Environment: MA_BENCH_STOP_SEEDS
 (default 1000), MA_BENCH_STOP_POLICY (equal or bandit), MA_BENCH_STOP_CASES (a part of the
-cases' names: only those).
+cases' names: only those), MA_BENCH_STOP_DELAYS (a comma list of none, simulator, 4 h). The ±
+and [low, high] are 95% Wilson intervals over the seeds (a rate of 0 of 40 is not "±0").
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ CASES = {
     "2 arms 3.0% / 3.3%": [0.030, 0.033],
     "3 arms 3.0 / 3.1 / 3.3%": [0.030, 0.031, 0.033],
 }
-DELAYS = ("none", "simulator", "4 h")
+DELAYS = tuple(os.environ.get("MA_BENCH_STOP_DELAYS", "none,simulator,4 h").split(","))
 RULE = DecisionRule(min_trials_per_arm=100, chance_to_win=0.95)
 
 
@@ -102,16 +103,21 @@ def main() -> None:
                     wrong[name] += winner is not None and winner != best
                     right[name] += winner is not None and winner == best
             cells = [
-                f"{name}: wrong {w / SEEDS:.1%} ±{_half(w / SEEDS):.1%}, "
-                f"right {right[name] / SEEDS:.1%}"
+                f"{name}: wrong {w}/{SEEDS} = {w / SEEDS:.1%} {_wilson(w)}, "
+                f"right {right[name] / SEEDS:.1%} {_wilson(right[name])}"
                 for name, w in wrong.items()
             ]
             print(f"| {case} | delay {delay} | " + " | ".join(cells) + " |", flush=True)
     print(f"took {time.perf_counter() - started:.0f} s")
 
 
-def _half(share: float) -> float:
-    return 1.96 * float(np.sqrt(max(share * (1 - share), 1e-12) / SEEDS))
+def _wilson(count: int) -> str:
+    """The 95% Wilson interval of count / SEEDS, in percent."""
+    z, n = 1.96, SEEDS
+    share = count / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return f"[{max(0.0, centre - half):.1%}, {min(1.0, centre + half):.1%}]"
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""`marketing-agent experiments show/analyse/sample-size`: the page's numbers from the terminal,
-and bad input refused with what is wrong (exit 2), never a traceback."""
+"""`marketing-agent experiments show/analyse/sample-size`: the page's numbers from the terminal
+(`sample-size --campaign` on the rate Submit plans on), and bad input refused with what is wrong
+(exit 2), never a traceback."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ from marketing_agent.core.db import Database
 from marketing_agent.core.settings import get_settings
 from marketing_agent.experiments import service as experiments
 from marketing_agent.experiments.schemas import Arm
+from marketing_agent.orchestrator import flows
+from marketing_agent.orchestrator.schemas import CampaignCreate, VariantIn
 from tests.experiments.test_campaign_results import sends_and_conversions
+from tests.factories import close_runtime_of, make_contacts, make_sender, track_database
 
 
-@pytest.fixture
-def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A migrated data folder with campaign 1's experiment (A 300/15, B 300/45)."""
+def migrated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Returns a new migrated data folder, the CLI's (MA_DATA_DIR)."""
     data_dir = tmp_path / "cli"
     monkeypatch.setenv("MA_DATA_DIR", str(data_dir))
     for name in ("MA_SECRET_KEY", "MA_DATABASE_URL"):
         monkeypatch.delenv(name, raising=False)
     assert CliRunner().invoke(app, ["migrate"]).exit_code == 0
+    return data_dir
+
+
+@pytest.fixture
+def cli_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A migrated data folder with campaign 1's experiment (A 300/15, B 300/45)."""
+    data_dir = migrated_data_dir(tmp_path, monkeypatch)
 
     async def seed() -> None:
         database = Database(get_settings().resolved_database_url)
@@ -108,6 +118,71 @@ def test_sample_size_says_whether_the_audience_gives_the_power() -> None:
     assert code == 0, output
     assert "53,211 recipients per arm" in output and "does not give" in output
     assert bad_code == 2 and "minimum_detectable_lift must be at least" in bad
+
+
+@pytest.fixture
+def campaigns_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A migrated data folder with 5 consented contacts, campaign 1 sent to all of them earlier
+    (40 conversions of 1,000 sends recorded) and campaign 2, a draft of three variants."""
+    data_dir = migrated_data_dir(tmp_path, monkeypatch)
+
+    async def seed() -> None:
+        database = track_database(Database(get_settings().resolved_database_url))
+        sender_id = await make_sender(database)
+        await make_contacts(database, 5, sender_id=sender_id)
+        for texts in (["Boots are 20% off."], ["Jackets: 15% off.", "Jackets, 15% off.", "Hi!"]):
+            async with database.session() as session:
+                await flows.create_campaign(
+                    session=session,
+                    settings=get_settings(),
+                    campaign_in=CampaignCreate(
+                        name="Sale", goal="Sale", variants=[VariantIn(text=t) for t in texts]
+                    ),
+                    actor="test",
+                )
+        async with database.session() as session:
+            await analytics.record_events(
+                session=session,
+                events=sends_and_conversions("A", sent=1000, converted=40, first_contact=1),
+            )
+        await close_runtime_of(database)
+        await database.dispose()
+
+    asyncio.run(seed())
+    yield data_dir
+    get_settings.cache_clear()
+
+
+def test_sample_size_of_a_campaign_plans_on_the_rate_its_audience_observed(
+    campaigns_data_dir: Path,
+) -> None:
+    code, output = run("sample-size", "--campaign", "2", "--lift", "0.1")
+
+    assert code == 0, output
+    # The rate, its source, the draft's three variants and its reach of 5, as Submit shows them.
+    assert (
+        "Planned on a 4.00% conversion rate: this audience's earlier campaign (40 converted of "
+        "1,000 sent)." in output
+    )
+    needed = experiments.power.sample_size(base_rate=0.04, minimum_detectable_lift=0.1, arms=3)
+    assert f"on a 4.00% rate at 80% power you need {needed.per_arm:,} recipients" in output
+    assert f"{needed.total:,} in all; an audience of 5 does not give that" in output
+
+    code, output = run("sample-size", "--campaign", "2", "--lift", "0.1", "--json")
+    assert code == 0, output
+    body = json.loads(output)
+    assert body["base_rate"]["source"] == "audience" and body["base_rate"]["rate"] == 0.04
+    assert body["total"] == needed.total and body["audience"] == 5
+
+
+def test_sample_size_needs_a_rate_or_a_campaign_that_exists(campaigns_data_dir: Path) -> None:
+    neither_code, neither = run("sample-size", "--lift", "0.1")
+    both_code, both = run("sample-size", "--lift", "0.1", "--base-rate", "0.03", "--campaign", "2")
+    missing_code, missing = run("sample-size", "--lift", "0.1", "--campaign", "99")
+
+    assert neither_code == both_code == 2 and "give one of them" in neither + both
+    assert missing_code == 2 and "Campaign 99 does not exist" in missing
+    assert "Traceback" not in neither + both + missing
 
 
 def test_history_prints_the_chance_to_be_best_at_each_moment(cli_data_dir: Path) -> None:

@@ -3000,6 +3000,44 @@ export interface components {
          * @enum {string}
          */
         BanditFeedback: "delay_weighted" | "mature";
+        /**
+         * BaseRateRead
+         * @description The control's expected rate a test is planned on, and where it comes from.
+         */
+        BaseRateRead: {
+            /**
+             * Rate
+             * @description Successes per send (the reward: converted or clicked).
+             */
+            rate: number;
+            metric: components["schemas"]["EventType"];
+            source: components["schemas"]["BaseRateSource"];
+            /**
+             * Campaigns
+             * @description Earlier campaigns the rate is counted from; 0 assumed.
+             */
+            campaigns: number;
+            /**
+             * Sent
+             * @description Their recipients sent to.
+             */
+            sent: number;
+            /**
+             * Successes
+             * @description Of them, those who did the metric.
+             */
+            successes: number;
+            /**
+             * Reason
+             * @description The rate and its source in one sentence.
+             */
+            reason: string;
+        };
+        /**
+         * BaseRateSource
+         * @enum {string}
+         */
+        BaseRateSource: "audience" | "workspace" | "assumed";
         /** BlacklistTermCreate */
         BlacklistTermCreate: {
             /** Term */
@@ -5160,6 +5198,8 @@ export interface components {
             starts_at: string;
             /** Timezone */
             timezone: string;
+            /** @description The rate a test of the variants is planned on: the earlier campaigns' to this audience, else the workspace's, else an assumed 3%; with its source. */
+            base_rate: components["schemas"]["BaseRateRead"];
         };
         /**
          * LawfulBasis

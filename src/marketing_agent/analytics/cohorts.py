@@ -1,6 +1,7 @@
 """Per-variant figures an experiment decides on: the sends old enough to judge (a bandit's late
 feedback, attributed by delivery time), each recipient's metric before the campaign (CUPED), and
-the value each recipient brought (revenue per recipient, zero for those who did not convert).
+the value each recipient brought (revenue per recipient, zero for those who did not convert); and
+the rate earlier campaigns observed, which a test's size is planned on.
 
 Both are read from events only; people are counted once, like every other count here.
 """
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketing_agent.analytics.journeys import ALL, CampaignCount
 from marketing_agent.analytics.models import Event
 from marketing_agent.analytics.schemas import EventType
 from marketing_agent.core import clock
@@ -73,6 +75,41 @@ async def mature_variant_counts(
         sent[variant_key] += 1
         won[variant_key] += person in rewarded
     return [MatureVariantCounts(key, sent[key], won[key]) for key in sorted(sent)]
+
+
+@dataclass(frozen=True)
+class CampaignsTotal:
+    """People sent to and those of them who did a metric, summed over the campaigns that sent
+    (a person in two campaigns counts in each: a rate per send)."""
+
+    campaigns: int
+    sent: int
+    successes: int
+
+
+async def campaigns_total(
+    *, session: AsyncSession, campaign_ids: Sequence[int], metric: EventType
+) -> CampaignsTotal:
+    """Returns the sends and `metric` successes of the campaigns among `campaign_ids` that sent
+    (each campaign's successes at most its sends: a conversion with no send is no evidence)."""
+    per_campaign: dict[int, dict[str, int]] = defaultdict(dict)
+    for chunk in in_chunks(list(campaign_ids)):
+        rows = await session.execute(
+            select(CampaignCount.campaign_id, CampaignCount.type, CampaignCount.people).where(
+                CampaignCount.campaign_id.in_(chunk),
+                CampaignCount.variant_key == ALL,
+                CampaignCount.type.in_([EventType.SENT.value, metric.value]),
+            )
+        )
+        for campaign_id, event_type, people in rows:
+            per_campaign[campaign_id][event_type] = int(people)
+    sent = {cid: counts.get(EventType.SENT.value, 0) for cid, counts in per_campaign.items()}
+    sending = [cid for cid, n in sent.items() if n > 0]
+    return CampaignsTotal(
+        campaigns=len(sending),
+        sent=sum(sent[cid] for cid in sending),
+        successes=sum(min(sent[cid], per_campaign[cid].get(metric.value, 0)) for cid in sending),
+    )
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import funnels, journeys, signals
 from marketing_agent.analytics.cohorts import (
+    CampaignsTotal,
     MatureVariantCounts,
     PrePeriodSummary,
     ValueSummary,
     VariantTimes,
+    campaigns_total,
     first_send_at,
     mature_variant_counts,
     pre_period_summaries,
@@ -79,6 +81,7 @@ __all__ = [
     "RETAINED_PROPERTY_KEYS",
     "CampaignSource",
     "CampaignStats",
+    "CampaignsTotal",
     "ContactTimeline",
     "EventCreate",
     "EventType",
@@ -96,6 +99,7 @@ __all__ = [
     "VariantStats",
     "VariantTimes",
     "campaign_stats",
+    "campaigns_total",
     "contact_campaigns",
     "contact_events",
     "contact_timeline",

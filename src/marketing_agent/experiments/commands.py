@@ -1,6 +1,7 @@
 """The experiments module's commands under `marketing-agent experiments`: a campaign's results
 and rollout, the calculator for any counts, and the sample-size planner (`add_experiments_commands`
-registers them). The same numbers, verdicts and errors as the API and the Experiments page."""
+registers them; `sample-size --campaign` plans on the rate the launch preview observed). The same
+numbers, verdicts and errors as the API, the Experiments page and Submit."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:  # the CLI starts fast: the database layer loads only when a c
     from marketing_agent.core.settings import Settings
     from marketing_agent.experiments.schemas import (
         AnalysisFields,
+        BaseRateRead,
         ChanceHistoryRead,
         RolloutRead,
     )
@@ -145,15 +148,29 @@ def add_experiments_commands(
 
     @experiments_app.command("sample-size")
     def sample_size(
-        base_rate: Annotated[float, typer.Option(help="The control's expected rate, e.g. 0.03.")],
         lift: Annotated[float, typer.Option(help="Relative lift to detect, e.g. 0.1 for +10%.")],
+        base_rate: Annotated[
+            float | None, typer.Option(help="The control's expected rate, e.g. 0.03.")
+        ] = None,
+        campaign: Annotated[
+            int | None,
+            typer.Option(
+                help="Plan the campaign's test instead: the rate its earlier campaigns observed "
+                "(as Submit shows), its variants and the recipients it would reach now.",
+                min=1,
+            ),
+        ] = None,
         power: Annotated[float, typer.Option(help="Chance to detect it.")] = 0.8,
         alpha: Annotated[float, typer.Option(help="False-positive rate.")] = 0.05,
-        arms: Annotated[int, typer.Option(help="Variants, the control included.")] = 2,
+        arms: Annotated[
+            int | None, typer.Option(help="Variants, the control included; 2 (or the campaign's).")
+        ] = None,
         audience: Annotated[
-            int | None, typer.Option(help="Recipients you have: does it suffice?")
+            int | None,
+            typer.Option(help="Recipients you have: does it suffice? (the campaign's reach)"),
         ] = None,
         as_json: AsJson = False,
+        data_dir: DataDir = None,
     ) -> None:
         """Recipients a test needs to detect a lift, and whether an audience gives them."""
         from pydantic import ValidationError
@@ -162,14 +179,22 @@ def add_experiments_commands(
         from marketing_agent.experiments import service
         from marketing_agent.experiments.schemas import SampleSizeRequest
 
+        if (base_rate is None) == (campaign is None):
+            _refuse("--base-rate / --campaign", "give one of them: a rate, or a campaign's id")
+        planned: _CampaignPlan | None = None
+        if campaign is not None:
+            try:
+                planned = asyncio.run(_campaign_plan(settings_of(data_dir), database_of, campaign))
+            except MarketingAgentError as exc:
+                fail(exc)
         try:
             request = SampleSizeRequest(
-                base_rate=base_rate,
+                base_rate=planned.base_rate.rate if planned else base_rate,
                 minimum_detectable_lift=lift,
                 power=power,
                 alpha=alpha,
-                arms=arms,
-                audience=audience,
+                arms=arms or (planned.arms if planned else 2),
+                audience=audience if audience is not None or not planned else planned.reach,
             )
             read = service.plan_sample_size(request=request)
         except ValidationError as exc:
@@ -177,9 +202,43 @@ def add_experiments_commands(
         except MarketingAgentError as exc:
             fail(exc)
         if as_json:
-            _console().print_json(read.model_dump_json())
+            body = read.model_dump(mode="json")
+            if planned:
+                body = {"base_rate": planned.base_rate.model_dump(mode="json"), **body}
+            _console().print_json(json.dumps(body))
             return
+        if planned:
+            _console().print(planned.base_rate.reason)
         _console().print(read.reason)
+
+
+@dataclass(frozen=True)
+class _CampaignPlan:
+    """What a campaign's test is planned on: the observed rate, its variants, its reach now."""
+
+    base_rate: BaseRateRead
+    arms: int
+    reach: int
+
+
+async def _campaign_plan(
+    settings: Settings, database_of: DatabaseOf, campaign_id: int
+) -> _CampaignPlan:
+    from marketing_agent.experiments import service
+    from marketing_agent.orchestrator import service as orchestrator
+
+    async with database_of(settings) as db, db.session() as session:
+        preview = await orchestrator.launch_preview(
+            session=session, settings=settings, campaign_id=campaign_id
+        )
+        experiment = await service.get_experiment_for_campaign(
+            session=session, campaign_id=campaign_id
+        )
+        return _CampaignPlan(
+            base_rate=preview.base_rate,
+            arms=max(2, len(experiment.arms)) if experiment else 2,
+            reach=preview.will_receive,
+        )
 
 
 async def _show(

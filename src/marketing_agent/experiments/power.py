@@ -2,7 +2,8 @@
 
 The two-sided two-proportion z test (unpooled alternative variance, the textbook formula, as
 Evan Miller's and G*Power's calculators); with more than two arms every arm is compared with the
-control at alpha / (arms - 1) (Bonferroni, which Holm never does worse than).
+control at alpha / (arms - 1) (Bonferroni, which Holm never does worse than). The base rate is
+the one earlier campaigns observed (`observed_base_rate`), else a stated assumption.
 """
 
 from __future__ import annotations
@@ -11,6 +12,12 @@ import math
 from dataclasses import dataclass
 
 from scipy import special
+
+# Planned on when no earlier campaign observed enough: a typical marketing conversion rate.
+ASSUMED_BASE_RATE = 0.03
+# Successes earlier campaigns need before their rate is planned on: with 10 the rate is known to
+# within about -50%/+85% (95% Poisson interval), with fewer a single conversion moves it by 10%.
+MIN_BASE_RATE_SUCCESSES = 10
 
 
 @dataclass(frozen=True)

@@ -373,6 +373,24 @@ class SampleSizeRequest(BaseModel):
     )
 
 
+class BaseRateSource(StrEnum):
+    AUDIENCE = "audience"  # the earlier campaigns to the same audience (segment)
+    WORKSPACE = "workspace"  # every earlier campaign of the workspace
+    ASSUMED = "assumed"  # no earlier campaign with enough successes: a stated assumption
+
+
+class BaseRateRead(BaseModel):
+    """The control's expected rate a test is planned on, and where it comes from."""
+
+    rate: float = Field(description="Successes per send (the reward: converted or clicked).")
+    metric: EventType
+    source: BaseRateSource
+    campaigns: int = Field(description="Earlier campaigns the rate is counted from; 0 assumed.")
+    sent: int = Field(description="Their recipients sent to.")
+    successes: int = Field(description="Of them, those who did the metric.")
+    reason: str = Field(description="The rate and its source in one sentence.")
+
+
 class SampleSizeRead(BaseModel):
     per_arm: int
     total: int

@@ -51,6 +51,8 @@ from marketing_agent.experiments.schemas import (
     SampleSizeRequest,
 )
 from marketing_agent.experiments.schemas import Arm as Arm
+from marketing_agent.experiments.schemas import BaseRateRead as BaseRateRead
+from marketing_agent.experiments.schemas import BaseRateSource as BaseRateSource
 from marketing_agent.experiments.stats import FLAT_PRIOR, ArmCounts, BetaPrior
 
 log = get_logger(__name__)
@@ -417,6 +419,90 @@ def _add_revenue(request: AnalyseRequest, read: AnalysisRead) -> None:
     )
     for arm in read.arms:
         arm.revenue = by_arm[arm.key]
+
+
+async def campaign_reward(*, session: AsyncSession, campaign_id: int) -> analytics.EventType:
+    """Returns the event the campaign's experiment counts as success; converted without one."""
+    experiment = await _experiment_of(session, campaign_id)
+    if experiment is None:
+        return analytics.EventType.CONVERTED
+    return rollout.config_of(experiment).reward
+
+
+async def observed_base_rate(
+    *,
+    session: AsyncSession,
+    audience_campaign_ids: Sequence[int],
+    workspace_campaign_ids: Sequence[int],
+    metric: analytics.EventType = analytics.EventType.CONVERTED,
+) -> BaseRateRead:
+    """Returns the rate a test is planned on: the earlier campaigns' to the same audience when
+    they have enough successes, else the workspace's earlier campaigns', else the assumed 3%."""
+    noun = _RATE_NOUNS.get(metric, f"{metric.value} rate")
+    audience = await analytics.campaigns_total(
+        session=session, campaign_ids=audience_campaign_ids, metric=metric
+    )
+    if audience.successes >= power.MIN_BASE_RATE_SUCCESSES:
+        return _observed(BaseRateSource.AUDIENCE, audience, metric, noun, "this audience's")
+    workspace = await analytics.campaigns_total(
+        session=session, campaign_ids=workspace_campaign_ids, metric=metric
+    )
+    mine = _counts(audience, metric, "this audience")
+    if workspace.successes >= power.MIN_BASE_RATE_SUCCESSES:
+        read = _observed(BaseRateSource.WORKSPACE, workspace, metric, noun, "the workspace's")
+        return read.model_copy(update={"reason": f"{read.reason[:-1]}; {mine}."})
+    return BaseRateRead(
+        rate=power.ASSUMED_BASE_RATE,
+        metric=metric,
+        source=BaseRateSource.ASSUMED,
+        campaigns=0,
+        sent=0,
+        successes=0,
+        reason=f"Planned on an assumed {power.ASSUMED_BASE_RATE:.0%} {noun}: {mine}, "
+        f"{_counts(workspace, metric, 'the workspace')} (a rate is planned on from "
+        f"{power.MIN_BASE_RATE_SUCCESSES} {metric.value}).",
+    )
+
+
+_RATE_NOUNS = {
+    analytics.EventType.CONVERTED: "conversion rate",
+    analytics.EventType.CLICKED: "click rate",
+}
+
+
+def _earlier(total: analytics.CampaignsTotal) -> str:
+    return "earlier campaign" if total.campaigns == 1 else f"{total.campaigns} earlier campaigns"
+
+
+def _observed(
+    source: BaseRateSource,
+    total: analytics.CampaignsTotal,
+    metric: analytics.EventType,
+    noun: str,
+    whose: str,
+) -> BaseRateRead:
+    rate = total.successes / total.sent
+    return BaseRateRead(
+        rate=rate,
+        metric=metric,
+        source=source,
+        campaigns=total.campaigns,
+        sent=total.sent,
+        successes=total.successes,
+        reason=f"Planned on a {rate:.2%} {noun}: {whose} {_earlier(total)} "
+        f"({total.successes:,} {metric.value} of {total.sent:,} sent).",
+    )
+
+
+def _counts(total: analytics.CampaignsTotal, metric: analytics.EventType, whose: str) -> str:
+    """Returns what the earlier campaigns of `whose` have, when too few to plan on."""
+    if total.campaigns == 0:
+        return f"{whose} has no earlier campaign"
+    verb = "has" if total.campaigns == 1 else "have"
+    return (
+        f"{whose}'s {_earlier(total)} {verb} only {total.successes:,} {metric.value} of "
+        f"{total.sent:,} sent"
+    )
 
 
 def plan_sample_size(*, request: SampleSizeRequest) -> SampleSizeRead:

@@ -1,5 +1,6 @@
 """Changing campaigns after creation: edit a draft (changed texts are scored again and may go
-back to review), clone, archive; and the numbers shown before Submit (reach, cap, duration)."""
+back to review), clone, archive; and the numbers shown before Submit (reach, cap, duration, and
+the base rate a test of the variants is planned on)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.agent import service as agent
+from marketing_agent.analytics import service as analytics
 from marketing_agent.compliance import service as compliance
 from marketing_agent.core import clock, validation
 from marketing_agent.core.db import in_chunks
@@ -298,6 +300,7 @@ async def archive_campaign(
 class _Launch:
     """What a launch preview is computed from: a campaign's audience, sender and timing."""
 
+    campaign_id: int | None  # None: a campaign not yet created
     segment_id: int | None
     sender_id: int
     purpose: str
@@ -312,9 +315,10 @@ async def launch_preview(
 ) -> LaunchPreview:
     """Returns who would receive the campaign if it started now: the audience less those
     without consent and those over the frequency cap, how many wait for quiet hours to end,
-    and how long sending takes at the sender's limit."""
+    how long sending takes at the sender's limit, and the rate earlier campaigns observed."""
     campaign = await service.get_campaign_or_raise(session=session, campaign_id=campaign_id)
     launch = _Launch(
+        campaign_id=campaign.id,
         segment_id=campaign.segment_id,
         sender_id=campaign.sender_id,
         purpose=campaign.purpose,
@@ -336,6 +340,7 @@ async def audience_launch_preview(
         await service.get_segment_or_raise(session=session, segment_id=segment_id)
     quiet = validation.parse_optional_window(settings.quiet_hours)
     launch = _Launch(
+        campaign_id=None,
         segment_id=segment_id,
         sender_id=await flows.resolve_sender(session=session, sender_id=sender_id),
         purpose="marketing",
@@ -397,6 +402,27 @@ async def _preview(
         expected_duration_s=round(len(receiving) / rate, 1) if rate else 0.0,
         starts_at=min(firsts) if firsts else start,
         timezone=fallback,
+        base_rate=await _base_rate(session, campaign),
+    )
+
+
+async def _base_rate(session: AsyncSession, campaign: _Launch) -> experiments.BaseRateRead:
+    """Returns the rate of the campaign's reward that earlier campaigns observed: those to the
+    same segment (all contacts when none), else any other, else the assumption."""
+    others = select(Campaign.id, Campaign.segment_id)
+    if campaign.campaign_id is not None:
+        others = others.where(Campaign.id != campaign.campaign_id)
+    rows = (await session.execute(others)).all()
+    metric = (
+        analytics.EventType.CONVERTED
+        if campaign.campaign_id is None
+        else await experiments.campaign_reward(session=session, campaign_id=campaign.campaign_id)
+    )
+    return await experiments.observed_base_rate(
+        session=session,
+        audience_campaign_ids=[cid for cid, segment in rows if segment == campaign.segment_id],
+        workspace_campaign_ids=[cid for cid, _ in rows],
+        metric=metric,
     )
 
 

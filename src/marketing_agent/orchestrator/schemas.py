@@ -28,6 +28,7 @@ from marketing_agent.core.validation import (
     check_zone_name,
     parse_clock_time,
 )
+from marketing_agent.experiments import service as experiments
 from marketing_agent.orchestrator import recurrence, rendering
 from marketing_agent.orchestrator.queue import DeliveryStatus as DeliveryStatus
 from marketing_agent.orchestrator.state_machine import CampaignStatus
@@ -762,6 +763,10 @@ class LaunchPreview(BaseModel):
     expected_duration_s: float
     starts_at: datetime = Field(description="When the first message may go.")
     timezone: str
+    base_rate: experiments.BaseRateRead = Field(
+        description="The rate a test of the variants is planned on: the earlier campaigns' to "
+        "this audience, else the workspace's, else an assumed 3%; with its source."
+    )
 
 
 class SenderDay(BaseModel):

@@ -1,12 +1,12 @@
 /** Before Submit: who will receive it after consent, frequency cap and quiet hours, how long it takes at
  * the sender's limit, when the first message may go, in the campaign's time zone, and (two or more variants)
- * whether that reach gives the test its power. */
+ * whether that reach gives the test its power, planned on the rate earlier campaigns observed (named). */
 import { Alert, Descriptions, Modal, Skeleton, Typography } from "antd";
 import { Link } from "react-router";
 
 import { useLaunchPreview } from "../../api/campaigns";
 import { usePlannedSample } from "../../api/experiments";
-import type { Campaign } from "../../api/types";
+import type { Campaign, LaunchPreview } from "../../api/types";
 import { formatCount } from "../../components/format";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatDuration } from "../Dashboard/DashboardPage";
@@ -20,14 +20,24 @@ function inZone(iso: string, zone: string): string {
 }
 
 // The planner's defaults: a marketer changes them on the experiment page's planner.
-const BASE_RATE = 0.03;
 const LIFT = 0.1;
 const POWER = 0.8;
 
-/** Whether the reach gives a test of the variants its power, by the sample-size API. */
-function TestPower({ campaignId, arms, reach }: { campaignId: number; arms: number; reach: number }) {
+/** Whether the reach gives a test of the variants its power, by the sample-size API, on the base rate
+ * the preview read from earlier campaigns (else the stated assumption). */
+function TestPower({
+  campaignId,
+  arms,
+  reach,
+  baseRate,
+}: {
+  campaignId: number;
+  arms: number;
+  reach: number;
+  baseRate: LaunchPreview["base_rate"];
+}) {
   const plan = usePlannedSample(
-    { base_rate: BASE_RATE, minimum_detectable_lift: LIFT, power: POWER, alpha: 0.05, arms, audience: reach },
+    { base_rate: baseRate.rate, minimum_detectable_lift: LIFT, power: POWER, alpha: 0.05, arms, audience: reach },
     arms >= 2,
   );
   if (arms < 2 || !plan.data) return null;
@@ -41,7 +51,7 @@ function TestPower({ campaignId, arms, reach }: { campaignId: number; arms: numb
       title={plan.data.audience_sufficient ? "Enough recipients for the test" : "Too few recipients for the test"}
       description={
         <>
-          {plan.data.reason} <Link to={`/experiments/campaigns/${campaignId}#planner`}>Plan other rates on the experiment page</Link>.
+          {plan.data.reason} {baseRate.reason} <Link to={`/experiments/campaigns/${campaignId}#planner`}>Plan other rates on the experiment page</Link>.
         </>
       }
     />
@@ -118,7 +128,9 @@ export function SubmitConfirm({
             />
           )}
           {p.will_receive === 0 && <Alert type="warning" showIcon title="Nobody would receive this campaign now." />}
-          {p.will_receive > 0 && <TestPower campaignId={campaign.id} arms={campaign.variants.length} reach={p.will_receive} />}
+          {p.will_receive > 0 && (
+            <TestPower campaignId={campaign.id} arms={campaign.variants.length} reach={p.will_receive} baseRate={p.base_rate} />
+          )}
           <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
             Consent and the cap are checked again for each message as it is sent.
           </Typography.Paragraph>

@@ -1,1 +1,0 @@
-import{o as e}from"./index-vZiwcIjS.js";import{d as t}from"./react-DNPeuHvK.js";var n=t(),r={granted:{color:`success`,label:`Consented`},withdrawn:{color:`error`,label:`Withdrawn`},none:{color:`default`,label:`No consent`}};function i({state:t}){let i=r[t??`none`];return(0,n.jsx)(e,{color:i.color,children:i.label})}export{i as t};

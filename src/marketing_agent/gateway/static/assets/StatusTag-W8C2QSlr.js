@@ -1,1 +1,0 @@
-import{o as e}from"./index-vZiwcIjS.js";import{n as t,r as n}from"./campaignStatus-BykVRtx6.js";import{d as r}from"./react-DNPeuHvK.js";var i=r();function a({status:r}){return(0,i.jsx)(e,{color:t[r],style:{marginInlineEnd:0},children:n[r]??r})}export{a as t};
