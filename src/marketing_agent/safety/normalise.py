@@ -382,30 +382,55 @@ class QuickReadings:
     _last: npt.NDArray[np.bool_]  # per character of both readings: the last of its run
 
     @cached_property
-    def _layout(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Returns per position of `text` the original index of its run's first character, the
-        index of the first character after its run, and the run's length."""
+    def _ends(self) -> npt.NDArray[np.int64]:
+        """Returns per position of `text` but the last the index of its run's last character in
+        both readings (the spaced reading's mapped characters, the marker, the glued reading's);
+        the last position's run ends at the last character, len(self._last)."""
+        return np.flatnonzero(self._last)
+
+    def _end(self, position: int) -> int:
+        """Returns the index in both readings of the last character of a position's run."""
+        ends = self._ends
+        return int(ends[position]) if position < len(ends) else len(self._last)
+
+    @cached_property
+    def _glued(self) -> npt.NDArray[np.int64]:
+        """Returns per character of the glued reading its index among the mapped characters."""
+        return np.flatnonzero(self._letters)
+
+    @cached_property
+    def _lows(self) -> npt.NDArray[np.int64] | None:
+        """Returns per code unit how many low surrogates come before it (None: no character
+        beyond the BMP, a code unit is a character)."""
+        if self._kept is None:
+            return None  # nothing dropped, so no surrogate (the table drops them)
         units = self._units
-        kept = self._kept if self._kept is not None else np.arange(len(self._letters))
-        both = np.concatenate((kept, [len(units) - 1], kept[self._letters]))
-        if self._kept is not None:  # beyond the BMP: a character is two code units
-            low = (units >= 0xDC00) & (units < 0xE000)
-            both = both - np.concatenate(([0], np.cumsum(low)))[both]
-        ends = np.append(np.flatnonzero(self._last), len(both) - 1)
-        firsts = np.concatenate(([0], ends[:-1] + 1))
-        return both[firsts] - 1, both[ends], ends - firsts + 1
+        low = (units >= 0xDC00) & (units < 0xE000)
+        if not low.any():
+            return None
+        return np.concatenate(([0], np.cumsum(low)))
+
+    def _character(self, index: int) -> int:
+        """Returns the index in the padded text of the character at `index` of both readings."""
+        mapped = len(self._letters)
+        if index == mapped:
+            unit = len(self._units) - 1  # the marker: the end of the spaced reading
+        else:
+            if index > mapped:
+                index = int(self._glued[index - mapped - 1])
+            unit = int(self._kept[index]) if self._kept is not None else index
+        lows = self._lows
+        return unit - int(lows[unit]) if lows is not None else unit
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Returns the original span of positions first..last (inclusive)."""
-        starts, ends, _ = self._layout
-        start = int(starts[first])
-        return max(start, 0), min(max(int(ends[last]), start), len(self.original))
+        start = self._character(self._end(first - 1) + 1 if first else 0) - 1
+        end = self._character(self._end(last))
+        return max(start, 0), min(max(end, start), len(self.original))
 
     def run(self, position: int) -> int:
         """Returns how many letters of the original text one position stands for."""
-        return int(self._layout[2][position])
+        return self._end(position) - (self._end(position - 1) if position else -1)
 
     def all_digits(self, first: int, last: int) -> bool:
         """Tells whether the original text of positions first..last is written in digits."""
@@ -429,7 +454,9 @@ def quick_readings(text: str) -> QuickReadings | None:
     head = both[:-1]
     last = head != both[1:]
     joined = head[last].tobytes().decode("utf-16-le") + " "
-    if chr(_FULL) in joined or _SPELT.search(joined):
+    # Letters spelt out in the glued reading are spelt out in the spaced one (a glued reading's
+    # single letter has only punctuation, now breaks, between it and white space): one half.
+    if chr(_FULL) in joined or _SPELT.search(joined, 0, joined.index(READINGS_MARKER)):
         return None
     return QuickReadings(joined, text, units, kept, letters, last)
 

@@ -79,7 +79,13 @@ class PhraseMatcher:
 
     def find(self, text: str) -> list[PhraseMatch]:
         """Returns the first occurrence of each phrase found in `text`, in text order."""
-        return self.find_many([text])[0]
+        if self._empty:
+            return []
+        quick = quick_readings(text)
+        if quick is None:
+            return self._find_exact([text])[0]
+        hits = list(self._automaton.iter(quick.text))
+        return _matches([text], [0], [(quick, hits)])[0] if hits else []
 
     def find_many(self, texts: Sequence[str]) -> list[list[PhraseMatch]]:
         """Returns `find` of each text. Each is scanned in its quick readings (the map back to
@@ -138,7 +144,7 @@ def _matches(
             for key in entries:
                 first = last - key.length + 1
                 start, end = norm.span(first + 1, last - 1)
-                owner = bisect.bisect_right(starts, start) - 1
+                owner = bisect.bisect_right(starts, start) - 1 if len(starts) > 1 else 0
                 text, offset = texts[owner], starts[owner]
                 earlier = found[owner].get(key.phrase)
                 if earlier is not None and earlier.span[0] <= start - offset:
