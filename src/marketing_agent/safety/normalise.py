@@ -442,9 +442,26 @@ def quick_readings(text: str) -> QuickReadings | None:
     """Returns both readings of `text` at a fraction of `normalise`'s cost (a dozen array
     operations: the span map waits until a phrase is found); None when the text needs
     `normalise` itself (letters spelt out, ligatures, the markers)."""
+    joined, units, kept, letters, last = _collapsed_readings(text, _quick_table())
+    if _needs_normalise(joined):
+        return None
+    return QuickReadings(joined, text, units, kept, letters, last)
+
+
+def _collapsed_readings(
+    text: str, table: npt.NDArray[np.uint16]
+) -> tuple[
+    str,
+    npt.NDArray[np.uint16],
+    npt.NDArray[np.int64] | None,
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]:
+    """Returns both readings of `text` through `table` in one string (READINGS_MARKER between
+    them), and what `QuickReadings` needs to map them back."""
     padded = " " + text + " "
     units = np.frombuffer(padded.encode("utf-16-le", "surrogatepass"), _UTF16)
-    mapped = _quick_table().take(units)
+    mapped = table.take(units)
     kept = None
     if not text.isascii() and np.count_nonzero(mapped) != len(mapped):
         kept, mapped = _drop_and_pair(units, mapped)
@@ -453,12 +470,85 @@ def quick_readings(text: str) -> QuickReadings | None:
     both = np.concatenate((np.maximum(mapped, SPACE), _MARKER_UNIT, mapped[letters]))
     head = both[:-1]
     last = head != both[1:]
-    joined = head[last].tobytes().decode("utf-16-le") + " "
+    return head[last].tobytes().decode("utf-16-le") + " ", units, kept, letters, last
+
+
+def _needs_normalise(joined: str) -> bool:
+    """Tells whether both readings in one string hold what only `normalise` reads right."""
     # Letters spelt out in the glued reading are spelt out in the spaced one (a glued reading's
     # single letter has only punctuation, now breaks, between it and white space): one half.
-    if chr(_FULL) in joined or _SPELT.search(joined, 0, joined.index(READINGS_MARKER)):
-        return None
-    return QuickReadings(joined, text, units, kept, letters, last)
+    return chr(_FULL) in joined or bool(_SPELT.search(joined, 0, joined.index(READINGS_MARKER)))
+
+
+# Between the sentences `SentenceReadings` reads together: the only character its table keeps
+# as itself (a text holding it is read whole).
+_SENTENCE_MARK = "\ue002"
+_SEEN_ONCE = ("", "\ue002")  # a sentence seen once, its readings not kept (yet)
+
+
+@cache
+def _sentence_table() -> npt.NDArray[np.uint16]:
+    """Returns `quick_readings`' table, but for _SENTENCE_MARK, which stays itself."""
+    table = _quick_table().copy()
+    table[ord(_SENTENCE_MARK)] = ord(_SENTENCE_MARK)
+    return table
+
+
+class SentenceReadings:
+    """Both readings of texts, assembled from the readings of their sentences, which are kept
+    (up to `limit` sentences, then all forgotten at once): the renders of one campaign share
+    all their sentences but a few, so most texts cost a split and a few look-ups, not a dozen
+    array operations. A sentence's readings are kept from its second sighting on; a text with
+    a sentence not seen before is read whole (`quick_readings`), so text that never repeats
+    costs little more than it does there.
+
+    Sentences end at ". " or a line break: a break in both readings (white space, with only
+    punctuation beside it), so a text's readings are its sentences' readings, stripped, with
+    single spaces between them (tests hold them equal to `quick_readings`')."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._known: dict[str, tuple[str, str]] = {}
+
+    def of(self, text: str) -> str | QuickReadings | None:
+        """Returns both readings of `text` as `quick_readings` gives them: their text, or the
+        `QuickReadings` when the text was read whole; None when it needs `normalise`."""
+        if self.limit <= 0 or _SENTENCE_MARK in text:
+            return quick_readings(text)
+        sentences = text.replace("\n", ". ").split(". ")
+        found = list(map(self._known.get, sentences))
+        if None in found or _SEEN_ONCE in found:
+            again = [s for s, f in zip(sentences, found, strict=True) if f is _SEEN_ONCE]
+            learnt = self._learn(list(dict.fromkeys(again))) if again else {}
+            if None in found:  # a sentence never seen: the text is read whole
+                self._see([s for s, f in zip(sentences, found, strict=True) if f is None])
+                return quick_readings(text)
+            found = [learnt.get(s, f) for s, f in zip(sentences, found, strict=True)]
+        spaced = " ".join([s for s, _ in found if s])  # type: ignore[misc]
+        glued = " ".join([g for _, g in found if g])  # type: ignore[misc]
+        joined = f" {spaced} " if spaced else " "
+        joined += READINGS_MARKER + (f" {glued} " if glued else " ")
+        return None if _needs_normalise(joined) else joined
+
+    def _see(self, sentences: list[str]) -> None:
+        """Notes sentences seen for the first time."""
+        self._make_room(len(sentences))
+        for sentence in sentences:
+            self._known[sentence] = _SEEN_ONCE
+
+    def _learn(self, sentences: list[str]) -> dict[str, tuple[str, str]]:
+        """Keeps and returns the readings of distinct sentences, read together in one pass."""
+        joined = _collapsed_readings(f" {_SENTENCE_MARK} ".join(sentences), _sentence_table())[0]
+        spaced, glued = joined.split(READINGS_MARKER)
+        pairs = zip(spaced.split(_SENTENCE_MARK), glued.split(_SENTENCE_MARK), strict=True)
+        learnt = {s: (a.strip(), b.strip()) for s, (a, b) in zip(sentences, pairs, strict=True)}
+        self._make_room(len(learnt))
+        self._known.update(learnt)
+        return learnt
+
+    def _make_room(self, count: int) -> None:
+        if len(self._known) + count > self.limit:
+            self._known.clear()
 
 
 def _drop_and_pair(
