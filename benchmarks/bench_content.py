@@ -115,7 +115,7 @@ def novel_corpus(messages: list[str]) -> list[str]:
     def made_up(_: object = None) -> str:
         return "".join(words.choice(letters) for _ in range(words.randint(4, 9)))
 
-    return [re.sub(r"\. ", lambda _: f" {made_up()}. ", m) + f" {made_up()}" for m in messages]
+    return [re.sub(r"([.!?])( |$)", lambda e: f" {made_up()}{e[1]}{e[2]}", m) for m in messages]
 
 
 def fresh_blacklist(phrases: list[str], **options: int) -> Blacklist | None:

@@ -483,7 +483,6 @@ def _needs_normalise(joined: str) -> bool:
 # Between the sentences `SentenceReadings` reads together: the only character its table keeps
 # as itself (a text holding it is read whole).
 _SENTENCE_MARK = "\ue002"
-_SEEN_ONCE = ("", "\ue002")  # a sentence seen once, its readings not kept (yet)
 
 
 @cache
@@ -497,10 +496,10 @@ def _sentence_table() -> npt.NDArray[np.uint16]:
 class SentenceReadings:
     """Both readings of texts, assembled from the readings of their sentences, which are kept
     (up to `limit` sentences, then all forgotten at once): the renders of one campaign share
-    all their sentences but a few, so most texts cost a split and a few look-ups, not a dozen
-    array operations. A sentence's readings are kept from its second sighting on; a text with
-    a sentence not seen before is read whole (`quick_readings`), so text that never repeats
-    costs little more than it does there.
+    their sentences (a greeting shares them too when first names repeat), so most texts cost a
+    split and a few look-ups, not a dozen array operations. A sentence's readings are kept
+    from its second sighting on; a text with a sentence not seen before is read whole
+    (`quick_readings`), so text that never repeats costs a split and a few look-ups more.
 
     Sentences end at ". " or a line break: a break in both readings (white space, with only
     punctuation beside it), so a text's readings are its sentences' readings, stripped, with
@@ -509,6 +508,7 @@ class SentenceReadings:
     def __init__(self, limit: int = 4096) -> None:
         self.limit = limit
         self._known: dict[str, tuple[str, str]] = {}
+        self._seen: set[int] = set()  # hashes of sentences seen once (a collision: kept early)
 
     def of(self, text: str) -> str | QuickReadings | None:
         """Returns both readings of `text` as `quick_readings` gives them: their text, or the
@@ -517,11 +517,13 @@ class SentenceReadings:
             return quick_readings(text)
         sentences = text.replace("\n", ". ").split(". ")
         found = list(map(self._known.get, sentences))
-        if None in found or _SEEN_ONCE in found:
-            again = [s for s, f in zip(sentences, found, strict=True) if f is _SEEN_ONCE]
+        if None in found:
+            seen = self._seen
+            missing = [s for s, f in zip(sentences, found, strict=True) if f is None]
+            again = [s for s in missing if hash(s) in seen]
             learnt = self._learn(list(dict.fromkeys(again))) if again else {}
-            if None in found:  # a sentence never seen: the text is read whole
-                self._see([s for s, f in zip(sentences, found, strict=True) if f is None])
+            if len(again) < len(missing):  # a sentence never seen: the text is read whole
+                self._note(*missing)
                 return quick_readings(text)
             found = [learnt.get(s, f) for s, f in zip(sentences, found, strict=True)]
         spaced = " ".join([s for s, _ in found if s])  # type: ignore[misc]
@@ -530,11 +532,11 @@ class SentenceReadings:
         joined += READINGS_MARKER + (f" {glued} " if glued else " ")
         return None if _needs_normalise(joined) else joined
 
-    def _see(self, sentences: list[str]) -> None:
-        """Notes sentences seen for the first time."""
-        self._make_room(len(sentences))
-        for sentence in sentences:
-            self._known[sentence] = _SEEN_ONCE
+    def _note(self, *sentences: str) -> None:
+        """Notes sentences seen once."""
+        if len(self._seen) + len(sentences) > self.limit:
+            self._seen.clear()
+        self._seen.update(map(hash, sentences))
 
     def _learn(self, sentences: list[str]) -> dict[str, tuple[str, str]]:
         """Keeps and returns the readings of distinct sentences, read together in one pass."""
@@ -542,13 +544,10 @@ class SentenceReadings:
         spaced, glued = joined.split(READINGS_MARKER)
         pairs = zip(spaced.split(_SENTENCE_MARK), glued.split(_SENTENCE_MARK), strict=True)
         learnt = {s: (a.strip(), b.strip()) for s, (a, b) in zip(sentences, pairs, strict=True)}
-        self._make_room(len(learnt))
+        if len(self._known) + len(learnt) > self.limit:
+            self._known.clear()
         self._known.update(learnt)
         return learnt
-
-    def _make_room(self, count: int) -> None:
-        if len(self._known) + count > self.limit:
-            self._known.clear()
 
 
 def _drop_and_pair(
