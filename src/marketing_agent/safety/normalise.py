@@ -519,6 +519,9 @@ class SentenceReadings:
         found = list(map(self._known.get, sentences))
         if None in found:
             seen = self._seen
+            if found.count(None) == len(found) and not any(hash(s) in seen for s in sentences):
+                self._note(*sentences)  # nothing of it seen before: text that does not repeat
+                return quick_readings(text)
             missing = [s for s, f in zip(sentences, found, strict=True) if f is None]
             again = [s for s in missing if hash(s) in seen]
             learnt = self._learn(list(dict.fromkeys(again))) if again else {}
