@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketing_agent.safety.content import check_text, compile_blacklist, default_blacklist_with
-from marketing_agent.safety.normalise import READINGS_MARKER, normalise, quick_readings
+from marketing_agent.safety.normalise import (
+    READINGS_MARKER,
+    QuickReadings,
+    SentenceReadings,
+    normalise,
+    quick_readings,
+)
 from marketing_agent.safety.phrases import Phrase, PhraseMatcher
 
 MATCHER = PhraseMatcher(
@@ -210,6 +216,40 @@ def test_the_quick_path_finds_what_the_full_normalisation_finds(pieces: list[str
     matcher = PhraseMatcher([Phrase("free"), Phrase("free money"), Phrase("fee"), Phrase("ре")])
 
     assert matcher.find(text) == matcher._find_exact([text])[0]
+
+
+SENTENCE_PIECES = [*PIECES, ". ", ". ", "\n", "..", "!", "\ue002"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(SENTENCE_PIECES), max_size=12).map("".join), min_size=1, max_size=6
+    ),
+    st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=8),
+)
+def test_texts_read_from_kept_sentences_read_as_texts_read_whole(
+    pool: list[str], picks: list[int]
+) -> None:
+    # Texts made of the same sentences again and again: they are read from kept sentences.
+    readings = SentenceReadings(limit=8)
+    for count, pick in enumerate(picks, start=1):
+        text = ". ".join(pool[(pick + k) % len(pool)] for k in range(count))
+
+        kept = readings.of(text)
+
+        quick = quick_readings(text)
+        assert (kept.text if isinstance(kept, QuickReadings) else kept) == (quick and quick.text)
+
+
+def test_a_matcher_that_keeps_sentences_finds_what_one_that_keeps_none_finds() -> None:
+    phrases = [Phrase("free money", "block"), Phrase("get rich quick"), Phrase("fee")]
+    keeping, reading_whole = PhraseMatcher(phrases), PhraseMatcher(phrases, sentences_kept=0)
+    template = "Hi {}, our spring sale is on. Get rich quick!\nNo fr-ee money. Fr33 m0ney. Bye"
+    texts = [template.format(name) for name in ["Anna", "Boris", "Anna", "Маша", "Anna"] * 3]
+
+    assert [keeping.find(t) for t in texts] == [reading_whole.find(t) for t in texts]
+    assert [m.phrase.text for m in keeping.find(texts[-1])] == ["get rich quick", "free money"]
 
 
 @settings(max_examples=100, deadline=None)

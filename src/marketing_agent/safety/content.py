@@ -123,7 +123,7 @@ class Blacklist:
     letters, invisible characters, separators, run-together words, leetspeak and repeated
     letters do not hide a phrase, and a phrase never matches inside a longer word."""
 
-    def __init__(self, phrases: Iterable[Phrase]) -> None:
+    def __init__(self, phrases: Iterable[Phrase], *, sentences_kept: int = 4096) -> None:
         # A phrase given twice (in any spelling that normalises alike) keeps its last setting.
         by_key: dict[str, Phrase] = {}
         listed = list(phrases)
@@ -132,7 +132,7 @@ class Blacklist:
             if key:
                 by_key[key] = phrase
         self.phrases = tuple(by_key.values())
-        self._matcher = PhraseMatcher(list(self.phrases))
+        self._matcher = PhraseMatcher(list(self.phrases), sentences_kept=sentences_kept)
 
     def find(self, text: str) -> list[Reason]:
         """Returns one reason per distinct phrase found in `text`, located in `text`."""

@@ -382,30 +382,55 @@ class QuickReadings:
     _last: npt.NDArray[np.bool_]  # per character of both readings: the last of its run
 
     @cached_property
-    def _layout(
-        self,
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Returns per position of `text` the original index of its run's first character, the
-        index of the first character after its run, and the run's length."""
+    def _ends(self) -> npt.NDArray[np.int64]:
+        """Returns per position of `text` but the last the index of its run's last character in
+        both readings (the spaced reading's mapped characters, the marker, the glued reading's);
+        the last position's run ends at the last character, len(self._last)."""
+        return np.flatnonzero(self._last)
+
+    def _end(self, position: int) -> int:
+        """Returns the index in both readings of the last character of a position's run."""
+        ends = self._ends
+        return int(ends[position]) if position < len(ends) else len(self._last)
+
+    @cached_property
+    def _glued(self) -> npt.NDArray[np.int64]:
+        """Returns per character of the glued reading its index among the mapped characters."""
+        return np.flatnonzero(self._letters)
+
+    @cached_property
+    def _lows(self) -> npt.NDArray[np.int64] | None:
+        """Returns per code unit how many low surrogates come before it (None: no character
+        beyond the BMP, a code unit is a character)."""
+        if self._kept is None:
+            return None  # nothing dropped, so no surrogate (the table drops them)
         units = self._units
-        kept = self._kept if self._kept is not None else np.arange(len(self._letters))
-        both = np.concatenate((kept, [len(units) - 1], kept[self._letters]))
-        if self._kept is not None:  # beyond the BMP: a character is two code units
-            low = (units >= 0xDC00) & (units < 0xE000)
-            both = both - np.concatenate(([0], np.cumsum(low)))[both]
-        ends = np.append(np.flatnonzero(self._last), len(both) - 1)
-        firsts = np.concatenate(([0], ends[:-1] + 1))
-        return both[firsts] - 1, both[ends], ends - firsts + 1
+        low = (units >= 0xDC00) & (units < 0xE000)
+        if not low.any():
+            return None
+        return np.concatenate(([0], np.cumsum(low)))
+
+    def _character(self, index: int) -> int:
+        """Returns the index in the padded text of the character at `index` of both readings."""
+        mapped = len(self._letters)
+        if index == mapped:
+            unit = len(self._units) - 1  # the marker: the end of the spaced reading
+        else:
+            if index > mapped:
+                index = int(self._glued[index - mapped - 1])
+            unit = int(self._kept[index]) if self._kept is not None else index
+        lows = self._lows
+        return unit - int(lows[unit]) if lows is not None else unit
 
     def span(self, first: int, last: int) -> tuple[int, int]:
         """Returns the original span of positions first..last (inclusive)."""
-        starts, ends, _ = self._layout
-        start = int(starts[first])
-        return max(start, 0), min(max(int(ends[last]), start), len(self.original))
+        start = self._character(self._end(first - 1) + 1 if first else 0) - 1
+        end = self._character(self._end(last))
+        return max(start, 0), min(max(end, start), len(self.original))
 
     def run(self, position: int) -> int:
         """Returns how many letters of the original text one position stands for."""
-        return int(self._layout[2][position])
+        return self._end(position) - (self._end(position - 1) if position else -1)
 
     def all_digits(self, first: int, last: int) -> bool:
         """Tells whether the original text of positions first..last is written in digits."""
@@ -417,9 +442,26 @@ def quick_readings(text: str) -> QuickReadings | None:
     """Returns both readings of `text` at a fraction of `normalise`'s cost (a dozen array
     operations: the span map waits until a phrase is found); None when the text needs
     `normalise` itself (letters spelt out, ligatures, the markers)."""
+    joined, units, kept, letters, last = _collapsed_readings(text, _quick_table())
+    if _needs_normalise(joined):
+        return None
+    return QuickReadings(joined, text, units, kept, letters, last)
+
+
+def _collapsed_readings(
+    text: str, table: npt.NDArray[np.uint16]
+) -> tuple[
+    str,
+    npt.NDArray[np.uint16],
+    npt.NDArray[np.int64] | None,
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.bool_],
+]:
+    """Returns both readings of `text` through `table` in one string (READINGS_MARKER between
+    them), and what `QuickReadings` needs to map them back."""
     padded = " " + text + " "
     units = np.frombuffer(padded.encode("utf-16-le", "surrogatepass"), _UTF16)
-    mapped = _quick_table().take(units)
+    mapped = table.take(units)
     kept = None
     if not text.isascii() and np.count_nonzero(mapped) != len(mapped):
         kept, mapped = _drop_and_pair(units, mapped)
@@ -428,10 +470,87 @@ def quick_readings(text: str) -> QuickReadings | None:
     both = np.concatenate((np.maximum(mapped, SPACE), _MARKER_UNIT, mapped[letters]))
     head = both[:-1]
     last = head != both[1:]
-    joined = head[last].tobytes().decode("utf-16-le") + " "
-    if chr(_FULL) in joined or _SPELT.search(joined):
-        return None
-    return QuickReadings(joined, text, units, kept, letters, last)
+    return head[last].tobytes().decode("utf-16-le") + " ", units, kept, letters, last
+
+
+def _needs_normalise(joined: str) -> bool:
+    """Tells whether both readings in one string hold what only `normalise` reads right."""
+    # Letters spelt out in the glued reading are spelt out in the spaced one (a glued reading's
+    # single letter has only punctuation, now breaks, between it and white space): one half.
+    return chr(_FULL) in joined or bool(_SPELT.search(joined, 0, joined.index(READINGS_MARKER)))
+
+
+# Between the sentences `SentenceReadings` reads together: the only character its table keeps
+# as itself (a text holding it is read whole).
+_SENTENCE_MARK = "\ue002"
+
+
+@cache
+def _sentence_table() -> npt.NDArray[np.uint16]:
+    """Returns `quick_readings`' table, but for _SENTENCE_MARK, which stays itself."""
+    table = _quick_table().copy()
+    table[ord(_SENTENCE_MARK)] = ord(_SENTENCE_MARK)
+    return table
+
+
+class SentenceReadings:
+    """Both readings of texts, assembled from the readings of their sentences, which are kept
+    (up to `limit` sentences, then all forgotten at once): the renders of one campaign share
+    their sentences (a greeting shares them too when first names repeat), so most texts cost a
+    split and a few look-ups, not a dozen array operations. A sentence's readings are kept
+    from its second sighting on; a text with a sentence not seen before is read whole
+    (`quick_readings`), so text that never repeats costs a split and a few look-ups more.
+
+    Sentences end at ". " or a line break: a break in both readings (white space, with only
+    punctuation beside it), so a text's readings are its sentences' readings, stripped, with
+    single spaces between them (tests hold them equal to `quick_readings`')."""
+
+    def __init__(self, limit: int = 4096) -> None:
+        self.limit = limit
+        self._known: dict[str, tuple[str, str]] = {}
+        self._seen: set[int] = set()  # hashes of sentences seen once (a collision: kept early)
+
+    def of(self, text: str) -> str | QuickReadings | None:
+        """Returns both readings of `text` as `quick_readings` gives them: their text, or the
+        `QuickReadings` when the text was read whole; None when it needs `normalise`."""
+        if self.limit <= 0 or _SENTENCE_MARK in text:
+            return quick_readings(text)
+        sentences = text.replace("\n", ". ").split(". ")
+        found = list(map(self._known.get, sentences))
+        if None in found:
+            seen = self._seen
+            if found.count(None) == len(found) and not any(hash(s) in seen for s in sentences):
+                self._note(*sentences)  # nothing of it seen before: text that does not repeat
+                return quick_readings(text)
+            missing = [s for s, f in zip(sentences, found, strict=True) if f is None]
+            again = [s for s in missing if hash(s) in seen]
+            learnt = self._learn(list(dict.fromkeys(again))) if again else {}
+            if len(again) < len(missing):  # a sentence never seen: the text is read whole
+                self._note(*missing)
+                return quick_readings(text)
+            found = [learnt.get(s, f) for s, f in zip(sentences, found, strict=True)]
+        spaced = " ".join([s for s, _ in found if s])  # type: ignore[misc]
+        glued = " ".join([g for _, g in found if g])  # type: ignore[misc]
+        joined = f" {spaced} " if spaced else " "
+        joined += READINGS_MARKER + (f" {glued} " if glued else " ")
+        return None if _needs_normalise(joined) else joined
+
+    def _note(self, *sentences: str) -> None:
+        """Notes sentences seen once."""
+        if len(self._seen) + len(sentences) > self.limit:
+            self._seen.clear()
+        self._seen.update(map(hash, sentences))
+
+    def _learn(self, sentences: list[str]) -> dict[str, tuple[str, str]]:
+        """Keeps and returns the readings of distinct sentences, read together in one pass."""
+        joined = _collapsed_readings(f" {_SENTENCE_MARK} ".join(sentences), _sentence_table())[0]
+        spaced, glued = joined.split(READINGS_MARKER)
+        pairs = zip(spaced.split(_SENTENCE_MARK), glued.split(_SENTENCE_MARK), strict=True)
+        learnt = {s: (a.strip(), b.strip()) for s, (a, b) in zip(sentences, pairs, strict=True)}
+        if len(self._known) + len(learnt) > self.limit:
+            self._known.clear()
+        self._known.update(learnt)
+        return learnt
 
 
 def _drop_and_pair(

@@ -6,6 +6,8 @@ punctuation as word breaks and glued); an Aho-Corasick automaton
 overlapping matches, see docs/benchmarks.md) finds every phrase between word breaks, and each
 hit is checked against what normalisation folded away: a letter repeated in the phrase must be
 repeated in the text ("as" is not "ass"), and a word of letters is not matched by a number.
+Each matcher keeps the readings of sentences it has seen twice (`SentenceReadings`), so the
+renders of one campaign are read from their sentences, not character by character.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from marketing_agent.safety.normalise import (
     MARKER,
     SEPARATOR,
     Piece,
+    QuickReadings,
+    SentenceReadings,
     normalise,
     normalise_many,
     quick_readings,
@@ -65,8 +69,10 @@ class _Key:
 class PhraseMatcher:
     """An automaton over a phrase list; `find` returns every distinct phrase in a text."""
 
-    def __init__(self, phrases: list[Phrase]) -> None:
+    def __init__(self, phrases: list[Phrase], *, sentences_kept: int = 4096) -> None:
         self.phrases = tuple(phrases)
+        # The readings of sentences seen twice (0: none kept, every text read whole).
+        self._readings = SentenceReadings(sentences_kept)
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Key]] = {}
         for key_text, key in _keys_of(self.phrases):
@@ -79,7 +85,25 @@ class PhraseMatcher:
 
     def find(self, text: str) -> list[PhraseMatch]:
         """Returns the first occurrence of each phrase found in `text`, in text order."""
-        return self.find_many([text])[0]
+        if self._empty:
+            return []
+        found = self._find_quick(text)
+        return self._find_exact([text])[0] if found is None else found
+
+    def _find_quick(self, text: str) -> list[PhraseMatch] | None:
+        """Returns `find` of a text from its quick readings (None: it needs `normalise`); the
+        map back to the text is made only for a hit."""
+        readings = self._readings.of(text)
+        if readings is None:
+            return None
+        hits = list(self._automaton.iter(readings if isinstance(readings, str) else readings.text))
+        if not hits:
+            return []
+        # Assembled from its sentences' readings, a text's are equal to quick_readings'.
+        quick = readings if isinstance(readings, QuickReadings) else quick_readings(text)
+        if quick is None:
+            return None
+        return _matches([text], [0], [(quick, hits)])[0]
 
     def find_many(self, texts: Sequence[str]) -> list[list[PhraseMatch]]:
         """Returns `find` of each text. Each is scanned in its quick readings (the map back to
@@ -90,13 +114,11 @@ class PhraseMatcher:
             return found
         full: list[int] = []
         for index, text in enumerate(texts):
-            quick = quick_readings(text)
-            if quick is None:
+            matches = self._find_quick(text)
+            if matches is None:
                 full.append(index)
-                continue
-            hits = list(self._automaton.iter(quick.text))
-            if hits:
-                found[index] = _matches([text], [0], [(quick, hits)])[0]
+            else:
+                found[index] = matches
         if full:
             exact = self._find_exact([texts[index] for index in full])
             for index, matches in zip(full, exact, strict=True):
@@ -138,7 +160,7 @@ def _matches(
             for key in entries:
                 first = last - key.length + 1
                 start, end = norm.span(first + 1, last - 1)
-                owner = bisect.bisect_right(starts, start) - 1
+                owner = bisect.bisect_right(starts, start) - 1 if len(starts) > 1 else 0
                 text, offset = texts[owner], starts[owner]
                 earlier = found[owner].get(key.phrase)
                 if earlier is not None and earlier.span[0] <= start - offset:
