@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -169,17 +167,3 @@ async def test_a_user_term_can_make_a_default_phrase_block(session: AsyncSession
     verdict = await safety.check_content(session=session, text="Guaranteed fit.")
 
     assert not verdict.allowed
-
-
-def test_checking_a_message_takes_well_under_a_millisecond() -> None:
-    text = (CLEAN + " Call +44 20 7946 0958! ") * 8  # about 1,300 characters
-    check_text(text)
-    rounds = []
-    # CPU time of this process, best of five rounds: other processes' load only adds to it.
-    for _ in range(5):
-        start = time.process_time()
-        for _ in range(100):
-            check_text(text)
-        rounds.append((time.process_time() - start) / 100)
-
-    assert min(rounds) < 0.002  # about 0.9 ms of CPU on the 2-core development machine
