@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -32,6 +33,10 @@ from marketing_agent.gateway.service import create_user
 from marketing_agent.telegram import service as telegram
 
 BATCH = 1000
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def _free_port() -> int:
@@ -87,7 +92,7 @@ async def main() -> None:
                 )
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             recorded = 0
             for start in range(1, args.events + 1, BATCH):
                 events = [
@@ -103,7 +108,12 @@ async def main() -> None:
                 response.raise_for_status()
                 recorded += response.json()["recorded"]
             elapsed = time.perf_counter() - started
-        print(f"{recorded:,} conversions in {elapsed:.1f} s: {recorded / elapsed:,.0f} events/s")
+            cpu_s = time.process_time() - cpu_started
+        print(
+            f"{recorded:,} conversions in {elapsed:.1f} s: {recorded / elapsed:,.0f} events/s; "
+            f"CPU (server and client, one process) {cpu_s:.2f} s: "
+            f"{recorded / cpu_s:,.0f} events per CPU second; load average {_load()}"
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)
