@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import _support
-from bench_pipeline import drop, postgres_database
+from bench_pipeline import POSTGRES, drop, postgres_database
 from sqlalchemy import Table, insert, select, text
 
 from marketing_agent.analytics.models import Event
@@ -185,17 +185,22 @@ async def timed_count(db: Database, segment_filter: SegmentFilter) -> tuple[floa
     return wall, cpu, size
 
 
-async def measure(db: Database, label: str) -> None:
+async def measure(db: Database, label: str, *, rules: str | None = None, runs: int = 3) -> None:
     print(f"{label}: load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    for name, rules in {**RULES, **MORE_RULES}.items():
-        segment_filter = SegmentFilter.model_validate(rules)
-        runs = [await timed_count(db, segment_filter) for _ in range(3)]
-        wall, cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-        size = runs[-1][2]
+    only = None if rules is None else {r.strip() for r in rules.split(",")}
+    for name, rule in {**RULES, **MORE_RULES}.items():
+        if only is not None and name not in only:
+            continue
+        segment_filter = SegmentFilter.model_validate(rule)
+        counted = [await timed_count(db, segment_filter) for _ in range(runs)]
+        wall, cpu = min(r[0] for r in counted), min(r[1] for r in counted)
+        size = counted[-1][2]
         print(
             f"{label}: {name:<32} {size:>9,} contacts  {wall * 1000:8.1f} ms"
             f"  (CPU {cpu * 1000:8.1f} ms)"
         )
+    if only is not None:
+        return
 
     started = time.perf_counter()
     async with db.session() as session:  # each save counts its segment once
@@ -235,7 +240,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--rules", help="only these rules, comma-separated (and no list)")
+    parser.add_argument("--runs", type=int, default=3, help="best of this many counts")
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the database, print its name"
+    )
+    parser.add_argument(
+        "--reuse", help="PostgreSQL: measure a database kept by --keep (nothing loaded)"
+    )
     args = parser.parse_args()
+    if args.reuse:  # e.g. the old code measured on the data the new code's run loaded
+        db = Database(POSTGRES.rsplit("/", 1)[0] + f"/{args.reuse}")
+        try:
+            await measure(db, "postgres", rules=args.rules, runs=args.runs)
+        finally:
+            await db.dispose()
+        return
 
     people, consents, events = data(args.contacts, datetime.now(UTC))
     print(f"{len(people):,} contacts, {len(consents):,} consent records, {len(events):,} events")
@@ -258,10 +278,12 @@ async def main() -> None:
         )
         del people, consents, events, tag_rows
         print(f"{args.backend}: loaded in {load_s:.1f} s")
-        await measure(db, args.backend)
+        await measure(db, args.backend, rules=args.rules, runs=args.runs)
     finally:
         await db.dispose()
-        if pg_name:
+        if pg_name and args.keep:
+            print(f"kept PostgreSQL database {pg_name}")
+        elif pg_name:
             await drop(pg_name)
 
 
