@@ -187,7 +187,7 @@ async def timed_count(db: Database, segment_filter: SegmentFilter) -> tuple[floa
 
 async def measure(db: Database, label: str, *, rules: str | None = None, runs: int = 3) -> None:
     print(f"{label}: load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
-    only = None if rules is None else {r.strip() for r in rules.split(",")}
+    only = None if rules is None else {r.strip() for r in rules.split(";")}
     for name, rule in {**RULES, **MORE_RULES}.items():
         if only is not None and name not in only:
             continue
@@ -240,7 +240,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--rules", help="only these rules, comma-separated (and no list)")
+    parser.add_argument("--rules", help="only these rules, separated by ; (and no list)")
     parser.add_argument("--runs", type=int, default=3, help="best of this many counts")
     parser.add_argument(
         "--keep", action="store_true", help="PostgreSQL: keep the database, print its name"
