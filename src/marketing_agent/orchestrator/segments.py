@@ -212,7 +212,7 @@ def _condition(condition: SegmentCondition, *, dialect: str, now: datetime) -> C
 def not_among(ids: Select[Any], dialect: str) -> ColumnElement[bool]:
     """Contacts whose id `ids` does not select. PostgreSQL: NOT EXISTS, an anti-join; its
     NOT IN (select) re-reads the ids per contact once they outgrow work_mem (minutes at 1M
-    contacts). SQLite's NOT IN builds one index of the ids, as fast as its anti-join."""
+    contacts). SQLite keeps NOT IN: it builds one ephemeral index of the ids per count."""
     if dialect != "postgresql":
         return Contact.id.not_in(ids)
     found = ids.subquery()
