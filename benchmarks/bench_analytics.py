@@ -1,7 +1,8 @@
 """Analytics at scale: a 4-step funnel with a 7-day window and campaign stats over N events.
 
 Run: .venv/bin/python benchmarks/bench_analytics.py [--events 1000000] [--backend sqlite|postgres]
-     [--duckdb]  (also time the same queries in DuckDB on the same rows, if installed)
+     [--duckdb]  (also time the same queries in DuckDB on the same rows, in the Python named
+     by MA_BENCH_DUCKDB_PYTHON: see duckdb_side.py)
 
 The data: 80 % of the events belong to the largest campaign (two variants), the rest to 20
 others. Each person of a campaign is sent the message; 95 % have it delivered within a minute,
@@ -16,10 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import os
 import random
 import statistics
+import subprocess
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import _support
@@ -40,6 +46,7 @@ STEPS = [
 ]
 BIG = 1  # the largest campaign's id
 WINDOW = timedelta(days=7)
+CPU: dict[str, float] = {}  # the best CPU seconds of each measured call, by its name
 
 
 def rows(events: int, seed: int = 7) -> list[dict[str, Any]]:
@@ -90,13 +97,13 @@ def rows(events: int, seed: int = 7) -> list[dict[str, Any]]:
     return out
 
 
-async def load(db: Database, data: list[dict[str, Any]]) -> float:
+async def load(db: Database, data: list[dict[str, Any]]) -> tuple[float, float]:
     """The events and the journeys and counts kept in the same transaction, 20,000 a batch,
     through `analytics.write_rows` (what every writer of events calls; on older code, Core
-    executemany and `journeys.maintain`)."""
+    executemany and `journeys.maintain`); returns the wall and CPU seconds."""
     table: Table = Event.__table__  # type: ignore[assignment]
     write_rows = getattr(analytics, "write_rows", None)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for start in range(0, len(data), 20_000):
         async with db.session() as session:
             if write_rows is not None:
@@ -106,15 +113,18 @@ async def load(db: Database, data: list[dict[str, Any]]) -> float:
             await journeys.maintain(session, data[start : start + 20_000])
     async with db.engine.begin() as connection:
         await connection.execute(text("ANALYZE"))
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 async def best_of(n: int, call: Any) -> tuple[float, Any]:
-    times, result = [], None
+    """The best wall time of n calls and the last result; the best CPU time is kept in CPU."""
+    times, cpus, result = [], [], None
     for _ in range(n):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = await call()
         times.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu_started)
+    CPU[call.__name__] = min(cpus)
     return min(times), result
 
 
@@ -139,7 +149,10 @@ async def measure(db: Database, label: str) -> dict[str, Any]:
     stats_s, _ = await best_of(3, stats)
     variant_s, of_a = await best_of(3, of_variant)
     counts = [s.count for s in result.steps]
-    print(f"{label}: funnel {funnel_s:.3f} s {counts}; campaign stats {stats_s:.3f} s")
+    print(
+        f"{label}: funnel {funnel_s:.3f} s (CPU {CPU['funnel']:.3f} s) {counts}; "
+        f"campaign stats {stats_s:.3f} s (CPU {CPU['stats']:.3f} s)"
+    )
     print(f"{label}: funnel of variant A {variant_s:.3f} s {[s.count for s in of_a.steps]}")
     if "sender_id" in analytics.Funnel.model_fields:
 
@@ -155,48 +168,24 @@ async def measure(db: Database, label: str) -> dict[str, Any]:
 
 
 def duckdb_side(data: list[dict[str, Any]]) -> None:
-    try:
-        import duckdb
-    except ImportError:
-        print("duckdb: not installed, skipped (pip install duckdb)")
+    """Times the same funnel and stats in DuckDB on the same rows, in the Python named by
+    MA_BENCH_DUCKDB_PYTHON (one that has duckdb: it is not a dependency), through a CSV file."""
+    python = os.environ.get("MA_BENCH_DUCKDB_PYTHON")
+    if not python:
+        print("duckdb: skipped (set MA_BENCH_DUCKDB_PYTHON to a Python that has duckdb)")
         return
-    import pyarrow as pa  # type: ignore[import-not-found]
-
-    con = duckdb.connect()
-    columns = ["type", "campaign_id", "variant_key", "contact_id", "occurred_at"]
-    table = pa.table({c: [r[c] for r in data] for c in columns})
-    con.register("arrow_events", table)
-    con.execute("CREATE TABLE events AS SELECT * FROM arrow_events")
-    funnel_sql = """
-    WITH s0 AS (SELECT contact_id p, min(occurred_at) at, min(occurred_at) entered FROM events
-                WHERE campaign_id = 1 AND type = 'sent' GROUP BY 1),
-    s1 AS (SELECT s0.p, min(e.occurred_at) at, s0.entered FROM s0 JOIN events e
-           ON e.contact_id = s0.p
-           AND e.campaign_id = 1 AND e.type = 'delivered' AND e.occurred_at >= s0.at
-           AND e.occurred_at <= s0.entered + INTERVAL 7 DAY GROUP BY 1, 3),
-    s2 AS (SELECT s1.p, min(e.occurred_at) at, s1.entered FROM s1 JOIN events e
-           ON e.contact_id = s1.p
-           AND e.campaign_id = 1 AND e.type = 'clicked' AND e.occurred_at >= s1.at
-           AND e.occurred_at <= s1.entered + INTERVAL 7 DAY GROUP BY 1, 3),
-    s3 AS (SELECT s2.p, min(e.occurred_at) at, s2.entered FROM s2 JOIN events e
-           ON e.contact_id = s2.p
-           AND e.campaign_id = 1 AND e.type = 'converted' AND e.occurred_at >= s2.at
-           AND e.occurred_at <= s2.entered + INTERVAL 7 DAY GROUP BY 1, 3)
-    SELECT (SELECT count(*) FROM s0), (SELECT count(*) FROM s1), (SELECT count(*) FROM s2),
-           (SELECT count(*) FROM s3)"""
-    stats_sql = """SELECT variant_key, type, count(DISTINCT contact_id) FROM events
-                   WHERE campaign_id = 1 GROUP BY 1, 2"""
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        counts = con.execute(funnel_sql).fetchone()
-        times.append(time.perf_counter() - started)
-    stats_times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        con.execute(stats_sql).fetchall()
-        stats_times.append(time.perf_counter() - started)
-    print(f"duckdb: funnel {min(times):.3f} s {list(counts or [])}; stats {min(stats_times):.3f} s")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.csv"
+        with path.open("w", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["type", "campaign_id", "variant_key", "contact_id", "occurred_at"])
+            writer.writerows(
+                (r["type"], r["campaign_id"], r["variant_key"], r["contact_id"],
+                 journeys.micros(r["occurred_at"]))
+                for r in data
+            )  # fmt: skip
+        script = Path(__file__).with_name("duckdb_side.py")
+        subprocess.run([python, str(script), str(path)], check=True)
 
 
 async def main() -> None:
@@ -215,8 +204,12 @@ async def main() -> None:
     else:
         db, pg_name = await postgres_database()
     try:
-        load_s = await load(db, data)
-        print(f"{args.backend}: loaded in {load_s:.1f} s ({len(data) / load_s:,.0f} rows/s)")
+        load_s, load_cpu_s = await load(db, data)
+        print(
+            f"{args.backend}: loaded in {load_s:.1f} s ({len(data) / load_s:,.0f} rows/s), "
+            f"CPU of this process {load_cpu_s:.1f} s; load average "
+            + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        )
         await measure(db, args.backend)
     finally:
         await db.dispose()

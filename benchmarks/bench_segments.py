@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import _support
-from bench_pipeline import drop, postgres_database
+from bench_pipeline import POSTGRES, drop, postgres_database
 from sqlalchemy import Table, insert, select, text
 
 from marketing_agent.analytics.models import Event
@@ -71,6 +73,13 @@ RULES: dict[str, dict[str, Any]] = {
             {"kind": "event", "event": "converted", "within_days": 7},
         ],
     },
+}
+
+
+# Counted beside the ten (not saved: `GET /segments` lists the ten above).
+MORE_RULES: dict[str, dict[str, Any]] = {
+    "withdrawn": {"consent": "withdrawn"},
+    "no consent recorded": {"conditions": [{"kind": "consent", "state": "none"}]},
 }
 
 
@@ -151,18 +160,47 @@ async def best_of(n: int, call: Any) -> tuple[float, Any]:
     return min(times), result
 
 
-async def measure(db: Database, label: str) -> None:
-    for name, rules in RULES.items():
-        segment_filter = SegmentFilter.model_validate(rules)
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds of a local PostgreSQL backend so far (0 for SQLite, whose work is ours)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-        async def count(segment_filter: SegmentFilter = segment_filter) -> int:
-            async with db.session() as session:
-                return await orchestrator.count_segment_filter(
-                    session=session, segment_filter=segment_filter
-                )
 
-        seconds, size = await best_of(3, count)
-        print(f"{label}: {name:<32} {size:>9,} contacts  {seconds * 1000:8.1f} ms")
+async def timed_count(db: Database, segment_filter: SegmentFilter) -> tuple[float, float, int]:
+    """Wall and CPU seconds of one count, and the count. CPU: this process's (SQLite runs in
+    it) plus, on PostgreSQL, the backend's that ran it (its parallel workers are not counted)."""
+    async with db.session() as session:
+        pid = None
+        if session.get_bind().dialect.name == "postgresql":
+            pid = await session.scalar(text("SELECT pg_backend_pid()"))
+        cpu_started, backend_started = time.process_time(), _cpu_of(pid)
+        started = time.perf_counter()
+        size = await orchestrator.count_segment_filter(
+            session=session, segment_filter=segment_filter
+        )
+        wall = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started + _cpu_of(pid) - backend_started
+    return wall, cpu, size
+
+
+async def measure(db: Database, label: str, *, rules: str | None = None, runs: int = 3) -> None:
+    print(f"{label}: load average " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+    only = None if rules is None else {r.strip() for r in rules.split(";")}
+    for name, rule in {**RULES, **MORE_RULES}.items():
+        if only is not None and name not in only:
+            continue
+        segment_filter = SegmentFilter.model_validate(rule)
+        counted = [await timed_count(db, segment_filter) for _ in range(runs)]
+        wall, cpu = min(r[0] for r in counted), min(r[1] for r in counted)
+        size = counted[-1][2]
+        print(
+            f"{label}: {name:<32} {size:>9,} contacts  {wall * 1000:8.1f} ms"
+            f"  (CPU {cpu * 1000:8.1f} ms)"
+        )
+    if only is not None:
+        return
 
     started = time.perf_counter()
     async with db.session() as session:  # each save counts its segment once
@@ -202,7 +240,22 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--rules", help="only these rules, separated by ; (and no list)")
+    parser.add_argument("--runs", type=int, default=3, help="best of this many counts")
+    parser.add_argument(
+        "--keep", action="store_true", help="PostgreSQL: keep the database, print its name"
+    )
+    parser.add_argument(
+        "--reuse", help="PostgreSQL: measure a database kept by --keep (nothing loaded)"
+    )
     args = parser.parse_args()
+    if args.reuse:  # e.g. the old code measured on the data the new code's run loaded
+        db = Database(POSTGRES.rsplit("/", 1)[0] + f"/{args.reuse}")
+        try:
+            await measure(db, "postgres", rules=args.rules, runs=args.runs)
+        finally:
+            await db.dispose()
+        return
 
     people, consents, events = data(args.contacts, datetime.now(UTC))
     print(f"{len(people):,} contacts, {len(consents):,} consent records, {len(events):,} events")
@@ -225,10 +278,12 @@ async def main() -> None:
         )
         del people, consents, events, tag_rows
         print(f"{args.backend}: loaded in {load_s:.1f} s")
-        await measure(db, args.backend)
+        await measure(db, args.backend, rules=args.rules, runs=args.runs)
     finally:
         await db.dispose()
-        if pg_name:
+        if pg_name and args.keep:
+            print(f"kept PostgreSQL database {pg_name}")
+        elif pg_name:
             await drop(pg_name)
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketing_agent.analytics import service as analytics
-from marketing_agent.analytics.schemas import EventType
+from marketing_agent.analytics.schemas import EventCreate, EventType
 from marketing_agent.compliance import service as compliance
 from marketing_agent.compliance.schemas import ConsentCreate, ConsentStatus
 from marketing_agent.core.auth import Role
@@ -118,6 +118,42 @@ async def test_events_recorded_one_by_one_and_in_batches_count_the_same(
     three = await analytics.campaign_stats(session=any_session, campaign_id=3)
 
     assert two.model_dump(exclude={"campaign_id"}) == three.model_dump(exclude={"campaign_id"})
+
+
+async def test_events_reported_late_and_out_of_order_count_as_if_written_in_order(
+    any_session: AsyncSession,
+) -> None:
+    # The same person's events, one batch in order (campaign 2) and one write at a time newest
+    # first (campaign 3): each write merges its times into the stored journey (earliest first,
+    # latest last) and adds its revenue, so both tell the same story.
+    def events(campaign_id: int) -> list[EventCreate]:
+        return [
+            event("sent", contact_id=1, campaign_id=campaign_id, minute=0),
+            event("delivered", contact_id=1, campaign_id=campaign_id, minute=1),
+            event("clicked", contact_id=1, campaign_id=campaign_id, minute=5),
+            event("clicked", contact_id=1, campaign_id=campaign_id, minute=30),
+            event("converted", contact_id=1, campaign_id=campaign_id, minute=40,
+                  value_usd_micros=2_000_000),
+            event("converted", contact_id=1, campaign_id=campaign_id, minute=90,
+                  value_usd_micros=3_000_000),
+            event("sent", contact_id=2, campaign_id=campaign_id, minute=0, variant_key="B"),
+        ]  # fmt: skip
+
+    await analytics.record_events(session=any_session, events=events(2))
+    for one in reversed(events(3)):
+        await analytics.record_events(session=any_session, events=[one])
+
+    stats = [await analytics.campaign_stats(session=any_session, campaign_id=c) for c in (2, 3)]
+    funnels = [
+        await analytics.funnel(session=any_session, campaign_id=c, steps=STEPS) for c in (2, 3)
+    ]
+    assert stats[0].model_dump(exclude={"campaign_id"}) == stats[1].model_dump(
+        exclude={"campaign_id"}
+    )
+    assert stats[1].totals.sent == 2
+    assert stats[1].totals.revenue_usd_micros == 5_000_000
+    assert [counts(f) for f in funnels] == [[2, 1, 1, 1], [2, 1, 1, 1]]
+    assert [f.time_to_convert.median_s for f in funnels if f.time_to_convert] == [2400.0] * 2
 
 
 async def test_a_contacts_timeline_shows_what_happened_but_no_bot_reads(

@@ -27,6 +27,8 @@ from marketing_agent.orchestrator.schemas import (
     SegmentEventType,
     SegmentFilter,
 )
+from marketing_agent.telegram import service as telegram
+from marketing_agent.telegram.schemas import SenderCreate, SenderKind, TransportKind
 from tests.factories import (
     add_contact,
     database_of,
@@ -183,6 +185,48 @@ async def test_rules_select_the_same_people_on_sqlite_and_postgresql(any_db: Dat
     assert await _members(db, rfm("monetary_usd", "gt", 100)) == {ana}
     assert await _members(db, rfm("monetary_usd", "lte", 50)) == {ben, cem, dia}
     assert await _members(db, rfm("monetary_usd", "gte", 40.5, within_days=2)) == {ana}
+
+
+async def test_any_of_several_sets_and_each_senders_newest_consent_on_both_databases(
+    any_db: Database,
+) -> None:
+    db = any_db
+    ana = await _contact(db, 10, tags=["vip"])
+    ben, cem, dia, eva = [await _contact(db, 11 + n) for n in range(4)]
+    first = await make_sender(db)
+    async with db.session() as session:
+        second = (
+            await telegram.create_sender(
+                session=session,
+                sender_in=SenderCreate(
+                    name="second", kind=SenderKind.BOT, transport=TransportKind.SIMULATOR,
+                    profile="bot",
+                ),
+            )
+        ).id  # fmt: skip
+    await _consent(db, ben, first, granted=True)
+    await _consent(db, ben, second, granted=False)  # one sender's newest grant is enough
+    await _consent(db, cem, first, granted=False)
+    await _consent(db, cem, first, granted=True)  # granted again after withdrawing
+    await _consent(db, dia, first, granted=False)
+    await _event(db, eva, "converted", days_ago=3, value_usd=5)
+    await _event(db, dia, "clicked", days_ago=1)
+
+    assert await _members(db, {"consent": "granted"}) == {ben, cem}
+    assert await _members(db, {"consent": "withdrawn"}) == {dia}
+    assert await _members(db, {"conditions": [{"kind": "consent", "state": "none"}]}) == {
+        ana,
+        eva,
+    }
+    sets = [
+        {"kind": "tag", "tag": "vip"},
+        {"kind": "event", "event": "converted", "within_days": 7},
+        {"kind": "consent", "state": "withdrawn"},
+        {"kind": "rfm", "measure": "frequency", "op": "gte", "value": 1},  # eva again
+    ]
+    assert await _members(db, {"match": "any", "conditions": sets}) == {ana, dia, eva}
+    mixed = [*sets[:2], {"kind": "event", "event": "clicked", "did": False}]
+    assert await _members(db, {"match": "any", "conditions": mixed}) == {ana, ben, cem, eva}
 
 
 async def test_a_campaign_sends_to_its_segment_as_it_is_at_launch(

@@ -87,15 +87,7 @@ class CampaignCount(Base):
     revenue_usd_micros: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
-_JOURNEY_COLUMNS = [c.name for c in cast(Table, Journey.__table__).columns]
 _KEY = ("campaign_id", "variant_key", "person")
-# Built from the table's own column names (constants), no input in it.
-_SQLITE_UPSERT = (
-    f"INSERT INTO analytics_journeys ({', '.join(_JOURNEY_COLUMNS)}) "  # noqa: S608
-    f"VALUES ({', '.join('?' for _ in _JOURNEY_COLUMNS)}) "
-    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _JOURNEY_COLUMNS if c not in _KEY)
-)
 
 
 def person_of(row: dict[str, Any]) -> int | None:
@@ -243,25 +235,39 @@ async def _upsert_postgres(
                 counts[(int(campaign_id), variant_key, kind)] = [int(n), 0]
 
 
-# The read and the merge of `_upsert_sqlite` work on tuples in `_JOURNEY_COLUMNS` order.
-_SQLITE_READ = (
-    f"SELECT {', '.join(_JOURNEY_COLUMNS)} FROM analytics_journeys "  # noqa: S608
-    "WHERE campaign_id = ? AND variant_key = ? AND person IN ({})"
-)
-_SENDER = _JOURNEY_COLUMNS.index("sender_id")
-_REVENUE = _JOURNEY_COLUMNS.index("revenue_usd_micros")
-_FRESH = _JOURNEY_COLUMNS.index("fresh")
-_SLOTS = [  # per type: its bit, its count's key part, its change keys and its tuple positions
-    (
-        1 << i,
-        kind,
-        f"first_{kind}",
-        f"last_{kind}",
-        _JOURNEY_COLUMNS.index(f"first_{kind}"),
-        _JOURNEY_COLUMNS.index(f"last_{kind}"),
+def _sqlite_upsert(kinds: tuple[str, ...]) -> str:
+    """The upsert of journeys that gain events of `kinds` only: those types' times, the sender
+    and the revenue are bound and merged by SQLite (min/max, nothing read first); the other
+    types' columns are left as they are. `fresh` keeps the bits of the types the row had not."""
+    times = [f"{edge}_{kind}" for kind in kinds for edge in ("first", "last")]
+    columns = [*_KEY, "sender_id", "revenue_usd_micros", *times, "fresh"]
+    had = " | ".join(
+        f"(CASE WHEN j.first_{kind} IS NULL THEN 0 ELSE {1 << TYPES.index(kind)} END)"
+        for kind in kinds
     )
-    for i, kind in enumerate(TYPES)
-]
+    merged = ", ".join(  # min/max of a NULL is NULL in SQLite: an absent time takes the new one
+        f"{c} = coalesce({'min' if c.startswith('first_') else 'max'}(j.{c}, excluded.{c}),"
+        f" excluded.{c})"
+        for c in times
+    )
+    # Built from the table's own column names (constants), no input in it.
+    return (
+        f"INSERT INTO analytics_journeys AS j ({', '.join(columns)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+        "sender_id = coalesce(j.sender_id, excluded.sender_id), "
+        "revenue_usd_micros = j.revenue_usd_micros + excluded.revenue_usd_micros, "
+        f"{merged}, fresh = excluded.fresh & ~({had})"
+    )
+
+
+# The types a batch's journeys got first, summed per (campaign, variant) by SQLite.
+_SQLITE_FRESH = (
+    "SELECT "  # noqa: S608 (constants only)
+    + ", ".join(f"sum((fresh >> {i}) & 1)" for i in range(len(TYPES)))
+    + " FROM analytics_journeys WHERE campaign_id = ? AND variant_key = ? AND person IN ({})"
+    " AND fresh <> 0"
+)
 
 
 async def _upsert_sqlite(
@@ -269,45 +275,30 @@ async def _upsert_sqlite(
     changes: dict[tuple[int, str, int], dict[str, Any]],
     counts: dict[tuple[int, str, str], list[int]],
 ) -> None:
-    """Reads the batch's journeys by primary key, merges in Python and writes them back with
-    the driver's executemany (one writer at a time: nothing changes them in between). Both go
-    through the driver as tuples: SQLAlchemy's per-row processing cost more than the merge."""
-    keys = sorted(changes)
+    """Upserts the batch's journeys with the driver's executemany, one statement per set of
+    types a journey gains (a batch of conversions binds 8 values a row, not 26), merged by
+    SQLite; then reads back, summed per (campaign, variant), which types were new. One writer
+    at a time: nothing changes the rows in between."""
     connection = await session.connection()
-    existing: dict[tuple[int, str, int], tuple[Any, ...]] = {}
-    # By (campaign, variant), then persons: a primary-key seek each (SQLite scans the table
-    # for a row-value IN list).
+    by_kinds: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     groups: dict[tuple[int, str], list[int]] = {}
-    for campaign_id, variant_key, person in keys:
-        groups.setdefault((campaign_id, variant_key), []).append(person)
+    for key in sorted(changes):
+        change = changes[key]
+        kinds = tuple(kind for kind in TYPES if f"first_{kind}" in change)
+        times = [change[f"{edge}_{kind}"] for kind in kinds for edge in ("first", "last")]
+        fresh = sum(1 << TYPES.index(kind) for kind in kinds)
+        by_kinds.setdefault(kinds, []).append(
+            (*key, change["sender_id"], change["revenue_usd_micros"], *times, fresh)
+        )
+        groups.setdefault(key[:2], []).append(key[2])
+    for kinds, merged in by_kinds.items():
+        await connection.exec_driver_sql(_sqlite_upsert(kinds), merged)
     for (campaign_id, variant_key), people in groups.items():
         for chunk in in_chunks(people):
             found = await connection.exec_driver_sql(
-                _SQLITE_READ.format(", ".join("?" * len(chunk))),
+                _SQLITE_FRESH.format(", ".join("?" * len(chunk))),
                 (campaign_id, variant_key, *chunk),
             )
-            for row in found:
-                existing[(campaign_id, variant_key, row.person)] = tuple(row)
-    blank: list[Any] = [None] * len(_JOURNEY_COLUMNS)
-    merged: list[tuple[Any, ...]] = []
-    for key in keys:
-        change = changes[key]
-        old = existing.get(key)
-        new: list[Any] = list(old) if old is not None else blank.copy()
-        new[0], new[1], new[2] = key
-        new[_SENDER] = new[_SENDER] or change["sender_id"]
-        new[_REVENUE] = (new[_REVENUE] or 0) + change["revenue_usd_micros"]
-        fresh = 0
-        for bit, kind, first, last, first_at, last_at in _SLOTS:
-            if first not in change:
-                continue
-            if new[first_at] is None:
-                fresh |= bit
-                counts.setdefault((key[0], key[1], kind), [0, 0])[0] += 1
-                new[first_at], new[last_at] = change[first], change[last]
-            else:
-                new[first_at] = min(new[first_at], change[first])
-                new[last_at] = max(new[last_at], change[last])
-        new[_FRESH] = fresh
-        merged.append(tuple(new))
-    await connection.exec_driver_sql(_SQLITE_UPSERT, merged)
+            for kind, n in zip(TYPES, found.one(), strict=True):
+                if n:
+                    counts.setdefault((campaign_id, variant_key, kind), [0, 0])[0] += int(n)

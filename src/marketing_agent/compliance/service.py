@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Select, Table, Text, func, insert, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marketing_agent.compliance import audit as audit_log
 from marketing_agent.compliance import bot_requests as bot_requests  # /mydata, /forgetme
@@ -266,19 +267,36 @@ def consent_contact_ids_query(*, state: str, purpose: str = "marketing") -> Sele
     recorded = select(ConsentRecord.contact_id).where(ConsentRecord.purpose == purpose)
     if state == "recorded":
         return recorded
-    newest = (
-        select(func.max(ConsentRecord.id))
-        .where(ConsentRecord.purpose == purpose)
-        .group_by(ConsentRecord.contact_id, ConsentRecord.sender_id)
-    )
-    # Granted when some sender's newest decision grants it; withdrawn when recorded, not that.
-    granted = select(ConsentRecord.contact_id).where(
-        ConsentRecord.status == ConsentStatus.GRANTED,
-        ConsentRecord.id.in_(newest.scalar_subquery()),
-    )
     if state == "granted":
-        return granted
-    return recorded.where(ConsentRecord.contact_id.not_in(granted))
+        return _granted_now(ConsentRecord, purpose)
+    # Withdrawn when recorded and no sender's newest decision grants it.
+    granted = aliased(ConsentRecord)
+    return recorded.where(
+        ~_granted_now(granted, purpose)
+        .where(granted.contact_id == ConsentRecord.contact_id)
+        .exists()
+    )
+
+
+def _granted_now(record: Any, purpose: str) -> Select[int]:
+    """The contact ids of `record` (the table or an alias) whose grant no later decision of the
+    same contact, sender and purpose replaced: each sender's newest decision, as an anti-join
+    (PostgreSQL's plan for the earlier `id IN (max(id) ... GROUP BY)` grouped every record on
+    every count; NOT EXISTS lets either database seek `ix_consent_lookup` or hash once)."""
+    newer = aliased(ConsentRecord)
+    replaced = (
+        select(newer.id)
+        .where(
+            newer.contact_id == record.contact_id,
+            newer.sender_id == record.sender_id,
+            newer.purpose == record.purpose,
+            newer.id > record.id,
+        )
+        .exists()
+    )
+    return select(record.contact_id).where(
+        record.purpose == purpose, record.status == ConsentStatus.GRANTED, ~replaced
+    )
 
 
 async def count_withdrawals(*, session: AsyncSession, since: datetime) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     not_,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -131,7 +133,7 @@ def segment_clause(
     """Returns the WHERE clause over contacts: every set field, and the conditions by `match`."""
     clauses: list[ColumnElement[bool]] = []
     if segment_filter.consent != "any":
-        clauses.append(_consent(segment_filter.consent))
+        clauses.append(_consent(segment_filter.consent, dialect))
     if segment_filter.timezones:
         clauses.append(Contact.timezone.in_(segment_filter.timezones))
     if segment_filter.languages:
@@ -145,10 +147,49 @@ def segment_clause(
             if value is None
             else _attribute_equals(key, value, dialect)
         )
-    conditions = [_condition(c, dialect=dialect, now=now) for c in segment_filter.conditions]
-    if conditions:
-        clauses.append(and_(*conditions) if segment_filter.match == "all" else or_(*conditions))
+    if segment_filter.match == "all":
+        clauses.extend(_condition(c, dialect=dialect, now=now) for c in segment_filter.conditions)
+    elif segment_filter.conditions:
+        clauses.append(_any_of(segment_filter.conditions, dialect=dialect, now=now))
     return and_(true(), *clauses)
+
+
+def _any_of(
+    conditions: list[SegmentCondition], *, dialect: str, now: datetime
+) -> ColumnElement[bool]:
+    """Contacts matching any condition. Those that name a set of contact ids (a tag, consent,
+    events done, RFM) are one `id IN (... UNION ALL ...)`: an OR of several `IN (select)` made
+    both databases test every contact against each set in turn."""
+    sets: list[Select[Any]] = []
+    others: list[ColumnElement[bool]] = []
+    for condition in conditions:
+        ids = _ids_of(condition, now=now)
+        if ids is None:
+            others.append(_condition(condition, dialect=dialect, now=now))
+        else:
+            sets.append(ids)
+    if len(sets) > 1:
+        others.append(Contact.id.in_(union_all(*sets)))
+    elif sets:
+        others.append(Contact.id.in_(sets[0]))
+    return or_(*others)
+
+
+def _ids_of(condition: SegmentCondition, *, now: datetime) -> Select[Any] | None:
+    """The contact ids the condition keeps, when it is "the contact is among these"; else None
+    (a property or attribute of the row, or a negation)."""
+    if isinstance(condition, TagCondition):
+        return _tagged(condition.tag) if condition.op == "has" else None
+    if isinstance(condition, ConsentCondition):
+        if condition.state == "none":
+            return None
+        return compliance.consent_contact_ids_query(state=condition.state)
+    if isinstance(condition, EventCondition):
+        return _events_done(condition, now) if condition.did else None
+    if isinstance(condition, RfmCondition):
+        matched, among = _rfm_ids(condition, now)
+        return matched if among else None
+    return None
 
 
 def _condition(condition: SegmentCondition, *, dialect: str, now: datetime) -> ColumnElement[bool]:
@@ -160,10 +201,22 @@ def _condition(condition: SegmentCondition, *, dialect: str, now: datetime) -> C
     if isinstance(condition, AttributeCondition):
         return _attribute(condition, dialect)
     if isinstance(condition, ConsentCondition):
-        return _consent(condition.state)
+        return _consent(condition.state, dialect)
     if isinstance(condition, EventCondition):
-        return _event(condition, now)
-    return _rfm(condition, now)
+        ids = _events_done(condition, now)
+        return Contact.id.in_(ids) if condition.did else not_among(ids, dialect)
+    matched, among = _rfm_ids(condition, now)
+    return Contact.id.in_(matched) if among else not_among(matched, dialect)
+
+
+def not_among(ids: Select[Any], dialect: str) -> ColumnElement[bool]:
+    """Contacts whose id `ids` does not select. PostgreSQL: NOT EXISTS, an anti-join; its
+    NOT IN (select) re-reads the ids per contact once they outgrow work_mem (minutes at 1M
+    contacts). SQLite keeps NOT IN: it builds one ephemeral index of the ids per count."""
+    if dialect != "postgresql":
+        return Contact.id.not_in(ids)
+    found = ids.subquery()
+    return ~exists().where(found.c[0] == Contact.id)
 
 
 def _property(condition: PropertyCondition) -> ColumnElement[bool]:
@@ -186,11 +239,14 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _tagged(*tags: str) -> Select[Any]:
+    return select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
+
+
 def _has_tag(*tags: str) -> ColumnElement[bool]:
     """Whether the contact has any of these tags: a seek of the tag table's (tag, contact)
     index, never a parse of the contact's JSON."""
-    tagged = select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
-    return Contact.id.in_(tagged)
+    return Contact.id.in_(_tagged(*tags))
 
 
 # Attributes: typed so that "plan = pro" never matches a number and "spent > 100" never casts text.
@@ -293,9 +349,9 @@ def _attribute(condition: AttributeCondition, dialect: str) -> ColumnElement[boo
 # Consent and behaviour: sub-selects of contact ids from their modules ------------------------
 
 
-def _consent(state: str) -> ColumnElement[bool]:
+def _consent(state: str, dialect: str) -> ColumnElement[bool]:
     if state == "none":
-        return Contact.id.not_in(compliance.consent_contact_ids_query(state="recorded"))
+        return not_among(compliance.consent_contact_ids_query(state="recorded"), dialect)
     return Contact.id.in_(compliance.consent_contact_ids_query(state=state))
 
 
@@ -303,30 +359,31 @@ def _since(now: datetime, within_days: int | None) -> datetime | None:
     return None if within_days is None else now - timedelta(days=within_days)
 
 
-def _event(condition: EventCondition, now: datetime) -> ColumnElement[bool]:
-    ids = analytics.contacts_with_events_query(
+def _events_done(condition: EventCondition, now: datetime) -> Select[Any]:
+    return analytics.contacts_with_events_query(
         event_type=condition.event,
         since=_since(now, condition.within_days),
         campaign_id=condition.campaign_id,
         min_count=condition.min_count,
     )
-    return Contact.id.in_(ids) if condition.did else Contact.id.not_in(ids)
 
 
-def _rfm(condition: RfmCondition, now: datetime) -> ColumnElement[bool]:
+def _rfm_ids(condition: RfmCondition, now: datetime) -> tuple[Select[Any], bool]:
+    """The ids the rule is about and whether it keeps them (True) or everyone else (False:
+    a rule people who never converted pass, such as "fewer than 2 conversions")."""
     totals = analytics.conversion_totals_query(since=_since(now, condition.within_days)).subquery()
     op, value = _COMPARE[condition.op], condition.value
     if condition.measure == "recency_days":
         # Fewer days since the last conversion is a later last conversion: the order flips.
         flipped = {"lt": operator.gt, "lte": operator.ge, "gt": operator.lt, "gte": operator.le}
         bound = now - timedelta(days=value)
-        return Contact.id.in_(
-            select(totals.c.contact_id).where(flipped[condition.op](totals.c.last_at, bound))
-        )
+        return select(totals.c.contact_id).where(
+            flipped[condition.op](totals.c.last_at, bound)
+        ), True
     if condition.measure == "frequency":
         measure, threshold = totals.c.conversions, value
     else:
         measure, threshold = totals.c.value_usd_micros, round(value * 1_000_000)
     if op(0, threshold):  # people who never converted (0) match too: exclude those who fail
-        return Contact.id.not_in(select(totals.c.contact_id).where(not_(op(measure, threshold))))
-    return Contact.id.in_(select(totals.c.contact_id).where(op(measure, threshold)))
+        return select(totals.c.contact_id).where(not_(op(measure, threshold))), False
+    return select(totals.c.contact_id).where(op(measure, threshold)), True

@@ -129,9 +129,8 @@ async def list_contacts(
     if tag:
         query = query.where(Contact.id.in_(_tagged([tag])))
     if consent == "none":
-        query = query.where(
-            Contact.id.not_in(compliance.consent_contact_ids_query(state="recorded"))
-        )
+        recorded = compliance.consent_contact_ids_query(state="recorded")
+        query = query.where(segments.not_among(recorded, session.get_bind().dialect.name))
     elif consent:
         query = query.where(Contact.id.in_(compliance.consent_contact_ids_query(state=consent)))
     if language:
