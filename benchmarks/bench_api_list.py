@@ -204,8 +204,8 @@ def main() -> None:
         shutil.rmtree(data_dir, ignore_errors=True)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)  # the distribution, not a +/- %
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     print(
         f"GET /api/v1/orchestrator/campaigns ({CAMPAIGNS} campaigns), {CONNECTIONS} connections,"
         f" auth {AUTH}"
