@@ -51,6 +51,7 @@ ALLOWED_OBJECTS: dict[tuple[str, str], str] = {
     ("safety/metrics.py", "SPAM_REPLIES_24H"): "a Prometheus metric (process-wide by design)",
     ("telegram/simulator_http.py", "_NO_REACTIONS"): "a frozen behaviour model (configuration)",
     ("analytics/conversions.py", "_ONE"): "a pydantic TypeAdapter: a stateless validator",
+    ("orchestrator/campaign_pages.py", "PAGE_JSON"): "a pydantic TypeAdapter: a serialiser",
 }
 # Built at import and never changed: routers and CLI apps (assembled once), templates, struct
 # formats, type variables.

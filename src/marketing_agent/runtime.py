@@ -31,6 +31,7 @@ from marketing_agent.core.db import Database, make_data_dir
 from marketing_agent.core.logging import configure_logging, get_logger
 from marketing_agent.core.settings import Settings
 from marketing_agent.orchestrator import service as orchestrator
+from marketing_agent.orchestrator.campaign_pages import CampaignPages
 from marketing_agent.orchestrator.frequency_cap import FrequencyCap
 from marketing_agent.safety import service as safety
 from marketing_agent.telegram import service as telegram
@@ -77,6 +78,7 @@ class Runtime:
     links: analytics.LinkTracker
     logins: LoginRegistry  # user-account logins pending in this process (the API's)
     strategist: agent.Strategist  # the LLM's budgets and circuit breakers, for this process
+    campaign_pages: CampaignPages  # the campaign list's pages, kept while nothing is committed
     # The worker's send function; None: the transports' (see `_simulator_ledger`).
     send: SendFunction | None = None
     owns_database: bool = True
@@ -200,6 +202,7 @@ def open_runtime(
         links=analytics.tracker_of(settings, secret_key),
         logins=LoginRegistry(),
         strategist=agent.Strategist(settings, database.sessionmaker),
+        campaign_pages=CampaignPages(database),
         owns_database=owns_database,
         owns_transports=owns_transports,
     )

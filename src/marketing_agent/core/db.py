@@ -104,6 +104,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._commit_generation = 0
+        self._last_snapshot: str | None = None  # PostgreSQL's, as commit_generation last read it
 
     @property
     def is_sqlite(self) -> bool:
@@ -115,8 +117,39 @@ class Database:
         async with self.sessionmaker() as session, session.begin():
             yield session
 
+    async def commit_generation(self, session: AsyncSession) -> int:
+        """Returns a number that equals an earlier call's only if nothing was committed to the
+        database in between, by any connection of any process (it may also grow when nothing
+        was). Read at the start of `session`'s work: rows it reads afterwards are as new as the
+        number, so a result kept with it is current while the number stays the same."""
+        connection = await session.connection()
+        if self.is_sqlite:
+            # data_version changes when another connection (of any process) committed since
+            # this one last read it; total_changes() counts the rows this one wrote itself. A
+            # connection seen for the first time counts as a change.
+            result = await connection.exec_driver_sql(
+                "SELECT data_version, total_changes() FROM pragma_data_version"
+            )
+            stamp: Any = tuple(result.one())
+            seen = (await connection.get_raw_connection()).info
+            if seen.get(_COMMIT_STAMP) != stamp:
+                seen[_COMMIT_STAMP] = stamp
+                self._commit_generation += 1
+            return self._commit_generation
+        # Every transaction that writes takes an id, so PostgreSQL's snapshot (the oldest
+        # running id, the next one, the running ones) differs after any commit since.
+        result = await connection.exec_driver_sql("SELECT pg_current_snapshot()::text")
+        snapshot = str(result.scalar_one())
+        if snapshot != self._last_snapshot:
+            self._last_snapshot = snapshot
+            self._commit_generation += 1
+        return self._commit_generation
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_COMMIT_STAMP = "marketing_agent.commit_stamp"  # a pooled SQLite connection's last one seen
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response, UploadFile
 
 from marketing_agent.agent import service as agent
 from marketing_agent.compliance import service as compliance
@@ -28,6 +28,7 @@ from marketing_agent.orchestrator.auth import (
     CanWriteCampaigns,
     CanWriteContacts,
 )
+from marketing_agent.orchestrator.campaign_pages import CampaignPages
 from marketing_agent.orchestrator.privacy import router as privacy_router
 from marketing_agent.orchestrator.schemas import (
     CampaignCreate,
@@ -326,19 +327,28 @@ async def delete_segment(
 # Campaigns -----------------------------------------------------------------------------------
 
 
-@router.get("/campaigns")
+def campaign_pages_of(request: Request) -> CampaignPages:
+    """FastAPI dependency: the process's kept campaign list pages (its runtime's)."""
+    pages: CampaignPages = request.app.state.runtime.campaign_pages
+    return pages
+
+
+# The page comes serialised (kept while the database is unchanged): returned as it is, so
+# FastAPI neither validates nor serialises it again; the schema still names Page[CampaignRead].
+@router.get("/campaigns", response_model=Page[CampaignRead])
 async def list_campaigns(
     session: DbSession,
     principal: CanRead,
+    pages: Annotated[CampaignPages, Depends(campaign_pages_of)],
     status: CampaignStatus | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
     q: Search = None,
     sort: CampaignSort = "-created_at",
     archived: Annotated[bool, Query(description="List the archived campaigns instead.")] = False,
-) -> Page[CampaignRead]:
+) -> Response:
     """Campaigns, newest first unless `sort` says otherwise; `q` matches the name."""
-    items, total = await service.list_campaign_reads(
+    body = await pages.page_json(
         session=session,
         status=status,
         limit=limit,
@@ -347,7 +357,7 @@ async def list_campaigns(
         sort=sort,
         archived=archived,
     )
-    return Page(items=items, total=total, limit=limit, offset=offset)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/campaigns", status_code=201)
