@@ -464,7 +464,9 @@ class DeliveryWorker:
         limiter: safety.SenderLimiter,
     ) -> None:
         now = clock.now()
-        chunk.health.note(outcome.status.value, outcome.reason)
+        chunk.health.note(
+            outcome.status.value, outcome.reason, at=now, retry_after_s=outcome.retry_after_s
+        )
         if outcome.status is telegram.SendStatus.SENT:
             chunk.outcomes.sent.append((job.id, outcome.message_id))
             chunk.events.append(_event("sent", job, now))

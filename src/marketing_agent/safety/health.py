@@ -27,7 +27,7 @@ WINDOW = timedelta(hours=24)
 MIN_SENDS_FOR_RATES = 100
 # The pause rule, per thousand messages of the window (since the last cool-down ended):
 PEER_FLOOD_COOLDOWN = timedelta(hours=24)  # any PEER_FLOOD / spam restriction: a day's rest
-FLOOD_WAITS_MAX = 10  # FloodWaits in the window: our pace is wrong; an hour's rest
+FLOOD_WAITS_MAX = 10  # FloodWaits (episodes, see SendTally.note) in the window: an hour's rest
 FLOOD_WAIT_COOLDOWN = timedelta(hours=1)
 BLOCKED_PER_1000_MAX = 30.0  # people blocking the sender: the audience does not want it
 OPT_OUTS_PER_1000_MAX = 50.0
@@ -55,14 +55,30 @@ class SendTally:
     failed: int = 0
     spam_replies: int = 0
     reasons: set[str] = field(default_factory=set)
+    # Until when the last FloodWait counted holds: the requests already in flight when Telegram
+    # said "too fast" come back refused too, and they are that one FloodWait, not more.
+    flood_until: datetime | None = None
 
-    def note(self, status: str, reason: str | None) -> None:
-        """Counts one send's outcome (a transport's SendStatus value and reason)."""
+    def note(
+        self,
+        status: str,
+        reason: str | None,
+        *,
+        at: datetime | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
+        """Counts one send's outcome (a transport's SendStatus value and reason). A FloodWait
+        answered `at` a time within the wait of the last one counted is the same episode (a
+        burst of requests in flight, refused together) and is not counted again."""
         reason = (reason or "").lower()
         if status == "sent":
             self.sent += 1
         elif status == "retry_after":
+            if at is not None and self.flood_until is not None and at < self.flood_until:
+                return
             self.flood_waits += 1
+            if at is not None:
+                self.flood_until = at + timedelta(seconds=max(retry_after_s or 0.0, 1.0))
         elif status == "sender_unhealthy" and reason in SPAM_RESTRICTIONS:
             self.peer_floods += 1
             self.reasons.add(reason)
