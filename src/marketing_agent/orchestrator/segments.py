@@ -179,7 +179,7 @@ def _ids_of(condition: SegmentCondition, *, now: datetime) -> Select[Any] | None
     """The contact ids the condition keeps, when it is "the contact is among these"; else None
     (a property or attribute of the row, or a negation)."""
     if isinstance(condition, TagCondition):
-        return _tagged(condition.tag) if condition.op == "has" else None
+        return tagged(condition.tag) if condition.op == "has" else None
     if isinstance(condition, ConsentCondition):
         if condition.state == "none":
             return None
@@ -239,14 +239,15 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _tagged(*tags: str) -> Select[Any]:
+def tagged(*tags: str) -> Select[Any]:
+    """The ids of the contacts with any of these tags (the tag table, not the contact's JSON)."""
     return select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
 
 
 def _has_tag(*tags: str) -> ColumnElement[bool]:
     """Whether the contact has any of these tags: a seek of the tag table's (tag, contact)
     index, never a parse of the contact's JSON."""
-    return Contact.id.in_(_tagged(*tags))
+    return Contact.id.in_(tagged(*tags))
 
 
 # Attributes: typed so that "plan = pro" never matches a number and "spent > 100" never casts text.

@@ -121,13 +121,13 @@ async def list_contacts(
         conditions: list[ColumnElement[bool]] = [
             func.lower(Contact.first_name).like(like),
             func.lower(Contact.username).like(like),
-            Contact.id.in_(_tagged([term])),
+            Contact.id.in_(segments.tagged(term)),
         ]
         if term.lstrip("-").isdigit():
             conditions.append(Contact.telegram_id == int(term))
         query = query.where(or_(*conditions))
     if tag:
-        query = query.where(Contact.id.in_(_tagged([tag])))
+        query = query.where(Contact.id.in_(segments.tagged(tag)))
     if consent == "none":
         recorded = compliance.consent_contact_ids_query(state="recorded")
         query = query.where(segments.not_among(recorded, session.get_bind().dialect.name))
@@ -140,10 +140,6 @@ async def list_contacts(
         await session.scalars(query.order_by(Contact.id.desc()).limit(limit).offset(offset))
     ).all()
     return rows, total
-
-
-def _tagged(tags: list[str]) -> Select[int]:
-    return select(ContactTag.contact_id).where(ContactTag.tag.in_(tags))
 
 
 async def read_contacts(*, session: AsyncSession, contacts: Sequence[Contact]) -> list[ContactRead]:
