@@ -298,3 +298,21 @@ async def test_a_contacts_tags_are_edited_and_audited(
     viewer = await headers_for(client, db, Role.VIEWER)
     refused = await client.patch(f"{API}/contacts/{contact_id}", headers=viewer, json={"tags": []})
     assert refused.status_code == 403
+
+
+async def test_an_edit_that_clears_a_required_field_is_a_422_and_changes_nothing(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    db = database_of(app)
+    await make_sender(db)
+    headers = await headers_for(client, db, Role.MARKETER)
+    draft = await _campaign(client, headers, "Hello {first_name}, our spring collection is here.")
+
+    for field in ("name", "goal", "sender_id", "variants"):
+        response = await client.patch(
+            f"{API}/campaigns/{draft['id']}", headers=headers, json={"name": "New", field: None}
+        )
+        assert response.status_code == 422, (field, response.text)  # was a 500 for goal
+        assert ["body", field] in [e["loc"] for e in response.json()["errors"]]
+    kept = (await client.get(f"{API}/campaigns/{draft['id']}", headers=headers)).json()
+    assert (kept["name"], kept["goal"]) == (draft["name"], draft["goal"])

@@ -745,6 +745,14 @@ class CampaignUpdate(BaseModel):
     def known_timezone(cls, value: str | None) -> str | None:
         return None if value is None else check_zone_name(value)
 
+    @field_validator("name", "goal", "sender_id", "variants", mode="before")
+    @classmethod
+    def not_cleared(cls, value: Any) -> Any:
+        """Omitted, these stay as they are; a campaign cannot be without them (null: a 422)."""
+        if value is None:
+            raise ValueError("cannot be cleared; leave it out to keep it")
+        return value
+
 
 class LaunchPreview(BaseModel):
     """Who a campaign would reach if it were sent now, and how long it would take."""
