@@ -4,7 +4,10 @@ verdict (allow, review or block) explains itself."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from marketing_agent.safety import telegram_rules
 from marketing_agent.safety.content import check_text
 from marketing_agent.safety.links import check_links
 from marketing_agent.safety.telegram_rules import (
@@ -114,6 +117,30 @@ def test_a_message_without_a_way_out_gets_the_line_added_or_is_blocked_as_config
     assert blocked_text == text and [r.severity for r in blocked] == ["block"]
     assert off == [] and with_button == []
     assert not has_opt_out("Non-stop deals all week")  # "non-stop" is no way out
+
+
+# Pieces of every way out the rule knows, and near misses, to build texts from.
+_PIECES = [
+    "/stop", "stop", "Reply", "send", "напишите", "ответьте", "envía", "répondez", "responda",
+    "unsubscribe", "opt-out", "opt out", "optout", "отписаться", "отписка", "darse de baja",
+    "baja", "abmelden", "abbestellen", "désabonner", "désinscrire", "cancelar a subscrição",
+    "cancelar inscrição", "descadastrar", "non-stop", "stopwatch", "option", "«", "'", "\"",
+    " ", "  ", "\n", ".", "Sale!", "😀",
+]  # fmt: skip
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_PIECES), st.sampled_from(["lower", "upper", "title", "keep"])),
+        max_size=8,
+    )
+)
+def test_the_quick_way_out_check_agrees_with_the_rule_on_any_text(
+    pieces: list[tuple[str, str]],
+) -> None:
+    text = "".join(p if case == "keep" else getattr(p, case)() for p, case in pieces)
+    full = telegram_rules._OPT_OUT.search(text) is not None
+    assert has_opt_out(text) == full
 
 
 @pytest.mark.parametrize(

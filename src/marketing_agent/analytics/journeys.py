@@ -101,27 +101,45 @@ def person_of(row: dict[str, Any]) -> int | None:
     return None
 
 
+_FIRST = {kind: f"first_{kind}" for kind in TYPES}
+_LAST = {kind: f"last_{kind}" for kind in TYPES}
+_CONVERTED = EventType.CONVERTED.value
+
+
 def fold(rows: Iterable[dict[str, Any]]) -> dict[tuple[int, str, int], dict[str, Any]]:
     """The journey changes a set of event rows makes, by key (nothing read from the database)."""
     changes: dict[tuple[int, str, int], dict[str, Any]] = {}
-    for row in rows:
+    seen_at: datetime | None = None
+    at = 0
+    for row in rows:  # on every send's path: written for speed (a batch shares its times)
         campaign_id, kind = row.get("campaign_id"), row.get("type")
         person = person_of(row)
-        if campaign_id is None or kind not in TYPES or person is None:
+        if campaign_id is None or kind not in _FIRST or person is None:
             continue
-        at = micros(row["occurred_at"])
-        value = (row.get("value_usd_micros") or 0) if kind == EventType.CONVERTED else 0
+        if row["occurred_at"] != seen_at:
+            seen_at = row["occurred_at"]
+            at = micros(seen_at)
+        value = (row.get("value_usd_micros") or 0) if kind == _CONVERTED else 0
+        sender_id = row.get("sender_id")
+        first, last = _FIRST[kind], _LAST[kind]
+        campaign_id = int(campaign_id)
         for variant in (row.get("variant_key") or NO_VARIANT, ALL):
-            change = changes.setdefault(
-                (int(campaign_id), variant, person),
-                {"sender_id": None, "revenue_usd_micros": 0},
-            )
-            if change["sender_id"] is None and row.get("sender_id") is not None:
-                change["sender_id"] = row["sender_id"]
+            key = (campaign_id, variant, person)
+            change = changes.get(key)
+            if change is None:
+                changes[key] = {
+                    "sender_id": sender_id, "revenue_usd_micros": value, first: at, last: at,
+                }  # fmt: skip
+                continue
+            if change["sender_id"] is None:
+                change["sender_id"] = sender_id
             change["revenue_usd_micros"] += value
-            first, last = f"first_{kind}", f"last_{kind}"
-            change[first] = at if change.get(first) is None else min(at, change[first])
-            change[last] = at if change.get(last) is None else max(at, change[last])
+            earlier = change.get(first)
+            if earlier is None:
+                change[first] = change[last] = at
+            else:
+                change[first] = min(at, earlier)
+                change[last] = max(at, change[last])
     return changes
 
 

@@ -49,7 +49,8 @@ class Event(IdMixin, Base):
     )
 
     type: Mapped[str] = mapped_column(String(16))
-    campaign_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
+    # No index of its own: the (campaign, time) and (campaign, type, ...) indexes begin with it.
+    campaign_id: Mapped[int | None] = mapped_column(IdType, nullable=True)
     variant_key: Mapped[str | None] = mapped_column(String(16), nullable=True)
     contact_id: Mapped[int | None] = mapped_column(IdType, nullable=True, index=True)
     sender_id: Mapped[int | None] = mapped_column(IdType, nullable=True)

@@ -212,7 +212,7 @@ async def write_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
             raise ValueError("naive datetime given to a UtcDateTime column")
         await session.execute(_PG_INSERT_EVENTS, columns)
     elif known:
-        await session.execute(insert(table), known)
+        await _insert_sqlite(session, table, known)
     unknown = [r for r in rows if r["contact_id"] is None]
     if unknown:  # a contactless event is its own person: its id is needed
         ids = await session.scalars(
@@ -220,6 +220,32 @@ async def write_rows(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
         )
         unknown = [r | {"id": i} for r, i in zip(unknown, ids, strict=True)]
     await journeys.maintain(session, known + unknown)
+
+
+_SQLITE_INSERT_EVENTS = (
+    f"INSERT INTO analytics_events ({', '.join(_PG_EVENT_COLUMNS)}) "  # noqa: S608 (constants)
+    f"VALUES ({', '.join('?' for _ in _PG_EVENT_COLUMNS)})"
+)
+
+
+async def _insert_sqlite(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """SQLite: the rows bound through the driver as tuples, each value converted by its own
+    column's type (as SQLAlchemy would store it), without SQLAlchemy's per-parameter machinery
+    of an executemany (about 5 µs an event, paid twice a message on the send path)."""
+    connection = await session.connection()
+    process = [
+        (
+            name,
+            table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect),
+        )
+        for name in _PG_EVENT_COLUMNS
+    ]
+    await connection.exec_driver_sql(
+        _SQLITE_INSERT_EVENTS,
+        [tuple(p(row.get(n)) if p else row.get(n) for n, p in process) for row in rows],
+    )
 
 
 def tracker_of(settings: Settings, secret_key: str) -> LinkTracker:

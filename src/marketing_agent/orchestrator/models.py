@@ -133,7 +133,9 @@ class Delivery(IdMixin, Base):
     __tablename__ = "orchestrator_deliveries"
     __table_args__ = (
         UniqueConstraint("campaign_id", "contact_id"),
-        Index("ix_delivery_claim", "status", "campaign_id", "not_before"),
+        # The claim takes a campaign's due rows in id order: the index hands them over in that
+        # order (no sort of every queued row), with not_before read from it.
+        Index("ix_delivery_claim", "status", "campaign_id", "id", "not_before"),
         Index("ix_delivery_message", "sender_id", "message_id"),
         Index("ix_delivery_lease", "status", "lease_until"),
     )

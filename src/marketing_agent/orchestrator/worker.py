@@ -592,8 +592,10 @@ def _message_parts(variant: VariantTexts) -> dict[str, Any]:
 def _event(
     kind: str, job: ClaimedDelivery, now: datetime, reason: str | None = None
 ) -> analytics.EventCreate:
-    return analytics.EventCreate(
-        type=kind,
+    # Built from the delivery row the worker claimed (ids and a key the database holds), so not
+    # validated again: validation cost about 15 µs an event in a profile, two events a message.
+    return analytics.EventCreate.model_construct(
+        type=analytics.EventType(kind),
         campaign_id=job.campaign_id,
         variant_key=job.variant_key,
         contact_id=job.contact_id,

@@ -38,6 +38,13 @@ _OPT_OUT = re.compile(
     r"abmelden|abbestellen|désabonner|désinscri|cancelar (?:a )?subscrição|descadastr|"
     r"cancelar inscrição)"
 )
+# Words every way out above contains, lower-cased: a text holding none of them offers none, and
+# finding that with `in` is some 20x cheaper than the pattern's search at every position (the
+# worker asks it of every message). A miss only ever adds the line (or blocks): never the reverse.
+_OPT_OUT_WORDS = (
+    "stop", "unsubscrib", "opt", "отпис", "baja", "abmelden", "abbestellen", "désabonner",
+    "désinscri", "cancelar", "descadastr",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -123,13 +130,18 @@ def check_buttons(buttons: Sequence[Sequence[telegram.Button]]) -> list[Reason]:
 
 def has_opt_out(text: str, buttons: Sequence[Sequence[telegram.Button]] = ()) -> bool:
     """Tells whether a message offers a way out: a /stop or unsubscribe line, or a button."""
-    if _OPT_OUT.search(text):
+    if _offers_way_out(text):
         return True
     return any(
-        _OPT_OUT.search(button.text) or (button.callback_data or "").lower() in ("stop", "/stop")
+        _offers_way_out(button.text) or (button.callback_data or "").lower() in ("stop", "/stop")
         for row in buttons
         for button in row
     )
+
+
+def _offers_way_out(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _OPT_OUT_WORDS) and _OPT_OUT.search(text) is not None
 
 
 def ensure_opt_out(
