@@ -71,7 +71,7 @@ from marketing_agent.analytics.schemas import (
     VariantStats,
 )
 from marketing_agent.core import clock
-from marketing_agent.core.db import in_chunks
+from marketing_agent.core.db import driver_rows, in_chunks
 from marketing_agent.core.errors import ValidationFailed, field_error
 from marketing_agent.core.logging import get_logger
 from marketing_agent.core.settings import Settings
@@ -235,16 +235,8 @@ async def _insert_sqlite(
     column's type (as SQLAlchemy would store it), without SQLAlchemy's per-parameter machinery
     of an executemany (about 5 µs an event, paid twice a message on the send path)."""
     connection = await session.connection()
-    process = [
-        (
-            name,
-            table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect),
-        )
-        for name in _PG_EVENT_COLUMNS
-    ]
     await connection.exec_driver_sql(
-        _SQLITE_INSERT_EVENTS,
-        [tuple(p(row.get(n)) if p else row.get(n) for n, p in process) for row in rows],
+        _SQLITE_INSERT_EVENTS, driver_rows(table, list(_PG_EVENT_COLUMNS), rows, connection.dialect)
     )
 
 

@@ -7,14 +7,15 @@ session that commits when the request succeeds; workers open their own with `db.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, event, make_url
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table, event, make_url
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -48,6 +49,18 @@ def in_chunks(items: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[Sequenc
     """Yields `items` in slices of at most `size`: one IN (...) list (one statement) each."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def driver_rows(
+    table: Table, names: Sequence[str], rows: Iterable[Mapping[str, Any]], dialect: Dialect
+) -> list[tuple[Any, ...]]:
+    """Rows as the driver's parameter tuples, each value converted by its column's type for this
+    dialect exactly as SQLAlchemy binds it: for the hot inserts that go straight to the driver,
+    past SQLAlchemy's per-parameter work on every row of an executemany."""
+    process = [
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+    ]
+    return [tuple(p(row.get(n)) if p else row.get(n) for n, p in process) for row in rows]
 
 
 # Connections a file SQLite database keeps open (and as many more at a peak, then closed).
