@@ -365,13 +365,14 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> list[int
         one = f"({', '.join('?' for _ in names)})"
         for start in range(0, len(values), 500):
             page = values[start : start + 500]
-            result = await connection.exec_driver_sql(
+            inserted = await connection.exec_driver_sql(
                 f"INSERT INTO analytics_events ({', '.join(names)}) "  # noqa: S608 (column names)
                 f"VALUES {', '.join(one for _ in page)} "
                 "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, external_id",
                 tuple(value for row in page for value in row),
             )
-            recorded.update({external_id: event_id for event_id, external_id in result})
+            pairs = cast("list[tuple[int, str]]", inserted.all())  # (id, external_id)
+            recorded.update({external_id: event_id for event_id, external_id in pairs})
     await journeys.maintain(session, [r for r in rows if r["external_id"] in recorded])
     return [recorded.get(r["external_id"]) for r in rows]
 
